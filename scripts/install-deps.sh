@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system packages avqc needs to build with its default `ffmpeg` feature,
+# to make its test fixtures and to run the evaluation: FFmpeg 5.x dev libraries,
+# the ffmpeg/ffprobe CLI, clang (bindgen for ffmpeg-sys-next) and pkg-config.
+# Debian/Ubuntu only; runs apt-get as root (or through sudo). Does nothing when all is there.
+set -euo pipefail
+
+pkgs=(pkg-config clang libclang-dev ffmpeg
+      libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+      libavfilter-dev libavdevice-dev python3)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,7 @@
+//! Built-in audio detectors.
+
+mod clipping;
+mod silence;
+
+pub use clipping::{Clipping, ClippingConfig};
+pub use silence::{Silence, SilenceConfig};

@@ -1,0 +1,111 @@
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::event::{DefectEvent, Details, Event, MetricEvent, NoticeEvent, Phase};
+use crate::{DefectKind, MediaTime, SpanChange};
+
+/// The buffer a detector writes events into. The pipeline owns one per detector, stamps it
+/// with the input's and the detector's names, and drains it after every call, so its storage
+/// is reused and writing nothing allocates nothing.
+///
+/// ```
+/// use avqc::{Events, DefectKind, MediaTime, SpanChange};
+/// let mut out = Events::new("clip.ts", "freeze");
+/// out.span(&DefectKind::VIDEO_FREEZE, SpanChange::Started { start: MediaTime::from_secs_f64(1.0) },
+///          MediaTime::from_secs_f64(1.5), Default::default());
+/// let e = out.drain().next().unwrap();
+/// assert_eq!(e.as_defect().unwrap().defect, DefectKind::VIDEO_FREEZE);
+/// ```
+#[derive(Debug)]
+pub struct Events {
+    stream: Arc<str>,
+    detector: Arc<str>,
+    items: Vec<Event>,
+}
+
+impl Events {
+    /// An empty buffer for events of `detector` on input `stream`.
+    pub fn new(stream: &str, detector: &str) -> Self {
+        Events {
+            stream: stream.into(),
+            detector: detector.into(),
+            items: Vec::with_capacity(8),
+        }
+    }
+
+    /// Writes the event for a [`SpanChange`] of `defect`.
+    pub fn span(
+        &mut self,
+        defect: &DefectKind,
+        change: SpanChange,
+        emitted_at: MediaTime,
+        details: Details,
+    ) {
+        let (phase, start, end) = match change {
+            SpanChange::Started { start } => (Phase::Start, start, None),
+            SpanChange::Ended { start, end } => (Phase::End, start, Some(end)),
+        };
+        self.push(Event::Defect(DefectEvent {
+            phase,
+            stream: self.stream.clone(),
+            detector: self.detector.clone(),
+            defect: defect.clone(),
+            start,
+            end,
+            emitted_at,
+            details,
+        }));
+    }
+
+    /// Writes a metric.
+    pub fn metric(&mut self, name: impl Into<Cow<'static, str>>, value: f64, at: MediaTime) {
+        self.push(Event::Metric(MetricEvent {
+            stream: self.stream.clone(),
+            detector: self.detector.clone(),
+            name: name.into(),
+            value,
+            at,
+        }));
+    }
+
+    /// Writes a notice.
+    pub fn notice(
+        &mut self,
+        name: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+        at: MediaTime,
+    ) {
+        self.push(Event::Notice(NoticeEvent {
+            stream: self.stream.clone(),
+            detector: self.detector.clone(),
+            name: name.into(),
+            message: message.into(),
+            at,
+        }));
+    }
+
+    /// Writes any event as it is.
+    pub fn push(&mut self, event: Event) {
+        self.items.push(event);
+    }
+
+    /// The events written since the last drain.
+    pub fn as_slice(&self) -> &[Event] {
+        &self.items
+    }
+
+    /// True when nothing was written since the last drain.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Takes the events out, keeping the storage.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Event> {
+        self.items.drain(..)
+    }
+
+    /// The input's name.
+    pub fn stream(&self) -> &Arc<str> {
+        &self.stream
+    }
+}

@@ -1,0 +1,107 @@
+//! Detectors: the [`Detector`] trait, the reusable [`Events`] buffer they write into, the shared
+//! [`SpanTracker`], the built-in detectors and the [`Registry`] that builds them from config.
+
+mod events;
+mod registry;
+mod span;
+
+pub mod audio;
+pub mod video;
+
+pub use events::Events;
+pub use registry::{DetectorConfig, Registry, BUILTIN_DEFAULTS};
+pub use span::{SpanChange, SpanTracker};
+
+use crate::{Media, MediaTime};
+
+/// Which media a detector wants to see.
+///
+/// ```
+/// use avqc::Wants;
+/// let w = Wants::VIDEO | Wants::NOTICES;
+/// assert!(w.video() && w.notices() && !w.audio());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Wants(u8);
+
+impl Wants {
+    /// Pictures.
+    pub const VIDEO: Wants = Wants(1);
+    /// Sound.
+    pub const AUDIO: Wants = Wants(2);
+    /// Decoder notices (decode errors, corrupt packets).
+    pub const NOTICES: Wants = Wants(4);
+
+    /// Wants pictures.
+    pub fn video(self) -> bool {
+        self.0 & 1 != 0
+    }
+    /// Wants sound.
+    pub fn audio(self) -> bool {
+        self.0 & 2 != 0
+    }
+    /// Wants decoder notices.
+    pub fn notices(self) -> bool {
+        self.0 & 4 != 0
+    }
+    /// Wants this item.
+    pub fn accepts(self, media: &Media) -> bool {
+        match media {
+            Media::Video(_) => self.video(),
+            Media::Audio(_) => self.audio(),
+            Media::Notice(_) => self.notices(),
+        }
+    }
+}
+
+impl std::ops::BitOr for Wants {
+    type Output = Wants;
+    fn bitor(self, rhs: Wants) -> Wants {
+        Wants(self.0 | rhs.0)
+    }
+}
+
+/// A defect detector: sees the media it [wants](Detector::wants), one shared item at a time, and
+/// writes events into a reused buffer.
+///
+/// The pipeline runs each detector on its own thread; a detector owns its state and needs no
+/// locking. It must close every interval it opened in [`finish`](Detector::finish).
+///
+/// ```
+/// use avqc::{Detector, Events, Media, MediaTime, Wants, DefectKind, SpanTracker};
+///
+/// /// Flags pictures narrower than 100 pixels.
+/// struct Narrow(SpanTracker);
+/// impl Detector for Narrow {
+///     fn name(&self) -> &str { "narrow" }
+///     fn wants(&self) -> Wants { Wants::VIDEO }
+///     fn process(&mut self, media: &Media, out: &mut Events) {
+///         if let Media::Video(f) = media {
+///             let until = f.time().add_secs(f.duration().unwrap_or(0.04));
+///             if let Some(c) = self.0.observe(f.width() < 100, f.time(), until) {
+///                 out.span(&DefectKind::new("video_narrow"), c, f.time(), Default::default());
+///             }
+///         }
+///     }
+///     fn finish(&mut self, at: MediaTime, out: &mut Events) {
+///         if let Some(c) = self.0.close() {
+///             out.span(&DefectKind::new("video_narrow"), c, at, Default::default());
+///         }
+///     }
+/// }
+/// let d: Box<dyn Detector> = Box::new(Narrow(SpanTracker::new(0.0, 0.0)));
+/// assert_eq!(d.name(), "narrow");
+/// ```
+pub trait Detector: Send {
+    /// The detector's name (the `detector` field of its events).
+    fn name(&self) -> &str;
+    /// The media it wants.
+    fn wants(&self) -> Wants;
+    /// Looks at one item; writes any events into `out`.
+    fn process(&mut self, media: &Media, out: &mut Events);
+    /// The timeline jumped at `at` (timestamps were bridged): history before it should not be
+    /// compared with what follows. The default does nothing.
+    fn discontinuity(&mut self, _at: MediaTime, _out: &mut Events) {}
+    /// The input ended at `at` (or the pipeline stopped): close every open interval.
+    fn finish(&mut self, at: MediaTime, out: &mut Events);
+}

@@ -1,0 +1,9 @@
+//! Built-in video detectors.
+
+mod black;
+mod decode_errors;
+mod freeze;
+
+pub use black::{Black, BlackConfig};
+pub use decode_errors::{DecodeErrors, DecodeErrorsConfig};
+pub use freeze::{Freeze, FreezeConfig};

@@ -1,0 +1,168 @@
+//! Events: what detectors report, in a stable JSON Lines form.
+//!
+//! ```text
+//! {"kind":"defect","phase":"start","stream":"a.ts","detector":"freeze","defect":"video_freeze","start":12.48,"end":null,"emitted_at":13.0,"details":{}}
+//! {"kind":"defect","phase":"end","stream":"a.ts","detector":"freeze","defect":"video_freeze","start":12.48,"end":14.52,"emitted_at":14.52,"details":{}}
+//! {"kind":"metric","stream":"a.ts","detector":"pipeline","name":"frames_dropped","value":3.0,"at":20.0}
+//! {"kind":"notice","stream":"a.ts","detector":"decoder","name":"discontinuity","message":"…","at":7.2}
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::MediaTime;
+
+/// Free-form details of an event (JSON object).
+pub type Details = serde_json::Map<String, serde_json::Value>;
+
+/// The name of a defect type, e.g. `video_freeze`. Built-in names are constants; custom
+/// detectors make their own with [`DefectKind::new`].
+///
+/// ```
+/// use avqc::DefectKind;
+/// assert_eq!(DefectKind::VIDEO_FREEZE.as_str(), "video_freeze");
+/// let mine = DefectKind::new("video_tearing");
+/// assert_eq!(mine.to_string(), "video_tearing");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DefectKind(Cow<'static, str>);
+
+impl DefectKind {
+    /// Picture frozen.
+    pub const VIDEO_FREEZE: DefectKind = DefectKind::from_static("video_freeze");
+    /// Picture black.
+    pub const VIDEO_BLACK: DefectKind = DefectKind::from_static("video_black");
+    /// Picture damaged (decode errors, concealment, blocks).
+    pub const VIDEO_CORRUPTION: DefectKind = DefectKind::from_static("video_corruption");
+    /// Sound silent (digital zero or a noise floor).
+    pub const AUDIO_SILENCE: DefectKind = DefectKind::from_static("audio_silence");
+    /// A short gap (from 20 ms) inside sound.
+    pub const AUDIO_DROPOUT: DefectKind = DefectKind::from_static("audio_dropout");
+    /// Sound clipped at full scale.
+    pub const AUDIO_CLIPPING: DefectKind = DefectKind::from_static("audio_clipping");
+
+    /// A defect name known at compile time.
+    pub const fn from_static(name: &'static str) -> Self {
+        DefectKind(Cow::Borrowed(name))
+    }
+    /// Any defect name.
+    pub fn new(name: impl Into<String>) -> Self {
+        DefectKind(Cow::Owned(name.into()))
+    }
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DefectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether a defect event opens or closes an interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The defect was just confirmed; `end` is `null`.
+    Start,
+    /// The defect cleared (or the stream ended); `end` is set.
+    End,
+}
+
+/// A defect interval opening or closing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DefectEvent {
+    /// Start or end.
+    pub phase: Phase,
+    /// The input (file name or URL).
+    pub stream: Arc<str>,
+    /// The detector's name.
+    pub detector: Arc<str>,
+    /// The defect type.
+    pub defect: DefectKind,
+    /// Where the defect starts (seconds of media time in JSON).
+    pub start: MediaTime,
+    /// Where it ends; `None` while open.
+    pub end: Option<MediaTime>,
+    /// The media time at which the event was emitted.
+    pub emitted_at: MediaTime,
+    /// Detector-specific details.
+    #[serde(default)]
+    pub details: Details,
+}
+
+/// A measurement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricEvent {
+    /// The input.
+    pub stream: Arc<str>,
+    /// The detector (or `pipeline`).
+    pub detector: Arc<str>,
+    /// Metric name, e.g. `frames_dropped`.
+    pub name: Cow<'static, str>,
+    /// Value.
+    pub value: f64,
+    /// Media time of the measurement.
+    pub at: MediaTime,
+}
+
+/// Something worth knowing that is not a defect: a timestamp discontinuity, a detector that
+/// failed, frames dropped by the overload policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoticeEvent {
+    /// The input.
+    pub stream: Arc<str>,
+    /// Who reports it (`decoder`, `pipeline` or a detector's name).
+    pub detector: Arc<str>,
+    /// What, e.g. `discontinuity`, `detector_panicked`.
+    pub name: Cow<'static, str>,
+    /// Human-readable message.
+    pub message: String,
+    /// Media time.
+    pub at: MediaTime,
+}
+
+/// One event, as sinks receive it; serialises to one JSON object with a `kind` tag.
+///
+/// ```
+/// use avqc::{Event, MetricEvent, MediaTime};
+/// let e = Event::Metric(MetricEvent { stream: "a.ts".into(), detector: "pipeline".into(),
+///     name: "frames_dropped".into(), value: 2.0, at: MediaTime::from_secs_f64(1.5) });
+/// assert_eq!(serde_json::to_string(&e).unwrap(),
+///     r#"{"kind":"metric","stream":"a.ts","detector":"pipeline","name":"frames_dropped","value":2.0,"at":1.5}"#);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// A defect interval opening or closing.
+    Defect(DefectEvent),
+    /// A measurement.
+    Metric(MetricEvent),
+    /// A notice.
+    Notice(NoticeEvent),
+}
+
+impl Event {
+    /// The defect event, if this is one.
+    pub fn as_defect(&self) -> Option<&DefectEvent> {
+        match self {
+            Event::Defect(d) => Some(d),
+            _ => None,
+        }
+    }
+    /// The input the event is about.
+    pub fn stream(&self) -> &str {
+        match self {
+            Event::Defect(d) => &d.stream,
+            Event::Metric(m) => &m.stream,
+            Event::Notice(n) => &n.stream,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! FFmpeg FFI (placeholder).

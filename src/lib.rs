@@ -1,0 +1,61 @@
+//! # avqc — audio/video quality control, embedded
+//!
+//! avqc watches live and recorded audio/video streams for perceptual defects — frozen or black
+//! picture, corruption, silence, dropouts, clipping — and reports each one the moment it is
+//! confirmed, inside the host's own process.
+//!
+//! The dataflow is one [`Pipeline`]: a [`Decoder`] (FFmpeg by default, or a pure-Rust
+//! [`FrameSource`]) yields shared frames; each [`Detector`] sees them on its own thread; their
+//! [`Event`]s go to a [`Sink`].
+//!
+//! ```
+//! use avqc::{Pipeline, FrameSource, Media, MediaTime, PixelFormat, StreamInfo, VideoFrame, Registry};
+//! use avqc::sink::Collect;
+//!
+//! // 3 s of a picture that never changes, at 25 fps
+//! let frames = (0..75).map(|i| Media::Video(VideoFrame::filled(
+//!     64, 36, PixelFormat::Yuv420p, MediaTime::from_secs_f64(i as f64 / 25.0), [120, 128, 128])
+//!     .with_duration(Some(0.04))));
+//! let source = FrameSource::new("still.raw", vec![StreamInfo::video(0, "raw", 64, 36, None)], frames);
+//! let events = Collect::new();
+//! let report = Pipeline::builder()
+//!     .decoder(source)
+//!     .detectors(Registry::builtin().build_names(&["freeze"]).unwrap())
+//!     .sink(events.clone())
+//!     .build().unwrap()
+//!     .run().unwrap();
+//! assert_eq!(report.video_frames_decoded, 75);
+//! assert!(events.events().iter().any(|e| e.as_defect().is_some_and(|d| d.defect.as_str() == "video_freeze")));
+//! ```
+#![deny(unsafe_code, missing_docs)]
+
+pub mod decode;
+pub mod detect;
+mod error;
+pub mod event;
+#[cfg(feature = "ffmpeg")]
+#[allow(unsafe_code)]
+mod ffi;
+mod frame;
+pub mod pipeline;
+pub mod sink;
+mod stop;
+mod time;
+
+pub use decode::{
+    Decoder, DecoderNotice, DecoderOptions, FrameSource, Media, NoticeKind, StreamSelection,
+};
+#[cfg(feature = "ffmpeg")]
+pub use decode::{FfmpegDecoder, PushInput};
+pub use detect::{Detector, DetectorConfig, Events, Registry, SpanChange, SpanTracker, Wants};
+
+pub use error::{Error, Result};
+pub use event::{DefectKind, Event, Phase};
+pub use frame::{
+    AudioFrame, ColorRange, FrameFlags, MediaKind, PictureType, PixelFormat, Plane, StreamInfo,
+    VideoFrame,
+};
+pub use pipeline::{OverloadPolicy, Pipeline, PipelineBuilder, Report};
+pub use sink::Sink;
+pub use stop::StopSignal;
+pub use time::{Mapped, MediaTime, Rational, TimestampUnwrapper};

@@ -1,0 +1,135 @@
+use crate::{Decoder, Detector, Error, Result, Sink, StopSignal};
+
+/// What the decoder does when a detector's queue is full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverloadPolicy {
+    /// Wait for the detector (backpressure reaches the decoder). Nothing is dropped. Default.
+    #[default]
+    Block,
+    /// Drop the oldest queued frame for that detector, so a slow detector cannot hold up a
+    /// live input. Drops are counted in the [`Report`](crate::Report) and emitted as a
+    /// `frames_dropped` metric.
+    DropOldest,
+}
+
+/// Builds a [`Pipeline`].
+///
+/// ```
+/// use avqc::{Pipeline, FrameSource, OverloadPolicy, StreamInfo, sink::Collect};
+/// let p = Pipeline::builder()
+///     .decoder(FrameSource::new("empty", vec![StreamInfo::audio(0, "pcm", 48_000, 1)], std::iter::empty()))
+///     .sink(Collect::new())
+///     .queue_capacity(8)
+///     .overload(OverloadPolicy::DropOldest)
+///     .build()
+///     .unwrap();
+/// assert_eq!(p.run().unwrap().audio_frames_decoded, 0);
+/// ```
+#[derive(Default)]
+pub struct PipelineBuilder {
+    decoder: Option<Box<dyn Decoder>>,
+    detectors: Vec<Box<dyn Detector>>,
+    sink: Option<Box<dyn Sink>>,
+    queue: Option<usize>,
+    policy: OverloadPolicy,
+    stop: Option<StopSignal>,
+}
+
+impl PipelineBuilder {
+    /// The media converter (required).
+    pub fn decoder(mut self, d: impl Decoder + 'static) -> Self {
+        self.decoder = Some(Box::new(d));
+        self
+    }
+    /// Adds a detector.
+    pub fn detector(mut self, d: impl Detector + 'static) -> Self {
+        self.detectors.push(Box::new(d));
+        self
+    }
+    /// Adds a boxed detector.
+    pub fn boxed_detector(mut self, d: Box<dyn Detector>) -> Self {
+        self.detectors.push(d);
+        self
+    }
+    /// Adds detectors (e.g. from a [`Registry`](crate::Registry)).
+    pub fn detectors(mut self, ds: impl IntoIterator<Item = Box<dyn Detector>>) -> Self {
+        self.detectors.extend(ds);
+        self
+    }
+    /// The sink (required; use a `Vec` of sinks to fan out).
+    pub fn sink(mut self, s: impl Sink + 'static) -> Self {
+        self.sink = Some(Box::new(s));
+        self
+    }
+    /// Items queued per detector before the overload policy applies. Default 32.
+    pub fn queue_capacity(mut self, n: usize) -> Self {
+        self.queue = Some(n);
+        self
+    }
+    /// What to do when a detector falls behind. Default [`OverloadPolicy::Block`].
+    pub fn overload(mut self, p: OverloadPolicy) -> Self {
+        self.policy = p;
+        self
+    }
+    /// Uses this stop signal (e.g. one shared by several pipelines).
+    pub fn stop_signal(mut self, s: StopSignal) -> Self {
+        self.stop = Some(s);
+        self
+    }
+    /// Checks the wiring.
+    pub fn build(self) -> Result<Pipeline> {
+        let decoder = self
+            .decoder
+            .ok_or_else(|| Error::Pipeline("no decoder".into()))?;
+        let sink = self.sink.ok_or_else(|| Error::Pipeline("no sink".into()))?;
+        let queue = self.queue.unwrap_or(32);
+        if queue == 0 {
+            return Err(Error::Pipeline("queue capacity must be at least 1".into()));
+        }
+        let mut names = std::collections::HashSet::new();
+        for d in &self.detectors {
+            if !names.insert(d.name().to_string()) {
+                return Err(Error::Pipeline(format!(
+                    "two detectors are named `{}`; give one a different \"name\"",
+                    d.name()
+                )));
+            }
+        }
+        Ok(Pipeline {
+            decoder,
+            detectors: self.detectors,
+            sink,
+            queue,
+            policy: self.policy,
+            stop: self.stop.unwrap_or_default(),
+        })
+    }
+}
+
+/// A decoder, detectors and a sink, ready to [`run`](Pipeline::run).
+///
+/// The decoder runs on one thread and each detector on its own, joined by bounded channels
+/// that carry shared frames; the sink runs on the caller's thread. See the crate docs for an
+/// example.
+pub struct Pipeline {
+    pub(super) decoder: Box<dyn Decoder>,
+    pub(super) detectors: Vec<Box<dyn Detector>>,
+    pub(super) sink: Box<dyn Sink>,
+    pub(super) queue: usize,
+    pub(super) policy: OverloadPolicy,
+    pub(super) stop: StopSignal,
+}
+
+impl Pipeline {
+    /// A new builder.
+    pub fn builder() -> PipelineBuilder {
+        PipelineBuilder::default()
+    }
+
+    /// A handle that stops the pipeline cleanly from another thread: decoding stops, open
+    /// intervals are closed, the sink is flushed, and `run` returns its report.
+    pub fn stop_signal(&self) -> StopSignal {
+        self.stop.clone()
+    }
+}

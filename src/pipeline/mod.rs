@@ -1,0 +1,9 @@
+//! The in-memory dataflow: [`Pipeline::builder`] wires a decoder, detectors and a sink;
+//! [`Pipeline::run`] runs them on threads joined by bounded channels and returns a [`Report`].
+
+mod builder;
+mod report;
+mod run;
+
+pub use builder::{OverloadPolicy, Pipeline, PipelineBuilder};
+pub use report::{DetectorReport, Report};

@@ -1,0 +1,110 @@
+use std::fmt;
+use std::time::Duration;
+
+/// What one detector did in a run.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct DetectorReport {
+    /// The detector's name.
+    pub name: String,
+    /// Pictures it analysed.
+    pub video_frames: u64,
+    /// Audio frames it analysed.
+    pub audio_frames: u64,
+    /// Items dropped for it by the overload policy.
+    pub dropped: u64,
+    /// Events it emitted.
+    pub events: u64,
+    /// The panic message, if it panicked (it was then isolated: its open intervals were
+    /// closed and it saw nothing more).
+    pub panicked: Option<String>,
+}
+
+/// The summary of a [`Pipeline::run`](crate::Pipeline::run).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// The input's name.
+    pub input: String,
+    /// Pictures decoded.
+    pub video_frames_decoded: u64,
+    /// Audio frames decoded.
+    pub audio_frames_decoded: u64,
+    /// Items dropped by the overload policy, over all detectors.
+    pub frames_dropped: u64,
+    /// Decode-error notices.
+    pub decode_errors: u64,
+    /// Corrupt-packet notices.
+    pub corrupt_packets: u64,
+    /// Timestamp discontinuities.
+    pub discontinuities: u64,
+    /// Events delivered to the sink.
+    pub events: u64,
+    /// Defects confirmed (start events).
+    pub defects: u64,
+    /// Media time covered, in seconds (from the first to the end of the last item).
+    pub media_duration: f64,
+    /// Wall-clock time of the run.
+    pub wall_time: Duration,
+    /// True when the run was ended by the stop signal.
+    pub stopped: bool,
+    /// Per detector.
+    pub detectors: Vec<DetectorReport>,
+}
+
+impl Report {
+    /// Pictures analysed, summed over detectors.
+    pub fn video_frames_analysed(&self) -> u64 {
+        self.detectors.iter().map(|d| d.video_frames).sum()
+    }
+    /// Audio frames analysed, summed over detectors.
+    pub fn audio_frames_analysed(&self) -> u64 {
+        self.detectors.iter().map(|d| d.audio_frames).sum()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let speed = if self.wall_time.as_secs_f64() > 0.0 {
+            self.media_duration / self.wall_time.as_secs_f64()
+        } else {
+            0.0
+        };
+        writeln!(
+            f,
+            "{}: {:.2} s of media in {:.2} s ({speed:.1}x), {} video + {} audio frames, {} defects, {} events{}",
+            self.input,
+            self.media_duration,
+            self.wall_time.as_secs_f64(),
+            self.video_frames_decoded,
+            self.audio_frames_decoded,
+            self.defects,
+            self.events,
+            if self.stopped { " (stopped)" } else { "" }
+        )?;
+        if self.decode_errors + self.corrupt_packets + self.discontinuities + self.frames_dropped
+            > 0
+        {
+            writeln!(
+                f,
+                "  decode errors {}, corrupt packets {}, discontinuities {}, dropped {}",
+                self.decode_errors, self.corrupt_packets, self.discontinuities, self.frames_dropped
+            )?;
+        }
+        for d in &self.detectors {
+            write!(
+                f,
+                "  {:<14} {:>7} video {:>7} audio {:>4} events",
+                d.name, d.video_frames, d.audio_frames, d.events
+            )?;
+            if d.dropped > 0 {
+                write!(f, ", {} dropped", d.dropped)?;
+            }
+            if let Some(p) = &d.panicked {
+                write!(f, ", PANICKED: {p}")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}

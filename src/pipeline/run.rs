@@ -1,0 +1,430 @@
+//! Running a pipeline: decoder thread, one thread per detector, sink on the caller's thread.
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
+
+use super::{DetectorReport, OverloadPolicy, Pipeline, Report};
+use crate::event::{Details, Phase};
+use crate::{
+    Decoder, DefectKind, Detector, Error, Event, Events, Media, MediaTime, NoticeKind, Result,
+    StopSignal,
+};
+
+/// What the decoder thread sends a detector thread.
+enum Msg {
+    Media(Media),
+    Discontinuity(MediaTime),
+    Finish(MediaTime),
+}
+
+struct Lane {
+    tx: Sender<Msg>,
+    /// A receiver clone, so the decoder can drop the oldest item under [`OverloadPolicy::DropOldest`].
+    rx: Receiver<Msg>,
+    wants: crate::Wants,
+    dropped: u64,
+}
+
+#[derive(Default)]
+struct DecodeStats {
+    video: u64,
+    audio: u64,
+    decode_errors: u64,
+    corrupt_packets: u64,
+    discontinuities: u64,
+    first: Option<MediaTime>,
+    end: Option<MediaTime>,
+    stopped: bool,
+    dropped: Vec<u64>,
+}
+
+impl Pipeline {
+    /// Runs the pipeline to the end of the input (or until stopped) on the calling thread plus
+    /// one decoder thread and one thread per detector; returns the report.
+    ///
+    /// Errors: a decoder error mid-stream or a sink error. In both cases detectors still close
+    /// their open intervals and the sink is flushed (as far as it works) before the error is
+    /// returned.
+    pub fn run(self) -> Result<Report> {
+        let Pipeline {
+            mut decoder,
+            detectors,
+            mut sink,
+            queue,
+            policy,
+            stop,
+        } = self;
+        let started = Instant::now();
+        decoder.set_stop_signal(stop.clone());
+        let input: Arc<str> = decoder.name().into();
+        let (ev_tx, ev_rx) = bounded::<Event>(1024);
+
+        let mut sink_error: Option<Error> = None;
+        let mut events_out = 0u64;
+        let mut defects = 0u64;
+
+        let (decode_result, stats, det_reports) = std::thread::scope(|s| {
+            let mut lanes = Vec::with_capacity(detectors.len());
+            let mut workers = Vec::with_capacity(detectors.len());
+            for det in detectors {
+                let (tx, rx) = bounded::<Msg>(queue);
+                lanes.push(Lane {
+                    tx,
+                    rx: rx.clone(),
+                    wants: det.wants(),
+                    dropped: 0,
+                });
+                let ev_tx = ev_tx.clone();
+                let input = input.clone();
+                let name = det.name().to_string();
+                let w = std::thread::Builder::new()
+                    .name(format!("avqc-{name}"))
+                    .spawn_scoped(s, move || run_detector(det, rx, ev_tx, &input))
+                    .map_err(|e| {
+                        Error::Pipeline(format!("cannot start a thread for detector `{name}`: {e}"))
+                    });
+                workers.push(w);
+            }
+            let dec_ev_tx = ev_tx.clone();
+            drop(ev_tx);
+            let dec_stop = stop.clone();
+            let dec_input = input.clone();
+            let dec = std::thread::Builder::new()
+                .name("avqc-decode".into())
+                .spawn_scoped(s, move || {
+                    run_decoder(
+                        &mut *decoder,
+                        lanes,
+                        policy,
+                        &dec_stop,
+                        dec_ev_tx,
+                        &dec_input,
+                    )
+                });
+
+            // The sink loop: until every sender (decoder and detectors) is gone.
+            loop {
+                match ev_rx.recv_timeout(Duration::from_millis(200)) {
+                    Ok(ev) => {
+                        if sink_error.is_some() {
+                            continue; // drain so no thread blocks; the error is returned below
+                        }
+                        if matches!(&ev, Event::Defect(d) if d.phase == Phase::Start) {
+                            defects += 1;
+                        }
+                        match sink.emit(&ev) {
+                            Ok(()) => events_out += 1,
+                            Err(e) => {
+                                sink_error = Some(e);
+                                stop.stop();
+                            }
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => {
+                        if sink_error.is_none() {
+                            if let Err(e) = sink.flush() {
+                                sink_error = Some(e);
+                                stop.stop();
+                            }
+                        }
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+
+            let (decode_result, stats) = match dec {
+                Ok(h) => h.join().unwrap_or_else(|p| {
+                    (
+                        Err(Error::Read {
+                            input: input.to_string(),
+                            message: format!("decoder panicked: {}", panic_message(&*p)),
+                        }),
+                        DecodeStats::default(),
+                    )
+                }),
+                Err(e) => (
+                    Err(Error::Pipeline(format!(
+                        "cannot start the decoder thread: {e}"
+                    ))),
+                    DecodeStats::default(),
+                ),
+            };
+            let mut reports = Vec::with_capacity(workers.len());
+            for w in workers {
+                match w {
+                    Ok(h) => reports.push(h.join().unwrap_or_default()),
+                    Err(e) => reports.push(DetectorReport {
+                        panicked: Some(e.to_string()),
+                        ..Default::default()
+                    }),
+                }
+            }
+            (decode_result, stats, reports)
+        });
+
+        if sink_error.is_none() {
+            if let Err(e) = sink.flush() {
+                sink_error = Some(e);
+            }
+        }
+        if let Some(e) = sink_error {
+            return Err(e);
+        }
+        decode_result?;
+
+        let mut detectors = det_reports;
+        for (d, dropped) in detectors.iter_mut().zip(&stats.dropped) {
+            d.dropped = *dropped;
+        }
+        let media_duration = match (stats.first, stats.end) {
+            (Some(a), Some(b)) => b.secs_since(a).max(0.0),
+            _ => 0.0,
+        };
+        Ok(Report {
+            input: input.to_string(),
+            video_frames_decoded: stats.video,
+            audio_frames_decoded: stats.audio,
+            frames_dropped: stats.dropped.iter().sum(),
+            decode_errors: stats.decode_errors,
+            corrupt_packets: stats.corrupt_packets,
+            discontinuities: stats.discontinuities,
+            events: events_out,
+            defects,
+            media_duration,
+            wall_time: started.elapsed(),
+            stopped: stats.stopped,
+            detectors,
+        })
+    }
+}
+
+fn run_decoder(
+    decoder: &mut dyn Decoder,
+    mut lanes: Vec<Lane>,
+    policy: OverloadPolicy,
+    stop: &StopSignal,
+    ev_tx: Sender<Event>,
+    input: &str,
+) -> (Result<()>, DecodeStats) {
+    let mut st = DecodeStats::default();
+    let mut out = Events::new(input, "pipeline");
+    let mut last_drop_report = 0u64;
+    let mut last_drop_at: Option<MediaTime> = None;
+    let result = loop {
+        if stop.is_stopped() {
+            st.stopped = true;
+            break Ok(());
+        }
+        let media = match decoder.next() {
+            Ok(Some(m)) => m,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        };
+        let t = media.time();
+        st.first = Some(st.first.map_or(t, |f| f.min(t)));
+        let end = match &media {
+            Media::Video(v) => t.add_secs(v.duration().unwrap_or(0.0)),
+            Media::Audio(a) => a.end_time(),
+            Media::Notice(_) => t,
+        };
+        st.end = Some(st.end.map_or(end, |e| e.max(end)));
+        match &media {
+            Media::Video(_) => st.video += 1,
+            Media::Audio(_) => st.audio += 1,
+            Media::Notice(n) => match &n.kind {
+                NoticeKind::DecodeError { .. } => st.decode_errors += 1,
+                NoticeKind::CorruptPacket => st.corrupt_packets += 1,
+                NoticeKind::Discontinuity { jump_secs } => {
+                    st.discontinuities += 1;
+                    out.notice(
+                        "discontinuity",
+                        format!("timestamps jumped by {jump_secs:.3} s; timeline bridged"),
+                        t,
+                    );
+                    for lane in &lanes {
+                        let _ = lane.tx.send(Msg::Discontinuity(t));
+                    }
+                }
+                _ => {}
+            },
+        }
+        for lane in lanes.iter_mut().filter(|l| l.wants.accepts(&media)) {
+            send(lane, Msg::Media(media.clone()), policy, stop);
+        }
+        let dropped: u64 = lanes.iter().map(|l| l.dropped).sum();
+        if dropped != last_drop_report && last_drop_at.is_none_or(|a| t.secs_since(a) >= 1.0) {
+            out.metric("frames_dropped", dropped as f64, t);
+            last_drop_report = dropped;
+            last_drop_at = Some(t);
+        }
+        for ev in out.drain() {
+            let _ = ev_tx.send(ev);
+        }
+    };
+    let end = st.end.unwrap_or(MediaTime::ZERO);
+    let dropped: u64 = lanes.iter().map(|l| l.dropped).sum();
+    if dropped != last_drop_report {
+        out.metric("frames_dropped", dropped as f64, end);
+    }
+    for ev in out.drain() {
+        let _ = ev_tx.send(ev);
+    }
+    for lane in &lanes {
+        let _ = lane.tx.send(Msg::Finish(end));
+    }
+    st.dropped = lanes.iter().map(|l| l.dropped).collect();
+    (result, st)
+}
+
+fn send(lane: &mut Lane, msg: Msg, policy: OverloadPolicy, stop: &StopSignal) {
+    match policy {
+        OverloadPolicy::Block => {
+            // A blocked send still notices a stop request, so a stalled detector cannot hang it.
+            let mut msg = msg;
+            loop {
+                match lane.tx.send_timeout(msg, Duration::from_millis(100)) {
+                    Ok(()) => return,
+                    Err(crossbeam_channel::SendTimeoutError::Timeout(m)) => {
+                        if stop.is_stopped() {
+                            lane.dropped += 1;
+                            return;
+                        }
+                        msg = m;
+                    }
+                    Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => return,
+                }
+            }
+        }
+        OverloadPolicy::DropOldest => {
+            let mut msg = msg;
+            loop {
+                match lane.tx.try_send(msg) {
+                    Ok(()) => return,
+                    Err(TrySendError::Full(m)) => {
+                        msg = m;
+                        match lane.rx.try_recv() {
+                            Ok(Msg::Media(_)) => lane.dropped += 1,
+                            // Not a frame: it must still arrive; it goes after this item.
+                            Ok(other) => {
+                                let _ = lane.tx.send(msg);
+                                let _ = lane.tx.send(other);
+                                return;
+                            }
+                            Err(_) => {}
+                        }
+                    }
+                    Err(TrySendError::Disconnected(_)) => return,
+                }
+            }
+        }
+    }
+}
+
+fn panic_message(p: &(dyn Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    }
+}
+
+/// One detector's thread: feeds it, forwards its events, isolates a panic.
+fn run_detector(
+    mut det: Box<dyn Detector>,
+    rx: Receiver<Msg>,
+    ev_tx: Sender<Event>,
+    input: &str,
+) -> DetectorReport {
+    let name = det.name().to_string();
+    let mut out = Events::new(input, &name);
+    let mut rep = DetectorReport {
+        name: name.clone(),
+        ..Default::default()
+    };
+    // Defects this detector has started and not ended, so a panic cannot leave one open.
+    let mut open: Vec<(DefectKind, MediaTime)> = Vec::new();
+    let mut last = MediaTime::ZERO;
+    let mut finished = false;
+    for msg in rx.iter() {
+        if rep.panicked.is_some() {
+            if matches!(msg, Msg::Finish(_)) {
+                break;
+            }
+            continue; // keep draining so the decoder never blocks on a dead detector
+        }
+        let result = catch_unwind(AssertUnwindSafe(|| match &msg {
+            Msg::Media(m) => {
+                match m {
+                    Media::Video(_) => rep.video_frames += 1,
+                    Media::Audio(_) => rep.audio_frames += 1,
+                    Media::Notice(_) => {}
+                }
+                last = last.max(m.time());
+                det.process(m, &mut out);
+            }
+            Msg::Discontinuity(t) => det.discontinuity(*t, &mut out),
+            Msg::Finish(t) => {
+                det.finish((*t).max(last), &mut out);
+                finished = true;
+            }
+        }));
+        for ev in out.drain() {
+            if let Event::Defect(d) = &ev {
+                match d.phase {
+                    Phase::Start => open.push((d.defect.clone(), d.start)),
+                    Phase::End => {
+                        if let Some(i) = open
+                            .iter()
+                            .position(|(k, s)| *k == d.defect && *s == d.start)
+                        {
+                            open.swap_remove(i);
+                        }
+                    }
+                }
+            }
+            rep.events += 1;
+            let _ = ev_tx.send(ev);
+        }
+        if let Err(p) = result {
+            let message = panic_message(&*p);
+            log::error!(
+                "detector `{name}` on `{input}` panicked: {message}; it is disabled for this input"
+            );
+            out.notice(
+                "detector_panicked",
+                format!("detector `{name}` panicked: {message}"),
+                last,
+            );
+            rep.panicked = Some(message);
+            finished = false;
+        }
+        if finished {
+            break;
+        }
+    }
+    // Every start gets an end, even from a detector that panicked or never closed its spans.
+    for (defect, start) in open.drain(..) {
+        let mut details = Details::new();
+        details.insert("closed_by".into(), "pipeline".into());
+        out.span(
+            &defect,
+            crate::SpanChange::Ended {
+                start,
+                end: last.max(start),
+            },
+            last,
+            details,
+        );
+    }
+    for ev in out.drain() {
+        rep.events += 1;
+        let _ = ev_tx.send(ev);
+    }
+    rep
+}
