@@ -34,9 +34,16 @@ pub struct PipelineBuilder {
     queue: Option<usize>,
     policy: OverloadPolicy,
     stop: Option<StopSignal>,
+    stream_name: Option<String>,
 }
 
 impl PipelineBuilder {
+    /// The `stream` name put on events and in the report; default: the decoder's
+    /// [`name`](crate::Decoder::name) (e.g. the path as given).
+    pub fn stream_name(mut self, name: impl Into<String>) -> Self {
+        self.stream_name = Some(name.into());
+        self
+    }
     /// The media converter (required).
     pub fn decoder(mut self, d: impl Decoder + 'static) -> Self {
         self.decoder = Some(Box::new(d));
@@ -103,6 +110,7 @@ impl PipelineBuilder {
             queue,
             policy: self.policy,
             stop: self.stop.unwrap_or_default(),
+            stream_name: self.stream_name,
         })
     }
 }
@@ -119,6 +127,7 @@ pub struct Pipeline {
     pub(super) queue: usize,
     pub(super) policy: OverloadPolicy,
     pub(super) stop: StopSignal,
+    pub(super) stream_name: Option<String>,
 }
 
 impl Pipeline {

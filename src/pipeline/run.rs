@@ -57,10 +57,11 @@ impl Pipeline {
             queue,
             policy,
             stop,
+            stream_name,
         } = self;
         let started = Instant::now();
         decoder.set_stop_signal(stop.clone());
-        let input: Arc<str> = decoder.name().into();
+        let input: Arc<str> = stream_name.as_deref().unwrap_or(decoder.name()).into();
         let (ev_tx, ev_rx) = bounded::<Event>(1024);
 
         let mut sink_error: Option<Error> = None;
@@ -370,7 +371,8 @@ fn run_detector(
             }
             Msg::Discontinuity(t) => det.discontinuity(*t, &mut out),
             Msg::Finish(t) => {
-                det.finish((*t).max(last), &mut out);
+                last = last.max(*t);
+                det.finish(last, &mut out);
                 finished = true;
             }
         }));

@@ -1,0 +1,166 @@
+//! `monitor`: watch one or more inputs for defects; JSON Lines events on stdout, a summary
+//! per input on stderr.
+//!
+//! ```text
+//! cargo run --release --example monitor -- [OPTIONS] INPUT...
+//!
+//!   --detectors a,b,...   detector types to run with default settings
+//!                         (default: every built-in detector that is on by default)
+//!   --config FILE         detector set as JSON: [{"type":"freeze","min_duration":1.0}, ...]
+//!   --realtime            pace file inputs to their timestamps, as if live
+//!   --analysis WxH        give detectors a copy downscaled to fit WxH
+//!   --threads N           decoder threads per stream (0 = auto)
+//!   --drop-oldest         drop frames for a detector that falls behind (live inputs)
+//!   --list                print the known detector types and exit
+//! ```
+//!
+//! Inputs are files or URLs; several are analysed concurrently. The `stream` field of each
+//! event is the input's file name (or the URL).
+//!
+//! Exit codes: 0 every input analysed; 2 usage or configuration error; 3 an input could not be
+//! opened or decoded (the others are still analysed); 4 writing events failed.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use avqc::sink::FnSink;
+use avqc::{DecoderOptions, Error, Event, FfmpegDecoder, OverloadPolicy, Pipeline, Registry};
+
+struct Args {
+    detectors: Option<Vec<String>>,
+    config: Option<String>,
+    options: DecoderOptions,
+    policy: OverloadPolicy,
+    inputs: Vec<String>,
+}
+
+fn usage(msg: &str) -> ExitCode {
+    eprintln!("monitor: {msg}");
+    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--drop-oldest] [--list] INPUT...");
+    ExitCode::from(2)
+}
+
+fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut a = Args {
+        detectors: None,
+        config: None,
+        options: DecoderOptions::default(),
+        policy: OverloadPolicy::Block,
+        inputs: Vec::new(),
+    };
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--detectors" => a.detectors = Some(value("--detectors")?.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()),
+            "--config" => a.config = Some(value("--config")?),
+            "--realtime" => a.options.realtime = true,
+            "--drop-oldest" => a.policy = OverloadPolicy::DropOldest,
+            "--analysis" => {
+                let v = value("--analysis")?;
+                let (w, h) = v.split_once('x').ok_or("--analysis takes WxH, e.g. 640x360")?;
+                let w = w.parse().map_err(|_| "--analysis: bad width")?;
+                let h = h.parse().map_err(|_| "--analysis: bad height")?;
+                a.options.analysis_size = Some((w, h));
+            }
+            "--threads" => a.options.threads = value("--threads")?.parse().map_err(|_| "--threads takes a number")?,
+            "--list" => return Ok(None),
+            "-h" | "--help" => return Err("help".into()),
+            "--" => a.inputs.extend(it.by_ref()),
+            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            _ => a.inputs.push(arg),
+        }
+    }
+    Ok(Some(a))
+}
+
+/// The `stream` name of an input: a file's name, or the URL as given.
+fn stream_name(input: &str) -> String {
+    if input.contains("://") {
+        return input.to_string();
+    }
+    Path::new(input).file_name().map_or_else(|| input.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+fn main() -> ExitCode {
+    let registry = Registry::builtin();
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            for t in registry.types() {
+                println!("{t}");
+            }
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return usage(&e),
+    };
+    if args.inputs.is_empty() {
+        return usage("no input");
+    }
+    if args.config.is_some() && args.detectors.is_some() {
+        return usage("--config and --detectors exclude each other");
+    }
+    let config_json = match &args.config {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(s) => Some(s),
+            Err(e) => return usage(&format!("cannot read {path}: {e}")),
+        },
+        None => None,
+    };
+    // Build once up front so a bad configuration is a usage error before any input is opened.
+    let build = || match (&config_json, &args.detectors) {
+        (Some(json), _) => registry.build_json(json),
+        (None, Some(names)) => registry.build_names(names),
+        (None, None) => registry.build_defaults(),
+    };
+    if let Err(e) = build() {
+        return usage(&e.to_string());
+    }
+
+    let stdout = Arc::new(Mutex::new(std::io::stdout()));
+    let results: Vec<Result<(), Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = args
+            .inputs
+            .iter()
+            .map(|input| {
+                let stdout = stdout.clone();
+                let detectors = build();
+                let (options, policy) = (&args.options, args.policy);
+                s.spawn(move || -> Result<(), Error> {
+                    let decoder = FfmpegDecoder::open(input, options)?;
+                    let mut line = Vec::with_capacity(512);
+                    let sink = FnSink::new(move |e: &Event| {
+                        line.clear();
+                        serde_json::to_writer(&mut line, e).expect("events serialise");
+                        line.push(b'\n');
+                        let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
+                        out.write_all(&line)
+                            .and_then(|_| out.flush())
+                            .map_err(|source| Error::Sink { sink: "stdout".into(), source })
+                    });
+                    let report = Pipeline::builder()
+                        .decoder(decoder)
+                        .stream_name(stream_name(input))
+                        .detectors(detectors?)
+                        .overload(policy)
+                        .sink(sink)
+                        .build()?
+                        .run()?;
+                    eprint!("{report}");
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Pipeline("input thread panicked".into())))).collect()
+    });
+
+    let mut code = 0u8;
+    for (input, r) in args.inputs.iter().zip(results) {
+        if let Err(e) = r {
+            eprintln!("monitor: {input}: {e}");
+            code = code.max(if matches!(e, Error::Sink { .. }) { 4 } else { 3 });
+        }
+    }
+    ExitCode::from(code)
+}
