@@ -35,8 +35,9 @@ measure() { # name, command...
 
 : > "$work/results.txt"
 echo "clip: $clip ($(ffprobe -v error -show_entries format=duration -of csv=p=0 "$clip") s)"
-measure "ffmpeg decode" ffmpeg -v error -threads 1 -i "$clip" -f null -
-measure "ffmpeg filters" ffmpeg -v error -threads 1 -i "$clip" \
+measure ffmpeg_decode ffmpeg -v error -threads 1 -i "$clip" -f null -
+measure ffmpeg_filters ffmpeg -v error -threads 1 -i "$clip" \
   -vf "freezedetect=n=-60dB:d=0.5,blackdetect=d=0.2" -af "silencedetect=n=-60dB:d=0.02,astats=metadata=1:reset=480" -f null -
-measure "avqc monitor" "$monitor" --threads 1 "$clip"
-awk 'NR==1{d=$2; dc=$3} {printf "%-22s wall x%.2f  cpu x%.2f of ffmpeg decode\n", $1" "$2, $2/d, $3/dc}' "$work/results.txt" | sed 's/^\([a-z]* [a-z]*\) [0-9.]*/\1/'
+measure avqc_monitor "$monitor" --threads 1 "$clip"
+echo "ratios to ffmpeg_decode:"
+awk 'NR==1{d=$2; dc=$3} {printf "  %-16s wall x%.2f   cpu x%.2f\n", $1, $2/d, $3/dc}' "$work/results.txt"
