@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Makes the small test clips in tests/data (committed; rerun only to change them).
+# Needs the ffmpeg CLI (with libx264 and the native aac encoder) and python3.
+# Output is deterministic for a given FFmpeg build (bitexact flags, one encoder thread,
+# fixed seeds). The injected defect times are listed in tests/data/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/../tests/data"
+
+FF=(ffmpeg -hide_banner -loglevel error -y)
+BITEXACT=(-fflags +bitexact -flags +bitexact)
+X264=(-c:v libx264 -threads 1 -preset veryfast -crf 30 -g 50 -bf 2 -pix_fmt yuv420p)
+AAC=(-c:a aac -b:a 64k -ar 48000 -ac 2)
+
+# --- demo.ts: 10 s, 320x180 @ 25 fps H.264 + 48 kHz stereo AAC, MPEG-TS -------------------
+# video:  freeze   2.00–3.52 s  (frames 50..87 all show frame 50: freezeframes first=51 last=87)
+#         black    5.00–6.00 s  (frames 125..149: Y=16 U=V=128, limited range)
+# audio:  440 Hz sine at -6 dBFS, with
+#         silence  7.00–8.00 s  (digital zero)
+#         clipping 8.50–9.00 s  (4x the sine clipped at ±1.0: a square-ish wave at full scale)
+VIDEO_FILTER="[0:v]format=yuv420p,split[a][b];[a][b]freezeframes=first=51:last=87:replace=50,lutyuv=y=16:u=128:v=128:enable='between(n,125,149)'[v]"
+AUDIO_EXPR="if(between(t,7,8-1/96000),0,if(between(t,8.5,9),max(-1,min(1,4*sin(2*PI*440*t))),0.5*sin(2*PI*440*t)))"
+"${FF[@]}" -f lavfi -i "testsrc2=size=320x180:rate=25:duration=10" \
+  -f lavfi -i "aevalsrc=exprs='${AUDIO_EXPR}':channel_layout=stereo:sample_rate=48000:duration=10" \
+  -filter_complex "$VIDEO_FILTER" -map "[v]" -map 1:a "${X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" \
+  -f mpegts -mpegts_flags +initial_discontinuity demo.ts
+
+# --- video_only.mp4: 3 s H.264, no audio -------------------------------------------------
+"${FF[@]}" -f lavfi -i "testsrc2=size=320x180:rate=25:duration=3" \
+  "${X264[@]}" "${BITEXACT[@]}" -an video_only.mp4
+
+# --- audio_only.m4a: 3 s AAC 48 kHz stereo, no video -------------------------------------
+"${FF[@]}" -f lavfi -i "sine=frequency=1000:sample_rate=48000:duration=3" \
+  "${AAC[@]}" "${BITEXACT[@]}" -vn audio_only.m4a
+
+# --- surround.wav: 0.25 s of 5.1 s16 PCM (packed, 6 channels), channel c = (c+1)/10 constant --
+"${FF[@]}" -f lavfi -i "aevalsrc=exprs='0.1|0.2|0.3|0.4|0.5|0.6':channel_layout=5.1:sample_rate=48000:duration=0.25" \
+  -c:a pcm_s16le "${BITEXACT[@]}" surround.wav
+
+# --- high10.mp4: 2 s H.264 High 10 (yuv420p10le), converted to yuv420p by the decoder ------
+"${FF[@]}" -f lavfi -i "testsrc2=size=320x180:rate=25:duration=2" \
+  -c:v libx264 -threads 1 -preset veryfast -crf 30 -g 50 -pix_fmt yuv420p10le \
+  "${BITEXACT[@]}" -an high10.mp4
+
+# --- encrypted.mp4: 2 s H.264 + AAC, CENC (AES-CTR) --------------------------------------
+# key 00112233445566778899aabbccddeeff, kid 0123456789abcdef0123456789abcdef
+"${FF[@]}" -f lavfi -i "testsrc2=size=320x180:rate=25:duration=2" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=2" \
+  "${X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" \
+  -encryption_scheme cenc-aes-ctr -encryption_key 00112233445566778899aabbccddeeff \
+  -encryption_kid 0123456789abcdef0123456789abcdef encrypted.mp4
+
+# --- truncated.ts: demo.ts cut at 40 %, in the middle of a 188-byte TS packet --------------
+python3 - <<'PY'
+data = open("demo.ts", "rb").read()
+cut = (len(data) * 4 // 10) // 188 * 188 + 97
+open("truncated.ts", "wb").write(data[:cut])
+PY
+
+# --- random.bin: 200 000 pseudo-random bytes from a fixed seed -----------------------------
+python3 - <<'PY'
+import random
+r = random.Random(1)
+open("random.bin", "wb").write(bytes(r.getrandbits(8) for _ in range(200_000)))
+PY
+
+# --- empty.ts: 0 bytes --------------------------------------------------------------------
+: > empty.ts
+
+# --- corrupt.ts: demo.ts with bytes flipped in video TS packets ----------------------------
+# Every 60th video packet (PID of the first video stream) from packet 200 on that does not
+# start a PES gets 16 payload bytes inverted: the H.264 decoder logs errors and conceals.
+VPID=$(ffprobe -v error -select_streams v:0 -show_entries stream=id -of csv=p=0 demo.ts | head -n 1) \
+python3 - <<'PY'
+data = bytearray(open("demo.ts", "rb").read())
+n = len(data) // 188
+import os
+video_pid = int(os.environ["VPID"], 16)
+assert video_pid is not None, "no H.264 stream in the PMT"
+flipped = []
+count = 0
+for i in range(n):
+    off = i * 188
+    p = data[off:off + 188]
+    pid = ((p[1] & 0x1F) << 8) | p[2]
+    pusi = p[1] & 0x40
+    has_payload = p[3] & 0x10
+    has_adapt = p[3] & 0x20
+    if pid != video_pid or pusi or not has_payload or has_adapt:
+        continue
+    count += 1
+    if count >= 200 and count % 60 == 0:
+        for k in range(40, 56):
+            data[off + k] ^= 0xFF
+        flipped.append(i)
+open("corrupt.ts", "wb").write(data)
+print("corrupt.ts: flipped TS packets", flipped)
+PY
+ls -l
