@@ -1,24 +1,338 @@
-//! PLACEHOLDER: replaced by the real detector.
+//! `clipping`: sound clipped at full scale (`audio_clipping`).
+//!
+//! A clipped waveform has flat tops: runs of consecutive samples at (or, after a lossy codec, just
+//! under) full scale. The detector finds runs of at least `min_run` samples with `|x| >= level`
+//! in any channel and marks each short window holding one as clipped. A passage is confirmed
+//! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
+//! (a single loud peak is not clipping), and ends when no clipped run was seen for `clear_for`
+//! seconds. The interval runs from the first sample of the first run to just after the last
+//! sample of the last run.
+
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use crate::{Detector, DetectorConfig, Error, Result};
+use super::clock::{dbfs, SampleClock};
+use crate::event::Details;
+use crate::{
+    AudioFrame, DefectKind, Detector, DetectorConfig, Error, Events, Media, MediaTime, Result,
+    SpanChange, SpanTracker, Wants,
+};
 
-/// Placeholder config.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// Configuration of the [`Clipping`] detector (type `"clipping"`).
+///
+/// ```
+/// use avqc::{DetectorConfig, detect::audio::ClippingConfig};
+/// let c: ClippingConfig = serde_json::from_str(r#"{"level": 0.98}"#).unwrap();
+/// assert_eq!(c.min_run, ClippingConfig::default().min_run);
+/// assert!(ClippingConfig { min_run: 0, ..Default::default() }.build("clipping").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClippingConfig {
-    /// Placeholder.
-    pub min_duration: f64,
+    /// A sample is at full scale when `|x| >= level` (full scale = 1.0). Default `0.93`: a signal
+    /// hard-clipped at ±1.0 and then coded with AAC decodes with its flat tops at about 0.95
+    /// (the codec's smoothing pulls them under full scale, with ripple of a few hundredths).
+    pub level: f32,
+    /// Shortest run of consecutive samples at full scale that counts as a flat top. Default `3`:
+    /// a flat top spans many samples, while an unclipped peak of a mid- or high-frequency sound
+    /// stays above the level for only a sample or two.
+    pub min_run: usize,
+    /// Length of the windows in which runs are counted, in seconds. Default `0.01`.
+    pub window: f64,
+    /// Windows with flat tops needed, each within `clear_for` of the previous one, before a
+    /// passage is reported. Default `3`: one loud peak touches one or two windows; a clipped
+    /// passage keeps producing flat tops.
+    pub confirm_windows: u32,
+    /// Seconds without any flat top that end a clipped passage. Default `0.2`: clipped music
+    /// hits full scale only at its loudest beats, which are rarely further apart, so one clipped
+    /// passage is one interval.
+    pub clear_for: f64,
 }
 
-/// Placeholder detector.
-pub struct Clipping;
+impl Default for ClippingConfig {
+    fn default() -> Self {
+        ClippingConfig {
+            level: 0.93,
+            min_run: 3,
+            window: 0.01,
+            confirm_windows: 3,
+            clear_for: 0.2,
+        }
+    }
+}
 
 impl DetectorConfig for ClippingConfig {
     const TYPE: &'static str = "clipping";
-    fn build(&self, _name: &str) -> Result<Box<dyn Detector>> {
-        Err(Error::Unsupported(
-            "clipping detector not written yet".into(),
-        ))
+
+    fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
+        let bad = |field: &str, why: &str| {
+            Err(Error::config(
+                format!("{} detector `{name}`", Self::TYPE),
+                format!("`{field}` {why}"),
+            ))
+        };
+        if !(self.level > 0.0 && self.level <= 2.0) {
+            return bad("level", "must be in (0, 2] (full scale = 1.0)");
+        }
+        if !(1..=10_000).contains(&self.min_run) {
+            return bad("min_run", "must be between 1 and 10000 samples");
+        }
+        if !(self.window.is_finite() && self.window > 0.0 && self.window <= 1.0) {
+            return bad("window", "must be between 0 and 1 second");
+        }
+        if self.confirm_windows == 0 {
+            return bad("confirm_windows", "must be at least 1");
+        }
+        if !(self.clear_for.is_finite() && self.clear_for >= 0.0) {
+            return bad("clear_for", "must be a finite number of seconds >= 0");
+        }
+        Ok(Box::new(Clipping::new(name, self.clone())))
+    }
+}
+
+/// The current run of one channel.
+#[derive(Clone, Copy, Debug, Default)]
+struct ChannelRun {
+    len: usize,
+    start: i64,
+    positive: bool,
+}
+
+/// A clipped passage, candidate or confirmed.
+#[derive(Clone, Copy, Debug)]
+struct Passage {
+    start: i64,
+    last_end: i64,
+    windows: u32,
+    samples: u64,
+    runs: u64,
+    peak: f32,
+}
+
+/// Detects clipped sound. Built from a [`ClippingConfig`].
+pub struct Clipping {
+    name: String,
+    cfg: ClippingConfig,
+    tracker: SpanTracker,
+    clock: SampleClock,
+    stream: Option<usize>,
+    runs: Vec<ChannelRun>,
+    window_len: usize,
+    win_start: i64,
+    win_n: usize,
+    /// Flat-top samples, runs, first run start, last run end and peak in the current window.
+    win_samples: u64,
+    win_runs: u64,
+    win_first: Option<i64>,
+    win_last: i64,
+    win_peak: f32,
+    passage: Option<Passage>,
+}
+
+impl Clipping {
+    /// A clipping detector named `name`. Prefer [`ClippingConfig::build`], which checks the
+    /// values.
+    pub fn new(name: &str, cfg: ClippingConfig) -> Self {
+        Clipping {
+            name: name.to_string(),
+            tracker: SpanTracker::new(0.0, cfg.clear_for),
+            cfg,
+            clock: SampleClock::default(),
+            stream: None,
+            runs: Vec::new(),
+            window_len: 0,
+            win_start: 0,
+            win_n: 0,
+            win_samples: 0,
+            win_runs: 0,
+            win_first: None,
+            win_last: 0,
+            win_peak: 0.0,
+            passage: None,
+        }
+    }
+
+    fn details(&self, p: &Passage, change: SpanChange) -> Details {
+        let mut d = Details::new();
+        d.insert("level".into(), json!(self.cfg.level));
+        d.insert("clipped_samples".into(), json!(p.samples));
+        d.insert("runs".into(), json!(p.runs));
+        d.insert("peak_db".into(), json!(dbfs(p.peak as f64)));
+        if let SpanChange::Ended { start, end } = change {
+            d.insert(
+                "duration".into(),
+                json!((end.secs_since(start) * 10000.0).round() / 10000.0),
+            );
+        }
+        d
+    }
+
+    fn close_window(&mut self, out: &mut Events) {
+        if self.win_n == 0 {
+            return;
+        }
+        let win_start = self.win_start;
+        let win_end = self.win_start + self.win_n as i64;
+        let t0 = self.clock.time(win_start);
+        let t1 = self.clock.time(win_end);
+        let clear_ticks = (self.cfg.clear_for * self.clock.rate() as f64).round() as i64;
+        if let Some(first) = self.win_first.take() {
+            let p = self.passage.get_or_insert(Passage {
+                start: first,
+                last_end: self.win_last,
+                windows: 0,
+                samples: 0,
+                runs: 0,
+                peak: 0.0,
+            });
+            p.windows += 1;
+            p.samples += self.win_samples;
+            p.runs += self.win_runs;
+            p.peak = p.peak.max(self.win_peak);
+            p.last_end = self.win_last;
+            let p = *p;
+            if self.tracker.is_open() {
+                self.tracker.observe(true, self.clock.time(first), t1);
+                // The clear stretch, if any, starts after the last flat top.
+                if self.win_last < win_end {
+                    self.observe_clear(self.clock.time(self.win_last), t1, out);
+                }
+            } else if p.windows >= self.cfg.confirm_windows {
+                if let Some(c) = self.tracker.observe(
+                    true,
+                    self.clock.time(p.start),
+                    self.clock.time(self.win_last),
+                ) {
+                    out.span(&DefectKind::AUDIO_CLIPPING, c, t1, self.details(&p, c));
+                }
+                if self.win_last < win_end {
+                    self.observe_clear(self.clock.time(self.win_last), t1, out);
+                }
+            }
+        } else if self.tracker.is_open() {
+            self.observe_clear(t0, t1, out);
+        } else if self
+            .passage
+            .is_some_and(|p| win_end - p.last_end >= clear_ticks)
+        {
+            self.passage = None;
+        }
+        self.win_start = win_end;
+        self.win_n = 0;
+        self.win_samples = 0;
+        self.win_runs = 0;
+        self.win_peak = 0.0;
+    }
+
+    /// Records a stretch without flat tops inside an open passage.
+    fn observe_clear(&mut self, t: MediaTime, until: MediaTime, out: &mut Events) {
+        if let Some(SpanChange::Ended { start, .. }) = self.tracker.observe(false, t, until) {
+            self.end_passage(start, until, out);
+        }
+    }
+
+    fn end_passage(&mut self, start: MediaTime, at: MediaTime, out: &mut Events) {
+        if let Some(p) = self.passage.take() {
+            let c = SpanChange::Ended {
+                start,
+                end: self.clock.time(p.last_end),
+            };
+            out.span(&DefectKind::AUDIO_CLIPPING, c, at, self.details(&p, c));
+        }
+    }
+
+    fn feed(&mut self, f: &AudioFrame, out: &mut Events) {
+        let (tick, contiguous) = self.clock.begin(f);
+        if !contiguous {
+            self.close_window(out);
+            self.runs.clear();
+            self.runs.resize(f.channels(), ChannelRun::default());
+            self.window_len = ((self.cfg.window * f.rate() as f64).round() as usize).max(1);
+            self.win_start = tick;
+            self.win_n = 0;
+        }
+        let len = f.samples_per_channel();
+        let level = self.cfg.level;
+        let min_run = self.cfg.min_run;
+        let mut i = 0;
+        while i < len {
+            let take = (self.window_len - self.win_n).min(len - i);
+            let base = self.win_start + self.win_n as i64;
+            for (c, run) in self.runs.iter_mut().enumerate() {
+                let s = &f.channel(c)[i..i + take];
+                for (k, &x) in s.iter().enumerate() {
+                    let at = base + k as i64;
+                    let a = x.abs();
+                    if a >= level && (run.len == 0 || run.positive == (x > 0.0)) {
+                        if run.len == 0 {
+                            run.start = at;
+                            run.positive = x > 0.0;
+                        }
+                        run.len += 1;
+                        if run.len >= min_run {
+                            if run.len == min_run {
+                                self.win_samples += min_run as u64;
+                                self.win_runs += 1;
+                                let first = self.win_first.get_or_insert(run.start);
+                                *first = (*first).min(run.start);
+                            } else {
+                                self.win_samples += 1;
+                                self.win_first.get_or_insert(at);
+                            }
+                            self.win_last = self.win_last.max(at + 1);
+                            self.win_peak = self.win_peak.max(a);
+                        }
+                    } else if a >= level {
+                        // Sign flip at full scale: a new run.
+                        run.len = 1;
+                        run.start = at;
+                        run.positive = x > 0.0;
+                    } else {
+                        run.len = 0;
+                    }
+                }
+            }
+            self.win_n += take;
+            i += take;
+            if self.win_n == self.window_len {
+                self.close_window(out);
+            }
+        }
+    }
+
+    fn close(&mut self, at: MediaTime, out: &mut Events) {
+        self.close_window(out);
+        if let Some(SpanChange::Ended { start, .. }) = self.tracker.close() {
+            self.end_passage(start, at, out);
+        }
+        self.passage = None;
+        self.runs.iter_mut().for_each(|r| r.len = 0);
+    }
+}
+
+impl Detector for Clipping {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn wants(&self) -> Wants {
+        Wants::AUDIO
+    }
+
+    fn process(&mut self, media: &Media, out: &mut Events) {
+        let Media::Audio(f) = media else { return };
+        if *self.stream.get_or_insert(f.stream()) != f.stream() || f.samples_per_channel() == 0 {
+            return;
+        }
+        self.feed(f, out);
+    }
+
+    fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
+        self.clock.reset();
+    }
+
+    fn finish(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
     }
 }

@@ -1,6 +1,7 @@
 //! Built-in audio detectors.
 
 mod clipping;
+mod clock;
 mod silence;
 
 pub use clipping::{Clipping, ClippingConfig};

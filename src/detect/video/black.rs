@@ -1,22 +1,248 @@
-//! PLACEHOLDER: replaced by the real detector.
+//! `black`: the picture is black (`video_black`).
+//!
+//! A frame is black when nearly all of it sits within a few code values of the black level of
+//! its [`ColorRange`](crate::ColorRange) (16 in limited range, 0 in full range) **and** those
+//! dark pixels are flat: a black frame with a small station logo still counts (the logo is a
+//! few percent of the picture), but a night scene does not (its dark pixels carry texture,
+//! noise and gradients, so they spread over many code values).
+
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use crate::{Detector, DetectorConfig, Error, Result};
+use super::luma::FrameClock;
+use crate::event::Details;
+use crate::{
+    DefectKind, Detector, DetectorConfig, Error, Events, Media, MediaTime, Result, SpanChange,
+    SpanTracker, VideoFrame, Wants,
+};
 
-/// Placeholder config.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// Configuration of the [`Black`] detector (type `"black"`).
+///
+/// ```
+/// use avqc::{DetectorConfig, detect::video::BlackConfig};
+/// let c: BlackConfig = serde_json::from_str(r#"{"min_share": 0.95}"#).unwrap();
+/// assert_eq!(c.min_duration, BlackConfig::default().min_duration);
+/// assert!(BlackConfig { min_share: 1.5, ..Default::default() }.build("black").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BlackConfig {
-    /// Placeholder.
+    /// Seconds the picture must stay black before it is reported. Default `0.16`: a legitimate
+    /// fade through black is fully black for under 0.1 s, while a black gap worth reporting
+    /// lasts 0.2 s or more; 0.16 s (4 frames at 25 fps) sits between them.
     pub min_duration: f64,
+    /// Seconds of non-black picture needed to end a black interval. Default `0.0`: the first
+    /// non-black frame ends it.
+    pub clear_for: f64,
+    /// A pixel is dark when its luma is at most this many code values above black. Default
+    /// `10`: encoded black stays within 1–3 code values of the black level; 10 leaves room for
+    /// codec ringing around a logo without admitting visible shadow detail.
+    pub pixel_threshold: u8,
+    /// Share of the picture that must be dark. Default `0.92`: a station logo or a small caption
+    /// on black covers a few percent of the picture.
+    pub min_share: f64,
+    /// Largest standard deviation (code values) of the dark pixels. Default `2.0`: encoded black
+    /// is flat (about 0.5), while dark scenes show texture and sensor noise above it.
+    pub max_spread: f64,
+    /// Read every `sample_step`-th pixel of every `sample_step`-th row. Default `2`.
+    pub sample_step: usize,
 }
 
-/// Placeholder detector.
-pub struct Black;
+impl Default for BlackConfig {
+    fn default() -> Self {
+        BlackConfig {
+            min_duration: 0.16,
+            clear_for: 0.0,
+            pixel_threshold: 10,
+            min_share: 0.92,
+            max_spread: 2.0,
+            sample_step: 2,
+        }
+    }
+}
 
 impl DetectorConfig for BlackConfig {
     const TYPE: &'static str = "black";
-    fn build(&self, _name: &str) -> Result<Box<dyn Detector>> {
-        Err(Error::Unsupported("black detector not written yet".into()))
+
+    fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
+        let bad = |field: &str, why: &str| {
+            Err(Error::config(
+                format!("{} detector `{name}`", Self::TYPE),
+                format!("`{field}` {why}"),
+            ))
+        };
+        if !(self.min_duration.is_finite() && self.min_duration >= 0.0) {
+            return bad("min_duration", "must be a finite number of seconds >= 0");
+        }
+        if !(self.clear_for.is_finite() && self.clear_for >= 0.0) {
+            return bad("clear_for", "must be a finite number of seconds >= 0");
+        }
+        if !(self.min_share > 0.0 && self.min_share <= 1.0) {
+            return bad("min_share", "must be in (0, 1]");
+        }
+        if !(self.max_spread.is_finite() && self.max_spread >= 0.0) {
+            return bad("max_spread", "must be a finite number >= 0");
+        }
+        if !(1..=64).contains(&self.sample_step) {
+            return bad("sample_step", "must be between 1 and 64");
+        }
+        Ok(Box::new(Black::new(name, self.clone())))
+    }
+}
+
+/// Luma statistics of one frame.
+#[derive(Clone, Copy, Debug, Default)]
+struct Stats {
+    /// Share of sampled pixels that are dark.
+    share: f64,
+    /// Mean of the dark pixels, in code values above black.
+    mean: f64,
+    /// Standard deviation of the dark pixels.
+    spread: f64,
+}
+
+/// Detects black picture: reports `video_black` from the first black frame to the first
+/// non-black one. Built from a [`BlackConfig`].
+pub struct Black {
+    name: String,
+    cfg: BlackConfig,
+    tracker: SpanTracker,
+    clock: FrameClock,
+    stream: Option<usize>,
+    frames: u64,
+    min_share: f64,
+    max_spread: f64,
+    max_mean: f64,
+}
+
+impl Black {
+    /// A black detector named `name`. Prefer [`BlackConfig::build`], which checks the values.
+    pub fn new(name: &str, cfg: BlackConfig) -> Self {
+        Black {
+            name: name.to_string(),
+            tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
+            cfg,
+            clock: FrameClock::default(),
+            stream: None,
+            frames: 0,
+            min_share: 1.0,
+            max_spread: 0.0,
+            max_mean: 0.0,
+        }
+    }
+
+    fn stats(&self, f: &VideoFrame) -> Stats {
+        let black = f.range().black_level() as u32;
+        let limit = black + self.cfg.pixel_threshold as u32;
+        let p = f.luma();
+        let step = self.cfg.sample_step;
+        let (mut n, mut dark, mut sum, mut sumsq) = (0u64, 0u64, 0u64, 0u64);
+        let mut y = step / 2;
+        while y < p.height() {
+            let row = p.row(y);
+            let mut x = step / 2;
+            while x < row.len() {
+                let v = row[x] as u32;
+                n += 1;
+                if v <= limit {
+                    let d = v.saturating_sub(black) as u64;
+                    dark += 1;
+                    sum += d;
+                    sumsq += d * d;
+                }
+                x += step;
+            }
+            y += step;
+        }
+        if n == 0 || dark == 0 {
+            return Stats::default();
+        }
+        let mean = sum as f64 / dark as f64;
+        let var = (sumsq as f64 / dark as f64 - mean * mean).max(0.0);
+        Stats {
+            share: dark as f64 / n as f64,
+            mean,
+            spread: var.sqrt(),
+        }
+    }
+
+    fn details(&self, change: SpanChange) -> Details {
+        let mut d = Details::new();
+        d.insert("frames".into(), json!(self.frames));
+        d.insert(
+            "min_dark_share".into(),
+            json!((self.min_share * 1000.0).round() / 1000.0),
+        );
+        d.insert(
+            "max_dark_spread".into(),
+            json!((self.max_spread * 100.0).round() / 100.0),
+        );
+        d.insert(
+            "max_dark_level".into(),
+            json!((self.max_mean * 100.0).round() / 100.0),
+        );
+        if let SpanChange::Ended { start, end } = change {
+            d.insert(
+                "duration".into(),
+                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
+            );
+        }
+        d
+    }
+
+    fn close(&mut self, at: MediaTime, out: &mut Events) {
+        if let Some(c) = self.tracker.close() {
+            out.span(&DefectKind::VIDEO_BLACK, c, at, self.details(c));
+        }
+        self.frames = 0;
+    }
+}
+
+impl Detector for Black {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn wants(&self) -> Wants {
+        Wants::VIDEO
+    }
+
+    fn process(&mut self, media: &Media, out: &mut Events) {
+        let Media::Video(frame) = media else { return };
+        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+            return;
+        }
+        let t = frame.time();
+        let until = self.clock.until(frame);
+        let s = self.stats(frame.analysis());
+        let black = s.share >= self.cfg.min_share && s.spread <= self.cfg.max_spread;
+        if black {
+            if self.frames == 0 {
+                self.min_share = 1.0;
+                self.max_spread = 0.0;
+                self.max_mean = 0.0;
+            }
+            self.frames += 1;
+            self.min_share = self.min_share.min(s.share);
+            self.max_spread = self.max_spread.max(s.spread);
+            self.max_mean = self.max_mean.max(s.mean);
+        } else if !self.tracker.is_open() {
+            self.frames = 0;
+        }
+        if let Some(c) = self.tracker.observe(black, t, until) {
+            out.span(&DefectKind::VIDEO_BLACK, c, t, self.details(c));
+            if matches!(c, SpanChange::Ended { .. }) {
+                self.frames = 0;
+            }
+        }
+    }
+
+    fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
+        self.clock.reset();
+    }
+
+    fn finish(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
     }
 }

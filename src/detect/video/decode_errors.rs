@@ -1,24 +1,243 @@
-//! PLACEHOLDER: replaced by the real detector.
+//! `decode_errors`: damaged picture reported by the decoder (`video_corruption`).
+//!
+//! The decoder signals damage on frames ([`FrameFlags::is_damaged`]: corrupt, concealed, decode
+//! error, damaged input) and in [`DecoderNotice`](crate::DecoderNotice)s (decode errors, corrupt
+//! packets). Damage in a reference frame shows in every frame predicted from it, so an interval
+//! starts at the first damaged frame (or notice) and lasts until the picture has recovered: the
+//! next key frame that is itself undamaged, or `max_recovery` seconds after the last damage,
+//! whichever comes first. Damage episodes closer than `merge_gap` are one interval.
+
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use crate::{Detector, DetectorConfig, Error, Result};
+use super::luma::FrameClock;
+use crate::event::Details;
+use crate::{
+    DefectKind, Detector, DetectorConfig, Error, Events, FrameFlags, Media, MediaTime, NoticeKind,
+    PictureType, Result, SpanChange, SpanTracker, Wants,
+};
 
-/// Placeholder config.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// Configuration of the [`DecodeErrors`] detector (type `"decode_errors"`).
+///
+/// ```
+/// use avqc::{DetectorConfig, detect::video::DecodeErrorsConfig};
+/// let c: DecodeErrorsConfig = serde_json::from_str(r#"{"max_recovery": 5.0}"#).unwrap();
+/// assert!(c.notices);
+/// assert!(DecodeErrorsConfig { max_recovery: -1.0, ..Default::default() }.build("d").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DecodeErrorsConfig {
-    /// Placeholder.
-    pub min_duration: f64,
+    /// Longest time, in seconds after the last damage, that damage is assumed to stay on screen
+    /// when no clean key frame arrives. Default `10.0`: longer than the key-frame interval of
+    /// broadcast and streaming encodes (0.5–10 s), so recovery is normally seen, but an
+    /// intra-refresh stream without key frames still gets its interval closed.
+    pub max_recovery: f64,
+    /// Damage episodes separated by less than this many seconds of clean picture are reported
+    /// as one interval. Default `0.5`: one burst of transport errors often hits several GOPs in
+    /// a row, and a viewer sees it as one disturbance.
+    pub merge_gap: f64,
+    /// Treat decoder notices (decode errors, corrupt packets of a video stream) as damage, not
+    /// only frame flags. Default `true`: some decoders conceal damage without flagging the frame.
+    pub notices: bool,
 }
 
-/// Placeholder detector.
-pub struct DecodeErrors;
+impl Default for DecodeErrorsConfig {
+    fn default() -> Self {
+        DecodeErrorsConfig {
+            max_recovery: 10.0,
+            merge_gap: 0.5,
+            notices: true,
+        }
+    }
+}
 
 impl DetectorConfig for DecodeErrorsConfig {
     const TYPE: &'static str = "decode_errors";
-    fn build(&self, _name: &str) -> Result<Box<dyn Detector>> {
-        Err(Error::Unsupported(
-            "decode_errors detector not written yet".into(),
-        ))
+
+    fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
+        let bad = |field: &str, why: &str| {
+            Err(Error::config(
+                format!("{} detector `{name}`", Self::TYPE),
+                format!("`{field}` {why}"),
+            ))
+        };
+        if !(self.max_recovery.is_finite() && self.max_recovery > 0.0) {
+            return bad("max_recovery", "must be a finite number of seconds > 0");
+        }
+        if !(self.merge_gap.is_finite() && self.merge_gap >= 0.0) {
+            return bad("merge_gap", "must be a finite number of seconds >= 0");
+        }
+        Ok(Box::new(DecodeErrors::new(name, self.clone())))
+    }
+}
+
+/// Counts of the current interval.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counts {
+    damaged_frames: u64,
+    notices: u64,
+    frames: u64,
+}
+
+/// Detects damaged picture from decoder signals. Built from a [`DecodeErrorsConfig`].
+pub struct DecodeErrors {
+    name: String,
+    cfg: DecodeErrorsConfig,
+    tracker: SpanTracker,
+    clock: FrameClock,
+    /// Bit `i` set: stream `i` carries video (streams 0–63).
+    video_streams: u64,
+    /// Damage is on screen (an episode has not recovered yet).
+    damaged: bool,
+    last_damage: Option<MediaTime>,
+    /// A notice seen before any video frame: (time, stream).
+    early_notice: Option<(MediaTime, Option<usize>)>,
+    counts: Counts,
+}
+
+impl DecodeErrors {
+    /// A decode-errors detector named `name`. Prefer [`DecodeErrorsConfig::build`], which checks
+    /// the values.
+    pub fn new(name: &str, cfg: DecodeErrorsConfig) -> Self {
+        DecodeErrors {
+            name: name.to_string(),
+            tracker: SpanTracker::new(0.0, cfg.merge_gap),
+            cfg,
+            clock: FrameClock::default(),
+            video_streams: 0,
+            damaged: false,
+            last_damage: None,
+            early_notice: None,
+            counts: Counts::default(),
+        }
+    }
+
+    fn is_video_stream(&self, s: usize) -> bool {
+        s < 64 && self.video_streams & (1 << s) != 0
+    }
+
+    fn details(&self, change: SpanChange) -> Details {
+        let mut d = Details::new();
+        d.insert("damaged_frames".into(), json!(self.counts.damaged_frames));
+        d.insert("notices".into(), json!(self.counts.notices));
+        if let SpanChange::Ended { start, end } = change {
+            d.insert("frames".into(), json!(self.counts.frames));
+            d.insert(
+                "duration".into(),
+                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
+            );
+        }
+        d
+    }
+
+    fn emit(&mut self, c: Option<SpanChange>, at: MediaTime, out: &mut Events) {
+        if let Some(c) = c {
+            out.span(&DefectKind::VIDEO_CORRUPTION, c, at, self.details(c));
+            if matches!(c, SpanChange::Ended { .. }) {
+                self.counts = Counts::default();
+            }
+        }
+    }
+
+    /// Damage known at `t` (a notice): opens or extends the interval.
+    fn damage_at(&mut self, t: MediaTime, out: &mut Events) {
+        if !self.tracker.is_open() && self.tracker.current_start().is_none() {
+            self.counts = Counts::default();
+        }
+        self.counts.notices += 1;
+        self.damaged = true;
+        self.last_damage = Some(self.last_damage.map_or(t, |l| l.max(t)));
+        let c = self.tracker.observe(true, t, t);
+        self.emit(c, t, out);
+    }
+
+    fn close(&mut self, at: MediaTime, out: &mut Events) {
+        let c = self.tracker.close();
+        self.emit(c, at, out);
+        self.damaged = false;
+        self.last_damage = None;
+        self.counts = Counts::default();
+    }
+}
+
+impl Detector for DecodeErrors {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn wants(&self) -> Wants {
+        Wants::VIDEO | Wants::NOTICES
+    }
+
+    fn process(&mut self, media: &Media, out: &mut Events) {
+        match media {
+            Media::Notice(n) => {
+                if !self.cfg.notices
+                    || !matches!(
+                        n.kind,
+                        NoticeKind::DecodeError { .. } | NoticeKind::CorruptPacket
+                    )
+                {
+                    return;
+                }
+                match n.stream {
+                    Some(s) if self.video_streams != 0 && !self.is_video_stream(s) => {}
+                    Some(_) if self.video_streams == 0 => {
+                        // Which streams carry video is known from the first frame.
+                        if self.early_notice.is_none() {
+                            self.early_notice = Some((n.time, n.stream));
+                        }
+                    }
+                    _ => self.damage_at(n.time, out),
+                }
+            }
+            Media::Video(f) => {
+                if f.stream() < 64 {
+                    self.video_streams |= 1 << f.stream();
+                }
+                if let Some((t, s)) = self.early_notice.take() {
+                    if s.map_or(true, |s| self.is_video_stream(s)) {
+                        self.damage_at(t.min(f.time()), out);
+                    }
+                }
+                let t = f.time();
+                let until = self.clock.until(f);
+                let flags = f.flags();
+                let key = flags.contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
+                if flags.is_damaged() {
+                    if !self.tracker.is_open() && self.tracker.current_start().is_none() {
+                        self.counts = Counts::default();
+                    }
+                    self.damaged = true;
+                    self.counts.damaged_frames += 1;
+                    self.last_damage = Some(self.last_damage.map_or(t, |l| l.max(t)));
+                } else if self.damaged {
+                    let expired = self
+                        .last_damage
+                        .is_some_and(|l| t.secs_since(l) >= self.cfg.max_recovery);
+                    // A key frame shown before the damage (reordering) does not end it.
+                    let after = self.last_damage.map_or(true, |l| t > l);
+                    if (key && after) || expired {
+                        self.damaged = false;
+                    }
+                }
+                if self.damaged || self.tracker.is_open() {
+                    self.counts.frames += 1;
+                }
+                let c = self.tracker.observe(self.damaged, t, until);
+                self.emit(c, t, out);
+            }
+            Media::Audio(_) => {}
+        }
+    }
+
+    fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
+        self.clock.reset();
+    }
+
+    fn finish(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
     }
 }

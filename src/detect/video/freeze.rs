@@ -1,22 +1,348 @@
-//! PLACEHOLDER: replaced by the real detector.
+//! `freeze`: the picture stops changing (`video_freeze`).
+//!
+//! Frame *i* is frozen when it shows the same picture as frame *i − 1*: every block of it
+//! changed little against the previous frame **and** against the anchor (the last picture
+//! before the candidate freeze began, which catches slow drift that no single frame step
+//! shows). "Little" adapts to noise spread over the whole picture: the worst block may exceed
+//! a fixed tolerance by `noise_factor` times the median block change, so film grain or encoder
+//! re-coding of a still picture (change everywhere, similar in every block) stays frozen, while a
+//! ticker, a clock or a moving object (change concentrated in a few blocks) breaks it.
+//!
+//! The interval starts at the first repeated frame and ends at the first new frame.
+
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use crate::{Detector, DetectorConfig, Error, Result};
+use super::luma::{max, median, CellGrid, FrameClock};
+use crate::event::Details;
+use crate::{
+    DefectKind, Detector, DetectorConfig, Error, Events, Media, MediaTime, Result, SpanChange,
+    SpanTracker, VideoFrame, Wants,
+};
 
-/// Placeholder config.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// Configuration of the [`Freeze`] detector (type `"freeze"`).
+///
+/// ```
+/// use avqc::{DetectorConfig, detect::video::FreezeConfig};
+/// let c: FreezeConfig = serde_json::from_str(r#"{"min_duration": 1.0}"#).unwrap();
+/// assert_eq!(c.tolerance, FreezeConfig::default().tolerance);
+/// assert!(FreezeConfig { block_size: 0, ..Default::default() }.build("freeze").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FreezeConfig {
-    /// Placeholder.
+    /// Seconds the picture must stay frozen before a freeze is reported. Default `0.4`: the
+    /// shortest freezes worth reporting last about half a second; at 0.4 s (10 frames at 25 fps)
+    /// still camera shots and static graphics have rarely been mistaken for freezes, and a
+    /// freeze is reported about 0.4 s after it began.
     pub min_duration: f64,
+    /// Seconds of changing picture needed to end a freeze. Default `0.0`: the first new frame
+    /// ends it (a changed picture is unambiguous once it passed the noise-adaptive test).
+    pub clear_for: f64,
+    /// Side of the square blocks compared, in pixels of the analysis picture. Default `16`:
+    /// large enough to average encoder noise, small enough that a clock or a ticker fills
+    /// whole blocks.
+    pub block_size: usize,
+    /// Side of the square cells, in pixels, whose mean luma is compared (a block is
+    /// `block_size / cell_size` cells across). Default `4`: averaging 4×4 pixels cancels most
+    /// film grain and encoder noise, which vary from pixel to pixel, while keeping motion and
+    /// fades, which move whole areas.
+    pub cell_size: usize,
+    /// Read every `sample_step`-th pixel of every `sample_step`-th row of a cell. Default `2`:
+    /// a quarter of the pixels gives the same decisions at a quarter of the cost.
+    pub sample_step: usize,
+    /// Mean absolute luma difference (8-bit code values) a block may show and still count as
+    /// unchanged, before the noise allowance. Default `3.0`: re-coding a still picture (a new
+    /// GOP, quality refinement) changes blocks by about 1–2 code values on average.
+    pub tolerance: f32,
+    /// Noise allowance: the worst block may also exceed `tolerance` by this many times the
+    /// median block difference to the previous frame. Default `2.0`: with grain or noise spread
+    /// evenly the worst block stays within about 1.5× the median, while motion concentrated in
+    /// a few blocks exceeds it many times over.
+    pub noise_factor: f32,
+    /// Largest shift of the median block brightness against the anchor, in code values.
+    /// Default `1.0`: noise and grain leave block means in place, while a slow fade or a
+    /// smooth picture sliding slowly shifts most blocks the same way, which the noise
+    /// allowance alone would take for grain.
+    pub drift_tolerance: f32,
 }
 
-/// Placeholder detector.
-pub struct Freeze;
+impl Default for FreezeConfig {
+    fn default() -> Self {
+        FreezeConfig {
+            min_duration: 0.4,
+            clear_for: 0.0,
+            block_size: 16,
+            cell_size: 4,
+            sample_step: 2,
+            tolerance: 3.0,
+            noise_factor: 2.0,
+            drift_tolerance: 1.0,
+        }
+    }
+}
 
 impl DetectorConfig for FreezeConfig {
     const TYPE: &'static str = "freeze";
-    fn build(&self, _name: &str) -> Result<Box<dyn Detector>> {
-        Err(Error::Unsupported("freeze detector not written yet".into()))
+
+    fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
+        let bad = |field: &str, why: &str| {
+            Err(Error::config(
+                format!("{} detector `{name}`", Self::TYPE),
+                format!("`{field}` {why}"),
+            ))
+        };
+        if !(self.min_duration.is_finite() && self.min_duration >= 0.0) {
+            return bad("min_duration", "must be a finite number of seconds >= 0");
+        }
+        if !(self.clear_for.is_finite() && self.clear_for >= 0.0) {
+            return bad("clear_for", "must be a finite number of seconds >= 0");
+        }
+        if !(1..=256).contains(&self.block_size) {
+            return bad("block_size", "must be between 1 and 256 pixels");
+        }
+        if !(1..=self.block_size).contains(&self.cell_size) {
+            return bad("cell_size", "must be between 1 and block_size");
+        }
+        if !(1..=self.cell_size).contains(&self.sample_step) {
+            return bad("sample_step", "must be between 1 and cell_size");
+        }
+        if !(self.tolerance.is_finite() && (0.0..=255.0).contains(&self.tolerance)) {
+            return bad("tolerance", "must be between 0 and 255 code values");
+        }
+        if !(self.noise_factor.is_finite() && self.noise_factor >= 0.0) {
+            return bad("noise_factor", "must be a finite number >= 0");
+        }
+        if !(self.drift_tolerance.is_finite() && self.drift_tolerance >= 0.0) {
+            return bad("drift_tolerance", "must be a finite number >= 0");
+        }
+        Ok(Box::new(Freeze::new(name, self.clone())))
+    }
+}
+
+/// Detects frozen picture: reports `video_freeze` from the first repeated frame to the first new
+/// one. Built from a [`FreezeConfig`].
+pub struct Freeze {
+    name: String,
+    cfg: FreezeConfig,
+    tracker: SpanTracker,
+    clock: FrameClock,
+    stream: Option<usize>,
+    grid: Option<CellGrid>,
+    /// Cell means of the current, previous and anchor pictures.
+    cur: Vec<f32>,
+    prev: Vec<f32>,
+    anchor: Vec<f32>,
+    have_prev: bool,
+    have_anchor: bool,
+    /// The anchor is the previous picture (no separate comparison needed).
+    anchor_is_prev: bool,
+    mad: Vec<f32>,
+    dc: Vec<f32>,
+    scratch: Vec<f32>,
+    /// Frames in the current candidate or open freeze.
+    frames: u64,
+    /// Largest worst-block difference seen in the current freeze.
+    worst: f32,
+    /// Largest noise estimate (median block difference) seen in the current freeze.
+    noise: f32,
+}
+
+/// What one frame looks like against the previous one and the anchor.
+#[derive(Clone, Copy, Debug)]
+struct Verdict {
+    same_as_prev: bool,
+    same_as_anchor: bool,
+    worst: f32,
+    noise: f32,
+}
+
+impl Freeze {
+    /// A freeze detector named `name`. Prefer [`FreezeConfig::build`], which checks the values.
+    pub fn new(name: &str, cfg: FreezeConfig) -> Self {
+        Freeze {
+            name: name.to_string(),
+            tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
+            cfg,
+            clock: FrameClock::default(),
+            stream: None,
+            grid: None,
+            cur: Vec::new(),
+            prev: Vec::new(),
+            anchor: Vec::new(),
+            have_prev: false,
+            have_anchor: false,
+            anchor_is_prev: false,
+            mad: Vec::new(),
+            dc: Vec::new(),
+            scratch: Vec::new(),
+            frames: 0,
+            worst: 0.0,
+            noise: 0.0,
+        }
+    }
+
+    /// Compares `cur` with the previous picture and the anchor; leaves its cell means in
+    /// `self.cur`.
+    fn judge(&mut self, cur: &VideoFrame) -> Option<Verdict> {
+        let plane = cur.luma();
+        let grid = match self.grid {
+            Some(g) if g.fits(plane) => g,
+            _ => {
+                let g = CellGrid::new(
+                    plane.width(),
+                    plane.height(),
+                    self.cfg.cell_size,
+                    self.cfg.sample_step,
+                    (self.cfg.block_size / self.cfg.cell_size).max(1),
+                );
+                self.grid = Some(g);
+                self.have_prev = false;
+                self.have_anchor = false;
+                g
+            }
+        };
+        grid.means(plane, &mut self.cur);
+        if !self.have_prev {
+            return None;
+        }
+        grid.diff(&self.cur, &self.prev, &mut self.mad, &mut self.dc);
+        let noise = median(&self.mad, &mut self.scratch);
+        let mut worst = max(&self.mad);
+        let allowed = self.cfg.tolerance + self.cfg.noise_factor * noise;
+        let same_as_prev = worst <= allowed;
+        let mut same_as_anchor = true;
+        if same_as_prev && self.have_anchor && !self.anchor_is_prev {
+            grid.diff(&self.cur, &self.anchor, &mut self.mad, &mut self.dc);
+            let worst_anchor = max(&self.mad);
+            // Noise and grain leave block means in place; a fade or a slowly sliding picture
+            // moves most of them the same way.
+            let drift = median(&self.dc, &mut self.scratch).abs();
+            worst = worst.max(worst_anchor);
+            same_as_anchor = worst_anchor <= allowed && drift <= self.cfg.drift_tolerance;
+        }
+        Some(Verdict {
+            same_as_prev,
+            same_as_anchor,
+            worst,
+            noise,
+        })
+    }
+
+    fn details_start(&self) -> Details {
+        let mut d = Details::new();
+        d.insert("frames".into(), json!(self.frames));
+        d.insert("max_block_diff".into(), json!(round2(self.worst)));
+        d.insert("noise".into(), json!(round2(self.noise)));
+        d
+    }
+
+    fn details_end(&self, change: SpanChange) -> Details {
+        let mut d = self.details_start();
+        if let SpanChange::Ended { start, end } = change {
+            d.insert(
+                "duration".into(),
+                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
+            );
+        }
+        d
+    }
+
+    fn emit(&mut self, change: SpanChange, at: MediaTime, out: &mut Events) {
+        let details = match change {
+            SpanChange::Started { .. } => self.details_start(),
+            SpanChange::Ended { .. } => self.details_end(change),
+        };
+        out.span(&DefectKind::VIDEO_FREEZE, change, at, details);
+        if matches!(change, SpanChange::Ended { .. }) {
+            self.frames = 0;
+        }
+    }
+
+    fn observe(&mut self, frozen: bool, t: MediaTime, until: MediaTime, out: &mut Events) {
+        if let Some(c) = self.tracker.observe(frozen, t, until) {
+            self.emit(c, t, out);
+        }
+    }
+
+    fn close(&mut self, at: MediaTime, out: &mut Events) {
+        if let Some(c) = self.tracker.close() {
+            self.emit(c, at, out);
+        }
+        self.frames = 0;
+    }
+}
+
+fn round2(x: f32) -> f64 {
+    (x as f64 * 100.0).round() / 100.0
+}
+
+impl Detector for Freeze {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn wants(&self) -> Wants {
+        Wants::VIDEO
+    }
+
+    fn process(&mut self, media: &Media, out: &mut Events) {
+        let Media::Video(frame) = media else { return };
+        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+            return;
+        }
+        let t = frame.time();
+        let until = self.clock.until(frame);
+        let verdict = self.judge(frame.analysis());
+        let frozen = match verdict {
+            None => false,
+            Some(v) if !v.same_as_prev => false,
+            Some(v) => {
+                if !v.same_as_anchor {
+                    // The picture repeats the previous one but has drifted from the anchor:
+                    // whatever was frozen before ends here, and a new candidate starts with
+                    // the previous picture as its anchor.
+                    self.observe(false, t, until, out);
+                    if !self.tracker.is_open() {
+                        self.frames = 0;
+                    }
+                    self.anchor.clone_from(&self.prev);
+                    self.have_anchor = true;
+                }
+                if self.frames == 0 {
+                    self.worst = 0.0;
+                    self.noise = 0.0;
+                }
+                self.frames += 1;
+                self.worst = self.worst.max(v.worst);
+                self.noise = self.noise.max(v.noise);
+                true
+            }
+        };
+        if frozen {
+            self.anchor_is_prev = false;
+        } else {
+            // The anchor of the next candidate freeze is the picture it would repeat.
+            self.anchor.clone_from(&self.cur);
+            self.have_anchor = true;
+            self.anchor_is_prev = true;
+            if !self.tracker.is_open() {
+                self.frames = 0;
+            }
+        }
+        self.observe(frozen, t, until, out);
+        std::mem::swap(&mut self.prev, &mut self.cur);
+        self.have_prev = true;
+    }
+
+    fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
+        self.have_prev = false;
+        self.have_anchor = false;
+        self.clock.reset();
+    }
+
+    fn finish(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
     }
 }

@@ -3,6 +3,7 @@
 mod black;
 mod decode_errors;
 mod freeze;
+mod luma;
 
 pub use black::{Black, BlackConfig};
 pub use decode_errors::{DecodeErrors, DecodeErrorsConfig};

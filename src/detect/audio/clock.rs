@@ -1,0 +1,57 @@
+//! Sample-exact timing shared by the audio detectors.
+
+use crate::{AudioFrame, MediaTime, Rational};
+
+/// Follows the sample position of one audio stream: ticks of `1/rate` seconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SampleClock {
+    rate: u32,
+    channels: usize,
+    next: Option<i64>,
+}
+
+impl SampleClock {
+    /// Tick of `frame`'s first sample, and whether it follows the previous frame without a gap
+    /// (and with the same rate and channel count). A jump of up to 2 ms is accepted as jitter;
+    /// the frame is then treated as following on.
+    pub(crate) fn begin(&mut self, frame: &AudioFrame) -> (i64, bool) {
+        let base = Rational::new(1, frame.rate() as i32);
+        let tick = frame.time().rescale(base).ticks();
+        let same_format = self.rate == frame.rate() && self.channels == frame.channels();
+        let slack = (frame.rate() / 500).max(1) as i64;
+        let contiguous = same_format && self.next.is_some_and(|n| (tick - n).abs() <= slack);
+        let first = if contiguous {
+            self.next.unwrap_or(tick)
+        } else {
+            tick
+        };
+        self.rate = frame.rate();
+        self.channels = frame.channels();
+        self.next = Some(first + frame.samples_per_channel() as i64);
+        (first, contiguous)
+    }
+
+    /// The media time of sample tick `tick`.
+    pub(crate) fn time(&self, tick: i64) -> MediaTime {
+        MediaTime::new(tick, Rational::new(1, self.rate.max(1) as i32))
+    }
+
+    /// Sample rate of the stream (0 before the first frame).
+    pub(crate) fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Forgets the position (after a discontinuity).
+    pub(crate) fn reset(&mut self) {
+        self.next = None;
+    }
+}
+
+/// Decibels relative to full scale of an RMS or peak value.
+pub(crate) fn dbfs(x: f64) -> f64 {
+    if x > 0.0 {
+        (20.0 * x.log10() * 10.0).round() / 10.0
+    } else {
+        -240.0
+    }
+}

@@ -1,0 +1,639 @@
+//! Unit tests of the built-in detectors on synthetic media (pure Rust, no FFmpeg).
+
+use avqc::detect::audio::{ClippingConfig, SilenceConfig};
+use avqc::detect::video::{BlackConfig, DecodeErrorsConfig, FreezeConfig};
+use avqc::event::DefectEvent;
+use avqc::{
+    AudioFrame, ColorRange, DecoderNotice, Detector, DetectorConfig, Error, Event, Events,
+    FrameFlags, Media, MediaTime, NoticeKind, Phase, PictureType, PixelFormat, Registry,
+    VideoFrame,
+};
+
+const FPS: f64 = 25.0;
+
+fn t(s: f64) -> MediaTime {
+    MediaTime::from_secs_f64(s)
+}
+
+/// Feeds `media` to `det`, then finishes at the end of the last item; returns the defect events.
+fn run(mut det: Box<dyn Detector>, media: impl IntoIterator<Item = Media>) -> Vec<DefectEvent> {
+    let mut out = Events::new("test", det.name());
+    let mut events = Vec::new();
+    let mut end = MediaTime::ZERO;
+    for m in media {
+        end = end.max(match &m {
+            Media::Video(v) => v.time().add_secs(v.duration().unwrap_or(0.0)),
+            Media::Audio(a) => a.end_time(),
+            Media::Notice(n) => n.time,
+        });
+        det.process(&m, &mut out);
+        events.extend(out.drain());
+    }
+    det.finish(end, &mut out);
+    events.extend(out.drain());
+    let defects: Vec<DefectEvent> = events
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Defect(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    check_pairs(&defects);
+    defects
+}
+
+/// Every start has exactly one matching end, after it.
+fn check_pairs(events: &[DefectEvent]) {
+    for (i, s) in events.iter().enumerate() {
+        if s.phase == Phase::Start {
+            assert!(
+                s.emitted_at >= s.start,
+                "start emitted before it began: {s:?}"
+            );
+            let ends = events[i..]
+                .iter()
+                .filter(|e| e.phase == Phase::End && e.defect == s.defect && e.start == s.start)
+                .count();
+            assert_eq!(ends, 1, "start without exactly one end: {s:?}");
+        }
+    }
+    for e in events.iter().filter(|e| e.phase == Phase::End) {
+        assert!(e.end.unwrap() >= e.start, "end before start: {e:?}");
+        let starts = events
+            .iter()
+            .filter(|s| s.phase == Phase::Start && s.defect == e.defect && s.start == e.start)
+            .count();
+        assert_eq!(starts, 1, "end without a start: {e:?}");
+    }
+}
+
+fn ends<'a>(events: &'a [DefectEvent], defect: &str) -> Vec<&'a DefectEvent> {
+    events
+        .iter()
+        .filter(|e| e.phase == Phase::End && e.defect.as_str() == defect)
+        .collect()
+}
+
+fn starts<'a>(events: &'a [DefectEvent], defect: &str) -> Vec<&'a DefectEvent> {
+    events
+        .iter()
+        .filter(|e| e.phase == Phase::Start && e.defect.as_str() == defect)
+        .collect()
+}
+
+fn near(a: MediaTime, b: f64, tol: f64) -> bool {
+    (a.as_secs_f64() - b).abs() <= tol
+}
+
+/// A small deterministic random generator.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) as u32
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next() as f64 + 0.5) / (1u64 << 31) as f64
+    }
+    fn gauss(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+/// A textured picture, shifted `shift` pixels to the right.
+fn texture(x: usize, y: usize, shift: f64) -> f64 {
+    let x = x as f64 - shift;
+    let y = y as f64;
+    128.0 + 50.0 * (x * 0.21).sin() * (y * 0.17).cos() + 30.0 * ((x + 2.0 * y) * 0.07).sin()
+}
+
+fn clamp8(v: f64) -> u8 {
+    v.round().clamp(0.0, 255.0) as u8
+}
+
+fn video(i: usize, f: impl FnMut(usize, usize, usize) -> u8) -> Media {
+    Media::Video(
+        VideoFrame::from_fn(160, 96, PixelFormat::Yuv420p, t(i as f64 / FPS), f)
+            .with_duration(Some(1.0 / FPS)),
+    )
+}
+
+fn freeze() -> Box<dyn Detector> {
+    FreezeConfig::default().build("freeze").unwrap()
+}
+
+#[test]
+fn freeze_with_noise_is_detected_at_the_right_times() {
+    // Moving picture for 2 s (frames 0..50), frozen on frame 49's picture for frames 50..90
+    // with noise and a "GOP re-code" every 12 frames, then moving again.
+    let mut rng = Rng(7);
+    let media: Vec<Media> = (0..140)
+        .map(|i| {
+            let pos = if (50..90).contains(&i) { 49 } else { i };
+            let recode = if (50..90).contains(&i) && i % 12 == 0 {
+                1.5
+            } else {
+                0.0
+            };
+            video(i, |p, x, y| {
+                if p > 0 {
+                    return 128;
+                }
+                let n = rng.gauss() * 1.5 + recode * ((x * 7 + y * 3) % 3) as f64 - recode;
+                clamp8(texture(x, y, pos as f64 * 3.0) + n)
+            })
+        })
+        .collect();
+    let ev = run(freeze(), media);
+    let e = ends(&ev, "video_freeze");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 2.0, 0.001), "{:?}", e[0]);
+    assert!(near(e[0].end.unwrap(), 3.6, 0.001), "{:?}", e[0]);
+    let s = starts(&ev, "video_freeze");
+    let latency = s[0].emitted_at.secs_since(s[0].start);
+    assert!((0.3..=0.5).contains(&latency), "latency {latency}");
+}
+
+#[test]
+fn freeze_with_grain_is_detected() {
+    // Strong grain (sigma 6) on a frozen picture.
+    let mut rng = Rng(3);
+    let media: Vec<Media> = (0..100)
+        .map(|i| {
+            let pos = if (25..75).contains(&i) { 24 } else { i };
+            video(i, |p, x, y| {
+                if p > 0 {
+                    return 128;
+                }
+                clamp8(texture(x, y, pos as f64 * 2.0) + rng.gauss() * 6.0)
+            })
+        })
+        .collect();
+    let ev = run(freeze(), media);
+    let e = ends(&ev, "video_freeze");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 1.0, 0.041) && near(e[0].end.unwrap(), 3.0, 0.041));
+}
+
+#[test]
+fn no_freeze_on_slowly_moving_gradient() {
+    // A smooth gradient sliding a quarter pixel per frame.
+    let media: Vec<Media> = (0..150)
+        .map(|i| {
+            video(i, |p, x, y| {
+                if p > 0 {
+                    return 128;
+                }
+                clamp8(20.0 + (x as f64 + y as f64 - i as f64 * 0.25) * 0.8)
+            })
+        })
+        .collect();
+    let ev = run(freeze(), media);
+    assert!(ev.is_empty(), "{ev:?}");
+}
+
+#[test]
+fn no_freeze_on_a_static_picture_with_a_small_moving_region() {
+    // A still slide with a 24x8 ticker box moving 2 px per frame along the bottom.
+    let media: Vec<Media> = (0..150)
+        .map(|i| {
+            let bx = (i * 2) % 136;
+            video(i, |p, x, y| {
+                if p > 0 {
+                    return 128;
+                }
+                if (84..92).contains(&y) && (bx..bx + 24).contains(&x) {
+                    230
+                } else {
+                    clamp8(texture(x, y, 0.0))
+                }
+            })
+        })
+        .collect();
+    let ev = run(freeze(), media);
+    assert!(ev.is_empty(), "{ev:?}");
+}
+
+#[test]
+fn freeze_open_at_the_end_is_closed_by_finish() {
+    let media: Vec<Media> = (0..50)
+        .map(|i| {
+            video(i, |p, x, y| {
+                if p > 0 {
+                    128
+                } else {
+                    clamp8(texture(x, y, i.min(20) as f64))
+                }
+            })
+        })
+        .collect();
+    let ev = run(freeze(), media);
+    let e = ends(&ev, "video_freeze");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 21.0 / FPS, 0.001));
+    assert!(near(e[0].end.unwrap(), 2.0, 0.001));
+}
+
+fn black() -> Box<dyn Detector> {
+    BlackConfig::default().build("black").unwrap()
+}
+
+#[test]
+fn black_with_a_small_logo_is_detected() {
+    let mut rng = Rng(11);
+    let media: Vec<Media> = (0..100)
+        .map(|i| {
+            let is_black = (25..60).contains(&i);
+            video(i, |p, x, y| {
+                let logo = (8..28).contains(&x) && (6..18).contains(&y);
+                match (p, is_black) {
+                    (0, true) if logo => 200,
+                    (0, true) => 16 + (rng.next() % 2) as u8,
+                    (0, false) => clamp8(texture(x, y, i as f64)),
+                    _ => 128,
+                }
+            })
+        })
+        .collect();
+    let ev = run(black(), media);
+    let e = ends(&ev, "video_black");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 1.0, 0.001) && near(e[0].end.unwrap(), 2.4, 0.001));
+}
+
+#[test]
+fn black_respects_full_range() {
+    // Luma 0 in full range is black; luma 16 in full range is a dark grey, not black.
+    let frames = |v: u8| -> Vec<Media> {
+        (0..20)
+            .map(|i| {
+                Media::Video(
+                    VideoFrame::filled(
+                        64,
+                        36,
+                        PixelFormat::Yuv420p,
+                        t(i as f64 / FPS),
+                        [v, 128, 128],
+                    )
+                    .with_range(ColorRange::Full)
+                    .with_duration(Some(1.0 / FPS)),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(ends(&run(black(), frames(0)), "video_black").len(), 1);
+    assert!(run(black(), frames(30)).is_empty());
+}
+
+#[test]
+fn dark_textured_picture_is_not_black() {
+    // A night scene: dark, noisy, with detail just above black and a few lights.
+    let mut rng = Rng(5);
+    let media: Vec<Media> = (0..100)
+        .map(|i| {
+            video(i, |p, x, y| {
+                if p > 0 {
+                    return 128;
+                }
+                if (x / 20 + y / 20) % 7 == 0 && x % 20 < 3 && y % 20 < 3 {
+                    return 220; // lights
+                }
+                let v = 18.0
+                    + 4.0 * ((x as f64 * 0.3).sin() + (y as f64 * 0.2).cos()).abs()
+                    + rng.gauss() * 2.0;
+                clamp8(v)
+            })
+        })
+        .collect();
+    let ev = run(black(), media);
+    assert!(ev.is_empty(), "{ev:?}");
+}
+
+#[test]
+fn short_fade_through_black_is_not_black() {
+    // 0.08 s fully black inside a fast fade (about 0.3 s).
+    let levels = [1.0, 0.66, 0.33, 0.0, 0.0, 0.33, 0.66, 1.0];
+    let media: Vec<Media> = (0..60)
+        .map(|i| {
+            let g = if (20..28).contains(&i) {
+                levels[i - 20]
+            } else {
+                1.0
+            };
+            video(i, |p, x, y| {
+                if p > 0 {
+                    128
+                } else {
+                    clamp8(16.0 + (texture(x, y, 0.0) - 16.0) * g)
+                }
+            })
+        })
+        .collect();
+    let ev = run(black(), media);
+    assert!(ev.is_empty(), "{ev:?}");
+}
+
+const RATE: u32 = 48_000;
+
+/// Stereo audio in 1024-sample frames from a per-sample function of the time in seconds.
+fn audio(secs: f64, mut f: impl FnMut(f64) -> f32) -> Vec<Media> {
+    let total = (secs * RATE as f64) as usize;
+    let mut media = Vec::new();
+    let mut i = 0;
+    while i < total {
+        let n = 1024.min(total - i);
+        let mono: Vec<f32> = (i..i + n).map(|k| f(k as f64 / RATE as f64)).collect();
+        let mut planar = mono.clone();
+        planar.extend_from_slice(&mono);
+        let time = MediaTime::new(i as i64, avqc::Rational::new(1, RATE as i32));
+        media.push(Media::Audio(
+            AudioFrame::new(RATE, 2, time, planar).unwrap(),
+        ));
+        i += n;
+    }
+    media
+}
+
+fn sine(t: f64, hz: f64, amp: f64) -> f32 {
+    (amp * (2.0 * std::f64::consts::PI * hz * t).sin()) as f32
+}
+
+fn silence() -> Box<dyn Detector> {
+    SilenceConfig::default().build("silence").unwrap()
+}
+
+#[test]
+fn noise_floor_at_minus_70_dbfs_is_silence() {
+    let mut rng = Rng(1);
+    let sigma = 10f64.powf(-70.0 / 20.0);
+    let media = audio(4.0, |s| {
+        if (1.5..3.0).contains(&s) {
+            (rng.gauss() * sigma) as f32
+        } else {
+            sine(s, 440.0, 0.3)
+        }
+    });
+    let ev = run(silence(), media);
+    let e = ends(&ev, "audio_silence");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 1.5, 0.005), "{:?}", e[0]);
+    assert!(near(e[0].end.unwrap(), 3.0, 0.005), "{:?}", e[0]);
+    let s = starts(&ev, "audio_silence");
+    let latency = s[0].emitted_at.secs_since(s[0].start);
+    assert!((0.29..=0.35).contains(&latency), "latency {latency}");
+    assert!(ends(&ev, "audio_dropout").is_empty());
+}
+
+#[test]
+fn short_zero_gap_in_a_sine_is_a_dropout() {
+    let media = audio(2.0, |s| {
+        if (1.0..1.03).contains(&s) {
+            0.0
+        } else {
+            sine(s, 1000.0, 0.5)
+        }
+    });
+    let ev = run(silence(), media);
+    let e = ends(&ev, "audio_dropout");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 1.0, 0.005), "{:?}", e[0]);
+    assert!(near(e[0].end.unwrap(), 1.03, 0.005), "{:?}", e[0]);
+    let s = starts(&ev, "audio_dropout");
+    assert!(near(s[0].emitted_at, 1.03, 0.005));
+    assert!(ends(&ev, "audio_silence").is_empty());
+}
+
+#[test]
+fn quiet_sound_and_a_gap_too_short_are_not_reported() {
+    // -40 dBFS sine with a 10 ms gap: quiet but present sound; a gap under 20 ms.
+    let media = audio(2.0, |s| {
+        if (1.0..1.01).contains(&s) {
+            0.0
+        } else {
+            sine(s, 200.0, 0.014)
+        }
+    });
+    let ev = run(silence(), media);
+    assert!(ev.is_empty(), "{ev:?}");
+}
+
+#[test]
+fn silence_at_the_end_is_closed_by_finish() {
+    let media = audio(2.0, |s| if s < 1.0 { sine(s, 440.0, 0.3) } else { 0.0 });
+    let ev = run(silence(), media);
+    let e = ends(&ev, "audio_silence");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].end.unwrap(), 2.0, 0.005));
+}
+
+fn clipping() -> Box<dyn Detector> {
+    ClippingConfig::default().build("clipping").unwrap()
+}
+
+#[test]
+fn clipped_passage_is_detected() {
+    // A 440 Hz sine boosted to 1.6 and clipped at ±1.0 from 1.0 s to 2.0 s.
+    let media = audio(3.0, |s| {
+        if (1.0..2.0).contains(&s) {
+            sine(s, 440.0, 1.6).clamp(-1.0, 1.0)
+        } else {
+            sine(s, 440.0, 0.5)
+        }
+    });
+    let ev = run(clipping(), media);
+    let e = ends(&ev, "audio_clipping");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 1.0, 0.005), "{:?}", e[0]);
+    assert!(near(e[0].end.unwrap(), 2.0, 0.005), "{:?}", e[0]);
+    let s = starts(&ev, "audio_clipping");
+    assert!(s[0].emitted_at.secs_since(s[0].start) < 0.05);
+}
+
+#[test]
+fn a_single_loud_peak_is_not_clipping() {
+    // A loud clean sine whose one cycle peaks at 0.99.
+    let media = audio(2.0, |s| {
+        let amp = if (1.0..1.0 + 1.0 / 440.0).contains(&s) {
+            0.99
+        } else {
+            0.7
+        };
+        sine(s, 440.0, amp)
+    });
+    let ev = run(clipping(), media);
+    assert!(ev.is_empty(), "{ev:?}");
+}
+
+fn decode_errors() -> Box<dyn Detector> {
+    DecodeErrorsConfig::default()
+        .build("decode_errors")
+        .unwrap()
+}
+
+/// 25 fps frames with a key frame every `gop` frames; `flags(i)` adds damage flags.
+fn gop_frames(n: usize, gop: usize, flags: impl Fn(usize) -> FrameFlags) -> Vec<Media> {
+    (0..n)
+        .map(|i| {
+            let key = i % gop == 0;
+            let f = VideoFrame::filled(
+                32,
+                32,
+                PixelFormat::Yuv420p,
+                t(i as f64 / FPS),
+                [80, 128, 128],
+            )
+            .with_duration(Some(1.0 / FPS))
+            .with_flags(
+                if key {
+                    FrameFlags::KEY
+                } else {
+                    FrameFlags::NONE
+                } | flags(i),
+            )
+            .with_picture_type(if key { PictureType::I } else { PictureType::P });
+            Media::Video(f)
+        })
+        .collect()
+}
+
+#[test]
+fn decode_errors_run_to_the_next_clean_key_frame() {
+    // Damage flagged on frames 30 and 31; key frames every 25 frames: recovery at frame 50.
+    let media = gop_frames(125, 25, |i| {
+        if i == 30 || i == 31 {
+            FrameFlags::CONCEALED
+        } else {
+            FrameFlags::NONE
+        }
+    });
+    let ev = run(decode_errors(), media);
+    let e = ends(&ev, "video_corruption");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(
+        near(e[0].start, 1.2, 0.001) && near(e[0].end.unwrap(), 2.0, 0.001),
+        "{:?}",
+        e[0]
+    );
+    assert_eq!(e[0].details["damaged_frames"], 2);
+    let s = starts(&ev, "video_corruption");
+    assert!(near(s[0].emitted_at, 1.2, 0.001));
+}
+
+#[test]
+fn damaged_key_frame_does_not_end_corruption() {
+    // The key frame at 50 is damaged itself; recovery at 75.
+    let media = gop_frames(125, 25, |i| {
+        if i == 30 || i == 50 {
+            FrameFlags::DAMAGED_INPUT
+        } else {
+            FrameFlags::NONE
+        }
+    });
+    let ev = run(decode_errors(), media);
+    let e = ends(&ev, "video_corruption");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 1.2, 0.001) && near(e[0].end.unwrap(), 3.0, 0.001));
+}
+
+#[test]
+fn decoder_notices_open_corruption_and_max_recovery_closes_it() {
+    // No key frame after the first; a notice at 1.1 s; max_recovery 2 s.
+    let mut media = gop_frames(150, 1000, |_| FrameFlags::NONE);
+    media.insert(
+        28,
+        Media::Notice(DecoderNotice::new(
+            t(1.1),
+            Some(0),
+            NoticeKind::DecodeError {
+                message: "error while decoding MB".into(),
+            },
+        )),
+    );
+    // A corrupt packet on another (audio) stream is not video damage.
+    media.insert(
+        60,
+        Media::Notice(DecoderNotice::new(
+            t(2.4),
+            Some(1),
+            NoticeKind::CorruptPacket,
+        )),
+    );
+    let cfg = DecodeErrorsConfig {
+        max_recovery: 2.0,
+        ..Default::default()
+    };
+    let ev = run(cfg.build("d").unwrap(), media);
+    let e = ends(&ev, "video_corruption");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 1.1, 0.001), "{:?}", e[0]);
+    assert!(near(e[0].end.unwrap(), 3.12, 0.041), "{:?}", e[0]);
+    assert_eq!(e[0].details["notices"], 1);
+}
+
+#[test]
+fn close_damage_episodes_merge() {
+    // Damage at 10 (recovers at 25) and at 30 (recovers at 50): one interval 0.4..2.0.
+    let media = gop_frames(125, 25, |i| {
+        if i == 10 || i == 30 {
+            FrameFlags::CORRUPT
+        } else {
+            FrameFlags::NONE
+        }
+    });
+    let ev = run(decode_errors(), media);
+    let e = ends(&ev, "video_corruption");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 0.4, 0.001) && near(e[0].end.unwrap(), 2.0, 0.001));
+}
+
+#[test]
+fn bad_config_values_are_rejected() {
+    let reg = Registry::builtin();
+    for (json, field) in [
+        (r#"[{"type":"freeze","min_duration":-1}]"#, "min_duration"),
+        (r#"[{"type":"freeze","block_size":0}]"#, "block_size"),
+        (r#"[{"type":"black","min_share":0}]"#, "min_share"),
+        (r#"[{"type":"silence","threshold_db":6}]"#, "threshold_db"),
+        (r#"[{"type":"silence","window":0.5}]"#, "window"),
+        (r#"[{"type":"clipping","min_run":0}]"#, "min_run"),
+        (r#"[{"type":"clipping","level":-1}]"#, "level"),
+        (
+            r#"[{"type":"decode_errors","max_recovery":0}]"#,
+            "max_recovery",
+        ),
+    ] {
+        match reg.build_json(json) {
+            Err(Error::Config { what, message }) => {
+                let ty = json.split('"').nth(3).unwrap();
+                assert!(what.contains(ty), "{what}");
+                assert!(message.contains(field), "{message}");
+            }
+            Err(e) => panic!("{json}: wrong error {e}"),
+            Ok(_) => panic!("{json}: accepted"),
+        }
+    }
+    // Unknown fields and wrong types are errors too; defaults build.
+    assert!(reg
+        .build_json(r#"[{"type":"black","treshold":3}]"#)
+        .is_err());
+    assert!(reg
+        .build_json(r#"[{"type":"silence","min_duration":"long"}]"#)
+        .is_err());
+    assert_eq!(reg.build_defaults().unwrap().len(), 5);
+}
+
+#[test]
+fn configs_round_trip_with_documented_defaults() {
+    let c = FreezeConfig::default();
+    let back: FreezeConfig = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+    assert_eq!(back, c);
+    let s: SilenceConfig = serde_json::from_str("{}").unwrap();
+    assert_eq!(s, SilenceConfig::default());
+    let k: ClippingConfig = serde_json::from_str(r#"{"level":0.99}"#).unwrap();
+    assert_eq!(k.level, 0.99);
+    assert_eq!(k.min_run, ClippingConfig::default().min_run);
+}
