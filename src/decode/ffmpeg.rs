@@ -1,5 +1,883 @@
-//! PLACEHOLDER for the FFmpeg decoder.
-/// Placeholder.
-pub struct FfmpegDecoder;
-/// Placeholder.
-pub struct PushInput;
+//! The FFmpeg decoder: any input libavformat opens (files, URLs, bytes pushed by the host),
+//! decoded with libavcodec into shared [`VideoFrame`]s and [`AudioFrame`]s.
+//!
+//! All FFmpeg calls go through `crate::ffi`; this module is safe code.
+
+use std::collections::VecDeque;
+use std::io::Read;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, Bytes};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use crate::ffi::{
+    CodecContext, CustomIo, Dict, FfError, Frame, Input, Interrupt, Packet, ReadOutcome, Received,
+    Scaler, Sent, StreamParams,
+};
+use crate::time::MICROS;
+use crate::{
+    AudioFrame, Decoder, DecoderNotice, DecoderOptions, Error, FrameFlags, Media, MediaKind,
+    MediaTime, NoticeKind, PixelFormat, Rational, Result, StopSignal, StreamInfo, StreamSelection,
+    TimestampUnwrapper, VideoFrame,
+};
+
+/// Consecutive unreadable packets tolerated before the input is given up.
+const MAX_INVALID_READS: u32 = 1000;
+/// Audio buffers kept for reuse.
+const AUDIO_POOL: usize = 64;
+/// Packets whose frames are remembered as damaged.
+const DAMAGE_MEMORY: usize = 256;
+
+/// Decodes an input with the system's FFmpeg libraries (cargo feature `ffmpeg`, on by default).
+///
+/// * Inputs: files and every URL libavformat opens (`http(s)://`, HLS, `udp://`, `rtp://`,
+///   `srt://`... as compiled into the FFmpeg build) with [`open`](Self::open); any
+///   [`Read`] with [`from_reader`](Self::from_reader); byte chunks pushed by the host (MPEG-TS or
+///   fragmented MP4) with [`from_channel`](Self::from_channel) and [`PushInput`].
+/// * Video: 8-bit yuv420p/yuvj420p, yuv422p, yuv444p, gray and nv12 pictures are shared with
+///   the decoder without a copy (each [`Plane`](crate::Plane) keeps the decoded frame alive);
+///   any other pixel format (10-bit, RGB, ...) is converted to yuv420p with swscale, which
+///   copies.
+/// * Audio: converted to planar f32; buffers are pooled, so steady state does not allocate.
+/// * Times: `best_effort_timestamp` minus the input's start time, unwrapped and bridged per
+///   stream ([`TimestampUnwrapper`]) — the times `ffprobe` shows. Audio times are sample-exact.
+/// * Damage: corrupt packets, packets the decoder rejects and errors the decoder logs become
+///   [`NoticeKind::CorruptPacket`] / [`NoticeKind::DecodeError`] notices, and the pictures
+///   decoded from them carry [`FrameFlags::DAMAGED_INPUT`].
+///
+/// FFmpeg's own log goes to the [`log`] facade with target `"ffmpeg"`.
+///
+/// ```
+/// use avqc::{Decoder, DecoderOptions, FfmpegDecoder, Media};
+/// let mut d = FfmpegDecoder::open("tests/data/video_only.mp4", &DecoderOptions::default())?;
+/// assert_eq!(d.streams()[0].codec, "h264");
+/// let mut pictures = 0;
+/// while let Some(m) = d.next()? {
+///     if let Media::Video(_) = m { pictures += 1; }
+/// }
+/// assert_eq!(pictures, 75);
+/// # Ok::<(), avqc::Error>(())
+/// ```
+pub struct FfmpegDecoder {
+    name: String,
+    // Declared before `input`: the decoders are closed before the input.
+    lanes: Vec<Lane>,
+    input: Input,
+    streams: Vec<StreamInfo>,
+    lane_of: Vec<Option<usize>>,
+    packet: Packet,
+    queue: VecDeque<Media>,
+    state: State,
+    interrupt: Arc<Interrupt>,
+    stop: Option<StopSignal>,
+    origin: Option<MediaTime>,
+    analysis_size: Option<(u32, u32)>,
+    realtime: bool,
+    pace: Option<(Instant, f64)>,
+    network: bool,
+    invalid_reads: u32,
+    seq: i64,
+    last_time: MediaTime,
+    audio_pool: Vec<Arc<Vec<f32>>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    Running,
+    Ended,
+}
+
+/// One decoded stream.
+struct Lane {
+    index: usize,
+    kind: MediaKind,
+    codec: CodecContext,
+    frame_clock: Clock,
+    packet_clock: Clock,
+    /// Nominal frame duration in seconds (video).
+    frame_secs: Option<f64>,
+    /// Next sample index (in 1/rate units) and rate (audio).
+    next_sample: Option<(u32, i64)>,
+    /// Last video time and duration, in the stream time base.
+    last_video: Option<(i64, i64)>,
+    damaged: VecDeque<i64>,
+    converter: Scaler,
+    analysis: Scaler,
+    flushed: bool,
+}
+
+/// Maps one stream's raw timestamps onto the input's timeline.
+struct Clock {
+    tb: Rational,
+    wrap_bits: u32,
+    step: i64,
+    unwrap: Option<TimestampUnwrapper>,
+    last_raw: Option<i64>,
+}
+
+impl Clock {
+    fn new(tb: Rational, wrap_bits: u32, step: i64) -> Self {
+        Clock {
+            tb,
+            wrap_bits,
+            step,
+            unwrap: None,
+            last_raw: None,
+        }
+    }
+
+    /// Ticks on the timeline, and the size of the jump in seconds at a discontinuity.
+    fn map(&mut self, raw: i64, origin: &mut Option<MediaTime>) -> (i64, Option<f64>) {
+        let tb = self.tb;
+        let unwrap = self.unwrap.get_or_insert_with(|| {
+            let o = *origin.get_or_insert(MediaTime::new(raw, tb));
+            let per_sec = if tb.num > 0 {
+                (tb.den as i64 / tb.num as i64).max(1)
+            } else {
+                1
+            };
+            TimestampUnwrapper::new(
+                Some(self.wrap_bits),
+                per_sec,
+                o.rescale(tb).ticks(),
+                self.step,
+            )
+        });
+        let m = unwrap.map(raw);
+        let jump = if m.discontinuity {
+            let mut d = raw - self.last_raw.unwrap_or(raw);
+            if self.wrap_bits > 0 && self.wrap_bits < 63 {
+                let w = 1i64 << self.wrap_bits;
+                d = d.rem_euclid(w);
+                if d > w / 2 {
+                    d -= w;
+                }
+            }
+            Some(d as f64 * tb.as_f64())
+        } else {
+            None
+        };
+        self.last_raw = Some(raw);
+        (m.ticks, jump)
+    }
+}
+
+impl FfmpegDecoder {
+    /// Opens a file or URL and the decoders of the selected streams.
+    ///
+    /// For a URL, the [`set_stop_signal`](Decoder::set_stop_signal) flag interrupts blocking
+    /// reads; options such as `rw_timeout` can be passed in
+    /// [`DecoderOptions::format_options`].
+    ///
+    /// Errors: [`Error::Open`] when the input cannot be opened or is not recognised (this
+    /// includes an empty file), [`Error::NoStream`] when it has nothing the selection can
+    /// decode, [`Error::Codec`] when FFmpeg has no decoder for a selected stream,
+    /// [`Error::Config`] for a malformed option.
+    ///
+    /// ```
+    /// use avqc::{DecoderOptions, Error, FfmpegDecoder};
+    /// let err = FfmpegDecoder::open("tests/data/no-such-file.ts", &DecoderOptions::default()).err();
+    /// assert!(matches!(err, Some(Error::Open { .. })));
+    /// ```
+    pub fn open(input: &str, opts: &DecoderOptions) -> Result<Self> {
+        Self::open_with(input, None, Interrupt::new(), opts)
+    }
+
+    /// Decodes what `reader` yields (a container stream such as MPEG-TS or fragmented MP4; not
+    /// seekable). `name` names the input in events and helps format probing (its extension).
+    ///
+    /// Opening reads (and blocks) until FFmpeg has probed the format and streams. Reading ends
+    /// when the reader returns 0 bytes; a read error ends the input with [`Error::Read`].
+    ///
+    /// ```
+    /// use avqc::{Decoder, DecoderOptions, FfmpegDecoder};
+    /// let file = std::fs::File::open("tests/data/demo.ts").unwrap();
+    /// let d = FfmpegDecoder::from_reader("demo.ts", file, &DecoderOptions::default())?;
+    /// assert_eq!(d.streams().len(), 2);
+    /// # Ok::<(), avqc::Error>(())
+    /// ```
+    pub fn from_reader(
+        name: &str,
+        reader: impl Read + Send + 'static,
+        opts: &DecoderOptions,
+    ) -> Result<Self> {
+        let interrupt = Interrupt::new();
+        let io = CustomIo::new(Box::new(reader), Arc::clone(&interrupt))
+            .map_err(|e| open_error(name, &e))?;
+        Self::open_with(name, Some(io), interrupt, opts)
+    }
+
+    /// Decodes byte chunks the host sends through a channel (e.g. MPEG-TS or fragmented MP4
+    /// segments as they arrive). The input ends when every sender is dropped. See
+    /// [`PushInput`] for a ready-made sending side.
+    ///
+    /// Opening blocks until enough bytes have arrived for FFmpeg to probe the format and the
+    /// streams, so push from another thread (or push the first segments before opening). A
+    /// raised stop signal ([`set_stop_signal`](Decoder::set_stop_signal)) ends a read waiting
+    /// for data within about 50 ms.
+    pub fn from_channel(name: &str, rx: Receiver<Bytes>, opts: &DecoderOptions) -> Result<Self> {
+        let interrupt = Interrupt::new();
+        let reader = ChannelReader {
+            rx,
+            current: Bytes::new(),
+            interrupt: Arc::clone(&interrupt),
+        };
+        let io = CustomIo::new(Box::new(reader), Arc::clone(&interrupt))
+            .map_err(|e| open_error(name, &e))?;
+        Self::open_with(name, Some(io), interrupt, opts)
+    }
+
+    fn open_with(
+        name: &str,
+        io: Option<CustomIo>,
+        interrupt: Arc<Interrupt>,
+        opts: &DecoderOptions,
+    ) -> Result<Self> {
+        let mut dict = Dict::new();
+        for (k, v) in &opts.format_options {
+            dict.set(k, v)
+                .map_err(|e| Error::config("decoder format option", e.message()))?;
+        }
+        if let Some(key) = &opts.decryption_key {
+            let key = key.trim();
+            if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Error::config(
+                    "decryption key",
+                    "expected 32 hexadecimal digits (a 128-bit key)",
+                ));
+            }
+            dict.set("decryption_key", key)
+                .map_err(|e| Error::config("decryption key", e.message()))?;
+        }
+        let custom = io.is_some();
+        let mut input = Input::open(
+            name,
+            io,
+            opts.format.as_deref(),
+            &mut dict,
+            Arc::clone(&interrupt),
+        )
+        .map_err(|e| open_error(name, &e))?;
+        let unused = dict.keys();
+        if !unused.is_empty() {
+            log::warn!("{name}: options not recognised by the demuxer: {unused:?}");
+        }
+
+        let selected = select_streams(&input, &opts.streams, name)?;
+        let mut lanes = Vec::with_capacity(selected.len());
+        let mut streams = Vec::with_capacity(selected.len());
+        let mut lane_of = vec![None; input.stream_count()];
+        let container_duration = input.duration();
+        for p in selected {
+            let Some(kind) = p.kind else { continue };
+            let codec = input
+                .open_decoder(p.index, opts.threads)
+                .map_err(|e| Error::Codec {
+                    input: name.into(),
+                    stream: p.index,
+                    message: format!("{} ({})", e.message(), p.codec),
+                })?;
+            let tb = if p.time_base.is_positive() {
+                p.time_base
+            } else {
+                Rational::new(1, 90_000)
+            };
+            let rate = [p.avg_frame_rate, p.r_frame_rate]
+                .into_iter()
+                .find(|r| r.is_positive() && r.as_f64() < 1000.0);
+            let step_secs = match kind {
+                MediaKind::Video => rate.map_or(0.04, |r| 1.0 / r.as_f64()),
+                MediaKind::Audio => {
+                    let n = if p.frame_size > 0 { p.frame_size } else { 1024 };
+                    n as f64 / p.sample_rate.max(1) as f64
+                }
+            };
+            let step = ((step_secs / tb.as_f64()).round() as i64).max(1);
+            let duration = p
+                .duration
+                .filter(|&d| d > 0)
+                .map(|d| MediaTime::new(d, tb))
+                .or(container_duration.map(|d| MediaTime::new(d, MICROS)));
+            let info = match kind {
+                MediaKind::Video => StreamInfo::video(p.index, &p.codec, p.width, p.height, rate),
+                MediaKind::Audio => StreamInfo::audio(p.index, &p.codec, p.sample_rate, p.channels),
+            }
+            .with_duration(duration);
+            streams.push(info);
+            lane_of[p.index] = Some(lanes.len());
+            lanes.push(Lane {
+                index: p.index,
+                kind,
+                codec,
+                frame_clock: Clock::new(tb, p.wrap_bits, step),
+                packet_clock: Clock::new(tb, p.wrap_bits, step),
+                frame_secs: (kind == MediaKind::Video).then_some(step_secs),
+                next_sample: None,
+                last_video: None,
+                damaged: VecDeque::new(),
+                converter: Scaler::new(),
+                analysis: Scaler::new(),
+                flushed: false,
+            });
+        }
+        let keep: Vec<usize> = lanes.iter().map(|l| l.index).collect();
+        input.discard_others(&keep);
+        let network = !custom && (input.is_network() || is_url(name));
+        let origin = input.start_time().map(|us| MediaTime::new(us, MICROS));
+        Ok(FfmpegDecoder {
+            name: name.into(),
+            lanes,
+            input,
+            streams,
+            lane_of,
+            packet: Packet::new().map_err(|e| open_error(name, &e))?,
+            queue: VecDeque::new(),
+            state: State::Running,
+            interrupt,
+            stop: None,
+            origin,
+            analysis_size: opts.analysis_size.filter(|&(w, h)| w > 0 && h > 0),
+            realtime: opts.realtime,
+            pace: None,
+            network,
+            invalid_reads: 0,
+            seq: 0,
+            last_time: MediaTime::ZERO,
+            audio_pool: Vec::new(),
+        })
+    }
+
+    fn read_error(&self, message: impl Into<String>) -> Error {
+        Error::Read {
+            input: self.name.clone(),
+            message: message.into(),
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(StopSignal::is_stopped)
+    }
+
+    fn notice(&mut self, time: MediaTime, stream: Option<usize>, kind: NoticeKind) {
+        self.queue
+            .push_back(Media::Notice(DecoderNotice::new(time, stream, kind)));
+    }
+
+    /// Reads and decodes until something is queued or the input ends.
+    fn fill(&mut self) -> Result<()> {
+        while self.queue.is_empty() && self.state == State::Running {
+            if self.stopped() {
+                self.finish(false);
+                break;
+            }
+            match self.input.read(&mut self.packet) {
+                Ok(ReadOutcome::Packet) => {
+                    self.invalid_reads = 0;
+                    self.on_packet();
+                }
+                Ok(ReadOutcome::Again) => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Ok(ReadOutcome::End) => self.finish(true),
+                Err(FfError::Interrupted) => self.finish(false),
+                Err(FfError::InvalidData) if !self.network => {
+                    self.invalid_reads += 1;
+                    if self.invalid_reads > MAX_INVALID_READS {
+                        self.state = State::Ended;
+                        self.queue.clear();
+                        return Err(self.read_error(format!(
+                            "{MAX_INVALID_READS} consecutive unreadable packets"
+                        )));
+                    }
+                }
+                Err(e) => {
+                    let message = self.input.take_io_error().unwrap_or_else(|| e.message());
+                    self.state = State::Ended;
+                    self.queue.clear();
+                    return Err(self.read_error(message));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// End of input: flushes the decoders (when `flush`), then queues the end notice.
+    fn finish(&mut self, flush: bool) {
+        if flush {
+            for l in 0..self.lanes.len() {
+                if !self.lanes[l].flushed {
+                    self.lanes[l].flushed = true;
+                    let seq = self.seq;
+                    let _ = self.lanes[l].codec.send(None, seq);
+                    let frames = self.drain(l);
+                    for f in frames {
+                        self.emit(l, f, FrameFlags::NONE);
+                    }
+                }
+            }
+        }
+        let t = self.last_time;
+        self.notice(t, None, NoticeKind::EndOfStream);
+        self.state = State::Ended;
+    }
+
+    /// Receives every frame the decoder of lane `l` has ready.
+    fn drain(&mut self, l: usize) -> Vec<Frame> {
+        let mut out = Vec::new();
+        // Bounded: a decoder never yields more frames than this for one packet.
+        for _ in 0..10_000 {
+            match self.lanes[l].codec.receive() {
+                Ok(Received::Frame(f)) => out.push(f),
+                Ok(Received::NeedInput) | Ok(Received::Drained) => break,
+                Err(e) => {
+                    let t = self.last_time;
+                    let index = self.lanes[l].index;
+                    self.notice(
+                        t,
+                        Some(index),
+                        NoticeKind::DecodeError {
+                            message: e.message(),
+                        },
+                    );
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    fn on_packet(&mut self) {
+        let Some(Some(l)) = self.lane_of.get(self.packet.stream()).copied() else {
+            return;
+        };
+        self.seq += 1;
+        let seq = self.seq;
+        let index = self.lanes[l].index;
+        let time = match self.packet.time() {
+            Some(raw) => {
+                let lane = &mut self.lanes[l];
+                let (ticks, _) = lane.packet_clock.map(raw, &mut self.origin);
+                MediaTime::new(ticks, lane.packet_clock.tb)
+            }
+            None => self.last_time,
+        };
+        let mut damaged = false;
+        if self.packet.is_corrupt() {
+            self.notice(time, Some(index), NoticeKind::CorruptPacket);
+            damaged = true;
+        }
+        let errors_before = self.lanes[l].codec.logged_errors();
+        let mut frames = Vec::new();
+        let mut rejected = None;
+        for _ in 0..8 {
+            match self.lanes[l].codec.send(Some(&self.packet), seq) {
+                Ok(Sent::Accepted) | Ok(Sent::Ended) => break,
+                Ok(Sent::Full) => frames.extend(self.drain(l)),
+                Err(e) => {
+                    rejected = Some(e);
+                    break;
+                }
+            }
+        }
+        frames.extend(self.drain(l));
+        let errors_after = self.lanes[l].codec.logged_errors();
+        if let Some(e) = rejected {
+            let message = if errors_after > errors_before {
+                self.lanes[l].codec.last_logged_error()
+            } else {
+                e.message()
+            };
+            self.notice(time, Some(index), NoticeKind::DecodeError { message });
+            damaged = true;
+        } else if errors_after > errors_before {
+            let message = self.lanes[l].codec.last_logged_error();
+            self.notice(time, Some(index), NoticeKind::DecodeError { message });
+            damaged = true;
+        }
+        let extra = if damaged && errors_after > errors_before {
+            // With frame threads the errors of a packet are logged while later packets are
+            // sent: the pictures finished now may be the damaged ones too.
+            FrameFlags::DAMAGED_INPUT
+        } else {
+            FrameFlags::NONE
+        };
+        if damaged {
+            let lane = &mut self.lanes[l];
+            lane.damaged.push_back(seq);
+            if lane.damaged.len() > DAMAGE_MEMORY {
+                lane.damaged.pop_front();
+            }
+        }
+        for f in frames {
+            self.emit(l, f, extra);
+        }
+    }
+
+    /// Turns a decoded frame into media and queues it.
+    fn emit(&mut self, l: usize, frame: Frame, extra: FrameFlags) {
+        let media = match self.lanes[l].kind {
+            MediaKind::Video => self.video(l, frame, extra).map(Media::Video),
+            MediaKind::Audio => self.audio(l, frame).map(Media::Audio),
+        };
+        match media {
+            Some(m) => {
+                if m.time() > self.last_time {
+                    self.last_time = m.time();
+                }
+                self.queue.push_back(m);
+            }
+            None => {
+                let t = self.last_time;
+                let index = self.lanes[l].index;
+                self.notice(
+                    t,
+                    Some(index),
+                    NoticeKind::DecodeError {
+                        message: "decoded frame could not be used (unsupported or malformed)"
+                            .into(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn video(&mut self, l: usize, frame: Frame, extra: FrameFlags) -> Option<VideoFrame> {
+        let lane = &mut self.lanes[l];
+        let tb = lane.frame_clock.tb;
+        let (w, h) = (frame.width(), frame.height());
+        let mut flags = frame.flags() | extra;
+        if lane.damaged.contains(&frame.tag()) {
+            flags |= FrameFlags::DAMAGED_INPUT;
+        }
+        let dur_ticks = frame.duration().unwrap_or(lane.frame_clock.step).max(1);
+        let (ticks, jump) = match frame.timestamp() {
+            Some(raw) => {
+                let (t, j) = lane.frame_clock.map(raw, &mut self.origin);
+                (t, j)
+            }
+            None => (lane.last_video.map_or(0, |(t, d)| t + d), None),
+        };
+        lane.last_video = Some((ticks, dur_ticks));
+        let time = MediaTime::new(ticks, tb);
+        let duration = frame
+            .duration()
+            .map(|d| d as f64 * tb.as_f64())
+            .or(lane.frame_secs);
+        let picture_type = frame.picture_type();
+        let signalled = frame.color_range();
+        let frame = Arc::new(frame);
+        let (format, planes, range) = match frame.direct_format() {
+            Some((fmt, r)) => (fmt, Frame::shared_planes(&frame, fmt)?, r),
+            None => (
+                PixelFormat::Yuv420p,
+                lane.converter.to_yuv420p(&frame, w, h)?,
+                None,
+            ),
+        };
+        let mut out = VideoFrame::new(w, h, format, time, planes)
+            .ok()?
+            .with_range(range.unwrap_or(signalled))
+            .with_duration(duration)
+            .with_flags(flags)
+            .with_picture_type(picture_type)
+            .with_stream(lane.index);
+        if let Some((aw, ah)) = self.analysis_size {
+            let (aw, ah) = (aw as usize, ah as usize);
+            if w > aw || h > ah {
+                let scale = (aw as f64 / w as f64).min(ah as f64 / h as f64);
+                let sw = ((w as f64 * scale).round() as usize).clamp(1, aw);
+                let sh = ((h as f64 * scale).round() as usize).clamp(1, ah);
+                if let Some(planes) = lane.analysis.to_yuv420p(&frame, sw, sh) {
+                    if let Ok(small) = VideoFrame::new(sw, sh, PixelFormat::Yuv420p, time, planes) {
+                        out = out.with_analysis(small.with_range(range.unwrap_or(signalled)));
+                    }
+                }
+            }
+        }
+        if let Some(jump_secs) = jump {
+            self.notice(
+                time,
+                Some(out.stream()),
+                NoticeKind::Discontinuity { jump_secs },
+            );
+        }
+        Some(out)
+    }
+
+    fn audio(&mut self, l: usize, frame: Frame) -> Option<AudioFrame> {
+        let n = frame.samples();
+        let channels = frame.channels();
+        let rate = frame.sample_rate();
+        if n == 0 || channels == 0 || rate == 0 {
+            return None;
+        }
+        // A pooled buffer nobody else holds any more, a new pooled one, or (pool full) a
+        // one-off.
+        let slot = match self
+            .audio_pool
+            .iter_mut()
+            .position(|b| Arc::get_mut(b).is_some())
+        {
+            Some(i) => Some(i),
+            None if self.audio_pool.len() < AUDIO_POOL => {
+                self.audio_pool
+                    .push(Arc::new(Vec::with_capacity(n * channels)));
+                Some(self.audio_pool.len() - 1)
+            }
+            None => None,
+        };
+        let buf = match slot {
+            Some(i) => {
+                frame.audio_to_planar_f32(Arc::get_mut(&mut self.audio_pool[i])?)?;
+                Arc::clone(&self.audio_pool[i])
+            }
+            None => {
+                let mut v = Vec::with_capacity(n * channels);
+                frame.audio_to_planar_f32(&mut v)?;
+                Arc::new(v)
+            }
+        };
+
+        let lane = &mut self.lanes[l];
+        let base = Rational::new(1, rate as i32);
+        let mut jump = None;
+        let stamped = frame.timestamp().map(|raw| {
+            let (t, j) = lane.frame_clock.map(raw, &mut self.origin);
+            jump = j;
+            MediaTime::new(t, lane.frame_clock.tb).rescale(base).ticks()
+        });
+        let tolerance = (rate / 200).max(1) as i64;
+        let start = match (lane.next_sample, stamped) {
+            (Some((r, next)), Some(t)) if r == rate && (t - next).abs() <= tolerance => next,
+            (Some((r, next)), None) if r == rate => next,
+            (_, Some(t)) => t,
+            (_, None) => 0,
+        };
+        lane.next_sample = Some((rate, start + n as i64));
+        let time = MediaTime::new(start, base);
+        let index = lane.index;
+        if let Some(jump_secs) = jump {
+            self.notice(time, Some(index), NoticeKind::Discontinuity { jump_secs });
+        }
+        AudioFrame::from_shared(rate, channels, time, buf)
+            .ok()
+            .map(|a| a.with_stream(index))
+    }
+
+    /// Waits until `t` is due on the wall clock (realtime mode). False when stopped.
+    fn pace(&mut self, t: f64) -> bool {
+        let now = Instant::now();
+        let Some((t0_wall, t0)) = self.pace else {
+            self.pace = Some((now, t));
+            return true;
+        };
+        let due = t - t0;
+        let elapsed = now.duration_since(t0_wall).as_secs_f64();
+        if due < 0.0 || due - elapsed > 5.0 {
+            // A jump back or far ahead: start pacing afresh from here.
+            self.pace = Some((now, t));
+            return true;
+        }
+        let deadline = t0_wall + Duration::from_secs_f64(due);
+        loop {
+            if self.stopped() {
+                return false;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return true;
+            }
+            std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
+        }
+    }
+}
+
+impl Decoder for FfmpegDecoder {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn streams(&self) -> &[StreamInfo] {
+        &self.streams
+    }
+
+    fn next(&mut self) -> Result<Option<Media>> {
+        if self.queue.is_empty() {
+            self.fill()?;
+        }
+        let Some(m) = self.queue.pop_front() else {
+            return Ok(None);
+        };
+        if self.realtime && m.kind().is_some() && !self.pace(m.time().as_secs_f64()) {
+            self.queue.clear();
+            self.state = State::Ended;
+            return Ok(None);
+        }
+        Ok(Some(m))
+    }
+
+    fn set_stop_signal(&mut self, stop: StopSignal) {
+        self.interrupt.set(Arc::clone(stop.flag()));
+        self.stop = Some(stop);
+    }
+}
+
+impl std::fmt::Debug for FfmpegDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FfmpegDecoder")
+            .field("name", &self.name)
+            .field("streams", &self.streams)
+            .finish_non_exhaustive()
+    }
+}
+
+fn open_error(name: &str, e: &FfError) -> Error {
+    Error::Open {
+        input: name.into(),
+        message: e.message(),
+    }
+}
+
+fn is_url(name: &str) -> bool {
+    name.contains("://") && !name.starts_with("file:")
+}
+
+fn select_streams(
+    input: &Input,
+    selection: &StreamSelection,
+    name: &str,
+) -> Result<Vec<StreamParams>> {
+    let no_stream = |what: &str| Error::NoStream {
+        input: name.into(),
+        what: what.into(),
+    };
+    let indices: Vec<usize> = match selection {
+        StreamSelection::Best => {
+            let v = input.best_stream(MediaKind::Video, None);
+            let a = input.best_stream(MediaKind::Audio, v);
+            v.into_iter().chain(a).collect()
+        }
+        StreamSelection::VideoOnly => input
+            .best_stream(MediaKind::Video, None)
+            .into_iter()
+            .collect(),
+        StreamSelection::AudioOnly => input
+            .best_stream(MediaKind::Audio, None)
+            .into_iter()
+            .collect(),
+        StreamSelection::Indices(list) => {
+            for &i in list {
+                let ok = input.stream_params(i).is_some_and(|p| p.kind.is_some());
+                if !ok {
+                    return Err(no_stream(&format!("audio or video stream at index {i}")));
+                }
+            }
+            let mut v = list.clone();
+            v.dedup();
+            v
+        }
+    };
+    let params: Vec<StreamParams> = indices
+        .into_iter()
+        .filter_map(|i| input.stream_params(i))
+        .filter(|p| p.kind.is_some())
+        .collect();
+    if params.is_empty() {
+        let what = match selection {
+            StreamSelection::VideoOnly => "video",
+            StreamSelection::AudioOnly => "audio",
+            _ => "audio or video",
+        };
+        return Err(no_stream(what));
+    }
+    Ok(params)
+}
+
+/// Reads the chunks of a channel as one byte stream; a disconnected channel is the end.
+struct ChannelReader {
+    rx: Receiver<Bytes>,
+    current: Bytes,
+    interrupt: Arc<Interrupt>,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(b) => self.current = b,
+                Err(RecvTimeoutError::Timeout) => {
+                    if self.interrupt.is_set() {
+                        return Ok(0);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current.advance(n);
+        Ok(n)
+    }
+}
+
+/// The host's end of a pushed input: bytes of a container stream (MPEG-TS, fragmented MP4)
+/// that the host receives itself and hands to a [`FfmpegDecoder`].
+///
+/// [`PushInput::new`] returns the pushing handle and the receiving end, which goes to
+/// [`FfmpegDecoder::from_channel`]. The handle is cheap to clone; the input ends when
+/// [`finish`](Self::finish) was called on (or drop happened to) every clone. [`push`](Self::push)
+/// blocks while `capacity` chunks are waiting, which paces the host to the decoder.
+///
+/// Opening the decoder blocks until enough bytes are there to probe the format, so push from
+/// another thread (or push the first chunks before opening, within `capacity`).
+///
+/// ```
+/// use avqc::{Decoder, DecoderOptions, FfmpegDecoder, PushInput};
+/// let (input, rx) = PushInput::new(16);
+/// let data = std::fs::read("tests/data/demo.ts").unwrap();
+/// let feeder = std::thread::spawn(move || {
+///     for chunk in data.chunks(188 * 50) {
+///         if input.push(bytes::Bytes::copy_from_slice(chunk)).is_err() { break; }
+///     }
+///     input.finish();
+/// });
+/// let mut d = FfmpegDecoder::from_channel("live.ts", rx, &DecoderOptions::default())?;
+/// let mut items = 0;
+/// while let Some(_) = d.next()? { items += 1; }
+/// feeder.join().unwrap();
+/// assert!(items > 250);
+/// # Ok::<(), avqc::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct PushInput {
+    tx: Sender<Bytes>,
+}
+
+impl PushInput {
+    /// A pushing handle and the receiving end for [`FfmpegDecoder::from_channel`]; at most
+    /// `capacity` chunks (at least 1) wait in between.
+    pub fn new(capacity: usize) -> (PushInput, Receiver<Bytes>) {
+        let (tx, rx) = crossbeam_channel::bounded(capacity.max(1));
+        (PushInput { tx }, rx)
+    }
+
+    /// Hands a chunk of bytes to the decoder, waiting while the queue is full.
+    ///
+    /// Errors with [`Error::Read`] when the decoder has gone (dropped or finished).
+    pub fn push(&self, data: Bytes) -> Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.tx.send(data).map_err(|_| Error::Read {
+            input: "push input".into(),
+            message: "the decoder has gone".into(),
+        })
+    }
+
+    /// Ends the input (for this handle; the input ends when every clone has finished or been
+    /// dropped). The decoder decodes what is queued, then ends.
+    pub fn finish(self) {
+        drop(self);
+    }
+}
