@@ -21,7 +21,10 @@ struct Summary {
 
 impl Summary {
     fn count(&self, name: &str) -> usize {
-        self.notices.iter().filter(|n| n.kind.name() == name).count()
+        self.notices
+            .iter()
+            .filter(|n| n.kind.name() == name)
+            .count()
     }
     fn audio_samples(&self) -> usize {
         self.audio.iter().map(|a| a.samples_per_channel()).sum()
@@ -82,7 +85,11 @@ fn demo_decodes_every_frame_with_exact_times() {
     // Video: frame n at (1024/48000 + n/25) s: the AAC priming makes audio start first,
     // and the input's start time is the first audio sample (as ffprobe shows).
     let mut times: Vec<f64> = s.video.iter().map(|v| v.time().as_secs_f64()).collect();
-    assert!(times[0].abs() < 0.04 + 1e-9, "first video frame at {}", times[0]);
+    assert!(
+        times[0].abs() < 0.04 + 1e-9,
+        "first video frame at {}",
+        times[0]
+    );
     times.sort_by(f64::total_cmp);
     for (n, t) in times.iter().enumerate() {
         let want = 1024.0 / 48000.0 + n as f64 / 25.0;
@@ -99,13 +106,17 @@ fn demo_decodes_every_frame_with_exact_times() {
 
     // Black frames 125..149 (5.0–6.0 s of content): luma 16.
     let mut by_time = s.video.clone();
-    by_time.sort_by(|a, b| a.time().cmp(&b.time()));
+    by_time.sort_by_key(|a| a.time());
     let mean = |f: &avqc::VideoFrame| {
         let l = f.luma();
         let sum: u64 = l.rows().flatten().map(|&b| b as u64).sum();
         sum as f64 / (l.width() * l.height()) as f64
     };
-    assert!((mean(&by_time[130]) - 16.0).abs() < 2.0, "{}", mean(&by_time[130]));
+    assert!(
+        (mean(&by_time[130]) - 16.0).abs() < 2.0,
+        "{}",
+        mean(&by_time[130])
+    );
     assert!(mean(&by_time[100]) > 40.0);
 
     // Audio: sample-exact and contiguous from 0.
@@ -137,22 +148,41 @@ fn demo_decodes_every_frame_with_exact_times() {
 #[test]
 fn planes_share_the_decoded_picture() {
     let mut d = open("video_only.mp4");
-    let v = loop {
-        if let Some(Media::Video(v)) = d.next().unwrap() {
-            break v;
+    let mut frames = Vec::new();
+    while let Some(m) = d.next().unwrap() {
+        if let Media::Video(v) = m {
+            frames.push(v);
         }
-    };
-    let c = v.clone();
-    for i in 0..3 {
-        let a = v.plane(i).unwrap();
-        let b = c.plane(i).unwrap();
-        assert_eq!(a.data().as_ptr(), b.data().as_ptr());
-        // a decoder buffer has a padded stride, never a tight copy
-        assert!(a.stride() >= a.width());
-        assert_eq!(a.data().len(), a.stride() * (a.height() - 1) + a.width());
     }
-    // planes are views into one frame: the U plane is not a separate tight allocation
-    assert!(v.luma().stride() % 16 == 0);
+    assert_eq!(frames.len(), 75);
+    let first_copy: Vec<u8> = frames[0].luma().rows().flatten().copied().collect();
+    for v in &frames {
+        let c = v.clone();
+        for i in 0..3 {
+            let a = v.plane(i).unwrap();
+            let b = c.plane(i).unwrap();
+            // clones share the bytes
+            assert_eq!(a.data().as_ptr(), b.data().as_ptr());
+            assert_eq!(a.data().len(), a.stride() * (a.height() - 1) + a.width());
+            // FFmpeg's frame pool aligns every plane to 32 bytes or more; a heap copy would
+            // not be aligned like this for 225 planes in a row
+            assert_eq!(
+                a.data().as_ptr() as usize % 32,
+                0,
+                "plane {i} is not FFmpeg's buffer"
+            );
+        }
+    }
+    // the decoder did not reuse a buffer we still hold: the first picture is intact
+    let again: Vec<u8> = frames[0].luma().rows().flatten().copied().collect();
+    assert_eq!(first_copy, again);
+    let mut ptrs: Vec<usize> = frames
+        .iter()
+        .map(|f| f.luma().data().as_ptr() as usize)
+        .collect();
+    ptrs.sort();
+    ptrs.dedup();
+    assert_eq!(ptrs.len(), 75, "held pictures must not share buffers");
 }
 
 #[test]
@@ -235,7 +265,10 @@ fn stream_selection() {
     };
     assert_eq!(only(StreamSelection::VideoOnly), vec![MediaKind::Video]);
     assert_eq!(only(StreamSelection::AudioOnly), vec![MediaKind::Audio]);
-    assert_eq!(only(StreamSelection::Indices(vec![1])), vec![MediaKind::Audio]);
+    assert_eq!(
+        only(StreamSelection::Indices(vec![1])),
+        vec![MediaKind::Audio]
+    );
     let opts = DecoderOptions {
         streams: StreamSelection::Indices(vec![7]),
         ..Default::default()

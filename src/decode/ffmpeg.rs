@@ -26,6 +26,9 @@ use crate::{
 const MAX_INVALID_READS: u32 = 1000;
 /// Audio buffers kept for reuse.
 const AUDIO_POOL: usize = 64;
+/// Codecs of text-mode art, which FFmpeg's tty/bintext demuxers report for any file with a
+/// matching extension.
+const TEXT_ART: &[&str] = &["ansi", "bintext", "xbin", "idf"];
 /// Packets whose frames are remembered as damaged.
 const DAMAGE_MEMORY: usize = 256;
 
@@ -571,7 +574,7 @@ impl FfmpegDecoder {
             Some((fmt, r)) => (fmt, Frame::shared_planes(&frame, fmt)?, r),
             None => (
                 PixelFormat::Yuv420p,
-                lane.converter.to_yuv420p(&frame, w, h)?,
+                lane.converter.convert_yuv420p(&frame, w, h)?,
                 None,
             ),
         };
@@ -588,7 +591,7 @@ impl FfmpegDecoder {
                 let scale = (aw as f64 / w as f64).min(ah as f64 / h as f64);
                 let sw = ((w as f64 * scale).round() as usize).clamp(1, aw);
                 let sh = ((h as f64 * scale).round() as usize).clamp(1, ah);
-                if let Some(planes) = lane.analysis.to_yuv420p(&frame, sw, sh) {
+                if let Some(planes) = lane.analysis.convert_yuv420p(&frame, sw, sh) {
                     if let Ok(small) = VideoFrame::new(sw, sh, PixelFormat::Yuv420p, time, planes) {
                         out = out.with_analysis(small.with_range(range.unwrap_or(signalled)));
                     }
@@ -778,10 +781,14 @@ fn select_streams(
             v
         }
     };
+    let explicit = matches!(selection, StreamSelection::Indices(_));
     let params: Vec<StreamParams> = indices
         .into_iter()
         .filter_map(|i| input.stream_params(i))
         .filter(|p| p.kind.is_some())
+        // Text-mode art "video" (the demuxers claim any `.bin`/`.ans`/`.txt` file by its
+        // extension): never a picture to monitor unless asked for by index.
+        .filter(|p| explicit || !TEXT_ART.contains(&p.codec.as_str()))
         .collect();
     if params.is_empty() {
         let what = match selection {

@@ -105,8 +105,8 @@ unsafe extern "C" fn callback(avcl: *mut c_void, level: c_int, fmt: *const c_cha
 /// The arguments are those FFmpeg gives a log callback.
 unsafe fn handle(avcl: *mut c_void, level: c_int, fmt: *const c_char, vl: VaList) {
     let lvl = level_of(level);
-    // SAFETY: forwarded contract.
-    let tap = if level <= sys::AV_LOG_ERROR && level >= 0 {
+    let tap = if (0..=sys::AV_LOG_ERROR).contains(&level) {
+        // SAFETY: forwarded contract.
         unsafe { codec_opaque(avcl) }
     } else {
         None

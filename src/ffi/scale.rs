@@ -29,7 +29,7 @@ impl Scaler {
     }
 
     /// Converts `frame` into a `width`×`height` yuv420p picture (3 planes of one fresh buffer).
-    pub(crate) fn to_yuv420p(
+    pub(crate) fn convert_yuv420p(
         &mut self,
         frame: &Frame,
         width: usize,
