@@ -12,20 +12,34 @@ fn video_frames() -> Vec<Media> {
     // Two alternating textured pictures, so detectors do their full work (no early exits).
     (0..2)
         .map(|k| {
-            let f = VideoFrame::from_fn(1920, 1080, PixelFormat::Yuv420p, MediaTime::ZERO, move |p, x, y| {
-                if p == 0 {
-                    ((x * 7 + y * 13 + k * 31) % 200 + 20) as u8
-                } else {
-                    128
-                }
-            });
+            let f = VideoFrame::from_fn(
+                1920,
+                1080,
+                PixelFormat::Yuv420p,
+                MediaTime::ZERO,
+                move |p, x, y| {
+                    if p == 0 {
+                        ((x * 7 + y * 13 + k * 31) % 200 + 20) as u8
+                    } else {
+                        128
+                    }
+                },
+            );
             Media::Video(f.with_duration(Some(0.04)))
         })
         .collect()
 }
 
 fn audio_buffers() -> Vec<Arc<Vec<f32>>> {
-    (0..2).map(|k| Arc::new((0..2048).map(|i| ((i + k * 17) as f32 * 0.05).sin() * 0.5).collect())).collect()
+    (0..2)
+        .map(|k| {
+            Arc::new(
+                (0..2048)
+                    .map(|i| ((i + k * 17) as f32 * 0.05).sin() * 0.5)
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
@@ -34,7 +48,11 @@ fn bench(c: &mut Criterion) {
     let audio = audio_buffers();
     for ty in reg.types().map(str::to_string).collect::<Vec<_>>() {
         let mut det = reg.build_names(&[&ty]).unwrap().pop().unwrap();
-        let what = if det.wants().video() { "1080p frame" } else { "1024 stereo samples" };
+        let what = if det.wants().video() {
+            "1080p frame"
+        } else {
+            "1024 stereo samples"
+        };
         let mut out = Events::new("bench", &ty);
         let mut i = 0i64;
         c.bench_function(&format!("{ty} / {what}"), |b| {
@@ -42,9 +60,17 @@ fn bench(c: &mut Criterion) {
                 i += 1;
                 let k = (i % 2) as usize;
                 let m = match &video[k] {
-                    Media::Video(f) if det.wants().video() => Media::Video(f.clone().with_time(MediaTime::new(i, Rational::new(1, 25)))),
+                    Media::Video(f) if det.wants().video() => {
+                        Media::Video(f.clone().with_time(MediaTime::new(i, Rational::new(1, 25))))
+                    }
                     _ => Media::Audio(
-                        AudioFrame::from_shared(48_000, 2, MediaTime::new(i * 1024, Rational::new(1, 48_000)), audio[k].clone()).unwrap(),
+                        AudioFrame::from_shared(
+                            48_000,
+                            2,
+                            MediaTime::new(i * 1024, Rational::new(1, 48_000)),
+                            audio[k].clone(),
+                        )
+                        .unwrap(),
                     ),
                 };
                 det.process(&m, &mut out);

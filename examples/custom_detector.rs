@@ -62,17 +62,33 @@ impl Detector for TooBright {
 fn main() -> Result<()> {
     let mut registry = Registry::builtin();
     registry.register::<TooBrightConfig>(false);
-    let detectors = registry.build_json(r#"[{"type": "too_bright", "max_mean_luma": 180}, {"type": "black"}]"#)?;
+    let detectors = registry
+        .build_json(r#"[{"type": "too_bright", "max_mean_luma": 180}, {"type": "black"}]"#)?;
 
     // Two seconds at 25 fps: grey, then a white flash from 0.8 s to 1.4 s.
     let frames = (0..50).map(|i| {
         let t = i as f64 / 25.0;
         let y = if (0.8..1.4).contains(&t) { 235 } else { 120 };
-        let f = VideoFrame::filled(160, 90, PixelFormat::Yuv420p, MediaTime::from_secs_f64(t), [y, 128, 128]);
+        let f = VideoFrame::filled(
+            160,
+            90,
+            PixelFormat::Yuv420p,
+            MediaTime::from_secs_f64(t),
+            [y, 128, 128],
+        );
         Media::Video(f.with_duration(Some(0.04)))
     });
-    let source = FrameSource::new("flash.raw", vec![StreamInfo::video(0, "raw", 160, 90, None)], frames);
-    let report = Pipeline::builder().decoder(source).detectors(detectors).sink(JsonLines::new(std::io::stdout())).build()?.run()?;
+    let source = FrameSource::new(
+        "flash.raw",
+        vec![StreamInfo::video(0, "raw", 160, 90, None)],
+        frames,
+    );
+    let report = Pipeline::builder()
+        .decoder(source)
+        .detectors(detectors)
+        .sink(JsonLines::new(std::io::stdout()))
+        .build()?
+        .run()?;
     eprint!("{report}");
     Ok(())
 }

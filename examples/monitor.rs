@@ -53,18 +53,32 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
-            "--detectors" => a.detectors = Some(value("--detectors")?.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()),
+            "--detectors" => {
+                a.detectors = Some(
+                    value("--detectors")?
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                )
+            }
             "--config" => a.config = Some(value("--config")?),
             "--realtime" => a.options.realtime = true,
             "--drop-oldest" => a.policy = OverloadPolicy::DropOldest,
             "--analysis" => {
                 let v = value("--analysis")?;
-                let (w, h) = v.split_once('x').ok_or("--analysis takes WxH, e.g. 640x360")?;
+                let (w, h) = v
+                    .split_once('x')
+                    .ok_or("--analysis takes WxH, e.g. 640x360")?;
                 let w = w.parse().map_err(|_| "--analysis: bad width")?;
                 let h = h.parse().map_err(|_| "--analysis: bad height")?;
                 a.options.analysis_size = Some((w, h));
             }
-            "--threads" => a.options.threads = value("--threads")?.parse().map_err(|_| "--threads takes a number")?,
+            "--threads" => {
+                a.options.threads = value("--threads")?
+                    .parse()
+                    .map_err(|_| "--threads takes a number")?
+            }
             "--list" => return Ok(None),
             "-h" | "--help" => return Err("help".into()),
             "--" => a.inputs.extend(it.by_ref()),
@@ -80,7 +94,9 @@ fn stream_name(input: &str) -> String {
     if input.contains("://") {
         return input.to_string();
     }
-    Path::new(input).file_name().map_or_else(|| input.to_string(), |n| n.to_string_lossy().into_owned())
+    Path::new(input)
+        .file_name()
+        .map_or_else(|| input.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 fn main() -> ExitCode {
@@ -137,7 +153,10 @@ fn main() -> ExitCode {
                         let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
                         out.write_all(&line)
                             .and_then(|_| out.flush())
-                            .map_err(|source| Error::Sink { sink: "stdout".into(), source })
+                            .map_err(|source| Error::Sink {
+                                sink: "stdout".into(),
+                                source,
+                            })
                     });
                     let report = Pipeline::builder()
                         .decoder(decoder)
@@ -152,14 +171,24 @@ fn main() -> ExitCode {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Pipeline("input thread panicked".into())))).collect()
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Pipeline("input thread panicked".into())))
+            })
+            .collect()
     });
 
     let mut code = 0u8;
     for (input, r) in args.inputs.iter().zip(results) {
         if let Err(e) = r {
             eprintln!("monitor: {input}: {e}");
-            code = code.max(if matches!(e, Error::Sink { .. }) { 4 } else { 3 });
+            code = code.max(if matches!(e, Error::Sink { .. }) {
+                4
+            } else {
+                3
+            });
         }
     }
     ExitCode::from(code)

@@ -10,11 +10,18 @@ const OPEN: DefectKind = DefectKind::from_static("test_open");
 
 fn frame(i: usize) -> Media {
     let t = MediaTime::new(i as i64, Rational::new(1, 25));
-    Media::Video(VideoFrame::filled(16, 16, PixelFormat::Gray8, t, [(i % 200) as u8, 0, 0]).with_duration(Some(0.04)))
+    Media::Video(
+        VideoFrame::filled(16, 16, PixelFormat::Gray8, t, [(i % 200) as u8, 0, 0])
+            .with_duration(Some(0.04)),
+    )
 }
 
 fn source(n: usize) -> impl Decoder {
-    FrameSource::new("test.raw", vec![StreamInfo::video(0, "raw", 16, 16, None)], (0..n).map(frame))
+    FrameSource::new(
+        "test.raw",
+        vec![StreamInfo::video(0, "raw", 16, 16, None)],
+        (0..n).map(frame),
+    )
 }
 
 /// Opens a defect at frame `open_at` and never closes it; panics at frame `panic_at`;
@@ -29,7 +36,13 @@ struct Probe {
 
 impl Probe {
     fn new(name: &'static str) -> Self {
-        Probe { name, open_at: 2, panic_at: None, sleep_ms: 0, seen: 0 }
+        Probe {
+            name,
+            open_at: 2,
+            panic_at: None,
+            sleep_ms: 0,
+            seen: 0,
+        }
     }
 }
 
@@ -45,7 +58,14 @@ impl Detector for Probe {
             std::thread::sleep(std::time::Duration::from_millis(self.sleep_ms));
         }
         if self.seen == self.open_at {
-            out.span(&OPEN, SpanChange::Started { start: media.time() }, media.time(), Default::default());
+            out.span(
+                &OPEN,
+                SpanChange::Started {
+                    start: media.time(),
+                },
+                media.time(),
+                Default::default(),
+            );
         }
         if Some(self.seen) == self.panic_at {
             panic!("probe failure at frame {}", self.seen);
@@ -56,28 +76,49 @@ impl Detector for Probe {
 }
 
 fn defects(events: &[Event], phase: Phase) -> Vec<&avqc::event::DefectEvent> {
-    events.iter().filter_map(Event::as_defect).filter(|d| d.phase == phase).collect()
+    events
+        .iter()
+        .filter_map(Event::as_defect)
+        .filter(|d| d.phase == phase)
+        .collect()
 }
 
 #[test]
 fn counts_frames_and_closes_spans_left_open() {
     let c = Collect::new();
-    let report = Pipeline::builder().decoder(source(50)).detector(Probe::new("p")).sink(c.clone()).build().unwrap().run().unwrap();
+    let report = Pipeline::builder()
+        .decoder(source(50))
+        .detector(Probe::new("p"))
+        .sink(c.clone())
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
     assert_eq!(report.video_frames_decoded, 50);
     assert_eq!(report.detectors[0].video_frames, 50);
     assert_eq!(report.defects, 1);
     let ev = c.events();
     let ends = defects(&ev, Phase::End);
-    assert_eq!(ends.len(), 1, "the pipeline closes what the detector left open");
+    assert_eq!(
+        ends.len(),
+        1,
+        "the pipeline closes what the detector left open"
+    );
     assert_eq!(ends[0].start.as_secs_f64(), 0.08);
-    assert!((ends[0].end.unwrap().as_secs_f64() - 2.0).abs() < 1e-9, "closed at the end of the media");
+    assert!(
+        (ends[0].end.unwrap().as_secs_f64() - 2.0).abs() < 1e-9,
+        "closed at the end of the media"
+    );
     assert!((report.media_duration - 2.0).abs() < 1e-9);
 }
 
 #[test]
 fn a_panicking_detector_is_isolated() {
     let c = Collect::new();
-    let bad = Probe { panic_at: Some(10), ..Probe::new("bad") };
+    let bad = Probe {
+        panic_at: Some(10),
+        ..Probe::new("bad")
+    };
     let report = Pipeline::builder()
         .decoder(source(40))
         .detector(bad)
@@ -93,9 +134,15 @@ fn a_panicking_detector_is_isolated() {
     let good = report.detectors.iter().find(|d| d.name == "good").unwrap();
     assert_eq!(good.video_frames, 40);
     let ev = c.events();
-    assert!(ev.iter().any(|e| matches!(e, Event::Notice(n) if n.name == "detector_panicked" && &*n.detector == "bad")));
+    assert!(ev.iter().any(
+        |e| matches!(e, Event::Notice(n) if n.name == "detector_panicked" && &*n.detector == "bad")
+    ));
     assert_eq!(defects(&ev, Phase::Start).len(), 2);
-    assert_eq!(defects(&ev, Phase::End).len(), 2, "every start gets an end, the panicked one's too");
+    assert_eq!(
+        defects(&ev, Phase::End).len(),
+        2,
+        "every start gets an end, the panicked one's too"
+    );
 }
 
 #[test]
@@ -104,10 +151,20 @@ fn a_sink_error_stops_the_run_and_is_returned() {
     let c2 = calls.clone();
     let sink = FnSink::new(move |_e: &Event| {
         c2.fetch_add(1, Ordering::SeqCst);
-        Err(Error::Sink { sink: "test".into(), source: std::io::Error::other("disk full") })
+        Err(Error::Sink {
+            sink: "test".into(),
+            source: std::io::Error::other("disk full"),
+        })
     });
     let endless = FrameSource::new("endless", vec![], (0..).map(frame));
-    let err = Pipeline::builder().decoder(endless).detector(Probe::new("p")).sink(sink).build().unwrap().run().unwrap_err();
+    let err = Pipeline::builder()
+        .decoder(endless)
+        .detector(Probe::new("p"))
+        .sink(sink)
+        .build()
+        .unwrap()
+        .run()
+        .unwrap_err();
     assert!(err.to_string().contains("disk full"), "{err}");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
@@ -115,7 +172,10 @@ fn a_sink_error_stops_the_run_and_is_returned() {
 #[test]
 fn stop_signal_ends_an_endless_input_cleanly() {
     let endless = FrameSource::new("endless", vec![], (0..).map(frame));
-    let pipeline = Pipeline::builder().decoder(endless).detector(Probe::new("p")).sink(Collect::new());
+    let pipeline = Pipeline::builder()
+        .decoder(endless)
+        .detector(Probe::new("p"))
+        .sink(Collect::new());
     let c = Collect::new();
     let mut store = c.clone();
     let stop = StopSignal::new();
@@ -126,7 +186,13 @@ fn stop_signal_ends_an_endless_input_cleanly() {
         }
         store.emit(e)
     });
-    let report = pipeline.sink(sink).stop_signal(stop).build().unwrap().run().unwrap();
+    let report = pipeline
+        .sink(sink)
+        .stop_signal(stop)
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
     assert!(report.stopped);
     let ev = c.events();
     assert_eq!(defects(&ev, Phase::Start).len(), 1);
@@ -136,7 +202,10 @@ fn stop_signal_ends_an_endless_input_cleanly() {
 #[test]
 fn drop_oldest_drops_for_a_slow_detector_and_counts_it() {
     let c = Collect::new();
-    let slow = Probe { sleep_ms: 2, ..Probe::new("slow") };
+    let slow = Probe {
+        sleep_ms: 2,
+        ..Probe::new("slow")
+    };
     let report = Pipeline::builder()
         .decoder(source(300))
         .detector(slow)
@@ -148,7 +217,10 @@ fn drop_oldest_drops_for_a_slow_detector_and_counts_it() {
         .run()
         .unwrap();
     let d = &report.detectors[0];
-    assert!(d.dropped > 0, "a detector 2 ms/frame behind a free-running source must drop");
+    assert!(
+        d.dropped > 0,
+        "a detector 2 ms/frame behind a free-running source must drop"
+    );
     assert_eq!(d.video_frames + d.dropped, 300);
     assert_eq!(report.frames_dropped, d.dropped);
     let metric = c.events().into_iter().filter_map(|e| match e {
@@ -160,8 +232,19 @@ fn drop_oldest_drops_for_a_slow_detector_and_counts_it() {
 
 #[test]
 fn block_policy_delivers_everything() {
-    let slow = Probe { sleep_ms: 1, ..Probe::new("slow") };
-    let report = Pipeline::builder().decoder(source(100)).detector(slow).sink(Collect::new()).queue_capacity(1).build().unwrap().run().unwrap();
+    let slow = Probe {
+        sleep_ms: 1,
+        ..Probe::new("slow")
+    };
+    let report = Pipeline::builder()
+        .decoder(source(100))
+        .detector(slow)
+        .sink(Collect::new())
+        .queue_capacity(1)
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
     assert_eq!(report.detectors[0].video_frames, 100);
     assert_eq!(report.frames_dropped, 0);
 }
@@ -176,7 +259,10 @@ impl Decoder for FailsAfter {
     }
     fn next(&mut self) -> Result<Option<Media>> {
         if self.0 == 0 {
-            return Err(Error::Read { input: "failing".into(), message: "connection reset".into() });
+            return Err(Error::Read {
+                input: "failing".into(),
+                message: "connection reset".into(),
+            });
         }
         self.0 -= 1;
         Ok(Some(frame(10 - self.0)))
@@ -186,7 +272,14 @@ impl Decoder for FailsAfter {
 #[test]
 fn a_decoder_error_is_returned_after_spans_are_closed() {
     let c = Collect::new();
-    let err = Pipeline::builder().decoder(FailsAfter(10)).detector(Probe::new("p")).sink(c.clone()).build().unwrap().run().unwrap_err();
+    let err = Pipeline::builder()
+        .decoder(FailsAfter(10))
+        .detector(Probe::new("p"))
+        .sink(c.clone())
+        .build()
+        .unwrap()
+        .run()
+        .unwrap_err();
     assert!(matches!(err, Error::Read { .. }), "{err}");
     assert_eq!(defects(&c.events(), Phase::End).len(), 1);
 }
@@ -195,22 +288,45 @@ fn a_decoder_error_is_returned_after_spans_are_closed() {
 fn builder_rejects_bad_wiring() {
     assert!(Pipeline::builder().sink(Collect::new()).build().is_err());
     assert!(Pipeline::builder().decoder(source(1)).build().is_err());
-    let dup = Pipeline::builder().decoder(source(1)).detector(Probe::new("x")).detector(Probe::new("x")).sink(Collect::new()).build();
+    let dup = Pipeline::builder()
+        .decoder(source(1))
+        .detector(Probe::new("x"))
+        .detector(Probe::new("x"))
+        .sink(Collect::new())
+        .build();
     assert!(matches!(dup, Err(Error::Pipeline(m)) if m.contains("`x`")));
-    assert!(Pipeline::builder().decoder(source(1)).sink(Collect::new()).queue_capacity(0).build().is_err());
+    assert!(Pipeline::builder()
+        .decoder(source(1))
+        .sink(Collect::new())
+        .queue_capacity(0)
+        .build()
+        .is_err());
 }
 
 #[test]
 fn event_json_lines_schema_is_stable() {
     let mut out = Events::new("clip.ts", "freeze");
-    out.span(&DefectKind::VIDEO_FREEZE, SpanChange::Started { start: MediaTime::from_secs_f64(12.48) }, MediaTime::from_secs_f64(13.0), Default::default());
     out.span(
         &DefectKind::VIDEO_FREEZE,
-        SpanChange::Ended { start: MediaTime::from_secs_f64(12.48), end: MediaTime::from_secs_f64(14.52) },
+        SpanChange::Started {
+            start: MediaTime::from_secs_f64(12.48),
+        },
+        MediaTime::from_secs_f64(13.0),
+        Default::default(),
+    );
+    out.span(
+        &DefectKind::VIDEO_FREEZE,
+        SpanChange::Ended {
+            start: MediaTime::from_secs_f64(12.48),
+            end: MediaTime::from_secs_f64(14.52),
+        },
         MediaTime::from_secs_f64(14.52),
         Default::default(),
     );
-    let lines: Vec<String> = out.drain().map(|e| serde_json::to_string(&e).unwrap()).collect();
+    let lines: Vec<String> = out
+        .drain()
+        .map(|e| serde_json::to_string(&e).unwrap())
+        .collect();
     assert_eq!(
         lines[0],
         r#"{"kind":"defect","phase":"start","stream":"clip.ts","detector":"freeze","defect":"video_freeze","start":12.48,"end":null,"emitted_at":13.0,"details":{}}"#
@@ -220,5 +336,8 @@ fn event_json_lines_schema_is_stable() {
         r#"{"kind":"defect","phase":"end","stream":"clip.ts","detector":"freeze","defect":"video_freeze","start":12.48,"end":14.52,"emitted_at":14.52,"details":{}}"#
     );
     let back: Event = serde_json::from_str(&lines[1]).unwrap();
-    assert_eq!(back.as_defect().unwrap().end, Some(MediaTime::from_secs_f64(14.52)));
+    assert_eq!(
+        back.as_defect().unwrap().end,
+        Some(MediaTime::from_secs_f64(14.52))
+    );
 }
