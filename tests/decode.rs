@@ -448,3 +448,34 @@ fn corpus_damage_signals() {
         );
     }
 }
+
+#[test]
+fn concatenated_ts_is_bridged_with_a_discontinuity_notice() {
+    // demo.ts twice in a row: the timestamps jump back 10 s in the middle
+    let one = std::fs::read(data("demo.ts")).unwrap();
+    let two = [one.clone(), one].concat();
+    let opts = DecoderOptions::default();
+    let mut d = FfmpegDecoder::from_reader("twice.ts", std::io::Cursor::new(two), &opts).unwrap();
+    let s = drain(&mut d);
+    assert_eq!(s.video.len(), 500);
+    let jumps: Vec<f64> = s
+        .notices
+        .iter()
+        .filter_map(|n| match n.kind {
+            NoticeKind::Discontinuity { jump_secs } => Some(jump_secs),
+            _ => None,
+        })
+        .collect();
+    assert!(!jumps.is_empty(), "{:?}", s.notices);
+    assert!(jumps.iter().all(|j| (j + 10.0).abs() < 0.2), "{jumps:?}");
+    // one continuous timeline: the last picture is near 20 s, and times never go back by
+    // more than the B-frame reordering
+    let last = s
+        .video
+        .iter()
+        .map(|v| v.time().as_secs_f64())
+        .fold(0.0, f64::max);
+    assert!((last - 20.0).abs() < 0.2, "{last}");
+    let audio_end = s.audio.last().unwrap().end_time().as_secs_f64();
+    assert!((audio_end - 20.0).abs() < 0.2, "{audio_end}");
+}

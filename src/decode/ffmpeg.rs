@@ -49,7 +49,17 @@ const DAMAGE_MEMORY: usize = 256;
 ///   [`NoticeKind::CorruptPacket`] / [`NoticeKind::DecodeError`] notices, and the pictures
 ///   decoded from them carry [`FrameFlags::DAMAGED_INPUT`].
 ///
-/// FFmpeg's own log goes to the [`log`] facade with target `"ffmpeg"`.
+/// * End and errors: at the end of the input the decoders are flushed (no frame is lost), a
+///   [`NoticeKind::EndOfStream`] notice follows, then `next` returns `Ok(None)` for ever. A
+///   truncated file simply ends. Unreadable packets are skipped (up to 1000 in a row); other
+///   read failures (a network or reader error) end the input with [`Error::Read`], after which
+///   `next` returns `Ok(None)` too. A raised stop signal ends the input quietly.
+/// * Realtime ([`DecoderOptions::realtime`]): items are released at the pace of their
+///   timestamps against a monotonic clock (sleeping in small steps that watch the stop signal).
+/// * Stream selection: text-mode art "video" (`ansi`, `bintext`, ... which FFmpeg reports for
+///   any file with a `.bin`/`.ans`/`.txt` name) is never chosen unless asked for by index.
+///
+/// FFmpeg's own log goes to the [`log`] facade with target `"ffmpeg"` (never to stderr).
 ///
 /// ```
 /// use avqc::{Decoder, DecoderOptions, FfmpegDecoder, Media};
@@ -78,7 +88,6 @@ pub struct FfmpegDecoder {
     analysis_size: Option<(u32, u32)>,
     realtime: bool,
     pace: Option<(Instant, f64)>,
-    network: bool,
     invalid_reads: u32,
     seq: i64,
     last_time: MediaTime,
@@ -253,7 +262,6 @@ impl FfmpegDecoder {
             dict.set("decryption_key", key)
                 .map_err(|e| Error::config("decryption key", e.message()))?;
         }
-        let custom = io.is_some();
         let mut input = Input::open(
             name,
             io,
@@ -326,7 +334,6 @@ impl FfmpegDecoder {
         }
         let keep: Vec<usize> = lanes.iter().map(|l| l.index).collect();
         input.discard_others(&keep);
-        let network = !custom && (input.is_network() || is_url(name));
         let origin = input.start_time().map(|us| MediaTime::new(us, MICROS));
         Ok(FfmpegDecoder {
             name: name.into(),
@@ -343,7 +350,6 @@ impl FfmpegDecoder {
             analysis_size: opts.analysis_size.filter(|&(w, h)| w > 0 && h > 0),
             realtime: opts.realtime,
             pace: None,
-            network,
             invalid_reads: 0,
             seq: 0,
             last_time: MediaTime::ZERO,
@@ -384,7 +390,7 @@ impl FfmpegDecoder {
                 }
                 Ok(ReadOutcome::End) => self.finish(true),
                 Err(FfError::Interrupted) => self.finish(false),
-                Err(FfError::InvalidData) if !self.network => {
+                Err(FfError::InvalidData) => {
                     self.invalid_reads += 1;
                     if self.invalid_reads > MAX_INVALID_READS {
                         self.state = State::Ended;
@@ -740,10 +746,6 @@ fn open_error(name: &str, e: &FfError) -> Error {
         input: name.into(),
         message: e.message(),
     }
-}
-
-fn is_url(name: &str) -> bool {
-    name.contains("://") && !name.starts_with("file:")
 }
 
 fn select_streams(

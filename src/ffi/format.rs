@@ -238,18 +238,6 @@ impl Input {
         }
     }
 
-    /// True when the input came through FFmpeg's own protocols and is not a local file.
-    pub(crate) fn is_network(&self) -> bool {
-        // SAFETY: open input; `iformat` and its flags are static.
-        unsafe {
-            let c = self.ptr();
-            let nofile =
-                !(*c).iformat.is_null() && (*(*c).iformat).flags & sys::AVFMT_NOFILE as c_int != 0;
-            let pb = (*c).pb;
-            self.io.is_none() && !nofile && !pb.is_null() && (*pb).seekable == 0
-        }
-    }
-
     /// The last error of a custom reader.
     pub(crate) fn take_io_error(&mut self) -> Option<String> {
         self.io.as_mut().and_then(CustomIo::take_error)
