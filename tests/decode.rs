@@ -479,3 +479,31 @@ fn concatenated_ts_is_bridged_with_a_discontinuity_notice() {
     let audio_end = s.audio.last().unwrap().end_time().as_secs_f64();
     assert!((audio_end - 20.0).abs() < 0.2, "{audio_end}");
 }
+
+/// Decoding speed on a few corpus clips (frames dropped as they come), for comparison with
+/// `ffmpeg -i X -f null -`.
+#[test]
+#[ignore = "needs /work/corpus/public; run in release with --ignored --nocapture"]
+fn corpus_throughput() {
+    for name in [
+        "clean_testsrc2_1080p.ts",
+        "freeze_bbb_720p.ts",
+        "clean_carphone.ts",
+    ] {
+        let path = format!("/work/corpus/public/{name}");
+        let t = Instant::now();
+        let mut d = FfmpegDecoder::open(&path, &DecoderOptions::default()).unwrap();
+        let (mut v, mut a) = (0, 0);
+        while let Some(m) = d.next().unwrap() {
+            match m {
+                Media::Video(_) => v += 1,
+                Media::Audio(_) => a += 1,
+                _ => {}
+            }
+        }
+        println!(
+            "{name:28} {v} pictures {a} audio frames in {:?}",
+            t.elapsed()
+        );
+    }
+}
