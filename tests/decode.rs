@@ -353,14 +353,17 @@ fn encrypted_mp4_decrypts_with_the_key() {
     // without the key: garbage in, but no panic and an orderly end
     let mut d = open("encrypted.mp4");
     let mut n = 0;
+    let mut errors = 0;
     loop {
         match d.next() {
+            Ok(Some(Media::Notice(x))) if x.kind.name() == "decode_error" => errors += 1,
             Ok(Some(_)) => n += 1,
             Ok(None) => break,
             Err(_) => break,
         }
         assert!(n < 100_000);
     }
+    assert!(errors > 0, "scrambled video must show decode errors");
     assert!(d.next().unwrap().is_none());
 
     // a malformed key is a configuration error
