@@ -439,12 +439,16 @@ fn corpus_damage_signals() {
             .map(|n| (n.time.as_secs_f64() * 100.0).round() / 100.0)
             .collect();
         println!(
-            "{:32} v={:4} a={:6.2}s v0={:.3} a0={:.4} err={:?} damaged={:?} [{:?}]",
+            "{:32} v={:4} a={:6.2}s v0={:.3} a0={:.4} decode_errors={} corrupt_packets={} \
+             damaged_frames={}\n    notices at {:?}\n    damaged at {:?} [{:?}]",
             p.file_name().unwrap().to_string_lossy(),
             s.video.len(),
             s.audio_samples() as f64 / 48_000.0,
             s.video.first().map_or(-1.0, |v| v.time().as_secs_f64()),
             s.audio.first().map_or(-1.0, |a| a.time().as_secs_f64()),
+            s.count("decode_error"),
+            s.count("corrupt_packet"),
+            damaged.len(),
             errs,
             damaged,
             t.elapsed()

@@ -113,6 +113,9 @@ struct Lane {
     next_sample: Option<(u32, i64)>,
     /// Last video time and duration, in the stream time base.
     last_video: Option<(i64, i64)>,
+    /// Tags and times of the packets sent lately.
+    sent: VecDeque<(i64, MediaTime)>,
+    /// Tags of the packets found damaged lately.
     damaged: VecDeque<i64>,
     converter: Scaler,
     analysis: Scaler,
@@ -326,6 +329,7 @@ impl FfmpegDecoder {
                 frame_secs: (kind == MediaKind::Video).then_some(step_secs),
                 next_sample: None,
                 last_video: None,
+                sent: VecDeque::new(),
                 damaged: VecDeque::new(),
                 converter: Scaler::new(),
                 analysis: Scaler::new(),
@@ -420,8 +424,10 @@ impl FfmpegDecoder {
                     let seq = self.seq;
                     let _ = self.lanes[l].codec.send(None, seq);
                     let frames = self.drain(l);
+                    let t = self.last_time;
+                    let extra = self.logged_damage(l, seq, t).unwrap_or(FrameFlags::NONE);
                     for f in frames {
-                        self.emit(l, f, FrameFlags::NONE);
+                        self.emit(l, f, extra);
                     }
                 }
             }
@@ -471,12 +477,17 @@ impl FfmpegDecoder {
             }
             None => self.last_time,
         };
-        let mut damaged = false;
+        {
+            let lane = &mut self.lanes[l];
+            lane.sent.push_back((seq, time));
+            if lane.sent.len() > DAMAGE_MEMORY {
+                lane.sent.pop_front();
+            }
+        }
         if self.packet.is_corrupt() {
             self.notice(time, Some(index), NoticeKind::CorruptPacket);
-            damaged = true;
+            self.mark_damaged(l, seq);
         }
-        let errors_before = self.lanes[l].codec.logged_errors();
         let mut frames = Vec::new();
         let mut rejected = None;
         for _ in 0..8 {
@@ -490,37 +501,59 @@ impl FfmpegDecoder {
             }
         }
         frames.extend(self.drain(l));
-        let errors_after = self.lanes[l].codec.logged_errors();
+        let logged = self.logged_damage(l, seq, time);
         if let Some(e) = rejected {
-            let message = if errors_after > errors_before {
-                self.lanes[l].codec.last_logged_error()
-            } else {
-                e.message()
-            };
-            self.notice(time, Some(index), NoticeKind::DecodeError { message });
-            damaged = true;
-        } else if errors_after > errors_before {
-            let message = self.lanes[l].codec.last_logged_error();
-            self.notice(time, Some(index), NoticeKind::DecodeError { message });
-            damaged = true;
+            if logged.is_none() {
+                let message = e.message();
+                self.notice(time, Some(index), NoticeKind::DecodeError { message });
+            }
+            self.mark_damaged(l, seq);
         }
-        let extra = if damaged && errors_after > errors_before {
-            // With frame threads the errors of a packet are logged while later packets are
-            // sent: the pictures finished now may be the damaged ones too.
-            FrameFlags::DAMAGED_INPUT
-        } else {
-            FrameFlags::NONE
-        };
-        if damaged {
-            let lane = &mut self.lanes[l];
+        let extra = logged.unwrap_or(FrameFlags::NONE);
+        for f in frames {
+            self.emit(l, f, extra);
+        }
+    }
+
+    fn mark_damaged(&mut self, l: usize, seq: i64) {
+        let lane = &mut self.lanes[l];
+        if !lane.damaged.contains(&seq) {
             lane.damaged.push_back(seq);
             if lane.damaged.len() > DAMAGE_MEMORY {
                 lane.damaged.pop_front();
             }
         }
-        for f in frames {
-            self.emit(l, f, extra);
+    }
+
+    /// Turns the errors the decoder of lane `l` logged since the last call into notices (one
+    /// per damaged packet, at that packet's time) and marks those packets damaged. `None` when
+    /// nothing was logged; otherwise extra flags for the frames received in this call (set
+    /// only when an error could not be traced to its packet).
+    fn logged_damage(&mut self, l: usize, seq: i64, time: MediaTime) -> Option<FrameFlags> {
+        let tags = self.lanes[l].codec.take_error_tags();
+        if tags.is_empty() {
+            return None;
         }
+        let message = self.lanes[l].codec.last_logged_error();
+        let index = self.lanes[l].index;
+        let mut untraced = false;
+        for tag in tags {
+            let sent = self.lanes[l].sent.iter().find(|(s, _)| *s == tag).copied();
+            match sent {
+                Some((s, t)) => {
+                    let message = message.clone();
+                    self.notice(t, Some(index), NoticeKind::DecodeError { message });
+                    self.mark_damaged(l, s);
+                }
+                None => untraced = true,
+            }
+        }
+        if untraced {
+            self.notice(time, Some(index), NoticeKind::DecodeError { message });
+            self.mark_damaged(l, seq);
+            return Some(FrameFlags::DAMAGED_INPUT);
+        }
+        Some(FrameFlags::NONE)
     }
 
     /// Turns a decoded frame into media and queues it.

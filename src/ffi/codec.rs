@@ -117,9 +117,10 @@ impl CodecContext {
         }
     }
 
-    /// Errors the decoder (or its threads) logged so far.
-    pub(crate) fn logged_errors(&self) -> u64 {
-        self.tap.count()
+    /// The tags (see [`send`](Self::send)) of the packets whose decoding logged errors since
+    /// the last call.
+    pub(crate) fn take_error_tags(&mut self) -> Vec<i64> {
+        self.tap.take_tags()
     }
 
     /// The last error line the decoder logged.

@@ -3,7 +3,6 @@
 
 use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 
 use ffmpeg_sys_next as sys;
@@ -27,22 +26,27 @@ pub(super) fn install() {
     });
 }
 
-/// Counts the errors one decoder (and its frame-thread copies) logs. Lives on the heap for as
+/// Records the errors one decoder (and its frame-thread copies) logs. Lives on the heap for as
 /// long as the codec context; the context's `opaque` points to it.
 #[derive(Default)]
 pub(super) struct ErrorTap {
-    count: AtomicU64,
     last: Mutex<String>,
+    /// The packet tags (`reordered_opaque` of the logging context: the packet being decoded,
+    /// also in a frame thread) of the errors not yet taken.
+    tags: Mutex<Vec<i64>>,
 }
 
 impl ErrorTap {
-    /// Errors logged so far.
-    pub(super) fn count(&self) -> u64 {
-        self.count.load(Ordering::Acquire)
-    }
     /// The last error line logged.
     pub(super) fn last(&self) -> String {
         self.last.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+    /// The tags of the packets whose decoding logged errors since the last call.
+    pub(super) fn take_tags(&self) -> Vec<i64> {
+        self.tags
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default()
     }
 }
 
@@ -73,12 +77,13 @@ fn level_of(level: c_int) -> log::Level {
     }
 }
 
-/// The `opaque` of `avcl` when `avcl` is a codec context (checked through its AVClass).
+/// The `opaque` and `reordered_opaque` of `avcl` when `avcl` is a codec context (checked
+/// through its AVClass).
 ///
 /// # Safety
 /// `avcl` is null or points to a struct whose first field is an `AVClass` pointer (the av_log
 /// contract).
-unsafe fn codec_opaque(avcl: *mut c_void) -> Option<usize> {
+unsafe fn codec_opaque(avcl: *mut c_void) -> Option<(usize, i64)> {
     if avcl.is_null() {
         return None;
     }
@@ -89,8 +94,12 @@ unsafe fn codec_opaque(avcl: *mut c_void) -> Option<usize> {
         return None;
     }
     // SAFETY: the class says this is an AVCodecContext.
-    let opaque = unsafe { (*(avcl as *const sys::AVCodecContext)).opaque };
-    (!opaque.is_null()).then_some(opaque as usize)
+    let (opaque, tag) = unsafe {
+        let c = avcl as *const sys::AVCodecContext;
+        #[allow(deprecated)]
+        ((*c).opaque, (*c).reordered_opaque)
+    };
+    (!opaque.is_null()).then_some((opaque as usize, tag))
 }
 
 unsafe extern "C" fn callback(avcl: *mut c_void, level: c_int, fmt: *const c_char, vl: VaList) {
@@ -136,7 +145,7 @@ unsafe fn handle(avcl: *mut c_void, level: c_int, fmt: *const c_char, vl: VaList
     if text.is_empty() {
         return;
     }
-    if let Some(addr) = tap {
+    if let Some((addr, tag)) = tap {
         let taps = TAPS.lock().unwrap_or_else(|e| e.into_inner());
         if taps.contains(&addr) {
             // SAFETY: `addr` is a registered, live ErrorTap: taps are unregistered (under this
@@ -146,7 +155,11 @@ unsafe fn handle(avcl: *mut c_void, level: c_int, fmt: *const c_char, vl: VaList
                 last.clear();
                 last.push_str(text);
             }
-            tap.count.fetch_add(1, Ordering::AcqRel);
+            if let Ok(mut tags) = tap.tags.lock() {
+                if tags.len() < 1024 && !tags.contains(&tag) {
+                    tags.push(tag);
+                }
+            }
         }
     }
     if enabled {
