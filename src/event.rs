@@ -131,7 +131,7 @@ pub struct NoticeEvent {
 /// One event, as sinks receive it; serialises to one JSON object with a `kind` tag.
 ///
 /// ```
-/// use avqc::{Event, MetricEvent, MediaTime};
+/// use avqc::{event::MetricEvent, Event, MediaTime};
 /// let e = Event::Metric(MetricEvent { stream: "a.ts".into(), detector: "pipeline".into(),
 ///     name: "frames_dropped".into(), value: 2.0, at: MediaTime::from_secs_f64(1.5) });
 /// assert_eq!(serde_json::to_string(&e).unwrap(),

@@ -213,13 +213,13 @@ pub struct Mapped {
 /// ```
 /// use avqc::TimestampUnwrapper;
 /// let wrap = 1i64 << 33;
-/// // a 90 kHz stream that starts 1 s before the wrap point
-/// let mut u = TimestampUnwrapper::new(Some(33), 90_000, wrap - 90_000, 3600);
-/// assert_eq!(u.map(wrap - 90_000).ticks, 0);
-/// assert_eq!(u.map(0).ticks, 90_000);          // wrapped: still one second later
-/// let jump = u.map(5_000_000_000);              // a discontinuity: bridged
+/// // a 90 kHz, 25 fps stream that starts one frame before the wrap point
+/// let mut u = TimestampUnwrapper::new(Some(33), 90_000, wrap - 3600, 3600);
+/// assert_eq!(u.map(wrap - 3600).ticks, 0);
+/// assert_eq!(u.map(0).ticks, 3600);             // wrapped: still one frame later
+/// let jump = u.map(2_000_000_000);              // a discontinuity: bridged
 /// assert!(jump.discontinuity);
-/// assert_eq!(jump.ticks, 90_000 + 3600);
+/// assert_eq!(jump.ticks, 7200);
 /// ```
 #[derive(Clone, Debug)]
 pub struct TimestampUnwrapper {
