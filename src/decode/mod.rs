@@ -15,6 +15,8 @@ pub use source::FrameSource;
 use crate::{AudioFrame, MediaKind, MediaTime, Result, StopSignal, StreamInfo, VideoFrame};
 
 /// One item from a decoder: a picture, a block of sound, or a notice about the stream.
+// A picture is a few hundred bytes of handles; boxing it would allocate per frame.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Media {
     /// A decoded picture.

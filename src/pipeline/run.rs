@@ -14,7 +14,8 @@ use crate::{
     StopSignal,
 };
 
-/// What the decoder thread sends a detector thread.
+/// What the decoder thread sends a detector thread (moved by value: no allocation per item).
+#[allow(clippy::large_enum_variant)]
 enum Msg {
     Media(Media),
     Discontinuity(MediaTime),
