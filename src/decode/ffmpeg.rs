@@ -92,6 +92,8 @@ pub struct FfmpegDecoder {
     seq: i64,
     last_time: MediaTime,
     audio_pool: Vec<Arc<Vec<f32>>>,
+    /// Frames received for the current packet (storage reused).
+    scratch: Vec<Frame>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -358,6 +360,7 @@ impl FfmpegDecoder {
             seq: 0,
             last_time: MediaTime::ZERO,
             audio_pool: Vec::new(),
+            scratch: Vec::with_capacity(4),
         })
     }
 
@@ -423,12 +426,14 @@ impl FfmpegDecoder {
                     self.lanes[l].flushed = true;
                     let seq = self.seq;
                     let _ = self.lanes[l].codec.send(None, seq);
-                    let frames = self.drain(l);
+                    let mut frames = std::mem::take(&mut self.scratch);
+                    self.drain(l, &mut frames);
                     let t = self.last_time;
                     let extra = self.logged_damage(l, seq, t).unwrap_or(FrameFlags::NONE);
-                    for f in frames {
+                    for f in frames.drain(..) {
                         self.emit(l, f, extra);
                     }
+                    self.scratch = frames;
                 }
             }
         }
@@ -437,9 +442,8 @@ impl FfmpegDecoder {
         self.state = State::Ended;
     }
 
-    /// Receives every frame the decoder of lane `l` has ready.
-    fn drain(&mut self, l: usize) -> Vec<Frame> {
-        let mut out = Vec::new();
+    /// Receives every frame the decoder of lane `l` has ready into `out`.
+    fn drain(&mut self, l: usize, out: &mut Vec<Frame>) {
         // Bounded: a decoder never yields more frames than this for one packet.
         for _ in 0..10_000 {
             match self.lanes[l].codec.receive() {
@@ -459,7 +463,6 @@ impl FfmpegDecoder {
                 }
             }
         }
-        out
     }
 
     fn on_packet(&mut self) {
@@ -488,19 +491,20 @@ impl FfmpegDecoder {
             self.notice(time, Some(index), NoticeKind::CorruptPacket);
             self.mark_damaged(l, seq);
         }
-        let mut frames = Vec::new();
+        // Reused across packets: no allocation per packet.
+        let mut frames = std::mem::take(&mut self.scratch);
         let mut rejected = None;
         for _ in 0..8 {
             match self.lanes[l].codec.send(Some(&self.packet), seq) {
                 Ok(Sent::Accepted) | Ok(Sent::Ended) => break,
-                Ok(Sent::Full) => frames.extend(self.drain(l)),
+                Ok(Sent::Full) => self.drain(l, &mut frames),
                 Err(e) => {
                     rejected = Some(e);
                     break;
                 }
             }
         }
-        frames.extend(self.drain(l));
+        self.drain(l, &mut frames);
         let logged = self.logged_damage(l, seq, time);
         if let Some(e) = rejected {
             if logged.is_none() {
@@ -510,9 +514,10 @@ impl FfmpegDecoder {
             self.mark_damaged(l, seq);
         }
         let extra = logged.unwrap_or(FrameFlags::NONE);
-        for f in frames {
+        for f in frames.drain(..) {
             self.emit(l, f, extra);
         }
+        self.scratch = frames;
     }
 
     fn mark_damaged(&mut self, l: usize, seq: i64) {
