@@ -525,7 +525,26 @@ fn decode_errors_run_to_the_next_clean_key_frame() {
 
 #[test]
 fn damaged_key_frame_does_not_end_corruption() {
-    // The key frame at 50 is damaged itself; recovery at 75.
+    // The key frame at 50 is concealed itself; recovery at 75.
+    let media = gop_frames(125, 25, |i| {
+        if i == 30 {
+            FrameFlags::DAMAGED_INPUT
+        } else if i == 50 {
+            FrameFlags::CONCEALED
+        } else {
+            FrameFlags::NONE
+        }
+    });
+    let ev = run(decode_errors(), media);
+    let e = ends(&ev, "video_corruption");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 1.2, 0.001) && near(e[0].end.unwrap(), 3.0, 0.001));
+}
+
+#[test]
+fn key_frame_marked_only_by_the_demuxer_ends_corruption() {
+    // A continuity error reported on the key frame's packet (the loss was before it): the key
+    // frame decodes clean and ends the damage.
     let media = gop_frames(125, 25, |i| {
         if i == 30 || i == 50 {
             FrameFlags::DAMAGED_INPUT
@@ -536,7 +555,7 @@ fn damaged_key_frame_does_not_end_corruption() {
     let ev = run(decode_errors(), media);
     let e = ends(&ev, "video_corruption");
     assert_eq!(e.len(), 1, "{ev:?}");
-    assert!(near(e[0].start, 1.2, 0.001) && near(e[0].end.unwrap(), 3.0, 0.001));
+    assert!(near(e[0].start, 1.2, 0.001) && near(e[0].end.unwrap(), 2.0, 0.001));
 }
 
 #[test]

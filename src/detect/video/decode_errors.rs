@@ -72,6 +72,13 @@ impl DetectorConfig for DecodeErrorsConfig {
     }
 }
 
+/// True when the decoder itself (not the demuxer) flagged damage.
+fn decoder_damage(flags: FrameFlags) -> bool {
+    flags.contains(FrameFlags::CORRUPT)
+        || flags.contains(FrameFlags::CONCEALED)
+        || flags.contains(FrameFlags::DECODE_ERROR)
+}
+
 /// Counts of the current interval.
 #[derive(Clone, Copy, Debug, Default)]
 struct Counts {
@@ -197,7 +204,7 @@ impl Detector for DecodeErrors {
                     self.video_streams |= 1 << f.stream();
                 }
                 if let Some((t, s)) = self.early_notice.take() {
-                    if s.map_or(true, |s| self.is_video_stream(s)) {
+                    if !s.is_some_and(|s| !self.is_video_stream(s)) {
                         self.damage_at(t.min(f.time()), out);
                     }
                 }
@@ -205,7 +212,15 @@ impl Detector for DecodeErrors {
                 let until = self.clock.until(f);
                 let flags = f.flags();
                 let key = flags.contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
-                if flags.is_damaged() {
+                // On a key frame only the decoder's own verdict counts: a corrupt-packet mark
+                // there usually reports packets lost *before* it (a continuity error is seen on
+                // the first packet after the loss), and the key frame decodes clean.
+                let damaged_here = if key {
+                    decoder_damage(flags)
+                } else {
+                    flags.is_damaged()
+                };
+                if damaged_here {
                     if !self.tracker.is_open() && self.tracker.current_start().is_none() {
                         self.counts = Counts::default();
                     }
@@ -217,7 +232,7 @@ impl Detector for DecodeErrors {
                         .last_damage
                         .is_some_and(|l| t.secs_since(l) >= self.cfg.max_recovery);
                     // A key frame shown before the damage (reordering) does not end it.
-                    let after = self.last_damage.map_or(true, |l| t > l);
+                    let after = !self.last_damage.is_some_and(|l| t < l);
                     if (key && after) || expired {
                         self.damaged = false;
                     }

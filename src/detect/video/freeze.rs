@@ -51,15 +51,22 @@ pub struct FreezeConfig {
     /// Read every `sample_step`-th pixel of every `sample_step`-th row of a cell. Default `2`:
     /// a quarter of the pixels gives the same decisions at a quarter of the cost.
     pub sample_step: usize,
-    /// Mean absolute luma difference (8-bit code values) a block may show and still count as
-    /// unchanged, before the noise allowance. Default `3.0`: re-coding a still picture (a new
-    /// GOP, quality refinement) changes blocks by about 1–2 code values on average.
+    /// Mean absolute difference of a block's cell means (8-bit code values) that still counts
+    /// as unchanged, before the noise allowance. Default `4.0`: re-coding a still picture (a new
+    /// GOP, quality refinement) moves the worst block by up to about 2–3.5; on the tuning corpus
+    /// freezes broke apart below 2.5 and still dark scenes were taken for freezes above 6.
     pub tolerance: f32,
     /// Noise allowance: the worst block may also exceed `tolerance` by this many times the
     /// median block difference to the previous frame. Default `2.0`: with grain or noise spread
     /// evenly the worst block stays within about 1.5× the median, while motion concentrated in
     /// a few blocks exceeds it many times over.
     pub noise_factor: f32,
+    /// The worst block may differ from the anchor (the picture before the candidate freeze) by
+    /// this many times what it may differ from the previous frame. Default `2.0`: an encoder
+    /// keeps refining a still picture, and every GOP re-codes it, so over a long freeze the
+    /// picture drifts from its first coding by up to about twice the frame-to-frame change,
+    /// while real slow motion accumulates far more within `min_duration`.
+    pub anchor_factor: f32,
     /// Largest shift of the median block brightness against the anchor, in code values.
     /// Default `1.0`: noise and grain leave block means in place, while a slow fade or a
     /// smooth picture sliding slowly shifts most blocks the same way, which the noise
@@ -75,8 +82,9 @@ impl Default for FreezeConfig {
             block_size: 16,
             cell_size: 4,
             sample_step: 2,
-            tolerance: 3.0,
+            tolerance: 4.0,
             noise_factor: 2.0,
+            anchor_factor: 2.0,
             drift_tolerance: 1.0,
         }
     }
@@ -112,6 +120,9 @@ impl DetectorConfig for FreezeConfig {
         }
         if !(self.noise_factor.is_finite() && self.noise_factor >= 0.0) {
             return bad("noise_factor", "must be a finite number >= 0");
+        }
+        if !(self.anchor_factor.is_finite() && self.anchor_factor >= 1.0) {
+            return bad("anchor_factor", "must be a finite number >= 1");
         }
         if !(self.drift_tolerance.is_finite() && self.drift_tolerance >= 0.0) {
             return bad("drift_tolerance", "must be a finite number >= 0");
@@ -219,7 +230,8 @@ impl Freeze {
             // moves most of them the same way.
             let drift = median(&self.dc, &mut self.scratch).abs();
             worst = worst.max(worst_anchor);
-            same_as_anchor = worst_anchor <= allowed && drift <= self.cfg.drift_tolerance;
+            same_as_anchor = worst_anchor <= allowed * self.cfg.anchor_factor
+                && drift <= self.cfg.drift_tolerance;
         }
         Some(Verdict {
             same_as_prev,
