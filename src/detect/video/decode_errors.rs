@@ -204,7 +204,11 @@ impl Detector for DecodeErrors {
                     self.video_streams |= 1 << f.stream();
                 }
                 if let Some((t, s)) = self.early_notice.take() {
-                    if !s.is_some_and(|s| !self.is_video_stream(s)) {
+                    let video = match s {
+                        Some(s) => self.is_video_stream(s),
+                        None => true,
+                    };
+                    if video {
                         self.damage_at(t.min(f.time()), out);
                     }
                 }
@@ -232,7 +236,10 @@ impl Detector for DecodeErrors {
                         .last_damage
                         .is_some_and(|l| t.secs_since(l) >= self.cfg.max_recovery);
                     // A key frame shown before the damage (reordering) does not end it.
-                    let after = !self.last_damage.is_some_and(|l| t < l);
+                    let after = match self.last_damage {
+                        Some(l) => t >= l,
+                        None => true,
+                    };
                     if (key && after) || expired {
                         self.damaged = false;
                     }
