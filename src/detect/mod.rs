@@ -1,6 +1,7 @@
 //! Detectors: the [`Detector`] trait, the reusable [`Events`] buffer they write into, the shared
 //! [`SpanTracker`], the built-in detectors and the [`Registry`] that builds them from config.
 
+mod check;
 mod events;
 mod registry;
 mod span;

@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::clock::{dbfs, SampleClock};
+use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    AudioFrame, DefectKind, Detector, DetectorConfig, Error, Events, Media, MediaTime, Result,
-    SpanChange, SpanTracker, Wants,
+    AudioFrame, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
+    SpanTracker, Wants,
 };
 
 /// Configuration of the [`Silence`] detector (type `"silence"`).
@@ -69,30 +70,25 @@ impl DetectorConfig for SilenceConfig {
     const TYPE: &'static str = "silence";
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
-        let bad = |field: &str, why: &str| {
-            Err(Error::config(
-                format!("{} detector `{name}`", Self::TYPE),
-                format!("`{field}` {why}"),
-            ))
-        };
-        if !(self.threshold_db.is_finite() && self.threshold_db < 0.0) {
-            return bad("threshold_db", "must be a finite level below 0 dBFS");
-        }
-        if !(self.min_duration.is_finite() && self.min_duration > 0.0) {
-            return bad("min_duration", "must be a finite number of seconds > 0");
-        }
-        if !(self.clear_for.is_finite() && self.clear_for >= 0.0) {
-            return bad("clear_for", "must be a finite number of seconds >= 0");
-        }
-        if !(self.dropout_min.is_finite() && self.dropout_min > 0.0) {
-            return bad("dropout_min", "must be a finite number of seconds > 0");
-        }
-        if !(self.window.is_finite() && self.window > 0.0 && self.window <= 0.1) {
-            return bad("window", "must be between 0 and 0.1 seconds");
-        }
-        if self.window > self.dropout_min {
-            return bad("window", "must not be longer than dropout_min");
-        }
+        let c = ConfigCheck::new(Self::TYPE, name);
+        c.require(
+            self.threshold_db.is_finite() && self.threshold_db < 0.0,
+            "threshold_db",
+            "must be a finite level below 0 dBFS",
+        )?;
+        c.positive_seconds("min_duration", self.min_duration)?;
+        c.seconds("clear_for", self.clear_for)?;
+        c.positive_seconds("dropout_min", self.dropout_min)?;
+        c.require(
+            self.window.is_finite() && self.window > 0.0 && self.window <= 0.1,
+            "window",
+            "must be between 0 and 0.1 seconds",
+        )?;
+        c.require(
+            self.window <= self.dropout_min,
+            "window",
+            "must not be longer than dropout_min",
+        )?;
         Ok(Box::new(Silence::new(name, self.clone())))
     }
 }

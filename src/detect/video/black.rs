@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::luma::FrameClock;
+use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    DefectKind, Detector, DetectorConfig, Error, Events, Media, MediaTime, Result, SpanChange,
+    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
     SpanTracker, VideoFrame, Wants,
 };
 
@@ -65,27 +66,20 @@ impl DetectorConfig for BlackConfig {
     const TYPE: &'static str = "black";
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
-        let bad = |field: &str, why: &str| {
-            Err(Error::config(
-                format!("{} detector `{name}`", Self::TYPE),
-                format!("`{field}` {why}"),
-            ))
-        };
-        if !(self.min_duration.is_finite() && self.min_duration >= 0.0) {
-            return bad("min_duration", "must be a finite number of seconds >= 0");
-        }
-        if !(self.clear_for.is_finite() && self.clear_for >= 0.0) {
-            return bad("clear_for", "must be a finite number of seconds >= 0");
-        }
-        if !(self.min_share > 0.0 && self.min_share <= 1.0) {
-            return bad("min_share", "must be in (0, 1]");
-        }
-        if !(self.max_spread.is_finite() && self.max_spread >= 0.0) {
-            return bad("max_spread", "must be a finite number >= 0");
-        }
-        if !(1..=64).contains(&self.sample_step) {
-            return bad("sample_step", "must be between 1 and 64");
-        }
+        let c = ConfigCheck::new(Self::TYPE, name);
+        c.seconds("min_duration", self.min_duration)?;
+        c.seconds("clear_for", self.clear_for)?;
+        c.require(
+            self.min_share > 0.0 && self.min_share <= 1.0,
+            "min_share",
+            "must be in (0, 1]",
+        )?;
+        c.at_least("max_spread", self.max_spread, 0.0)?;
+        c.require(
+            (1..=64).contains(&self.sample_step),
+            "sample_step",
+            "must be between 1 and 64",
+        )?;
         Ok(Box::new(Black::new(name, self.clone())))
     }
 }

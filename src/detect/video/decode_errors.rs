@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::luma::FrameClock;
+use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    DefectKind, Detector, DetectorConfig, Error, Events, FrameFlags, Media, MediaTime, NoticeKind,
+    DefectKind, Detector, DetectorConfig, Events, FrameFlags, Media, MediaTime, NoticeKind,
     PictureType, Result, SpanChange, SpanTracker, Wants,
 };
 
@@ -56,18 +57,9 @@ impl DetectorConfig for DecodeErrorsConfig {
     const TYPE: &'static str = "decode_errors";
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
-        let bad = |field: &str, why: &str| {
-            Err(Error::config(
-                format!("{} detector `{name}`", Self::TYPE),
-                format!("`{field}` {why}"),
-            ))
-        };
-        if !(self.max_recovery.is_finite() && self.max_recovery > 0.0) {
-            return bad("max_recovery", "must be a finite number of seconds > 0");
-        }
-        if !(self.merge_gap.is_finite() && self.merge_gap >= 0.0) {
-            return bad("merge_gap", "must be a finite number of seconds >= 0");
-        }
+        let c = ConfigCheck::new(Self::TYPE, name);
+        c.positive_seconds("max_recovery", self.max_recovery)?;
+        c.seconds("merge_gap", self.merge_gap)?;
         Ok(Box::new(DecodeErrors::new(name, self.clone())))
     }
 }

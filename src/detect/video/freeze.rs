@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::luma::{max, median, CellGrid, FrameClock};
+use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    DefectKind, Detector, DetectorConfig, Error, Events, Media, MediaTime, Result, SpanChange,
+    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
     SpanTracker, VideoFrame, Wants,
 };
 
@@ -94,39 +95,32 @@ impl DetectorConfig for FreezeConfig {
     const TYPE: &'static str = "freeze";
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
-        let bad = |field: &str, why: &str| {
-            Err(Error::config(
-                format!("{} detector `{name}`", Self::TYPE),
-                format!("`{field}` {why}"),
-            ))
-        };
-        if !(self.min_duration.is_finite() && self.min_duration >= 0.0) {
-            return bad("min_duration", "must be a finite number of seconds >= 0");
-        }
-        if !(self.clear_for.is_finite() && self.clear_for >= 0.0) {
-            return bad("clear_for", "must be a finite number of seconds >= 0");
-        }
-        if !(1..=256).contains(&self.block_size) {
-            return bad("block_size", "must be between 1 and 256 pixels");
-        }
-        if !(1..=self.block_size).contains(&self.cell_size) {
-            return bad("cell_size", "must be between 1 and block_size");
-        }
-        if !(1..=self.cell_size).contains(&self.sample_step) {
-            return bad("sample_step", "must be between 1 and cell_size");
-        }
-        if !(self.tolerance.is_finite() && (0.0..=255.0).contains(&self.tolerance)) {
-            return bad("tolerance", "must be between 0 and 255 code values");
-        }
-        if !(self.noise_factor.is_finite() && self.noise_factor >= 0.0) {
-            return bad("noise_factor", "must be a finite number >= 0");
-        }
-        if !(self.anchor_factor.is_finite() && self.anchor_factor >= 1.0) {
-            return bad("anchor_factor", "must be a finite number >= 1");
-        }
-        if !(self.drift_tolerance.is_finite() && self.drift_tolerance >= 0.0) {
-            return bad("drift_tolerance", "must be a finite number >= 0");
-        }
+        let c = ConfigCheck::new(Self::TYPE, name);
+        c.seconds("min_duration", self.min_duration)?;
+        c.seconds("clear_for", self.clear_for)?;
+        c.require(
+            (1..=256).contains(&self.block_size),
+            "block_size",
+            "must be between 1 and 256 pixels",
+        )?;
+        c.require(
+            (1..=self.block_size).contains(&self.cell_size),
+            "cell_size",
+            "must be between 1 and block_size",
+        )?;
+        c.require(
+            (1..=self.cell_size).contains(&self.sample_step),
+            "sample_step",
+            "must be between 1 and cell_size",
+        )?;
+        c.require(
+            self.tolerance.is_finite() && (0.0..=255.0).contains(&self.tolerance),
+            "tolerance",
+            "must be between 0 and 255 code values",
+        )?;
+        c.at_least("noise_factor", self.noise_factor as f64, 0.0)?;
+        c.at_least("anchor_factor", self.anchor_factor as f64, 1.0)?;
+        c.at_least("drift_tolerance", self.drift_tolerance as f64, 0.0)?;
         Ok(Box::new(Freeze::new(name, self.clone())))
     }
 }
