@@ -3,7 +3,9 @@
 # so the ratios hold on a noisy shared machine:
 #   decode only           ffmpeg -threads 1 -i CLIP -f null -
 #   ffmpeg's detectors    same + freezedetect, blackdetect, silencedetect, astats
+#   avqc decode only      monitor with only the (near-free) decode_errors detector
 #   avqc monitor          default detectors, --threads 1
+#   avqc analysis         default detectors on a 640x360 analysis copy
 # Prints wall seconds, user+sys CPU seconds and peak RSS for each, best of $REPS runs.
 #   benches/compare.sh [CLIP]      (default: a 20 s 1080p25 H.264 + AAC clip made here)
 set -euo pipefail
@@ -38,6 +40,8 @@ echo "clip: $clip ($(ffprobe -v error -show_entries format=duration -of csv=p=0 
 measure ffmpeg_decode ffmpeg -v error -threads 1 -i "$clip" -f null -
 measure ffmpeg_filters ffmpeg -v error -threads 1 -i "$clip" \
   -vf "freezedetect=n=-60dB:d=0.5,blackdetect=d=0.2" -af "silencedetect=n=-60dB:d=0.02,astats=metadata=1:reset=480" -f null -
+measure avqc_decode_only "$monitor" --threads 1 --detectors decode_errors "$clip"
 measure avqc_monitor "$monitor" --threads 1 "$clip"
+measure avqc_analysis "$monitor" --threads 1 --analysis 640x360 "$clip"
 echo "ratios to ffmpeg_decode:"
 awk 'NR==1{d=$2; dc=$3} {printf "  %-16s wall x%.2f   cpu x%.2f\n", $1, $2/d, $3/dc}' "$work/results.txt"
