@@ -63,6 +63,13 @@ r = random.Random(1)
 open("random.bin", "wb").write(bytes(r.getrandbits(8) for _ in range(200_000)))
 PY
 
+# --- wrap.ts: 4 s H.264 + AAC whose 33-bit MPEG-TS timestamps wrap about 1.7 s in ----------
+# (output_ts_offset puts the start just under 2^33 / 90 kHz = 95443.7 s; the muxer writes 33 bits)
+"${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=25:duration=4" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=4" \
+  -c:v libx264 -threads 1 -g 25 -c:a aac -fflags +bitexact -flags +bitexact \
+  -output_ts_offset 95442 -muxdelay 0 wrap.ts
+
 # --- empty.ts: 0 bytes --------------------------------------------------------------------
 : > empty.ts
 

@@ -514,3 +514,23 @@ fn corpus_throughput() {
         );
     }
 }
+
+#[test]
+fn mpegts_timestamp_wrap_keeps_one_continuous_timeline() {
+    let s = drain(&mut open("wrap.ts"));
+    assert_eq!(s.video.len(), 100);
+    assert!(
+        s.notices
+            .iter()
+            .all(|n| !matches!(n.kind, NoticeKind::Discontinuity { .. })),
+        "a wrap is not a discontinuity"
+    );
+    let first = s.video[0].time().as_secs_f64();
+    assert!(first.abs() < 0.05, "first picture at {first}");
+    for w in s.video.windows(2) {
+        let step = w[1].time().secs_since(w[0].time());
+        assert!((step - 0.04).abs() < 1e-6, "step {step} at {}", w[0].time());
+    }
+    let last = s.audio.last().unwrap().end_time().as_secs_f64();
+    assert!((last - 4.0).abs() < 0.05, "audio ends at {last}");
+}
