@@ -1,5 +1,5 @@
 //! The media converter: the [`Decoder`] trait, what it yields ([`Media`]), and its
-//! implementations — [`FfmpegDecoder`](crate::FfmpegDecoder) (feature `ffmpeg`) and the pure-Rust
+//! implementations — `FfmpegDecoder` (feature `ffmpeg`) and the pure-Rust
 //! [`FrameSource`].
 
 #[cfg(feature = "ffmpeg")]

@@ -38,10 +38,10 @@ impl Read for ChannelReader {
 }
 
 /// The host's end of a pushed input: bytes of a container stream (MPEG-TS, fragmented MP4)
-/// that the host receives itself and hands to a [`FfmpegDecoder`].
+/// that the host receives itself and hands to a [`FfmpegDecoder`](crate::FfmpegDecoder).
 ///
 /// [`PushInput::new`] returns the pushing handle and the receiving end, which goes to
-/// [`FfmpegDecoder::from_channel`]. The handle is cheap to clone; the input ends when
+/// [`FfmpegDecoder::from_channel`](crate::FfmpegDecoder::from_channel). The handle is cheap to clone; the input ends when
 /// [`finish`](Self::finish) was called on (or drop happened to) every clone. [`push`](Self::push)
 /// blocks while `capacity` chunks are waiting, which paces the host to the decoder.
 ///
@@ -71,7 +71,7 @@ pub struct PushInput {
 }
 
 impl PushInput {
-    /// A pushing handle and the receiving end for [`FfmpegDecoder::from_channel`]; at most
+    /// A pushing handle and the receiving end for [`FfmpegDecoder::from_channel`](crate::FfmpegDecoder::from_channel); at most
     /// `capacity` chunks (at least 1) wait in between.
     pub fn new(capacity: usize) -> (PushInput, Receiver<Bytes>) {
         let (tx, rx) = crossbeam_channel::bounded(capacity.max(1));
