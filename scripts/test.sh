@@ -11,5 +11,7 @@ cargo test --all-targets
 cargo test --doc
 echo "== cargo test --no-default-features (pure Rust)"
 cargo test --no-default-features
+echo "== docs build without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 echo "== examples build"
 cargo build --examples --quiet
