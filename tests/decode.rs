@@ -534,3 +534,37 @@ fn mpegts_timestamp_wrap_keeps_one_continuous_timeline() {
     let last = s.audio.last().unwrap().end_time().as_secs_f64();
     assert!((last - 4.0).abs() < 0.05, "audio ends at {last}");
 }
+
+/// Serves `body` once over HTTP/1.0 on a loopback port; returns the URL.
+fn serve_once(body: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/demo.ts", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        // FFmpeg may probe with more than one request; serve a few, then stop.
+        for _ in 0..4 {
+            let Ok((mut s, _)) = listener.accept() else {
+                return;
+            };
+            let mut req = [0u8; 4096];
+            let _ = s.read(&mut req);
+            let head = format!(
+                "HTTP/1.0 200 OK\r\nContent-Type: video/mp2t\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = s
+                .write_all(head.as_bytes())
+                .and_then(|_| s.write_all(&body));
+        }
+    });
+    url
+}
+
+#[test]
+fn http_url_input_decodes_like_the_file() {
+    let url = serve_once(std::fs::read(data("demo.ts")).unwrap());
+    let mut d = FfmpegDecoder::open(&url, &DecoderOptions::default()).expect("open over http");
+    assert_eq!(d.name(), url);
+    let s = drain(&mut d);
+    assert_eq!(s.video.len(), 250);
+}
