@@ -468,6 +468,52 @@ fn a_single_loud_peak_is_not_clipping() {
     assert!(ev.is_empty(), "{ev:?}");
 }
 
+#[test]
+fn loud_clean_sines_are_not_clipping() {
+    // Smooth peaks at 0.99 stay above the level for many samples at 100 Hz (~50) and a few at
+    // 1 kHz (~5), but their tops are rounded, not flat.
+    for hz in [100.0, 1000.0] {
+        let media = audio(2.0, |s| sine(s, hz, 0.99));
+        let ev = run(clipping(), media);
+        assert!(ev.is_empty(), "{hz} Hz: {ev:?}");
+    }
+}
+
+#[test]
+fn clipped_tops_under_full_scale_with_ripple_are_detected() {
+    // As decoded after a lossy codec: a 440 Hz sine boosted 2x and hard-clipped at ±1.0 from
+    // 1.0 s to 2.0 s, the whole scaled by 0.95, with ±0.01 ripple at 15 kHz; clean before and
+    // after at 0.95 peak.
+    let media = audio(3.0, |s| {
+        let x = if (1.0..2.0).contains(&s) {
+            sine(s, 440.0, 2.0).clamp(-1.0, 1.0)
+        } else {
+            sine(s, 440.0, 1.0)
+        };
+        0.95 * x + sine(s, 15_000.0, 0.01)
+    });
+    let ev = run(clipping(), media);
+    let e = ends(&ev, "audio_clipping");
+    assert_eq!(e.len(), 1, "{ev:?}");
+    assert!(near(e[0].start, 1.0, 0.01), "{:?}", e[0]);
+    assert!(near(e[0].end.unwrap(), 2.0, 0.01), "{:?}", e[0]);
+}
+
+#[test]
+fn clipping_shape_settings_have_documented_defaults_and_are_checked() {
+    let k: ClippingConfig = serde_json::from_str("{}").unwrap();
+    assert_eq!(k.base_level, 0.7);
+    assert_eq!(k.min_flat_share, 0.6);
+    for bad in [
+        r#"{"base_level":0.95}"#,
+        r#"{"base_level":-0.1}"#,
+        r#"{"min_flat_share":1.5}"#,
+    ] {
+        let c: ClippingConfig = serde_json::from_str(bad).unwrap();
+        assert!(c.build("clipping").is_err(), "{bad}");
+    }
+}
+
 fn decode_errors() -> Box<dyn Detector> {
     DecodeErrorsConfig::default()
         .build("decode_errors")

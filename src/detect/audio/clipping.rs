@@ -2,7 +2,18 @@
 //!
 //! A clipped waveform has flat tops: runs of consecutive samples at (or, after a lossy codec, just
 //! under) full scale. The detector finds runs of at least `min_run` samples with `|x| >= level`
-//! in any channel and marks each short window holding one as clipped. A passage is confirmed
+//! in any channel. A loud but clean peak can hold such a run too (a 1 kHz sine at 0.95 stays
+//! above 0.93 for three samples, a 100 Hz one for thirty), so each run is judged by the shape of
+//! the excursion holding it: the stretch of same-sign samples with `|x| >= base_level`. A smooth
+//! peak is a rounded hump whose width shrinks towards its top (for a sine peaking at `A`, the
+//! part above `level` is `acos(level/A) / acos(base_level/A)` of the part above `base_level`:
+//! under a half for any `A <= 1.0` with the defaults), while a clipped top rises steeply to its
+//! ceiling and stays there, so most of the excursion is above `level`. An excursion's runs count
+//! as flat tops only when that share, `(above_level - 1) / (above_base + 1)` (sample counts,
+//! widened by a sample of rounding each way), is at least `min_flat_share`; they are counted
+//! when the excursion ends.
+//!
+//! Each short window in which flat tops are counted is marked as clipped. A passage is confirmed
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
 //! (a single loud peak is not clipping), and ends when no clipped run was seen for `clear_for`
 //! seconds. The interval runs from the first sample of the first run to just after the last
@@ -37,6 +48,18 @@ pub struct ClippingConfig {
     /// a flat top spans many samples, while an unclipped peak of a mid- or high-frequency sound
     /// stays above the level for only a sample or two.
     pub min_run: usize,
+    /// Level (full scale = 1.0, below `level`) bounding the excursion whose shape is judged: the
+    /// same-sign stretch with `|x| >= base_level` around a run. Default `0.7`: low enough that
+    /// a smooth peak's excursion is clearly wider than its part above `level`, high enough that
+    /// a clipped passage's flat tops are not merged with the rest of the waveform.
+    pub base_level: f32,
+    /// Least share of an excursion's samples at or above `level` for its runs to count as flat
+    /// tops. Default `0.6`: a clean sine peaking at up to full scale (any frequency) gives at
+    /// most about 0.47, a sine hard-clipped 3 dB over full scale about 0.75 and more when
+    /// clipped harder; the ripple a lossy codec leaves on clipped music lowers some of its
+    /// excursions under the bar, but enough stay above it to mark every window. `0` turns the
+    /// shape test off (every run of `min_run` samples is a flat top).
+    pub min_flat_share: f32,
     /// Length of the windows in which runs are counted, in seconds. Default `0.01`.
     pub window: f64,
     /// Windows with flat tops needed, each within `clear_for` of the previous one, before a
@@ -54,6 +77,8 @@ impl Default for ClippingConfig {
         ClippingConfig {
             level: 0.93,
             min_run: 3,
+            base_level: 0.7,
+            min_flat_share: 0.6,
             window: 0.01,
             confirm_windows: 3,
             clear_for: 0.2,
@@ -77,6 +102,12 @@ impl DetectorConfig for ClippingConfig {
         if !(1..=10_000).contains(&self.min_run) {
             return bad("min_run", "must be between 1 and 10000 samples");
         }
+        if !(self.base_level >= 0.0 && self.base_level < self.level) {
+            return bad("base_level", "must be >= 0 and below `level`");
+        }
+        if !(0.0..=1.0).contains(&self.min_flat_share) {
+            return bad("min_flat_share", "must be between 0 and 1");
+        }
         if !(self.window.is_finite() && self.window > 0.0 && self.window <= 1.0) {
             return bad("window", "must be between 0 and 1 second");
         }
@@ -90,12 +121,73 @@ impl DetectorConfig for ClippingConfig {
     }
 }
 
-/// The current run of one channel.
+/// Flat tops found in a window or an excursion.
 #[derive(Clone, Copy, Debug, Default)]
-struct ChannelRun {
-    len: usize,
-    start: i64,
+struct Tally {
+    /// Samples and runs of flat tops.
+    samples: u64,
+    runs: u64,
+    /// Start of the first run.
+    first: Option<i64>,
+    /// End (exclusive) of the last run.
+    last: i64,
+    /// Largest `|x|` in the runs.
+    peak: f32,
+}
+
+impl Tally {
+    /// Adds `other`'s flat tops (a later stretch) to these.
+    fn add(&mut self, other: &Tally) {
+        if let Some(f) = other.first {
+            self.samples += other.samples;
+            self.runs += other.runs;
+            let first = self.first.get_or_insert(f);
+            *first = (*first).min(f);
+            self.last = self.last.max(other.last);
+            self.peak = self.peak.max(other.peak);
+        }
+    }
+}
+
+/// The current excursion of one channel: same-sign samples with `|x| >= base_level`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Excursion {
     positive: bool,
+    /// Samples in the excursion, and those at or above `level`.
+    len: usize,
+    high: usize,
+    /// The current run at or above `level`.
+    run_len: usize,
+    run_start: i64,
+    run_peak: f32,
+    /// Runs of at least `min_run` samples so far.
+    tops: Tally,
+}
+
+impl Excursion {
+    /// Ends the current run, keeping it if it is long enough.
+    fn end_run(&mut self, min_run: usize) {
+        if self.run_len >= min_run {
+            self.tops.samples += self.run_len as u64;
+            self.tops.runs += 1;
+            self.tops.first.get_or_insert(self.run_start);
+            self.tops.last = self.run_start + self.run_len as i64;
+            self.tops.peak = self.tops.peak.max(self.run_peak);
+        }
+        self.run_len = 0;
+    }
+
+    /// Ends the excursion: its runs are flat tops when enough of it is at or above `level`.
+    fn end(&mut self, min_run: usize, min_share: f32, window: &mut Tally) {
+        self.end_run(min_run);
+        if self.tops.first.is_some() {
+            let share = (self.high as f64 - 1.0) / (self.len as f64 + 1.0);
+            if share >= min_share as f64 {
+                window.add(&self.tops);
+            }
+        }
+        *self = Excursion::default();
+    }
 }
 
 /// A clipped passage, candidate or confirmed.
@@ -116,16 +208,12 @@ pub struct Clipping {
     tracker: SpanTracker,
     clock: SampleClock,
     stream: Option<usize>,
-    runs: Vec<ChannelRun>,
+    excursions: Vec<Excursion>,
     window_len: usize,
     win_start: i64,
     win_n: usize,
-    /// Flat-top samples, runs, first run start, last run end and peak in the current window.
-    win_samples: u64,
-    win_runs: u64,
-    win_first: Option<i64>,
-    win_last: i64,
-    win_peak: f32,
+    /// Flat tops whose excursion ended in the current window (`last` is kept across windows).
+    win: Tally,
     passage: Option<Passage>,
 }
 
@@ -139,15 +227,11 @@ impl Clipping {
             cfg,
             clock: SampleClock::default(),
             stream: None,
-            runs: Vec::new(),
+            excursions: Vec::new(),
             window_len: 0,
             win_start: 0,
             win_n: 0,
-            win_samples: 0,
-            win_runs: 0,
-            win_first: None,
-            win_last: 0,
-            win_peak: 0.0,
+            win: Tally::default(),
             passage: None,
         }
     }
@@ -176,37 +260,37 @@ impl Clipping {
         let t0 = self.clock.time(win_start);
         let t1 = self.clock.time(win_end);
         let clear_ticks = (self.cfg.clear_for * self.clock.rate() as f64).round() as i64;
-        if let Some(first) = self.win_first.take() {
+        if let Some(first) = self.win.first.take() {
             let p = self.passage.get_or_insert(Passage {
                 start: first,
-                last_end: self.win_last,
+                last_end: self.win.last,
                 windows: 0,
                 samples: 0,
                 runs: 0,
                 peak: 0.0,
             });
             p.windows += 1;
-            p.samples += self.win_samples;
-            p.runs += self.win_runs;
-            p.peak = p.peak.max(self.win_peak);
-            p.last_end = self.win_last;
+            p.samples += self.win.samples;
+            p.runs += self.win.runs;
+            p.peak = p.peak.max(self.win.peak);
+            p.last_end = self.win.last;
             let p = *p;
             if self.tracker.is_open() {
                 self.tracker.observe(true, self.clock.time(first), t1);
                 // The clear stretch, if any, starts after the last flat top.
-                if self.win_last < win_end {
-                    self.observe_clear(self.clock.time(self.win_last), t1, out);
+                if self.win.last < win_end {
+                    self.observe_clear(self.clock.time(self.win.last), t1, out);
                 }
             } else if p.windows >= self.cfg.confirm_windows {
                 if let Some(c) = self.tracker.observe(
                     true,
                     self.clock.time(p.start),
-                    self.clock.time(self.win_last),
+                    self.clock.time(self.win.last),
                 ) {
                     out.span(&DefectKind::AUDIO_CLIPPING, c, t1, self.details(&p, c));
                 }
-                if self.win_last < win_end {
-                    self.observe_clear(self.clock.time(self.win_last), t1, out);
+                if self.win.last < win_end {
+                    self.observe_clear(self.clock.time(self.win.last), t1, out);
                 }
             }
         } else if self.tracker.is_open() {
@@ -219,9 +303,9 @@ impl Clipping {
         }
         self.win_start = win_end;
         self.win_n = 0;
-        self.win_samples = 0;
-        self.win_runs = 0;
-        self.win_peak = 0.0;
+        self.win.samples = 0;
+        self.win.runs = 0;
+        self.win.peak = 0.0;
     }
 
     /// Records a stretch without flat tops inside an open passage.
@@ -245,50 +329,46 @@ impl Clipping {
         let (tick, contiguous) = self.clock.begin(f);
         if !contiguous {
             self.close_window(out);
-            self.runs.clear();
-            self.runs.resize(f.channels(), ChannelRun::default());
+            self.excursions.clear();
+            self.excursions.resize(f.channels(), Excursion::default());
             self.window_len = ((self.cfg.window * f.rate() as f64).round() as usize).max(1);
             self.win_start = tick;
             self.win_n = 0;
         }
         let len = f.samples_per_channel();
         let level = self.cfg.level;
+        let base = self.cfg.base_level;
         let min_run = self.cfg.min_run;
+        let min_share = self.cfg.min_flat_share;
         let mut i = 0;
         while i < len {
             let take = (self.window_len - self.win_n).min(len - i);
-            let base = self.win_start + self.win_n as i64;
-            for (c, run) in self.runs.iter_mut().enumerate() {
+            let at0 = self.win_start + self.win_n as i64;
+            for (c, ex) in self.excursions.iter_mut().enumerate() {
                 let s = &f.channel(c)[i..i + take];
                 for (k, &x) in s.iter().enumerate() {
-                    let at = base + k as i64;
                     let a = x.abs();
-                    if a >= level && (run.len == 0 || run.positive == (x > 0.0)) {
-                        if run.len == 0 {
-                            run.start = at;
-                            run.positive = x > 0.0;
+                    let positive = x > 0.0;
+                    if ex.len > 0 && (a < base || positive != ex.positive) {
+                        ex.end(min_run, min_share, &mut self.win);
+                    }
+                    if a < base {
+                        continue;
+                    }
+                    if ex.len == 0 {
+                        ex.positive = positive;
+                    }
+                    ex.len += 1;
+                    if a >= level {
+                        if ex.run_len == 0 {
+                            ex.run_start = at0 + k as i64;
+                            ex.run_peak = 0.0;
                         }
-                        run.len += 1;
-                        if run.len >= min_run {
-                            if run.len == min_run {
-                                self.win_samples += min_run as u64;
-                                self.win_runs += 1;
-                                let first = self.win_first.get_or_insert(run.start);
-                                *first = (*first).min(run.start);
-                            } else {
-                                self.win_samples += 1;
-                                self.win_first.get_or_insert(at);
-                            }
-                            self.win_last = self.win_last.max(at + 1);
-                            self.win_peak = self.win_peak.max(a);
-                        }
-                    } else if a >= level {
-                        // Sign flip at full scale: a new run.
-                        run.len = 1;
-                        run.start = at;
-                        run.positive = x > 0.0;
-                    } else {
-                        run.len = 0;
+                        ex.run_len += 1;
+                        ex.run_peak = ex.run_peak.max(a);
+                        ex.high += 1;
+                    } else if ex.run_len > 0 {
+                        ex.end_run(min_run);
                     }
                 }
             }
@@ -306,7 +386,10 @@ impl Clipping {
             self.end_passage(start, at, out);
         }
         self.passage = None;
-        self.runs.iter_mut().for_each(|r| r.len = 0);
+        // An excursion cut short cannot be judged: it is dropped.
+        self.excursions
+            .iter_mut()
+            .for_each(|e| *e = Excursion::default());
     }
 }
 
