@@ -23,10 +23,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::clock::{dbfs, SampleClock};
+use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    AudioFrame, DefectKind, Detector, DetectorConfig, Error, Events, Media, MediaTime, Result,
-    SpanChange, SpanTracker, Wants,
+    AudioFrame, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
+    SpanTracker, Wants,
 };
 
 /// Configuration of the [`Clipping`] detector (type `"clipping"`).
@@ -90,33 +91,27 @@ impl DetectorConfig for ClippingConfig {
     const TYPE: &'static str = "clipping";
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
-        let bad = |field: &str, why: &str| {
-            Err(Error::config(
-                format!("{} detector `{name}`", Self::TYPE),
-                format!("`{field}` {why}"),
-            ))
-        };
-        if !(self.level > 0.0 && self.level <= 2.0) {
-            return bad("level", "must be in (0, 2] (full scale = 1.0)");
-        }
-        if !(1..=10_000).contains(&self.min_run) {
-            return bad("min_run", "must be between 1 and 10000 samples");
-        }
-        if !(self.base_level >= 0.0 && self.base_level < self.level) {
-            return bad("base_level", "must be >= 0 and below `level`");
-        }
-        if !(0.0..=1.0).contains(&self.min_flat_share) {
-            return bad("min_flat_share", "must be between 0 and 1");
-        }
-        if !(self.window.is_finite() && self.window > 0.0 && self.window <= 1.0) {
-            return bad("window", "must be between 0 and 1 second");
-        }
-        if self.confirm_windows == 0 {
-            return bad("confirm_windows", "must be at least 1");
-        }
-        if !(self.clear_for.is_finite() && self.clear_for >= 0.0) {
-            return bad("clear_for", "must be a finite number of seconds >= 0");
-        }
+        let c = ConfigCheck::new(Self::TYPE, name);
+        let level = self.level;
+        c.require(
+            level > 0.0 && level <= 2.0,
+            "level",
+            "must be in (0, 2] (full scale = 1.0)",
+        )?;
+        let run_ok = (1..=10_000).contains(&self.min_run);
+        c.require(run_ok, "min_run", "must be between 1 and 10000 samples")?;
+        let base_ok = self.base_level >= 0.0 && self.base_level < level;
+        c.require(base_ok, "base_level", "must be >= 0 and below `level`")?;
+        let share_ok = (0.0..=1.0).contains(&self.min_flat_share);
+        c.require(share_ok, "min_flat_share", "must be between 0 and 1")?;
+        let window_ok = self.window.is_finite() && self.window > 0.0 && self.window <= 1.0;
+        c.require(window_ok, "window", "must be between 0 and 1 second")?;
+        c.require(
+            self.confirm_windows > 0,
+            "confirm_windows",
+            "must be at least 1",
+        )?;
+        c.seconds("clear_for", self.clear_for)?;
         Ok(Box::new(Clipping::new(name, self.clone())))
     }
 }
