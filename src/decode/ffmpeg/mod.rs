@@ -3,7 +3,13 @@
 //!
 //! All FFmpeg calls go through `crate::ffi`; this module is safe code.
 
+mod clock;
+mod frames;
+mod open;
 mod push;
+
+use clock::Clock;
+use open::open_error;
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -24,7 +30,7 @@ use crate::time::MICROS;
 use crate::{
     AudioFrame, Decoder, DecoderNotice, DecoderOptions, Error, FrameFlags, Media, MediaKind,
     MediaTime, NoticeKind, PixelFormat, Rational, Result, StopSignal, StreamInfo, StreamSelection,
-    TimestampUnwrapper, VideoFrame,
+    VideoFrame,
 };
 
 /// Consecutive unreadable packets tolerated before the input is given up.
@@ -129,62 +135,6 @@ struct Lane {
     flushed: bool,
 }
 
-/// Maps one stream's raw timestamps onto the input's timeline.
-struct Clock {
-    tb: Rational,
-    wrap_bits: u32,
-    step: i64,
-    unwrap: Option<TimestampUnwrapper>,
-    last_raw: Option<i64>,
-}
-
-impl Clock {
-    fn new(tb: Rational, wrap_bits: u32, step: i64) -> Self {
-        Clock {
-            tb,
-            wrap_bits,
-            step,
-            unwrap: None,
-            last_raw: None,
-        }
-    }
-
-    /// Ticks on the timeline, and the size of the jump in seconds at a discontinuity.
-    fn map(&mut self, raw: i64, origin: &mut Option<MediaTime>) -> (i64, Option<f64>) {
-        let tb = self.tb;
-        let unwrap = self.unwrap.get_or_insert_with(|| {
-            let o = *origin.get_or_insert(MediaTime::new(raw, tb));
-            let per_sec = if tb.num > 0 {
-                (tb.den as i64 / tb.num as i64).max(1)
-            } else {
-                1
-            };
-            TimestampUnwrapper::new(
-                Some(self.wrap_bits),
-                per_sec,
-                o.rescale(tb).ticks(),
-                self.step,
-            )
-        });
-        let m = unwrap.map(raw);
-        let jump = if m.discontinuity {
-            let mut d = raw - self.last_raw.unwrap_or(raw);
-            if self.wrap_bits > 0 && self.wrap_bits < 63 {
-                let w = 1i64 << self.wrap_bits;
-                d = d.rem_euclid(w);
-                if d > w / 2 {
-                    d -= w;
-                }
-            }
-            Some(d as f64 * tb.as_f64())
-        } else {
-            None
-        };
-        self.last_raw = Some(raw);
-        (m.ticks, jump)
-    }
-}
-
 impl FfmpegDecoder {
     /// Opens a file or URL and the decoders of the selected streams.
     ///
@@ -248,125 +198,6 @@ impl FfmpegDecoder {
         let io = CustomIo::new(Box::new(reader), Arc::clone(&interrupt))
             .map_err(|e| open_error(name, &e))?;
         Self::open_with(name, Some(io), interrupt, opts)
-    }
-
-    fn open_with(
-        name: &str,
-        io: Option<CustomIo>,
-        interrupt: Arc<Interrupt>,
-        opts: &DecoderOptions,
-    ) -> Result<Self> {
-        let mut dict = Dict::new();
-        for (k, v) in &opts.format_options {
-            dict.set(k, v)
-                .map_err(|e| Error::config("decoder format option", e.message()))?;
-        }
-        if let Some(key) = &opts.decryption_key {
-            let key = key.trim();
-            if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(Error::config(
-                    "decryption key",
-                    "expected 32 hexadecimal digits (a 128-bit key)",
-                ));
-            }
-            dict.set("decryption_key", key)
-                .map_err(|e| Error::config("decryption key", e.message()))?;
-        }
-        let mut input = Input::open(
-            name,
-            io,
-            opts.format.as_deref(),
-            &mut dict,
-            Arc::clone(&interrupt),
-        )
-        .map_err(|e| open_error(name, &e))?;
-        let unused = dict.keys();
-        if !unused.is_empty() {
-            log::warn!("{name}: options not recognised by the demuxer: {unused:?}");
-        }
-
-        let selected = select_streams(&input, &opts.streams, name)?;
-        let mut lanes = Vec::with_capacity(selected.len());
-        let mut streams = Vec::with_capacity(selected.len());
-        let mut lane_of = vec![None; input.stream_count()];
-        let container_duration = input.duration();
-        for p in selected {
-            let Some(kind) = p.kind else { continue };
-            let codec = input
-                .open_decoder(p.index, opts.threads)
-                .map_err(|e| Error::Codec {
-                    input: name.into(),
-                    stream: p.index,
-                    message: format!("{} ({})", e.message(), p.codec),
-                })?;
-            let tb = if p.time_base.is_positive() {
-                p.time_base
-            } else {
-                Rational::new(1, 90_000)
-            };
-            let rate = [p.avg_frame_rate, p.r_frame_rate]
-                .into_iter()
-                .find(|r| r.is_positive() && r.as_f64() < 1000.0);
-            let step_secs = match kind {
-                MediaKind::Video => rate.map_or(0.04, |r| 1.0 / r.as_f64()),
-                MediaKind::Audio => {
-                    let n = if p.frame_size > 0 { p.frame_size } else { 1024 };
-                    n as f64 / p.sample_rate.max(1) as f64
-                }
-            };
-            let step = ((step_secs / tb.as_f64()).round() as i64).max(1);
-            let duration = p
-                .duration
-                .filter(|&d| d > 0)
-                .map(|d| MediaTime::new(d, tb))
-                .or(container_duration.map(|d| MediaTime::new(d, MICROS)));
-            let info = match kind {
-                MediaKind::Video => StreamInfo::video(p.index, &p.codec, p.width, p.height, rate),
-                MediaKind::Audio => StreamInfo::audio(p.index, &p.codec, p.sample_rate, p.channels),
-            }
-            .with_duration(duration);
-            streams.push(info);
-            lane_of[p.index] = Some(lanes.len());
-            lanes.push(Lane {
-                index: p.index,
-                kind,
-                codec,
-                frame_clock: Clock::new(tb, p.wrap_bits, step),
-                packet_clock: Clock::new(tb, p.wrap_bits, step),
-                frame_secs: (kind == MediaKind::Video).then_some(step_secs),
-                next_sample: None,
-                last_video: None,
-                sent: VecDeque::new(),
-                damaged: VecDeque::new(),
-                converter: Scaler::new(),
-                analysis: Scaler::new(),
-                flushed: false,
-            });
-        }
-        let keep: Vec<usize> = lanes.iter().map(|l| l.index).collect();
-        input.discard_others(&keep);
-        let origin = input.start_time().map(|us| MediaTime::new(us, MICROS));
-        Ok(FfmpegDecoder {
-            name: name.into(),
-            lanes,
-            input,
-            streams,
-            lane_of,
-            packet: Packet::new().map_err(|e| open_error(name, &e))?,
-            queue: VecDeque::new(),
-            state: State::Running,
-            interrupt,
-            stop: None,
-            origin,
-            analysis_size: opts.analysis_size.filter(|&(w, h)| w > 0 && h > 0),
-            realtime: opts.realtime,
-            pace: None,
-            invalid_reads: 0,
-            seq: 0,
-            last_time: MediaTime::ZERO,
-            audio_pool: Vec::new(),
-            scratch: Vec::with_capacity(4),
-        })
     }
 
     fn read_error(&self, message: impl Into<String>) -> Error {
@@ -566,157 +397,6 @@ impl FfmpegDecoder {
         Some(FrameFlags::NONE)
     }
 
-    /// Turns a decoded frame into media and queues it.
-    fn emit(&mut self, l: usize, frame: Frame, extra: FrameFlags) {
-        let media = match self.lanes[l].kind {
-            MediaKind::Video => self.video(l, frame, extra).map(Media::Video),
-            MediaKind::Audio => self.audio(l, frame).map(Media::Audio),
-        };
-        match media {
-            Some(m) => {
-                if m.time() > self.last_time {
-                    self.last_time = m.time();
-                }
-                self.queue.push_back(m);
-            }
-            None => {
-                let t = self.last_time;
-                let index = self.lanes[l].index;
-                self.notice(
-                    t,
-                    Some(index),
-                    NoticeKind::DecodeError {
-                        message: "decoded frame could not be used (unsupported or malformed)"
-                            .into(),
-                    },
-                );
-            }
-        }
-    }
-
-    fn video(&mut self, l: usize, frame: Frame, extra: FrameFlags) -> Option<VideoFrame> {
-        let lane = &mut self.lanes[l];
-        let tb = lane.frame_clock.tb;
-        let (w, h) = (frame.width(), frame.height());
-        let mut flags = frame.flags() | extra;
-        if lane.damaged.contains(&frame.tag()) {
-            flags |= FrameFlags::DAMAGED_INPUT;
-        }
-        let dur_ticks = frame.duration().unwrap_or(lane.frame_clock.step).max(1);
-        let (ticks, jump) = match frame.timestamp() {
-            Some(raw) => {
-                let (t, j) = lane.frame_clock.map(raw, &mut self.origin);
-                (t, j)
-            }
-            None => (lane.last_video.map_or(0, |(t, d)| t + d), None),
-        };
-        lane.last_video = Some((ticks, dur_ticks));
-        let time = MediaTime::new(ticks, tb);
-        let duration = frame
-            .duration()
-            .map(|d| d as f64 * tb.as_f64())
-            .or(lane.frame_secs);
-        let picture_type = frame.picture_type();
-        let signalled = frame.color_range();
-        let frame = Arc::new(frame);
-        let (format, planes, range) = match frame.direct_format() {
-            Some((fmt, r)) => (fmt, Frame::shared_planes(&frame, fmt)?, r),
-            None => (
-                PixelFormat::Yuv420p,
-                lane.converter.convert_yuv420p(&frame, w, h)?,
-                None,
-            ),
-        };
-        let mut out = VideoFrame::new(w, h, format, time, planes)
-            .ok()?
-            .with_range(range.unwrap_or(signalled))
-            .with_duration(duration)
-            .with_flags(flags)
-            .with_picture_type(picture_type)
-            .with_stream(lane.index);
-        if let Some((aw, ah)) = self.analysis_size {
-            let (aw, ah) = (aw as usize, ah as usize);
-            if w > aw || h > ah {
-                let scale = (aw as f64 / w as f64).min(ah as f64 / h as f64);
-                let sw = ((w as f64 * scale).round() as usize).clamp(1, aw);
-                let sh = ((h as f64 * scale).round() as usize).clamp(1, ah);
-                if let Some(planes) = lane.analysis.convert_yuv420p(&frame, sw, sh) {
-                    if let Ok(small) = VideoFrame::new(sw, sh, PixelFormat::Yuv420p, time, planes) {
-                        out = out.with_analysis(small.with_range(range.unwrap_or(signalled)));
-                    }
-                }
-            }
-        }
-        if let Some(jump_secs) = jump {
-            self.notice(
-                time,
-                Some(out.stream()),
-                NoticeKind::Discontinuity { jump_secs },
-            );
-        }
-        Some(out)
-    }
-
-    fn audio(&mut self, l: usize, frame: Frame) -> Option<AudioFrame> {
-        let n = frame.samples();
-        let channels = frame.channels();
-        let rate = frame.sample_rate();
-        if n == 0 || channels == 0 || rate == 0 {
-            return None;
-        }
-        // A pooled buffer nobody else holds any more, a new pooled one, or (pool full) a
-        // one-off.
-        let slot = match self
-            .audio_pool
-            .iter_mut()
-            .position(|b| Arc::get_mut(b).is_some())
-        {
-            Some(i) => Some(i),
-            None if self.audio_pool.len() < AUDIO_POOL => {
-                self.audio_pool
-                    .push(Arc::new(Vec::with_capacity(n * channels)));
-                Some(self.audio_pool.len() - 1)
-            }
-            None => None,
-        };
-        let buf = match slot {
-            Some(i) => {
-                frame.audio_to_planar_f32(Arc::get_mut(&mut self.audio_pool[i])?)?;
-                Arc::clone(&self.audio_pool[i])
-            }
-            None => {
-                let mut v = Vec::with_capacity(n * channels);
-                frame.audio_to_planar_f32(&mut v)?;
-                Arc::new(v)
-            }
-        };
-
-        let lane = &mut self.lanes[l];
-        let base = Rational::new(1, rate as i32);
-        let mut jump = None;
-        let stamped = frame.timestamp().map(|raw| {
-            let (t, j) = lane.frame_clock.map(raw, &mut self.origin);
-            jump = j;
-            MediaTime::new(t, lane.frame_clock.tb).rescale(base).ticks()
-        });
-        let tolerance = (rate / 200).max(1) as i64;
-        let start = match (lane.next_sample, stamped) {
-            (Some((r, next)), Some(t)) if r == rate && (t - next).abs() <= tolerance => next,
-            (Some((r, next)), None) if r == rate => next,
-            (_, Some(t)) => t,
-            (_, None) => 0,
-        };
-        lane.next_sample = Some((rate, start + n as i64));
-        let time = MediaTime::new(start, base);
-        let index = lane.index;
-        if let Some(jump_secs) = jump {
-            self.notice(time, Some(index), NoticeKind::Discontinuity { jump_secs });
-        }
-        AudioFrame::from_shared(rate, channels, time, buf)
-            .ok()
-            .map(|a| a.with_stream(index))
-    }
-
     /// Waits until `t` is due on the wall clock (realtime mode). False when stopped.
     fn pace(&mut self, t: f64) -> bool {
         let now = Instant::now();
@@ -782,66 +462,4 @@ impl std::fmt::Debug for FfmpegDecoder {
             .field("streams", &self.streams)
             .finish_non_exhaustive()
     }
-}
-
-fn open_error(name: &str, e: &FfError) -> Error {
-    Error::Open {
-        input: name.into(),
-        message: e.message(),
-    }
-}
-
-fn select_streams(
-    input: &Input,
-    selection: &StreamSelection,
-    name: &str,
-) -> Result<Vec<StreamParams>> {
-    let no_stream = |what: &str| Error::NoStream {
-        input: name.into(),
-        what: what.into(),
-    };
-    let indices: Vec<usize> = match selection {
-        StreamSelection::Best => {
-            let v = input.best_stream(MediaKind::Video, None);
-            let a = input.best_stream(MediaKind::Audio, v);
-            v.into_iter().chain(a).collect()
-        }
-        StreamSelection::VideoOnly => input
-            .best_stream(MediaKind::Video, None)
-            .into_iter()
-            .collect(),
-        StreamSelection::AudioOnly => input
-            .best_stream(MediaKind::Audio, None)
-            .into_iter()
-            .collect(),
-        StreamSelection::Indices(list) => {
-            for &i in list {
-                let ok = input.stream_params(i).is_some_and(|p| p.kind.is_some());
-                if !ok {
-                    return Err(no_stream(&format!("audio or video stream at index {i}")));
-                }
-            }
-            let mut v = list.clone();
-            v.dedup();
-            v
-        }
-    };
-    let explicit = matches!(selection, StreamSelection::Indices(_));
-    let params: Vec<StreamParams> = indices
-        .into_iter()
-        .filter_map(|i| input.stream_params(i))
-        .filter(|p| p.kind.is_some())
-        // Text-mode art "video" (the demuxers claim any `.bin`/`.ans`/`.txt` file by its
-        // extension): never a picture to monitor unless asked for by index.
-        .filter(|p| explicit || !TEXT_ART.contains(&p.codec.as_str()))
-        .collect();
-    if params.is_empty() {
-        let what = match selection {
-            StreamSelection::VideoOnly => "video",
-            StreamSelection::AudioOnly => "audio",
-            _ => "audio or video",
-        };
-        return Err(no_stream(what));
-    }
-    Ok(params)
 }

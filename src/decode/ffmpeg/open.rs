@@ -1,0 +1,186 @@
+//! Opening an input: format context, stream selection, decoders.
+
+use super::*;
+
+impl FfmpegDecoder {
+    pub(super) fn open_with(
+        name: &str,
+        io: Option<CustomIo>,
+        interrupt: Arc<Interrupt>,
+        opts: &DecoderOptions,
+    ) -> Result<Self> {
+        let mut dict = Dict::new();
+        for (k, v) in &opts.format_options {
+            dict.set(k, v)
+                .map_err(|e| Error::config("decoder format option", e.message()))?;
+        }
+        if let Some(key) = &opts.decryption_key {
+            let key = key.trim();
+            if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Error::config(
+                    "decryption key",
+                    "expected 32 hexadecimal digits (a 128-bit key)",
+                ));
+            }
+            dict.set("decryption_key", key)
+                .map_err(|e| Error::config("decryption key", e.message()))?;
+        }
+        let mut input = Input::open(
+            name,
+            io,
+            opts.format.as_deref(),
+            &mut dict,
+            Arc::clone(&interrupt),
+        )
+        .map_err(|e| open_error(name, &e))?;
+        let unused = dict.keys();
+        if !unused.is_empty() {
+            log::warn!("{name}: options not recognised by the demuxer: {unused:?}");
+        }
+
+        let selected = select_streams(&input, &opts.streams, name)?;
+        let mut lanes = Vec::with_capacity(selected.len());
+        let mut streams = Vec::with_capacity(selected.len());
+        let mut lane_of = vec![None; input.stream_count()];
+        let container_duration = input.duration();
+        for p in selected {
+            let Some(kind) = p.kind else { continue };
+            let codec = input
+                .open_decoder(p.index, opts.threads)
+                .map_err(|e| Error::Codec {
+                    input: name.into(),
+                    stream: p.index,
+                    message: format!("{} ({})", e.message(), p.codec),
+                })?;
+            let tb = if p.time_base.is_positive() {
+                p.time_base
+            } else {
+                Rational::new(1, 90_000)
+            };
+            let rate = [p.avg_frame_rate, p.r_frame_rate]
+                .into_iter()
+                .find(|r| r.is_positive() && r.as_f64() < 1000.0);
+            let step_secs = match kind {
+                MediaKind::Video => rate.map_or(0.04, |r| 1.0 / r.as_f64()),
+                MediaKind::Audio => {
+                    let n = if p.frame_size > 0 { p.frame_size } else { 1024 };
+                    n as f64 / p.sample_rate.max(1) as f64
+                }
+            };
+            let step = ((step_secs / tb.as_f64()).round() as i64).max(1);
+            let duration = p
+                .duration
+                .filter(|&d| d > 0)
+                .map(|d| MediaTime::new(d, tb))
+                .or(container_duration.map(|d| MediaTime::new(d, MICROS)));
+            let info = match kind {
+                MediaKind::Video => StreamInfo::video(p.index, &p.codec, p.width, p.height, rate),
+                MediaKind::Audio => StreamInfo::audio(p.index, &p.codec, p.sample_rate, p.channels),
+            }
+            .with_duration(duration);
+            streams.push(info);
+            lane_of[p.index] = Some(lanes.len());
+            lanes.push(Lane {
+                index: p.index,
+                kind,
+                codec,
+                frame_clock: Clock::new(tb, p.wrap_bits, step),
+                packet_clock: Clock::new(tb, p.wrap_bits, step),
+                frame_secs: (kind == MediaKind::Video).then_some(step_secs),
+                next_sample: None,
+                last_video: None,
+                sent: VecDeque::new(),
+                damaged: VecDeque::new(),
+                converter: Scaler::new(),
+                analysis: Scaler::new(),
+                flushed: false,
+            });
+        }
+        let keep: Vec<usize> = lanes.iter().map(|l| l.index).collect();
+        input.discard_others(&keep);
+        let origin = input.start_time().map(|us| MediaTime::new(us, MICROS));
+        Ok(FfmpegDecoder {
+            name: name.into(),
+            lanes,
+            input,
+            streams,
+            lane_of,
+            packet: Packet::new().map_err(|e| open_error(name, &e))?,
+            queue: VecDeque::new(),
+            state: State::Running,
+            interrupt,
+            stop: None,
+            origin,
+            analysis_size: opts.analysis_size.filter(|&(w, h)| w > 0 && h > 0),
+            realtime: opts.realtime,
+            pace: None,
+            invalid_reads: 0,
+            seq: 0,
+            last_time: MediaTime::ZERO,
+            audio_pool: Vec::new(),
+            scratch: Vec::with_capacity(4),
+        })
+    }
+}
+
+pub(super) fn open_error(name: &str, e: &FfError) -> Error {
+    Error::Open {
+        input: name.into(),
+        message: e.message(),
+    }
+}
+
+fn select_streams(
+    input: &Input,
+    selection: &StreamSelection,
+    name: &str,
+) -> Result<Vec<StreamParams>> {
+    let no_stream = |what: &str| Error::NoStream {
+        input: name.into(),
+        what: what.into(),
+    };
+    let indices: Vec<usize> = match selection {
+        StreamSelection::Best => {
+            let v = input.best_stream(MediaKind::Video, None);
+            let a = input.best_stream(MediaKind::Audio, v);
+            v.into_iter().chain(a).collect()
+        }
+        StreamSelection::VideoOnly => input
+            .best_stream(MediaKind::Video, None)
+            .into_iter()
+            .collect(),
+        StreamSelection::AudioOnly => input
+            .best_stream(MediaKind::Audio, None)
+            .into_iter()
+            .collect(),
+        StreamSelection::Indices(list) => {
+            for &i in list {
+                let ok = input.stream_params(i).is_some_and(|p| p.kind.is_some());
+                if !ok {
+                    return Err(no_stream(&format!("audio or video stream at index {i}")));
+                }
+            }
+            let mut v = list.clone();
+            v.dedup();
+            v
+        }
+    };
+    let explicit = matches!(selection, StreamSelection::Indices(_));
+    let params: Vec<StreamParams> = indices
+        .into_iter()
+        .filter_map(|i| input.stream_params(i))
+        .filter(|p| p.kind.is_some())
+        // Text-mode art "video" (the demuxers claim any `.bin`/`.ans`/`.txt` file by its
+        // extension): never a picture to monitor unless asked for by index.
+        .filter(|p| explicit || !TEXT_ART.contains(&p.codec.as_str()))
+        .collect();
+    if params.is_empty() {
+        let what = match selection {
+            StreamSelection::VideoOnly => "video",
+            StreamSelection::AudioOnly => "audio",
+            _ => "audio or video",
+        };
+        return Err(no_stream(what));
+    }
+    Ok(params)
+}
