@@ -13,5 +13,7 @@ echo "== cargo test --no-default-features (pure Rust)"
 cargo test --no-default-features
 echo "== docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+echo "== fuzz targets build"
+cargo build --manifest-path fuzz/Cargo.toml --quiet
 echo "== examples build"
 cargo build --examples --quiet
