@@ -55,7 +55,7 @@ const DAMAGE_MEMORY: usize = 256;
 ///   copies.
 /// * Audio: converted to planar f32; buffers are pooled, so steady state does not allocate.
 /// * Times: `best_effort_timestamp` minus the input's start time, unwrapped and bridged per
-///   stream ([`TimestampUnwrapper`]) — the times `ffprobe` shows. Audio times are sample-exact.
+///   stream ([`TimestampUnwrapper`](crate::TimestampUnwrapper)) — the times `ffprobe` shows. Audio times are sample-exact.
 /// * Damage: corrupt packets, packets the decoder rejects and errors the decoder logs become
 ///   [`NoticeKind::CorruptPacket`] / [`NoticeKind::DecodeError`] notices, and the pictures
 ///   decoded from them carry [`FrameFlags::DAMAGED_INPUT`].
