@@ -11,6 +11,7 @@
 //!   --analysis WxH        give detectors a copy downscaled to fit WxH
 //!   --threads N           decoder threads per stream (0 = auto)
 //!   --drop-oldest         drop frames for a detector that falls behind (live inputs)
+//!   --snapshots DIR       write a PNG of the picture at each defect start into DIR
 //!   --list                print the known detector types and exit
 //! ```
 //!
@@ -26,19 +27,22 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use avqc::sink::FnSink;
-use avqc::{DecoderOptions, Error, Event, FfmpegDecoder, OverloadPolicy, Pipeline, Registry};
+use avqc::{
+    DecoderOptions, Error, Event, FfmpegDecoder, OverloadPolicy, Pipeline, Registry, SnapshotConfig,
+};
 
 struct Args {
     detectors: Option<Vec<String>>,
     config: Option<String>,
     options: DecoderOptions,
     policy: OverloadPolicy,
+    snapshots: Option<String>,
     inputs: Vec<String>,
 }
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("monitor: {msg}");
-    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--drop-oldest] [--list] INPUT...");
+    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--drop-oldest] [--snapshots DIR] [--list] INPUT...");
     ExitCode::from(2)
 }
 
@@ -48,6 +52,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
         config: None,
         options: DecoderOptions::default(),
         policy: OverloadPolicy::Block,
+        snapshots: None,
         inputs: Vec::new(),
     };
     while let Some(arg) = it.next() {
@@ -63,6 +68,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
                 )
             }
             "--config" => a.config = Some(value("--config")?),
+            "--snapshots" => a.snapshots = Some(value("--snapshots")?),
             "--realtime" => a.options.realtime = true,
             "--drop-oldest" => a.policy = OverloadPolicy::DropOldest,
             "--analysis" => {
@@ -142,7 +148,7 @@ fn main() -> ExitCode {
             .map(|input| {
                 let stdout = stdout.clone();
                 let detectors = build();
-                let (options, policy) = (&args.options, args.policy);
+                let (options, policy, snapshots) = (&args.options, args.policy, &args.snapshots);
                 s.spawn(move || -> Result<(), Error> {
                     let decoder = FfmpegDecoder::open(input, options)?;
                     let mut line = Vec::with_capacity(512);
@@ -158,7 +164,11 @@ fn main() -> ExitCode {
                                 source,
                             })
                     });
-                    let report = Pipeline::builder()
+                    let mut pipeline = Pipeline::builder();
+                    if let Some(dir) = snapshots {
+                        pipeline = pipeline.snapshots(SnapshotConfig::new(dir));
+                    }
+                    let report = pipeline
                         .decoder(decoder)
                         .stream_name(stream_name(input))
                         .detectors(detectors?)

@@ -39,6 +39,7 @@ mod ffi;
 mod frame;
 pub mod pipeline;
 pub mod sink;
+pub mod snapshot;
 mod stop;
 mod time;
 
@@ -57,5 +58,6 @@ pub use frame::{
 };
 pub use pipeline::{OverloadPolicy, Pipeline, PipelineBuilder, Report};
 pub use sink::Sink;
+pub use snapshot::SnapshotConfig;
 pub use stop::StopSignal;
 pub use time::{Mapped, MediaTime, Rational, TimestampUnwrapper};

@@ -341,3 +341,94 @@ fn event_json_lines_schema_is_stable() {
         Some(MediaTime::from_secs_f64(14.52))
     );
 }
+
+#[test]
+fn snapshots_capture_the_picture_at_each_defect_start_within_the_rate_limit() {
+    let dir = std::env::temp_dir().join(format!("avqc-snapshots-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    // Frame i has luma 40 + 5 i, so every picture is told apart by its grey level.
+    let frames = (0..40).map(|i| {
+        let t = MediaTime::new(i as i64, Rational::new(1, 25));
+        Media::Video(
+            VideoFrame::filled(
+                64,
+                36,
+                PixelFormat::Yuv420p,
+                t,
+                [40 + 5 * i as u8, 128, 128],
+            )
+            .with_duration(Some(0.04)),
+        )
+    });
+    let source = FrameSource::new("cam 1.ts", vec![], frames);
+    let c = Collect::new();
+    let mut cfg = SnapshotConfig::new(&dir);
+    cfg.max_per_minute = 2;
+    cfg.max_width = 32;
+    let report = Pipeline::builder()
+        .decoder(source)
+        .detector(Probe {
+            open_at: 5,
+            ..Probe::new("a")
+        })
+        .detector(Probe {
+            open_at: 6,
+            ..Probe::new("b")
+        })
+        .detector(Probe {
+            open_at: 7,
+            ..Probe::new("c")
+        })
+        .snapshots(cfg)
+        .sink(c.clone())
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let events = c.events();
+    let with_snapshot: Vec<_> = defects(&events, Phase::Start)
+        .into_iter()
+        .filter(|d| d.details.contains_key("snapshot"))
+        .collect();
+    assert_eq!(with_snapshot.len(), 2, "rate limit of 2 per minute");
+    assert_eq!(
+        report.snapshots_written, 4,
+        "2 snapshots, each with its previous picture"
+    );
+    for d in with_snapshot {
+        let frame_index = (d.start.as_secs_f64() * 25.0).round() as u32;
+        let grey = |i: u32| (((40 + 5 * i) as f64 - 16.0) * 255.0 / 219.0).round() as u8;
+        let name = d.details["snapshot"].as_str().unwrap();
+        assert!(name.starts_with("cam_1.ts-test_open-"), "{name}");
+        let img = image::open(dir.join(name)).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (32, 18));
+        assert_eq!(
+            img.get_pixel(3, 3).0,
+            [grey(frame_index); 3],
+            "picture at the defect start"
+        );
+        let prev = image::open(dir.join(d.details["snapshot_previous"].as_str().unwrap()))
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(
+            prev.get_pixel(3, 3).0,
+            [grey(frame_index - 1); 3],
+            "picture before it"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_snapshot_config_is_a_build_error() {
+    let mut cfg = SnapshotConfig::new("x");
+    cfg.max_width = 0;
+    let err = Pipeline::builder()
+        .decoder(source(1))
+        .sink(Collect::new())
+        .snapshots(cfg)
+        .build()
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("max_width"), "{err}");
+}

@@ -2,6 +2,7 @@
 //! [`SpanTracker`], the built-in detectors and the [`Registry`] that builds them from config.
 
 mod check;
+pub(crate) use check::ConfigCheck;
 mod events;
 mod registry;
 mod span;

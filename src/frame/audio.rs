@@ -37,7 +37,7 @@ impl AudioFrame {
         time: MediaTime,
         samples: Arc<Vec<f32>>,
     ) -> Result<Self> {
-        if rate == 0 || channels == 0 || samples.len() % channels != 0 {
+        if rate == 0 || channels == 0 || !samples.len().is_multiple_of(channels) {
             return Err(Error::config(
                 "audio frame",
                 format!(

@@ -1,4 +1,4 @@
-use crate::{Decoder, Detector, Error, Result, Sink, StopSignal};
+use crate::{Decoder, Detector, Error, Result, Sink, SnapshotConfig, StopSignal};
 
 /// What the decoder does when a detector's queue is full.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -35,9 +35,17 @@ pub struct PipelineBuilder {
     policy: OverloadPolicy,
     stop: Option<StopSignal>,
     stream_name: Option<String>,
+    snapshots: Option<SnapshotConfig>,
 }
 
 impl PipelineBuilder {
+    /// Takes a PNG snapshot of the picture at every defect start (see [`SnapshotConfig`]);
+    /// the event's `details` name the files.
+    pub fn snapshots(mut self, cfg: SnapshotConfig) -> Self {
+        self.snapshots = Some(cfg);
+        self
+    }
+
     /// The `stream` name put on events and in the report; default: the decoder's
     /// [`name`](crate::Decoder::name) (e.g. the path as given).
     pub fn stream_name(mut self, name: impl Into<String>) -> Self {
@@ -94,6 +102,9 @@ impl PipelineBuilder {
         if queue == 0 {
             return Err(Error::Pipeline("queue capacity must be at least 1".into()));
         }
+        if let Some(cfg) = &self.snapshots {
+            cfg.validate()?;
+        }
         let mut names = std::collections::HashSet::new();
         for d in &self.detectors {
             if !names.insert(d.name().to_string()) {
@@ -111,6 +122,7 @@ impl PipelineBuilder {
             policy: self.policy,
             stop: self.stop.unwrap_or_default(),
             stream_name: self.stream_name,
+            snapshots: self.snapshots,
         })
     }
 }
@@ -128,6 +140,7 @@ pub struct Pipeline {
     pub(super) policy: OverloadPolicy,
     pub(super) stop: StopSignal,
     pub(super) stream_name: Option<String>,
+    pub(super) snapshots: Option<SnapshotConfig>,
 }
 
 impl Pipeline {

@@ -46,6 +46,10 @@ pub struct Report {
     pub media_duration: f64,
     /// Wall-clock time of the run.
     pub wall_time: Duration,
+    /// Snapshot files written (see [`SnapshotConfig`](crate::SnapshotConfig)).
+    pub snapshots_written: u64,
+    /// Snapshot files that could not be written (logged as warnings).
+    pub snapshots_failed: u64,
     /// True when the run was ended by the stop signal.
     pub stopped: bool,
     /// Per detector.

@@ -5,13 +5,15 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
+use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use super::{DetectorReport, OverloadPolicy, Pipeline, Report};
 use crate::event::{Details, Phase};
+use crate::snapshot::worker::{Request, SnapshotStats, SnapshotWorker};
+use crate::snapshot::SnapshotPlanner;
 use crate::{
     Decoder, DefectKind, Detector, Error, Event, Events, Media, MediaTime, NoticeKind, Result,
-    StopSignal,
+    StopSignal, Wants,
 };
 
 /// What the decoder thread sends a detector thread (moved by value: no allocation per item).
@@ -59,6 +61,7 @@ impl Pipeline {
             policy,
             stop,
             stream_name,
+            snapshots,
         } = self;
         let started = Instant::now();
         decoder.set_stop_signal(stop.clone());
@@ -69,7 +72,10 @@ impl Pipeline {
         let mut events_out = 0u64;
         let mut defects = 0u64;
 
-        let (decode_result, stats, det_reports) = std::thread::scope(|s| {
+        let mut planner = snapshots.as_ref().map(|c| SnapshotPlanner::new(c, &input));
+        let (req_tx, req_rx) = unbounded::<Request>();
+
+        let (decode_result, stats, det_reports, snap_stats) = std::thread::scope(|s| {
             let mut lanes = Vec::with_capacity(detectors.len());
             let mut workers = Vec::with_capacity(detectors.len());
             for det in detectors {
@@ -91,6 +97,22 @@ impl Pipeline {
                     });
                 workers.push(w);
             }
+            // The snapshot thread sees pictures like a detector (last lane, after the detectors').
+            let snap = snapshots.as_ref().map(|cfg| {
+                let (tx, rx) = bounded::<Msg>(queue);
+                lanes.push(Lane {
+                    tx,
+                    rx: rx.clone(),
+                    wants: Wants::VIDEO,
+                    dropped: 0,
+                });
+                let req_rx = req_rx.clone();
+                std::thread::Builder::new()
+                    .name("avqc-snapshots".into())
+                    .spawn_scoped(s, move || {
+                        run_snapshots(SnapshotWorker::new(cfg), rx, req_rx)
+                    })
+            });
             let dec_ev_tx = ev_tx.clone();
             drop(ev_tx);
             let dec_stop = stop.clone();
@@ -115,8 +137,28 @@ impl Pipeline {
                         if sink_error.is_some() {
                             continue; // drain so no thread blocks; the error is returned below
                         }
-                        if matches!(&ev, Event::Defect(d) if d.phase == Phase::Start) {
-                            defects += 1;
+                        let mut ev = ev;
+                        if let Event::Defect(d) = &mut ev {
+                            if d.phase == Phase::Start {
+                                defects += 1;
+                                if let Some(names) = planner
+                                    .as_mut()
+                                    .and_then(|p| p.plan(d.defect.as_str(), d.start, d.emitted_at))
+                                {
+                                    d.details
+                                        .insert("snapshot".into(), names.frame.clone().into());
+                                    if let Some(prev) = &names.previous {
+                                        d.details.insert(
+                                            "snapshot_previous".into(),
+                                            prev.clone().into(),
+                                        );
+                                    }
+                                    let _ = req_tx.send(Request {
+                                        start: d.start,
+                                        names,
+                                    });
+                                }
+                            }
                         }
                         match sink.emit(&ev) {
                             Ok(()) => events_out += 1,
@@ -138,6 +180,15 @@ impl Pipeline {
                 }
             }
 
+            drop(req_tx);
+            let snap_stats = match snap {
+                Some(Ok(h)) => h.join().unwrap_or_default(),
+                Some(Err(e)) => {
+                    log::warn!("cannot start the snapshot thread: {e}");
+                    SnapshotStats::default()
+                }
+                None => SnapshotStats::default(),
+            };
             let (decode_result, stats) = match dec {
                 Ok(h) => h.join().unwrap_or_else(|p| {
                     (
@@ -165,7 +216,7 @@ impl Pipeline {
                     }),
                 }
             }
-            (decode_result, stats, reports)
+            (decode_result, stats, reports, snap_stats)
         });
 
         if sink_error.is_none() {
@@ -179,6 +230,7 @@ impl Pipeline {
         decode_result?;
 
         let mut detectors = det_reports;
+        // Lanes are the detectors' in order, then the snapshot thread's (not a detector).
         for (d, dropped) in detectors.iter_mut().zip(&stats.dropped) {
             d.dropped = *dropped;
         }
@@ -198,6 +250,8 @@ impl Pipeline {
             defects,
             media_duration,
             wall_time: started.elapsed(),
+            snapshots_written: snap_stats.written,
+            snapshots_failed: snap_stats.failed,
             stopped: stats.stopped,
             detectors,
         })
@@ -324,6 +378,37 @@ fn send(lane: &mut Lane, msg: Msg, policy: OverloadPolicy, stop: &StopSignal) {
             }
         }
     }
+}
+
+/// The snapshot thread: keeps pictures, serves the sink side's requests.
+fn run_snapshots(
+    mut w: SnapshotWorker,
+    rx: Receiver<Msg>,
+    req_rx: Receiver<Request>,
+) -> SnapshotStats {
+    let (never_media, never_req) = (crossbeam_channel::never(), crossbeam_channel::never());
+    let (mut media_open, mut req_open) = (true, true);
+    // Until both the pictures (ended by `Finish`) and the requests (ended when the sink side
+    // is done) are over: a request may wait for a picture, and the end serves the rest.
+    while media_open || req_open {
+        let media = if media_open { &rx } else { &never_media };
+        let requests = if req_open { &req_rx } else { &never_req };
+        crossbeam_channel::select! {
+            recv(media) -> msg => match msg {
+                Ok(Msg::Media(Media::Video(f))) => w.frame(&f),
+                Ok(Msg::Finish(_)) | Err(_) => {
+                    w.finish();
+                    media_open = false;
+                }
+                Ok(_) => {}
+            },
+            recv(requests) -> r => match r {
+                Ok(r) => w.request(r),
+                Err(_) => req_open = false,
+            },
+        }
+    }
+    w.stats
 }
 
 fn panic_message(p: &(dyn Any + Send)) -> String {
