@@ -12,6 +12,8 @@
 //!   --threads N           decoder threads per stream (0 = auto)
 //!   --drop-oldest         drop frames for a detector that falls behind (live inputs)
 //!   --snapshots DIR       write a PNG of the picture at each defect start into DIR
+//!   --stall SECS          notice an input that delivers nothing for SECS of wall time
+//!                         (default 5 for URLs, off for files; 0 = off)
 //!   --list                print the known detector types and exit
 //! ```
 //!
@@ -37,12 +39,13 @@ struct Args {
     options: DecoderOptions,
     policy: OverloadPolicy,
     snapshots: Option<String>,
+    stall: Option<f64>,
     inputs: Vec<String>,
 }
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("monitor: {msg}");
-    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--drop-oldest] [--snapshots DIR] [--list] INPUT...");
+    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--drop-oldest] [--snapshots DIR] [--stall SECS] [--list] INPUT...");
     ExitCode::from(2)
 }
 
@@ -53,6 +56,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
         options: DecoderOptions::default(),
         policy: OverloadPolicy::Block,
         snapshots: None,
+        stall: None,
         inputs: Vec::new(),
     };
     while let Some(arg) = it.next() {
@@ -69,6 +73,15 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
             }
             "--config" => a.config = Some(value("--config")?),
             "--snapshots" => a.snapshots = Some(value("--snapshots")?),
+            "--stall" => {
+                let secs: f64 = value("--stall")?
+                    .parse()
+                    .map_err(|_| "--stall takes seconds")?;
+                if !(secs.is_finite() && secs >= 0.0) {
+                    return Err("--stall takes seconds >= 0".into());
+                }
+                a.stall = Some(secs);
+            }
             "--realtime" => a.options.realtime = true,
             "--drop-oldest" => a.policy = OverloadPolicy::DropOldest,
             "--analysis" => {
@@ -149,6 +162,8 @@ fn main() -> ExitCode {
                 let stdout = stdout.clone();
                 let detectors = build();
                 let (options, policy, snapshots) = (&args.options, args.policy, &args.snapshots);
+                let default_stall = if input.contains("://") { 5.0 } else { 0.0 };
+                let stall = args.stall.unwrap_or(default_stall);
                 s.spawn(move || -> Result<(), Error> {
                     let decoder = FfmpegDecoder::open(input, options)?;
                     let mut line = Vec::with_capacity(512);
@@ -167,6 +182,10 @@ fn main() -> ExitCode {
                     let mut pipeline = Pipeline::builder();
                     if let Some(dir) = snapshots {
                         pipeline = pipeline.snapshots(SnapshotConfig::new(dir));
+                    }
+                    if stall > 0.0 {
+                        pipeline =
+                            pipeline.stall_timeout(std::time::Duration::from_secs_f64(stall));
                     }
                     let report = pipeline
                         .decoder(decoder)

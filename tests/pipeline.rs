@@ -432,3 +432,42 @@ fn bad_snapshot_config_is_a_build_error() {
         .unwrap();
     assert!(err.to_string().contains("max_width"), "{err}");
 }
+
+#[test]
+fn a_quiet_input_is_reported_stalled_then_resumed() {
+    // Frame 10 arrives 800 ms late; the stall timeout is 200 ms.
+    let frames = (0..20).map(|i| {
+        if i == 10 {
+            std::thread::sleep(std::time::Duration::from_millis(800));
+        }
+        frame(i)
+    });
+    let c = Collect::new();
+    let report = Pipeline::builder()
+        .decoder(FrameSource::new("live", vec![], frames))
+        .detector(Probe::new("p"))
+        .stall_timeout(std::time::Duration::from_millis(200))
+        .sink(c.clone())
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(report.stalls, 1);
+    let notices: Vec<(String, f64)> = c
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Notice(n) if n.name.starts_with("input_") => {
+                Some((n.name.to_string(), n.at.as_secs_f64()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert_eq!(notices[0].0, "input_stalled");
+    assert!(
+        (notices[0].1 - 0.36).abs() < 1e-6,
+        "stalled after the last item, frame 9: {notices:?}"
+    );
+    assert_eq!(notices[1].0, "input_resumed");
+}

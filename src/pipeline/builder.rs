@@ -36,9 +36,18 @@ pub struct PipelineBuilder {
     stop: Option<StopSignal>,
     stream_name: Option<String>,
     snapshots: Option<SnapshotConfig>,
+    stall_timeout: Option<std::time::Duration>,
 }
 
 impl PipelineBuilder {
+    /// Emits an `input_stalled` notice when the input delivers nothing for `timeout` of wall
+    /// time (a live input whose source went quiet while the connection stays open), and
+    /// `input_resumed` when data flows again. Off by default (a file never stalls).
+    pub fn stall_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.stall_timeout = Some(timeout);
+        self
+    }
+
     /// Takes a PNG snapshot of the picture at every defect start (see [`SnapshotConfig`]);
     /// the event's `details` name the files.
     pub fn snapshots(mut self, cfg: SnapshotConfig) -> Self {
@@ -123,6 +132,7 @@ impl PipelineBuilder {
             stop: self.stop.unwrap_or_default(),
             stream_name: self.stream_name,
             snapshots: self.snapshots,
+            stall_timeout: self.stall_timeout,
         })
     }
 }
@@ -141,6 +151,7 @@ pub struct Pipeline {
     pub(super) stop: StopSignal,
     pub(super) stream_name: Option<String>,
     pub(super) snapshots: Option<SnapshotConfig>,
+    pub(super) stall_timeout: Option<std::time::Duration>,
 }
 
 impl Pipeline {

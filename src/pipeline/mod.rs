@@ -4,6 +4,7 @@
 mod builder;
 mod report;
 mod run;
+mod stall;
 
 pub use builder::{OverloadPolicy, Pipeline, PipelineBuilder};
 pub use report::{DetectorReport, Report};

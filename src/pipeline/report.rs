@@ -50,6 +50,8 @@ pub struct Report {
     pub snapshots_written: u64,
     /// Snapshot files that could not be written (logged as warnings).
     pub snapshots_failed: u64,
+    /// Times the input stalled (see [`PipelineBuilder::stall_timeout`](crate::PipelineBuilder::stall_timeout)).
+    pub stalls: u64,
     /// True when the run was ended by the stop signal.
     pub stopped: bool,
     /// Per detector.

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 
+use super::stall::{Heartbeat, StallWatch};
 use super::{DetectorReport, OverloadPolicy, Pipeline, Report};
 use crate::event::{Details, Phase};
 use crate::snapshot::worker::{Request, SnapshotStats, SnapshotWorker};
@@ -62,6 +63,7 @@ impl Pipeline {
             stop,
             stream_name,
             snapshots,
+            stall_timeout,
         } = self;
         let started = Instant::now();
         decoder.set_stop_signal(stop.clone());
@@ -74,6 +76,8 @@ impl Pipeline {
 
         let mut planner = snapshots.as_ref().map(|c| SnapshotPlanner::new(c, &input));
         let (req_tx, req_rx) = unbounded::<Request>();
+        let heartbeat = Heartbeat::new();
+        let mut stall = stall_timeout.map(StallWatch::new);
 
         let (decode_result, stats, det_reports, snap_stats) = std::thread::scope(|s| {
             let mut lanes = Vec::with_capacity(detectors.len());
@@ -117,6 +121,7 @@ impl Pipeline {
             drop(ev_tx);
             let dec_stop = stop.clone();
             let dec_input = input.clone();
+            let heartbeat = &heartbeat;
             let dec = std::thread::Builder::new()
                 .name("avqc-decode".into())
                 .spawn_scoped(s, move || {
@@ -127,11 +132,23 @@ impl Pipeline {
                         &dec_stop,
                         dec_ev_tx,
                         &dec_input,
+                        heartbeat,
                     )
                 });
 
             // The sink loop: until every sender (decoder and detectors) is gone.
             loop {
+                if let Some(ev) = stall.as_mut().and_then(|w| w.check(&heartbeat, &input)) {
+                    if sink_error.is_none() {
+                        match sink.emit(&ev) {
+                            Ok(()) => events_out += 1,
+                            Err(e) => {
+                                sink_error = Some(e);
+                                stop.stop();
+                            }
+                        }
+                    }
+                }
                 match ev_rx.recv_timeout(Duration::from_millis(200)) {
                     Ok(ev) => {
                         if sink_error.is_some() {
@@ -252,6 +269,7 @@ impl Pipeline {
             wall_time: started.elapsed(),
             snapshots_written: snap_stats.written,
             snapshots_failed: snap_stats.failed,
+            stalls: stall.map_or(0, |w| w.stalls),
             stopped: stats.stopped,
             detectors,
         })
@@ -265,6 +283,7 @@ fn run_decoder(
     stop: &StopSignal,
     ev_tx: Sender<Event>,
     input: &str,
+    heartbeat: &Heartbeat,
 ) -> (Result<()>, DecodeStats) {
     let mut st = DecodeStats::default();
     let mut out = Events::new(input, "pipeline");
@@ -281,6 +300,7 @@ fn run_decoder(
             Err(e) => break Err(e),
         };
         let t = media.time();
+        heartbeat.beat(t);
         st.first = Some(st.first.map_or(t, |f| f.min(t)));
         let end = match &media {
             Media::Video(v) => t.add_secs(v.duration().unwrap_or(0.0)),
