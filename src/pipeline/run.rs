@@ -138,7 +138,7 @@ impl Pipeline {
 
             // The sink loop: until every sender (decoder and detectors) is gone.
             loop {
-                if let Some(ev) = stall.as_mut().and_then(|w| w.check(&heartbeat, &input)) {
+                if let Some(ev) = stall.as_mut().and_then(|w| w.check(heartbeat, &input)) {
                     if sink_error.is_none() {
                         match sink.emit(&ev) {
                             Ok(()) => events_out += 1,
