@@ -103,3 +103,42 @@ open("corrupt.ts", "wb").write(data)
 print("corrupt.ts: flipped TS packets", flipped)
 PY
 ls -l
+
+# --- format_change.ts: 2 s 160x90 then 2 s 128x72 (both 25 fps H.264 + AAC), concatenated ---
+# Two MPEG-TS clips glued with `cat` (the second offset by 2.08 s so its timestamps follow the
+# first's): the resolution changes mid-stream at 2.0 s of content; the junction shows one
+# continuity-counter error (a corrupt-packet notice), no discontinuity.
+"${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=25:duration=2" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=2" \
+  "${X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" -f mpegts format_change_a.tmp.ts
+"${FF[@]}" -f lavfi -i "testsrc2=size=128x72:rate=25:duration=2" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=2" \
+  "${X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" -output_ts_offset 2.08 -f mpegts format_change_b.tmp.ts
+cat format_change_a.tmp.ts format_change_b.tmp.ts > format_change.ts
+rm -f format_change_a.tmp.ts format_change_b.tmp.ts
+
+# --- cadence fixtures: frame drops and stutter (detectors frame_drop, stutter) --------------
+# 160x90 testsrc2 (moving), H.264 GOP 50 without B-frames, MPEG-TS, no audio. Injected
+# repeats avoid key frames (a key frame re-codes a repeated picture with much more noise).
+CADENCE_X264=(-c:v libx264 -threads 1 -preset veryfast -crf 34 -g 50 -bf 0 -pix_fmt yuv420p)
+# drop.ts: 7 s @ 25 fps; frames 60..64 (2.40–2.60 s), 125 (5.00 s) and 170..171 (6.80–6.88 s)
+# removed; the frames kept keep their timestamps (-fps_mode passthrough), leaving gaps.
+"${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=25:duration=7" \
+  -vf "select='not(between(n,60,64)+eq(n,125)+between(n,170,171))'" -fps_mode passthrough \
+  "${CADENCE_X264[@]}" "${BITEXACT[@]}" -an -f mpegts -muxdelay 0 drop.ts
+# stutter.ts: 7 s @ 25 fps; frame 61 repeats 60 (2.44 s), 101..102 repeat 100 (4.04–4.12 s),
+# 120 repeats 119 and 125 repeats 124 (4.80 s and 5.00 s: one episode, 4.80–5.04 s). The
+# first 3 s are learned, not judged (the detector's learn_for): 2.44 s is not reported.
+"${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=25:duration=7" \
+  -filter_complex "[0:v]split=5[s0][s1][s2][s3][s4];[s0][s1]freezeframes=first=61:last=61:replace=60[f1];[f1][s2]freezeframes=first=101:last=102:replace=100[f2];[f2][s3]freezeframes=first=120:last=120:replace=119[f3];[f3][s4]freezeframes=first=125:last=125:replace=124[v]" \
+  -map "[v]" "${CADENCE_X264[@]}" "${BITEXACT[@]}" -an -f mpegts -muxdelay 0 stutter.ts
+# doubled.ts: 6 s of 12.5 fps content at 25 fps (every picture shown twice: a regular cadence,
+# no stutter), with frame 102 (4.08 s) showing picture 50 (frames 100..101) a third time in
+# place of picture 51: one irregular repeat, 4.08–4.12 s.
+"${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=12.5:duration=6" \
+  -filter_complex "[0:v]fps=25,split=2[s0][s1];[s0][s1]freezeframes=first=102:last=102:replace=101[v]" \
+  -map "[v]" "${CADENCE_X264[@]}" "${BITEXACT[@]}" -an -f mpegts -muxdelay 0 doubled.ts
+# pulldown.ts: 4 s of 24 fps content converted to 30 fps (every 4th picture shown twice;
+# clean: no stutter, no drop).
+"${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=24:duration=4" \
+  -vf fps=30 "${CADENCE_X264[@]}" "${BITEXACT[@]}" -an -f mpegts -muxdelay 0 pulldown.ts

@@ -38,6 +38,10 @@ impl DefectKind {
     pub const VIDEO_BLACK: DefectKind = DefectKind::from_static("video_black");
     /// Picture damaged (decode errors, concealment, blocks).
     pub const VIDEO_CORRUPTION: DefectKind = DefectKind::from_static("video_corruption");
+    /// Frames missing from the video timeline (a gap in the timestamps).
+    pub const VIDEO_FRAME_DROP: DefectKind = DefectKind::from_static("video_frame_drop");
+    /// A picture repeated irregularly while the scene moves.
+    pub const VIDEO_STUTTER: DefectKind = DefectKind::from_static("video_stutter");
     /// Sound silent (digital zero or a noise floor).
     pub const AUDIO_SILENCE: DefectKind = DefectKind::from_static("audio_silence");
     /// A short gap (from 20 ms) inside sound.

@@ -37,6 +37,8 @@ pub const BUILTIN_DEFAULTS: &[(&str, bool)] = &[
     ("decode_errors", true),
     ("silence", true),
     ("clipping", true),
+    ("frame_drop", false),
+    ("stutter", false),
 ];
 
 /// Builds detectors by type name from JSON config, like a plugin registry: the built-ins are
@@ -76,6 +78,8 @@ impl Registry {
         r.register::<video::DecodeErrorsConfig>(on(video::DecodeErrorsConfig::TYPE));
         r.register::<audio::SilenceConfig>(on(audio::SilenceConfig::TYPE));
         r.register::<audio::ClippingConfig>(on(audio::ClippingConfig::TYPE));
+        r.register::<video::FrameDropConfig>(on(video::FrameDropConfig::TYPE));
+        r.register::<video::StutterConfig>(on(video::StutterConfig::TYPE));
         r
     }
 

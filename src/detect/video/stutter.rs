@@ -1,0 +1,419 @@
+//! `stutter`: a picture shown more often than the stream's cadence while the scene moves
+//! (`video_stutter`).
+//!
+//! Every frame is compared with the previous one on a coarse grid of cell luma means (the
+//! helpers of `freeze`, sampled sparser): a frame **repeats** the previous picture when its
+//! worst block changed by at most `tolerance` plus `noise_factor` times the median block change
+//! (noise spread evenly, as in `freeze`) while the median itself stays within `tolerance`.
+//! Consecutive repeats make one *picture* held for *h* frames.
+//!
+//! A held picture is a stutter when
+//! - the scene moves around it: the step into the picture and the step out of it each changed
+//!   the worst block by at least `min_motion` and by `motion_ratio` times the largest change
+//!   between its repeats (a still or slowly changing scene is not judged; a long still is
+//!   `freeze`'s domain, and so is any hold of `max_duration` or more);
+//! - it is held longer than the stream's **cadence**: streams made by frame doubling (12.5 or
+//!   25 fps content at 25 or 50 fps), pulldown (24 → 30 or 60 fps) or frame-rate conversion
+//!   (25 → 29.97 fps) repeat pictures regularly. The detector remembers the holds of the last
+//!   [`HISTORY`] pictures; a hold of *h* frames is the stream's cadence when at least
+//!   `cadence_min` of them were held *h* frames or longer, and at least 3 in 4 of the distances
+//!   between those pictures lie within a third of their median (or of a multiple of it: a
+//!   repeat the comparison missed) — the repeats are regularly spaced. A 24 → 25 fps conversion
+//!   (one repeat a second) is such a cadence, and so would be any periodic repeat. Only the frames beyond the cadence's hold (beyond one frame in a stream without
+//!   cadence) are stutter. Irregular repeats, however many, never become a cadence.
+//! - the stream has been watched for `learn_for` seconds (since the start or the last
+//!   discontinuity), so that a cadence can be learned before repeats are judged.
+//!
+//! Stuttering pictures less than `merge_gap` apart make one interval, from the first repeated
+//! frame to the first new picture after the last one, with `details.repeated_frames` (frames
+//! shown beyond the cadence). The interval is written when the picture after the last repeat
+//! arrives (start) and `merge_gap` later (end).
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::luma::{max, median, CellGrid, FrameClock};
+use crate::detect::check::ConfigCheck;
+use crate::event::Details;
+use crate::{
+    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
+    SpanTracker, VideoFrame, Wants,
+};
+
+/// Held pictures remembered for the cadence.
+const HISTORY: usize = 160;
+
+/// Configuration of the [`Stutter`] detector (type `"stutter"`).
+///
+/// ```
+/// use avqc::{DetectorConfig, detect::video::StutterConfig};
+/// let c: StutterConfig = serde_json::from_str(r#"{"merge_gap": 1.0}"#).unwrap();
+/// assert_eq!(c.min_motion, StutterConfig::default().min_motion);
+/// assert!(StutterConfig { cell_size: 0, ..Default::default() }.build("stutter").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StutterConfig {
+    /// Stuttering pictures less than this many seconds apart make one interval. Default `0.5`.
+    pub merge_gap: f64,
+    /// A picture held this many seconds or longer is not a stutter (it is a freeze, or a still
+    /// scene). Default `0.3`: below `freeze`'s 0.4 s minimum.
+    pub max_duration: f64,
+    /// Seconds watched (at the start and after a discontinuity) before repeats are judged, to
+    /// learn the stream's cadence. Default `3.0`: long enough to see 3 repeats of a 24 → 25 fps
+    /// conversion (one repeat a second).
+    pub learn_for: f64,
+    /// Pictures held as long or longer among the last 160 (about 6 s) that make a hold the stream's regular
+    /// cadence. Default `3`.
+    pub cadence_min: usize,
+    /// Side of the square cells, in pixels, whose mean luma is compared. Default `8`.
+    pub cell_size: usize,
+    /// Read every `sample_step`-th pixel of every `sample_step`-th row of a cell. Default `4`:
+    /// a repeated picture differs from the previous one by encoder noise only, a moving one by
+    /// far more, so a sixteenth of the pixels decides as well as all of them.
+    pub sample_step: usize,
+    /// Side of the square blocks whose cell differences are averaged, in pixels. Default `16`.
+    pub block_size: usize,
+    /// Largest block change (mean absolute difference of cell means, 8-bit code values) of a
+    /// repeated picture, before the noise allowance. Default `6.0`: a duplicated frame coded as
+    /// a skipped P-frame changes by well under 1, but a heavily compressed stream re-codes it
+    /// with residual that moved the worst block by up to about 5 in the fixtures; the motion
+    /// test (`min_motion`, `motion_ratio`) keeps slow motion from counting as a repeat.
+    pub tolerance: f32,
+    /// Noise allowance: the worst block may also exceed `tolerance` by this many times the
+    /// median block change. Default `2.0` (as in `freeze`).
+    pub noise_factor: f32,
+    /// Smallest worst-block change of the steps into and out of a repeated picture for the
+    /// scene to count as moving. Default `10.0`: well above re-coding noise, below the change of
+    /// any visible motion.
+    pub min_motion: f32,
+    /// The steps into and out of a repeated picture must also change the worst block this many
+    /// times more than the repeats did. Default `4.0`.
+    pub motion_ratio: f32,
+}
+
+impl Default for StutterConfig {
+    fn default() -> Self {
+        StutterConfig {
+            merge_gap: 0.5,
+            max_duration: 0.3,
+            learn_for: 3.0,
+            cadence_min: 3,
+            cell_size: 8,
+            sample_step: 4,
+            block_size: 16,
+            tolerance: 6.0,
+            noise_factor: 2.0,
+            min_motion: 10.0,
+            motion_ratio: 4.0,
+        }
+    }
+}
+
+impl DetectorConfig for StutterConfig {
+    const TYPE: &'static str = "stutter";
+
+    fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
+        let c = ConfigCheck::new(Self::TYPE, name);
+        c.seconds("merge_gap", self.merge_gap)?;
+        c.positive_seconds("max_duration", self.max_duration)?;
+        c.seconds("learn_for", self.learn_for)?;
+        c.require(
+            (2..=HISTORY).contains(&self.cadence_min),
+            "cadence_min",
+            "must be between 2 and 160 pictures",
+        )?;
+        c.require(
+            (1..=256).contains(&self.block_size),
+            "block_size",
+            "must be between 1 and 256 pixels",
+        )?;
+        c.require(
+            (1..=self.block_size).contains(&self.cell_size),
+            "cell_size",
+            "must be between 1 and block_size",
+        )?;
+        c.require(
+            (1..=self.cell_size).contains(&self.sample_step),
+            "sample_step",
+            "must be between 1 and cell_size",
+        )?;
+        c.require(
+            self.tolerance.is_finite() && (0.0..=255.0).contains(&self.tolerance),
+            "tolerance",
+            "must be between 0 and 255 code values",
+        )?;
+        c.at_least("noise_factor", self.noise_factor as f64, 0.0)?;
+        c.require(
+            self.min_motion.is_finite() && (0.0..=255.0).contains(&self.min_motion),
+            "min_motion",
+            "must be between 0 and 255 code values",
+        )?;
+        c.at_least("motion_ratio", self.motion_ratio as f64, 1.0)?;
+        Ok(Box::new(Stutter::new(name, self.clone())))
+    }
+}
+
+/// The picture being held.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    /// Frames shown so far.
+    frames: u32,
+    /// Worst-block change of the step into it (`None` for the first picture).
+    motion_in: Option<f32>,
+    /// Largest worst-block change between its repeats.
+    repeat_worst: f32,
+    /// Times of its first frames (the first, and the first beyond each possible cadence up to
+    /// 4 frames: index `k` is the time of frame `k`).
+    times: [MediaTime; 5],
+    /// Display time of one frame.
+    frame_secs: f64,
+}
+
+/// Detects stutter: reports `video_stutter` for pictures repeated beyond the stream's cadence
+/// while the scene moves. Built from a [`StutterConfig`].
+pub struct Stutter {
+    name: String,
+    cfg: StutterConfig,
+    tracker: SpanTracker,
+    clock: FrameClock,
+    stream: Option<usize>,
+    grid: Option<CellGrid>,
+    cur: Vec<f32>,
+    prev: Vec<f32>,
+    have_prev: bool,
+    mad: Vec<f32>,
+    dc: Vec<f32>,
+    scratch: Vec<f32>,
+    held: Option<Held>,
+    /// Holds of the last pictures (ring buffer) and how many are stored.
+    holds: [u32; HISTORY],
+    n_holds: usize,
+    next_hold: usize,
+    /// Watching since (start or last discontinuity).
+    since: Option<MediaTime>,
+    /// Frames shown beyond the cadence in the current episode.
+    repeated: u64,
+}
+
+impl Stutter {
+    /// A stutter detector named `name`. Prefer [`StutterConfig::build`], which checks the
+    /// values.
+    pub fn new(name: &str, cfg: StutterConfig) -> Self {
+        Stutter {
+            name: name.to_string(),
+            tracker: SpanTracker::new(0.0, cfg.merge_gap),
+            cfg,
+            clock: FrameClock::default(),
+            stream: None,
+            grid: None,
+            cur: Vec::new(),
+            prev: Vec::new(),
+            have_prev: false,
+            mad: Vec::new(),
+            dc: Vec::new(),
+            scratch: Vec::new(),
+            held: None,
+            holds: [0; HISTORY],
+            n_holds: 0,
+            next_hold: 0,
+            since: None,
+            repeated: 0,
+        }
+    }
+
+    /// The worst block change against the previous frame and whether the frame repeats it
+    /// (`None` for the first frame).
+    fn compare(&mut self, frame: &VideoFrame) -> Option<(f32, bool)> {
+        let plane = frame.luma();
+        let grid = match self.grid {
+            Some(g) if g.fits(plane) => g,
+            _ => {
+                let g = CellGrid::new(
+                    plane.width(),
+                    plane.height(),
+                    self.cfg.cell_size,
+                    self.cfg.sample_step,
+                    (self.cfg.block_size / self.cfg.cell_size).max(1),
+                );
+                self.grid = Some(g);
+                self.have_prev = false;
+                self.held = None;
+                g
+            }
+        };
+        grid.means(plane, &mut self.cur);
+        if !self.have_prev {
+            return None;
+        }
+        grid.diff(&self.cur, &self.prev, &mut self.mad, &mut self.dc);
+        let noise = median(&self.mad, &mut self.scratch);
+        let worst = max(&self.mad);
+        let same = noise <= self.cfg.tolerance
+            && worst <= self.cfg.tolerance + self.cfg.noise_factor * noise;
+        Some((worst, same))
+    }
+
+    /// The longest hold that is the stream's regular cadence (1 when there is none).
+    fn cadence(&self) -> u32 {
+        let n = self.n_holds;
+        let mut best = 1;
+        for h in 2..=5u32 {
+            // Distances between the pictures held h frames or longer, oldest first.
+            let mut gaps = [0u32; HISTORY];
+            let mut n_gaps = 0;
+            let mut count = 0;
+            let mut last: Option<usize> = None;
+            for i in 0..n {
+                let idx = (self.next_hold + HISTORY - n + i) % HISTORY;
+                if self.holds[idx] >= h {
+                    count += 1;
+                    if let Some(l) = last {
+                        gaps[n_gaps] = (i - l) as u32;
+                        n_gaps += 1;
+                    }
+                    last = Some(i);
+                }
+            }
+            if count < self.cfg.cadence_min || n_gaps == 0 {
+                break;
+            }
+            let g = &mut gaps[..n_gaps];
+            g.sort_unstable();
+            let med = g[n_gaps / 2];
+            // A repeat the comparison missed makes a distance of a multiple of the cadence.
+            let regular = g
+                .iter()
+                .filter(|&&d| {
+                    let k = ((d as f32 / med.max(1) as f32).round() as u32).max(1);
+                    d.abs_diff(k * med) <= (med / 3).max(1)
+                })
+                .count();
+            if regular * 4 < n_gaps * 3 {
+                break;
+            }
+            best = h;
+        }
+        best
+    }
+
+    fn push_hold(&mut self, h: u32) {
+        self.holds[self.next_hold] = h;
+        self.next_hold = (self.next_hold + 1) % HISTORY;
+        self.n_holds = (self.n_holds + 1).min(HISTORY);
+    }
+
+    /// The held picture ended with a new one at `t` (change `motion_out`): judge it.
+    fn end_held(&mut self, held: Held, motion_out: f32, t: MediaTime, out: &mut Events) {
+        let cadence = self.cadence();
+        self.push_hold(held.frames);
+        let learned = self
+            .since
+            .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
+        if held.frames <= cadence || !learned {
+            return;
+        }
+        let Some(motion_in) = held.motion_in else {
+            return;
+        };
+        let moving = self
+            .cfg
+            .min_motion
+            .max(self.cfg.motion_ratio * held.repeat_worst);
+        if motion_in < moving || motion_out < moving {
+            return;
+        }
+        if held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9 {
+            return;
+        }
+        let first_extra = held.times[(cadence as usize).min(4)];
+        if !self.tracker.is_open() {
+            self.repeated = 0;
+        }
+        self.repeated += (held.frames - cadence) as u64;
+        if let Some(c) = self.tracker.observe(true, first_extra, t) {
+            self.emit(c, t, out);
+        }
+    }
+
+    fn emit(&mut self, change: SpanChange, at: MediaTime, out: &mut Events) {
+        let mut d = Details::new();
+        d.insert("repeated_frames".into(), json!(self.repeated));
+        if let SpanChange::Ended { start, end } = change {
+            d.insert(
+                "duration".into(),
+                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
+            );
+        }
+        out.span(&DefectKind::VIDEO_STUTTER, change, at, d);
+    }
+
+    fn close(&mut self, at: MediaTime, out: &mut Events) {
+        if let Some(c) = self.tracker.close() {
+            self.emit(c, at, out);
+        }
+        self.repeated = 0;
+    }
+}
+
+impl Detector for Stutter {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn wants(&self) -> Wants {
+        Wants::VIDEO
+    }
+
+    fn process(&mut self, media: &Media, out: &mut Events) {
+        let Media::Video(frame) = media else { return };
+        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+            return;
+        }
+        let t = frame.time();
+        let until = self.clock.until(frame);
+        self.since.get_or_insert(t);
+        let cmp = self.compare(frame.analysis());
+        std::mem::swap(&mut self.prev, &mut self.cur);
+        self.have_prev = true;
+        match (cmp, self.held.as_mut()) {
+            (Some((worst, true)), Some(h)) => {
+                if (h.frames as usize) < h.times.len() {
+                    h.times[h.frames as usize] = t;
+                }
+                h.frames += 1;
+                h.repeat_worst = h.repeat_worst.max(worst);
+                return;
+            }
+            (cmp, held) => {
+                let motion = cmp.map(|(w, _)| w);
+                if let (Some(h), Some(m)) = (held.copied(), motion) {
+                    self.end_held(h, m, t, out);
+                }
+                self.held = Some(Held {
+                    frames: 1,
+                    motion_in: motion,
+                    repeat_worst: 0.0,
+                    times: [t; 5],
+                    frame_secs: until.secs_since(t),
+                });
+            }
+        }
+        if let Some(c) = self.tracker.observe(false, t, until) {
+            self.emit(c, t, out);
+        }
+    }
+
+    fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
+        self.have_prev = false;
+        self.held = None;
+        self.n_holds = 0;
+        self.since = None;
+        self.clock.reset();
+    }
+
+    fn finish(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
+    }
+}

@@ -1,0 +1,122 @@
+//! `stutter` and `frame_drop` on synthetic frames (pure Rust, no FFmpeg).
+
+use avqc::detect::video::{FrameDropConfig, StutterConfig};
+use avqc::{DetectorConfig, Events, Media, MediaTime, Phase, PixelFormat, VideoFrame};
+
+const FPS: f64 = 25.0;
+
+/// A textured picture shifted `shift` pixels to the right.
+fn picture(i: usize, shift: f64) -> Media {
+    let t = MediaTime::from_secs_f64(i as f64 / FPS);
+    Media::Video(
+        VideoFrame::from_fn(160, 96, PixelFormat::Yuv420p, t, |p, x, y| {
+            if p > 0 {
+                return 128;
+            }
+            let x = x as f64 - shift;
+            let v = 128.0 + 60.0 * (x * 0.3).sin() * (y as f64 * 0.2).cos();
+            v.round().clamp(0.0, 255.0) as u8
+        })
+        .with_duration(Some(1.0 / FPS)),
+    )
+}
+
+/// `(start, end, repeated_frames)` of every stutter, for frames showing content `content(i)`.
+fn stutters(n: usize, content: impl Fn(usize) -> f64) -> Vec<(f64, f64, u64)> {
+    let mut det = StutterConfig::default().build("stutter").unwrap();
+    let mut out = Events::new("t", "stutter");
+    let mut found = Vec::new();
+    for i in 0..n {
+        det.process(&picture(i, content(i)), &mut out);
+        found.extend(out.drain());
+    }
+    det.finish(MediaTime::from_secs_f64(n as f64 / FPS), &mut out);
+    found.extend(out.drain());
+    found
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .filter(|d| d.phase == Phase::End)
+        .map(|d| {
+            (
+                d.start.as_secs_f64(),
+                d.end.unwrap().as_secs_f64(),
+                d.details["repeated_frames"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn near(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+#[test]
+fn repeats_in_motion_are_one_episode_each() {
+    // moving 3 px a frame; frame 100 repeats 99, frames 110 and 120 repeat their predecessors
+    // (within 0.5 s: one episode)
+    let repeated = [100, 110, 120];
+    let f = stutters(200, |i| {
+        let shown = if repeated.contains(&i) { i - 1 } else { i };
+        shown as f64 * 3.0
+    });
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(near(f[0].0, 4.0) && near(f[0].1, 4.84), "{f:?}");
+    assert_eq!(f[0].2, 3);
+}
+
+#[test]
+fn static_scene_and_long_holds_are_not_stutter() {
+    assert!(stutters(150, |_| 0.0).is_empty());
+    // a picture held 0.4 s (10 frames) inside motion: a freeze, not a stutter
+    let f = stutters(200, |i| {
+        if (100..110).contains(&i) {
+            297.0
+        } else {
+            i as f64 * 3.0
+        }
+    });
+    assert!(f.is_empty(), "{f:?}");
+}
+
+#[test]
+fn regular_doubling_is_cadence_but_a_triple_is_not() {
+    // 12.5 fps content at 25 fps; picture 60 (frames 120, 121) also shown at frame 122
+    let f = stutters(250, |i| {
+        let pic = if i == 122 { 60 } else { i / 2 };
+        pic as f64 * 5.0
+    });
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        near(f[0].0, 122.0 / FPS) && near(f[0].1, 123.0 / FPS),
+        "{f:?}"
+    );
+    assert_eq!(f[0].2, 1);
+    // no triple: nothing
+    assert!(stutters(250, |i| (i / 2) as f64 * 5.0).is_empty());
+}
+
+#[test]
+fn configs_are_checked() {
+    assert!(StutterConfig {
+        tolerance: -1.0,
+        ..Default::default()
+    }
+    .build("s")
+    .is_err());
+    assert!(StutterConfig {
+        cadence_min: 1,
+        ..Default::default()
+    }
+    .build("s")
+    .is_err());
+    assert!(FrameDropConfig {
+        jitter: 1.0,
+        ..Default::default()
+    }
+    .build("f")
+    .is_err());
+    assert!(
+        serde_json::from_str::<StutterConfig>(r#"{"merge_gapp": 1.0}"#).is_err(),
+        "unknown fields are errors"
+    );
+}
