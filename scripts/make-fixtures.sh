@@ -142,3 +142,16 @@ CADENCE_X264=(-c:v libx264 -threads 1 -preset veryfast -crf 34 -g 50 -bf 0 -pix_
 # clean: no stutter, no drop).
 "${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=24:duration=4" \
   -vf fps=30 "${CADENCE_X264[@]}" "${BITEXACT[@]}" -an -f mpegts -muxdelay 0 pulldown.ts
+
+# --- format_change.ts: 2 s 160x90 then 2 s 128x72 (both 25 fps H.264 + AAC), concatenated ---
+# Two MPEG-TS clips glued with `cat` (the second offset by 2.08 s so its timestamps follow the
+# first's): the resolution changes mid-stream at 2.0 s of content; the junction shows one
+# continuity-counter error (a corrupt-packet notice), no discontinuity.
+"${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=25:duration=2" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=2" \
+  "${X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" -f mpegts format_change_a.tmp.ts
+"${FF[@]}" -f lavfi -i "testsrc2=size=128x72:rate=25:duration=2" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=2" \
+  "${X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" -output_ts_offset 2.08 -f mpegts format_change_b.tmp.ts
+cat format_change_a.tmp.ts format_change_b.tmp.ts > format_change.ts
+rm -f format_change_a.tmp.ts format_change_b.tmp.ts

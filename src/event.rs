@@ -38,6 +38,10 @@ impl DefectKind {
     pub const VIDEO_BLACK: DefectKind = DefectKind::from_static("video_black");
     /// Picture damaged (decode errors, concealment, blocks).
     pub const VIDEO_CORRUPTION: DefectKind = DefectKind::from_static("video_corruption");
+    /// No picture arrives while the input (its sound) goes on.
+    pub const VIDEO_LOSS: DefectKind = DefectKind::from_static("video_loss");
+    /// Too much of the picture outside the broadcast-legal range (limited-range streams).
+    pub const VIDEO_OUT_OF_RANGE: DefectKind = DefectKind::from_static("video_out_of_range");
     /// Frames missing from the video timeline (a gap in the timestamps).
     pub const VIDEO_FRAME_DROP: DefectKind = DefectKind::from_static("video_frame_drop");
     /// A picture repeated irregularly while the scene moves.

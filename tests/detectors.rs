@@ -688,7 +688,20 @@ fn bad_config_values_are_rejected() {
     assert!(reg
         .build_json(r#"[{"type":"silence","min_duration":"long"}]"#)
         .is_err());
-    assert_eq!(reg.build_defaults().unwrap().len(), 5);
+    let mut on: Vec<&str> = avqc::detect::BUILTIN_DEFAULTS
+        .iter()
+        .filter(|d| d.1)
+        .map(|d| d.0)
+        .collect();
+    let mut built: Vec<String> = reg
+        .build_defaults()
+        .unwrap()
+        .iter()
+        .map(|d| d.name().to_string())
+        .collect();
+    on.sort_unstable();
+    built.sort_unstable();
+    assert_eq!(built, on, "defaults build exactly the types marked on");
 }
 
 #[test]

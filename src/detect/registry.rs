@@ -39,6 +39,10 @@ pub const BUILTIN_DEFAULTS: &[(&str, bool)] = &[
     ("clipping", true),
     ("frame_drop", false),
     ("stutter", false),
+    ("video_loss", false),
+    ("format_change", false),
+    ("out_of_range", false),
+    ("letterbox", false),
 ];
 
 /// Builds detectors by type name from JSON config, like a plugin registry: the built-ins are
@@ -80,6 +84,10 @@ impl Registry {
         r.register::<audio::ClippingConfig>(on(audio::ClippingConfig::TYPE));
         r.register::<video::FrameDropConfig>(on(video::FrameDropConfig::TYPE));
         r.register::<video::StutterConfig>(on(video::StutterConfig::TYPE));
+        r.register::<video::VideoLossConfig>(on(video::VideoLossConfig::TYPE));
+        r.register::<video::FormatChangeConfig>(on(video::FormatChangeConfig::TYPE));
+        r.register::<video::OutOfRangeConfig>(on(video::OutOfRangeConfig::TYPE));
+        r.register::<video::LetterboxConfig>(on(video::LetterboxConfig::TYPE));
         r
     }
 

@@ -1,0 +1,250 @@
+//! `out_of_range`: too much of the picture lies outside the broadcast-legal range
+//! (`video_out_of_range`).
+//!
+//! In limited ("TV") range, legal 8-bit luma is 16–235 and chroma 16–240; values beyond are
+//! super-black/super-white or illegal colours that a broadcast chain clips (FFmpeg's
+//! `signalstats` counts them as BRNG). A frame is out of range when the share of sampled luma
+//! samples, or of sampled chroma samples, beyond the limits (plus `tolerance` code values for
+//! the overshoot of codec ringing at sharp edges) exceeds `max_share`; a defect is reported when
+//! frames stay out of range for `min_duration`. The details carry the worst frame's shares.
+//!
+//! Full-range ([`ColorRange::Full`](crate::ColorRange::Full)) pictures are legal by definition
+//! and skipped; unsignalled range counts as limited, its documented meaning.
+//!
+//! Every `sample_step`-th row of each plane is read whole (contiguous bytes, which the compiler
+//! vectorizes), so the cost stays far below the decode's.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::luma::FrameClock;
+use crate::detect::check::ConfigCheck;
+use crate::event::Details;
+use crate::{
+    ColorRange, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, PixelFormat, Plane,
+    Result, SpanChange, SpanTracker, VideoFrame, Wants,
+};
+
+/// Configuration of the [`OutOfRange`] detector (type `"out_of_range"`).
+///
+/// ```
+/// use avqc::{DetectorConfig, detect::video::OutOfRangeConfig};
+/// let c: OutOfRangeConfig = serde_json::from_str(r#"{"max_share": 0.05}"#).unwrap();
+/// assert_eq!(c.min_duration, OutOfRangeConfig::default().min_duration);
+/// assert!(OutOfRangeConfig { max_share: 2.0, ..Default::default() }.build("r").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutOfRangeConfig {
+    /// Share of luma samples, or of chroma samples, outside the legal range (beyond the
+    /// tolerance) above which a frame is out of range. Default `0.01`: EBU R 103 accepts
+    /// out-of-gamut signals on up to 1 % of the picture area.
+    pub max_share: f64,
+    /// Code values beyond the legal limits still accepted (luma 16 − t … 235 + t, chroma
+    /// 16 − t … 240 + t). Default `4`: codec ringing at sharp edges overshoots by a few code
+    /// values; super-white or super-black content, or a wrong range conversion, goes far
+    /// beyond. `0` counts exactly like FFmpeg's BRNG.
+    pub tolerance: u8,
+    /// Seconds frames must stay out of range before it is reported. Default `1.0`: a flash or a
+    /// few frames of a sharp overshooting title are not a signal fault.
+    pub min_duration: f64,
+    /// Seconds of legal picture needed to end an interval. Default `0.5`.
+    pub clear_for: f64,
+    /// Check the chroma planes too. Default `true`.
+    pub chroma: bool,
+    /// Read every `sample_step`-th row of each plane (all of it). Default `4`.
+    pub sample_step: usize,
+}
+
+impl Default for OutOfRangeConfig {
+    fn default() -> Self {
+        OutOfRangeConfig {
+            max_share: 0.01,
+            tolerance: 4,
+            min_duration: 1.0,
+            clear_for: 0.5,
+            chroma: true,
+            sample_step: 4,
+        }
+    }
+}
+
+impl DetectorConfig for OutOfRangeConfig {
+    const TYPE: &'static str = "out_of_range";
+
+    fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
+        let c = ConfigCheck::new(Self::TYPE, name);
+        c.require(
+            self.max_share.is_finite() && self.max_share >= 0.0 && self.max_share < 1.0,
+            "max_share",
+            "must be in [0, 1)",
+        )?;
+        c.require(self.tolerance <= 15, "tolerance", "must be at most 15")?;
+        c.seconds("min_duration", self.min_duration)?;
+        c.seconds("clear_for", self.clear_for)?;
+        c.require(
+            (1..=64).contains(&self.sample_step),
+            "sample_step",
+            "must be between 1 and 64",
+        )?;
+        Ok(Box::new(OutOfRange::new(name, self.clone())))
+    }
+}
+
+/// Counts the samples of every `step`-th row of `p` outside `lo..=hi`: (outside, read).
+fn count(p: &Plane, step: usize, lo: u8, hi: u8) -> (u64, u64) {
+    let span = hi - lo;
+    let (mut bad, mut n) = (0u64, 0u64);
+    let mut y = step / 2;
+    while y < p.height() {
+        let row = p.row(y);
+        // Branch-free over contiguous bytes, counted in u8 lanes (chunks of 255 cannot
+        // overflow them): vectorizes to 32 bytes per instruction.
+        for chunk in row.chunks(255) {
+            let c = chunk
+                .iter()
+                .fold(0u8, |a, &v| a + (v.wrapping_sub(lo) > span) as u8);
+            bad += c as u64;
+        }
+        n += row.len() as u64;
+        y += step;
+    }
+    (bad, n)
+}
+
+/// Shares of one frame's samples outside the legal range.
+#[derive(Clone, Copy, Debug, Default)]
+struct Shares {
+    luma: f64,
+    chroma: f64,
+}
+
+impl Shares {
+    fn worst(&self) -> f64 {
+        self.luma.max(self.chroma)
+    }
+}
+
+/// Detects pictures outside the broadcast-legal range: reports `video_out_of_range` with the
+/// worst frame's shares in its details. Built from an [`OutOfRangeConfig`].
+pub struct OutOfRange {
+    name: String,
+    cfg: OutOfRangeConfig,
+    tracker: SpanTracker,
+    clock: FrameClock,
+    stream: Option<usize>,
+    worst: Shares,
+    frames: u64,
+}
+
+impl OutOfRange {
+    /// An out-of-range detector named `name`. Prefer [`OutOfRangeConfig::build`], which checks
+    /// the values.
+    pub fn new(name: &str, cfg: OutOfRangeConfig) -> Self {
+        OutOfRange {
+            name: name.to_string(),
+            tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
+            cfg,
+            clock: FrameClock::default(),
+            stream: None,
+            worst: Shares::default(),
+            frames: 0,
+        }
+    }
+
+    fn shares(&self, f: &VideoFrame) -> Shares {
+        let t = self.cfg.tolerance;
+        let step = self.cfg.sample_step;
+        let (bad, n) = count(f.luma(), step, 16 - t, 235 + t);
+        let luma = bad as f64 / n.max(1) as f64;
+        let mut chroma = 0.0;
+        // Gray has no chroma; NV12's interleaved UV plane is read like the others.
+        if self.cfg.chroma && f.format() != PixelFormat::Gray8 {
+            let (mut bad, mut n) = (0, 0);
+            for i in 1..f.format().plane_count() {
+                if let Some(p) = f.plane(i) {
+                    let (b, m) = count(p, step, 16 - t, 240 + t);
+                    bad += b;
+                    n += m;
+                }
+            }
+            chroma = bad as f64 / n.max(1) as f64;
+        }
+        Shares { luma, chroma }
+    }
+
+    fn details(&self, change: SpanChange) -> Details {
+        let r = |v: f64| (v * 10_000.0).round() / 10_000.0;
+        let mut d = Details::new();
+        d.insert("share".into(), json!(r(self.worst.worst())));
+        d.insert("luma_share".into(), json!(r(self.worst.luma)));
+        d.insert("chroma_share".into(), json!(r(self.worst.chroma)));
+        d.insert("frames".into(), json!(self.frames));
+        if let SpanChange::Ended { start, end } = change {
+            d.insert(
+                "duration".into(),
+                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
+            );
+        }
+        d
+    }
+
+    fn close(&mut self, at: MediaTime, out: &mut Events) {
+        if let Some(c) = self.tracker.close() {
+            out.span(&DefectKind::VIDEO_OUT_OF_RANGE, c, at, self.details(c));
+        }
+        self.frames = 0;
+    }
+}
+
+impl Detector for OutOfRange {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn wants(&self) -> Wants {
+        Wants::VIDEO
+    }
+
+    fn process(&mut self, media: &Media, out: &mut Events) {
+        let Media::Video(frame) = media else { return };
+        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+            return;
+        }
+        let t = frame.time();
+        let until = self.clock.until(frame);
+        let bad = if frame.range() == ColorRange::Full {
+            false
+        } else {
+            let s = self.shares(frame);
+            let bad = s.worst() > self.cfg.max_share;
+            if bad {
+                if self.frames == 0 {
+                    self.worst = Shares::default();
+                }
+                self.frames += 1;
+                if s.worst() > self.worst.worst() {
+                    self.worst = s;
+                }
+            } else if !self.tracker.is_open() {
+                self.frames = 0;
+            }
+            bad
+        };
+        if let Some(c) = self.tracker.observe(bad, t, until) {
+            out.span(&DefectKind::VIDEO_OUT_OF_RANGE, c, t, self.details(c));
+            if matches!(c, SpanChange::Ended { .. }) {
+                self.frames = 0;
+            }
+        }
+    }
+
+    fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
+        self.clock.reset();
+    }
+
+    fn finish(&mut self, at: MediaTime, out: &mut Events) {
+        self.close(at, out);
+    }
+}
