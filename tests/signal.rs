@@ -410,6 +410,13 @@ fn bad_configs_are_rejected_and_defaults_registered() {
         assert!(BUILTIN_DEFAULTS.iter().any(|&(n, _)| n == ty), "{ty}");
     }
     assert!(BUILTIN_DEFAULTS.contains(&("letterbox", false)));
+    // The three signal checks raise nothing on the corpus's clean clips: on by default.
+    for ty in ["video_loss", "format_change", "out_of_range"] {
+        assert!(
+            BUILTIN_DEFAULTS.contains(&(ty, true)),
+            "{ty} not on by default"
+        );
+    }
 }
 
 #[cfg(feature = "ffmpeg")]

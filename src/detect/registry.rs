@@ -39,9 +39,9 @@ pub const BUILTIN_DEFAULTS: &[(&str, bool)] = &[
     ("clipping", true),
     ("frame_drop", false),
     ("stutter", false),
-    ("video_loss", false),
-    ("format_change", false),
-    ("out_of_range", false),
+    ("video_loss", true),
+    ("format_change", true),
+    ("out_of_range", true),
     ("letterbox", false),
 ];
 
