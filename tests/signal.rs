@@ -272,7 +272,7 @@ fn out_of_range_ignores_full_range_legal_pictures_and_small_shares() {
     .is_empty());
     assert!(run(
         out_of_range(),
-        oor_media(ColorRange::Limited, [239, 244, 12])
+        oor_media(ColorRange::Limited, [239, 248, 8])
     )
     .is_empty());
     // A small bright spot (0.5 % of the luma) is not a signal fault.
@@ -392,6 +392,8 @@ fn bad_configs_are_rejected_and_defaults_registered() {
         r#"[{"type":"out_of_range","max_share":1.0}]"#,
         r#"[{"type":"out_of_range","tolerance":40}]"#,
         r#"[{"type":"out_of_range","sample_step":0}]"#,
+        r#"[{"type":"out_of_range","chroma_tolerance":16}]"#,
+        r#"[{"type":"out_of_range","chroma_max_share":-0.1}]"#,
         r#"[{"type":"letterbox","window":0}]"#,
         r#"[{"type":"letterbox","min_change":0.6}]"#,
     ] {
