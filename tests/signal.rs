@@ -144,6 +144,45 @@ fn video_loss_is_closed_by_finish_and_ignores_audio_only_inputs() {
 }
 
 #[test]
+fn video_loss_is_not_ended_by_pictures_the_decoder_held_back() {
+    // Pictures to 2.0 s, then sound alone to 4.6 s; then the decoder releases the 3 pictures
+    // it held for reordering (2.0–2.12 s, continuing the sequence), then pictures resume at
+    // 5.0 s: one loss, ended at 5.0 s.
+    let mut media = Vec::new();
+    for k in 0..230 {
+        media.push(sound(k as f64 * 0.02));
+        if k % 2 == 0 && k < 100 {
+            media.push(picture(k / 2, 32, 18, [120, 128, 128]));
+        }
+    }
+    media.extend((50..53).map(|i| picture(i, 32, 18, [120, 128, 128])));
+    media.extend((125..150).map(|i| picture(i, 32, 18, [120, 128, 128])));
+    let ev = run(VideoLossConfig::default().build("v").unwrap(), media);
+    let d = defects(&ev);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(near(d[0].start, 2.0), "{:?}", d[0]);
+    assert!(near(d[1].end.unwrap(), 5.0), "{:?}", d[1]);
+
+    // Pictures that were only late (they bring the gap back under max_gap) end it at once.
+    let mut media = Vec::new();
+    for k in 0..210 {
+        media.push(sound(k as f64 * 0.02));
+        if k % 2 == 0 && k < 100 {
+            media.push(picture(k / 2, 32, 18, [120, 128, 128]));
+        }
+    }
+    media.extend((50..110).map(|i| picture(i, 32, 18, [120, 128, 128])));
+    let ev = run(VideoLossConfig::default().build("v").unwrap(), media);
+    let d = defects(&ev);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(
+        d[1].end.unwrap().secs_since(d[1].start) < 0.25,
+        "{:?}",
+        d[1]
+    );
+}
+
+#[test]
 fn format_change_notices_once_per_change_and_not_on_the_first_frame() {
     let fmt = |i: usize| -> Media {
         // 0..40: 64x36 yuv420p; 40..80: 32x18; 80..120: 32x18 full range; 120..: 32x18 gray.

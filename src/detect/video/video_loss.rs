@@ -5,6 +5,11 @@
 //! seconds past the end of the last picture, a `video_loss` defect opens, starting at the end
 //! of that last picture. The next picture ends it; the end of the input closes it.
 //!
+//! Decoders hold a few pictures for reordering (B-frames) and release the last ones before a
+//! hole only when pictures come again; such late pictures continue the sequence without a gap
+//! and do not end the loss (its reported start may then be a few frames early). They end it
+//! only when they bring the gap back under `max_gap` (the pictures were late, not lost).
+//!
 //! Only inputs that had pictures at all are watched (the loss starts counting at the first
 //! picture), so an audio-only input or a video stream that starts late raises nothing. A
 //! stall of the whole input (no media at all, e.g. a dead network feed) cannot be seen in
@@ -67,6 +72,8 @@ pub struct VideoLoss {
     last_end: Option<MediaTime>,
     /// Start of the open loss.
     open: Option<MediaTime>,
+    /// The media clock: the newest end of sound or notice time.
+    now: Option<MediaTime>,
 }
 
 impl VideoLoss {
@@ -80,11 +87,14 @@ impl VideoLoss {
             stream: None,
             last_end: None,
             open: None,
+            now: None,
         }
     }
 
     /// The media clock moved on to `now` without a picture.
     fn advance(&mut self, now: MediaTime, out: &mut Events) {
+        let now = self.now.map_or(now, |n| n.max(now));
+        self.now = Some(now);
         let Some(last) = self.last_end else { return };
         if self.open.is_none() && now.secs_since(last) >= self.cfg.max_gap - 1e-9 {
             self.open = Some(last);
@@ -133,8 +143,23 @@ impl Detector for VideoLoss {
                     return;
                 }
                 let t = frame.time();
-                self.end(t, t, out);
                 let until = self.clock.until(frame);
+                if self.open.is_some() {
+                    // A decoder holding pictures for reordering releases the last ones before
+                    // a hole only when pictures come again: those continue the sequence (no
+                    // gap before them) and do not end the loss unless they close the gap to
+                    // under `max_gap`; a picture after a gap is the picture coming back.
+                    let step = until.secs_since(t).max(0.0);
+                    let continues = self
+                        .last_end
+                        .is_some_and(|l| t.secs_since(l) <= 0.5 * step + 1e-6);
+                    let caught_up = self
+                        .now
+                        .is_some_and(|n| n.secs_since(until) < self.cfg.max_gap - 1e-9);
+                    if !continues || caught_up {
+                        self.end(t, t, out);
+                    }
+                }
                 self.last_end = Some(self.last_end.map_or(until, |l| l.max(until)));
             }
             Media::Audio(a) => self.advance(a.end_time(), out),
