@@ -34,7 +34,9 @@ struct Entry {
 pub const BUILTIN_DEFAULTS: &[(&str, bool)] = &[
     ("freeze", true),
     ("black", true),
-    ("decode_errors", true),
+    ("decode_errors", false),
+    ("corruption", true),
+    ("blockiness", false),
     ("silence", true),
     ("clipping", true),
     ("frame_drop", false),
@@ -80,6 +82,8 @@ impl Registry {
         r.register::<video::FreezeConfig>(on(video::FreezeConfig::TYPE));
         r.register::<video::BlackConfig>(on(video::BlackConfig::TYPE));
         r.register::<video::DecodeErrorsConfig>(on(video::DecodeErrorsConfig::TYPE));
+        r.register::<video::CorruptionConfig>(on(video::CorruptionConfig::TYPE));
+        r.register::<video::BlockinessConfig>(on(video::BlockinessConfig::TYPE));
         r.register::<audio::SilenceConfig>(on(audio::SilenceConfig::TYPE));
         r.register::<audio::ClippingConfig>(on(audio::ClippingConfig::TYPE));
         r.register::<video::FrameDropConfig>(on(video::FrameDropConfig::TYPE));

@@ -1,6 +1,8 @@
 //! Built-in video detectors.
 
 mod black;
+mod blockiness;
+mod corruption;
 mod decode_errors;
 mod format_change;
 mod frame_drop;
@@ -12,6 +14,8 @@ mod stutter;
 mod video_loss;
 
 pub use black::{Black, BlackConfig};
+pub use blockiness::{Blockiness, BlockinessConfig};
+pub use corruption::{Corruption, CorruptionConfig};
 pub use decode_errors::{DecodeErrors, DecodeErrorsConfig};
 pub use format_change::{FormatChange, FormatChangeConfig};
 pub use frame_drop::{FrameDrop, FrameDropConfig};

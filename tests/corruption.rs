@@ -1,0 +1,219 @@
+//! `corruption` and `blockiness` on synthetic pictures.
+
+use avqc::detect::video::{BlockinessConfig, CorruptionConfig};
+use avqc::{
+    DetectorConfig, Event, Events, FrameFlags, Media, MediaTime, PictureType, PixelFormat,
+    Registry, VideoFrame,
+};
+
+const W: usize = 320;
+const H: usize = 192;
+
+/// A smooth, slowly moving gradient with mild pixel noise (natural-looking, no grid).
+fn smooth(x: usize, y: usize, i: usize) -> u8 {
+    let n = ((x * 7919 + y * 104_729 + i * 31) % 5) as f64;
+    (60.0 + 0.3 * x as f64 + 0.25 * y as f64 + (i as f64 * 0.7) + n).min(250.0) as u8
+}
+
+/// `smooth` quantised to flat 8x8 blocks inside `region` (x0, y0, x1, y1).
+fn blocky(x: usize, y: usize, i: usize, region: (usize, usize, usize, usize)) -> u8 {
+    let (x0, y0, x1, y1) = region;
+    if x >= x0 && x < x1 && y >= y0 && y < y1 {
+        let (bx, by) = (x / 8 * 8 + 4, y / 8 * 8 + 4);
+        let v = smooth(bx, by, i) as i32;
+        // coarse quantisation: steps of 6 code values between blocks
+        ((v / 6) * 6) as u8
+    } else {
+        smooth(x, y, i)
+    }
+}
+
+fn frame(i: usize, f: impl Fn(usize, usize) -> u8) -> Media {
+    let t = MediaTime::from_secs_f64(i as f64 * 0.04);
+    Media::Video(
+        VideoFrame::from_fn(W, H, PixelFormat::Yuv420p, t, |p, x, y| {
+            if p == 0 {
+                f(x, y)
+            } else {
+                128
+            }
+        })
+        .with_duration(Some(0.04)),
+    )
+}
+
+fn run(name: &str, cfg_json: &str, frames: impl Iterator<Item = Media>) -> Vec<Event> {
+    let mut det = Registry::builtin()
+        .build_json(&format!(r#"[{{"type":"{name}"{cfg_json}}}]"#))
+        .unwrap()
+        .pop()
+        .unwrap();
+    let mut out = Events::new("test", name);
+    let mut all = Vec::new();
+    let mut last = MediaTime::ZERO;
+    for m in frames {
+        if let Media::Video(f) = &m {
+            last = f.time();
+        }
+        det.process(&m, &mut out);
+        all.extend(out.drain());
+    }
+    det.finish(last.add_secs(0.04), &mut out);
+    all.extend(out.drain());
+    all
+}
+
+fn ends<'a>(events: &'a [Event], defect: &str) -> Vec<&'a avqc::event::DefectEvent> {
+    events
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .filter(|d| d.defect.as_str() == defect && d.end.is_some())
+        .collect()
+}
+
+#[test]
+fn sudden_block_quantised_region_is_corruption_with_its_share() {
+    // 3 s clean, 1 s with the left half quantised to 8x8 blocks, 2 s clean.
+    let region = (0, 0, W / 2, H);
+    let frames = (0..150).map(|i| {
+        if (75..100).contains(&i) {
+            frame(i, |x, y| blocky(x, y, i, region))
+        } else {
+            frame(i, |x, y| smooth(x, y, i))
+        }
+    });
+    let ev = run("corruption", "", frames);
+    let found = ends(&ev, "video_corruption");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let d = found[0];
+    let (s, e) = (d.start.as_secs_f64(), d.end.unwrap().as_secs_f64());
+    assert!((s - 3.0).abs() < 0.05 && (e - 4.0).abs() < 0.05, "{s}..{e}");
+    let share = d.details["damaged_share"].as_f64().unwrap();
+    // Only the quantised blocks that show a step count (a smooth gradient quantises to
+    // runs of equal blocks), and only in the left half.
+    assert!(share > 0.15 && share < 0.6, "damaged share {share}");
+    assert_eq!(d.details["content"], true);
+    assert_eq!(d.details["decoder"], false);
+}
+
+#[test]
+fn steadily_blocky_stream_is_not_corruption() {
+    let region = (0, 0, W, H);
+    let ev = run(
+        "corruption",
+        "",
+        (0..150).map(|i| frame(i, |x, y| blocky(x, y, i, region))),
+    );
+    assert!(ends(&ev, "video_corruption").is_empty(), "{ev:?}");
+}
+
+#[test]
+fn noise_and_texture_are_not_corruption() {
+    let ev = run(
+        "corruption",
+        "",
+        (0..150).map(|i| {
+            frame(i, move |x, y| {
+                let h = ((x * 2_654_435_761) ^ (y * 40_503) ^ (i * 97)) % 251;
+                if i >= 75 {
+                    // texture with a different character halfway through
+                    (h as u8 / 2).wrapping_add(((x / 3 + y / 5) % 7 * 20) as u8)
+                } else {
+                    h as u8
+                }
+            })
+        }),
+    );
+    assert!(ends(&ev, "video_corruption").is_empty(), "{ev:?}");
+}
+
+#[test]
+fn decoder_flags_still_count_and_are_one_interval() {
+    // Flagged damage from 1.0 s until the key frame at 2.0 s; content is clean.
+    let frames = (0..100).map(|i| {
+        let Media::Video(f) = frame(i, |x, y| smooth(x, y, i)) else {
+            unreachable!()
+        };
+        let f = if i == 50 {
+            f.with_flags(FrameFlags::KEY)
+                .with_picture_type(PictureType::I)
+        } else if (25..30).contains(&i) {
+            f.with_flags(FrameFlags::CONCEALED)
+        } else {
+            f
+        };
+        Media::Video(f)
+    });
+    let ev = run("corruption", "", frames);
+    let found = ends(&ev, "video_corruption");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!((found[0].start.as_secs_f64() - 1.0).abs() < 1e-6);
+    assert!((found[0].end.unwrap().as_secs_f64() - 2.0).abs() < 1e-6);
+    assert_eq!(found[0].details["decoder"], true);
+}
+
+#[test]
+fn heavy_blockiness_is_reported_with_a_metric_every_second() {
+    let region = (0, 0, W, H);
+    let heavy = run(
+        "blockiness",
+        "",
+        (0..125).map(|i| frame(i, |x, y| blocky(x, y, i, region))),
+    );
+    let metrics = heavy
+        .iter()
+        .filter(|e| matches!(e, Event::Metric(m) if m.name == "blockiness"))
+        .count();
+    assert!((4..=6).contains(&metrics), "{metrics} metrics");
+    assert_eq!(ends(&heavy, "video_blockiness").len(), 1, "{heavy:?}");
+
+    let clean = run(
+        "blockiness",
+        "",
+        (0..125).map(|i| frame(i, |x, y| smooth(x, y, i))),
+    );
+    assert!(ends(&clean, "video_blockiness").is_empty(), "{clean:?}");
+}
+
+#[test]
+fn bad_config_values_are_rejected() {
+    for bad in [
+        CorruptionConfig {
+            ratio_factor: 0.9,
+            ..Default::default()
+        },
+        CorruptionConfig {
+            adapt: 0.0,
+            ..Default::default()
+        },
+        CorruptionConfig {
+            sample_step: 0,
+            ..Default::default()
+        },
+        CorruptionConfig {
+            max_recovery: f64::NAN,
+            ..Default::default()
+        },
+    ] {
+        assert!(bad.build("c").is_err(), "{bad:?}");
+    }
+    for bad in [
+        BlockinessConfig {
+            threshold: 0.5,
+            ..Default::default()
+        },
+        BlockinessConfig {
+            period: 0.0,
+            ..Default::default()
+        },
+        BlockinessConfig {
+            sample_step: 9,
+            ..Default::default()
+        },
+    ] {
+        assert!(bad.build("b").is_err(), "{bad:?}");
+    }
+    assert!(Registry::builtin()
+        .build_json(r#"[{"type":"corruption","ratio_factr":1.5}]"#)
+        .is_err());
+}
