@@ -46,6 +46,8 @@ impl DefectKind {
     pub const VIDEO_FRAME_DROP: DefectKind = DefectKind::from_static("video_frame_drop");
     /// A picture repeated irregularly while the scene moves.
     pub const VIDEO_STUTTER: DefectKind = DefectKind::from_static("video_stutter");
+    /// Picture heavily blocky for a sustained time (coarse compression).
+    pub const VIDEO_BLOCKINESS: DefectKind = DefectKind::from_static("video_blockiness");
     /// Sound silent (digital zero or a noise floor).
     pub const AUDIO_SILENCE: DefectKind = DefectKind::from_static("audio_silence");
     /// A short gap (from 20 ms) inside sound.

@@ -368,7 +368,7 @@ impl Blockiness {
                     json!((end.secs_since(start) * 1000.0).round() / 1000.0),
                 );
             }
-            out.span(&DefectKind::new("video_blockiness"), c, at, d);
+            out.span(&DefectKind::VIDEO_BLOCKINESS, c, at, d);
         }
     }
 
