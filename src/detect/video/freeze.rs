@@ -191,22 +191,18 @@ impl Freeze {
     /// `self.cur`.
     fn judge(&mut self, cur: &VideoFrame) -> Option<Verdict> {
         let plane = cur.luma();
-        let grid = match self.grid {
-            Some(g) if g.fits(plane) => g,
-            _ => {
-                let g = CellGrid::new(
-                    plane.width(),
-                    plane.height(),
-                    self.cfg.cell_size,
-                    self.cfg.sample_step,
-                    (self.cfg.block_size / self.cfg.cell_size).max(1),
-                );
-                self.grid = Some(g);
-                self.have_prev = false;
-                self.have_anchor = false;
-                g
-            }
-        };
+        let cells_per_block = (self.cfg.block_size / self.cfg.cell_size).max(1);
+        let (grid, rebuilt) = CellGrid::fitting(
+            &mut self.grid,
+            plane,
+            self.cfg.cell_size,
+            self.cfg.sample_step,
+            cells_per_block,
+        );
+        if rebuilt {
+            self.have_prev = false;
+            self.have_anchor = false;
+        }
         grid.means(plane, &mut self.cur);
         if !self.have_prev {
             return None;

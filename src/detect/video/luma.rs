@@ -52,6 +52,25 @@ impl CellGrid {
     }
 
     /// True when the grid was made for a plane of this size.
+    /// The grid in `slot` when it fits `p`, else a new one stored there; `true` when it was
+    /// rebuilt (the picture size changed: earlier cell means no longer compare).
+    pub(crate) fn fitting(
+        slot: &mut Option<CellGrid>,
+        p: &Plane,
+        cell: usize,
+        step: usize,
+        block: usize,
+    ) -> (CellGrid, bool) {
+        match *slot {
+            Some(g) if g.fits(p) => (g, false),
+            _ => {
+                let g = CellGrid::new(p.width(), p.height(), cell, step, block);
+                *slot = Some(g);
+                (g, true)
+            }
+        }
+    }
+
     pub(crate) fn fits(&self, p: &Plane) -> bool {
         p.width() == self.width && p.height() == self.height
     }

@@ -226,22 +226,18 @@ impl Stutter {
     /// (`None` for the first frame).
     fn compare(&mut self, frame: &VideoFrame) -> Option<(f32, bool)> {
         let plane = frame.luma();
-        let grid = match self.grid {
-            Some(g) if g.fits(plane) => g,
-            _ => {
-                let g = CellGrid::new(
-                    plane.width(),
-                    plane.height(),
-                    self.cfg.cell_size,
-                    self.cfg.sample_step,
-                    (self.cfg.block_size / self.cfg.cell_size).max(1),
-                );
-                self.grid = Some(g);
-                self.have_prev = false;
-                self.held = None;
-                g
-            }
-        };
+        let cells_per_block = (self.cfg.block_size / self.cfg.cell_size).max(1);
+        let (grid, rebuilt) = CellGrid::fitting(
+            &mut self.grid,
+            plane,
+            self.cfg.cell_size,
+            self.cfg.sample_step,
+            cells_per_block,
+        );
+        if rebuilt {
+            self.have_prev = false;
+            self.held = None;
+        }
         grid.means(plane, &mut self.cur);
         if !self.have_prev {
             return None;
