@@ -1,12 +1,13 @@
 //! Unit tests of the built-in detectors on synthetic media (pure Rust, no FFmpeg).
 
+mod common;
+
 use avqc::detect::audio::{ClippingConfig, SilenceConfig};
 use avqc::detect::video::{BlackConfig, DecodeErrorsConfig, FreezeConfig};
 use avqc::event::DefectEvent;
 use avqc::{
-    AudioFrame, ColorRange, DecoderNotice, Detector, DetectorConfig, Error, Event, Events,
-    FrameFlags, Media, MediaTime, NoticeKind, Phase, PictureType, PixelFormat, Registry,
-    VideoFrame,
+    AudioFrame, ColorRange, DecoderNotice, Detector, DetectorConfig, Error, Event, FrameFlags,
+    Media, MediaTime, NoticeKind, Phase, PictureType, PixelFormat, Registry, VideoFrame,
 };
 
 const FPS: f64 = 25.0;
@@ -16,21 +17,8 @@ fn t(s: f64) -> MediaTime {
 }
 
 /// Feeds `media` to `det`, then finishes at the end of the last item; returns the defect events.
-fn run(mut det: Box<dyn Detector>, media: impl IntoIterator<Item = Media>) -> Vec<DefectEvent> {
-    let mut out = Events::new("test", det.name());
-    let mut events = Vec::new();
-    let mut end = MediaTime::ZERO;
-    for m in media {
-        end = end.max(match &m {
-            Media::Video(v) => v.time().add_secs(v.duration().unwrap_or(0.0)),
-            Media::Audio(a) => a.end_time(),
-            Media::Notice(n) => n.time,
-        });
-        det.process(&m, &mut out);
-        events.extend(out.drain());
-    }
-    det.finish(end, &mut out);
-    events.extend(out.drain());
+fn run(det: Box<dyn Detector>, media: impl IntoIterator<Item = Media>) -> Vec<DefectEvent> {
+    let events = common::run_all(det, media);
     let defects: Vec<DefectEvent> = events
         .into_iter()
         .filter_map(|e| match e {

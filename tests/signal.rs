@@ -1,12 +1,14 @@
 //! Signal checks: `video_loss`, `format_change`, `out_of_range`, `letterbox` on synthetic
 //! media (pure Rust), and one run of the FFmpeg decoder over a mid-stream resolution change.
 
+mod common;
+
 use avqc::detect::video::{FormatChangeConfig, LetterboxConfig, OutOfRangeConfig, VideoLossConfig};
 use avqc::detect::BUILTIN_DEFAULTS;
 use avqc::event::{DefectEvent, NoticeEvent};
 use avqc::{
-    AudioFrame, ColorRange, Detector, DetectorConfig, Error, Event, Events, Media, MediaTime,
-    Phase, PixelFormat, Registry, VideoFrame,
+    AudioFrame, ColorRange, Detector, DetectorConfig, Error, Event, Media, MediaTime, Phase,
+    PixelFormat, Registry, VideoFrame,
 };
 
 const FPS: f64 = 25.0;
@@ -15,23 +17,8 @@ fn t(s: f64) -> MediaTime {
     MediaTime::from_secs_f64(s)
 }
 
-/// Feeds `media` to `det`, then finishes at the end of the last item; returns every event.
-fn run(mut det: Box<dyn Detector>, media: impl IntoIterator<Item = Media>) -> Vec<Event> {
-    let mut out = Events::new("test", det.name());
-    let mut events = Vec::new();
-    let mut end = MediaTime::ZERO;
-    for m in media {
-        end = end.max(match &m {
-            Media::Video(v) => v.time().add_secs(v.duration().unwrap_or(0.0)),
-            Media::Audio(a) => a.end_time(),
-            Media::Notice(n) => n.time,
-        });
-        det.process(&m, &mut out);
-        events.extend(out.drain());
-    }
-    det.finish(end, &mut out);
-    events.extend(out.drain());
-    events
+fn run(det: Box<dyn Detector>, media: impl IntoIterator<Item = Media>) -> Vec<Event> {
+    common::run_all(det, media)
 }
 
 fn defects(events: &[Event]) -> Vec<&DefectEvent> {
@@ -473,7 +460,10 @@ fn ffmpeg_decoder_follows_a_mid_stream_resolution_change() {
     let mut dets = Registry::builtin()
         .build_names(&["format_change", "video_loss", "out_of_range", "letterbox"])
         .unwrap();
-    let mut outs: Vec<Events> = dets.iter().map(|d| Events::new("fc", d.name())).collect();
+    let mut outs: Vec<avqc::Events> = dets
+        .iter()
+        .map(|d| avqc::Events::new("fc", d.name()))
+        .collect();
     let mut events = Vec::new();
     let (mut sizes, mut end) = (Vec::<(usize, usize, usize, usize)>::new(), MediaTime::ZERO);
     while let Some(m) = d.next().unwrap() {
