@@ -7,6 +7,11 @@ const FPS: f64 = 25.0;
 
 /// A textured picture shifted `shift` pixels to the right.
 fn picture(i: usize, shift: f64) -> Media {
+    faded(i, shift, 1.0)
+}
+
+/// [`picture`] faded towards black (luma 16) by `gain` (1: full picture, 0: black).
+fn faded(i: usize, shift: f64, gain: f64) -> Media {
     let t = MediaTime::from_secs_f64(i as f64 / FPS);
     Media::Video(
         VideoFrame::from_fn(160, 96, PixelFormat::Yuv420p, t, |p, x, y| {
@@ -15,6 +20,7 @@ fn picture(i: usize, shift: f64) -> Media {
             }
             let x = x as f64 - shift;
             let v = 128.0 + 60.0 * (x * 0.3).sin() * (y as f64 * 0.2).cos();
+            let v = 16.0 + (v - 16.0) * gain;
             v.round().clamp(0.0, 255.0) as u8
         })
         .with_duration(Some(1.0 / FPS)),
@@ -23,11 +29,16 @@ fn picture(i: usize, shift: f64) -> Media {
 
 /// `(start, end, repeated_frames)` of every stutter, for frames showing content `content(i)`.
 fn stutters(n: usize, content: impl Fn(usize) -> f64) -> Vec<(f64, f64, u64)> {
+    stutters_of((0..n).map(|i| picture(i, content(i))), n)
+}
+
+/// [`stutters`] for any `n` frames.
+fn stutters_of(frames: impl Iterator<Item = Media>, n: usize) -> Vec<(f64, f64, u64)> {
     let mut det = StutterConfig::default().build("stutter").unwrap();
     let mut out = Events::new("t", "stutter");
     let mut found = Vec::new();
-    for i in 0..n {
-        det.process(&picture(i, content(i)), &mut out);
+    for f in frames {
+        det.process(&f, &mut out);
         found.extend(out.drain());
     }
     det.finish(MediaTime::from_secs_f64(n as f64 / FPS), &mut out);
@@ -93,6 +104,33 @@ fn regular_doubling_is_cadence_but_a_triple_is_not() {
     assert_eq!(f[0].2, 1);
     // no triple: nothing
     assert!(stutters(250, |i| (i / 2) as f64 * 5.0).is_empty());
+}
+
+#[test]
+fn a_fade_through_black_is_not_stutter_but_a_repeat_inside_a_fade_is() {
+    // moving 3 px a frame; a fade through black over frames 100..=109 whose two middle frames
+    // (104, 105) show the same picture at `bottom` gain
+    let fade = |bottom: f64| {
+        let gains = [0.8, 0.6, 0.4, 0.2, bottom, bottom, 0.2, 0.4, 0.6, 0.8];
+        stutters_of(
+            (0..200).map(move |i| {
+                let g = if (100..110).contains(&i) {
+                    gains[i - 100]
+                } else {
+                    1.0
+                };
+                let shown = if i == 105 { 104 } else { i };
+                faded(i, shown as f64 * 3.0, g)
+            }),
+            200,
+        )
+    };
+    // black: the same picture shown twice is invisible
+    assert!(fade(0.0).is_empty(), "{:?}", fade(0.0));
+    // half faded: the repeat is visible and reported
+    let f = fade(0.5);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(near(f[0].0, 105.0 / FPS), "{f:?}");
 }
 
 #[test]

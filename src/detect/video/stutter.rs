@@ -12,6 +12,8 @@
 //!   the worst block by at least `min_motion` and by `motion_ratio` times the largest change
 //!   between its repeats (a still or slowly changing scene is not judged; a long still is
 //!   `freeze`'s domain, and so is any hold of `max_duration` or more);
+//! - it has content: a black or plain picture (below `min_contrast`, such as the bottom of a
+//!   fade through black) looks the same shown once or twice;
 //! - it is held longer than the stream's **cadence**: streams made by frame doubling (12.5 or
 //!   25 fps content at 25 or 50 fps), pulldown (24 → 30 or 60 fps) or frame-rate conversion
 //!   (25 → 29.97 fps) repeat pictures regularly. The detector remembers the holds of the last
@@ -90,6 +92,11 @@ pub struct StutterConfig {
     /// The steps into and out of a repeated picture must also change the worst block this many
     /// times more than the repeats did. Default `4.0`.
     pub motion_ratio: f32,
+    /// Smallest spatial contrast of a held picture for it to be judged: the mean absolute
+    /// deviation of its cell means from their mean, in code values. Default `3.0`: a black or
+    /// plain picture (the bottom of a fade through black, a slate) looks the same whether it
+    /// is shown once or twice, while any scene with visible content measures 10 or more.
+    pub min_contrast: f32,
 }
 
 impl Default for StutterConfig {
@@ -106,6 +113,7 @@ impl Default for StutterConfig {
             noise_factor: 2.0,
             min_motion: 10.0,
             motion_ratio: 4.0,
+            min_contrast: 3.0,
         }
     }
 }
@@ -150,6 +158,11 @@ impl DetectorConfig for StutterConfig {
             "must be between 0 and 255 code values",
         )?;
         c.at_least("motion_ratio", self.motion_ratio as f64, 1.0)?;
+        c.require(
+            self.min_contrast.is_finite() && (0.0..=255.0).contains(&self.min_contrast),
+            "min_contrast",
+            "must be between 0 and 255 code values",
+        )?;
         Ok(Box::new(Stutter::new(name, self.clone())))
     }
 }
@@ -168,6 +181,8 @@ struct Held {
     times: [MediaTime; 5],
     /// Display time of one frame.
     frame_secs: f64,
+    /// Too flat to judge (below `min_contrast`).
+    flat: bool,
 }
 
 /// Detects stutter: reports `video_stutter` for pictures repeated beyond the stream's cadence
@@ -306,7 +321,7 @@ impl Stutter {
         let learned = self
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
-        if held.frames <= cadence || !learned {
+        if held.frames <= cadence || !learned || held.flat {
             return;
         }
         let Some(motion_in) = held.motion_in else {
@@ -352,6 +367,17 @@ impl Stutter {
     }
 }
 
+/// Spatial contrast of a picture from its cell means: their mean absolute deviation from
+/// their mean.
+fn contrast(cells: &[f32]) -> f32 {
+    if cells.is_empty() {
+        return 0.0;
+    }
+    let n = cells.len() as f32;
+    let mean = cells.iter().sum::<f32>() / n;
+    cells.iter().map(|&c| (c - mean).abs()).sum::<f32>() / n
+}
+
 impl Detector for Stutter {
     fn name(&self) -> &str {
         &self.name
@@ -392,6 +418,7 @@ impl Detector for Stutter {
                     repeat_worst: 0.0,
                     times: [t; 5],
                     frame_secs: until.secs_since(t),
+                    flat: contrast(&self.prev) < self.cfg.min_contrast,
                 });
             }
         }
