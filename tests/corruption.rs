@@ -96,6 +96,58 @@ fn sudden_block_quantised_region_is_corruption_with_its_share() {
     assert_eq!(d.details["decoder"], false);
 }
 
+/// A slide: flat panels with sharp edges on the 8-pixel grid, text-like bars, mild noise.
+fn slide(x: usize, y: usize, i: usize) -> u8 {
+    let n = ((x * 7919 + y * 104_729 + i * 31) % 3) as u8;
+    let panel = (x / 32 + y / 24) % 3;
+    let bar = (y % 24) < 8 && (x % 64) < 48;
+    let v = match (panel, bar) {
+        (_, true) => 235,
+        (0, _) => 40,
+        (1, _) => 120,
+        _ => 180,
+    };
+    v - n
+}
+
+/// `smooth` quantised to flat 16x16 blocks with steps of `q` code values.
+fn macroblocks(x: usize, y: usize, i: usize, q: i32) -> u8 {
+    let v = smooth(x / 16 * 16 + 8, y / 16 * 16 + 8, i) as i32;
+    ((v / q) * q) as u8
+}
+
+#[test]
+fn a_cut_to_a_slide_drawn_on_the_grid_is_not_corruption() {
+    // 3 s of natural-looking picture, then 3 s of a slide whose edges all sit on the grid
+    let frames = (0..150).map(|i| {
+        if i < 75 {
+            frame(i, |x, y| smooth(x, y, i))
+        } else {
+            frame(i, |x, y| slide(x, y, i))
+        }
+    });
+    let ev = run("corruption", "", frames);
+    assert!(ends(&ev, "video_corruption").is_empty(), "{ev:?}");
+}
+
+#[test]
+fn sudden_16x16_macroblocking_is_corruption() {
+    let frames = (0..150).map(|i| {
+        if (75..100).contains(&i) {
+            frame(i, |x, y| macroblocks(x, y, i, 4))
+        } else {
+            frame(i, |x, y| smooth(x, y, i))
+        }
+    });
+    let ev = run("corruption", "", frames);
+    let found = ends(&ev, "video_corruption");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let s = found[0].start.as_secs_f64();
+    assert!((s - 3.0).abs() < 0.1, "{s}");
+    let share = found[0].details["damaged_share"].as_f64().unwrap();
+    assert!(share > 0.3, "damaged share {share}");
+}
+
 #[test]
 fn steadily_blocky_stream_is_not_corruption() {
     let region = (0, 0, W, H);
