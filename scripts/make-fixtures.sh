@@ -104,6 +104,14 @@ print("corrupt.ts: flipped TS packets", flipped)
 PY
 ls -l
 
+# --- video_loss.ts: 8 s, 160x90 @ 25 fps H.264 + continuous 48 kHz stereo AAC, MPEG-TS -----
+# video frames 75..149 (3.00–6.00 s) removed, the others keep their timestamps: no picture for
+# 3 s while the sound goes on (video_loss 3.00–6.00 s with the default 2 s max_gap).
+"${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=25:duration=8" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=8" \
+  -vf "select='not(between(n,75,149))'" -fps_mode passthrough \
+  "${CADENCE_X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" -f mpegts -muxdelay 0 video_loss.ts
+
 # --- format_change.ts: 2 s 160x90 then 2 s 128x72 (both 25 fps H.264 + AAC), concatenated ---
 # Two MPEG-TS clips glued with `cat` (the second offset by 2.08 s so its timestamps follow the
 # first's): the resolution changes mid-stream at 2.0 s of content; the junction shows one

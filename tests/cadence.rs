@@ -1,4 +1,5 @@
-//! `frame_drop` and `stutter` on the cadence fixtures (tests/data/README.md has the truth).
+//! `frame_drop`, `stutter` and `video_loss` on the cadence fixtures (tests/data/README.md has
+//! the truth).
 #![cfg(feature = "ffmpeg")]
 
 use avqc::sink::Collect;
@@ -10,13 +11,16 @@ fn data(name: &str) -> String {
 
 /// `(defect, start, end, details)` of every closed defect found in `file`.
 fn run(file: &str) -> Vec<(String, f64, f64, serde_json::Value)> {
+    run_with(file, &["frame_drop", "stutter"])
+}
+
+/// [`run`] with the detectors `names`.
+fn run_with(file: &str, names: &[&str]) -> Vec<(String, f64, f64, serde_json::Value)> {
     let events = Collect::new();
     Pipeline::builder()
         .decoder(FfmpegDecoder::open(&data(file), &DecoderOptions::default()).unwrap())
         .detectors(
-            Registry::builtin()
-                .build_names(&["frame_drop", "stutter"])
-                .unwrap(),
+            Registry::builtin().build_names(names).unwrap(),
         )
         .sink(events.clone())
         .build()
@@ -98,4 +102,20 @@ fn regular_doubling_is_cadence_not_stutter() {
 #[test]
 fn pulldown_is_clean() {
     assert!(run("pulldown.ts").is_empty());
+}
+
+#[test]
+fn pictures_missing_while_sound_goes_on_are_video_loss() {
+    // no picture 3.00–6.00 s of content; the file's timeline starts 0.021 s before the first
+    // picture (AAC priming), so the hole is 3.021–6.021 s
+    let found = run_with("video_loss.ts", &["video_loss", "frame_drop"]);
+    let loss: Vec<_> = found.iter().filter(|f| f.0 == "video_loss").collect();
+    assert_eq!(loss.len(), 1, "{found:?}");
+    let (s, e) = (loss[0].1, loss[0].2);
+    // the decoder holds the last pictures before the hole for a few frames: the start may be
+    // up to 5 frames early, never late
+    assert!(s <= 3.021 + 1e-3 && s >= 3.021 - 5.0 * FRAME, "start {s}");
+    assert!((e - 6.021).abs() <= FRAME, "end {e}");
+    // the same hole is also a frame drop of 75 frames
+    assert_found(&found, "video_frame_drop", &[(3.021, 6.021, 75)], "missing_frames");
 }
