@@ -1,6 +1,8 @@
 //! Cost of each built-in detector per item: a 1080p picture (yuv420p) or 1024 stereo samples
-//! at 48 kHz. Run: `cargo bench --bench detectors`. Compare with the decode cost of the same
-//! picture in `benches/README.md`.
+//! at 48 kHz, and in the same run the reference it is compared with: libavcodec decoding a
+//! 1080p H.264 picture single-threaded (`decode / ...`; the clip is made with the ffmpeg CLI
+//! in `target/bench` the first time, skipped without it). Run: `cargo bench --bench detectors`;
+//! results in `benches/README.md`.
 
 use std::sync::Arc;
 
@@ -80,9 +82,67 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// A 2 s 1080p25 H.264 clip (testsrc2, as `benches/compare.sh` uses), made once.
+#[cfg(feature = "ffmpeg")]
+fn decode_clip() -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    let clip = dir.join("testsrc2_1080p_2s.ts");
+    if clip.exists() {
+        return Some(clip);
+    }
+    std::fs::create_dir_all(&dir).ok()?;
+    let ok = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=1920x1080:rate=25:duration=2")
+        .args(["-c:v", "libx264", "-preset", "veryfast", "-g", "50"])
+        .args(["-pix_fmt", "yuv420p", "-an"])
+        .arg(&clip)
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(clip)
+}
+
+/// libavcodec's single-threaded decode of one 1080p H.264 picture (the reference).
+#[cfg(feature = "ffmpeg")]
+fn decode(c: &mut Criterion) {
+    use avqc::{Decoder, DecoderOptions, FfmpegDecoder};
+    let Some(clip) = decode_clip() else {
+        eprintln!("decode bench skipped: no ffmpeg CLI to make the clip");
+        return;
+    };
+    let clip = clip.to_string_lossy().into_owned();
+    let opts = DecoderOptions {
+        threads: 1,
+        ..Default::default()
+    };
+    let open = || FfmpegDecoder::open(&clip, &opts).expect("bench clip opens");
+    let mut dec = open();
+    c.bench_function("decode / 1080p H.264 frame, 1 thread", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = std::time::Duration::ZERO;
+            let mut frames = 0;
+            while frames < iters {
+                let t0 = std::time::Instant::now();
+                let item = dec.next().expect("bench clip decodes");
+                spent += t0.elapsed();
+                match item {
+                    Some(Media::Video(_)) => frames += 1,
+                    Some(_) => {}
+                    // End of the clip: start again (reopening is not timed).
+                    None => dec = open(),
+                }
+            }
+            spent
+        })
+    });
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+fn decode(_: &mut Criterion) {}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3));
-    targets = bench
+    targets = decode, bench
 }
 criterion_main!(benches);

@@ -116,6 +116,10 @@ pub(crate) struct BlockMeasure {
     alternate: bool,
     /// Step excesses above this are left out (255: none).
     graphic: u8,
+    /// Count blocky blocks (`BlockStats::share`).
+    shares: bool,
+    /// Tile column of each block column.
+    tile_col: Vec<u8>,
     /// Which bands (even or odd) the next call measures.
     phase: usize,
     /// The sums of the last call (alternating: the other half of the picture).
@@ -149,6 +153,7 @@ impl BlockMeasure {
             step: step.max(1),
             alternate: false,
             graphic: u8::MAX,
+            shares: false,
             phase: 0,
             min_step,
             edge_ratio,
@@ -163,15 +168,16 @@ impl BlockMeasure {
         self
     }
 
+    /// Count the blocky blocks, for [`BlockStats::share`] (0 without).
+    pub(crate) fn with_shares(mut self) -> Self {
+        self.shares = true;
+        self
+    }
+
     /// Leave out step excesses larger than [`GRAPHIC_STEP`] (graphic edges on the grid).
     pub(crate) fn leaving_out_graphics(mut self) -> Self {
         self.graphic = GRAPHIC_STEP;
         self
-    }
-
-    /// Number of blocks of the last picture measured.
-    pub(crate) fn blocks(&self) -> usize {
-        self.bcols * self.brows
     }
 
     fn fit(&mut self, p: &Plane) {
@@ -184,6 +190,9 @@ impl BlockMeasure {
         self.tiles = vec![Sums::default(); TILE_COUNT];
         self.tiles_last = vec![Sums::default(); TILE_COUNT];
         self.bcols = (self.width / GRID).max(1);
+        self.tile_col = (0..self.bcols)
+            .map(|bx| (bx * TILES / self.bcols) as u8)
+            .collect();
         // Row/column sample counts per block stay far below u16::MAX (8 rows + 8 columns).
         self.brows = (self.height / GRID).max(1);
         let n = self.bcols * self.brows;
@@ -275,61 +284,74 @@ impl BlockMeasure {
         // upscaled 2×).
         let mut tiles = [Sums::default(); TILE_COUNT];
         for by in 0..self.brows {
-            let row = &mut tiles[(by * TILES / self.brows) * TILES..][..TILES];
+            if skip(by * GRID) {
+                continue;
+            }
+            let row_tiles = &mut tiles[(by * TILES / self.brows) * TILES..][..TILES];
+            let r = by * bcols..(by + 1) * bcols;
+            let (e, eh) = (&self.edge[r.clone()], &self.edge_h[r.clone()]);
+            let (i, ih, c) = (&self.inner[r.clone()], &self.inner_h[r.clone()], &self.count[r]);
+            // Grid 16: lines at 16k against lines at 16k + 8 (16×16 macroblocks, or a picture
+            // upscaled 2×); the horizontal line of this block row is on it when `by` is even.
+            let h_on = by % 2 == 0;
             for bx in 0..bcols {
-                let b = by * bcols + bx;
-                let t = &mut row[bx * TILES / bcols];
-                t.on8 += self.edge[b] + self.edge_h[b];
-                t.off8 += self.inner[b] + self.inner_h[b];
-                if bx % 2 == 0 {
-                    t.on16 += self.edge[b];
-                } else {
-                    t.off16 += self.edge[b];
-                }
-                if by % 2 == 0 {
-                    t.on16 += self.edge_h[b];
-                } else {
-                    t.off16 += self.edge_h[b];
-                }
-                t.samples += self.count[b] as f32;
+                let t = &mut row_tiles[self.tile_col[bx] as usize];
+                // Grid 8: steps on the 8-pixel lines against steps half-way between them.
+                t.on8 += e[bx] + eh[bx];
+                t.off8 += i[bx] + ih[bx];
+                let (v, h) = (e[bx], eh[bx]);
+                let v_on = bx % 2 == 0;
+                t.on16 += if v_on { v } else { 0.0 } + if h_on { h } else { 0.0 };
+                t.off16 += if v_on { 0.0 } else { v } + if h_on { 0.0 } else { h };
+                t.samples += c[bx] as f32;
             }
         }
         let mut whole = Sums::default();
         for t in &tiles {
             whole = whole.plus(t);
         }
-        // Blocky blocks on each grid: 16×16 blocks (lines at 16k against 16k + 8) and 8×8
-        // blocks (lines at 8k against 8k + 4).
-        let (mut blocky16, mut n16) = (0usize, 0usize);
-        for by in (0..self.brows.saturating_sub(1)).step_by(2) {
-            for bx in (0..bcols.saturating_sub(1)).step_by(2) {
-                let b = by * bcols + bx;
-                let on = self.edge[b] + self.edge[b + bcols] + self.edge_h[b] + self.edge_h[b + 1];
-                let off = self.edge[b + 1]
-                    + self.edge[b + 1 + bcols]
-                    + self.edge_h[b + bcols]
-                    + self.edge_h[b + bcols + 1];
-                let c = (self.count[b] + self.count[b + bcols] + self.count[b + 1]) as f32;
-                if c == 0.0 {
+        // Blocky blocks on each grid (only for the shares): 16×16 blocks (lines at 16k
+        // against 16k + 8) and 8×8 blocks (lines at 8k against 8k + 4).
+        let (mut blocky16, mut n16, mut blocky8, mut n8) = (0usize, 0usize, 0usize, 0usize);
+        if self.shares {
+            for by in (0..self.brows.saturating_sub(1)).step_by(2) {
+                if skip(by * GRID) {
                     continue;
                 }
-                n16 += 1;
-                if (on + off) / c >= self.min_step && on >= self.edge_ratio * off {
-                    blocky16 += 1;
+                for bx in (0..bcols.saturating_sub(1)).step_by(2) {
+                    let b = by * bcols + bx;
+                    let on =
+                        self.edge[b] + self.edge[b + bcols] + self.edge_h[b] + self.edge_h[b + 1];
+                    let off = self.edge[b + 1]
+                        + self.edge[b + 1 + bcols]
+                        + self.edge_h[b + bcols]
+                        + self.edge_h[b + bcols + 1];
+                    let c = (self.count[b] + self.count[b + bcols] + self.count[b + 1]) as f32;
+                    if c == 0.0 {
+                        continue;
+                    }
+                    n16 += 1;
+                    if (on + off) / c >= self.min_step && on >= self.edge_ratio * off {
+                        blocky16 += 1;
+                    }
                 }
             }
-        }
-        let (mut blocky8, mut n8) = (0usize, 0usize);
-        for b in 0..self.blocks() {
-            let c = self.count[b] as f32;
-            if c == 0.0 {
-                continue;
-            }
-            let on = self.edge[b] + self.edge_h[b];
-            let off = self.inner[b] + self.inner_h[b];
-            n8 += 1;
-            if (on + off) / c >= self.min_step && on >= self.edge_ratio * off {
-                blocky8 += 1;
+            for by in 0..self.brows {
+                if skip(by * GRID) {
+                    continue;
+                }
+                for b in by * bcols..(by + 1) * bcols {
+                    let c = self.count[b] as f32;
+                    if c == 0.0 {
+                        continue;
+                    }
+                    let on = self.edge[b] + self.edge_h[b];
+                    let off = self.inner[b] + self.inner_h[b];
+                    n8 += 1;
+                    if (on + off) / c >= self.min_step && on >= self.edge_ratio * off {
+                        blocky8 += 1;
+                    }
+                }
             }
         }
         let cur = Sums {
@@ -491,7 +513,9 @@ impl Blockiness {
     pub fn new(name: &str, cfg: BlockinessConfig) -> Self {
         Blockiness {
             name: name.to_string(),
-            measure: BlockMeasure::new(cfg.sample_step, 2.0, 2.0).alternating(),
+            measure: BlockMeasure::new(cfg.sample_step, 2.0, 2.0)
+                .alternating()
+                .with_shares(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
             stream: None,
