@@ -113,8 +113,8 @@ pub struct Loudness {
 }
 
 impl Loudness {
-    /// A loudness detector named `name`. Prefer [`LoudnessConfig::build`], which checks the
-    /// values.
+    /// A loudness detector named `name`. Prefer
+    /// [`LoudnessConfig::build`](crate::DetectorConfig::build), which checks the values.
     pub fn new(name: &str, cfg: LoudnessConfig) -> Self {
         Loudness {
             name: name.to_string(),
