@@ -1,8 +1,10 @@
 //! Cost of each built-in detector per item: a 1080p picture (yuv420p) or 1024 stereo samples
 //! at 48 kHz, and in the same run the reference it is compared with: libavcodec decoding a
 //! 1080p H.264 picture single-threaded (`decode / ...`; the clip is made with the ffmpeg CLI
-//! in `target/bench` the first time, skipped without it). Run: `cargo bench --bench detectors`;
-//! results in `benches/README.md`.
+//! in `target/bench` the first time, skipped without it); and of the audio detectors on one
+//! second of a 48 kHz 5.1 stream (50 frames of 960 samples), which reads directly as the share
+//! of one core needed in real time. Run: `cargo bench --bench detectors` (`-- 5.1` for the
+//! surround rows only); results in `benches/README.md`.
 
 use std::sync::Arc;
 
@@ -140,9 +142,78 @@ fn decode(c: &mut Criterion) {
 #[cfg(not(feature = "ffmpeg"))]
 fn decode(_: &mut Criterion) {}
 
+const RATE: usize = 48_000;
+const LEN: usize = 960;
+
+/// One second of 48 kHz 5.1 (FL FR FC LFE BL BR) as 50 frames of 960 samples: a different
+/// chord per channel with a slow swell, so the loudness changes and every path runs.
+fn surround_second() -> Vec<Arc<Vec<f32>>> {
+    (0..RATE / LEN)
+        .map(|k| {
+            let mut planar = Vec::with_capacity(LEN * 6);
+            for c in 0..6 {
+                let f = [220.0, 277.0, 330.0, 55.0, 440.0, 523.0][c];
+                planar.extend((0..LEN).map(|i| {
+                    let t = (k * LEN + i) as f32 / RATE as f32;
+                    let swell = 0.3 + 0.2 * (t * 3.0).sin();
+                    let x = std::f32::consts::TAU * f * t;
+                    swell * (x.sin() + 0.3 * (2.0 * x).sin() + 0.1 * (5.0 * x).sin())
+                }));
+            }
+            Arc::new(planar)
+        })
+        .collect()
+}
+
+/// Each audio detector, and the whole audio set, on one second of 48 kHz 5.1: the time per
+/// iteration is the time per second of sound, so 10 ms = 1 % of one core in real time.
+fn bench_surround(c: &mut Criterion) {
+    let reg = Registry::builtin();
+    let second = surround_second();
+    let audio_types: Vec<String> = reg
+        .types()
+        .filter(|ty| {
+            reg.build_names(&[ty])
+                .unwrap()
+                .iter()
+                .all(|d| d.wants().audio() && !d.wants().video())
+        })
+        .map(str::to_string)
+        .collect();
+    let mut sets: Vec<(String, Vec<String>)> = audio_types
+        .iter()
+        .map(|ty| (ty.clone(), vec![ty.clone()]))
+        .collect();
+    sets.push(("audio set".to_string(), audio_types.clone()));
+    for (label, types) in sets {
+        let mut dets = reg.build_names(&types).unwrap();
+        let mut out = Events::new("bench", "audio");
+        let mut sec = 0i64;
+        c.bench_function(&format!("{label} / 1 s of 48 kHz 5.1"), |b| {
+            b.iter(|| {
+                // Each second follows the previous one on the timeline.
+                let mut n = 0;
+                for (k, buf) in second.iter().enumerate() {
+                    let tick = sec * RATE as i64 + (k * LEN) as i64;
+                    let t = MediaTime::new(tick, Rational::new(1, RATE as i32));
+                    let m = Media::Audio(
+                        AudioFrame::from_shared(RATE as u32, 6, t, buf.clone()).unwrap(),
+                    );
+                    for d in dets.iter_mut() {
+                        d.process(&m, &mut out);
+                    }
+                    n += out.drain().count();
+                }
+                sec += 1;
+                n
+            })
+        });
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3));
-    targets = decode, bench
+    targets = decode, bench, bench_surround
 }
 criterion_main!(benches);

@@ -54,6 +54,10 @@ impl DefectKind {
     pub const AUDIO_DROPOUT: DefectKind = DefectKind::from_static("audio_dropout");
     /// Sound clipped at full scale.
     pub const AUDIO_CLIPPING: DefectKind = DefectKind::from_static("audio_clipping");
+    /// True peak above the ceiling (−1 dBTP by default).
+    pub const AUDIO_TRUE_PEAK: DefectKind = DefectKind::from_static("audio_true_peak");
+    /// Loudness away from the delivery target by more than the tolerance.
+    pub const LOUDNESS_OUT_OF_RANGE: DefectKind = DefectKind::from_static("loudness_out_of_range");
 
     /// A defect name known at compile time.
     pub const fn from_static(name: &'static str) -> Self {
