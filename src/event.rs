@@ -58,6 +58,8 @@ impl DefectKind {
     pub const AUDIO_TRUE_PEAK: DefectKind = DefectKind::from_static("audio_true_peak");
     /// Loudness away from the delivery target by more than the tolerance.
     pub const LOUDNESS_OUT_OF_RANGE: DefectKind = DefectKind::from_static("loudness_out_of_range");
+    /// Audio and video out of step (`details.offset_ms`, positive = audio late).
+    pub const AV_SYNC: DefectKind = DefectKind::from_static("av_sync");
 
     /// A defect name known at compile time.
     pub const fn from_static(name: &'static str) -> Self {

@@ -6,6 +6,7 @@ pub(crate) use check::ConfigCheck;
 mod events;
 mod registry;
 mod span;
+mod sync;
 
 pub mod audio;
 pub mod video;
@@ -13,6 +14,7 @@ pub mod video;
 pub use events::Events;
 pub use registry::{DetectorConfig, Registry, BUILTIN_DEFAULTS};
 pub use span::{SpanChange, SpanTracker};
+pub use sync::{AvSync, SyncConfig, SyncPreset};
 
 use crate::{Media, MediaTime};
 

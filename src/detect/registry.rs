@@ -46,6 +46,7 @@ pub const BUILTIN_DEFAULTS: &[(&str, bool)] = &[
     ("format_change", true),
     ("out_of_range", true),
     ("letterbox", false),
+    ("sync", true),
 ];
 
 /// Builds detectors by type name from JSON config, like a plugin registry: the built-ins are
@@ -94,6 +95,7 @@ impl Registry {
         r.register::<video::FormatChangeConfig>(on(video::FormatChangeConfig::TYPE));
         r.register::<video::OutOfRangeConfig>(on(video::OutOfRangeConfig::TYPE));
         r.register::<video::LetterboxConfig>(on(video::LetterboxConfig::TYPE));
+        r.register::<crate::detect::SyncConfig>(on(crate::detect::SyncConfig::TYPE));
         r
     }
 
