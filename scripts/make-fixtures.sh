@@ -163,3 +163,18 @@ CADENCE_X264=(-c:v libx264 -threads 1 -preset veryfast -crf 34 -g 50 -bf 0 -pix_
   "${X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" -output_ts_offset 2.08 -f mpegts format_change_b.tmp.ts
 cat format_change_a.tmp.ts format_change_b.tmp.ts > format_change.ts
 rm -f format_change_a.tmp.ts format_change_b.tmp.ts
+
+# --- sync_late.ts / sync_ok.ts: 6 s flash+beep test pattern, 160x90 @ 25 fps + 48 kHz AAC ----
+# A mid-grey picture (Y=110) with one white frame (Y=235) every second from frame 12 (0.48 s,
+# 1.48 s, ...), and a 40 ms 1 kHz beep at 0.5 peak starting with each white frame. In
+# sync_late.ts the sound is delayed by 80 ms with adelay (audio late: offset +80 ms); in
+# sync_ok.ts it is not (offset 0).
+SYNC_VIDEO="color=c=0x6e6e6e:size=160x90:rate=25:duration=6,format=yuv420p,geq=lum='if(eq(mod(N\,25)\,12)\,235\,110)':cb=128:cr=128"
+SYNC_BEEP="0.5*sin(2*PI*1000*t)*gte(t,0.48)*lt(mod(t-0.48,1),0.04)"
+for clip in ok late; do
+  if [ "$clip" = late ]; then DELAY=",adelay=80|80,atrim=0:6"; else DELAY=""; fi
+  "${FF[@]}" -f lavfi -i "$SYNC_VIDEO" \
+    -f lavfi -i "aevalsrc=exprs='${SYNC_BEEP}':channel_layout=stereo:sample_rate=48000:duration=6" \
+    -filter_complex "[1:a]anull${DELAY}[a]" -map 0:v -map "[a]" \
+    "${X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" -f mpegts "sync_${clip}.ts"
+done

@@ -275,8 +275,7 @@ impl Alarm {
         bad: bool,
         start: MediaTime,
         now: MediaTime,
-        offset_ms: f64,
-        confidence: Option<f64>,
+        (offset_ms, confidence): (f64, Option<f64>),
         source: &'static str,
         out: &mut Events,
     ) {
@@ -532,7 +531,7 @@ impl AvSync {
         let off = self.ts_offset();
         let bad = self.beyond(off);
         self.ts_alarm
-            .observe(bad, at, at, off, None, "timestamps", out);
+            .observe(bad, at, at, (off, None), "timestamps", out);
     }
 
     fn pair_jumps(&mut self, now: MediaTime, out: &mut Events) {
@@ -786,8 +785,14 @@ impl AvSync {
             if bad || good {
                 let start = self.pattern_start.unwrap_or(at);
                 let emitted_at = emitted.max(at);
-                self.pattern_alarm
-                    .observe(bad, start, emitted_at, est, Some(conf), "pattern", out);
+                self.pattern_alarm.observe(
+                    bad,
+                    start,
+                    emitted_at,
+                    (est, Some(conf)),
+                    "pattern",
+                    out,
+                );
                 if good {
                     self.pattern_start = None;
                 }
