@@ -112,7 +112,10 @@ fn pictures_missing_while_sound_goes_on_are_video_loss() {
     let (s, e) = (loss[0].1, loss[0].2);
     // the decoder holds the last pictures before the hole for a few frames: the start may be
     // up to 5 frames early, never late
-    assert!((3.021 - 5.0 * FRAME..=3.021 + 1e-3).contains(&s), "start {s}");
+    assert!(
+        (3.021 - 5.0 * FRAME..=3.021 + 1e-3).contains(&s),
+        "start {s}"
+    );
     assert!((e - 6.021).abs() <= FRAME, "end {e}");
     // the same hole is also a frame drop of 75 frames
     assert_found(
