@@ -290,7 +290,11 @@ impl BlockMeasure {
             let row_tiles = &mut tiles[(by * TILES / self.brows) * TILES..][..TILES];
             let r = by * bcols..(by + 1) * bcols;
             let (e, eh) = (&self.edge[r.clone()], &self.edge_h[r.clone()]);
-            let (i, ih, c) = (&self.inner[r.clone()], &self.inner_h[r.clone()], &self.count[r]);
+            let (i, ih, c) = (
+                &self.inner[r.clone()],
+                &self.inner_h[r.clone()],
+                &self.count[r],
+            );
             // Grid 16: lines at 16k against lines at 16k + 8 (16×16 macroblocks, or a picture
             // upscaled 2×); the horizontal line of this block row is on it when `by` is even.
             let h_on = by % 2 == 0;
