@@ -178,3 +178,39 @@ for clip in ok late; do
     -filter_complex "[1:a]anull${DELAY}[a]" -map 0:v -map "[a]" \
     "${X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" -f mpegts "sync_${clip}.ts"
 done
+
+# --- channel and dropout fixtures (detectors `silence` relative/decoder dropouts, `channels`,
+# `hum`): 6 s of 48 kHz stereo AAC (64 kb/s) in Matroska audio, no video. The programme is a
+# centre voice (notes changing every 0.5 s) with a quieter voice on each side, so left and
+# right correlate at about +0.9 without being identical. Truth in tests/data/README.md.
+CH_AAC=(-c:a aac -b:a 64k -ar 48000 -ac 2)
+CH_F="(220*pow(2,mod(floor(2*t)*5,12)/12))"
+CH_C="(0.5*sin(2*PI*${CH_F}*t)+0.2*sin(4*PI*${CH_F}*t))"
+CH_SL="0.15*sin(2*PI*(330*pow(2,mod(floor(2*t+0.5)*7,12)/12))*t)"
+CH_SR="0.15*sin(2*PI*(277*pow(2,mod(floor(2*t+0.25)*3,12)/12))*t)"
+CH_L="0.3*(${CH_C}+${CH_SL})"
+CH_R="0.3*(${CH_C}+${CH_SR})"
+ch_make() { # ch_make FILE LEFT RIGHT
+  "${FF[@]}" -f lavfi -i "aevalsrc=exprs='$2|$3':channel_layout=stereo:sample_rate=48000:duration=6" \
+    "${CH_AAC[@]}" "${BITEXACT[@]}" -vn "$1"
+}
+# phase.mka: the right channel inverted 2.0–4.5 s (audio_phase_inverted).
+ch_make phase.mka "${CH_L}" "if(between(t,2,4.5),-1,1)*${CH_R}"
+# missing.mka: the right channel digital zero 2.0–4.5 s (audio_channel_missing, channel 1).
+ch_make missing.mka "${CH_L}" "if(between(t,2,4.5),0,${CH_R})"
+# dc.mka: +0.1 (−20 dBFS) added to the left channel 2.0–4.5 s (audio_dc_offset, channel 0).
+ch_make dc.mka "${CH_L}+if(between(t,2,4.5),0.1,0)" "${CH_R}"
+# hum.mka: 50 Hz hum with 2nd and 3rd harmonics (−32, −38, −42 dBFS peak) on both channels
+# 2.0–5.0 s (audio_hum).
+CH_HUM="if(between(t,2,5),0.025*sin(2*PI*50*t)+0.0125*sin(2*PI*100*t)+0.008*sin(2*PI*150*t),0)"
+ch_make hum.mka "${CH_L}+${CH_HUM}" "${CH_R}+${CH_HUM}"
+# dual_mono.mka: stereo 0–3 s, then the left channel on both sides 3–6 s (audio_dual_mono
+# notice only; no defect).
+ch_make dual_mono.mka "${CH_L}" "if(gte(t,3),${CH_L},${CH_R})"
+# dropout_relative.mka: a steady chord at about −20 dBFS RMS that drops by 35 dB (to about
+# −55 dBFS, above the −60 dBFS silence threshold) 2.00–2.05 s and 4.00–4.12 s
+# (audio_dropout, source "relative").
+CH_CHORD="(0.08*sin(2*PI*262*t)+0.06*sin(2*PI*330*t)+0.05*sin(2*PI*392*t))"
+CH_GAIN="if(between(t,2,2.05-1/96000)+between(t,4,4.12-1/96000),0.0178,1)"
+ch_make dropout_relative.mka "${CH_GAIN}*${CH_CHORD}" "${CH_GAIN}*${CH_CHORD}*0.9"
+ls -l phase.mka missing.mka dc.mka hum.mka dual_mono.mka dropout_relative.mka

@@ -52,6 +52,14 @@ impl DefectKind {
     pub const AUDIO_SILENCE: DefectKind = DefectKind::from_static("audio_silence");
     /// A short gap (from 20 ms) inside sound.
     pub const AUDIO_DROPOUT: DefectKind = DefectKind::from_static("audio_dropout");
+    /// A stereo pair in opposite phase (one channel inverted).
+    pub const AUDIO_PHASE_INVERTED: DefectKind = DefectKind::from_static("audio_phase_inverted");
+    /// A channel silent while the others carry programme.
+    pub const AUDIO_CHANNEL_MISSING: DefectKind = DefectKind::from_static("audio_channel_missing");
+    /// A channel's mean far from zero.
+    pub const AUDIO_DC_OFFSET: DefectKind = DefectKind::from_static("audio_dc_offset");
+    /// A steady 50 or 60 Hz line with harmonics (mains hum).
+    pub const AUDIO_HUM: DefectKind = DefectKind::from_static("audio_hum");
     /// Sound clipped at full scale.
     pub const AUDIO_CLIPPING: DefectKind = DefectKind::from_static("audio_clipping");
     /// True peak above the ceiling (−1 dBTP by default).

@@ -40,6 +40,8 @@ pub const BUILTIN_DEFAULTS: &[(&str, bool)] = &[
     ("silence", true),
     ("clipping", true),
     ("loudness", true),
+    ("channels", true),
+    ("hum", true),
     ("frame_drop", true),
     ("stutter", true),
     ("video_loss", true),
@@ -89,6 +91,8 @@ impl Registry {
         r.register::<audio::SilenceConfig>(on(audio::SilenceConfig::TYPE));
         r.register::<audio::ClippingConfig>(on(audio::ClippingConfig::TYPE));
         r.register::<audio::LoudnessConfig>(on(audio::LoudnessConfig::TYPE));
+        r.register::<audio::ChannelsConfig>(on(audio::ChannelsConfig::TYPE));
+        r.register::<audio::HumConfig>(on(audio::HumConfig::TYPE));
         r.register::<video::FrameDropConfig>(on(video::FrameDropConfig::TYPE));
         r.register::<video::StutterConfig>(on(video::StutterConfig::TYPE));
         r.register::<video::VideoLossConfig>(on(video::VideoLossConfig::TYPE));

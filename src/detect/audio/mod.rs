@@ -1,10 +1,15 @@
 //! Built-in audio detectors.
 
+mod channels;
 mod clipping;
 mod clock;
+mod dropout;
+mod hum;
 mod loudness;
 mod silence;
 
+pub use channels::{Channels, ChannelsConfig};
 pub use clipping::{Clipping, ClippingConfig};
+pub use hum::{Hum, HumConfig};
 pub use loudness::{Loudness, LoudnessConfig, LoudnessMeasure, LoudnessPreset};
 pub use silence::{Silence, SilenceConfig};
