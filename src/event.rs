@@ -54,6 +54,8 @@ impl DefectKind {
     pub const AUDIO_DROPOUT: DefectKind = DefectKind::from_static("audio_dropout");
     /// Sound clipped at full scale.
     pub const AUDIO_CLIPPING: DefectKind = DefectKind::from_static("audio_clipping");
+    /// A click or pop (an impulse of a few samples), or a short crackle.
+    pub const AUDIO_CLICK: DefectKind = DefectKind::from_static("audio_click");
 
     /// A defect name known at compile time.
     pub const fn from_static(name: &'static str) -> Self {

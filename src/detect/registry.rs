@@ -39,6 +39,7 @@ pub const BUILTIN_DEFAULTS: &[(&str, bool)] = &[
     ("blockiness", false),
     ("silence", true),
     ("clipping", true),
+    ("click", true),
     ("frame_drop", false),
     ("stutter", false),
     ("video_loss", true),
@@ -86,6 +87,7 @@ impl Registry {
         r.register::<video::BlockinessConfig>(on(video::BlockinessConfig::TYPE));
         r.register::<audio::SilenceConfig>(on(audio::SilenceConfig::TYPE));
         r.register::<audio::ClippingConfig>(on(audio::ClippingConfig::TYPE));
+        r.register::<audio::ClickConfig>(on(audio::ClickConfig::TYPE));
         r.register::<video::FrameDropConfig>(on(video::FrameDropConfig::TYPE));
         r.register::<video::StutterConfig>(on(video::StutterConfig::TYPE));
         r.register::<video::VideoLossConfig>(on(video::VideoLossConfig::TYPE));
