@@ -471,6 +471,29 @@ fn a_crackle_burst_is_one_event_with_its_count() {
 }
 
 #[test]
+fn continuous_crackle_is_reported_a_second_at_a_time() {
+    let mut left = music(5.0, 14, 0.6);
+    let times: Vec<f64> = (0..50)
+        .map(|k| 1.0 + k as f64 * 0.05 + if k % 3 == 0 { 0.007 } else { 0.0 })
+        .collect();
+    for &t in &times {
+        add_click(&mut left, t, 1, 0.5);
+    }
+    let right = left.clone();
+    let ev = clicks(frames(&[left, right]));
+    assert!((3..=4).contains(&ev.len()), "{ev:#?}");
+    let total: u64 = ev
+        .iter()
+        .map(|e| e.details["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 50, "{ev:#?}");
+    assert!((ev[0].start.as_secs_f64() - 1.007).abs() < 0.01);
+    for e in &ev {
+        assert!(e.end.unwrap().secs_since(e.start) <= 1.01, "{e:?}");
+    }
+}
+
+#[test]
 fn drums_and_percussion_raise_nothing() {
     for (with_bed, seed) in [(true, 1), (false, 2), (true, 3)] {
         let x = drums(10.0, with_bed, true, seed);

@@ -32,7 +32,8 @@
 //! Clicks found on any channel within 2 ms of each other are one click; clicks less than
 //! `burst_gap` apart are one event (crackle), with their number in `details.count`. An event
 //! runs from the start of the first click's excess to the end of the last one's, and is
-//! reported (start and end together) once `burst_gap` has passed without another.
+//! reported (start and end together) once `burst_gap` has passed without another, or once it
+//! spans a second (continuous crackle is reported a second at a time).
 //!
 //! Lossy codecs smear an impulse into the short transform block around it (AAC: 5.3 ms), which
 //! is why `max_duration` is 6 ms and not a few samples. A click in the first 21 ms of the
@@ -198,6 +199,8 @@ struct Geometry {
     /// Clicks closer than this on different channels are one click.
     same_click: usize,
     burst_gap: usize,
+    /// A burst is reported once it is this long (continuous crackle: one event a second).
+    max_burst: usize,
     /// Samples kept in each channel's buffer, and its capacity.
     keep: usize,
     capacity: usize,
@@ -241,6 +244,7 @@ impl Geometry {
             wait,
             same_click: ms(2.0),
             burst_gap: (cfg.burst_gap * rate as f64).round() as usize,
+            max_burst: rate as usize,
             keep,
             capacity: keep + CHUNK,
         }
@@ -391,10 +395,9 @@ struct Scratch {
 #[derive(Clone, Copy, Debug)]
 struct Burst {
     start: i64,
-    end: i64,
     /// End of the last click (the next click is the same one if it starts before this plus
     /// `same_click`).
-    last_end: i64,
+    end: i64,
     count: u32,
     channels: u64,
     level_db: f64,
@@ -532,7 +535,7 @@ impl Click {
             .unwrap_or(0)
             - g.reach_back as i64;
         if let Some(b) = self.burst {
-            if frontier > b.last_end + g.burst_gap as i64 {
+            if frontier > b.end + g.burst_gap as i64 {
                 let at = self.channels.first().map_or(b.end, Channel::end);
                 self.emit(at, out);
             }
@@ -548,11 +551,12 @@ impl Click {
             0
         };
         if let Some(b) = &mut self.burst {
-            if hit.start <= b.last_end + g.burst_gap as i64 {
-                if hit.start > b.last_end + g.same_click as i64 {
+            let same = hit.start <= b.end + g.same_click as i64;
+            let close = hit.start <= b.end + g.burst_gap as i64;
+            if same || (close && hit.start - b.start < g.max_burst as i64) {
+                if !same {
                     b.count += 1;
                 }
-                b.last_end = b.last_end.max(hit.end);
                 b.end = b.end.max(hit.end);
                 b.channels |= bit;
                 b.level_db = b.level_db.max(hit.level_db);
@@ -565,7 +569,6 @@ impl Click {
         self.burst = Some(Burst {
             start: hit.start,
             end: hit.end,
-            last_end: hit.end,
             count: 1,
             channels: bit,
             level_db: hit.level_db,
