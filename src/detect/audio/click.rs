@@ -316,12 +316,10 @@ struct Channel {
     /// Predictor in force and the ones before it (ring).
     current: Option<Predictor>,
     history: Vec<Predictor>,
-    /// Local residual level: mean magnitude of the current piece, ring of finished ones.
+    /// Local residual level: mean magnitude of the current piece, the last finished ones.
     piece_sum: f32,
     piece_n: usize,
-    pieces: [f32; PIECES],
-    piece_count: usize,
-    piece_next: usize,
+    pieces: RunningMedian,
     level: f32,
     /// Least trigger (set from `min_level_db` and the predictor's gain).
     floor: f32,
@@ -346,9 +344,7 @@ impl Channel {
         self.history.clear();
         self.piece_sum = 0.0;
         self.piece_n = 0;
-        self.pieces = [0.0; PIECES];
-        self.piece_count = 0;
-        self.piece_next = 0;
+        self.pieces = RunningMedian::default();
         self.level = f32::INFINITY;
         self.floor = f32::INFINITY;
         self.cluster = None;
@@ -376,6 +372,48 @@ impl Channel {
             .filter(|p| p.from <= pos)
             .max_by_key(|p| p.from)
             .copied()
+    }
+}
+
+/// Median of the last `PIECES` values: a ring in arrival order and the same values sorted.
+#[derive(Clone, Copy, Debug)]
+struct RunningMedian {
+    ring: [f32; PIECES],
+    sorted: [f32; PIECES],
+    len: usize,
+    next: usize,
+}
+
+impl Default for RunningMedian {
+    fn default() -> Self {
+        RunningMedian {
+            ring: [0.0; PIECES],
+            sorted: [0.0; PIECES],
+            len: 0,
+            next: 0,
+        }
+    }
+}
+
+impl RunningMedian {
+    /// Adds `v` (dropping the oldest value once full); returns the median.
+    fn push(&mut self, v: f32) -> f32 {
+        if self.len == PIECES {
+            let old = self.ring[self.next];
+            let i = self.sorted[..self.len]
+                .iter()
+                .position(|&x| x == old)
+                .unwrap_or(self.len - 1);
+            self.sorted.copy_within(i + 1..self.len, i);
+            self.len -= 1;
+        }
+        self.ring[self.next] = v;
+        self.next = (self.next + 1) % PIECES;
+        let i = self.sorted[..self.len].partition_point(|&x| x < v);
+        self.sorted.copy_within(i..self.len, i + 1);
+        self.sorted[i] = v;
+        self.len += 1;
+        self.sorted[self.len / 2]
     }
 }
 
@@ -669,9 +707,8 @@ fn trigger(
         let len = (seg_end - pos) as usize;
         let e = &mut scratch.segment[..len];
         whiten(&ch.buf, (pos - ch.start) as usize, &pred.a[..=g.order], e);
-        for (j, &v) in e.iter().enumerate() {
-            scan(ch, pos + j as i64, v.abs(), g, ratio);
-        }
+        e.iter_mut().for_each(|v| *v = v.abs());
+        scan(ch, pos, e, g, ratio);
         pos = seg_end;
     }
 }
@@ -687,45 +724,86 @@ fn whiten(buf: &[f32], from: usize, a: &[f32], out: &mut [f32]) {
     }
 }
 
-/// One residual magnitude `a` at position `pos`: trigger clusters and the local level.
-fn scan(ch: &mut Channel, pos: i64, a: f32, g: &Geometry, ratio: f32) {
-    if a > ch.floor.max(ratio * ch.level) {
-        ch.last_trigger = pos;
-        match &mut ch.cluster {
-            Some(c) if pos - c.last <= g.cluster_gap as i64 => {
-                c.last = pos;
-                if a > c.peak_abs {
-                    c.peak_abs = a;
-                    c.peak = pos;
+/// Residual magnitudes `e` from position `pos` on: trigger clusters and the local level, a piece
+/// at a time (the trigger level is constant within a piece).
+fn scan(ch: &mut Channel, mut pos: i64, mut e: &[f32], g: &Geometry, ratio: f32) {
+    while !e.is_empty() {
+        let (block, rest) = e.split_at((g.piece - ch.piece_n).min(e.len()));
+        let thr = ch.floor.max(ratio * ch.level);
+        let (sum, max) = sum_max(block);
+        if max > thr {
+            for (j, &a) in block.iter().enumerate() {
+                let at = pos + j as i64;
+                if a > thr {
+                    trigger_at(ch, at, a, g);
+                } else if ch
+                    .cluster
+                    .is_some_and(|c| at - c.last > g.cluster_gap as i64)
+                {
+                    close_cluster(ch, g);
                 }
             }
-            _ => {
-                close_cluster(ch, g);
-                ch.cluster = Some(Cluster {
-                    start: pos,
-                    last: pos,
-                    peak: pos,
-                    peak_abs: a,
-                });
+        } else if ch
+            .cluster
+            .is_some_and(|c| pos + block.len() as i64 - 1 - c.last > g.cluster_gap as i64)
+        {
+            close_cluster(ch, g);
+        }
+        // Local level: median of the mean magnitudes of the last pieces.
+        ch.piece_sum += sum;
+        ch.piece_n += block.len();
+        if ch.piece_n == g.piece {
+            let mean = ch.piece_sum / g.piece as f32;
+            ch.piece_sum = 0.0;
+            ch.piece_n = 0;
+            ch.level = ch.pieces.push(mean);
+        }
+        pos += block.len() as i64;
+        e = rest;
+    }
+}
+
+/// Sum and maximum of non-negative values (eight lanes: vectorises).
+fn sum_max(v: &[f32]) -> (f32, f32) {
+    let mut sum = [0.0f32; 8];
+    let mut max = [0.0f32; 8];
+    let chunks = v.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            sum[k] += c[k];
+            max[k] = if c[k] > max[k] { c[k] } else { max[k] };
+        }
+    }
+    let mut s: f32 = sum.iter().sum();
+    let mut m = max.iter().fold(0.0f32, |a, &b| if b > a { b } else { a });
+    for &x in rest {
+        s += x;
+        m = if x > m { x } else { m };
+    }
+    (s, m)
+}
+
+/// A residual sample over the trigger at `pos`: extends the open cluster or opens one.
+fn trigger_at(ch: &mut Channel, pos: i64, a: f32, g: &Geometry) {
+    ch.last_trigger = pos;
+    match &mut ch.cluster {
+        Some(c) if pos - c.last <= g.cluster_gap as i64 => {
+            c.last = pos;
+            if a > c.peak_abs {
+                c.peak_abs = a;
+                c.peak = pos;
             }
         }
-    } else if ch
-        .cluster
-        .is_some_and(|c| pos - c.last > g.cluster_gap as i64)
-    {
-        close_cluster(ch, g);
-    }
-    // Local level: median of the mean magnitudes of the last pieces.
-    ch.piece_sum += a;
-    ch.piece_n += 1;
-    if ch.piece_n == g.piece {
-        ch.pieces[ch.piece_next] = ch.piece_sum / g.piece as f32;
-        ch.piece_next = (ch.piece_next + 1) % PIECES;
-        ch.piece_count = (ch.piece_count + 1).min(PIECES);
-        ch.piece_sum = 0.0;
-        ch.piece_n = 0;
-        let mut v = ch.pieces;
-        ch.level = median(&mut v[..ch.piece_count]);
+        _ => {
+            close_cluster(ch, g);
+            ch.cluster = Some(Cluster {
+                start: pos,
+                last: pos,
+                peak: pos,
+                peak_abs: a,
+            });
+        }
     }
 }
 
@@ -778,7 +856,7 @@ fn estimate(ch: &mut Channel, pos: i64, g: &Geometry, scratch: &mut Scratch, min
     ch.floor = (min_energy * pred.gain).sqrt() / 16.0;
 }
 
-/// Dot product with four accumulators (vectorises).
+/// Dot product with eight accumulators (vectorises).
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (ac, ar) = a.split_at(a.len() / 8 * 8);
@@ -1038,6 +1116,22 @@ mod tests {
         r[3] = a1 * r[2] + a2 * r[1];
         let a = levinson(&r, 3);
         assert!((a[1] + a1).abs() < 1e-9 && (a[2] + a2).abs() < 1e-9 && a[3].abs() < 1e-9);
+    }
+
+    #[test]
+    fn running_median_follows_the_last_values() {
+        let mut m = RunningMedian::default();
+        let mut all = Vec::new();
+        let mut x = 0.37f32;
+        for i in 0..200 {
+            x = (x * 997.0 + 0.123).fract();
+            let v = if i % 17 == 0 { 0.5 } else { x };
+            all.push(v);
+            let got = m.push(v);
+            let mut last: Vec<f32> = all[all.len().saturating_sub(PIECES)..].to_vec();
+            last.sort_by(f32::total_cmp);
+            assert_eq!(got, last[last.len() / 2], "at {i}");
+        }
     }
 
     #[test]
