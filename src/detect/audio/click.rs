@@ -35,6 +35,11 @@
 //! reported (start and end together) once `burst_gap` has passed without another, or once it
 //! spans a second (continuous crackle is reported a second at a time).
 //!
+//! `details`: `count` (clicks in the event), `channels` (indices of the channels they were found
+//! on), `level_db` (energy of the loudest, as the level of one sample of that energy, dBFS),
+//! `excess_db` (the largest residual peak over the residual's median before it) and `duration`
+//! (seconds).
+//!
 //! Lossy codecs smear an impulse into the short transform block around it (AAC: 5.3 ms), which
 //! is why `max_duration` is 6 ms and not a few samples. A click in the first 21 ms of the
 //! stream, or in the last 60 ms before its end or a gap, is not judged. Non-finite samples are
