@@ -68,6 +68,8 @@ impl DefectKind {
     pub const LOUDNESS_OUT_OF_RANGE: DefectKind = DefectKind::from_static("loudness_out_of_range");
     /// Audio and video out of step (`details.offset_ms`, positive = audio late).
     pub const AV_SYNC: DefectKind = DefectKind::from_static("av_sync");
+    /// A click or pop (an impulse of a few samples), or a short crackle.
+    pub const AUDIO_CLICK: DefectKind = DefectKind::from_static("audio_click");
 
     /// A defect name known at compile time.
     pub const fn from_static(name: &'static str) -> Self {

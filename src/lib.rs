@@ -1,8 +1,8 @@
 //! # avqc — audio/video quality control, embedded
 //!
 //! avqc watches live and recorded audio/video streams for perceptual defects — frozen or black
-//! picture, corruption, silence, dropouts, clipping — and reports each one the moment it is
-//! confirmed, inside the host's own process.
+//! picture, corruption, silence, dropouts, clipping, clicks — and reports each one the moment it
+//! is confirmed, inside the host's own process.
 //!
 //! The dataflow is one [`Pipeline`]: a [`Decoder`] (FFmpeg by default, or a pure-Rust
 //! [`FrameSource`]) yields shared frames; each [`Detector`] sees them on its own thread; their

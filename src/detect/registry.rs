@@ -40,6 +40,7 @@ pub const BUILTIN_DEFAULTS: &[(&str, bool)] = &[
     ("silence", true),
     ("clipping", true),
     ("loudness", true),
+    ("click", true),
     ("channels", true),
     ("hum", true),
     ("frame_drop", true),
@@ -93,6 +94,7 @@ impl Registry {
         r.register::<audio::LoudnessConfig>(on(audio::LoudnessConfig::TYPE));
         r.register::<audio::ChannelsConfig>(on(audio::ChannelsConfig::TYPE));
         r.register::<audio::HumConfig>(on(audio::HumConfig::TYPE));
+        r.register::<audio::ClickConfig>(on(audio::ClickConfig::TYPE));
         r.register::<video::FrameDropConfig>(on(video::FrameDropConfig::TYPE));
         r.register::<video::StutterConfig>(on(video::StutterConfig::TYPE));
         r.register::<video::VideoLossConfig>(on(video::VideoLossConfig::TYPE));

@@ -1,6 +1,7 @@
 //! Built-in audio detectors.
 
 mod channels;
+mod click;
 mod clipping;
 mod clock;
 mod dropout;
@@ -9,6 +10,7 @@ mod loudness;
 mod silence;
 
 pub use channels::{Channels, ChannelsConfig};
+pub use click::{Click, ClickConfig};
 pub use clipping::{Clipping, ClippingConfig};
 pub use hum::{Hum, HumConfig};
 pub use loudness::{Loudness, LoudnessConfig, LoudnessMeasure, LoudnessPreset};

@@ -1,0 +1,709 @@
+//! The `click` detector on synthetic sound (pure Rust): injected impulses in a tone, in music and
+//! in speech are found to within 10 ms, a crackle burst is one event with its count, and
+//! percussion, plosives, hard cuts and onsets raise nothing.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::f64::consts::PI;
+
+use avqc::detect::audio::ClickConfig;
+use avqc::event::DefectEvent;
+use avqc::{
+    AudioFrame, Detector, DetectorConfig, Error, Event, Events, Media, MediaTime, Phase, Registry,
+};
+
+/// Counts the allocations made on the current thread (to check the hot path makes none).
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+const RATE: u32 = 48_000;
+
+/// A small deterministic random generator.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) as u32
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next() as f64 + 0.5) / (1u64 << 31) as f64
+    }
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.uniform()
+    }
+    fn gauss(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * PI * v).cos()
+    }
+}
+
+fn at(t: f64) -> usize {
+    (t * RATE as f64).round() as usize
+}
+
+/// Planar frames of 1024 samples per channel from `start` seconds on.
+fn frames_at(channels: &[Vec<f32>], rate: u32, start: f64) -> Vec<Media> {
+    let n = channels[0].len();
+    let t0 = (start * rate as f64).round() as i64;
+    (0..n)
+        .step_by(1024)
+        .map(|i| {
+            let m = 1024.min(n - i);
+            let mut planar = Vec::with_capacity(m * channels.len());
+            for c in channels {
+                planar.extend_from_slice(&c[i..i + m]);
+            }
+            let time = MediaTime::new(t0 + i as i64, avqc::Rational::new(1, rate as i32));
+            Media::Audio(AudioFrame::new(rate, channels.len(), time, planar).unwrap())
+        })
+        .collect()
+}
+
+fn frames(channels: &[Vec<f32>]) -> Vec<Media> {
+    frames_at(channels, RATE, 0.0)
+}
+
+fn click() -> Box<dyn Detector> {
+    ClickConfig::default().build("click").unwrap()
+}
+
+/// The `audio_click` events; checks that every start has its end, emitted together.
+fn clicks(media: Vec<Media>) -> Vec<DefectEvent> {
+    clicks_with(click(), media)
+}
+
+fn clicks_with(det: Box<dyn Detector>, media: Vec<Media>) -> Vec<DefectEvent> {
+    let events = common::run_all(det, media);
+    let defects: Vec<DefectEvent> = events
+        .iter()
+        .filter_map(Event::as_defect)
+        .cloned()
+        .collect();
+    assert!(defects.iter().all(|d| d.defect.as_str() == "audio_click"));
+    assert_eq!(defects.len() % 2, 0, "{defects:?}");
+    let mut ends = Vec::new();
+    for pair in defects.chunks(2) {
+        let (s, e) = (&pair[0], &pair[1]);
+        assert_eq!(s.phase, Phase::Start, "{pair:?}");
+        assert_eq!(e.phase, Phase::End, "{pair:?}");
+        assert_eq!(s.start, e.start);
+        assert_eq!(s.emitted_at, e.emitted_at);
+        let end = e.end.unwrap();
+        assert!(end >= e.start && e.emitted_at >= end, "{e:?}");
+        ends.push(e.clone());
+    }
+    ends
+}
+
+/// Adds an impulse of `len` samples (alternating `amp`, `-0.6 amp`) at `t` seconds.
+fn add_click(x: &mut [f32], t: f64, len: usize, amp: f32) {
+    let i = at(t);
+    for k in 0..len {
+        x[i + k] += if k % 2 == 0 { amp } else { -0.6 * amp };
+    }
+}
+
+fn tone(secs: f64, hz: f64, amp: f64, phase: f64) -> Vec<f32> {
+    (0..at(secs))
+        .map(|i| (amp * (2.0 * PI * hz * i as f64 / RATE as f64 + phase).sin()) as f32)
+        .collect()
+}
+
+/// Music-like sound: two voices of three and two partials that change pitch at the zeros of
+/// their cross-faded envelopes, a slow tremolo and a little noise (never silent).
+fn music(secs: f64, seed: u64, pan: f64) -> Vec<f32> {
+    let mut rng = Rng(seed);
+    let roots = [196.0, 220.0, 174.6, 246.9, 261.6, 207.7];
+    let second = [130.8, 146.8, 164.8, 123.5, 110.0, 155.6];
+    (0..at(secs))
+        .map(|i| {
+            let t = secs_f(i);
+            let k = t.floor() as usize;
+            let j = (t + 0.5).floor() as usize;
+            let (fa, fb) = (roots[k % 6], second[j % 6]);
+            let va = (PI * t).sin().powi(2)
+                * ((2.0 * PI * fa * t).sin()
+                    + 0.5 * (4.0 * PI * fa * t).sin()
+                    + 0.25 * (6.0 * PI * fa * t).sin());
+            let vb = (PI * t).cos().powi(2)
+                * ((2.0 * PI * fb * t).sin() + 0.4 * (4.0 * PI * fb * t).sin());
+            let trem = 0.85 + 0.15 * (2.0 * PI * 0.23 * t).sin();
+            (0.22 * trem * (pan * va + (1.2 - pan) * vb) + 0.002 * rng.gauss()) as f32
+        })
+        .collect()
+}
+
+fn secs_f(i: usize) -> f64 {
+    i as f64 / RATE as f64
+}
+
+fn mix(x: &mut [f32], sound: &[f32], t: f64) {
+    let i = at(t);
+    for (d, s) in x[i..].iter_mut().zip(sound) {
+        *d += s;
+    }
+}
+
+/// A kick drum: a sine sweeping from 155 Hz down to 45 Hz, starting at full level.
+fn kick(amp: f64) -> Vec<f32> {
+    let mut ph = 0.0;
+    (0..at(0.35))
+        .map(|i| {
+            let t = secs_f(i);
+            ph += 2.0 * PI * (45.0 + 110.0 * (-t / 0.04).exp()) / RATE as f64;
+            (amp * ph.sin() * (-t / 0.12).exp()) as f32
+        })
+        .collect()
+}
+
+/// A decaying noise burst with a sharp start (snare: plus a 190 Hz body).
+fn snare(amp: f64, rng: &mut Rng) -> Vec<f32> {
+    (0..at(0.25))
+        .map(|i| {
+            let t = secs_f(i);
+            (amp * (0.6 * rng.gauss() * (-t / 0.05).exp()
+                + 0.5 * (2.0 * PI * 190.0 * t).sin() * (-t / 0.03).exp())
+                / 1.5) as f32
+        })
+        .collect()
+}
+
+/// A hi-hat: high-passed noise decaying in 15 ms.
+fn hihat(amp: f64, rng: &mut Rng) -> Vec<f32> {
+    let mut prev = 0.0;
+    (0..at(0.08))
+        .map(|i| {
+            let w = rng.gauss();
+            let v = w - prev;
+            prev = w;
+            (amp * 0.5 * v * (-secs_f(i) / 0.015).exp()) as f32
+        })
+        .collect()
+}
+
+/// A hand clap: three 2 ms noise bursts 9 ms apart, then a 30 ms tail.
+fn clap(amp: f64, rng: &mut Rng) -> Vec<f32> {
+    let mut y = vec![0.0f32; at(0.12)];
+    for k in 0..4 {
+        let s = at(k as f64 * 0.009);
+        let (len, tau) = if k < 3 {
+            (at(0.002), 0.0015)
+        } else {
+            (y.len() - s, 0.03)
+        };
+        for i in 0..len {
+            y[s + i] += (amp * 0.5 * rng.gauss() * (-secs_f(i) / tau).exp()) as f32;
+        }
+    }
+    y
+}
+
+/// A woodblock: a 900 Hz partial decaying in 10 ms, starting from zero.
+fn woodblock(amp: f64) -> Vec<f32> {
+    (0..at(0.05))
+        .map(|i| {
+            let t = secs_f(i);
+            (amp * (2.0 * PI * 900.0 * t).sin() * (-t / 0.01).exp()) as f32
+        })
+        .collect()
+}
+
+/// A drum pattern at 120 beats per minute (with eighth-note hi-hats if `hats`), over music or
+/// silence.
+fn drums(secs: f64, with_bed: bool, hats: bool, seed: u64) -> Vec<f32> {
+    let mut rng = Rng(seed);
+    let mut x = if with_bed {
+        music(secs, seed, 0.75).iter().map(|v| v * 0.5).collect()
+    } else {
+        vec![0.0f32; at(secs)]
+    };
+    let mut t = 0.5;
+    let mut k = 0;
+    while t < secs - 0.5 {
+        match k % 4 {
+            0 => mix(&mut x, &kick(0.8), t),
+            2 => mix(&mut x, &snare(0.6, &mut rng), t),
+            _ => {}
+        }
+        if k % 8 == 5 {
+            mix(&mut x, &clap(0.7, &mut rng), t);
+        }
+        if k % 8 == 3 {
+            mix(&mut x, &woodblock(0.6), t + 0.06);
+        }
+        if hats {
+            mix(&mut x, &hihat(0.3, &mut rng), t);
+            mix(&mut x, &hihat(0.45, &mut rng), t + 0.125);
+        }
+        k += 1;
+        t += 0.25;
+    }
+    x
+}
+
+/// A two-pole resonator over `x`, normalised to a peak of 1.
+fn resonate(x: &[f64], hz: f64, bandwidth: f64) -> Vec<f64> {
+    let r = (-PI * bandwidth / RATE as f64).exp();
+    let th = 2.0 * PI * hz / RATE as f64;
+    let (a1, a2) = (2.0 * r * th.cos(), -r * r);
+    let (mut s1, mut s2) = (0.0, 0.0);
+    let y: Vec<f64> = x
+        .iter()
+        .map(|&v| {
+            let o = v + a1 * s1 + a2 * s2;
+            s2 = s1;
+            s1 = o;
+            o
+        })
+        .collect();
+    let peak = y.iter().fold(1e-12f64, |m, v| m.max(v.abs()));
+    y.iter().map(|v| v / peak).collect()
+}
+
+/// Speech-like sound: syllables of a plosive (60 ms closure, a 4 ms broadband burst, 30 ms of
+/// aspiration), a vowel (glottal pulses at 100–220 Hz through three formants) and sometimes a
+/// fricative, with short pauses.
+fn speech(secs: f64, seed: u64) -> Vec<f32> {
+    let mut rng = Rng(seed);
+    let mut x = vec![0.0f32; at(secs)];
+    let vowels = [
+        (700.0, 1200.0, 2600.0),
+        (300.0, 2200.0, 3000.0),
+        (500.0, 900.0, 2500.0),
+        (400.0, 1900.0, 2550.0),
+    ];
+    let mut t = 0.3;
+    while t < secs - 0.7 {
+        t += 0.06;
+        let amp = rng.range(0.2, 0.5);
+        let burst: Vec<f32> = (0..at(0.004))
+            .map(|i| (amp * rng.gauss() * (1.0 - 0.7 * i as f64 / at(0.004) as f64)) as f32)
+            .collect();
+        mix(&mut x, &burst, t);
+        t += 0.004;
+        let aspiration: Vec<f32> = (0..at(0.03))
+            .map(|i| (0.05 * rng.gauss() * (-secs_f(i) / 0.01).exp()) as f32)
+            .collect();
+        mix(&mut x, &aspiration, t);
+        t += 0.01;
+        // Vowel: a glottal pulse train (smoothed) through the formants.
+        let len = at(rng.range(0.15, 0.3));
+        let f0 = rng.range(100.0, 220.0);
+        let (mut phase, mut smooth) = (0.0f64, 0.0f64);
+        let source: Vec<f64> = (0..len)
+            .map(|i| {
+                let f = f0 * (1.0 + 0.1 * (3.0 * i as f64 / len as f64).sin());
+                let before = phase.floor();
+                phase += f / RATE as f64;
+                let pulse = if phase.floor() > before { 1.0 } else { 0.0 };
+                smooth += 0.3 * (pulse - smooth);
+                smooth
+            })
+            .collect();
+        let (f1, f2, f3) = vowels[rng.next() as usize % 4];
+        let (y1, y2, y3) = (
+            resonate(&source, f1, 80.0),
+            resonate(&source, f2, 100.0),
+            resonate(&source, f3, 150.0),
+        );
+        let ramp = at(0.02) as f64;
+        let vowel: Vec<f32> = (0..len)
+            .map(|i| {
+                let edge = (i.min(len - i) as f64 / ramp).min(1.0);
+                (0.3 * edge * (y1[i] + y2[i] + y3[i]) / 3.0) as f32
+            })
+            .collect();
+        mix(&mut x, &vowel, t);
+        t += secs_f(len);
+        if rng.uniform() < 0.4 {
+            let len = at(rng.range(0.08, 0.15));
+            let mut prev = 0.0;
+            let fricative: Vec<f32> = (0..len)
+                .map(|i| {
+                    let w = rng.gauss();
+                    let v = w - prev;
+                    prev = w;
+                    let edge = (i.min(len - i) as f64 / at(0.01) as f64).min(1.0);
+                    (0.06 * edge * v) as f32
+                })
+                .collect();
+            mix(&mut x, &fricative, t);
+            t += secs_f(len);
+        }
+        t += rng.range(0.02, 0.2);
+    }
+    x
+}
+
+fn stereo(x: Vec<f32>) -> Vec<Vec<f32>> {
+    let right = x.iter().map(|v| v * 0.9).collect();
+    vec![x, right]
+}
+
+fn assert_found(events: &[DefectEvent], truth: &[f64]) {
+    assert_eq!(events.len(), truth.len(), "{events:#?}");
+    for (e, &t) in events.iter().zip(truth) {
+        let dt = e.start.as_secs_f64() - t;
+        assert!(dt.abs() <= 0.010, "click at {t}: reported at {:?}", e.start);
+        assert_eq!(e.details["count"], 1, "{e:?}");
+    }
+}
+
+#[test]
+fn impulses_of_one_to_five_samples_in_a_tone_are_found_to_within_10_ms() {
+    let mut left = tone(8.0, 440.0, 0.3, 0.0);
+    let mut right = tone(8.0, 440.0, 0.3, 0.7);
+    let truth = [1.0, 2.2037, 3.5, 4.81, 6.3333];
+    for (k, (&t, len)) in truth.iter().zip([1, 2, 3, 5, 1]).enumerate() {
+        let amp = [0.3, 0.5, 0.9, 0.4, 0.6][k];
+        add_click(&mut left, t, len, amp);
+        if k % 2 == 0 {
+            add_click(&mut right, t, len, amp);
+        }
+    }
+    let ev = clicks(frames(&[left, right]));
+    assert_found(&ev, &truth);
+    assert_eq!(ev[0].details["channels"], serde_json::json!([0, 1]));
+    assert_eq!(ev[1].details["channels"], serde_json::json!([0]));
+    assert!(ev[0].details["level_db"].as_f64().unwrap() > -20.0);
+    // Reported once confirmed: a little over `burst_gap` after the click.
+    let latency = ev[0].emitted_at.secs_since(ev[0].start);
+    assert!((0.05..0.3).contains(&latency), "{latency}");
+}
+
+#[test]
+fn impulses_in_music_are_found_and_the_music_alone_raises_nothing() {
+    let clean = [music(10.0, 3, 0.75), music(10.0, 4, 0.45)];
+    assert!(clicks(frames(&clean)).is_empty());
+    let [mut left, mut right] = clean;
+    let truth = [1.37, 2.9, 4.4444, 5.61, 7.02, 8.75];
+    for (k, &t) in truth.iter().enumerate() {
+        let len = [1, 2, 3, 5, 1, 2][k];
+        let amp = [0.35, 0.8, 0.5, 0.3, 0.6, 0.45][k];
+        if k % 3 != 1 {
+            add_click(&mut left, t, len, amp);
+        }
+        if k % 3 != 0 {
+            add_click(&mut right, t, len, amp);
+        }
+    }
+    assert_found(&clicks(frames(&[left, right])), &truth);
+}
+
+#[test]
+fn impulses_in_speech_pauses_and_vowels_are_found() {
+    let clean = speech(6.0, 21);
+    assert!(clicks(frames(&stereo(clean.clone()))).is_empty());
+    // Two clicks inside vowels, away from their edges, and one in a pause.
+    let mut x = clean;
+    let env = |x: &[f32], t: f64| -> f32 {
+        let i = at(t);
+        x[i - at(0.03)..i + at(0.03)]
+            .iter()
+            .fold(0.0, |m, v| m.max(v.abs()))
+    };
+    let mut truth = Vec::new();
+    let mut t = 0.5;
+    while t < 5.4 && truth.len() < 3 {
+        let loud = env(&x, t) > 0.1 && env(&x, t - 0.04) > 0.1 && env(&x, t + 0.04) > 0.1;
+        let silent = env(&x, t) == 0.0 && env(&x, t - 0.04) == 0.0 && env(&x, t + 0.04) == 0.0;
+        let want_silent = truth.len() == 2;
+        if (loud && !want_silent) || (silent && want_silent) {
+            truth.push(t);
+            t += 0.5;
+        } else {
+            t += 0.01;
+        }
+    }
+    assert_eq!(truth.len(), 3, "{truth:?}");
+    for &t in &truth {
+        add_click(&mut x, t, 2, 0.5);
+    }
+    assert_found(&clicks(frames(&stereo(x))), &truth);
+}
+
+#[test]
+fn a_crackle_burst_is_one_event_with_its_count() {
+    let mut left = music(4.0, 5, 0.6);
+    let mut right = music(4.0, 6, 0.6);
+    // Five impulses over 57 ms, then a lone click a second later.
+    let burst = [2.0, 2.013, 2.0205, 2.041, 2.057];
+    for (k, &t) in burst.iter().enumerate() {
+        add_click(&mut left, t, 1 + k % 3, 0.5 - 0.05 * k as f32);
+        add_click(&mut right, t, 1 + k % 3, 0.4);
+    }
+    add_click(&mut left, 3.1, 2, 0.5);
+    let ev = clicks(frames(&[left, right]));
+    assert_eq!(ev.len(), 2, "{ev:#?}");
+    assert!(
+        (ev[0].start.as_secs_f64() - 2.0).abs() < 0.01,
+        "{:?}",
+        ev[0]
+    );
+    assert!((ev[0].end.unwrap().as_secs_f64() - 2.057).abs() < 0.01);
+    assert_eq!(ev[0].details["count"], 5, "{:?}", ev[0].details);
+    assert_eq!(ev[1].details["count"], 1);
+}
+
+#[test]
+fn continuous_crackle_is_reported_a_second_at_a_time() {
+    let mut left = music(5.0, 14, 0.6);
+    let times: Vec<f64> = (0..50)
+        .map(|k| 1.0 + k as f64 * 0.05 + if k % 3 == 0 { 0.007 } else { 0.0 })
+        .collect();
+    for &t in &times {
+        add_click(&mut left, t, 1, 0.5);
+    }
+    let right = left.clone();
+    let ev = clicks(frames(&[left, right]));
+    assert!((3..=4).contains(&ev.len()), "{ev:#?}");
+    let total: u64 = ev
+        .iter()
+        .map(|e| e.details["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 50, "{ev:#?}");
+    assert!((ev[0].start.as_secs_f64() - 1.007).abs() < 0.01);
+    for e in &ev {
+        assert!(e.end.unwrap().secs_since(e.start) <= 1.01, "{e:?}");
+    }
+}
+
+#[test]
+fn drums_and_percussion_raise_nothing() {
+    for (with_bed, seed) in [(true, 1), (false, 2), (true, 3)] {
+        let x = drums(10.0, with_bed, true, seed);
+        let ev = clicks(frames(&stereo(x)));
+        assert!(ev.is_empty(), "bed {with_bed}: {ev:#?}");
+    }
+}
+
+#[test]
+fn a_click_between_drum_hits_is_found() {
+    // Kick and snare without hi-hats: 2.37 s is 0.37 s after the snare at 2.0 s and 0.13 s
+    // before the kick at 2.5 s. (Under eighth-note hi-hats the residual's level stays so high
+    // that only far louder clicks stand out: the price of not firing on them.)
+    let mut x = drums(4.0, true, false, 4);
+    add_click(&mut x, 2.37, 2, 0.7);
+    assert_found(&clicks(frames(&stereo(x))), &[2.37]);
+}
+
+#[test]
+fn speech_with_plosives_raises_nothing() {
+    for seed in [1, 2, 3] {
+        let ev = clicks(frames(&stereo(speech(10.0, seed))));
+        assert!(ev.is_empty(), "seed {seed}: {ev:#?}");
+    }
+}
+
+#[test]
+fn hard_cuts_and_onsets_raise_nothing() {
+    let mut rng = Rng(9);
+    let mut x = Vec::new();
+    // Cuts every 0.7 s between tones (random phase, and starting at their peak), music,
+    // silence and low-passed noise, in every order.
+    for k in 0..16 {
+        let len = 0.7;
+        let seg: Vec<f32> = match k % 5 {
+            0 => tone(len, rng.range(200.0, 900.0), 0.3, rng.range(0.0, 6.0)),
+            1 => tone(len, rng.range(200.0, 900.0), 0.5, PI / 2.0),
+            2 => music(len, k, 0.6),
+            3 => vec![0.0; at(len)],
+            _ => {
+                let mut s = 0.0;
+                (0..at(len))
+                    .map(|_| {
+                        s += 0.2 * (rng.gauss() - s);
+                        (0.15 * s) as f32
+                    })
+                    .collect()
+            }
+        };
+        x.extend(seg);
+    }
+    let ev = clicks(frames(&stereo(x)));
+    assert!(ev.is_empty(), "cuts: {ev:#?}");
+
+    // Plucked notes with an instant attack (at a random phase) over a quiet bed.
+    let mut x: Vec<f32> = music(10.0, 7, 0.6).iter().map(|v| v * 0.15).collect();
+    let mut t = 0.5;
+    while t < 9.0 {
+        let f = rng.range(80.0, 1000.0);
+        let amp = rng.range(0.3, 0.6);
+        let phases: Vec<f64> = (0..7).map(|_| rng.range(0.0, 6.0)).collect();
+        let note: Vec<f32> = (0..at(0.8))
+            .map(|i| {
+                let s = secs_f(i);
+                let v: f64 = (1..8)
+                    .map(|h| (2.0 * PI * f * h as f64 * s + phases[h - 1]).sin() / h as f64)
+                    .sum();
+                (amp * 0.5 * v * (-s / 0.25).exp()) as f32
+            })
+            .collect();
+        mix(&mut x, &note, t);
+        t += rng.range(0.3, 0.9);
+    }
+    let ev = clicks(frames(&stereo(x)));
+    assert!(ev.is_empty(), "onsets: {ev:#?}");
+}
+
+#[test]
+fn impulses_under_the_least_level_are_not_reported() {
+    // A 0.03 (−30 dBFS) tick in quiet sound, like film foley, and a 0.3 click.
+    let mut left: Vec<f32> = music(4.0, 8, 0.6).iter().map(|v| v * 0.1).collect();
+    add_click(&mut left, 1.5, 1, 0.03);
+    add_click(&mut left, 3.0, 1, 0.3);
+    let right = left.clone();
+    let ev = clicks(frames(&[left.clone(), right.clone()]));
+    assert_found(&ev, &[3.0]);
+    // With the least level lowered, the tick is a click too.
+    let low = ClickConfig {
+        min_level_db: -40.0,
+        ..Default::default()
+    };
+    let ev = clicks_with(low.build("click").unwrap(), frames(&[left, right]));
+    assert_found(&ev, &[1.5, 3.0]);
+}
+
+#[test]
+fn format_changes_bad_samples_and_gaps_do_not_break_it() {
+    // 1 s stereo at 48 kHz; 1 s mono at 44.1 kHz with a click at 1.5 s; a timestamp gap; 1 s
+    // of 5.1 at 48 kHz with a click at 3.6 s and NaN/inf samples in one channel.
+    let mut media = frames(&[tone(1.0, 440.0, 0.3, 0.0), tone(1.0, 440.0, 0.3, 1.0)]);
+    let mono: Vec<f32> = (0..44_100)
+        .map(|i| {
+            let v = 0.3 * (2.0 * PI * 330.0 * i as f64 / 44_100.0).sin();
+            (v + if i == 22_050 { 0.6 } else { 0.0 }) as f32
+        })
+        .collect();
+    media.extend(frames_at(&[mono], 44_100, 1.0));
+    let mut six: Vec<Vec<f32>> = (0..6).map(|c| music(1.0, 10 + c, 0.5)).collect();
+    add_click(&mut six[2], 0.6, 2, 0.6);
+    for i in (0..at(0.3)).step_by(997) {
+        six[5][i] = if i % 2 == 0 { f32::NAN } else { f32::INFINITY };
+    }
+    media.extend(frames_at(&six, RATE, 3.0));
+    let ev = clicks(media);
+    let found: Vec<f64> = ev
+        .iter()
+        .filter(|e| e.details["channels"] != serde_json::json!([5]))
+        .map(|e| e.start.as_secs_f64())
+        .collect();
+    assert!(found.iter().any(|t| (t - 1.5).abs() < 0.01), "{ev:#?}");
+    assert!(found.iter().any(|t| (t - 3.6).abs() < 0.01), "{ev:#?}");
+    assert!(ev.iter().all(|e| e.start.as_secs_f64().is_finite()));
+}
+
+#[test]
+fn discontinuity_and_finish_report_a_waiting_click() {
+    let mut x = music(2.0, 12, 0.6);
+    add_click(&mut x, 1.9, 2, 0.6);
+    let media = frames(&stereo(x));
+    // finish() 100 ms after the click (its after-window is complete, the burst still open).
+    let ev = clicks(media.clone());
+    assert_found(&ev, &[1.9]);
+    assert!(ev[0].emitted_at <= MediaTime::from_secs_f64(2.001));
+    // discontinuity() at the same place reports it there.
+    let mut det = click();
+    let mut out = Events::new("test", "click");
+    let mut got = Vec::new();
+    for m in &media {
+        det.process(m, &mut out);
+        got.extend(out.drain());
+    }
+    det.discontinuity(MediaTime::from_secs_f64(2.0), &mut out);
+    got.extend(out.drain());
+    let n = got
+        .iter()
+        .filter_map(Event::as_defect)
+        .filter(|d| d.phase == Phase::End)
+        .count();
+    assert_eq!(n, 1, "{got:#?}");
+}
+
+#[test]
+fn steady_frames_allocate_nothing() {
+    let mut x = music(3.0, 13, 0.6);
+    add_click(&mut x, 1.0, 1, 0.5);
+    let six: Vec<Vec<f32>> = (0..6).map(|_| x.clone()).collect();
+    let media = frames(&six);
+    let mut det = click();
+    let mut out = Events::new("test", "click");
+    // The first frames size the buffers; the click's event allocates its details.
+    for m in &media[..60] {
+        det.process(m, &mut out);
+    }
+    let _ = out.drain().count();
+    let before = ALLOCATIONS.with(Cell::get);
+    for m in &media[60..] {
+        det.process(m, &mut out);
+    }
+    let after = ALLOCATIONS.with(Cell::get);
+    assert!(out.is_empty());
+    assert_eq!(after - before, 0, "allocations on the hot path");
+}
+
+#[test]
+fn config_is_checked_and_has_documented_defaults() {
+    let d = ClickConfig::default();
+    let c: ClickConfig = serde_json::from_str("{}").unwrap();
+    assert_eq!(c, d);
+    assert_eq!((d.ratio, d.min_level_db, d.order), (60.0, -20.0, 16));
+    let reg = Registry::builtin();
+    assert!(reg.types().any(|t| t == "click"));
+    assert!(avqc::detect::BUILTIN_DEFAULTS.contains(&("click", true)));
+    assert!(reg.build_json(r#"[{"type":"click","ration":3}]"#).is_err());
+    for (json, field) in [
+        (r#"[{"type":"click","ratio":1}]"#, "ratio"),
+        (r#"[{"type":"click","min_level_db":3}]"#, "min_level_db"),
+        (r#"[{"type":"click","max_duration":0}]"#, "max_duration"),
+        (r#"[{"type":"click","max_duration":0.5}]"#, "max_duration"),
+        (
+            r#"[{"type":"click","max_level_change_db":-1}]"#,
+            "max_level_change_db",
+        ),
+        (
+            r#"[{"type":"click","max_other_share":2}]"#,
+            "max_other_share",
+        ),
+        (r#"[{"type":"click","burst_gap":-0.1}]"#, "burst_gap"),
+        (r#"[{"type":"click","order":64}]"#, "order"),
+    ] {
+        match reg.build_json(json) {
+            Err(Error::Config { what, message }) => {
+                assert!(what.contains("click"), "{what}");
+                assert!(message.contains(field), "{json}: {message}");
+            }
+            Err(e) => panic!("{json}: wrong error {e}"),
+            Ok(_) => panic!("{json}: accepted"),
+        }
+    }
+    let set = reg
+        .build_json(r#"[{"type":"click","name":"pops","min_level_db":-30,"burst_gap":0.05}]"#)
+        .unwrap();
+    assert_eq!(set[0].name(), "pops");
+}
