@@ -112,6 +112,29 @@ ls -l
   -vf "select='not(between(n,75,149))'" -fps_mode passthrough \
   "${CADENCE_X264[@]}" "${AAC[@]}" "${BITEXACT[@]}" -f mpegts -muxdelay 0 video_loss.ts
 
+# --- audio_corrupt.ts: demo.ts with bytes inverted in six audio TS packets -----------------
+# Audio packets 300–305 (counting the audio PID's packets that carry payload, from 1) get 60
+# payload bytes (offsets 60–119) inverted: they lie in the PES packets at 6.144 s and 6.485 s of
+# the file's timeline (each holds about 0.34 s of AAC frames). The AAC decoder reports errors on
+# some frames there: decoder dropouts, and nothing else changes.
+APID=$(ffprobe -v error -select_streams a:0 -show_entries stream=id -of csv=p=0 demo.ts | head -n 1) \
+python3 - <<'PY'
+import os
+data = bytearray(open("demo.ts", "rb").read())
+audio_pid = int(os.environ["APID"], 16)
+count = 0
+for i in range(len(data) // 188):
+    off = i * 188
+    p = data[off:off + 188]
+    if ((p[1] & 0x1F) << 8) | p[2] != audio_pid or not p[3] & 0x10:
+        continue
+    count += 1
+    if 300 <= count < 306:
+        for k in range(60, 120):
+            data[off + k] ^= 0xFF
+open("audio_corrupt.ts", "wb").write(data)
+PY
+
 # --- format_change.ts: 2 s 160x90 then 2 s 128x72 (both 25 fps H.264 + AAC), concatenated ---
 # Two MPEG-TS clips glued with `cat` (the second offset by 2.08 s so its timestamps follow the
 # first's): the resolution changes mid-stream at 2.0 s of content; the junction shows one

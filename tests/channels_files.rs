@@ -114,3 +114,22 @@ fn demo_clip_has_no_channel_fault() {
         .collect();
     assert!(found.is_empty(), "{found:?}");
 }
+
+#[test]
+fn corrupt_audio_packets_are_decoder_dropouts() {
+    // audio_corrupt.ts: demo.ts with six audio TS packets damaged inside the PES packets at
+    // 6.144 s and 6.485 s (each about 0.34 s of AAC frames)
+    let decoder = |file: &str| -> Vec<(f64, f64)> {
+        run(file)
+            .into_iter()
+            .filter(|(d, _, _, det)| d == "audio_dropout" && det["source"] == "decoder")
+            .map(|(_, s, e, _)| (s, e))
+            .collect()
+    };
+    let found = decoder("audio_corrupt.ts");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!(s >= 6.14 && e <= 6.83 && e > s, "{found:?}");
+    // the undamaged original has none
+    assert!(decoder("demo.ts").is_empty());
+}
