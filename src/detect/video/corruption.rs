@@ -67,8 +67,8 @@ pub struct CorruptionConfig {
     /// A picture is damaged when its blockiness index on the 8- or the 16-pixel grid exceeds
     /// the stream's baseline on that grid by this factor (and by `spread_factor`). Default
     /// `1.3`: spliced-in starved encodes raise the index of their grid 1.25–1.67× (mostly
-    /// above 1.35×); on both corpus draws no undamaged picture triggered down to 1.2 with
-    /// the default `spread_factor`.
+    /// above 1.35×); on both corpus draws no undamaged picture triggered down to 1.2 with a
+    /// `spread_factor` of 2.5 or 4 (measured), nor at 1.3 with 3–4.
     pub ratio_factor: f64,
     /// A picture is also not damaged unless its index exceeds the baseline by this many times
     /// the index's usual deviation (running mean absolute deviation of its logarithm): a
