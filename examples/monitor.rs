@@ -22,6 +22,10 @@
 //!
 //! Exit codes: 0 every input analysed; 2 usage or configuration error; 3 an input could not be
 //! opened or decoded (the others are still analysed); 4 writing events failed.
+//!
+//! SIGINT or SIGTERM stops every input cleanly: each open defect gets its end event, the
+//! output is flushed and the summaries are printed (exit 0 unless an input failed before); a
+//! second signal exits at once (exit 1).
 
 use std::io::Write;
 use std::path::Path;
@@ -30,8 +34,26 @@ use std::sync::{Arc, Mutex};
 
 use avqc::sink::FnSink;
 use avqc::{
-    DecoderOptions, Error, Event, FfmpegDecoder, OverloadPolicy, Pipeline, Registry, SnapshotConfig,
+    DecoderOptions, Error, Event, FfmpegDecoder, OverloadPolicy, Pipeline, Registry,
+    SnapshotConfig, StopSignal,
 };
+
+/// Raises `stop` on SIGINT and SIGTERM (a second one exits at once).
+#[cfg(unix)]
+fn stop_on_signals(stop: &StopSignal) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for sig in [SIGINT, SIGTERM] {
+        // Already stopping: a second signal ends the process.
+        let r = signal_hook::flag::register_conditional_shutdown(sig, 1, stop.flag().clone())
+            .and_then(|_| signal_hook::flag::register(sig, stop.flag().clone()));
+        if let Err(e) = r {
+            eprintln!("monitor: cannot handle signal {sig}: {e}");
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn stop_on_signals(_: &StopSignal) {}
 
 struct Args {
     detectors: Option<Vec<String>>,
@@ -153,6 +175,8 @@ fn main() -> ExitCode {
         return usage(&e.to_string());
     }
 
+    let stop = StopSignal::new();
+    stop_on_signals(&stop);
     let stdout = Arc::new(Mutex::new(std::io::stdout()));
     let results: Vec<Result<(), Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = args
@@ -162,6 +186,7 @@ fn main() -> ExitCode {
                 let stdout = stdout.clone();
                 let detectors = build();
                 let (options, policy, snapshots) = (&args.options, args.policy, &args.snapshots);
+                let stop = stop.clone();
                 let default_stall = if input.contains("://") { 5.0 } else { 0.0 };
                 let stall = args.stall.unwrap_or(default_stall);
                 s.spawn(move || -> Result<(), Error> {
@@ -192,6 +217,7 @@ fn main() -> ExitCode {
                         .stream_name(stream_name(input))
                         .detectors(detectors?)
                         .overload(policy)
+                        .stop_signal(stop)
                         .sink(sink)
                         .build()?
                         .run()?;
