@@ -7,7 +7,10 @@ scripts/install-deps.sh
 echo "== cargo clippy (all targets, warnings are errors)"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test (default features: ffmpeg)"
-cargo test --all-targets
+# tests/monitor_signal.rs runs the monitor example as a process: build it first, and make the
+# test fail rather than skip if it is missing.
+cargo build --example monitor --quiet
+AVQC_REQUIRE_EXAMPLES=1 cargo test --all-targets
 cargo test --doc
 echo "== cargo test --no-default-features (pure Rust)"
 cargo test --no-default-features
