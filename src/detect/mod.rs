@@ -4,6 +4,7 @@
 mod check;
 pub(crate) use check::ConfigCheck;
 mod events;
+mod lock;
 mod registry;
 mod span;
 mod sync;

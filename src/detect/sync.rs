@@ -39,6 +39,7 @@
 //! told apart. Drift is measured on the audio clock only (video has no clock of its own to
 //! count against).
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -405,8 +406,8 @@ pub struct AvSync {
     cfg: SyncConfig,
     lead: f64,
     lag: f64,
-    video_stream: Option<usize>,
-    audio_stream: Option<usize>,
+    video_stream: StreamLock,
+    audio_stream: StreamLock,
     first_video: Option<MediaTime>,
     first_audio: Option<MediaTime>,
     start_checked: bool,
@@ -451,8 +452,8 @@ impl AvSync {
             name: name.to_string(),
             lead,
             lag,
-            video_stream: None,
-            audio_stream: None,
+            video_stream: StreamLock::default(),
+            audio_stream: StreamLock::default(),
             first_video: None,
             first_audio: None,
             start_checked: false,
@@ -540,10 +541,14 @@ impl AvSync {
         let (a, v) = (self.jump_audio, self.jump_video);
         let delta = match (a, v) {
             (Some((_, ja)), Some((_, jv))) => Some(ja - jv),
-            (Some((t, ja)), None) if now.secs_since(t) > 2.0 && self.video_stream.is_some() => {
+            (Some((t, ja)), None)
+                if now.secs_since(t) > 2.0 && self.video_stream.stream().is_some() =>
+            {
                 Some(ja)
             }
-            (None, Some((t, jv))) if now.secs_since(t) > 2.0 && self.audio_stream.is_some() => {
+            (None, Some((t, jv)))
+                if now.secs_since(t) > 2.0 && self.audio_stream.stream().is_some() =>
+            {
                 Some(-jv)
             }
             _ => None,
@@ -866,12 +871,12 @@ impl Detector for AvSync {
     fn process(&mut self, media: &Media, out: &mut Events) {
         match media {
             Media::Video(f) => {
-                if *self.video_stream.get_or_insert(f.stream()) == f.stream() {
+                if self.video_stream.accepts(f.stream()) {
                     self.video(f, out);
                 }
             }
             Media::Audio(f) => {
-                if *self.audio_stream.get_or_insert(f.stream()) == f.stream() {
+                if self.audio_stream.accepts(f.stream()) {
                     self.audio(f, out);
                 }
             }
@@ -882,9 +887,9 @@ impl Detector for AvSync {
                 if !self.cfg.timestamps || !jump_secs.is_finite() {
                     return;
                 }
-                if n.stream.is_some() && n.stream == self.audio_stream {
+                if n.stream.is_some() && n.stream == self.audio_stream.stream() {
                     self.jump_audio = Some((n.time, jump_secs - self.audio_step));
-                } else if n.stream.is_some() && n.stream == self.video_stream {
+                } else if n.stream.is_some() && n.stream == self.video_stream.stream() {
                     self.jump_video = Some((n.time, jump_secs - self.video_step));
                 }
                 self.pair_jumps(n.time, out);

@@ -26,6 +26,7 @@
 //! A change of sample rate or channel count, a gap in the timeline or a discontinuity close the
 //! open intervals and start afresh.
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -171,7 +172,7 @@ pub struct Channels {
     name: String,
     cfg: ChannelsConfig,
     clock: SampleClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     window_len: usize,
     win_start: i64,
     win_n: usize,
@@ -206,7 +207,7 @@ impl Channels {
         Channels {
             name: name.to_string(),
             clock: SampleClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             window_len: 0,
             win_start: 0,
             win_n: 0,
@@ -451,10 +452,9 @@ impl Detector for Channels {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Audio(f) = media else { return };
-        if *self.stream.get_or_insert(f.stream()) != f.stream() || f.samples_per_channel() == 0 {
+        let Some(f) = self.stream.audio(media) else {
             return;
-        }
+        };
         self.feed(f, out);
     }
 

@@ -50,6 +50,7 @@
 //! part of it; a cut between two tonal sounds that keeps the level within
 //! `max_level_change_db` is a waveform jump like a click, and is reported as one.
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -452,7 +453,7 @@ pub struct Click {
     name: String,
     cfg: ClickConfig,
     clock: SampleClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     geometry: Geometry,
     /// Tick (1/rate) of position 0.
     origin: i64,
@@ -471,7 +472,7 @@ impl Click {
             min_energy: 10f64.powf(cfg.min_level_db / 10.0) as f32,
             cfg,
             clock: SampleClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             geometry: Geometry::default(),
             origin: 0,
             channels: Vec::new(),
@@ -1087,10 +1088,9 @@ impl Detector for Click {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Audio(f) = media else { return };
-        if *self.stream.get_or_insert(f.stream()) != f.stream() || f.samples_per_channel() == 0 {
+        let Some(f) = self.stream.audio(media) else {
             return;
-        }
+        };
         self.feed(f, out);
     }
 

@@ -19,6 +19,7 @@
 //! seconds. The interval runs from the first sample of the first run to just after the last
 //! sample of the last run.
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -202,7 +203,7 @@ pub struct Clipping {
     cfg: ClippingConfig,
     tracker: SpanTracker,
     clock: SampleClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     excursions: Vec<Excursion>,
     window_len: usize,
     win_start: i64,
@@ -221,7 +222,7 @@ impl Clipping {
             tracker: SpanTracker::new(0.0, cfg.clear_for),
             cfg,
             clock: SampleClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             excursions: Vec::new(),
             window_len: 0,
             win_start: 0,
@@ -398,10 +399,9 @@ impl Detector for Clipping {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Audio(f) = media else { return };
-        if *self.stream.get_or_insert(f.stream()) != f.stream() || f.samples_per_channel() == 0 {
+        let Some(f) = self.stream.audio(media) else {
             return;
-        }
+        };
         self.feed(f, out);
     }
 

@@ -14,6 +14,7 @@
 //! NaN and infinite samples count as 0. A change of sample rate or channel count, a gap in the
 //! timeline or a discontinuity close an open interval and start afresh.
 
+use crate::detect::lock::StreamLock;
 use std::sync::Arc;
 
 use rustfft::num_complex::Complex32;
@@ -105,7 +106,7 @@ pub struct Hum {
     name: String,
     cfg: HumConfig,
     clock: SampleClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     tracker: SpanTracker,
     /// The last second of the channel mean, as a ring.
     ring: Vec<f32>,
@@ -132,7 +133,7 @@ impl Hum {
         Hum {
             name: name.to_string(),
             clock: SampleClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             ring: Vec::new(),
             pos: 0,
@@ -306,10 +307,9 @@ impl Detector for Hum {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Audio(f) = media else { return };
-        if *self.stream.get_or_insert(f.stream()) != f.stream() || f.samples_per_channel() == 0 {
+        let Some(f) = self.stream.audio(media) else {
             return;
-        }
+        };
         self.feed(f, out);
     }
 

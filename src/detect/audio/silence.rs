@@ -26,6 +26,7 @@
 //!   event then counts the notices in `details.decoder_notices`). Notices before the stream's
 //!   first audio frame are not judged (its stream index is not known yet).
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -193,7 +194,7 @@ pub struct Silence {
     cfg: SilenceConfig,
     tracker: SpanTracker,
     clock: SampleClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     /// Threshold on mean square.
     threshold_ms: f64,
     /// Samples per window at the current rate.
@@ -222,7 +223,7 @@ impl Silence {
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             threshold_ms: lin * lin,
             clock: SampleClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             window_len: 0,
             acc: Vec::new(),
             win_start: 0,
@@ -294,7 +295,10 @@ impl Silence {
     }
 
     fn on_notice(&mut self, n: &DecoderNotice, out: &mut Events) {
-        if !self.cfg.decoder_dropouts || self.stream.is_none() || n.stream != self.stream {
+        if !self.cfg.decoder_dropouts
+            || self.stream.stream().is_none()
+            || n.stream != self.stream.stream()
+        {
             return;
         }
         if !matches!(
@@ -500,15 +504,12 @@ impl Detector for Silence {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let f = match media {
-            Media::Audio(f) => f,
-            Media::Notice(n) => return self.on_notice(n, out),
-            Media::Video(_) => return,
-        };
-        if *self.stream.get_or_insert(f.stream()) != f.stream() || f.samples_per_channel() == 0 {
-            return;
+        if let Media::Notice(n) = media {
+            return self.on_notice(n, out);
         }
-        self.feed(f, out);
+        if let Some(f) = self.stream.audio(media) {
+            self.feed(f, out);
+        }
     }
 
     fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {

@@ -6,6 +6,7 @@
 //! few percent of the picture), but a night scene does not (its dark pixels carry texture,
 //! noise and gradients, so they spread over many code values).
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -102,7 +103,7 @@ pub struct Black {
     cfg: BlackConfig,
     tracker: SpanTracker,
     clock: FrameClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     frames: u64,
     min_share: f64,
     max_spread: f64,
@@ -117,7 +118,7 @@ impl Black {
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
             clock: FrameClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             frames: 0,
             min_share: 1.0,
             max_spread: 0.0,
@@ -202,10 +203,9 @@ impl Detector for Black {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Video(frame) = media else { return };
-        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+        let Some(frame) = self.stream.video(media) else {
             return;
-        }
+        };
         let t = frame.time();
         let until = self.clock.until(frame);
         let s = self.stats(frame.analysis());

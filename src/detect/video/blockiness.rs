@@ -22,6 +22,7 @@
 //! `blockiness`; while the mean stays at or above `threshold` for `min_duration` seconds it
 //! reports `video_blockiness` (with the mean ratio and blocky share in `details`).
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -500,7 +501,7 @@ pub struct Blockiness {
     cfg: BlockinessConfig,
     measure: BlockMeasure,
     tracker: SpanTracker,
-    stream: Option<usize>,
+    stream: StreamLock,
     /// Start of the current metric period and its sums.
     period_start: Option<MediaTime>,
     sum_ratio: f64,
@@ -522,7 +523,7 @@ impl Blockiness {
                 .with_shares(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
-            stream: None,
+            stream: StreamLock::default(),
             period_start: None,
             sum_ratio: 0.0,
             sum_share: 0.0,
@@ -588,10 +589,9 @@ impl Detector for Blockiness {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Video(frame) = media else { return };
-        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+        let Some(frame) = self.stream.video(media) else {
             return;
-        }
+        };
         let t = frame.time();
         if let Some(s) = self.period_start {
             if t.secs_since(s) >= self.cfg.period - 1e-6 || t < s {

@@ -25,6 +25,7 @@
 //! interval (0 when the damage does not show as blocks), and which signals (`decoder`,
 //! `content`) saw it.
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -171,7 +172,7 @@ pub struct Corruption {
     tracker: SpanTracker,
     content: SpanTracker,
     clock: FrameClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     /// Baseline blockiness index on the 8- and the 16-pixel grid, and seconds of informative
     /// pictures they were learnt from.
     grid8: GridBaseline,
@@ -197,7 +198,7 @@ impl Corruption {
             tracker: SpanTracker::new(0.0, cfg.merge_gap + cfg.min_duration),
             content: SpanTracker::new(cfg.min_duration, 0.0),
             clock: FrameClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             grid8: GridBaseline::default(),
             grid16: GridBaseline::default(),
             tile_base: vec![Default::default(); TILES * TILES],
@@ -291,7 +292,7 @@ impl Detector for Corruption {
                 }
             }
             Media::Video(f) => {
-                if *self.stream.get_or_insert(f.stream()) != f.stream() {
+                if !self.stream.accepts(f.stream()) {
                     return;
                 }
                 let t = f.time();

@@ -12,6 +12,7 @@
 //! frame, a doubled duration or the 3:2 cadence of soft telecine never looks like a change; a
 //! stream whose steps never settle simply has no rate (and none is reported).
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 
 use crate::detect::check::ConfigCheck;
@@ -119,7 +120,7 @@ impl Format {
 pub struct FormatChange {
     name: String,
     cfg: FormatChangeConfig,
-    stream: Option<usize>,
+    stream: StreamLock,
     current: Option<Format>,
     last_time: Option<MediaTime>,
     /// The current run of agreeing steps: first step, sum, count.
@@ -134,7 +135,7 @@ impl FormatChange {
         FormatChange {
             name: name.to_string(),
             cfg,
-            stream: None,
+            stream: StreamLock::default(),
             current: None,
             last_time: None,
             run: None,
@@ -177,10 +178,9 @@ impl Detector for FormatChange {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Video(frame) = media else { return };
-        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+        let Some(frame) = self.stream.video(media) else {
             return;
-        }
+        };
         let confirmed = if self.cfg.frame_rate {
             self.step(frame)
         } else {

@@ -17,6 +17,7 @@
 //! Optionally (`metric`) a `frames_missing` metric is written for every second of media time in
 //! which frames went missing.
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -94,7 +95,7 @@ impl DetectorConfig for FrameDropConfig {
 pub struct FrameDrop {
     name: String,
     cfg: FrameDropConfig,
-    stream: Option<usize>,
+    stream: StreamLock,
     last: Option<MediaTime>,
     steps: [f64; STEPS],
     n_steps: usize,
@@ -111,7 +112,7 @@ impl FrameDrop {
         FrameDrop {
             name: name.to_string(),
             cfg,
-            stream: None,
+            stream: StreamLock::default(),
             last: None,
             steps: [0.0; STEPS],
             n_steps: 0,
@@ -183,10 +184,9 @@ impl Detector for FrameDrop {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Video(frame) = media else { return };
-        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+        let Some(frame) = self.stream.video(media) else {
             return;
-        }
+        };
         let t = frame.time();
         let Some(last) = self.last.replace(t) else {
             // A first guess from the frame's own duration until steps are known.

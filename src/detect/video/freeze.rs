@@ -10,6 +10,7 @@
 //!
 //! The interval starts at the first repeated frame and ends at the first new frame.
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -132,7 +133,7 @@ pub struct Freeze {
     cfg: FreezeConfig,
     tracker: SpanTracker,
     clock: FrameClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     grid: Option<CellGrid>,
     /// Cell means of the current, previous and anchor pictures.
     cur: Vec<f32>,
@@ -170,7 +171,7 @@ impl Freeze {
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
             clock: FrameClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             grid: None,
             cur: Vec::new(),
             prev: Vec::new(),
@@ -289,10 +290,9 @@ impl Detector for Freeze {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Video(frame) = media else { return };
-        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+        let Some(frame) = self.stream.video(media) else {
             return;
-        }
+        };
         let t = frame.time();
         let until = self.clock.until(frame);
         let verdict = self.judge(frame.analysis());

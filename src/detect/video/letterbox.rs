@@ -15,6 +15,7 @@
 //! it). Dark scenes with black edges lasting longer than the confirmation can still look like
 //! bars: this is a notice, not a defect.
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 
 use crate::detect::check::ConfigCheck;
@@ -141,7 +142,7 @@ impl Area {
 pub struct Letterbox {
     name: String,
     cfg: LetterboxConfig,
-    stream: Option<usize>,
+    stream: StreamLock,
     /// Full picture size the state belongs to.
     size: (usize, usize),
     current: Area,
@@ -158,7 +159,7 @@ impl Letterbox {
         Letterbox {
             name: name.to_string(),
             cfg,
-            stream: None,
+            stream: StreamLock::default(),
             size: (0, 0),
             current: Area::full(0, 0),
             pending: None,
@@ -254,10 +255,9 @@ impl Detector for Letterbox {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Video(frame) = media else { return };
-        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+        let Some(frame) = self.stream.video(media) else {
             return;
-        }
+        };
         let size = (frame.width(), frame.height());
         if size != self.size {
             self.size = size;

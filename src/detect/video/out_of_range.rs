@@ -22,6 +22,7 @@
 //! Every `sample_step`-th row of each plane is read whole (contiguous bytes, which the compiler
 //! vectorizes), so the cost stays far below the decode's.
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -160,7 +161,7 @@ pub struct OutOfRange {
     cfg: OutOfRangeConfig,
     tracker: SpanTracker,
     clock: FrameClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     worst: Shares,
     frames: u64,
 }
@@ -174,7 +175,7 @@ impl OutOfRange {
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
             clock: FrameClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             worst: Shares::default(),
             frames: 0,
         }
@@ -236,10 +237,9 @@ impl Detector for OutOfRange {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Video(frame) = media else { return };
-        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+        let Some(frame) = self.stream.video(media) else {
             return;
-        }
+        };
         let t = frame.time();
         let until = self.clock.until(frame);
         let bad = if frame.range() == ColorRange::Full {

@@ -31,6 +31,7 @@
 //! shown beyond the cadence). The interval is written when the picture after the last repeat
 //! arrives (start) and `merge_gap` later (end).
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -192,7 +193,7 @@ pub struct Stutter {
     cfg: StutterConfig,
     tracker: SpanTracker,
     clock: FrameClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     grid: Option<CellGrid>,
     cur: Vec<f32>,
     prev: Vec<f32>,
@@ -220,7 +221,7 @@ impl Stutter {
             tracker: SpanTracker::new(0.0, cfg.merge_gap),
             cfg,
             clock: FrameClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             grid: None,
             cur: Vec::new(),
             prev: Vec::new(),
@@ -388,10 +389,9 @@ impl Detector for Stutter {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Video(frame) = media else { return };
-        if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+        let Some(frame) = self.stream.video(media) else {
             return;
-        }
+        };
         let t = frame.time();
         let until = self.clock.until(frame);
         self.since.get_or_insert(t);

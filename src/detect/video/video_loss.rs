@@ -16,6 +16,7 @@
 //! media time: that is the pipeline's concern (a wall-clock watchdog around the decoder), not
 //! this detector's.
 
+use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -67,7 +68,7 @@ pub struct VideoLoss {
     name: String,
     cfg: VideoLossConfig,
     clock: FrameClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     /// End of the last picture's display interval.
     last_end: Option<MediaTime>,
     /// Start of the open loss.
@@ -84,7 +85,7 @@ impl VideoLoss {
             name: name.to_string(),
             cfg,
             clock: FrameClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             last_end: None,
             open: None,
             now: None,
@@ -139,7 +140,7 @@ impl Detector for VideoLoss {
     fn process(&mut self, media: &Media, out: &mut Events) {
         match media {
             Media::Video(frame) => {
-                if *self.stream.get_or_insert(frame.stream()) != frame.stream() {
+                if !self.stream.accepts(frame.stream()) {
                     return;
                 }
                 let t = frame.time();

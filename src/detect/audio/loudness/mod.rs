@@ -43,6 +43,7 @@ mod meter;
 
 pub use config::{LoudnessConfig, LoudnessMeasure, LoudnessPreset};
 
+use crate::detect::lock::StreamLock;
 use serde_json::json;
 
 use self::gate::ABSOLUTE_GATE;
@@ -95,7 +96,7 @@ pub struct Loudness {
     /// True-peak ceiling, linear.
     ceiling: Option<f64>,
     clock: SampleClock,
-    stream: Option<usize>,
+    stream: StreamLock,
     meter: Option<Meter>,
     /// A format that could not be measured (reported once).
     unsupported: Option<(u32, usize)>,
@@ -121,7 +122,7 @@ impl Loudness {
             range: cfg.range(),
             ceiling: cfg.true_peak_max.map(|d| 10f64.powf(d / 20.0)),
             clock: SampleClock::default(),
-            stream: None,
+            stream: StreamLock::default(),
             meter: None,
             unsupported: None,
             non_finite_told: false,
@@ -340,10 +341,9 @@ impl Detector for Loudness {
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
-        let Media::Audio(f) = media else { return };
-        if *self.stream.get_or_insert(f.stream()) != f.stream() || f.samples_per_channel() == 0 {
+        let Some(f) = self.stream.audio(media) else {
             return;
-        }
+        };
         self.feed(f, out);
     }
 
