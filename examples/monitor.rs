@@ -212,7 +212,7 @@ fn main() -> ExitCode {
                         pipeline =
                             pipeline.stall_timeout(std::time::Duration::from_secs_f64(stall));
                     }
-                    let report = pipeline
+                    let (report, result) = pipeline
                         .decoder(decoder)
                         .stream_name(stream_name(input))
                         .detectors(detectors?)
@@ -220,9 +220,10 @@ fn main() -> ExitCode {
                         .stop_signal(stop)
                         .sink(sink)
                         .build()?
-                        .run()?;
+                        .run_with_report();
+                    // The summary says how the run ended, also when it failed part-way.
                     eprint!("{report}");
-                    Ok(())
+                    result
                 })
             })
             .collect();

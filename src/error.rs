@@ -78,6 +78,19 @@ pub enum Error {
     /// The pipeline was built wrongly (no decoder, no sink, a detector wanting media the input lacks).
     #[error("pipeline: {0}")]
     Pipeline(String),
+    /// An input exceeded one of its [`Limits`](crate::Limits); it was stopped (open defects
+    /// ended, the sink flushed), other inputs go on.
+    #[error("input `{input}` exceeds the {what} limit: {actual} > {limit}")]
+    Limit {
+        /// File name or URL of the input.
+        input: String,
+        /// Which limit, e.g. `"picture size"`.
+        what: String,
+        /// What the input had.
+        actual: String,
+        /// The limit.
+        limit: String,
+    },
     /// This build lacks a feature (e.g. the `ffmpeg` cargo feature) the call needs.
     #[error("not available in this build: {0}")]
     Unsupported(String),
@@ -89,6 +102,23 @@ impl Error {
         Error::Config {
             what: what.into(),
             message: message.into(),
+        }
+    }
+}
+
+impl Error {
+    /// An [`Error::Limit`].
+    pub fn limit(
+        input: impl Into<String>,
+        what: impl Into<String>,
+        actual: impl Into<String>,
+        limit: impl Into<String>,
+    ) -> Self {
+        Error::Limit {
+            input: input.into(),
+            what: what.into(),
+            actual: actual.into(),
+            limit: limit.into(),
         }
     }
 }

@@ -37,6 +37,7 @@ pub mod event;
 #[allow(unsafe_code)]
 mod ffi;
 mod frame;
+mod limits;
 pub mod pipeline;
 pub mod sink;
 pub mod snapshot;
@@ -56,6 +57,7 @@ pub use frame::{
     AudioFrame, ColorRange, FrameFlags, MediaKind, PictureType, PixelFormat, Plane, StreamInfo,
     VideoFrame,
 };
+pub use limits::Limits;
 pub use pipeline::{OverloadPolicy, Pipeline, PipelineBuilder, Report};
 pub use sink::Sink;
 pub use snapshot::SnapshotConfig;

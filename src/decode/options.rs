@@ -40,4 +40,9 @@ pub struct DecoderOptions {
     pub format_options: Vec<(String, String)>,
     /// Name of the container format to force (e.g. `"mpegts"`); probed when `None`.
     pub format: Option<String>,
+    /// Resource limits: a stream declaring a bigger picture, more channels or a higher rate
+    /// is refused at open with [`Error::Limit`](crate::Error::Limit), and the FFmpeg decoder
+    /// refuses to allocate pictures beyond `max_width × max_height` that appear later. The
+    /// pipeline checks every decoded item against its own [`Limits`](crate::PipelineBuilder::limits) too.
+    pub limits: crate::Limits,
 }

@@ -46,7 +46,9 @@ pub(crate) struct CodecContext {
 unsafe impl Send for CodecContext {}
 
 impl CodecContext {
-    /// Opens a decoder for `par` with packet time base `tb` and `threads` threads (0 = auto).
+    /// Opens a decoder for `par` with packet time base `tb` and `threads` threads (0 = auto),
+    /// refusing to allocate pictures of more than `max_pixels` (set before opening, so frame
+    /// threads inherit it).
     ///
     /// # Safety
     /// `par` points to valid codec parameters for the duration of the call.
@@ -54,6 +56,7 @@ impl CodecContext {
         par: *const sys::AVCodecParameters,
         tb: sys::AVRational,
         threads: usize,
+        max_pixels: u64,
     ) -> Result<Self, FfError> {
         // SAFETY: caller guarantees `par`; find_decoder returns a static or null.
         let codec = unsafe { sys::avcodec_find_decoder((*par).codec_id) };
@@ -76,6 +79,7 @@ impl CodecContext {
             check(sys::avcodec_parameters_to_context(c, par))?;
             (*c).pkt_timebase = tb;
             (*c).thread_count = threads.min(64) as c_int;
+            (*c).max_pixels = i64::try_from(max_pixels).unwrap_or(i64::MAX);
             (*c).flags2 |= sys::AV_CODEC_FLAG2_SHOW_ALL;
             (*c).flags |= sys::AV_CODEC_FLAG_OUTPUT_CORRUPT as c_int;
             (*c).opaque = (&*me.tap as *const ErrorTap).cast_mut().cast::<c_void>();

@@ -267,11 +267,12 @@ impl Input {
         }
     }
 
-    /// Opens a decoder for stream `index`.
+    /// Opens a decoder for stream `index` that refuses pictures of more than `max_pixels`.
     pub(crate) fn open_decoder(
         &self,
         index: usize,
         threads: usize,
+        max_pixels: u64,
     ) -> Result<CodecContext, FfError> {
         let st = self
             .stream(index)
@@ -279,7 +280,7 @@ impl Input {
         // SAFETY: a stream of an open input.
         let (par, tb) = unsafe { ((*st).codecpar, (*st).time_base) };
         // SAFETY: `par` is valid for as long as the input is open, which spans this call.
-        unsafe { CodecContext::open(par, tb, threads) }
+        unsafe { CodecContext::open(par, tb, threads, max_pixels) }
     }
 }
 

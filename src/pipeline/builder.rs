@@ -1,4 +1,4 @@
-use crate::{Decoder, Detector, Error, Result, Sink, SnapshotConfig, StopSignal};
+use crate::{Decoder, Detector, Error, Limits, Result, Sink, SnapshotConfig, StopSignal};
 
 /// What the decoder does when a detector's queue is full.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -37,9 +37,18 @@ pub struct PipelineBuilder {
     stream_name: Option<String>,
     snapshots: Option<SnapshotConfig>,
     stall_timeout: Option<std::time::Duration>,
+    limits: Limits,
 }
 
 impl PipelineBuilder {
+    /// Resource limits of the input (default [`Limits::default`]): a picture, channel count
+    /// or sample rate beyond them, or a detector holding more defects open than allowed, stops
+    /// the run with [`Error::Limit`]; a queue capacity beyond them is a build error.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Emits an `input_stalled` notice when the input delivers nothing for `timeout` of wall
     /// time (a live input whose source went quiet while the connection stays open), and
     /// `input_resumed` when data flows again. Off by default (a file never stalls).
@@ -111,6 +120,12 @@ impl PipelineBuilder {
         if queue == 0 {
             return Err(Error::Pipeline("queue capacity must be at least 1".into()));
         }
+        if queue > self.limits.max_queue {
+            return Err(Error::Pipeline(format!(
+                "queue capacity {queue} is over the limit of {} (Limits::max_queue)",
+                self.limits.max_queue
+            )));
+        }
         if let Some(cfg) = &self.snapshots {
             cfg.validate()?;
         }
@@ -133,6 +148,7 @@ impl PipelineBuilder {
             stream_name: self.stream_name,
             snapshots: self.snapshots,
             stall_timeout: self.stall_timeout,
+            limits: self.limits,
         })
     }
 }
@@ -152,6 +168,7 @@ pub struct Pipeline {
     pub(super) stream_name: Option<String>,
     pub(super) snapshots: Option<SnapshotConfig>,
     pub(super) stall_timeout: Option<std::time::Duration>,
+    pub(super) limits: Limits,
 }
 
 impl Pipeline {

@@ -7,4 +7,4 @@ mod run;
 mod stall;
 
 pub use builder::{OverloadPolicy, Pipeline, PipelineBuilder};
-pub use report::{DetectorReport, Report};
+pub use report::{DetectorReport, Ending, Report};

@@ -20,6 +20,42 @@ pub struct DetectorReport {
     pub panicked: Option<String>,
 }
 
+/// How a run ended.
+///
+/// ```
+/// use avqc::pipeline::Ending;
+/// assert_eq!(Ending::default(), Ending::EndOfInput);
+/// assert_eq!(Ending::Stopped.to_string(), "stopped");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "how", content = "message", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Ending {
+    /// The input ended (end of file, a live input closed by its sender).
+    #[default]
+    EndOfInput,
+    /// The stop signal was raised.
+    Stopped,
+    /// Reading or decoding the input failed (the error is what `run` returned).
+    InputFailed(String),
+    /// The sink failed (or panicked); events after the failure were not delivered.
+    SinkFailed(String),
+    /// The input exceeded one of its [`Limits`](crate::Limits).
+    LimitExceeded(String),
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ending::EndOfInput => f.write_str("end of input"),
+            Ending::Stopped => f.write_str("stopped"),
+            Ending::InputFailed(m) => write!(f, "input failed: {m}"),
+            Ending::SinkFailed(m) => write!(f, "sink failed: {m}"),
+            Ending::LimitExceeded(m) => write!(f, "limit exceeded: {m}"),
+        }
+    }
+}
+
 /// The summary of a [`Pipeline::run`](crate::Pipeline::run).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -54,6 +90,9 @@ pub struct Report {
     pub stalls: u64,
     /// True when the run was ended by the stop signal.
     pub stopped: bool,
+    /// How the run ended. Whatever the ending, every defect started was ended before the
+    /// sink was flushed (unless the sink itself failed).
+    pub ending: Ending,
     /// Per detector.
     pub detectors: Vec<DetectorReport>,
 }
@@ -86,7 +125,10 @@ impl fmt::Display for Report {
             self.audio_frames_decoded,
             self.defects,
             self.events,
-            if self.stopped { " (stopped)" } else { "" }
+            match &self.ending {
+                Ending::EndOfInput => String::new(),
+                e => format!(" ({e})"),
+            }
         )?;
         if self.decode_errors + self.corrupt_packets + self.discontinuities + self.frames_dropped
             > 0

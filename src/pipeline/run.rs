@@ -2,19 +2,19 @@
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use super::stall::{Heartbeat, StallWatch};
-use super::{DetectorReport, OverloadPolicy, Pipeline, Report};
+use super::{DetectorReport, Ending, OverloadPolicy, Pipeline, Report};
 use crate::event::{Details, Phase};
 use crate::snapshot::worker::{Request, SnapshotStats, SnapshotWorker};
 use crate::snapshot::SnapshotPlanner;
 use crate::{
-    Decoder, DefectKind, Detector, Error, Event, Events, Media, MediaTime, NoticeKind, Result,
-    StopSignal, Wants,
+    Decoder, DefectKind, Detector, Error, Event, Events, Limits, Media, MediaTime, NoticeKind,
+    Result, Sink, StopSignal, Wants,
 };
 
 /// What the decoder thread sends a detector thread (moved by value: no allocation per item).
@@ -50,10 +50,30 @@ impl Pipeline {
     /// Runs the pipeline to the end of the input (or until stopped) on the calling thread plus
     /// one decoder thread and one thread per detector; returns the report.
     ///
-    /// Errors: a decoder error mid-stream or a sink error. In both cases detectors still close
-    /// their open intervals and the sink is flushed (as far as it works) before the error is
-    /// returned.
+    /// Errors: a decoder error mid-stream, an exceeded [`Limits`](crate::Limits) or a sink
+    /// error. In each case detectors still close their open intervals and the sink is flushed
+    /// (as far as it works) before the error is returned; [`run_with_report`](Self::run_with_report)
+    /// returns the report as well.
     pub fn run(self) -> Result<Report> {
+        let (report, result) = self.run_with_report();
+        result.map(|()| report)
+    }
+
+    /// Like [`run`](Self::run), but returns the report however the run ended
+    /// ([`Report::ending`] says how) together with the error, if any.
+    ///
+    /// ```
+    /// use avqc::{FrameSource, Pipeline, StreamInfo, sink::Collect, pipeline::Ending};
+    /// let p = Pipeline::builder()
+    ///     .decoder(FrameSource::new("empty", vec![StreamInfo::audio(0, "pcm", 48_000, 1)], std::iter::empty()))
+    ///     .sink(Collect::new())
+    ///     .build()
+    ///     .unwrap();
+    /// let (report, result) = p.run_with_report();
+    /// assert!(result.is_ok());
+    /// assert_eq!(report.ending, Ending::EndOfInput);
+    /// ```
+    pub fn run_with_report(self) -> (Report, Result<()>) {
         let Pipeline {
             mut decoder,
             detectors,
@@ -64,9 +84,12 @@ impl Pipeline {
             stream_name,
             snapshots,
             stall_timeout,
+            limits,
         } = self;
         let started = Instant::now();
         decoder.set_stop_signal(stop.clone());
+        // A detector that holds too many defects open stops the run with this error.
+        let detector_limit: Mutex<Option<Error>> = Mutex::new(None);
         let input: Arc<str> = stream_name.as_deref().unwrap_or(decoder.name()).into();
         let (ev_tx, ev_rx) = bounded::<Event>(1024);
 
@@ -93,9 +116,14 @@ impl Pipeline {
                 let ev_tx = ev_tx.clone();
                 let input = input.clone();
                 let name = det.name().to_string();
+                let guard = OpenGuard {
+                    max_open: limits.max_open_defects,
+                    error: &detector_limit,
+                    stop: &stop,
+                };
                 let w = std::thread::Builder::new()
                     .name(format!("avqc-{name}"))
-                    .spawn_scoped(s, move || run_detector(det, rx, ev_tx, &input))
+                    .spawn_scoped(s, move || run_detector(det, rx, ev_tx, &input, guard))
                     .map_err(|e| {
                         Error::Pipeline(format!("cannot start a thread for detector `{name}`: {e}"))
                     });
@@ -122,17 +150,21 @@ impl Pipeline {
             let dec_stop = stop.clone();
             let dec_input = input.clone();
             let heartbeat = &heartbeat;
+            let limits = &limits;
             let dec = std::thread::Builder::new()
                 .name("avqc-decode".into())
                 .spawn_scoped(s, move || {
                     run_decoder(
                         &mut *decoder,
                         lanes,
-                        policy,
-                        &dec_stop,
                         dec_ev_tx,
-                        &dec_input,
-                        heartbeat,
+                        DecodeEnv {
+                            policy,
+                            stop: &dec_stop,
+                            input: &dec_input,
+                            heartbeat,
+                            limits,
+                        },
                     )
                 });
 
@@ -140,7 +172,7 @@ impl Pipeline {
             loop {
                 if let Some(ev) = stall.as_mut().and_then(|w| w.check(heartbeat, &input)) {
                     if sink_error.is_none() {
-                        match sink.emit(&ev) {
+                        match emit(&mut *sink, &ev) {
                             Ok(()) => events_out += 1,
                             Err(e) => {
                                 sink_error = Some(e);
@@ -177,7 +209,7 @@ impl Pipeline {
                                 }
                             }
                         }
-                        match sink.emit(&ev) {
+                        match emit(&mut *sink, &ev) {
                             Ok(()) => events_out += 1,
                             Err(e) => {
                                 sink_error = Some(e);
@@ -187,7 +219,7 @@ impl Pipeline {
                     }
                     Err(RecvTimeoutError::Timeout) => {
                         if sink_error.is_none() {
-                            if let Err(e) = sink.flush() {
+                            if let Err(e) = flush(&mut *sink) {
                                 sink_error = Some(e);
                                 stop.stop();
                             }
@@ -237,14 +269,24 @@ impl Pipeline {
         });
 
         if sink_error.is_none() {
-            if let Err(e) = sink.flush() {
+            if let Err(e) = flush(&mut *sink) {
                 sink_error = Some(e);
             }
         }
-        if let Some(e) = sink_error {
-            return Err(e);
-        }
-        decode_result?;
+        let limit_error = detector_limit
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        // The first cause wins: a broken sink, then an exceeded limit (which raised the stop),
+        // then the input's own failure, then the stop signal.
+        let (ending, error) = match (sink_error, limit_error, decode_result) {
+            (Some(e), _, _) => (Ending::SinkFailed(e.to_string()), Some(e)),
+            (None, Some(e), _) | (None, None, Err(e @ Error::Limit { .. })) => {
+                (Ending::LimitExceeded(e.to_string()), Some(e))
+            }
+            (None, None, Err(e)) => (Ending::InputFailed(e.to_string()), Some(e)),
+            (None, None, Ok(())) if stats.stopped => (Ending::Stopped, None),
+            (None, None, Ok(())) => (Ending::EndOfInput, None),
+        };
 
         let mut detectors = det_reports;
         // Lanes are the detectors' in order, then the snapshot thread's (not a detector).
@@ -255,7 +297,7 @@ impl Pipeline {
             (Some(a), Some(b)) => b.secs_since(a).max(0.0),
             _ => 0.0,
         };
-        Ok(Report {
+        let report = Report {
             input: input.to_string(),
             video_frames_decoded: stats.video,
             audio_frames_decoded: stats.audio,
@@ -271,25 +313,73 @@ impl Pipeline {
             snapshots_failed: snap_stats.failed,
             stalls: stall.map_or(0, |w| w.stalls),
             stopped: stats.stopped,
+            ending,
             detectors,
-        })
+        };
+        (report, error.map_or(Ok(()), Err))
     }
+}
+
+/// Hands an event to the sink; a panicking sink is a failed sink, not a crashed run (the
+/// detector and decoder threads must still be drained and joined).
+fn emit(sink: &mut dyn Sink, ev: &Event) -> Result<()> {
+    catch_unwind(AssertUnwindSafe(|| sink.emit(ev))).unwrap_or_else(|p| Err(sink_panic(sink, &*p)))
+}
+
+/// Flushes the sink, a panic being a failure as in [`emit`].
+fn flush(sink: &mut dyn Sink) -> Result<()> {
+    catch_unwind(AssertUnwindSafe(|| sink.flush())).unwrap_or_else(|p| Err(sink_panic(sink, &*p)))
+}
+
+fn sink_panic(sink: &dyn Sink, p: &(dyn Any + Send)) -> Error {
+    let _ = sink;
+    Error::Sink {
+        sink: "sink".into(),
+        source: std::io::Error::other(format!("the sink panicked: {}", panic_message(p))),
+    }
+}
+
+/// What a detector thread needs to enforce [`Limits::max_open_defects`](crate::Limits::max_open_defects).
+struct OpenGuard<'a> {
+    max_open: usize,
+    error: &'a Mutex<Option<Error>>,
+    stop: &'a StopSignal,
+}
+
+/// What the decoder thread reads besides the decoder and its lanes.
+struct DecodeEnv<'a> {
+    policy: OverloadPolicy,
+    stop: &'a StopSignal,
+    input: &'a str,
+    heartbeat: &'a Heartbeat,
+    limits: &'a Limits,
 }
 
 fn run_decoder(
     decoder: &mut dyn Decoder,
     mut lanes: Vec<Lane>,
-    policy: OverloadPolicy,
-    stop: &StopSignal,
     ev_tx: Sender<Event>,
-    input: &str,
-    heartbeat: &Heartbeat,
+    env: DecodeEnv<'_>,
 ) -> (Result<()>, DecodeStats) {
+    let DecodeEnv {
+        policy,
+        stop,
+        input,
+        heartbeat,
+        limits,
+    } = env;
     let mut st = DecodeStats::default();
+    let mut declared = decoder
+        .streams()
+        .iter()
+        .try_for_each(|s| limits.check_stream(input, s));
     let mut out = Events::new(input, "pipeline");
     let mut last_drop_report = 0u64;
     let mut last_drop_at: Option<MediaTime> = None;
     let result = loop {
+        if let Err(e) = std::mem::replace(&mut declared, Ok(())) {
+            break Err(e);
+        }
         if stop.is_stopped() {
             st.stopped = true;
             break Ok(());
@@ -299,6 +389,14 @@ fn run_decoder(
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         };
+        let within = match &media {
+            Media::Video(v) => limits.check_video(input, v),
+            Media::Audio(a) => limits.check_audio_frame(input, a),
+            Media::Notice(_) => Ok(()),
+        };
+        if let Err(e) = within {
+            break Err(e);
+        }
         let t = media.time();
         heartbeat.beat(t);
         st.first = Some(st.first.map_or(t, |f| f.min(t)));
@@ -447,6 +545,7 @@ fn run_detector(
     rx: Receiver<Msg>,
     ev_tx: Sender<Event>,
     input: &str,
+    guard: OpenGuard<'_>,
 ) -> DetectorReport {
     let name = det.name().to_string();
     let mut out = Events::new(input, &name);
@@ -485,7 +584,21 @@ fn run_detector(
         for ev in out.drain() {
             if let Event::Defect(d) = &ev {
                 match d.phase {
-                    Phase::Start => open.push((d.defect.clone(), d.start)),
+                    Phase::Start => {
+                        open.push((d.defect.clone(), d.start));
+                        if open.len() > guard.max_open {
+                            let mut slot = guard.error.lock().unwrap_or_else(|p| p.into_inner());
+                            if slot.is_none() {
+                                *slot = Some(Error::limit(
+                                    input,
+                                    format!("open defects of detector `{name}`"),
+                                    open.len().to_string(),
+                                    guard.max_open.to_string(),
+                                ));
+                            }
+                            guard.stop.stop();
+                        }
+                    }
                     Phase::End => {
                         if let Some(i) = open
                             .iter()

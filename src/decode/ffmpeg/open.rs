@@ -46,7 +46,7 @@ impl FfmpegDecoder {
         for p in selected {
             let Some(kind) = p.kind else { continue };
             let codec = input
-                .open_decoder(p.index, opts.threads)
+                .open_decoder(p.index, opts.threads, opts.limits.max_pixels())
                 .map_err(|e| Error::Codec {
                     input: name.into(),
                     stream: p.index,
@@ -78,6 +78,7 @@ impl FfmpegDecoder {
                 MediaKind::Audio => StreamInfo::audio(p.index, &p.codec, p.sample_rate, p.channels),
             }
             .with_duration(duration);
+            opts.limits.check_stream(name, &info)?;
             streams.push(info);
             lane_of[p.index] = Some(lanes.len());
             lanes.push(Lane {

@@ -1,14 +1,14 @@
 //! Bytes pushed by the host: a channel of [`Bytes`] read as one byte stream.
 
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use crate::ffi::Interrupt;
-use crate::{Error, Result};
+use crate::{Error, Limits, Result};
 
 /// Reads the chunks of a channel as one byte stream; a disconnected channel is the end.
 pub(super) struct ChannelReader {
@@ -33,6 +33,10 @@ impl Read for ChannelReader {
         let n = buf.len().min(self.current.len());
         buf[..n].copy_from_slice(&self.current[..n]);
         self.current.advance(n);
+        if self.current.is_empty() {
+            // Release the chunk now: its bytes go back to the pusher's budget.
+            self.current = Bytes::new();
+        }
         Ok(n)
     }
 }
@@ -68,27 +72,163 @@ impl Read for ChannelReader {
 #[derive(Clone, Debug)]
 pub struct PushInput {
     tx: Sender<Bytes>,
+    budget: Arc<Budget>,
+}
+
+/// Bytes pushed and not yet read by the decoder, against their limit.
+#[derive(Debug)]
+struct Budget {
+    used: Mutex<usize>,
+    freed: Condvar,
+    max: usize,
+}
+
+impl Budget {
+    fn release(&self, n: usize) {
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        *used = used.saturating_sub(n);
+        self.freed.notify_all();
+    }
+}
+
+/// A pushed chunk that gives its bytes back to the budget when the decoder has read it.
+struct Counted {
+    data: Bytes,
+    budget: Arc<Budget>,
+}
+
+impl AsRef<[u8]> for Counted {
+    fn as_ref(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.budget.release(self.data.len());
+    }
 }
 
 impl PushInput {
     /// A pushing handle and the receiving end for [`FfmpegDecoder::from_channel`](crate::FfmpegDecoder::from_channel); at most
-    /// `capacity` chunks (at least 1) wait in between.
+    /// `capacity` chunks (at least 1) and [`Limits::default`]`().max_push_bytes` bytes wait in
+    /// between.
     pub fn new(capacity: usize) -> (PushInput, Receiver<Bytes>) {
-        let (tx, rx) = crossbeam_channel::bounded(capacity.max(1));
-        (PushInput { tx }, rx)
+        Self::with_max_bytes(capacity, Limits::default().max_push_bytes)
     }
 
-    /// Hands a chunk of bytes to the decoder, waiting while the queue is full.
+    /// Like [`new`](Self::new), with at most `max_bytes` (at least 1) waiting for the decoder
+    /// (pass [`Limits::max_push_bytes`]).
     ///
-    /// Errors with [`Error::Read`] when the decoder has gone (dropped or finished).
+    /// ```
+    /// use avqc::PushInput;
+    /// let (input, _rx) = PushInput::with_max_bytes(4, 1000);
+    /// assert!(input.try_push(bytes::Bytes::from(vec![0u8; 600])).is_ok());
+    /// // 600 bytes wait unread: 600 more would exceed the 1000-byte budget.
+    /// assert!(input.try_push(bytes::Bytes::from(vec![0u8; 600])).is_err());
+    /// // A chunk bigger than the whole budget can never fit.
+    /// assert!(matches!(input.push(bytes::Bytes::from(vec![0u8; 2000])), Err(avqc::Error::Limit { .. })));
+    /// ```
+    pub fn with_max_bytes(capacity: usize, max_bytes: usize) -> (PushInput, Receiver<Bytes>) {
+        let (tx, rx) = crossbeam_channel::bounded(capacity.max(1));
+        let budget = Arc::new(Budget {
+            used: Mutex::new(0),
+            freed: Condvar::new(),
+            max: max_bytes.max(1),
+        });
+        (PushInput { tx, budget }, rx)
+    }
+
+    /// Bytes pushed that the decoder has not read yet.
+    pub fn buffered_bytes(&self) -> usize {
+        *self.budget.used.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hands a chunk of bytes to the decoder, waiting while the queue is full (in chunks or
+    /// in bytes).
+    ///
+    /// Errors with [`Error::Read`] when the decoder has gone (dropped or finished), with
+    /// [`Error::Limit`] for a chunk larger than the whole byte budget.
     pub fn push(&self, data: Bytes) -> Result<()> {
+        self.reserve(&data, true)?;
+        self.send(data, true)
+    }
+
+    /// Hands a chunk of bytes to the decoder if it fits now; never waits.
+    ///
+    /// Errors with [`Error::Limit`] when the chunk does not fit in the queue or the byte budget
+    /// (a live host that cannot wait should then drop the input or this chunk), with
+    /// [`Error::Read`] when the decoder has gone.
+    pub fn try_push(&self, data: Bytes) -> Result<()> {
+        self.reserve(&data, false)?;
+        self.send(data, false)
+    }
+
+    fn limit_error(&self, what: &str, actual: usize) -> Error {
+        Error::limit(
+            "push input",
+            what,
+            format!("{actual} bytes"),
+            format!("{} bytes", self.budget.max),
+        )
+    }
+
+    /// Counts `data` against the budget, waiting for room if `wait`.
+    fn reserve(&self, data: &Bytes, wait: bool) -> Result<()> {
+        let n = data.len();
+        if n > self.budget.max {
+            return Err(self.limit_error("pushed chunk", n));
+        }
+        let mut used = self.budget.used.lock().unwrap_or_else(|p| p.into_inner());
+        while *used + n > self.budget.max {
+            if !wait {
+                return Err(self.limit_error("bytes buffered for the decoder", *used + n));
+            }
+            // Chunks left in the channel when the decoder goes are dropped with it, which
+            // frees their bytes: this wait cannot outlive the decoder.
+            used = self
+                .budget
+                .freed
+                .wait_timeout(used, Duration::from_millis(100))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        *used += n;
+        Ok(())
+    }
+
+    fn send(&self, data: Bytes, wait: bool) -> Result<()> {
         if data.is_empty() {
             return Ok(());
         }
-        self.tx.send(data).map_err(|_| Error::Read {
-            input: "push input".into(),
-            message: "the decoder has gone".into(),
-        })
+        let chunk = Bytes::from_owner(Counted {
+            data,
+            budget: Arc::clone(&self.budget),
+        });
+        let sent = if wait {
+            self.tx.send(chunk).map_err(|e| Some(e.into_inner()))
+        } else {
+            self.tx.try_send(chunk).map_err(|e| match e {
+                TrySendError::Full(c) => {
+                    drop(c);
+                    None
+                }
+                TrySendError::Disconnected(c) => Some(c),
+            })
+        };
+        match sent {
+            Ok(()) => Ok(()),
+            Err(None) => Err(Error::limit(
+                "push input",
+                "chunks queued for the decoder",
+                "a full queue",
+                format!("{} chunks", self.tx.capacity().unwrap_or(0)),
+            )),
+            Err(Some(_)) => Err(Error::Read {
+                input: "push input".into(),
+                message: "the decoder has gone".into(),
+            }),
+        }
     }
 
     /// Ends the input (for this handle; the input ends when every clone has finished or been
