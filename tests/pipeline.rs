@@ -249,40 +249,7 @@ fn block_policy_delivers_everything() {
     assert_eq!(report.frames_dropped, 0);
 }
 
-struct FailsAfter(usize);
-impl Decoder for FailsAfter {
-    fn name(&self) -> &str {
-        "failing"
-    }
-    fn streams(&self) -> &[StreamInfo] {
-        &[]
-    }
-    fn next(&mut self) -> Result<Option<Media>> {
-        if self.0 == 0 {
-            return Err(Error::Read {
-                input: "failing".into(),
-                message: "connection reset".into(),
-            });
-        }
-        self.0 -= 1;
-        Ok(Some(frame(10 - self.0)))
-    }
-}
-
-#[test]
-fn a_decoder_error_is_returned_after_spans_are_closed() {
-    let c = Collect::new();
-    let err = Pipeline::builder()
-        .decoder(FailsAfter(10))
-        .detector(Probe::new("p"))
-        .sink(c.clone())
-        .build()
-        .unwrap()
-        .run()
-        .unwrap_err();
-    assert!(matches!(err, Error::Read { .. }), "{err}");
-    assert_eq!(defects(&c.events(), Phase::End).len(), 1);
-}
+// Decoder errors and every other ending: tests/endings.rs.
 
 #[test]
 fn builder_rejects_bad_wiring() {
