@@ -45,7 +45,8 @@ mod stop;
 mod time;
 
 pub use decode::{
-    Decoder, DecoderNotice, DecoderOptions, FrameSource, Media, NoticeKind, StreamSelection,
+    Decoder, DecoderNotice, DecoderOptions, FrameSource, Media, NoticeKind, ReconnectPolicy,
+    Reconnecting, StreamSelection,
 };
 #[cfg(feature = "ffmpeg")]
 pub use decode::{FfmpegDecoder, PushInput};

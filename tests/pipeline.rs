@@ -420,21 +420,72 @@ fn a_quiet_input_is_reported_stalled_then_resumed() {
         .run()
         .unwrap();
     assert_eq!(report.stalls, 1);
-    let notices: Vec<(String, f64)> = c
+    let stalls: Vec<_> = c
         .events()
         .into_iter()
-        .filter_map(|e| match e {
-            Event::Notice(n) if n.name.starts_with("input_") => {
-                Some((n.name.to_string(), n.at.as_secs_f64()))
-            }
-            _ => None,
-        })
+        .filter_map(|e| e.as_defect().filter(|d| d.defect.as_str() == "input_stall").cloned())
         .collect();
-    assert_eq!(notices.len(), 2, "{notices:?}");
-    assert_eq!(notices[0].0, "input_stalled");
+    assert_eq!(stalls.len(), 2, "{stalls:?}");
+    assert_eq!(stalls[0].phase, Phase::Start);
     assert!(
-        (notices[0].1 - 0.36).abs() < 1e-6,
-        "stalled after the last item, frame 9: {notices:?}"
+        (stalls[0].start.as_secs_f64() - 0.36).abs() < 1e-6,
+        "stalled after the last item, frame 9: {stalls:?}"
     );
-    assert_eq!(notices[1].0, "input_resumed");
+    assert_eq!(stalls[1].phase, Phase::End);
+    assert_eq!(stalls[1].start, stalls[0].start);
+    assert!(
+        (stalls[1].end.unwrap().as_secs_f64() - 0.40).abs() < 1e-6,
+        "ended by frame 10: {stalls:?}"
+    );
+    assert!(stalls[1].details["wall_secs"].as_f64().unwrap() >= 0.2);
+    assert_eq!(report.defects, 2, "the probe's and the stall");
+}
+
+#[test]
+fn a_stall_still_open_when_the_run_is_stopped_is_ended() {
+    // After 5 frames the source blocks until the stop signal is raised.
+    let stop = avqc::StopSignal::new();
+    let blocked = stop.clone();
+    let frames = (0..10).map(move |i| {
+        if i == 5 {
+            while !blocked.is_stopped() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        frame(i)
+    });
+    let c = Collect::new();
+    let watcher = c.clone();
+    let stopper = stop.clone();
+    let t = std::thread::spawn(move || {
+        // stop once the stall was reported (bounded: 10 s)
+        for _ in 0..1000 {
+            let stalled = |e: &Event| e.as_defect().is_some_and(|d| d.defect.as_str() == "input_stall");
+            if watcher.events().iter().any(stalled) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        stopper.stop();
+    });
+    let report = Pipeline::builder()
+        .decoder(FrameSource::new("live", vec![], frames))
+        .detector(Probe::new("p"))
+        .stall_timeout(std::time::Duration::from_millis(100))
+        .stop_signal(stop)
+        .sink(c.clone())
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    t.join().unwrap();
+    assert!(report.stopped);
+    let phases: Vec<Phase> = c
+        .events()
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .filter(|d| d.defect.as_str() == "input_stall")
+        .map(|d| d.phase)
+        .collect();
+    assert_eq!(phases, [Phase::Start, Phase::End]);
 }

@@ -5,11 +5,13 @@
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg;
 mod options;
+mod reconnect;
 mod source;
 
 #[cfg(feature = "ffmpeg")]
 pub use ffmpeg::{FfmpegDecoder, PushInput};
-pub use options::{DecoderOptions, StreamSelection};
+pub use options::{DecoderOptions, ReconnectPolicy, StreamSelection};
+pub use reconnect::Reconnecting;
 pub use source::FrameSource;
 
 use crate::{AudioFrame, MediaKind, MediaTime, Result, StopSignal, StreamInfo, VideoFrame};
@@ -89,6 +91,27 @@ pub enum NoticeKind {
     },
     /// The input has ended; no media follows.
     EndOfStream,
+    /// The connection to a live input failed; a [`Reconnecting`] decoder tries again.
+    InputLost {
+        /// Why (the read error).
+        message: String,
+    },
+    /// A reconnect attempt failed; another follows after a backoff, unless it was the last.
+    ReconnectFailed {
+        /// Which attempt (from 1).
+        attempt: u32,
+        /// Attempts allowed.
+        attempts: u32,
+        /// Why it failed.
+        message: String,
+    },
+    /// The input is open again; media follows on the continued timeline.
+    Reconnected {
+        /// Which attempt succeeded (from 1).
+        attempt: u32,
+        /// Wall time without a connection, in seconds.
+        after_secs: f64,
+    },
 }
 
 impl NoticeKind {
@@ -99,6 +122,37 @@ impl NoticeKind {
             NoticeKind::CorruptPacket => "corrupt_packet",
             NoticeKind::Discontinuity { .. } => "discontinuity",
             NoticeKind::EndOfStream => "end_of_stream",
+            NoticeKind::InputLost { .. } => "input_lost",
+            NoticeKind::ReconnectFailed { .. } => "reconnect_failed",
+            NoticeKind::Reconnected { .. } => "reconnected",
+        }
+    }
+}
+
+impl std::fmt::Display for NoticeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoticeKind::DecodeError { message } => write!(f, "decode error: {message}"),
+            NoticeKind::CorruptPacket => f.write_str("corrupt packet"),
+            NoticeKind::Discontinuity { jump_secs } => {
+                write!(f, "timestamps jumped by {jump_secs:.3} s; timeline bridged")
+            }
+            NoticeKind::EndOfStream => f.write_str("end of stream"),
+            NoticeKind::InputLost { message } => {
+                write!(f, "input lost ({message}); reconnecting")
+            }
+            NoticeKind::ReconnectFailed {
+                attempt,
+                attempts,
+                message,
+            } => write!(f, "reconnect attempt {attempt} of {attempts} failed: {message}"),
+            NoticeKind::Reconnected {
+                attempt,
+                after_secs,
+            } => write!(
+                f,
+                "reconnected at attempt {attempt} after {after_secs:.1} s; timeline continued"
+            ),
         }
     }
 }

@@ -15,6 +15,51 @@ pub enum StreamSelection {
     Indices(Vec<usize>),
 }
 
+/// How a [`Reconnecting`](crate::decode::Reconnecting) decoder retries a live input whose
+/// connection failed: up to `attempts` tries in a row, waiting `initial_backoff_ms` before the
+/// first and doubling the wait up to `max_backoff_ms`. A connection that delivers media again
+/// resets the count. `attempts: 0` (the default) never reconnects.
+///
+/// ```
+/// use avqc::ReconnectPolicy;
+/// let p = ReconnectPolicy { attempts: 4, ..Default::default() };
+/// assert_eq!(p.backoff(1).as_millis(), 500);
+/// assert_eq!(p.backoff(3).as_millis(), 2000);
+/// assert_eq!(p.backoff(9).as_millis(), 8000);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReconnectPolicy {
+    /// Reconnect attempts in a row before the input ends with an error. Default 0 (off).
+    pub attempts: u32,
+    /// Wait before the first attempt, in milliseconds. Default 500.
+    pub initial_backoff_ms: u64,
+    /// Longest wait between attempts, in milliseconds. Default 8000.
+    pub max_backoff_ms: u64,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        ReconnectPolicy {
+            attempts: 0,
+            initial_backoff_ms: 500,
+            max_backoff_ms: 8000,
+        }
+    }
+}
+
+impl ReconnectPolicy {
+    /// The wait before attempt `attempt` (from 1).
+    pub fn backoff(&self, attempt: u32) -> std::time::Duration {
+        let doublings = attempt.saturating_sub(1).min(32);
+        let ms = self
+            .initial_backoff_ms
+            .saturating_mul(1u64 << doublings)
+            .min(self.max_backoff_ms.max(self.initial_backoff_ms));
+        std::time::Duration::from_millis(ms)
+    }
+}
+
 /// Options of a decoder.
 ///
 /// ```
@@ -45,4 +90,7 @@ pub struct DecoderOptions {
     /// refuses to allocate pictures beyond `max_width × max_height` that appear later. The
     /// pipeline checks every decoded item against its own [`Limits`](crate::PipelineBuilder::limits) too.
     pub limits: crate::Limits,
+    /// Reconnecting a live input whose connection fails, used by
+    /// [`FfmpegDecoder::open_reconnecting`](crate::FfmpegDecoder::open_reconnecting). Default off.
+    pub reconnect: ReconnectPolicy,
 }

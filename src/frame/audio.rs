@@ -62,6 +62,12 @@ impl AudioFrame {
         self
     }
 
+    /// Sets the time of the first sample.
+    pub fn with_time(mut self, time: MediaTime) -> Self {
+        self.time = time;
+        self
+    }
+
     /// Sample rate in Hz.
     pub fn rate(&self) -> u32 {
         self.rate

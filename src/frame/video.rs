@@ -440,9 +440,13 @@ impl VideoFrame {
         self.stream = stream;
         self
     }
-    /// Sets the presentation time.
+    /// Sets the presentation time (of the analysis copy too; moved in place, no allocation,
+    /// when the copy is not shared).
     pub fn with_time(mut self, time: MediaTime) -> Self {
         self.time = time;
+        if let Some(small) = &mut self.analysis {
+            Arc::make_mut(small).time = time;
+        }
         self
     }
     /// Attaches a downscaled copy for analysis (its own time and flags are replaced by this

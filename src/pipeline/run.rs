@@ -99,7 +99,7 @@ impl Pipeline {
 
         let mut planner = snapshots.as_ref().map(|c| SnapshotPlanner::new(c, &input));
         let (req_tx, req_rx) = unbounded::<Request>();
-        let heartbeat = Heartbeat::new();
+        let heartbeat = Heartbeat::new(stall_timeout);
         let mut stall = stall_timeout.map(StallWatch::new);
 
         let (decode_result, stats, det_reports, snap_stats) = std::thread::scope(|s| {
@@ -172,6 +172,7 @@ impl Pipeline {
             loop {
                 if let Some(ev) = stall.as_mut().and_then(|w| w.check(heartbeat, &input)) {
                     if sink_error.is_none() {
+                        defects += u64::from(is_start(&ev));
                         match emit(&mut *sink, &ev) {
                             Ok(()) => events_out += 1,
                             Err(e) => {
@@ -229,6 +230,15 @@ impl Pipeline {
                 }
             }
 
+            // A stall still open when the input ends or is stopped ends here.
+            if let Some(ev) = stall.as_mut().and_then(|w| w.finish(heartbeat, &input)) {
+                if sink_error.is_none() {
+                    match emit(&mut *sink, &ev) {
+                        Ok(()) => events_out += 1,
+                        Err(e) => sink_error = Some(e),
+                    }
+                }
+            }
             drop(req_tx);
             let snap_stats = match snap {
                 Some(Ok(h)) => h.join().unwrap_or_default(),
@@ -320,6 +330,10 @@ impl Pipeline {
     }
 }
 
+fn is_start(ev: &Event) -> bool {
+    ev.as_defect().is_some_and(|d| d.phase == Phase::Start)
+}
+
 /// Hands an event to the sink; a panicking sink is a failed sink, not a crashed run (the
 /// detector and decoder threads must still be drained and joined).
 fn emit(sink: &mut dyn Sink, ev: &Event) -> Result<()> {
@@ -398,7 +412,10 @@ fn run_decoder(
             break Err(e);
         }
         let t = media.time();
-        heartbeat.beat(t);
+        if media.kind().is_some() {
+            // Only data counts as a sign of life: a reconnecting input still sends notices.
+            heartbeat.beat(t);
+        }
         st.first = Some(st.first.map_or(t, |f| f.min(t)));
         let end = match &media {
             Media::Video(v) => t.add_secs(v.duration().unwrap_or(0.0)),
@@ -422,6 +439,11 @@ fn run_decoder(
                     for lane in &lanes {
                         let _ = lane.tx.send(Msg::Discontinuity(t));
                     }
+                }
+                kind @ (NoticeKind::InputLost { .. }
+                | NoticeKind::ReconnectFailed { .. }
+                | NoticeKind::Reconnected { .. }) => {
+                    out.notice(kind.name(), kind.to_string(), t);
                 }
                 _ => {}
             },

@@ -1,26 +1,34 @@
-//! Input stalls: a live input that stops delivering anything (the decoder blocked in a read)
-//! is noticed on the sink side by wall clock, as `input_stalled` / `input_resumed` notices.
+//! Input stalls: a live input that stops delivering pictures and sound (the decoder blocked in
+//! a read, or reconnecting) is noticed on the sink side by wall clock, as an `input_stall`
+//! defect: it starts once nothing came for the timeout and ends when data flows again (or when
+//! the run ends).
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::event::{Event, NoticeEvent};
-use crate::MediaTime;
+use crate::event::{DefectEvent, Details, Event, Phase};
+use crate::{DefectKind, MediaTime};
 
-/// Written by the decoder thread after every item; read by the sink loop.
+/// Written by the decoder thread after every picture or block of sound; read by the sink loop.
 pub(super) struct Heartbeat {
     started: Instant,
+    /// Gaps from this long count as stalls (`u64::MAX`: no stall watch).
+    timeout_ms: u64,
     last_ms: AtomicU64,
     last_media_us: AtomicI64,
+    /// Media time of the first data after the latest stall.
+    resumed_media_us: AtomicI64,
 }
 
 impl Heartbeat {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(timeout: Option<Duration>) -> Self {
         Heartbeat {
             started: Instant::now(),
+            timeout_ms: timeout.map_or(u64::MAX, |t| t.as_millis() as u64),
             last_ms: AtomicU64::new(0),
             last_media_us: AtomicI64::new(0),
+            resumed_media_us: AtomicI64::new(0),
         }
     }
 
@@ -28,18 +36,36 @@ impl Heartbeat {
         self.started.elapsed().as_millis() as u64
     }
 
-    /// An item with media time `t` arrived.
+    /// Data with media time `t` arrived.
     pub(super) fn beat(&self, t: MediaTime) {
-        self.last_ms.store(self.now_ms(), Ordering::Relaxed);
-        self.last_media_us
-            .store(t.rescale(crate::time::MICROS).ticks(), Ordering::Relaxed);
+        let now = self.now_ms();
+        let us = t.rescale(crate::time::MICROS).ticks();
+        if now.saturating_sub(self.last_ms.load(Ordering::Relaxed)) >= self.timeout_ms {
+            self.resumed_media_us.store(us, Ordering::Relaxed);
+        }
+        self.last_media_us.store(us, Ordering::Relaxed);
+        // Release: whoever sees the new `last_ms` sees the times stored before it.
+        self.last_ms.store(now, Ordering::Release);
+    }
+
+    fn media_time(&self) -> MediaTime {
+        MediaTime::new(
+            self.last_media_us.load(Ordering::Relaxed),
+            crate::time::MICROS,
+        )
     }
 }
 
-/// Turns heartbeat gaps longer than the timeout into notices, once per stall.
+/// An open stall: where it started (media time) and when (heartbeat wall clock).
+struct Open {
+    start: MediaTime,
+    last_ms: u64,
+}
+
+/// Turns heartbeat gaps longer than the timeout into `input_stall` defects, one per stall.
 pub(super) struct StallWatch {
     timeout_ms: u64,
-    stalled_at_ms: Option<u64>,
+    open: Option<Open>,
     pub(super) stalls: u64,
 }
 
@@ -47,46 +73,72 @@ impl StallWatch {
     pub(super) fn new(timeout: Duration) -> Self {
         StallWatch {
             timeout_ms: timeout.as_millis() as u64,
-            stalled_at_ms: None,
+            open: None,
             stalls: 0,
         }
     }
 
-    /// A notice when the input just stalled or just resumed.
+    /// The defect's start when the input just stalled, its end when it just resumed.
     pub(super) fn check(&mut self, hb: &Heartbeat, input: &Arc<str>) -> Option<Event> {
-        let (now, last) = (hb.now_ms(), hb.last_ms.load(Ordering::Relaxed));
-        let at = MediaTime::new(
-            hb.last_media_us.load(Ordering::Relaxed),
-            crate::time::MICROS,
-        );
-        let notice = |name: &'static str, message: String| {
-            Event::Notice(NoticeEvent {
-                stream: input.clone(),
-                detector: "pipeline".into(),
-                name: name.into(),
-                message,
-                at,
-            })
-        };
-        match self.stalled_at_ms {
+        let (now, last) = (hb.now_ms(), hb.last_ms.load(Ordering::Acquire));
+        match &self.open {
             None if now.saturating_sub(last) >= self.timeout_ms => {
-                self.stalled_at_ms = Some(last);
+                let start = hb.media_time();
+                self.open = Some(Open {
+                    start,
+                    last_ms: last,
+                });
                 self.stalls += 1;
-                let secs = (now - last) as f64 / 1000.0;
-                Some(notice(
-                    "input_stalled",
-                    format!("nothing received from the input for {secs:.1} s"),
-                ))
+                let mut details = Details::new();
+                details.insert("timeout_secs".into(), (self.timeout_ms as f64 / 1000.0).into());
+                Some(event(input, Phase::Start, start, None, start, details))
             }
-            Some(since) if last > since => {
-                self.stalled_at_ms = None;
-                let secs = (last - since) as f64 / 1000.0;
-                Some(notice(
-                    "input_resumed",
-                    format!("input resumed after {secs:.1} s without data"),
-                ))
-            }
+            Some(open) if last > open.last_ms => Some(self.end(hb, input, last)),
             _ => None,
         }
     }
+
+    /// The end of an open stall when the run ends (every start gets an end).
+    pub(super) fn finish(&mut self, hb: &Heartbeat, input: &Arc<str>) -> Option<Event> {
+        self.open.is_some().then(|| self.end(hb, input, hb.now_ms()))
+    }
+
+    fn end(&mut self, hb: &Heartbeat, input: &Arc<str>, until_ms: u64) -> Event {
+        let open = self.open.take().expect("an open stall");
+        // Data came back: the first item after the gap; the run ended: the last item.
+        let resumed = hb.last_ms.load(Ordering::Acquire) > open.last_ms;
+        let at = if resumed {
+            MediaTime::new(
+                hb.resumed_media_us.load(Ordering::Relaxed),
+                crate::time::MICROS,
+            )
+        } else {
+            hb.media_time()
+        }
+        .max(open.start);
+        let mut details = Details::new();
+        let secs = until_ms.saturating_sub(open.last_ms) as f64 / 1000.0;
+        details.insert("wall_secs".into(), ((secs * 10.0).round() / 10.0).into());
+        event(input, Phase::End, open.start, Some(at), at, details)
+    }
+}
+
+fn event(
+    input: &Arc<str>,
+    phase: Phase,
+    start: MediaTime,
+    end: Option<MediaTime>,
+    emitted_at: MediaTime,
+    details: Details,
+) -> Event {
+    Event::Defect(DefectEvent {
+        phase,
+        stream: input.clone(),
+        detector: "pipeline".into(),
+        defect: DefectKind::INPUT_STALL,
+        start,
+        end,
+        emitted_at,
+        details,
+    })
 }

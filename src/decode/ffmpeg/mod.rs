@@ -27,6 +27,7 @@ use push::ChannelReader;
 pub use push::PushInput;
 
 use crate::time::MICROS;
+use crate::decode::Reconnecting;
 use crate::{
     AudioFrame, Decoder, DecoderNotice, DecoderOptions, Error, FrameFlags, Media, MediaKind,
     MediaTime, NoticeKind, PixelFormat, Rational, Result, StopSignal, StreamInfo, StreamSelection,
@@ -154,6 +155,52 @@ impl FfmpegDecoder {
     /// ```
     pub fn open(input: &str, opts: &DecoderOptions) -> Result<Self> {
         Self::open_with(input, None, Interrupt::new(), opts)
+    }
+
+    /// Like [`open`](Self::open), but `stop` interrupts the open itself (a network input that
+    /// sends nothing blocks while FFmpeg probes it) and later reads.
+    ///
+    /// ```
+    /// use avqc::{DecoderOptions, Error, FfmpegDecoder, StopSignal};
+    /// let stop = StopSignal::new();
+    /// stop.stop();
+    /// let err = FfmpegDecoder::open_interruptible("udp://127.0.0.1:9", &DecoderOptions::default(), &stop).err();
+    /// assert!(matches!(err, Some(Error::Open { .. })));
+    /// ```
+    pub fn open_interruptible(input: &str, opts: &DecoderOptions, stop: &StopSignal) -> Result<Self> {
+        let interrupt = Interrupt::new();
+        interrupt.set(Arc::clone(stop.flag()));
+        let mut d = Self::open_with(input, None, interrupt, opts)?;
+        d.stop = Some(stop.clone());
+        Ok(d)
+    }
+
+    /// Opens a live URL as a [`Reconnecting`] decoder: a read that fails (a dropped connection,
+    /// a UDP input silent for longer than its `timeout` option) reopens the URL as
+    /// [`DecoderOptions::reconnect`] says, and the timeline continues across. The first open
+    /// is not retried: its error is returned.
+    ///
+    /// ```no_run
+    /// use avqc::{DecoderOptions, FfmpegDecoder, ReconnectPolicy, StopSignal};
+    /// let opts = DecoderOptions {
+    ///     reconnect: ReconnectPolicy { attempts: 5, ..Default::default() },
+    ///     ..Default::default()
+    /// };
+    /// // `timeout` (µs): a UDP read that gets nothing for 2 s fails, and is reconnected
+    /// let d = FfmpegDecoder::open_reconnecting("udp://127.0.0.1:5000?timeout=2000000", &opts, &StopSignal::new())?;
+    /// # Ok::<(), avqc::Error>(())
+    /// ```
+    pub fn open_reconnecting(
+        input: &str,
+        opts: &DecoderOptions,
+        stop: &StopSignal,
+    ) -> Result<Reconnecting> {
+        let policy = opts.reconnect.clone();
+        let (url, opts) = (input.to_string(), opts.clone());
+        let opener = move |stop: &StopSignal| {
+            Self::open_interruptible(&url, &opts, stop).map(|d| Box::new(d) as Box<dyn Decoder>)
+        };
+        Reconnecting::open(input, policy, stop, Box::new(opener))
     }
 
     /// Decodes what `reader` yields (a container stream such as MPEG-TS or fragmented MP4; not

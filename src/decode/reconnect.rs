@@ -1,0 +1,315 @@
+//! [`Reconnecting`]: a decoder that reopens a live input whose connection failed, with backoff,
+//! and continues the input's timeline across the new connection.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::options::ReconnectPolicy;
+use crate::{
+    Decoder, DecoderNotice, Error, Media, MediaTime, NoticeKind, Result, StopSignal, StreamInfo,
+};
+
+/// Opens (or reopens) the input; the stop signal lets a blocking open be interrupted.
+pub type Opener = Box<dyn FnMut(&StopSignal) -> Result<Box<dyn Decoder>> + Send>;
+
+/// A decoder over a live input that reconnects when a read fails ([`Error::Read`]), following a
+/// [`ReconnectPolicy`].
+///
+/// * The loss is reported at once as a [`NoticeKind::InputLost`] notice, each failed attempt
+///   as [`NoticeKind::ReconnectFailed`], the new connection as [`NoticeKind::Reconnected`]
+///   (the pipeline turns them into `input_lost`, `reconnect_failed` and `reconnected` notice
+///   events). Waits between attempts watch the stop signal (and the opener gets it, so a
+///   blocking open is interrupted too).
+/// * The timeline continues: the new connection's times (which restart wherever its sender's
+///   clock is) are moved by one offset, the same for every stream (audio and video keep their
+///   alignment), so that its first picture or sound starts where the last one before the loss
+///   ended. A [`NoticeKind::Discontinuity`] (no stream) marks the joint, so detectors reset
+///   their history there instead of reporting the jump as a defect of the content. The wall
+///   time without data is what the pipeline's stall watchdog reports (`input_stall`).
+/// * After `attempts` failed attempts in a row (a connection counts as working again once it
+///   delivers media) the input ends with [`Error::Read`] saying so. Other errors (a limit, a
+///   missing codec) end the input at once, as does the end of the input.
+/// * [`streams`](Decoder::streams) are those of the first connection.
+///
+/// ```
+/// use avqc::decode::Reconnecting;
+/// use avqc::{Decoder, Error, FrameSource, Media, MediaTime, ReconnectPolicy, StopSignal, StreamInfo};
+/// // a source that fails after two blocks of sound
+/// struct Flaky(u32);
+/// impl Decoder for Flaky {
+///     fn name(&self) -> &str { "live" }
+///     fn streams(&self) -> &[StreamInfo] { &[] }
+///     fn next(&mut self) -> avqc::Result<Option<Media>> {
+///         self.0 += 1;
+///         if self.0 > 2 {
+///             return Err(Error::Read { input: "live".into(), message: "connection reset".into() });
+///         }
+///         let t = MediaTime::from_secs_f64(100.0 + self.0 as f64 * 0.01);
+///         Ok(Some(Media::Audio(avqc::AudioFrame::new(48_000, 1, t, vec![0.0; 480])?)))
+///     }
+/// }
+/// let policy = ReconnectPolicy { attempts: 2, initial_backoff_ms: 1, max_backoff_ms: 1 };
+/// let mut opens = 0;
+/// let opener = move |_stop: &StopSignal| {
+///     opens += 1; // the first open and one reconnect work, later ones fail
+///     if opens > 2 {
+///         return Err(Error::Open { input: "live".into(), message: "connection refused".into() });
+///     }
+///     Ok(Box::new(Flaky(0)) as Box<dyn Decoder>)
+/// };
+/// let mut d = Reconnecting::open("live", policy, &StopSignal::new(), Box::new(opener))?;
+/// let mut names = Vec::new();
+/// let err = loop {
+///     match d.next() {
+///         Ok(Some(Media::Notice(n))) => names.push(n.kind.name()),
+///         Ok(Some(m)) => names.push(if m.time().as_secs_f64() > 100.025 { "late" } else { "media" }),
+///         Ok(None) => unreachable!("a flaky input ends with an error"),
+///         Err(e) => break e,
+///     }
+///     if names.len() > 20 { break Error::Pipeline("too many".into()); }
+/// };
+/// assert_eq!(names, ["media", "media", "input_lost", "reconnected", "discontinuity", "late",
+///     "late", "input_lost", "reconnect_failed", "reconnect_failed"]);
+/// assert!(err.to_string().contains("gave up"), "{err}");
+/// # Ok::<(), avqc::Error>(())
+/// ```
+pub struct Reconnecting {
+    name: String,
+    streams: Vec<StreamInfo>,
+    policy: ReconnectPolicy,
+    opener: Opener,
+    inner: Option<Box<dyn Decoder>>,
+    stop: StopSignal,
+    pending: VecDeque<Media>,
+    /// Seconds added to the current connection's times.
+    offset: f64,
+    /// A new connection whose first media item fixes the offset.
+    rebase: bool,
+    /// End of the latest media item on the continued timeline.
+    last_end: Option<MediaTime>,
+    /// Failed attempts since media last arrived.
+    failures: u32,
+    /// Since when the input is down, when it is.
+    down: Option<Instant>,
+    ended: bool,
+}
+
+impl Reconnecting {
+    /// Opens the input with `opener` (once: a first open that fails is returned as is) and
+    /// reopens it with `opener` after a read error, as `policy` allows. `stop` interrupts waits
+    /// and opens until the pipeline hands over its own signal
+    /// ([`set_stop_signal`](Decoder::set_stop_signal)).
+    pub fn open(
+        name: &str,
+        policy: ReconnectPolicy,
+        stop: &StopSignal,
+        mut opener: Opener,
+    ) -> Result<Self> {
+        let mut inner = opener(stop)?;
+        inner.set_stop_signal(stop.clone());
+        Ok(Reconnecting {
+            name: name.into(),
+            streams: inner.streams().to_vec(),
+            policy,
+            opener,
+            inner: Some(inner),
+            stop: stop.clone(),
+            pending: VecDeque::new(),
+            offset: 0.0,
+            rebase: false,
+            last_end: None,
+            failures: 0,
+            down: None,
+            ended: false,
+        })
+    }
+
+    fn notice(&mut self, kind: NoticeKind) {
+        let at = self.last_end.unwrap_or(MediaTime::ZERO);
+        self.pending
+            .push_back(Media::Notice(DecoderNotice::new(at, None, kind)));
+    }
+
+    /// Ends the input quietly (stopped while down).
+    fn end(&mut self) {
+        self.ended = true;
+        self.notice(NoticeKind::EndOfStream);
+    }
+
+    /// One reconnect attempt (after its backoff), or the final error.
+    fn attempt(&mut self, since: Instant) -> Result<()> {
+        if self.failures >= self.policy.attempts {
+            self.ended = true;
+            return Err(Error::Read {
+                input: self.name.clone(),
+                message: format!(
+                    "input lost; gave up after {} reconnect attempts over {:.1} s",
+                    self.failures,
+                    since.elapsed().as_secs_f64()
+                ),
+            });
+        }
+        self.failures += 1;
+        let attempt = self.failures;
+        if !wait(self.policy.backoff(attempt), &self.stop) {
+            self.end();
+            return Ok(());
+        }
+        match (self.opener)(&self.stop) {
+            Ok(mut d) => {
+                d.set_stop_signal(self.stop.clone());
+                self.inner = Some(d);
+                self.down = None;
+                self.rebase = true;
+                let after_secs = since.elapsed().as_secs_f64();
+                self.notice(NoticeKind::Reconnected {
+                    attempt,
+                    after_secs,
+                });
+            }
+            Err(_) if self.stop.is_stopped() => self.end(),
+            Err(e) => {
+                let message = read_message(e);
+                let attempts = self.policy.attempts;
+                self.notice(NoticeKind::ReconnectFailed {
+                    attempt,
+                    attempts,
+                    message,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves an item of the current connection onto the continued timeline.
+    fn place(&mut self, m: Media) {
+        if self.rebase {
+            let Some(t) = m.kind().map(|_| m.time()) else {
+                // Before the first picture or sound of the new connection: at the joint.
+                let mut m = m;
+                if let Media::Notice(n) = &mut m {
+                    n.time = self.last_end.unwrap_or(n.time);
+                }
+                self.pending.push_back(m);
+                return;
+            };
+            self.rebase = false;
+            let joint = self.last_end.unwrap_or(t);
+            let offset = joint.secs_since(t);
+            let jump_secs = self.offset - offset;
+            self.offset = offset;
+            self.notice(NoticeKind::Discontinuity { jump_secs });
+        }
+        let off = self.offset;
+        let m = match m {
+            Media::Video(v) if off != 0.0 => {
+                let t = v.time().add_secs(off);
+                Media::Video(v.with_time(t))
+            }
+            Media::Audio(a) if off != 0.0 => {
+                let t = a.time().add_secs(off);
+                Media::Audio(a.with_time(t))
+            }
+            Media::Notice(mut n) => {
+                n.time = n.time.add_secs(off);
+                Media::Notice(n)
+            }
+            m => m,
+        };
+        let end = match &m {
+            Media::Video(v) => Some(v.time().add_secs(v.duration().unwrap_or(0.0))),
+            Media::Audio(a) => Some(a.end_time()),
+            Media::Notice(_) => None,
+        };
+        if let Some(end) = end {
+            self.failures = 0;
+            self.last_end = Some(self.last_end.map_or(end, |l| l.max(end)));
+        }
+        self.pending.push_back(m);
+    }
+}
+
+/// Sleeps `d` in small steps; false when the stop signal was raised.
+fn wait(d: Duration, stop: &StopSignal) -> bool {
+    let until = Instant::now() + d;
+    loop {
+        if stop.is_stopped() {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= until {
+            return true;
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(20)));
+    }
+}
+
+fn read_message(e: Error) -> String {
+    match e {
+        Error::Read { message, .. } | Error::Open { message, .. } => message,
+        other => other.to_string(),
+    }
+}
+
+impl Decoder for Reconnecting {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn streams(&self) -> &[StreamInfo] {
+        &self.streams
+    }
+
+    fn next(&mut self) -> Result<Option<Media>> {
+        loop {
+            if let Some(m) = self.pending.pop_front() {
+                return Ok(Some(m));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            if let Some(since) = self.down {
+                self.attempt(since)?;
+                continue;
+            }
+            let Some(inner) = self.inner.as_mut() else {
+                self.ended = true;
+                continue;
+            };
+            match inner.next() {
+                Ok(Some(m)) => self.place(m),
+                Ok(None) => self.ended = true,
+                Err(e @ Error::Read { .. })
+                    if self.policy.attempts > 0 && !self.stop.is_stopped() =>
+                {
+                    // Closed before reopening (a UDP port is bound by the old connection).
+                    self.inner = None;
+                    self.down = Some(Instant::now());
+                    let message = read_message(e);
+                    self.notice(NoticeKind::InputLost { message });
+                }
+                Err(e) => {
+                    self.ended = true;
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn set_stop_signal(&mut self, stop: StopSignal) {
+        if let Some(inner) = self.inner.as_mut() {
+            inner.set_stop_signal(stop.clone());
+        }
+        self.stop = stop;
+    }
+}
+
+impl std::fmt::Debug for Reconnecting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reconnecting")
+            .field("name", &self.name)
+            .field("policy", &self.policy)
+            .field("down", &self.down.is_some())
+            .finish_non_exhaustive()
+    }
+}
