@@ -423,7 +423,11 @@ fn a_quiet_input_is_reported_stalled_then_resumed() {
     let stalls: Vec<_> = c
         .events()
         .into_iter()
-        .filter_map(|e| e.as_defect().filter(|d| d.defect.as_str() == "input_stall").cloned())
+        .filter_map(|e| {
+            e.as_defect()
+                .filter(|d| d.defect.as_str() == "input_stall")
+                .cloned()
+        })
         .collect();
     assert_eq!(stalls.len(), 2, "{stalls:?}");
     assert_eq!(stalls[0].phase, Phase::Start);
@@ -460,7 +464,10 @@ fn a_stall_still_open_when_the_run_is_stopped_is_ended() {
     let t = std::thread::spawn(move || {
         // stop once the stall was reported (bounded: 10 s)
         for _ in 0..1000 {
-            let stalled = |e: &Event| e.as_defect().is_some_and(|d| d.defect.as_str() == "input_stall");
+            let stalled = |e: &Event| {
+                e.as_defect()
+                    .is_some_and(|d| d.defect.as_str() == "input_stall")
+            };
             if watcher.events().iter().any(stalled) {
                 break;
             }

@@ -145,7 +145,10 @@ impl std::fmt::Display for NoticeKind {
                 attempt,
                 attempts,
                 message,
-            } => write!(f, "reconnect attempt {attempt} of {attempts} failed: {message}"),
+            } => write!(
+                f,
+                "reconnect attempt {attempt} of {attempts} failed: {message}"
+            ),
             NoticeKind::Reconnected {
                 attempt,
                 after_secs,

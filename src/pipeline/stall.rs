@@ -90,7 +90,10 @@ impl StallWatch {
                 });
                 self.stalls += 1;
                 let mut details = Details::new();
-                details.insert("timeout_secs".into(), (self.timeout_ms as f64 / 1000.0).into());
+                details.insert(
+                    "timeout_secs".into(),
+                    (self.timeout_ms as f64 / 1000.0).into(),
+                );
                 Some(event(input, Phase::Start, start, None, start, details))
             }
             Some(open) if last > open.last_ms => Some(self.end(hb, input, last)),
@@ -100,7 +103,9 @@ impl StallWatch {
 
     /// The end of an open stall when the run ends (every start gets an end).
     pub(super) fn finish(&mut self, hb: &Heartbeat, input: &Arc<str>) -> Option<Event> {
-        self.open.is_some().then(|| self.end(hb, input, hb.now_ms()))
+        self.open
+            .is_some()
+            .then(|| self.end(hb, input, hb.now_ms()))
     }
 
     fn end(&mut self, hb: &Heartbeat, input: &Arc<str>, until_ms: u64) -> Event {

@@ -26,8 +26,8 @@ use crate::ffi::{
 use push::ChannelReader;
 pub use push::PushInput;
 
-use crate::time::MICROS;
 use crate::decode::Reconnecting;
+use crate::time::MICROS;
 use crate::{
     AudioFrame, Decoder, DecoderNotice, DecoderOptions, Error, FrameFlags, Media, MediaKind,
     MediaTime, NoticeKind, PixelFormat, Rational, Result, StopSignal, StreamInfo, StreamSelection,
@@ -167,7 +167,11 @@ impl FfmpegDecoder {
     /// let err = FfmpegDecoder::open_interruptible("udp://127.0.0.1:9", &DecoderOptions::default(), &stop).err();
     /// assert!(matches!(err, Some(Error::Open { .. })));
     /// ```
-    pub fn open_interruptible(input: &str, opts: &DecoderOptions, stop: &StopSignal) -> Result<Self> {
+    pub fn open_interruptible(
+        input: &str,
+        opts: &DecoderOptions,
+        stop: &StopSignal,
+    ) -> Result<Self> {
         let interrupt = Interrupt::new();
         interrupt.set(Arc::clone(stop.flag()));
         let mut d = Self::open_with(input, None, interrupt, opts)?;
