@@ -287,6 +287,25 @@ impl TimestampUnwrapper {
             discontinuity,
         }
     }
+
+    /// Moves the timeline from the last mapped timestamp on: it maps to `ticks` instead, and
+    /// the timestamps after it follow. For a caller that bridges a jump itself, e.g. several
+    /// streams by one common offset.
+    ///
+    /// ```
+    /// use avqc::TimestampUnwrapper;
+    /// let mut u = TimestampUnwrapper::new(None, 1000, 0, 40);
+    /// u.map(0);
+    /// assert_eq!(u.map(90_000).ticks, 40); // a jump, bridged to the next step
+    /// u.rebase(100);                       // ... but this caller wants it at 100
+    /// assert_eq!(u.map(90_040).ticks, 140);
+    /// ```
+    pub fn rebase(&mut self, ticks: i64) {
+        if let Some(last) = self.last_out {
+            self.disc_offset += ticks - last;
+            self.last_out = Some(ticks);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,31 @@
 
 use crate::{MediaTime, Rational, TimestampUnwrapper};
 
+/// Timestamps a stream maps after a gap in the input during which its first jump is taken as
+/// the input's restart (see [`Joint`]).
+const REJOIN_WINDOW: u8 = 16;
+
+/// A restart of the whole input: data came back after a gap (a live sender that stopped and
+/// started again) with timestamps that jumped. The streams were cut at different points, so
+/// their raw jumps differ by an amount that says nothing about A/V sync; bridging each stream
+/// on its own would move them apart by that amount. Instead the first stream to jump sets one
+/// offset (its new time: after everything mapped so far) that the others follow, which keeps the
+/// new content's own alignment.
+#[derive(Debug, Default)]
+pub(super) struct Joint {
+    /// Seconds added to the new raw timestamps, once the first stream jumped.
+    shift: Option<f64>,
+    /// End of everything mapped so far, in seconds.
+    floor: f64,
+}
+
+impl Joint {
+    /// A gap: the next jump of each stream belongs to a new restart.
+    pub(super) fn reset(&mut self) {
+        self.shift = None;
+    }
+}
+
 /// Maps one stream's raw timestamps onto the input's timeline.
 pub(super) struct Clock {
     pub(super) tb: Rational,
@@ -9,6 +34,19 @@ pub(super) struct Clock {
     pub(super) step: i64,
     unwrap: Option<TimestampUnwrapper>,
     last_raw: Option<i64>,
+    last_out: Option<i64>,
+    /// Timestamps left in the window after a gap (see [`Joint`]).
+    rejoin: u8,
+}
+
+/// A mapped timestamp.
+pub(super) struct Mapped {
+    /// Ticks on the timeline.
+    pub(super) ticks: i64,
+    /// Size of the raw jump in seconds at a discontinuity.
+    pub(super) jump: Option<f64>,
+    /// The jump was bridged as part of an input restart (one offset for every stream).
+    pub(super) restart: bool,
 }
 
 impl Clock {
@@ -19,11 +57,23 @@ impl Clock {
             step,
             unwrap: None,
             last_raw: None,
+            last_out: None,
+            rejoin: 0,
         }
     }
 
-    /// Ticks on the timeline, and the size of the jump in seconds at a discontinuity.
-    pub(super) fn map(&mut self, raw: i64, origin: &mut Option<MediaTime>) -> (i64, Option<f64>) {
+    /// Data came back after a gap: the next jump (within a few timestamps) is a restart.
+    pub(super) fn after_gap(&mut self) {
+        self.rejoin = REJOIN_WINDOW;
+    }
+
+    /// Maps `raw`; `joint` is shared by the clocks of every stream (frames or packets).
+    pub(super) fn map(
+        &mut self,
+        raw: i64,
+        origin: &mut Option<MediaTime>,
+        joint: &mut Joint,
+    ) -> Mapped {
         let tb = self.tb;
         let unwrap = self.unwrap.get_or_insert_with(|| {
             let o = *origin.get_or_insert(MediaTime::new(raw, tb));
@@ -40,7 +90,12 @@ impl Clock {
             )
         });
         let m = unwrap.map(raw);
-        let jump = if m.discontinuity {
+        let mut out = Mapped {
+            ticks: m.ticks,
+            jump: None,
+            restart: false,
+        };
+        if m.discontinuity {
             let mut d = raw - self.last_raw.unwrap_or(raw);
             if self.wrap_bits > 0 && self.wrap_bits < 63 {
                 let w = 1i64 << self.wrap_bits;
@@ -49,11 +104,38 @@ impl Clock {
                     d -= w;
                 }
             }
-            Some(d as f64 * tb.as_f64())
-        } else {
-            None
-        };
+            out.jump = Some(d as f64 * tb.as_f64());
+            if let (true, Some(prev)) = (self.rejoin > 0, self.last_out) {
+                let unbridged = prev + d;
+                let secs = tb.as_f64();
+                let target = match joint.shift {
+                    None => {
+                        let t = m.ticks.max((joint.floor / secs).ceil() as i64);
+                        joint.shift = Some((t - unbridged) as f64 * secs);
+                        t
+                    }
+                    // Following the first stream, unless that would go back in time.
+                    Some(shift) => {
+                        let t = unbridged + (shift / secs).round() as i64;
+                        if t > prev {
+                            t
+                        } else {
+                            m.ticks
+                        }
+                    }
+                };
+                unwrap.rebase(target);
+                out.ticks = target;
+                out.restart = true;
+                self.rejoin = 0;
+            }
+        }
+        self.rejoin = self.rejoin.saturating_sub(1);
+        joint.floor = joint
+            .floor
+            .max((out.ticks + self.step) as f64 * tb.as_f64());
         self.last_raw = Some(raw);
-        (m.ticks, jump)
+        self.last_out = Some(out.ticks);
+        out
     }
 }

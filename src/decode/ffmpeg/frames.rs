@@ -42,8 +42,10 @@ impl FfmpegDecoder {
         let dur_ticks = frame.duration().unwrap_or(lane.frame_clock.step).max(1);
         let (ticks, jump) = match frame.timestamp() {
             Some(raw) => {
-                let (t, j) = lane.frame_clock.map(raw, &mut self.origin);
-                (t, j)
+                let m = lane
+                    .frame_clock
+                    .map(raw, &mut self.origin, &mut self.frame_joint);
+                (m.ticks, m.jump.map(|j| (j, m.restart)))
             }
             None => (lane.last_video.map_or(0, |(t, d)| t + d), None),
         };
@@ -84,12 +86,10 @@ impl FfmpegDecoder {
                 }
             }
         }
-        if let Some(jump_secs) = jump {
-            self.notice(
-                time,
-                Some(out.stream()),
-                NoticeKind::Discontinuity { jump_secs },
-            );
+        if let Some((jump_secs, restart)) = jump {
+            // A restart moved every stream by one offset: no stream's own jump to compare.
+            let stream = (!restart).then_some(out.stream());
+            self.notice(time, stream, NoticeKind::Discontinuity { jump_secs });
         }
         Some(out)
     }
@@ -132,9 +132,13 @@ impl FfmpegDecoder {
         let base = Rational::new(1, rate as i32);
         let mut jump = None;
         let stamped = frame.timestamp().map(|raw| {
-            let (t, j) = lane.frame_clock.map(raw, &mut self.origin);
-            jump = j;
-            MediaTime::new(t, lane.frame_clock.tb).rescale(base).ticks()
+            let m = lane
+                .frame_clock
+                .map(raw, &mut self.origin, &mut self.frame_joint);
+            jump = m.jump.map(|j| (j, m.restart));
+            MediaTime::new(m.ticks, lane.frame_clock.tb)
+                .rescale(base)
+                .ticks()
         });
         let tolerance = (rate / 200).max(1) as i64;
         let start = match (lane.next_sample, stamped) {
@@ -146,8 +150,9 @@ impl FfmpegDecoder {
         lane.next_sample = Some((rate, start + n as i64));
         let time = MediaTime::new(start, base);
         let index = lane.index;
-        if let Some(jump_secs) = jump {
-            self.notice(time, Some(index), NoticeKind::Discontinuity { jump_secs });
+        if let Some((jump_secs, restart)) = jump {
+            let stream = (!restart).then_some(index);
+            self.notice(time, stream, NoticeKind::Discontinuity { jump_secs });
         }
         AudioFrame::from_shared(rate, channels, time, buf)
             .ok()

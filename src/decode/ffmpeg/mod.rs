@@ -8,7 +8,7 @@ mod frames;
 mod open;
 mod push;
 
-use clock::Clock;
+use clock::{Clock, Joint};
 use open::open_error;
 
 use std::collections::VecDeque;
@@ -43,6 +43,9 @@ const AUDIO_POOL: usize = 64;
 const TEXT_ART: &[&str] = &["ansi", "bintext", "xbin", "idf"];
 /// Packets whose frames are remembered as damaged.
 const DAMAGE_MEMORY: usize = 256;
+/// Wall time without a packet after which data that comes back with jumped timestamps is taken
+/// as a restarted input (see `clock::Joint`).
+const RESTART_GAP: Duration = Duration::from_secs(1);
 
 /// Decodes an input with the system's FFmpeg libraries (cargo feature `ffmpeg`, on by default).
 ///
@@ -106,6 +109,11 @@ pub struct FfmpegDecoder {
     audio_pool: Vec<Arc<Vec<f32>>>,
     /// Frames received for the current packet (storage reused).
     scratch: Vec<Frame>,
+    /// When the last packet was read (wall clock).
+    last_read: Option<Instant>,
+    /// The streams' common offset after a restart, for frame and for packet times.
+    frame_joint: Joint,
+    packet_joint: Joint,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -277,6 +285,7 @@ impl FfmpegDecoder {
             match self.input.read(&mut self.packet) {
                 Ok(ReadOutcome::Packet) => {
                     self.invalid_reads = 0;
+                    self.note_gap();
                     self.on_packet();
                 }
                 Ok(ReadOutcome::Again) => {
@@ -303,6 +312,24 @@ impl FfmpegDecoder {
             }
         }
         Ok(())
+    }
+
+    /// After a gap of [`RESTART_GAP`] without packets, the next jump of each stream is taken
+    /// as a restart of the whole input.
+    fn note_gap(&mut self) {
+        let now = Instant::now();
+        if self
+            .last_read
+            .is_some_and(|t| now.duration_since(t) >= RESTART_GAP)
+        {
+            self.frame_joint.reset();
+            self.packet_joint.reset();
+            for lane in &mut self.lanes {
+                lane.frame_clock.after_gap();
+                lane.packet_clock.after_gap();
+            }
+        }
+        self.last_read = Some(now);
     }
 
     /// End of input: flushes the decoders (when `flush`), then queues the end notice.
@@ -362,8 +389,10 @@ impl FfmpegDecoder {
         let time = match self.packet.time() {
             Some(raw) => {
                 let lane = &mut self.lanes[l];
-                let (ticks, _) = lane.packet_clock.map(raw, &mut self.origin);
-                MediaTime::new(ticks, lane.packet_clock.tb)
+                let m = lane
+                    .packet_clock
+                    .map(raw, &mut self.origin, &mut self.packet_joint);
+                MediaTime::new(m.ticks, lane.packet_clock.tb)
             }
             None => self.last_time,
         };

@@ -120,6 +120,9 @@ impl FfmpegDecoder {
             last_time: MediaTime::ZERO,
             audio_pool: Vec::new(),
             scratch: Vec::with_capacity(4),
+            last_read: None,
+            frame_joint: Joint::default(),
+            packet_joint: Joint::default(),
         })
     }
 }

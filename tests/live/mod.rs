@@ -1,0 +1,292 @@
+//! Helpers of the live-input tests: an ffmpeg sender on loopback, a pipeline run on its own
+//! thread with bounded waits, and a frame counter.
+#![allow(dead_code)]
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use avqc::event::DefectEvent;
+use avqc::pipeline::Ending;
+use avqc::sink::Collect;
+use avqc::{
+    Decoder, Detector, Event, Events, Media, MediaTime, Phase, Pipeline, Registry, Report,
+    StopSignal, Wants,
+};
+
+/// A free UDP port on loopback (bound, read and released).
+pub fn free_udp_port() -> u16 {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.local_addr().unwrap().port()
+}
+
+/// The lavfi test picture + a sine as small H.264 + AAC, paced in real time for `secs`.
+pub fn lavfi_args(secs: f64) -> Vec<String> {
+    let secs = format!("{secs}");
+    [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-nostdin",
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x90:rate=25",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+        "-t",
+        &secs,
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-tune",
+        "zerolatency",
+        "-g",
+        "25",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "64k",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// An ffmpeg process, killed (by its own pid) when dropped.
+pub struct Sender(pub Child);
+
+impl Sender {
+    /// `ffmpeg <lavfi_args(secs)> <output...>`.
+    pub fn start(secs: f64, output: &[&str]) -> Sender {
+        let child = Command::new("ffmpeg")
+            .args(lavfi_args(secs))
+            .args(output)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the ffmpeg CLI runs (scripts/install-deps.sh installs it)");
+        Sender(child)
+    }
+
+    /// MPEG-TS over UDP to `127.0.0.1:port`.
+    pub fn udp(secs: f64, port: u16) -> Sender {
+        let url = format!("udp://127.0.0.1:{port}?pkt_size=1316");
+        Sender::start(secs, &["-f", "mpegts", &url])
+    }
+
+    /// Stops the sender now.
+    pub fn stop(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Sender {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Counts the pictures and sounds a pipeline decodes and checks that each stream's times only
+/// go forward.
+#[derive(Clone, Default)]
+pub struct Counter {
+    pub video: Arc<AtomicU64>,
+    pub audio: Arc<AtomicU64>,
+    /// Items whose time is before the previous item of their kind.
+    pub backwards: Arc<AtomicU64>,
+    last_video_us: Arc<AtomicI64>,
+    last_audio_us: Arc<AtomicI64>,
+}
+
+impl Counter {
+    pub fn video(&self) -> u64 {
+        self.video.load(Ordering::SeqCst)
+    }
+    pub fn audio(&self) -> u64 {
+        self.audio.load(Ordering::SeqCst)
+    }
+    pub fn detector(&self) -> Box<dyn Detector> {
+        Box::new(CounterDetector(self.clone()))
+    }
+}
+
+struct CounterDetector(Counter);
+
+impl Detector for CounterDetector {
+    fn name(&self) -> &str {
+        "counter"
+    }
+    fn wants(&self) -> Wants {
+        Wants::VIDEO | Wants::AUDIO
+    }
+    fn process(&mut self, media: &Media, _out: &mut Events) {
+        let c = &self.0;
+        let (n, last) = match media {
+            Media::Video(_) => (&c.video, &c.last_video_us),
+            Media::Audio(_) => (&c.audio, &c.last_audio_us),
+            Media::Notice(_) => return,
+        };
+        let us = (media.time().as_secs_f64() * 1e6) as i64;
+        if n.load(Ordering::SeqCst) > 0 && us < last.load(Ordering::SeqCst) {
+            c.backwards.fetch_add(1, Ordering::SeqCst);
+        }
+        last.store(us, Ordering::SeqCst);
+        n.fetch_add(1, Ordering::SeqCst);
+    }
+    fn finish(&mut self, _at: MediaTime, _out: &mut Events) {}
+}
+
+/// A pipeline running on its own thread.
+pub struct Running {
+    pub events: Collect,
+    pub stop: StopSignal,
+    pub counter: Counter,
+    done: crossbeam_channel::Receiver<(Report, avqc::Result<()>)>,
+}
+
+/// Opens the input with `open` (given the pipeline's stop signal, so a blocking open can be
+/// interrupted) and runs it with `detectors` (types) and the stall timeout, on a thread.
+pub fn run<D, F>(open: F, detectors: &[&str], stall: Duration) -> Running
+where
+    D: Decoder + 'static,
+    F: FnOnce(&StopSignal) -> avqc::Result<D> + Send + 'static,
+{
+    let events = Collect::new();
+    let stop = StopSignal::new();
+    let counter = Counter::default();
+    let (tx, done) = crossbeam_channel::bounded(1);
+    let (sink, stop2, counter2) = (events.clone(), stop.clone(), counter.clone());
+    let mut dets = Registry::builtin().build_names(detectors).unwrap();
+    dets.push(counter2.detector());
+    std::thread::spawn(move || {
+        let decoder = match open(&stop2) {
+            Ok(d) => d,
+            Err(e) => {
+                let _ = tx.send((Report::default(), Err(e)));
+                return;
+            }
+        };
+        let outcome = Pipeline::builder()
+            .decoder(decoder)
+            .detectors(dets)
+            .stall_timeout(stall)
+            .stop_signal(stop2)
+            .sink(sink)
+            .build()
+            .unwrap()
+            .run_with_report();
+        let _ = tx.send(outcome);
+    });
+    Running {
+        events,
+        stop,
+        counter,
+        done,
+    }
+}
+
+impl Running {
+    /// Waits (polling) until `cond` holds, at most `limit`; false on timeout.
+    pub fn wait_for(&self, limit: Duration, mut cond: impl FnMut(&Running) -> bool) -> bool {
+        let t0 = Instant::now();
+        while t0.elapsed() < limit {
+            if cond(self) {
+                return true;
+            }
+            if let Ok(outcome) = self.done.try_recv() {
+                panic!("the pipeline ended early: {:?}", outcome.1);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    /// True once an event like this was emitted.
+    pub fn has(&self, pred: impl Fn(&Event) -> bool) -> bool {
+        self.events.events().iter().any(pred)
+    }
+
+    /// Raises the stop signal and waits for the end, at most `limit` (a panic if it hangs).
+    pub fn stop(self, limit: Duration) -> (Report, avqc::Result<()>, Vec<Event>) {
+        self.stop.stop();
+        self.finish(limit)
+    }
+
+    /// Waits for the pipeline to end by itself, at most `limit`.
+    pub fn finish(self, limit: Duration) -> (Report, avqc::Result<()>, Vec<Event>) {
+        let (report, result) = self
+            .done
+            .recv_timeout(limit)
+            .unwrap_or_else(|_| panic!("the pipeline did not end within {limit:?}"));
+        (report, result, self.events.events())
+    }
+}
+
+/// Defect events of type `name`.
+pub fn defects<'a>(events: &'a [Event], name: &str) -> Vec<&'a DefectEvent> {
+    events
+        .iter()
+        .filter_map(Event::as_defect)
+        .filter(|d| d.defect.as_str() == name)
+        .collect()
+}
+
+/// `input_stall` start (or end) emitted.
+pub fn stall(phase: Phase) -> impl Fn(&Event) -> bool {
+    move |e| {
+        e.as_defect()
+            .is_some_and(|d| d.defect.as_str() == "input_stall" && d.phase == phase)
+    }
+}
+
+/// A notice of this name emitted.
+pub fn notice(name: &'static str) -> impl Fn(&Event) -> bool {
+    move |e| matches!(e, Event::Notice(n) if n.name == name)
+}
+
+/// Names of the notices, in order.
+pub fn notice_names(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Notice(n) => Some(n.name.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every defect started was ended (same type and start), and nothing ended that did not start.
+pub fn assert_every_start_ended(events: &[Event]) {
+    let mut open: Vec<(String, String, MediaTime)> = Vec::new();
+    for d in events.iter().filter_map(Event::as_defect) {
+        let key = (d.detector.to_string(), d.defect.to_string(), d.start);
+        match d.phase {
+            Phase::Start => open.push(key),
+            Phase::End => {
+                let i = open.iter().position(|k| *k == key);
+                assert!(i.is_some(), "an end without a start: {d:?}");
+                open.remove(i.unwrap());
+            }
+        }
+    }
+    assert!(open.is_empty(), "started, never ended: {open:?}");
+}
+
+/// How the run ended, for messages.
+pub fn ending(r: &Report) -> &Ending {
+    &r.ending
+}

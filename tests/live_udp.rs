@@ -1,0 +1,166 @@
+//! Live MPEG-TS over UDP on loopback, sent by the ffmpeg CLI: a sender that stops and comes
+//! back, reconnects, and packet loss through a lossy relay.
+#![cfg(feature = "ffmpeg")]
+
+mod live;
+
+use std::time::Duration;
+
+use avqc::{DecoderOptions, FfmpegDecoder, Phase, ReconnectPolicy};
+use live::*;
+
+/// Detectors whose false alarm a restarted sender could cause.
+const CONTENT: &[&str] = &["freeze", "frame_drop", "video_loss", "sync", "silence"];
+
+fn options() -> DecoderOptions {
+    DecoderOptions {
+        format: Some("mpegts".into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_sender_that_stops_is_a_stall_and_its_return_ends_it() {
+    let port = free_udp_port();
+    let url = format!("udp://127.0.0.1:{port}");
+    let run = run(
+        move |stop| FfmpegDecoder::open_interruptible(&url, &options(), stop),
+        CONTENT,
+        Duration::from_millis(1500),
+    );
+    let first = Sender::udp(30.0, port);
+    assert!(
+        run.wait_for(Duration::from_secs(20), |r| r.counter.video() >= 50),
+        "no pictures arrived"
+    );
+    first.stop();
+    assert!(
+        run.wait_for(Duration::from_secs(15), |r| r.has(stall(Phase::Start))),
+        "no input_stall after the sender stopped"
+    );
+    let before = run.counter.video();
+    let second = Sender::udp(30.0, port);
+    assert!(
+        run.wait_for(Duration::from_secs(20), |r| r.has(stall(Phase::End))
+            && r.counter.video() >= before + 50),
+        "the stall did not end when the sender came back"
+    );
+    let run_counter = run.counter.clone();
+    let (report, result, events) = run.stop(Duration::from_secs(10));
+    drop(second);
+    assert!(result.is_ok(), "{result:?}");
+    assert!(report.stopped, "{:?}", report.ending);
+    assert_eq!(report.stalls, 1);
+    assert_every_start_ended(&events);
+    assert_eq!(backwards(&run_counter), 0, "times went back");
+    let stalls = defects(&events, "input_stall");
+    assert_eq!(stalls.len(), 2, "{stalls:?}");
+    assert!(stalls[1].end.unwrap() >= stalls[1].start);
+    assert!(stalls[1].details["wall_secs"].as_f64().unwrap() >= 1.5);
+    // the new sender's clock restarted: bridged, not reported as a defect of the content
+    assert!(report.discontinuities >= 1, "{report:?}");
+    for kind in ["video_freeze", "video_frame_drop", "video_loss", "av_sync"] {
+        assert!(defects(&events, kind).is_empty(), "{kind}: {events:?}");
+    }
+}
+
+fn backwards(c: &Counter) -> u64 {
+    c.backwards.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[test]
+fn a_lost_input_is_reconnected_and_its_timeline_continued() {
+    let port = free_udp_port();
+    // a read that gets nothing for 1 s fails, and the input is reopened
+    let url = format!("udp://127.0.0.1:{port}?timeout=1000000");
+    let opts = DecoderOptions {
+        reconnect: ReconnectPolicy {
+            attempts: 30,
+            initial_backoff_ms: 100,
+            max_backoff_ms: 400,
+        },
+        ..options()
+    };
+    let run = run(
+        move |stop| FfmpegDecoder::open_reconnecting(&url, &opts, stop),
+        CONTENT,
+        Duration::from_millis(1500),
+    );
+    let first = Sender::udp(30.0, port);
+    assert!(
+        run.wait_for(Duration::from_secs(20), |r| r.counter.video() >= 50),
+        "no pictures arrived"
+    );
+    first.stop();
+    assert!(
+        run.wait_for(Duration::from_secs(15), |r| r.has(notice("input_lost"))
+            && r.has(stall(Phase::Start))
+            && r.has(notice("reconnect_failed"))),
+        "the loss was not reported"
+    );
+    let before = run.counter.video();
+    let second = Sender::udp(30.0, port);
+    assert!(
+        run.wait_for(Duration::from_secs(20), |r| r.has(notice("reconnected"))
+            && r.has(stall(Phase::End))
+            && r.counter.video() >= before + 50),
+        "not reconnected"
+    );
+    let counter = run.counter.clone();
+    let (report, result, events) = run.stop(Duration::from_secs(10));
+    drop(second);
+    assert!(result.is_ok(), "{result:?}");
+    assert!(report.stopped, "{:?}", report.ending);
+    assert_every_start_ended(&events);
+    let names = notice_names(&events);
+    let at = |n: &str| names.iter().position(|x| x == n).unwrap();
+    assert!(at("input_lost") < at("reconnect_failed"), "{names:?}");
+    assert!(at("reconnect_failed") < at("reconnected"), "{names:?}");
+    assert!(at("reconnected") < at("discontinuity"), "{names:?}");
+    assert_eq!(backwards(&counter), 0, "times went back");
+    for kind in ["video_freeze", "video_frame_drop", "video_loss", "av_sync"] {
+        assert!(defects(&events, kind).is_empty(), "{kind}: {events:?}");
+    }
+}
+
+#[test]
+fn a_lost_input_that_never_comes_back_ends_with_an_error() {
+    let port = free_udp_port();
+    let url = format!("udp://127.0.0.1:{port}?timeout=500000");
+    let opts = DecoderOptions {
+        reconnect: ReconnectPolicy {
+            attempts: 2,
+            initial_backoff_ms: 100,
+            max_backoff_ms: 100,
+        },
+        ..options()
+    };
+    let run = run(
+        move |stop| FfmpegDecoder::open_reconnecting(&url, &opts, stop),
+        CONTENT,
+        Duration::from_millis(1000),
+    );
+    let sender = Sender::udp(30.0, port);
+    assert!(
+        run.wait_for(Duration::from_secs(20), |r| r.counter.video() >= 25),
+        "no pictures arrived"
+    );
+    sender.stop();
+    let (report, result, events) = run.finish(Duration::from_secs(30));
+    let err = result.expect_err("the input ends with an error");
+    assert!(
+        err.to_string()
+            .contains("gave up after 2 reconnect attempts"),
+        "{err}"
+    );
+    assert!(
+        matches!(report.ending, avqc::pipeline::Ending::InputFailed(_)),
+        "{:?}",
+        report.ending
+    );
+    assert_every_start_ended(&events);
+    let names = notice_names(&events);
+    let failed = names.iter().filter(|n| *n == "reconnect_failed").count();
+    assert_eq!(failed, 2, "{names:?}");
+    assert!(!names.iter().any(|n| n == "reconnected"), "{names:?}");
+}
