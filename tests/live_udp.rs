@@ -164,3 +164,77 @@ fn a_lost_input_that_never_comes_back_ends_with_an_error() {
     assert_eq!(failed, 2, "{names:?}");
     assert!(!names.iter().any(|n| n == "reconnected"), "{names:?}");
 }
+
+/// Forwards UDP datagrams from `from` to `to`, dropping every `nth`, until `stop` is set.
+fn lossy_relay(
+    from: u16,
+    to: u16,
+    nth: u64,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<(u64, u64)> {
+    let socket = std::net::UdpSocket::bind(("127.0.0.1", from)).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 65536];
+        let (mut seen, mut dropped) = (0u64, 0u64);
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let Ok(n) = socket.recv(&mut buf) else {
+                continue;
+            };
+            seen += 1;
+            if seen % nth == 0 {
+                dropped += 1;
+                continue;
+            }
+            let _ = socket.send_to(&buf[..n], ("127.0.0.1", to));
+        }
+        (seen, dropped)
+    })
+}
+
+#[test]
+fn packet_loss_through_a_lossy_relay_is_corruption_and_dropouts() {
+    let (port, relay_port) = (free_udp_port(), free_udp_port());
+    let url = format!("udp://127.0.0.1:{port}");
+    let mut detectors = vec!["corruption"];
+    detectors.extend_from_slice(CONTENT);
+    let run = run(
+        move |stop| FfmpegDecoder::open_interruptible(&url, &options(), stop),
+        &detectors,
+        Duration::from_millis(1500),
+    );
+    let relay_stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let relay = lossy_relay(relay_port, port, 10, relay_stop.clone());
+    let sender = Sender::udp(8.0, relay_port);
+    // the sender ends after 8 s of media; the input then stalls
+    assert!(
+        run.wait_for(Duration::from_secs(40), |r| r.counter.video() >= 100
+            && r.has(stall(Phase::Start))),
+        "the stream did not play and end"
+    );
+    let counter = run.counter.clone();
+    let (report, result, events) = run.stop(Duration::from_secs(10));
+    drop(sender);
+    relay_stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (seen, dropped) = relay.join().unwrap();
+    eprintln!("relay: {seen} datagrams, {dropped} dropped; {report}");
+    assert!(dropped >= 10, "{seen} datagrams, {dropped} dropped");
+    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        report.corrupt_packets + report.decode_errors > 0,
+        "{report:?}"
+    );
+    assert_every_start_ended(&events);
+    let media_end = report.media_duration + 2.0;
+    for kind in ["video_corruption", "audio_dropout"] {
+        let found = defects(&events, kind);
+        assert!(!found.is_empty(), "no {kind}: {events:?}");
+        for d in found {
+            let t = d.start.as_secs_f64();
+            assert!((0.0..media_end).contains(&t), "{kind} at {t}: {d:?}");
+        }
+    }
+    assert!(counter.video() >= 100);
+}
