@@ -290,3 +290,137 @@ pub fn assert_every_start_ended(events: &[Event]) {
 pub fn ending(r: &Report) -> &Ending {
     &r.ending
 }
+
+/// A tiny HTTP/1.1 file server on loopback (one thread per connection, `Connection: close`);
+/// names in `missing` answer 404. Stopped when dropped.
+pub struct HttpServer {
+    pub port: u16,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HttpServer {
+    pub fn serve(dir: std::path::PathBuf, missing: &[&str]) -> HttpServer {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let missing: Vec<String> = missing.iter().map(|s| s.to_string()).collect();
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                let Ok((mut conn, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                let (dir, missing) = (dir.clone(), missing.clone());
+                std::thread::spawn(move || {
+                    let _ = conn.set_nonblocking(false);
+                    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+                    let mut req = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !req.windows(4).any(|w| w == b"\r\n\r\n") && req.len() < 16384 {
+                        match conn.read(&mut buf) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => req.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let line = String::from_utf8_lossy(&req);
+                    let path = line.split_whitespace().nth(1).unwrap_or("/");
+                    let name = path.trim_start_matches('/').split('?').next().unwrap_or("");
+                    let body = (!missing.iter().any(|m| m == name) && !name.contains(".."))
+                        .then(|| std::fs::read(dir.join(name)).ok())
+                        .flatten();
+                    let head = match &body {
+                        Some(b) => format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: {}\r\nConnection: close\r\n\r\n",
+                            b.len(),
+                            if name.ends_with(".m3u8") { "application/vnd.apple.mpegurl" } else { "video/mp2t" }
+                        ),
+                        None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string(),
+                    };
+                    let _ = conn.write_all(head.as_bytes());
+                    if let Some(b) = body {
+                        let _ = conn.write_all(&b);
+                    }
+                });
+            }
+        });
+        HttpServer {
+            port,
+            stop,
+            handle: Some(handle),
+        }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// A fresh temporary directory, removed when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "avqc-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// ffmpeg's HLS muxer writing a live playlist `live.m3u8` (1 s segments `segN.ts`, the last 6
+/// listed, no end tag) into `dir` for `secs` of real time.
+pub fn hls_writer(secs: f64, dir: &std::path::Path) -> Sender {
+    let seg = dir.join("seg%d.ts");
+    let list = dir.join("live.m3u8");
+    Sender::start(
+        secs,
+        &[
+            "-f",
+            "hls",
+            "-hls_time",
+            "1",
+            "-hls_list_size",
+            "6",
+            "-hls_flags",
+            "omit_endlist",
+            "-hls_segment_filename",
+            seg.to_str().unwrap(),
+            list.to_str().unwrap(),
+        ],
+    )
+}
+
+/// Waits until the playlist in `dir` lists at least `n` segments (at most `limit`).
+pub fn wait_for_segments(dir: &std::path::Path, n: usize, limit: Duration) -> bool {
+    let t0 = Instant::now();
+    while t0.elapsed() < limit {
+        let listed = std::fs::read_to_string(dir.join("live.m3u8"))
+            .map(|s| s.lines().filter(|l| l.ends_with(".ts")).count())
+            .unwrap_or(0);
+        if listed >= n {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
