@@ -12,8 +12,12 @@
 //!   --threads N           decoder threads per stream (0 = auto)
 //!   --drop-oldest         drop frames for a detector that falls behind (live inputs)
 //!   --snapshots DIR       write a PNG of the picture at each defect start into DIR
-//!   --stall SECS          notice an input that delivers nothing for SECS of wall time
-//!                         (default 5 for URLs, off for files; 0 = off)
+//!   --stall SECS          report an input that delivers nothing for SECS of wall time as an
+//!                         `input_stall` defect (default 5 for URLs, off for files; 0 = off)
+//!   --reconnect N         reopen a URL whose reads fail, up to N attempts in a row, waiting
+//!                         0.5 s doubling to 8 s between them (default 5 for URLs; 0 = off).
+//!                         A UDP read fails only with the URL's `timeout` option (µs), e.g.
+//!                         udp://127.0.0.1:5000?timeout=5000000
 //!   --list                print the known detector types and exit
 //! ```
 //!
@@ -34,7 +38,7 @@ use std::sync::{Arc, Mutex};
 
 use avqc::sink::FnSink;
 use avqc::{
-    DecoderOptions, Error, Event, FfmpegDecoder, OverloadPolicy, Pipeline, Registry,
+    Decoder, DecoderOptions, Error, Event, FfmpegDecoder, OverloadPolicy, Pipeline, Registry,
     SnapshotConfig, StopSignal,
 };
 
@@ -62,12 +66,13 @@ struct Args {
     policy: OverloadPolicy,
     snapshots: Option<String>,
     stall: Option<f64>,
+    reconnect: Option<u32>,
     inputs: Vec<String>,
 }
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("monitor: {msg}");
-    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--drop-oldest] [--snapshots DIR] [--stall SECS] [--list] INPUT...");
+    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--drop-oldest] [--snapshots DIR] [--stall SECS] [--reconnect N] [--list] INPUT...");
     ExitCode::from(2)
 }
 
@@ -79,6 +84,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
         policy: OverloadPolicy::Block,
         snapshots: None,
         stall: None,
+        reconnect: None,
         inputs: Vec::new(),
     };
     while let Some(arg) = it.next() {
@@ -103,6 +109,13 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
                     return Err("--stall takes seconds >= 0".into());
                 }
                 a.stall = Some(secs);
+            }
+            "--reconnect" => {
+                a.reconnect = Some(
+                    value("--reconnect")?
+                        .parse()
+                        .map_err(|_| "--reconnect takes a number of attempts")?,
+                )
             }
             "--realtime" => a.options.realtime = true,
             "--drop-oldest" => a.policy = OverloadPolicy::DropOldest,
@@ -187,10 +200,18 @@ fn main() -> ExitCode {
                 let detectors = build();
                 let (options, policy, snapshots) = (&args.options, args.policy, &args.snapshots);
                 let stop = stop.clone();
-                let default_stall = if input.contains("://") { 5.0 } else { 0.0 };
-                let stall = args.stall.unwrap_or(default_stall);
+                let url = input.contains("://");
+                let stall = args.stall.unwrap_or(if url { 5.0 } else { 0.0 });
+                let reconnect = args.reconnect.unwrap_or(if url { 5 } else { 0 });
                 s.spawn(move || -> Result<(), Error> {
-                    let decoder = FfmpegDecoder::open(input, options)?;
+                    // Interruptible: a live input that sends nothing blocks while it is probed.
+                    let decoder: Box<dyn Decoder> = if url && reconnect > 0 {
+                        let mut options = options.clone();
+                        options.reconnect.attempts = reconnect;
+                        Box::new(FfmpegDecoder::open_reconnecting(input, &options, &stop)?)
+                    } else {
+                        Box::new(FfmpegDecoder::open_interruptible(input, options, &stop)?)
+                    };
                     let mut line = Vec::with_capacity(512);
                     let sink = FnSink::new(move |e: &Event| {
                         line.clear();

@@ -21,57 +21,38 @@ pub fn free_udp_port() -> u16 {
     s.local_addr().unwrap().port()
 }
 
-/// The lavfi test picture + a sine as small H.264 + AAC, paced in real time for `secs`.
-pub fn lavfi_args(secs: f64) -> Vec<String> {
+/// The sound of the senders: a sine.
+pub const SINE: &str = "sine=frequency=440:sample_rate=48000";
+
+/// The lavfi test picture + `audio` (a lavfi source) as small H.264 + AAC, paced in real time
+/// for `secs`.
+pub fn lavfi_args(secs: f64, audio: &str) -> Vec<String> {
     let secs = format!("{secs}");
-    [
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-nostdin",
-        "-re",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=160x90:rate=25",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:sample_rate=48000",
-        "-t",
-        &secs,
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-tune",
-        "zerolatency",
-        "-g",
-        "25",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "64k",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    let args = "-hide_banner -loglevel error -nostdin -re -f lavfi -i testsrc=size=160x90:rate=25 \
+        -f lavfi -i AUDIO -t SECS -map 0:v -map 1:a -c:v libx264 -preset ultrafast \
+        -tune zerolatency -g 25 -pix_fmt yuv420p -c:a aac -b:a 64k";
+    args.split_whitespace()
+        .map(|a| match a {
+            "AUDIO" => audio.to_string(),
+            "SECS" => secs.clone(),
+            a => a.to_string(),
+        })
+        .collect()
 }
 
 /// An ffmpeg process, killed (by its own pid) when dropped.
 pub struct Sender(pub Child);
 
 impl Sender {
-    /// `ffmpeg <lavfi_args(secs)> <output...>`.
+    /// `ffmpeg <lavfi_args(secs, SINE)> <output...>`.
     pub fn start(secs: f64, output: &[&str]) -> Sender {
+        Sender::start_with(secs, SINE, output)
+    }
+
+    /// `ffmpeg <lavfi_args(secs, audio)> <output...>`.
+    pub fn start_with(secs: f64, audio: &str, output: &[&str]) -> Sender {
         let child = Command::new("ffmpeg")
-            .args(lavfi_args(secs))
+            .args(lavfi_args(secs, audio))
             .args(output)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -423,4 +404,25 @@ pub fn wait_for_segments(dir: &std::path::Path, n: usize, limit: Duration) -> bo
         std::thread::sleep(Duration::from_millis(50));
     }
     false
+}
+
+/// The `monitor` example binary (`cargo build --example monitor`, which `scripts/test.sh` runs
+/// first) beside this test's own binary; `None` when it was not built, which fails the test
+/// when `AVQC_REQUIRE_EXAMPLES` is set (as `scripts/test.sh` does).
+pub fn monitor_binary() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent()?.parent()?.join("examples").join("monitor");
+    if bin.exists() {
+        return Some(bin);
+    }
+    assert!(
+        std::env::var_os("AVQC_REQUIRE_EXAMPLES").is_none(),
+        "{} is missing: run `cargo build --example monitor`",
+        bin.display()
+    );
+    eprintln!(
+        "skipped: {} not built (cargo build --example monitor)",
+        bin.display()
+    );
+    None
 }
