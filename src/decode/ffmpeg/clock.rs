@@ -139,3 +139,51 @@ impl Clock {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TB: Rational = Rational::new(1, 90_000);
+
+    #[test]
+    fn a_restart_moves_every_stream_by_one_offset() {
+        let (mut video, mut audio) = (Clock::new(TB, 33, 3600), Clock::new(TB, 33, 1920));
+        let (mut origin, mut joint) = (None, Joint::default());
+        // 2 s of both; audio cut 120 ms before video when the sender stopped
+        for i in 0..50 {
+            video.map(90_000 + i * 3600, &mut origin, &mut joint);
+        }
+        let mut a = 0;
+        while 90_000 + a * 1920 < 90_000 + 49 * 3600 - 10_800 {
+            audio.map(90_000 + a * 1920, &mut origin, &mut joint);
+            a += 1;
+        }
+        let last_audio = 90_000 + (a - 1) * 1920;
+        // the sender restarts: its clock starts again at 1 s, both streams aligned
+        video.after_gap();
+        audio.after_gap();
+        joint.reset();
+        let v = video.map(90_000, &mut origin, &mut joint);
+        let a = audio.map(90_000, &mut origin, &mut joint);
+        assert!(v.restart && a.restart);
+        assert_eq!(v.ticks, 50 * 3600, "video continues where it ended");
+        assert_eq!(a.ticks, v.ticks, "audio keeps the new content's alignment");
+        assert!(a.ticks > last_audio - 90_000);
+        // later timestamps follow
+        assert_eq!(video.map(93_600, &mut origin, &mut joint).ticks, 51 * 3600);
+    }
+
+    #[test]
+    fn without_a_gap_each_stream_bridges_its_own_jump() {
+        let (mut video, mut audio) = (Clock::new(TB, 33, 3600), Clock::new(TB, 33, 1920));
+        let (mut origin, mut joint) = (None, Joint::default());
+        video.map(0, &mut origin, &mut joint);
+        audio.map(0, &mut origin, &mut joint);
+        let v = video.map(9_000_000, &mut origin, &mut joint);
+        let a = audio.map(9_090_000, &mut origin, &mut joint);
+        assert!(!v.restart && !a.restart);
+        assert_eq!((v.ticks, a.ticks), (3600, 1920));
+        assert!(v.jump.is_some() && a.jump.is_some());
+    }
+}
