@@ -49,9 +49,10 @@ impl PipelineBuilder {
         self
     }
 
-    /// Emits an `input_stalled` notice when the input delivers nothing for `timeout` of wall
-    /// time (a live input whose source went quiet while the connection stays open), and
-    /// `input_resumed` when data flows again. Off by default (a file never stalls).
+    /// Reports an `input_stall` defect (detector `pipeline`) when the input delivers no picture
+    /// and no sound for `timeout` of wall time (a live input whose source went quiet, or one
+    /// that is reconnecting); it ends when data flows again, or when the run ends. Off by
+    /// default (a file never stalls).
     pub fn stall_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.stall_timeout = Some(timeout);
         self
