@@ -43,8 +43,9 @@ const AUDIO_POOL: usize = 64;
 const TEXT_ART: &[&str] = &["ansi", "bintext", "xbin", "idf"];
 /// Packets whose frames are remembered as damaged.
 const DAMAGE_MEMORY: usize = 256;
-/// Wall time without a packet after which data that comes back with jumped timestamps is taken
-/// as a restarted input (see `clock::Joint`).
+/// Wall time spent waiting in reads for one packet after which data that comes back with
+/// jumped timestamps is taken as a restarted input (see `clock::Joint`). Only time blocked in
+/// the reads counts: a decoder held up by its consumer is not a gap in the input.
 const RESTART_GAP: Duration = Duration::from_secs(1);
 
 /// Decodes an input with the system's FFmpeg libraries (cargo feature `ffmpeg`, on by default).
@@ -109,8 +110,8 @@ pub struct FfmpegDecoder {
     audio_pool: Vec<Arc<Vec<f32>>>,
     /// Frames received for the current packet (storage reused).
     scratch: Vec<Frame>,
-    /// When the last packet was read (wall clock).
-    last_read: Option<Instant>,
+    /// Since when the reads wait for the next packet (wall clock).
+    wait_since: Option<Instant>,
     /// The streams' common offset after a restart, for frame and for packet times.
     frame_joint: Joint,
     packet_joint: Joint,
@@ -282,10 +283,14 @@ impl FfmpegDecoder {
                 self.finish(false);
                 break;
             }
+            let since = *self.wait_since.get_or_insert_with(Instant::now);
             match self.input.read(&mut self.packet) {
                 Ok(ReadOutcome::Packet) => {
                     self.invalid_reads = 0;
-                    self.note_gap();
+                    self.wait_since = None;
+                    if since.elapsed() >= RESTART_GAP {
+                        self.after_gap();
+                    }
                     self.on_packet();
                 }
                 Ok(ReadOutcome::Again) => {
@@ -314,22 +319,15 @@ impl FfmpegDecoder {
         Ok(())
     }
 
-    /// After a gap of [`RESTART_GAP`] without packets, the next jump of each stream is taken
-    /// as a restart of the whole input.
-    fn note_gap(&mut self) {
-        let now = Instant::now();
-        if self
-            .last_read
-            .is_some_and(|t| now.duration_since(t) >= RESTART_GAP)
-        {
-            self.frame_joint.reset();
-            self.packet_joint.reset();
-            for lane in &mut self.lanes {
-                lane.frame_clock.after_gap();
-                lane.packet_clock.after_gap();
-            }
+    /// After a wait of [`RESTART_GAP`] for a packet, the next jump of each stream is taken as
+    /// a restart of the whole input.
+    fn after_gap(&mut self) {
+        self.frame_joint.reset();
+        self.packet_joint.reset();
+        for lane in &mut self.lanes {
+            lane.frame_clock.after_gap();
+            lane.packet_clock.after_gap();
         }
-        self.last_read = Some(now);
     }
 
     /// End of input: flushes the decoders (when `flush`), then queues the end notice.

@@ -120,7 +120,7 @@ impl FfmpegDecoder {
             last_time: MediaTime::ZERO,
             audio_pool: Vec::new(),
             scratch: Vec::with_capacity(4),
-            last_read: None,
+            wait_since: None,
             frame_joint: Joint::default(),
             packet_joint: Joint::default(),
         })
