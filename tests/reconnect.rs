@@ -194,3 +194,63 @@ fn without_the_joint_the_same_jump_is_reported() {
         .count();
     assert!(drops > 0, "the detectors see an unbridged hole");
 }
+
+#[test]
+fn no_stream_goes_back_when_the_new_connection_starts_unevenly() {
+    // the second connection sends 0.3 s of sound before its first picture, whose time is
+    // 0.3 s *earlier* than that sound (a decoder waiting for a key frame, reordered output)
+    let opens = Arc::new(Mutex::new(0));
+    let opener = move |_: &StopSignal| -> Result<Box<dyn Decoder>> {
+        let mut n = opens.lock().unwrap();
+        *n += 1;
+        if *n > 2 {
+            return Err(Error::Open {
+                input: "live".into(),
+                message: "connection refused".into(),
+            });
+        }
+        let mut c = Connection::new(if *n == 1 { 10.0 } else { 500.0 }, 2.0);
+        if *n == 2 {
+            let (audio, video): (Vec<Media>, Vec<Media>) =
+                c.items.partition(|m| matches!(m, Media::Audio(_)));
+            let mut items: Vec<Media> = audio
+                .into_iter()
+                .map(|m| match m {
+                    Media::Audio(a) => {
+                        let t = a.time().add_secs(0.3);
+                        Media::Audio(a.with_time(t))
+                    }
+                    m => m,
+                })
+                .collect();
+            let rest = items.split_off(30);
+            items.extend(video);
+            items.extend(rest);
+            c.items = items.into_iter();
+        }
+        Ok(Box::new(c))
+    };
+    let mut d =
+        Reconnecting::open("live", policy(1), &StopSignal::new(), Box::new(opener)).unwrap();
+    let (mut last_video, mut last_audio) = (f64::MIN, f64::MIN);
+    let mut media = 0;
+    loop {
+        match d.next() {
+            Ok(Some(m)) => {
+                let t = m.time().as_secs_f64();
+                let last = match m {
+                    Media::Video(_) => &mut last_video,
+                    Media::Audio(_) => &mut last_audio,
+                    Media::Notice(_) => continue,
+                };
+                assert!(t >= *last, "{t} after {last}");
+                *last = t;
+                media += 1;
+            }
+            Ok(None) => panic!("ends with an error"),
+            Err(_) => break,
+        }
+    }
+    // 2 s of 25 pictures and 50 blocks of sound per second, twice
+    assert_eq!(media, 2 * 2 * 75, "every item came out");
+}

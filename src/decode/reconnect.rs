@@ -6,8 +6,12 @@ use std::time::{Duration, Instant};
 
 use super::options::ReconnectPolicy;
 use crate::{
-    Decoder, DecoderNotice, Error, Media, MediaTime, NoticeKind, Result, StopSignal, StreamInfo,
+    Decoder, DecoderNotice, Error, Media, MediaKind, MediaTime, NoticeKind, Result, StopSignal,
+    StreamInfo,
 };
+
+/// Items of a new connection held at most while waiting for each kind's first time.
+const MAX_HELD: usize = 256;
 
 /// Opens (or reopens) the input; the stop signal lets a blocking open be interrupted.
 pub type Opener = Box<dyn FnMut(&StopSignal) -> Result<Box<dyn Decoder>> + Send>;
@@ -22,8 +26,9 @@ pub type Opener = Box<dyn FnMut(&StopSignal) -> Result<Box<dyn Decoder>> + Send>
 ///   blocking open is interrupted too).
 /// * The timeline continues: the new connection's times (which restart wherever its sender's
 ///   clock is) are moved by one offset, the same for every stream (audio and video keep their
-///   alignment), so that its first picture or sound starts where the last one before the loss
-///   ended. A [`NoticeKind::Discontinuity`] (no stream) marks the joint, so detectors reset
+///   alignment), the smallest that lets pictures and sound each continue at or after where
+///   they ended before the loss (its first items are held until both showed their first time,
+///   at most 256 items). A [`NoticeKind::Discontinuity`] (no stream) marks the joint, so detectors reset
 ///   their history there instead of reporting the jump as a defect of the content. The wall
 ///   time without data is what the pipeline's stall watchdog reports (`input_stall`).
 /// * After `attempts` failed attempts in a row (a connection counts as working again once it
@@ -85,8 +90,15 @@ pub struct Reconnecting {
     offset: f64,
     /// A new connection whose first media item fixes the offset.
     rebase: bool,
-    /// End of the latest media item on the continued timeline.
+    /// End of the latest media item on the continued timeline, of any kind, of pictures and
+    /// of sound.
     last_end: Option<MediaTime>,
+    last_video_end: Option<MediaTime>,
+    last_audio_end: Option<MediaTime>,
+    /// Items of a new connection held until its offset is known.
+    held: Vec<Media>,
+    /// The error that ends the input, once the items before it are out.
+    failed: Option<Error>,
     /// Failed attempts since media last arrived.
     failures: u32,
     /// Since when the input is down, when it is.
@@ -118,6 +130,10 @@ impl Reconnecting {
             offset: 0.0,
             rebase: false,
             last_end: None,
+            last_video_end: None,
+            last_audio_end: None,
+            held: Vec::new(),
+            failed: None,
             failures: 0,
             down: None,
             ended: false,
@@ -181,25 +197,73 @@ impl Reconnecting {
         Ok(())
     }
 
-    /// Moves an item of the current connection onto the continued timeline.
+    /// Moves an item of the current connection onto the continued timeline. After a reconnect
+    /// the first items are held until every kind of media the input had before (pictures,
+    /// sound) has shown its first time, so the one offset moves none of them back in time.
     fn place(&mut self, m: Media) {
-        if self.rebase {
-            let Some(t) = m.kind().map(|_| m.time()) else {
-                // Before the first picture or sound of the new connection: at the joint.
-                let mut m = m;
-                if let Media::Notice(n) = &mut m {
-                    n.time = self.last_end.unwrap_or(n.time);
-                }
-                self.pending.push_back(m);
-                return;
-            };
-            self.rebase = false;
-            let joint = self.last_end.unwrap_or(t);
-            let offset = joint.secs_since(t);
-            let jump_secs = self.offset - offset;
-            self.offset = offset;
-            self.notice(NoticeKind::Discontinuity { jump_secs });
+        if !self.rebase {
+            self.shift(m);
+            return;
         }
+        self.held.push(m);
+        let has = |kind: MediaKind, held: &[Media]| held.iter().any(|m| m.kind() == Some(kind));
+        let ready = self.held.len() >= MAX_HELD
+            || [MediaKind::Video, MediaKind::Audio]
+                .into_iter()
+                .all(|k| self.last_end_of(k).is_none() || has(k, &self.held));
+        if ready {
+            self.release();
+        }
+    }
+
+    /// Fixes the offset of the new connection and passes the held items on.
+    fn release(&mut self) {
+        if !self.rebase {
+            return;
+        }
+        self.rebase = false;
+        let first = |kind: MediaKind, held: &[Media]| {
+            held.iter()
+                .filter(|m| m.kind() == Some(kind))
+                .map(Media::time)
+                .min()
+        };
+        // Each kind starts where it ended (at the latest of them, to keep them aligned).
+        let mut offset: Option<f64> = None;
+        for kind in [MediaKind::Video, MediaKind::Audio] {
+            if let (Some(last), Some(t)) = (self.last_end_of(kind), first(kind, &self.held)) {
+                let o = last.secs_since(t);
+                offset = Some(offset.map_or(o, |x: f64| x.max(o)));
+            }
+        }
+        let earliest = self
+            .held
+            .iter()
+            .filter(|m| m.kind().is_some())
+            .map(Media::time)
+            .min();
+        let offset = offset
+            .or_else(|| Some(self.last_end?.secs_since(earliest?)))
+            .unwrap_or(self.offset);
+        let jump_secs = self.offset - offset;
+        self.offset = offset;
+        self.notice(NoticeKind::Discontinuity { jump_secs });
+        let mut held = std::mem::take(&mut self.held);
+        for m in held.drain(..) {
+            self.shift(m);
+        }
+        self.held = held;
+    }
+
+    fn last_end_of(&self, kind: MediaKind) -> Option<MediaTime> {
+        match kind {
+            MediaKind::Video => self.last_video_end,
+            MediaKind::Audio => self.last_audio_end,
+        }
+    }
+
+    /// Moves one item by the offset and passes it on.
+    fn shift(&mut self, m: Media) {
         let off = self.offset;
         let m = match m {
             Media::Video(v) if off != 0.0 => {
@@ -216,14 +280,22 @@ impl Reconnecting {
             }
             m => m,
         };
-        let end = match &m {
-            Media::Video(v) => Some(v.time().add_secs(v.duration().unwrap_or(0.0))),
-            Media::Audio(a) => Some(a.end_time()),
-            Media::Notice(_) => None,
-        };
-        if let Some(end) = end {
-            self.failures = 0;
-            self.last_end = Some(self.last_end.map_or(end, |l| l.max(end)));
+        let later =
+            |last: Option<MediaTime>, end: MediaTime| Some(last.map_or(end, |l| l.max(end)));
+        match &m {
+            Media::Video(v) => {
+                let end = v.time().add_secs(v.duration().unwrap_or(0.0));
+                self.last_video_end = later(self.last_video_end, end);
+                self.last_end = later(self.last_end, end);
+                self.failures = 0;
+            }
+            Media::Audio(a) => {
+                let end = a.end_time();
+                self.last_audio_end = later(self.last_audio_end, end);
+                self.last_end = later(self.last_end, end);
+                self.failures = 0;
+            }
+            Media::Notice(_) => {}
         }
         self.pending.push_back(m);
     }
@@ -265,6 +337,9 @@ impl Decoder for Reconnecting {
             if let Some(m) = self.pending.pop_front() {
                 return Ok(Some(m));
             }
+            if let Some(e) = self.failed.take() {
+                return Err(e);
+            }
             if self.ended {
                 return Ok(None);
             }
@@ -276,7 +351,12 @@ impl Decoder for Reconnecting {
                 self.ended = true;
                 continue;
             };
-            match inner.next() {
+            let next = inner.next();
+            if !matches!(next, Ok(Some(_))) {
+                // Whatever the new connection gave before it ended goes out first.
+                self.release();
+            }
+            match next {
                 Ok(Some(m)) => self.place(m),
                 Ok(None) => self.ended = true,
                 Err(e @ Error::Read { .. })
@@ -290,6 +370,11 @@ impl Decoder for Reconnecting {
                 }
                 Err(e) => {
                     self.ended = true;
+                    if !self.pending.is_empty() {
+                        // The held items first; the error on the next call.
+                        self.failed = Some(e);
+                        continue;
+                    }
                     return Err(e);
                 }
             }

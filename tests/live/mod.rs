@@ -67,6 +67,11 @@ impl Sender {
         Sender::start(secs, &["-f", "mpegts", &url])
     }
 
+    /// True once the sender has exited by itself (its `secs` are over).
+    pub fn exited(&mut self) -> bool {
+        matches!(self.0.try_wait(), Ok(Some(_)))
+    }
+
     /// Stops the sender now.
     pub fn stop(mut self) {
         let _ = self.0.kill();
@@ -196,6 +201,15 @@ impl Running {
         false
     }
 
+    /// True while an `input_stall` is open (more starts than ends so far). On a loaded machine
+    /// a live input may stall briefly on its own too, so tests ask "stalled now", not "has
+    /// stalled once".
+    pub fn stalled(&self) -> bool {
+        let events = self.events.events();
+        let n = |p: Phase| events.iter().filter(|e| stall(p)(e)).count();
+        n(Phase::Start) > n(Phase::End)
+    }
+
     /// True once an event like this was emitted.
     pub fn has(&self, pred: impl Fn(&Event) -> bool) -> bool {
         self.events.events().iter().any(pred)
@@ -248,6 +262,19 @@ pub fn notice_names(events: &[Event]) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+/// The `input_stall` events come in start/end pairs, at least one.
+pub fn assert_stall_pairs(events: &[Event]) -> Vec<&DefectEvent> {
+    let stalls = defects(events, "input_stall");
+    assert!(stalls.len() >= 2, "{stalls:?}");
+    for pair in stalls.chunks(2) {
+        assert_eq!(pair.len(), 2, "{stalls:?}");
+        assert_eq!((pair[0].phase, pair[1].phase), (Phase::Start, Phase::End));
+        assert_eq!(pair[0].start, pair[1].start);
+        assert!(pair[1].end.unwrap() >= pair[1].start);
+    }
+    stalls
 }
 
 /// Every defect started was ended (same type and start), and nothing ended that did not start.
