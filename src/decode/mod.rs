@@ -89,6 +89,17 @@ pub enum NoticeKind {
     },
     /// The input has ended; no media follows.
     EndOfStream,
+    /// An MPEG-TS transport error (ETSI TR 101 290 priority 1) found in the bytes the decoder
+    /// read; see [`transport`](crate::transport). The notice's time is the media time of the
+    /// packets around the fault (from their PES timestamps; see the `transport` detector).
+    Transport {
+        /// Which error.
+        error: crate::transport::TransportError,
+        /// The PID concerned (`None` for sync errors).
+        pid: Option<u16>,
+        /// One occurrence, or the start or end of a condition.
+        phase: crate::transport::FindingPhase,
+    },
 }
 
 impl NoticeKind {
@@ -99,6 +110,7 @@ impl NoticeKind {
             NoticeKind::CorruptPacket => "corrupt_packet",
             NoticeKind::Discontinuity { .. } => "discontinuity",
             NoticeKind::EndOfStream => "end_of_stream",
+            NoticeKind::Transport { .. } => "transport",
         }
     }
 }

@@ -7,6 +7,7 @@ mod clock;
 mod frames;
 mod open;
 mod push;
+mod tap;
 
 use clock::Clock;
 use open::open_error;
@@ -20,11 +21,12 @@ use bytes::Bytes;
 use crossbeam_channel::Receiver;
 
 use crate::ffi::{
-    CodecContext, CustomIo, Dict, FfError, Frame, Input, Interrupt, Packet, ReadOutcome, Received,
-    Scaler, Sent, StreamParams,
+    CodecContext, CustomIo, Dict, FfError, Frame, Input, Interrupt, Packet, ProtocolReader,
+    ReadOutcome, Received, Scaler, Sent, StreamParams,
 };
 use push::ChannelReader;
 pub use push::PushInput;
+use tap::{Tap, Tapped};
 
 use crate::time::MICROS;
 use crate::{
@@ -105,6 +107,11 @@ pub struct FfmpegDecoder {
     audio_pool: Vec<Arc<Vec<f32>>>,
     /// Frames received for the current packet (storage reused).
     scratch: Vec<Frame>,
+    /// The transport analyser fed by the reader, when the input is read through the tap.
+    tap: Option<Tap>,
+    /// The latest packet's raw 90 kHz timestamp (modulo 2^33) and its media time: the
+    /// reference that places transport findings on the timeline.
+    ts_ref: Option<(i64, MediaTime)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -153,7 +160,23 @@ impl FfmpegDecoder {
     /// assert!(matches!(err, Some(Error::Open { .. })));
     /// ```
     pub fn open(input: &str, opts: &DecoderOptions) -> Result<Self> {
-        Self::open_with(input, None, Interrupt::new(), opts)
+        let interrupt = Interrupt::new();
+        if tap::wants_tap(input, opts.format.as_deref()) {
+            let mut dict = open::options_dict(opts)?;
+            // Not opened here (a device, a missing file...): libavformat opens it and reports.
+            if let Ok(reader) = ProtocolReader::open(input, &mut dict, Arc::clone(&interrupt)) {
+                let tap = Tap::default();
+                let io = CustomIo::with_source(
+                    Box::new(Tapped::new(reader, Arc::clone(&tap))),
+                    Arc::clone(&interrupt),
+                )
+                .map_err(|e| open_error(input, &e))?;
+                let mut d = Self::open_with(input, Some(io), dict, interrupt, opts)?;
+                d.tap = Some(tap);
+                return Ok(d);
+            }
+        }
+        Self::open_with(input, None, open::options_dict(opts)?, interrupt, opts)
     }
 
     /// Decodes what `reader` yields (a container stream such as MPEG-TS or fragmented MP4; not
@@ -174,10 +197,25 @@ impl FfmpegDecoder {
         reader: impl Read + Send + 'static,
         opts: &DecoderOptions,
     ) -> Result<Self> {
-        let interrupt = Interrupt::new();
-        let io = CustomIo::new(Box::new(reader), Arc::clone(&interrupt))
-            .map_err(|e| open_error(name, &e))?;
-        Self::open_with(name, Some(io), interrupt, opts)
+        Self::open_tapped(name, Box::new(reader), Interrupt::new(), opts)
+    }
+
+    /// Opens a custom reader through the transport tap.
+    fn open_tapped(
+        name: &str,
+        reader: Box<dyn Read + Send>,
+        interrupt: Arc<Interrupt>,
+        opts: &DecoderOptions,
+    ) -> Result<Self> {
+        let tap = Tap::default();
+        let io = CustomIo::new(
+            Box::new(Tapped::new(reader, Arc::clone(&tap))),
+            Arc::clone(&interrupt),
+        )
+        .map_err(|e| open_error(name, &e))?;
+        let mut d = Self::open_with(name, Some(io), open::options_dict(opts)?, interrupt, opts)?;
+        d.tap = Some(tap);
+        Ok(d)
     }
 
     /// Decodes byte chunks the host sends through a channel (e.g. MPEG-TS or fragmented MP4
@@ -195,9 +233,7 @@ impl FfmpegDecoder {
             current: Bytes::new(),
             interrupt: Arc::clone(&interrupt),
         };
-        let io = CustomIo::new(Box::new(reader), Arc::clone(&interrupt))
-            .map_err(|e| open_error(name, &e))?;
-        Self::open_with(name, Some(io), interrupt, opts)
+        Self::open_tapped(name, Box::new(reader), interrupt, opts)
     }
 
     fn read_error(&self, message: impl Into<String>) -> Error {
@@ -227,6 +263,7 @@ impl FfmpegDecoder {
                 Ok(ReadOutcome::Packet) => {
                     self.invalid_reads = 0;
                     self.on_packet();
+                    self.transport_notices();
                 }
                 Ok(ReadOutcome::Again) => {
                     std::thread::sleep(Duration::from_millis(5));
@@ -273,9 +310,45 @@ impl FfmpegDecoder {
                 }
             }
         }
+        self.transport_notices();
         let t = self.last_time;
         self.notice(t, None, NoticeKind::EndOfStream);
         self.state = State::Ended;
+    }
+
+    /// Turns the transport analyser's findings into notices.
+    fn transport_notices(&mut self) {
+        let Some(tap) = &self.tap else { return };
+        let tap = Arc::clone(tap);
+        let mut a = tap::lock(&tap);
+        for f in a.drain() {
+            let t = self.transport_time(f.pts);
+            let kind = NoticeKind::Transport {
+                error: f.error,
+                pid: f.pid,
+                phase: f.phase,
+            };
+            self.queue
+                .push_back(Media::Notice(DecoderNotice::new(t, None, kind)));
+        }
+    }
+
+    /// The media time of a 90 kHz PTS-domain instant, from the latest packet's timestamp (the
+    /// decoder's own bridged timeline); the latest media time when there is no reference.
+    fn transport_time(&self, pts: Option<u64>) -> MediaTime {
+        const WRAP: i64 = 1 << 33;
+        let (Some(p), Some((raw, t))) = (pts, self.ts_ref) else {
+            return self.last_time;
+        };
+        let mut d = (p as i64 - raw).rem_euclid(WRAP);
+        if d >= WRAP / 2 {
+            d -= WRAP;
+        }
+        let secs = d as f64 / 90_000.0;
+        if secs.abs() > 60.0 {
+            return self.last_time;
+        }
+        t.add_secs(secs).max(MediaTime::ZERO)
     }
 
     /// Receives every frame the decoder of lane `l` has ready into `out`.
@@ -316,6 +389,12 @@ impl FfmpegDecoder {
             }
             None => self.last_time,
         };
+        if let Some(raw) = self.packet.time() {
+            let tb = self.lanes[l].packet_clock.tb;
+            if tb == Rational::new(1, 90_000) {
+                self.ts_ref = Some((raw.rem_euclid(1 << 33), time));
+            }
+        }
         {
             let lane = &mut self.lanes[l];
             lane.sent.push_back((seq, time));
