@@ -54,6 +54,8 @@ struct PidState {
     version: u8,
     owner: u16,
     last_seen: u64,
+    /// Seen since the latest PCR, at this byte offset (its clock is interpolated at the next).
+    seen_at: Option<u64>,
     absent: bool,
 }
 
@@ -64,6 +66,7 @@ const FRESH: PidState = PidState {
     version: UNKNOWN,
     owner: 0,
     last_seen: 0,
+    seen_at: None,
     absent: false,
 };
 
@@ -116,6 +119,10 @@ pub struct TsAnalyzer {
     last_pts: Option<u64>,
     /// The stream clock when `last_pts` was read.
     pts_clock: u64,
+    /// `last_pts` was read after the latest PCR, at this byte offset.
+    pts_at: Option<u64>,
+    /// Byte offset of the latest PCR.
+    pcr_at: u64,
     pub(super) findings: Vec<TransportFinding>,
     overflow: u64,
     packets: u64,
@@ -162,6 +169,8 @@ impl TsAnalyzer {
             last_pcr: 0,
             last_pts: None,
             pts_clock: 0,
+            pts_at: None,
+            pcr_at: 0,
             findings: Vec::with_capacity(64),
             overflow: 0,
             packets: 0,
@@ -356,7 +365,10 @@ impl TsAnalyzer {
 
     /// The latest PES PTS, moved on by the stream clock since it was read.
     fn pts_now(&self) -> Option<u64> {
-        let run = self.clock.map_or(0, |c| c.saturating_sub(self.pts_clock));
+        let run = match self.pts_at {
+            Some(_) => 0,
+            None => self.clock.map_or(0, |c| c.saturating_sub(self.pts_clock)),
+        };
         self.last_pts.map(|p| (p + run % WRAP) % WRAP)
     }
 
@@ -475,6 +487,7 @@ impl TsAnalyzer {
             if let Some(pts) = payload.and_then(psi::pes_pts) {
                 self.last_pts = Some(pts);
                 self.pts_clock = self.clock.unwrap_or(0);
+                self.pts_at = self.clock.map(|_| at);
                 if self.sync_end_pending {
                     self.sync_end_pending = false;
                     self.push(TransportError::SyncLoss, None, FindingPhase::Ended, at);
@@ -515,8 +528,8 @@ impl TsAnalyzer {
     /// A PAT or PMT section, or a packet of a timed PID, arrived.
     fn seen(&mut self, pid: u16, at: u64) {
         let st = &mut self.pids[usize::from(pid)];
-        if let Some(c) = self.clock {
-            st.last_seen = c;
+        if self.clock.is_some() {
+            st.seen_at = Some(at);
         }
         if st.absent {
             st.absent = false;
@@ -534,14 +547,39 @@ impl TsAnalyzer {
         let Some(c) = self.clock else {
             self.clock = Some(0);
             self.last_pcr = pcr;
+            self.pcr_at = at;
             for &t in &self.tracked {
-                self.pids[usize::from(t)].last_seen = 0;
+                let st = &mut self.pids[usize::from(t)];
+                st.last_seen = 0;
+                st.seen_at = None;
             }
             return;
         };
         let step = (pcr + WRAP - self.last_pcr) % WRAP;
+        let (from, span) = (self.pcr_at, at.saturating_sub(self.pcr_at).max(1));
         self.last_pcr = pcr;
-        if discontinuity || step > MAX_STEP {
+        self.pcr_at = at;
+        let jump = discontinuity || step > MAX_STEP;
+        // What was seen between two PCRs is placed on the clock by its byte offset (the stream
+        // runs at a constant rate between PCRs); across a jump, at the last PCR.
+        let place = |off: u64| {
+            if jump {
+                c
+            } else {
+                let part = u128::from(off.saturating_sub(from).min(span));
+                c + (u128::from(step) * part / u128::from(span)) as u64
+            }
+        };
+        for &t in &self.tracked {
+            let st = &mut self.pids[usize::from(t)];
+            if let Some(off) = st.seen_at.take() {
+                st.last_seen = place(off);
+            }
+        }
+        if let Some(off) = self.pts_at.take() {
+            self.pts_clock = place(off);
+        }
+        if jump {
             for &t in &self.tracked {
                 self.pids[usize::from(t)].last_seen = c;
             }
@@ -575,6 +613,7 @@ impl TsAnalyzer {
         st.owner = owner;
         st.version = UNKNOWN;
         st.absent = false;
+        st.seen_at = None;
         st.last_seen = self.clock.unwrap_or(0);
         if !self.tracked.contains(&pid) {
             self.tracked.push(pid);
