@@ -69,6 +69,10 @@ const DAMAGE_MEMORY: usize = 256;
 ///   `next` returns `Ok(None)` too. A raised stop signal ends the input quietly.
 /// * Realtime ([`DecoderOptions::realtime`]): items are released at the pace of their
 ///   timestamps against a monotonic clock (sleeping in small steps that watch the stop signal).
+/// * Transport checks: the bytes of an MPEG-TS input (a `*.ts`-like file or URL, `udp://`,
+///   `srt://`, `tcp://`, `format: "mpegts"`, and every reader or pushed input) pass through a
+///   [`TsAnalyzer`](crate::transport::TsAnalyzer) on their way to the demuxer, and its findings
+///   come out as [`NoticeKind::Transport`] notices (see [`crate::transport`]); HLS is not tapped.
 /// * Stream selection: text-mode art "video" (`ansi`, `bintext`, ... which FFmpeg reports for
 ///   any file with a `.bin`/`.ans`/`.txt` name) is never chosen unless asked for by index.
 ///
