@@ -1,6 +1,7 @@
 //! TR 101 290 priority-1 checks end to end: faults injected into a clean MPEG-TS by editing its
 //! bytes (the fixture helper below), decoded by the FFmpeg decoder through the transport tap,
 //! reported by the `transport` detector.
+#![cfg(feature = "ffmpeg")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
