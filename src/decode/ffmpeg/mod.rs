@@ -116,6 +116,9 @@ pub struct FfmpegDecoder {
     /// The latest packet's raw 90 kHz timestamp (modulo 2^33) and its media time: the
     /// reference that places transport findings on the timeline.
     ts_ref: Option<(i64, MediaTime)>,
+    /// Transport notices waiting for the decoded timeline to reach their time (libavformat
+    /// reads ahead of the pictures, by seconds while probing).
+    held: VecDeque<DecoderNotice>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -267,7 +270,7 @@ impl FfmpegDecoder {
                 Ok(ReadOutcome::Packet) => {
                     self.invalid_reads = 0;
                     self.on_packet();
-                    self.transport_notices();
+                    self.transport_notices(false);
                 }
                 Ok(ReadOutcome::Again) => {
                     std::thread::sleep(Duration::from_millis(5));
@@ -314,26 +317,36 @@ impl FfmpegDecoder {
                 }
             }
         }
-        self.transport_notices();
+        self.transport_notices(true);
         let t = self.last_time;
         self.notice(t, None, NoticeKind::EndOfStream);
         self.state = State::Ended;
     }
 
-    /// Turns the transport analyser's findings into notices.
-    fn transport_notices(&mut self) {
+    /// Turns the transport analyser's findings into notices, released in step with the
+    /// decoded timeline (all of them when `all`: the end of the input).
+    fn transport_notices(&mut self, all: bool) {
         let Some(tap) = &self.tap else { return };
         let tap = Arc::clone(tap);
-        let mut a = tap::lock(&tap);
-        for f in a.drain() {
-            let t = self.transport_time(f.pts);
-            let kind = NoticeKind::Transport {
-                error: f.error,
-                pid: f.pid,
-                phase: f.phase,
-            };
-            self.queue
-                .push_back(Media::Notice(DecoderNotice::new(t, None, kind)));
+        {
+            let mut a = tap::lock(&tap);
+            for f in a.drain() {
+                let t = self.transport_time(f.pts);
+                let kind = NoticeKind::Transport {
+                    error: f.error,
+                    pid: f.pid,
+                    phase: f.phase,
+                };
+                self.held.push_back(DecoderNotice::new(t, None, kind));
+            }
+        }
+        while let Some(n) = self.held.front() {
+            if !all && n.time > self.last_time {
+                break;
+            }
+            if let Some(n) = self.held.pop_front() {
+                self.queue.push_back(Media::Notice(n));
+            }
         }
     }
 

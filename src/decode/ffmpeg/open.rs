@@ -107,6 +107,7 @@ impl FfmpegDecoder {
             scratch: Vec::with_capacity(4),
             tap: None,
             ts_ref: None,
+            held: VecDeque::new(),
         })
     }
 }
