@@ -24,9 +24,10 @@
 //!
 //! ```
 //! use avqc::transport::{FindingPhase, TransportError, TsAnalyzer};
-//! // Eight packets of PID 0x100 with continuity counters 0..=7, but the fourth lost.
+//! // Packets of PID 0x100 with continuity counters 0..=15, but number 9 lost (the first five
+//! // packets lock the analyser onto the packet grid).
 //! let mut ts = Vec::new();
-//! for cc in [0u8, 1, 2, 4, 5, 6, 7] {
+//! for cc in (0u8..16).filter(|&c| c != 9) {
 //!     let mut p = [0xFFu8; 188];
 //!     p[..4].copy_from_slice(&[0x47, 0x01, 0x00, 0x10 | cc]);
 //!     ts.extend_from_slice(&p);

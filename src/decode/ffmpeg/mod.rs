@@ -119,6 +119,8 @@ pub struct FfmpegDecoder {
     /// Transport notices waiting for the decoded timeline to reach their time (libavformat
     /// reads ahead of the pictures, by seconds while probing).
     held: VecDeque<DecoderNotice>,
+    /// Transport findings the analyser had to drop, as last reported.
+    transport_overflow: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -330,6 +332,14 @@ impl FfmpegDecoder {
         let tap = Arc::clone(tap);
         {
             let mut a = tap::lock(&tap);
+            if a.overflowed() > self.transport_overflow {
+                self.transport_overflow = a.overflowed();
+                log::warn!(
+                    "{}: {} transport findings dropped (more than 8192 between two packets)",
+                    self.name,
+                    self.transport_overflow
+                );
+            }
             for f in a.drain() {
                 let t = self.transport_time(f.pts);
                 let kind = NoticeKind::Transport {

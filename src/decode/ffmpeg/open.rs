@@ -108,6 +108,7 @@ impl FfmpegDecoder {
             tap: None,
             ts_ref: None,
             held: VecDeque::new(),
+            transport_overflow: 0,
         })
     }
 }
