@@ -3,8 +3,10 @@
 //! 1080p H.264 picture single-threaded (`decode / ...`; the clip is made with the ffmpeg CLI
 //! in `target/bench` the first time, skipped without it); and of the audio detectors on one
 //! second of a 48 kHz 5.1 stream (50 frames of 960 samples), which reads directly as the share
-//! of one core needed in real time, and of `click` per 1024 samples of 48 kHz 5.1 music. Run: `cargo bench --bench detectors` (`-- 5.1` for the
-//! surround rows only); results in `benches/README.md`.
+//! of one core needed in real time, and of `click` per 1024 samples of 48 kHz 5.1 music, and of
+//! the MPEG-TS transport analyser in bytes per second. Run: `cargo bench --bench detectors`
+//! (`-- 5.1` for the surround rows only, `-- transport` for the analyser); results in
+//! `benches/README.md`.
 
 use std::sync::Arc;
 
@@ -282,9 +284,28 @@ fn bench_click(c: &mut Criterion) {
     });
 }
 
+/// The TR 101 290 analyser (`transport`, in the decoder's read path) on the bytes of
+/// `tests/data/demo.ts` fed in 64 KiB reads, as libavformat reads: bytes per second.
+fn bench_transport(c: &mut Criterion) {
+    let ts = std::fs::read("tests/data/demo.ts").unwrap();
+    let mut g = c.benchmark_group("transport");
+    g.throughput(criterion::Throughput::Bytes(ts.len() as u64));
+    g.bench_function("analyser / demo.ts in 64 KiB reads", |b| {
+        b.iter(|| {
+            let mut a = avqc::transport::TsAnalyzer::new();
+            for chunk in ts.chunks(64 * 1024) {
+                a.feed(chunk);
+            }
+            a.finish();
+            a.drain().count()
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3));
-    targets = decode, bench, bench_surround, bench_click
+    targets = decode, bench, bench_surround, bench_click, bench_transport
 }
 criterion_main!(benches);

@@ -43,6 +43,7 @@ pub mod sink;
 pub mod snapshot;
 mod stop;
 mod time;
+pub mod transport;
 
 pub use decode::{
     Decoder, DecoderNotice, DecoderOptions, FrameSource, Media, NoticeKind, ReconnectPolicy,

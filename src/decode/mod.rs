@@ -112,6 +112,17 @@ pub enum NoticeKind {
         /// Wall time without a connection, in seconds.
         after_secs: f64,
     },
+    /// An MPEG-TS transport error (ETSI TR 101 290 priority 1) found in the bytes the decoder
+    /// read; see [`transport`](crate::transport). The notice's time is the media time of the
+    /// packets around the fault (from their PES timestamps; see the `transport` detector).
+    Transport {
+        /// Which error.
+        error: crate::transport::TransportError,
+        /// The PID concerned (`None` for sync errors).
+        pid: Option<u16>,
+        /// One occurrence, or the start or end of a condition.
+        phase: crate::transport::FindingPhase,
+    },
 }
 
 impl NoticeKind {
@@ -125,6 +136,7 @@ impl NoticeKind {
             NoticeKind::InputLost { .. } => "input_lost",
             NoticeKind::ReconnectFailed { .. } => "reconnect_failed",
             NoticeKind::Reconnected { .. } => "reconnected",
+            NoticeKind::Transport { .. } => "transport",
         }
     }
 }
@@ -156,6 +168,13 @@ impl std::fmt::Display for NoticeKind {
                 f,
                 "reconnected at attempt {attempt} after {after_secs:.1} s; timeline continued"
             ),
+            NoticeKind::Transport { error, pid, phase } => {
+                write!(f, "{} ({phase:?})", error.defect().as_str())?;
+                match pid {
+                    Some(pid) => write!(f, " on PID {pid}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ mod lock;
 mod registry;
 mod span;
 mod sync;
+mod transport;
 
 pub mod audio;
 pub mod video;
@@ -16,6 +17,7 @@ pub use events::Events;
 pub use registry::{DetectorConfig, Registry, BUILTIN_DEFAULTS};
 pub use span::{SpanChange, SpanTracker};
 pub use sync::{AvSync, SyncConfig, SyncPreset};
+pub use transport::{Transport, TransportConfig};
 
 use crate::{Media, MediaTime};
 

@@ -50,6 +50,7 @@ pub const BUILTIN_DEFAULTS: &[(&str, bool)] = &[
     ("out_of_range", true),
     ("letterbox", false),
     ("sync", true),
+    ("transport", true),
 ];
 
 /// Builds detectors by type name from JSON config, like a plugin registry: the built-ins are
@@ -102,6 +103,7 @@ impl Registry {
         r.register::<video::OutOfRangeConfig>(on(video::OutOfRangeConfig::TYPE));
         r.register::<video::LetterboxConfig>(on(video::LetterboxConfig::TYPE));
         r.register::<crate::detect::SyncConfig>(on(crate::detect::SyncConfig::TYPE));
+        r.register::<crate::detect::TransportConfig>(on(crate::detect::TransportConfig::TYPE));
         r
     }
 

@@ -36,6 +36,15 @@ impl Drop for FormatContext {
     }
 }
 
+/// Installs the log callback and initialises the network protocols (once).
+pub(super) fn init() {
+    super::log::install();
+    NETWORK.call_once(|| {
+        // SAFETY: global initialisation, done once.
+        unsafe { sys::avformat_network_init() };
+    });
+}
+
 /// What the safe code needs to know about one container stream.
 #[derive(Clone, Debug)]
 pub(crate) struct StreamParams {
@@ -89,11 +98,7 @@ impl Input {
         options: &mut Dict,
         interrupt: Arc<Interrupt>,
     ) -> Result<Input, FfError> {
-        super::log::install();
-        NETWORK.call_once(|| {
-            // SAFETY: global initialisation, done once.
-            unsafe { sys::avformat_network_init() };
-        });
+        init();
         let c_url =
             CString::new(url).map_err(|_| FfError::Message("NUL byte in the input name".into()))?;
         let fmt_ptr = match format {

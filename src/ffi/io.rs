@@ -1,7 +1,7 @@
 //! Custom input (`AVIOContext` over a Rust reader) and the interrupt flag FFmpeg polls.
 
 use std::ffi::{c_int, c_void};
-use std::io::Read;
+use std::io::{Read, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,7 +9,10 @@ use std::sync::{Arc, RwLock};
 
 use ffmpeg_sys_next as sys;
 
-use super::error::{FfError, EOF};
+use std::ffi::CString;
+
+use super::dict::Dict;
+use super::error::{check, FfError, EOF};
 
 /// The stop flag FFmpeg's interrupt callback (and a custom reader) polls. The stop signal can be
 /// set after the input was opened.
@@ -52,8 +55,35 @@ pub(super) unsafe extern "C" fn interrupt_callback(opaque: *mut c_void) -> c_int
     c_int::from(i.is_set())
 }
 
+/// A byte source behind a custom I/O context: a reader that may also seek.
+pub(crate) trait Source: Read + Send {
+    /// Moves to `to`; the new position, or `None` when the source cannot seek there.
+    fn seek_to(&mut self, _to: SeekFrom) -> Option<u64> {
+        None
+    }
+    /// The total size in bytes, when known.
+    fn size(&mut self) -> Option<u64> {
+        None
+    }
+    /// True when [`seek_to`](Self::seek_to) can work.
+    fn seekable(&self) -> bool {
+        false
+    }
+}
+
+/// A plain reader: not seekable.
+struct Plain(Box<dyn Read + Send>);
+
+impl Read for Plain {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Source for Plain {}
+
 struct ReaderState {
-    reader: Box<dyn Read + Send>,
+    reader: Box<dyn Source>,
     interrupt: Arc<Interrupt>,
     error: Option<String>,
 }
@@ -73,6 +103,15 @@ impl CustomIo {
         reader: Box<dyn Read + Send>,
         interrupt: Arc<Interrupt>,
     ) -> Result<Self, FfError> {
+        Self::with_source(Box::new(Plain(reader)), interrupt)
+    }
+
+    /// A read-only I/O context over `source`, seekable when the source is.
+    pub(crate) fn with_source(
+        reader: Box<dyn Source>,
+        interrupt: Arc<Interrupt>,
+    ) -> Result<Self, FfError> {
+        let seekable = reader.seekable();
         let state = NonNull::from(Box::leak(Box::new(ReaderState {
             reader,
             interrupt,
@@ -87,7 +126,7 @@ impl CustomIo {
         }
         // SAFETY: `buffer` is an av_malloc'ed block of BUFFER_SIZE bytes whose ownership passes
         // to the context; `state` outlives the context (freed after it in Drop); write_flag 0,
-        // no write or seek callback.
+        // no write callback; the seek callback only for a seekable source.
         let ctx = unsafe {
             sys::avio_alloc_context(
                 buffer,
@@ -96,13 +135,19 @@ impl CustomIo {
                 state.as_ptr().cast(),
                 Some(read_packet),
                 None,
-                None,
+                if seekable { Some(seek_packet) } else { None },
             )
         };
         match NonNull::new(ctx) {
             Some(ctx) => {
-                // SAFETY: fresh context we own; a non-seekable stream.
-                unsafe { (*ctx.as_ptr()).seekable = 0 };
+                // SAFETY: fresh context we own.
+                unsafe {
+                    (*ctx.as_ptr()).seekable = if seekable {
+                        sys::AVIO_SEEKABLE_NORMAL
+                    } else {
+                        0
+                    }
+                };
                 Ok(CustomIo { ctx, state })
             }
             None => {
@@ -183,5 +228,121 @@ unsafe extern "C" fn read_packet(opaque: *mut c_void, buf: *mut u8, size: c_int)
             state.error = Some("the reader panicked".into());
             sys::AVERROR(sys::EIO)
         }
+    }
+}
+
+unsafe extern "C" fn seek_packet(opaque: *mut c_void, offset: i64, whence: c_int) -> i64 {
+    // SAFETY: as in `read_packet`: the ReaderState of this context, used by one thread.
+    let state = unsafe { &mut *(opaque as *mut ReaderState) };
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        if whence & sys::AVSEEK_SIZE != 0 {
+            return state.reader.size().and_then(|s| i64::try_from(s).ok());
+        }
+        let to = match whence & !sys::AVSEEK_FORCE {
+            sys::SEEK_SET => SeekFrom::Start(u64::try_from(offset).ok()?),
+            sys::SEEK_CUR => SeekFrom::Current(offset),
+            sys::SEEK_END => SeekFrom::End(offset),
+            _ => return None,
+        };
+        state.reader.seek_to(to).and_then(|p| i64::try_from(p).ok())
+    }));
+    match r {
+        Ok(Some(p)) => p,
+        Ok(None) => i64::from(sys::AVERROR(sys::ENOSYS)),
+        Err(_) => i64::from(sys::AVERROR(sys::EIO)),
+    }
+}
+
+/// A protocol input (`file:`, `udp:`, `http:`, `srt:`...) opened with `avio_open2`, read as a
+/// [`Source`] (`avio_read_partial`: a live input hands over what has arrived without waiting
+/// for a full buffer). Closed with `avio_closep`.
+pub(crate) struct ProtocolReader {
+    ctx: NonNull<sys::AVIOContext>,
+    _interrupt: Arc<Interrupt>,
+}
+
+// SAFETY: the context is only used through `&mut self` by the thread holding the reader.
+unsafe impl Send for ProtocolReader {}
+
+impl ProtocolReader {
+    /// Opens `url` for reading; the protocol takes its options out of `options`; blocking
+    /// operations are abandoned once `interrupt` is raised.
+    pub(crate) fn open(
+        url: &str,
+        options: &mut Dict,
+        interrupt: Arc<Interrupt>,
+    ) -> Result<Self, FfError> {
+        super::format::init();
+        let c_url =
+            CString::new(url).map_err(|_| FfError::Message("NUL byte in the input name".into()))?;
+        let cb = sys::AVIOInterruptCB {
+            callback: Some(interrupt_callback),
+            opaque: Arc::as_ptr(&interrupt) as *mut c_void,
+        };
+        let mut ctx: *mut sys::AVIOContext = std::ptr::null_mut();
+        // SAFETY: valid out-pointer, NUL-terminated URL, a callback struct FFmpeg copies, whose
+        // opaque (`interrupt`) the returned reader keeps alive; the dictionary is ours.
+        let ret = unsafe {
+            sys::avio_open2(
+                &mut ctx,
+                c_url.as_ptr(),
+                sys::AVIO_FLAG_READ,
+                &cb,
+                options.as_mut_ptr(),
+            )
+        };
+        check(ret)?;
+        let ctx = NonNull::new(ctx).ok_or_else(|| FfError::Message("no I/O context".into()))?;
+        Ok(ProtocolReader {
+            ctx,
+            _interrupt: interrupt,
+        })
+    }
+}
+
+impl Read for ProtocolReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let len = c_int::try_from(buf.len()).unwrap_or(c_int::MAX);
+        if len == 0 {
+            return Ok(0);
+        }
+        // SAFETY: an open context we own; `buf` is writable for `len` bytes.
+        let r = unsafe { sys::avio_read_partial(self.ctx.as_ptr(), buf.as_mut_ptr(), len) };
+        match r {
+            n if n > 0 => Ok(n as usize),
+            0 | EOF | sys::AVERROR_EXIT => Ok(0),
+            code => Err(std::io::Error::other(FfError::from_code(code).message())),
+        }
+    }
+}
+
+impl Source for ProtocolReader {
+    fn seek_to(&mut self, to: SeekFrom) -> Option<u64> {
+        let (offset, whence) = match to {
+            SeekFrom::Start(p) => (i64::try_from(p).ok()?, sys::SEEK_SET),
+            SeekFrom::Current(d) => (d, sys::SEEK_CUR),
+            SeekFrom::End(d) => (d, sys::SEEK_END),
+        };
+        // SAFETY: an open context we own.
+        let r = unsafe { sys::avio_seek(self.ctx.as_ptr(), offset, whence) };
+        u64::try_from(r).ok()
+    }
+
+    fn size(&mut self) -> Option<u64> {
+        // SAFETY: an open context we own.
+        u64::try_from(unsafe { sys::avio_size(self.ctx.as_ptr()) }).ok()
+    }
+
+    fn seekable(&self) -> bool {
+        // SAFETY: an open context we own.
+        unsafe { (*self.ctx.as_ptr()).seekable & sys::AVIO_SEEKABLE_NORMAL != 0 }
+    }
+}
+
+impl Drop for ProtocolReader {
+    fn drop(&mut self) {
+        let mut p = self.ctx.as_ptr();
+        // SAFETY: a context opened by avio_open2 that we own; closep closes and frees it.
+        unsafe { sys::avio_closep(&mut p) };
     }
 }

@@ -4,7 +4,8 @@
 //! Every FFmpeg object is owned by exactly one wrapper around a `NonNull` whose `Drop` frees it:
 //! [`FormatContext`](format::FormatContext), [`CodecContext`](codec::CodecContext),
 //! [`Frame`](codec::Frame), [`Packet`](format::Packet), [`Scaler`](scale::Scaler),
-//! [`CustomIo`](io::CustomIo) (the `AVIOContext` and its buffer) and [`Dict`](dict::Dict).
+//! [`CustomIo`](io::CustomIo) (the `AVIOContext` and its buffer), [`ProtocolReader`](io::ProtocolReader)
+//! (a protocol's own `AVIOContext`) and [`Dict`](dict::Dict).
 //! Return codes are turned into [`FfError`] once, here; `EAGAIN` and `EOF` become variants of
 //! the small outcome enums of each call and never reach the safe code.
 //!
@@ -24,5 +25,5 @@ pub(crate) use codec::{CodecContext, Frame, Received, Sent};
 pub(crate) use dict::Dict;
 pub(crate) use error::FfError;
 pub(crate) use format::{Input, Packet, ReadOutcome, StreamParams};
-pub(crate) use io::{CustomIo, Interrupt};
+pub(crate) use io::{CustomIo, Interrupt, ProtocolReader, Source};
 pub(crate) use scale::Scaler;

@@ -7,6 +7,7 @@ mod clock;
 mod frames;
 mod open;
 mod push;
+mod tap;
 
 use clock::{Clock, Joint};
 use open::open_error;
@@ -20,11 +21,12 @@ use bytes::Bytes;
 use crossbeam_channel::Receiver;
 
 use crate::ffi::{
-    CodecContext, CustomIo, Dict, FfError, Frame, Input, Interrupt, Packet, ReadOutcome, Received,
-    Scaler, Sent, StreamParams,
+    CodecContext, CustomIo, Dict, FfError, Frame, Input, Interrupt, Packet, ProtocolReader,
+    ReadOutcome, Received, Scaler, Sent, StreamParams,
 };
 use push::ChannelReader;
 pub use push::PushInput;
+use tap::{Tap, Tapped};
 
 use crate::decode::Reconnecting;
 use crate::time::MICROS;
@@ -72,6 +74,10 @@ const RESTART_GAP: Duration = Duration::from_secs(1);
 ///   `next` returns `Ok(None)` too. A raised stop signal ends the input quietly.
 /// * Realtime ([`DecoderOptions::realtime`]): items are released at the pace of their
 ///   timestamps against a monotonic clock (sleeping in small steps that watch the stop signal).
+/// * Transport checks: the bytes of an MPEG-TS input (a `*.ts`-like file or URL, `udp://`,
+///   `srt://`, `tcp://`, `format: "mpegts"`, and every reader or pushed input) pass through a
+///   [`TsAnalyzer`](crate::transport::TsAnalyzer) on their way to the demuxer, and its findings
+///   come out as [`NoticeKind::Transport`] notices (see [`crate::transport`]); HLS is not tapped.
 /// * Stream selection: text-mode art "video" (`ansi`, `bintext`, ... which FFmpeg reports for
 ///   any file with a `.bin`/`.ans`/`.txt` name) is never chosen unless asked for by index.
 ///
@@ -115,6 +121,16 @@ pub struct FfmpegDecoder {
     /// The streams' common offset after a restart, for frame and for packet times.
     frame_joint: Joint,
     packet_joint: Joint,
+    /// The transport analyser fed by the reader, when the input is read through the tap.
+    tap: Option<Tap>,
+    /// The latest packet's raw 90 kHz timestamp (modulo 2^33) and its media time: the
+    /// reference that places transport findings on the timeline.
+    ts_ref: Option<(i64, MediaTime)>,
+    /// Transport notices waiting for the decoded timeline to reach their time (libavformat
+    /// reads ahead of the pictures, by seconds while probing).
+    held: VecDeque<DecoderNotice>,
+    /// Transport findings the analyser had to drop, as last reported.
+    transport_overflow: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -163,7 +179,28 @@ impl FfmpegDecoder {
     /// assert!(matches!(err, Some(Error::Open { .. })));
     /// ```
     pub fn open(input: &str, opts: &DecoderOptions) -> Result<Self> {
-        Self::open_with(input, None, Interrupt::new(), opts)
+        Self::open_url(input, opts, Interrupt::new())
+    }
+
+    /// Opens a file or URL with `interrupt`; MPEG-TS byte streams are read through the
+    /// transport tap.
+    fn open_url(input: &str, opts: &DecoderOptions, interrupt: Arc<Interrupt>) -> Result<Self> {
+        if tap::wants_tap(input, opts.format.as_deref()) {
+            let mut dict = open::options_dict(opts)?;
+            // Not opened here (a device, a missing file...): libavformat opens it and reports.
+            if let Ok(reader) = ProtocolReader::open(input, &mut dict, Arc::clone(&interrupt)) {
+                let tap = Tap::default();
+                let io = CustomIo::with_source(
+                    Box::new(Tapped::new(reader, Arc::clone(&tap))),
+                    Arc::clone(&interrupt),
+                )
+                .map_err(|e| open_error(input, &e))?;
+                let mut d = Self::open_with(input, Some(io), dict, interrupt, opts)?;
+                d.tap = Some(tap);
+                return Ok(d);
+            }
+        }
+        Self::open_with(input, None, open::options_dict(opts)?, interrupt, opts)
     }
 
     /// Like [`open`](Self::open), but `stop` interrupts the open itself (a network input that
@@ -183,7 +220,7 @@ impl FfmpegDecoder {
     ) -> Result<Self> {
         let interrupt = Interrupt::new();
         interrupt.set(Arc::clone(stop.flag()));
-        let mut d = Self::open_with(input, None, interrupt, opts)?;
+        let mut d = Self::open_url(input, opts, interrupt)?;
         d.stop = Some(stop.clone());
         Ok(d)
     }
@@ -234,10 +271,25 @@ impl FfmpegDecoder {
         reader: impl Read + Send + 'static,
         opts: &DecoderOptions,
     ) -> Result<Self> {
-        let interrupt = Interrupt::new();
-        let io = CustomIo::new(Box::new(reader), Arc::clone(&interrupt))
-            .map_err(|e| open_error(name, &e))?;
-        Self::open_with(name, Some(io), interrupt, opts)
+        Self::open_tapped(name, Box::new(reader), Interrupt::new(), opts)
+    }
+
+    /// Opens a custom reader through the transport tap.
+    fn open_tapped(
+        name: &str,
+        reader: Box<dyn Read + Send>,
+        interrupt: Arc<Interrupt>,
+        opts: &DecoderOptions,
+    ) -> Result<Self> {
+        let tap = Tap::default();
+        let io = CustomIo::new(
+            Box::new(Tapped::new(reader, Arc::clone(&tap))),
+            Arc::clone(&interrupt),
+        )
+        .map_err(|e| open_error(name, &e))?;
+        let mut d = Self::open_with(name, Some(io), open::options_dict(opts)?, interrupt, opts)?;
+        d.tap = Some(tap);
+        Ok(d)
     }
 
     /// Decodes byte chunks the host sends through a channel (e.g. MPEG-TS or fragmented MP4
@@ -255,9 +307,7 @@ impl FfmpegDecoder {
             current: Bytes::new(),
             interrupt: Arc::clone(&interrupt),
         };
-        let io = CustomIo::new(Box::new(reader), Arc::clone(&interrupt))
-            .map_err(|e| open_error(name, &e))?;
-        Self::open_with(name, Some(io), interrupt, opts)
+        Self::open_tapped(name, Box::new(reader), interrupt, opts)
     }
 
     fn read_error(&self, message: impl Into<String>) -> Error {
@@ -292,6 +342,7 @@ impl FfmpegDecoder {
                         self.after_gap();
                     }
                     self.on_packet();
+                    self.transport_notices(false);
                 }
                 Ok(ReadOutcome::Again) => {
                     std::thread::sleep(Duration::from_millis(5));
@@ -349,9 +400,63 @@ impl FfmpegDecoder {
                 }
             }
         }
+        self.transport_notices(true);
         let t = self.last_time;
         self.notice(t, None, NoticeKind::EndOfStream);
         self.state = State::Ended;
+    }
+
+    /// Turns the transport analyser's findings into notices, released in step with the
+    /// decoded timeline (all of them when `all`: the end of the input).
+    fn transport_notices(&mut self, all: bool) {
+        let Some(tap) = &self.tap else { return };
+        let tap = Arc::clone(tap);
+        {
+            let mut a = tap::lock(&tap);
+            if a.overflowed() > self.transport_overflow {
+                self.transport_overflow = a.overflowed();
+                log::warn!(
+                    "{}: {} transport findings dropped (more than 8192 between two packets)",
+                    self.name,
+                    self.transport_overflow
+                );
+            }
+            for f in a.drain() {
+                let t = self.transport_time(f.pts);
+                let kind = NoticeKind::Transport {
+                    error: f.error,
+                    pid: f.pid,
+                    phase: f.phase,
+                };
+                self.held.push_back(DecoderNotice::new(t, None, kind));
+            }
+        }
+        while let Some(n) = self.held.front() {
+            if !all && n.time > self.last_time {
+                break;
+            }
+            if let Some(n) = self.held.pop_front() {
+                self.queue.push_back(Media::Notice(n));
+            }
+        }
+    }
+
+    /// The media time of a 90 kHz PTS-domain instant, from the latest packet's timestamp (the
+    /// decoder's own bridged timeline); the latest media time when there is no reference.
+    fn transport_time(&self, pts: Option<u64>) -> MediaTime {
+        const WRAP: i64 = 1 << 33;
+        let (Some(p), Some((raw, t))) = (pts, self.ts_ref) else {
+            return self.last_time;
+        };
+        let mut d = (p as i64 - raw).rem_euclid(WRAP);
+        if d >= WRAP / 2 {
+            d -= WRAP;
+        }
+        let secs = d as f64 / 90_000.0;
+        if secs.abs() > 60.0 {
+            return self.last_time;
+        }
+        t.add_secs(secs).max(MediaTime::ZERO)
     }
 
     /// Receives every frame the decoder of lane `l` has ready into `out`.
@@ -394,6 +499,12 @@ impl FfmpegDecoder {
             }
             None => self.last_time,
         };
+        if let Some(raw) = self.packet.time() {
+            let tb = self.lanes[l].packet_clock.tb;
+            if tb == Rational::new(1, 90_000) {
+                self.ts_ref = Some((raw.rem_euclid(1 << 33), time));
+            }
+        }
         {
             let lane = &mut self.lanes[l];
             lane.sent.push_back((seq, time));

@@ -6,25 +6,10 @@ impl FfmpegDecoder {
     pub(super) fn open_with(
         name: &str,
         io: Option<CustomIo>,
+        mut dict: Dict,
         interrupt: Arc<Interrupt>,
         opts: &DecoderOptions,
     ) -> Result<Self> {
-        let mut dict = Dict::new();
-        for (k, v) in &opts.format_options {
-            dict.set(k, v)
-                .map_err(|e| Error::config("decoder format option", e.message()))?;
-        }
-        if let Some(key) = &opts.decryption_key {
-            let key = key.trim();
-            if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(Error::config(
-                    "decryption key",
-                    "expected 32 hexadecimal digits (a 128-bit key)",
-                ));
-            }
-            dict.set("decryption_key", key)
-                .map_err(|e| Error::config("decryption key", e.message()))?;
-        }
         let mut input = Input::open(
             name,
             io,
@@ -123,8 +108,33 @@ impl FfmpegDecoder {
             wait_since: None,
             frame_joint: Joint::default(),
             packet_joint: Joint::default(),
+            tap: None,
+            ts_ref: None,
+            held: VecDeque::new(),
+            transport_overflow: 0,
         })
     }
+}
+
+/// The demuxer and protocol options of `opts`.
+pub(super) fn options_dict(opts: &DecoderOptions) -> Result<Dict> {
+    let mut dict = Dict::new();
+    for (k, v) in &opts.format_options {
+        dict.set(k, v)
+            .map_err(|e| Error::config("decoder format option", e.message()))?;
+    }
+    if let Some(key) = &opts.decryption_key {
+        let key = key.trim();
+        if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::config(
+                "decryption key",
+                "expected 32 hexadecimal digits (a 128-bit key)",
+            ));
+        }
+        dict.set("decryption_key", key)
+            .map_err(|e| Error::config("decryption key", e.message()))?;
+    }
+    Ok(dict)
 }
 
 pub(super) fn open_error(name: &str, e: &FfError) -> Error {
