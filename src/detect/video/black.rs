@@ -256,3 +256,31 @@ impl Detector for Black {
         self.close(at, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PixelFormat;
+
+    fn frame(bright_rows: usize) -> VideoFrame {
+        VideoFrame::from_fn(100, 100, PixelFormat::Gray8, MediaTime::ZERO, |_, _, y| {
+            if y < bright_rows {
+                200
+            } else {
+                17
+            }
+        })
+    }
+
+    #[test]
+    fn bright_rows_on_top_stop_the_scan_only_when_the_share_is_out_of_reach() {
+        let b = Black::new("black", BlackConfig::default());
+        // Rows 1, 3, 5 of 50 sampled rows are bright: 94 % dark, still black.
+        let s = b.stats(&frame(6)).expect("black is still reachable");
+        assert!((s.share - 0.94).abs() < 1e-9, "{}", s.share);
+        assert!((s.mean - 1.0).abs() < 1e-9 && s.spread < 1e-9);
+        // Five bright sampled rows: 90 % dark, out of reach of 92 %.
+        assert!(b.stats(&frame(10)).is_none());
+        assert!(b.stats(&frame(0)).is_some_and(|s| s.share == 1.0));
+    }
+}
