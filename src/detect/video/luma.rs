@@ -149,15 +149,16 @@ impl CellGrid {
             let by = cy / self.block;
             let ra = &a[cy * self.cols..(cy + 1) * self.cols];
             let rb = &b[cy * self.cols..(cy + 1) * self.cols];
-            let blocks = ra.chunks(self.block).zip(rb.chunks(self.block));
             let row_mad = &mut mad[by * self.bcols..(by + 1) * self.bcols];
             let row_dc = &mut dc[by * self.bcols..(by + 1) * self.bcols];
-            for (((ca, cb), m), s) in blocks.zip(row_mad).zip(row_dc) {
-                // Same order of additions as cell by cell: the sums match bit for bit.
-                for (&x, &y) in ca.iter().zip(cb) {
-                    let d = x - y;
-                    *m += d.abs();
-                    *s += d;
+            match self.block {
+                4 => diff_cells::<4>(ra, rb, row_mad, row_dc),
+                2 => diff_cells::<2>(ra, rb, row_mad, row_dc),
+                _ => {
+                    let blocks = ra.chunks(self.block).zip(rb.chunks(self.block));
+                    for (((ca, cb), m), s) in blocks.zip(row_mad).zip(row_dc) {
+                        add_diffs(ca, cb, m, s);
+                    }
                 }
             }
         }
@@ -170,6 +171,41 @@ impl CellGrid {
                 mad[i] /= c;
                 dc[i] /= c;
             }
+        }
+    }
+}
+
+/// Adds `|a - b|` to `m` and `a - b` to `s` over the cells, in order (the same additions as
+/// cell by cell, so the sums match bit for bit).
+#[inline]
+fn add_diffs(a: &[f32], b: &[f32], m: &mut f32, s: &mut f32) {
+    for (&x, &y) in a.iter().zip(b) {
+        let d = x - y;
+        *m += d.abs();
+        *s += d;
+    }
+}
+
+/// [`add_diffs`] for one row of cells grouped `B` to a block (the last block may be partial).
+#[inline]
+fn diff_cells<const B: usize>(a: &[f32], b: &[f32], mad: &mut [f32], dc: &mut [f32]) {
+    let full = a.len() / B;
+    let (ah, at) = a.split_at(full * B);
+    let (bh, bt) = b.split_at(full * B);
+    let blocks = ah.chunks_exact(B).zip(bh.chunks_exact(B));
+    for (((ca, cb), m), s) in blocks.zip(mad.iter_mut()).zip(dc.iter_mut()) {
+        let (mut mm, mut ss) = (*m, *s);
+        for i in 0..B {
+            let d = ca[i] - cb[i];
+            mm += d.abs();
+            ss += d;
+        }
+        *m = mm;
+        *s = ss;
+    }
+    if !at.is_empty() {
+        if let (Some(m), Some(s)) = (mad.get_mut(full), dc.get_mut(full)) {
+            add_diffs(at, bt, m, s);
         }
     }
 }
@@ -298,6 +334,44 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn fast_block_differences_equal_the_plain_loop() {
+        for (w, h) in [(64, 36), (61, 37), (130, 67), (3, 2)] {
+            for block in [1, 2, 3, 4, 5] {
+                let g = CellGrid::new(w, h, 4, 2, block);
+                let a: Vec<f32> = (0..g.cells())
+                    .map(|i| (i * 37 % 251 + 1) as f32 * 0.25)
+                    .collect();
+                let b: Vec<f32> = (0..g.cells())
+                    .map(|i| (i * 91 % 241) as f32 * 0.5)
+                    .collect();
+                let (mut mad, mut dc) = (Vec::new(), Vec::new());
+                g.diff(&a, &b, &mut mad, &mut dc);
+                let (mut m2, mut d2) = (vec![0.0f32; g.blocks()], vec![0.0f32; g.blocks()]);
+                for cy in 0..g.rows {
+                    for cx in 0..g.cols {
+                        let i = (cy / g.block) * g.bcols + cx / g.block;
+                        let d = a[cy * g.cols + cx] - b[cy * g.cols + cx];
+                        m2[i] += d.abs();
+                        d2[i] += d;
+                    }
+                }
+                for by in 0..g.brows {
+                    for bx in 0..g.bcols {
+                        let n = ((g.rows - by * g.block).min(g.block)
+                            * (g.cols - bx * g.block).min(g.block))
+                            as f32;
+                        m2[by * g.bcols + bx] /= n;
+                        d2[by * g.bcols + bx] /= n;
+                    }
+                }
+                assert_eq!(mad, m2, "{w}x{h} block {block}");
+                assert_eq!(dc, d2, "{w}x{h} block {block}");
+                assert!(m2.iter().any(|&v| v > 0.0));
+            }
+        }
     }
 
     #[test]
