@@ -1,47 +1,71 @@
 #!/usr/bin/env bash
-# Whole-process cost of `monitor` against the ffmpeg CLI on the same file, measured in one run
-# so the ratios hold on a noisy shared machine:
-#   decode only           ffmpeg -threads 1 -i CLIP -f null -
-#   ffmpeg's detectors    same + freezedetect, blackdetect, silencedetect, astats
-#   avqc decode only      monitor with only the (near-free) decode_errors detector
-#   avqc monitor          default detectors, --threads 1
-#   avqc analysis         default detectors on a 640x360 analysis copy
-# Prints wall seconds, user+sys CPU seconds and peak RSS for each, best of $REPS runs.
-#   benches/compare.sh [CLIP]      (default: a 20 s 1080p25 H.264 + AAC clip made here)
+# Whole-process CPU of avqc's `monitor` against the ffmpeg CLI on the same files, per resolution,
+# measured in one run so the ratios hold on a noisy shared machine. For each of 480p, 720p and
+# 1080p (a ${SECS:-20} s H.264 + AAC clip of moving, noisy test pattern made here with ffmpeg, coded
+# at a distribution bitrate):
+#   a  ffmpeg_decode    ffmpeg -threads 1 -i CLIP -f null -             (the floor)
+#   b  ffmpeg_filters   same + freezedetect,blackdetect,blockdetect / silencedetect,astats,ebur128
+#   c  avqc_decode      monitor --threads 1 with no detectors (`--config` of `[]`)
+#   d  avqc_defaults    monitor --threads 1 with the default detector set
+# CPU = user + sys seconds from /usr/bin/time (Debian package `time`); the four commands run
+# interleaved, $REPS rounds (default 3), and the median of each is reported with the ratios
+# d/c (detectors on top of avqc's own decode), d/a and d/b.
+#   benches/compare.sh                    all three resolutions
+#   RES="1280x720" benches/compare.sh     just one
+# Extra monitor arguments for row d (e.g. a decoder option) go in $AVQC_ARGS.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 REPS=${REPS:-3}
+SECS=${SECS:-20}
+NOISE=${NOISE:-10}   # temporal noise strength of the clips (0: the clean pattern)
+RES=${RES:-"854x480 1280x720 1920x1080"}
+AVQC_ARGS=${AVQC_ARGS:-}
 work=$here/target/bench; mkdir -p "$work"
-clip=${1:-$work/testsrc2_1080p_20s.ts}
-if [ ! -f "$clip" ]; then
-  ffmpeg -v error -y -f lavfi -i "testsrc2=size=1920x1080:rate=25:duration=20" \
-    -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=20" \
-    -c:v libx264 -preset veryfast -g 50 -pix_fmt yuv420p -c:a aac -b:a 128k "$clip"
-fi
 cargo build --release --quiet --example monitor --manifest-path "$here/Cargo.toml"
 monitor=$here/target/release/examples/monitor
+echo '[]' > "$work/no_detectors.json"
 
-measure() { # name, command...
-  local name=$1; shift
-  local best_wall=999999 best_cpu=0 best_rss=0
-  for _ in $(seq "$REPS"); do
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" > /dev/null 2>&1
-    read -r wall user sys rss < "$work/time.txt"
-    if awk "BEGIN{exit !($wall < $best_wall)}"; then
-      best_wall=$wall; best_cpu=$(awk "BEGIN{print $user+$sys}"); best_rss=$rss
-    fi
-  done
-  printf '%-22s wall %7.2f s   cpu %7.2f s   peak RSS %7.1f MiB\n' "$name" "$best_wall" "$best_cpu" "$(awk "BEGIN{print $best_rss/1024}")"
-  echo "$name $best_wall $best_cpu $best_rss" >> "$work/results.txt"
+clip_for() { # WxH -> path (made once)
+  local clip=$work/noise${NOISE}_${1}_${SECS}s.ts
+  # A distribution bitrate: 0.12 bit per pixel at 25 fps (1080p 6.2 Mb/s, 720p 2.8, 480p 1.2).
+  local w=${1%x*} h=${1#*x}
+  local rate=$((w * h * 25 * 12 / 100))
+  if [ ! -f "$clip" ]; then
+    # testsrc2 moves everywhere; temporal noise makes it code and decode like camera footage.
+    ffmpeg -v error -y -f lavfi -i "testsrc2=size=$1:rate=25:duration=$SECS,noise=alls=$NOISE:allf=t" \
+      -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=$SECS" \
+      -c:v libx264 -preset veryfast -g 50 -pix_fmt yuv420p -maxrate "$rate" -bufsize "$((2 * rate))" \
+      -c:a aac -b:a 128k "$clip"
+  fi
+  echo "$clip"
 }
 
-: > "$work/results.txt"
-echo "clip: $clip ($(ffprobe -v error -show_entries format=duration -of csv=p=0 "$clip") s)"
-measure ffmpeg_decode ffmpeg -v error -threads 1 -i "$clip" -f null -
-measure ffmpeg_filters ffmpeg -v error -threads 1 -i "$clip" \
-  -vf "freezedetect=n=-60dB:d=0.5,blackdetect=d=0.2" -af "silencedetect=n=-60dB:d=0.02,astats=metadata=1:reset=480" -f null -
-measure avqc_decode_only "$monitor" --threads 1 --detectors decode_errors "$clip"
-measure avqc_monitor "$monitor" --threads 1 "$clip"
-measure avqc_analysis "$monitor" --threads 1 --analysis 640x360 "$clip"
-echo "ratios to ffmpeg_decode:"
-awk 'NR==1{d=$2; dc=$3} {printf "  %-16s wall x%.2f   cpu x%.2f\n", $1, $2/d, $3/dc}' "$work/results.txt"
+cpu_of() { # command... -> user+sys seconds
+  /usr/bin/time -f "%U %S" -o "$work/time.txt" "$@" > /dev/null 2> /dev/null
+  awk '{printf "%.3f\n", $1 + $2}' "$work/time.txt"
+}
+
+median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for res in $RES; do
+  clip=$(clip_for "$res")
+  : > "$work/runs_$res.txt"
+  for _ in $(seq "$REPS"); do
+    echo "a $(cpu_of ffmpeg -v error -threads 1 -i "$clip" -f null -)" >> "$work/runs_$res.txt"
+    echo "b $(cpu_of ffmpeg -v error -threads 1 -filter_threads 1 -i "$clip" \
+      -vf freezedetect,blackdetect,blockdetect -af silencedetect,astats,ebur128 -f null -)" \
+      >> "$work/runs_$res.txt"
+    echo "c $(cpu_of "$monitor" --threads 1 --config "$work/no_detectors.json" "$clip")" >> "$work/runs_$res.txt"
+    # shellcheck disable=SC2086
+    echo "d $(cpu_of "$monitor" --threads 1 $AVQC_ARGS "$clip")" >> "$work/runs_$res.txt"
+  done
+  a=$(awk '$1=="a"{print $2}' "$work/runs_$res.txt" | median)
+  b=$(awk '$1=="b"{print $2}' "$work/runs_$res.txt" | median)
+  c=$(awk '$1=="c"{print $2}' "$work/runs_$res.txt" | median)
+  d=$(awk '$1=="d"{print $2}' "$work/runs_$res.txt" | median)
+  awk -v r="$res" -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v n="$REPS" 'BEGIN {
+    printf "%-9s cpu s (median of %d): a ffmpeg_decode %.2f  b ffmpeg_filters %.2f  c avqc_decode %.2f  d avqc_defaults %.2f\n", r, n, a, b, c, d
+    printf "%-9s d/c x%.2f   d/a x%.2f   d/b x%.2f   (b/a x%.2f)\n", r, d/c, d/a, d/b, b/a }'
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -844,12 +844,8 @@ fn mean_luma(p: &crate::Plane) -> f64 {
     let mut y = 0;
     while y < p.height() {
         let row = p.row(y);
-        let mut x = 0;
-        while x < row.len().min(p.width()) {
-            sum += row[x] as u64;
-            n += 1;
-            x += 4;
-        }
+        sum += row.iter().step_by(4).map(|&v| v as u32).sum::<u32>() as u64;
+        n += row.len().div_ceil(4) as u64;
         y += 4;
     }
     if n == 0 {

@@ -126,39 +126,54 @@ impl Black {
         }
     }
 
-    fn stats(&self, f: &VideoFrame) -> Stats {
+    /// The dark-pixel statistics of `f`, or `None` as soon as so many sampled pixels are not
+    /// dark that the frame cannot reach `min_share` (most pictures: a few rows decide).
+    fn stats(&self, f: &VideoFrame) -> Option<Stats> {
         let black = f.range().black_level() as u32;
         let limit = black + self.cfg.pixel_threshold as u32;
         let p = f.luma();
         let step = self.cfg.sample_step;
+        let first = step / 2;
+        let rows = p.height().saturating_sub(first).div_ceil(step) as u64;
+        let per_row = p.width().saturating_sub(first).div_ceil(step) as u64;
+        let total = rows * per_row;
+        if total == 0 {
+            return Some(Stats::default());
+        }
         let (mut n, mut dark, mut sum, mut sumsq) = (0u64, 0u64, 0u64, 0u64);
-        let mut y = step / 2;
+        let mut y = first;
         while y < p.height() {
             let row = p.row(y);
-            let mut x = step / 2;
-            while x < row.len() {
-                let v = row[x] as u32;
-                n += 1;
-                if v <= limit {
-                    let d = v.saturating_sub(black) as u64;
-                    dark += 1;
-                    sum += d;
-                    sumsq += d * d;
-                }
-                x += step;
+            let (mut rd, mut rs, mut rq) = (0u32, 0u32, 0u64);
+            for &v in row[first.min(row.len())..].iter().step_by(step) {
+                let v = v as u32;
+                let is_dark = (v <= limit) as u32;
+                let d = v.saturating_sub(black) * is_dark;
+                rd += is_dark;
+                rs += d;
+                rq += (d * d) as u64;
+            }
+            n += per_row;
+            dark += rd as u64;
+            sum += rs as u64;
+            sumsq += rq;
+            // Even if every pixel left were dark, the share would stay below `min_share`.
+            let bright = n - dark;
+            if ((total - bright) as f64 / total as f64) < self.cfg.min_share {
+                return None;
             }
             y += step;
         }
-        if n == 0 || dark == 0 {
-            return Stats::default();
+        if dark == 0 {
+            return Some(Stats::default());
         }
         let mean = sum as f64 / dark as f64;
         let var = (sumsq as f64 / dark as f64 - mean * mean).max(0.0);
-        Stats {
+        Some(Stats {
             share: dark as f64 / n as f64,
             mean,
             spread: var.sqrt(),
-        }
+        })
     }
 
     fn details(&self, change: SpanChange) -> Details {
@@ -208,9 +223,10 @@ impl Detector for Black {
         };
         let t = frame.time();
         let until = self.clock.until(frame);
-        let s = self.stats(frame.analysis());
-        let black = s.share >= self.cfg.min_share && s.spread <= self.cfg.max_spread;
-        if black {
+        let stats = self.stats(frame.analysis());
+        let black =
+            stats.is_some_and(|s| s.share >= self.cfg.min_share && s.spread <= self.cfg.max_spread);
+        if let Some(s) = stats.filter(|_| black) {
             if self.frames == 0 {
                 self.min_share = 1.0;
                 self.max_spread = 0.0;
@@ -238,5 +254,33 @@ impl Detector for Black {
 
     fn finish(&mut self, at: MediaTime, out: &mut Events) {
         self.close(at, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PixelFormat;
+
+    fn frame(bright_rows: usize) -> VideoFrame {
+        VideoFrame::from_fn(100, 100, PixelFormat::Gray8, MediaTime::ZERO, |_, _, y| {
+            if y < bright_rows {
+                200
+            } else {
+                17
+            }
+        })
+    }
+
+    #[test]
+    fn bright_rows_on_top_stop_the_scan_only_when_the_share_is_out_of_reach() {
+        let b = Black::new("black", BlackConfig::default());
+        // Rows 1, 3, 5 of 50 sampled rows are bright: 94 % dark, still black.
+        let s = b.stats(&frame(6)).expect("black is still reachable");
+        assert!((s.share - 0.94).abs() < 1e-9, "{}", s.share);
+        assert!((s.mean - 1.0).abs() < 1e-9 && s.spread < 1e-9);
+        // Five bright sampled rows: 90 % dark, out of reach of 92 %.
+        assert!(b.stats(&frame(10)).is_none());
+        assert!(b.stats(&frame(0)).is_some_and(|s| s.share == 1.0));
     }
 }
