@@ -3,7 +3,7 @@
 
 mod builder;
 mod report;
-mod run;
+pub(crate) mod run;
 pub(crate) mod slot;
 mod stall;
 pub(crate) mod tally;

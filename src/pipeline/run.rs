@@ -308,12 +308,12 @@ impl Pipeline {
 
 /// Hands an event to the sink; a panicking sink is a failed sink, not a crashed run (the
 /// detector and decoder threads must still be drained and joined).
-fn emit(sink: &mut dyn Sink, ev: &Event) -> Result<()> {
+pub(crate) fn emit(sink: &mut dyn Sink, ev: &Event) -> Result<()> {
     catch_unwind(AssertUnwindSafe(|| sink.emit(ev))).unwrap_or_else(|p| Err(sink_panic(sink, &*p)))
 }
 
 /// Flushes the sink, a panic being a failure as in [`emit`].
-fn flush(sink: &mut dyn Sink) -> Result<()> {
+pub(crate) fn flush(sink: &mut dyn Sink) -> Result<()> {
     catch_unwind(AssertUnwindSafe(|| sink.flush())).unwrap_or_else(|p| Err(sink_panic(sink, &*p)))
 }
 
