@@ -443,3 +443,80 @@ fn bad_settings_are_refused() {
     }
     assert!(Monitor::builder().build().is_err(), "no sink");
 }
+
+#[cfg(feature = "ffmpeg")]
+mod ffmpeg {
+    use super::*;
+    use avqc::{DecoderOptions, PushInput};
+
+    fn ended(ev: &[Event], stream: &str) -> std::collections::BTreeSet<String> {
+        ev.iter()
+            .filter_map(|e| e.as_defect())
+            .filter(|d| &*d.stream == stream && d.phase == Phase::End)
+            .map(|d| d.defect.as_str().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn files_urls_and_pushed_bytes_find_the_demo_defects() {
+        let events = Collect::new();
+        let m = Monitor::builder()
+            .workers(2)
+            .sink(events.clone())
+            .build()
+            .unwrap();
+        let opts = DecoderOptions::default();
+        let reg = Registry::builtin();
+        m.add(
+            StreamSpec::open("file", "tests/data/demo.ts", &opts)
+                .detectors(reg.build_defaults().unwrap()),
+        )
+        .unwrap();
+        // a `file:` URL is still a file (inline); pushed bytes get a reader thread
+        m.add(
+            StreamSpec::open("url", "file:tests/data/demo.ts", &opts)
+                .detectors(reg.build_defaults().unwrap()),
+        )
+        .unwrap();
+        let (input, rx) = PushInput::new(16);
+        m.add(StreamSpec::pushed("pushed", rx, &opts).detectors(reg.build_defaults().unwrap()))
+            .unwrap();
+        let data = std::fs::read("tests/data/demo.ts").unwrap();
+        let feeder = std::thread::spawn(move || {
+            for chunk in data.chunks(188 * 50) {
+                if input.push(bytes::Bytes::copy_from_slice(chunk)).is_err() {
+                    break;
+                }
+            }
+            input.finish();
+        });
+        m.add(StreamSpec::open(
+            "missing",
+            "tests/data/does-not-exist.ts",
+            &opts,
+        ))
+        .unwrap();
+        let health = m.finish().unwrap();
+        feeder.join().unwrap();
+        let ev = events.events();
+        for id in ["file", "url", "pushed"] {
+            let found = ended(&ev, id);
+            for d in [
+                "video_freeze",
+                "video_black",
+                "audio_silence",
+                "audio_clipping",
+            ] {
+                assert!(found.contains(d), "{id}: no {d} in {found:?}");
+            }
+            let h = health.iter().find(|h| h.id == id).unwrap();
+            assert_eq!(h.state, StreamState::Ended, "{h:?}");
+        }
+        // the same file gives the same events whichever way it came in
+        assert_eq!(ended(&ev, "file"), ended(&ev, "pushed"));
+        let missing = health.iter().find(|h| h.id == "missing").unwrap();
+        assert_eq!(missing.state, StreamState::Failed);
+        assert!(matches!(missing.ending, Some(Ending::InputFailed(_))));
+        assert_eq!(unended(&ev), 0);
+    }
+}
