@@ -38,6 +38,7 @@ pub mod event;
 mod ffi;
 mod frame;
 mod limits;
+pub mod monitor;
 pub mod pipeline;
 pub mod sink;
 pub mod snapshot;

@@ -3,8 +3,10 @@
 
 mod builder;
 mod report;
-mod run;
+pub(crate) mod run;
+pub(crate) mod slot;
 mod stall;
+pub(crate) mod tally;
 
 pub use builder::{OverloadPolicy, Pipeline, PipelineBuilder};
 pub use report::{DetectorReport, Ending, Report};

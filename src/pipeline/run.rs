@@ -7,14 +7,16 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 
+use super::slot::{panic_message, DetectorSlot, Feed};
 use super::stall::{Heartbeat, StallWatch};
+use super::tally::DecodeStats;
 use super::{DetectorReport, Ending, OverloadPolicy, Pipeline, Report};
-use crate::event::{Details, Phase};
+use crate::event::Phase;
 use crate::snapshot::worker::{Request, SnapshotStats, SnapshotWorker};
 use crate::snapshot::SnapshotPlanner;
 use crate::{
-    Decoder, DefectKind, Detector, Error, Event, Events, Limits, Media, MediaTime, NoticeKind,
-    Result, Sink, StopSignal, Wants,
+    Decoder, Detector, Error, Event, Events, Limits, Media, MediaTime, Result, Sink, StopSignal,
+    Wants,
 };
 
 /// What the decoder thread sends a detector thread (moved by value: no allocation per item).
@@ -31,19 +33,6 @@ struct Lane {
     rx: Receiver<Msg>,
     wants: crate::Wants,
     dropped: u64,
-}
-
-#[derive(Default)]
-struct DecodeStats {
-    video: u64,
-    audio: u64,
-    decode_errors: u64,
-    corrupt_packets: u64,
-    discontinuities: u64,
-    first: Option<MediaTime>,
-    end: Option<MediaTime>,
-    stopped: bool,
-    dropped: Vec<u64>,
 }
 
 impl Pipeline {
@@ -303,10 +292,7 @@ impl Pipeline {
         for (d, dropped) in detectors.iter_mut().zip(&stats.dropped) {
             d.dropped = *dropped;
         }
-        let media_duration = match (stats.first, stats.end) {
-            (Some(a), Some(b)) => b.secs_since(a).max(0.0),
-            _ => 0.0,
-        };
+        let media_duration = stats.media_duration();
         let report = Report {
             input: input.to_string(),
             video_frames_decoded: stats.video,
@@ -336,12 +322,12 @@ fn is_start(ev: &Event) -> bool {
 
 /// Hands an event to the sink; a panicking sink is a failed sink, not a crashed run (the
 /// detector and decoder threads must still be drained and joined).
-fn emit(sink: &mut dyn Sink, ev: &Event) -> Result<()> {
+pub(crate) fn emit(sink: &mut dyn Sink, ev: &Event) -> Result<()> {
     catch_unwind(AssertUnwindSafe(|| sink.emit(ev))).unwrap_or_else(|p| Err(sink_panic(sink, &*p)))
 }
 
 /// Flushes the sink, a panic being a failure as in [`emit`].
-fn flush(sink: &mut dyn Sink) -> Result<()> {
+pub(crate) fn flush(sink: &mut dyn Sink) -> Result<()> {
     catch_unwind(AssertUnwindSafe(|| sink.flush())).unwrap_or_else(|p| Err(sink_panic(sink, &*p)))
 }
 
@@ -403,50 +389,19 @@ fn run_decoder(
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         };
-        let within = match &media {
-            Media::Video(v) => limits.check_video(input, v),
-            Media::Audio(a) => limits.check_audio_frame(input, a),
-            Media::Notice(_) => Ok(()),
-        };
-        if let Err(e) = within {
-            break Err(e);
-        }
         let t = media.time();
+        match st.observe(&media, limits, input, &mut out) {
+            Err(e) => break Err(e),
+            Ok(Some(at)) => {
+                for lane in &lanes {
+                    let _ = lane.tx.send(Msg::Discontinuity(at));
+                }
+            }
+            Ok(None) => {}
+        }
         if media.kind().is_some() {
             // Only data counts as a sign of life: a reconnecting input still sends notices.
             heartbeat.beat(t);
-        }
-        st.first = Some(st.first.map_or(t, |f| f.min(t)));
-        let end = match &media {
-            Media::Video(v) => t.add_secs(v.duration().unwrap_or(0.0)),
-            Media::Audio(a) => a.end_time(),
-            Media::Notice(_) => t,
-        };
-        st.end = Some(st.end.map_or(end, |e| e.max(end)));
-        match &media {
-            Media::Video(_) => st.video += 1,
-            Media::Audio(_) => st.audio += 1,
-            Media::Notice(n) => match &n.kind {
-                NoticeKind::DecodeError { .. } => st.decode_errors += 1,
-                NoticeKind::CorruptPacket => st.corrupt_packets += 1,
-                NoticeKind::Discontinuity { jump_secs } => {
-                    st.discontinuities += 1;
-                    out.notice(
-                        "discontinuity",
-                        format!("timestamps jumped by {jump_secs:.3} s; timeline bridged"),
-                        t,
-                    );
-                    for lane in &lanes {
-                        let _ = lane.tx.send(Msg::Discontinuity(t));
-                    }
-                }
-                kind @ (NoticeKind::InputLost { .. }
-                | NoticeKind::ReconnectFailed { .. }
-                | NoticeKind::Reconnected { .. }) => {
-                    out.notice(kind.name(), kind.to_string(), t);
-                }
-                _ => {}
-            },
         }
         for lane in lanes.iter_mut().filter(|l| l.wants.accepts(&media)) {
             send(lane, Msg::Media(media.clone()), policy, stop);
@@ -551,123 +506,36 @@ fn run_snapshots(
     w.stats
 }
 
-fn panic_message(p: &(dyn Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic".to_string()
-    }
-}
-
 /// One detector's thread: feeds it, forwards its events, isolates a panic.
 fn run_detector(
-    mut det: Box<dyn Detector>,
+    det: Box<dyn Detector>,
     rx: Receiver<Msg>,
     ev_tx: Sender<Event>,
-    input: &str,
+    input: &Arc<str>,
     guard: OpenGuard<'_>,
 ) -> DetectorReport {
-    let name = det.name().to_string();
-    let mut out = Events::new(input, &name);
-    let mut rep = DetectorReport {
-        name: name.clone(),
-        ..Default::default()
+    let mut slot = DetectorSlot::new(det, input, guard.max_open);
+    let mut emit = |ev: Event| {
+        let _ = ev_tx.send(ev);
     };
-    // Defects this detector has started and not ended, so a panic cannot leave one open.
-    let mut open: Vec<(DefectKind, MediaTime)> = Vec::new();
-    let mut last = MediaTime::ZERO;
-    let mut finished = false;
+    // Keeps draining after a panic, so the decoder never blocks on a dead detector.
     for msg in rx.iter() {
-        if rep.panicked.is_some() {
-            if matches!(msg, Msg::Finish(_)) {
-                break;
+        let (item, last) = match &msg {
+            Msg::Media(m) => (Feed::Media(m), false),
+            Msg::Discontinuity(t) => (Feed::Discontinuity(*t), false),
+            Msg::Finish(t) => (Feed::Finish(*t), true),
+        };
+        if let Some(e) = slot.feed(item, &mut emit) {
+            let mut error = guard.error.lock().unwrap_or_else(|p| p.into_inner());
+            if error.is_none() {
+                *error = Some(e);
             }
-            continue; // keep draining so the decoder never blocks on a dead detector
+            guard.stop.stop();
         }
-        let result = catch_unwind(AssertUnwindSafe(|| match &msg {
-            Msg::Media(m) => {
-                match m {
-                    Media::Video(_) => rep.video_frames += 1,
-                    Media::Audio(_) => rep.audio_frames += 1,
-                    Media::Notice(_) => {}
-                }
-                last = last.max(m.time());
-                det.process(m, &mut out);
-            }
-            Msg::Discontinuity(t) => det.discontinuity(*t, &mut out),
-            Msg::Finish(t) => {
-                last = last.max(*t);
-                det.finish(last, &mut out);
-                finished = true;
-            }
-        }));
-        for ev in out.drain() {
-            if let Event::Defect(d) = &ev {
-                match d.phase {
-                    Phase::Start => {
-                        open.push((d.defect.clone(), d.start));
-                        if open.len() > guard.max_open {
-                            let mut slot = guard.error.lock().unwrap_or_else(|p| p.into_inner());
-                            if slot.is_none() {
-                                *slot = Some(Error::limit(
-                                    input,
-                                    format!("open defects of detector `{name}`"),
-                                    open.len().to_string(),
-                                    guard.max_open.to_string(),
-                                ));
-                            }
-                            guard.stop.stop();
-                        }
-                    }
-                    Phase::End => {
-                        if let Some(i) = open
-                            .iter()
-                            .position(|(k, s)| *k == d.defect && *s == d.start)
-                        {
-                            open.swap_remove(i);
-                        }
-                    }
-                }
-            }
-            rep.events += 1;
-            let _ = ev_tx.send(ev);
-        }
-        if let Err(p) = result {
-            let message = panic_message(&*p);
-            log::error!(
-                "detector `{name}` on `{input}` panicked: {message}; it is disabled for this input"
-            );
-            out.notice(
-                "detector_panicked",
-                format!("detector `{name}` panicked: {message}"),
-                last,
-            );
-            rep.panicked = Some(message);
-            finished = false;
-        }
-        if finished {
+        if last {
             break;
         }
     }
-    // Every start gets an end, even from a detector that panicked or never closed its spans.
-    for (defect, start) in open.drain(..) {
-        let mut details = Details::new();
-        details.insert("closed_by".into(), "pipeline".into());
-        out.span(
-            &defect,
-            crate::SpanChange::Ended {
-                start,
-                end: last.max(start),
-            },
-            last,
-            details,
-        );
-    }
-    for ev in out.drain() {
-        rep.events += 1;
-        let _ = ev_tx.send(ev);
-    }
-    rep
+    slot.close(&mut emit);
+    slot.rep
 }

@@ -1,0 +1,160 @@
+//! What the host hands [`Monitor::add`](super::Monitor::add): a stream id, an input and the
+//! detectors to run on it.
+
+#[cfg(feature = "ffmpeg")]
+use crate::DecoderOptions;
+use crate::{Decoder, Detector, OverloadPolicy, Registry, Result};
+
+/// Where a stream's media comes from.
+pub(crate) enum Input {
+    /// Decoded inline on the worker pool, one slice at a time: its `next` must not block for
+    /// long (a file, a [`FrameSource`](crate::FrameSource)).
+    Inline(Box<dyn Decoder>),
+    /// Decoded on a reader thread of its own that feeds a bounded queue: `next` may block
+    /// (a network input, pushed bytes).
+    Reader(Box<dyn Decoder>),
+    /// Opened (and then decoded) by the monitor with FFmpeg.
+    #[cfg(feature = "ffmpeg")]
+    Open {
+        target: String,
+        options: DecoderOptions,
+        /// Opened and read on a reader thread (a URL) rather than inline (a file).
+        reader: bool,
+    },
+    /// Bytes pushed by the host, decoded by FFmpeg on a reader thread.
+    #[cfg(feature = "ffmpeg")]
+    Pushed {
+        rx: crossbeam_channel::Receiver<bytes::Bytes>,
+        options: DecoderOptions,
+    },
+}
+
+/// One stream to monitor: an id (the `stream` field of its events), an input and a detector set.
+///
+/// Inputs:
+/// * [`open`](Self::open) (feature `ffmpeg`): a file or URL. A file is decoded inline on the
+///   worker pool; a URL (anything with `://` but `file:`) gets a reader thread, since network
+///   reads block. With [`DecoderOptions::realtime`] the monitor paces the input to its
+///   timestamps (with its timer, not by sleeping in the decoder). FFmpeg's decoder threads
+///   default to 1 per stream (`threads: 0` means 1 here): the pool spreads streams over the cores.
+/// * [`pushed`](Self::pushed) (feature `ffmpeg`): container bytes the host pushes through a
+///   [`PushInput`](crate::PushInput); decoded on a reader thread.
+/// * [`decoder`](Self::decoder): any [`Decoder`] whose `next` returns promptly, run inline;
+///   [`blocking_decoder`](Self::blocking_decoder): one that may block, run on a reader thread.
+///
+/// ```
+/// use avqc::monitor::StreamSpec;
+/// use avqc::{FrameSource, Registry, StreamInfo};
+/// let src = FrameSource::new("cam1", vec![StreamInfo::audio(0, "pcm", 48_000, 1)], std::iter::empty());
+/// let spec = StreamSpec::decoder("cam1", src)
+///     .detectors_json(&Registry::builtin(), r#"[{"type":"silence"}]"#)?
+///     .paced(true);
+/// assert_eq!(spec.id(), "cam1");
+/// # Ok::<(), avqc::Error>(())
+/// ```
+pub struct StreamSpec {
+    pub(crate) id: String,
+    pub(crate) input: Input,
+    pub(crate) detectors: Vec<Box<dyn Detector>>,
+    pub(crate) paced: bool,
+    pub(crate) policy: OverloadPolicy,
+}
+
+impl StreamSpec {
+    fn with(id: impl Into<String>, input: Input) -> Self {
+        StreamSpec {
+            id: id.into(),
+            input,
+            detectors: Vec::new(),
+            paced: false,
+            policy: OverloadPolicy::Block,
+        }
+    }
+
+    /// A file or URL opened with FFmpeg (see the type docs).
+    #[cfg(feature = "ffmpeg")]
+    pub fn open(
+        id: impl Into<String>,
+        target: impl Into<String>,
+        options: &DecoderOptions,
+    ) -> Self {
+        let target = target.into();
+        let reader = target.contains("://") && !target.starts_with("file:");
+        let mut options = options.clone();
+        let paced = std::mem::take(&mut options.realtime);
+        if options.threads == 0 {
+            options.threads = 1;
+        }
+        StreamSpec::with(
+            id,
+            Input::Open {
+                target,
+                options,
+                reader,
+            },
+        )
+        .paced(paced)
+    }
+
+    /// Container bytes pushed by the host: `rx` is the receiving end of [`PushInput::new`](crate::PushInput::new).
+    #[cfg(feature = "ffmpeg")]
+    pub fn pushed(
+        id: impl Into<String>,
+        rx: crossbeam_channel::Receiver<bytes::Bytes>,
+        options: &DecoderOptions,
+    ) -> Self {
+        let mut options = options.clone();
+        options.realtime = false; // pushed bytes arrive at their own pace
+        if options.threads == 0 {
+            options.threads = 1;
+        }
+        StreamSpec::with(id, Input::Pushed { rx, options })
+    }
+
+    /// A decoder whose `next` returns promptly, run inline on the worker pool.
+    pub fn decoder(id: impl Into<String>, d: impl Decoder + 'static) -> Self {
+        StreamSpec::with(id, Input::Inline(Box::new(d)))
+    }
+
+    /// A decoder whose `next` may block (waiting for the network), run on a reader thread of
+    /// its own that feeds a bounded queue.
+    pub fn blocking_decoder(id: impl Into<String>, d: impl Decoder + 'static) -> Self {
+        StreamSpec::with(id, Input::Reader(Box::new(d)))
+    }
+
+    /// Adds detectors.
+    pub fn detectors(mut self, ds: impl IntoIterator<Item = Box<dyn Detector>>) -> Self {
+        self.detectors.extend(ds);
+        self
+    }
+
+    /// Adds the detectors a registry builds from a JSON array of configs
+    /// (see [`Registry::build_json`]).
+    pub fn detectors_json(mut self, registry: &Registry, json: &str) -> Result<Self> {
+        self.detectors.extend(registry.build_json(json)?);
+        Ok(self)
+    }
+
+    /// Paces the input to its timestamps, as if live (the monitor's timer releases each item
+    /// when due; no thread waits). Default false, except for [`open`](Self::open) with
+    /// [`DecoderOptions::realtime`].
+    pub fn paced(mut self, on: bool) -> Self {
+        self.paced = on;
+        self
+    }
+
+    /// What to do when the stream falls behind real time: [`OverloadPolicy::Block`] (default)
+    /// analyses every item late, reporting the lag; [`OverloadPolicy::DropOldest`] skips the
+    /// analysis of items (counted in `dropped`) while the lag is above
+    /// [`MonitorConfig::max_lag_secs`](super::MonitorConfig::max_lag_secs), and a reader
+    /// thread drops the oldest queued item when its queue is full.
+    pub fn overload(mut self, policy: OverloadPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The stream id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
