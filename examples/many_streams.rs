@@ -122,10 +122,7 @@ fn main() -> ExitCode {
             max_lagging = max_lagging.max(lagging);
             worst_lag = worst_lag.max(lag);
         }
-        let running = h
-            .iter()
-            .filter(|s| s.state == StreamState::Running)
-            .count();
+        let running = h.iter().filter(|s| s.state == StreamState::Running).count();
         let fps: f64 = h.iter().map(|s| s.fps).sum();
         eprintln!(
             "t={:5.1}s running {running}/{streams} fps {fps:.0} lagging {lagging} max lag {lag:.2}s threads {} rss {} MiB",

@@ -192,6 +192,53 @@ fn stop_signal_ends_open_defects_and_flushes() {
     assert!(assert_nothing_lost(&rec) >= 1);
 }
 
+/// Five frames, then waits inside `next` until the stop signal it was given is raised and
+/// returns `Ok(None)` (as a realtime decoder does when a stop interrupts its pacing).
+struct QuitsOnStop(usize, Option<StopSignal>);
+
+impl Decoder for QuitsOnStop {
+    fn name(&self) -> &str {
+        "quits.raw"
+    }
+    fn streams(&self) -> &[StreamInfo] {
+        &[]
+    }
+    fn next(&mut self) -> Result<Option<Media>> {
+        self.0 += 1;
+        if self.0 <= 5 {
+            return Ok(Some(frame(self.0, 16)));
+        }
+        // Waits for the next frame's time, watching the stop signal.
+        while !self.1.as_ref().is_some_and(StopSignal::is_stopped) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Ok(None)
+    }
+    fn set_stop_signal(&mut self, stop: StopSignal) {
+        self.1 = Some(stop);
+    }
+}
+
+#[test]
+fn a_decoder_ending_because_of_the_stop_signal_reports_stopped() {
+    let rec = Recorder::default();
+    let pipeline = Pipeline::builder()
+        .decoder(QuitsOnStop(0, None))
+        .detector(Opener::new("a", 1_000_000))
+        .sink(rec.clone())
+        .build()
+        .unwrap();
+    let stop = pipeline.stop_signal();
+    let t = std::thread::spawn(move || pipeline.run_with_report());
+    std::thread::sleep(Duration::from_millis(200));
+    stop.stop();
+    let (report, result) = t.join().unwrap();
+    result.unwrap();
+    assert_eq!(report.ending, Ending::Stopped);
+    assert!(report.stopped);
+    assert!(assert_nothing_lost(&rec) >= 1);
+}
+
 struct FailsAfter(usize);
 impl Decoder for FailsAfter {
     fn name(&self) -> &str {

@@ -386,7 +386,11 @@ fn run_decoder(
         }
         let media = match decoder.next() {
             Ok(Some(m)) => m,
-            Ok(None) => break Ok(()),
+            Ok(None) => {
+                // A decoder interrupted by the stop signal (e.g. while pacing) ends quietly.
+                st.stopped = stop.is_stopped();
+                break Ok(());
+            }
             Err(e) => break Err(e),
         };
         let t = media.time();
