@@ -1,9 +1,8 @@
-//! Arbitrary bytes as a detector-set JSON: must be a built set or an `Error::Config`, never a panic.
+//! Fuzz target `detector_config`: the property is `checks::detector_config` (see checks.rs and fuzz/README.md).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(s) = std::str::from_utf8(data) {
-        let _ = avqc::Registry::builtin().build_json(s);
-    }
-});
+mod checks;
+mod media_gen;
+
+fuzz_target!(|data: &[u8]| checks::detector_config(data));

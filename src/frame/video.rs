@@ -185,12 +185,15 @@ pub struct Plane {
 impl Plane {
     /// A plane over `data`, `height` rows of `width` bytes each starting `stride` bytes apart.
     pub fn new(data: Bytes, stride: usize, width: usize, height: usize) -> Result<Self> {
+        // Checked: sizes come from hosts and hostile streams (an overflow is a bad plane).
         let needed = if height == 0 {
-            0
+            Some(0)
         } else {
-            stride * (height - 1) + width
+            stride
+                .checked_mul(height - 1)
+                .and_then(|n| n.checked_add(width))
         };
-        if stride < width || data.len() < needed {
+        if stride < width || needed.is_none_or(|n| data.len() < n) {
             return Err(Error::config(
                 "plane",
                 format!(

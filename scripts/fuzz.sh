@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of the targets in fuzz/ with cargo-fuzz (libFuzzer + AddressSanitizer,
+# overflow checks on), one target at a time, each for FUZZ_SECS seconds (default 30).
+#   scripts/fuzz.sh                          # every target
+#   FUZZ_SECS=600 scripts/fuzz.sh frames     # one target for 10 minutes
+# Corpora grow in fuzz/corpus/<target> (not committed), seeded from tests/data and fuzz/seeds;
+# a crash input lands in fuzz/artifacts/<target>/ and fails the script. Keep each one as a
+# regression test: copy it to tests/data/fuzz/<target>/ (tests/fuzz_regressions.rs replays it).
+# cargo-fuzz runs on the stable toolchain with RUSTC_BOOTSTRAP=1 (`cargo install cargo-fuzz
+# --locked`; .ci/run installs it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RUSTC_BOOTSTRAP=1
+secs="${FUZZ_SECS:-30}"
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(detector_config frames pushed_bytes)
+command -v cargo-fuzz > /dev/null || { echo "fuzz: cargo-fuzz is not installed (cargo install cargo-fuzz --locked)" >&2; exit 1; }
+
+cargo fuzz build
+for t in "${targets[@]}"; do
+  corpus="fuzz/corpus/$t"
+  mkdir -p "$corpus"
+  case "$t" in
+    detector_config) seeds=(fuzz/seeds/detector_config); max_len=4096 ;;
+    frames) seeds=(tests/data); max_len=65536 ;;
+    pushed_bytes) seeds=(tests/data); max_len=400000 ;;
+    *) echo "fuzz: unknown target $t" >&2; exit 2 ;;
+  esac
+  [ -d "tests/data/fuzz/$t" ] && seeds+=("tests/data/fuzz/$t")
+  echo "== fuzz $t for ${secs}s"
+  # -timeout: one input taking 30 s is a hang; -rss_limit_mb: more than 2 GiB is a leak or an
+  # unbounded allocation. New inputs go to the first corpus directory only.
+  cargo fuzz run "$t" "$corpus" "${seeds[@]}" -- \
+    -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -max_len="$max_len" \
+    -print_final_stats=1
+done
