@@ -156,6 +156,7 @@ fn frames_run(u: &mut Unstructured) -> ArbResult<()> {
 // pushed_bytes (feature `ffmpeg`)
 
 #[cfg(feature = "ffmpeg")]
+#[allow(unused_imports)] // each target includes this file and uses one check
 pub use pushed::pushed_bytes;
 
 #[cfg(feature = "ffmpeg")]
