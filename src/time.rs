@@ -133,7 +133,8 @@ impl MediaTime {
     /// Seconds from `earlier` to `self` (negative when `earlier` is later).
     pub fn secs_since(self, earlier: MediaTime) -> f64 {
         if self.base == earlier.base {
-            (self.ticks - earlier.ticks) as f64 * self.base.as_f64()
+            // i128: ticks from hostile timestamps can be far apart (i64::MIN..i64::MAX).
+            (self.ticks as i128 - earlier.ticks as i128) as f64 * self.base.as_f64()
         } else {
             self.as_secs_f64() - earlier.as_secs_f64()
         }
