@@ -19,7 +19,7 @@ use crate::{AudioFrame, Error, Result, StreamInfo, VideoFrame};
 /// assert!(l.check_picture("in.ts", 1280, 720).is_ok());
 /// assert!(l.check_picture("in.ts", 3840, 2160).is_err());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Widest picture, pixels. Default 8192.
@@ -39,6 +39,11 @@ pub struct Limits {
     /// Most bytes a [`PushInput`](crate::PushInput) holds that the decoder has not read yet.
     /// Default 64 MiB.
     pub max_push_bytes: usize,
+    /// Largest media time (in either direction), seconds. Hostile containers can carry 64-bit
+    /// timestamps near the ends of the range, where detectors' sample and tick arithmetic would
+    /// overflow; detectors may assume the items they get are within this bound. Default 1e9 s
+    /// (about 31 years).
+    pub max_media_secs: f64,
 }
 
 impl Default for Limits {
@@ -51,6 +56,7 @@ impl Default for Limits {
             max_open_defects: 1024,
             max_queue: 1024,
             max_push_bytes: 64 << 20,
+            max_media_secs: 1e9,
         }
     }
 }
@@ -66,6 +72,7 @@ impl Limits {
             max_open_defects: usize::MAX,
             max_queue: usize::MAX,
             max_push_bytes: usize::MAX,
+            max_media_secs: f64::MAX,
         }
     }
 
@@ -119,14 +126,31 @@ impl Limits {
         Ok(())
     }
 
+    /// Checks a media time.
+    pub fn check_time(&self, input: &str, t: crate::MediaTime) -> Result<()> {
+        let secs = t.as_secs_f64();
+        // NaN is over the limit too.
+        if secs.is_nan() || secs.abs() > self.max_media_secs {
+            return Err(Error::limit(
+                input,
+                "media time",
+                format!("{secs} s"),
+                format!("±{} s", self.max_media_secs),
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks a decoded picture.
     pub fn check_video(&self, input: &str, f: &VideoFrame) -> Result<()> {
+        self.check_time(input, f.time())?;
         let dim = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         self.check_picture(input, dim(f.width()), dim(f.height()))
     }
 
     /// Checks decoded audio.
     pub fn check_audio_frame(&self, input: &str, a: &AudioFrame) -> Result<()> {
+        self.check_time(input, a.time())?;
         self.check_audio(
             input,
             u32::try_from(a.channels()).unwrap_or(u32::MAX),

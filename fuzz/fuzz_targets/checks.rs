@@ -121,6 +121,7 @@ fn frames_run(u: &mut Unstructured) -> ArbResult<()> {
         })
         .collect();
     let mut streams = Streams::new();
+    let limits = avqc::Limits::default();
     let steps = u.int_in_range(1..=300)?;
     for _ in 0..steps {
         if u.is_empty() {
@@ -129,6 +130,16 @@ fn frames_run(u: &mut Unstructured) -> ArbResult<()> {
         let Some(step) = streams.step(u, 200)? else {
             continue;
         };
+        // What a pipeline hands its detectors passed the limits (times, sizes, channels).
+        let within = match &step {
+            Step::Media(Media::Video(v)) => limits.check_video("fuzz", v).is_ok(),
+            Step::Media(Media::Audio(a)) => limits.check_audio_frame("fuzz", a).is_ok(),
+            Step::Media(Media::Notice(n)) => limits.check_time("fuzz", n.time).is_ok(),
+            Step::Discontinuity(at) => limits.check_time("fuzz", *at).is_ok(),
+        };
+        if !within {
+            continue;
+        }
         for (d, out, open) in detectors.iter_mut() {
             match &step {
                 Step::Media(m) if d.wants().accepts(m) => d.process(m, out),

@@ -67,7 +67,7 @@ impl ReconnectPolicy {
 /// let o = DecoderOptions { analysis_size: Some((640, 360)), realtime: true, ..Default::default() };
 /// assert_eq!(o.threads, 0);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DecoderOptions {
     /// Streams to decode. Default: best video + best audio.

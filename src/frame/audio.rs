@@ -96,7 +96,7 @@ impl AudioFrame {
     pub fn time_of(&self, i: usize) -> MediaTime {
         let base = crate::Rational::new(1, self.rate as i32);
         let start = self.time.rescale(base);
-        MediaTime::new(start.ticks() + i as i64, base)
+        MediaTime::new(start.ticks().saturating_add(i as i64), base)
     }
     /// Duration in seconds.
     pub fn duration_secs(&self) -> f64 {

@@ -252,7 +252,7 @@ impl Clipping {
             return;
         }
         let win_start = self.win_start;
-        let win_end = self.win_start + self.win_n as i64;
+        let win_end = self.win_start.saturating_add(self.win_n as i64);
         let t0 = self.clock.time(win_start);
         let t1 = self.clock.time(win_end);
         let clear_ticks = (self.cfg.clear_for * self.clock.rate() as f64).round() as i64;
@@ -293,7 +293,7 @@ impl Clipping {
             self.observe_clear(t0, t1, out);
         } else if self
             .passage
-            .is_some_and(|p| win_end - p.last_end >= clear_ticks)
+            .is_some_and(|p| win_end.saturating_sub(p.last_end) >= clear_ticks)
         {
             self.passage = None;
         }

@@ -19,7 +19,10 @@ impl SampleClock {
         let tick = frame.time().rescale(base).ticks();
         let same_format = self.rate == frame.rate() && self.channels == frame.channels();
         let slack = (frame.rate() / 500).max(1) as i64;
-        let contiguous = same_format && self.next.is_some_and(|n| (tick - n).abs() <= slack);
+        let contiguous = same_format
+            && self
+                .next
+                .is_some_and(|n| tick.saturating_sub(n).saturating_abs() <= slack);
         let first = if contiguous {
             self.next.unwrap_or(tick)
         } else {
@@ -27,7 +30,8 @@ impl SampleClock {
         };
         self.rate = frame.rate();
         self.channels = frame.channels();
-        self.next = Some(first + frame.samples_per_channel() as i64);
+        // Saturating: hostile timestamps can sit at the ends of the i64 range.
+        self.next = Some(first.saturating_add(frame.samples_per_channel() as i64));
         (first, contiguous)
     }
 

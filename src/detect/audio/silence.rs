@@ -391,11 +391,11 @@ impl Silence {
             return;
         }
         let t0 = self.clock.time(self.win_start);
-        let t1 = self.clock.time(self.win_start + n as i64);
+        let t1 = self.clock.time(self.win_start.saturating_add(n as i64));
         let ms = self.acc.iter().copied().fold(0.0, f64::max) / n as f64;
         let silent = ms < self.threshold_ms;
         self.acc.iter_mut().for_each(|a| *a = 0.0);
-        self.win_start += n as i64;
+        self.win_start = self.win_start.saturating_add(n as i64);
         self.win_n = 0;
 
         if silent {

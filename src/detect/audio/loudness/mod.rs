@@ -317,7 +317,7 @@ impl Loudness {
                 }
             }
         }
-        self.last_end = self.clock.time(tick + len as i64);
+        self.last_end = self.clock.time(tick.saturating_add(len as i64));
         if let Some(m) = &self.meter {
             if m.non_finite > 0 && !self.non_finite_told {
                 self.non_finite_told = true;
