@@ -7,9 +7,10 @@
 #   b  ffmpeg_filters   same + freezedetect,blackdetect,blockdetect / silencedetect,astats,ebur128
 #   c  avqc_decode      monitor --threads 1 with no detectors (`--config` of `[]`)
 #   d  avqc_defaults    monitor --threads 1 with the default detector set
+#   e  avqc_inline      the same with --detector-threads 0 (detectors on the decoder thread)
 # CPU = user + sys seconds from /usr/bin/time (Debian package `time`); the four commands run
 # interleaved, $REPS rounds (default 3), and the median of each is reported with the ratios
-# d/c (detectors on top of avqc's own decode), d/a and d/b.
+# d/c and e/c (detectors on top of avqc's own decode), d/a and d/b.
 #   benches/compare.sh                    all three resolutions
 #   RES="1280x720" benches/compare.sh     just one
 # Extra monitor arguments for row d (e.g. a decoder option) go in $AVQC_ARGS.
@@ -59,13 +60,16 @@ for res in $RES; do
     echo "c $(cpu_of "$monitor" --threads 1 --config "$work/no_detectors.json" "$clip")" >> "$work/runs_$res.txt"
     # shellcheck disable=SC2086
     echo "d $(cpu_of "$monitor" --threads 1 $AVQC_ARGS "$clip")" >> "$work/runs_$res.txt"
+    # shellcheck disable=SC2086
+    echo "e $(cpu_of "$monitor" --threads 1 --detector-threads 0 $AVQC_ARGS "$clip")" >> "$work/runs_$res.txt"
   done
   a=$(awk '$1=="a"{print $2}' "$work/runs_$res.txt" | median)
   b=$(awk '$1=="b"{print $2}' "$work/runs_$res.txt" | median)
   c=$(awk '$1=="c"{print $2}' "$work/runs_$res.txt" | median)
   d=$(awk '$1=="d"{print $2}' "$work/runs_$res.txt" | median)
-  awk -v r="$res" -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v n="$REPS" 'BEGIN {
-    printf "%-9s cpu s (median of %d): a ffmpeg_decode %.2f  b ffmpeg_filters %.2f  c avqc_decode %.2f  d avqc_defaults %.2f\n", r, n, a, b, c, d
-    printf "%-9s d/c x%.2f   d/a x%.2f   d/b x%.2f   (b/a x%.2f)\n", r, d/c, d/a, d/b, b/a }'
+  e=$(awk '$1=="e"{print $2}' "$work/runs_$res.txt" | median)
+  awk -v r="$res" -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v e="$e" -v n="$REPS" 'BEGIN {
+    printf "%-9s cpu s (median of %d): a ffmpeg_decode %.2f  b ffmpeg_filters %.2f  c avqc_decode %.2f  d avqc_defaults %.2f  e avqc_inline %.2f\n", r, n, a, b, c, d, e
+    printf "%-9s d/c x%.2f   e/c x%.2f   d/a x%.2f   d/b x%.2f   e/b x%.2f   (b/a x%.2f)\n", r, d/c, e/c, d/a, d/b, e/b, b/a }'
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

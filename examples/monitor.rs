@@ -10,6 +10,8 @@
 //!   --realtime            pace file inputs to their timestamps, as if live
 //!   --analysis WxH        give detectors a copy downscaled to fit WxH
 //!   --threads N           decoder threads per stream (0 = auto)
+//!   --detector-threads N  threads running the detectors per stream (0 = on the decoder
+//!                         thread: the least CPU; default one per four cores)
 //!   --drop-oldest         drop frames for a detector that falls behind (live inputs)
 //!   --snapshots DIR       write a PNG of the picture at each defect start into DIR
 //!   --stall SECS          report an input that delivers nothing for SECS of wall time as an
@@ -64,6 +66,7 @@ struct Args {
     config: Option<String>,
     options: DecoderOptions,
     policy: OverloadPolicy,
+    detector_threads: Option<usize>,
     snapshots: Option<String>,
     stall: Option<f64>,
     reconnect: Option<u32>,
@@ -72,7 +75,7 @@ struct Args {
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("monitor: {msg}");
-    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--drop-oldest] [--snapshots DIR] [--stall SECS] [--reconnect N] [--list] INPUT...");
+    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--detector-threads N] [--drop-oldest] [--snapshots DIR] [--stall SECS] [--reconnect N] [--list] INPUT...");
     ExitCode::from(2)
 }
 
@@ -82,6 +85,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
         config: None,
         options: DecoderOptions::default(),
         policy: OverloadPolicy::Block,
+        detector_threads: None,
         snapshots: None,
         stall: None,
         reconnect: None,
@@ -132,6 +136,13 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
                 a.options.threads = value("--threads")?
                     .parse()
                     .map_err(|_| "--threads takes a number")?
+            }
+            "--detector-threads" => {
+                a.detector_threads = Some(
+                    value("--detector-threads")?
+                        .parse()
+                        .map_err(|_| "--detector-threads takes a number")?,
+                )
             }
             "--list" => return Ok(None),
             "-h" | "--help" => return Err("help".into()),
@@ -199,6 +210,7 @@ fn main() -> ExitCode {
                 let stdout = stdout.clone();
                 let detectors = build();
                 let (options, policy, snapshots) = (&args.options, args.policy, &args.snapshots);
+                let detector_threads = args.detector_threads;
                 let stop = stop.clone();
                 let url = input.contains("://");
                 let stall = args.stall.unwrap_or(if url { 5.0 } else { 0.0 });
@@ -228,6 +240,9 @@ fn main() -> ExitCode {
                     let mut pipeline = Pipeline::builder();
                     if let Some(dir) = snapshots {
                         pipeline = pipeline.snapshots(SnapshotConfig::new(dir));
+                    }
+                    if let Some(n) = detector_threads {
+                        pipeline = pipeline.detector_threads(n);
                     }
                     if stall > 0.0 {
                         pipeline =

@@ -496,3 +496,145 @@ fn a_stall_still_open_when_the_run_is_stopped_is_ended() {
         .collect();
     assert_eq!(phases, [Phase::Start, Phase::End]);
 }
+
+/// The detectors' events and reports do not depend on how many threads run them: one per
+/// detector, a shared one, or the decoder thread itself; a panic stays isolated in each.
+#[test]
+fn detector_threads_change_nothing_but_the_threads() {
+    let run = |threads: usize| {
+        let c = Collect::new();
+        let bad = Probe {
+            panic_at: Some(10),
+            ..Probe::new("bad")
+        };
+        let late = Probe {
+            open_at: 7,
+            ..Probe::new("late")
+        };
+        let report = Pipeline::builder()
+            .decoder(source(40))
+            .detector(bad)
+            .detector(Probe::new("good"))
+            .detector(late)
+            .detector_threads(threads)
+            .sink(c.clone())
+            .build()
+            .unwrap()
+            .run()
+            .unwrap();
+        let mut starts: Vec<(String, f64)> = defects(&c.events(), Phase::Start)
+            .iter()
+            .map(|d| (d.detector.to_string(), d.start.as_secs_f64()))
+            .collect();
+        starts.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let ends = defects(&c.events(), Phase::End).len();
+        (report, starts, ends)
+    };
+    let (base, base_starts, base_ends) = run(3);
+    let names: Vec<&str> = base.detectors.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["bad", "good", "late"],
+        "reports keep the order detectors were added"
+    );
+    assert_eq!(base_starts.len(), 3);
+    assert_eq!(base_ends, 3);
+    for threads in [0, 1, 2, 8] {
+        let (r, starts, ends) = run(threads);
+        assert_eq!(starts, base_starts, "{threads} threads");
+        assert_eq!(ends, 3, "{threads} threads: every start has an end");
+        for (a, b) in r.detectors.iter().zip(&base.detectors) {
+            assert_eq!(a.name, b.name, "{threads} threads");
+            assert_eq!(
+                a.video_frames, b.video_frames,
+                "{threads} threads: {}",
+                a.name
+            );
+            assert_eq!(
+                a.panicked.is_some(),
+                b.panicked.is_some(),
+                "{threads} threads"
+            );
+        }
+        assert_eq!(
+            r.detectors[0].video_frames, 11,
+            "the panicking one stopped alone"
+        );
+        assert_eq!(r.detectors[1].video_frames, 40);
+    }
+}
+
+/// Detectors on the decoder thread: a panicking decoder still ends the run with an error, and
+/// what the detectors opened is closed.
+#[test]
+fn inline_detectors_survive_a_panicking_decoder() {
+    let c = Collect::new();
+    let frames = (0..30).map(|i| {
+        assert!(i < 20, "decoder failure at frame {i}");
+        frame(i)
+    });
+    let src = FrameSource::new(
+        "panicky.raw",
+        vec![StreamInfo::video(0, "raw", 16, 16, None)],
+        frames,
+    );
+    let (report, result) = Pipeline::builder()
+        .decoder(src)
+        .detector(Probe::new("p"))
+        .detector_threads(0)
+        .sink(c.clone())
+        .build()
+        .unwrap()
+        .run_with_report();
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("decoder panicked"), "{err}");
+    assert_eq!(report.detectors[0].video_frames, 20);
+    let ev = c.events();
+    assert_eq!(defects(&ev, Phase::Start).len(), 1);
+    assert_eq!(
+        defects(&ev, Phase::End).len(),
+        1,
+        "the open defect was closed"
+    );
+}
+
+/// Under `DropOldest`, a detector thread shared by a video and an audio-only detector counts
+/// drops only for the detector that wanted the dropped item.
+#[test]
+fn drops_on_a_shared_thread_are_counted_per_detector() {
+    struct Deaf;
+    impl Detector for Deaf {
+        fn name(&self) -> &str {
+            "deaf"
+        }
+        fn wants(&self) -> Wants {
+            Wants::AUDIO
+        }
+        fn process(&mut self, _: &Media, _: &mut Events) {}
+        fn finish(&mut self, _: MediaTime, _: &mut Events) {}
+    }
+    let slow = Probe {
+        sleep_ms: 2,
+        ..Probe::new("slow")
+    };
+    let report = Pipeline::builder()
+        .decoder(source(300))
+        .detector(slow)
+        .detector(Deaf)
+        .detector_threads(1)
+        .sink(Collect::new())
+        .queue_capacity(2)
+        .overload(OverloadPolicy::DropOldest)
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let slow = &report.detectors[0];
+    assert!(slow.dropped > 0);
+    assert_eq!(slow.video_frames + slow.dropped, 300);
+    assert_eq!(
+        report.detectors[1].dropped, 0,
+        "it wanted none of the pictures"
+    );
+    assert_eq!(report.frames_dropped, slow.dropped);
+}

@@ -71,8 +71,8 @@ impl std::ops::BitOr for Wants {
 /// A defect detector: sees the media it [wants](Detector::wants), one shared item at a time, and
 /// writes events into a reused buffer.
 ///
-/// The pipeline runs each detector on its own thread; a detector owns its state and needs no
-/// locking. It must close every interval it opened in [`finish`](Detector::finish).
+/// The pipeline feeds a detector one item at a time from one of its detector threads; a
+/// detector owns its state and needs no locking. It must close every interval it opened in [`finish`](Detector::finish).
 ///
 /// ```
 /// use avqc::{Detector, Events, Media, MediaTime, Wants, DefectKind, SpanTracker};

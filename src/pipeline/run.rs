@@ -1,4 +1,5 @@
-//! Running a pipeline: decoder thread, one thread per detector, sink on the caller's thread.
+//! Running a pipeline: decoder thread, detector threads (each running a group of detectors in
+//! turn), sink on the caller's thread.
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -27,17 +28,62 @@ enum Msg {
     Finish(MediaTime),
 }
 
+/// One detector thread's queue, seen from the decoder.
 struct Lane {
     tx: Sender<Msg>,
     /// A receiver clone, so the decoder can drop the oldest item under [`OverloadPolicy::DropOldest`].
     rx: Receiver<Msg>,
-    wants: crate::Wants,
-    dropped: u64,
+    /// What any of its members wants.
+    wants: Wants,
+    /// What each member wants, and how many items it lost to the overload policy.
+    members: Vec<(Wants, u64)>,
+}
+
+impl Lane {
+    fn new(tx: Sender<Msg>, rx: Receiver<Msg>, members: &[Wants]) -> Self {
+        Lane {
+            tx,
+            rx,
+            wants: members.iter().fold(Wants::default(), |a, &w| a | w),
+            members: members.iter().map(|&w| (w, 0)).collect(),
+        }
+    }
+
+    /// Counts `media` as lost for every member that wanted it.
+    fn lost(&mut self, media: &Media) {
+        for (w, n) in &mut self.members {
+            if w.accepts(media) {
+                *n += 1;
+            }
+        }
+    }
+
+    fn dropped(&self) -> u64 {
+        self.members.iter().map(|m| m.1).sum()
+    }
+}
+
+/// Deals detectors (given by index) to `threads` groups in turn, video detectors first, so the
+/// picture work spreads over the threads.
+fn group(wants: &[Wants], threads: usize) -> Vec<Vec<usize>> {
+    let threads = threads.clamp(1, wants.len().max(1));
+    let mut order: Vec<usize> = (0..wants.len()).collect();
+    order.sort_by_key(|&i| !wants[i].video());
+    let mut groups = vec![Vec::new(); threads];
+    for (k, i) in order.into_iter().enumerate() {
+        groups[k % threads].push(i);
+    }
+    for g in &mut groups {
+        g.sort_unstable(); // each thread feeds its detectors in the order they were added
+    }
+    groups.retain(|g| !g.is_empty());
+    groups
 }
 
 impl Pipeline {
     /// Runs the pipeline to the end of the input (or until stopped) on the calling thread plus
-    /// one decoder thread and one thread per detector; returns the report.
+    /// one decoder thread and the [detector threads](crate::PipelineBuilder::detector_threads);
+    /// returns the report.
     ///
     /// Errors: a decoder error mid-stream, an exceeded [`Limits`](crate::Limits) or a sink
     /// error. In each case detectors still close their open intervals and the sink is flushed
@@ -71,6 +117,7 @@ impl Pipeline {
             policy,
             stop,
             stream_name,
+            detector_threads,
             snapshots,
             stall_timeout,
             limits,
@@ -92,41 +139,51 @@ impl Pipeline {
         let mut stall = stall_timeout.map(StallWatch::new);
 
         let (decode_result, stats, det_reports, snap_stats) = std::thread::scope(|s| {
-            let mut lanes = Vec::with_capacity(detectors.len());
-            let mut workers = Vec::with_capacity(detectors.len());
-            for det in detectors {
+            let names: Vec<String> = detectors.iter().map(|d| d.name().to_string()).collect();
+            let groups = if detector_threads == 0 {
+                Vec::new()
+            } else {
+                group(
+                    &detectors.iter().map(|d| d.wants()).collect::<Vec<_>>(),
+                    detector_threads,
+                )
+            };
+            let guard = || OpenGuard {
+                max_open: limits.max_open_defects,
+                error: &detector_limit,
+                stop: &stop,
+            };
+            let mut slots: Vec<Option<Box<dyn Detector>>> =
+                detectors.into_iter().map(Some).collect();
+            let mut take = |members: &[usize]| -> Vec<(usize, Box<dyn Detector>)> {
+                members
+                    .iter()
+                    .filter_map(|&i| slots[i].take().map(|d| (i, d)))
+                    .collect()
+            };
+            // Inline: the decoder thread feeds every detector itself.
+            let inline = (detector_threads == 0).then(|| {
+                let all: Vec<usize> = (0..names.len()).collect();
+                Group::new(take(&all), &input, ev_tx.clone(), guard())
+            });
+            let mut lanes = Vec::with_capacity(groups.len() + 1);
+            let mut workers = Vec::with_capacity(groups.len());
+            for (k, members) in groups.iter().enumerate() {
+                let dets = take(members);
+                let wants: Vec<Wants> = dets.iter().map(|(_, d)| d.wants()).collect();
                 let (tx, rx) = bounded::<Msg>(queue);
-                lanes.push(Lane {
-                    tx,
-                    rx: rx.clone(),
-                    wants: det.wants(),
-                    dropped: 0,
-                });
-                let ev_tx = ev_tx.clone();
-                let input = input.clone();
-                let name = det.name().to_string();
-                let guard = OpenGuard {
-                    max_open: limits.max_open_defects,
-                    error: &detector_limit,
-                    stop: &stop,
-                };
+                lanes.push(Lane::new(tx, rx.clone(), &wants));
+                let group = Group::new(dets, &input, ev_tx.clone(), guard());
                 let w = std::thread::Builder::new()
-                    .name(format!("avqc-{name}"))
-                    .spawn_scoped(s, move || run_detector(det, rx, ev_tx, &input, guard))
-                    .map_err(|e| {
-                        Error::Pipeline(format!("cannot start a thread for detector `{name}`: {e}"))
-                    });
-                workers.push(w);
+                    .name(format!("avqc-detect-{k}"))
+                    .spawn_scoped(s, move || run_detectors(group, rx))
+                    .map_err(|e| Error::Pipeline(format!("cannot start detector thread {k}: {e}")));
+                workers.push((members.clone(), w));
             }
             // The snapshot thread sees pictures like a detector (last lane, after the detectors').
             let snap = snapshots.as_ref().map(|cfg| {
                 let (tx, rx) = bounded::<Msg>(queue);
-                lanes.push(Lane {
-                    tx,
-                    rx: rx.clone(),
-                    wants: Wants::VIDEO,
-                    dropped: 0,
-                });
+                lanes.push(Lane::new(tx, rx.clone(), &[Wants::VIDEO]));
                 let req_rx = req_rx.clone();
                 std::thread::Builder::new()
                     .name("avqc-snapshots".into())
@@ -146,6 +203,7 @@ impl Pipeline {
                     run_decoder(
                         &mut *decoder,
                         lanes,
+                        inline,
                         dec_ev_tx,
                         DecodeEnv {
                             policy,
@@ -237,14 +295,15 @@ impl Pipeline {
                 }
                 None => SnapshotStats::default(),
             };
-            let (decode_result, stats) = match dec {
+            let (decode_result, stats, inline_reports) = match dec {
                 Ok(h) => h.join().unwrap_or_else(|p| {
                     (
                         Err(Error::Read {
                             input: input.to_string(),
-                            message: format!("decoder panicked: {}", panic_message(&*p)),
+                            message: format!("decoder thread panicked: {}", panic_message(&*p)),
                         }),
                         DecodeStats::default(),
+                        Vec::new(),
                     )
                 }),
                 Err(e) => (
@@ -252,16 +311,37 @@ impl Pipeline {
                         "cannot start the decoder thread: {e}"
                     ))),
                     DecodeStats::default(),
+                    Vec::new(),
                 ),
             };
-            let mut reports = Vec::with_capacity(workers.len());
-            for w in workers {
-                match w {
-                    Ok(h) => reports.push(h.join().unwrap_or_default()),
-                    Err(e) => reports.push(DetectorReport {
-                        panicked: Some(e.to_string()),
-                        ..Default::default()
-                    }),
+            let mut reports: Vec<DetectorReport> = names
+                .iter()
+                .map(|n| DetectorReport {
+                    name: n.clone(),
+                    ..Default::default()
+                })
+                .collect();
+            for (i, rep) in inline_reports {
+                reports[i] = rep;
+            }
+            for (members, w) in workers {
+                let got = match w {
+                    Ok(h) => h.join().ok(),
+                    Err(e) => {
+                        for &i in &members {
+                            reports[i].panicked = Some(e.to_string());
+                        }
+                        None
+                    }
+                };
+                for (i, rep) in got.into_iter().flatten() {
+                    reports[i] = rep;
+                }
+            }
+            // Items the overload policy dropped, per detector (the snapshot lane is last).
+            for (members, lane_dropped) in groups.iter().zip(&stats.dropped) {
+                for (&i, &n) in members.iter().zip(lane_dropped) {
+                    reports[i].dropped = n;
                 }
             }
             (decode_result, stats, reports, snap_stats)
@@ -287,17 +367,13 @@ impl Pipeline {
             (None, None, Ok(())) => (Ending::EndOfInput, None),
         };
 
-        let mut detectors = det_reports;
-        // Lanes are the detectors' in order, then the snapshot thread's (not a detector).
-        for (d, dropped) in detectors.iter_mut().zip(&stats.dropped) {
-            d.dropped = *dropped;
-        }
+        let detectors = det_reports;
         let media_duration = stats.media_duration();
         let report = Report {
             input: input.to_string(),
             video_frames_decoded: stats.video,
             audio_frames_decoded: stats.audio,
-            frames_dropped: stats.dropped.iter().sum(),
+            frames_dropped: stats.dropped.iter().flatten().sum(),
             decode_errors: stats.decode_errors,
             corrupt_packets: stats.corrupt_packets,
             discontinuities: stats.discontinuities,
@@ -358,9 +434,10 @@ struct DecodeEnv<'a> {
 fn run_decoder(
     decoder: &mut dyn Decoder,
     mut lanes: Vec<Lane>,
+    mut inline: Option<Group<'_>>,
     ev_tx: Sender<Event>,
     env: DecodeEnv<'_>,
-) -> (Result<()>, DecodeStats) {
+) -> (Result<()>, DecodeStats, Vec<(usize, DetectorReport)>) {
     let DecodeEnv {
         policy,
         stop,
@@ -384,7 +461,15 @@ fn run_decoder(
             st.stopped = true;
             break Ok(());
         }
-        let media = match decoder.next() {
+        // A panicking decoder ends the input like a failed one, so the detectors (inline ones
+        // too) still close what they opened.
+        let next = catch_unwind(AssertUnwindSafe(|| decoder.next())).unwrap_or_else(|p| {
+            Err(Error::Read {
+                input: input.to_string(),
+                message: format!("decoder panicked: {}", panic_message(&*p)),
+            })
+        });
+        let media = match next {
             Ok(Some(m)) => m,
             Ok(None) => {
                 // A decoder interrupted by the stop signal (e.g. while pacing) ends quietly.
@@ -400,6 +485,9 @@ fn run_decoder(
                 for lane in &lanes {
                     let _ = lane.tx.send(Msg::Discontinuity(at));
                 }
+                if let Some(g) = &mut inline {
+                    g.feed(&Msg::Discontinuity(at));
+                }
             }
             Ok(None) => {}
         }
@@ -410,7 +498,10 @@ fn run_decoder(
         for lane in lanes.iter_mut().filter(|l| l.wants.accepts(&media)) {
             send(lane, Msg::Media(media.clone()), policy, stop);
         }
-        let dropped: u64 = lanes.iter().map(|l| l.dropped).sum();
+        if let Some(g) = &mut inline {
+            g.feed(&Msg::Media(media));
+        }
+        let dropped: u64 = lanes.iter().map(Lane::dropped).sum();
         if dropped != last_drop_report && last_drop_at.is_none_or(|a| t.secs_since(a) >= 1.0) {
             out.metric("frames_dropped", dropped as f64, t);
             last_drop_report = dropped;
@@ -421,7 +512,7 @@ fn run_decoder(
         }
     };
     let end = st.end.unwrap_or(MediaTime::ZERO);
-    let dropped: u64 = lanes.iter().map(|l| l.dropped).sum();
+    let dropped: u64 = lanes.iter().map(Lane::dropped).sum();
     if dropped != last_drop_report {
         out.metric("frames_dropped", dropped as f64, end);
     }
@@ -431,8 +522,15 @@ fn run_decoder(
     for lane in &lanes {
         let _ = lane.tx.send(Msg::Finish(end));
     }
-    st.dropped = lanes.iter().map(|l| l.dropped).collect();
-    (result, st)
+    let reports = inline.map_or_else(Vec::new, |mut g| {
+        g.feed(&Msg::Finish(end));
+        g.close()
+    });
+    st.dropped = lanes
+        .iter()
+        .map(|l| l.members.iter().map(|m| m.1).collect())
+        .collect();
+    (result, st, reports)
 }
 
 fn send(lane: &mut Lane, msg: Msg, policy: OverloadPolicy, stop: &StopSignal) {
@@ -445,7 +543,9 @@ fn send(lane: &mut Lane, msg: Msg, policy: OverloadPolicy, stop: &StopSignal) {
                     Ok(()) => return,
                     Err(crossbeam_channel::SendTimeoutError::Timeout(m)) => {
                         if stop.is_stopped() {
-                            lane.dropped += 1;
+                            if let Msg::Media(media) = &m {
+                                lane.lost(media);
+                            }
                             return;
                         }
                         msg = m;
@@ -462,7 +562,7 @@ fn send(lane: &mut Lane, msg: Msg, policy: OverloadPolicy, stop: &StopSignal) {
                     Err(TrySendError::Full(m)) => {
                         msg = m;
                         match lane.rx.try_recv() {
-                            Ok(Msg::Media(_)) => lane.dropped += 1,
+                            Ok(Msg::Media(old)) => lane.lost(&old),
                             // Not a frame: it must still arrive; it goes after this item.
                             Ok(other) => {
                                 let _ = lane.tx.send(msg);
@@ -510,36 +610,79 @@ fn run_snapshots(
     w.stats
 }
 
-/// One detector's thread: feeds it, forwards its events, isolates a panic.
-fn run_detector(
-    det: Box<dyn Detector>,
-    rx: Receiver<Msg>,
+/// Detectors fed in turn on one thread (a detector thread, or the decoder thread when
+/// detectors run inline): a panic is isolated to the detector that raised it.
+struct Group<'a> {
+    slots: Vec<(usize, DetectorSlot)>,
     ev_tx: Sender<Event>,
-    input: &Arc<str>,
-    guard: OpenGuard<'_>,
-) -> DetectorReport {
-    let mut slot = DetectorSlot::new(det, input, guard.max_open);
-    let mut emit = |ev: Event| {
-        let _ = ev_tx.send(ev);
-    };
-    // Keeps draining after a panic, so the decoder never blocks on a dead detector.
-    for msg in rx.iter() {
-        let (item, last) = match &msg {
-            Msg::Media(m) => (Feed::Media(m), false),
-            Msg::Discontinuity(t) => (Feed::Discontinuity(*t), false),
-            Msg::Finish(t) => (Feed::Finish(*t), true),
-        };
-        if let Some(e) = slot.feed(item, &mut emit) {
-            let mut error = guard.error.lock().unwrap_or_else(|p| p.into_inner());
-            if error.is_none() {
-                *error = Some(e);
-            }
-            guard.stop.stop();
+    guard: OpenGuard<'a>,
+}
+
+impl<'a> Group<'a> {
+    fn new(
+        dets: Vec<(usize, Box<dyn Detector>)>,
+        input: &Arc<str>,
+        ev_tx: Sender<Event>,
+        guard: OpenGuard<'a>,
+    ) -> Self {
+        let slots = dets
+            .into_iter()
+            .map(|(i, d)| (i, DetectorSlot::new(d, input, guard.max_open)))
+            .collect();
+        Group {
+            slots,
+            ev_tx,
+            guard,
         }
-        if last {
+    }
+
+    /// Feeds `msg` to every detector that wants it.
+    fn feed(&mut self, msg: &Msg) {
+        let ev_tx = &self.ev_tx;
+        let mut emit = |ev: Event| {
+            let _ = ev_tx.send(ev);
+        };
+        for (_, slot) in &mut self.slots {
+            let item = match msg {
+                Msg::Media(m) if slot.wants().accepts(m) => Feed::Media(m),
+                Msg::Media(_) => continue,
+                Msg::Discontinuity(t) => Feed::Discontinuity(*t),
+                Msg::Finish(t) => Feed::Finish(*t),
+            };
+            if let Some(e) = slot.feed(item, &mut emit) {
+                let mut error = self.guard.error.lock().unwrap_or_else(|p| p.into_inner());
+                if error.is_none() {
+                    *error = Some(e);
+                }
+                self.guard.stop.stop();
+            }
+        }
+    }
+
+    /// Ends what each detector left open; each detector's report with its index.
+    fn close(self) -> Vec<(usize, DetectorReport)> {
+        let ev_tx = self.ev_tx;
+        let mut emit = |ev: Event| {
+            let _ = ev_tx.send(ev);
+        };
+        self.slots
+            .into_iter()
+            .map(|(i, mut slot)| {
+                slot.close(&mut emit);
+                (i, slot.rep)
+            })
+            .collect()
+    }
+}
+
+/// One detector thread: feeds its group until `Finish` (and keeps draining after a panic, so
+/// the decoder never blocks on a dead detector).
+fn run_detectors(mut group: Group<'_>, rx: Receiver<Msg>) -> Vec<(usize, DetectorReport)> {
+    for msg in rx.iter() {
+        group.feed(&msg);
+        if matches!(msg, Msg::Finish(_)) {
             break;
         }
     }
-    slot.close(&mut emit);
-    slot.rep
+    group.close()
 }

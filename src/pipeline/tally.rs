@@ -14,7 +14,8 @@ pub(crate) struct DecodeStats {
     pub(crate) first: Option<MediaTime>,
     pub(crate) end: Option<MediaTime>,
     pub(crate) stopped: bool,
-    pub(crate) dropped: Vec<u64>,
+    /// Items dropped by the overload policy, per lane and member.
+    pub(crate) dropped: Vec<Vec<u64>>,
 }
 
 impl DecodeStats {

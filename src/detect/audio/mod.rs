@@ -7,6 +7,7 @@ mod clock;
 mod dropout;
 mod hum;
 mod loudness;
+mod lowpass;
 mod silence;
 
 pub use channels::{Channels, ChannelsConfig};

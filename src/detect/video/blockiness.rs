@@ -55,8 +55,9 @@ const TILE_COUNT: usize = TILES * TILES;
 const FLOOR: f32 = 0.25;
 
 /// How much the step between `p1` and `q0` exceeds the steps two pixels to either side
-/// (`p3`–`p2`, `q1`–`q2`): a step on a flat surround.
-#[inline]
+/// (`p3`–`p2`, `q1`–`q2`): a step on a flat surround. The reference [`excess_row`] is
+/// tested against.
+#[cfg(test)]
 fn excess(p3: u8, p2: u8, p1: u8, q0: u8, q1: u8, q2: u8, graphic: u8) -> u16 {
     let d = |a: u8, b: u8| a.abs_diff(b) as i16;
     let e = d(q0, p1);
@@ -113,21 +114,21 @@ pub(crate) struct BlockStats {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct BlockMeasure {
     step: usize,
-    /// Measure every other 16-pixel band, alternating between calls.
-    alternate: bool,
+    /// Measure one 16-row band in this many per call, in turn (1: every band).
+    phases: usize,
     /// Step excesses above this are left out (255: none).
     graphic: u8,
     /// Count blocky blocks (`BlockStats::share`).
     shares: bool,
     /// Tile column of each block column.
     tile_col: Vec<u8>,
-    /// Which bands (even or odd) the next call measures.
+    /// Which bands (their index modulo `phases`) the next call measures.
     phase: usize,
-    /// The sums of the last call (alternating: the other half of the picture).
-    last: Sums,
-    /// Sums per tile: of the last result, and of the last call.
+    /// The sums of the last `phases` calls, by phase.
+    hist: Vec<Sums>,
+    /// Sums per tile: of the last result, and of the last `phases` calls (phase-major).
     tiles: Vec<Sums>,
-    tiles_last: Vec<Sums>,
+    tiles_hist: Vec<Sums>,
     min_step: f32,
     edge_ratio: f32,
     width: usize,
@@ -143,6 +144,8 @@ pub(crate) struct BlockMeasure {
     /// Per-column step excess along one horizontal grid line, and half-way below it.
     scratch_on: Vec<u8>,
     scratch_off: Vec<u8>,
+    /// Step excess at every column of one row (column `x` at index `x - 3`).
+    scratch_row: Vec<u8>,
 }
 
 impl BlockMeasure {
@@ -152,7 +155,7 @@ impl BlockMeasure {
     pub(crate) fn new(step: usize, min_step: f32, edge_ratio: f32) -> Self {
         BlockMeasure {
             step: step.max(1),
-            alternate: false,
+            phases: 1,
             graphic: u8::MAX,
             shares: false,
             phase: 0,
@@ -162,10 +165,11 @@ impl BlockMeasure {
         }
     }
 
-    /// Measure only every other band of 16 rows per call, the even bands and the odd ones in
-    /// turn: half the cost, and over two pictures the whole picture.
-    pub(crate) fn alternating(mut self) -> Self {
-        self.alternate = true;
+    /// Measure only one band of 16 rows in `n` per call, each in turn: `1/n` of the cost, and
+    /// over `n` pictures the whole picture, whose sums are judged together. Pictures with
+    /// fewer than `n` bands are measured whole.
+    pub(crate) fn in_phases(mut self, n: usize) -> Self {
+        self.phases = n.max(1);
         self
     }
 
@@ -187,9 +191,9 @@ impl BlockMeasure {
         }
         self.width = p.width();
         self.height = p.height();
-        self.last = Sums::default();
+        self.hist = vec![Sums::default(); self.phases];
         self.tiles = vec![Sums::default(); TILE_COUNT];
-        self.tiles_last = vec![Sums::default(); TILE_COUNT];
+        self.tiles_hist = vec![Sums::default(); TILE_COUNT * self.phases];
         self.bcols = (self.width / GRID).max(1);
         self.tile_col = (0..self.bcols)
             .map(|bx| (bx * TILES / self.bcols) as u8)
@@ -204,6 +208,7 @@ impl BlockMeasure {
         self.count = vec![0; n];
         self.scratch_on = vec![0; self.bcols * GRID];
         self.scratch_off = vec![0; self.bcols * GRID];
+        self.scratch_row = vec![0; self.width.saturating_sub(5)];
     }
 
     /// Measures `p`.
@@ -224,11 +229,13 @@ impl BlockMeasure {
                 activity: 0.0,
             };
         }
-        // Bands of 16 rows (two block rows) measured this time: all, or every other one.
+        // Bands of 16 rows (two block rows) measured this time: all, or one in `phases`.
         let band = 2 * GRID;
-        let (band_step, first) = if self.alternate && self.brows >= 4 {
-            self.phase ^= 1;
-            (2, self.phase ^ 1)
+        let phased = self.phases > 1 && self.brows >= 2 * self.phases;
+        let (band_step, first) = if phased {
+            let first = self.phase;
+            self.phase = (first + 1) % self.phases;
+            (self.phases, first)
         } else {
             (1, 0)
         };
@@ -242,13 +249,22 @@ impl BlockMeasure {
             }
             let row = p.row(y);
             let base = (y / GRID) * bcols;
+            // The excess at every column, vectorised (column x reads x-3 ..= x+2), then the
+            // grid lines at x and the half-way lines at x+4 picked out of it.
+            let shifted = [
+                row,
+                &row[1..],
+                &row[2..],
+                &row[3..],
+                &row[4..],
+                &row[5..],
+            ];
+            excess_row(&shifted, &mut self.scratch_row, self.graphic);
             let mut x = GRID;
             while x + 7 <= w && x / GRID < bcols {
                 let b = base + x / GRID;
-                // x-3 ..= x+6: the grid line at x and the half-way line at x+4.
-                let s: &[u8; 10] = row[x - 3..x + 7].try_into().expect("10 bytes");
-                self.edge[b] += excess(s[0], s[1], s[2], s[3], s[4], s[5], self.graphic) as f32;
-                self.inner[b] += excess(s[4], s[5], s[6], s[7], s[8], s[9], self.graphic) as f32;
+                self.edge[b] += self.scratch_row[x - 3] as f32;
+                self.inner[b] += self.scratch_row[x + 1] as f32;
                 self.count[b] += 1;
                 x += GRID;
             }
@@ -366,13 +382,16 @@ impl BlockMeasure {
             blocks16: n16 as f32,
             ..whole
         };
-        // Alternating: this call's bands together with the other half measured last time.
-        if self.alternate {
-            let all = cur.plus(&self.last);
-            self.last = cur;
-            for (i, t) in tiles.iter().enumerate() {
-                self.tiles[i] = t.plus(&self.tiles_last[i]);
-                self.tiles_last[i] = *t;
+        // In phases: this call's bands together with the others' measured by the last calls.
+        if phased {
+            let k = first;
+            self.hist[k] = cur;
+            self.tiles_hist[k * TILE_COUNT..(k + 1) * TILE_COUNT].copy_from_slice(&tiles);
+            let all = self.hist.iter().fold(Sums::default(), |a, h| a.plus(h));
+            for (i, t) in self.tiles.iter_mut().enumerate() {
+                *t = (0..self.phases).fold(Sums::default(), |a, p| {
+                    a.plus(&self.tiles_hist[p * TILE_COUNT + i])
+                });
             }
             all.stats()
         } else {
@@ -382,7 +401,7 @@ impl BlockMeasure {
     }
 
     /// The statistics of each of the [`TILES`]×[`TILES`] tiles of the last picture measured
-    /// (alternating: of the last two), row by row; `share` is not measured per tile (0).
+    /// (in phases: of the last `phases`), row by row; `share` is not measured per tile (0).
     pub(crate) fn tiles(&self) -> impl Iterator<Item = BlockStats> + '_ {
         self.tiles.iter().map(Sums::stats)
     }
@@ -519,7 +538,7 @@ impl Blockiness {
         Blockiness {
             name: name.to_string(),
             measure: BlockMeasure::new(cfg.sample_step, 2.0, 2.0)
-                .alternating()
+                .in_phases(2)
                 .with_shares(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
@@ -611,5 +630,39 @@ impl Detector for Blockiness {
 
     fn finish(&mut self, at: MediaTime, out: &mut Events) {
         self.close(at, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vectorised row form, also used on one row shifted by 0..=5 columns for the vertical
+    /// grid lines, equals the per-sample definition.
+    #[test]
+    fn excess_row_equals_the_per_sample_excess() {
+        let row: Vec<u8> = (0..300u32)
+            .map(|i| ((i * 37 + (i / 8) * 91 + i * i) % 256) as u8)
+            .collect();
+        for graphic in [GRAPHIC_STEP, u8::MAX] {
+            let shifted = [
+                &row[..],
+                &row[1..],
+                &row[2..],
+                &row[3..],
+                &row[4..],
+                &row[5..],
+            ];
+            let mut out = vec![0u8; row.len() - 5];
+            excess_row(&shifted, &mut out, graphic);
+            let mut nonzero = 0;
+            for (i, &o) in out.iter().enumerate() {
+                let s = &row[i..i + 6];
+                let want = excess(s[0], s[1], s[2], s[3], s[4], s[5], graphic);
+                assert_eq!(o as u16, want, "column {i}, graphic {graphic}");
+                nonzero += usize::from(o > 0);
+            }
+            assert!(nonzero > 10, "the test row has steps to measure");
+        }
     }
 }

@@ -135,6 +135,8 @@ pub struct Freeze {
     clock: FrameClock,
     stream: StreamLock,
     grid: Option<CellGrid>,
+    /// Column sums of the cell row being measured (scratch for `CellGrid::means`).
+    acc: Vec<u16>,
     /// Cell means of the current, previous and anchor pictures.
     cur: Vec<f32>,
     prev: Vec<f32>,
@@ -173,6 +175,7 @@ impl Freeze {
             clock: FrameClock::default(),
             stream: StreamLock::default(),
             grid: None,
+            acc: Vec::new(),
             cur: Vec::new(),
             prev: Vec::new(),
             anchor: Vec::new(),
@@ -204,7 +207,7 @@ impl Freeze {
             self.have_prev = false;
             self.have_anchor = false;
         }
-        grid.means(plane, &mut self.cur);
+        grid.means(plane, &mut self.cur, &mut self.acc);
         if !self.have_prev {
             return None;
         }

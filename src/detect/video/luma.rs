@@ -75,50 +75,57 @@ impl CellGrid {
         p.width() == self.width && p.height() == self.height
     }
 
-    /// The mean of every cell of `p`, written to `out` (resized once; no allocation after).
+    /// The mean of every cell of `p`, written to `out`; `acc` is scratch (both resized once;
+    /// no allocation after).
     ///
-    /// Rows are read whole and cut into cells (`chunks_exact`), with the common cell/step pairs
-    /// compiled as constants, so the compiler unrolls and vectorises the sums. Sums of 8-bit
-    /// samples stay exact in `f32` (at most 256 × 256 × 255 < 2^24), so the means equal the
-    /// plain per-cell loop's bit for bit.
-    pub(crate) fn means(&self, p: &Plane, out: &mut Vec<f32>) {
+    /// Per row of cells, the sampled rows are first added column by column into `acc` (16-bit
+    /// sums of whole rows: the compiler vectorises them), then each cell's sampled columns are
+    /// added up, with the common cell/step pairs compiled as constants. The sums are exact
+    /// integers (at most 256 rows of 255 fit 16 bits, and a cell's total stays below 2^24), so
+    /// the means equal the plain per-cell loop's bit for bit.
+    pub(crate) fn means(&self, p: &Plane, out: &mut Vec<f32>, acc: &mut Vec<u16>) {
         let n = self.cells();
         if out.len() != n {
             out.clear();
             out.resize(n, 0.0);
         }
+        if acc.len() != self.width {
+            acc.clear();
+            acc.resize(self.width, 0);
+        }
         let full = self.width / self.cell;
         for cy in 0..self.rows {
             let y0 = cy * self.cell;
             let y1 = (y0 + self.cell).min(self.height);
-            let row_out = &mut out[cy * self.cols..(cy + 1) * self.cols];
-            row_out.iter_mut().for_each(|o| *o = 0.0);
+            acc.iter_mut().for_each(|a| *a = 0);
             let mut ny = 0u32;
             let mut y = y0;
             while y < y1 {
-                let r = p.row(y);
-                let (head, tail) = r.split_at(full * self.cell);
-                match (self.cell, self.step) {
-                    (4, 2) => add_cells::<4, 2>(head, row_out),
-                    (8, 4) => add_cells::<8, 4>(head, row_out),
-                    (4, 1) => add_cells::<4, 1>(head, row_out),
-                    (8, 2) => add_cells::<8, 2>(head, row_out),
-                    _ => {
-                        for (c, o) in head.chunks_exact(self.cell).zip(row_out.iter_mut()) {
-                            *o +=
-                                c.iter().step_by(self.step).map(|&v| v as u32).sum::<u32>() as f32;
-                        }
-                    }
-                }
-                if !tail.is_empty() {
-                    row_out[full] += tail
-                        .iter()
-                        .step_by(self.step)
-                        .map(|&v| v as u32)
-                        .sum::<u32>() as f32;
+                for (a, &v) in acc.iter_mut().zip(p.row(y)) {
+                    *a += v as u16;
                 }
                 ny += 1;
                 y += self.step;
+            }
+            let row_out = &mut out[cy * self.cols..(cy + 1) * self.cols];
+            let (head, tail) = acc.split_at(full * self.cell);
+            match (self.cell, self.step) {
+                (4, 2) => sum_cells::<4, 2>(head, row_out),
+                (8, 4) => sum_cells::<8, 4>(head, row_out),
+                (4, 1) => sum_cells::<4, 1>(head, row_out),
+                (8, 2) => sum_cells::<8, 2>(head, row_out),
+                _ => {
+                    for (c, o) in head.chunks_exact(self.cell).zip(row_out.iter_mut()) {
+                        *o = c.iter().step_by(self.step).map(|&v| v as u32).sum::<u32>() as f32;
+                    }
+                }
+            }
+            if !tail.is_empty() {
+                row_out[full] = tail
+                    .iter()
+                    .step_by(self.step)
+                    .map(|&v| v as u32)
+                    .sum::<u32>() as f32;
             }
             let per_cell = ny * self.cell.div_ceil(self.step) as u32;
             for o in &mut row_out[..full] {
@@ -210,17 +217,17 @@ fn diff_cells<const B: usize>(a: &[f32], b: &[f32], mad: &mut [f32], dc: &mut [f
     }
 }
 
-/// Adds the sum of every `S`-th sample of each `C`-pixel cell of row `r` to `out`.
+/// Writes the sum of every `S`-th column sum of each `C`-column cell of `acc` to `out`.
 #[inline]
-fn add_cells<const C: usize, const S: usize>(r: &[u8], out: &mut [f32]) {
-    for (c, o) in r.chunks_exact(C).zip(out.iter_mut()) {
+fn sum_cells<const C: usize, const S: usize>(acc: &[u16], out: &mut [f32]) {
+    for (c, o) in acc.chunks_exact(C).zip(out.iter_mut()) {
         let mut s = 0u32;
         let mut i = 0;
         while i < C {
             s += c[i] as u32;
             i += S;
         }
-        *o += s as f32;
+        *o = s as f32;
     }
 }
 
@@ -303,9 +310,9 @@ mod tests {
         let g = CellGrid::new(40, 20, 4, 2, 4);
         assert_eq!(g.cells(), 10 * 5);
         assert_eq!(g.blocks(), 3 * 2);
-        let (mut ca, mut cb) = (Vec::new(), Vec::new());
-        g.means(a.luma(), &mut ca);
-        g.means(b.luma(), &mut cb);
+        let (mut ca, mut cb, mut acc) = (Vec::new(), Vec::new(), Vec::new());
+        g.means(a.luma(), &mut ca, &mut acc);
+        g.means(b.luma(), &mut cb, &mut acc);
         let (mut mad, mut dc) = (Vec::new(), Vec::new());
         g.diff(&cb, &ca, &mut mad, &mut dc);
         assert_eq!(mad[0], 0.0);
@@ -383,8 +390,8 @@ mod tests {
             });
             for (cell, step) in [(4, 2), (8, 4), (4, 1), (8, 2), (5, 3), (16, 4), (1, 1)] {
                 let g = CellGrid::new(w, h, cell, step, 4);
-                let mut fast = Vec::new();
-                g.means(f.luma(), &mut fast);
+                let (mut fast, mut acc) = (Vec::new(), Vec::new());
+                g.means(f.luma(), &mut fast, &mut acc);
                 let slow = means_reference(&g, f.luma());
                 assert_eq!(fast, slow, "{w}x{h} cell {cell} step {step}");
                 assert!(

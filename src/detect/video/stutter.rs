@@ -195,6 +195,8 @@ pub struct Stutter {
     clock: FrameClock,
     stream: StreamLock,
     grid: Option<CellGrid>,
+    /// Column sums of the cell row being measured (scratch for `CellGrid::means`).
+    acc: Vec<u16>,
     cur: Vec<f32>,
     prev: Vec<f32>,
     have_prev: bool,
@@ -223,6 +225,7 @@ impl Stutter {
             clock: FrameClock::default(),
             stream: StreamLock::default(),
             grid: None,
+            acc: Vec::new(),
             cur: Vec::new(),
             prev: Vec::new(),
             have_prev: false,
@@ -254,7 +257,7 @@ impl Stutter {
             self.have_prev = false;
             self.held = None;
         }
-        grid.means(plane, &mut self.cur);
+        grid.means(plane, &mut self.cur, &mut self.acc);
         if !self.have_prev {
             return None;
         }
