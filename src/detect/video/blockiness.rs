@@ -251,14 +251,7 @@ impl BlockMeasure {
             let base = (y / GRID) * bcols;
             // The excess at every column, vectorised (column x reads x-3 ..= x+2), then the
             // grid lines at x and the half-way lines at x+4 picked out of it.
-            let shifted = [
-                row,
-                &row[1..],
-                &row[2..],
-                &row[3..],
-                &row[4..],
-                &row[5..],
-            ];
+            let shifted = [row, &row[1..], &row[2..], &row[3..], &row[4..], &row[5..]];
             excess_row(&shifted, &mut self.scratch_row, self.graphic);
             let mut x = GRID;
             while x + 7 <= w && x / GRID < bcols {

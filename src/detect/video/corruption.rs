@@ -93,8 +93,9 @@ pub struct CorruptionConfig {
     /// The content measure reads one band of 16 rows in `band_phases` per picture, each in
     /// turn, and judges the sums of the last `band_phases` pictures together. Default `4`:
     /// a quarter of the cost; damage spans several pictures (until the next clean key frame)
-    /// and must hold `min_duration` anyway, and on the tuning corpus 4 gave the same verdicts
-    /// as 2 and 1. `1` reads every band of every picture.
+    /// and must hold `min_duration` anyway, and on both corpus draws 4 gave the same verdicts
+    /// as 2 (F1 1.00, no false alarm). The end of content damage may be reported up to
+    /// `band_phases - 1` pictures late. `1` reads every band of every picture.
     pub band_phases: usize,
 }
 
