@@ -5,7 +5,8 @@
 # at a distribution bitrate):
 #   a  ffmpeg_decode    ffmpeg -threads 1 -i CLIP -f null -             (the floor)
 #   b  ffmpeg_filters   same + freezedetect,blackdetect,blockdetect / silencedetect,astats,ebur128
-#   c  avqc_decode      monitor --threads 1 with no detectors (`--config` of `[]`)
+#   c  avqc_decode      monitor --threads 1 --full-decode with no detectors (`--config` of `[]`;
+#                       without --full-decode an empty set would skip the deblocking filter)
 #   d  avqc_defaults    monitor --threads 1 with the default detector set
 #   e  avqc_inline      the same with --detector-threads 0 (detectors on the decoder thread)
 # CPU = user + sys seconds from /usr/bin/time (Debian package `time`); the four commands run
@@ -13,6 +14,7 @@
 # d/c and e/c (detectors on top of avqc's own decode), d/a and d/b.
 #   benches/compare.sh                    all three resolutions
 #   RES="1280x720" benches/compare.sh     just one
+#   CLIP_ONLY=1 benches/compare.sh        only make the clips
 # Extra monitor arguments for row d (e.g. a decoder option) go in $AVQC_ARGS.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,13 +53,14 @@ median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for res in $RES; do
   clip=$(clip_for "$res")
+  [ "${CLIP_ONLY:-0}" = 1 ] && continue   # just make the clips (benches/relax.sh)
   : > "$work/runs_$res.txt"
   for _ in $(seq "$REPS"); do
     echo "a $(cpu_of ffmpeg -v error -threads 1 -i "$clip" -f null -)" >> "$work/runs_$res.txt"
     echo "b $(cpu_of ffmpeg -v error -threads 1 -filter_threads 1 -i "$clip" \
       -vf freezedetect,blackdetect,blockdetect -af silencedetect,astats,ebur128 -f null -)" \
       >> "$work/runs_$res.txt"
-    echo "c $(cpu_of "$monitor" --threads 1 --config "$work/no_detectors.json" "$clip")" >> "$work/runs_$res.txt"
+    echo "c $(cpu_of "$monitor" --threads 1 --full-decode --config "$work/no_detectors.json" "$clip")" >> "$work/runs_$res.txt"
     # shellcheck disable=SC2086
     echo "d $(cpu_of "$monitor" --threads 1 $AVQC_ARGS "$clip")" >> "$work/runs_$res.txt"
     # shellcheck disable=SC2086

@@ -12,6 +12,9 @@
 //!   --threads N           decoder threads per stream (0 = auto)
 //!   --detector-threads N  threads running the detectors per stream (0 = on the decoder
 //!                         thread: the least CPU; default one per four cores)
+//!   --full-decode         decode every picture in full even when no detector needs it
+//!                         (by default the deblocking filter and non-reference pictures are
+//!                         skipped when no detector of the set needs them)
 //!   --drop-oldest         drop frames for a detector that falls behind (live inputs)
 //!   --snapshots DIR       write a PNG of the picture at each defect start into DIR
 //!   --stall SECS          report an input that delivers nothing for SECS of wall time as an
@@ -75,7 +78,7 @@ struct Args {
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("monitor: {msg}");
-    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--detector-threads N] [--drop-oldest] [--snapshots DIR] [--stall SECS] [--reconnect N] [--list] INPUT...");
+    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--detector-threads N] [--full-decode] [--drop-oldest] [--snapshots DIR] [--stall SECS] [--reconnect N] [--list] INPUT...");
     ExitCode::from(2)
 }
 
@@ -123,6 +126,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
             }
             "--realtime" => a.options.realtime = true,
             "--drop-oldest" => a.policy = OverloadPolicy::DropOldest,
+            "--full-decode" => a.options.full_decode = true,
             "--analysis" => {
                 let v = value("--analysis")?;
                 let (w, h) = v

@@ -53,7 +53,9 @@ pub use decode::{
 };
 #[cfg(feature = "ffmpeg")]
 pub use decode::{FfmpegDecoder, PushInput};
-pub use detect::{Detector, DetectorConfig, Events, Registry, SpanChange, SpanTracker, Wants};
+pub use detect::{
+    Detector, DetectorConfig, Events, Needs, Registry, SpanChange, SpanTracker, Wants,
+};
 
 pub use error::{Error, Result};
 pub use event::{DefectKind, Event, Phase};

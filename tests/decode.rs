@@ -568,3 +568,70 @@ fn http_url_input_decodes_like_the_file() {
     let s = drain(&mut d);
     assert_eq!(s.video.len(), 250);
 }
+
+/// `Decoder::relax`: without the deblocking filter every picture still comes, with block edges
+/// left in; without every picture the non-reference ones are skipped; `full_decode` ignores it.
+#[test]
+fn relaxed_decoding_skips_only_what_no_detector_needs() {
+    use avqc::Needs;
+    let luma = |s: &Summary| -> Vec<Vec<u8>> {
+        s.video
+            .iter()
+            .map(|v| {
+                let p = v.luma();
+                (0..p.height()).flat_map(|y| p.row(y).to_vec()).collect()
+            })
+            .collect()
+    };
+    let full = drain(&mut open("demo.ts"));
+    assert_eq!(full.video.len(), 250);
+
+    let mut d = open("demo.ts");
+    d.relax(Needs {
+        deblocked: false,
+        ..Needs::ALL
+    });
+    let no_deblock = drain(&mut d);
+    assert_eq!(
+        no_deblock.video.len(),
+        full.video.len(),
+        "every picture still comes"
+    );
+    let times = |s: &Summary| s.video.iter().map(|v| v.time()).collect::<Vec<_>>();
+    assert_eq!(times(&no_deblock), times(&full));
+    let (a, b) = (luma(&full), luma(&no_deblock));
+    let differing = a.iter().zip(&b).filter(|(x, y)| x != y).count();
+    assert!(
+        differing > 100,
+        "block edges left in: {differing} pictures differ"
+    );
+    assert_eq!(no_deblock.audio_samples(), full.audio_samples());
+
+    let mut d = open("demo.ts");
+    d.relax(Needs::NONE);
+    let skipping = drain(&mut d);
+    assert!(
+        skipping.video.len() < full.video.len() && skipping.video.len() >= 90,
+        "non-reference pictures skipped: {} of {}",
+        skipping.video.len(),
+        full.video.len()
+    );
+    assert_eq!(
+        skipping.audio_samples(),
+        full.audio_samples(),
+        "sound untouched"
+    );
+
+    let opts = DecoderOptions {
+        full_decode: true,
+        ..Default::default()
+    };
+    let mut d = FfmpegDecoder::open(&data("demo.ts"), &opts).unwrap();
+    d.relax(Needs::NONE);
+    let forced = drain(&mut d);
+    assert_eq!(
+        luma(&forced),
+        a,
+        "full_decode decodes as if nothing were relaxed"
+    );
+}

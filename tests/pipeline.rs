@@ -638,3 +638,78 @@ fn drops_on_a_shared_thread_are_counted_per_detector() {
     );
     assert_eq!(report.frames_dropped, slow.dropped);
 }
+
+/// The pipeline tells the decoder what its picture detectors need together, before the first
+/// item: a detector that declares nothing needs everything; sound-only detectors count for
+/// nothing; snapshots need the pictures as decoded in full.
+#[test]
+fn the_decoder_learns_what_the_detectors_need() {
+    struct Recorder {
+        inner: Box<dyn Decoder>,
+        got: Arc<std::sync::Mutex<Vec<Needs>>>,
+    }
+    impl Decoder for Recorder {
+        fn name(&self) -> &str {
+            self.inner.name()
+        }
+        fn streams(&self) -> &[StreamInfo] {
+            self.inner.streams()
+        }
+        fn next(&mut self) -> avqc::Result<Option<Media>> {
+            self.inner.next()
+        }
+        fn relax(&mut self, needs: Needs) {
+            self.got.lock().unwrap().push(needs);
+        }
+    }
+    let reg = Registry::builtin();
+    let needs_of = |json: &str, probe: bool, snapshots: bool| {
+        let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut b = Pipeline::builder()
+            .decoder(Recorder {
+                inner: Box::new(source(3)),
+                got: got.clone(),
+            })
+            .detectors(reg.build_json(json).unwrap())
+            .sink(Collect::new());
+        if probe {
+            b = b.detector(Probe::new("p"));
+        }
+        if snapshots {
+            let dir = std::env::temp_dir().join(format!("avqc-needs-{}", std::process::id()));
+            b = b.snapshots(SnapshotConfig::new(dir));
+        }
+        b.build().unwrap().run().unwrap();
+        let got = got.lock().unwrap().clone();
+        assert_eq!(got.len(), 1, "told once: {got:?}");
+        got[0]
+    };
+    let levels = Needs {
+        every_frame: true,
+        deblocked: false,
+    };
+    assert_eq!(
+        needs_of(r#"[{"type":"black"},{"type":"silence"}]"#, false, false),
+        levels
+    );
+    assert_eq!(
+        needs_of(r#"[{"type":"out_of_range"}]"#, false, false),
+        Needs::NONE
+    );
+    assert_eq!(
+        needs_of(r#"[{"type":"silence"}]"#, false, false),
+        Needs::NONE
+    );
+    assert_eq!(
+        needs_of(r#"[{"type":"black"},{"type":"freeze"}]"#, false, false),
+        Needs::ALL
+    );
+    assert_eq!(
+        needs_of(r#"[{"type":"out_of_range"}]"#, true, false),
+        Needs::ALL
+    );
+    assert_eq!(
+        needs_of(r#"[{"type":"out_of_range"}]"#, false, true),
+        Needs::ALL
+    );
+}

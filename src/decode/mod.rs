@@ -205,6 +205,12 @@ pub trait Decoder: Send {
     /// Gives the decoder the pipeline's stop signal, so a blocking read (a network input) can
     /// be interrupted. The default ignores it; the pipeline checks the signal between items.
     fn set_stop_signal(&mut self, _stop: StopSignal) {}
+    /// Tells the decoder what the detectors together need from the pictures (the union of
+    /// their [`Detector::needs`](crate::Detector::needs)), before the first item: it may then
+    /// skip decoding work no one needs. The default ignores it; the FFmpeg decoder skips the
+    /// in-loop deblocking filter and non-reference pictures unless
+    /// [`DecoderOptions::full_decode`](crate::DecoderOptions::full_decode) is set.
+    fn relax(&mut self, _needs: crate::Needs) {}
 }
 
 impl<D: Decoder + ?Sized> Decoder for Box<D> {
@@ -219,5 +225,8 @@ impl<D: Decoder + ?Sized> Decoder for Box<D> {
     }
     fn set_stop_signal(&mut self, stop: StopSignal) {
         (**self).set_stop_signal(stop)
+    }
+    fn relax(&mut self, needs: crate::Needs) {
+        (**self).relax(needs)
     }
 }

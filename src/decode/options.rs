@@ -93,4 +93,9 @@ pub struct DecoderOptions {
     /// Reconnecting a live input whose connection fails, used by
     /// [`FfmpegDecoder::open_reconnecting`](crate::FfmpegDecoder::open_reconnecting). Default off.
     pub reconnect: ReconnectPolicy,
+    /// Decode every picture in full even when no detector needs it. Default false: when no
+    /// detector of the pipeline needs deblocked pictures (see [`Needs`](crate::Needs)), the
+    /// H.264/HEVC in-loop deblocking filter is skipped (about a fifth of an H.264 decode), and
+    /// when none needs every picture, non-reference pictures are not decoded.
+    pub full_decode: bool,
 }

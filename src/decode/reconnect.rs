@@ -104,6 +104,8 @@ pub struct Reconnecting {
     /// Since when the input is down, when it is.
     down: Option<Instant>,
     ended: bool,
+    /// What the detectors need, handed on to every new connection.
+    needs: crate::Needs,
 }
 
 impl Reconnecting {
@@ -137,6 +139,7 @@ impl Reconnecting {
             failures: 0,
             down: None,
             ended: false,
+            needs: crate::Needs::ALL,
         })
     }
 
@@ -174,6 +177,7 @@ impl Reconnecting {
         match (self.opener)(&self.stop) {
             Ok(mut d) => {
                 d.set_stop_signal(self.stop.clone());
+                d.relax(self.needs);
                 self.inner = Some(d);
                 self.down = None;
                 self.rebase = true;
@@ -386,6 +390,13 @@ impl Decoder for Reconnecting {
             inner.set_stop_signal(stop.clone());
         }
         self.stop = stop;
+    }
+
+    fn relax(&mut self, needs: crate::Needs) {
+        if let Some(inner) = self.inner.as_mut() {
+            inner.relax(needs);
+        }
+        self.needs = needs;
     }
 }
 

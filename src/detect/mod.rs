@@ -61,6 +61,58 @@ impl Wants {
     }
 }
 
+/// What a detector needs from the pictures it [wants](Wants::VIDEO), so that a decoder may
+/// skip work no detector in the pipeline needs (see [`Decoder::relax`](crate::Decoder::relax)).
+/// The default, [`Needs::ALL`], is what any detector may assume: every picture, fully decoded.
+///
+/// ```
+/// use avqc::Needs;
+/// let levels_only = Needs { deblocked: false, ..Needs::ALL };
+/// assert_eq!(levels_only | Needs::ALL, Needs::ALL);
+/// assert_eq!(Needs::NONE | levels_only, levels_only);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Needs {
+    /// Every picture the stream holds. `false`: the detector also works when the decoder
+    /// skips pictures no other picture refers to (H.264/HEVC non-reference pictures, most
+    /// B-pictures of MPEG-2), e.g. it judges levels over seconds.
+    pub every_frame: bool,
+    /// Pictures after the codec's in-loop deblocking filter. `false`: the detector also works
+    /// on pictures decoded without it (block edges left in), e.g. it reads mean levels; not
+    /// for detectors that measure block edges or compare fine detail between pictures.
+    pub deblocked: bool,
+}
+
+impl Needs {
+    /// Every picture, fully decoded (the default of [`Detector::needs`]).
+    pub const ALL: Needs = Needs {
+        every_frame: true,
+        deblocked: true,
+    };
+    /// Nothing: the identity of `|` (a pipeline without picture detectors).
+    pub const NONE: Needs = Needs {
+        every_frame: false,
+        deblocked: false,
+    };
+}
+
+impl Default for Needs {
+    fn default() -> Self {
+        Needs::ALL
+    }
+}
+
+impl std::ops::BitOr for Needs {
+    type Output = Needs;
+    /// What two detectors need together.
+    fn bitor(self, rhs: Needs) -> Needs {
+        Needs {
+            every_frame: self.every_frame || rhs.every_frame,
+            deblocked: self.deblocked || rhs.deblocked,
+        }
+    }
+}
+
 impl std::ops::BitOr for Wants {
     type Output = Wants;
     fn bitor(self, rhs: Wants) -> Wants {
@@ -104,6 +156,12 @@ pub trait Detector: Send {
     fn name(&self) -> &str;
     /// The media it wants.
     fn wants(&self) -> Wants;
+    /// What it needs from the pictures, if it wants any. Default [`Needs::ALL`]; a detector
+    /// that only reads levels can declare less, and when no detector of a pipeline needs a
+    /// part of the decode, the decoder may skip it.
+    fn needs(&self) -> Needs {
+        Needs::ALL
+    }
     /// Looks at one item; writes any events into `out`.
     fn process(&mut self, media: &Media, out: &mut Events);
     /// The timeline jumped at `at` (timestamps were bridged): history before it should not be

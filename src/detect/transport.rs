@@ -23,7 +23,8 @@ use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::transport::{FindingPhase, TransportError};
 use crate::{
-    Detector, DetectorConfig, Events, Media, MediaTime, NoticeKind, Result, SpanChange, Wants,
+    Detector, DetectorConfig, Events, Media, MediaTime, Needs, NoticeKind, Result, SpanChange,
+    Wants,
 };
 
 /// Configuration of the [`Transport`] detector (type `"transport"`).
@@ -247,6 +248,14 @@ impl Detector for Transport {
     fn wants(&self) -> Wants {
         // Pictures and sound only move the clock on (to end merged events and time absences).
         Wants::NOTICES | Wants::VIDEO | Wants::AUDIO
+    }
+
+    fn needs(&self) -> Needs {
+        // pictures only move its clock on
+        Needs {
+            every_frame: false,
+            deblocked: false,
+        }
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {

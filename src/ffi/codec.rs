@@ -88,6 +88,26 @@ impl CodecContext {
         Ok(me)
     }
 
+    /// Skips the in-loop deblocking filter and/or non-reference pictures from the next packet
+    /// on (frame threads pick the settings up with the next packet).
+    pub(crate) fn set_skips(&mut self, loop_filter: bool, non_reference: bool) {
+        let c = self.ptr.as_ptr();
+        // SAFETY: an open decoder we own, used through `&mut self`; plain enum fields that the
+        // codec reads per packet.
+        unsafe {
+            (*c).skip_loop_filter = if loop_filter {
+                sys::AVDiscard::AVDISCARD_ALL
+            } else {
+                sys::AVDiscard::AVDISCARD_DEFAULT
+            };
+            (*c).skip_frame = if non_reference {
+                sys::AVDiscard::AVDISCARD_NONREF
+            } else {
+                sys::AVDiscard::AVDISCARD_DEFAULT
+            };
+        }
+    }
+
     /// Sends a packet (`None` = flush), tagging the frames it produces with `tag`.
     pub(crate) fn send(&mut self, pkt: Option<&Packet>, tag: i64) -> Result<Sent, FfError> {
         let c = self.ptr.as_ptr();

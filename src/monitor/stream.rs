@@ -111,6 +111,8 @@ enum Source {
 pub(crate) struct Task {
     source: Source,
     slots: Vec<DetectorSlot>,
+    /// What the detectors need from the pictures (handed to the decoder once it is open).
+    needs: crate::Needs,
     stats: DecodeStats,
     /// The monitor's own notices on this stream.
     out: Events,
@@ -150,6 +152,7 @@ impl Task {
         env: TaskEnv<'_>,
     ) -> Result<(Task, Option<JoinHandle<()>>)> {
         let id = &stream.id;
+        let needs = crate::pipeline::run::picture_needs(&detectors, false);
         let reader_dropped = Arc::new(AtomicU64::new(0));
         let mut reader = None;
         let mut spawn = |source: ReaderSource| -> Result<Source> {
@@ -162,6 +165,7 @@ impl Task {
                 policy,
                 dropped: reader_dropped.clone(),
                 limits: env.cfg.limits.clone(),
+                needs,
             };
             let guard = env.sched.thread_guard();
             let h = std::thread::Builder::new()
@@ -199,6 +203,7 @@ impl Task {
         let task = Task {
             source,
             slots,
+            needs,
             stats: DecodeStats::default(),
             out: Events::new(id, "monitor"),
             ev_tx: env.ev_tx,
@@ -276,6 +281,7 @@ impl Task {
             self.checked_streams = true;
             if let Source::Inline(d) = &mut self.source {
                 d.set_stop_signal(stream.stop.clone());
+                d.relax(self.needs);
                 for s in d.streams() {
                     cfg.limits.check_stream(&stream.id, s)?;
                 }
@@ -498,6 +504,7 @@ struct Reader {
     stream: Arc<Stream>,
     sched: Arc<Scheduler>,
     policy: OverloadPolicy,
+    needs: crate::Needs,
     dropped: Arc<AtomicU64>,
     limits: crate::Limits,
 }
@@ -518,6 +525,7 @@ impl Reader {
         };
         let result = opened.and_then(|mut d| {
             d.set_stop_signal(self.stream.stop.clone());
+            d.relax(self.needs);
             for s in d.streams() {
                 self.limits.check_stream(&id, s)?;
             }

@@ -16,8 +16,8 @@ use crate::event::Phase;
 use crate::snapshot::worker::{Request, SnapshotStats, SnapshotWorker};
 use crate::snapshot::SnapshotPlanner;
 use crate::{
-    Decoder, Detector, Error, Event, Events, Limits, Media, MediaTime, Result, Sink, StopSignal,
-    Wants,
+    Decoder, Detector, Error, Event, Events, Limits, Media, MediaTime, Needs, Result, Sink,
+    StopSignal, Wants,
 };
 
 /// What the decoder thread sends a detector thread (moved by value: no allocation per item).
@@ -124,6 +124,7 @@ impl Pipeline {
         } = self;
         let started = Instant::now();
         decoder.set_stop_signal(stop.clone());
+        decoder.relax(picture_needs(&detectors, snapshots.is_some()));
         // A detector that holds too many defects open stops the run with this error.
         let detector_limit: Mutex<Option<Error>> = Mutex::new(None);
         let input: Arc<str> = stream_name.as_deref().unwrap_or(decoder.name()).into();
@@ -390,6 +391,16 @@ impl Pipeline {
         };
         (report, error.map_or(Ok(()), Err))
     }
+}
+
+/// What the detectors that want pictures need from them together (snapshots show pictures as
+/// decoded in full).
+pub(crate) fn picture_needs(detectors: &[Box<dyn Detector>], snapshots: bool) -> Needs {
+    let mut needs = if snapshots { Needs::ALL } else { Needs::NONE };
+    for d in detectors.iter().filter(|d| d.wants().video()) {
+        needs = needs | d.needs();
+    }
+    needs
 }
 
 fn is_start(ev: &Event) -> bool {

@@ -108,6 +108,8 @@ pub struct FfmpegDecoder {
     stop: Option<StopSignal>,
     origin: Option<MediaTime>,
     analysis_size: Option<(u32, u32)>,
+    /// Never skip decoding work (see [`DecoderOptions::full_decode`]).
+    full_decode: bool,
     realtime: bool,
     pace: Option<(Instant, f64)>,
     invalid_reads: u32,
@@ -641,6 +643,15 @@ impl Decoder for FfmpegDecoder {
     fn set_stop_signal(&mut self, stop: StopSignal) {
         self.interrupt.set(Arc::clone(stop.flag()));
         self.stop = Some(stop);
+    }
+
+    fn relax(&mut self, needs: crate::Needs) {
+        if self.full_decode {
+            return;
+        }
+        for lane in self.lanes.iter_mut().filter(|l| l.kind == MediaKind::Video) {
+            lane.codec.set_skips(!needs.deblocked, !needs.every_frame);
+        }
     }
 }
 

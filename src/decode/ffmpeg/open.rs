@@ -99,6 +99,7 @@ impl FfmpegDecoder {
             origin,
             analysis_size: opts.analysis_size.filter(|&(w, h)| w > 0 && h > 0),
             realtime: opts.realtime,
+            full_decode: opts.full_decode,
             pace: None,
             invalid_reads: 0,
             seq: 0,

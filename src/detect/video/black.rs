@@ -14,7 +14,7 @@ use super::luma::FrameClock;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
+    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, Result, SpanChange,
     SpanTracker, VideoFrame, Wants,
 };
 
@@ -215,6 +215,14 @@ impl Detector for Black {
 
     fn wants(&self) -> Wants {
         Wants::VIDEO
+    }
+
+    fn needs(&self) -> Needs {
+        // mean levels of each picture
+        Needs {
+            every_frame: true,
+            deblocked: false,
+        }
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {

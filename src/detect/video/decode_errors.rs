@@ -15,7 +15,7 @@ use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
     DecoderNotice, DefectKind, Detector, DetectorConfig, Events, FrameFlags, Media, MediaTime,
-    NoticeKind, PictureType, Result, SpanChange, SpanTracker, VideoFrame, Wants,
+    Needs, NoticeKind, PictureType, Result, SpanChange, SpanTracker, VideoFrame, Wants,
 };
 
 /// Configuration of the [`DecodeErrors`] detector (type `"decode_errors"`).
@@ -280,6 +280,14 @@ impl Detector for DecodeErrors {
 
     fn wants(&self) -> Wants {
         Wants::VIDEO | Wants::NOTICES
+    }
+
+    fn needs(&self) -> Needs {
+        // the decoder's flags only
+        Needs {
+            every_frame: true,
+            deblocked: false,
+        }
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {

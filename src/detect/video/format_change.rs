@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::check::ConfigCheck;
 use crate::{
-    ColorRange, Detector, DetectorConfig, Events, Media, MediaTime, PixelFormat, Result,
+    ColorRange, Detector, DetectorConfig, Events, Media, MediaTime, Needs, PixelFormat, Result,
     VideoFrame, Wants,
 };
 
@@ -175,6 +175,14 @@ impl Detector for FormatChange {
 
     fn wants(&self) -> Wants {
         Wants::VIDEO
+    }
+
+    fn needs(&self) -> Needs {
+        // sizes and frame steps only
+        Needs {
+            every_frame: true,
+            deblocked: false,
+        }
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {

@@ -24,7 +24,8 @@ use serde_json::json;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange, Wants,
+    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, Result, SpanChange,
+    Wants,
 };
 
 /// Timestamp steps remembered for the nominal frame duration.
@@ -181,6 +182,14 @@ impl Detector for FrameDrop {
 
     fn wants(&self) -> Wants {
         Wants::VIDEO
+    }
+
+    fn needs(&self) -> Needs {
+        // timestamps only; a skipped picture would be a gap
+        Needs {
+            every_frame: true,
+            deblocked: false,
+        }
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {

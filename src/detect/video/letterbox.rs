@@ -19,7 +19,9 @@ use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 
 use crate::detect::check::ConfigCheck;
-use crate::{Detector, DetectorConfig, Events, Media, MediaTime, Plane, Result, VideoFrame, Wants};
+use crate::{
+    Detector, DetectorConfig, Events, Media, MediaTime, Needs, Plane, Result, VideoFrame, Wants,
+};
 
 /// Configuration of the [`Letterbox`] detector (type `"letterbox"`).
 ///
@@ -252,6 +254,14 @@ impl Detector for Letterbox {
 
     fn wants(&self) -> Wants {
         Wants::VIDEO
+    }
+
+    fn needs(&self) -> Needs {
+        // row and column mean levels over windows of seconds
+        Needs {
+            every_frame: false,
+            deblocked: false,
+        }
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {

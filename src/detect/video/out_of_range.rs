@@ -30,8 +30,8 @@ use super::luma::FrameClock;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    ColorRange, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, PixelFormat, Plane,
-    Result, SpanChange, SpanTracker, VideoFrame, Wants,
+    ColorRange, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, PixelFormat,
+    Plane, Result, SpanChange, SpanTracker, VideoFrame, Wants,
 };
 
 /// Configuration of the [`OutOfRange`] detector (type `"out_of_range"`).
@@ -235,6 +235,14 @@ impl Detector for OutOfRange {
 
     fn wants(&self) -> Wants {
         Wants::VIDEO
+    }
+
+    fn needs(&self) -> Needs {
+        // shares of levels over a second or more
+        Needs {
+            every_frame: false,
+            deblocked: false,
+        }
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {

@@ -24,7 +24,8 @@ use super::luma::FrameClock;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange, Wants,
+    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, Result, SpanChange,
+    Wants,
 };
 
 /// Configuration of the [`VideoLoss`] detector (type `"video_loss"`).
@@ -135,6 +136,14 @@ impl Detector for VideoLoss {
 
     fn wants(&self) -> Wants {
         Wants::VIDEO | Wants::AUDIO | Wants::NOTICES
+    }
+
+    fn needs(&self) -> Needs {
+        // gaps of seconds only
+        Needs {
+            every_frame: false,
+            deblocked: false,
+        }
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {
