@@ -12,6 +12,8 @@
 //!   --threads N           decoder threads per stream (0 = auto)
 //!   --detector-threads N  threads running the detectors per stream (0 = on the decoder
 //!                         thread: the least CPU; default one per four cores)
+//!   --thin N              show detectors that need not see every picture (out_of_range,
+//!                         letterbox, video_loss) only every N-th one (default 1)
 //!   --full-decode         decode every picture in full even when no detector needs it
 //!                         (by default the deblocking filter and non-reference pictures are
 //!                         skipped when no detector of the set needs them)
@@ -70,6 +72,7 @@ struct Args {
     options: DecoderOptions,
     policy: OverloadPolicy,
     detector_threads: Option<usize>,
+    thin: usize,
     snapshots: Option<String>,
     stall: Option<f64>,
     reconnect: Option<u32>,
@@ -78,7 +81,7 @@ struct Args {
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("monitor: {msg}");
-    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--detector-threads N] [--full-decode] [--drop-oldest] [--snapshots DIR] [--stall SECS] [--reconnect N] [--list] INPUT...");
+    eprintln!("usage: monitor [--detectors a,b,..] [--config FILE] [--realtime] [--analysis WxH] [--threads N] [--detector-threads N] [--thin N] [--full-decode] [--drop-oldest] [--snapshots DIR] [--stall SECS] [--reconnect N] [--list] INPUT...");
     ExitCode::from(2)
 }
 
@@ -89,6 +92,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
         options: DecoderOptions::default(),
         policy: OverloadPolicy::Block,
         detector_threads: None,
+        thin: 1,
         snapshots: None,
         stall: None,
         reconnect: None,
@@ -147,6 +151,11 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
                         .parse()
                         .map_err(|_| "--detector-threads takes a number")?,
                 )
+            }
+            "--thin" => {
+                a.thin = value("--thin")?
+                    .parse()
+                    .map_err(|_| "--thin takes a number")?
             }
             "--list" => return Ok(None),
             "-h" | "--help" => return Err("help".into()),
@@ -214,7 +223,7 @@ fn main() -> ExitCode {
                 let stdout = stdout.clone();
                 let detectors = build();
                 let (options, policy, snapshots) = (&args.options, args.policy, &args.snapshots);
-                let detector_threads = args.detector_threads;
+                let (detector_threads, thin) = (args.detector_threads, args.thin);
                 let stop = stop.clone();
                 let url = input.contains("://");
                 let stall = args.stall.unwrap_or(if url { 5.0 } else { 0.0 });
@@ -245,6 +254,7 @@ fn main() -> ExitCode {
                     if let Some(dir) = snapshots {
                         pipeline = pipeline.snapshots(SnapshotConfig::new(dir));
                     }
+                    pipeline = pipeline.thin_pictures(thin);
                     if let Some(n) = detector_threads {
                         pipeline = pipeline.detector_threads(n);
                     }

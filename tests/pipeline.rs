@@ -713,3 +713,50 @@ fn the_decoder_learns_what_the_detectors_need() {
         Needs::ALL
     );
 }
+
+/// `thin_pictures(n)`: a detector that does not need every picture sees every n-th; the others
+/// see all, whatever the threads.
+#[test]
+fn thinning_spares_only_detectors_that_allow_it() {
+    struct Sparse(Arc<AtomicUsize>);
+    impl Detector for Sparse {
+        fn name(&self) -> &str {
+            "sparse"
+        }
+        fn wants(&self) -> Wants {
+            Wants::VIDEO
+        }
+        fn needs(&self) -> Needs {
+            Needs {
+                every_frame: false,
+                deblocked: false,
+            }
+        }
+        fn process(&mut self, _: &Media, _: &mut Events) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+        fn finish(&mut self, _: MediaTime, _: &mut Events) {}
+    }
+    for (thin, threads, want) in [(1, 1, 40), (3, 1, 14), (3, 0, 14), (4, 2, 10)] {
+        let seen = Arc::new(AtomicUsize::new(0));
+        let report = Pipeline::builder()
+            .decoder(source(40))
+            .detector(Sparse(seen.clone()))
+            .detector(Probe::new("every"))
+            .thin_pictures(thin)
+            .detector_threads(threads)
+            .sink(Collect::new())
+            .build()
+            .unwrap()
+            .run()
+            .unwrap();
+        assert_eq!(
+            seen.load(Ordering::Relaxed),
+            want,
+            "thin {thin}, threads {threads}"
+        );
+        assert_eq!(report.detectors[0].video_frames, want as u64);
+        assert_eq!(report.detectors[1].video_frames, 40, "the other sees all");
+        assert_eq!(report.frames_dropped, 0, "thinning is not dropping");
+    }
+}

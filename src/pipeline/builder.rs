@@ -39,6 +39,7 @@ pub struct PipelineBuilder {
     stall_timeout: Option<std::time::Duration>,
     limits: Limits,
     detector_threads: Option<usize>,
+    thin: usize,
 }
 
 impl PipelineBuilder {
@@ -68,6 +69,25 @@ impl PipelineBuilder {
     /// ```
     pub fn detector_threads(mut self, n: usize) -> Self {
         self.detector_threads = Some(n);
+        self
+    }
+
+    /// Shows detectors that do not need every picture (their
+    /// [`Needs::every_frame`](crate::Needs::every_frame) is false, e.g. `out_of_range`) only
+    /// every `n`-th picture (default 1: all). The others still see every picture.
+    ///
+    /// ```
+    /// use avqc::{Pipeline, FrameSource, StreamInfo, sink::Collect};
+    /// let p = Pipeline::builder()
+    ///     .decoder(FrameSource::new("empty", vec![StreamInfo::audio(0, "pcm", 48_000, 1)], std::iter::empty()))
+    ///     .sink(Collect::new())
+    ///     .thin_pictures(3)
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(p.run().is_ok());
+    /// ```
+    pub fn thin_pictures(mut self, n: usize) -> Self {
+        self.thin = n;
         self
     }
 
@@ -180,6 +200,7 @@ impl PipelineBuilder {
             detector_threads: self
                 .detector_threads
                 .unwrap_or_else(default_detector_threads),
+            thin: self.thin.max(1),
             snapshots: self.snapshots,
             stall_timeout: self.stall_timeout,
             limits: self.limits,
@@ -202,6 +223,7 @@ pub struct Pipeline {
     pub(super) stop: StopSignal,
     pub(super) stream_name: Option<String>,
     pub(super) detector_threads: usize,
+    pub(super) thin: usize,
     pub(super) snapshots: Option<SnapshotConfig>,
     pub(super) stall_timeout: Option<std::time::Duration>,
     pub(super) limits: Limits,

@@ -118,6 +118,7 @@ impl Pipeline {
             stop,
             stream_name,
             detector_threads,
+            thin,
             snapshots,
             stall_timeout,
             limits,
@@ -165,7 +166,7 @@ impl Pipeline {
             // Inline: the decoder thread feeds every detector itself.
             let inline = (detector_threads == 0).then(|| {
                 let all: Vec<usize> = (0..names.len()).collect();
-                Group::new(take(&all), &input, ev_tx.clone(), guard())
+                Group::new(take(&all), &input, ev_tx.clone(), guard(), thin)
             });
             let mut lanes = Vec::with_capacity(groups.len() + 1);
             let mut workers = Vec::with_capacity(groups.len());
@@ -174,7 +175,7 @@ impl Pipeline {
                 let wants: Vec<Wants> = dets.iter().map(|(_, d)| d.wants()).collect();
                 let (tx, rx) = bounded::<Msg>(queue);
                 lanes.push(Lane::new(tx, rx.clone(), &wants));
-                let group = Group::new(dets, &input, ev_tx.clone(), guard());
+                let group = Group::new(dets, &input, ev_tx.clone(), guard(), thin);
                 let w = std::thread::Builder::new()
                     .name(format!("avqc-detect-{k}"))
                     .spawn_scoped(s, move || run_detectors(group, rx))
@@ -627,6 +628,10 @@ struct Group<'a> {
     slots: Vec<(usize, DetectorSlot)>,
     ev_tx: Sender<Event>,
     guard: OpenGuard<'a>,
+    /// Every how many pictures the detectors that need not see each one see one, and per
+    /// detector: whether it is thinned, and the pictures it has been offered.
+    thin: usize,
+    thinned: Vec<(bool, u64)>,
 }
 
 impl<'a> Group<'a> {
@@ -635,7 +640,12 @@ impl<'a> Group<'a> {
         input: &Arc<str>,
         ev_tx: Sender<Event>,
         guard: OpenGuard<'a>,
+        thin: usize,
     ) -> Self {
+        let thinned = dets
+            .iter()
+            .map(|(_, d)| (thin > 1 && !d.needs().every_frame, 0))
+            .collect();
         let slots = dets
             .into_iter()
             .map(|(i, d)| (i, DetectorSlot::new(d, input, guard.max_open)))
@@ -644,6 +654,8 @@ impl<'a> Group<'a> {
             slots,
             ev_tx,
             guard,
+            thin,
+            thinned,
         }
     }
 
@@ -653,7 +665,13 @@ impl<'a> Group<'a> {
         let mut emit = |ev: Event| {
             let _ = ev_tx.send(ev);
         };
-        for (_, slot) in &mut self.slots {
+        for ((_, slot), (thinned, offered)) in self.slots.iter_mut().zip(&mut self.thinned) {
+            if let (true, Msg::Media(Media::Video(_))) = (*thinned, msg) {
+                *offered += 1;
+                if (*offered - 1) % self.thin as u64 != 0 {
+                    continue;
+                }
+            }
             let item = match msg {
                 Msg::Media(m) if slot.wants().accepts(m) => Feed::Media(m),
                 Msg::Media(_) => continue,
