@@ -211,7 +211,7 @@ impl Freeze {
         if !self.have_prev {
             return None;
         }
-        grid.diff(&self.cur, &self.prev, &mut self.mad, &mut self.dc);
+        grid.diff_mad(&self.cur, &self.prev, &mut self.mad);
         let noise = median(&self.mad, &mut self.scratch);
         let mut worst = max(&self.mad);
         let allowed = self.cfg.tolerance + self.cfg.noise_factor * noise;

@@ -182,6 +182,65 @@ impl CellGrid {
     }
 }
 
+impl CellGrid {
+    /// [`diff`](Self::diff) without the signed differences: only `mad`, the same values.
+    pub(crate) fn diff_mad(&self, a: &[f32], b: &[f32], mad: &mut Vec<f32>) {
+        let n = self.blocks();
+        if mad.len() != n {
+            mad.clear();
+            mad.resize(n, 0.0);
+        }
+        mad.iter_mut().for_each(|v| *v = 0.0);
+        for cy in 0..self.rows {
+            let by = cy / self.block;
+            let ra = &a[cy * self.cols..(cy + 1) * self.cols];
+            let rb = &b[cy * self.cols..(cy + 1) * self.cols];
+            let row_mad = &mut mad[by * self.bcols..(by + 1) * self.bcols];
+            match self.block {
+                4 => mad_cells::<4>(ra, rb, row_mad),
+                2 => mad_cells::<2>(ra, rb, row_mad),
+                _ => {
+                    let blocks = ra.chunks(self.block).zip(rb.chunks(self.block));
+                    for ((ca, cb), m) in blocks.zip(row_mad) {
+                        for (&x, &y) in ca.iter().zip(cb) {
+                            *m += (x - y).abs();
+                        }
+                    }
+                }
+            }
+        }
+        for by in 0..self.brows {
+            let h = (self.rows - by * self.block).min(self.block);
+            for bx in 0..self.bcols {
+                let w = (self.cols - bx * self.block).min(self.block);
+                mad[by * self.bcols + bx] /= (w * h) as f32;
+            }
+        }
+    }
+}
+
+/// The `mad` half of [`diff_cells`], the same additions in the same order.
+#[inline]
+fn mad_cells<const B: usize>(a: &[f32], b: &[f32], mad: &mut [f32]) {
+    let full = a.len() / B;
+    let (ah, at) = a.split_at(full * B);
+    let (bh, bt) = b.split_at(full * B);
+    for ((ca, cb), m) in ah.chunks_exact(B).zip(bh.chunks_exact(B)).zip(mad.iter_mut()) {
+        let mut mm = *m;
+        for i in 0..B {
+            mm += (ca[i] - cb[i]).abs();
+        }
+        *m = mm;
+    }
+    if !at.is_empty() {
+        if let Some(m) = mad.get_mut(full) {
+            for (&x, &y) in at.iter().zip(bt) {
+                *m += (x - y).abs();
+            }
+        }
+    }
+}
+
 /// Adds `|a - b|` to `m` and `a - b` to `s` over the cells, in order (the same additions as
 /// cell by cell, so the sums match bit for bit).
 #[inline]
@@ -375,6 +434,9 @@ mod tests {
                     }
                 }
                 assert_eq!(mad, m2, "{w}x{h} block {block}");
+                let mut only = Vec::new();
+                g.diff_mad(&a, &b, &mut only);
+                assert_eq!(only, mad, "{w}x{h} block {block}: diff_mad");
                 assert_eq!(dc, d2, "{w}x{h} block {block}");
                 assert!(m2.iter().any(|&v| v > 0.0));
             }

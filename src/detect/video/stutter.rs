@@ -201,7 +201,6 @@ pub struct Stutter {
     prev: Vec<f32>,
     have_prev: bool,
     mad: Vec<f32>,
-    dc: Vec<f32>,
     scratch: Vec<f32>,
     held: Option<Held>,
     /// Holds of the last pictures (ring buffer) and how many are stored.
@@ -230,7 +229,6 @@ impl Stutter {
             prev: Vec::new(),
             have_prev: false,
             mad: Vec::new(),
-            dc: Vec::new(),
             scratch: Vec::new(),
             held: None,
             holds: [0; HISTORY],
@@ -261,7 +259,7 @@ impl Stutter {
         if !self.have_prev {
             return None;
         }
-        grid.diff(&self.cur, &self.prev, &mut self.mad, &mut self.dc);
+        grid.diff_mad(&self.cur, &self.prev, &mut self.mad);
         let noise = median(&self.mad, &mut self.scratch);
         let worst = max(&self.mad);
         let same = noise <= self.cfg.tolerance
