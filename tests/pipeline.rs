@@ -675,11 +675,12 @@ fn the_decoder_learns_what_the_detectors_need() {
         if probe {
             b = b.detector(Probe::new("p"));
         }
+        let dir = std::env::temp_dir().join(format!("avqc-needs-{}", std::process::id()));
         if snapshots {
-            let dir = std::env::temp_dir().join(format!("avqc-needs-{}", std::process::id()));
-            b = b.snapshots(SnapshotConfig::new(dir));
+            b = b.snapshots(SnapshotConfig::new(&dir));
         }
         b.build().unwrap().run().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
         let got = got.lock().unwrap().clone();
         assert_eq!(got.len(), 1, "told once: {got:?}");
         got[0]

@@ -225,7 +225,11 @@ fn mad_cells<const B: usize>(a: &[f32], b: &[f32], mad: &mut [f32]) {
     let full = a.len() / B;
     let (ah, at) = a.split_at(full * B);
     let (bh, bt) = b.split_at(full * B);
-    for ((ca, cb), m) in ah.chunks_exact(B).zip(bh.chunks_exact(B)).zip(mad.iter_mut()) {
+    for ((ca, cb), m) in ah
+        .chunks_exact(B)
+        .zip(bh.chunks_exact(B))
+        .zip(mad.iter_mut())
+    {
         let mut mm = *m;
         for i in 0..B {
             mm += (ca[i] - cb[i]).abs();
