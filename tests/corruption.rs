@@ -275,3 +275,42 @@ fn bad_config_values_are_rejected() {
         .build_json(r#"[{"type":"corruption","ratio_factr":1.5}]"#)
         .is_err());
 }
+
+/// A low-contrast box drawn on the 8-pixel grid over smooth content (a caption box, a slide
+/// panel) raises the blockiness index like coding blocks do, but only along its outline: the
+/// blocky share keeps it from being `video_blockiness`; without the share gate it would be.
+#[test]
+fn a_box_drawn_on_the_grid_is_not_blockiness() {
+    let boxed = |i: usize| {
+        frame(i, move |x, y| {
+            let v = smooth(x, y, i);
+            if (128..192).contains(&x) && (64..128).contains(&y) {
+                v.saturating_add(30)
+            } else {
+                v
+            }
+        })
+    };
+    let metric = |ev: &[Event], name: &str| -> Vec<f64> {
+        ev.iter()
+            .filter_map(|e| match e {
+                Event::Metric(m) if m.name == name => Some(m.value),
+                _ => None,
+            })
+            .collect()
+    };
+    let ev = run("blockiness", "", (0..125).map(boxed));
+    let (ratio, share) = (metric(&ev, "blockiness"), metric(&ev, "blocky_share"));
+    assert!(
+        ratio.iter().all(|&r| r >= 1.16),
+        "the outline raises the index: {ratio:?}"
+    );
+    assert!(
+        share.iter().all(|&s| s < 0.1),
+        "but few blocks are blocky: {share:?}"
+    );
+    assert!(ends(&ev, "video_blockiness").is_empty(), "{ev:?}");
+
+    let ungated = run("blockiness", r#","min_share":0.0"#, (0..125).map(boxed));
+    assert_eq!(ends(&ungated, "video_blockiness").len(), 1, "{ungated:?}");
+}

@@ -7,8 +7,8 @@
 //! a block loses its detail its inside goes flat and its border becomes a step. At a position
 //! `x` of a sampled row the *step excess* is `|p[x] − p[x−1]|` minus the larger of the steps two
 //! pixels to either side (`|p[x−2] − p[x−3]|`, `|p[x+2] − p[x+1]|`), clamped to 0..16: a step on
-//! a flat surround counts, texture does not. (`corruption` also leaves out excesses over 48:
-//! graphic edges such as a caption box or a slide.)
+//! a flat surround counts, texture does not. Excesses over 48 are left out: graphic edges such
+//! as a caption box or a slide.
 //! It is summed on the grid lines (`x = 8k`) and half-way between them (`x = 8k + 4`), on every
 //! `sample_step`-th row, and likewise along every column for the horizontal lines. Natural content has no preference
 //! for the grid, so the two sums agree; coding blocks make the first larger. The **blockiness
@@ -19,8 +19,11 @@
 //! grid steps are at least twice its in-between steps; their share is the blocky share.
 //!
 //! **The detector.** Every second it reports the mean `ratio` of that second as the metric
-//! `blockiness`; while the mean stays at or above `threshold` for `min_duration` seconds it
-//! reports `video_blockiness` (with the mean ratio and blocky share in `details`).
+//! `blockiness` and the mean blocky share as `blocky_share`; while both stay at or above
+//! `threshold` and `min_share` for `min_duration` seconds it reports `video_blockiness` (with
+//! the mean ratio and blocky share in `details`). Graphics drawn on the 8-pixel grid (test
+//! patterns, slides) raise the ratio too, but only along their outlines: the share tells them
+//! from coding blocks, which show all over the picture.
 
 use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
@@ -456,14 +459,20 @@ impl Sums {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BlockinessConfig {
-    /// Mean blockiness index (grid steps over in-between steps, ≈ 1 for natural content) of a
-    /// second at or above which that second is heavily blocky. Default `1.22`: the heavily
-    /// compressed `carphone_distorted` measures 1.24–1.33 per second, its pristine source
-    /// 0.89–0.95, the natural clean footage of both corpus draws (H.264, MPEG-2, pixel-doubled
-    /// 176×144) up to 1.28 in single seconds but never two seconds in a row at 1.22. Synthetic
-    /// pictures drawn on an 8-pixel grid (test patterns, slide graphics) measure 1.3–2.4 and
-    /// are flagged: hence off by default.
+    /// Mean blockiness index (grid steps over in-between steps, ≈ 1 for natural content; steps
+    /// over 48 code values, graphic edges, left out) of a second at or above which that second
+    /// is heavily blocky, if `min_share` of the blocks are blocky too. Default `1.16`: the
+    /// heavily compressed `carphone_distorted` measures 1.18–1.28 per second, its pristine
+    /// source 0.92–0.97, the clean corpus coding of the same footage 1.04–1.14; synthetic
+    /// pictures drawn on an 8-pixel grid (test patterns, slides, fades of them) 1.3–1.6, but
+    /// with few blocky blocks.
     pub threshold: f64,
+    /// Mean share of the blocks (0–1) that are blocky (grid step ≥ 2 code values and twice the
+    /// in-between step) in a second, at or above which that second can be heavily blocky.
+    /// Default `0.1`: coding blockiness shows at block edges all over the picture
+    /// (`carphone_distorted` 0.13–0.14), graphic edges on the grid only along their outlines
+    /// (test patterns, slides, letterboxed MPEG-2 of both corpus draws: at most 0.09).
+    pub min_share: f64,
     /// Seconds the picture must stay heavily blocky before `video_blockiness` is reported.
     /// Default `2.0`: a sustained quality problem, not a scene that briefly starves the encoder.
     pub min_duration: f64,
@@ -479,7 +488,8 @@ pub struct BlockinessConfig {
 impl Default for BlockinessConfig {
     fn default() -> Self {
         BlockinessConfig {
-            threshold: 1.22,
+            threshold: 1.16,
+            min_share: 0.1,
             min_duration: 2.0,
             clear_for: 1.0,
             period: 1.0,
@@ -494,6 +504,11 @@ impl DetectorConfig for BlockinessConfig {
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
         c.at_least("threshold", self.threshold, 1.0)?;
+        c.require(
+            self.min_share.is_finite() && (0.0..=1.0).contains(&self.min_share),
+            "min_share",
+            "must be between 0 and 1",
+        )?;
         c.seconds("min_duration", self.min_duration)?;
         c.seconds("clear_for", self.clear_for)?;
         c.positive_seconds("period", self.period)?;
@@ -532,6 +547,7 @@ impl Blockiness {
             name: name.to_string(),
             measure: BlockMeasure::new(cfg.sample_step, 2.0, 2.0)
                 .in_phases(2)
+                .leaving_out_graphics()
                 .with_shares(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
@@ -571,9 +587,9 @@ impl Blockiness {
         self.last_ratio = self.sum_ratio / self.frames as f64;
         self.last_share = self.sum_share / self.frames as f64;
         out.metric("blockiness", round3(self.last_ratio), start);
-        let c = self
-            .tracker
-            .observe(self.last_ratio >= self.cfg.threshold, start, end);
+        out.metric("blocky_share", round3(self.last_share), start);
+        let blocky = self.last_ratio >= self.cfg.threshold && self.last_share >= self.cfg.min_share;
+        let c = self.tracker.observe(blocky, start, end);
         self.emit(c, end, out);
         self.sum_ratio = 0.0;
         self.sum_share = 0.0;
