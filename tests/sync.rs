@@ -349,3 +349,98 @@ fn sync_config_defaults_and_checks() {
     assert!(reg.types().any(|t| t == "sync"));
     assert!(avqc::detect::BUILTIN_DEFAULTS.contains(&("sync", true)));
 }
+
+// --- content: picture cuts matched with audio splices ----------------------------------------
+
+/// Cut times of the synthetic programme (irregular, as edits are).
+const CUTS: [f64; 8] = [1.32, 3.08, 4.92, 7.16, 9.04, 11.44, 13.2, 15.64];
+
+/// Pictures at 25 fps: a new flat scene (level 60 or 160, alternating) from each cut on.
+fn scenes(secs: f64) -> Vec<(f64, Media)> {
+    let n = (secs * 25.0).round() as usize;
+    (0..n)
+        .map(|i| {
+            let ts = i as f64 / 25.0;
+            let scene = CUTS.iter().filter(|&&c| c <= ts + 1e-9).count();
+            let y = if scene % 2 == 0 { 60 } else { 160 };
+            let f = VideoFrame::filled(64, 36, PixelFormat::Gray8, t(ts), [y, 0, 0])
+                .with_duration(Some(0.04));
+            (ts, Media::Video(f))
+        })
+        .collect()
+}
+
+/// Continuous noise-like programme sound; with `notch`, a 5 ms silent splice `delay` after
+/// each cut (an edit whose sound was cut with it, `delay` late).
+fn programme(delay: f64, notch: bool) -> impl FnMut(f64) -> f32 {
+    let mut state = 12345u32;
+    move |ts: f64| {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let v = ((state >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * 0.6;
+        if notch && CUTS.iter().any(|&c| (ts - c - delay).abs() < 0.0025) {
+            0.0
+        } else {
+            v
+        }
+    }
+}
+
+fn content_clip(delay: f64, notch: bool) -> Vec<Media> {
+    mux(scenes(18.0), sound(18.0, 0.0, 1.0, programme(delay, notch)))
+}
+
+#[test]
+fn edits_whose_sound_is_late_are_measured_from_the_content() {
+    for delay in [0.200, -0.120] {
+        let (defects, metrics) = run(SyncConfig::default(), content_clip(delay, true));
+        let offsets: Vec<f64> = metrics
+            .iter()
+            .filter(|(n, _)| n == "av_offset_ms")
+            .map(|(_, v)| *v)
+            .collect();
+        assert!(
+            offsets.len() >= 4,
+            "one estimate per matched cut: {offsets:?}"
+        );
+        let last = *offsets.last().unwrap();
+        assert!((last - delay * 1000.0).abs() <= 5.0, "{delay}: {offsets:?}");
+        let starts: Vec<_> = defects.iter().filter(|d| d.phase == Phase::Start).collect();
+        assert_eq!(starts.len(), 1, "{delay}: {defects:?}");
+        assert_eq!(source(starts[0]), "content");
+        let end = defects.iter().find(|d| d.phase == Phase::End).unwrap();
+        assert!((offset(end) - delay * 1000.0).abs() <= 5.0, "{end:?}");
+    }
+}
+
+#[test]
+fn edits_in_sync_raise_nothing() {
+    let (defects, metrics) = run(SyncConfig::default(), content_clip(0.0, true));
+    assert!(defects.is_empty(), "{defects:?}");
+    let offsets: Vec<f64> = metrics
+        .iter()
+        .filter(|(n, _)| n == "av_offset_ms")
+        .map(|(_, v)| *v)
+        .collect();
+    assert!(
+        !offsets.is_empty() && offsets.iter().all(|o| o.abs() <= 5.0),
+        "{offsets:?}"
+    );
+}
+
+#[test]
+fn cuts_without_splices_give_no_content_estimate() {
+    // The sound runs on through the cuts (music under a montage): nothing to match.
+    let (defects, metrics) = run(SyncConfig::default(), content_clip(0.2, false));
+    assert!(defects.is_empty(), "{defects:?}");
+    assert!(
+        !metrics.iter().any(|(n, _)| n == "av_offset_ms"),
+        "{metrics:?}"
+    );
+    // And with the content check off, late edits are not judged either.
+    let off = SyncConfig {
+        content: false,
+        ..SyncConfig::default()
+    };
+    let (defects, _) = run(off, content_clip(0.2, true));
+    assert!(defects.is_empty(), "{defects:?}");
+}

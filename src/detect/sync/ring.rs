@@ -1,0 +1,46 @@
+//! A fixed-capacity queue of times.
+
+/// A fixed-capacity queue of times (no allocation after construction).
+#[derive(Clone, Debug)]
+pub(super) struct TimeRing {
+    buf: Vec<f64>,
+    head: usize,
+    len: usize,
+}
+
+impl TimeRing {
+    pub(super) fn new(cap: usize) -> Self {
+        TimeRing {
+            buf: vec![0.0; cap.max(1)],
+            head: 0,
+            len: 0,
+        }
+    }
+    pub(super) fn push(&mut self, v: f64) {
+        let cap = self.buf.len();
+        if self.len == cap {
+            self.head = (self.head + 1) % cap;
+            self.len -= 1;
+        }
+        self.buf[(self.head + self.len) % cap] = v;
+        self.len += 1;
+    }
+    pub(super) fn front(&self) -> Option<f64> {
+        (self.len > 0).then(|| self.buf[self.head])
+    }
+    pub(super) fn pop(&mut self) {
+        if self.len > 0 {
+            self.head = (self.head + 1) % self.buf.len();
+            self.len -= 1;
+        }
+    }
+    pub(super) fn iter(&self) -> impl Iterator<Item = f64> + '_ {
+        (0..self.len).map(move |i| self.buf[(self.head + i) % self.buf.len()])
+    }
+    pub(super) fn clear(&mut self) {
+        self.len = 0;
+    }
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+}
