@@ -1,6 +1,6 @@
 //! `sync`: audio and video out of step (`av_sync`).
 //!
-//! Two independent checks, each with its own interval and `details.source`:
+//! Three independent checks, each with its own interval and `details.source`:
 //!
 //! - **`timestamps`** — the two timelines themselves. (a) A *start gap*: the first sound and the
 //!   first picture are more than [`max_start_gap`](SyncConfig::max_start_gap) apart (the
@@ -29,6 +29,12 @@
 //!   [`min_pairs`](SyncConfig::min_pairs) pairs give an estimate beyond the tolerance with
 //!   confidence ≥ [`min_confidence`](SyncConfig::min_confidence), and closes when the estimate
 //!   is back within it (or at the end).
+//! - **`content`** — edit points of ordinary program material (see `content.rs`): picture cuts
+//!   matched with the short notches an edit leaves in continuous sound, within
+//!   [`search_range`](SyncConfig::search_range); the median over
+//!   [`content_window`](SyncConfig::content_window) with a confidence, and `av_sync` once
+//!   [`min_cuts`](SyncConfig::min_cuts) agree beyond the tolerance. It measures where picture
+//!   and sound were cut together, not lip movement; without such edits it gives no estimate.
 //!
 //! Tolerance: EBU R37 by default (audio may lead by 40 ms or lag by 60 ms); presets for ITU-R
 //! BT.1359 (detectability, +45/−125 ms) and ATSC IS-191 (+15/−45 ms), or
