@@ -111,7 +111,7 @@ pub struct AvSync {
 }
 
 impl AvSync {
-    /// A sync detector named `name`. Prefer [`SyncConfig::build`], which checks the values.
+    /// A sync detector named `name`. Prefer [`SyncConfig`]'s [`build`](crate::DetectorConfig::build), which checks the values.
     pub fn new(name: &str, cfg: SyncConfig) -> Self {
         let (lead, lag) = cfg.limits();
         let window = cfg.window_pairs.max(1);
