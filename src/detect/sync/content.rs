@@ -26,8 +26,6 @@ const SIDE: i64 = 6;
 const CUT_SIDE: usize = 3;
 /// A cut's change must be this many times the median of its neighbours'.
 const CUT_RATIO: f64 = 4.0;
-/// Matches within this of the estimate count for its confidence (ms).
-const AGREE_MS: f64 = 10.0;
 /// Pixel step (rows and columns) of the motion grid.
 const GRID_STEP: usize = 8;
 /// Matched cuts kept at most.
@@ -307,26 +305,9 @@ impl AvSync {
         }
     }
 
-    /// Median of the window's matches, the share within `AGREE_MS` of it, and their count.
+    /// Median of the window's matches, the share within 10 ms of it, and their count.
     pub(super) fn content_estimate(&mut self) -> (f64, f64, usize) {
         let c = &mut self.content;
-        c.scratch.clear();
-        c.scratch.extend(c.match_offsets.iter());
-        let n = c.scratch.len();
-        if n == 0 {
-            return (0.0, 0.0, 0);
-        }
-        c.scratch.sort_by(f64::total_cmp);
-        let med = if n % 2 == 1 {
-            c.scratch[n / 2]
-        } else {
-            0.5 * (c.scratch[n / 2 - 1] + c.scratch[n / 2])
-        };
-        let agree = c
-            .scratch
-            .iter()
-            .filter(|&&x| (x - med).abs() <= AGREE_MS)
-            .count();
-        (med, agree as f64 / n as f64, agree)
+        super::ring::estimate(&c.match_offsets, &mut c.scratch)
     }
 }

@@ -13,7 +13,6 @@ const HISTORY_BLOCKS: usize = 50;
 /// Seconds after an onset used to find the burst's peak.
 const PEAK_SECS: f64 = 0.010;
 /// Pairs within this of the estimate count for its confidence (ms).
-const AGREE_MS: f64 = 10.0;
 
 /// Flash detection state.
 #[derive(Clone, Copy, Debug, Default)]
@@ -239,26 +238,10 @@ impl AvSync {
         }
     }
 
-    /// Median of the window's pairs and the share within `AGREE_MS` of it.
+    /// Median of the window's pairs and the share within 10 ms of it.
     pub(super) fn estimate(&mut self) -> (f64, f64) {
-        self.scratch.clear();
-        self.scratch.extend(self.pairs.iter());
-        let n = self.scratch.len();
-        if n == 0 {
-            return (0.0, 0.0);
-        }
-        self.scratch.sort_by(f64::total_cmp);
-        let med = if n % 2 == 1 {
-            self.scratch[n / 2]
-        } else {
-            0.5 * (self.scratch[n / 2 - 1] + self.scratch[n / 2])
-        };
-        let agree = self
-            .scratch
-            .iter()
-            .filter(|&&x| (x - med).abs() <= AGREE_MS)
-            .count();
-        (med, agree as f64 / n as f64)
+        let (med, conf, _) = super::ring::estimate(&self.pairs, &mut self.scratch);
+        (med, conf)
     }
 }
 

@@ -1,4 +1,4 @@
-//! A fixed-capacity queue of times.
+//! A fixed-capacity queue of times, and the robust estimate over offsets kept in one.
 
 /// A fixed-capacity queue of times (no allocation after construction).
 #[derive(Clone, Debug)]
@@ -43,4 +43,29 @@ impl TimeRing {
     pub(super) fn len(&self) -> usize {
         self.len
     }
+}
+
+/// Offsets within this of the estimate count for its confidence (ms).
+pub(super) const AGREE_MS: f64 = 10.0;
+
+/// The median of `values`, the share of them within [`AGREE_MS`] of it, and their count
+/// (`(0, 0, 0)` when empty); `scratch` is reused (no allocation once it has grown).
+pub(super) fn estimate(values: &TimeRing, scratch: &mut Vec<f64>) -> (f64, f64, usize) {
+    scratch.clear();
+    scratch.extend(values.iter());
+    let n = scratch.len();
+    if n == 0 {
+        return (0.0, 0.0, 0);
+    }
+    scratch.sort_by(f64::total_cmp);
+    let med = if n % 2 == 1 {
+        scratch[n / 2]
+    } else {
+        0.5 * (scratch[n / 2 - 1] + scratch[n / 2])
+    };
+    let agree = scratch
+        .iter()
+        .filter(|&&x| (x - med).abs() <= AGREE_MS)
+        .count();
+    (med, agree as f64 / n as f64, agree)
 }
