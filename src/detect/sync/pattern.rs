@@ -12,7 +12,6 @@ const BLOCK_SECS: f64 = 0.001;
 const HISTORY_BLOCKS: usize = 50;
 /// Seconds after an onset used to find the burst's peak.
 const PEAK_SECS: f64 = 0.010;
-/// Pairs within this of the estimate count for its confidence (ms).
 
 /// Flash detection state.
 #[derive(Clone, Copy, Debug, Default)]
