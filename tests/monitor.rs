@@ -520,3 +520,58 @@ mod ffmpeg {
         assert_eq!(unended(&ev), 0);
     }
 }
+
+/// Health reports the bytes of decoded data waiting in a stream's queue, and they drain to 0.
+#[test]
+fn queued_bytes_follow_the_queue() {
+    struct Sluggish;
+    impl Detector for Sluggish {
+        fn name(&self) -> &str {
+            "sluggish"
+        }
+        fn wants(&self) -> Wants {
+            Wants::VIDEO
+        }
+        fn process(&mut self, _: &Media, _: &mut Events) {
+            std::thread::sleep(Duration::from_millis(15));
+        }
+        fn finish(&mut self, _: MediaTime, _: &mut Events) {}
+    }
+    let per_picture = 32 * 18 + 2 * (16 * 9); // yuv420p 32x18
+    let m = Monitor::builder()
+        .config(MonitorConfig {
+            workers: 1,
+            ..Default::default()
+        })
+        .sink(Collect::new())
+        .build()
+        .unwrap();
+    let input = Slow {
+        inner: source("q", Some(80)),
+        n: 0,
+        gap: Duration::ZERO,
+    };
+    let dets: Vec<Box<dyn Detector>> = vec![Box::new(Sluggish)];
+    m.add(StreamSpec::blocking_decoder("q", input).detectors(dets))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(Instant::now() < deadline, "the queue never filled");
+        let h = m.stream_health("q").unwrap();
+        if h.queued >= 10 {
+            let want = (h.queued * per_picture) as i64;
+            let got = h.queued_bytes as i64;
+            // the two are read a moment apart: the reader may have added one picture between
+            assert!(
+                (got - want).abs() <= per_picture as i64,
+                "{got} bytes for {} items",
+                h.queued
+            );
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let health = m.finish().unwrap();
+    assert_eq!(health[0].video_frames, 80);
+    assert_eq!(health[0].queued_bytes, 0, "drained");
+}

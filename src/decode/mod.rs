@@ -30,6 +30,14 @@ pub enum Media {
 }
 
 impl Media {
+    /// Bytes of decoded data the item holds (0 for a notice): see [`VideoFrame::byte_len`].
+    pub fn byte_len(&self) -> usize {
+        match self {
+            Media::Video(v) => v.byte_len(),
+            Media::Audio(a) => a.byte_len(),
+            Media::Notice(_) => 0,
+        }
+    }
     /// Media time of the item.
     pub fn time(&self) -> MediaTime {
         match self {

@@ -88,6 +88,10 @@ impl AudioFrame {
     pub fn samples(&self) -> &[f32] {
         &self.samples
     }
+    /// Bytes of sample data the frame holds.
+    pub fn byte_len(&self) -> usize {
+        std::mem::size_of_val(self.samples())
+    }
     /// Time of the first sample.
     pub fn time(&self) -> MediaTime {
         self.time

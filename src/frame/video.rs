@@ -412,6 +412,22 @@ impl VideoFrame {
         &self.planes[0]
     }
 
+    /// Bytes of picture data the frame holds (its planes, and its analysis copy if any): about
+    /// what keeping it in a queue costs.
+    ///
+    /// ```
+    /// use avqc::{MediaTime, PixelFormat, VideoFrame};
+    /// let f = VideoFrame::filled(64, 32, PixelFormat::Yuv420p, MediaTime::ZERO, [16, 128, 128]);
+    /// assert_eq!(f.byte_len(), 64 * 32 + 2 * (32 * 16));
+    /// ```
+    pub fn byte_len(&self) -> usize {
+        let planes: usize = self.planes[..self.format.plane_count()]
+            .iter()
+            .map(|p| p.data().len())
+            .sum();
+        planes + self.analysis.as_ref().map_or(0, |a| a.byte_len())
+    }
+
     /// The downscaled copy made for analysis (see the decoder's analysis size), or this frame
     /// when there is none. Detectors that do not need full resolution read this.
     pub fn analysis(&self) -> &VideoFrame {

@@ -85,6 +85,9 @@ pub struct StreamHealth {
     pub dropped: u64,
     /// Items waiting in the stream's queue (read ahead by its reader thread, or held for pacing).
     pub queued: usize,
+    /// Bytes of decoded pictures and sound in those items: the stream's memory in flight
+    /// beyond its decoder's and detectors' own state.
+    pub queued_bytes: u64,
     /// The most items the stream may hold in memory at once (its bound).
     pub max_in_flight: usize,
     /// Decode errors and corrupt packets the decoder reported.
@@ -111,6 +114,7 @@ pub(crate) struct HealthCell {
     pub(crate) lagging: bool,
     pub(crate) dropped: u64,
     pub(crate) queued: usize,
+    pub(crate) queued_bytes: u64,
     pub(crate) max_in_flight: usize,
     pub(crate) decode_errors: u64,
     pub(crate) panicked: usize,
@@ -136,6 +140,7 @@ impl HealthCell {
             lagging: false,
             dropped: 0,
             queued: 0,
+            queued_bytes: 0,
             max_in_flight,
             decode_errors: 0,
             panicked: 0,
@@ -181,6 +186,7 @@ impl HealthCell {
             lagging: self.lagging,
             dropped: self.dropped,
             queued: self.queued,
+            queued_bytes: self.queued_bytes,
             max_in_flight: self.max_in_flight,
             decode_errors: self.decode_errors,
             detectors_panicked: self.panicked,

@@ -18,7 +18,8 @@
 //!   (detector `monitor`): `stream_ended`, `stream_lagging`/`stream_caught_up`,
 //!   `input_stalled`/`input_resumed`, and every
 //!   [`health_interval_secs`](MonitorConfig::health_interval_secs) the metrics `stream_fps`,
-//!   `stream_lag_secs`, `stream_frames_dropped` and `stream_queued` per stream.
+//!   `stream_lag_secs`, `stream_frames_dropped`, `stream_queued` and `stream_queued_bytes` per
+//!   stream.
 //!
 //! ```
 //! use avqc::monitor::{Monitor, StreamSpec, StreamState};

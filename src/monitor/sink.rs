@@ -77,6 +77,7 @@ pub(crate) fn run(
                         out.metric("stream_lag_secs", h.lag_secs, at);
                         out.metric("stream_frames_dropped", h.dropped as f64, at);
                         out.metric("stream_queued", h.queued as f64, at);
+                        out.metric("stream_queued_bytes", h.queued_bytes as f64, at);
                     }
                 }
                 for ev in out.drain() {

@@ -125,6 +125,8 @@ pub(crate) struct Task {
     policy: OverloadPolicy,
     /// Items the reader thread dropped from its full queue.
     reader_dropped: Arc<AtomicU64>,
+    /// Bytes of decoded data in the reader's queue (added before a send, taken at the receive).
+    queued_bytes: Arc<AtomicU64>,
     dropped: u64,
     lag: f64,
     max_lag: f64,
@@ -154,6 +156,7 @@ impl Task {
         let id = &stream.id;
         let needs = crate::pipeline::run::picture_needs(&detectors, false);
         let reader_dropped = Arc::new(AtomicU64::new(0));
+        let queued_bytes = Arc::new(AtomicU64::new(0));
         let mut reader = None;
         let mut spawn = |source: ReaderSource| -> Result<Source> {
             let (tx, rx) = crossbeam_channel::bounded(env.cfg.queue_capacity);
@@ -164,6 +167,7 @@ impl Task {
                 sched: env.sched.clone(),
                 policy,
                 dropped: reader_dropped.clone(),
+                queued_bytes: queued_bytes.clone(),
                 limits: env.cfg.limits.clone(),
                 needs,
             };
@@ -212,6 +216,7 @@ impl Task {
             anchor: None,
             policy,
             reader_dropped,
+            queued_bytes,
             dropped: 0,
             lag: 0.0,
             max_lag: 0.0,
@@ -303,7 +308,11 @@ impl Task {
                 })),
             },
             Source::Queue(rx) => match rx.try_recv() {
-                Ok(Fed::Media(at, m)) => Next::Item(at, m),
+                Ok(Fed::Media(at, m)) => {
+                    self.queued_bytes
+                        .fetch_sub(m.byte_len() as u64, Ordering::Relaxed);
+                    Next::Item(at, m)
+                }
                 Ok(Fed::End(r)) => Next::End(r),
                 Err(TryRecvError::Empty) => Next::Empty,
                 Err(TryRecvError::Disconnected) => Next::End(Ok(())),
@@ -454,6 +463,11 @@ impl Task {
         h.max_lag = self.max_lag;
         h.lagging = self.lagging;
         h.queued = queued;
+        h.queued_bytes = self.queued_bytes.load(Ordering::Relaxed)
+            + self
+                .pending
+                .as_ref()
+                .map_or(0, |(_, m)| m.byte_len() as u64);
         h.panicked = self.slots.iter().filter(|s| s.panicked()).count();
         if let Some(d) = &self.last_defect {
             if h.last_defect.as_ref() != Some(d) {
@@ -506,6 +520,7 @@ struct Reader {
     policy: OverloadPolicy,
     needs: crate::Needs,
     dropped: Arc<AtomicU64>,
+    queued_bytes: Arc<AtomicU64>,
     limits: crate::Limits,
 }
 
@@ -563,6 +578,20 @@ impl Reader {
 
     /// Queues an item; false when the task is gone or the stream stopped.
     fn put(&self, item: Fed) -> bool {
+        // Counted before the send, so the task's receive never takes more than was added.
+        let bytes = match &item {
+            Fed::Media(_, m) => m.byte_len() as u64,
+            Fed::End(_) => 0,
+        };
+        self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+        let sent = self.send(item);
+        if !sent {
+            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        }
+        sent
+    }
+
+    fn send(&self, item: Fed) -> bool {
         let mut item = item;
         loop {
             if self.policy == OverloadPolicy::DropOldest && matches!(item, Fed::Media(..)) {
@@ -570,8 +599,10 @@ impl Reader {
                     Ok(()) => return true,
                     Err(crossbeam_channel::TrySendError::Full(i)) => {
                         item = i;
-                        if let Ok(Fed::Media(..)) = self.rx.try_recv() {
+                        if let Ok(Fed::Media(_, old)) = self.rx.try_recv() {
                             self.dropped.fetch_add(1, Ordering::Relaxed);
+                            self.queued_bytes
+                                .fetch_sub(old.byte_len() as u64, Ordering::Relaxed);
                         }
                         continue;
                     }
