@@ -254,3 +254,65 @@ fn no_stream_goes_back_when_the_new_connection_starts_unevenly() {
     // 2 s of 25 pictures and 50 blocks of sound per second, twice
     assert_eq!(media, 2 * 2 * 75, "every item came out");
 }
+
+/// What the detectors need reaches every connection, the reopened ones too.
+#[test]
+fn every_connection_learns_what_the_detectors_need() {
+    struct Told {
+        inner: Connection,
+        log: Arc<Mutex<Vec<(f64, Needs)>>>,
+    }
+    impl Decoder for Told {
+        fn name(&self) -> &str {
+            self.inner.name()
+        }
+        fn streams(&self) -> &[StreamInfo] {
+            &[]
+        }
+        fn next(&mut self) -> Result<Option<Media>> {
+            self.inner.next()
+        }
+        fn relax(&mut self, needs: Needs) {
+            self.log.lock().unwrap().push((self.inner.t0, needs));
+        }
+    }
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let opens = Arc::new(Mutex::new(vec![0.0, 50.0].into_iter()));
+    let opener = {
+        let log = log.clone();
+        move |_: &StopSignal| -> Result<Box<dyn Decoder>> {
+            match opens.lock().unwrap().next() {
+                Some(t0) => Ok(Box::new(Told {
+                    inner: Connection::new(t0, 1.0),
+                    log: log.clone(),
+                })),
+                None => Err(Error::Open {
+                    input: "live".into(),
+                    message: "connection refused".into(),
+                }),
+            }
+        }
+    };
+    let decoder =
+        Reconnecting::open("live", policy(1), &StopSignal::new(), Box::new(opener)).unwrap();
+    let (_, result) = Pipeline::builder()
+        .decoder(decoder)
+        .detectors(
+            Registry::builtin()
+                .build_names(&["black", "silence"])
+                .unwrap(),
+        )
+        .sink(Collect::new())
+        .build()
+        .unwrap()
+        .run_with_report();
+    assert!(
+        result.is_err(),
+        "gives up after the second connection fails"
+    );
+    let levels = Needs {
+        every_frame: true,
+        deblocked: false,
+    };
+    assert_eq!(*log.lock().unwrap(), vec![(0.0, levels), (50.0, levels)]);
+}
