@@ -218,11 +218,6 @@ impl BlockMeasure {
     pub(crate) fn measure(&mut self, p: &Plane) -> BlockStats {
         self.fit(p);
         let (w, h, bcols) = (self.width, self.height, self.bcols);
-        self.edge.iter_mut().for_each(|v| *v = 0.0);
-        self.inner.iter_mut().for_each(|v| *v = 0.0);
-        self.edge_h.iter_mut().for_each(|v| *v = 0.0);
-        self.inner_h.iter_mut().for_each(|v| *v = 0.0);
-        self.count.iter_mut().for_each(|v| *v = 0);
         if w < 2 * GRID || h < 2 * GRID {
             return BlockStats {
                 ratio: 1.0,
@@ -243,6 +238,16 @@ impl BlockMeasure {
             (1, 0)
         };
         let skip = |y: usize| (y / band) % band_step != first;
+        // Clear the block rows of the bands measured now (the others are neither written nor
+        // read by this call).
+        for by in (0..self.brows).filter(|&by| !skip(by * GRID)) {
+            let r = by * bcols..(by + 1) * bcols;
+            self.edge[r.clone()].fill(0.0);
+            self.inner[r.clone()].fill(0.0);
+            self.edge_h[r.clone()].fill(0.0);
+            self.inner_h[r.clone()].fill(0.0);
+            self.count[r].fill(0);
+        }
         // Vertical grid lines, on every `step`-th row.
         let mut y = 0;
         while y < self.brows * GRID {

@@ -97,9 +97,12 @@ impl CellGrid {
         for cy in 0..self.rows {
             let y0 = cy * self.cell;
             let y1 = (y0 + self.cell).min(self.height);
-            acc.iter_mut().for_each(|a| *a = 0);
-            let mut ny = 0u32;
-            let mut y = y0;
+            // The first sampled row sets the sums, the others add to them (y0 < y1 always).
+            for (a, &v) in acc.iter_mut().zip(p.row(y0)) {
+                *a = v as u16;
+            }
+            let mut ny = 1u32;
+            let mut y = y0 + self.step;
             while y < y1 {
                 for (a, &v) in acc.iter_mut().zip(p.row(y)) {
                     *a += v as u16;
