@@ -15,8 +15,8 @@
 //!   concealment that the decoder did not flag appear suddenly against that baseline; a stream
 //!   that is always blocky only raises its baseline (a steadily, heavily blocky stream is
 //!   `blockiness`'s job). Content damage must last `min_duration` seconds. The measure reads
-//!   every other band of 16 rows per picture (the other bands on the next picture) and judges
-//!   the last two pictures together: half the cost, the whole picture.
+//!   one band of 16 rows in `band_phases` (4) per picture, the others on the next pictures, and
+//!   judges the last `band_phases` pictures together: a quarter of the cost, the whole picture.
 //!
 //! The two are OR'ed into one interval (episodes closer than `merge_gap` merge), so a damage
 //! episode is reported once even when both see it. `details` carries `damaged_share` (0–1): the
