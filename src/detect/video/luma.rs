@@ -146,28 +146,48 @@ impl CellGrid {
     /// means from [`means`](Self::means)), written to `mad`, and the mean signed difference
     /// `a - b`, written to `dc`. No allocation after the first call.
     pub(crate) fn diff(&self, a: &[f32], b: &[f32], mad: &mut Vec<f32>, dc: &mut Vec<f32>) {
+        self.block_diffs::<true>(a, b, mad, dc);
+    }
+
+    /// [`diff`](Self::diff) without the signed differences: only `mad`, the same values.
+    pub(crate) fn diff_mad(&self, a: &[f32], b: &[f32], mad: &mut Vec<f32>) {
+        self.block_diffs::<false>(a, b, mad, &mut Vec::new());
+    }
+
+    /// [`diff`](Self::diff); `dc` is neither sized nor touched unless `DC`.
+    fn block_diffs<const DC: bool>(
+        &self,
+        a: &[f32],
+        b: &[f32],
+        mad: &mut Vec<f32>,
+        dc: &mut Vec<f32>,
+    ) {
         let n = self.blocks();
-        for v in [&mut *mad, &mut *dc] {
+        let zeroed = |v: &mut Vec<f32>| {
             if v.len() != n {
                 v.clear();
                 v.resize(n, 0.0);
             }
+            v.fill(0.0);
+        };
+        zeroed(mad);
+        if DC {
+            zeroed(dc);
         }
-        mad.iter_mut().for_each(|v| *v = 0.0);
-        dc.iter_mut().for_each(|v| *v = 0.0);
         for cy in 0..self.rows {
             let by = cy / self.block;
             let ra = &a[cy * self.cols..(cy + 1) * self.cols];
             let rb = &b[cy * self.cols..(cy + 1) * self.cols];
-            let row_mad = &mut mad[by * self.bcols..(by + 1) * self.bcols];
-            let row_dc = &mut dc[by * self.bcols..(by + 1) * self.bcols];
+            let r = by * self.bcols..(by + 1) * self.bcols;
+            let row_mad = &mut mad[r.clone()];
+            let row_dc: &mut [f32] = if DC { &mut dc[r] } else { &mut [] };
             match self.block {
-                4 => diff_cells::<4>(ra, rb, row_mad, row_dc),
-                2 => diff_cells::<2>(ra, rb, row_mad, row_dc),
+                4 => diff_cells::<4, DC>(ra, rb, row_mad, row_dc),
+                2 => diff_cells::<2, DC>(ra, rb, row_mad, row_dc),
                 _ => {
                     let blocks = ra.chunks(self.block).zip(rb.chunks(self.block));
-                    for (((ca, cb), m), s) in blocks.zip(row_mad).zip(row_dc) {
-                        add_diffs(ca, cb, m, s);
+                    for (k, (ca, cb)) in blocks.enumerate() {
+                        add_diffs::<DC>(ca, cb, k, row_mad, row_dc);
                     }
                 }
             }
@@ -179,107 +199,52 @@ impl CellGrid {
                 let i = by * self.bcols + bx;
                 let c = (w * h) as f32;
                 mad[i] /= c;
-                dc[i] /= c;
-            }
-        }
-    }
-}
-
-impl CellGrid {
-    /// [`diff`](Self::diff) without the signed differences: only `mad`, the same values.
-    pub(crate) fn diff_mad(&self, a: &[f32], b: &[f32], mad: &mut Vec<f32>) {
-        let n = self.blocks();
-        if mad.len() != n {
-            mad.clear();
-            mad.resize(n, 0.0);
-        }
-        mad.iter_mut().for_each(|v| *v = 0.0);
-        for cy in 0..self.rows {
-            let by = cy / self.block;
-            let ra = &a[cy * self.cols..(cy + 1) * self.cols];
-            let rb = &b[cy * self.cols..(cy + 1) * self.cols];
-            let row_mad = &mut mad[by * self.bcols..(by + 1) * self.bcols];
-            match self.block {
-                4 => mad_cells::<4>(ra, rb, row_mad),
-                2 => mad_cells::<2>(ra, rb, row_mad),
-                _ => {
-                    let blocks = ra.chunks(self.block).zip(rb.chunks(self.block));
-                    for ((ca, cb), m) in blocks.zip(row_mad) {
-                        for (&x, &y) in ca.iter().zip(cb) {
-                            *m += (x - y).abs();
-                        }
-                    }
+                if DC {
+                    dc[i] /= c;
                 }
             }
         }
-        for by in 0..self.brows {
-            let h = (self.rows - by * self.block).min(self.block);
-            for bx in 0..self.bcols {
-                let w = (self.cols - bx * self.block).min(self.block);
-                mad[by * self.bcols + bx] /= (w * h) as f32;
-            }
-        }
     }
 }
 
-/// The `mad` half of [`diff_cells`], the same additions in the same order.
+/// Adds `|a - b|` to `mad[k]` and, with `DC`, `a - b` to `dc[k]`, over the cells in order (the
+/// same additions as cell by cell, so the sums match bit for bit).
 #[inline]
-fn mad_cells<const B: usize>(a: &[f32], b: &[f32], mad: &mut [f32]) {
-    let full = a.len() / B;
-    let (ah, at) = a.split_at(full * B);
-    let (bh, bt) = b.split_at(full * B);
-    for ((ca, cb), m) in ah
-        .chunks_exact(B)
-        .zip(bh.chunks_exact(B))
-        .zip(mad.iter_mut())
-    {
-        let mut mm = *m;
-        for i in 0..B {
-            mm += (ca[i] - cb[i]).abs();
-        }
-        *m = mm;
-    }
-    if !at.is_empty() {
-        if let Some(m) = mad.get_mut(full) {
-            for (&x, &y) in at.iter().zip(bt) {
-                *m += (x - y).abs();
-            }
-        }
-    }
-}
-
-/// Adds `|a - b|` to `m` and `a - b` to `s` over the cells, in order (the same additions as
-/// cell by cell, so the sums match bit for bit).
-#[inline]
-fn add_diffs(a: &[f32], b: &[f32], m: &mut f32, s: &mut f32) {
+fn add_diffs<const DC: bool>(a: &[f32], b: &[f32], k: usize, mad: &mut [f32], dc: &mut [f32]) {
     for (&x, &y) in a.iter().zip(b) {
         let d = x - y;
-        *m += d.abs();
-        *s += d;
+        mad[k] += d.abs();
+        if DC {
+            dc[k] += d;
+        }
     }
 }
 
 /// [`add_diffs`] for one row of cells grouped `B` to a block (the last block may be partial).
 #[inline]
-fn diff_cells<const B: usize>(a: &[f32], b: &[f32], mad: &mut [f32], dc: &mut [f32]) {
+fn diff_cells<const B: usize, const DC: bool>(
+    a: &[f32],
+    b: &[f32],
+    mad: &mut [f32],
+    dc: &mut [f32],
+) {
     let full = a.len() / B;
     let (ah, at) = a.split_at(full * B);
     let (bh, bt) = b.split_at(full * B);
-    let blocks = ah.chunks_exact(B).zip(bh.chunks_exact(B));
-    for (((ca, cb), m), s) in blocks.zip(mad.iter_mut()).zip(dc.iter_mut()) {
-        let (mut mm, mut ss) = (*m, *s);
+    for (k, (ca, cb)) in ah.chunks_exact(B).zip(bh.chunks_exact(B)).enumerate() {
+        let (mut mm, mut ss) = (mad[k], if DC { dc[k] } else { 0.0 });
         for i in 0..B {
             let d = ca[i] - cb[i];
             mm += d.abs();
             ss += d;
         }
-        *m = mm;
-        *s = ss;
+        mad[k] = mm;
+        if DC {
+            dc[k] = ss;
+        }
     }
     if !at.is_empty() {
-        if let (Some(m), Some(s)) = (mad.get_mut(full), dc.get_mut(full)) {
-            add_diffs(at, bt, m, s);
-        }
+        add_diffs::<DC>(at, bt, full, mad, dc);
     }
 }
 
