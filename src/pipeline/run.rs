@@ -625,13 +625,19 @@ fn run_snapshots(
 /// Detectors fed in turn on one thread (a detector thread, or the decoder thread when
 /// detectors run inline): a panic is isolated to the detector that raised it.
 struct Group<'a> {
-    slots: Vec<(usize, DetectorSlot)>,
+    members: Vec<Member>,
     ev_tx: Sender<Event>,
     guard: OpenGuard<'a>,
-    /// Every how many pictures the detectors that need not see each one see one, and per
-    /// detector: whether it is thinned, and the pictures it has been offered.
-    thin: usize,
-    thinned: Vec<(bool, u64)>,
+}
+
+/// A detector of a [`Group`], with its index in the pipeline.
+struct Member {
+    index: usize,
+    slot: DetectorSlot,
+    /// It sees one picture in `every` ([`thin_pictures`](crate::PipelineBuilder::thin_pictures)
+    /// for detectors that need not see each one, else 1); pictures offered so far.
+    every: u64,
+    offered: u64,
 }
 
 impl<'a> Group<'a> {
@@ -642,20 +648,23 @@ impl<'a> Group<'a> {
         guard: OpenGuard<'a>,
         thin: usize,
     ) -> Self {
-        let thinned = dets
-            .iter()
-            .map(|(_, d)| (thin > 1 && !d.needs().every_frame, 0))
-            .collect();
-        let slots = dets
+        let members = dets
             .into_iter()
-            .map(|(i, d)| (i, DetectorSlot::new(d, input, guard.max_open)))
+            .map(|(index, d)| Member {
+                index,
+                every: if d.needs().every_frame {
+                    1
+                } else {
+                    thin as u64
+                },
+                offered: 0,
+                slot: DetectorSlot::new(d, input, guard.max_open),
+            })
             .collect();
         Group {
-            slots,
+            members,
             ev_tx,
             guard,
-            thin,
-            thinned,
         }
     }
 
@@ -665,10 +674,16 @@ impl<'a> Group<'a> {
         let mut emit = |ev: Event| {
             let _ = ev_tx.send(ev);
         };
-        for ((_, slot), (thinned, offered)) in self.slots.iter_mut().zip(&mut self.thinned) {
-            if let (true, Msg::Media(Media::Video(_))) = (*thinned, msg) {
+        for Member {
+            slot,
+            every,
+            offered,
+            ..
+        } in &mut self.members
+        {
+            if let Msg::Media(Media::Video(_)) = msg {
                 *offered += 1;
-                if (*offered - 1) % self.thin as u64 != 0 {
+                if (*offered - 1) % *every != 0 {
                     continue;
                 }
             }
@@ -694,11 +709,11 @@ impl<'a> Group<'a> {
         let mut emit = |ev: Event| {
             let _ = ev_tx.send(ev);
         };
-        self.slots
+        self.members
             .into_iter()
-            .map(|(i, mut slot)| {
-                slot.close(&mut emit);
-                (i, slot.rep)
+            .map(|mut m| {
+                m.slot.close(&mut emit);
+                (m.index, m.slot.rep)
             })
             .collect()
     }
