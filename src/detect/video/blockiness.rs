@@ -469,8 +469,8 @@ pub struct BlockinessConfig {
     /// is heavily blocky, if `min_share` of the blocks are blocky too. Default `1.16`: the
     /// heavily compressed `carphone_distorted` measures 1.18–1.28 per second, its pristine
     /// source 0.92–0.97, the clean corpus coding of the same footage 1.04–1.14; synthetic
-    /// pictures drawn on an 8-pixel grid (test patterns, slides, fades of them) 1.3–1.6, but
-    /// with few blocky blocks.
+    /// pictures drawn on an 8-pixel grid (test patterns, slides, fades of them) up to 1.61,
+    /// but with few blocky blocks (`scripts/eval-blockiness.sh`).
     pub threshold: f64,
     /// Mean share of the blocks (0–1) that are blocky (grid step ≥ 2 code values and twice the
     /// in-between step) in a second, at or above which that second can be heavily blocky.
