@@ -14,7 +14,7 @@ use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::luma::{max, median, CellGrid, FrameClock};
+use super::luma::{max, median, CellGrid, FrameClock, GridScratch};
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
@@ -135,8 +135,8 @@ pub struct Freeze {
     clock: FrameClock,
     stream: StreamLock,
     grid: Option<CellGrid>,
-    /// Column sums of the cell row being measured (scratch for `CellGrid::means`).
-    acc: Vec<u16>,
+    /// Column sums (scratch for `CellGrid::means` and `CellGrid::diff`).
+    acc: GridScratch,
     /// Cell means of the current, previous and anchor pictures.
     cur: Vec<f32>,
     prev: Vec<f32>,
@@ -175,7 +175,7 @@ impl Freeze {
             clock: FrameClock::default(),
             stream: StreamLock::default(),
             grid: None,
-            acc: Vec::new(),
+            acc: GridScratch::default(),
             cur: Vec::new(),
             prev: Vec::new(),
             anchor: Vec::new(),
@@ -211,14 +211,20 @@ impl Freeze {
         if !self.have_prev {
             return None;
         }
-        grid.diff_mad(&self.cur, &self.prev, &mut self.mad);
+        grid.diff_mad(&self.cur, &self.prev, &mut self.mad, &mut self.acc);
         let noise = median(&self.mad, &mut self.scratch);
         let mut worst = max(&self.mad);
         let allowed = self.cfg.tolerance + self.cfg.noise_factor * noise;
         let same_as_prev = worst <= allowed;
         let mut same_as_anchor = true;
         if same_as_prev && self.have_anchor && !self.anchor_is_prev {
-            grid.diff(&self.cur, &self.anchor, &mut self.mad, &mut self.dc);
+            grid.diff(
+                &self.cur,
+                &self.anchor,
+                &mut self.mad,
+                &mut self.dc,
+                &mut self.acc,
+            );
             let worst_anchor = max(&self.mad);
             // Noise and grain leave block means in place; a fade or a slowly sliding picture
             // moves most of them the same way.
@@ -311,7 +317,8 @@ impl Detector for Freeze {
                     if !self.tracker.is_open() {
                         self.frames = 0;
                     }
-                    self.anchor.clone_from(&self.prev);
+                    // (The anchor becomes the previous picture: moved into place below.)
+                    self.anchor_is_prev = true;
                     self.have_anchor = true;
                 }
                 if self.frames == 0 {
@@ -325,10 +332,15 @@ impl Detector for Freeze {
             }
         };
         if frozen {
+            if self.anchor_is_prev {
+                // The anchor was the previous picture, which the next frame no longer keeps:
+                // its cell means move into the anchor (a swap, no copy).
+                std::mem::swap(&mut self.anchor, &mut self.prev);
+            }
             self.anchor_is_prev = false;
         } else {
-            // The anchor of the next candidate freeze is the picture it would repeat.
-            self.anchor.clone_from(&self.cur);
+            // The anchor of the next candidate freeze is the picture it would repeat: this
+            // one, which becomes the previous picture below (so nothing is copied).
             self.have_anchor = true;
             self.anchor_is_prev = true;
             if !self.tracker.is_open() {
