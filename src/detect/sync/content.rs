@@ -110,14 +110,15 @@ impl ContentState {
         for gy in 0..gh {
             let row = p.row(gy * GRID_STEP);
             let cells = &mut self.grid[gy * gw..(gy + 1) * gw];
-            for (gx, cell) in cells.iter_mut().enumerate() {
-                let Some(&v) = row.get(gx * GRID_STEP) else {
-                    break;
-                };
-                sum += u64::from(v.abs_diff(*cell));
-                n += 1;
+            let mut row_sum = 0u32;
+            let mut row_n = 0u64;
+            for (cell, &v) in cells.iter_mut().zip(row.iter().step_by(GRID_STEP)) {
+                row_sum += u32::from(v.abs_diff(*cell));
+                row_n += 1;
                 *cell = v;
             }
+            sum += u64::from(row_sum);
+            n += row_n;
         }
         (!fresh && n > 0).then(|| sum as f64 / n as f64)
     }

@@ -250,7 +250,7 @@ fn mean_luma(p: &crate::Plane) -> f64 {
     let mut y = 0;
     while y < p.height() {
         let row = p.row(y);
-        sum += row.iter().step_by(4).map(|&v| v as u32).sum::<u32>() as u64;
+        sum += crate::detect::video::luma::sum_every_4th(row);
         n += row.len().div_ceil(4) as u64;
         y += 4;
     }

@@ -20,6 +20,20 @@ pub(crate) struct CellGrid {
     brows: usize,
 }
 
+/// Scratch for [`CellGrid::means`] and [`CellGrid::diff`]: column sums of one row of cells or
+/// blocks (kept between calls so nothing is allocated per picture).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct GridScratch {
+    /// Column sums eight pixels to a word (the common cell/step pairs).
+    words: Vec<u64>,
+    /// Column sums one pixel to a lane (any other pair).
+    cols: Vec<u16>,
+    /// Absolute differences of cell means added down a row of blocks, one per cell column.
+    abs: Vec<f32>,
+    /// Signed differences likewise.
+    signed: Vec<f32>,
+}
+
 impl CellGrid {
     /// A grid over a `width`×`height` luma plane. Cells at the right and bottom edges may be
     /// partial.
@@ -75,20 +89,119 @@ impl CellGrid {
         p.width() == self.width && p.height() == self.height
     }
 
-    /// The mean of every cell of `p`, written to `out`; `acc` is scratch (both resized once;
-    /// no allocation after).
+    /// The mean of every cell of `p`, written to `out`; `scratch` holds the column sums (both
+    /// resized once; no allocation after).
     ///
-    /// Per row of cells, the sampled rows are first added column by column into `acc` (16-bit
-    /// sums of whole rows: the compiler vectorises them), then each cell's sampled columns are
-    /// added up, with the common cell/step pairs compiled as constants. The sums are exact
-    /// integers (at most 256 rows of 255 fit 16 bits, and a cell's total stays below 2^24), so
-    /// the means equal the plain per-cell loop's bit for bit.
-    pub(crate) fn means(&self, p: &Plane, out: &mut Vec<f32>, acc: &mut Vec<u16>) {
+    /// Per row of cells, the sampled pixels of the sampled rows are first added column by
+    /// column into the scratch, then each cell's column sums are added up. For the common
+    /// cell/step pairs the columns are summed eight pixels at a time in 64-bit words (the
+    /// sampled bytes masked out and added lane by lane, which the compiler vectorises); other
+    /// pairs sum every column into 16-bit lanes. The sums are exact integers (at most 256 rows
+    /// of 255 fit 16 bits, and a cell's total stays below 2^24), so the means equal the plain
+    /// per-cell loop's bit for bit.
+    pub(crate) fn means(&self, p: &Plane, out: &mut Vec<f32>, scratch: &mut GridScratch) {
         let n = self.cells();
         if out.len() != n {
             out.clear();
             out.resize(n, 0.0);
         }
+        match (self.cell, self.step) {
+            (4, 2) => self.means_words::<4, 2>(p, out, &mut scratch.words),
+            (8, 4) => self.means_words::<8, 4>(p, out, &mut scratch.words),
+            (8, 2) => self.means_words::<8, 2>(p, out, &mut scratch.words),
+            _ => self.means_any(p, out, &mut scratch.cols),
+        }
+    }
+
+    /// [`means`](Self::means) for `cell == C` and `step == S`, where `S` is 2 or 4 and `C`
+    /// is 4 or 8 (and a multiple of `S`): each 64-bit word of `words` holds the column sums of
+    /// eight pixels' sampled columns, in lanes of `8 * S` bits.
+    fn means_words<const C: usize, const S: usize>(
+        &self,
+        p: &Plane,
+        out: &mut [f32],
+        words: &mut Vec<u64>,
+    ) {
+        // Every S-th byte of a little-endian word, each in its own lane.
+        let mask: u64 = match S {
+            2 => 0x00FF_00FF_00FF_00FF,
+            _ => 0x0000_00FF_0000_00FF,
+        };
+        let n_words = self.width.div_ceil(8);
+        if words.len() != n_words {
+            words.clear();
+            words.resize(n_words, 0);
+        }
+        let full = self.width / C;
+        let per_cell = (C / S) as u32;
+        for cy in 0..self.rows {
+            let y0 = cy * C;
+            let y1 = (y0 + C).min(self.height);
+            let mut ny = 0u32;
+            let mut y = y0;
+            while y < y1 {
+                let row = &p.row(y)[..self.width];
+                let chunks = row.chunks_exact(8);
+                let rest = chunks.remainder();
+                let (body, end) = words.split_at_mut(self.width / 8);
+                // The first sampled row sets the sums, the others add to them.
+                if ny == 0 {
+                    for (w, c) in body.iter_mut().zip(chunks) {
+                        *w = u64::from_le_bytes(c.try_into().unwrap_or_default()) & mask;
+                    }
+                } else {
+                    for (w, c) in body.iter_mut().zip(chunks) {
+                        *w += u64::from_le_bytes(c.try_into().unwrap_or_default()) & mask;
+                    }
+                }
+                if let Some(w) = end.first_mut() {
+                    let mut b = [0u8; 8];
+                    b[..rest.len()].copy_from_slice(rest);
+                    let v = u64::from_le_bytes(b) & mask;
+                    *w = if ny == 0 { v } else { *w + v };
+                }
+                ny += 1;
+                y += S;
+            }
+            let row_out = &mut out[cy * self.cols..(cy + 1) * self.cols];
+            // (Sums stay below 2^24: exact as i32 and f32, and i32 converts in vector lanes.)
+            let div = (ny * per_cell) as f32;
+            // Full cells: a word holds 8 / C of them (C = 4: two; C = 8: one).
+            if C == 4 {
+                let pairs = full / 2;
+                for (o, &w) in row_out[..2 * pairs].chunks_exact_mut(2).zip(words.iter()) {
+                    let t = (w & 0x0000_FFFF_0000_FFFF) + ((w >> 16) & 0x0000_FFFF_0000_FFFF);
+                    o[0] = (t & 0xFFFF_FFFF) as i32 as f32 / div;
+                    o[1] = (t >> 32) as i32 as f32 / div;
+                }
+                if full % 2 == 1 {
+                    let w = words[pairs];
+                    row_out[full - 1] = ((w & 0xFFFF) + ((w >> 16) & 0xFFFF)) as i32 as f32 / div;
+                }
+            } else {
+                for (o, &w) in row_out[..full].iter_mut().zip(words.iter()) {
+                    *o = lanes_sum::<S>(w) as i32 as f32 / div;
+                }
+            }
+            if full < self.cols {
+                // The partial cell at the right edge, pixel by pixel.
+                let x0 = full * C;
+                let (mut sum, mut count) = (0u32, 0u32);
+                let mut y = y0;
+                while y < y1 {
+                    for &v in p.row(y)[x0..self.width].iter().step_by(S) {
+                        sum += v as u32;
+                        count += 1;
+                    }
+                    y += S;
+                }
+                row_out[full] = sum as f32 / count.max(1) as f32;
+            }
+        }
+    }
+
+    /// [`means`](Self::means) for any cell and step: `acc` holds the sums of every column.
+    fn means_any(&self, p: &Plane, out: &mut [f32], acc: &mut Vec<u16>) {
         if acc.len() != self.width {
             acc.clear();
             acc.resize(self.width, 0);
@@ -97,31 +210,18 @@ impl CellGrid {
         for cy in 0..self.rows {
             let y0 = cy * self.cell;
             let y1 = (y0 + self.cell).min(self.height);
-            // The first sampled row sets the sums, the others add to them (y0 < y1 always).
-            for (a, &v) in acc.iter_mut().zip(p.row(y0)) {
-                *a = v as u16;
-            }
+            add_row::<true>(acc, &p.row(y0)[..self.width]);
             let mut ny = 1u32;
             let mut y = y0 + self.step;
             while y < y1 {
-                for (a, &v) in acc.iter_mut().zip(p.row(y)) {
-                    *a += v as u16;
-                }
+                add_row::<false>(acc, &p.row(y)[..self.width]);
                 ny += 1;
                 y += self.step;
             }
             let row_out = &mut out[cy * self.cols..(cy + 1) * self.cols];
             let (head, tail) = acc.split_at(full * self.cell);
-            match (self.cell, self.step) {
-                (4, 2) => sum_cells::<4, 2>(head, row_out),
-                (8, 4) => sum_cells::<8, 4>(head, row_out),
-                (4, 1) => sum_cells::<4, 1>(head, row_out),
-                (8, 2) => sum_cells::<8, 2>(head, row_out),
-                _ => {
-                    for (c, o) in head.chunks_exact(self.cell).zip(row_out.iter_mut()) {
-                        *o = c.iter().step_by(self.step).map(|&v| v as u32).sum::<u32>() as f32;
-                    }
-                }
+            for (c, o) in head.chunks_exact(self.cell).zip(row_out.iter_mut()) {
+                *o = c.iter().step_by(self.step).map(|&v| v as u32).sum::<u32>() as f32;
             }
             if !tail.is_empty() {
                 row_out[full] = tail
@@ -144,121 +244,158 @@ impl CellGrid {
 
     /// For each block, the mean absolute difference of its cells between `a` and `b` (cell
     /// means from [`means`](Self::means)), written to `mad`, and the mean signed difference
-    /// `a - b`, written to `dc`. No allocation after the first call.
-    pub(crate) fn diff(&self, a: &[f32], b: &[f32], mad: &mut Vec<f32>, dc: &mut Vec<f32>) {
-        self.block_diffs::<true>(a, b, mad, dc);
+    /// `a - b`, written to `dc`. `scratch` holds per-column sums. No allocation after the
+    /// first call.
+    pub(crate) fn diff(
+        &self,
+        a: &[f32],
+        b: &[f32],
+        mad: &mut Vec<f32>,
+        dc: &mut Vec<f32>,
+        scratch: &mut GridScratch,
+    ) {
+        self.block_diffs::<true>(a, b, mad, dc, scratch);
     }
 
     /// [`diff`](Self::diff) without the signed differences: only `mad`, the same values.
-    pub(crate) fn diff_mad(&self, a: &[f32], b: &[f32], mad: &mut Vec<f32>) {
-        self.block_diffs::<false>(a, b, mad, &mut Vec::new());
+    pub(crate) fn diff_mad(
+        &self,
+        a: &[f32],
+        b: &[f32],
+        mad: &mut Vec<f32>,
+        scratch: &mut GridScratch,
+    ) {
+        self.block_diffs::<false>(a, b, mad, &mut Vec::new(), scratch);
     }
 
     /// [`diff`](Self::diff); `dc` is neither sized nor touched unless `DC`.
+    ///
+    /// Per row of blocks, the differences of its rows of cells are first added column by
+    /// column (contiguous slices: the compiler vectorises them), then each block adds up its
+    /// columns. Cell means are sums over a power of two of pixels in all but the edge cells,
+    /// so these additions are exact and equal the cell-by-cell loop's.
     fn block_diffs<const DC: bool>(
         &self,
         a: &[f32],
         b: &[f32],
         mad: &mut Vec<f32>,
         dc: &mut Vec<f32>,
+        scratch: &mut GridScratch,
     ) {
         let n = self.blocks();
-        let zeroed = |v: &mut Vec<f32>| {
-            if v.len() != n {
+        let sized = |v: &mut Vec<f32>, len: usize| {
+            if v.len() != len {
                 v.clear();
-                v.resize(n, 0.0);
+                v.resize(len, 0.0);
             }
-            v.fill(0.0);
         };
-        zeroed(mad);
+        sized(mad, n);
+        sized(&mut scratch.abs, self.cols);
         if DC {
-            zeroed(dc);
-        }
-        for cy in 0..self.rows {
-            let by = cy / self.block;
-            let ra = &a[cy * self.cols..(cy + 1) * self.cols];
-            let rb = &b[cy * self.cols..(cy + 1) * self.cols];
-            let r = by * self.bcols..(by + 1) * self.bcols;
-            let row_mad = &mut mad[r.clone()];
-            let row_dc: &mut [f32] = if DC { &mut dc[r] } else { &mut [] };
-            match self.block {
-                4 => diff_cells::<4, DC>(ra, rb, row_mad, row_dc),
-                2 => diff_cells::<2, DC>(ra, rb, row_mad, row_dc),
-                _ => {
-                    let blocks = ra.chunks(self.block).zip(rb.chunks(self.block));
-                    for (k, (ca, cb)) in blocks.enumerate() {
-                        add_diffs::<DC>(ca, cb, k, row_mad, row_dc);
-                    }
-                }
-            }
+            sized(dc, n);
+            sized(&mut scratch.signed, self.cols);
         }
         for by in 0..self.brows {
-            let h = (self.rows - by * self.block).min(self.block);
-            for bx in 0..self.bcols {
-                let w = (self.cols - bx * self.block).min(self.block);
-                let i = by * self.bcols + bx;
-                let c = (w * h) as f32;
-                mad[i] /= c;
+            let y0 = by * self.block;
+            let y1 = (y0 + self.block).min(self.rows);
+            for cy in y0..y1 {
+                let ra = &a[cy * self.cols..(cy + 1) * self.cols];
+                let rb = &b[cy * self.cols..(cy + 1) * self.cols];
+                let first = cy == y0;
+                add_abs(&mut scratch.abs, ra, rb, first);
                 if DC {
-                    dc[i] /= c;
+                    add_signed(&mut scratch.signed, ra, rb, first);
                 }
+            }
+            let h = y1 - y0;
+            let r = by * self.bcols..(by + 1) * self.bcols;
+            self.sum_blocks(&scratch.abs, &mut mad[r.clone()], h);
+            if DC {
+                self.sum_blocks(&scratch.signed, &mut dc[r], h);
             }
         }
     }
-}
 
-/// Adds `|a - b|` to `mad[k]` and, with `DC`, `a - b` to `dc[k]`, over the cells in order (the
-/// same additions as cell by cell, so the sums match bit for bit).
-#[inline]
-fn add_diffs<const DC: bool>(a: &[f32], b: &[f32], k: usize, mad: &mut [f32], dc: &mut [f32]) {
-    for (&x, &y) in a.iter().zip(b) {
-        let d = x - y;
-        mad[k] += d.abs();
-        if DC {
-            dc[k] += d;
+    /// Each block's mean of the column sums `cols` (of `h` rows of cells), into `out`.
+    fn sum_blocks(&self, cols: &[f32], out: &mut [f32], h: usize) {
+        let full = self.cols / self.block;
+        let c = (self.block * h) as f32;
+        match self.block {
+            4 => {
+                for (o, s) in out.iter_mut().zip(cols.chunks_exact(4)) {
+                    *o = (s[0] + s[1] + s[2] + s[3]) / c;
+                }
+            }
+            _ => {
+                for (o, s) in out.iter_mut().zip(cols.chunks_exact(self.block)) {
+                    *o = s.iter().sum::<f32>() / c;
+                }
+            }
+        }
+        if full < self.bcols {
+            let tail = &cols[full * self.block..];
+            out[full] = tail.iter().sum::<f32>() / (tail.len() * h) as f32;
         }
     }
 }
 
-/// [`add_diffs`] for one row of cells grouped `B` to a block (the last block may be partial).
+/// Sets (`first`) or adds `|a - b|` to `acc`, element by element.
 #[inline]
-fn diff_cells<const B: usize, const DC: bool>(
-    a: &[f32],
-    b: &[f32],
-    mad: &mut [f32],
-    dc: &mut [f32],
-) {
-    let full = a.len() / B;
-    let (ah, at) = a.split_at(full * B);
-    let (bh, bt) = b.split_at(full * B);
-    for (k, (ca, cb)) in ah.chunks_exact(B).zip(bh.chunks_exact(B)).enumerate() {
-        let (mut mm, mut ss) = (mad[k], if DC { dc[k] } else { 0.0 });
-        for i in 0..B {
-            let d = ca[i] - cb[i];
-            mm += d.abs();
-            ss += d;
-        }
-        mad[k] = mm;
-        if DC {
-            dc[k] = ss;
-        }
-    }
-    if !at.is_empty() {
-        add_diffs::<DC>(at, bt, full, mad, dc);
+fn add_abs(acc: &mut [f32], a: &[f32], b: &[f32], first: bool) {
+    let it = acc.iter_mut().zip(a.iter().zip(b));
+    if first {
+        it.for_each(|(s, (&x, &y))| *s = (x - y).abs());
+    } else {
+        it.for_each(|(s, (&x, &y))| *s += (x - y).abs());
     }
 }
 
-/// Writes the sum of every `S`-th column sum of each `C`-column cell of `acc` to `out`.
+/// Sets (`first`) or adds `a - b` to `acc`, element by element.
 #[inline]
-fn sum_cells<const C: usize, const S: usize>(acc: &[u16], out: &mut [f32]) {
-    for (c, o) in acc.chunks_exact(C).zip(out.iter_mut()) {
-        let mut s = 0u32;
-        let mut i = 0;
-        while i < C {
-            s += c[i] as u32;
-            i += S;
+fn add_signed(acc: &mut [f32], a: &[f32], b: &[f32], first: bool) {
+    let it = acc.iter_mut().zip(a.iter().zip(b));
+    if first {
+        it.for_each(|(s, (&x, &y))| *s = x - y);
+    } else {
+        it.for_each(|(s, (&x, &y))| *s += x - y);
+    }
+}
+
+/// The sum of the lanes of `w`: four of 16 bits (`S == 2`) or two of 32 bits (`S == 4`).
+#[inline]
+fn lanes_sum<const S: usize>(w: u64) -> u64 {
+    if S == 2 {
+        let t = (w & 0x0000_FFFF_0000_FFFF) + ((w >> 16) & 0x0000_FFFF_0000_FFFF);
+        (t & 0xFFFF_FFFF) + (t >> 32)
+    } else {
+        (w & 0xFFFF_FFFF) + (w >> 32)
+    }
+}
+
+/// The sum of `row[0]`, `row[4]`, `row[8]`, …: eight pixels to a 64-bit word, the sampled
+/// bytes masked into two 32-bit lanes (exact: a row would need 2^24 sampled pixels to
+/// overflow a lane).
+pub(crate) fn sum_every_4th(row: &[u8]) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    let chunks = row.chunks_exact(8);
+    let rest = chunks.remainder();
+    let mut lanes = 0u64;
+    for c in chunks {
+        lanes += u64::from_le_bytes(c.try_into().unwrap_or_default()) & MASK;
+    }
+    let tail: u64 = rest.iter().step_by(4).map(|&v| v as u64).sum();
+    (lanes & 0xFFFF_FFFF) + (lanes >> 32) + tail
+}
+
+/// Adds `row` to the column sums `acc` (or sets them, `SET`).
+#[inline]
+fn add_row<const SET: bool>(acc: &mut [u16], row: &[u8]) {
+    for (a, &v) in acc.iter_mut().zip(row) {
+        if SET {
+            *a = v as u16;
+        } else {
+            *a += v as u16;
         }
-        *o = s as f32;
     }
 }
 
@@ -341,11 +478,11 @@ mod tests {
         let g = CellGrid::new(40, 20, 4, 2, 4);
         assert_eq!(g.cells(), 10 * 5);
         assert_eq!(g.blocks(), 3 * 2);
-        let (mut ca, mut cb, mut acc) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ca, mut cb, mut acc) = (Vec::new(), Vec::new(), GridScratch::default());
         g.means(a.luma(), &mut ca, &mut acc);
         g.means(b.luma(), &mut cb, &mut acc);
         let (mut mad, mut dc) = (Vec::new(), Vec::new());
-        g.diff(&cb, &ca, &mut mad, &mut dc);
+        g.diff(&cb, &ca, &mut mad, &mut dc, &mut acc);
         assert_eq!(mad[0], 0.0);
         assert_eq!(mad[1], 4.0);
         assert_eq!(dc[1], 4.0);
@@ -386,7 +523,8 @@ mod tests {
                     .map(|i| (i * 91 % 241) as f32 * 0.5)
                     .collect();
                 let (mut mad, mut dc) = (Vec::new(), Vec::new());
-                g.diff(&a, &b, &mut mad, &mut dc);
+                let mut sc = GridScratch::default();
+                g.diff(&a, &b, &mut mad, &mut dc, &mut sc);
                 let (mut m2, mut d2) = (vec![0.0f32; g.blocks()], vec![0.0f32; g.blocks()]);
                 for cy in 0..g.rows {
                     for cx in 0..g.cols {
@@ -407,11 +545,20 @@ mod tests {
                 }
                 assert_eq!(mad, m2, "{w}x{h} block {block}");
                 let mut only = Vec::new();
-                g.diff_mad(&a, &b, &mut only);
+                g.diff_mad(&a, &b, &mut only, &mut sc);
                 assert_eq!(only, mad, "{w}x{h} block {block}: diff_mad");
                 assert_eq!(dc, d2, "{w}x{h} block {block}");
                 assert!(m2.iter().any(|&v| v > 0.0));
             }
+        }
+    }
+
+    #[test]
+    fn sum_every_4th_equals_the_plain_loop() {
+        for len in [0, 1, 3, 4, 5, 8, 9, 13, 16, 1920, 1923] {
+            let row: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8 | 0x80).collect();
+            let plain: u64 = row.iter().step_by(4).map(|&v| v as u64).sum();
+            assert_eq!(sum_every_4th(&row), plain, "{len}");
         }
     }
 
@@ -424,7 +571,7 @@ mod tests {
             });
             for (cell, step) in [(4, 2), (8, 4), (4, 1), (8, 2), (5, 3), (16, 4), (1, 1)] {
                 let g = CellGrid::new(w, h, cell, step, 4);
-                let (mut fast, mut acc) = (Vec::new(), Vec::new());
+                let (mut fast, mut acc) = (Vec::new(), GridScratch::default());
                 g.means(f.luma(), &mut fast, &mut acc);
                 let slow = means_reference(&g, f.luma());
                 assert_eq!(fast, slow, "{w}x{h} cell {cell} step {step}");

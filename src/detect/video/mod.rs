@@ -8,7 +8,7 @@ mod format_change;
 mod frame_drop;
 mod freeze;
 mod letterbox;
-mod luma;
+pub(crate) mod luma;
 mod out_of_range;
 mod stutter;
 mod video_loss;

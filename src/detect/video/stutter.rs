@@ -35,7 +35,7 @@ use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::luma::{max, median, CellGrid, FrameClock};
+use super::luma::{max, median, CellGrid, FrameClock, GridScratch};
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
@@ -195,8 +195,8 @@ pub struct Stutter {
     clock: FrameClock,
     stream: StreamLock,
     grid: Option<CellGrid>,
-    /// Column sums of the cell row being measured (scratch for `CellGrid::means`).
-    acc: Vec<u16>,
+    /// Column sums (scratch for `CellGrid::means` and `CellGrid::diff`).
+    acc: GridScratch,
     cur: Vec<f32>,
     prev: Vec<f32>,
     have_prev: bool,
@@ -224,7 +224,7 @@ impl Stutter {
             clock: FrameClock::default(),
             stream: StreamLock::default(),
             grid: None,
-            acc: Vec::new(),
+            acc: GridScratch::default(),
             cur: Vec::new(),
             prev: Vec::new(),
             have_prev: false,
@@ -259,7 +259,7 @@ impl Stutter {
         if !self.have_prev {
             return None;
         }
-        grid.diff_mad(&self.cur, &self.prev, &mut self.mad);
+        grid.diff_mad(&self.cur, &self.prev, &mut self.mad, &mut self.acc);
         let noise = median(&self.mad, &mut self.scratch);
         let worst = max(&self.mad);
         let same = noise <= self.cfg.tolerance
