@@ -137,31 +137,50 @@ impl CellGrid {
         for cy in 0..self.rows {
             let y0 = cy * C;
             let y1 = (y0 + C).min(self.height);
+            // Sampled rows two at a time (one pass over the sums for both); the first pass
+            // sets the sums, later ones add to them.
             let mut ny = 0u32;
             let mut y = y0;
             while y < y1 {
-                let row = &p.row(y)[..self.width];
-                let chunks = row.chunks_exact(8);
-                let rest = chunks.remainder();
+                let set = ny == 0;
+                let second = (y + S < y1).then(|| &p.row(y + S)[..self.width]);
+                let first = &p.row(y)[..self.width];
                 let (body, end) = words.split_at_mut(self.width / 8);
-                // The first sampled row sets the sums, the others add to them.
-                if ny == 0 {
-                    for (w, c) in body.iter_mut().zip(chunks) {
-                        *w = u64::from_le_bytes(c.try_into().unwrap_or_default()) & mask;
+                let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or_default()) & mask;
+                let a = first.chunks_exact(8);
+                let tail_of = |r: &[u8]| {
+                    let rest = &r[r.len() / 8 * 8..];
+                    let mut b = [0u8; 8];
+                    b[..rest.len()].copy_from_slice(rest);
+                    u64::from_le_bytes(b) & mask
+                };
+                let mut tail = tail_of(first);
+                match second {
+                    Some(r2) => {
+                        let pairs = body.iter_mut().zip(a.zip(r2.chunks_exact(8)));
+                        if set {
+                            pairs.for_each(|(w, (c, d))| *w = word(c) + word(d));
+                        } else {
+                            pairs.for_each(|(w, (c, d))| *w += word(c) + word(d));
+                        }
+                        tail += tail_of(r2);
+                        ny += 2;
+                        y += 2 * S;
                     }
-                } else {
-                    for (w, c) in body.iter_mut().zip(chunks) {
-                        *w += u64::from_le_bytes(c.try_into().unwrap_or_default()) & mask;
+                    None => {
+                        let one = body.iter_mut().zip(a);
+                        if set {
+                            one.for_each(|(w, c)| *w = word(c));
+                        } else {
+                            one.for_each(|(w, c)| *w += word(c));
+                        }
+                        ny += 1;
+                        y += S;
                     }
                 }
                 if let Some(w) = end.first_mut() {
-                    let mut b = [0u8; 8];
-                    b[..rest.len()].copy_from_slice(rest);
-                    let v = u64::from_le_bytes(b) & mask;
-                    *w = if ny == 0 { v } else { *w + v };
+                    *w = if set { tail } else { *w + tail };
                 }
-                ny += 1;
-                y += S;
             }
             let row_out = &mut out[cy * self.cols..(cy + 1) * self.cols];
             // (Sums stay below 2^24: exact as i32 and f32, and i32 converts in vector lanes.)

@@ -182,7 +182,8 @@ struct Held {
     times: [MediaTime; 5],
     /// Display time of one frame.
     frame_secs: f64,
-    /// Too flat to judge (below `min_contrast`).
+    /// Too flat to judge (below `min_contrast`); measured at the first repeat (a picture shown
+    /// once is never judged).
     flat: bool,
 }
 
@@ -401,6 +402,11 @@ impl Detector for Stutter {
         self.have_prev = true;
         match (cmp, self.held.as_mut()) {
             (Some((worst, true)), Some(h)) => {
+                if h.frames == 1 {
+                    // First repeat: judge the held picture's contrast now (after the swap,
+                    // `cur` holds its cell means). Pictures shown once never need it.
+                    h.flat = contrast(&self.cur) < self.cfg.min_contrast;
+                }
                 if (h.frames as usize) < h.times.len() {
                     h.times[h.frames as usize] = t;
                 }
@@ -419,7 +425,7 @@ impl Detector for Stutter {
                     repeat_worst: 0.0,
                     times: [t; 5],
                     frame_secs: until.secs_since(t),
-                    flat: contrast(&self.prev) < self.cfg.min_contrast,
+                    flat: false,
                 });
             }
         }
