@@ -11,7 +11,8 @@
 #   e  avqc_inline      the same with --detector-threads 0 (detectors on the decoder thread)
 # CPU = user + sys seconds from /usr/bin/time (Debian package `time`); the four commands run
 # interleaved, $REPS rounds (default 3), and the median of each is reported with the ratios
-# d/c and e/c (detectors on top of avqc's own decode), d/a and d/b.
+# d/c and e/c (detectors on top of avqc's own decode), d/a and d/b; then the same ratios of the
+# fastest run of each (steadier when the host adds noise: it only ever adds time).
 #   benches/compare.sh                    all three resolutions
 #   RES="1280x720" benches/compare.sh     just one
 #   CLIP_ONLY=1 benches/compare.sh        only make the clips
@@ -49,6 +50,7 @@ cpu_of() { # command... -> user+sys seconds
 }
 
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+minimum() { sort -g | head -1; }
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for res in $RES; do
@@ -71,8 +73,16 @@ for res in $RES; do
   c=$(awk '$1=="c"{print $2}' "$work/runs_$res.txt" | median)
   d=$(awk '$1=="d"{print $2}' "$work/runs_$res.txt" | median)
   e=$(awk '$1=="e"{print $2}' "$work/runs_$res.txt" | median)
-  awk -v r="$res" -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v e="$e" -v n="$REPS" 'BEGIN {
+  # Fastest run of each: the host's interference only ever adds time, so the minimum is the
+  # steadiest estimate of a command's own cost when the scatter is wide.
+  mb=$(awk '$1=="b"{print $2}' "$work/runs_$res.txt" | minimum)
+  mc=$(awk '$1=="c"{print $2}' "$work/runs_$res.txt" | minimum)
+  md=$(awk '$1=="d"{print $2}' "$work/runs_$res.txt" | minimum)
+  me=$(awk '$1=="e"{print $2}' "$work/runs_$res.txt" | minimum)
+  awk -v r="$res" -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v e="$e" -v n="$REPS" \
+    -v mb="$mb" -v mc="$mc" -v md="$md" -v me="$me" 'BEGIN {
     printf "%-9s cpu s (median of %d): a ffmpeg_decode %.2f  b ffmpeg_filters %.2f  c avqc_decode %.2f  d avqc_defaults %.2f  e avqc_inline %.2f\n", r, n, a, b, c, d, e
-    printf "%-9s d/c x%.2f   e/c x%.2f   d/a x%.2f   d/b x%.2f   e/b x%.2f   (b/a x%.2f)\n", r, d/c, e/c, d/a, d/b, e/b, b/a }'
+    printf "%-9s d/c x%.2f   e/c x%.2f   d/a x%.2f   d/b x%.2f   e/b x%.2f   (b/a x%.2f)\n", r, d/c, e/c, d/a, d/b, e/b, b/a
+    printf "%-9s fastest runs: d/c x%.2f   e/c x%.2f   d/b x%.2f   e/b x%.2f\n", r, md/mc, me/mc, md/mb, me/mb }'
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
