@@ -7,8 +7,9 @@
 #   b  ffmpeg_filters   same + freezedetect,blackdetect,blockdetect / silencedetect,astats,ebur128
 #   c  avqc_decode      monitor --threads 1 --full-decode with no detectors (`--config` of `[]`;
 #                       without --full-decode an empty set would skip the deblocking filter)
-#   d  avqc_defaults    monitor --threads 1 with the default detector set
-#   e  avqc_inline      the same with --detector-threads 0 (detectors on the decoder thread)
+#   d  avqc_defaults    monitor --threads 1 with the default detector set (on the decoder
+#                       thread, the default)
+#   e  avqc_thread      the same with --detector-threads 1 (one detector thread)
 # CPU = user + sys seconds from /usr/bin/time (Debian package `time`); the four commands run
 # interleaved, $REPS rounds (default 3), and the median of each is reported with the ratios
 # d/c and e/c (detectors on top of avqc's own decode), d/a and d/b; then the same ratios of the
@@ -66,7 +67,7 @@ for res in $RES; do
     # shellcheck disable=SC2086
     echo "d $(cpu_of "$monitor" --threads 1 $AVQC_ARGS "$clip")" >> "$work/runs_$res.txt"
     # shellcheck disable=SC2086
-    echo "e $(cpu_of "$monitor" --threads 1 --detector-threads 0 $AVQC_ARGS "$clip")" >> "$work/runs_$res.txt"
+    echo "e $(cpu_of "$monitor" --threads 1 --detector-threads 1 $AVQC_ARGS "$clip")" >> "$work/runs_$res.txt"
   done
   a=$(awk '$1=="a"{print $2}' "$work/runs_$res.txt" | median)
   b=$(awk '$1=="b"{print $2}' "$work/runs_$res.txt" | median)
@@ -81,7 +82,7 @@ for res in $RES; do
   me=$(awk '$1=="e"{print $2}' "$work/runs_$res.txt" | minimum)
   awk -v r="$res" -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v e="$e" -v n="$REPS" \
     -v mb="$mb" -v mc="$mc" -v md="$md" -v me="$me" 'BEGIN {
-    printf "%-9s cpu s (median of %d): a ffmpeg_decode %.2f  b ffmpeg_filters %.2f  c avqc_decode %.2f  d avqc_defaults %.2f  e avqc_inline %.2f\n", r, n, a, b, c, d, e
+    printf "%-9s cpu s (median of %d): a ffmpeg_decode %.2f  b ffmpeg_filters %.2f  c avqc_decode %.2f  d avqc_defaults %.2f  e avqc_thread %.2f\n", r, n, a, b, c, d, e
     printf "%-9s d/c x%.2f   e/c x%.2f   d/a x%.2f   d/b x%.2f   e/b x%.2f   (b/a x%.2f)\n", r, d/c, e/c, d/a, d/b, e/b, b/a
     printf "%-9s fastest runs: d/c x%.2f   e/c x%.2f   d/b x%.2f   e/b x%.2f\n", r, md/mc, me/mc, md/mb, me/mb }'
 done

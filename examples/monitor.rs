@@ -10,8 +10,8 @@
 //!   --realtime            pace file inputs to their timestamps, as if live
 //!   --analysis WxH        give detectors a copy downscaled to fit WxH
 //!   --threads N           decoder threads per stream (0 = auto)
-//!   --detector-threads N  threads running the detectors per stream (0 = on the decoder
-//!                         thread: the least CPU; default one per four cores)
+//!   --detector-threads N  threads running the detectors per stream (default 0: on the
+//!                         decoder thread, the least CPU; 1 with --drop-oldest)
 //!   --thin N              show detectors that need not see every picture (out_of_range,
 //!                         letterbox, video_loss) only every N-th one (default 1)
 //!   --full-decode         decode every picture in full even when no detector needs it

@@ -5,9 +5,9 @@
 //! is confirmed, inside the host's own process.
 //!
 //! The dataflow is one [`Pipeline`]: a [`Decoder`] (FFmpeg by default, or a pure-Rust
-//! [`FrameSource`]) yields shared frames; the [`Detector`]s see them on detector threads (one
-//! per four cores by default, each running its detectors in turn); their [`Event`]s go to a
-//! [`Sink`].
+//! [`FrameSource`]) yields shared frames; the [`Detector`]s see them on the decoder thread
+//! right after each is decoded (by default) or on detector threads, each running its detectors
+//! in turn; their [`Event`]s go to a [`Sink`].
 //!
 //! ```
 //! use avqc::{Pipeline, FrameSource, Media, MediaTime, PixelFormat, StreamInfo, VideoFrame, Registry};

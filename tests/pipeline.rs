@@ -761,3 +761,53 @@ fn thinning_spares_only_detectors_that_allow_it() {
         assert_eq!(report.frames_dropped, 0, "thinning is not dropping");
     }
 }
+
+/// By default the detectors run on the decoder thread (the thread that pulls the source's
+/// frames); under `DropOldest` they get a thread of their own, so there is a queue to drop from.
+#[test]
+fn detectors_run_on_the_decoder_thread_unless_frames_may_be_dropped() {
+    use std::sync::Mutex;
+    use std::thread::ThreadId;
+    struct Where(Arc<Mutex<Vec<ThreadId>>>);
+    impl Detector for Where {
+        fn name(&self) -> &str {
+            "where"
+        }
+        fn wants(&self) -> Wants {
+            Wants::VIDEO
+        }
+        fn process(&mut self, _: &Media, _: &mut Events) {
+            self.0.lock().unwrap().push(std::thread::current().id());
+        }
+        fn finish(&mut self, _: MediaTime, _: &mut Events) {}
+    }
+    for (policy, same) in [
+        (OverloadPolicy::Block, true),
+        (OverloadPolicy::DropOldest, false),
+    ] {
+        let decoder_ids = Arc::new(Mutex::new(Vec::new()));
+        let detector_ids = Arc::new(Mutex::new(Vec::new()));
+        let seen = decoder_ids.clone();
+        let frames = (0..5).map(move |i| {
+            seen.lock().unwrap().push(std::thread::current().id());
+            frame(i)
+        });
+        let src = FrameSource::new(
+            "where.raw",
+            vec![StreamInfo::video(0, "raw", 16, 16, None)],
+            frames,
+        );
+        Pipeline::builder()
+            .decoder(src)
+            .detector(Where(detector_ids.clone()))
+            .overload(policy)
+            .sink(Collect::new())
+            .build()
+            .unwrap()
+            .run()
+            .unwrap();
+        let (dec, det) = (decoder_ids.lock().unwrap(), detector_ids.lock().unwrap());
+        assert_eq!(det.len(), 5, "{policy:?}");
+        assert!(det.iter().all(|id| (*id == dec[0]) == same), "{policy:?}");
+    }
+}

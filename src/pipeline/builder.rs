@@ -43,19 +43,25 @@ pub struct PipelineBuilder {
 }
 
 impl PipelineBuilder {
-    /// How many threads run the detectors (default: one per four available cores, at least
-    /// one, and never more than there are detectors); `0` runs them on the decoder thread.
-    ///
-    /// Detectors are dealt to the threads in turn, video detectors first; each thread feeds
-    /// every item to its detectors one after another, so it wakes once per item, not once per
-    /// detector, and later detectors find the picture in the cache. Raise it when a fast
-    /// multi-threaded decode of one input outruns the detectors. Detectors sharing a thread
-    /// share its queue and its [`OverloadPolicy`]; a panicking detector is still disabled alone.
+    /// How many threads run the detectors; `0` runs them on the decoder thread. Default: `0`
+    /// under [`OverloadPolicy::Block`] (the default policy), `1` under
+    /// [`OverloadPolicy::DropOldest`] (dropping needs a queue between the decoder and the
+    /// detectors). Never more threads than there are detectors.
     ///
     /// `0` (inline) costs the least CPU: each picture is analysed right after it was decoded,
     /// on the same core, while it is still in that core's cache, and nothing is queued (the
-    /// [`OverloadPolicy`] then never drops). Decoding waits for the detectors, so use it when
-    /// many streams share the machine's cores, not to finish one file fastest.
+    /// [`OverloadPolicy`] then never drops). The codec's own decoder threads (the FFmpeg
+    /// decoder's default) keep decoding ahead meanwhile. With a single-threaded decode,
+    /// decoding waits for the detectors: that is what a host running many streams on few
+    /// cores wants. On the machine of `benches/README.md` a detector thread cost 4–7 % more
+    /// CPU than inline, for pictures read on another core.
+    ///
+    /// With `n > 0`, detectors are dealt to the threads in turn, video detectors first; each
+    /// thread feeds every item to its detectors one after another, so it wakes once per item,
+    /// not once per detector, and later detectors find the picture in the cache. Use it when
+    /// a single-threaded decode of one input should overlap with the detectors (the shortest
+    /// wall time on an otherwise idle machine). Detectors sharing a thread share its queue
+    /// and its [`OverloadPolicy`]; a panicking detector is still disabled alone.
     ///
     /// ```
     /// use avqc::{Pipeline, FrameSource, StreamInfo, sink::Collect};
@@ -197,9 +203,10 @@ impl PipelineBuilder {
             policy: self.policy,
             stop: self.stop.unwrap_or_default(),
             stream_name: self.stream_name,
-            detector_threads: self
-                .detector_threads
-                .unwrap_or_else(default_detector_threads),
+            detector_threads: self.detector_threads.unwrap_or(match self.policy {
+                OverloadPolicy::Block => 0,
+                OverloadPolicy::DropOldest => 1,
+            }),
             thin: self.thin.max(1),
             snapshots: self.snapshots,
             stall_timeout: self.stall_timeout,
@@ -240,9 +247,4 @@ impl Pipeline {
     pub fn stop_signal(&self) -> StopSignal {
         self.stop.clone()
     }
-}
-
-/// One detector thread per four available cores, at least one.
-fn default_detector_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(4))
 }
