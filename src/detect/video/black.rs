@@ -140,6 +140,20 @@ impl Black {
         if total == 0 {
             return Some(Stats::default());
         }
+        // First only count the bright samples (a vectorised count), which is all most pictures
+        // need: the scan stops once so many are bright that the frame cannot be black. Only a
+        // frame that stays within reach is read again for the dark samples' level and spread.
+        let mut bright = 0u64;
+        let mut y = first;
+        while y < p.height() {
+            let row = p.row(y);
+            bright += count_bright(&row[first.min(row.len())..], step, limit);
+            // Even if every pixel left were dark, the share would stay below `min_share`.
+            if ((total - bright) as f64 / total as f64) < self.cfg.min_share {
+                return None;
+            }
+            y += step;
+        }
         let (mut n, mut dark, mut sum, mut sumsq) = (0u64, 0u64, 0u64, 0u64);
         let mut y = first;
         while y < p.height() {
@@ -157,11 +171,6 @@ impl Black {
             dark += rd as u64;
             sum += rs as u64;
             sumsq += rq;
-            // Even if every pixel left were dark, the share would stay below `min_share`.
-            let bright = n - dark;
-            if ((total - bright) as f64 / total as f64) < self.cfg.min_share {
-                return None;
-            }
             y += step;
         }
         if dark == 0 {
@@ -265,6 +274,25 @@ impl Detector for Black {
     }
 }
 
+/// How many of `row[0]`, `row[step]`, `row[2 * step]`, … are above `limit`. For the default
+/// step of 2 the samples are counted in u8 lanes over pairs of bytes, which vectorises.
+fn count_bright(row: &[u8], step: usize, limit: u32) -> u64 {
+    if step != 2 {
+        return row.iter().step_by(step).filter(|&&v| v as u32 > limit).count() as u64;
+    }
+    let Ok(limit) = u8::try_from(limit) else {
+        return 0; // nothing is above a limit past 255
+    };
+    let mut n = 0u64;
+    // 255 pairs per chunk, so the u8 lanes cannot overflow; a chunk's odd last byte is a sample.
+    for chunk in row.chunks(2 * 255) {
+        let pairs = chunk.chunks_exact(2);
+        let last = pairs.remainder().first().is_some_and(|&v| v > limit) as u64;
+        n += pairs.fold(0u8, |a, p| a + (p[0] > limit) as u8) as u64 + last;
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +318,17 @@ mod tests {
         // Five bright sampled rows: 90 % dark, out of reach of 92 %.
         assert!(b.stats(&frame(10)).is_none());
         assert!(b.stats(&frame(0)).is_some_and(|s| s.share == 1.0));
+    }
+
+    #[test]
+    fn the_pair_count_equals_the_plain_count() {
+        let row: Vec<u8> = (0..1283u32).map(|i| (i * 37 % 251) as u8).collect();
+        for limit in [0u32, 10, 26, 128, 254, 255, 300] {
+            for start in 0..3 {
+                let r = &row[start..];
+                let plain = r.iter().step_by(2).filter(|&&v| v as u32 > limit).count() as u64;
+                assert_eq!(count_bright(r, 2, limit), plain, "limit {limit}, start {start}");
+            }
+        }
     }
 }
