@@ -38,6 +38,7 @@ pub mod event;
 #[allow(unsafe_code)]
 mod ffi;
 mod frame;
+mod hint;
 mod limits;
 pub mod monitor;
 pub mod pipeline;

@@ -1,4 +1,5 @@
-//! The only place with `unsafe` code: small RAII owners around FFmpeg objects and the callbacks
+//! The only place with FFmpeg `unsafe` code (the one other `unsafe` line in the crate is the
+//! cache prefetch hint of `hint.rs`): small RAII owners around FFmpeg objects and the callbacks
 //! FFmpeg calls back into (log, I/O read, interrupt).
 //!
 //! Every FFmpeg object is owned by exactly one wrapper around a `NonNull` whose `Drop` frees it:

@@ -217,6 +217,15 @@ impl Plane {
         &self.data[start..start + self.width]
     }
 
+    /// Hints the CPU to fetch row `y` into its caches ahead of a read (nothing when `y` is
+    /// past the last row). Detectors that read every few rows call it for a row ahead.
+    #[inline]
+    pub(crate) fn prefetch_row(&self, y: usize) {
+        if y < self.height {
+            crate::hint::prefetch(self.row(y));
+        }
+    }
+
     /// All visible rows, top to bottom.
     pub fn rows(&self) -> impl Iterator<Item = &[u8]> + '_ {
         (0..self.height).map(move |y| self.row(y))

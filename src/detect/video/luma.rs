@@ -143,6 +143,9 @@ impl CellGrid {
             let mut y = y0;
             while y < y1 {
                 let set = ny == 0;
+                // Two pairs of sampled rows ahead, so their fetch overlaps with this pair's sums.
+                p.prefetch_row(y + AHEAD * S);
+                p.prefetch_row(y + (AHEAD + 1) * S);
                 let second = (y + S < y1).then(|| &p.row(y + S)[..self.width]);
                 let first = &p.row(y)[..self.width];
                 let (body, end) = words.split_at_mut(self.width / 8);
@@ -184,22 +187,22 @@ impl CellGrid {
             }
             let row_out = &mut out[cy * self.cols..(cy + 1) * self.cols];
             // (Sums stay below 2^24: exact as i32 and f32, and i32 converts in vector lanes.)
-            let div = (ny * per_cell) as f32;
+            let div = Divisor::new(ny * per_cell);
             // Full cells: a word holds 8 / C of them (C = 4: two; C = 8: one).
             if C == 4 {
                 let pairs = full / 2;
                 for (o, &w) in row_out[..2 * pairs].chunks_exact_mut(2).zip(words.iter()) {
                     let t = (w & 0x0000_FFFF_0000_FFFF) + ((w >> 16) & 0x0000_FFFF_0000_FFFF);
-                    o[0] = (t & 0xFFFF_FFFF) as i32 as f32 / div;
-                    o[1] = (t >> 32) as i32 as f32 / div;
+                    o[0] = div.of((t & 0xFFFF_FFFF) as i32 as f32);
+                    o[1] = div.of((t >> 32) as i32 as f32);
                 }
                 if full % 2 == 1 {
                     let w = words[pairs];
-                    row_out[full - 1] = ((w & 0xFFFF) + ((w >> 16) & 0xFFFF)) as i32 as f32 / div;
+                    row_out[full - 1] = div.of(((w & 0xFFFF) + ((w >> 16) & 0xFFFF)) as i32 as f32);
                 }
             } else {
                 for (o, &w) in row_out[..full].iter_mut().zip(words.iter()) {
-                    *o = lanes_sum::<S>(w) as i32 as f32 / div;
+                    *o = div.of(lanes_sum::<S>(w) as i32 as f32);
                 }
             }
             if full < self.cols {
@@ -338,22 +341,52 @@ impl CellGrid {
     /// Each block's mean of the column sums `cols` (of `h` rows of cells), into `out`.
     fn sum_blocks(&self, cols: &[f32], out: &mut [f32], h: usize) {
         let full = self.cols / self.block;
-        let c = (self.block * h) as f32;
+        let c = Divisor::new((self.block * h) as u32);
         match self.block {
             4 => {
                 for (o, s) in out.iter_mut().zip(cols.chunks_exact(4)) {
-                    *o = (s[0] + s[1] + s[2] + s[3]) / c;
+                    *o = c.of(s[0] + s[1] + s[2] + s[3]);
                 }
             }
             _ => {
                 for (o, s) in out.iter_mut().zip(cols.chunks_exact(self.block)) {
-                    *o = s.iter().sum::<f32>() / c;
+                    *o = c.of(s.iter().sum::<f32>());
                 }
             }
         }
         if full < self.bcols {
             let tail = &cols[full * self.block..];
             out[full] = tail.iter().sum::<f32>() / (tail.len() * h) as f32;
+        }
+    }
+}
+
+/// How many sampled rows ahead [`CellGrid::means`] asks for rows to be fetched.
+const AHEAD: usize = 4;
+
+/// Division of sums by a count, as a multiplication when the count is a power of two (the
+/// cells and blocks of the default grids): scaling by 2^-k is exact either way, so the quotient
+/// is the same bit for bit, and a multiplication costs a fraction of a division.
+#[derive(Clone, Copy, Debug)]
+struct Divisor {
+    d: f32,
+    inv: Option<f32>,
+}
+
+impl Divisor {
+    fn new(n: u32) -> Self {
+        let d = n.max(1) as f32;
+        Divisor {
+            d,
+            inv: n.is_power_of_two().then(|| 1.0 / d),
+        }
+    }
+
+    #[inline]
+    fn of(self, x: f32) -> f32 {
+        match self.inv {
+            Some(i) => x * i,
+            None => x / self.d,
         }
     }
 }
@@ -598,6 +631,17 @@ mod tests {
                     slow.iter().any(|&v| v > 0.0),
                     "{w}x{h} {cell} {step} {slow:?}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn divisor_equals_division_bit_for_bit() {
+        for n in [1u32, 2, 3, 4, 6, 8, 16, 32, 64, 1024] {
+            let d = Divisor::new(n);
+            for x in (0..1 << 24).step_by(997).chain([0, 1, 255, (1 << 24) - 1]) {
+                let x = x as f32;
+                assert_eq!(d.of(x).to_bits(), (x / n as f32).to_bits(), "{x} / {n}");
             }
         }
     }
