@@ -108,6 +108,7 @@ impl ContentState {
         }
         let (mut sum, mut n) = (0u64, 0u64);
         for gy in 0..gh {
+            p.prefetch_row((gy + 2) * GRID_STEP);
             let row = p.row(gy * GRID_STEP);
             let cells = &mut self.grid[gy * gw..(gy + 1) * gw];
             let mut row_sum = 0u32;

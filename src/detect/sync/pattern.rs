@@ -249,6 +249,9 @@ fn mean_luma(p: &crate::Plane) -> f64 {
     let (mut sum, mut n) = (0u64, 0u64);
     let mut y = 0;
     while y < p.height() {
+        // Rows four samples ahead are fetched while this one is summed (the reads otherwise
+        // wait on memory: the picture was decoded a few pictures ago).
+        p.prefetch_row(y + 16);
         let row = p.row(y);
         sum += crate::detect::video::luma::sum_every_4th(row);
         n += row.len().div_ceil(4) as u64;
