@@ -13,7 +13,8 @@
 # CPU = user + sys seconds from /usr/bin/time (Debian package `time`); the four commands run
 # interleaved, $REPS rounds (default 3), and the median of each is reported with the ratios
 # d/c and e/c (detectors on top of avqc's own decode), d/a and d/b; then the same ratios of the
-# fastest run of each (steadier when the host adds noise: it only ever adds time).
+# fastest run of each (steadier when the host adds noise: it only ever adds time), and the
+# ratios paired by round (median, and mean with its standard error).
 #   benches/compare.sh                    all three resolutions
 #   RES="1280x720" benches/compare.sh     just one
 #   CLIP_ONLY=1 benches/compare.sh        only make the clips
@@ -85,5 +86,15 @@ for res in $RES; do
     printf "%-9s cpu s (median of %d): a ffmpeg_decode %.2f  b ffmpeg_filters %.2f  c avqc_decode %.2f  d avqc_defaults %.2f  e avqc_thread %.2f\n", r, n, a, b, c, d, e
     printf "%-9s d/c x%.2f   e/c x%.2f   d/a x%.2f   d/b x%.2f   e/b x%.2f   (b/a x%.2f)\n", r, d/c, e/c, d/a, d/b, e/b, b/a
     printf "%-9s fastest runs: d/c x%.2f   e/c x%.2f   d/b x%.2f   e/b x%.2f\n", r, md/mc, me/mc, md/mb, me/mb }'
+  # Paired by round: each round's d/c (and d/b), so a slow stretch of the host slows both
+  # commands of the ratio; their median, and their mean with its standard error.
+  paste <(awk '$1=="b"{print $2}' "$work/runs_$res.txt") <(awk '$1=="c"{print $2}' "$work/runs_$res.txt") \
+        <(awk '$1=="d"{print $2}' "$work/runs_$res.txt") > "$work/pairs_$res.txt"
+  dc_med=$(awk '{print $3/$2}' "$work/pairs_$res.txt" | median)
+  db_med=$(awk '{print $3/$1}' "$work/pairs_$res.txt" | median)
+  awk -v r="$res" -v dcm="$dc_med" -v dbm="$db_med" '{x=$3/$2; s+=x; q+=x*x; y=$3/$1; t+=y; u+=y*y; n++}
+    END {m=s/n; v=(n>1)?(q-n*m*m)/(n-1):0; se=sqrt((v>0?v:0)/n); mb=t/n; vb=(n>1)?(u-n*mb*mb)/(n-1):0; seb=sqrt((vb>0?vb:0)/n)
+      printf "%-9s per round: d/c median x%.3f, mean x%.3f +- %.3f (s.e., %d rounds)   d/b median x%.3f, mean x%.3f +- %.3f\n", r, dcm, m, se, n, dbm, mb, seb}' \
+    "$work/pairs_$res.txt"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
