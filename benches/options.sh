@@ -11,24 +11,14 @@
 #             picture see every n-th; out_of_range is the one of them with work per picture)
 #   RES=1920x1080 benches/options.sh
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-REPS=${REPS:-5}
-RES=${RES:-1280x720}
-SECS=${SECS:-20}
-work=$here/target/bench; mkdir -p "$work"
-cargo build --release --quiet --example monitor --manifest-path "$here/Cargo.toml"
-monitor=$here/target/release/examples/monitor
-clip=$work/noise10_${RES}_${SECS}s.ts
-if [ ! -f "$clip" ]; then
-  RES=$RES SECS=$SECS CLIP_ONLY=1 "$here/benches/compare.sh" > /dev/null
-fi
+# shellcheck source=benches/setup.sh
+source "$(dirname "$0")/setup.sh"
 printf '%s' '[{"type":"black"},{"type":"out_of_range"},{"type":"frame_drop"},{"type":"format_change"},{"type":"video_loss"}]' > "$work/levels_video.json"
 run_of() { # label, monitor args... -> "label cpu wall"
   local label=$1; shift
   /usr/bin/time -f "%U %S %e" -o "$work/time.txt" "$monitor" "$@" "$clip" > /dev/null 2> /dev/null
   awk -v l="$label" '{printf "%s %.3f %.3f\n", l, $1 + $2, $3}' "$work/time.txt"
 }
-median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 runs=$work/options_$RES.txt
 : > "$runs"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"

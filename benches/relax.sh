@@ -11,24 +11,14 @@
 #             so nothing is skipped (the two rows must be equal)
 #   RES=1920x1080 benches/relax.sh
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-REPS=${REPS:-5}
-RES=${RES:-1280x720}
-SECS=${SECS:-20}
-work=$here/target/bench; mkdir -p "$work"
-cargo build --release --quiet --example monitor --manifest-path "$here/Cargo.toml"
-monitor=$here/target/release/examples/monitor
-clip=$work/noise10_${RES}_${SECS}s.ts
-if [ ! -f "$clip" ]; then
-  RES=$RES SECS=$SECS CLIP_ONLY=1 "$here/benches/compare.sh" > /dev/null
-fi
+# shellcheck source=benches/setup.sh
+source "$(dirname "$0")/setup.sh"
 echo '[]' > "$work/none.json"
 printf '%s' '[{"type":"black"},{"type":"out_of_range"},{"type":"frame_drop"},{"type":"format_change"},{"type":"video_loss"},{"type":"silence"},{"type":"clipping"},{"type":"loudness"}]' > "$work/levels.json"
 cpu_of() { # command... -> user+sys seconds
   /usr/bin/time -f "%U %S" -o "$work/time.txt" "$@" > /dev/null 2> /dev/null
   awk '{printf "%.3f\n", $1 + $2}' "$work/time.txt"
 }
-median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 runs=$work/relax_runs.txt; : > "$runs"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq "$REPS"); do
