@@ -278,7 +278,11 @@ impl Detector for Black {
 /// step of 2 the samples are counted in u8 lanes over pairs of bytes, which vectorises.
 fn count_bright(row: &[u8], step: usize, limit: u32) -> u64 {
     if step != 2 {
-        return row.iter().step_by(step).filter(|&&v| v as u32 > limit).count() as u64;
+        return row
+            .iter()
+            .step_by(step)
+            .filter(|&&v| v as u32 > limit)
+            .count() as u64;
     }
     let Ok(limit) = u8::try_from(limit) else {
         return 0; // nothing is above a limit past 255
@@ -327,7 +331,11 @@ mod tests {
             for start in 0..3 {
                 let r = &row[start..];
                 let plain = r.iter().step_by(2).filter(|&&v| v as u32 > limit).count() as u64;
-                assert_eq!(count_bright(r, 2, limit), plain, "limit {limit}, start {start}");
+                assert_eq!(
+                    count_bright(r, 2, limit),
+                    plain,
+                    "limit {limit}, start {start}"
+                );
             }
         }
     }
