@@ -31,13 +31,18 @@ pub(crate) fn prefetch(bytes: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+    use crate::Plane;
+
     #[test]
-    fn prefetch_takes_any_slice() {
-        // A hint has no effect to observe; it must accept empty, short and unaligned slices.
-        let v = vec![7u8; 1000];
-        super::prefetch(&v[..0]);
-        super::prefetch(&v[3..5]);
-        super::prefetch(&v[1..]);
-        assert_eq!(v.iter().map(|&b| b as usize).sum::<usize>(), 7000);
+    fn rows_past_the_picture_and_partial_lines_are_not_read() {
+        // 3 rows of 100 visible bytes in a stride of 130 (the last row ends before the buffer
+        // would hold another stride): a hint for a row past the last, or a line that the row
+        // only starts, must neither index out of the plane nor panic.
+        let p = Plane::new(vec![1u8; 2 * 130 + 100].into(), 130, 100, 3).unwrap();
+        for y in 0..10 {
+            p.prefetch_row(y);
+        }
+        super::prefetch(&[]);
+        super::prefetch(&p.row(2)[99..]);
     }
 }

@@ -140,38 +140,35 @@ impl Black {
         if total == 0 {
             return Some(Stats::default());
         }
+        // The sampled part of every sampled row.
+        let sampled = || {
+            (first..p.height())
+                .step_by(step)
+                .map(|y| &p.row(y)[first.min(p.width())..])
+        };
         // First only count the bright samples (a vectorised count), which is all most pictures
         // need: the scan stops once so many are bright that the frame cannot be black. Only a
         // frame that stays within reach is read again for the dark samples' level and spread.
         let mut bright = 0u64;
-        let mut y = first;
-        while y < p.height() {
-            let row = p.row(y);
-            bright += count_bright(&row[first.min(row.len())..], step, limit);
+        for row in sampled() {
+            bright += count_bright(row, step, limit);
             // Even if every pixel left were dark, the share would stay below `min_share`.
             if ((total - bright) as f64 / total as f64) < self.cfg.min_share {
                 return None;
             }
-            y += step;
         }
-        let (mut n, mut dark, mut sum, mut sumsq) = (0u64, 0u64, 0u64, 0u64);
-        let mut y = first;
-        while y < p.height() {
-            let row = p.row(y);
-            let (mut rd, mut rs, mut rq) = (0u32, 0u32, 0u64);
-            for &v in row[first.min(row.len())..].iter().step_by(step) {
+        let dark = total - bright;
+        let (mut sum, mut sumsq) = (0u64, 0u64);
+        for row in sampled() {
+            let (mut rs, mut rq) = (0u32, 0u64);
+            for &v in row.iter().step_by(step) {
                 let v = v as u32;
-                let is_dark = (v <= limit) as u32;
-                let d = v.saturating_sub(black) * is_dark;
-                rd += is_dark;
+                let d = v.saturating_sub(black) * (v <= limit) as u32;
                 rs += d;
                 rq += (d * d) as u64;
             }
-            n += per_row;
-            dark += rd as u64;
             sum += rs as u64;
             sumsq += rq;
-            y += step;
         }
         if dark == 0 {
             return Some(Stats::default());
@@ -179,7 +176,7 @@ impl Black {
         let mean = sum as f64 / dark as f64;
         let var = (sumsq as f64 / dark as f64 - mean * mean).max(0.0);
         Some(Stats {
-            share: dark as f64 / n as f64,
+            share: dark as f64 / total as f64,
             mean,
             spread: var.sqrt(),
         })
