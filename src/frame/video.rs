@@ -275,7 +275,12 @@ pub struct VideoFrame {
     picture_type: PictureType,
     stream: usize,
     analysis: Option<Arc<VideoFrame>>,
+    /// Tells pictures apart (shared by clones, which hold the same pixels): see [`Self::id`].
+    id: u64,
 }
+
+/// The last picture identity handed out (0 is never used).
+static LAST_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl VideoFrame {
     /// A frame from its planes. Checks that the planes match `format` and the picture size.
@@ -331,6 +336,7 @@ impl VideoFrame {
             picture_type: PictureType::Unknown,
             stream: 0,
             analysis: None,
+            id: LAST_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
         })
     }
 
@@ -441,6 +447,12 @@ impl VideoFrame {
     /// when there is none. Detectors that do not need full resolution read this.
     pub fn analysis(&self) -> &VideoFrame {
         self.analysis.as_deref().unwrap_or(self)
+    }
+
+    /// This picture's identity in the process: unique to each frame made by [`VideoFrame::new`]
+    /// and kept by its clones and `with_*` changes, none of which touch the pixels. Never 0.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Sets the colour range.

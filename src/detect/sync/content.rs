@@ -26,8 +26,8 @@ const SIDE: i64 = 6;
 const CUT_SIDE: usize = 3;
 /// A cut's change must be this many times the median of its neighbours'.
 const CUT_RATIO: f64 = 4.0;
-/// Pixel step (rows and columns) of the motion grid.
-const GRID_STEP: usize = 8;
+// (GRID_STEP: the pixel step, rows and columns, of the motion grid.)
+use crate::detect::video::survey::{self, GRID_STEP};
 /// Matched cuts kept at most.
 const MAX_MATCHES: usize = 64;
 
@@ -36,6 +36,8 @@ const MAX_MATCHES: usize = 64;
 pub(super) struct ContentState {
     /// The previous picture's luma, every `GRID_STEP`th pixel of every `GRID_STEP`th row.
     grid: Vec<u8>,
+    /// The picture before's (swapped with `grid` for each picture: nothing is copied).
+    next: Vec<u8>,
     grid_dims: (usize, usize),
     /// The last `2 * CUT_SIDE + 1` pictures' (time, change), oldest first.
     changes: [(f64, f64); 2 * CUT_SIDE + 1],
@@ -64,6 +66,7 @@ impl Default for ContentState {
     fn default() -> Self {
         ContentState {
             grid: Vec::new(),
+            next: Vec::new(),
             grid_dims: (0, 0),
             changes: [(0.0, 0.0); 2 * CUT_SIDE + 1],
             n_changes: 0,
@@ -97,31 +100,33 @@ impl ContentState {
     }
 
     /// Mean absolute luma change from the previous picture on the grid (`None` for the first).
-    fn change(&mut self, p: &crate::Plane) -> Option<f64> {
-        let (w, h) = (p.width(), p.height());
-        let (gw, gh) = (w.div_ceil(GRID_STEP), h.div_ceil(GRID_STEP));
-        let fresh = self.grid_dims != (gw, gh);
-        if fresh {
-            self.grid.clear();
-            self.grid.resize(gw * gh, 0);
-            self.grid_dims = (gw, gh);
+    fn change(&mut self, f: &VideoFrame) -> Option<f64> {
+        let p = f.luma();
+        let dims = (
+            p.width().div_ceil(GRID_STEP),
+            p.height().div_ceil(GRID_STEP),
+        );
+        // The grid is read with the other detectors' samples of the picture.
+        survey::grid8(f, &mut self.next);
+        std::mem::swap(&mut self.grid, &mut self.next);
+        let fresh = self.grid_dims != dims;
+        self.grid_dims = dims;
+        if fresh || self.grid.is_empty() {
+            return None;
         }
-        let (mut sum, mut n) = (0u64, 0u64);
-        for gy in 0..gh {
-            p.prefetch_row((gy + 2) * GRID_STEP);
-            let row = p.row(gy * GRID_STEP);
-            let cells = &mut self.grid[gy * gw..(gy + 1) * gw];
-            let mut row_sum = 0u32;
-            let mut row_n = 0u64;
-            for (cell, &v) in cells.iter_mut().zip(row.iter().step_by(GRID_STEP)) {
-                row_sum += u32::from(v.abs_diff(*cell));
-                row_n += 1;
-                *cell = v;
-            }
-            sum += u64::from(row_sum);
-            n += row_n;
-        }
-        (!fresh && n > 0).then(|| sum as f64 / n as f64)
+        // Row by row in u32 (a row of 255s fits), then u64.
+        let sum: u64 = self
+            .grid
+            .chunks(dims.0)
+            .zip(self.next.chunks(dims.0))
+            .map(|(a, b)| {
+                a.iter()
+                    .zip(b)
+                    .map(|(&x, &y)| u32::from(x.abs_diff(y)))
+                    .sum::<u32>() as u64
+            })
+            .sum();
+        Some(sum as f64 / self.grid.len() as f64)
     }
 
     /// Start time of absolute block `k`, seconds.
@@ -142,7 +147,7 @@ impl AvSync {
     /// One picture: its change, and a cut once the pictures after it are known.
     pub(super) fn content_video(&mut self, f: &VideoFrame) {
         let t = f.time().as_secs_f64();
-        let Some(m) = self.content.change(f.analysis().luma()) else {
+        let Some(m) = self.content.change(f.analysis()) else {
             return;
         };
         let c = &mut self.content;

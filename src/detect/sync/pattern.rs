@@ -80,7 +80,7 @@ impl AvSync {
     /// Flash candidates from one picture.
     pub(super) fn flashes_in(&mut self, f: &VideoFrame) {
         let t = f.time();
-        let mean = mean_luma(f.analysis().luma());
+        let mean = mean_luma(f.analysis());
         if let Some((ft, before, peak)) = self.flash.candidate {
             if mean <= peak - 0.5 * (peak - before) {
                 self.flashes.push(ft.as_secs_f64());
@@ -244,19 +244,10 @@ impl AvSync {
     }
 }
 
-/// Mean of a luma plane, every 4th pixel of every 4th row.
-fn mean_luma(p: &crate::Plane) -> f64 {
-    let (mut sum, mut n) = (0u64, 0u64);
-    let mut y = 0;
-    while y < p.height() {
-        // Rows four samples ahead are fetched while this one is summed (the reads otherwise
-        // wait on memory: the picture was decoded a few pictures ago).
-        p.prefetch_row(y + 16);
-        let row = p.row(y);
-        sum += crate::detect::video::luma::sum_every_4th(row);
-        n += row.len().div_ceil(4) as u64;
-        y += 4;
-    }
+/// Mean of a picture's luma, every 4th pixel of every 4th row (read with the other detectors'
+/// samples of the picture: see `detect::video::survey`).
+fn mean_luma(f: &VideoFrame) -> f64 {
+    let (sum, n) = crate::detect::video::survey::sum4(f);
     if n == 0 {
         0.0
     } else {

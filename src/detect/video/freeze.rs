@@ -14,7 +14,8 @@ use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::luma::{max, median, CellGrid, FrameClock, GridScratch};
+use super::luma::{max, median, surely_over_noise, CellGrid, FrameClock, GridScratch};
+use super::survey;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
@@ -207,14 +208,24 @@ impl Freeze {
             self.have_prev = false;
             self.have_anchor = false;
         }
-        grid.means(plane, &mut self.cur, &mut self.acc);
+        survey::means(cur, &grid, &mut self.cur);
         if !self.have_prev {
             return None;
         }
         grid.diff_mad(&self.cur, &self.prev, &mut self.mad, &mut self.acc);
-        let noise = median(&self.mad, &mut self.scratch);
         let mut worst = max(&self.mad);
-        let allowed = self.cfg.tolerance + self.cfg.noise_factor * noise;
+        let (tol, k) = (self.cfg.tolerance, self.cfg.noise_factor);
+        if surely_over_noise(&self.mad, worst, tol, k) {
+            // A moving picture: its median (the noise) is only read for repeats.
+            return Some(Verdict {
+                same_as_prev: false,
+                same_as_anchor: false,
+                worst,
+                noise: 0.0,
+            });
+        }
+        let noise = median(&self.mad, &mut self.scratch);
+        let allowed = tol + k * noise;
         let same_as_prev = worst <= allowed;
         let mut same_as_anchor = true;
         if same_as_prev && self.have_anchor && !self.anchor_is_prev {

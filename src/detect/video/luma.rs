@@ -99,18 +99,55 @@ impl CellGrid {
     /// pairs sum every column into 16-bit lanes. The sums are exact integers (at most 256 rows
     /// of 255 fit 16 bits, and a cell's total stays below 2^24), so the means equal the plain
     /// per-cell loop's bit for bit.
+    /// (The detectors take theirs through `survey::means`, which reads the rows with other
+    /// detectors'; this whole-picture form is what the tests check it against.)
+    #[cfg(test)]
     pub(crate) fn means(&self, p: &Plane, out: &mut Vec<f32>, scratch: &mut GridScratch) {
+        self.size_means(out);
+        self.means_rows(p, out, scratch, 0..self.rows);
+    }
+
+    /// Sizes `out` for [`means_rows`](Self::means_rows) (no allocation when it fits).
+    pub(crate) fn size_means(&self, out: &mut Vec<f32>) {
         let n = self.cells();
         if out.len() != n {
             out.clear();
             out.resize(n, 0.0);
         }
+    }
+
+    /// Rows of cells `rows` of [`means`](Self::means) (each row of cells is computed on its
+    /// own, so doing them a band at a time gives the same values); `out` is sized by
+    /// [`size_means`](Self::size_means).
+    pub(crate) fn means_rows(
+        &self,
+        p: &Plane,
+        out: &mut [f32],
+        scratch: &mut GridScratch,
+        rows: std::ops::Range<usize>,
+    ) {
+        let rows = rows.start..rows.end.min(self.rows);
         match (self.cell, self.step) {
-            (4, 2) => self.means_words::<4, 2>(p, out, &mut scratch.words),
-            (8, 4) => self.means_words::<8, 4>(p, out, &mut scratch.words),
-            (8, 2) => self.means_words::<8, 2>(p, out, &mut scratch.words),
-            _ => self.means_any(p, out, &mut scratch.cols),
+            (4, 2) => self.means_words::<4, 2>(p, out, &mut scratch.words, rows),
+            (8, 4) => self.means_words::<8, 4>(p, out, &mut scratch.words, rows),
+            (8, 2) => self.means_words::<8, 2>(p, out, &mut scratch.words, rows),
+            _ => self.means_any(p, out, &mut scratch.cols, rows),
         }
+    }
+
+    /// Pixels per cell side.
+    pub(crate) fn cell(&self) -> usize {
+        self.cell
+    }
+
+    /// Pixels between samples.
+    pub(crate) fn step(&self) -> usize {
+        self.step
+    }
+
+    /// Rows of cells.
+    pub(crate) fn cell_rows(&self) -> usize {
+        self.rows
     }
 
     /// [`means`](Self::means) for `cell == C` and `step == S`, where `S` is 2 or 4 and `C`
@@ -121,6 +158,7 @@ impl CellGrid {
         p: &Plane,
         out: &mut [f32],
         words: &mut Vec<u64>,
+        rows: std::ops::Range<usize>,
     ) {
         // Every S-th byte of a little-endian word, each in its own lane.
         let mask: u64 = match S {
@@ -134,7 +172,7 @@ impl CellGrid {
         }
         let full = self.width / C;
         let per_cell = (C / S) as u32;
-        for cy in 0..self.rows {
+        for cy in rows {
             let y0 = cy * C;
             let y1 = (y0 + C).min(self.height);
             // Sampled rows two at a time (one pass over the sums for both); the first pass
@@ -223,13 +261,19 @@ impl CellGrid {
     }
 
     /// [`means`](Self::means) for any cell and step: `acc` holds the sums of every column.
-    fn means_any(&self, p: &Plane, out: &mut [f32], acc: &mut Vec<u16>) {
+    fn means_any(
+        &self,
+        p: &Plane,
+        out: &mut [f32],
+        acc: &mut Vec<u16>,
+        rows: std::ops::Range<usize>,
+    ) {
         if acc.len() != self.width {
             acc.clear();
             acc.resize(self.width, 0);
         }
         let full = self.width / self.cell;
-        for cy in 0..self.rows {
+        for cy in rows {
             let y0 = cy * self.cell;
             let y1 = (y0 + self.cell).min(self.height);
             add_row::<true>(acc, &p.row(y0)[..self.width]);
@@ -464,6 +508,39 @@ pub(crate) fn median(values: &[f32], scratch: &mut Vec<f32>) -> f32 {
     *m
 }
 
+/// True when `worst > tol + k * median(values)` is certain without finding the median (as
+/// [`median`] picks it), false when it is not certain: one counting pass instead of a
+/// selection. For `k >= 0`, `tol + k * m` rounds monotonically in `m`; so with the largest `c`
+/// found for which `tol + k * c < worst`, a median `<= c` (at least `len / 2 + 1` values
+/// `<= c`) puts `tol + k * median` below `worst` too, computed the same way in `f32`.
+pub(crate) fn surely_over_noise(values: &[f32], worst: f32, tol: f32, k: f32) -> bool {
+    let finite = worst.is_finite() && tol.is_finite() && k.is_finite();
+    if values.is_empty() || !finite || worst <= tol || k < 0.0 {
+        return false;
+    }
+    if k == 0.0 {
+        return true; // `tol + 0 * m` is `tol`, under `worst`.
+    }
+    let below = |c: f32| c >= 0.0 && tol + k * c < worst;
+    let mut c = (worst - tol) / k;
+    for _ in 0..4 {
+        if below(c) {
+            break;
+        }
+        c = c.next_down();
+    }
+    below(c) && median_at_most(values, c)
+}
+
+/// True when the median of `values` (as [`median`] picks it: 0 when empty) is at most `c`,
+/// by counting: at least `len / 2 + 1` values are `<= c`.
+pub(crate) fn median_at_most(values: &[f32], c: f32) -> bool {
+    if values.is_empty() {
+        return 0.0 <= c;
+    }
+    values.iter().filter(|&&v| v <= c).count() > values.len() / 2
+}
+
 /// The largest value of `values` (0 when empty).
 pub(crate) fn max(values: &[f32]) -> f32 {
     values.iter().copied().fold(0.0, f32::max)
@@ -644,5 +721,38 @@ mod tests {
                 assert_eq!(d.of(x).to_bits(), (x / n as f32).to_bits(), "{x} / {n}");
             }
         }
+    }
+
+    #[test]
+    fn counting_settles_the_noise_bound_as_the_median_does() {
+        // `surely_over_noise` may say "don't know" (false) but never contradicts the median.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut settled, mut scratch) = (0, Vec::new());
+        for round in 0..4000 {
+            let n = 1 + (next() % 40) as usize;
+            // Few distinct values (ties at the median), quarter steps, some zeros.
+            let values: Vec<f32> = (0..n).map(|_| (next() % 24) as f32 * 0.25).collect();
+            let worst = max(&values);
+            let tol = [0.0, 1.0, 2.5, 4.0][round % 4];
+            let k = [0.0, 0.5, 2.0, 3.0][(round / 4) % 4];
+            let m = median(&values, &mut scratch);
+            let over = worst > tol + k * m;
+            if surely_over_noise(&values, worst, tol, k) {
+                assert!(over, "{values:?} tol {tol} k {k} median {m}");
+                settled += 1;
+            }
+            for c in [0.0, 0.25, 1.0, 2.5, m] {
+                assert_eq!(median_at_most(&values, c), m <= c, "{values:?} {c}");
+            }
+        }
+        // The shortcut is taken often enough to matter.
+        assert!(settled > 1000, "{settled}");
+        assert!(median_at_most(&[], 0.0) && !median_at_most(&[], -1.0));
     }
 }

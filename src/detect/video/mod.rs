@@ -11,6 +11,7 @@ mod letterbox;
 pub(crate) mod luma;
 mod out_of_range;
 mod stutter;
+pub(crate) mod survey;
 mod video_loss;
 
 pub use black::{Black, BlackConfig};

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::luma::FrameClock;
+use super::survey;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
@@ -123,21 +124,11 @@ impl DetectorConfig for OutOfRangeConfig {
 
 /// Counts the samples of every `step`-th row of `p` outside `lo..=hi`: (outside, read).
 fn count(p: &Plane, step: usize, lo: u8, hi: u8) -> (u64, u64) {
-    let span = hi - lo;
     let (mut bad, mut n) = (0u64, 0u64);
-    let mut y = step / 2;
-    while y < p.height() {
+    for y in (step / 2..p.height()).step_by(step) {
         let row = p.row(y);
-        // Branch-free over contiguous bytes, counted in u8 lanes (chunks of 255 cannot
-        // overflow them): vectorizes to 32 bytes per instruction.
-        for chunk in row.chunks(255) {
-            let c = chunk
-                .iter()
-                .fold(0u8, |a, &v| a + (v.wrapping_sub(lo) > span) as u8);
-            bad += c as u64;
-        }
+        bad += survey::outside(row, lo, hi);
         n += row.len() as u64;
-        y += step;
     }
     (bad, n)
 }
@@ -185,7 +176,8 @@ impl OutOfRange {
     fn shares(&self, f: &VideoFrame) -> Shares {
         let t = self.cfg.tolerance;
         let step = self.cfg.sample_step;
-        let (bad, n) = count(f.luma(), step, 16 - t, 235 + t);
+        // Luma is read with the other detectors' samples of the picture.
+        let (bad, n) = survey::outside_luma(f, step, 16 - t, 235 + t);
         let luma = bad as f64 / n.max(1) as f64;
         let mut chroma = 0.0;
         // Gray has no chroma; NV12's interleaved UV plane is read like the others.

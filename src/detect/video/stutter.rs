@@ -35,7 +35,10 @@ use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::luma::{max, median, CellGrid, FrameClock, GridScratch};
+use super::luma::{
+    max, median, median_at_most, surely_over_noise, CellGrid, FrameClock, GridScratch,
+};
+use super::survey;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
@@ -256,15 +259,20 @@ impl Stutter {
             self.have_prev = false;
             self.held = None;
         }
-        grid.means(plane, &mut self.cur, &mut self.acc);
+        survey::means(frame, &grid, &mut self.cur);
         if !self.have_prev {
             return None;
         }
         grid.diff_mad(&self.cur, &self.prev, &mut self.mad, &mut self.acc);
-        let noise = median(&self.mad, &mut self.scratch);
         let worst = max(&self.mad);
-        let same = noise <= self.cfg.tolerance
-            && worst <= self.cfg.tolerance + self.cfg.noise_factor * noise;
+        let (tol, k) = (self.cfg.tolerance, self.cfg.noise_factor);
+        // The median is found only when counting cannot settle it: a moving picture's is
+        // over `tol`, or too low to allow its worst block.
+        let same =
+            !surely_over_noise(&self.mad, worst, tol, k) && median_at_most(&self.mad, tol) && {
+                let noise = median(&self.mad, &mut self.scratch);
+                noise <= tol && worst <= tol + k * noise
+            };
         Some((worst, same))
     }
 

@@ -1,0 +1,528 @@
+//! One read of a picture's luma rows for all the detectors on a thread that sample them.
+//!
+//! `freeze` and `stutter` take cell means (every 2nd and every 4th row), `sync` a mean (every
+//! 4th row) and a coarse grid (every 8th), `out_of_range` every 8th row whole. The picture was
+//! decoded a few pictures earlier and has mostly left the core's caches, so each of those
+//! passes, run one after the other, waits on memory again for the same rows.
+//!
+//! Here the first detector on a thread to ask for a measure of a picture gets, from the same
+//! read of the rows, every measure asked for on that thread over the last few pictures; the
+//! others then take theirs ready-made. Rows are read a band of [`BAND`] at a time: within a
+//! band, each measure's code runs over the rows the first one brought into the cache. A measure
+//! is always computed by the same code over the same samples (integer sums), so it is the same
+//! bit for bit whether it came with others or alone; one nobody asked for lately is not
+//! computed. Pictures are told apart by their identity (`VideoFrame::id`), not by their time.
+//!
+//! State is per thread (a detector thread, the decoder thread, or a `Monitor` worker): no
+//! lock, and nothing is shared across threads. Buffers are swapped with the detectors' own, so
+//! after the first pictures nothing is allocated.
+
+use std::cell::RefCell;
+
+use super::luma::{sum_every_4th, CellGrid, GridScratch};
+use crate::{Plane, VideoFrame};
+
+/// Rows per band: every cell size that shares a read divides it.
+const BAND: usize = 8;
+/// A measure is computed with the others while it was asked for in one of the last this many
+/// reads (a stream whose detectors skip a picture, or two streams sharing a worker thread,
+/// keep theirs).
+const RECENT: u64 = 3;
+/// At most this many kinds of measure are kept per thread (the oldest goes first).
+const MAX_SLOTS: usize = 16;
+/// Pixel step (rows and columns) of [`grid8`].
+pub(crate) const GRID_STEP: usize = 8;
+
+/// A measure of a luma plane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ask {
+    /// Cell means ([`CellGrid::means`]) of `cell`-pixel cells read every `step` pixels.
+    Means { cell: usize, step: usize },
+    /// Sum and count of every 4th pixel of every 4th row.
+    Sum4,
+    /// Every [`GRID_STEP`]th pixel of every [`GRID_STEP`]th row.
+    Grid8,
+    /// Samples outside `lo..=hi` and samples read, of every `step`th row from `step / 2`.
+    Outside { step: usize, lo: u8, hi: u8 },
+}
+
+impl Ask {
+    /// True when the measure reads row `y`.
+    fn reads(&self, y: usize) -> bool {
+        match *self {
+            Ask::Means { cell, step } => (y % cell).is_multiple_of(step),
+            Ask::Sum4 => y.is_multiple_of(4),
+            Ask::Grid8 => y.is_multiple_of(GRID_STEP),
+            Ask::Outside { step, .. } => y >= step / 2 && (y - step / 2).is_multiple_of(step),
+        }
+    }
+
+    /// True when the measure can share a read in bands of [`BAND`] rows.
+    fn bands(&self) -> bool {
+        match *self {
+            Ask::Means { cell, .. } => BAND.is_multiple_of(cell),
+            _ => true,
+        }
+    }
+}
+
+/// A measure's value (or the buffer it will be written to).
+#[derive(Debug)]
+enum Answer {
+    Means(Vec<f32>),
+    Counts(u64, u64),
+    Grid(Vec<u8>),
+}
+
+#[derive(Debug)]
+struct Slot {
+    ask: Ask,
+    /// The read in which the measure was last asked for.
+    asked: u64,
+    /// The picture whose value `answer` holds, not yet taken (0: none).
+    ready: u64,
+    answer: Answer,
+    /// The grid of the last picture measured, and its column sums (for `Means`).
+    grid: Option<CellGrid>,
+    scratch: GridScratch,
+    /// Part of the current read.
+    active: bool,
+}
+
+#[derive(Debug, Default)]
+struct Survey {
+    /// Reads done so far on this thread.
+    reads: u64,
+    /// The picture of the last read.
+    frame: u64,
+    /// Passes over rows (a read, or a measure on its own).
+    passes: u64,
+    slots: Vec<Slot>,
+}
+
+thread_local! {
+    static SURVEY: RefCell<Survey> = RefCell::new(Survey::default());
+}
+
+/// Runs `take` on the answer to `ask` about `frame`'s luma, computed now (with the other
+/// recent measures when this is the picture's first) or earlier in this picture's read.
+fn serve<R>(frame: &VideoFrame, ask: Ask, take: impl FnOnce(&mut Answer) -> R) -> R {
+    SURVEY.with(|s| s.borrow_mut().serve(frame, ask, take))
+}
+
+impl Survey {
+    fn serve<R>(&mut self, frame: &VideoFrame, ask: Ask, take: impl FnOnce(&mut Answer) -> R) -> R {
+        let id = frame.id();
+        let i = self.slot(ask);
+        if self.slots[i].ready == id {
+            // Measured in this picture's read: the value is taken once.
+            self.slots[i].ready = 0;
+            self.slots[i].asked = self.reads;
+            return take(&mut self.slots[i].answer);
+        }
+        self.slots.iter_mut().for_each(|s| s.active = false);
+        if self.frame != id {
+            // The picture's first measure: every recent one comes along.
+            self.reads += 1;
+            self.frame = id;
+            let reads = self.reads;
+            for s in &mut self.slots {
+                s.active = reads - s.asked <= RECENT;
+            }
+        }
+        // (Otherwise a measure the read did not include, or asked for twice: on its own.)
+        self.slots[i].active = true;
+        self.slots[i].asked = self.reads;
+        self.passes += 1;
+        read(frame.luma(), &mut self.slots);
+        for s in self.slots.iter_mut().filter(|s| s.active) {
+            s.ready = id;
+        }
+        self.slots[i].ready = 0;
+        take(&mut self.slots[i].answer)
+    }
+
+    /// The slot for `ask`, made when new (replacing the least recently asked when full).
+    fn slot(&mut self, ask: Ask) -> usize {
+        if let Some(i) = self.slots.iter().position(|s| s.ask == ask) {
+            return i;
+        }
+        let slot = Slot {
+            ask,
+            asked: self.reads,
+            ready: 0,
+            answer: match ask {
+                Ask::Means { .. } => Answer::Means(Vec::new()),
+                Ask::Grid8 => Answer::Grid(Vec::new()),
+                Ask::Sum4 | Ask::Outside { .. } => Answer::Counts(0, 0),
+            },
+            grid: None,
+            scratch: GridScratch::default(),
+            active: false,
+        };
+        if self.slots.len() < MAX_SLOTS {
+            self.slots.push(slot);
+            return self.slots.len() - 1;
+        }
+        let oldest = (0..self.slots.len())
+            .min_by_key(|&i| self.slots[i].asked)
+            .unwrap_or(0);
+        self.slots[oldest] = slot;
+        oldest
+    }
+}
+
+/// Computes every active slot's measure of `p`: those that share bands row band by row band
+/// (the cell means with the finest rows first, so later ones find the rows in the cache),
+/// any other on its own.
+fn read(p: &Plane, slots: &mut [Slot]) {
+    let (w, h) = (p.width(), p.height());
+    for s in slots.iter_mut().filter(|s| s.active) {
+        s.begin(w, h);
+        if !s.ask.bands() {
+            s.rows(p, 0, h);
+        }
+    }
+    // Banded slots in the order they run within a band (no allocation: at most MAX_SLOTS).
+    let mut order = [0usize; MAX_SLOTS];
+    let mut n = 0;
+    for (i, s) in slots.iter().enumerate() {
+        if s.active && s.ask.bands() {
+            order[n] = i;
+            n += 1;
+        }
+    }
+    let density = |s: &Slot| match s.ask {
+        Ask::Means { step, .. } => step,
+        _ => usize::MAX,
+    };
+    order[..n].sort_unstable_by_key(|&i| density(&slots[i]));
+    let mut y = 0;
+    while y < h {
+        let end = (y + BAND).min(h);
+        // The other measures' rows two bands ahead, unless a cell mean (which fetches its own
+        // rows ahead) reads them too.
+        for ahead in (y + 2 * BAND)..(end + 2 * BAND).min(h) {
+            let by = |means: bool| {
+                order[..n].iter().any(|&i| {
+                    matches!(slots[i].ask, Ask::Means { .. }) == means && slots[i].ask.reads(ahead)
+                })
+            };
+            if by(false) && !by(true) {
+                p.prefetch_row(ahead);
+            }
+        }
+        for &i in &order[..n] {
+            slots[i].rows(p, y, end);
+        }
+        y = end;
+    }
+}
+
+impl Slot {
+    /// Prepares the answer for a `w`×`h` plane (sized once; no allocation after).
+    fn begin(&mut self, w: usize, h: usize) {
+        match (&self.ask, &mut self.answer) {
+            (&Ask::Means { cell, step }, Answer::Means(out)) => {
+                let g = match self.grid {
+                    Some(g) if g == CellGrid::new(w, h, cell, step, 1) => g,
+                    _ => CellGrid::new(w, h, cell, step, 1),
+                };
+                self.grid = Some(g);
+                g.size_means(out);
+            }
+            (Ask::Grid8, Answer::Grid(g)) => {
+                let n = w.div_ceil(GRID_STEP) * h.div_ceil(GRID_STEP);
+                if g.len() != n {
+                    g.clear();
+                    g.resize(n, 0);
+                }
+            }
+            (_, Answer::Counts(a, b)) => (*a, *b) = (0, 0),
+            _ => {}
+        }
+    }
+
+    /// The measure over rows `y0..y1` of `p` (for cell means, `y0` and `y1` fall on cell
+    /// boundaries or at the bottom).
+    fn rows(&mut self, p: &Plane, y0: usize, y1: usize) {
+        match (self.ask, &mut self.answer) {
+            (Ask::Means { cell, .. }, Answer::Means(out)) => {
+                if let Some(g) = self.grid {
+                    let end = if y1 == p.height() {
+                        g.cell_rows()
+                    } else {
+                        y1 / cell
+                    };
+                    g.means_rows(p, out, &mut self.scratch, y0 / cell..end);
+                }
+            }
+            (Ask::Grid8, Answer::Grid(grid)) => {
+                let gw = p.width().div_ceil(GRID_STEP);
+                for y in (y0.next_multiple_of(GRID_STEP)..y1).step_by(GRID_STEP) {
+                    let gy = y / GRID_STEP;
+                    let cells = &mut grid[gy * gw..(gy + 1) * gw];
+                    for (c, &v) in cells.iter_mut().zip(p.row(y).iter().step_by(GRID_STEP)) {
+                        *c = v;
+                    }
+                }
+            }
+            (Ask::Sum4, Answer::Counts(sum, n)) => {
+                for y in (y0.next_multiple_of(4)..y1).step_by(4) {
+                    let row = p.row(y);
+                    *sum += sum_every_4th(row);
+                    *n += row.len().div_ceil(4) as u64;
+                }
+            }
+            (ask @ Ask::Outside { lo, hi, .. }, Answer::Counts(bad, n)) => {
+                for y in (y0..y1).filter(|&y| ask.reads(y)) {
+                    let row = p.row(y);
+                    *bad += outside(row, lo, hi);
+                    *n += row.len() as u64;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Samples of `row` outside `lo..=hi`, counted branch-free in u8 lanes (chunks of 255 cannot
+/// overflow them): vectorises to a register of bytes per instruction.
+pub(crate) fn outside(row: &[u8], lo: u8, hi: u8) -> u64 {
+    let span = hi.wrapping_sub(lo);
+    row.chunks(255)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .fold(0u8, |a, &v| a + (v.wrapping_sub(lo) > span) as u8) as u64
+        })
+        .sum()
+}
+
+/// [`CellGrid::means`] of `frame`'s luma into `out` (`grid` made for it).
+pub(crate) fn means(frame: &VideoFrame, grid: &CellGrid, out: &mut Vec<f32>) {
+    let ask = Ask::Means {
+        cell: grid.cell(),
+        step: grid.step(),
+    };
+    serve(frame, ask, |a| {
+        if let Answer::Means(v) = a {
+            std::mem::swap(v, out);
+        }
+    })
+}
+
+/// Sum and count of every 4th pixel of every 4th row of `frame`'s luma.
+pub(crate) fn sum4(frame: &VideoFrame) -> (u64, u64) {
+    serve(frame, Ask::Sum4, |a| match *a {
+        Answer::Counts(s, n) => (s, n),
+        _ => (0, 0),
+    })
+}
+
+/// Every [`GRID_STEP`]th pixel of every [`GRID_STEP`]th row of `frame`'s luma, row by row,
+/// into `out` (`width.div_ceil(8)` by `height.div_ceil(8)`).
+pub(crate) fn grid8(frame: &VideoFrame, out: &mut Vec<u8>) {
+    serve(frame, Ask::Grid8, |a| {
+        if let Answer::Grid(g) = a {
+            std::mem::swap(g, out);
+        }
+    })
+}
+
+/// Samples of `frame`'s luma outside `lo..=hi`, and samples read: every `step`th row from
+/// `step / 2`, whole.
+pub(crate) fn outside_luma(frame: &VideoFrame, step: usize, lo: u8, hi: u8) -> (u64, u64) {
+    serve(frame, Ask::Outside { step, lo, hi }, |a| match *a {
+        Answer::Counts(b, n) => (b, n),
+        _ => (0, 0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MediaTime, PixelFormat};
+
+    fn picture(w: usize, h: usize, seed: u64, t: f64) -> VideoFrame {
+        VideoFrame::from_fn(
+            w,
+            h,
+            PixelFormat::Gray8,
+            MediaTime::from_secs_f64(t),
+            |_, x, y| {
+                let v = (x as u64 * 7919 + y as u64 * 104_729 + seed * 1_000_003)
+                    ^ (x as u64 * y as u64);
+                (v % 256) as u8
+            },
+        )
+    }
+
+    /// The whole-plane reference of every measure, computed without the survey.
+    fn reference(p: &Plane, ask: Ask) -> (Vec<f32>, Vec<u8>, (u64, u64)) {
+        let rows = |m: usize| (0..p.height()).step_by(m);
+        match ask {
+            Ask::Means { cell, step } => {
+                let g = CellGrid::new(p.width(), p.height(), cell, step, 1);
+                let mut out = Vec::new();
+                g.means(p, &mut out, &mut GridScratch::default());
+                (out, vec![], (0, 0))
+            }
+            Ask::Grid8 => {
+                let mut g = vec![];
+                for y in rows(8) {
+                    g.extend(p.row(y).iter().step_by(8));
+                }
+                (vec![], g, (0, 0))
+            }
+            Ask::Sum4 => {
+                let (mut s, mut n) = (0, 0);
+                for y in rows(4) {
+                    for &v in p.row(y).iter().step_by(4) {
+                        s += v as u64;
+                        n += 1;
+                    }
+                }
+                (vec![], vec![], (s, n))
+            }
+            Ask::Outside { step, lo, hi } => {
+                let (mut b, mut n) = (0, 0);
+                for y in (step / 2..p.height()).step_by(step) {
+                    b += p.row(y).iter().filter(|&&v| v < lo || v > hi).count() as u64;
+                    n += p.width() as u64;
+                }
+                (vec![], vec![], (b, n))
+            }
+        }
+    }
+
+    fn ask_survey(f: &VideoFrame, ask: Ask) -> (Vec<f32>, Vec<u8>, (u64, u64)) {
+        match ask {
+            Ask::Means { cell, step } => {
+                let g = CellGrid::new(f.width(), f.height(), cell, step, 1);
+                let mut out = Vec::new();
+                means(f, &g, &mut out);
+                (out, vec![], (0, 0))
+            }
+            Ask::Grid8 => {
+                let mut g = Vec::new();
+                grid8(f, &mut g);
+                (vec![], g, (0, 0))
+            }
+            Ask::Sum4 => (vec![], vec![], sum4(f)),
+            Ask::Outside { step, lo, hi } => (vec![], vec![], outside_luma(f, step, lo, hi)),
+        }
+    }
+
+    const ASKS: [Ask; 9] = [
+        Ask::Means { cell: 4, step: 2 },
+        Ask::Means { cell: 8, step: 4 },
+        Ask::Sum4,
+        Ask::Grid8,
+        Ask::Outside {
+            step: 8,
+            lo: 16,
+            hi: 235,
+        },
+        Ask::Means { cell: 8, step: 2 },
+        Ask::Means { cell: 5, step: 3 },
+        Ask::Outside {
+            step: 3,
+            lo: 40,
+            hi: 200,
+        },
+        Ask::Means { cell: 16, step: 4 },
+    ];
+
+    #[test]
+    fn every_measure_equals_its_own_pass_in_any_company_and_order() {
+        for (w, h) in [(64, 36), (61, 37), (3, 2), (130, 67), (17, 8), (40, 9)] {
+            for order in 0..4usize {
+                // Different subsets and orders of the asks, over several pictures (so the
+                // later ones are read together with the asks of the earlier ones).
+                let asks: Vec<Ask> = ASKS
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|(i, _)| order == 0 || i % (order + 1) != 0)
+                    .map(|(_, a)| a)
+                    .collect();
+                for k in 0..4u64 {
+                    let f = picture(w, h, k * 10 + order as u64, 0.0);
+                    let mut list = asks.clone();
+                    let n = list.len();
+                    list.rotate_left((k as usize) % n);
+                    for ask in list {
+                        assert_eq!(
+                            ask_survey(&f, ask),
+                            reference(f.luma(), ask),
+                            "{w}x{h} {ask:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_read_serves_the_measures_asked_for_lately() {
+        let asks = [
+            Ask::Means { cell: 4, step: 2 },
+            Ask::Means { cell: 8, step: 4 },
+            Ask::Sum4,
+            Ask::Grid8,
+        ];
+        let passes = || SURVEY.with(|s| s.borrow().passes);
+        let first = picture(64, 48, 1, 0.0);
+        for a in asks {
+            ask_survey(&first, a);
+        }
+        // The first picture: each measure was new, so each read its own rows.
+        assert_eq!(passes(), 4);
+        for k in 2..6 {
+            let f = picture(64, 48, k, 0.0);
+            for a in asks {
+                assert_eq!(ask_survey(&f, a), reference(f.luma(), a));
+            }
+            assert_eq!(passes(), 4 + k - 1, "one read for picture {k}");
+        }
+        // The same measure twice for one picture: the second is computed again, the same.
+        let f = picture(64, 48, 9, 0.0);
+        let once = ask_survey(&f, Ask::Sum4);
+        assert_eq!(ask_survey(&f, Ask::Sum4), once);
+        // A measure not asked for lately drops out of the reads.
+        for k in 10..15 {
+            ask_survey(&picture(64, 48, k, 0.0), Ask::Sum4);
+        }
+        let before = passes();
+        let f = picture(64, 48, 20, 0.0);
+        ask_survey(&f, Ask::Sum4);
+        assert!(
+            SURVEY.with(|s| s
+                .borrow()
+                .slots
+                .iter()
+                .filter(|s| s.ready == f.id())
+                .count())
+                == 0
+        );
+        assert_eq!(passes(), before + 1);
+    }
+
+    #[test]
+    fn pictures_are_told_apart_by_identity_not_time() {
+        // Two pictures with the same time: the second gets its own values, not the first's.
+        let (a, b) = (picture(32, 32, 1, 1.0), picture(32, 32, 2, 1.0));
+        assert_eq!(ask_survey(&a, Ask::Sum4), reference(a.luma(), Ask::Sum4));
+        assert_eq!(ask_survey(&a, Ask::Grid8), reference(a.luma(), Ask::Grid8));
+        assert_ne!(
+            reference(a.luma(), Ask::Grid8),
+            reference(b.luma(), Ask::Grid8)
+        );
+        assert_eq!(ask_survey(&b, Ask::Sum4), reference(b.luma(), Ask::Sum4));
+        assert_eq!(ask_survey(&b, Ask::Grid8), reference(b.luma(), Ask::Grid8));
+        // A clone is the same picture.
+        assert_eq!(a.clone().id(), a.id());
+        assert_ne!(a.id(), b.id());
+    }
+}
