@@ -197,19 +197,20 @@ fn read(p: &Plane, slots: &mut [Slot]) {
         _ => usize::MAX,
     };
     order[..n].sort_unstable_by_key(|&i| density(&slots[i]));
+    // Cell means fetch their rows ahead themselves, and in the default configurations the
+    // other measures read a subset of those rows; without cell means, the others' rows are
+    // fetched two bands ahead here.
+    let fetch = !order[..n]
+        .iter()
+        .any(|&i| matches!(slots[i].ask, Ask::Means { .. }));
     let mut y = 0;
     while y < h {
         let end = (y + BAND).min(h);
-        // The other measures' rows two bands ahead, unless a cell mean (which fetches its own
-        // rows ahead) reads them too.
-        for ahead in (y + 2 * BAND)..(end + 2 * BAND).min(h) {
-            let by = |means: bool| {
-                order[..n].iter().any(|&i| {
-                    matches!(slots[i].ask, Ask::Means { .. }) == means && slots[i].ask.reads(ahead)
-                })
-            };
-            if by(false) && !by(true) {
-                p.prefetch_row(ahead);
+        if fetch {
+            for ahead in (y + 2 * BAND)..(end + 2 * BAND).min(h) {
+                if order[..n].iter().any(|&i| slots[i].ask.reads(ahead)) {
+                    p.prefetch_row(ahead);
+                }
             }
         }
         for &i in &order[..n] {
