@@ -11,6 +11,8 @@
 //! last [`content_window`](super::SyncConfig::content_window) seconds, its confidence the share
 //! of them within 10 ms of it.
 
+// GRID_STEP: the pixel step (rows and columns) of the motion grid.
+use crate::detect::video::survey::{self, GRID_STEP};
 use crate::{AudioFrame, Events, MediaTime, VideoFrame};
 
 use super::ring::TimeRing;
@@ -26,8 +28,6 @@ const SIDE: i64 = 6;
 const CUT_SIDE: usize = 3;
 /// A cut's change must be this many times the median of its neighbours'.
 const CUT_RATIO: f64 = 4.0;
-// (GRID_STEP: the pixel step, rows and columns, of the motion grid.)
-use crate::detect::video::survey::{self, GRID_STEP};
 /// Matched cuts kept at most.
 const MAX_MATCHES: usize = 64;
 

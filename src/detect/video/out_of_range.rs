@@ -32,7 +32,7 @@ use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
     ColorRange, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, PixelFormat,
-    Plane, Result, SpanChange, SpanTracker, VideoFrame, Wants,
+    Result, SpanChange, SpanTracker, VideoFrame, Wants,
 };
 
 /// Configuration of the [`OutOfRange`] detector (type `"out_of_range"`).
@@ -122,17 +122,6 @@ impl DetectorConfig for OutOfRangeConfig {
     }
 }
 
-/// Counts the samples of every `step`-th row of `p` outside `lo..=hi`: (outside, read).
-fn count(p: &Plane, step: usize, lo: u8, hi: u8) -> (u64, u64) {
-    let (mut bad, mut n) = (0u64, 0u64);
-    for y in (step / 2..p.height()).step_by(step) {
-        let row = p.row(y);
-        bad += survey::outside(row, lo, hi);
-        n += row.len() as u64;
-    }
-    (bad, n)
-}
-
 /// Shares of one frame's samples outside the legal range.
 #[derive(Clone, Copy, Debug, Default)]
 struct Shares {
@@ -186,7 +175,7 @@ impl OutOfRange {
             for i in 1..f.format().plane_count() {
                 if let Some(p) = f.plane(i) {
                     let ct = self.cfg.chroma_tolerance;
-                    let (b, m) = count(p, step, 16 - ct, 240 + ct);
+                    let (b, m) = survey::outside_rows(p, 0..p.height(), step, 16 - ct, 240 + ct);
                     bad += b;
                     n += m;
                 }

@@ -82,7 +82,7 @@ struct Slot {
     /// The picture whose value `answer` holds, not yet taken (0: none).
     ready: u64,
     answer: Answer,
-    /// The grid of the last picture measured, and its column sums (for `Means`).
+    /// The grid of the picture being measured, and its column sums (for `Means`).
     grid: Option<CellGrid>,
     scratch: GridScratch,
     /// Part of the current read.
@@ -225,10 +225,7 @@ impl Slot {
     fn begin(&mut self, w: usize, h: usize) {
         match (&self.ask, &mut self.answer) {
             (&Ask::Means { cell, step }, Answer::Means(out)) => {
-                let g = match self.grid {
-                    Some(g) if g == CellGrid::new(w, h, cell, step, 1) => g,
-                    _ => CellGrid::new(w, h, cell, step, 1),
-                };
+                let g = CellGrid::new(w, h, cell, step, 1);
                 self.grid = Some(g);
                 g.size_means(out);
             }
@@ -275,21 +272,38 @@ impl Slot {
                     *n += row.len().div_ceil(4) as u64;
                 }
             }
-            (ask @ Ask::Outside { lo, hi, .. }, Answer::Counts(bad, n)) => {
-                for y in (y0..y1).filter(|&y| ask.reads(y)) {
-                    let row = p.row(y);
-                    *bad += outside(row, lo, hi);
-                    *n += row.len() as u64;
-                }
+            (Ask::Outside { step, lo, hi }, Answer::Counts(bad, n)) => {
+                let (b, m) = outside_rows(p, y0..y1, step, lo, hi);
+                (*bad, *n) = (*bad + b, *n + m);
             }
             _ => {}
         }
     }
 }
 
+/// Samples outside `lo..=hi` and samples read, of the rows among `rows` that are every
+/// `step`th from `step / 2`, whole (any plane: `out_of_range` counts chroma with it too).
+pub(crate) fn outside_rows(
+    p: &Plane,
+    rows: std::ops::Range<usize>,
+    step: usize,
+    lo: u8,
+    hi: u8,
+) -> (u64, u64) {
+    let first = step / 2;
+    let start = first + rows.start.saturating_sub(first).div_ceil(step) * step;
+    let (mut bad, mut n) = (0u64, 0u64);
+    for y in (start..rows.end.min(p.height())).step_by(step) {
+        let row = p.row(y);
+        bad += outside(row, lo, hi);
+        n += row.len() as u64;
+    }
+    (bad, n)
+}
+
 /// Samples of `row` outside `lo..=hi`, counted branch-free in u8 lanes (chunks of 255 cannot
 /// overflow them): vectorises to a register of bytes per instruction.
-pub(crate) fn outside(row: &[u8], lo: u8, hi: u8) -> u64 {
+fn outside(row: &[u8], lo: u8, hi: u8) -> u64 {
     let span = hi.wrapping_sub(lo);
     row.chunks(255)
         .map(|chunk| {
