@@ -39,6 +39,9 @@ use crate::{
 /// The codec block grid, in pixels.
 const GRID: usize = 8;
 
+/// Rows of a band (two block rows), the unit measured in phases.
+const BAND: usize = 2 * GRID;
+
 /// Largest step counted, in code values: coding-block steps are low-contrast; a larger step
 /// counts as this much.
 const MAX_STEP: i16 = 16;
@@ -123,8 +126,8 @@ pub(crate) struct BlockMeasure {
     graphic: u8,
     /// Count blocky blocks (`BlockStats::share`).
     shares: bool,
-    /// Tile column of each block column.
-    tile_col: Vec<u8>,
+    /// The first block column of each tile column, and `bcols` last.
+    tile_cols: Vec<usize>,
     /// Which bands (their index modulo `phases`) the next call measures.
     phase: usize,
     /// The sums of the last `phases` calls, by phase.
@@ -147,8 +150,12 @@ pub(crate) struct BlockMeasure {
     /// Per-column step excess along one horizontal grid line, and half-way below it.
     scratch_on: Vec<u8>,
     scratch_off: Vec<u8>,
-    /// Step excess at every column of one row (column `x` at index `x - 3`).
+    /// Step excess at every column of one row (column `x` at index `x - 3`; a word of
+    /// padding at the end).
     scratch_row: Vec<u8>,
+    /// Per block column: the vertical lines' excess sums of the current block row, in two
+    /// 32-bit lanes (on the line, half-way).
+    lanes: Vec<u64>,
 }
 
 impl BlockMeasure {
@@ -198,8 +205,9 @@ impl BlockMeasure {
         self.tiles = vec![Sums::default(); TILE_COUNT];
         self.tiles_hist = vec![Sums::default(); TILE_COUNT * self.phases];
         self.bcols = (self.width / GRID).max(1);
-        self.tile_col = (0..self.bcols)
-            .map(|bx| (bx * TILES / self.bcols) as u8)
+        self.tile_cols = (0..=TILES)
+            .map(|t| (0..self.bcols).position(|bx| bx * TILES / self.bcols >= t))
+            .map(|first| first.unwrap_or(self.bcols))
             .collect();
         // Row/column sample counts per block stay far below u16::MAX (8 rows + 8 columns).
         self.brows = (self.height / GRID).max(1);
@@ -211,13 +219,14 @@ impl BlockMeasure {
         self.count = vec![0; n];
         self.scratch_on = vec![0; self.bcols * GRID];
         self.scratch_off = vec![0; self.bcols * GRID];
-        self.scratch_row = vec![0; self.width.saturating_sub(5)];
+        self.scratch_row = vec![0; self.width + 8];
+        self.lanes = vec![0; self.bcols];
     }
 
     /// Measures `p`.
     pub(crate) fn measure(&mut self, p: &Plane) -> BlockStats {
         self.fit(p);
-        let (w, h, bcols) = (self.width, self.height, self.bcols);
+        let (w, h) = (self.width, self.height);
         if w < 2 * GRID || h < 2 * GRID {
             return BlockStats {
                 ratio: 1.0,
@@ -228,7 +237,6 @@ impl BlockMeasure {
             };
         }
         // Bands of 16 rows (two block rows) measured this time: all, or one in `phases`.
-        let band = 2 * GRID;
         let phased = self.phases > 1 && self.brows >= 2 * self.phases;
         let (band_step, first) = if phased {
             let first = self.phase;
@@ -237,96 +245,19 @@ impl BlockMeasure {
         } else {
             (1, 0)
         };
-        let skip = |y: usize| (y / band) % band_step != first;
-        // Clear the block rows of the bands measured now (the others are neither written nor
-        // read by this call).
-        for by in (0..self.brows).filter(|&by| !skip(by * GRID)) {
-            let r = by * bcols..(by + 1) * bcols;
-            self.edge[r.clone()].fill(0.0);
-            self.inner[r.clone()].fill(0.0);
-            self.edge_h[r.clone()].fill(0.0);
-            self.inner_h[r.clone()].fill(0.0);
-            self.count[r].fill(0);
-        }
-        // Vertical grid lines, on every `step`-th row.
-        let mut y = 0;
-        while y < self.brows * GRID {
-            if skip(y) {
-                y = (y / band + 1) * band;
-                continue;
-            }
-            let row = p.row(y);
-            let base = (y / GRID) * bcols;
-            // The excess at every column, vectorised (column x reads x-3 ..= x+2), then the
-            // grid lines at x and the half-way lines at x+4 picked out of it.
-            let shifted = [row, &row[1..], &row[2..], &row[3..], &row[4..], &row[5..]];
-            excess_row(&shifted, &mut self.scratch_row, self.graphic);
-            let mut x = GRID;
-            while x + 7 <= w && x / GRID < bcols {
-                let b = base + x / GRID;
-                self.edge[b] += self.scratch_row[x - 3] as f32;
-                self.inner[b] += self.scratch_row[x + 1] as f32;
-                self.count[b] += 1;
-                x += GRID;
-            }
-            y += self.step;
-        }
-        // Horizontal grid lines, every column (contiguous bytes: the compiler vectorises it);
-        // counted as `GRID / step` samples per block so both directions weigh the same.
-        let hweight = (GRID / self.step).max(1) as u16;
-        let hscale = hweight as f32 / GRID as f32;
-        let mut gy = GRID;
-        while gy + 6 < h && gy / GRID < self.brows {
-            if skip(gy) {
-                gy += GRID;
-                continue;
-            }
-            let r = |d: usize| &p.row(gy + d - 3)[..bcols * GRID];
-            let rows = [r(0), r(1), r(2), r(3), r(4), r(5), r(6), r(7), r(8), r(9)];
-            let base = (gy / GRID) * bcols;
-            excess_row(&rows[..6], &mut self.scratch_on, self.graphic);
-            excess_row(&rows[4..], &mut self.scratch_off, self.graphic);
-            let on = self.scratch_on.chunks_exact(GRID);
-            let off = self.scratch_off.chunks_exact(GRID);
-            for (bx, (on, off)) in on.zip(off).enumerate() {
-                let sum = |c: &[u8]| c.iter().map(|&v| v as u16).sum::<u16>();
-                let b = base + bx;
-                self.edge_h[b] += sum(on) as f32 * hscale;
-                self.inner_h[b] += sum(off) as f32 * hscale;
-                self.count[b] += hweight;
-            }
-            gy += GRID;
-        }
-        // Per tile: grid 8, steps on the 8-pixel lines against steps half-way between them;
-        // grid 16, lines at 16k against lines at 16k + 8 (16×16 macroblocks, or a picture
-        // upscaled 2×).
+        let measured = |by: usize| (by * GRID / BAND) % band_step == first;
+        // Each block row measured now is written whole (the others are neither written nor
+        // read by this call), and its sums go to its tiles while they are in the cache.
         let mut tiles = [Sums::default(); TILE_COUNT];
-        for by in 0..self.brows {
-            if skip(by * GRID) {
-                continue;
-            }
-            let row_tiles = &mut tiles[(by * TILES / self.brows) * TILES..][..TILES];
-            let r = by * bcols..(by + 1) * bcols;
-            let (e, eh) = (&self.edge[r.clone()], &self.edge_h[r.clone()]);
-            let (i, ih, c) = (
-                &self.inner[r.clone()],
-                &self.inner_h[r.clone()],
-                &self.count[r],
-            );
-            // Grid 16: lines at 16k against lines at 16k + 8 (16×16 macroblocks, or a picture
-            // upscaled 2×); the horizontal line of this block row is on it when `by` is even.
-            let h_on = by % 2 == 0;
-            for bx in 0..bcols {
-                let t = &mut row_tiles[self.tile_col[bx] as usize];
-                // Grid 8: steps on the 8-pixel lines against steps half-way between them.
-                t.on8 += e[bx] + eh[bx];
-                t.off8 += i[bx] + ih[bx];
-                let (v, h) = (e[bx], eh[bx]);
-                let v_on = bx % 2 == 0;
-                t.on16 += if v_on { v } else { 0.0 } + if h_on { h } else { 0.0 };
-                t.off16 += if v_on { 0.0 } else { v } + if h_on { 0.0 } else { h };
-                t.samples += c[bx] as f32;
-            }
+        for by in (0..self.brows).filter(|&by| measured(by)) {
+            // Rows sampled for the vertical lines: every `step`-th from the top of the picture,
+            // or in phases from the top of the band.
+            let origin = if phased { by * GRID / BAND * BAND } else { 0 };
+            let rows = (by * GRID).saturating_sub(origin).div_ceil(self.step) * self.step + origin;
+            let rows = (rows..((by + 1) * GRID).min(self.brows * GRID)).step_by(self.step);
+            self.vertical(p, by, rows);
+            self.horizontal(p, by);
+            self.add_to_tiles(by, &mut tiles);
         }
         let mut whole = Sums::default();
         for t in &tiles {
@@ -334,10 +265,11 @@ impl BlockMeasure {
         }
         // Blocky blocks on each grid (only for the shares): 16×16 blocks (lines at 16k
         // against 16k + 8) and 8×8 blocks (lines at 8k against 8k + 4).
+        let bcols = self.bcols;
         let (mut blocky16, mut n16, mut blocky8, mut n8) = (0usize, 0usize, 0usize, 0usize);
         if self.shares {
             for by in (0..self.brows.saturating_sub(1)).step_by(2) {
-                if skip(by * GRID) {
+                if !measured(by) {
                     continue;
                 }
                 for bx in (0..bcols.saturating_sub(1)).step_by(2) {
@@ -359,7 +291,7 @@ impl BlockMeasure {
                 }
             }
             for by in 0..self.brows {
-                if skip(by * GRID) {
+                if !measured(by) {
                     continue;
                 }
                 for b in by * bcols..(by + 1) * bcols {
@@ -398,6 +330,120 @@ impl BlockMeasure {
         } else {
             self.tiles.copy_from_slice(&tiles);
             cur.stats()
+        }
+    }
+
+    /// The vertical grid lines of block row `by`, on the sampled `rows`: per block, the step
+    /// excess on its left line (`x = 8k`) and half-way (`x = 8k + 4`), summed over the rows,
+    /// and the rows counted (the first block column has no line of its own: 0).
+    fn vertical(&mut self, p: &Plane, by: usize, rows: impl Iterator<Item = usize>) {
+        // Column x's excess is at index x - 3, so the word at 8k - 3 holds the excess on the
+        // line of block k in its byte 0 and the half-way one in its byte 4: masked into two
+        // 32-bit lanes, a row adds both for every block at once (at most 8 rows of at most
+        // MAX_STEP: no lane overflows).
+        const LANES: u64 = 0x0000_00FF_0000_00FF;
+        let (w, bcols) = (self.width, self.bcols);
+        let mut n = 0u16;
+        for y in rows {
+            let row = p.row(y);
+            let shifted = [row, &row[1..], &row[2..], &row[3..], &row[4..], &row[5..]];
+            excess_row(&shifted, &mut self.scratch_row[..w - 5], self.graphic);
+            let words = self.scratch_row[5..].chunks_exact(8);
+            let sums = self.lanes[1..bcols].iter_mut().zip(words);
+            let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or_default()) & LANES;
+            if n == 0 {
+                sums.for_each(|(s, c)| *s = word(c));
+            } else {
+                sums.for_each(|(s, c)| *s += word(c));
+            }
+            n += 1;
+        }
+        let r = by * bcols..(by + 1) * bcols;
+        let (edge, inner) = (&mut self.edge[r.clone()], &mut self.inner[r.clone()]);
+        let count = &mut self.count[r];
+        (edge[0], inner[0], count[0]) = (0.0, 0.0, 0);
+        for bx in 1..bcols {
+            let s = if n == 0 { 0 } else { self.lanes[bx] };
+            // (Lanes hold at most 8 * MAX_STEP: exact as i32, which converts in vector lanes.)
+            edge[bx] = (s as u32 as i32) as f32;
+            inner[bx] = ((s >> 32) as i32) as f32;
+            count[bx] = n;
+        }
+    }
+
+    /// The horizontal grid line at the top of block row `by` (none for the first block row
+    /// and at the bottom), every column, and the line half-way below it; counted as
+    /// `GRID / step` samples per block so both directions weigh the same.
+    fn horizontal(&mut self, p: &Plane, by: usize) {
+        let (h, bcols) = (self.height, self.bcols);
+        let r = by * bcols..(by + 1) * bcols;
+        let gy = by * GRID;
+        if by == 0 || gy + 6 >= h {
+            self.edge_h[r.clone()].fill(0.0);
+            self.inner_h[r].fill(0.0);
+            return;
+        }
+        let hweight = (GRID / self.step).max(1) as u16;
+        let hscale = hweight as f32 / GRID as f32;
+        let row = |d: usize| &p.row(gy + d - 3)[..bcols * GRID];
+        let rows = [
+            row(0),
+            row(1),
+            row(2),
+            row(3),
+            row(4),
+            row(5),
+            row(6),
+            row(7),
+            row(8),
+            row(9),
+        ];
+        excess_row(&rows[..6], &mut self.scratch_on, self.graphic);
+        excess_row(&rows[4..], &mut self.scratch_off, self.graphic);
+        // Eight excesses of at most MAX_STEP sum to under 256: the byte sum of a word is
+        // exact in its top byte after a multiplication by 0x0101…01.
+        let sum = |c: &[u8]| {
+            let v = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            (v.wrapping_mul(0x0101_0101_0101_0101) >> 56) as f32
+        };
+        let on = self.scratch_on.chunks_exact(GRID);
+        let off = self.scratch_off.chunks_exact(GRID);
+        let (edge_h, inner_h) = (&mut self.edge_h[r.clone()], &mut self.inner_h[r.clone()]);
+        for (((e, i), on), off) in edge_h.iter_mut().zip(inner_h).zip(on).zip(off) {
+            *e = sum(on) * hscale;
+            *i = sum(off) * hscale;
+        }
+        self.count[r].iter_mut().for_each(|c| *c += hweight);
+    }
+
+    /// Adds block row `by` to the tiles of its row of tiles. Per tile: grid 8, steps on the
+    /// 8-pixel lines against steps half-way between them; grid 16, lines at 16k against lines
+    /// at 16k + 8 (16×16 macroblocks, or a picture upscaled 2×).
+    fn add_to_tiles(&self, by: usize, tiles: &mut [Sums; TILE_COUNT]) {
+        let bcols = self.bcols;
+        let row_tiles = &mut tiles[(by * TILES / self.brows) * TILES..][..TILES];
+        let r = by * bcols..(by + 1) * bcols;
+        let (e, eh) = (&self.edge[r.clone()], &self.edge_h[r.clone()]);
+        let (i, ih, c) = (
+            &self.inner[r.clone()],
+            &self.inner_h[r.clone()],
+            &self.count[r],
+        );
+        // The horizontal line of this block row is on the 16 grid when `by` is even.
+        let h_on = by.is_multiple_of(2);
+        for (t, cols) in row_tiles.iter_mut().zip(self.tile_cols.windows(2)) {
+            // Each tile's sums in the same order as block by block, kept in registers.
+            let mut s = *t;
+            for bx in cols[0]..cols[1] {
+                s.on8 += e[bx] + eh[bx];
+                s.off8 += i[bx] + ih[bx];
+                let (v, h) = (e[bx], eh[bx]);
+                let v_on = bx.is_multiple_of(2);
+                s.on16 += if v_on { v } else { 0.0 } + if h_on { h } else { 0.0 };
+                s.off16 += if v_on { 0.0 } else { v } + if h_on { 0.0 } else { h };
+                s.samples += c[bx] as f32;
+            }
+            *t = s;
         }
     }
 
@@ -650,6 +696,164 @@ impl Detector for Blockiness {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A textured picture with block steps in places and graphic edges (`w`×`h`, stride
+    /// `w + 5`).
+    fn picture(w: usize, h: usize, seed: usize) -> Plane {
+        let stride = w + 5;
+        let data: Vec<u8> = (0..stride * h)
+            .map(|i| {
+                let (x, y) = (i % stride, i / stride);
+                let block = ((x / 8) * 31 + (y / 8) * 17 + seed * 7) % 23;
+                let texture = (x * 13 + y * 29 + x * y * seed) % 9;
+                let graphic = if (x / 24 + y / 40 + seed).is_multiple_of(5) {
+                    120
+                } else {
+                    0
+                };
+                (40 + block * 4 + texture + graphic) as u8
+            })
+            .collect();
+        Plane::new(data.into(), stride, w, h).unwrap()
+    }
+
+    /// Per block (edge, inner, edge_h, inner_h, count) by the definition, one sample at a
+    /// time, over block rows `by` for which `measured(by)`; the vertical lines on rows
+    /// `origin(by) + j * step`.
+    fn blocks_reference(
+        p: &Plane,
+        step: usize,
+        graphic: u8,
+        measured: impl Fn(usize) -> bool,
+        origin: impl Fn(usize) -> usize,
+    ) -> Vec<Option<[f32; 5]>> {
+        let (w, h) = (p.width(), p.height());
+        let (bcols, brows) = (w / GRID, h / GRID);
+        let hweight = (GRID / step).max(1);
+        let mut out = vec![None; bcols * brows];
+        for by in (0..brows).filter(|&by| measured(by)) {
+            for bx in 0..bcols {
+                let mut b = [0.0f32; 5];
+                for y in (origin(by)..(by + 1) * GRID).step_by(step) {
+                    if y < by * GRID || bx == 0 {
+                        continue;
+                    }
+                    let r = p.row(y);
+                    let x = bx * GRID;
+                    let e = |x0: usize| {
+                        excess(
+                            r[x0],
+                            r[x0 + 1],
+                            r[x0 + 2],
+                            r[x0 + 3],
+                            r[x0 + 4],
+                            r[x0 + 5],
+                            graphic,
+                        )
+                    };
+                    b[0] += e(x - 3) as f32;
+                    b[1] += e(x + 1) as f32;
+                    b[4] += 1.0;
+                }
+                let gy = by * GRID;
+                if by > 0 && gy + 6 < h {
+                    for x in bx * GRID..(bx + 1) * GRID {
+                        let c = |y: usize| p.row(y)[x];
+                        let e = |y0: usize| {
+                            excess(
+                                c(y0),
+                                c(y0 + 1),
+                                c(y0 + 2),
+                                c(y0 + 3),
+                                c(y0 + 4),
+                                c(y0 + 5),
+                                graphic,
+                            )
+                        };
+                        b[2] += e(gy - 3) as f32 * hweight as f32 / GRID as f32;
+                        b[3] += e(gy + 1) as f32 * hweight as f32 / GRID as f32;
+                    }
+                    b[4] += hweight as f32;
+                }
+                out[by * bcols + bx] = Some(b);
+            }
+        }
+        out
+    }
+
+    /// The per-block sums, the tiles and the whole-picture statistics of the measure equal
+    /// the definition, for every row step, whole and in phases, with and without graphics,
+    /// on sizes that are and are not multiples of the block.
+    #[test]
+    fn measure_equals_the_per_sample_definition() {
+        for (w, h) in [(64, 48), (61, 70), (133, 131), (16, 16), (200, 150)] {
+            for step in 1..=8 {
+                for (phases, graphic) in [
+                    (1, u8::MAX),
+                    (1, GRAPHIC_STEP),
+                    (2, GRAPHIC_STEP),
+                    (3, u8::MAX),
+                ] {
+                    let mut m = BlockMeasure::new(step, 2.0, 2.0)
+                        .in_phases(phases)
+                        .with_shares();
+                    if graphic != u8::MAX {
+                        m = m.leaving_out_graphics();
+                    }
+                    let brows = h / GRID;
+                    let phased = phases > 1 && brows >= 2 * phases;
+                    for call in 0..phases + 1 {
+                        let p = picture(w, h, call);
+                        let s = m.measure(&p);
+                        let first = if phased { call % phases } else { 0 };
+                        let measured = |by: usize| !phased || (by / 2) % phases == first;
+                        let origin = |by: usize| if phased { by / 2 * BAND } else { 0 };
+                        let want = blocks_reference(&p, step, graphic, measured, origin);
+                        let mut whole = [0.0f32; 5];
+                        for (b, want) in want.iter().enumerate() {
+                            let Some(want) = want else { continue };
+                            let got = [
+                                m.edge[b],
+                                m.inner[b],
+                                m.edge_h[b],
+                                m.inner_h[b],
+                                m.count[b] as f32,
+                            ];
+                            assert_eq!(
+                                &got, want,
+                                "{w}x{h} step {step} phases {phases} call {call} block {b}"
+                            );
+                            let (bx, by) = (b % m.bcols, b / m.bcols);
+                            whole[0] += want[0] + want[2];
+                            whole[1] += want[1] + want[3];
+                            let (v_on, h_on) = (bx.is_multiple_of(2), by.is_multiple_of(2));
+                            whole[2] +=
+                                if v_on { want[0] } else { 0.0 } + if h_on { want[2] } else { 0.0 };
+                            whole[3] +=
+                                if v_on { 0.0 } else { want[0] } + if h_on { 0.0 } else { want[2] };
+                            whole[4] += want[4];
+                        }
+                        if w < 2 * GRID || h < 2 * GRID || phased {
+                            continue; // (no measure, or sums over several calls)
+                        }
+                        let tiles = m.tiles.iter().fold(Sums::default(), |a, t| a.plus(t));
+                        let got = [
+                            tiles.on8,
+                            tiles.off8,
+                            tiles.on16,
+                            tiles.off16,
+                            tiles.samples,
+                        ];
+                        assert_eq!(got, whole, "{w}x{h} step {step} tiles");
+                        let floor = FLOOR * whole[4];
+                        let r8 = (whole[0] + floor) / (whole[1] + floor);
+                        assert_eq!(s.r8, r8, "{w}x{h} step {step}");
+                        assert!(s.activity > 0.0, "the picture has steps to measure");
+                    }
+                }
+            }
+        }
+    }
 
     /// The vectorised row form, also used on one row shifted by 0..=5 columns for the vertical
     /// grid lines, equals the per-sample definition.

@@ -175,7 +175,8 @@ impl OutOfRange {
             for i in 1..f.format().plane_count() {
                 if let Some(p) = f.plane(i) {
                     let ct = self.cfg.chroma_tolerance;
-                    let (b, m) = survey::outside_rows(p, 0..p.height(), step, 16 - ct, 240 + ct);
+                    let range = (16 - ct, 240 + ct);
+                    let (b, m) = survey::outside_rows(p, 0..p.height(), step, range, true);
                     bad += b;
                     n += m;
                 }

@@ -273,7 +273,7 @@ impl Slot {
                 }
             }
             (Ask::Outside { step, lo, hi }, Answer::Counts(bad, n)) => {
-                let (b, m) = outside_rows(p, y0..y1, step, lo, hi);
+                let (b, m) = outside_rows(p, y0..y1, step, (lo, hi), false);
                 (*bad, *n) = (*bad + b, *n + m);
             }
             _ => {}
@@ -283,17 +283,27 @@ impl Slot {
 
 /// Samples outside `lo..=hi` and samples read, of the rows among `rows` that are every
 /// `step`th from `step / 2`, whole (any plane: `out_of_range` counts chroma with it too).
+/// With `fetch`, each row is asked for two sampled rows ahead (for a plane nothing else
+/// reads, whose rows are not in the cache).
 pub(crate) fn outside_rows(
     p: &Plane,
     rows: std::ops::Range<usize>,
     step: usize,
-    lo: u8,
-    hi: u8,
+    (lo, hi): (u8, u8),
+    fetch: bool,
 ) -> (u64, u64) {
     let first = step / 2;
     let start = first + rows.start.saturating_sub(first).div_ceil(step) * step;
+    let end = rows.end.min(p.height());
+    if fetch {
+        p.prefetch_row(start);
+        p.prefetch_row(start + step);
+    }
     let (mut bad, mut n) = (0u64, 0u64);
-    for y in (start..rows.end.min(p.height())).step_by(step) {
+    for y in (start..end).step_by(step) {
+        if fetch && y + 2 * step < end {
+            p.prefetch_row(y + 2 * step);
+        }
         let row = p.row(y);
         bad += outside(row, lo, hi);
         n += row.len() as u64;
