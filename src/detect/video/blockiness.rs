@@ -385,19 +385,7 @@ impl BlockMeasure {
         }
         let hweight = (GRID / self.step).max(1) as u16;
         let hscale = hweight as f32 / GRID as f32;
-        let row = |d: usize| &p.row(gy + d - 3)[..bcols * GRID];
-        let rows = [
-            row(0),
-            row(1),
-            row(2),
-            row(3),
-            row(4),
-            row(5),
-            row(6),
-            row(7),
-            row(8),
-            row(9),
-        ];
+        let rows: [&[u8]; 10] = std::array::from_fn(|d| &p.row(gy + d - 3)[..bcols * GRID]);
         excess_row(&rows[..6], &mut self.scratch_on, self.graphic);
         excess_row(&rows[4..], &mut self.scratch_off, self.graphic);
         // Eight excesses of at most MAX_STEP sum to under 256: the byte sum of a word is

@@ -296,7 +296,6 @@ pub(crate) fn outside_rows(
     let start = first + rows.start.saturating_sub(first).div_ceil(step) * step;
     let end = rows.end.min(p.height());
     if fetch {
-        p.prefetch_row(start);
         p.prefetch_row(start + step);
     }
     let (mut bad, mut n) = (0u64, 0u64);
