@@ -37,31 +37,28 @@ pub mod event;
 #[cfg(feature = "ffmpeg")]
 #[allow(unsafe_code)]
 mod ffi;
-mod frame;
 mod hint;
 mod limits;
+pub mod media;
 pub mod monitor;
 pub mod pipeline;
 pub mod sink;
 pub mod snapshot;
 mod stop;
-mod time;
 pub mod transport;
 
 pub use decode::{
-    Decoder, DecoderNotice, DecoderOptions, FrameSource, Media, NoticeKind, ReconnectPolicy,
-    Reconnecting, StreamSelection,
+    Decoder, DecoderOptions, FrameSource, ReconnectPolicy, Reconnecting, StreamSelection,
 };
 #[cfg(feature = "ffmpeg")]
 pub use decode::{FfmpegDecoder, PushInput};
-pub use detect::{
-    Detector, DetectorConfig, Events, Needs, Registry, SpanChange, SpanTracker, Wants,
-};
+pub use detect::{Detector, DetectorConfig, Events, Registry, SpanChange, SpanTracker, Wants};
 
 pub use error::{Error, Result};
 pub use event::{DefectKind, Event, Phase};
-pub use frame::{
-    AudioFrame, ColorRange, FrameFlags, MediaKind, PictureType, PixelFormat, Plane, StreamInfo,
+pub use media::{
+    AudioFrame, ColorRange, DecoderNotice, FrameFlags, Mapped, Media, MediaKind, MediaTime, Needs,
+    NoticeKind, PictureType, PixelFormat, Plane, Rational, StreamInfo, TimestampUnwrapper,
     VideoFrame,
 };
 pub use limits::Limits;
@@ -69,4 +66,3 @@ pub use pipeline::{OverloadPolicy, Pipeline, PipelineBuilder, Report};
 pub use sink::Sink;
 pub use snapshot::SnapshotConfig;
 pub use stop::StopSignal;
-pub use time::{Mapped, MediaTime, Rational, TimestampUnwrapper};

@@ -39,7 +39,7 @@ impl Heartbeat {
     /// Data with media time `t` arrived.
     pub(super) fn beat(&self, t: MediaTime) {
         let now = self.now_ms();
-        let us = t.rescale(crate::time::MICROS).ticks();
+        let us = t.rescale(crate::media::time::MICROS).ticks();
         if now.saturating_sub(self.last_ms.load(Ordering::Relaxed)) >= self.timeout_ms {
             self.resumed_media_us.store(us, Ordering::Relaxed);
         }
@@ -51,7 +51,7 @@ impl Heartbeat {
     fn media_time(&self) -> MediaTime {
         MediaTime::new(
             self.last_media_us.load(Ordering::Relaxed),
-            crate::time::MICROS,
+            crate::media::time::MICROS,
         )
     }
 }
@@ -115,7 +115,7 @@ impl StallWatch {
         let at = if resumed {
             MediaTime::new(
                 hb.resumed_media_us.load(Ordering::Relaxed),
-                crate::time::MICROS,
+                crate::media::time::MICROS,
             )
         } else {
             hb.media_time()

@@ -48,27 +48,8 @@ mod psi;
 
 pub use analyzer::TsAnalyzer;
 
-use serde::{Deserialize, Serialize};
-
-use crate::DefectKind;
-
-/// A TR 101 290 priority-1 error.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TransportError {
-    /// TS_sync_loss (1.1).
-    SyncLoss,
-    /// Sync_byte_error (1.2).
-    SyncByteError,
-    /// PAT_error_2 (1.3.a).
-    PatError,
-    /// Continuity_count_error (1.4).
-    CcError,
-    /// PMT_error_2 (1.5.a).
-    PmtError,
-    /// PID_error (1.6).
-    PidError,
-}
+use crate::event::DefectKind;
+pub use crate::media::{FindingPhase, TransportError};
 
 impl TransportError {
     /// The defect name reported for it, e.g. `transport_cc_error`.
@@ -77,31 +58,8 @@ impl TransportError {
     /// assert_eq!(avqc::transport::TransportError::PatError.defect().as_str(), "transport_pat_error");
     /// ```
     pub fn defect(self) -> DefectKind {
-        DefectKind::from_static(match self {
-            TransportError::SyncLoss => "transport_sync_loss",
-            TransportError::SyncByteError => "transport_sync_byte_error",
-            TransportError::PatError => "transport_pat_error",
-            TransportError::CcError => "transport_cc_error",
-            TransportError::PmtError => "transport_pmt_error",
-            TransportError::PidError => "transport_pid_error",
-        })
+        DefectKind::from_static(self.name())
     }
-}
-
-/// Whether a finding is one occurrence or the start or end of a lasting condition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingPhase {
-    /// One occurrence (a corrupted sync byte, a continuity error, a wrong table_id, a scrambled
-    /// table).
-    Once,
-    /// A condition began: sync lost, or a table or PID absent. For an absence, the finding's
-    /// time is when the PID was last seen (the absence has lasted at least the analyser's
-    /// threshold: 0.5 s for tables, 1 s for elementary PIDs).
-    Began,
-    /// The condition ended: sync re-acquired, or the table or PID is back (or no longer
-    /// referenced).
-    Ended,
 }
 
 /// One finding of the [`TsAnalyzer`].

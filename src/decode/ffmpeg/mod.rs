@@ -29,7 +29,7 @@ pub use push::PushInput;
 use tap::{Tap, Tapped};
 
 use crate::decode::Reconnecting;
-use crate::time::MICROS;
+use crate::media::time::MICROS;
 use crate::{
     AudioFrame, Decoder, DecoderNotice, DecoderOptions, Error, FrameFlags, Media, MediaKind,
     MediaTime, NoticeKind, PixelFormat, Rational, Result, StopSignal, StreamInfo, StreamSelection,

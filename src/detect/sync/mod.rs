@@ -56,7 +56,7 @@ pub use config::{SyncConfig, SyncPreset};
 
 use crate::detect::lock::StreamLock;
 
-use crate::decode::NoticeKind;
+use crate::media::NoticeKind;
 use crate::{AudioFrame, Detector, Events, Media, MediaTime, VideoFrame, Wants};
 
 use alarm::Alarm;

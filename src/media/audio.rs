@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
-use crate::{Error, MediaTime, Result};
+use crate::error::{Error, Result};
+use crate::media::time::{MediaTime, Rational};
 
 /// Decoded audio: `channels` planes of f32 samples (nominal full scale ±1.0) at `rate` Hz.
 ///
@@ -98,7 +99,7 @@ impl AudioFrame {
     }
     /// Time of sample `i` of each channel.
     pub fn time_of(&self, i: usize) -> MediaTime {
-        let base = crate::Rational::new(1, self.rate as i32);
+        let base = Rational::new(1, self.rate as i32);
         let start = self.time.rescale(base);
         MediaTime::new(start.ticks().saturating_add(i as i64), base)
     }

@@ -1,4 +1,4 @@
-use crate::{MediaTime, Rational};
+use crate::media::time::{MediaTime, Rational};
 
 /// The kind of media a stream carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -2,7 +2,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::{Error, MediaTime, Result};
+use crate::error::{Error, Result};
+use crate::media::time::MediaTime;
 
 /// Pixel layouts avqc's detectors understand. Decoders convert anything else to
 /// [`PixelFormat::Yuv420p`].

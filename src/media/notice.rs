@@ -1,0 +1,189 @@
+//! What a decoder notices besides pictures and sound: [`DecoderNotice`] and its kinds,
+//! including the MPEG-TS transport errors found in the bytes it read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::media::time::MediaTime;
+
+/// Something a decoder noticed, with its media time.
+///
+/// ```
+/// use avqc::{DecoderNotice, MediaTime, NoticeKind};
+/// let n = DecoderNotice::new(MediaTime::from_secs_f64(3.2), Some(0), NoticeKind::CorruptPacket);
+/// assert_eq!(n.kind.name(), "corrupt_packet");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecoderNotice {
+    /// When (media time of the packet or frame concerned).
+    pub time: MediaTime,
+    /// Index of the stream concerned, if any.
+    pub stream: Option<usize>,
+    /// What happened.
+    pub kind: NoticeKind,
+}
+
+impl DecoderNotice {
+    /// A notice.
+    pub fn new(time: MediaTime, stream: Option<usize>, kind: NoticeKind) -> Self {
+        DecoderNotice { time, stream, kind }
+    }
+}
+
+/// The kinds of [`DecoderNotice`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum NoticeKind {
+    /// The decoder rejected a packet or reported errors while decoding it.
+    DecodeError {
+        /// What the decoder said.
+        message: String,
+    },
+    /// The demuxer marked a packet corrupt (e.g. MPEG-TS continuity counter errors).
+    CorruptPacket,
+    /// Timestamps jumped; the timeline was bridged (see [`TimestampUnwrapper`](crate::TimestampUnwrapper)).
+    Discontinuity {
+        /// Size of the jump in the raw timestamps, in seconds.
+        jump_secs: f64,
+    },
+    /// The input has ended; no media follows.
+    EndOfStream,
+    /// The connection to a live input failed; a [`Reconnecting`](crate::Reconnecting) decoder tries again.
+    InputLost {
+        /// Why (the read error).
+        message: String,
+    },
+    /// A reconnect attempt failed; another follows after a backoff, unless it was the last.
+    ReconnectFailed {
+        /// Which attempt (from 1).
+        attempt: u32,
+        /// Attempts allowed.
+        attempts: u32,
+        /// Why it failed.
+        message: String,
+    },
+    /// The input is open again; media follows on the continued timeline.
+    Reconnected {
+        /// Which attempt succeeded (from 1).
+        attempt: u32,
+        /// Wall time without a connection, in seconds.
+        after_secs: f64,
+    },
+    /// An MPEG-TS transport error (ETSI TR 101 290 priority 1) found in the bytes the decoder
+    /// read; see [`transport`](crate::transport). The notice's time is the media time of the
+    /// packets around the fault (from their PES timestamps; see the `transport` detector).
+    Transport {
+        /// Which error.
+        error: TransportError,
+        /// The PID concerned (`None` for sync errors).
+        pid: Option<u16>,
+        /// One occurrence, or the start or end of a condition.
+        phase: FindingPhase,
+    },
+}
+
+impl NoticeKind {
+    /// A short snake_case name, used in events.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NoticeKind::DecodeError { .. } => "decode_error",
+            NoticeKind::CorruptPacket => "corrupt_packet",
+            NoticeKind::Discontinuity { .. } => "discontinuity",
+            NoticeKind::EndOfStream => "end_of_stream",
+            NoticeKind::InputLost { .. } => "input_lost",
+            NoticeKind::ReconnectFailed { .. } => "reconnect_failed",
+            NoticeKind::Reconnected { .. } => "reconnected",
+            NoticeKind::Transport { .. } => "transport",
+        }
+    }
+}
+
+impl std::fmt::Display for NoticeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoticeKind::DecodeError { message } => write!(f, "decode error: {message}"),
+            NoticeKind::CorruptPacket => f.write_str("corrupt packet"),
+            NoticeKind::Discontinuity { jump_secs } => {
+                write!(f, "timestamps jumped by {jump_secs:.3} s; timeline bridged")
+            }
+            NoticeKind::EndOfStream => f.write_str("end of stream"),
+            NoticeKind::InputLost { message } => {
+                write!(f, "input lost ({message}); reconnecting")
+            }
+            NoticeKind::ReconnectFailed {
+                attempt,
+                attempts,
+                message,
+            } => write!(
+                f,
+                "reconnect attempt {attempt} of {attempts} failed: {message}"
+            ),
+            NoticeKind::Reconnected {
+                attempt,
+                after_secs,
+            } => write!(
+                f,
+                "reconnected at attempt {attempt} after {after_secs:.1} s; timeline continued"
+            ),
+            NoticeKind::Transport { error, pid, phase } => {
+                write!(f, "{} ({phase:?})", error.name())?;
+                match pid {
+                    Some(pid) => write!(f, " on PID {pid}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// A TR 101 290 priority-1 error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportError {
+    /// TS_sync_loss (1.1).
+    SyncLoss,
+    /// Sync_byte_error (1.2).
+    SyncByteError,
+    /// PAT_error_2 (1.3.a).
+    PatError,
+    /// Continuity_count_error (1.4).
+    CcError,
+    /// PMT_error_2 (1.5.a).
+    PmtError,
+    /// PID_error (1.6).
+    PidError,
+}
+
+impl TransportError {
+    /// The defect name reported for it, e.g. `transport_cc_error` (see
+    /// [`TransportError::defect`](crate::transport::TransportError::defect)).
+    ///
+    /// ```
+    /// assert_eq!(avqc::transport::TransportError::PatError.name(), "transport_pat_error");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportError::SyncLoss => "transport_sync_loss",
+            TransportError::SyncByteError => "transport_sync_byte_error",
+            TransportError::PatError => "transport_pat_error",
+            TransportError::CcError => "transport_cc_error",
+            TransportError::PmtError => "transport_pmt_error",
+            TransportError::PidError => "transport_pid_error",
+        }
+    }
+}
+
+/// Whether a finding is one occurrence or the start or end of a lasting condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingPhase {
+    /// One occurrence (a corrupted sync byte, a continuity error, a wrong table_id, a scrambled
+    /// table).
+    Once,
+    /// A condition began: sync lost, or a table or PID absent. For an absence, the finding's
+    /// time is when the PID was last seen (the absence has lasted at least the analyser's
+    /// threshold: 0.5 s for tables, 1 s for elementary PIDs).
+    Began,
+    /// The condition ended: sync re-acquired, or the table or PID is back (or no longer
+    /// referenced).
+    Ended,
+}
