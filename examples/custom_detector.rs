@@ -61,7 +61,7 @@ impl Detector for TooBright {
 
 fn main() -> Result<()> {
     let mut registry = Registry::builtin();
-    registry.register::<TooBrightConfig>(false);
+    registry.register::<TooBrightConfig>(); // not on by default: ON_BY_DEFAULT is false
     let detectors = registry
         .build_json(r#"[{"type": "too_bright", "max_mean_luma": 180}, {"type": "black"}]"#)?;
 

@@ -56,12 +56,12 @@ pub use detect::{Detector, DetectorConfig, Events, Registry, SpanChange, SpanTra
 
 pub use error::{Error, Result};
 pub use event::{DefectKind, Event, Phase};
+pub use limits::Limits;
 pub use media::{
     AudioFrame, ColorRange, DecoderNotice, FrameFlags, Mapped, Media, MediaKind, MediaTime, Needs,
     NoticeKind, PictureType, PixelFormat, Plane, Rational, StreamInfo, TimestampUnwrapper,
     VideoFrame,
 };
-pub use limits::Limits;
 pub use pipeline::{OverloadPolicy, Pipeline, PipelineBuilder, Report};
 pub use sink::Sink;
 pub use snapshot::SnapshotConfig;

@@ -675,7 +675,7 @@ fn config_is_checked_and_has_documented_defaults() {
     assert_eq!((d.ratio, d.min_level_db, d.order), (60.0, -20.0, 16));
     let reg = Registry::builtin();
     assert!(reg.types().any(|t| t == "click"));
-    assert!(avqc::detect::BUILTIN_DEFAULTS.contains(&("click", true)));
+    assert_eq!(avqc::Registry::builtin().on_by_default("click"), Some(true));
     assert!(reg.build_json(r#"[{"type":"click","ration":3}]"#).is_err());
     for (json, field) in [
         (r#"[{"type":"click","ratio":1}]"#, "ratio"),

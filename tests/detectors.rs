@@ -676,11 +676,7 @@ fn bad_config_values_are_rejected() {
     assert!(reg
         .build_json(r#"[{"type":"silence","min_duration":"long"}]"#)
         .is_err());
-    let mut on: Vec<&str> = avqc::detect::BUILTIN_DEFAULTS
-        .iter()
-        .filter(|d| d.1)
-        .map(|d| d.0)
-        .collect();
+    let mut on: Vec<&str> = reg.defaults().collect();
     let mut built: Vec<String> = reg
         .build_defaults()
         .unwrap()

@@ -400,7 +400,10 @@ fn config_errors_name_the_field() {
         .unwrap();
     reg.build_json(r#"[{"type":"loudness","target":-18,"tolerance":3}]"#)
         .unwrap();
-    assert!(avqc::detect::BUILTIN_DEFAULTS.contains(&("loudness", true)));
+    assert_eq!(
+        avqc::Registry::builtin().on_by_default("loudness"),
+        Some(true)
+    );
     assert_eq!(
         LoudnessConfig {
             target: Some(-20.0),

@@ -4,7 +4,6 @@
 mod common;
 
 use avqc::detect::video::{FormatChangeConfig, LetterboxConfig, OutOfRangeConfig, VideoLossConfig};
-use avqc::detect::BUILTIN_DEFAULTS;
 use avqc::event::{DefectEvent, NoticeEvent};
 use avqc::{
     AudioFrame, ColorRange, Detector, DetectorConfig, Error, Event, Media, MediaTime, Phase,
@@ -435,13 +434,13 @@ fn bad_configs_are_rejected_and_defaults_registered() {
     // Registered, with an entry in the defaults table; letterbox (a notice only) stays off.
     for ty in ["video_loss", "format_change", "out_of_range", "letterbox"] {
         assert!(reg.types().any(|n| n == ty), "{ty} not registered");
-        assert!(BUILTIN_DEFAULTS.iter().any(|&(n, _)| n == ty), "{ty}");
+        assert!(reg.on_by_default(ty).is_some(), "{ty}");
     }
-    assert!(BUILTIN_DEFAULTS.contains(&("letterbox", false)));
+    assert_eq!(reg.on_by_default("letterbox"), Some(false));
     // The three signal checks raise nothing on the corpus's clean clips: on by default.
     for ty in ["video_loss", "format_change", "out_of_range"] {
         assert!(
-            BUILTIN_DEFAULTS.contains(&(ty, true)),
+            reg.on_by_default(ty) == Some(true),
             "{ty} not on by default"
         );
     }

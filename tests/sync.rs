@@ -347,7 +347,7 @@ fn sync_config_defaults_and_checks() {
     }
     let reg = avqc::Registry::builtin();
     assert!(reg.types().any(|t| t == "sync"));
-    assert!(avqc::detect::BUILTIN_DEFAULTS.contains(&("sync", true)));
+    assert_eq!(avqc::Registry::builtin().on_by_default("sync"), Some(true));
 }
 
 // --- content: picture cuts matched with audio splices ----------------------------------------

@@ -1,20 +1,23 @@
 //! Detectors: the [`Detector`] trait, the reusable [`Events`] buffer they write into, the shared
 //! [`SpanTracker`], the built-in detectors and the [`Registry`] that builds them from config.
 
+mod builtin;
 mod check;
 pub(crate) use check::ConfigCheck;
 mod events;
 mod lock;
+mod one_stream;
 mod registry;
 mod span;
-mod sync;
-mod transport;
+pub(crate) mod sync;
+pub(crate) mod transport;
 
 pub mod audio;
 pub mod video;
 
 pub use events::Events;
-pub use registry::{DetectorConfig, Registry, BUILTIN_DEFAULTS};
+pub use one_stream::{AudioDetector, OnAudio, OnVideo, VideoDetector};
+pub use registry::{DetectorConfig, Registry};
 pub use span::{SpanChange, SpanTracker};
 pub use sync::{AvSync, SyncConfig, SyncPreset};
 pub use transport::{Transport, TransportConfig};

@@ -18,6 +18,10 @@ use crate::{Detector, Error, Result};
 pub trait DetectorConfig: DeserializeOwned + Default + Send + Sync + 'static {
     /// The `type` name in config files, e.g. `"freeze"`; also the default detector name.
     const TYPE: &'static str;
+    /// Whether a [`Registry`] runs this type when no detector set is named
+    /// ([`Registry::build_defaults`], `monitor` without `--detectors`). Default `false`: a
+    /// detector type joins the default set only when it says so.
+    const ON_BY_DEFAULT: bool = false;
     /// Checks the values and builds a detector named `name`.
     fn build(&self, name: &str) -> Result<Box<dyn Detector>>;
 }
@@ -28,30 +32,6 @@ struct Entry {
     build: BuildFn,
     on_by_default: bool,
 }
-
-/// The built-in detector types and whether `monitor` runs them when no set is named:
-/// `(type, on by default)`.
-pub const BUILTIN_DEFAULTS: &[(&str, bool)] = &[
-    ("freeze", true),
-    ("black", true),
-    ("decode_errors", false),
-    ("corruption", true),
-    ("blockiness", false),
-    ("silence", true),
-    ("clipping", true),
-    ("loudness", true),
-    ("click", true),
-    ("channels", true),
-    ("hum", true),
-    ("frame_drop", true),
-    ("stutter", true),
-    ("video_loss", true),
-    ("format_change", true),
-    ("out_of_range", true),
-    ("letterbox", false),
-    ("sync", true),
-    ("transport", true),
-];
 
 /// Builds detectors by type name from JSON config, like a plugin registry: the built-ins are
 /// registered by [`Registry::builtin`], a host adds its own with [`Registry::register`] or
@@ -80,36 +60,16 @@ impl Registry {
         }
     }
 
-    /// A registry with every built-in detector.
+    /// A registry with every built-in detector (the list is `detect/builtin.rs`).
     pub fn builtin() -> Self {
-        use crate::detect::{audio, video};
         let mut r = Self::empty();
-        let on = |t: &str| BUILTIN_DEFAULTS.iter().any(|&(n, d)| n == t && d);
-        r.register::<video::FreezeConfig>(on(video::FreezeConfig::TYPE));
-        r.register::<video::BlackConfig>(on(video::BlackConfig::TYPE));
-        r.register::<video::DecodeErrorsConfig>(on(video::DecodeErrorsConfig::TYPE));
-        r.register::<video::CorruptionConfig>(on(video::CorruptionConfig::TYPE));
-        r.register::<video::BlockinessConfig>(on(video::BlockinessConfig::TYPE));
-        r.register::<audio::SilenceConfig>(on(audio::SilenceConfig::TYPE));
-        r.register::<audio::ClippingConfig>(on(audio::ClippingConfig::TYPE));
-        r.register::<audio::LoudnessConfig>(on(audio::LoudnessConfig::TYPE));
-        r.register::<audio::ChannelsConfig>(on(audio::ChannelsConfig::TYPE));
-        r.register::<audio::HumConfig>(on(audio::HumConfig::TYPE));
-        r.register::<audio::ClickConfig>(on(audio::ClickConfig::TYPE));
-        r.register::<video::FrameDropConfig>(on(video::FrameDropConfig::TYPE));
-        r.register::<video::StutterConfig>(on(video::StutterConfig::TYPE));
-        r.register::<video::VideoLossConfig>(on(video::VideoLossConfig::TYPE));
-        r.register::<video::FormatChangeConfig>(on(video::FormatChangeConfig::TYPE));
-        r.register::<video::OutOfRangeConfig>(on(video::OutOfRangeConfig::TYPE));
-        r.register::<video::LetterboxConfig>(on(video::LetterboxConfig::TYPE));
-        r.register::<crate::detect::SyncConfig>(on(crate::detect::SyncConfig::TYPE));
-        r.register::<crate::detect::TransportConfig>(on(crate::detect::TransportConfig::TYPE));
+        crate::detect::builtin::register(&mut r);
         r
     }
 
-    /// Registers a config type.
-    pub fn register<C: DetectorConfig>(&mut self, on_by_default: bool) -> &mut Self {
-        self.register_fn(C::TYPE, on_by_default, |v, name| {
+    /// Registers a config type, on by default when it says so ([`DetectorConfig::ON_BY_DEFAULT`]).
+    pub fn register<C: DetectorConfig>(&mut self) -> &mut Self {
+        self.register_fn(C::TYPE, C::ON_BY_DEFAULT, |v, name| {
             let cfg: C = if v.as_object().is_some_and(|o| o.is_empty()) {
                 C::default()
             } else {
@@ -142,6 +102,23 @@ impl Registry {
     /// The registered type names, in registration order.
     pub fn types(&self) -> impl Iterator<Item = &str> + '_ {
         self.order.iter().map(String::as_str)
+    }
+
+    /// Whether `type_name` is in the default set; `None` when it is not registered.
+    ///
+    /// ```
+    /// let reg = avqc::Registry::builtin();
+    /// assert_eq!(reg.on_by_default("freeze"), Some(true));
+    /// assert_eq!(reg.on_by_default("letterbox"), Some(false));
+    /// assert_eq!(reg.on_by_default("fraeze"), None);
+    /// ```
+    pub fn on_by_default(&self, type_name: &str) -> Option<bool> {
+        self.entries.get(type_name).map(|e| e.on_by_default)
+    }
+
+    /// The types in the default set, in registration order.
+    pub fn defaults(&self) -> impl Iterator<Item = &str> + '_ {
+        self.types().filter(|t| self.entries[*t].on_by_default)
     }
 
     /// Builds one detector from a config object (`{"type": "...", ...}`).
@@ -226,12 +203,7 @@ impl Registry {
 
     /// Builds every detector that is on by default, with default configs.
     pub fn build_defaults(&self) -> Result<Vec<Box<dyn Detector>>> {
-        let names: Vec<&str> = self
-            .order
-            .iter()
-            .filter(|n| self.entries[n.as_str()].on_by_default)
-            .map(String::as_str)
-            .collect();
+        let names: Vec<&str> = self.defaults().collect();
         self.build_names(&names)
     }
 }

@@ -63,6 +63,7 @@ impl Default for TransportConfig {
 
 impl DetectorConfig for TransportConfig {
     const TYPE: &'static str = "transport";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);

@@ -26,7 +26,7 @@
 //! A change of sample rate or channel count, a gap in the timeline or a discontinuity close the
 //! open intervals and start afresh.
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{AudioDetector, OnAudio};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -34,8 +34,8 @@ use super::clock::{dbfs, SampleClock};
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    AudioFrame, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
-    SpanTracker, Wants,
+    AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange,
+    SpanTracker,
 };
 
 /// Configuration of the [`Channels`] detector (type `"channels"`).
@@ -116,6 +116,7 @@ impl Default for ChannelsConfig {
 
 impl DetectorConfig for ChannelsConfig {
     const TYPE: &'static str = "channels";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -148,7 +149,7 @@ impl DetectorConfig for ChannelsConfig {
             "dc_max",
             "must be between 0 and 1 (full scale)",
         )?;
-        Ok(Box::new(Channels::new(name, self.clone())))
+        Ok(Box::new(OnAudio::new(name, Channels::new(self.clone()))))
     }
 }
 
@@ -169,10 +170,8 @@ struct Missing {
 
 /// Detects channel faults. Built from a [`ChannelsConfig`].
 pub struct Channels {
-    name: String,
     cfg: ChannelsConfig,
     clock: SampleClock,
-    stream: StreamLock,
     window_len: usize,
     win_start: i64,
     win_n: usize,
@@ -202,12 +201,10 @@ fn round3(x: f64) -> f64 {
 impl Channels {
     /// A channels detector named `name`. Prefer [`ChannelsConfig::build`], which checks the
     /// values.
-    pub fn new(name: &str, cfg: ChannelsConfig) -> Self {
+    pub fn new(cfg: ChannelsConfig) -> Self {
         let tracker = || SpanTracker::new(cfg.min_duration, cfg.clear_for);
         Channels {
-            name: name.to_string(),
             clock: SampleClock::default(),
-            stream: StreamLock::default(),
             window_len: 0,
             win_start: 0,
             win_n: 0,
@@ -442,19 +439,8 @@ impl Channels {
     }
 }
 
-impl Detector for Channels {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::AUDIO
-    }
-
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(f) = self.stream.audio(media) else {
-            return;
-        };
+impl AudioDetector for Channels {
+    fn sound(&mut self, f: &AudioFrame, out: &mut Events) {
         self.feed(f, out);
     }
 

@@ -138,6 +138,7 @@ impl Default for ClickConfig {
 
 impl DetectorConfig for ClickConfig {
     const TYPE: &'static str = "click";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);

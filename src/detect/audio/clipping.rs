@@ -19,7 +19,7 @@
 //! seconds. The interval runs from the first sample of the first run to just after the last
 //! sample of the last run.
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{AudioDetector, OnAudio};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -27,8 +27,8 @@ use super::clock::{dbfs, SampleClock};
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    AudioFrame, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
-    SpanTracker, Wants,
+    AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange,
+    SpanTracker,
 };
 
 /// Configuration of the [`Clipping`] detector (type `"clipping"`).
@@ -90,6 +90,7 @@ impl Default for ClippingConfig {
 
 impl DetectorConfig for ClippingConfig {
     const TYPE: &'static str = "clipping";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -113,7 +114,7 @@ impl DetectorConfig for ClippingConfig {
             "must be at least 1",
         )?;
         c.seconds("clear_for", self.clear_for)?;
-        Ok(Box::new(Clipping::new(name, self.clone())))
+        Ok(Box::new(OnAudio::new(name, Clipping::new(self.clone()))))
     }
 }
 
@@ -199,11 +200,9 @@ struct Passage {
 
 /// Detects clipped sound. Built from a [`ClippingConfig`].
 pub struct Clipping {
-    name: String,
     cfg: ClippingConfig,
     tracker: SpanTracker,
     clock: SampleClock,
-    stream: StreamLock,
     excursions: Vec<Excursion>,
     window_len: usize,
     win_start: i64,
@@ -216,13 +215,11 @@ pub struct Clipping {
 impl Clipping {
     /// A clipping detector named `name`. Prefer [`ClippingConfig::build`], which checks the
     /// values.
-    pub fn new(name: &str, cfg: ClippingConfig) -> Self {
+    pub fn new(cfg: ClippingConfig) -> Self {
         Clipping {
-            name: name.to_string(),
             tracker: SpanTracker::new(0.0, cfg.clear_for),
             cfg,
             clock: SampleClock::default(),
-            stream: StreamLock::default(),
             excursions: Vec::new(),
             window_len: 0,
             win_start: 0,
@@ -389,19 +386,8 @@ impl Clipping {
     }
 }
 
-impl Detector for Clipping {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::AUDIO
-    }
-
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(f) = self.stream.audio(media) else {
-            return;
-        };
+impl AudioDetector for Clipping {
+    fn sound(&mut self, f: &AudioFrame, out: &mut Events) {
         self.feed(f, out);
     }
 

@@ -16,7 +16,7 @@
 //! NaN and infinite samples count as 0. A change of sample rate or channel count, a gap in the
 //! timeline or a discontinuity close an open interval and start afresh.
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{AudioDetector, OnAudio};
 use std::sync::Arc;
 
 use rustfft::num_complex::Complex32;
@@ -29,8 +29,8 @@ use super::lowpass::LowPass8;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    AudioFrame, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
-    SpanTracker, Wants,
+    AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange,
+    SpanTracker,
 };
 
 /// Configuration of the [`Hum`] detector (type `"hum"`).
@@ -76,6 +76,7 @@ impl Default for HumConfig {
 
 impl DetectorConfig for HumConfig {
     const TYPE: &'static str = "hum";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -92,7 +93,7 @@ impl DetectorConfig for HumConfig {
         )?;
         c.seconds("min_duration", self.min_duration)?;
         c.seconds("clear_for", self.clear_for)?;
-        Ok(Box::new(Hum::new(name, self.clone())))
+        Ok(Box::new(OnAudio::new(name, Hum::new(self.clone()))))
     }
 }
 
@@ -111,10 +112,8 @@ const MIN_DECIMATED_RATE: usize = 1000;
 
 /// Detects mains hum. Built from a [`HumConfig`].
 pub struct Hum {
-    name: String,
     cfg: HumConfig,
     clock: SampleClock,
-    stream: StreamLock,
     tracker: SpanTracker,
     /// The last second of the channel mean (low-passed and decimated), as a ring.
     ring: Vec<f32>,
@@ -141,11 +140,9 @@ pub struct Hum {
 
 impl Hum {
     /// A hum detector named `name`. Prefer [`HumConfig::build`], which checks the values.
-    pub fn new(name: &str, cfg: HumConfig) -> Self {
+    pub fn new(cfg: HumConfig) -> Self {
         Hum {
-            name: name.to_string(),
             clock: SampleClock::default(),
-            stream: StreamLock::default(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             ring: Vec::new(),
             lp: LowPass8::default(),
@@ -335,19 +332,8 @@ impl Hum {
     }
 }
 
-impl Detector for Hum {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::AUDIO
-    }
-
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(f) = self.stream.audio(media) else {
-            return;
-        };
+impl AudioDetector for Hum {
+    fn sound(&mut self, f: &AudioFrame, out: &mut Events) {
         self.feed(f, out);
     }
 

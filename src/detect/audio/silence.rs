@@ -26,7 +26,7 @@
 //!   event then counts the notices in `details.decoder_notices`). Notices before the stream's
 //!   first audio frame are not judged (its stream index is not known yet).
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{AudioDetector, OnAudio};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -35,8 +35,8 @@ use super::dropout::{Relative, RelativeParams};
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    AudioFrame, DecoderNotice, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime,
-    NoticeKind, Result, SpanChange, SpanTracker, Wants,
+    AudioFrame, DecoderNotice, DefectKind, Detector, DetectorConfig, Events, MediaTime, NoticeKind,
+    Result, SpanChange, SpanTracker,
 };
 
 /// Decoder notices closer than this (seconds) form one dropout.
@@ -127,6 +127,7 @@ impl Default for SilenceConfig {
 
 impl DetectorConfig for SilenceConfig {
     const TYPE: &'static str = "silence";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -174,7 +175,7 @@ impl DetectorConfig for SilenceConfig {
             "window",
             "must not be longer than dropout_min",
         )?;
-        Ok(Box::new(Silence::new(name, self.clone())))
+        Ok(Box::new(OnAudio::new(name, Silence::new(self.clone()))))
     }
 }
 
@@ -190,11 +191,9 @@ struct Run {
 
 /// Detects silence and dropouts. Built from a [`SilenceConfig`].
 pub struct Silence {
-    name: String,
     cfg: SilenceConfig,
     tracker: SpanTracker,
     clock: SampleClock,
-    stream: StreamLock,
     /// Threshold on mean square.
     threshold_ms: f64,
     /// Samples per window at the current rate.
@@ -215,15 +214,13 @@ pub struct Silence {
 
 impl Silence {
     /// A silence detector named `name`. Prefer [`SilenceConfig::build`], which checks the values.
-    pub fn new(name: &str, cfg: SilenceConfig) -> Self {
+    pub fn new(cfg: SilenceConfig) -> Self {
         let lin = 10f64.powf(cfg.threshold_db / 20.0);
         let windows = |secs: f64| (secs / cfg.window).round().max(0.0) as usize;
         Silence {
-            name: name.to_string(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             threshold_ms: lin * lin,
             clock: SampleClock::default(),
-            stream: StreamLock::default(),
             window_len: 0,
             acc: Vec::new(),
             win_start: 0,
@@ -294,11 +291,8 @@ impl Silence {
         }
     }
 
-    fn on_notice(&mut self, n: &DecoderNotice, out: &mut Events) {
-        if !self.cfg.decoder_dropouts
-            || self.stream.stream().is_none()
-            || n.stream != self.stream.stream()
-        {
+    fn on_notice(&mut self, n: &DecoderNotice, stream: Option<usize>, out: &mut Events) {
+        if !self.cfg.decoder_dropouts || stream.is_none() || n.stream != stream {
             return;
         }
         if !matches!(
@@ -494,22 +488,17 @@ impl Silence {
     }
 }
 
-impl Detector for Silence {
-    fn name(&self) -> &str {
-        &self.name
+impl AudioDetector for Silence {
+    fn wants_notices(&self) -> bool {
+        true
     }
 
-    fn wants(&self) -> Wants {
-        Wants::AUDIO | Wants::NOTICES
+    fn sound(&mut self, f: &AudioFrame, out: &mut Events) {
+        self.feed(f, out);
     }
 
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        if let Media::Notice(n) = media {
-            return self.on_notice(n, out);
-        }
-        if let Some(f) = self.stream.audio(media) {
-            self.feed(f, out);
-        }
+    fn notice(&mut self, n: &DecoderNotice, stream: Option<usize>, out: &mut Events) {
+        self.on_notice(n, stream, out);
     }
 
     fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {

@@ -135,6 +135,7 @@ impl SyncConfig {
 
 impl DetectorConfig for SyncConfig {
     const TYPE: &'static str = "sync";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);

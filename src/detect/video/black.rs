@@ -6,7 +6,7 @@
 //! few percent of the picture), but a night scene does not (its dark pixels carry texture,
 //! noise and gradients, so they spread over many code values).
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -14,8 +14,8 @@ use super::luma::FrameClock;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, Result, SpanChange,
-    SpanTracker, VideoFrame, Wants,
+    DefectKind, Detector, DetectorConfig, Events, MediaTime, Needs, Result, SpanChange,
+    SpanTracker, VideoFrame,
 };
 
 /// Configuration of the [`Black`] detector (type `"black"`).
@@ -65,6 +65,7 @@ impl Default for BlackConfig {
 
 impl DetectorConfig for BlackConfig {
     const TYPE: &'static str = "black";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -81,7 +82,7 @@ impl DetectorConfig for BlackConfig {
             "sample_step",
             "must be between 1 and 64",
         )?;
-        Ok(Box::new(Black::new(name, self.clone())))
+        Ok(Box::new(OnVideo::new(name, Black::new(self.clone()))))
     }
 }
 
@@ -99,11 +100,9 @@ struct Stats {
 /// Detects black picture: reports `video_black` from the first black frame to the first
 /// non-black one. Built from a [`BlackConfig`].
 pub struct Black {
-    name: String,
     cfg: BlackConfig,
     tracker: SpanTracker,
     clock: FrameClock,
-    stream: StreamLock,
     frames: u64,
     min_share: f64,
     max_spread: f64,
@@ -112,13 +111,11 @@ pub struct Black {
 
 impl Black {
     /// A black detector named `name`. Prefer [`BlackConfig::build`], which checks the values.
-    pub fn new(name: &str, cfg: BlackConfig) -> Self {
+    pub fn new(cfg: BlackConfig) -> Self {
         Black {
-            name: name.to_string(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
             clock: FrameClock::default(),
-            stream: StreamLock::default(),
             frames: 0,
             min_share: 1.0,
             max_spread: 0.0,
@@ -214,15 +211,7 @@ impl Black {
     }
 }
 
-impl Detector for Black {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::VIDEO
-    }
-
+impl VideoDetector for Black {
     fn needs(&self) -> Needs {
         // mean levels of each picture
         Needs {
@@ -231,10 +220,7 @@ impl Detector for Black {
         }
     }
 
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(frame) = self.stream.video(media) else {
-            return;
-        };
+    fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
         let until = self.clock.until(frame);
         let stats = self.stats(frame.analysis());
@@ -311,7 +297,7 @@ mod tests {
 
     #[test]
     fn bright_rows_on_top_stop_the_scan_only_when_the_share_is_out_of_reach() {
-        let b = Black::new("black", BlackConfig::default());
+        let b = Black::new(BlackConfig::default());
         // Rows 1, 3, 5 of 50 sampled rows are bright: 94 % dark, still black.
         let s = b.stats(&frame(6)).expect("black is still reachable");
         assert!((s.share - 0.94).abs() < 1e-9, "{}", s.share);

@@ -120,6 +120,7 @@ impl Default for CorruptionConfig {
 
 impl DetectorConfig for CorruptionConfig {
     const TYPE: &'static str = "corruption";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);

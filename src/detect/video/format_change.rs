@@ -12,13 +12,12 @@
 //! frame, a doubled duration or the 3:2 cadence of soft telecine never looks like a change; a
 //! stream whose steps never settle simply has no rate (and none is reported).
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 
 use crate::detect::check::ConfigCheck;
 use crate::{
-    ColorRange, Detector, DetectorConfig, Events, Media, MediaTime, Needs, PixelFormat, Result,
-    VideoFrame, Wants,
+    ColorRange, Detector, DetectorConfig, Events, MediaTime, Needs, PixelFormat, Result, VideoFrame,
 };
 
 /// Configuration of the [`FormatChange`] detector (type `"format_change"`).
@@ -57,6 +56,7 @@ impl Default for FormatChangeConfig {
 
 impl DetectorConfig for FormatChangeConfig {
     const TYPE: &'static str = "format_change";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -70,7 +70,10 @@ impl DetectorConfig for FormatChangeConfig {
             "rate_tolerance",
             "must be in [0, 0.5)",
         )?;
-        Ok(Box::new(FormatChange::new(name, self.clone())))
+        Ok(Box::new(OnVideo::new(
+            name,
+            FormatChange::new(self.clone()),
+        )))
     }
 }
 
@@ -118,9 +121,7 @@ impl Format {
 /// Reports `video_format_change` notices when the resolution, pixel format, colour range or
 /// frame rate of the (first) video stream changes. Built from a [`FormatChangeConfig`].
 pub struct FormatChange {
-    name: String,
     cfg: FormatChangeConfig,
-    stream: StreamLock,
     current: Option<Format>,
     last_time: Option<MediaTime>,
     /// The current run of agreeing steps: first step, sum, count.
@@ -131,11 +132,9 @@ pub struct FormatChange {
 impl FormatChange {
     /// A format-change detector named `name`. Prefer [`FormatChangeConfig::build`], which
     /// checks the values.
-    pub fn new(name: &str, cfg: FormatChangeConfig) -> Self {
+    pub fn new(cfg: FormatChangeConfig) -> Self {
         FormatChange {
-            name: name.to_string(),
             cfg,
-            stream: StreamLock::default(),
             current: None,
             last_time: None,
             run: None,
@@ -168,15 +167,7 @@ impl FormatChange {
     }
 }
 
-impl Detector for FormatChange {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::VIDEO
-    }
-
+impl VideoDetector for FormatChange {
     fn needs(&self) -> Needs {
         // sizes and frame steps only
         Needs {
@@ -185,10 +176,7 @@ impl Detector for FormatChange {
         }
     }
 
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(frame) = self.stream.video(media) else {
-            return;
-        };
+    fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let confirmed = if self.cfg.frame_rate {
             self.step(frame)
         } else {

@@ -17,15 +17,14 @@
 //! Optionally (`metric`) a `frames_missing` metric is written for every second of media time in
 //! which frames went missing.
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, Result, SpanChange,
-    Wants,
+    DefectKind, Detector, DetectorConfig, Events, MediaTime, Needs, Result, SpanChange, VideoFrame,
 };
 
 /// Timestamp steps remembered for the nominal frame duration.
@@ -73,6 +72,7 @@ impl Default for FrameDropConfig {
 
 impl DetectorConfig for FrameDropConfig {
     const TYPE: &'static str = "frame_drop";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -87,16 +87,14 @@ impl DetectorConfig for FrameDropConfig {
             "must be a share of a frame duration between 0 and 1 (exclusive)",
         )?;
         c.positive_seconds("max_gap", self.max_gap)?;
-        Ok(Box::new(FrameDrop::new(name, self.clone())))
+        Ok(Box::new(OnVideo::new(name, FrameDrop::new(self.clone()))))
     }
 }
 
 /// Detects frames missing from the video timeline: reports `video_frame_drop` for every gap of
 /// at least `min_missing` frames. Built from a [`FrameDropConfig`].
 pub struct FrameDrop {
-    name: String,
     cfg: FrameDropConfig,
-    stream: StreamLock,
     last: Option<MediaTime>,
     steps: [f64; STEPS],
     n_steps: usize,
@@ -109,11 +107,9 @@ pub struct FrameDrop {
 impl FrameDrop {
     /// A frame-drop detector named `name`. Prefer [`FrameDropConfig::build`], which checks the
     /// values.
-    pub fn new(name: &str, cfg: FrameDropConfig) -> Self {
+    pub fn new(cfg: FrameDropConfig) -> Self {
         FrameDrop {
-            name: name.to_string(),
             cfg,
-            stream: StreamLock::default(),
             last: None,
             steps: [0.0; STEPS],
             n_steps: 0,
@@ -175,15 +171,7 @@ impl FrameDrop {
     }
 }
 
-impl Detector for FrameDrop {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::VIDEO
-    }
-
+impl VideoDetector for FrameDrop {
     fn needs(&self) -> Needs {
         // timestamps only; a skipped picture would be a gap
         Needs {
@@ -192,10 +180,7 @@ impl Detector for FrameDrop {
         }
     }
 
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(frame) = self.stream.video(media) else {
-            return;
-        };
+    fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
         let Some(last) = self.last.replace(t) else {
             // A first guess from the frame's own duration until steps are known.
@@ -255,7 +240,7 @@ impl Detector for FrameDrop {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{PixelFormat, VideoFrame};
+    use crate::media::{Media, PixelFormat};
 
     fn run(times: &[f64], dur: Option<f64>) -> Vec<(f64, f64, u64)> {
         let mut d = FrameDropConfig::default().build("frame_drop").unwrap();

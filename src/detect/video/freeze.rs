@@ -10,7 +10,7 @@
 //!
 //! The interval starts at the first repeated frame and ends at the first new frame.
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -19,8 +19,8 @@ use super::survey;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
-    SpanTracker, VideoFrame, Wants,
+    DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange, SpanTracker,
+    VideoFrame,
 };
 
 /// Configuration of the [`Freeze`] detector (type `"freeze"`).
@@ -95,6 +95,7 @@ impl Default for FreezeConfig {
 
 impl DetectorConfig for FreezeConfig {
     const TYPE: &'static str = "freeze";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -123,18 +124,16 @@ impl DetectorConfig for FreezeConfig {
         c.at_least("noise_factor", self.noise_factor as f64, 0.0)?;
         c.at_least("anchor_factor", self.anchor_factor as f64, 1.0)?;
         c.at_least("drift_tolerance", self.drift_tolerance as f64, 0.0)?;
-        Ok(Box::new(Freeze::new(name, self.clone())))
+        Ok(Box::new(OnVideo::new(name, Freeze::new(self.clone()))))
     }
 }
 
 /// Detects frozen picture: reports `video_freeze` from the first repeated frame to the first new
 /// one. Built from a [`FreezeConfig`].
 pub struct Freeze {
-    name: String,
     cfg: FreezeConfig,
     tracker: SpanTracker,
     clock: FrameClock,
-    stream: StreamLock,
     grid: Option<CellGrid>,
     /// Column sums (scratch for `CellGrid::means` and `CellGrid::diff`).
     acc: GridScratch,
@@ -168,13 +167,11 @@ struct Verdict {
 
 impl Freeze {
     /// A freeze detector named `name`. Prefer [`FreezeConfig::build`], which checks the values.
-    pub fn new(name: &str, cfg: FreezeConfig) -> Self {
+    pub fn new(cfg: FreezeConfig) -> Self {
         Freeze {
-            name: name.to_string(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
             clock: FrameClock::default(),
-            stream: StreamLock::default(),
             grid: None,
             acc: GridScratch::default(),
             cur: Vec::new(),
@@ -300,19 +297,8 @@ fn round2(x: f32) -> f64 {
     (x as f64 * 100.0).round() / 100.0
 }
 
-impl Detector for Freeze {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::VIDEO
-    }
-
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(frame) = self.stream.video(media) else {
-            return;
-        };
+impl VideoDetector for Freeze {
+    fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
         let until = self.clock.until(frame);
         let verdict = self.judge(frame.analysis());

@@ -15,13 +15,11 @@
 //! it). Dark scenes with black edges lasting longer than the confirmation can still look like
 //! bars: this is a notice, not a defect.
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 
 use crate::detect::check::ConfigCheck;
-use crate::{
-    Detector, DetectorConfig, Events, Media, MediaTime, Needs, Plane, Result, VideoFrame, Wants,
-};
+use crate::{Detector, DetectorConfig, Events, MediaTime, Needs, Plane, Result, VideoFrame};
 
 /// Configuration of the [`Letterbox`] detector (type `"letterbox"`).
 ///
@@ -82,7 +80,7 @@ impl DetectorConfig for LetterboxConfig {
             "sample_step",
             "must be between 1 and 64",
         )?;
-        Ok(Box::new(Letterbox::new(name, self.clone())))
+        Ok(Box::new(OnVideo::new(name, Letterbox::new(self.clone()))))
     }
 }
 
@@ -142,9 +140,7 @@ impl Area {
 /// Reports `video_letterbox` notices when the active picture area (inside black bars) of the
 /// (first) video stream changes. Built from a [`LetterboxConfig`].
 pub struct Letterbox {
-    name: String,
     cfg: LetterboxConfig,
-    stream: StreamLock,
     /// Full picture size the state belongs to.
     size: (usize, usize),
     current: Area,
@@ -157,11 +153,9 @@ pub struct Letterbox {
 impl Letterbox {
     /// A letterbox detector named `name`. Prefer [`LetterboxConfig::build`], which checks the
     /// values.
-    pub fn new(name: &str, cfg: LetterboxConfig) -> Self {
+    pub fn new(cfg: LetterboxConfig) -> Self {
         Letterbox {
-            name: name.to_string(),
             cfg,
-            stream: StreamLock::default(),
             size: (0, 0),
             current: Area::full(0, 0),
             pending: None,
@@ -247,15 +241,7 @@ impl Letterbox {
     }
 }
 
-impl Detector for Letterbox {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::VIDEO
-    }
-
+impl VideoDetector for Letterbox {
     fn needs(&self) -> Needs {
         // row and column mean levels over windows of seconds
         Needs {
@@ -264,10 +250,7 @@ impl Detector for Letterbox {
         }
     }
 
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(frame) = self.stream.video(media) else {
-            return;
-        };
+    fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let size = (frame.width(), frame.height());
         if size != self.size {
             self.size = size;

@@ -22,7 +22,7 @@
 //! Every `sample_step`-th row of each plane is read whole (contiguous bytes, which the compiler
 //! vectorizes), so the cost stays far below the decode's.
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -31,8 +31,8 @@ use super::survey;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    ColorRange, DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, PixelFormat,
-    Result, SpanChange, SpanTracker, VideoFrame, Wants,
+    ColorRange, DefectKind, Detector, DetectorConfig, Events, MediaTime, Needs, PixelFormat,
+    Result, SpanChange, SpanTracker, VideoFrame,
 };
 
 /// Configuration of the [`OutOfRange`] detector (type `"out_of_range"`).
@@ -90,6 +90,7 @@ impl Default for OutOfRangeConfig {
 
 impl DetectorConfig for OutOfRangeConfig {
     const TYPE: &'static str = "out_of_range";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -118,7 +119,7 @@ impl DetectorConfig for OutOfRangeConfig {
             "sample_step",
             "must be between 1 and 64",
         )?;
-        Ok(Box::new(OutOfRange::new(name, self.clone())))
+        Ok(Box::new(OnVideo::new(name, OutOfRange::new(self.clone()))))
     }
 }
 
@@ -138,11 +139,9 @@ impl Shares {
 /// Detects pictures outside the broadcast-legal range: reports `video_out_of_range` with the
 /// worst frame's shares in its details. Built from an [`OutOfRangeConfig`].
 pub struct OutOfRange {
-    name: String,
     cfg: OutOfRangeConfig,
     tracker: SpanTracker,
     clock: FrameClock,
-    stream: StreamLock,
     worst: Shares,
     frames: u64,
 }
@@ -150,13 +149,11 @@ pub struct OutOfRange {
 impl OutOfRange {
     /// An out-of-range detector named `name`. Prefer [`OutOfRangeConfig::build`], which checks
     /// the values.
-    pub fn new(name: &str, cfg: OutOfRangeConfig) -> Self {
+    pub fn new(cfg: OutOfRangeConfig) -> Self {
         OutOfRange {
-            name: name.to_string(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
             clock: FrameClock::default(),
-            stream: StreamLock::default(),
             worst: Shares::default(),
             frames: 0,
         }
@@ -210,15 +207,7 @@ impl OutOfRange {
     }
 }
 
-impl Detector for OutOfRange {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::VIDEO
-    }
-
+impl VideoDetector for OutOfRange {
     fn needs(&self) -> Needs {
         // shares of levels over a second or more
         Needs {
@@ -227,10 +216,7 @@ impl Detector for OutOfRange {
         }
     }
 
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(frame) = self.stream.video(media) else {
-            return;
-        };
+    fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
         let until = self.clock.until(frame);
         let bad = if frame.range() == ColorRange::Full {

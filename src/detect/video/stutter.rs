@@ -31,7 +31,7 @@
 //! shown beyond the cadence). The interval is written when the picture after the last repeat
 //! arrives (start) and `merge_gap` later (end).
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -42,8 +42,8 @@ use super::survey;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
-    SpanTracker, VideoFrame, Wants,
+    DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange, SpanTracker,
+    VideoFrame,
 };
 
 /// Held pictures remembered for the cadence.
@@ -124,6 +124,7 @@ impl Default for StutterConfig {
 
 impl DetectorConfig for StutterConfig {
     const TYPE: &'static str = "stutter";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -167,7 +168,7 @@ impl DetectorConfig for StutterConfig {
             "min_contrast",
             "must be between 0 and 255 code values",
         )?;
-        Ok(Box::new(Stutter::new(name, self.clone())))
+        Ok(Box::new(OnVideo::new(name, Stutter::new(self.clone()))))
     }
 }
 
@@ -193,11 +194,9 @@ struct Held {
 /// Detects stutter: reports `video_stutter` for pictures repeated beyond the stream's cadence
 /// while the scene moves. Built from a [`StutterConfig`].
 pub struct Stutter {
-    name: String,
     cfg: StutterConfig,
     tracker: SpanTracker,
     clock: FrameClock,
-    stream: StreamLock,
     grid: Option<CellGrid>,
     /// Column sums (scratch for `CellGrid::means` and `CellGrid::diff`).
     acc: GridScratch,
@@ -220,13 +219,11 @@ pub struct Stutter {
 impl Stutter {
     /// A stutter detector named `name`. Prefer [`StutterConfig::build`], which checks the
     /// values.
-    pub fn new(name: &str, cfg: StutterConfig) -> Self {
+    pub fn new(cfg: StutterConfig) -> Self {
         Stutter {
-            name: name.to_string(),
             tracker: SpanTracker::new(0.0, cfg.merge_gap),
             cfg,
             clock: FrameClock::default(),
-            stream: StreamLock::default(),
             grid: None,
             acc: GridScratch::default(),
             cur: Vec::new(),
@@ -389,19 +386,8 @@ fn contrast(cells: &[f32]) -> f32 {
     cells.iter().map(|&c| (c - mean).abs()).sum::<f32>() / n
 }
 
-impl Detector for Stutter {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::VIDEO
-    }
-
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(frame) = self.stream.video(media) else {
-            return;
-        };
+impl VideoDetector for Stutter {
+    fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
         let until = self.clock.until(frame);
         self.since.get_or_insert(t);

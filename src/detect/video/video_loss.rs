@@ -54,6 +54,7 @@ impl Default for VideoLossConfig {
 
 impl DetectorConfig for VideoLossConfig {
     const TYPE: &'static str = "video_loss";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);

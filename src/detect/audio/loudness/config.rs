@@ -146,6 +146,7 @@ impl LoudnessConfig {
 
 impl DetectorConfig for LoudnessConfig {
     const TYPE: &'static str = "loudness";
+    const ON_BY_DEFAULT: bool = true;
 
     fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
         let c = ConfigCheck::new(Self::TYPE, name);
@@ -184,6 +185,9 @@ impl DetectorConfig for LoudnessConfig {
             "period",
             "must be 0 (only at the end) or between 0.1 and 3600 seconds",
         )?;
-        Ok(Box::new(Loudness::new(name, self.clone())))
+        Ok(Box::new(crate::detect::OnAudio::new(
+            name,
+            Loudness::new(self.clone()),
+        )))
     }
 }

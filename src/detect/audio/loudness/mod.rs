@@ -43,16 +43,14 @@ mod meter;
 
 pub use config::{LoudnessConfig, LoudnessMeasure, LoudnessPreset};
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::AudioDetector;
 use serde_json::json;
 
 use self::gate::ABSOLUTE_GATE;
 use self::meter::{Meter, Reading};
 use super::clock::SampleClock;
 use crate::event::Details;
-use crate::{
-    AudioFrame, DefectKind, Detector, Events, Media, MediaTime, SpanChange, SpanTracker, Wants,
-};
+use crate::{AudioFrame, DefectKind, Events, MediaTime, SpanChange, SpanTracker};
 
 /// What a loudness or level of no sound at all reads.
 const FLOOR: f64 = -120.0;
@@ -89,14 +87,12 @@ struct Extremes {
 
 /// Measures loudness and true peak. Built from a [`LoudnessConfig`].
 pub struct Loudness {
-    name: String,
     cfg: LoudnessConfig,
     /// Target and tolerance judged, if any.
     range: Option<(f64, f64)>,
     /// True-peak ceiling, linear.
     ceiling: Option<f64>,
     clock: SampleClock,
-    stream: StreamLock,
     meter: Option<Meter>,
     /// A format that could not be measured (reported once).
     unsupported: Option<(u32, usize)>,
@@ -116,13 +112,11 @@ pub struct Loudness {
 impl Loudness {
     /// A loudness detector named `name`. Prefer
     /// [`LoudnessConfig::build`](crate::DetectorConfig::build), which checks the values.
-    pub fn new(name: &str, cfg: LoudnessConfig) -> Self {
+    pub fn new(cfg: LoudnessConfig) -> Self {
         Loudness {
-            name: name.to_string(),
             range: cfg.range(),
             ceiling: cfg.true_peak_max.map(|d| 10f64.powf(d / 20.0)),
             clock: SampleClock::default(),
-            stream: StreamLock::default(),
             meter: None,
             unsupported: None,
             non_finite_told: false,
@@ -331,19 +325,8 @@ impl Loudness {
     }
 }
 
-impl Detector for Loudness {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::AUDIO
-    }
-
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(f) = self.stream.audio(media) else {
-            return;
-        };
+impl AudioDetector for Loudness {
+    fn sound(&mut self, f: &AudioFrame, out: &mut Events) {
         self.feed(f, out);
     }
 
