@@ -33,17 +33,34 @@ impl Events {
         }
     }
 
-    /// Writes the event for a [`SpanChange`] of `defect`.
+    /// Writes the event for a [`SpanChange`] of `defect`. An end gets `duration` in its
+    /// details (seconds, to the millisecond) unless the detector gave one of its own (a finer
+    /// one, say).
+    ///
+    /// ```
+    /// use avqc::{Events, DefectKind, MediaTime, SpanChange};
+    /// let mut out = Events::new("clip.ts", "black");
+    /// let (start, end) = (MediaTime::from_secs_f64(1.0), MediaTime::from_secs_f64(2.5));
+    /// out.span(&DefectKind::VIDEO_BLACK, SpanChange::Ended { start, end }, end, Default::default());
+    /// let e = out.drain().next().unwrap();
+    /// assert_eq!(e.as_defect().unwrap().details["duration"], 1.5);
+    /// ```
     pub fn span(
         &mut self,
         defect: &DefectKind,
         change: SpanChange,
         emitted_at: MediaTime,
-        details: Details,
+        mut details: Details,
     ) {
         let (phase, start, end) = match change {
             SpanChange::Started { start } => (Phase::Start, start, None),
-            SpanChange::Ended { start, end } => (Phase::End, start, Some(end)),
+            SpanChange::Ended { start, end } => {
+                if !details.contains_key("duration") {
+                    let secs = (end.secs_since(start) * 1000.0).round() / 1000.0;
+                    details.insert("duration".into(), secs.into());
+                }
+                (Phase::End, start, Some(end))
+            }
         };
         self.push(Event::Defect(DefectEvent {
             phase,

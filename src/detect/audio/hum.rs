@@ -29,8 +29,7 @@ use super::lowpass::LowPass8;
 use crate::detect::check::ConfigCheck;
 use crate::event::Details;
 use crate::{
-    AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange,
-    SpanTracker,
+    AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanTracker,
 };
 
 /// Configuration of the [`Hum`] detector (type `"hum"`).
@@ -195,16 +194,10 @@ impl Hum {
         self.since = 0;
     }
 
-    fn details(&self, change: SpanChange) -> Details {
+    fn details(&self) -> Details {
         let mut d = Details::new();
         d.insert("frequency".into(), json!(self.found.0));
         d.insert("level_db".into(), json!(self.found.1));
-        if let SpanChange::Ended { start, end } = change {
-            d.insert(
-                "duration".into(),
-                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
-            );
-        }
         d
     }
 
@@ -265,7 +258,7 @@ impl Hum {
 
     fn close(&mut self, at: MediaTime, out: &mut Events) {
         if let Some(c) = self.tracker.close() {
-            out.span(&DefectKind::AUDIO_HUM, c, at, self.details(c));
+            out.span(&DefectKind::AUDIO_HUM, c, at, self.details());
         }
     }
 
@@ -325,7 +318,7 @@ impl Hum {
                     }
                 }
                 if let Some(c) = self.tracker.observe(hum.is_some(), start, end) {
-                    out.span(&DefectKind::AUDIO_HUM, c, now, self.details(c));
+                    out.span(&DefectKind::AUDIO_HUM, c, now, self.details());
                 }
             }
         }

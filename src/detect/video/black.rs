@@ -179,7 +179,7 @@ impl Black {
         })
     }
 
-    fn details(&self, change: SpanChange) -> Details {
+    fn details(&self) -> Details {
         let mut d = Details::new();
         d.insert("frames".into(), json!(self.frames));
         d.insert(
@@ -194,18 +194,12 @@ impl Black {
             "max_dark_level".into(),
             json!((self.max_mean * 100.0).round() / 100.0),
         );
-        if let SpanChange::Ended { start, end } = change {
-            d.insert(
-                "duration".into(),
-                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
-            );
-        }
         d
     }
 
     fn close(&mut self, at: MediaTime, out: &mut Events) {
         if let Some(c) = self.tracker.close() {
-            out.span(&DefectKind::VIDEO_BLACK, c, at, self.details(c));
+            out.span(&DefectKind::VIDEO_BLACK, c, at, self.details());
         }
         self.frames = 0;
     }
@@ -240,7 +234,7 @@ impl VideoDetector for Black {
             self.frames = 0;
         }
         if let Some(c) = self.tracker.observe(black, t, until) {
-            out.span(&DefectKind::VIDEO_BLACK, c, t, self.details(c));
+            out.span(&DefectKind::VIDEO_BLACK, c, t, self.details());
             if matches!(c, SpanChange::Ended { .. }) {
                 self.frames = 0;
             }

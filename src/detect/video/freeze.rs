@@ -249,7 +249,7 @@ impl Freeze {
         })
     }
 
-    fn details_start(&self) -> Details {
+    fn details(&self) -> Details {
         let mut d = Details::new();
         d.insert("frames".into(), json!(self.frames));
         d.insert("max_block_diff".into(), json!(round2(self.worst)));
@@ -257,23 +257,8 @@ impl Freeze {
         d
     }
 
-    fn details_end(&self, change: SpanChange) -> Details {
-        let mut d = self.details_start();
-        if let SpanChange::Ended { start, end } = change {
-            d.insert(
-                "duration".into(),
-                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
-            );
-        }
-        d
-    }
-
     fn emit(&mut self, change: SpanChange, at: MediaTime, out: &mut Events) {
-        let details = match change {
-            SpanChange::Started { .. } => self.details_start(),
-            SpanChange::Ended { .. } => self.details_end(change),
-        };
-        out.span(&DefectKind::VIDEO_FREEZE, change, at, details);
+        out.span(&DefectKind::VIDEO_FREEZE, change, at, self.details());
         if matches!(change, SpanChange::Ended { .. }) {
             self.frames = 0;
         }

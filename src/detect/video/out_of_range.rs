@@ -183,25 +183,19 @@ impl OutOfRange {
         Shares { luma, chroma }
     }
 
-    fn details(&self, change: SpanChange) -> Details {
+    fn details(&self) -> Details {
         let r = |v: f64| (v * 10_000.0).round() / 10_000.0;
         let mut d = Details::new();
         d.insert("share".into(), json!(r(self.worst.worst())));
         d.insert("luma_share".into(), json!(r(self.worst.luma)));
         d.insert("chroma_share".into(), json!(r(self.worst.chroma)));
         d.insert("frames".into(), json!(self.frames));
-        if let SpanChange::Ended { start, end } = change {
-            d.insert(
-                "duration".into(),
-                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
-            );
-        }
         d
     }
 
     fn close(&mut self, at: MediaTime, out: &mut Events) {
         if let Some(c) = self.tracker.close() {
-            out.span(&DefectKind::VIDEO_OUT_OF_RANGE, c, at, self.details(c));
+            out.span(&DefectKind::VIDEO_OUT_OF_RANGE, c, at, self.details());
         }
         self.frames = 0;
     }
@@ -238,7 +232,7 @@ impl VideoDetector for OutOfRange {
             bad
         };
         if let Some(c) = self.tracker.observe(bad, t, until) {
-            out.span(&DefectKind::VIDEO_OUT_OF_RANGE, c, t, self.details(c));
+            out.span(&DefectKind::VIDEO_OUT_OF_RANGE, c, t, self.details());
             if matches!(c, SpanChange::Ended { .. }) {
                 self.frames = 0;
             }

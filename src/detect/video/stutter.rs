@@ -358,12 +358,6 @@ impl Stutter {
     fn emit(&mut self, change: SpanChange, at: MediaTime, out: &mut Events) {
         let mut d = Details::new();
         d.insert("repeated_frames".into(), json!(self.repeated));
-        if let SpanChange::Ended { start, end } = change {
-            d.insert(
-                "duration".into(),
-                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
-            );
-        }
         out.span(&DefectKind::VIDEO_STUTTER, change, at, d);
     }
 
