@@ -303,9 +303,14 @@ fn bench_transport(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group! {
+// criterion's macros define undocumented functions.
+#[allow(missing_docs)]
+mod group {
+    use super::*;
+    criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3));
     targets = decode, bench, bench_surround, bench_click, bench_transport
+    }
 }
-criterion_main!(benches);
+criterion_main!(group::benches);

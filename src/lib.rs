@@ -28,7 +28,6 @@
 //! assert_eq!(report.video_frames_decoded, 75);
 //! assert!(events.events().iter().any(|e| e.as_defect().is_some_and(|d| d.defect.as_str() == "video_freeze")));
 //! ```
-#![deny(unsafe_code, missing_docs)]
 
 pub mod decode;
 pub mod detect;

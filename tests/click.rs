@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::f64::consts::PI;
 
 use avqc::detect::audio::ClickConfig;
@@ -13,54 +11,12 @@ use avqc::event::DefectEvent;
 use avqc::{
     AudioFrame, Detector, DetectorConfig, Error, Event, Events, Media, MediaTime, Phase, Registry,
 };
-
-/// Counts the allocations made on the current thread (to check the hot path makes none).
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        System.realloc(ptr, layout, new_size)
-    }
-}
+use common::rng::Rng;
 
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+static GLOBAL: common::alloc::CountingAlloc = common::alloc::CountingAlloc;
 
 const RATE: u32 = 48_000;
-
-/// A small deterministic random generator.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) as u32
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() as f64 + 0.5) / (1u64 << 31) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.uniform()
-    }
-    fn gauss(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * PI * v).cos()
-    }
-}
 
 fn at(t: f64) -> usize {
     (t * RATE as f64).round() as usize
@@ -658,11 +614,11 @@ fn steady_frames_allocate_nothing() {
         det.process(m, &mut out);
     }
     let _ = out.drain().count();
-    let before = ALLOCATIONS.with(Cell::get);
+    let before = common::alloc::allocations();
     for m in &media[60..] {
         det.process(m, &mut out);
     }
-    let after = ALLOCATIONS.with(Cell::get);
+    let after = common::alloc::allocations();
     assert!(out.is_empty());
     assert_eq!(after - before, 0, "allocations on the hot path");
 }

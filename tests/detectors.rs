@@ -9,6 +9,7 @@ use avqc::{
     AudioFrame, ColorRange, DecoderNotice, Detector, DetectorConfig, Error, Event, FrameFlags,
     Media, MediaTime, NoticeKind, Phase, PictureType, PixelFormat, Registry, VideoFrame,
 };
+use common::rng::Rng;
 
 const FPS: f64 = 25.0;
 
@@ -71,25 +72,6 @@ fn starts<'a>(events: &'a [DefectEvent], defect: &str) -> Vec<&'a DefectEvent> {
 
 fn near(a: MediaTime, b: f64, tol: f64) -> bool {
     (a.as_secs_f64() - b).abs() <= tol
-}
-
-/// A small deterministic random generator.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) as u32
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() as f64 + 0.5) / (1u64 << 31) as f64
-    }
-    fn gauss(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
 }
 
 /// A textured picture, shifted `shift` pixels to the right.

@@ -2,6 +2,7 @@
 //! small server in the test; a playlist that stops updating, a segment that answers 404.
 #![cfg(feature = "ffmpeg")]
 
+mod common;
 mod live;
 
 use std::time::Duration;

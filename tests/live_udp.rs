@@ -2,6 +2,7 @@
 //! back, reconnects, and packet loss through a lossy relay.
 #![cfg(feature = "ffmpeg")]
 
+mod common;
 mod live;
 
 use std::time::Duration;
@@ -249,7 +250,7 @@ fn packet_loss_through_a_lossy_relay_is_corruption_and_dropouts() {
 fn monitor_reports_a_stopped_sender_and_ends_everything_on_sigint() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
-    let Some(monitor) = monitor_binary() else {
+    let Some(monitor) = common::monitor_binary() else {
         return;
     };
     let port = free_udp_port();

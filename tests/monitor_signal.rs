@@ -6,30 +6,12 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The `monitor` example binary (`cargo build --example monitor`, which `scripts/test.sh` runs
-/// first) beside this test's own binary; `None` when it was not built, which fails the test
-/// when `AVQC_REQUIRE_EXAMPLES` is set (as `scripts/test.sh` does).
-fn monitor() -> Option<std::path::PathBuf> {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let bin = dir.join("examples").join("monitor");
-    if bin.exists() {
-        return Some(bin);
-    }
-    assert!(
-        std::env::var_os("AVQC_REQUIRE_EXAMPLES").is_none(),
-        "{} is missing: run `cargo build --example monitor`",
-        bin.display()
-    );
-    eprintln!(
-        "skipped: {} not built (cargo build --example monitor)",
-        bin.display()
-    );
-    None
-}
+mod common;
 
 fn stopped_by(signal: &str) {
-    let Some(monitor) = monitor() else { return };
+    let Some(monitor) = common::monitor_binary() else {
+        return;
+    };
     let data = format!("{}/tests/data/demo.ts", env!("CARGO_MANIFEST_DIR"));
     // live-paced: send the signal as soon as the freeze of demo.ts (2.0–3.5 s) is reported open
     let mut child = Command::new(monitor)

@@ -91,7 +91,7 @@ impl AudioFrame {
     }
     /// Bytes of sample data the frame holds.
     pub fn byte_len(&self) -> usize {
-        std::mem::size_of_val(self.samples())
+        size_of_val(self.samples())
     }
     /// Time of the first sample.
     pub fn time(&self) -> MediaTime {

@@ -1,6 +1,14 @@
-//! Helpers shared by the detector test files.
+//! Helpers shared by the test files: feeding a detector, a deterministic random generator,
+//! an allocation counter, the `monitor` example's binary and the defects an event list ended.
+//! Each test binary uses a part of them.
+#![allow(dead_code)]
 
-use avqc::{Detector, Event, Events, Media, MediaTime};
+pub mod alloc;
+pub mod rng;
+
+use std::collections::BTreeSet;
+
+use avqc::{Detector, Event, Events, Media, MediaTime, Phase};
 
 /// Feeds `media` to `det`, then finishes at the end of the last item; returns every event.
 pub fn run_all(mut det: Box<dyn Detector>, media: impl IntoIterator<Item = Media>) -> Vec<Event> {
@@ -19,4 +27,35 @@ pub fn run_all(mut det: Box<dyn Detector>, media: impl IntoIterator<Item = Media
     det.finish(end, &mut out);
     events.extend(out.drain());
     events
+}
+
+/// The defect names that ended on `stream` in `events`.
+pub fn ended(events: &[Event], stream: &str) -> BTreeSet<String> {
+    events
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .filter(|d| &*d.stream == stream && d.phase == Phase::End)
+        .map(|d| d.defect.as_str().to_string())
+        .collect()
+}
+
+/// The `monitor` example binary (`cargo build --example monitor`, which `scripts/test.sh` runs
+/// first) beside this test's own binary; `None` when it was not built, which fails the test
+/// when `AVQC_REQUIRE_EXAMPLES` is set (as `scripts/test.sh` does).
+pub fn monitor_binary() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent()?.parent()?.join("examples").join("monitor");
+    if bin.exists() {
+        return Some(bin);
+    }
+    assert!(
+        std::env::var_os("AVQC_REQUIRE_EXAMPLES").is_none(),
+        "{} is missing: run `cargo build --example monitor`",
+        bin.display()
+    );
+    eprintln!(
+        "skipped: {} not built (cargo build --example monitor)",
+        bin.display()
+    );
+    None
 }

@@ -432,24 +432,3 @@ pub fn wait_for_segments(dir: &std::path::Path, n: usize, limit: Duration) -> bo
     }
     false
 }
-
-/// The `monitor` example binary (`cargo build --example monitor`, which `scripts/test.sh` runs
-/// first) beside this test's own binary; `None` when it was not built, which fails the test
-/// when `AVQC_REQUIRE_EXAMPLES` is set (as `scripts/test.sh` does).
-pub fn monitor_binary() -> Option<std::path::PathBuf> {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent()?.parent()?.join("examples").join("monitor");
-    if bin.exists() {
-        return Some(bin);
-    }
-    assert!(
-        std::env::var_os("AVQC_REQUIRE_EXAMPLES").is_none(),
-        "{} is missing: run `cargo build --example monitor`",
-        bin.display()
-    );
-    eprintln!(
-        "skipped: {} not built (cargo build --example monitor)",
-        bin.display()
-    );
-    None
-}
