@@ -1,6 +1,6 @@
 //! The FFmpeg decoder: any input libavformat opens (files, URLs, bytes pushed by the host),
-//! decoded with libavcodec into shared [`VideoFrame`](crate::VideoFrame)s and
-//! [`AudioFrame`](crate::AudioFrame)s.
+//! decoded with libavcodec into shared [`VideoFrame`](crate::media::VideoFrame)s and
+//! [`AudioFrame`](crate::media::AudioFrame)s.
 //!
 //! All FFmpeg calls go through `crate::ffi`; this module is safe code. Its parts, each in its
 //! own file: the input and the packets read from it ([`demux`]), the decoder of each selected
