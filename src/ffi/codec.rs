@@ -8,8 +8,8 @@ use bytes::Bytes;
 use ffmpeg_sys_next as sys;
 
 use super::error::{check, FfError, EAGAIN, EOF};
-use super::format::Packet;
 use super::log::{self, ErrorTap};
+use super::packet::Packet;
 use crate::{ColorRange, FrameFlags, PictureType, PixelFormat, Plane};
 
 /// What [`CodecContext::send`] did.

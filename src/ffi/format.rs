@@ -1,25 +1,21 @@
-//! Demuxing: `AVFormatContext` and `AVPacket` owners.
+//! Demuxing: the `AVFormatContext` owner (an open [`Input`]) and the stream parameters it reads.
 
 use std::ffi::{c_int, c_void, CString};
 use std::ptr::NonNull;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use ffmpeg_sys_next as sys;
 
 use super::codec::CodecContext;
 use super::dict::Dict;
 use super::error::{check, cstr, FfError, EAGAIN, EOF};
+use super::init::init;
 use super::io::{interrupt_callback, CustomIo, Interrupt};
+use super::packet::{ts, Packet};
 use crate::{MediaKind, Rational};
-
-static NETWORK: Once = Once::new();
 
 fn rational(r: sys::AVRational) -> Rational {
     Rational::new(r.num, r.den)
-}
-
-fn ts(v: i64) -> Option<i64> {
-    (v != sys::AV_NOPTS_VALUE).then_some(v)
 }
 
 /// An open `AVFormatContext` (closed with `avformat_close_input`).
@@ -34,15 +30,6 @@ impl Drop for FormatContext {
         // custom pb, which CustomIo frees afterwards).
         unsafe { sys::avformat_close_input(&mut p) };
     }
-}
-
-/// Installs the log callback and initialises the network protocols (once).
-pub(super) fn init() {
-    super::log::install();
-    NETWORK.call_once(|| {
-        // SAFETY: global initialisation, done once.
-        unsafe { sys::avformat_network_init() };
-    });
 }
 
 /// What the safe code needs to know about one container stream.
@@ -252,7 +239,7 @@ impl Input {
     pub(crate) fn read(&mut self, pkt: &mut Packet) -> Result<ReadOutcome, FfError> {
         pkt.unref();
         // SAFETY: open input and an allocated packet, both ours.
-        let ret = unsafe { sys::av_read_frame(self.ptr(), pkt.ptr.as_ptr()) };
+        let ret = unsafe { sys::av_read_frame(self.ptr(), pkt.as_mut_ptr()) };
         match ret {
             r if r >= 0 => Ok(ReadOutcome::Packet),
             EAGAIN => Ok(ReadOutcome::Again),
@@ -286,62 +273,5 @@ impl Input {
         let (par, tb) = unsafe { ((*st).codecpar, (*st).time_base) };
         // SAFETY: `par` is valid for as long as the input is open, which spans this call.
         unsafe { CodecContext::open(par, tb, threads, max_pixels) }
-    }
-}
-
-/// An owned `AVPacket`.
-pub(crate) struct Packet {
-    ptr: NonNull<sys::AVPacket>,
-}
-
-// SAFETY: a packet is plain refcounted data used by one thread at a time through `&mut`.
-unsafe impl Send for Packet {}
-
-impl Packet {
-    /// An empty packet.
-    pub(crate) fn new() -> Result<Self, FfError> {
-        // SAFETY: plain allocation, checked for null.
-        let p = unsafe { sys::av_packet_alloc() };
-        NonNull::new(p)
-            .map(|ptr| Packet { ptr })
-            .ok_or_else(|| FfError::Message("out of memory".into()))
-    }
-
-    pub(super) fn as_ptr(&self) -> *const sys::AVPacket {
-        self.ptr.as_ptr()
-    }
-
-    fn unref(&mut self) {
-        // SAFETY: an allocated packet we own.
-        unsafe { sys::av_packet_unref(self.ptr.as_ptr()) };
-    }
-
-    /// Index of the packet's stream.
-    pub(crate) fn stream(&self) -> usize {
-        // SAFETY: an allocated packet.
-        unsafe { (*self.ptr.as_ptr()).stream_index.max(0) as usize }
-    }
-
-    /// Presentation timestamp (or the decoding one when absent), in the stream time base.
-    pub(crate) fn time(&self) -> Option<i64> {
-        // SAFETY: an allocated packet.
-        unsafe {
-            let p = self.ptr.as_ptr();
-            ts((*p).pts).or(ts((*p).dts))
-        }
-    }
-
-    /// True when the demuxer flagged the packet corrupt (`AV_PKT_FLAG_CORRUPT`).
-    pub(crate) fn is_corrupt(&self) -> bool {
-        // SAFETY: an allocated packet.
-        unsafe { (*self.ptr.as_ptr()).flags & sys::AV_PKT_FLAG_CORRUPT != 0 }
-    }
-}
-
-impl Drop for Packet {
-    fn drop(&mut self) {
-        let mut p = self.ptr.as_ptr();
-        // SAFETY: our packet; av_packet_free unrefs and frees it.
-        unsafe { sys::av_packet_free(&mut p) };
     }
 }

@@ -1,6 +1,6 @@
 //! Custom input (`AVIOContext` over a Rust reader) and the interrupt flag FFmpeg polls.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::{c_int, c_void, CString};
 use std::io::{Read, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
@@ -9,10 +9,9 @@ use std::sync::{Arc, RwLock};
 
 use ffmpeg_sys_next as sys;
 
-use std::ffi::CString;
-
 use super::dict::Dict;
 use super::error::{check, FfError, EOF};
+use super::init::init;
 
 /// The stop flag FFmpeg's interrupt callback (and a custom reader) polls. The stop signal can be
 /// set after the input was opened.
@@ -272,7 +271,7 @@ impl ProtocolReader {
         options: &mut Dict,
         interrupt: Arc<Interrupt>,
     ) -> Result<Self, FfError> {
-        super::format::init();
+        init();
         let c_url =
             CString::new(url).map_err(|_| FfError::Message("NUL byte in the input name".into()))?;
         let cb = sys::AVIOInterruptCB {

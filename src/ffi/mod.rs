@@ -4,7 +4,7 @@
 //!
 //! Every FFmpeg object is owned by exactly one wrapper around a `NonNull` whose `Drop` frees it:
 //! [`FormatContext`](format::FormatContext), [`CodecContext`](codec::CodecContext),
-//! [`Frame`](codec::Frame), [`Packet`](format::Packet), [`Scaler`](scale::Scaler),
+//! [`Frame`](codec::Frame), [`Packet`](packet::Packet), [`Scaler`](scale::Scaler),
 //! [`CustomIo`](io::CustomIo) (the `AVIOContext` and its buffer), [`ProtocolReader`](io::ProtocolReader)
 //! (a protocol's own `AVIOContext`) and [`Dict`](dict::Dict).
 //! Return codes are turned into [`FfError`] once, here; `EAGAIN` and `EOF` become variants of
@@ -18,13 +18,16 @@ mod codec;
 mod dict;
 mod error;
 mod format;
+mod init;
 mod io;
 mod log;
+mod packet;
 mod scale;
 
 pub(crate) use codec::{CodecContext, Frame, Received, Sent};
 pub(crate) use dict::Dict;
 pub(crate) use error::FfError;
-pub(crate) use format::{Input, Packet, ReadOutcome, StreamParams};
+pub(crate) use format::{Input, ReadOutcome, StreamParams};
 pub(crate) use io::{CustomIo, Interrupt, ProtocolReader, Source};
+pub(crate) use packet::Packet;
 pub(crate) use scale::Scaler;

@@ -44,7 +44,12 @@
 //! ```
 
 mod analyzer;
+mod clock;
+mod continuity;
+mod findings;
+mod grid;
 mod psi;
+mod tables;
 
 pub use analyzer::TsAnalyzer;
 

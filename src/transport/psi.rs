@@ -1,6 +1,11 @@
 //! Reading PSI sections (PAT, PMT) that start in one packet's payload. Sections longer than the
 //! rest of their first packet are read as far as that packet goes (PATs and PMTs of ordinary
-//! services fit in one packet).
+//! services fit in one packet). Also the PES PTS and the PCR, and the PID numbers.
+
+/// Number of PIDs (13 bits).
+pub(super) const PIDS: usize = 8192;
+/// The PID of null packets (stuffing, never checked).
+pub(super) const NULL_PID: u16 = 0x1FFF;
 
 /// The start of a section at the start of a payload.
 pub(super) struct Section<'a> {

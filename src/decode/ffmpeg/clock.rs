@@ -1,6 +1,7 @@
-//! One stream's raw timestamps mapped onto the input's timeline.
+//! The timestamp clock: one stream's raw timestamps mapped onto the input's timeline
+//! ([`Clock`]), and what the clocks of every stream share ([`Timeline`]).
 
-use crate::{MediaTime, Rational, TimestampUnwrapper};
+use crate::media::{MediaTime, Rational, TimestampUnwrapper};
 
 /// Timestamps a stream maps after a gap in the input during which its first jump is taken as
 /// the input's restart (see [`Joint`]).
@@ -22,8 +23,43 @@ pub(super) struct Joint {
 
 impl Joint {
     /// A gap: the next jump of each stream belongs to a new restart.
-    pub(super) fn reset(&mut self) {
+    fn reset(&mut self) {
         self.shift = None;
+    }
+}
+
+/// What the clocks of every stream share: the input's origin (its start time, or the first
+/// timestamp mapped) and the restart offsets, one for frame times and one for packet times.
+#[derive(Debug, Default)]
+pub(super) struct Timeline {
+    origin: Option<MediaTime>,
+    frame_joint: Joint,
+    packet_joint: Joint,
+}
+
+impl Timeline {
+    /// A timeline that starts at `origin` (when the input says where it starts).
+    pub(super) fn new(origin: Option<MediaTime>) -> Self {
+        Timeline {
+            origin,
+            ..Timeline::default()
+        }
+    }
+
+    /// Maps a decoded frame's raw timestamp with its stream's frame clock.
+    pub(super) fn map_frame(&mut self, clock: &mut Clock, raw: i64) -> Mapped {
+        clock.map(raw, &mut self.origin, &mut self.frame_joint)
+    }
+
+    /// Maps a packet's raw timestamp with its stream's packet clock.
+    pub(super) fn map_packet(&mut self, clock: &mut Clock, raw: i64) -> Mapped {
+        clock.map(raw, &mut self.origin, &mut self.packet_joint)
+    }
+
+    /// A gap in the input: the next jump of each stream belongs to a new restart.
+    pub(super) fn after_gap(&mut self) {
+        self.frame_joint.reset();
+        self.packet_joint.reset();
     }
 }
 

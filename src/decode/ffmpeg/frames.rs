@@ -1,27 +1,57 @@
 //! Decoded FFmpeg frames turned into avqc media: zero-copy pictures, planar f32 audio.
 
-use super::*;
+use std::sync::Arc;
 
-impl FfmpegDecoder {
-    /// Turns a decoded frame into media and queues it.
-    pub(super) fn emit(&mut self, l: usize, frame: Frame, extra: FrameFlags) {
-        let media = match self.lanes[l].kind {
-            MediaKind::Video => self.video(l, frame, extra).map(Media::Video),
-            MediaKind::Audio => self.audio(l, frame).map(Media::Audio),
+use super::clock::Timeline;
+use super::lane::Lane;
+use super::output::Output;
+use crate::ffi::Frame;
+use crate::media::{
+    AudioFrame, FrameFlags, Media, MediaKind, MediaTime, NoticeKind, PixelFormat, Rational,
+    VideoFrame,
+};
+
+/// Audio buffers kept for reuse.
+const AUDIO_POOL: usize = 64;
+
+/// What turning frames into media keeps from one frame to the next: the size pictures are
+/// also scaled to for analysis, and the pool of audio buffers.
+pub(super) struct MediaMaker {
+    analysis_size: Option<(u32, u32)>,
+    audio_pool: Vec<Arc<Vec<f32>>>,
+}
+
+impl MediaMaker {
+    /// Pictures larger than `analysis_size` (when given) also carry a copy scaled to fit it.
+    pub(super) fn new(analysis_size: Option<(u32, u32)>) -> Self {
+        MediaMaker {
+            analysis_size,
+            audio_pool: Vec::new(),
+        }
+    }
+
+    /// Turns a frame `lane` decoded into media and queues it on `out`.
+    pub(super) fn emit(
+        &mut self,
+        lane: &mut Lane,
+        frame: Frame,
+        extra: FrameFlags,
+        timeline: &mut Timeline,
+        out: &mut Output,
+    ) {
+        let media = match lane.kind {
+            MediaKind::Video => self
+                .video(lane, frame, extra, timeline, out)
+                .map(Media::Video),
+            MediaKind::Audio => self.audio(lane, frame, timeline, out).map(Media::Audio),
         };
         match media {
-            Some(m) => {
-                if m.time() > self.last_time {
-                    self.last_time = m.time();
-                }
-                self.queue.push_back(m);
-            }
+            Some(m) => out.media(m),
             None => {
-                let t = self.last_time;
-                let index = self.lanes[l].index;
-                self.notice(
+                let t = out.last_time();
+                out.notice(
                     t,
-                    Some(index),
+                    Some(lane.index),
                     NoticeKind::DecodeError {
                         message: "decoded frame could not be used (unsupported or malformed)"
                             .into(),
@@ -31,20 +61,24 @@ impl FfmpegDecoder {
         }
     }
 
-    fn video(&mut self, l: usize, frame: Frame, extra: FrameFlags) -> Option<VideoFrame> {
-        let lane = &mut self.lanes[l];
+    fn video(
+        &self,
+        lane: &mut Lane,
+        frame: Frame,
+        extra: FrameFlags,
+        timeline: &mut Timeline,
+        out: &mut Output,
+    ) -> Option<VideoFrame> {
         let tb = lane.frame_clock.tb;
         let (w, h) = (frame.width(), frame.height());
         let mut flags = frame.flags() | extra;
-        if lane.damaged.contains(&frame.tag()) {
+        if lane.is_damaged(frame.tag()) {
             flags |= FrameFlags::DAMAGED_INPUT;
         }
         let dur_ticks = frame.duration().unwrap_or(lane.frame_clock.step).max(1);
         let (ticks, jump) = match frame.timestamp() {
             Some(raw) => {
-                let m = lane
-                    .frame_clock
-                    .map(raw, &mut self.origin, &mut self.frame_joint);
+                let m = timeline.map_frame(&mut lane.frame_clock, raw);
                 (m.ticks, m.jump.map(|j| (j, m.restart)))
             }
             None => (lane.last_video.map_or(0, |(t, d)| t + d), None),
@@ -66,7 +100,7 @@ impl FfmpegDecoder {
                 None,
             ),
         };
-        let mut out = VideoFrame::new(w, h, format, time, planes)
+        let mut picture = VideoFrame::new(w, h, format, time, planes)
             .ok()?
             .with_range(range.unwrap_or(signalled))
             .with_duration(duration)
@@ -81,20 +115,27 @@ impl FfmpegDecoder {
                 let sh = ((h as f64 * scale).round() as usize).clamp(1, ah);
                 if let Some(planes) = lane.analysis.convert_yuv420p(&frame, sw, sh) {
                     if let Ok(small) = VideoFrame::new(sw, sh, PixelFormat::Yuv420p, time, planes) {
-                        out = out.with_analysis(small.with_range(range.unwrap_or(signalled)));
+                        picture =
+                            picture.with_analysis(small.with_range(range.unwrap_or(signalled)));
                     }
                 }
             }
         }
         if let Some((jump_secs, restart)) = jump {
             // A restart moved every stream by one offset: no stream's own jump to compare.
-            let stream = (!restart).then_some(out.stream());
-            self.notice(time, stream, NoticeKind::Discontinuity { jump_secs });
+            let stream = (!restart).then_some(picture.stream());
+            out.notice(time, stream, NoticeKind::Discontinuity { jump_secs });
         }
-        Some(out)
+        Some(picture)
     }
 
-    fn audio(&mut self, l: usize, frame: Frame) -> Option<AudioFrame> {
+    fn audio(
+        &mut self,
+        lane: &mut Lane,
+        frame: Frame,
+        timeline: &mut Timeline,
+        out: &mut Output,
+    ) -> Option<AudioFrame> {
         let n = frame.samples();
         let channels = frame.channels();
         let rate = frame.sample_rate();
@@ -128,13 +169,10 @@ impl FfmpegDecoder {
             }
         };
 
-        let lane = &mut self.lanes[l];
         let base = Rational::new(1, rate as i32);
         let mut jump = None;
         let stamped = frame.timestamp().map(|raw| {
-            let m = lane
-                .frame_clock
-                .map(raw, &mut self.origin, &mut self.frame_joint);
+            let m = timeline.map_frame(&mut lane.frame_clock, raw);
             jump = m.jump.map(|j| (j, m.restart));
             MediaTime::new(m.ticks, lane.frame_clock.tb)
                 .rescale(base)
@@ -152,7 +190,7 @@ impl FfmpegDecoder {
         let index = lane.index;
         if let Some((jump_secs, restart)) = jump {
             let stream = (!restart).then_some(index);
-            self.notice(time, stream, NoticeKind::Discontinuity { jump_secs });
+            out.notice(time, stream, NoticeKind::Discontinuity { jump_secs });
         }
         AudioFrame::from_shared(rate, channels, time, buf)
             .ok()

@@ -1,54 +1,51 @@
 //! The FFmpeg decoder: any input libavformat opens (files, URLs, bytes pushed by the host),
-//! decoded with libavcodec into shared [`VideoFrame`]s and [`AudioFrame`]s.
+//! decoded with libavcodec into shared [`VideoFrame`](crate::media::VideoFrame)s and
+//! [`AudioFrame`](crate::media::AudioFrame)s.
 //!
-//! All FFmpeg calls go through `crate::ffi`; this module is safe code.
+//! All FFmpeg calls go through `crate::ffi`; this module is safe code. Its parts, each in its
+//! own file: the input and the packets read from it ([`demux`]), the decoder of each selected
+//! stream ([`lane`]), the timestamp clocks ([`clock`]), decoded frames turned into media
+//! ([`frames`]), the output queue ([`output`]), realtime pacing ([`pace`]), the transport tap
+//! on the bytes read ([`tap`]) and its findings placed on the timeline ([`findings`]), and the
+//! bytes pushed by the host ([`push`]); [`open`] opens an input into those parts.
 
 mod clock;
+mod demux;
+mod findings;
 mod frames;
+mod lane;
 mod open;
+mod output;
+mod pace;
 mod push;
 mod tap;
 
-use clock::{Clock, Joint};
-use open::open_error;
-
-use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use crossbeam_channel::Receiver;
 
-use crate::ffi::{
-    CodecContext, CustomIo, Dict, FfError, Frame, Input, Interrupt, Packet, ProtocolReader,
-    ReadOutcome, Received, Scaler, Sent, StreamParams,
-};
+use clock::Timeline;
+use demux::{Demux, Step};
+use findings::Findings;
+use frames::MediaMaker;
+use lane::Lane;
+use open::{open_error, open_input, options_dict, Opened};
+use output::Output;
+use pace::Pacer;
 use push::ChannelReader;
 pub use push::PushInput;
-use tap::{Tap, Tapped};
+use tap::{wants_tap, Tap, Tapped};
 
-use crate::decode::Reconnecting;
-use crate::media::time::MICROS;
-use crate::{
-    AudioFrame, Decoder, DecoderNotice, DecoderOptions, Error, FrameFlags, Media, MediaKind,
-    MediaTime, NoticeKind, PixelFormat, Rational, Result, StopSignal, StreamInfo, StreamSelection,
-    VideoFrame,
+use crate::decode::options::DecoderOptions;
+use crate::decode::{Decoder, Reconnecting};
+use crate::error::{Error, Result};
+use crate::ffi::{CustomIo, Dict, Frame, Interrupt, ProtocolReader, Sent};
+use crate::media::{
+    FrameFlags, Media, MediaKind, MediaTime, Needs, NoticeKind, Rational, StreamInfo,
 };
-
-/// Consecutive unreadable packets tolerated before the input is given up.
-const MAX_INVALID_READS: u32 = 1000;
-/// Audio buffers kept for reuse.
-const AUDIO_POOL: usize = 64;
-/// Codecs of text-mode art, which FFmpeg's tty/bintext demuxers report for any file with a
-/// matching extension.
-const TEXT_ART: &[&str] = &["ansi", "bintext", "xbin", "idf"];
-/// Packets whose frames are remembered as damaged.
-const DAMAGE_MEMORY: usize = 256;
-/// Wall time spent waiting in reads for one packet after which data that comes back with
-/// jumped timestamps is taken as a restarted input (see `clock::Joint`). Only time blocked in
-/// the reads counts: a decoder held up by its consumer is not a gap in the input.
-const RESTART_GAP: Duration = Duration::from_secs(1);
+use crate::stop::StopSignal;
 
 /// Decodes an input with the system's FFmpeg libraries (cargo feature `ffmpeg`, on by default).
 ///
@@ -96,71 +93,32 @@ const RESTART_GAP: Duration = Duration::from_secs(1);
 /// ```
 pub struct FfmpegDecoder {
     name: String,
-    // Declared before `input`: the decoders are closed before the input.
+    // Declared before `demux`: the decoders are closed before the input.
     lanes: Vec<Lane>,
-    input: Input,
+    demux: Demux,
     streams: Vec<StreamInfo>,
     lane_of: Vec<Option<usize>>,
-    packet: Packet,
-    queue: VecDeque<Media>,
+    out: Output,
     state: State,
     interrupt: Arc<Interrupt>,
     stop: Option<StopSignal>,
-    origin: Option<MediaTime>,
-    analysis_size: Option<(u32, u32)>,
+    timeline: Timeline,
+    media: MediaMaker,
     /// Never skip decoding work (see [`DecoderOptions::full_decode`]).
     full_decode: bool,
     realtime: bool,
-    pace: Option<(Instant, f64)>,
-    invalid_reads: u32,
+    pacer: Pacer,
     seq: i64,
-    last_time: MediaTime,
-    audio_pool: Vec<Arc<Vec<f32>>>,
     /// Frames received for the current packet (storage reused).
     scratch: Vec<Frame>,
-    /// Since when the reads wait for the next packet (wall clock).
-    wait_since: Option<Instant>,
-    /// The streams' common offset after a restart, for frame and for packet times.
-    frame_joint: Joint,
-    packet_joint: Joint,
-    /// The transport analyser fed by the reader, when the input is read through the tap.
-    tap: Option<Tap>,
-    /// The latest packet's raw 90 kHz timestamp (modulo 2^33) and its media time: the
-    /// reference that places transport findings on the timeline.
-    ts_ref: Option<(i64, MediaTime)>,
-    /// Transport notices waiting for the decoded timeline to reach their time (libavformat
-    /// reads ahead of the pictures, by seconds while probing).
-    held: VecDeque<DecoderNotice>,
-    /// Transport findings the analyser had to drop, as last reported.
-    transport_overflow: u64,
+    /// The transport findings, when the input is read through the tap.
+    findings: Option<Findings>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
     Running,
     Ended,
-}
-
-/// One decoded stream.
-struct Lane {
-    index: usize,
-    kind: MediaKind,
-    codec: CodecContext,
-    frame_clock: Clock,
-    packet_clock: Clock,
-    /// Nominal frame duration in seconds (video).
-    frame_secs: Option<f64>,
-    /// Next sample index (in 1/rate units) and rate (audio).
-    next_sample: Option<(u32, i64)>,
-    /// Last video time and duration, in the stream time base.
-    last_video: Option<(i64, i64)>,
-    /// Tags and times of the packets sent lately.
-    sent: VecDeque<(i64, MediaTime)>,
-    /// Tags of the packets found damaged lately.
-    damaged: VecDeque<i64>,
-    converter: Scaler,
-    analysis: Scaler,
-    flushed: bool,
 }
 
 impl FfmpegDecoder {
@@ -187,8 +145,8 @@ impl FfmpegDecoder {
     /// Opens a file or URL with `interrupt`; MPEG-TS byte streams are read through the
     /// transport tap.
     fn open_url(input: &str, opts: &DecoderOptions, interrupt: Arc<Interrupt>) -> Result<Self> {
-        if tap::wants_tap(input, opts.format.as_deref()) {
-            let mut dict = open::options_dict(opts)?;
+        if wants_tap(input, opts.format.as_deref()) {
+            let mut dict = options_dict(opts)?;
             // Not opened here (a device, a missing file...): libavformat opens it and reports.
             if let Ok(reader) = ProtocolReader::open(input, &mut dict, Arc::clone(&interrupt)) {
                 let tap = Tap::default();
@@ -198,11 +156,11 @@ impl FfmpegDecoder {
                 )
                 .map_err(|e| open_error(input, &e))?;
                 let mut d = Self::open_with(input, Some(io), dict, interrupt, opts)?;
-                d.tap = Some(tap);
+                d.findings = Some(Findings::new(tap));
                 return Ok(d);
             }
         }
-        Self::open_with(input, None, open::options_dict(opts)?, interrupt, opts)
+        Self::open_with(input, None, options_dict(opts)?, interrupt, opts)
     }
 
     /// Like [`open`](Self::open), but `stop` interrupts the open itself (a network input that
@@ -289,8 +247,8 @@ impl FfmpegDecoder {
             Arc::clone(&interrupt),
         )
         .map_err(|e| open_error(name, &e))?;
-        let mut d = Self::open_with(name, Some(io), open::options_dict(opts)?, interrupt, opts)?;
-        d.tap = Some(tap);
+        let mut d = Self::open_with(name, Some(io), options_dict(opts)?, interrupt, opts)?;
+        d.findings = Some(Findings::new(tap));
         Ok(d)
     }
 
@@ -312,6 +270,43 @@ impl FfmpegDecoder {
         Self::open_tapped(name, Box::new(reader), interrupt, opts)
     }
 
+    /// Opens input `name` (read from `io` when given) and the decoders of its selected
+    /// streams.
+    fn open_with(
+        name: &str,
+        io: Option<CustomIo>,
+        dict: Dict,
+        interrupt: Arc<Interrupt>,
+        opts: &DecoderOptions,
+    ) -> Result<Self> {
+        let Opened {
+            demux,
+            lanes,
+            streams,
+            lane_of,
+            origin,
+        } = open_input(name, io, dict, Arc::clone(&interrupt), opts)?;
+        Ok(FfmpegDecoder {
+            name: name.into(),
+            lanes,
+            demux,
+            streams,
+            lane_of,
+            out: Output::new(),
+            state: State::Running,
+            interrupt,
+            stop: None,
+            timeline: Timeline::new(origin),
+            media: MediaMaker::new(opts.analysis_size.filter(|&(w, h)| w > 0 && h > 0)),
+            full_decode: opts.full_decode,
+            realtime: opts.realtime,
+            pacer: Pacer::default(),
+            seq: 0,
+            scratch: Vec::with_capacity(4),
+            findings: None,
+        })
+    }
+
     fn read_error(&self, message: impl Into<String>) -> Error {
         Error::Read {
             input: self.name.clone(),
@@ -323,48 +318,27 @@ impl FfmpegDecoder {
         self.stop.as_ref().is_some_and(StopSignal::is_stopped)
     }
 
-    fn notice(&mut self, time: MediaTime, stream: Option<usize>, kind: NoticeKind) {
-        self.queue
-            .push_back(Media::Notice(DecoderNotice::new(time, stream, kind)));
-    }
-
     /// Reads and decodes until something is queued or the input ends.
     fn fill(&mut self) -> Result<()> {
-        while self.queue.is_empty() && self.state == State::Running {
+        while self.out.is_empty() && self.state == State::Running {
             if self.stopped() {
                 self.finish(false);
                 break;
             }
-            let since = *self.wait_since.get_or_insert_with(Instant::now);
-            match self.input.read(&mut self.packet) {
-                Ok(ReadOutcome::Packet) => {
-                    self.invalid_reads = 0;
-                    self.wait_since = None;
-                    if since.elapsed() >= RESTART_GAP {
+            match self.demux.read() {
+                Step::Packet { after_gap } => {
+                    if after_gap {
                         self.after_gap();
                     }
                     self.on_packet();
                     self.transport_notices(false);
                 }
-                Ok(ReadOutcome::Again) => {
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Ok(ReadOutcome::End) => self.finish(true),
-                Err(FfError::Interrupted) => self.finish(false),
-                Err(FfError::InvalidData) => {
-                    self.invalid_reads += 1;
-                    if self.invalid_reads > MAX_INVALID_READS {
-                        self.state = State::Ended;
-                        self.queue.clear();
-                        return Err(self.read_error(format!(
-                            "{MAX_INVALID_READS} consecutive unreadable packets"
-                        )));
-                    }
-                }
-                Err(e) => {
-                    let message = self.input.take_io_error().unwrap_or_else(|| e.message());
+                Step::Again => {}
+                Step::End => self.finish(true),
+                Step::Interrupted => self.finish(false),
+                Step::Failed(message) => {
                     self.state = State::Ended;
-                    self.queue.clear();
+                    self.out.clear();
                     return Err(self.read_error(message));
                 }
             }
@@ -372,11 +346,10 @@ impl FfmpegDecoder {
         Ok(())
     }
 
-    /// After a wait of [`RESTART_GAP`] for a packet, the next jump of each stream is taken as
-    /// a restart of the whole input.
+    /// After a long wait for a packet, the next jump of each stream is taken as a restart of
+    /// the whole input.
     fn after_gap(&mut self) {
-        self.frame_joint.reset();
-        self.packet_joint.reset();
+        self.timeline.after_gap();
         for lane in &mut self.lanes {
             lane.frame_clock.after_gap();
             lane.packet_clock.after_gap();
@@ -386,233 +359,98 @@ impl FfmpegDecoder {
     /// End of input: flushes the decoders (when `flush`), then queues the end notice.
     fn finish(&mut self, flush: bool) {
         if flush {
-            for l in 0..self.lanes.len() {
-                if !self.lanes[l].flushed {
-                    self.lanes[l].flushed = true;
+            for lane in &mut self.lanes {
+                if !lane.flushed {
+                    lane.flushed = true;
                     let seq = self.seq;
-                    let _ = self.lanes[l].codec.send(None, seq);
+                    let _ = lane.codec.send(None, seq);
                     let mut frames = std::mem::take(&mut self.scratch);
-                    self.drain(l, &mut frames);
-                    let t = self.last_time;
-                    let extra = self.logged_damage(l, seq, t).unwrap_or(FrameFlags::NONE);
+                    lane.drain(&mut frames, &mut self.out);
+                    let t = self.out.last_time();
+                    let extra = lane
+                        .logged_damage(seq, t, &mut self.out)
+                        .unwrap_or(FrameFlags::NONE);
                     for f in frames.drain(..) {
-                        self.emit(l, f, extra);
+                        self.media
+                            .emit(lane, f, extra, &mut self.timeline, &mut self.out);
                     }
                     self.scratch = frames;
                 }
             }
         }
         self.transport_notices(true);
-        let t = self.last_time;
-        self.notice(t, None, NoticeKind::EndOfStream);
+        let t = self.out.last_time();
+        self.out.notice(t, None, NoticeKind::EndOfStream);
         self.state = State::Ended;
     }
 
-    /// Turns the transport analyser's findings into notices, released in step with the
-    /// decoded timeline (all of them when `all`: the end of the input).
+    /// Queues the transport findings the decoded timeline has reached (all of them when
+    /// `all`: the end of the input).
     fn transport_notices(&mut self, all: bool) {
-        let Some(tap) = &self.tap else { return };
-        let tap = Arc::clone(tap);
-        {
-            let mut a = tap::lock(&tap);
-            if a.overflowed() > self.transport_overflow {
-                self.transport_overflow = a.overflowed();
-                log::warn!(
-                    "{}: {} transport findings dropped (more than 8192 between two packets)",
-                    self.name,
-                    self.transport_overflow
-                );
-            }
-            for f in a.drain() {
-                let t = self.transport_time(f.pts);
-                let kind = NoticeKind::Transport {
-                    error: f.error,
-                    pid: f.pid,
-                    phase: f.phase,
-                };
-                self.held.push_back(DecoderNotice::new(t, None, kind));
-            }
-        }
-        while let Some(n) = self.held.front() {
-            if !all && n.time > self.last_time {
-                break;
-            }
-            if let Some(n) = self.held.pop_front() {
-                self.queue.push_back(Media::Notice(n));
-            }
+        if let Some(findings) = &mut self.findings {
+            findings.release(&self.name, all, &mut self.out);
         }
     }
 
-    /// The media time of a 90 kHz PTS-domain instant, from the latest packet's timestamp (the
-    /// decoder's own bridged timeline); the latest media time when there is no reference.
-    fn transport_time(&self, pts: Option<u64>) -> MediaTime {
-        const WRAP: i64 = 1 << 33;
-        let (Some(p), Some((raw, t))) = (pts, self.ts_ref) else {
-            return self.last_time;
-        };
-        let mut d = (p as i64 - raw).rem_euclid(WRAP);
-        if d >= WRAP / 2 {
-            d -= WRAP;
-        }
-        let secs = d as f64 / 90_000.0;
-        if secs.abs() > 60.0 {
-            return self.last_time;
-        }
-        t.add_secs(secs).max(MediaTime::ZERO)
-    }
-
-    /// Receives every frame the decoder of lane `l` has ready into `out`.
-    fn drain(&mut self, l: usize, out: &mut Vec<Frame>) {
-        // Bounded: a decoder never yields more frames than this for one packet.
-        for _ in 0..10_000 {
-            match self.lanes[l].codec.receive() {
-                Ok(Received::Frame(f)) => out.push(f),
-                Ok(Received::NeedInput) | Ok(Received::Drained) => break,
-                Err(e) => {
-                    let t = self.last_time;
-                    let index = self.lanes[l].index;
-                    self.notice(
-                        t,
-                        Some(index),
-                        NoticeKind::DecodeError {
-                            message: e.message(),
-                        },
-                    );
-                    break;
-                }
-            }
-        }
-    }
-
+    /// Sends the packet just read to its stream's decoder and queues what comes out.
     fn on_packet(&mut self) {
-        let Some(Some(l)) = self.lane_of.get(self.packet.stream()).copied() else {
+        let packet = self.demux.packet();
+        let Some(Some(l)) = self.lane_of.get(packet.stream()).copied() else {
             return;
         };
         self.seq += 1;
         let seq = self.seq;
-        let index = self.lanes[l].index;
-        let time = match self.packet.time() {
+        let lane = &mut self.lanes[l];
+        let index = lane.index;
+        let time = match packet.time() {
             Some(raw) => {
-                let lane = &mut self.lanes[l];
-                let m = lane
-                    .packet_clock
-                    .map(raw, &mut self.origin, &mut self.packet_joint);
+                let m = self.timeline.map_packet(&mut lane.packet_clock, raw);
                 MediaTime::new(m.ticks, lane.packet_clock.tb)
             }
-            None => self.last_time,
+            None => self.out.last_time(),
         };
-        if let Some(raw) = self.packet.time() {
-            let tb = self.lanes[l].packet_clock.tb;
-            if tb == Rational::new(1, 90_000) {
-                self.ts_ref = Some((raw.rem_euclid(1 << 33), time));
+        if let Some(raw) = packet.time() {
+            if lane.packet_clock.tb == Rational::new(1, 90_000) {
+                if let Some(findings) = &mut self.findings {
+                    findings.set_reference(raw, time);
+                }
             }
         }
-        {
-            let lane = &mut self.lanes[l];
-            lane.sent.push_back((seq, time));
-            if lane.sent.len() > DAMAGE_MEMORY {
-                lane.sent.pop_front();
-            }
-        }
-        if self.packet.is_corrupt() {
-            self.notice(time, Some(index), NoticeKind::CorruptPacket);
-            self.mark_damaged(l, seq);
+        lane.remember_sent(seq, time);
+        if packet.is_corrupt() {
+            self.out
+                .notice(time, Some(index), NoticeKind::CorruptPacket);
+            lane.mark_damaged(seq);
         }
         // Reused across packets: no allocation per packet.
         let mut frames = std::mem::take(&mut self.scratch);
         let mut rejected = None;
         for _ in 0..8 {
-            match self.lanes[l].codec.send(Some(&self.packet), seq) {
+            match lane.codec.send(Some(packet), seq) {
                 Ok(Sent::Accepted) | Ok(Sent::Ended) => break,
-                Ok(Sent::Full) => self.drain(l, &mut frames),
+                Ok(Sent::Full) => lane.drain(&mut frames, &mut self.out),
                 Err(e) => {
                     rejected = Some(e);
                     break;
                 }
             }
         }
-        self.drain(l, &mut frames);
-        let logged = self.logged_damage(l, seq, time);
+        lane.drain(&mut frames, &mut self.out);
+        let logged = lane.logged_damage(seq, time, &mut self.out);
         if let Some(e) = rejected {
             if logged.is_none() {
                 let message = e.message();
-                self.notice(time, Some(index), NoticeKind::DecodeError { message });
+                self.out
+                    .notice(time, Some(index), NoticeKind::DecodeError { message });
             }
-            self.mark_damaged(l, seq);
+            lane.mark_damaged(seq);
         }
         let extra = logged.unwrap_or(FrameFlags::NONE);
         for f in frames.drain(..) {
-            self.emit(l, f, extra);
+            self.media
+                .emit(lane, f, extra, &mut self.timeline, &mut self.out);
         }
         self.scratch = frames;
-    }
-
-    fn mark_damaged(&mut self, l: usize, seq: i64) {
-        let lane = &mut self.lanes[l];
-        if !lane.damaged.contains(&seq) {
-            lane.damaged.push_back(seq);
-            if lane.damaged.len() > DAMAGE_MEMORY {
-                lane.damaged.pop_front();
-            }
-        }
-    }
-
-    /// Turns the errors the decoder of lane `l` logged since the last call into notices (one
-    /// per damaged packet, at that packet's time) and marks those packets damaged. `None` when
-    /// nothing was logged; otherwise extra flags for the frames received in this call (set
-    /// only when an error could not be traced to its packet).
-    fn logged_damage(&mut self, l: usize, seq: i64, time: MediaTime) -> Option<FrameFlags> {
-        let tags = self.lanes[l].codec.take_error_tags();
-        if tags.is_empty() {
-            return None;
-        }
-        let message = self.lanes[l].codec.last_logged_error();
-        let index = self.lanes[l].index;
-        let mut untraced = false;
-        for tag in tags {
-            let sent = self.lanes[l].sent.iter().find(|(s, _)| *s == tag).copied();
-            match sent {
-                Some((s, t)) => {
-                    let message = message.clone();
-                    self.notice(t, Some(index), NoticeKind::DecodeError { message });
-                    self.mark_damaged(l, s);
-                }
-                None => untraced = true,
-            }
-        }
-        if untraced {
-            self.notice(time, Some(index), NoticeKind::DecodeError { message });
-            self.mark_damaged(l, seq);
-            return Some(FrameFlags::DAMAGED_INPUT);
-        }
-        Some(FrameFlags::NONE)
-    }
-
-    /// Waits until `t` is due on the wall clock (realtime mode). False when stopped.
-    fn pace(&mut self, t: f64) -> bool {
-        let now = Instant::now();
-        let Some((t0_wall, t0)) = self.pace else {
-            self.pace = Some((now, t));
-            return true;
-        };
-        let due = t - t0;
-        let elapsed = now.duration_since(t0_wall).as_secs_f64();
-        if due < 0.0 || due - elapsed > 5.0 {
-            // A jump back or far ahead: start pacing afresh from here.
-            self.pace = Some((now, t));
-            return true;
-        }
-        let deadline = t0_wall + Duration::from_secs_f64(due);
-        loop {
-            if self.stopped() {
-                return false;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return true;
-            }
-            std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
-        }
     }
 }
 
@@ -626,16 +464,20 @@ impl Decoder for FfmpegDecoder {
     }
 
     fn next(&mut self) -> Result<Option<Media>> {
-        if self.queue.is_empty() {
+        if self.out.is_empty() {
             self.fill()?;
         }
-        let Some(m) = self.queue.pop_front() else {
+        let Some(m) = self.out.pop() else {
             return Ok(None);
         };
-        if self.realtime && m.kind().is_some() && !self.pace(m.time().as_secs_f64()) {
-            self.queue.clear();
-            self.state = State::Ended;
-            return Ok(None);
+        if self.realtime && m.kind().is_some() {
+            let stop = &self.stop;
+            let stopped = || stop.as_ref().is_some_and(StopSignal::is_stopped);
+            if !self.pacer.wait(m.time().as_secs_f64(), stopped) {
+                self.out.clear();
+                self.state = State::Ended;
+                return Ok(None);
+            }
         }
         Ok(Some(m))
     }
@@ -645,7 +487,7 @@ impl Decoder for FfmpegDecoder {
         self.stop = Some(stop);
     }
 
-    fn relax(&mut self, needs: crate::Needs) {
+    fn relax(&mut self, needs: Needs) {
         if self.full_decode {
             return;
         }

@@ -1,120 +1,118 @@
 //! Opening an input: format context, stream selection, decoders.
 
-use super::*;
+use std::sync::Arc;
 
-impl FfmpegDecoder {
-    pub(super) fn open_with(
-        name: &str,
-        io: Option<CustomIo>,
-        mut dict: Dict,
-        interrupt: Arc<Interrupt>,
-        opts: &DecoderOptions,
-    ) -> Result<Self> {
-        let mut input = Input::open(
-            name,
-            io,
-            opts.format.as_deref(),
-            &mut dict,
-            Arc::clone(&interrupt),
-        )
-        .map_err(|e| open_error(name, &e))?;
-        let unused = dict.keys();
-        if !unused.is_empty() {
-            log::warn!("{name}: options not recognised by the demuxer: {unused:?}");
-        }
+use super::demux::Demux;
+use super::lane::Lane;
+use crate::decode::options::{DecoderOptions, StreamSelection};
+use crate::error::{Error, Result};
+use crate::ffi::{CustomIo, Dict, FfError, Input, Interrupt, Packet, StreamParams};
+use crate::media::time::MICROS;
+use crate::media::{MediaKind, MediaTime, Rational, StreamInfo};
 
-        let selected = select_streams(&input, &opts.streams, name)?;
-        let mut lanes = Vec::with_capacity(selected.len());
-        let mut streams = Vec::with_capacity(selected.len());
-        let mut lane_of = vec![None; input.stream_count()];
-        let container_duration = input.duration();
-        for p in selected {
-            let Some(kind) = p.kind else { continue };
-            let codec = input
-                .open_decoder(p.index, opts.threads, opts.limits.max_pixels())
-                .map_err(|e| Error::Codec {
-                    input: name.into(),
-                    stream: p.index,
-                    message: format!("{} ({})", e.message(), p.codec),
-                })?;
-            let tb = if p.time_base.is_positive() {
-                p.time_base
-            } else {
-                Rational::new(1, 90_000)
-            };
-            let rate = [p.avg_frame_rate, p.r_frame_rate]
-                .into_iter()
-                .find(|r| r.is_positive() && r.as_f64() < 1000.0);
-            let step_secs = match kind {
-                MediaKind::Video => rate.map_or(0.04, |r| 1.0 / r.as_f64()),
-                MediaKind::Audio => {
-                    let n = if p.frame_size > 0 { p.frame_size } else { 1024 };
-                    n as f64 / p.sample_rate.max(1) as f64
-                }
-            };
-            let step = ((step_secs / tb.as_f64()).round() as i64).max(1);
-            let duration = p
-                .duration
-                .filter(|&d| d > 0)
-                .map(|d| MediaTime::new(d, tb))
-                .or(container_duration.map(|d| MediaTime::new(d, MICROS)));
-            let info = match kind {
-                MediaKind::Video => StreamInfo::video(p.index, &p.codec, p.width, p.height, rate),
-                MediaKind::Audio => StreamInfo::audio(p.index, &p.codec, p.sample_rate, p.channels),
-            }
-            .with_duration(duration);
-            opts.limits.check_stream(name, &info)?;
-            streams.push(info);
-            lane_of[p.index] = Some(lanes.len());
-            lanes.push(Lane {
-                index: p.index,
-                kind,
-                codec,
-                frame_clock: Clock::new(tb, p.wrap_bits, step),
-                packet_clock: Clock::new(tb, p.wrap_bits, step),
-                frame_secs: (kind == MediaKind::Video).then_some(step_secs),
-                next_sample: None,
-                last_video: None,
-                sent: VecDeque::new(),
-                damaged: VecDeque::new(),
-                converter: Scaler::new(),
-                analysis: Scaler::new(),
-                flushed: false,
-            });
-        }
-        let keep: Vec<usize> = lanes.iter().map(|l| l.index).collect();
-        input.discard_others(&keep);
-        let origin = input.start_time().map(|us| MediaTime::new(us, MICROS));
-        Ok(FfmpegDecoder {
-            name: name.into(),
-            lanes,
-            input,
-            streams,
-            lane_of,
-            packet: Packet::new().map_err(|e| open_error(name, &e))?,
-            queue: VecDeque::new(),
-            state: State::Running,
-            interrupt,
-            stop: None,
-            origin,
-            analysis_size: opts.analysis_size.filter(|&(w, h)| w > 0 && h > 0),
-            realtime: opts.realtime,
-            full_decode: opts.full_decode,
-            pace: None,
-            invalid_reads: 0,
-            seq: 0,
-            last_time: MediaTime::ZERO,
-            audio_pool: Vec::new(),
-            scratch: Vec::with_capacity(4),
-            wait_since: None,
-            frame_joint: Joint::default(),
-            packet_joint: Joint::default(),
-            tap: None,
-            ts_ref: None,
-            held: VecDeque::new(),
-            transport_overflow: 0,
-        })
+/// Codecs of text-mode art, which FFmpeg's tty/bintext demuxers report for any file with a
+/// matching extension.
+const TEXT_ART: &[&str] = &["ansi", "bintext", "xbin", "idf"];
+
+/// An open input and the decoders of its selected streams.
+pub(super) struct Opened {
+    pub(super) demux: Demux,
+    /// One per selected stream, in the order of `streams`.
+    pub(super) lanes: Vec<Lane>,
+    pub(super) streams: Vec<StreamInfo>,
+    /// The lane of each container stream, for the selected ones.
+    pub(super) lane_of: Vec<Option<usize>>,
+    /// The input's start time, when it says.
+    pub(super) origin: Option<MediaTime>,
+}
+
+/// Opens input `name` (read from `io` when given) with the demuxer options `dict`, selects
+/// its streams as `opts` says and opens their decoders.
+pub(super) fn open_input(
+    name: &str,
+    io: Option<CustomIo>,
+    mut dict: Dict,
+    interrupt: Arc<Interrupt>,
+    opts: &DecoderOptions,
+) -> Result<Opened> {
+    let mut input = Input::open(
+        name,
+        io,
+        opts.format.as_deref(),
+        &mut dict,
+        Arc::clone(&interrupt),
+    )
+    .map_err(|e| open_error(name, &e))?;
+    let unused = dict.keys();
+    if !unused.is_empty() {
+        log::warn!("{name}: options not recognised by the demuxer: {unused:?}");
     }
+
+    let selected = select_streams(&input, &opts.streams, name)?;
+    let mut lanes = Vec::with_capacity(selected.len());
+    let mut streams = Vec::with_capacity(selected.len());
+    let mut lane_of = vec![None; input.stream_count()];
+    let container_duration = input.duration();
+    for p in selected {
+        let Some(kind) = p.kind else { continue };
+        let codec = input
+            .open_decoder(p.index, opts.threads, opts.limits.max_pixels())
+            .map_err(|e| Error::Codec {
+                input: name.into(),
+                stream: p.index,
+                message: format!("{} ({})", e.message(), p.codec),
+            })?;
+        let tb = if p.time_base.is_positive() {
+            p.time_base
+        } else {
+            Rational::new(1, 90_000)
+        };
+        let rate = [p.avg_frame_rate, p.r_frame_rate]
+            .into_iter()
+            .find(|r| r.is_positive() && r.as_f64() < 1000.0);
+        let step_secs = match kind {
+            MediaKind::Video => rate.map_or(0.04, |r| 1.0 / r.as_f64()),
+            MediaKind::Audio => {
+                let n = if p.frame_size > 0 { p.frame_size } else { 1024 };
+                n as f64 / p.sample_rate.max(1) as f64
+            }
+        };
+        let step = ((step_secs / tb.as_f64()).round() as i64).max(1);
+        let duration = p
+            .duration
+            .filter(|&d| d > 0)
+            .map(|d| MediaTime::new(d, tb))
+            .or(container_duration.map(|d| MediaTime::new(d, MICROS)));
+        let info = match kind {
+            MediaKind::Video => StreamInfo::video(p.index, &p.codec, p.width, p.height, rate),
+            MediaKind::Audio => StreamInfo::audio(p.index, &p.codec, p.sample_rate, p.channels),
+        }
+        .with_duration(duration);
+        opts.limits.check_stream(name, &info)?;
+        streams.push(info);
+        lane_of[p.index] = Some(lanes.len());
+        let frame_secs = (kind == MediaKind::Video).then_some(step_secs);
+        lanes.push(Lane::new(
+            p.index,
+            kind,
+            codec,
+            tb,
+            p.wrap_bits,
+            step,
+            frame_secs,
+        ));
+    }
+    let keep: Vec<usize> = lanes.iter().map(|l| l.index).collect();
+    input.discard_others(&keep);
+    let origin = input.start_time().map(|us| MediaTime::new(us, MICROS));
+    let packet = Packet::new().map_err(|e| open_error(name, &e))?;
+    Ok(Opened {
+        demux: Demux::new(input, packet),
+        lanes,
+        streams,
+        lane_of,
+        origin,
+    })
 }
 
 /// The demuxer and protocol options of `opts`.

@@ -1,5 +1,5 @@
 //! The transport tap: the bytes libavformat reads pass through a [`TsAnalyzer`] first, and its
-//! findings become [`NoticeKind::Transport`] notices.
+//! findings become [`NoticeKind::Transport`](crate::media::NoticeKind::Transport) notices.
 
 use std::io::{Read, SeekFrom};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -1,0 +1,148 @@
+//! One decoded stream: its decoder, its clocks, and the packets it sent lately (to trace the
+//! errors the decoder logs back to them).
+
+use std::collections::VecDeque;
+
+use super::clock::Clock;
+use super::output::Output;
+use crate::ffi::{CodecContext, Frame, Received, Scaler};
+use crate::media::{FrameFlags, MediaKind, MediaTime, NoticeKind, Rational};
+
+/// Packets whose frames are remembered as damaged.
+const DAMAGE_MEMORY: usize = 256;
+
+/// One decoded stream.
+pub(super) struct Lane {
+    pub(super) index: usize,
+    pub(super) kind: MediaKind,
+    pub(super) codec: CodecContext,
+    pub(super) frame_clock: Clock,
+    pub(super) packet_clock: Clock,
+    /// Nominal frame duration in seconds (video).
+    pub(super) frame_secs: Option<f64>,
+    /// Next sample index (in 1/rate units) and rate (audio).
+    pub(super) next_sample: Option<(u32, i64)>,
+    /// Last video time and duration, in the stream time base.
+    pub(super) last_video: Option<(i64, i64)>,
+    /// Tags and times of the packets sent lately.
+    sent: VecDeque<(i64, MediaTime)>,
+    /// Tags of the packets found damaged lately.
+    damaged: VecDeque<i64>,
+    pub(super) converter: Scaler,
+    pub(super) analysis: Scaler,
+    pub(super) flushed: bool,
+}
+
+impl Lane {
+    /// Stream `index` of `kind` decoded by `codec`, with clocks of time base `tb`, timestamps
+    /// of `wrap_bits` bits and a nominal step of `step` ticks; `frame_secs` is the nominal
+    /// frame duration of a video stream.
+    pub(super) fn new(
+        index: usize,
+        kind: MediaKind,
+        codec: CodecContext,
+        tb: Rational,
+        wrap_bits: u32,
+        step: i64,
+        frame_secs: Option<f64>,
+    ) -> Self {
+        Lane {
+            index,
+            kind,
+            codec,
+            frame_clock: Clock::new(tb, wrap_bits, step),
+            packet_clock: Clock::new(tb, wrap_bits, step),
+            frame_secs,
+            next_sample: None,
+            last_video: None,
+            sent: VecDeque::new(),
+            damaged: VecDeque::new(),
+            converter: Scaler::new(),
+            analysis: Scaler::new(),
+            flushed: false,
+        }
+    }
+
+    /// Remembers that the packet tagged `seq`, at `time`, was sent.
+    pub(super) fn remember_sent(&mut self, seq: i64, time: MediaTime) {
+        self.sent.push_back((seq, time));
+        if self.sent.len() > DAMAGE_MEMORY {
+            self.sent.pop_front();
+        }
+    }
+
+    /// Marks the packet tagged `seq` damaged: the frames decoded from it are flagged.
+    pub(super) fn mark_damaged(&mut self, seq: i64) {
+        if !self.damaged.contains(&seq) {
+            self.damaged.push_back(seq);
+            if self.damaged.len() > DAMAGE_MEMORY {
+                self.damaged.pop_front();
+            }
+        }
+    }
+
+    /// True when the packet tagged `tag` was found damaged lately.
+    pub(super) fn is_damaged(&self, tag: i64) -> bool {
+        self.damaged.contains(&tag)
+    }
+
+    /// Receives every frame the decoder has ready into `frames`; a decoding error becomes a
+    /// notice on `out`.
+    pub(super) fn drain(&mut self, frames: &mut Vec<Frame>, out: &mut Output) {
+        // Bounded: a decoder never yields more frames than this for one packet.
+        for _ in 0..10_000 {
+            match self.codec.receive() {
+                Ok(Received::Frame(f)) => frames.push(f),
+                Ok(Received::NeedInput) | Ok(Received::Drained) => break,
+                Err(e) => {
+                    let t = out.last_time();
+                    out.notice(
+                        t,
+                        Some(self.index),
+                        NoticeKind::DecodeError {
+                            message: e.message(),
+                        },
+                    );
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Turns the errors the decoder logged since the last call into notices (one per damaged
+    /// packet, at that packet's time) and marks those packets damaged. `None` when nothing
+    /// was logged; otherwise extra flags for the frames received in this call (set only when
+    /// an error could not be traced to its packet, which is then taken to be packet `seq` at
+    /// `time`).
+    pub(super) fn logged_damage(
+        &mut self,
+        seq: i64,
+        time: MediaTime,
+        out: &mut Output,
+    ) -> Option<FrameFlags> {
+        let tags = self.codec.take_error_tags();
+        if tags.is_empty() {
+            return None;
+        }
+        let message = self.codec.last_logged_error();
+        let index = self.index;
+        let mut untraced = false;
+        for tag in tags {
+            let sent = self.sent.iter().find(|(s, _)| *s == tag).copied();
+            match sent {
+                Some((s, t)) => {
+                    let message = message.clone();
+                    out.notice(t, Some(index), NoticeKind::DecodeError { message });
+                    self.mark_damaged(s);
+                }
+                None => untraced = true,
+            }
+        }
+        if untraced {
+            out.notice(time, Some(index), NoticeKind::DecodeError { message });
+            self.mark_damaged(seq);
+            return Some(FrameFlags::DAMAGED_INPUT);
+        }
+        Some(FrameFlags::NONE)
+    }
+}
