@@ -5,6 +5,7 @@ mod check;
 pub(crate) use check::ConfigCheck;
 mod events;
 mod lock;
+pub(crate) mod measure;
 mod registry;
 mod span;
 mod sync;
