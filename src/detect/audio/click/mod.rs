@@ -108,7 +108,8 @@ pub struct Click {
 }
 
 impl Click {
-    /// A click detector named `name`. Prefer [`ClickConfig::build`], which checks the values.
+    /// A click detector named `name`. Prefer
+    /// [`ClickConfig::build`](crate::DetectorConfig::build), which checks the values.
     pub fn new(name: &str, cfg: ClickConfig) -> Self {
         Click {
             name: name.to_string(),
