@@ -6,6 +6,7 @@ mod check;
 pub(crate) use check::ConfigCheck;
 mod events;
 mod lock;
+pub(crate) mod measure;
 mod one_stream;
 mod registry;
 mod span;

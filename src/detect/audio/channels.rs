@@ -30,8 +30,9 @@ use crate::detect::one_stream::{AudioDetector, OnAudio};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::clock::{dbfs, SampleClock};
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::round::{dbfs, round3};
+use crate::detect::measure::sample_clock::SampleClock;
 use crate::event::Details;
 use crate::{
     AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange,
@@ -192,10 +193,6 @@ pub struct Channels {
 
 fn power(db: f64) -> f64 {
     10f64.powf(db / 10.0)
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 impl Channels {

@@ -23,8 +23,9 @@ use crate::detect::one_stream::{AudioDetector, OnAudio};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::clock::{dbfs, SampleClock};
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::round::dbfs;
+use crate::detect::measure::sample_clock::SampleClock;
 use crate::event::Details;
 use crate::{
     AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange,

@@ -24,9 +24,9 @@ use rustfft::{Fft, FftPlanner};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::clock::SampleClock;
-use super::lowpass::LowPass8;
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::lowpass::LowPass8;
+use crate::detect::measure::sample_clock::SampleClock;
 use crate::event::Details;
 use crate::{
     AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanTracker,

@@ -3,11 +3,8 @@
 mod channels;
 mod click;
 mod clipping;
-mod clock;
-mod dropout;
 mod hum;
 mod loudness;
-mod lowpass;
 mod silence;
 
 pub use channels::{Channels, ChannelsConfig};

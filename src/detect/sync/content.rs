@@ -12,7 +12,7 @@
 //! of them within 10 ms of it.
 
 // GRID_STEP: the pixel step (rows and columns) of the motion grid.
-use crate::detect::video::survey::{self, GRID_STEP};
+use crate::detect::measure::survey::{self, GRID_STEP};
 use crate::{AudioFrame, Events, MediaTime, VideoFrame};
 
 use super::ring::TimeRing;

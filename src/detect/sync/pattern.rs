@@ -245,9 +245,9 @@ impl AvSync {
 }
 
 /// Mean of a picture's luma, every 4th pixel of every 4th row (read with the other detectors'
-/// samples of the picture: see `detect::video::survey`).
+/// samples of the picture: see `detect::measure::survey`).
 fn mean_luma(f: &VideoFrame) -> f64 {
-    let (sum, n) = crate::detect::video::survey::sum4(f);
+    let (sum, n) = crate::detect::measure::survey::sum4(f);
     if n == 0 {
         0.0
     } else {

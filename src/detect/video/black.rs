@@ -10,8 +10,8 @@ use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::luma::FrameClock;
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::frame_clock::FrameClock;
 use crate::event::Details;
 use crate::{
     DefectKind, Detector, DetectorConfig, Events, MediaTime, Needs, Result, SpanChange,

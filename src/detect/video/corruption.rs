@@ -29,10 +29,10 @@ use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::blockiness::{BlockMeasure, TILES};
-use super::decode_errors::DecoderDamage;
-use super::luma::FrameClock;
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::block_edge::{BlockMeasure, TILES};
+use crate::detect::measure::decoder_damage::DecoderDamage;
+use crate::detect::measure::frame_clock::FrameClock;
 use crate::event::Details;
 use crate::{
     DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,

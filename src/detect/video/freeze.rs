@@ -14,9 +14,12 @@ use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::luma::{max, median, surely_over_noise, CellGrid, FrameClock, GridScratch};
-use super::survey;
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::cells::{CellGrid, GridScratch};
+use crate::detect::measure::frame_clock::FrameClock;
+use crate::detect::measure::median::{max, median, surely_over_noise};
+use crate::detect::measure::round::round2;
+use crate::detect::measure::survey;
 use crate::event::Details;
 use crate::{
     DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange, SpanTracker,
@@ -276,10 +279,6 @@ impl Freeze {
         }
         self.frames = 0;
     }
-}
-
-fn round2(x: f32) -> f64 {
-    (x as f64 * 100.0).round() / 100.0
 }
 
 impl VideoDetector for Freeze {

@@ -8,10 +8,8 @@ mod format_change;
 mod frame_drop;
 mod freeze;
 mod letterbox;
-pub(crate) mod luma;
 mod out_of_range;
 mod stutter;
-pub(crate) mod survey;
 mod video_loss;
 
 pub use black::{Black, BlackConfig};

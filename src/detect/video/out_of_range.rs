@@ -26,9 +26,9 @@ use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::luma::FrameClock;
-use super::survey;
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::frame_clock::FrameClock;
+use crate::detect::measure::survey;
 use crate::event::Details;
 use crate::{
     ColorRange, DefectKind, Detector, DetectorConfig, Events, MediaTime, Needs, PixelFormat,

@@ -35,11 +35,11 @@ use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::luma::{
-    max, median, median_at_most, surely_over_noise, CellGrid, FrameClock, GridScratch,
-};
-use super::survey;
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::cells::{CellGrid, GridScratch};
+use crate::detect::measure::frame_clock::FrameClock;
+use crate::detect::measure::median::{max, median, median_at_most, surely_over_noise};
+use crate::detect::measure::survey;
 use crate::event::Details;
 use crate::{
     DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange, SpanTracker,

@@ -20,8 +20,8 @@ use crate::detect::lock::StreamLock;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::luma::FrameClock;
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::frame_clock::FrameClock;
 use crate::event::Details;
 use crate::{
     DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, Result, SpanChange,

@@ -48,16 +48,13 @@ use serde_json::json;
 
 use self::gate::ABSOLUTE_GATE;
 use self::meter::{Meter, Reading};
-use super::clock::SampleClock;
+use crate::detect::measure::round::round3;
+use crate::detect::measure::sample_clock::SampleClock;
 use crate::event::Details;
 use crate::{AudioFrame, DefectKind, Events, MediaTime, SpanChange, SpanTracker};
 
 /// What a loudness or level of no sound at all reads.
 const FLOOR: f64 = -120.0;
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
 
 /// A loudness (LUFS) or level (dB) for a report: rounded, and `FLOOR` for silence.
 fn shown(x: f64) -> f64 {

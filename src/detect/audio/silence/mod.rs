@@ -26,18 +26,21 @@
 //!   event then counts the notices in `details.decoder_notices`). Notices before the stream's
 //!   first audio frame are not judged (its stream index is not known yet).
 
+mod dropout;
+
 use crate::detect::one_stream::{AudioDetector, OnAudio};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::clock::{dbfs, SampleClock};
-use super::dropout::{Relative, RelativeParams};
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::round::dbfs;
+use crate::detect::measure::sample_clock::SampleClock;
 use crate::event::Details;
 use crate::{
     AudioFrame, DecoderNotice, DefectKind, Detector, DetectorConfig, Events, MediaTime, NoticeKind,
     Result, SpanChange, SpanTracker,
 };
+use dropout::{Relative, RelativeParams};
 
 /// Decoder notices closer than this (seconds) form one dropout.
 const DECODER_MERGE: f64 = 0.1;

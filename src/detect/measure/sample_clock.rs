@@ -1,6 +1,6 @@
 //! Sample-exact timing shared by the audio detectors.
 
-use crate::{AudioFrame, MediaTime, Rational};
+use crate::media::{AudioFrame, MediaTime, Rational};
 
 /// Follows the sample position of one audio stream: ticks of `1/rate` seconds.
 #[derive(Clone, Copy, Debug, Default)]
@@ -48,14 +48,5 @@ impl SampleClock {
     /// Forgets the position (after a discontinuity).
     pub(crate) fn reset(&mut self) {
         self.next = None;
-    }
-}
-
-/// Decibels relative to full scale of an RMS or peak value.
-pub(crate) fn dbfs(x: f64) -> f64 {
-    if x > 0.0 {
-        (20.0 * x.log10() * 10.0).round() / 10.0
-    } else {
-        -240.0
     }
 }

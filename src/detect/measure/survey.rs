@@ -19,8 +19,8 @@
 
 use std::cell::RefCell;
 
-use super::luma::{sum_every_4th, CellGrid, GridScratch};
-use crate::{Plane, VideoFrame};
+use crate::detect::measure::cells::{sum_every_4th, CellGrid, GridScratch};
+use crate::media::{Plane, VideoFrame};
 
 /// Rows per band: every cell size that shares a read divides it.
 const BAND: usize = 8;
@@ -366,7 +366,7 @@ pub(crate) fn outside_luma(frame: &VideoFrame, step: usize, lo: u8, hi: u8) -> (
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{MediaTime, PixelFormat};
+    use crate::media::{MediaTime, PixelFormat};
 
     fn picture(w: usize, h: usize, seed: u64, t: f64) -> VideoFrame {
         VideoFrame::from_fn(

@@ -16,7 +16,7 @@
 //! A gap that `silence` reports itself (a dropout or a silence below its absolute threshold,
 //! marked with [`Relative::cover`]) is not reported again.
 
-use crate::MediaTime;
+use crate::media::MediaTime;
 
 /// The detector's settings, in windows and power ratios.
 #[derive(Clone, Copy, Debug)]

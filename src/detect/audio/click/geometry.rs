@@ -1,0 +1,86 @@
+//! Sample counts of the click analysis at one sample rate.
+
+use super::{ClickConfig, CHUNK};
+
+/// Sample counts of the analysis at one sample rate.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Geometry {
+    pub(super) rate: u32,
+    pub(super) order: usize,
+    /// Predictor estimation window and hop.
+    pub(super) window: usize,
+    pub(super) hop: usize,
+    /// Pieces whose mean residual magnitude makes up the local level.
+    pub(super) piece: usize,
+    /// A trigger cluster ends after this many samples below the trigger.
+    pub(super) cluster_gap: usize,
+    /// Longest trigger cluster kept.
+    pub(super) cluster_max: usize,
+    /// Judgement windows before and after a candidate.
+    pub(super) pre: usize,
+    pub(super) post: usize,
+    /// Samples next to the peak left out of the "before" median.
+    pub(super) guard: usize,
+    /// How far the excess may reach before and after the peak, and the gap that ends it.
+    pub(super) reach_back: usize,
+    pub(super) reach_fwd: usize,
+    pub(super) excess_gap: usize,
+    pub(super) max_duration: usize,
+    /// Programme level windows: `inner..outer` samples on each side (short, long).
+    pub(super) level_windows: [(usize, usize); 2],
+    /// Samples needed after a candidate's peak to judge it.
+    pub(super) wait: usize,
+    /// Clicks closer than this on different channels are one click.
+    pub(super) same_click: usize,
+    pub(super) burst_gap: usize,
+    /// A burst is reported once it is this long (continuous crackle: one event a second).
+    pub(super) max_burst: usize,
+    /// Samples kept in each channel's buffer, and its capacity.
+    pub(super) keep: usize,
+    pub(super) capacity: usize,
+}
+
+impl Geometry {
+    pub(super) fn new(rate: u32, cfg: &ClickConfig) -> Self {
+        let ms = |m: f64| ((m * rate as f64 / 1000.0).round() as usize).max(1);
+        let order = cfg.order;
+        let window = ms(21.333).max(2 * order + 2) & !1;
+        let pre = ms(30.0);
+        let post = ms(40.0);
+        let reach_back = ms(6.0);
+        let cluster_gap = ms(2.0);
+        let cluster_max = ms(10.0);
+        // The oldest sample still needed: a candidate is judged once `wait` samples follow its
+        // peak (its cluster closes at most `cluster_max + cluster_gap` after it), at the end of
+        // a chunk; its judgement starts `pre + order` (or `level_outer`) before the peak. The
+        // predictor needs the last `window` samples.
+        let reach_fwd = ms(10.0);
+        let level_outer = ms(60.0);
+        let wait = (post + reach_fwd).max(level_outer);
+        let keep =
+            (pre.max(level_outer) + order + wait.max(cluster_max + cluster_gap) + 64).max(window);
+        Geometry {
+            rate,
+            order,
+            window,
+            hop: window / 2,
+            piece: ms(1.3333),
+            cluster_gap,
+            cluster_max,
+            pre,
+            post,
+            guard: ms(3.0),
+            reach_back,
+            reach_fwd,
+            excess_gap: ms(1.0),
+            max_duration: ((cfg.max_duration * rate as f64).round() as usize).max(1),
+            level_windows: [(ms(6.0), ms(30.0)), (ms(10.0), level_outer)],
+            wait,
+            same_click: ms(2.0),
+            burst_gap: (cfg.burst_gap * rate as f64).round() as usize,
+            max_burst: rate as usize,
+            keep,
+            capacity: keep + CHUNK,
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The judgement of a candidate: short, leaving the sound as it was, and loud enough.
+
+use super::channel::{Channel, Cluster};
+use super::geometry::Geometry;
+use super::predictor::whiten;
+use super::{ClickConfig, Scratch};
+
+/// Residual level, relative to a click's peak, under which the residual counts as quiet when
+/// comparing its level before and after the click (−46 dB).
+const QUIET_AFTER: f32 = 1.0 / 200.0;
+
+/// An impulse accepted on one channel.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Found {
+    pub(super) start: i64,
+    pub(super) end: i64,
+    pub(super) channel: usize,
+    /// Energy, dB re one full-scale sample.
+    pub(super) level_db: f64,
+    /// Peak residual over the residual's median before it, dB.
+    pub(super) excess_db: f64,
+}
+
+/// Median of `v` (reordered).
+fn median(v: &mut [f32]) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mid = v.len() / 2;
+    *v.select_nth_unstable_by(mid, f32::total_cmp).1
+}
+
+fn db(ratio: f64) -> f64 {
+    if ratio > 0.0 {
+        20.0 * ratio.log10()
+    } else {
+        -f64::INFINITY
+    }
+}
+
+/// RMS of the channel's samples in `[from, to)` (clamped to the buffer).
+fn rms(ch: &Channel, from: i64, to: i64) -> f64 {
+    let a = from.max(ch.start);
+    let b = to.min(ch.end());
+    if b <= a {
+        return 0.0;
+    }
+    let s = &ch.buf[(a - ch.start) as usize..(b - ch.start) as usize];
+    (s.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>() / s.len() as f64).sqrt()
+}
+
+/// Judges one candidate; `Some` when it is a click.
+pub(super) fn judge(
+    ch: &Channel,
+    cand: &Cluster,
+    channel: usize,
+    g: &Geometry,
+    cfg: &ClickConfig,
+    scratch: &mut Scratch,
+) -> Option<Found> {
+    let peak = cand.peak;
+    let p = g.order;
+    // The programme's level on both sides (cheapest test first), over a short and a long
+    // stretch: the smaller change counts.
+    let change = g
+        .level_windows
+        .iter()
+        .map(|&(inner, outer)| {
+            let before = rms(ch, peak - outer as i64, peak - inner as i64);
+            let after = rms(ch, peak + inner as i64, peak + outer as i64);
+            if before == after {
+                0.0
+            } else {
+                db(after / before)
+            }
+        })
+        .min_by(|a, b| a.abs().total_cmp(&b.abs()))
+        .unwrap_or(0.0);
+    if !(0.0..=cfg.max_level_change_db).contains(&change.abs()) {
+        return None;
+    }
+    // The residual of the predictor in force before the candidate, kept fixed.
+    let pred = ch.predictor_at(peak)?;
+    let lo = (peak - g.pre as i64).max(ch.start + p as i64);
+    let hi = peak + (g.post + g.reach_fwd) as i64;
+    if peak - lo < (g.pre / 3) as i64 || hi > ch.end() {
+        return None;
+    }
+    let n = (hi - lo) as usize;
+    let ef = &mut scratch.residual[..n];
+    whiten(&ch.buf, (lo - ch.start) as usize, &pred.a[..=p], ef);
+    ef.iter_mut().for_each(|v| *v = v.abs());
+    // Peak (within a few samples of the trigger's).
+    let q0 = (peak - lo) as usize;
+    let (q, amp) = (q0.saturating_sub(3)..=(q0 + 3).min(n - 1))
+        .map(|j| (j, ef[j]))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let pre_end = q.saturating_sub(g.guard);
+    if pre_end == 0 {
+        return None;
+    }
+    scratch.select.clear();
+    scratch.select.extend_from_slice(&ef[..pre_end]);
+    let med_pre = median(&mut scratch.select);
+    let thr = (amp / 8.0).max(4.0 * med_pre);
+    // The excess around the peak: samples above `thr`, gaps of at most `excess_gap`.
+    let mut s = q;
+    let mut j = q;
+    while j > 0 && q - j < g.reach_back {
+        j -= 1;
+        if ef[j] > thr {
+            s = j;
+        } else if s - j > g.excess_gap {
+            break;
+        }
+    }
+    let mut e = q;
+    let mut j = q;
+    while j + 1 < n && j - q < g.reach_fwd {
+        j += 1;
+        if ef[j] > thr {
+            e = j;
+        } else if j - e > g.excess_gap {
+            break;
+        }
+    }
+    if e - s + 1 > g.max_duration {
+        return None;
+    }
+    // Energy of the excess, as the energy of a white impulse.
+    let energy: f64 = ef[s..=e]
+        .iter()
+        .map(|&v| (v as f64) * (v as f64))
+        .sum::<f64>()
+        / pred.gain.max(1e-12) as f64;
+    let level_db = 10.0 * energy.max(1e-30).log10();
+    if level_db < cfg.min_level_db {
+        return None;
+    }
+    // After the excess: the residual's level, and other excess.
+    let post_from = e + g.excess_gap + 1;
+    let post_to = (q + g.post).min(n);
+    if post_to <= post_from {
+        return None;
+    }
+    let post = &ef[post_from..post_to];
+    let mut other = 0usize;
+    let mut run: Option<(usize, usize, f32)> = None;
+    let close = |r: (usize, usize, f32), other: &mut usize| {
+        let len = r.1 - r.0 + 1;
+        if len > g.max_duration || r.2 < amp / 4.0 {
+            *other += len;
+        }
+    };
+    for (k, &v) in post.iter().enumerate() {
+        if v > thr {
+            run = match run {
+                Some((a, last, pk)) if k - last <= g.excess_gap => Some((a, k, pk.max(v))),
+                Some(r) => {
+                    close(r, &mut other);
+                    Some((k, k, v))
+                }
+                None => Some((k, k, v)),
+            };
+        }
+    }
+    if let Some(r) = run {
+        close(r, &mut other);
+    }
+    if other as f64 > cfg.max_other_share * post.len() as f64 {
+        return None;
+    }
+    scratch.select.clear();
+    scratch.select.extend_from_slice(post);
+    let med_post = median(&mut scratch.select);
+    // Residual levels far under the click's own peak are all quiet: a codec spreads a loud
+    // click's quantisation noise over its transform block (AAC: up to 43 ms, before and after
+    // it), which on a pure tone is far above the tone's own residual.
+    let quiet = amp * QUIET_AFTER;
+    let rise = db(med_post.max(quiet) as f64 / med_pre.max(quiet) as f64);
+    if !(-cfg.max_residual_fall_db..=cfg.max_residual_rise_db).contains(&rise) {
+        return None;
+    }
+    Some(Found {
+        start: lo + s as i64,
+        end: lo + e as i64 + 1,
+        channel,
+        level_db,
+        excess_db: if med_pre > 0.0 {
+            db(amp as f64 / med_pre as f64)
+        } else {
+            200.0
+        },
+    })
+}

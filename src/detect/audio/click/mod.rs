@@ -1,0 +1,258 @@
+//! `click`: clicks and pops (`audio_click`): impulses of a few samples added to the sound, and
+//! short crackle (several such impulses close together).
+//!
+//! Each channel is whitened by a short-term linear predictor (order `order`, re-estimated every
+//! 10.7 ms from the last 21.3 ms of sound by the autocorrelation method; while an impulse is in
+//! that window the old predictor is kept, for up to 43 ms, so that one click does not hide the
+//! next). Programme sound — tones, chords, voices — is largely predictable from the samples
+//! before it; an impulse is not, so it stands out in the prediction residual.
+//!
+//! **Trigger.** A residual sample more than `ratio` times the local residual level (the median
+//! of the mean magnitude of 1.3 ms pieces over the previous 43 ms) opens a candidate.
+//!
+//! **Judgement.** Each candidate is judged once 60 ms of sound after it have arrived, on the
+//! residual of the predictor that was in force before it, kept fixed from 30 ms before the
+//! candidate to 40 ms after it. A click is an excess that
+//!
+//! - is short: the stretch of residual above an eighth of its peak (and above 4× the median
+//!   before) lasts at most `max_duration` — a drum hit, a plosive or a new note keeps the
+//!   fixed predictor wrong for as long as it sounds;
+//! - leaves the sound as it was: after it, the residual of the same predictor returns to its
+//!   level before (median within `max_residual_rise_db` above and `max_residual_fall_db`
+//!   below; levels 46 dB or more under the click's peak count as equal), at most
+//!   `max_other_share` of the 40 ms after it is taken by other, longer or weaker, excess
+//!   (further impulses of comparable size are allowed: crackle), and the programme's level
+//!   after it is within `max_level_change_db` of its level before it, over 6–30 ms or over
+//!   10–60 ms on each side (the smaller change counts) — a cut, an onset or a percussive
+//!   sound changes what follows;
+//! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
+//!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
+//!   that of a single sample at `min_level_db` dBFS.
+//!
+//! Clicks found on any channel within 2 ms of each other are one click; clicks less than
+//! `burst_gap` apart are one event (crackle), with their number in `details.count`. An event
+//! runs from the start of the first click's excess to the end of the last one's, and is
+//! reported (start and end together) once `burst_gap` has passed without another, or once it
+//! spans a second (continuous crackle is reported a second at a time).
+//!
+//! `details`: `count` (clicks in the event), `channels` (indices of the channels they were found
+//! on), `level_db` (energy of the loudest, as the level of one sample of that energy, dBFS),
+//! `excess_db` (the largest residual peak over the residual's median before it) and `duration`
+//! (seconds).
+//!
+//! Lossy codecs smear an impulse into the short transform block around it (AAC: 5.3 ms), which
+//! is why `max_duration` is 6 ms and not a few samples. A click in the first 21 ms of the
+//! stream, or in the last 60 ms before its end or a gap, is not judged. Non-finite samples are
+//! taken as 0 (in sound, that makes them clicks).
+//!
+//! Limits: under dense percussion (eighth-note hi-hats) the residual's level stays high and
+//! only much louder clicks stand out; a click within 30 ms of an onset or a cut is taken for
+//! part of it; a cut between two tonal sounds that keeps the level within
+//! `max_level_change_db` is a waveform jump like a click, and is reported as one.
+
+mod burst;
+mod channel;
+mod config;
+mod geometry;
+mod judge;
+mod predictor;
+
+use crate::detect::lock::StreamLock;
+use crate::detect::measure::sample_clock::SampleClock;
+use crate::{AudioFrame, Detector, Events, Media, MediaTime, Wants};
+
+use burst::Burst;
+use channel::{trigger, Channel};
+pub use config::ClickConfig;
+use geometry::Geometry;
+use judge::{judge, Found};
+
+/// Highest predictor order accepted.
+const MAX_ORDER: usize = 32;
+
+/// Samples processed at a time (per channel).
+const CHUNK: usize = 4096;
+/// Predictors remembered (each in force for at least one hop: 256 ms at 48 kHz, more than a
+/// candidate can wait with a chunk).
+const SNAPSHOTS: usize = 24;
+/// Candidates waiting for judgement per channel; more are dropped (unreachable for sound
+/// that is not itself a stream of impulses).
+const MAX_PENDING: usize = 64;
+
+/// Scratch buffers for estimation and judgement, sized once per format.
+#[derive(Debug, Default)]
+struct Scratch {
+    hann: Vec<f32>,
+    /// Residual of the samples up to the next predictor update.
+    segment: Vec<f32>,
+    windowed: Vec<f32>,
+    residual: Vec<f32>,
+    select: Vec<f32>,
+    found: Vec<Found>,
+}
+
+/// Detects clicks and crackle. Built from a [`ClickConfig`].
+pub struct Click {
+    name: String,
+    cfg: ClickConfig,
+    clock: SampleClock,
+    stream: StreamLock,
+    geometry: Geometry,
+    /// Tick (1/rate) of position 0.
+    origin: i64,
+    channels: Vec<Channel>,
+    scratch: Scratch,
+    burst: Option<Burst>,
+    /// `min_level_db` as energy.
+    min_energy: f32,
+}
+
+impl Click {
+    /// A click detector named `name`. Prefer
+    /// [`ClickConfig::build`](crate::DetectorConfig::build), which checks the values.
+    pub fn new(name: &str, cfg: ClickConfig) -> Self {
+        Click {
+            name: name.to_string(),
+            min_energy: 10f64.powf(cfg.min_level_db / 10.0) as f32,
+            cfg,
+            clock: SampleClock::default(),
+            stream: StreamLock::default(),
+            geometry: Geometry::default(),
+            origin: 0,
+            channels: Vec::new(),
+            scratch: Scratch::default(),
+            burst: None,
+        }
+    }
+
+    fn time(&self, pos: i64) -> MediaTime {
+        self.clock.time(self.origin + pos)
+    }
+
+    /// Sets up for a new format (or after a gap), keeping buffers when the format is the same.
+    fn restart(&mut self, f: &AudioFrame, tick: i64) {
+        if self.geometry.rate != f.rate() || self.channels.len() != f.channels() {
+            self.geometry = Geometry::new(f.rate(), &self.cfg);
+            let g = &self.geometry;
+            self.channels.clear();
+            self.channels.resize_with(f.channels(), Channel::default);
+            let w = g.window;
+            self.scratch.hann = (0..w)
+                .map(|i| {
+                    let t = std::f64::consts::PI * 2.0 * (i as f64 + 0.5) / w as f64;
+                    (0.5 - 0.5 * t.cos()) as f32
+                })
+                .collect();
+            self.scratch.windowed = vec![0.0; w];
+            self.scratch.segment = vec![0.0; g.hop + 1];
+            self.scratch.residual = vec![0.0; g.pre + g.post + g.reach_fwd + 8];
+            self.scratch.select = Vec::with_capacity(g.pre + g.post + 8);
+            self.scratch.found = Vec::with_capacity(MAX_PENDING * f.channels().min(64));
+        }
+        let g = self.geometry;
+        for ch in &mut self.channels {
+            ch.reset(&g);
+        }
+        self.origin = tick;
+    }
+
+    fn feed(&mut self, f: &AudioFrame, out: &mut Events) {
+        let (tick, contiguous) = self.clock.begin(f);
+        if !contiguous {
+            self.flush(out);
+            self.restart(f, tick);
+        }
+        let len = f.samples_per_channel();
+        let mut i = 0;
+        while i < len {
+            let take = CHUNK.min(len - i);
+            for c in 0..self.channels.len() {
+                let samples = &f.channel(c)[i..i + take];
+                trigger(
+                    &mut self.channels[c],
+                    samples,
+                    &self.geometry,
+                    &mut self.scratch,
+                    self.cfg.ratio as f32,
+                    self.min_energy,
+                );
+            }
+            i += take;
+            self.judge_ready(out);
+        }
+    }
+
+    /// Judges every candidate whose after-window is complete, then closes a burst that can no
+    /// longer grow.
+    fn judge_ready(&mut self, out: &mut Events) {
+        let g = self.geometry;
+        let mut found = std::mem::take(&mut self.scratch.found);
+        found.clear();
+        for (c, ch) in self.channels.iter_mut().enumerate() {
+            let end = ch.end();
+            let mut k = 0;
+            while k < ch.pending.len() {
+                let cand = ch.pending[k];
+                if cand.peak + g.wait as i64 <= end {
+                    ch.pending.swap_remove(k);
+                    if let Some(hit) = judge(ch, &cand, c, &g, &self.cfg, &mut self.scratch) {
+                        if found.len() < found.capacity() {
+                            found.push(hit);
+                        }
+                    }
+                } else {
+                    k += 1;
+                }
+            }
+        }
+        found.sort_unstable_by_key(|f| f.start);
+        for hit in &found {
+            self.add(hit, out);
+        }
+        self.scratch.found = found;
+        // Nothing can start before the oldest open or waiting candidate (less the reach back).
+        let frontier = self
+            .channels
+            .iter()
+            .map(|ch| {
+                let pending = ch.pending.iter().map(|p| p.start).min();
+                let open = ch.cluster.map(|c| c.start);
+                pending.into_iter().chain(open).min().unwrap_or(ch.end())
+            })
+            .min()
+            .unwrap_or(0)
+            - g.reach_back as i64;
+        if let Some(b) = self.burst {
+            if frontier > b.end + g.burst_gap as i64 {
+                let at = self.channels.first().map_or(b.end, Channel::end);
+                self.emit(at, out);
+            }
+        }
+    }
+}
+
+impl Detector for Click {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn wants(&self) -> Wants {
+        Wants::AUDIO
+    }
+
+    fn process(&mut self, media: &Media, out: &mut Events) {
+        let Some(f) = self.stream.audio(media) else {
+            return;
+        };
+        self.feed(f, out);
+    }
+
+    fn discontinuity(&mut self, _at: MediaTime, out: &mut Events) {
+        self.flush(out);
+        self.clock.reset();
+    }
+
+    fn finish(&mut self, _at: MediaTime, out: &mut Events) {
+        self.flush(out);
+    }
+}
