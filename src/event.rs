@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::MediaTime;
+use crate::media::MediaTime;
 
 /// Free-form details of an event (JSON object).
 pub type Details = serde_json::Map<String, serde_json::Value>;

@@ -31,7 +31,7 @@ pub(crate) fn prefetch(bytes: &[u8]) {
 
 #[cfg(test)]
 mod tests {
-    use crate::Plane;
+    use crate::media::Plane;
 
     #[test]
     fn rows_past_the_picture_and_partial_lines_are_not_read() {

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AudioFrame, Error, Result, StreamInfo, VideoFrame};
+use crate::error::{Error, Result};
+
+use crate::media::{AudioFrame, StreamInfo, VideoFrame};
 
 /// Resource limits of one input, checked by the [`Pipeline`](crate::Pipeline) (and applied
 /// inside the FFmpeg decoder, so an oversized picture is refused before it is allocated).
@@ -127,7 +129,7 @@ impl Limits {
     }
 
     /// Checks a media time.
-    pub fn check_time(&self, input: &str, t: crate::MediaTime) -> Result<()> {
+    pub fn check_time(&self, input: &str, t: crate::media::MediaTime) -> Result<()> {
         let secs = t.as_secs_f64();
         // NaN is over the limit too.
         if secs.is_nan() || secs.abs() > self.max_media_secs {

@@ -89,7 +89,7 @@ pub struct DecoderOptions {
     /// is refused at open with [`Error::Limit`](crate::Error::Limit), and the FFmpeg decoder
     /// refuses to allocate pictures beyond `max_width × max_height` that appear later. The
     /// pipeline checks every decoded item against its own [`Limits`](crate::PipelineBuilder::limits) too.
-    pub limits: crate::Limits,
+    pub limits: crate::limits::Limits,
     /// Reconnecting a live input whose connection fails, used by
     /// [`FfmpegDecoder::open_reconnecting`](crate::FfmpegDecoder::open_reconnecting). Default off.
     pub reconnect: ReconnectPolicy,

@@ -5,10 +5,10 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::options::ReconnectPolicy;
-use crate::{
-    Decoder, DecoderNotice, Error, Media, MediaKind, MediaTime, NoticeKind, Result, StopSignal,
-    StreamInfo,
-};
+use crate::decode::Decoder;
+use crate::error::{Error, Result};
+use crate::media::{DecoderNotice, Media, MediaKind, MediaTime, NoticeKind, StreamInfo};
+use crate::stop::StopSignal;
 
 /// Items of a new connection held at most while waiting for each kind's first time.
 const MAX_HELD: usize = 256;
@@ -105,7 +105,7 @@ pub struct Reconnecting {
     down: Option<Instant>,
     ended: bool,
     /// What the detectors need, handed on to every new connection.
-    needs: crate::Needs,
+    needs: crate::media::Needs,
 }
 
 impl Reconnecting {
@@ -139,7 +139,7 @@ impl Reconnecting {
             failures: 0,
             down: None,
             ended: false,
-            needs: crate::Needs::ALL,
+            needs: crate::media::Needs::ALL,
         })
     }
 
@@ -392,7 +392,7 @@ impl Decoder for Reconnecting {
         self.stop = stop;
     }
 
-    fn relax(&mut self, needs: crate::Needs) {
+    fn relax(&mut self, needs: crate::media::Needs) {
         if let Some(inner) = self.inner.as_mut() {
             inner.relax(needs);
         }

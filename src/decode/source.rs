@@ -1,4 +1,6 @@
-use crate::{Decoder, Media, Result, StreamInfo};
+use crate::decode::Decoder;
+use crate::error::Result;
+use crate::media::{Media, StreamInfo};
 
 /// A pure-Rust decoder over any iterator of [`Media`]: synthetic frames for tests, frames a
 /// host decoded itself, or a closure (`std::iter::from_fn`).

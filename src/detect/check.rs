@@ -1,6 +1,6 @@
 //! Validation of detector config values, with errors that name the detector and the field.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Checks the fields of one detector's config; every failure is an [`Error::Config`] naming the
 /// detector type, its instance name and the field.

@@ -1,8 +1,10 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use crate::detect::SpanChange;
+use crate::event::DefectKind;
 use crate::event::{DefectEvent, Details, Event, MetricEvent, NoticeEvent, Phase};
-use crate::{DefectKind, MediaTime, SpanChange};
+use crate::media::MediaTime;
 
 /// The buffer a detector writes events into. The pipeline owns one per detector, stamps it
 /// with the input's and the detector's names, and drains it after every call, so its storage

@@ -1,6 +1,6 @@
 //! The stream a detector analyses: the first of its kind it is given.
 
-use crate::{AudioFrame, Media, VideoFrame};
+use crate::media::{AudioFrame, Media};
 
 /// Locks a detector onto the first stream it sees (of the kind it asks for) and filters the
 /// others out, so an input with several video or audio streams is analysed on one of each.
@@ -16,14 +16,6 @@ impl StreamLock {
     /// The locked stream, once one was seen.
     pub(crate) fn stream(&self) -> Option<usize> {
         self.0
-    }
-
-    /// `media` if it is a picture of the locked stream.
-    pub(crate) fn video<'a>(&mut self, media: &'a Media) -> Option<&'a VideoFrame> {
-        match media {
-            Media::Video(f) if self.accepts(f.stream()) => Some(f),
-            _ => None,
-        }
     }
 
     /// `media` if it is sound of the locked stream with at least one sample.

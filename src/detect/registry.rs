@@ -4,7 +4,9 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::{Detector, Error, Result};
+use crate::detect::Detector;
+
+use crate::error::{Error, Result};
 
 /// The configuration of a detector type: a serde struct whose `Default` is the documented
 /// default, and which builds the detector.

@@ -1,4 +1,4 @@
-use crate::MediaTime;
+use crate::media::MediaTime;
 
 /// A change of a [`SpanTracker`]'s state, to be written as a defect event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,12 +20,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::detect::check::ConfigCheck;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, Wants};
+use crate::error::Result;
 use crate::event::Details;
+use crate::media::{Media, MediaTime, Needs, NoticeKind};
 use crate::transport::{FindingPhase, TransportError};
-use crate::{
-    Detector, DetectorConfig, Events, Media, MediaTime, Needs, NoticeKind, Result, SpanChange,
-    Wants,
-};
 
 /// Configuration of the [`Transport`] detector (type `"transport"`).
 ///

@@ -10,7 +10,7 @@ use ffmpeg_sys_next as sys;
 use super::error::{check, FfError, EAGAIN, EOF};
 use super::log::{self, ErrorTap};
 use super::packet::Packet;
-use crate::{ColorRange, FrameFlags, PictureType, PixelFormat, Plane};
+use crate::media::{ColorRange, FrameFlags, PictureType, PixelFormat, Plane};
 
 /// What [`CodecContext::send`] did.
 pub(crate) enum Sent {

@@ -12,7 +12,7 @@ use super::error::{check, cstr, FfError, EAGAIN, EOF};
 use super::init::init;
 use super::io::{interrupt_callback, CustomIo, Interrupt};
 use super::packet::{ts, Packet};
-use crate::{MediaKind, Rational};
+use crate::media::{MediaKind, Rational};
 
 fn rational(r: sys::AVRational) -> Rational {
     Rational::new(r.num, r.den)

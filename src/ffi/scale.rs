@@ -7,7 +7,7 @@ use bytes::Bytes;
 use ffmpeg_sys_next as sys;
 
 use super::codec::Frame;
-use crate::{PixelFormat, Plane};
+use crate::media::{PixelFormat, Plane};
 
 /// A reusable swscale context producing 8-bit yuv420p pictures (a copy).
 #[derive(Default)]

@@ -7,8 +7,9 @@ use std::time::Duration;
 use bytes::{Buf, Bytes};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
+use crate::error::{Error, Result};
 use crate::ffi::Interrupt;
-use crate::{Error, Limits, Result};
+use crate::limits::Limits;
 
 /// Reads the chunks of a channel as one byte stream; a disconnected channel is the end.
 pub(super) struct ChannelReader {

@@ -33,11 +33,11 @@ use serde_json::json;
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::round::{dbfs, round3};
 use crate::detect::measure::sample_clock::SampleClock;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange,
-    SpanTracker,
-};
+use crate::media::{AudioFrame, MediaTime};
 
 /// Configuration of the [`Channels`] detector (type `"channels"`).
 ///

@@ -27,10 +27,11 @@ use serde_json::json;
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::lowpass::LowPass8;
 use crate::detect::measure::sample_clock::SampleClock;
+use crate::detect::{Detector, DetectorConfig, Events, SpanTracker};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanTracker,
-};
+use crate::media::{AudioFrame, MediaTime};
 
 /// Configuration of the [`Hum`] detector (type `"hum"`).
 ///

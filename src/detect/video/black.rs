@@ -12,11 +12,11 @@ use serde_json::json;
 
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::frame_clock::FrameClock;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    DefectKind, Detector, DetectorConfig, Events, MediaTime, Needs, Result, SpanChange,
-    SpanTracker, VideoFrame,
-};
+use crate::media::{MediaTime, Needs, VideoFrame};
 
 /// Configuration of the [`Black`] detector (type `"black"`).
 ///
@@ -277,7 +277,7 @@ fn count_bright(row: &[u8], step: usize, limit: u32) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::PixelFormat;
+    use crate::media::PixelFormat;
 
     fn frame(bright_rows: usize) -> VideoFrame {
         VideoFrame::from_fn(100, 100, PixelFormat::Gray8, MediaTime::ZERO, |_, _, y| {

@@ -13,18 +13,18 @@
 //! patterns, slides) raise the ratio too, but only along their outlines: the share tells them
 //! from coding blocks, which show all over the picture.
 
-use crate::detect::lock::StreamLock;
+use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::block_edge::BlockMeasure;
 use crate::detect::measure::round::round3;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
-    SpanTracker, Wants,
-};
+use crate::media::{MediaTime, VideoFrame};
 
 /// Configuration of the [`Blockiness`] detector (type `"blockiness"`).
 ///
@@ -95,18 +95,16 @@ impl DetectorConfig for BlockinessConfig {
             "sample_step",
             "must be between 1 and 8",
         )?;
-        Ok(Box::new(Blockiness::new(name, self.clone())))
+        Ok(Box::new(OnVideo::new(name, Blockiness::new(self.clone()))))
     }
 }
 
 /// Measures blockiness every second (metric `blockiness`) and reports `video_blockiness` while it
 /// stays high. Built from a [`BlockinessConfig`].
 pub struct Blockiness {
-    name: String,
     cfg: BlockinessConfig,
     measure: BlockMeasure,
     tracker: SpanTracker,
-    stream: StreamLock,
     /// Start of the current metric period and its sums.
     period_start: Option<MediaTime>,
     sum_ratio: f64,
@@ -120,16 +118,14 @@ pub struct Blockiness {
 impl Blockiness {
     /// A blockiness detector named `name`. Prefer [`BlockinessConfig::build`], which checks the
     /// values.
-    pub fn new(name: &str, cfg: BlockinessConfig) -> Self {
+    pub fn new(cfg: BlockinessConfig) -> Self {
         Blockiness {
-            name: name.to_string(),
             measure: BlockMeasure::new(cfg.sample_step, 2.0, 2.0)
                 .in_phases(2)
                 .leaving_out_graphics()
                 .with_shares(),
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
             cfg,
-            stream: StreamLock::default(),
             period_start: None,
             sum_ratio: 0.0,
             sum_share: 0.0,
@@ -144,12 +140,6 @@ impl Blockiness {
             let mut d = Details::new();
             d.insert("blockiness".into(), json!(round3(self.last_ratio)));
             d.insert("blocky_share".into(), json!(round3(self.last_share)));
-            if let SpanChange::Ended { start, end } = c {
-                d.insert(
-                    "duration".into(),
-                    json!((end.secs_since(start) * 1000.0).round() / 1000.0),
-                );
-            }
             out.span(&DefectKind::VIDEO_BLOCKINESS, c, at, d);
         }
     }
@@ -181,19 +171,8 @@ impl Blockiness {
     }
 }
 
-impl Detector for Blockiness {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn wants(&self) -> Wants {
-        Wants::VIDEO
-    }
-
-    fn process(&mut self, media: &Media, out: &mut Events) {
-        let Some(frame) = self.stream.video(media) else {
-            return;
-        };
+impl VideoDetector for Blockiness {
+    fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
         if let Some(s) = self.period_start {
             if t.secs_since(s) >= self.cfg.period - 1e-6 || t < s {

@@ -16,9 +16,9 @@ use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 
 use crate::detect::check::ConfigCheck;
-use crate::{
-    ColorRange, Detector, DetectorConfig, Events, MediaTime, Needs, PixelFormat, Result, VideoFrame,
-};
+use crate::detect::{Detector, DetectorConfig, Events};
+use crate::error::Result;
+use crate::media::{ColorRange, MediaTime, Needs, PixelFormat, VideoFrame};
 
 /// Configuration of the [`FormatChange`] detector (type `"format_change"`).
 ///

@@ -19,7 +19,9 @@ use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 
 use crate::detect::check::ConfigCheck;
-use crate::{Detector, DetectorConfig, Events, MediaTime, Needs, Plane, Result, VideoFrame};
+use crate::detect::{Detector, DetectorConfig, Events};
+use crate::error::Result;
+use crate::media::{MediaTime, Needs, Plane, VideoFrame};
 
 /// Configuration of the [`Letterbox`] detector (type `"letterbox"`).
 ///

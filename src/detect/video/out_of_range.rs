@@ -29,11 +29,11 @@ use serde_json::json;
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::frame_clock::FrameClock;
 use crate::detect::measure::survey;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    ColorRange, DefectKind, Detector, DetectorConfig, Events, MediaTime, Needs, PixelFormat,
-    Result, SpanChange, SpanTracker, VideoFrame,
-};
+use crate::media::{ColorRange, MediaTime, Needs, PixelFormat, VideoFrame};
 
 /// Configuration of the [`OutOfRange`] detector (type `"out_of_range"`).
 ///

@@ -22,11 +22,11 @@ use serde_json::json;
 
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::frame_clock::FrameClock;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, Wants};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, Result, SpanChange,
-    Wants,
-};
+use crate::media::{Media, MediaTime, Needs};
 
 /// Configuration of the [`VideoLoss`] detector (type `"video_loss"`).
 ///

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Loudness;
 use crate::detect::check::ConfigCheck;
-use crate::{Detector, DetectorConfig, Result};
+use crate::detect::{Detector, DetectorConfig};
+use crate::error::Result;
 
 /// A loudness delivery specification: a target and a tolerance.
 ///

@@ -5,7 +5,7 @@
 use ebur128::{Channel, EbuR128, Mode};
 
 use super::gate::{energy, lufs, Histogram};
-use crate::AudioFrame;
+use crate::media::AudioFrame;
 
 /// Sub-blocks in a momentary (400 ms) block.
 pub(crate) const MOMENTARY: usize = 4;

@@ -50,8 +50,10 @@ use self::gate::ABSOLUTE_GATE;
 use self::meter::{Meter, Reading};
 use crate::detect::measure::round::round3;
 use crate::detect::measure::sample_clock::SampleClock;
+use crate::detect::{Events, SpanChange, SpanTracker};
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{AudioFrame, DefectKind, Events, MediaTime, SpanChange, SpanTracker};
+use crate::media::{AudioFrame, MediaTime};
 
 /// What a loudness or level of no sound at all reads.
 const FLOOR: f64 = -120.0;
