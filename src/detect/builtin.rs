@@ -6,8 +6,22 @@
 use crate::detect::registry::Registry;
 use crate::detect::{audio, sync, transport, video};
 
+impl Registry {
+    /// A registry with every built-in detector.
+    ///
+    /// ```
+    /// let reg = avqc::Registry::builtin();
+    /// assert!(reg.types().any(|t| t == "freeze"));
+    /// ```
+    pub fn builtin() -> Self {
+        let mut r = Self::empty();
+        register(&mut r);
+        r
+    }
+}
+
 /// Registers every built-in type into `r`.
-pub(crate) fn register(r: &mut Registry) {
+fn register(r: &mut Registry) {
     r.register::<video::FreezeConfig>();
     r.register::<video::BlackConfig>();
     r.register::<video::DecodeErrorsConfig>();

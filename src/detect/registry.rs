@@ -62,13 +62,6 @@ impl Registry {
         }
     }
 
-    /// A registry with every built-in detector (the list is `detect/builtin.rs`).
-    pub fn builtin() -> Self {
-        let mut r = Self::empty();
-        crate::detect::builtin::register(&mut r);
-        r
-    }
-
     /// Registers a config type, on by default when it says so ([`DetectorConfig::ON_BY_DEFAULT`]).
     pub fn register<C: DetectorConfig>(&mut self) -> &mut Self {
         self.register_fn(C::TYPE, C::ON_BY_DEFAULT, |v, name| {
