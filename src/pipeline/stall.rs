@@ -7,10 +7,12 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::event::{DefectEvent, Details, Event, Phase};
-use crate::{DefectKind, MediaTime};
+use crate::event::{DefectEvent, DefectKind, Details, Event, Phase};
+use crate::media::MediaTime;
 
-/// Written by the decoder thread after every picture or block of sound; read by the sink loop.
+/// Written by a stream's core after every picture or block of sound; read by what watches for
+/// stalls (a Pipeline's sink loop, as its decoder thread may block in a read; a Monitor
+/// stream's task, woken by the scheduler's timer).
 pub(super) struct Heartbeat {
     started: Instant,
     /// Gaps from this long count as stalls (`u64::MAX`: no stall watch).
@@ -36,9 +38,9 @@ impl Heartbeat {
         self.started.elapsed().as_millis() as u64
     }
 
-    /// Data with media time `t` arrived.
-    pub(super) fn beat(&self, t: MediaTime) {
-        let now = self.now_ms();
+    /// Data with media time `t` arrived at `at`.
+    pub(super) fn beat(&self, t: MediaTime, at: Instant) {
+        let now = at.saturating_duration_since(self.started).as_millis() as u64;
         let us = t.rescale(crate::media::time::MICROS).ticks();
         if now.saturating_sub(self.last_ms.load(Ordering::Relaxed)) >= self.timeout_ms {
             self.resumed_media_us.store(us, Ordering::Relaxed);
@@ -46,6 +48,13 @@ impl Heartbeat {
         self.last_media_us.store(us, Ordering::Relaxed);
         // Release: whoever sees the new `last_ms` sees the times stored before it.
         self.last_ms.store(now, Ordering::Release);
+    }
+
+    /// When a stall starts if no data comes before (`None`: no stall watch).
+    pub(super) fn deadline(&self) -> Option<Instant> {
+        let last = self.last_ms.load(Ordering::Acquire);
+        (self.timeout_ms != u64::MAX)
+            .then(|| self.started + Duration::from_millis(last.saturating_add(self.timeout_ms)))
     }
 
     fn media_time(&self) -> MediaTime {
@@ -99,6 +108,11 @@ impl StallWatch {
             Some(open) if last > open.last_ms => Some(self.end(hb, input, last)),
             _ => None,
         }
+    }
+
+    /// True while a stall is open.
+    pub(super) fn is_open(&self) -> bool {
+        self.open.is_some()
     }
 
     /// The end of an open stall when the run ends (every start gets an end).
