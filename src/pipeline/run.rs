@@ -209,53 +209,25 @@ impl Plan {
         ev_tx: Sender<Event>,
         req_rx: Receiver<Request>,
     ) -> Threads<'s> {
-        let names: Vec<String> = self
+        let names = self
             .detectors
             .iter()
             .map(|d| d.name().to_string())
             .collect();
-        let wants: Vec<Wants> = self.detectors.iter().map(|d| d.wants()).collect();
-        let groups = match self.detector_threads {
-            0 => Vec::new(),
-            n => deal(&wants, n),
+        let (groups, inline) = split(self.detectors, self.detector_threads);
+        let q = QueueSettings {
+            capacity: self.queue,
+            policy: self.policy,
+            thin: self.thin,
+            lag: self.lag,
         };
-        let mut slots: Vec<Option<Box<dyn Detector>>> =
-            self.detectors.into_iter().map(Some).collect();
-        let mut take = |members: &[usize]| -> Vec<(usize, Box<dyn Detector>)> {
-            members
-                .iter()
-                .filter_map(|&i| slots[i].take().map(|d| (i, d)))
-                .collect()
-        };
-        let max_open = shared.limits.max_open_defects;
-        let group =
-            |dets| DetectorGroup::new(dets, &shared.input, max_open, self.thin, Order::Pipeline);
         let mut lanes = Vec::with_capacity(groups.len() + 1);
-        let mut workers = Vec::with_capacity(groups.len());
-        for (k, members) in groups.into_iter().enumerate() {
-            let dets = take(&members);
-            let wants: Vec<Wants> = dets.iter().map(|(_, d)| d.wants()).collect();
-            let (lane, rx, lag_lost) = Lane::new(self.queue, &wants, self.policy, &shared.stop);
-            lanes.push(lane);
-            let (g, ev_tx, lag) = (group(dets), ev_tx.clone(), self.lag);
-            let w = std::thread::Builder::new()
-                .name(format!("avqc-detect-{k}"))
-                .spawn_scoped(s, move || {
-                    run_detectors(g, rx, lag, &lag_lost, &ev_tx, shared)
-                });
-            workers.push((members, w));
-        }
-        // The snapshot thread sees pictures like a detector (last lane, after the detectors').
-        let snap = self.snapshots.as_ref().map(|cfg| {
-            let (lane, rx, _) = Lane::new(self.queue, &[Wants::VIDEO], self.policy, &shared.stop);
-            lanes.push(lane);
-            let worker = SnapshotWorker::new(cfg);
-            std::thread::Builder::new()
-                .name("avqc-snapshots".into())
-                .spawn_scoped(s, move || run_snapshots(worker, rx, req_rx))
-        });
-        let inline = (self.detector_threads == 0)
-            .then(|| group(take(&(0..names.len()).collect::<Vec<_>>())));
+        let workers = (groups.into_iter().enumerate())
+            .map(|(k, dets)| start_detectors(s, shared, q, k, dets, &ev_tx, &mut lanes))
+            .collect();
+        let snap = (self.snapshots.as_ref())
+            .map(|cfg| start_snapshots(s, shared, q, cfg, req_rx, &mut lanes));
+        let max_open = shared.limits.max_open_defects;
         let mut core = StreamCore::new(
             &shared.input,
             "pipeline",
@@ -265,7 +237,8 @@ impl Plan {
         )
         .with_lanes(lanes)
         .with_heartbeat(shared.heartbeat.clone());
-        if let Some(g) = inline {
+        if let Some(dets) = inline {
+            let g = DetectorGroup::new(dets, &shared.input, max_open, q.thin, Order::Pipeline);
             core = core.with_group(g);
         }
         let decoder = self.decoder;
@@ -279,6 +252,81 @@ impl Plan {
             dec,
         }
     }
+}
+
+/// Detectors with their indexes.
+type Indexed = Vec<(usize, Box<dyn Detector>)>;
+
+/// The detectors dealt to `threads` detector threads, or (with 0) all run inline.
+fn split(detectors: Vec<Box<dyn Detector>>, threads: usize) -> (Vec<Indexed>, Option<Indexed>) {
+    if threads == 0 {
+        return (
+            Vec::new(),
+            Some(detectors.into_iter().enumerate().collect()),
+        );
+    }
+    let wants: Vec<Wants> = detectors.iter().map(|d| d.wants()).collect();
+    let mut slots: Vec<Option<Box<dyn Detector>>> = detectors.into_iter().map(Some).collect();
+    let groups = deal(&wants, threads)
+        .into_iter()
+        .map(|members| {
+            (members.into_iter())
+                .filter_map(|i| slots[i].take().map(|d| (i, d)))
+                .collect()
+        })
+        .collect();
+    (groups, None)
+}
+
+/// How the queues to the threads behave.
+#[derive(Clone, Copy)]
+struct QueueSettings {
+    capacity: usize,
+    policy: super::OverloadPolicy,
+    thin: usize,
+    lag: LagRule,
+}
+
+/// Starts detector thread `k` for `dets`, its lane added to `lanes`.
+fn start_detectors<'s, 'e>(
+    s: &'s Scope<'s, 'e>,
+    shared: &'e Shared,
+    q: QueueSettings,
+    k: usize,
+    dets: Indexed,
+    ev_tx: &Sender<Event>,
+    lanes: &mut Vec<Lane>,
+) -> Worker<'s> {
+    let members: Vec<usize> = dets.iter().map(|(i, _)| *i).collect();
+    let wants: Vec<Wants> = dets.iter().map(|(_, d)| d.wants()).collect();
+    let (lane, rx, lag_lost) = Lane::new(q.capacity, &wants, q.policy, &shared.stop);
+    lanes.push(lane);
+    let max_open = shared.limits.max_open_defects;
+    let g = DetectorGroup::new(dets, &shared.input, max_open, q.thin, Order::Pipeline);
+    let ev_tx = ev_tx.clone();
+    let w = std::thread::Builder::new()
+        .name(format!("avqc-detect-{k}"))
+        .spawn_scoped(s, move || {
+            run_detectors(g, rx, q.lag, &lag_lost, &ev_tx, shared)
+        });
+    (members, w)
+}
+
+/// Starts the snapshot thread: it sees pictures like a detector (its lane is the last).
+fn start_snapshots<'s, 'e>(
+    s: &'s Scope<'s, 'e>,
+    shared: &'e Shared,
+    q: QueueSettings,
+    cfg: &SnapshotConfig,
+    req_rx: Receiver<Request>,
+    lanes: &mut Vec<Lane>,
+) -> std::io::Result<ScopedJoinHandle<'s, SnapshotStats>> {
+    let (lane, rx, _) = Lane::new(q.capacity, &[Wants::VIDEO], q.policy, &shared.stop);
+    lanes.push(lane);
+    let worker = SnapshotWorker::new(cfg);
+    std::thread::Builder::new()
+        .name("avqc-snapshots".into())
+        .spawn_scoped(s, move || run_snapshots(worker, rx, req_rx))
 }
 
 /// What the threads left, once joined.
