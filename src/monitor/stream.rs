@@ -90,7 +90,10 @@ impl Stream {
     pub(crate) fn run_slice(self: &Arc<Self>, cfg: &MonitorConfig) -> After {
         let mut guard = self.task.lock().unwrap_or_else(|p| p.into_inner());
         let Some(task) = guard.as_mut() else {
-            return After::Done;
+            // Finished, or not installed yet: its reader thread can wake it before `add`
+            // stores the task (`add` wakes it again then), and must not end it.
+            let done = *self.done.lock().unwrap_or_else(|p| p.into_inner());
+            return if done { After::Done } else { After::Wait };
         };
         let after = task.slice(self, cfg);
         if matches!(after, After::Done) {
