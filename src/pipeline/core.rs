@@ -110,6 +110,8 @@ impl Emitter {
 /// One stream's core (see the [module docs](self)).
 pub(crate) struct StreamCore {
     input: Arc<str>,
+    /// `pipeline` or `monitor`: the `detector` field of the core's own events.
+    driver: &'static str,
     limits: Limits,
     order: Order,
     stats: DecodeStats,
@@ -134,13 +136,14 @@ impl StreamCore {
     /// A core for input `input` whose own notices are signed `driver`; events go to `ev_tx`.
     pub(crate) fn new(
         input: &Arc<str>,
-        driver: &str,
+        driver: &'static str,
         order: Order,
         limits: Limits,
         ev_tx: Sender<Event>,
     ) -> Self {
         StreamCore {
             input: input.clone(),
+            driver,
             limits,
             order,
             stats: DecodeStats::default(),
@@ -186,11 +189,11 @@ impl StreamCore {
         self
     }
 
-    /// Watches for stalls itself (see [`tick`](Self::tick)): `input_stall` after `timeout`
-    /// of wall time without data.
+    /// Watches for stalls itself (see [`tick`](Self::tick)): `input_stall` (signed with the
+    /// driver's name) after `timeout` of wall time without data.
     pub(crate) fn with_stall_watch(mut self, timeout: Duration) -> Self {
         self.heartbeat = Some(Arc::new(Heartbeat::new(Some(timeout))));
-        self.watch = Some(StallWatch::new(timeout));
+        self.watch = Some(StallWatch::new(timeout, self.driver));
         self
     }
 

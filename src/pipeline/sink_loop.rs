@@ -51,7 +51,7 @@ impl<'a> SinkSide<'a> {
             },
             planner,
             requests: Some(requests),
-            stall: shared.stall_timeout.map(StallWatch::new),
+            stall: (shared.stall_timeout).map(|t| StallWatch::new(t, "pipeline")),
         }
     }
 

@@ -74,14 +74,17 @@ struct Open {
 /// Turns heartbeat gaps longer than the timeout into `input_stall` defects, one per stall.
 pub(super) struct StallWatch {
     timeout_ms: u64,
+    /// The `detector` field of its events (`pipeline`, `monitor`).
+    detector: &'static str,
     open: Option<Open>,
     pub(super) stalls: u64,
 }
 
 impl StallWatch {
-    pub(super) fn new(timeout: Duration) -> Self {
+    pub(super) fn new(timeout: Duration, detector: &'static str) -> Self {
         StallWatch {
             timeout_ms: timeout.as_millis() as u64,
+            detector,
             open: None,
             stalls: 0,
         }
@@ -103,7 +106,8 @@ impl StallWatch {
                     "timeout_secs".into(),
                     (self.timeout_ms as f64 / 1000.0).into(),
                 );
-                Some(event(input, Phase::Start, start, None, start, details))
+                let ev = (Phase::Start, start, None, start);
+                Some(event(input, self.detector, ev, details))
             }
             Some(open) if last > open.last_ms => Some(self.end(hb, input, last)),
             _ => None,
@@ -138,22 +142,26 @@ impl StallWatch {
         let mut details = Details::new();
         let secs = until_ms.saturating_sub(open.last_ms) as f64 / 1000.0;
         details.insert("wall_secs".into(), ((secs * 10.0).round() / 10.0).into());
-        event(input, Phase::End, open.start, Some(at), at, details)
+        event(
+            input,
+            self.detector,
+            (Phase::End, open.start, Some(at), at),
+            details,
+        )
     }
 }
 
+/// An `input_stall` event: phase, start, end, emitted at.
 fn event(
     input: &Arc<str>,
-    phase: Phase,
-    start: MediaTime,
-    end: Option<MediaTime>,
-    emitted_at: MediaTime,
+    detector: &'static str,
+    (phase, start, end, emitted_at): (Phase, MediaTime, Option<MediaTime>, MediaTime),
     details: Details,
 ) -> Event {
     Event::Defect(DefectEvent {
         phase,
         stream: input.clone(),
-        detector: "pipeline".into(),
+        detector: detector.into(),
         defect: DefectKind::INPUT_STALL,
         start,
         end,
