@@ -179,31 +179,7 @@ impl Task {
         let queue = QueueCounts::default();
         let mut reader = None;
         let mut spawn = |source: ReaderSource| -> Result<Source> {
-            let (tx, rx) = crossbeam_channel::bounded(env.cfg.queue_capacity);
-            let r = Reader {
-                id: id.clone(),
-                tx,
-                rx: rx.clone(),
-                link: Box::new(Link {
-                    stream: stream.clone(),
-                    sched: env.sched.clone(),
-                }),
-                stop: stream.stop.clone(),
-                policy: opts.policy,
-                needs,
-                counts: queue.clone(),
-                limits: env.cfg.limits.clone(),
-            };
-            let guard = env.sched.thread_guard();
-            let h = std::thread::Builder::new()
-                .name(format!("avqc-read-{id}"))
-                .spawn(move || {
-                    let _guard = guard;
-                    r.run(source)
-                })
-                .map_err(|e| {
-                    Error::Pipeline(format!("cannot start the reader thread of `{id}`: {e}"))
-                })?;
+            let (rx, h) = spawn_reader(stream, source, opts.policy, needs, &queue, &env)?;
             reader = Some(h);
             Ok(Source::Queue(rx))
         };
@@ -457,6 +433,42 @@ impl Task {
         }
         h.tick_fps(now);
     }
+}
+
+/// Starts the reader thread of `stream`; the queue it fills and its handle.
+fn spawn_reader(
+    stream: &Arc<Stream>,
+    source: ReaderSource,
+    policy: crate::pipeline::OverloadPolicy,
+    needs: Needs,
+    queue: &QueueCounts,
+    env: &TaskEnv<'_>,
+) -> Result<(Receiver<Fed>, JoinHandle<()>)> {
+    let id = &stream.id;
+    let (tx, rx) = crossbeam_channel::bounded(env.cfg.queue_capacity);
+    let r = Reader {
+        id: id.clone(),
+        tx,
+        rx: rx.clone(),
+        link: Box::new(Link {
+            stream: stream.clone(),
+            sched: env.sched.clone(),
+        }),
+        stop: stream.stop.clone(),
+        policy,
+        needs,
+        counts: queue.clone(),
+        limits: env.cfg.limits.clone(),
+    };
+    let guard = env.sched.thread_guard();
+    let h = std::thread::Builder::new()
+        .name(format!("avqc-read-{id}"))
+        .spawn(move || {
+            let _guard = guard;
+            r.run(source)
+        })
+        .map_err(|e| Error::Pipeline(format!("cannot start the reader thread of `{id}`: {e}")))?;
+    Ok((rx, h))
 }
 
 /// The core of a stream: its detectors in one group, fed on the worker, with the options of

@@ -13,7 +13,7 @@ pub(crate) mod item;
 pub(crate) mod lane;
 mod report;
 pub(crate) mod run;
-mod sink_loop;
+pub(crate) mod sink_loop;
 pub(crate) mod slot;
 mod stall;
 pub(crate) mod tally;

@@ -3,7 +3,6 @@
 //! detectors in turn), a snapshot thread keeps pictures, and the sink loop runs on the
 //! caller's thread.
 
-use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -363,38 +362,17 @@ impl Threads<'_> {
                 (Err(e), DecodeStats::default(), Vec::new())
             }
         };
-        let mut detectors: Vec<DetectorReport> = self
-            .names
-            .into_iter()
-            .map(|name| DetectorReport {
-                name,
-                ..Default::default()
-            })
-            .collect();
         let mut got = inline;
+        let mut failed = Vec::new();
         let mut lanes = Vec::with_capacity(self.workers.len());
         for (members, w) in self.workers {
             match w {
                 Ok(h) => got.extend(h.join().into_iter().flatten()),
-                Err(e) => {
-                    for &i in &members {
-                        detectors[i].panicked = Some(e.to_string());
-                    }
-                }
+                Err(e) => failed.extend(members.iter().map(|&i| (i, e.to_string()))),
             }
             lanes.push(members);
         }
-        let mut lag_dropped = 0;
-        for (i, rep) in got {
-            lag_dropped += rep.dropped;
-            detectors[i] = rep;
-        }
-        // Items a full queue dropped, per detector (the snapshot lane is last).
-        for (members, lane_dropped) in lanes.iter().zip(&stats.dropped) {
-            for (&i, &n) in members.iter().zip(lane_dropped) {
-                detectors[i].dropped += n;
-            }
-        }
+        let (detectors, lag_dropped) = merge_reports(self.names, got, failed, &lanes, &stats);
         let joined = Joined {
             stats,
             detectors,
@@ -403,6 +381,40 @@ impl Threads<'_> {
         };
         (result, joined)
     }
+}
+
+/// Each detector's report, in the order they were added: from the thread that ran it (or the
+/// error that kept its thread from starting), plus the items a full queue dropped for it;
+/// and the items dropped for lag.
+fn merge_reports(
+    names: Vec<String>,
+    got: Vec<(usize, DetectorReport)>,
+    failed: Vec<(usize, String)>,
+    lanes: &[Vec<usize>],
+    stats: &DecodeStats,
+) -> (Vec<DetectorReport>, u64) {
+    let mut detectors: Vec<DetectorReport> = names
+        .into_iter()
+        .map(|name| DetectorReport {
+            name,
+            ..Default::default()
+        })
+        .collect();
+    for (i, e) in failed {
+        detectors[i].panicked = Some(e);
+    }
+    let mut lag_dropped = 0;
+    for (i, rep) in got {
+        lag_dropped += rep.dropped;
+        detectors[i] = rep;
+    }
+    // Items a full queue dropped, per detector (the snapshot lane is last).
+    for (members, lane_dropped) in lanes.iter().zip(&stats.dropped) {
+        for (&i, &n) in members.iter().zip(lane_dropped) {
+            detectors[i].dropped += n;
+        }
+    }
+    (detectors, lag_dropped)
 }
 
 impl Joined {
@@ -568,22 +580,4 @@ fn run_snapshots(
         }
     }
     w.stats
-}
-
-/// Hands an event to the sink; a panicking sink is a failed sink, not a crashed run (the
-/// detector and decoder threads must still be drained and joined).
-pub(crate) fn emit(sink: &mut dyn Sink, ev: &Event) -> Result<()> {
-    catch_unwind(AssertUnwindSafe(|| sink.emit(ev))).unwrap_or_else(|p| Err(sink_panic(&*p)))
-}
-
-/// Flushes the sink, a panic being a failure as in [`emit`].
-pub(crate) fn flush(sink: &mut dyn Sink) -> Result<()> {
-    catch_unwind(AssertUnwindSafe(|| sink.flush())).unwrap_or_else(|p| Err(sink_panic(&*p)))
-}
-
-fn sink_panic(p: &(dyn Any + Send)) -> Error {
-    Error::Sink {
-        sink: "sink".into(),
-        source: std::io::Error::other(format!("the sink panicked: {}", panic_message(p))),
-    }
 }

@@ -2,13 +2,16 @@
 //! sink, names the snapshot of each defect start, and watches the input for stalls (the
 //! decoder thread cannot: it may be blocked in a read).
 
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use super::run::{emit, flush, Shared};
+use super::run::Shared;
+use super::slot::panic_message;
 use super::stall::StallWatch;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::event::{Event, Phase};
 use crate::sink::Sink;
 use crate::snapshot::worker::Request;
@@ -145,5 +148,23 @@ impl<'a> SinkSide<'a> {
         }
         self.counts.stalls = self.stall.map_or(0, |w| w.stalls);
         self.counts
+    }
+}
+
+/// Hands an event to the sink; a panicking sink is a failed sink, not a crashed run (the
+/// detector and decoder threads must still be drained and joined).
+pub(crate) fn emit(sink: &mut dyn Sink, ev: &Event) -> Result<()> {
+    catch_unwind(AssertUnwindSafe(|| sink.emit(ev))).unwrap_or_else(|p| Err(sink_panic(&*p)))
+}
+
+/// Flushes the sink, a panic being a failure as in [`emit`].
+pub(crate) fn flush(sink: &mut dyn Sink) -> Result<()> {
+    catch_unwind(AssertUnwindSafe(|| sink.flush())).unwrap_or_else(|p| Err(sink_panic(&*p)))
+}
+
+fn sink_panic(p: &(dyn Any + Send)) -> Error {
+    Error::Sink {
+        sink: "sink".into(),
+        source: std::io::Error::other(format!("the sink panicked: {}", panic_message(p))),
     }
 }
