@@ -14,6 +14,12 @@
 //! * Detectors are isolated per stream as in [`Pipeline`](crate::Pipeline): a panic disables
 //!   that detector on that stream only, and every defect start gets its end — when the input
 //!   ends, when the stream is [removed](Monitor::remove), and at [shutdown](Monitor::shutdown).
+//! * Each stream's items go through the same per-stream core as a [`Pipeline`](crate::Pipeline)'s
+//!   (limits, discontinuities, detectors, thinning, snapshots, the stall watch, dropping by
+//!   lag), so a [`StreamSpec`] offers what a [`PipelineBuilder`](crate::PipelineBuilder) does:
+//!   [`thin_pictures`](StreamSpec::thin_pictures), [`snapshots`](StreamSpec::snapshots) (taken
+//!   on the stream's worker) and [`stall_timeout`](StreamSpec::stall_timeout) (an
+//!   `input_stall` defect, the task woken by the timer to notice it).
 //! * Events carry the stream id in their `stream` field. The monitor adds its own notices
 //!   (detector `monitor`): `stream_ended`, `stream_lagging`/`stream_caught_up`,
 //!   `input_stalled`/`input_resumed`, and every
