@@ -1,6 +1,6 @@
 //! The per-stream core: what happens to every item a stream's decoder yields, whoever drives
-//! it — a [`Pipeline`](crate::Pipeline)'s decoder thread or a [`Monitor`](crate::monitor::Monitor)
-//! stream's task on a worker.
+//! it — a [`Pipeline`](crate::Pipeline)'s decoder thread or a Monitor stream's task on a
+//! worker (this module knows nothing of the monitor).
 //!
 //! It counts and checks each item against the limits ([`DecodeStats`]), tells the detectors of
 //! timeline breaks, beats the stall [`Heartbeat`], applies the drop-by-lag rule ([`LagRule`]),

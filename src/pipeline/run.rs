@@ -15,7 +15,7 @@ use super::core::{picture_needs, Halt, LagRule, StreamCore};
 use super::group::{deal, DetectorGroup, Order};
 use super::item::Item;
 use super::lane::{Lane, Queued};
-use super::sink_loop::SinkSide;
+use super::sink_loop::{SinkSide, Watched};
 use super::slot::panic_message;
 use super::stall::Heartbeat;
 use super::tally::DecodeStats;
@@ -64,7 +64,13 @@ impl Pipeline {
         let (plan, mut sink, shared) = Plan::new(self);
         let (ev_tx, ev_rx) = bounded::<Event>(1024);
         let (req_tx, req_rx) = unbounded::<Request>();
-        let mut side = SinkSide::new(&mut *sink, &shared, plan.planner(&shared.input), req_tx);
+        let watched = Watched {
+            input: &shared.input,
+            heartbeat: &shared.heartbeat,
+            timeout: shared.stall_timeout,
+            stop: &shared.stop,
+        };
+        let mut side = SinkSide::new(&mut *sink, watched, plan.planner(&shared.input), req_tx);
         let joined = std::thread::scope(|s| {
             let threads = plan.start(s, &shared, ev_tx, req_rx);
             side.run(&ev_rx);
@@ -104,11 +110,11 @@ fn decide_ending(
 }
 
 /// What every thread of a run shares.
-pub(super) struct Shared {
-    pub(super) input: Arc<str>,
-    pub(super) stop: StopSignal,
-    pub(super) heartbeat: Arc<Heartbeat>,
-    pub(super) stall_timeout: Option<std::time::Duration>,
+struct Shared {
+    input: Arc<str>,
+    stop: StopSignal,
+    heartbeat: Arc<Heartbeat>,
+    stall_timeout: Option<std::time::Duration>,
     limits: Limits,
     /// A detector that holds too many defects open stops the run with this error.
     limit: Mutex<Option<Error>>,

@@ -4,18 +4,19 @@
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use super::run::Shared;
 use super::slot::panic_message;
-use super::stall::StallWatch;
+use super::stall::{Heartbeat, StallWatch};
 use crate::error::{Error, Result};
 use crate::event::{Event, Phase};
 use crate::sink::Sink;
 use crate::snapshot::worker::Request;
 use crate::snapshot::SnapshotPlanner;
+use crate::stop::StopSignal;
 
 /// What the sink side counted.
 pub(super) struct SinkCounts {
@@ -26,10 +27,19 @@ pub(super) struct SinkCounts {
     pub(super) stalls: u64,
 }
 
+/// What the sink side watches: the input's heartbeat, for stalls of `timeout`.
+pub(super) struct Watched<'a> {
+    pub(super) input: &'a Arc<str>,
+    pub(super) heartbeat: &'a Heartbeat,
+    pub(super) timeout: Option<Duration>,
+    /// Raised when the sink fails, so the threads stop.
+    pub(super) stop: &'a StopSignal,
+}
+
 /// The sink loop's state.
 pub(super) struct SinkSide<'a> {
     sink: &'a mut dyn Sink,
-    shared: &'a Shared,
+    shared: Watched<'a>,
     counts: SinkCounts,
     planner: Option<SnapshotPlanner>,
     requests: Option<Sender<Request>>,
@@ -39,12 +49,13 @@ pub(super) struct SinkSide<'a> {
 impl<'a> SinkSide<'a> {
     pub(super) fn new(
         sink: &'a mut dyn Sink,
-        shared: &'a Shared,
+        shared: Watched<'a>,
         planner: Option<SnapshotPlanner>,
         requests: Sender<Request>,
     ) -> Self {
         SinkSide {
             sink,
+            stall: (shared.timeout).map(|t| StallWatch::new(t, "pipeline")),
             shared,
             counts: SinkCounts {
                 error: None,
@@ -54,7 +65,6 @@ impl<'a> SinkSide<'a> {
             },
             planner,
             requests: Some(requests),
-            stall: (shared.stall_timeout).map(|t| StallWatch::new(t, "pipeline")),
         }
     }
 
@@ -95,11 +105,11 @@ impl<'a> SinkSide<'a> {
 
     /// An `input_stall` start or end when the input just stalled or resumed.
     fn check_stall(&mut self) {
-        let shared = self.shared;
+        let shared = &self.shared;
         let Some(ev) = self
             .stall
             .as_mut()
-            .and_then(|w| w.check(&shared.heartbeat, &shared.input))
+            .and_then(|w| w.check(shared.heartbeat, shared.input))
         else {
             return;
         };
@@ -126,11 +136,11 @@ impl<'a> SinkSide<'a> {
 
     /// The input ended or was stopped: a stall still open ends here; no more snapshot requests.
     pub(super) fn finish(&mut self) {
-        let shared = self.shared;
+        let shared = &self.shared;
         if let Some(ev) = self
             .stall
             .as_mut()
-            .and_then(|w| w.finish(&shared.heartbeat, &shared.input))
+            .and_then(|w| w.finish(shared.heartbeat, shared.input))
         {
             if self.counts.error.is_none() {
                 self.send(&ev, false);
