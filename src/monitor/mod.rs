@@ -14,6 +14,12 @@
 //! * Detectors are isolated per stream as in [`Pipeline`](crate::Pipeline): a panic disables
 //!   that detector on that stream only, and every defect start gets its end — when the input
 //!   ends, when the stream is [removed](Monitor::remove), and at [shutdown](Monitor::shutdown).
+//! * Each stream's items go through the same per-stream core as a [`Pipeline`](crate::Pipeline)'s
+//!   (limits, discontinuities, detectors, thinning, snapshots, the stall watch, dropping by
+//!   lag), so a [`StreamSpec`] offers what a [`PipelineBuilder`](crate::PipelineBuilder) does:
+//!   [`thin_pictures`](StreamSpec::thin_pictures), [`snapshots`](StreamSpec::snapshots) (taken
+//!   on the stream's worker) and [`stall_timeout`](StreamSpec::stall_timeout) (an
+//!   `input_stall` defect, the task woken by the timer to notice it).
 //! * Events carry the stream id in their `stream` field. The monitor adds its own notices
 //!   (detector `monitor`): `stream_ended`, `stream_lagging`/`stream_caught_up`,
 //!   `input_stalled`/`input_resumed`, and every
@@ -51,6 +57,7 @@
 mod assign;
 mod config;
 mod health;
+mod reader;
 mod sched;
 mod sink;
 mod spec;
@@ -70,8 +77,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 
 use crate::{Error, Event, Result, Sink};
-use sched::Scheduler;
-use stream::{Stream, Task, TaskEnv};
+use stream::{Sched, Stream, Task, TaskEnv};
 
 /// Builds a [`Monitor`].
 #[derive(Default)]
@@ -114,7 +120,7 @@ impl MonitorBuilder {
 /// State shared by the monitor's threads.
 pub(crate) struct Shared {
     pub(crate) cfg: MonitorConfig,
-    pub(crate) sched: Arc<Scheduler>,
+    pub(crate) sched: Arc<Sched>,
     pub(crate) streams: Mutex<BTreeMap<String, Arc<Stream>>>,
 }
 
@@ -143,7 +149,7 @@ impl Monitor {
 
     fn start(cfg: MonitorConfig, sink: Box<dyn Sink>) -> Result<Monitor> {
         let (run_tx, run_rx) = crossbeam_channel::unbounded::<Option<Arc<Stream>>>();
-        let sched = Arc::new(Scheduler::new(run_tx));
+        let sched = Arc::new(Sched::new(run_tx));
         let n = cfg.worker_count();
         let shared = Arc::new(Shared {
             cfg,
@@ -214,9 +220,11 @@ impl Monitor {
             id,
             input,
             detectors,
-            paced,
-            policy,
+            opts,
         } = spec;
+        if let Some(cfg) = &opts.snapshots {
+            cfg.validate()?;
+        }
         let mut names = std::collections::HashSet::new();
         for d in &detectors {
             if !names.insert(d.name().to_string()) {
@@ -255,7 +263,7 @@ impl Monitor {
             sched: &self.shared.sched,
             ev_tx,
         };
-        let (task, reader) = Task::start(&stream, input, detectors, paced, policy, env)?;
+        let (task, reader) = Task::start(&stream, input, detectors, opts, env)?;
         *stream.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
         map.insert(id, stream.clone());
         drop(map);

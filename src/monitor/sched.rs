@@ -10,8 +10,6 @@ use std::time::Instant;
 
 use crossbeam_channel::Sender;
 
-use super::stream::Stream;
-
 const IDLE: u8 = 0;
 const QUEUED: u8 = 1;
 const RUNNING: u8 = 2;
@@ -22,6 +20,13 @@ const DONE: u8 = 4;
 /// Where a stream task is in the scheduler.
 #[derive(Default)]
 pub(crate) struct WakeState(AtomicU8);
+
+/// What the scheduler runs (a stream): it only needs its wake state, so this module does not
+/// depend on what a stream is.
+pub(crate) trait Schedulable: Send + Sync {
+    /// The task's place in the scheduler.
+    fn wake_state(&self) -> &WakeState;
+}
 
 /// What a worker does with a task after its slice.
 pub(crate) enum After {
@@ -36,9 +41,9 @@ pub(crate) enum After {
 }
 
 /// The run queue and the timer, shared by workers, reader threads and the monitor.
-pub(crate) struct Scheduler {
-    run: Sender<Option<Arc<Stream>>>,
-    timer: Mutex<TimerHeap>,
+pub(crate) struct Scheduler<S> {
+    run: Sender<Option<Arc<S>>>,
+    timer: Mutex<TimerHeap<S>>,
     timer_cv: Condvar,
     closing: AtomicBool,
     /// Threads of the monitor alive now, and the most at once.
@@ -46,18 +51,21 @@ pub(crate) struct Scheduler {
     pub(crate) threads_peak: AtomicUsize,
 }
 
-#[derive(Default)]
-struct TimerHeap {
+struct TimerHeap<S> {
     heap: BinaryHeap<Reverse<(Instant, u64)>>,
-    entries: std::collections::HashMap<u64, Arc<Stream>>,
+    entries: std::collections::HashMap<u64, Arc<S>>,
     seq: u64,
 }
 
-impl Scheduler {
-    pub(crate) fn new(run: Sender<Option<Arc<Stream>>>) -> Self {
+impl<S: Schedulable + 'static> Scheduler<S> {
+    pub(crate) fn new(run: Sender<Option<Arc<S>>>) -> Self {
         Scheduler {
             run,
-            timer: Mutex::new(TimerHeap::default()),
+            timer: Mutex::new(TimerHeap {
+                heap: BinaryHeap::new(),
+                entries: std::collections::HashMap::new(),
+                seq: 0,
+            }),
             timer_cv: Condvar::new(),
             closing: AtomicBool::new(false),
             threads: AtomicUsize::new(0),
@@ -66,8 +74,8 @@ impl Scheduler {
     }
 
     /// Makes sure the stream runs soon: queues it if idle, marks it if running.
-    pub(crate) fn wake(&self, s: &Arc<Stream>) {
-        let st = &s.wake.0;
+    pub(crate) fn wake(&self, s: &Arc<S>) {
+        let st = &s.wake_state().0;
         let mut cur = st.load(Ordering::Acquire);
         loop {
             let next = match cur {
@@ -88,13 +96,13 @@ impl Scheduler {
     }
 
     /// A worker took the stream from the queue.
-    pub(crate) fn begin(&self, s: &Stream) {
-        s.wake.0.store(RUNNING, Ordering::Release);
+    pub(crate) fn begin(&self, s: &S) {
+        s.wake_state().0.store(RUNNING, Ordering::Release);
     }
 
     /// A worker is done with a slice of the stream.
-    pub(crate) fn after(&self, s: &Arc<Stream>, after: After) {
-        let st = &s.wake.0;
+    pub(crate) fn after(&self, s: &Arc<S>, after: After) {
+        let st = &s.wake_state().0;
         match after {
             After::Done => st.store(DONE, Ordering::Release),
             After::Yield => {
@@ -118,7 +126,7 @@ impl Scheduler {
     }
 
     /// Wakes `s` at `at`.
-    fn at(&self, at: Instant, s: Arc<Stream>) {
+    fn at(&self, at: Instant, s: Arc<S>) {
         let mut t = self.timer.lock().unwrap_or_else(|p| p.into_inner());
         t.seq += 1;
         let seq = t.seq;
@@ -192,10 +200,21 @@ impl Scheduler {
 }
 
 /// Held by each monitor thread while it lives.
-pub(crate) struct ThreadGuard(Arc<Scheduler>);
+pub(crate) struct ThreadGuard(Arc<dyn Counted>);
+
+/// The thread counters of a scheduler, whatever it runs.
+trait Counted: Send + Sync {
+    fn threads(&self) -> &AtomicUsize;
+}
+
+impl<S: Schedulable + 'static> Counted for Scheduler<S> {
+    fn threads(&self) -> &AtomicUsize {
+        &self.threads
+    }
+}
 
 impl Drop for ThreadGuard {
     fn drop(&mut self) {
-        self.0.threads.fetch_sub(1, Ordering::AcqRel);
+        self.0.threads().fetch_sub(1, Ordering::AcqRel);
     }
 }

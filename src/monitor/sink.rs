@@ -8,7 +8,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::health::StreamState;
 use super::Shared;
-use crate::pipeline::run::{emit, flush};
+use crate::pipeline::sink_loop::{emit, flush};
 use crate::{Error, Event, Events, Sink};
 
 /// Runs until every sender is gone; returns the sink's first error. After an error the

@@ -1,9 +1,15 @@
 //! What the host hands [`Monitor::add`](super::Monitor::add): a stream id, an input and the
 //! detectors to run on it.
 
+use std::time::Duration;
+
+use crate::decode::Decoder;
 #[cfg(feature = "ffmpeg")]
-use crate::DecoderOptions;
-use crate::{Decoder, Detector, OverloadPolicy, Registry, Result};
+use crate::decode::DecoderOptions;
+use crate::detect::{Detector, Registry};
+use crate::error::Result;
+use crate::pipeline::OverloadPolicy;
+use crate::snapshot::SnapshotConfig;
 
 /// Where a stream's media comes from.
 pub(crate) enum Input {
@@ -56,8 +62,18 @@ pub struct StreamSpec {
     pub(crate) id: String,
     pub(crate) input: Input,
     pub(crate) detectors: Vec<Box<dyn Detector>>,
+    pub(crate) opts: StreamOptions,
+}
+
+/// How a stream's task treats its items (what a [`StreamSpec`] sets besides the input and the
+/// detectors).
+pub(crate) struct StreamOptions {
     pub(crate) paced: bool,
     pub(crate) policy: OverloadPolicy,
+    /// Detectors that need not see every picture see one in `thin`.
+    pub(crate) thin: usize,
+    pub(crate) snapshots: Option<SnapshotConfig>,
+    pub(crate) stall_timeout: Option<Duration>,
 }
 
 impl StreamSpec {
@@ -66,8 +82,13 @@ impl StreamSpec {
             id: id.into(),
             input,
             detectors: Vec::new(),
-            paced: false,
-            policy: OverloadPolicy::Block,
+            opts: StreamOptions {
+                paced: false,
+                policy: OverloadPolicy::Block,
+                thin: 1,
+                snapshots: None,
+                stall_timeout: None,
+            },
         }
     }
 
@@ -139,7 +160,7 @@ impl StreamSpec {
     /// when due; no thread waits). Default false, except for [`open`](Self::open) with
     /// [`DecoderOptions::realtime`].
     pub fn paced(mut self, on: bool) -> Self {
-        self.paced = on;
+        self.opts.paced = on;
         self
     }
 
@@ -149,7 +170,35 @@ impl StreamSpec {
     /// [`MonitorConfig::max_lag_secs`](super::MonitorConfig::max_lag_secs), and a reader
     /// thread drops the oldest queued item when its queue is full.
     pub fn overload(mut self, policy: OverloadPolicy) -> Self {
-        self.policy = policy;
+        self.opts.policy = policy;
+        self
+    }
+
+    /// Shows detectors that do not need every picture (their
+    /// [`Needs::every_frame`](crate::Needs::every_frame) is false, e.g. `out_of_range`) only
+    /// every `n`-th picture (default 1: all), as
+    /// [`PipelineBuilder::thin_pictures`](crate::PipelineBuilder::thin_pictures) does.
+    pub fn thin_pictures(mut self, n: usize) -> Self {
+        self.opts.thin = n.max(1);
+        self
+    }
+
+    /// Takes a PNG snapshot of the picture at every defect start (see [`SnapshotConfig`]),
+    /// as [`PipelineBuilder::snapshots`](crate::PipelineBuilder::snapshots) does: the event's
+    /// `details` name the files. The pictures are kept and written on the stream's worker.
+    pub fn snapshots(mut self, cfg: SnapshotConfig) -> Self {
+        self.opts.snapshots = Some(cfg);
+        self
+    }
+
+    /// Reports an `input_stall` defect (detector `monitor`) when the input delivers no
+    /// picture and no sound for `timeout` of wall time; it ends when data flows again, or when
+    /// the stream ends — as
+    /// [`PipelineBuilder::stall_timeout`](crate::PipelineBuilder::stall_timeout) does. Off by
+    /// default. (The `input_stalled` notice and the `stalled` state of
+    /// [`MonitorConfig::stall_secs`](super::MonitorConfig::stall_secs) are independent of it.)
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.opts.stall_timeout = Some(timeout);
         self
     }
 

@@ -1,32 +1,33 @@
-//! One stream's task: its decoder (inline) or the queue its reader thread fills, and its
-//! detectors, run one slice at a time on a worker.
+//! One stream's task: its decoder (inline) or the queue its reader thread fills, and the
+//! stream's [core](crate::pipeline::core) (detectors, snapshots, stall watch, drop-by-lag),
+//! run one slice at a time on a worker.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
-use super::health::{HealthCell, LastDefect, StreamState};
-use super::sched::{After, Scheduler, WakeState};
-use super::spec::Input;
+use super::health::{HealthCell, StreamState};
+use super::reader::{Fed, QueueCounts, Reader, ReaderLink, ReaderSource};
+use super::sched::{After, Schedulable, Scheduler, WakeState};
+use super::spec::{Input, StreamOptions};
 use super::MonitorConfig;
-use crate::event::Phase;
-use crate::pipeline::slot::{panic_message, DetectorSlot, Feed};
-use crate::pipeline::tally::DecodeStats;
+use crate::decode::Decoder;
+use crate::detect::Detector;
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::media::{Media, MediaTime, Needs};
+use crate::pipeline::core::{picture_needs, Halt, LagRule, StreamCore};
+use crate::pipeline::group::{DetectorGroup, Order};
+use crate::pipeline::slot::panic_message;
 use crate::pipeline::Ending;
-use crate::{Decoder, Error, Event, Events, Media, OverloadPolicy, Result, StopSignal};
+use crate::stop::StopSignal;
 
-/// What a reader thread hands its task.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Fed {
-    /// An item, with the instant it was read.
-    Media(Instant, Media),
-    /// The input ended (`Ok`) or failed.
-    End(Result<()>),
-}
+/// The monitor's scheduler, running streams.
+pub(crate) type Sched = Scheduler<Stream>;
 
 /// A stream as the scheduler, the monitor and the health reporter see it.
 pub(crate) struct Stream {
@@ -37,6 +38,12 @@ pub(crate) struct Stream {
     pub(crate) task: Mutex<Option<Task>>,
     done: Mutex<bool>,
     done_cv: Condvar,
+}
+
+impl Schedulable for Stream {
+    fn wake_state(&self) -> &WakeState {
+        &self.wake
+    }
 }
 
 impl Stream {
@@ -83,7 +90,10 @@ impl Stream {
     pub(crate) fn run_slice(self: &Arc<Self>, cfg: &MonitorConfig) -> After {
         let mut guard = self.task.lock().unwrap_or_else(|p| p.into_inner());
         let Some(task) = guard.as_mut() else {
-            return After::Done;
+            // Finished, or not installed yet: its reader thread can wake it before `add`
+            // stores the task (`add` wakes it again then), and must not end it.
+            let done = *self.done.lock().unwrap_or_else(|p| p.into_inner());
+            return if done { After::Done } else { After::Wait };
         };
         let after = task.slice(self, cfg);
         if matches!(after, After::Done) {
@@ -92,6 +102,25 @@ impl Stream {
             self.mark_done();
         }
         after
+    }
+}
+
+/// A reader thread's line to its stream.
+struct Link {
+    stream: Arc<Stream>,
+    sched: Arc<Sched>,
+}
+
+impl ReaderLink for Link {
+    fn opened(&self) {
+        let mut h = self.stream.health();
+        if h.state == StreamState::Connecting {
+            h.state = StreamState::Running;
+        }
+    }
+
+    fn wake(&self) {
+        self.sched.wake(&self.stream);
     }
 }
 
@@ -107,38 +136,31 @@ enum Source {
     Gone,
 }
 
-/// The stream's own state: decoder or queue, detectors, counts.
+/// The stream's own state: decoder or queue, pacing, lag, and its core.
 pub(crate) struct Task {
     source: Source,
-    slots: Vec<DetectorSlot>,
+    core: StreamCore,
     /// What the detectors need from the pictures (handed to the decoder once it is open).
-    needs: crate::Needs,
-    stats: DecodeStats,
-    /// The monitor's own notices on this stream.
-    out: Events,
-    ev_tx: Sender<Event>,
+    needs: Needs,
     /// An item held until it is due (paced) — at most one.
     pending: Option<(Instant, Media)>,
     paced: bool,
     /// Wall instant and media seconds the pacing is anchored to.
     anchor: Option<(Instant, f64)>,
-    policy: OverloadPolicy,
-    /// Items the reader thread dropped from its full queue.
-    reader_dropped: Arc<AtomicU64>,
-    /// Bytes of decoded data in the reader's queue (added before a send, taken at the receive).
-    queued_bytes: Arc<AtomicU64>,
-    dropped: u64,
+    /// What the reader thread counts (items it dropped, bytes queued).
+    queue: QueueCounts,
     lag: f64,
     max_lag: f64,
     lagging: bool,
-    last_defect: Option<LastDefect>,
     checked_streams: bool,
+    /// The stall-watch wake-up already asked of the timer (at most one at a time).
+    stall_timer: Option<Instant>,
 }
 
 /// The parts of a new task the monitor provides.
 pub(crate) struct TaskEnv<'a> {
     pub(crate) cfg: &'a MonitorConfig,
-    pub(crate) sched: &'a Arc<Scheduler>,
+    pub(crate) sched: &'a Arc<Sched>,
     pub(crate) ev_tx: Sender<Event>,
 }
 
@@ -148,39 +170,16 @@ impl Task {
     pub(crate) fn start(
         stream: &Arc<Stream>,
         input: Input,
-        detectors: Vec<Box<dyn crate::Detector>>,
-        paced: bool,
-        policy: OverloadPolicy,
+        detectors: Vec<Box<dyn Detector>>,
+        opts: StreamOptions,
         env: TaskEnv<'_>,
     ) -> Result<(Task, Option<JoinHandle<()>>)> {
         let id = &stream.id;
-        let needs = crate::pipeline::run::picture_needs(&detectors, false);
-        let reader_dropped = Arc::new(AtomicU64::new(0));
-        let queued_bytes = Arc::new(AtomicU64::new(0));
+        let needs = picture_needs(&detectors, opts.snapshots.is_some());
+        let queue = QueueCounts::default();
         let mut reader = None;
         let mut spawn = |source: ReaderSource| -> Result<Source> {
-            let (tx, rx) = crossbeam_channel::bounded(env.cfg.queue_capacity);
-            let r = Reader {
-                tx,
-                rx: rx.clone(),
-                stream: stream.clone(),
-                sched: env.sched.clone(),
-                policy,
-                dropped: reader_dropped.clone(),
-                queued_bytes: queued_bytes.clone(),
-                limits: env.cfg.limits.clone(),
-                needs,
-            };
-            let guard = env.sched.thread_guard();
-            let h = std::thread::Builder::new()
-                .name(format!("avqc-read-{id}"))
-                .spawn(move || {
-                    let _guard = guard;
-                    r.run(source)
-                })
-                .map_err(|e| {
-                    Error::Pipeline(format!("cannot start the reader thread of `{id}`: {e}"))
-                })?;
+            let (rx, h) = spawn_reader(stream, source, opts.policy, needs, &queue, &env)?;
             reader = Some(h);
             Ok(Source::Queue(rx))
         };
@@ -200,29 +199,19 @@ impl Task {
             #[cfg(feature = "ffmpeg")]
             Input::Pushed { rx, options } => spawn(ReaderSource::Pushed { rx, options })?,
         };
-        let slots = detectors
-            .into_iter()
-            .map(|d| DetectorSlot::new(d, id, env.cfg.limits.max_open_defects))
-            .collect();
         let task = Task {
             source,
-            slots,
+            core: core(id, detectors, &opts, env),
             needs,
-            stats: DecodeStats::default(),
-            out: Events::new(id, "monitor"),
-            ev_tx: env.ev_tx,
             pending: None,
-            paced,
+            paced: opts.paced,
             anchor: None,
-            policy,
-            reader_dropped,
-            queued_bytes,
-            dropped: 0,
+            queue,
             lag: 0.0,
             max_lag: 0.0,
             lagging: false,
-            last_defect: None,
             checked_streams: false,
+            stall_timer: None,
         };
         Ok((task, reader))
     }
@@ -233,9 +222,10 @@ impl Task {
         let budget = Duration::from_millis(cfg.slice_ms);
         let slack = Duration::from_millis(cfg.pacing_slack_ms);
         let mut items = 0usize;
+        self.core.tick();
         let after = loop {
             if stream.stop.is_stopped() {
-                self.stats.stopped = true;
+                self.core.set_stopped(true);
                 break self.finish(stream, Ending::Stopped);
             }
             if let Err(e) = self.open(stream, cfg) {
@@ -245,7 +235,7 @@ impl Task {
                 Some(p) => p,
                 None => match self.next(stream) {
                     Next::Item(at, m) => (at, m),
-                    Next::Empty => break After::Wait,
+                    Next::Empty => break self.idle(),
                     Next::End(Ok(())) => break self.finish(stream, Ending::EndOfInput),
                     Next::End(Err(e)) => break self.finish(stream, ending_of(&e)),
                 },
@@ -262,8 +252,12 @@ impl Task {
                 self.lag = now.saturating_duration_since(arrived).as_secs_f64();
             }
             self.max_lag = self.max_lag.max(self.lag);
-            if let Some(ending) = self.analyse(&media, cfg) {
-                break self.finish(stream, ending);
+            self.core.set_lag(self.lag);
+            match self.core.feed(media, arrived) {
+                Ok(()) => {}
+                Err(Halt::Input(e) | Halt::Detector(e)) => {
+                    break self.finish(stream, ending_of(&e));
+                }
             }
             items += 1;
             if items >= cfg.slice_items || started.elapsed() >= budget {
@@ -272,6 +266,23 @@ impl Task {
         };
         self.report(stream, cfg, items > 0);
         after
+    }
+
+    /// Nothing queued: wait to be woken by the reader thread, or by the timer when the
+    /// stall watch must look again.
+    fn idle(&mut self) -> After {
+        let now = Instant::now();
+        if self.stall_timer.is_some_and(|t| t <= now) {
+            self.stall_timer = None; // that wake-up is past
+        }
+        match self.core.stall_deadline() {
+            Some(at) if self.stall_timer.is_none() => {
+                let at = at.max(now);
+                self.stall_timer = Some(at);
+                After::Sleep(at)
+            }
+            _ => After::Wait,
+        }
     }
 
     /// Opens an FFmpeg input inline on first use, and checks the declared streams.
@@ -309,7 +320,8 @@ impl Task {
             },
             Source::Queue(rx) => match rx.try_recv() {
                 Ok(Fed::Media(at, m)) => {
-                    self.queued_bytes
+                    self.queue
+                        .bytes
                         .fetch_sub(m.byte_len() as u64, Ordering::Relaxed);
                     Next::Item(at, m)
                 }
@@ -338,78 +350,14 @@ impl Task {
         wall0 + Duration::from_secs_f64(ahead)
     }
 
-    /// Counts an item and shows it to the detectors that want it. `Some` ends the stream.
-    fn analyse(&mut self, media: &Media, cfg: &MonitorConfig) -> Option<Ending> {
-        let Task {
-            slots,
-            stats,
-            out,
-            ev_tx,
-            last_defect,
-            ..
-        } = self;
-        let mut emit = |ev: Event| {
-            if let Event::Defect(d) = &ev {
-                if d.phase == Phase::Start {
-                    *last_defect = Some(LastDefect {
-                        defect: d.defect.as_str().to_string(),
-                        start: d.start.as_secs_f64(),
-                    });
-                }
-            }
-            let _ = ev_tx.send(ev);
-        };
-        let id = out.stream().clone();
-        let observed = stats.observe(media, &cfg.limits, &id, out);
-        for ev in out.drain() {
-            emit(ev);
-        }
-        match observed {
-            Err(e) => return Some(ending_of(&e)),
-            Ok(Some(at)) => {
-                for s in slots.iter_mut() {
-                    if let Some(e) = s.feed(Feed::Discontinuity(at), &mut emit) {
-                        return Some(ending_of(&e));
-                    }
-                }
-            }
-            Ok(None) => {}
-        }
-        if self.policy == OverloadPolicy::DropOldest
-            && media.kind().is_some()
-            && self.lag > cfg.max_lag_secs
-        {
-            self.dropped += 1;
-            return None;
-        }
-        for s in slots.iter_mut().filter(|s| s.wants().accepts(media)) {
-            if let Some(e) = s.feed(Feed::Media(media), &mut emit) {
-                return Some(ending_of(&e));
-            }
-        }
-        None
-    }
-
-    /// Closes every detector (each open defect gets its end) and records how the stream ended.
+    /// Finishes the core (each open defect gets its end) and records how the stream ended.
     fn finish(&mut self, stream: &Stream, ending: Ending) -> After {
         stream.stop.stop(); // a reader thread stops reading
         self.source = Source::Gone;
         self.pending = None;
-        let end = self.stats.end.unwrap_or(crate::MediaTime::ZERO);
-        let Task {
-            slots, ev_tx, out, ..
-        } = self;
-        let mut emit = |ev: Event| {
-            let _ = ev_tx.send(ev);
-        };
-        for s in slots.iter_mut() {
-            let _ = s.feed(Feed::Finish(end), &mut emit);
-            s.close(&mut emit);
-        }
-        out.notice("stream_ended", ending.to_string(), end);
-        for ev in out.drain() {
-            emit(ev);
-        }
+        self.core.finish();
+        let end = self.core.stats().end.unwrap_or(MediaTime::ZERO);
+        self.core.notice("stream_ended", ending.to_string(), end);
         let failed = matches!(
             ending,
             Ending::InputFailed(_) | Ending::LimitExceeded(_) | Ending::SinkFailed(_)
@@ -437,11 +385,8 @@ impl Task {
             } else {
                 ("stream_caught_up", "analysis is back on time".to_string())
             };
-            let at = self.stats.end.unwrap_or(crate::MediaTime::ZERO);
-            self.out.notice(name, msg, at);
-            for ev in self.out.drain() {
-                let _ = self.ev_tx.send(ev);
-            }
+            let at = self.core.stats().end.unwrap_or(MediaTime::ZERO);
+            self.core.notice(name, msg, at);
         }
         let queued = match &self.source {
             Source::Queue(rx) => rx.len(),
@@ -455,30 +400,105 @@ impl Task {
                 h.state = StreamState::Running;
             }
         }
-        h.video = self.stats.video;
-        h.audio = self.stats.audio;
-        h.decode_errors = self.stats.decode_errors + self.stats.corrupt_packets;
-        h.dropped = self.dropped + self.reader_dropped.load(Ordering::Relaxed);
+        let stats = self.core.stats();
+        h.video = stats.video;
+        h.audio = stats.audio;
+        h.decode_errors = stats.decode_errors + stats.corrupt_packets;
+        if let Some(e) = stats.end {
+            h.media = e;
+        }
+        h.dropped = self.core.lag_dropped() + self.queue.dropped.load(Ordering::Relaxed);
         h.lag = self.lag;
         h.max_lag = self.max_lag;
         h.lagging = self.lagging;
         h.queued = queued;
-        h.queued_bytes = self.queued_bytes.load(Ordering::Relaxed)
+        h.queued_bytes = self.queue.bytes.load(Ordering::Relaxed)
             + self
                 .pending
                 .as_ref()
                 .map_or(0, |(_, m)| m.byte_len() as u64);
-        h.panicked = self.slots.iter().filter(|s| s.panicked()).count();
-        if let Some(d) = &self.last_defect {
-            if h.last_defect.as_ref() != Some(d) {
-                h.last_defect = Some(d.clone());
+        h.panicked = self.core.panicked();
+        if let Some((defect, start)) = self.core.last_start() {
+            let start = start.as_secs_f64();
+            let same = h
+                .last_defect
+                .as_ref()
+                .is_some_and(|d| d.defect == defect.as_str() && d.start == start);
+            if !same {
+                h.last_defect = Some(super::health::LastDefect {
+                    defect: defect.as_str().to_string(),
+                    start,
+                });
             }
-        }
-        if let Some(e) = self.stats.end {
-            h.media = e;
         }
         h.tick_fps(now);
     }
+}
+
+/// Starts the reader thread of `stream`; the queue it fills and its handle.
+fn spawn_reader(
+    stream: &Arc<Stream>,
+    source: ReaderSource,
+    policy: crate::pipeline::OverloadPolicy,
+    needs: Needs,
+    queue: &QueueCounts,
+    env: &TaskEnv<'_>,
+) -> Result<(Receiver<Fed>, JoinHandle<()>)> {
+    let id = &stream.id;
+    let (tx, rx) = crossbeam_channel::bounded(env.cfg.queue_capacity);
+    let r = Reader {
+        id: id.clone(),
+        tx,
+        rx: rx.clone(),
+        link: Box::new(Link {
+            stream: stream.clone(),
+            sched: env.sched.clone(),
+        }),
+        stop: stream.stop.clone(),
+        policy,
+        needs,
+        counts: queue.clone(),
+        limits: env.cfg.limits.clone(),
+    };
+    let guard = env.sched.thread_guard();
+    let h = std::thread::Builder::new()
+        .name(format!("avqc-read-{id}"))
+        .spawn(move || {
+            let _guard = guard;
+            r.run(source)
+        })
+        .map_err(|e| Error::Pipeline(format!("cannot start the reader thread of `{id}`: {e}")))?;
+    Ok((rx, h))
+}
+
+/// The core of a stream: its detectors in one group, fed on the worker, with the options of
+/// its spec.
+fn core(
+    id: &Arc<str>,
+    detectors: Vec<Box<dyn Detector>>,
+    opts: &StreamOptions,
+    env: TaskEnv<'_>,
+) -> StreamCore {
+    let dets = detectors.into_iter().enumerate().collect();
+    let max_open = env.cfg.limits.max_open_defects;
+    let group = DetectorGroup::new(dets, id, max_open, opts.thin, Order::Monitor);
+    let lag = LagRule::new(opts.policy, Some(env.cfg.max_lag_secs));
+    let mut core = StreamCore::new(
+        id,
+        "monitor",
+        Order::Monitor,
+        env.cfg.limits.clone(),
+        env.ev_tx,
+    )
+    .with_group(group)
+    .with_lag_rule(lag);
+    if let Some(cfg) = &opts.snapshots {
+        core = core.with_snapshots(cfg);
+    }
+    if let Some(timeout) = opts.stall_timeout {
+        core = core.with_stall_watch(timeout);
+    }
+    core
 }
 
 // Moved by value, once per item: boxing would allocate per item.
@@ -493,133 +513,5 @@ fn ending_of(e: &Error) -> Ending {
     match e {
         Error::Limit { .. } => Ending::LimitExceeded(e.to_string()),
         _ => Ending::InputFailed(e.to_string()),
-    }
-}
-
-/// What a reader thread reads.
-pub(crate) enum ReaderSource {
-    Decoder(Box<dyn Decoder>),
-    #[cfg(feature = "ffmpeg")]
-    Open {
-        target: String,
-        options: crate::DecoderOptions,
-    },
-    #[cfg(feature = "ffmpeg")]
-    Pushed {
-        rx: Receiver<bytes::Bytes>,
-        options: crate::DecoderOptions,
-    },
-}
-
-/// A reader thread: blocks in the input's reads, not in the pool.
-struct Reader {
-    tx: Sender<Fed>,
-    rx: Receiver<Fed>,
-    stream: Arc<Stream>,
-    sched: Arc<Scheduler>,
-    policy: OverloadPolicy,
-    needs: crate::Needs,
-    dropped: Arc<AtomicU64>,
-    queued_bytes: Arc<AtomicU64>,
-    limits: crate::Limits,
-}
-
-impl Reader {
-    fn run(self, source: ReaderSource) {
-        let id = self.stream.id.clone();
-        let opened: Result<Box<dyn Decoder>> = match source {
-            ReaderSource::Decoder(d) => Ok(d),
-            #[cfg(feature = "ffmpeg")]
-            ReaderSource::Open { target, options } => {
-                crate::FfmpegDecoder::open(&target, &options).map(|d| Box::new(d) as _)
-            }
-            #[cfg(feature = "ffmpeg")]
-            ReaderSource::Pushed { rx, options } => {
-                crate::FfmpegDecoder::from_channel(&id, rx, &options).map(|d| Box::new(d) as _)
-            }
-        };
-        let result = opened.and_then(|mut d| {
-            d.set_stop_signal(self.stream.stop.clone());
-            d.relax(self.needs);
-            for s in d.streams() {
-                self.limits.check_stream(&id, s)?;
-            }
-            {
-                let mut h = self.stream.health();
-                if h.state == StreamState::Connecting {
-                    h.state = StreamState::Running;
-                }
-            }
-            loop {
-                if self.stream.stop.is_stopped() {
-                    return Ok(());
-                }
-                match catch_unwind(AssertUnwindSafe(|| d.next())) {
-                    Ok(Ok(Some(m))) => {
-                        if !self.put(Fed::Media(Instant::now(), m)) {
-                            return Ok(());
-                        }
-                        self.sched.wake(&self.stream);
-                    }
-                    Ok(Ok(None)) => return Ok(()),
-                    Ok(Err(e)) => return Err(e),
-                    Err(p) => {
-                        return Err(Error::Read {
-                            input: id.to_string(),
-                            message: format!("decoder panicked: {}", panic_message(&*p)),
-                        })
-                    }
-                }
-            }
-        });
-        self.put(Fed::End(result));
-        self.sched.wake(&self.stream);
-    }
-
-    /// Queues an item; false when the task is gone or the stream stopped.
-    fn put(&self, item: Fed) -> bool {
-        // Counted before the send, so the task's receive never takes more than was added.
-        let bytes = match &item {
-            Fed::Media(_, m) => m.byte_len() as u64,
-            Fed::End(_) => 0,
-        };
-        self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
-        let sent = self.send(item);
-        if !sent {
-            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-        }
-        sent
-    }
-
-    fn send(&self, item: Fed) -> bool {
-        let mut item = item;
-        loop {
-            if self.policy == OverloadPolicy::DropOldest && matches!(item, Fed::Media(..)) {
-                match self.tx.try_send(item) {
-                    Ok(()) => return true,
-                    Err(crossbeam_channel::TrySendError::Full(i)) => {
-                        item = i;
-                        if let Ok(Fed::Media(_, old)) = self.rx.try_recv() {
-                            self.dropped.fetch_add(1, Ordering::Relaxed);
-                            self.queued_bytes
-                                .fetch_sub(old.byte_len() as u64, Ordering::Relaxed);
-                        }
-                        continue;
-                    }
-                    Err(crossbeam_channel::TrySendError::Disconnected(_)) => return false,
-                }
-            }
-            match self.tx.send_timeout(item, Duration::from_millis(100)) {
-                Ok(()) => return true,
-                Err(crossbeam_channel::SendTimeoutError::Timeout(i)) => {
-                    if self.stream.stop.is_stopped() {
-                        return false;
-                    }
-                    self.sched.wake(&self.stream);
-                    item = i;
-                }
-                Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => return false,
-            }
-        }
     }
 }

@@ -40,6 +40,7 @@ pub struct PipelineBuilder {
     limits: Limits,
     detector_threads: Option<usize>,
     thin: usize,
+    max_lag: Option<std::time::Duration>,
 }
 
 impl PipelineBuilder {
@@ -94,6 +95,30 @@ impl PipelineBuilder {
     /// ```
     pub fn thin_pictures(mut self, n: usize) -> Self {
         self.thin = n;
+        self
+    }
+
+    /// Under [`OverloadPolicy::DropOldest`], a detector thread skips (and counts as dropped)
+    /// a picture or block of sound that waited in its queue longer than `lag`, so a detector
+    /// that fell behind a live input catches up at once rather than a queue later — the rule
+    /// a [`Monitor`](crate::monitor::Monitor) applies with
+    /// [`max_lag_secs`](crate::monitor::MonitorConfig::max_lag_secs). Off by default (only a
+    /// full queue drops); no effect under [`OverloadPolicy::Block`] or with detectors run
+    /// inline (no queue, no lag).
+    ///
+    /// ```
+    /// use avqc::{Pipeline, FrameSource, OverloadPolicy, StreamInfo, sink::Collect};
+    /// let p = Pipeline::builder()
+    ///     .decoder(FrameSource::new("empty", vec![StreamInfo::audio(0, "pcm", 48_000, 1)], std::iter::empty()))
+    ///     .sink(Collect::new())
+    ///     .overload(OverloadPolicy::DropOldest)
+    ///     .max_lag(std::time::Duration::from_millis(500))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(p.run().unwrap().frames_dropped, 0);
+    /// ```
+    pub fn max_lag(mut self, lag: std::time::Duration) -> Self {
+        self.max_lag = Some(lag);
         self
     }
 
@@ -211,6 +236,7 @@ impl PipelineBuilder {
             snapshots: self.snapshots,
             stall_timeout: self.stall_timeout,
             limits: self.limits,
+            max_lag: self.max_lag,
         })
     }
 }
@@ -234,6 +260,7 @@ pub struct Pipeline {
     pub(super) snapshots: Option<SnapshotConfig>,
     pub(super) stall_timeout: Option<std::time::Duration>,
     pub(super) limits: Limits,
+    pub(super) max_lag: Option<std::time::Duration>,
 }
 
 impl Pipeline {

@@ -1,84 +1,35 @@
-//! Running a pipeline: decoder thread, detector threads (each running a group of detectors in
-//! turn), sink on the caller's thread.
+//! Running a pipeline: the decoder thread drives the stream's [core](super::core) (which feeds
+//! the detectors inline, or queues items to detector threads that each run a group of
+//! detectors in turn), a snapshot thread keeps pictures, and the sink loop runs on the
+//! caller's thread.
 
-use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::thread::{Scope, ScopedJoinHandle};
+use std::time::Instant;
 
-use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender, TrySendError};
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
-use super::slot::{panic_message, DetectorSlot, Feed};
-use super::stall::{Heartbeat, StallWatch};
+use super::core::{picture_needs, Halt, LagRule, StreamCore};
+use super::group::{deal, DetectorGroup, Order};
+use super::item::Item;
+use super::lane::{Lane, Queued};
+use super::sink_loop::{SinkSide, Watched};
+use super::slot::panic_message;
+use super::stall::Heartbeat;
 use super::tally::DecodeStats;
-use super::{DetectorReport, Ending, OverloadPolicy, Pipeline, Report};
-use crate::event::Phase;
+use super::{DetectorReport, Ending, Pipeline, Report};
+use crate::decode::Decoder;
+use crate::detect::{Detector, Wants};
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::limits::Limits;
+use crate::media::{Media, MediaTime};
+use crate::sink::Sink;
 use crate::snapshot::worker::{Request, SnapshotStats, SnapshotWorker};
-use crate::snapshot::SnapshotPlanner;
-use crate::{
-    Decoder, Detector, Error, Event, Events, Limits, Media, MediaTime, Needs, Result, Sink,
-    StopSignal, Wants,
-};
-
-/// What the decoder thread sends a detector thread (moved by value: no allocation per item).
-#[allow(clippy::large_enum_variant)]
-enum Msg {
-    Media(Media),
-    Discontinuity(MediaTime),
-    Finish(MediaTime),
-}
-
-/// One detector thread's queue, seen from the decoder.
-struct Lane {
-    tx: Sender<Msg>,
-    /// A receiver clone, so the decoder can drop the oldest item under [`OverloadPolicy::DropOldest`].
-    rx: Receiver<Msg>,
-    /// What any of its members wants.
-    wants: Wants,
-    /// What each member wants, and how many items it lost to the overload policy.
-    members: Vec<(Wants, u64)>,
-}
-
-impl Lane {
-    fn new(tx: Sender<Msg>, rx: Receiver<Msg>, members: &[Wants]) -> Self {
-        Lane {
-            tx,
-            rx,
-            wants: members.iter().fold(Wants::default(), |a, &w| a | w),
-            members: members.iter().map(|&w| (w, 0)).collect(),
-        }
-    }
-
-    /// Counts `media` as lost for every member that wanted it.
-    fn lost(&mut self, media: &Media) {
-        for (w, n) in &mut self.members {
-            if w.accepts(media) {
-                *n += 1;
-            }
-        }
-    }
-
-    fn dropped(&self) -> u64 {
-        self.members.iter().map(|m| m.1).sum()
-    }
-}
-
-/// Deals detectors (given by index) to `threads` groups in turn, video detectors first, so the
-/// picture work spreads over the threads.
-fn group(wants: &[Wants], threads: usize) -> Vec<Vec<usize>> {
-    let threads = threads.clamp(1, wants.len().max(1));
-    let mut order: Vec<usize> = (0..wants.len()).collect();
-    order.sort_by_key(|&i| !wants[i].video());
-    let mut groups = vec![Vec::new(); threads];
-    for (k, i) in order.into_iter().enumerate() {
-        groups[k % threads].push(i);
-    }
-    for g in &mut groups {
-        g.sort_unstable(); // each thread feeds its detectors in the order they were added
-    }
-    groups.retain(|g| !g.is_empty());
-    groups
-}
+use crate::snapshot::{SnapshotConfig, SnapshotPlanner};
+use crate::stop::StopSignal;
 
 impl Pipeline {
     /// Runs the pipeline to the end of the input (or until stopped) on the calling thread plus
@@ -109,10 +60,110 @@ impl Pipeline {
     /// assert_eq!(report.ending, Ending::EndOfInput);
     /// ```
     pub fn run_with_report(self) -> (Report, Result<()>) {
+        let started = Instant::now();
+        let (plan, mut sink, shared) = Plan::new(self);
+        let (ev_tx, ev_rx) = bounded::<Event>(1024);
+        let (req_tx, req_rx) = unbounded::<Request>();
+        let watched = Watched {
+            input: &shared.input,
+            heartbeat: &shared.heartbeat,
+            timeout: shared.stall_timeout,
+            stop: &shared.stop,
+        };
+        let mut side = SinkSide::new(&mut *sink, watched, plan.planner(&shared.input), req_tx);
+        let joined = std::thread::scope(|s| {
+            let threads = plan.start(s, &shared, ev_tx, req_rx);
+            side.run(&ev_rx);
+            side.finish();
+            threads.join(&shared.input)
+        });
+        let out = side.close();
+        let limit = shared.limit.into_inner().unwrap_or_else(|p| p.into_inner());
+        let (result, joined) = joined;
+        let (ending, error) = decide_ending(out.error, limit, result, joined.stats.stopped);
+        let mut report = joined.report(shared.input.to_string(), ending);
+        report.events = out.events;
+        report.defects = out.defects;
+        report.stalls = out.stalls;
+        report.wall_time = started.elapsed();
+        (report, error.map_or(Ok(()), Err))
+    }
+}
+
+/// The first cause wins: a broken sink, then an exceeded limit (which raised the stop), then
+/// the input's own failure, then the stop signal.
+fn decide_ending(
+    sink: Option<Error>,
+    limit: Option<Error>,
+    decoded: Result<()>,
+    stopped: bool,
+) -> (Ending, Option<Error>) {
+    match (sink, limit, decoded) {
+        (Some(e), _, _) => (Ending::SinkFailed(e.to_string()), Some(e)),
+        (None, Some(e), _) | (None, None, Err(e @ Error::Limit { .. })) => {
+            (Ending::LimitExceeded(e.to_string()), Some(e))
+        }
+        (None, None, Err(e)) => (Ending::InputFailed(e.to_string()), Some(e)),
+        (None, None, Ok(())) if stopped => (Ending::Stopped, None),
+        (None, None, Ok(())) => (Ending::EndOfInput, None),
+    }
+}
+
+/// What every thread of a run shares.
+struct Shared {
+    input: Arc<str>,
+    stop: StopSignal,
+    heartbeat: Arc<Heartbeat>,
+    stall_timeout: Option<std::time::Duration>,
+    limits: Limits,
+    /// A detector that holds too many defects open stops the run with this error.
+    limit: Mutex<Option<Error>>,
+}
+
+impl Shared {
+    /// A detector exceeded [`Limits::max_open_defects`]: the first such error ends the run.
+    fn raise(&self, e: Error) {
+        let mut error = self.limit.lock().unwrap_or_else(|p| p.into_inner());
+        if error.is_none() {
+            *error = Some(e);
+        }
+        self.stop.stop();
+    }
+}
+
+/// The pipeline taken apart for its threads.
+struct Plan {
+    decoder: Box<dyn Decoder>,
+    detectors: Vec<Box<dyn Detector>>,
+    queue: usize,
+    policy: super::OverloadPolicy,
+    detector_threads: usize,
+    thin: usize,
+    snapshots: Option<SnapshotConfig>,
+    lag: LagRule,
+}
+
+/// A running detector thread: the indexes of its detectors and its handle.
+type Worker<'s> = (
+    Vec<usize>,
+    std::io::Result<ScopedJoinHandle<'s, Vec<(usize, DetectorReport)>>>,
+);
+type Decoded = (Result<()>, DecodeStats, Vec<(usize, DetectorReport)>);
+
+/// The threads of a run, once started.
+struct Threads<'s> {
+    names: Vec<String>,
+    workers: Vec<Worker<'s>>,
+    snap: Option<std::io::Result<ScopedJoinHandle<'s, SnapshotStats>>>,
+    dec: std::io::Result<ScopedJoinHandle<'s, Decoded>>,
+}
+
+impl Plan {
+    fn new(p: Pipeline) -> (Plan, Box<dyn Sink>, Shared) {
         let Pipeline {
             mut decoder,
             detectors,
-            mut sink,
+            sink,
             queue,
             policy,
             stop,
@@ -122,362 +173,324 @@ impl Pipeline {
             snapshots,
             stall_timeout,
             limits,
-        } = self;
-        let started = Instant::now();
+            max_lag,
+        } = p;
         decoder.set_stop_signal(stop.clone());
         decoder.relax(picture_needs(&detectors, snapshots.is_some()));
-        // A detector that holds too many defects open stops the run with this error.
-        let detector_limit: Mutex<Option<Error>> = Mutex::new(None);
         let input: Arc<str> = stream_name.as_deref().unwrap_or(decoder.name()).into();
-        let (ev_tx, ev_rx) = bounded::<Event>(1024);
-
-        let mut sink_error: Option<Error> = None;
-        let mut events_out = 0u64;
-        let mut defects = 0u64;
-
-        let mut planner = snapshots.as_ref().map(|c| SnapshotPlanner::new(c, &input));
-        let (req_tx, req_rx) = unbounded::<Request>();
-        let heartbeat = Heartbeat::new(stall_timeout);
-        let mut stall = stall_timeout.map(StallWatch::new);
-
-        let (decode_result, stats, det_reports, snap_stats) = std::thread::scope(|s| {
-            let names: Vec<String> = detectors.iter().map(|d| d.name().to_string()).collect();
-            let groups = if detector_threads == 0 {
-                Vec::new()
-            } else {
-                group(
-                    &detectors.iter().map(|d| d.wants()).collect::<Vec<_>>(),
-                    detector_threads,
-                )
-            };
-            let guard = || OpenGuard {
-                max_open: limits.max_open_defects,
-                error: &detector_limit,
-                stop: &stop,
-            };
-            let mut slots: Vec<Option<Box<dyn Detector>>> =
-                detectors.into_iter().map(Some).collect();
-            let mut take = |members: &[usize]| -> Vec<(usize, Box<dyn Detector>)> {
-                members
-                    .iter()
-                    .filter_map(|&i| slots[i].take().map(|d| (i, d)))
-                    .collect()
-            };
-            // Inline: the decoder thread feeds every detector itself.
-            let inline = (detector_threads == 0).then(|| {
-                let all: Vec<usize> = (0..names.len()).collect();
-                Group::new(take(&all), &input, ev_tx.clone(), guard(), thin)
-            });
-            let mut lanes = Vec::with_capacity(groups.len() + 1);
-            let mut workers = Vec::with_capacity(groups.len());
-            for (k, members) in groups.iter().enumerate() {
-                let dets = take(members);
-                let wants: Vec<Wants> = dets.iter().map(|(_, d)| d.wants()).collect();
-                let (tx, rx) = bounded::<Msg>(queue);
-                lanes.push(Lane::new(tx, rx.clone(), &wants));
-                let group = Group::new(dets, &input, ev_tx.clone(), guard(), thin);
-                let w = std::thread::Builder::new()
-                    .name(format!("avqc-detect-{k}"))
-                    .spawn_scoped(s, move || run_detectors(group, rx))
-                    .map_err(|e| Error::Pipeline(format!("cannot start detector thread {k}: {e}")));
-                workers.push((members.clone(), w));
-            }
-            // The snapshot thread sees pictures like a detector (last lane, after the detectors').
-            let snap = snapshots.as_ref().map(|cfg| {
-                let (tx, rx) = bounded::<Msg>(queue);
-                lanes.push(Lane::new(tx, rx.clone(), &[Wants::VIDEO]));
-                let req_rx = req_rx.clone();
-                std::thread::Builder::new()
-                    .name("avqc-snapshots".into())
-                    .spawn_scoped(s, move || {
-                        run_snapshots(SnapshotWorker::new(cfg), rx, req_rx)
-                    })
-            });
-            let dec_ev_tx = ev_tx.clone();
-            drop(ev_tx);
-            let dec_stop = stop.clone();
-            let dec_input = input.clone();
-            let heartbeat = &heartbeat;
-            let limits = &limits;
-            let dec = std::thread::Builder::new()
-                .name("avqc-decode".into())
-                .spawn_scoped(s, move || {
-                    run_decoder(
-                        &mut *decoder,
-                        lanes,
-                        inline,
-                        dec_ev_tx,
-                        DecodeEnv {
-                            policy,
-                            stop: &dec_stop,
-                            input: &dec_input,
-                            heartbeat,
-                            limits,
-                        },
-                    )
-                });
-
-            // The sink loop: until every sender (decoder and detectors) is gone.
-            loop {
-                if let Some(ev) = stall.as_mut().and_then(|w| w.check(heartbeat, &input)) {
-                    if sink_error.is_none() {
-                        defects += u64::from(is_start(&ev));
-                        match emit(&mut *sink, &ev) {
-                            Ok(()) => events_out += 1,
-                            Err(e) => {
-                                sink_error = Some(e);
-                                stop.stop();
-                            }
-                        }
-                    }
-                }
-                match ev_rx.recv_timeout(Duration::from_millis(200)) {
-                    Ok(ev) => {
-                        if sink_error.is_some() {
-                            continue; // drain so no thread blocks; the error is returned below
-                        }
-                        let mut ev = ev;
-                        if let Event::Defect(d) = &mut ev {
-                            if d.phase == Phase::Start {
-                                defects += 1;
-                                if let Some(names) = planner
-                                    .as_mut()
-                                    .and_then(|p| p.plan(d.defect.as_str(), d.start, d.emitted_at))
-                                {
-                                    d.details
-                                        .insert("snapshot".into(), names.frame.clone().into());
-                                    if let Some(prev) = &names.previous {
-                                        d.details.insert(
-                                            "snapshot_previous".into(),
-                                            prev.clone().into(),
-                                        );
-                                    }
-                                    let _ = req_tx.send(Request {
-                                        start: d.start,
-                                        names,
-                                    });
-                                }
-                            }
-                        }
-                        match emit(&mut *sink, &ev) {
-                            Ok(()) => events_out += 1,
-                            Err(e) => {
-                                sink_error = Some(e);
-                                stop.stop();
-                            }
-                        }
-                    }
-                    Err(RecvTimeoutError::Timeout) => {
-                        if sink_error.is_none() {
-                            if let Err(e) = flush(&mut *sink) {
-                                sink_error = Some(e);
-                                stop.stop();
-                            }
-                        }
-                    }
-                    Err(RecvTimeoutError::Disconnected) => break,
-                }
-            }
-
-            // A stall still open when the input ends or is stopped ends here.
-            if let Some(ev) = stall.as_mut().and_then(|w| w.finish(heartbeat, &input)) {
-                if sink_error.is_none() {
-                    match emit(&mut *sink, &ev) {
-                        Ok(()) => events_out += 1,
-                        Err(e) => sink_error = Some(e),
-                    }
-                }
-            }
-            drop(req_tx);
-            let snap_stats = match snap {
-                Some(Ok(h)) => h.join().unwrap_or_default(),
-                Some(Err(e)) => {
-                    log::warn!("cannot start the snapshot thread: {e}");
-                    SnapshotStats::default()
-                }
-                None => SnapshotStats::default(),
-            };
-            let (decode_result, stats, inline_reports) = match dec {
-                Ok(h) => h.join().unwrap_or_else(|p| {
-                    (
-                        Err(Error::Read {
-                            input: input.to_string(),
-                            message: format!("decoder thread panicked: {}", panic_message(&*p)),
-                        }),
-                        DecodeStats::default(),
-                        Vec::new(),
-                    )
-                }),
-                Err(e) => (
-                    Err(Error::Pipeline(format!(
-                        "cannot start the decoder thread: {e}"
-                    ))),
-                    DecodeStats::default(),
-                    Vec::new(),
-                ),
-            };
-            let mut reports: Vec<DetectorReport> = names
-                .iter()
-                .map(|n| DetectorReport {
-                    name: n.clone(),
-                    ..Default::default()
-                })
-                .collect();
-            for (i, rep) in inline_reports {
-                reports[i] = rep;
-            }
-            for (members, w) in workers {
-                let got = match w {
-                    Ok(h) => h.join().ok(),
-                    Err(e) => {
-                        for &i in &members {
-                            reports[i].panicked = Some(e.to_string());
-                        }
-                        None
-                    }
-                };
-                for (i, rep) in got.into_iter().flatten() {
-                    reports[i] = rep;
-                }
-            }
-            // Items the overload policy dropped, per detector (the snapshot lane is last).
-            for (members, lane_dropped) in groups.iter().zip(&stats.dropped) {
-                for (&i, &n) in members.iter().zip(lane_dropped) {
-                    reports[i].dropped = n;
-                }
-            }
-            (decode_result, stats, reports, snap_stats)
-        });
-
-        if sink_error.is_none() {
-            if let Err(e) = flush(&mut *sink) {
-                sink_error = Some(e);
-            }
-        }
-        let limit_error = detector_limit
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner());
-        // The first cause wins: a broken sink, then an exceeded limit (which raised the stop),
-        // then the input's own failure, then the stop signal.
-        let (ending, error) = match (sink_error, limit_error, decode_result) {
-            (Some(e), _, _) => (Ending::SinkFailed(e.to_string()), Some(e)),
-            (None, Some(e), _) | (None, None, Err(e @ Error::Limit { .. })) => {
-                (Ending::LimitExceeded(e.to_string()), Some(e))
-            }
-            (None, None, Err(e)) => (Ending::InputFailed(e.to_string()), Some(e)),
-            (None, None, Ok(())) if stats.stopped => (Ending::Stopped, None),
-            (None, None, Ok(())) => (Ending::EndOfInput, None),
+        let shared = Shared {
+            input,
+            stop,
+            heartbeat: Arc::new(Heartbeat::new(stall_timeout)),
+            stall_timeout,
+            limits,
+            limit: Mutex::new(None),
         };
-
-        let detectors = det_reports;
-        let media_duration = stats.media_duration();
-        let report = Report {
-            input: input.to_string(),
-            video_frames_decoded: stats.video,
-            audio_frames_decoded: stats.audio,
-            frames_dropped: stats.dropped.iter().flatten().sum(),
-            decode_errors: stats.decode_errors,
-            corrupt_packets: stats.corrupt_packets,
-            discontinuities: stats.discontinuities,
-            events: events_out,
-            defects,
-            media_duration,
-            wall_time: started.elapsed(),
-            snapshots_written: snap_stats.written,
-            snapshots_failed: snap_stats.failed,
-            stalls: stall.map_or(0, |w| w.stalls),
-            stopped: stats.stopped,
-            ending,
+        let plan = Plan {
+            decoder,
             detectors,
+            queue,
+            policy,
+            detector_threads,
+            thin,
+            snapshots,
+            lag: LagRule::new(policy, max_lag.map(|d| d.as_secs_f64())),
         };
-        (report, error.map_or(Ok(()), Err))
+        (plan, sink, shared)
+    }
+
+    fn planner(&self, input: &str) -> Option<SnapshotPlanner> {
+        self.snapshots
+            .as_ref()
+            .map(|c| SnapshotPlanner::new(c, input))
+    }
+
+    /// Starts the detector threads, the snapshot thread and the decoder thread (which drives
+    /// the core, feeding inline detectors itself).
+    fn start<'s, 'e>(
+        self,
+        s: &'s Scope<'s, 'e>,
+        shared: &'e Shared,
+        ev_tx: Sender<Event>,
+        req_rx: Receiver<Request>,
+    ) -> Threads<'s> {
+        let names = self
+            .detectors
+            .iter()
+            .map(|d| d.name().to_string())
+            .collect();
+        let (groups, inline) = split(self.detectors, self.detector_threads);
+        let q = QueueSettings {
+            capacity: self.queue,
+            policy: self.policy,
+            thin: self.thin,
+            lag: self.lag,
+        };
+        let mut lanes = Vec::with_capacity(groups.len() + 1);
+        let workers = (groups.into_iter().enumerate())
+            .map(|(k, dets)| start_detectors(s, shared, q, k, dets, &ev_tx, &mut lanes))
+            .collect();
+        let snap = (self.snapshots.as_ref())
+            .map(|cfg| start_snapshots(s, shared, q, cfg, req_rx, &mut lanes));
+        let max_open = shared.limits.max_open_defects;
+        let mut core = StreamCore::new(
+            &shared.input,
+            "pipeline",
+            Order::Pipeline,
+            shared.limits.clone(),
+            ev_tx,
+        )
+        .with_lanes(lanes)
+        .with_heartbeat(shared.heartbeat.clone());
+        if let Some(dets) = inline {
+            let g = DetectorGroup::new(dets, &shared.input, max_open, q.thin, Order::Pipeline);
+            core = core.with_group(g);
+        }
+        let decoder = self.decoder;
+        let dec = std::thread::Builder::new()
+            .name("avqc-decode".into())
+            .spawn_scoped(s, move || run_decoder(decoder, core, shared));
+        Threads {
+            names,
+            workers,
+            snap,
+            dec,
+        }
     }
 }
 
-/// What the detectors that want pictures need from them together (snapshots show pictures as
-/// decoded in full).
-pub(crate) fn picture_needs(detectors: &[Box<dyn Detector>], snapshots: bool) -> Needs {
-    let mut needs = if snapshots { Needs::ALL } else { Needs::NONE };
-    for d in detectors.iter().filter(|d| d.wants().video()) {
-        needs = needs | d.needs();
+/// Detectors with their indexes.
+type Indexed = Vec<(usize, Box<dyn Detector>)>;
+
+/// The detectors dealt to `threads` detector threads, or (with 0) all run inline.
+fn split(detectors: Vec<Box<dyn Detector>>, threads: usize) -> (Vec<Indexed>, Option<Indexed>) {
+    if threads == 0 {
+        return (
+            Vec::new(),
+            Some(detectors.into_iter().enumerate().collect()),
+        );
     }
-    needs
+    let wants: Vec<Wants> = detectors.iter().map(|d| d.wants()).collect();
+    let mut slots: Vec<Option<Box<dyn Detector>>> = detectors.into_iter().map(Some).collect();
+    let groups = deal(&wants, threads)
+        .into_iter()
+        .map(|members| {
+            (members.into_iter())
+                .filter_map(|i| slots[i].take().map(|d| (i, d)))
+                .collect()
+        })
+        .collect();
+    (groups, None)
 }
 
-fn is_start(ev: &Event) -> bool {
-    ev.as_defect().is_some_and(|d| d.phase == Phase::Start)
+/// How the queues to the threads behave.
+#[derive(Clone, Copy)]
+struct QueueSettings {
+    capacity: usize,
+    policy: super::OverloadPolicy,
+    thin: usize,
+    lag: LagRule,
 }
 
-/// Hands an event to the sink; a panicking sink is a failed sink, not a crashed run (the
-/// detector and decoder threads must still be drained and joined).
-pub(crate) fn emit(sink: &mut dyn Sink, ev: &Event) -> Result<()> {
-    catch_unwind(AssertUnwindSafe(|| sink.emit(ev))).unwrap_or_else(|p| Err(sink_panic(sink, &*p)))
+/// Starts detector thread `k` for `dets`, its lane added to `lanes`.
+fn start_detectors<'s, 'e>(
+    s: &'s Scope<'s, 'e>,
+    shared: &'e Shared,
+    q: QueueSettings,
+    k: usize,
+    dets: Indexed,
+    ev_tx: &Sender<Event>,
+    lanes: &mut Vec<Lane>,
+) -> Worker<'s> {
+    let members: Vec<usize> = dets.iter().map(|(i, _)| *i).collect();
+    let wants: Vec<Wants> = dets.iter().map(|(_, d)| d.wants()).collect();
+    let (lane, rx, lag_lost) = Lane::new(q.capacity, &wants, q.policy, &shared.stop);
+    lanes.push(lane);
+    let max_open = shared.limits.max_open_defects;
+    let g = DetectorGroup::new(dets, &shared.input, max_open, q.thin, Order::Pipeline);
+    let ev_tx = ev_tx.clone();
+    let w = std::thread::Builder::new()
+        .name(format!("avqc-detect-{k}"))
+        .spawn_scoped(s, move || {
+            run_detectors(g, rx, q.lag, &lag_lost, &ev_tx, shared)
+        });
+    (members, w)
 }
 
-/// Flushes the sink, a panic being a failure as in [`emit`].
-pub(crate) fn flush(sink: &mut dyn Sink) -> Result<()> {
-    catch_unwind(AssertUnwindSafe(|| sink.flush())).unwrap_or_else(|p| Err(sink_panic(sink, &*p)))
+/// Starts the snapshot thread: it sees pictures like a detector (its lane is the last).
+fn start_snapshots<'s, 'e>(
+    s: &'s Scope<'s, 'e>,
+    shared: &'e Shared,
+    q: QueueSettings,
+    cfg: &SnapshotConfig,
+    req_rx: Receiver<Request>,
+    lanes: &mut Vec<Lane>,
+) -> std::io::Result<ScopedJoinHandle<'s, SnapshotStats>> {
+    let (lane, rx, _) = Lane::new(q.capacity, &[Wants::VIDEO], q.policy, &shared.stop);
+    lanes.push(lane);
+    let worker = SnapshotWorker::new(cfg);
+    std::thread::Builder::new()
+        .name("avqc-snapshots".into())
+        .spawn_scoped(s, move || run_snapshots(worker, rx, req_rx))
 }
 
-fn sink_panic(sink: &dyn Sink, p: &(dyn Any + Send)) -> Error {
-    let _ = sink;
-    Error::Sink {
-        sink: "sink".into(),
-        source: std::io::Error::other(format!("the sink panicked: {}", panic_message(p))),
+/// What the threads left, once joined.
+struct Joined {
+    stats: DecodeStats,
+    detectors: Vec<DetectorReport>,
+    snapshots: SnapshotStats,
+    /// Items dropped for lag on the detector threads (per detector that wanted them).
+    lag_dropped: u64,
+}
+
+impl Threads<'_> {
+    /// Waits for every thread; merges the detectors' reports (in the order they were added).
+    fn join(self, input: &str) -> (Result<()>, Joined) {
+        let snapshots = match self.snap {
+            Some(Ok(h)) => h.join().unwrap_or_default(),
+            Some(Err(e)) => {
+                log::warn!("cannot start the snapshot thread: {e}");
+                SnapshotStats::default()
+            }
+            None => SnapshotStats::default(),
+        };
+        let (result, stats, inline) = match self.dec {
+            Ok(h) => h.join().unwrap_or_else(|p| {
+                let message = format!("decoder thread panicked: {}", panic_message(&*p));
+                let e = Error::Read {
+                    input: input.to_string(),
+                    message,
+                };
+                (Err(e), DecodeStats::default(), Vec::new())
+            }),
+            Err(e) => {
+                let e = Error::Pipeline(format!("cannot start the decoder thread: {e}"));
+                (Err(e), DecodeStats::default(), Vec::new())
+            }
+        };
+        let mut got = inline;
+        let mut failed = Vec::new();
+        let mut lanes = Vec::with_capacity(self.workers.len());
+        for (members, w) in self.workers {
+            match w {
+                Ok(h) => got.extend(h.join().into_iter().flatten()),
+                Err(e) => failed.extend(members.iter().map(|&i| (i, e.to_string()))),
+            }
+            lanes.push(members);
+        }
+        let (detectors, lag_dropped) = merge_reports(self.names, got, failed, &lanes, &stats);
+        let joined = Joined {
+            stats,
+            detectors,
+            snapshots,
+            lag_dropped,
+        };
+        (result, joined)
     }
 }
 
-/// What a detector thread needs to enforce [`Limits::max_open_defects`](crate::Limits::max_open_defects).
-struct OpenGuard<'a> {
-    max_open: usize,
-    error: &'a Mutex<Option<Error>>,
-    stop: &'a StopSignal,
+/// Each detector's report, in the order they were added: from the thread that ran it (or the
+/// error that kept its thread from starting), plus the items a full queue dropped for it;
+/// and the items dropped for lag.
+fn merge_reports(
+    names: Vec<String>,
+    got: Vec<(usize, DetectorReport)>,
+    failed: Vec<(usize, String)>,
+    lanes: &[Vec<usize>],
+    stats: &DecodeStats,
+) -> (Vec<DetectorReport>, u64) {
+    let mut detectors: Vec<DetectorReport> = names
+        .into_iter()
+        .map(|name| DetectorReport {
+            name,
+            ..Default::default()
+        })
+        .collect();
+    for (i, e) in failed {
+        detectors[i].panicked = Some(e);
+    }
+    let mut lag_dropped = 0;
+    for (i, rep) in got {
+        lag_dropped += rep.dropped;
+        detectors[i] = rep;
+    }
+    // Items a full queue dropped, per detector (the snapshot lane is last).
+    for (members, lane_dropped) in lanes.iter().zip(&stats.dropped) {
+        for (&i, &n) in members.iter().zip(lane_dropped) {
+            detectors[i].dropped += n;
+        }
+    }
+    (detectors, lag_dropped)
 }
 
-/// What the decoder thread reads besides the decoder and its lanes.
-struct DecodeEnv<'a> {
-    policy: OverloadPolicy,
-    stop: &'a StopSignal,
-    input: &'a str,
-    heartbeat: &'a Heartbeat,
-    limits: &'a Limits,
+impl Joined {
+    /// The report, but for what the sink side counted (events, defects, stalls, wall time).
+    fn report(self, input: String, ending: Ending) -> Report {
+        let st = &self.stats;
+        Report {
+            input,
+            video_frames_decoded: st.video,
+            audio_frames_decoded: st.audio,
+            frames_dropped: st.dropped.iter().flatten().sum::<u64>() + self.lag_dropped,
+            decode_errors: st.decode_errors,
+            corrupt_packets: st.corrupt_packets,
+            discontinuities: st.discontinuities,
+            media_duration: st.media_duration(),
+            snapshots_written: self.snapshots.written,
+            snapshots_failed: self.snapshots.failed,
+            stopped: st.stopped,
+            ending,
+            detectors: self.detectors,
+            ..Default::default()
+        }
+    }
 }
 
-fn run_decoder(
-    decoder: &mut dyn Decoder,
-    mut lanes: Vec<Lane>,
-    mut inline: Option<Group<'_>>,
-    ev_tx: Sender<Event>,
-    env: DecodeEnv<'_>,
-) -> (Result<()>, DecodeStats, Vec<(usize, DetectorReport)>) {
-    let DecodeEnv {
-        policy,
-        stop,
-        input,
-        heartbeat,
-        limits,
-    } = env;
-    let mut st = DecodeStats::default();
-    let mut declared = decoder
-        .streams()
-        .iter()
-        .try_for_each(|s| limits.check_stream(input, s));
-    let mut out = Events::new(input, "pipeline");
-    let mut last_drop_report = 0u64;
-    let mut last_drop_at: Option<MediaTime> = None;
+/// The `frames_dropped` metric: emitted when the count changed, at most once a second of media.
+#[derive(Default)]
+struct DropMetric {
+    reported: u64,
+    at: Option<MediaTime>,
+}
+
+impl DropMetric {
+    fn update(&mut self, core: &mut StreamCore, t: MediaTime) {
+        let dropped = core.dropped();
+        if dropped != self.reported && self.at.is_none_or(|a| t.secs_since(a) >= 1.0) {
+            core.metric("frames_dropped", dropped as f64, t);
+            self.reported = dropped;
+            self.at = Some(t);
+        }
+    }
+
+    /// The count at the end, if not reported yet.
+    fn last(&self, core: &mut StreamCore) {
+        let dropped = core.dropped();
+        if dropped != self.reported {
+            let end = core.stats().end.unwrap_or(MediaTime::ZERO);
+            core.metric("frames_dropped", dropped as f64, end);
+        }
+    }
+}
+
+/// The decoder thread: reads the input and drives the core until the end, an error or the stop.
+fn run_decoder(mut decoder: Box<dyn Decoder>, mut core: StreamCore, shared: &Shared) -> Decoded {
+    let mut declared = core.check_streams(decoder.streams());
+    let mut drops = DropMetric::default();
+    let stop = &shared.stop;
     let result = loop {
         if let Err(e) = std::mem::replace(&mut declared, Ok(())) {
             break Err(e);
         }
         if stop.is_stopped() {
-            st.stopped = true;
+            core.set_stopped(true);
             break Ok(());
         }
         // A panicking decoder ends the input like a failed one, so the detectors (inline ones
         // too) still close what they opened.
         let next = catch_unwind(AssertUnwindSafe(|| decoder.next())).unwrap_or_else(|p| {
             Err(Error::Read {
-                input: input.to_string(),
+                input: shared.input.to_string(),
                 message: format!("decoder panicked: {}", panic_message(&*p)),
             })
         });
@@ -485,116 +498,69 @@ fn run_decoder(
             Ok(Some(m)) => m,
             Ok(None) => {
                 // A decoder interrupted by the stop signal (e.g. while pacing) ends quietly.
-                st.stopped = stop.is_stopped();
+                core.set_stopped(stop.is_stopped());
                 break Ok(());
             }
             Err(e) => break Err(e),
         };
         let t = media.time();
-        match st.observe(&media, limits, input, &mut out) {
-            Err(e) => break Err(e),
-            Ok(Some(at)) => {
-                for lane in &lanes {
-                    let _ = lane.tx.send(Msg::Discontinuity(at));
-                }
-                if let Some(g) = &mut inline {
-                    g.feed(&Msg::Discontinuity(at));
-                }
-            }
-            Ok(None) => {}
+        match core.feed(media, Instant::now()) {
+            Ok(()) => {}
+            Err(Halt::Input(e)) => break Err(e),
+            Err(Halt::Detector(e)) => shared.raise(e),
         }
-        if media.kind().is_some() {
-            // Only data counts as a sign of life: a reconnecting input still sends notices.
-            heartbeat.beat(t);
-        }
-        for lane in lanes.iter_mut().filter(|l| l.wants.accepts(&media)) {
-            send(lane, Msg::Media(media.clone()), policy, stop);
-        }
-        if let Some(g) = &mut inline {
-            g.feed(&Msg::Media(media));
-        }
-        let dropped: u64 = lanes.iter().map(Lane::dropped).sum();
-        if dropped != last_drop_report && last_drop_at.is_none_or(|a| t.secs_since(a) >= 1.0) {
-            out.metric("frames_dropped", dropped as f64, t);
-            last_drop_report = dropped;
-            last_drop_at = Some(t);
-        }
-        for ev in out.drain() {
-            let _ = ev_tx.send(ev);
-        }
+        drops.update(&mut core, t);
     };
-    let end = st.end.unwrap_or(MediaTime::ZERO);
-    let dropped: u64 = lanes.iter().map(Lane::dropped).sum();
-    if dropped != last_drop_report {
-        out.metric("frames_dropped", dropped as f64, end);
+    drops.last(&mut core);
+    let end = core.finish();
+    if let Some(e) = end.limit {
+        shared.raise(e);
     }
-    for ev in out.drain() {
-        let _ = ev_tx.send(ev);
-    }
-    for lane in &lanes {
-        let _ = lane.tx.send(Msg::Finish(end));
-    }
-    let reports = inline.map_or_else(Vec::new, |mut g| {
-        g.feed(&Msg::Finish(end));
-        g.close()
-    });
-    st.dropped = lanes
-        .iter()
-        .map(|l| l.members.iter().map(|m| m.1).collect())
-        .collect();
-    (result, st, reports)
+    (result, core.into_stats(), end.reports)
 }
 
-fn send(lane: &mut Lane, msg: Msg, policy: OverloadPolicy, stop: &StopSignal) {
-    match policy {
-        OverloadPolicy::Block => {
-            // A blocked send still notices a stop request, so a stalled detector cannot hang it.
-            let mut msg = msg;
-            loop {
-                match lane.tx.send_timeout(msg, Duration::from_millis(100)) {
-                    Ok(()) => return,
-                    Err(crossbeam_channel::SendTimeoutError::Timeout(m)) => {
-                        if stop.is_stopped() {
-                            if let Msg::Media(media) = &m {
-                                lane.lost(media);
-                            }
-                            return;
-                        }
-                        msg = m;
-                    }
-                    Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => return,
-                }
+/// One detector thread: feeds its group until `Finish` (and keeps draining after a panic, so
+/// the decoder never blocks on a dead detector); items that waited too long are dropped by
+/// the lag rule.
+fn run_detectors(
+    mut group: DetectorGroup,
+    rx: Receiver<Queued>,
+    lag: LagRule,
+    lag_lost: &AtomicU64,
+    ev_tx: &Sender<Event>,
+    shared: &Shared,
+) -> Vec<(usize, DetectorReport)> {
+    let mut emit = |ev: Event| {
+        let _ = ev_tx.send(ev);
+    };
+    let mut end = MediaTime::ZERO;
+    for (queued, item) in rx.iter() {
+        match &item {
+            Item::Media(m) if lag.drops_queued(m, queued) => {
+                lag_lost.fetch_add(group.lost(m), Ordering::Relaxed);
+                continue;
             }
+            Item::Finish(t) => {
+                end = *t;
+                break;
+            }
+            _ => {}
         }
-        OverloadPolicy::DropOldest => {
-            let mut msg = msg;
-            loop {
-                match lane.tx.try_send(msg) {
-                    Ok(()) => return,
-                    Err(TrySendError::Full(m)) => {
-                        msg = m;
-                        match lane.rx.try_recv() {
-                            Ok(Msg::Media(old)) => lane.lost(&old),
-                            // Not a frame: it must still arrive; it goes after this item.
-                            Ok(other) => {
-                                let _ = lane.tx.send(msg);
-                                let _ = lane.tx.send(other);
-                                return;
-                            }
-                            Err(_) => {}
-                        }
-                    }
-                    Err(TrySendError::Disconnected(_)) => return,
-                }
-            }
+        if let Some(e) = group.feed(&item, &mut emit) {
+            shared.raise(e);
         }
     }
+    let (reports, limit) = group.finish(end, &mut emit);
+    if let Some(e) = limit {
+        shared.raise(e);
+    }
+    reports
 }
 
 /// The snapshot thread: keeps pictures, serves the sink side's requests.
 fn run_snapshots(
     mut w: SnapshotWorker,
-    rx: Receiver<Msg>,
+    rx: Receiver<Queued>,
     req_rx: Receiver<Request>,
 ) -> SnapshotStats {
     let (never_media, never_req) = (crossbeam_channel::never(), crossbeam_channel::never());
@@ -606,8 +572,8 @@ fn run_snapshots(
         let requests = if req_open { &req_rx } else { &never_req };
         crossbeam_channel::select! {
             recv(media) -> msg => match msg {
-                Ok(Msg::Media(Media::Video(f))) => w.frame(&f),
-                Ok(Msg::Finish(_)) | Err(_) => {
+                Ok((_, Item::Media(Media::Video(f)))) => w.frame(&f),
+                Ok((_, Item::Finish(_))) | Err(_) => {
                     w.finish();
                     media_open = false;
                 }
@@ -620,113 +586,4 @@ fn run_snapshots(
         }
     }
     w.stats
-}
-
-/// Detectors fed in turn on one thread (a detector thread, or the decoder thread when
-/// detectors run inline): a panic is isolated to the detector that raised it.
-struct Group<'a> {
-    members: Vec<Member>,
-    ev_tx: Sender<Event>,
-    guard: OpenGuard<'a>,
-}
-
-/// A detector of a [`Group`], with its index in the pipeline.
-struct Member {
-    index: usize,
-    slot: DetectorSlot,
-    /// It sees one picture in `every` ([`thin_pictures`](crate::PipelineBuilder::thin_pictures)
-    /// for detectors that need not see each one, else 1); pictures offered so far.
-    every: u64,
-    offered: u64,
-}
-
-impl<'a> Group<'a> {
-    fn new(
-        dets: Vec<(usize, Box<dyn Detector>)>,
-        input: &Arc<str>,
-        ev_tx: Sender<Event>,
-        guard: OpenGuard<'a>,
-        thin: usize,
-    ) -> Self {
-        let members = dets
-            .into_iter()
-            .map(|(index, d)| Member {
-                index,
-                every: if d.needs().every_frame {
-                    1
-                } else {
-                    thin as u64
-                },
-                offered: 0,
-                slot: DetectorSlot::new(d, input, guard.max_open),
-            })
-            .collect();
-        Group {
-            members,
-            ev_tx,
-            guard,
-        }
-    }
-
-    /// Feeds `msg` to every detector that wants it.
-    fn feed(&mut self, msg: &Msg) {
-        let ev_tx = &self.ev_tx;
-        let mut emit = |ev: Event| {
-            let _ = ev_tx.send(ev);
-        };
-        for Member {
-            slot,
-            every,
-            offered,
-            ..
-        } in &mut self.members
-        {
-            if let Msg::Media(Media::Video(_)) = msg {
-                *offered += 1;
-                if (*offered - 1) % *every != 0 {
-                    continue;
-                }
-            }
-            let item = match msg {
-                Msg::Media(m) if slot.wants().accepts(m) => Feed::Media(m),
-                Msg::Media(_) => continue,
-                Msg::Discontinuity(t) => Feed::Discontinuity(*t),
-                Msg::Finish(t) => Feed::Finish(*t),
-            };
-            if let Some(e) = slot.feed(item, &mut emit) {
-                let mut error = self.guard.error.lock().unwrap_or_else(|p| p.into_inner());
-                if error.is_none() {
-                    *error = Some(e);
-                }
-                self.guard.stop.stop();
-            }
-        }
-    }
-
-    /// Ends what each detector left open; each detector's report with its index.
-    fn close(self) -> Vec<(usize, DetectorReport)> {
-        let ev_tx = self.ev_tx;
-        let mut emit = |ev: Event| {
-            let _ = ev_tx.send(ev);
-        };
-        self.members
-            .into_iter()
-            .map(|mut m| {
-                m.slot.close(&mut emit);
-                (m.index, m.slot.rep)
-            })
-            .collect()
-    }
-}
-
-/// One detector thread: feeds its group until `Finish` (and keeps draining after a panic, so
-/// the decoder never blocks on a dead detector).
-fn run_detectors(mut group: Group<'_>, rx: Receiver<Msg>) -> Vec<(usize, DetectorReport)> {
-    for msg in rx.iter() {
-        group.feed(&msg);
-        if matches!(msg, Msg::Finish(_)) {
-            break;
-        }
-    }
-    group.close()
 }

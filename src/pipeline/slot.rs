@@ -5,16 +5,12 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+use super::item::Item;
 use super::DetectorReport;
-use crate::event::{Details, Phase};
-use crate::{DefectKind, Detector, Error, Event, Events, Media, MediaTime, Wants};
-
-/// What a detector is given.
-pub(crate) enum Feed<'a> {
-    Media(&'a Media),
-    Discontinuity(MediaTime),
-    Finish(MediaTime),
-}
+use crate::detect::{Detector, Events, Wants};
+use crate::error::Error;
+use crate::event::{DefectKind, Details, Event, Phase};
+use crate::media::{Media, MediaTime};
 
 /// A detector with its event buffer, report and the defects it holds open.
 pub(crate) struct DetectorSlot {
@@ -60,13 +56,13 @@ impl DetectorSlot {
 
     /// Feeds one item; events go to `emit`. Returns the limit error when the detector holds
     /// more than `max_open` defects open. A panic disables the detector (with a notice).
-    pub(crate) fn feed(&mut self, item: Feed<'_>, emit: &mut dyn FnMut(Event)) -> Option<Error> {
+    pub(crate) fn feed(&mut self, item: &Item, emit: &mut dyn FnMut(Event)) -> Option<Error> {
         if self.panicked() {
             return None;
         }
         let (det, out, rep, last) = (&mut self.det, &mut self.out, &mut self.rep, &mut self.last);
         let result = catch_unwind(AssertUnwindSafe(|| match item {
-            Feed::Media(m) => {
+            Item::Media(m) => {
                 match m {
                     Media::Video(_) => rep.video_frames += 1,
                     Media::Audio(_) => rep.audio_frames += 1,
@@ -75,9 +71,9 @@ impl DetectorSlot {
                 *last = (*last).max(m.time());
                 det.process(m, out);
             }
-            Feed::Discontinuity(t) => det.discontinuity(t, out),
-            Feed::Finish(t) => {
-                *last = (*last).max(t);
+            Item::Discontinuity(t) => det.discontinuity(*t, out),
+            Item::Finish(t) => {
+                *last = (*last).max(*t);
                 det.finish(*last, out);
             }
         }));
@@ -128,7 +124,7 @@ impl DetectorSlot {
     }
 
     /// Ends every defect still open (the detector panicked or did not close its spans) and
-    /// emits what is left in the buffer. Call once, after [`Feed::Finish`].
+    /// emits what is left in the buffer. Call once, after [`Item::Finish`].
     pub(crate) fn close(&mut self, emit: &mut dyn FnMut(Event)) {
         let last = self.last;
         for (defect, start) in self.open.drain(..) {

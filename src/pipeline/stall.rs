@@ -7,10 +7,12 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::event::{DefectEvent, Details, Event, Phase};
-use crate::{DefectKind, MediaTime};
+use crate::event::{DefectEvent, DefectKind, Details, Event, Phase};
+use crate::media::MediaTime;
 
-/// Written by the decoder thread after every picture or block of sound; read by the sink loop.
+/// Written by a stream's core after every picture or block of sound; read by what watches for
+/// stalls (a Pipeline's sink loop, as its decoder thread may block in a read; a Monitor
+/// stream's task, woken by the scheduler's timer).
 pub(super) struct Heartbeat {
     started: Instant,
     /// Gaps from this long count as stalls (`u64::MAX`: no stall watch).
@@ -36,9 +38,9 @@ impl Heartbeat {
         self.started.elapsed().as_millis() as u64
     }
 
-    /// Data with media time `t` arrived.
-    pub(super) fn beat(&self, t: MediaTime) {
-        let now = self.now_ms();
+    /// Data with media time `t` arrived at `at`.
+    pub(super) fn beat(&self, t: MediaTime, at: Instant) {
+        let now = at.saturating_duration_since(self.started).as_millis() as u64;
         let us = t.rescale(crate::media::time::MICROS).ticks();
         if now.saturating_sub(self.last_ms.load(Ordering::Relaxed)) >= self.timeout_ms {
             self.resumed_media_us.store(us, Ordering::Relaxed);
@@ -46,6 +48,13 @@ impl Heartbeat {
         self.last_media_us.store(us, Ordering::Relaxed);
         // Release: whoever sees the new `last_ms` sees the times stored before it.
         self.last_ms.store(now, Ordering::Release);
+    }
+
+    /// When a stall starts if no data comes before (`None`: no stall watch).
+    pub(super) fn deadline(&self) -> Option<Instant> {
+        let last = self.last_ms.load(Ordering::Acquire);
+        (self.timeout_ms != u64::MAX)
+            .then(|| self.started + Duration::from_millis(last.saturating_add(self.timeout_ms)))
     }
 
     fn media_time(&self) -> MediaTime {
@@ -65,14 +74,17 @@ struct Open {
 /// Turns heartbeat gaps longer than the timeout into `input_stall` defects, one per stall.
 pub(super) struct StallWatch {
     timeout_ms: u64,
+    /// The `detector` field of its events (`pipeline`, `monitor`).
+    detector: &'static str,
     open: Option<Open>,
     pub(super) stalls: u64,
 }
 
 impl StallWatch {
-    pub(super) fn new(timeout: Duration) -> Self {
+    pub(super) fn new(timeout: Duration, detector: &'static str) -> Self {
         StallWatch {
             timeout_ms: timeout.as_millis() as u64,
+            detector,
             open: None,
             stalls: 0,
         }
@@ -94,11 +106,17 @@ impl StallWatch {
                     "timeout_secs".into(),
                     (self.timeout_ms as f64 / 1000.0).into(),
                 );
-                Some(event(input, Phase::Start, start, None, start, details))
+                let ev = (Phase::Start, start, None, start);
+                Some(event(input, self.detector, ev, details))
             }
             Some(open) if last > open.last_ms => Some(self.end(hb, input, last)),
             _ => None,
         }
+    }
+
+    /// True while a stall is open.
+    pub(super) fn is_open(&self) -> bool {
+        self.open.is_some()
     }
 
     /// The end of an open stall when the run ends (every start gets an end).
@@ -124,22 +142,26 @@ impl StallWatch {
         let mut details = Details::new();
         let secs = until_ms.saturating_sub(open.last_ms) as f64 / 1000.0;
         details.insert("wall_secs".into(), ((secs * 10.0).round() / 10.0).into());
-        event(input, Phase::End, open.start, Some(at), at, details)
+        event(
+            input,
+            self.detector,
+            (Phase::End, open.start, Some(at), at),
+            details,
+        )
     }
 }
 
+/// An `input_stall` event: phase, start, end, emitted at.
 fn event(
     input: &Arc<str>,
-    phase: Phase,
-    start: MediaTime,
-    end: Option<MediaTime>,
-    emitted_at: MediaTime,
+    detector: &'static str,
+    (phase, start, end, emitted_at): (Phase, MediaTime, Option<MediaTime>, MediaTime),
     details: Details,
 ) -> Event {
     Event::Defect(DefectEvent {
         phase,
         stream: input.clone(),
-        detector: "pipeline".into(),
+        detector: detector.into(),
         defect: DefectKind::INPUT_STALL,
         start,
         end,

@@ -29,7 +29,10 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::detect::ConfigCheck;
-use crate::{MediaTime, Result};
+use crate::error::Result;
+use crate::event::{Event, Phase};
+use crate::media::{MediaTime, VideoFrame};
+use worker::{Request, SnapshotStats, SnapshotWorker};
 
 /// Where and how many snapshots to take.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -159,6 +162,62 @@ impl SnapshotPlanner {
             frame: format!("{base}.png"),
             previous: self.previous.then(|| format!("{base}-previous.png")),
         })
+    }
+}
+
+impl SnapshotPlanner {
+    /// For a defect start that gets a snapshot: names its files in the event's `details`
+    /// (`snapshot`, `snapshot_previous`) and returns the request to write them.
+    pub(crate) fn annotate(&mut self, ev: &mut Event) -> Option<Request> {
+        let Event::Defect(d) = ev else { return None };
+        if d.phase != Phase::Start {
+            return None;
+        }
+        let names = self.plan(d.defect.as_str(), d.start, d.emitted_at)?;
+        d.details
+            .insert("snapshot".into(), names.frame.clone().into());
+        if let Some(prev) = &names.previous {
+            d.details
+                .insert("snapshot_previous".into(), prev.clone().into());
+        }
+        Some(Request {
+            start: d.start,
+            names,
+        })
+    }
+}
+
+/// Snapshots taken on the thread that runs the detectors (a Monitor stream's task): the
+/// planner and the writer together, fed the same pictures as the detectors.
+pub(crate) struct InlineSnapshots {
+    planner: SnapshotPlanner,
+    worker: SnapshotWorker,
+}
+
+impl InlineSnapshots {
+    pub(crate) fn new(cfg: &SnapshotConfig, stream: &str) -> Self {
+        InlineSnapshots {
+            planner: SnapshotPlanner::new(cfg, stream),
+            worker: SnapshotWorker::new(cfg),
+        }
+    }
+
+    /// A picture: kept for the snapshots to come.
+    pub(crate) fn frame(&mut self, f: &VideoFrame) {
+        self.worker.frame(f);
+    }
+
+    /// An event on its way out: a defect start gets its snapshot.
+    pub(crate) fn event(&mut self, ev: &mut Event) {
+        if let Some(r) = self.planner.annotate(ev) {
+            self.worker.request(r);
+        }
+    }
+
+    /// No more pictures: writes what is still asked for.
+    pub(crate) fn finish(&mut self) -> SnapshotStats {
+        self.worker.finish();
+        self.worker.stats.clone()
     }
 }
 

@@ -1,0 +1,178 @@
+//! A stream's reader thread: blocks in the input's reads (a URL, pushed bytes, a decoder that
+//! waits for the network), not in the worker pool, and fills the bounded queue its task
+//! drains.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
+
+use crate::decode::Decoder;
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::media::{Media, Needs};
+use crate::pipeline::slot::panic_message;
+use crate::pipeline::OverloadPolicy;
+use crate::stop::StopSignal;
+
+/// What a reader thread hands its task. Not the detectors' [`Item`](crate::pipeline::item::Item):
+/// it carries the instant each item was read (the task measures its lag from it) and the
+/// input's final `Result` (how the stream ends), which no detector sees; discontinuities and
+/// the end are made by the task's core.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Fed {
+    /// An item, with the instant it was read.
+    Media(Instant, Media),
+    /// The input ended (`Ok`) or failed.
+    End(Result<()>),
+}
+
+/// What a reader thread reads.
+pub(crate) enum ReaderSource {
+    Decoder(Box<dyn Decoder>),
+    #[cfg(feature = "ffmpeg")]
+    Open {
+        target: String,
+        options: crate::DecoderOptions,
+    },
+    #[cfg(feature = "ffmpeg")]
+    Pushed {
+        rx: Receiver<bytes::Bytes>,
+        options: crate::DecoderOptions,
+    },
+}
+
+/// What a reader thread tells its stream (implemented by the stream, so this module needs
+/// neither the stream nor the scheduler).
+pub(crate) trait ReaderLink: Send + Sync {
+    /// The input is open: the stream is running.
+    fn opened(&self);
+    /// Something was queued (or the queue is full): run the task.
+    fn wake(&self);
+}
+
+/// Counters a reader shares with its task.
+#[derive(Clone, Default)]
+pub(crate) struct QueueCounts {
+    /// Items dropped from the full queue.
+    pub(crate) dropped: Arc<AtomicU64>,
+    /// Bytes of decoded data in the queue (added before a send, taken at the receive).
+    pub(crate) bytes: Arc<AtomicU64>,
+}
+
+/// A reader thread's state.
+pub(crate) struct Reader {
+    pub(crate) id: Arc<str>,
+    pub(crate) tx: Sender<Fed>,
+    pub(crate) rx: Receiver<Fed>,
+    pub(crate) link: Box<dyn ReaderLink>,
+    pub(crate) stop: StopSignal,
+    pub(crate) policy: OverloadPolicy,
+    pub(crate) needs: Needs,
+    pub(crate) counts: QueueCounts,
+    pub(crate) limits: Limits,
+}
+
+impl Reader {
+    /// Opens the input and reads it into the queue until it ends, fails or the stream stops.
+    pub(crate) fn run(self, source: ReaderSource) {
+        let result = self.open(source).and_then(|d| self.read(d));
+        self.put(Fed::End(result));
+        self.link.wake();
+    }
+
+    fn open(&self, source: ReaderSource) -> Result<Box<dyn Decoder>> {
+        let mut d: Box<dyn Decoder> = match source {
+            ReaderSource::Decoder(d) => d,
+            #[cfg(feature = "ffmpeg")]
+            ReaderSource::Open { target, options } => {
+                Box::new(crate::FfmpegDecoder::open(&target, &options)?)
+            }
+            #[cfg(feature = "ffmpeg")]
+            ReaderSource::Pushed { rx, options } => {
+                Box::new(crate::FfmpegDecoder::from_channel(&self.id, rx, &options)?)
+            }
+        };
+        d.set_stop_signal(self.stop.clone());
+        d.relax(self.needs);
+        for s in d.streams() {
+            self.limits.check_stream(&self.id, s)?;
+        }
+        self.link.opened();
+        Ok(d)
+    }
+
+    fn read(&self, mut d: Box<dyn Decoder>) -> Result<()> {
+        loop {
+            if self.stop.is_stopped() {
+                return Ok(());
+            }
+            match catch_unwind(AssertUnwindSafe(|| d.next())) {
+                Ok(Ok(Some(m))) => {
+                    if !self.put(Fed::Media(Instant::now(), m)) {
+                        return Ok(());
+                    }
+                    self.link.wake();
+                }
+                Ok(Ok(None)) => return Ok(()),
+                Ok(Err(e)) => return Err(e),
+                Err(p) => {
+                    return Err(Error::Read {
+                        input: self.id.to_string(),
+                        message: format!("decoder panicked: {}", panic_message(&*p)),
+                    })
+                }
+            }
+        }
+    }
+
+    /// Queues an item; false when the task is gone or the stream stopped.
+    fn put(&self, item: Fed) -> bool {
+        // Counted before the send, so the task's receive never takes more than was added.
+        let bytes = match &item {
+            Fed::Media(_, m) => m.byte_len() as u64,
+            Fed::End(_) => 0,
+        };
+        self.counts.bytes.fetch_add(bytes, Ordering::Relaxed);
+        let sent = self.send(item);
+        if !sent {
+            self.counts.bytes.fetch_sub(bytes, Ordering::Relaxed);
+        }
+        sent
+    }
+
+    fn send(&self, item: Fed) -> bool {
+        let mut item = item;
+        loop {
+            if self.policy == OverloadPolicy::DropOldest && matches!(item, Fed::Media(..)) {
+                match self.tx.try_send(item) {
+                    Ok(()) => return true,
+                    Err(TrySendError::Full(i)) => {
+                        item = i;
+                        if let Ok(Fed::Media(_, old)) = self.rx.try_recv() {
+                            self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+                            self.counts
+                                .bytes
+                                .fetch_sub(old.byte_len() as u64, Ordering::Relaxed);
+                        }
+                        continue;
+                    }
+                    Err(TrySendError::Disconnected(_)) => return false,
+                }
+            }
+            match self.tx.send_timeout(item, Duration::from_millis(100)) {
+                Ok(()) => return true,
+                Err(SendTimeoutError::Timeout(i)) => {
+                    if self.stop.is_stopped() {
+                        return false;
+                    }
+                    self.link.wake();
+                    item = i;
+                }
+                Err(SendTimeoutError::Disconnected(_)) => return false,
+            }
+        }
+    }
+}

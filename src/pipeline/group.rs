@@ -1,0 +1,177 @@
+//! Detectors fed in turn on one thread — a Pipeline's detector thread, its decoder thread when
+//! detectors run inline, or a Monitor stream's task — with picture thinning, per-detector
+//! counts of items lost to the overload policy, and panic isolation (per [`DetectorSlot`]).
+
+use std::sync::Arc;
+
+use super::item::Item;
+use super::slot::DetectorSlot;
+use super::DetectorReport;
+use crate::detect::{Detector, Wants};
+use crate::error::Error;
+use crate::event::Event;
+use crate::media::{Media, MediaTime};
+
+/// Two event orders that the Pipeline and the Monitor had before they shared this code, kept
+/// so that neither's output changed. They differ only around a discontinuity notice, a
+/// detector over its open-defect limit, and the closing of defects a detector left open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// The core's own notices after the detectors' events for the same item; an item is fed
+    /// to every detector even after one exceeded its limit; at the end every detector
+    /// finishes, then every one is closed.
+    Pipeline,
+    /// The core's notices before the detectors' events; the first limit error stops the
+    /// feeding; each detector finishes and is closed before the next.
+    Monitor,
+}
+
+/// A detector of a [`DetectorGroup`], with its index in the driver's detector list.
+struct Member {
+    index: usize,
+    slot: DetectorSlot,
+    /// It sees one picture in `every` (thinning, for detectors that need not see each one,
+    /// else 1); pictures offered so far.
+    every: u64,
+    offered: u64,
+    /// Items it wanted that the overload policy dropped before they reached the group.
+    lost: u64,
+}
+
+/// Detectors fed one after another on one thread.
+pub(crate) struct DetectorGroup {
+    members: Vec<Member>,
+    order: Order,
+}
+
+impl DetectorGroup {
+    /// The detectors `dets` (with their indexes) of input `input`; a detector whose
+    /// [`Needs::every_frame`](crate::media::Needs::every_frame) is false sees one picture in `thin`.
+    pub(crate) fn new(
+        dets: Vec<(usize, Box<dyn Detector>)>,
+        input: &Arc<str>,
+        max_open: usize,
+        thin: usize,
+        order: Order,
+    ) -> Self {
+        let members = dets
+            .into_iter()
+            .map(|(index, d)| Member {
+                index,
+                every: if d.needs().every_frame {
+                    1
+                } else {
+                    thin.max(1) as u64
+                },
+                offered: 0,
+                lost: 0,
+                slot: DetectorSlot::new(d, input, max_open),
+            })
+            .collect();
+        DetectorGroup { members, order }
+    }
+
+    /// Feeds `item` to every member that wants it; events go to `emit`. Returns the first
+    /// open-defect limit error (see [`Order`] for whether the others still see the item).
+    pub(crate) fn feed(&mut self, item: &Item, emit: &mut dyn FnMut(Event)) -> Option<Error> {
+        let mut first = None;
+        for m in &mut self.members {
+            if let Item::Media(Media::Video(_)) = item {
+                m.offered += 1;
+                if (m.offered - 1) % m.every != 0 {
+                    continue;
+                }
+            }
+            if let Item::Media(media) = item {
+                if !m.slot.wants().accepts(media) {
+                    continue;
+                }
+            }
+            if let Some(e) = m.slot.feed(item, emit) {
+                if self.order == Order::Monitor {
+                    return Some(e);
+                }
+                first.get_or_insert(e);
+            }
+        }
+        first
+    }
+
+    /// Counts `media` as lost for every member that wanted it; returns how many did.
+    pub(crate) fn lost(&mut self, media: &Media) -> u64 {
+        let mut n = 0;
+        for m in self
+            .members
+            .iter_mut()
+            .filter(|m| m.slot.wants().accepts(media))
+        {
+            m.lost += 1;
+            n += 1;
+        }
+        n
+    }
+
+    /// Members that panicked (and were disabled).
+    pub(crate) fn panicked(&self) -> usize {
+        self.members.iter().filter(|m| m.slot.panicked()).count()
+    }
+
+    /// Finishes every member at media time `end` and ends what each left open; returns each
+    /// member's report (with its index; `dropped` counts what [`lost`](Self::lost) counted)
+    /// and the first limit error.
+    pub(crate) fn finish(
+        self,
+        end: MediaTime,
+        emit: &mut dyn FnMut(Event),
+    ) -> (Vec<(usize, DetectorReport)>, Option<Error>) {
+        let finish = Item::Finish(end);
+        let mut members = self.members;
+        let mut first = None;
+        match self.order {
+            Order::Pipeline => {
+                for m in &mut members {
+                    if let Some(e) = m.slot.feed(&finish, emit) {
+                        first.get_or_insert(e);
+                    }
+                }
+                for m in &mut members {
+                    m.slot.close(emit);
+                }
+            }
+            Order::Monitor => {
+                for m in &mut members {
+                    if let Some(e) = m.slot.feed(&finish, emit) {
+                        first.get_or_insert(e);
+                    }
+                    m.slot.close(emit);
+                }
+            }
+        }
+        let reports = members
+            .into_iter()
+            .map(|m| {
+                let mut rep = m.slot.rep;
+                rep.dropped += m.lost;
+                (m.index, rep)
+            })
+            .collect();
+        (reports, first)
+    }
+}
+
+/// Deals detectors (given by what each wants) to `threads` groups in turn, video detectors
+/// first, so the picture work spreads over the threads; each group lists indexes in order.
+pub(crate) fn deal(wants: &[Wants], threads: usize) -> Vec<Vec<usize>> {
+    let threads = threads.clamp(1, wants.len().max(1));
+    let mut order: Vec<usize> = (0..wants.len()).collect();
+    order.sort_by_key(|&i| !wants[i].video());
+    let mut groups = vec![Vec::new(); threads];
+    for (k, i) in order.into_iter().enumerate() {
+        groups[k % threads].push(i);
+    }
+    for g in &mut groups {
+        g.sort_unstable(); // each thread feeds its detectors in the order they were added
+    }
+    groups.retain(|g| !g.is_empty());
+    groups
+}
