@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Limits, Result};
+use crate::error::{Error, Result};
+
+use crate::limits::Limits;
 
 /// Settings of a [`Monitor`](super::Monitor), as a serde struct (unknown fields are errors), so
 /// an instance can take them from its environment or a config file.

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::media::MediaTime;
 use crate::pipeline::Ending;
-use crate::MediaTime;
 
 /// Where a stream is in its life.
 ///

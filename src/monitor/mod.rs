@@ -76,7 +76,11 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use crate::{Error, Event, Result, Sink};
+use crate::error::{Error, Result};
+
+use crate::event::Event;
+
+use crate::sink::Sink;
 use stream::{Sched, Stream, Task, TaskEnv};
 
 /// Builds a [`Monitor`].

@@ -35,12 +35,12 @@ pub(crate) enum ReaderSource {
     #[cfg(feature = "ffmpeg")]
     Open {
         target: String,
-        options: crate::DecoderOptions,
+        options: crate::decode::DecoderOptions,
     },
     #[cfg(feature = "ffmpeg")]
     Pushed {
         rx: Receiver<bytes::Bytes>,
-        options: crate::DecoderOptions,
+        options: crate::decode::DecoderOptions,
     },
 }
 
@@ -88,12 +88,12 @@ impl Reader {
             ReaderSource::Decoder(d) => d,
             #[cfg(feature = "ffmpeg")]
             ReaderSource::Open { target, options } => {
-                Box::new(crate::FfmpegDecoder::open(&target, &options)?)
+                Box::new(crate::decode::FfmpegDecoder::open(&target, &options)?)
             }
             #[cfg(feature = "ffmpeg")]
-            ReaderSource::Pushed { rx, options } => {
-                Box::new(crate::FfmpegDecoder::from_channel(&self.id, rx, &options)?)
-            }
+            ReaderSource::Pushed { rx, options } => Box::new(
+                crate::decode::FfmpegDecoder::from_channel(&self.id, rx, &options)?,
+            ),
         };
         d.set_stop_signal(self.stop.clone());
         d.relax(self.needs);

@@ -8,8 +8,11 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::health::StreamState;
 use super::Shared;
+use crate::detect::Events;
+use crate::error::Error;
+use crate::event::Event;
 use crate::pipeline::sink_loop::{emit, flush};
-use crate::{Error, Event, Events, Sink};
+use crate::sink::Sink;
 
 /// Runs until every sender is gone; returns the sink's first error. After an error the
 /// events are still drained (so no stream blocks) but not delivered.

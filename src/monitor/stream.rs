@@ -130,7 +130,7 @@ enum Source {
     #[cfg(feature = "ffmpeg")]
     Open {
         target: String,
-        options: crate::DecoderOptions,
+        options: crate::decode::DecoderOptions,
     },
     Queue(Receiver<Fed>),
     Gone,
@@ -289,7 +289,7 @@ impl Task {
     fn open(&mut self, stream: &Stream, cfg: &MonitorConfig) -> Result<()> {
         #[cfg(feature = "ffmpeg")]
         if let Source::Open { target, options } = &self.source {
-            let mut d = crate::FfmpegDecoder::open(target, options)?;
+            let mut d = crate::decode::FfmpegDecoder::open(target, options)?;
             d.set_stop_signal(stream.stop.clone());
             self.source = Source::Inline(Box::new(d));
         }

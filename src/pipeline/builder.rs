@@ -1,4 +1,10 @@
-use crate::{Decoder, Detector, Error, Limits, Result, Sink, SnapshotConfig, StopSignal};
+use crate::decode::Decoder;
+use crate::detect::Detector;
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::sink::Sink;
+use crate::snapshot::SnapshotConfig;
+use crate::stop::StopSignal;
 
 /// What the decoder does when a detector's queue is full.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -132,7 +132,7 @@ impl DetectorSlot {
             details.insert("closed_by".into(), "pipeline".into());
             self.out.span(
                 &defect,
-                crate::SpanChange::Ended {
+                crate::detect::SpanChange::Ended {
                     start,
                     end: last.max(start),
                 },

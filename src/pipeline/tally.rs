@@ -1,7 +1,13 @@
 //! Counting what a decoder yields and checking it against the limits: shared by the
 //! pipeline's decoder thread and the monitor's stream tasks.
 
-use crate::{Events, Limits, Media, MediaTime, NoticeKind, Result};
+use crate::detect::Events;
+
+use crate::error::Result;
+
+use crate::limits::Limits;
+
+use crate::media::{Media, MediaTime, NoticeKind};
 
 /// What came out of a decoder so far.
 #[derive(Default)]

@@ -1,4 +1,6 @@
-use crate::{Event, Result, Sink};
+use crate::error::Result;
+use crate::event::Event;
+use crate::sink::Sink;
 
 /// Calls a closure for each event.
 ///

@@ -1,6 +1,10 @@
 use crossbeam_channel::Sender;
 
-use crate::{Error, Event, Result, Sink};
+use crate::error::{Error, Result};
+
+use crate::event::Event;
+
+use crate::sink::Sink;
 
 /// Sends each event into a crossbeam channel. A disconnected receiver is an error.
 ///

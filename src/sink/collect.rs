@@ -1,6 +1,10 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::{Event, Result, Sink};
+use crate::error::Result;
+
+use crate::event::Event;
+
+use crate::sink::Sink;
 
 /// Collects events in memory; clones share the same list, so keep one clone to read them
 /// after the run.

@@ -1,6 +1,10 @@
 use std::io::{BufWriter, Write};
 
-use crate::{Error, Event, Result, Sink};
+use crate::error::{Error, Result};
+
+use crate::event::Event;
+
+use crate::sink::Sink;
 
 /// Writes each event as one JSON object per line (JSON Lines) to any [`Write`], buffered.
 ///

@@ -12,7 +12,9 @@ pub use channel::ChannelSink;
 pub use collect::Collect;
 pub use jsonl::JsonLines;
 
-use crate::{Event, Result};
+use crate::error::Result;
+
+use crate::event::Event;
 
 /// Receives every event of a pipeline, on the thread that called
 /// [`Pipeline::run`](crate::Pipeline::run).

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 
-use crate::{ColorRange, MediaTime, PixelFormat, VideoFrame};
+use crate::media::{ColorRange, MediaTime, PixelFormat, VideoFrame};
 
 /// One kept picture: an RGB copy at most `max_width` wide.
 struct Slot {
@@ -156,7 +156,7 @@ mod tests {
             64,
             36,
             PixelFormat::Yuv420p,
-            MediaTime::new(i, crate::Rational::new(1, 25)),
+            MediaTime::new(i, crate::media::Rational::new(1, 25)),
             [y, 128, 128],
         )
     }
@@ -173,15 +173,15 @@ mod tests {
             h.slots.len()
         );
         let (i, prev) = h
-            .at(MediaTime::new(90, crate::Rational::new(1, 25)))
+            .at(MediaTime::new(90, crate::media::Rational::new(1, 25)))
             .unwrap();
         assert_eq!(
             h.slot(i).time,
-            MediaTime::new(90, crate::Rational::new(1, 25))
+            MediaTime::new(90, crate::media::Rational::new(1, 25))
         );
         assert_eq!(
             h.slot(prev.unwrap()).time,
-            MediaTime::new(89, crate::Rational::new(1, 25))
+            MediaTime::new(89, crate::media::Rational::new(1, 25))
         );
         assert_eq!((h.slot(i).width, h.slot(i).height), (32, 18));
         // limited-range black and white

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::history::History;
 use super::{SnapshotConfig, SnapshotNames};
-use crate::{MediaTime, VideoFrame};
+use crate::media::{MediaTime, VideoFrame};
 
 /// A snapshot to write: the picture at `start`.
 pub(crate) struct Request {
