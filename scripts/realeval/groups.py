@@ -6,7 +6,6 @@ import random
 from array import array
 
 import encode as enc
-import inject
 import media
 import speech
 
