@@ -2,7 +2,10 @@
 # Real-content evaluation of avqc (issue 17): install the sources if needed, build the corpus
 # once (cached), run `monitor` with its default detectors on every clip, score, print the tables.
 #
-#   scripts/realeval.sh [--seed N] [--only GROUP[,GROUP]] [--json] [--per-clip]
+#   scripts/realeval.sh [--seed N] [--only GROUP[,GROUP]] [--json] [--per-clip] [--live]
+#
+# --live also streams two clean clips in real time through a lossy UDP relay to the monitor
+# (scripts/realeval/live.py, about 1.5 min) and scores that separately.
 #
 # Environment:
 #   MONITOR=path      use this monitor binary instead of building target/release/examples/monitor
@@ -15,12 +18,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SEED=1
 ONLY=""
+LIVE=""
 SCORE_ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --seed) SEED="$2"; shift 2 ;;
         --only) ONLY="$2"; shift 2 ;;
         --json|--per-clip) SCORE_ARGS+=("$1"); shift ;;
+        --live) LIVE=1; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -74,3 +79,12 @@ echo "== monitor ran on $n of ${#CLIPS[@]} clips (others cached)" >&2
 
 python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" --json > "$OUT/report-seed$SEED.json"
 python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" "${SCORE_ARGS[@]}" | tee "$OUT/report-seed$SEED.txt"
+
+if [ -n "$LIVE" ]; then
+    echo "== live UDP through a lossy relay (real time)" >&2
+    python3 "$RE/live.py" --corpus "$CORPUS" --seed "$SEED" --monitor "$MONITOR" --out "$OUT/live-seed$SEED"
+    echo
+    echo "Live UDP (seed $SEED):"
+    python3 "$RE/score.py" --truth "$OUT/live-seed$SEED/truth.json" --events-dir "$OUT/live-seed$SEED" \
+        "${SCORE_ARGS[@]}" | tee "$OUT/report-live-seed$SEED.txt"
+fi

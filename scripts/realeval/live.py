@@ -133,7 +133,7 @@ def one(clip, corpus, out, rng, monitor, entry):
     if mon:
         mon.send_signal(2)
         evs, _ = mon.communicate(timeout=30)
-        with open(rec + ".live.jsonl", "w") as f:
+        with open(rec + ".jsonl", "w") as f:
             for line in evs.decode().splitlines():
                 try:
                     e = json.loads(line)
