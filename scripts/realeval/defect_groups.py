@@ -47,8 +47,8 @@ def defect_clips(seed: int) -> list[tuple[str, callable]]:
             dur = 25.0
             engine = ENGINES[k % 3] if k % 3 != 2 else "espeak"
             au = speech_bed(rng, cache, dur, [voice(rng, engine)], target=-14, room=-40, shout=True)
-            peak = max(abs(x) for x in au[::3]) or 1.0
-            au = media.scale(au, 0.6 / peak)
+            peak = max(max(au), -min(au)) or 1.0
+            au = media.scale(au, 0.5 / peak)  # the unclipped rest peaks at -6 dBFS
             lvl = 10 ** (level_db / 20)
             truth = inject.clip_passage(au, rng, lvl, f"hard_{level_db}dBFS_{acodec}")
             name_v, vin, graph, fps = moving_footage(rng, cache)
@@ -79,7 +79,7 @@ def defect_clips(seed: int) -> list[tuple[str, callable]]:
             return plan(f"freeze_dark_{src}_{k}", ["freeze"], dur, vin, graph, fps, au,
                         f"{src} graded dark, frames held, {track}", clean=False, defects=truth)
         return b
-    for k, src in enumerate(["vtest", "tree", "megamind", "vtest", "tree"]):
+    for k, src in enumerate(["vtest", "box", "megamind", "vtest", "megamind"]):
         out.append((f"freeze_dark_{src}_{k}", freeze(k, src)))
 
     def corruption(k, src, vcodec, acodec, mode):
@@ -100,7 +100,7 @@ def defect_clips(seed: int) -> list[tuple[str, callable]]:
                                              ("box", "mpeg2", "ac3", "drop"),
                                              ("cup", "mpeg2", "mp2", "drop"),
                                              ("vtest", "hevc", "aac", "flip"),
-                                             ("tree", "hevc", "aac", "drop"),
+                                             ("cup", "hevc", "aac", "drop"),
                                              ("megamind", "hevc", "aac", "flip")]):
         out.append((f"corrupt_{vc}_{mode}_{k}", corruption(k, src, vc, ac, mode)))
 

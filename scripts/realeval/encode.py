@@ -10,7 +10,7 @@ from array import array
 import media
 
 W, H = 640, 360
-NATIVE_FPS = {"megamind": "24000/1001", "vtest": "10", "tree": "15", "box": "30000/1001", "cup": "25"}
+NATIVE_FPS = {"megamind": "24000/1001", "vtest": "10", "box": "30000/1001", "cup": "25"}
 DARK = "eq=brightness=-0.1:gamma=0.5:saturation=0.6"
 VCODEC = {
     "h264": ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", "50", "-pix_fmt", "yuv420p"],

@@ -43,7 +43,7 @@ def film_sound(start, seconds, cache, loop=True):
 
 
 def moving_footage(rng, cache, **kw):
-    name = rng.choice(["vtest", "tree", "box", "cup", "megamind"])
+    name = rng.choice(["vtest", "box", "cup", "megamind"])
     start = rng.uniform(0, 8)
     return (name,) + enc.footage(name, start, cache, **kw)
 
@@ -94,7 +94,7 @@ def clean_clips(seed: int) -> list[tuple[str, callable]]:
     def recorded(k):
         def b(rng, cache):
             dur = 40.0
-            v, used = speech.recorded_voice(dur, rng)
+            v, used = speech.recorded_voice(dur, rng, first=k)
             st = media.to_lufs(media.mono_to_stereo(v), 2, -23)
             st = media.mix(st, media.room_tone(len(v), 2, -78, rng.randrange(1 << 30)))
             what, vin, graph, fps = moving_footage(rng, cache)
@@ -137,7 +137,7 @@ def clean_clips(seed: int) -> list[tuple[str, callable]]:
             return plan(f"dark_{name}", ["clean", "dark"], dur, vin, graph, fps, au,
                         f"{name} graded dark, {what}")
         return b
-    for name in ("vtest", "tree", "megamind"):
+    for name in ("vtest", "box", "megamind"):
         out.append((f"dark_{name}", dark(name)))
 
     def twos(k):
@@ -185,7 +185,7 @@ def clean_clips(seed: int) -> list[tuple[str, callable]]:
         return b
     out += [("rate_24to25_0", rate(0, "megamind", "24to25")), ("rate_24to25_1", rate(1, "box", "24to25")),
             ("rate_pulldown32_0", rate(0, "megamind", "pulldown32")),
-            ("rate_pulldown32_1", rate(1, "tree", "pulldown32"))]
+            ("rate_pulldown32_1", rate(1, "box", "pulldown32"))]
 
     def quiet(k, level):
         def b(rng, cache):

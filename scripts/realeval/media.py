@@ -21,7 +21,6 @@ FOOTAGE = {
                  "animated film excerpt, 720x528 23.976 fps, cuts, dark, AC-3 soundtrack"),
     "vtest": (f"{OPENCV}/examples/data/vtest.avi",
               "static camera, people walking, 768x576 10 fps, 79.5 s"),
-    "tree": (f"{OPENCV}/examples/data/tree.avi", "hand-held camera, 320x240 15 fps"),
     "box": (f"{OPENCV}/opencv4/html/box.mp4.gz", "hand-held camera, 640x480 29.97 fps"),
     "cup": (f"{OPENCV}/opencv4/html/cup.mp4.gz", "hand-held camera, 640x480"),
 }

@@ -104,12 +104,15 @@ def speech_track(engines: list[tuple[str, str]], seconds: float, cache: str, rng
     return media.fit(out, n), spans
 
 
-def recorded_voice(seconds: float, rng: random.Random) -> tuple[array, str]:
+def recorded_voice(seconds: float, rng: random.Random, first: int | None = None) -> tuple[array, str]:
     """Recorded human speech (codec2-examples, 8/16 kHz mono) cut to `seconds`, looped
     over several recordings with pauses; mono float32 at 48 kHz."""
     n = int(seconds * media.SR)
     order = media.VOICE[:]
     rng.shuffle(order)
+    if first is not None:  # a different recording first for each clip of a group
+        k = first % len(order)
+        order = order[k:] + order[:k]
     out = array("f")
     used = []
     i = 0
