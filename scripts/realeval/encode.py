@@ -11,6 +11,9 @@ import media
 
 W, H = 640, 360
 NATIVE_FPS = {"megamind": "24000/1001", "vtest": "10", "box": "30000/1001", "cup": "25"}
+# box.mp4 and cup.mp4 carry timestamps out of display order (the decoder's order is right):
+# their pictures are re-timed by count at the rate their regular steps show
+TIMING = {"box": "setpts=N/(30000/1001*TB)", "cup": "setpts=N/(26.777*TB)"}
 DARK = "eq=brightness=-0.1:gamma=0.5:saturation=0.6"
 VCODEC = {
     "h264": ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", "50", "-pix_fmt", "yuv420p"],
@@ -40,7 +43,7 @@ def footage(name: str, start: float, cache: str, fps: str | None = None, pre: st
     args = (["-stream_loop", "-1"] if loop else []) + (["-ss", f"{start:.3f}"] if start > 0 else [])
     native = NATIVE_FPS[name]
     out = fps or native
-    chain = ["setpts=PTS-STARTPTS", f"fps={native}"] + ([pre] if pre else []) + ([f"fps={out}"] if out != native else [])
+    chain = [TIMING.get(name, "setpts=PTS-STARTPTS"), f"fps={native}"] + ([pre] if pre else []) + ([f"fps={out}"] if out != native else [])
     chain += [FIT] + ([post] if post else [])
     return [args + ["-i", path]], "[1:v]" + ",".join(chain) + "[v]", out
 
