@@ -143,8 +143,8 @@ def clean_clips(seed: int) -> list[tuple[str, callable]]:
     def twos(k):
         def b(rng, cache):
             dur = 40.0
-            vin, graph, fps = enc.footage("megamind", rng.uniform(0, 10), cache, fps="24000/1001",
-                                          pre="fps=12000/1001")
+            vin, graph, fps = enc.footage("megamind", rng.uniform(0, 10), cache,
+                                          pre="fps=12000/1001", post="fps=24000/1001")
             au, track = music_bed(rng, dur)
             return plan(f"twos_{k}", ["clean", "animation_twos"], dur, vin, graph, fps, au,
                         f"Megamind on twos (12 drawings/s, each held 2 frames at 23.976), {track}",
