@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Build the real-content evaluation corpus of avqc and its truth.json.
+
+usage: make_corpus.py --out DIR [--seed N] [--only GROUP[,GROUP]] [--list]
+
+GROUP: clean, dropout, click, clipping, freeze, corruption, sync (default: all).
+Needs the packages of scripts/realeval/install.sh, Python 3.11 (stdlib) and ffmpeg.
+Deterministic per seed (every clip draws from its own random.Random("seed:name")).
+Clips already built (DIR/<clip>.ts with DIR/meta/<clip>.json) are kept: delete DIR
+to rebuild. See README.md beside this file for what each group is and how truth is made.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import encode as enc  # noqa: E402
+import media  # noqa: E402
+import tsdamage  # noqa: E402
+from defect_groups import defect_clips  # noqa: E402
+from groups import clean_clips  # noqa: E402
+
+PREFIX = {"dropout": "dropout_", "click": "click_", "clipping": "clipping_", "freeze": "freeze_",
+          "corruption": "corrupt_", "sync": "sync_"}
+EDGE = 0.5  # first and last seconds ignored for every type
+
+
+def group_of(name: str, clean_names: set[str]) -> str:
+    if name in clean_names:
+        return "clean"
+    for g, p in PREFIX.items():
+        if name.startswith(p):
+            return g
+    return "other"
+
+
+def ignores(p: dict, v_off: float, a_off: float) -> list[dict]:
+    d = p["seconds"]
+    ig = [{"type": "*", "start": 0.0, "end": EDGE + max(v_off, a_off), "reason": "clip start"},
+          {"type": "*", "start": d - EDGE, "end": d + 5.0, "reason": "clip end"}]
+    for t in p["defects"]:
+        if t["type"] == "audio_dropout":
+            ig.append({"type": "audio_click", "start": t["start"] - 0.02, "end": t["end"] + 0.02,
+                       "reason": "dropout edges"})
+        if t["type"] == "audio_clipping":
+            ig.append({"type": "audio_click", "start": t["start"] - 0.1, "end": t["end"] + 0.1,
+                       "reason": "clipped passage"})
+            ig.append({"type": "audio_true_peak", "start": t["start"] - 0.5, "end": t["end"] + 0.5,
+                       "reason": "clipped passage"})
+        if t["type"] == "video_corruption":
+            for ty in ("video_freeze", "video_stutter", "video_frame_drop", "video_black"):
+                ig.append({"type": ty, "start": t["start"] - 0.2, "end": t["end"] + 0.2,
+                           "reason": "concealment of damage"})
+        if t["type"] == "video_freeze":
+            ig.append({"type": "video_stutter", "start": t["start"] - 0.2, "end": t["end"] + 0.2,
+                       "reason": "freeze edges"})
+    return ig
+
+
+def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]:
+    """Build one clip (and for corruption its clean reference); return truth entries."""
+    rng = random.Random(f"{seed}:{name}")
+    p = builder(rng, cache)
+    path = os.path.join(out, name + ".ts")
+    entries = []
+    damage = p["extra"].pop("damage", None)
+    tmpfile = p["extra"].pop("tmpfile", None)
+    src = path if damage is None else os.path.join(out, name + "_ref.ts")
+    enc.encode(src, p["vin"], p["graph"], p["audio"], p["seconds"], p["vcodec"], p["acodec"])
+    if tmpfile and os.path.exists(tmpfile):
+        os.remove(tmpfile)
+    v_off, a_off = enc.placement(src, p["acodec"], cache)
+    fps = enc.fps_value(p["fps"])
+    base = {"duration": p["seconds"], "content": p["content"],
+            "video": {"codec": p["vcodec"], "fps": p["fps"]},
+            "audio": {"codec": p["acodec"], "channels": 2, "sample_rate": media.SR},
+            "t_offset_video": v_off, "t_offset_audio": a_off}
+    if damage is not None:
+        entries.append(dict(file=os.path.basename(src), groups=["clean", "corruption_ref"],
+                            clean=True, defects=[], ignore=ignores(p, v_off, a_off), **base))
+        info = tsdamage.damage(src, path, damage["windows"], damage["mode"], rng)
+        runs, worst = tsdamage.psnr_truth(path, src, fps)
+        p["defects"] = [{"type": "video_corruption", "start": round(a, 4), "end": round(b, 4),
+                         "subtype": f"{p['vcodec']}_{damage['mode']}"} for a, b in runs]
+        base["damage"] = {"applied": info, "worst_psnr": round(worst, 2)}
+    else:
+        for t in p["defects"]:
+            off = a_off if t["type"].startswith("audio") else v_off
+            t["start"] = round(t["start"] + off, 5)
+            t["end"] = round(t["end"] + off, 5)
+    e = dict(file=name + ".ts", groups=p["groups"], clean=p["clean"], defects=p["defects"],
+             ignore=ignores(p, v_off, a_off), **base)
+    if "offset_ms" in p["extra"]:
+        off = p["extra"].pop("offset_ms")
+        e["sync_test"] = True
+        e["offset_ms"] = round(off + 1000 * (a_off - v_off), 1)
+        e["offset_content_ms"] = off
+    e.update(p["extra"])
+    entries.append(e)
+    return entries
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--list", action="store_true")
+    a = ap.parse_args()
+    missing = media.check_sources()
+    if missing:
+        print("missing sources (run scripts/realeval/install.sh):", *missing, sep="\n  ", file=sys.stderr)
+        return 2
+    cl = clean_clips(a.seed)
+    clean_names = {n for n, _ in cl}
+    clips = cl + defect_clips(a.seed)
+    only = set(filter(None, a.only.split(",")))
+    if only:
+        clips = [(n, b) for n, b in clips if group_of(n, clean_names) in only]
+    if a.list:
+        for n, _ in clips:
+            print(group_of(n, clean_names), n)
+        return 0
+    out = os.path.abspath(a.out)
+    meta = os.path.join(out, "meta")
+    cache = os.path.join(out, "cache")
+    os.makedirs(meta, exist_ok=True)
+    os.makedirs(cache, exist_ok=True)
+    t0 = time.time()
+    failed: list[str] = []
+    for i, (name, builder) in enumerate(clips):
+        mj = os.path.join(meta, name + ".json")
+        if os.path.exists(mj) and os.path.exists(os.path.join(out, name + ".ts")):
+            continue
+        t = time.time()
+        try:
+            entries = build_one(name, builder, a.seed, out, cache)
+        except Exception as ex:  # report, go on with the other clips
+            failed.append(name)
+            print(f"[{i + 1}/{len(clips)}] {name}: FAILED: {ex}", file=sys.stderr, flush=True)
+            continue
+        with open(mj + ".tmp", "w") as f:
+            json.dump(entries, f, indent=1)
+        os.replace(mj + ".tmp", mj)
+        print(f"[{i + 1}/{len(clips)}] {name}: {len(entries[-1]['defects'])} defects, "
+              f"{time.time() - t:.1f} s", file=sys.stderr, flush=True)
+    entries = []
+    for name in sorted(f[:-5] for f in os.listdir(meta) if f.endswith(".json")):
+        with open(os.path.join(meta, name + ".json")) as f:
+            entries += json.load(f)
+    clean_s = sum(e["duration"] for e in entries if e["clean"])
+    truth = {"format": "avqc-realeval-truth/1", "seed": a.seed,
+             "time_convention": "seconds of media time: PTS minus the input's start time "
+                                "(as avqc's events); codec delays measured and applied",
+             "clean_seconds": clean_s, "clips": entries}
+    with open(os.path.join(out, "truth.json"), "w") as f:
+        json.dump(truth, f, indent=1)
+    print(f"{len(entries)} clips, clean {clean_s / 60:.1f} min, {time.time() - t0:.0f} s",
+          file=sys.stderr)
+    if failed:
+        print("FAILED clips:", *failed, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
