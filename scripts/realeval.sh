@@ -13,7 +13,7 @@
 #   MONITOR_ARGS=...  extra monitor options (e.g. "--detectors freeze,silence")
 #   NO_INSTALL=1      do not run scripts/realeval/install.sh
 # Events go to target/realeval/events-seedN/<clip>.jsonl, the report to
-# target/realeval/report-seedN.txt (and .json). See scripts/realeval/README.md.
+# target/realeval/report-seedN[-GROUPS].txt (and .json). See scripts/realeval/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEED=1
@@ -77,8 +77,10 @@ for f in "${CLIPS[@]}"; do
 done
 echo "== monitor ran on $n of ${#CLIPS[@]} clips (others cached)" >&2
 
-python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" --json > "$OUT/report-seed$SEED.json"
-python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" "${SCORE_ARGS[@]}" | tee "$OUT/report-seed$SEED.txt"
+REPORT=$OUT/report-seed$SEED${ONLY:+-${ONLY//,/-}}
+python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" --groups "$ONLY" --json > "$REPORT.json"
+python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" --groups "$ONLY" \
+    "${SCORE_ARGS[@]}" | tee "$REPORT.txt"
 
 if [ -n "$LIVE" ]; then
     echo "== live UDP through a lossy relay (real time)" >&2

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Score avqc monitor events (JSON Lines) against truth.json of make_corpus.py.
 
-usage: score.py --truth DIR/truth.json (--events FILE | --events-dir DIR) [--per-clip] [--json]
+usage: score.py --truth DIR/truth.json (--events FILE | --events-dir DIR) [--groups G,G]
+                [--per-clip] [--json]
+
+--groups keeps only the clips of those groups (clean, dropout, click, clipping, freeze,
+corruption, sync; the undamaged references count as corruption too).
 
 Events: one JSON object per line; `stream` names the clip (its file name, or a path or URL
 ending in it). With --events-dir, DIR/<clip>.ts.jsonl or DIR/<clip>.jsonl per clip. Only
@@ -255,6 +259,7 @@ def main() -> int:
     ap.add_argument("--truth", required=True)
     ap.add_argument("--events")
     ap.add_argument("--events-dir")
+    ap.add_argument("--groups", default="")
     ap.add_argument("--per-clip", action="store_true")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
@@ -262,6 +267,11 @@ def main() -> int:
         ap.error("--events or --events-dir needed")
     with open(a.truth) as f:
         truth = json.load(f)
+    only = set(filter(None, a.groups.split(",")))
+    if only:
+        def groups(c):
+            return set(c["groups"]) | ({"corruption"} if "corruption_ref" in c["groups"] else set())
+        truth["clips"] = [c for c in truth["clips"] if groups(c) & only]
     ev = load_events(a, {c["file"] for c in truth["clips"]})
     s = score(truth, ev, a.per_clip)
     print(json.dumps(s, indent=1) if a.json else report(s))
