@@ -326,6 +326,14 @@ impl Silence {
         }
     }
 
+    /// The gap judged was reported (a silence that is a cut): its levels stay out of the floor,
+    /// so that the next cut within `floor_context` is compared with the programme.
+    fn mark_reported(&mut self) {
+        if let Some(j) = &mut self.judged {
+            j.reported = true;
+        }
+    }
+
     /// The silent run now is a cut: an abrupt fall far under the programme's floor.
     fn cut(&self) -> bool {
         self.run.is_some_and(|r| r.fall < self.relative_edge) && self.below_floor()
@@ -340,6 +348,7 @@ impl Silence {
         match self.tracker.observe(silent, t0, t1) {
             Some(c @ SpanChange::Started { start }) => {
                 if self.cut() {
+                    self.mark_reported();
                     out.span(&DefectKind::AUDIO_SILENCE, c, t1, self.details(c, peak));
                 } else {
                     self.quiet = Some(start);
@@ -354,6 +363,9 @@ impl Silence {
                 if let Some(start) = self.quiet {
                     let long = t1.secs_since(start) >= self.cfg.quiet_min_duration - 1e-9;
                     if silent && (long || self.cut()) {
+                        if !long {
+                            self.mark_reported();
+                        }
                         self.quiet = None;
                         let c = SpanChange::Started { start };
                         out.span(&DefectKind::AUDIO_SILENCE, c, t1, self.details(c, peak));
