@@ -35,6 +35,12 @@ impl SampleClock {
         (first, contiguous)
     }
 
+    /// Where the next frame should start: its tick, with the rate and channel count it should
+    /// have (`None` before the first frame and after [`SampleClock::reset`]).
+    pub(crate) fn expected(&self) -> Option<(i64, u32, usize)> {
+        self.next.map(|n| (n, self.rate, self.channels))
+    }
+
     /// The media time of sample tick `tick`.
     pub(crate) fn time(&self, tick: i64) -> MediaTime {
         MediaTime::new(tick, Rational::new(1, self.rate.max(1) as i32))

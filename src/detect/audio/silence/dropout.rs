@@ -248,6 +248,11 @@ impl Relative {
         })
     }
 
+    /// Whether the windows now are those of a gap (not yet the sound after it).
+    pub(crate) fn in_gap(&self) -> bool {
+        matches!(self.state, State::Gap { .. })
+    }
+
     /// Start of a gap being judged, if any.
     pub(crate) fn pending_start(&self) -> Option<MediaTime> {
         match self.state {

@@ -4,182 +4,103 @@
 //! The sound is cut into short windows (2.5 ms by default); a window is silent when the RMS level
 //! of **every** channel is below `threshold_db`, which catches digital zero and a low noise floor
 //! alike. Silent stretches lasting `min_duration` are reported as `audio_silence` as soon as
-//! they are confirmed (start event) and when sound returns (end event). Shorter silent stretches
-//! with sound on both sides, of at least `dropout_min` seconds, are reported as `audio_dropout`
-//! when they end (start and end events together). Times are sample-exact to the window.
+//! they are confirmed (start event) and when sound returns (end event) if they are cuts (an
+//! abrupt fall far under the programme's floor, as for dropouts below); any other silence (the
+//! pauses of a quiet programme whose room tone is under `threshold_db`, a rest that decays in
+//! music) must last `quiet_min_duration`, and is then reported with its true start. Times are
+//! sample-exact to the window.
 //!
-//! Two more kinds of `audio_dropout` (`details.source` says which; `"level"` for the gaps
-//! above):
+//! `audio_dropout` is a cut, not a pause. A natural pause (speech between words, a rest in
+//! music) decays over tens of milliseconds and leaves the room tone or the reverberation going
+//! on; a dropout cuts the whole waveform at once, room tone and all (a lost packet, a zeroed
+//! buffer, a broken link), and a lossy codec only smears the cut over a few milliseconds. So
+//! besides its own rule each level or relative dropout must:
 //!
-//! - `"relative"`: a steady sound that drops abruptly at least `relative_drop_db` below its own
+//! - fall **abruptly**: from a window within 12 dB of the programme's level (its mean over
+//!   about `relative_context` seconds) to one more than 24 dB under it within `relative_edge`
+//!   (a codec's smear after the cut, a few milliseconds at −30 to −40 dB, may follow);
+//! - fall **far under the programme's floor**: the gap's quietest 10 ms at least
+//!   `floor_drop_db` under the quietest 10 ms of the last `floor_context` seconds (the room
+//!   tone of the pauses, the softest moment of the music), which is known after 1 s of sound.
+//!   Gaps reported as dropouts (and shorter ones of the same shape) are kept out of the floor.
+//!
+//! A pause at any programme level (−23 LUFS news with room tone at −55 dBFS, a −45 LUFS
+//! programme with its pauses at −77 dBFS) sits at its floor and is never a dropout. The limit:
+//! a programme with no floor at all (pauses of exact digital zero, as raw synthesized speech)
+//! gives no way to tell a cut from a pause, and its gaps are not reported.
+//!
+//! `details.source` says which kind of dropout:
+//!
+//! - `"level"`: a silent stretch (every window below `threshold_db`) of `dropout_min` seconds
+//!   up to `min_duration`, with sound before it; reported when it ends (start and end events
+//!   together).
+//! - `"relative"`: a steady sound that drops at least `relative_drop_db` below its own
 //!   level of the last `relative_context` seconds, for `dropout_min` to `relative_max` seconds,
 //!   and comes back to about that level (a −20 dBFS programme falling to −55 dBFS for 50 ms),
-//!   though the gap stays above `threshold_db`. The edge must be abrupt (the level was within
-//!   12 dB of the reference at most `relative_edge` before the gap: a fade is not a dropout) and
-//!   the context steady (no 10 ms block in it more than 20 dB under the reference: the pauses
-//!   of speech or a staccato are not dropouts); the level after the gap (mean of 0.1 s) must be
-//!   within 12 dB of the reference. A gap holding any window below `threshold_db` is left to
-//!   the absolute rules, so no gap is reported twice.
+//!   though the gap stays above `threshold_db`. The context must be steady (no 10 ms block in
+//!   it more than 20 dB under the reference: the pauses of speech or a staccato are not
+//!   dropouts); the level after the gap (mean of 0.1 s) must be within 12 dB of the reference.
+//!   A gap holding any window below `threshold_db` is left to the absolute rules, so no gap is
+//!   reported twice.
+//! - `"timestamps"`: sound missing from the timeline. The next audio frame starts later than
+//!   the last one ended (beyond 2 ms of jitter, up to 10 s) while sound was running: frames
+//!   were lost in transport or dropped before the decoder, which often leaves no decoder
+//!   notice. The interval is the hole, `[end of the last frame, start of the next)`, holes
+//!   within 0.1 s merged (`details.missing_samples` counts the samples missing), reported
+//!   0.1 s after the last one. The stream's first frame and
+//!   the first frame after a discontinuity (the timeline was bridged there) are not judged.
 //! - `"decoder"`: the decoder reported damage (a decode error or a corrupt packet) on the audio
 //!   stream: the interval runs from the notice for one frame's duration, notices within 0.1 s
-//!   merged; reported 0.35 s later unless a level dropout or a silence already covers it (that
-//!   event then counts the notices in `details.decoder_notices`). Notices before the stream's
-//!   first audio frame are not judged (its stream index is not known yet).
+//!   merged; reported 0.35 s later unless another dropout or a silence already covers it (that
+//!   event then counts the notices in `details.decoder_notices`; notices within 0.1 s after a
+//!   reported dropout are taken as the same loss). Notices before the stream's first audio
+//!   frame are not judged (its stream index is not known yet).
 
+mod config;
+mod decoder;
 mod dropout;
+mod floor;
 
-use crate::detect::one_stream::{AudioDetector, OnAudio};
-use serde::{Deserialize, Serialize};
+pub use config::SilenceConfig;
+
+use crate::detect::one_stream::AudioDetector;
 use serde_json::json;
 
-use crate::detect::check::ConfigCheck;
 use crate::detect::measure::round::dbfs;
 use crate::detect::measure::sample_clock::SampleClock;
 use crate::event::Details;
-use crate::{
-    AudioFrame, DecoderNotice, DefectKind, Detector, DetectorConfig, Events, MediaTime, NoticeKind,
-    Result, SpanChange, SpanTracker,
-};
+use crate::{AudioFrame, DecoderNotice, DefectKind, Events, MediaTime, SpanChange, SpanTracker};
+use decoder::{DecoderGap, DECODER_MERGE};
 use dropout::{Relative, RelativeParams};
+use floor::Floor;
 
-/// Decoder notices closer than this (seconds) form one dropout.
-const DECODER_MERGE: f64 = 0.1;
-/// A decoder dropout is reported once the sound is this far (seconds) past it, unless a level
-/// dropout or a silence covered it meanwhile.
-const DECODER_DELAY: f64 = 0.35;
+/// Longest hole in the audio timestamps reported as a `"timestamps"` dropout, in seconds; a
+/// longer jump without a discontinuity notice is taken as a new timeline.
+const TIMESTAMP_GAP_MAX: f64 = 10.0;
 
-/// Damage the decoder reported on the audio stream, not yet reported.
+/// A window within this power ratio (−12 dB) of the programme's level is near it.
+const NEAR: f64 = 0.063_095_734_448_019_33;
+/// A window under this power ratio (−24 dB) of the programme's level is far under it.
+const FAR: f64 = 0.003_981_071_705_534_973;
+
+/// A gap being judged (a run of silent windows or a relative gap): the floor before it and its
+/// quietest 10 ms (mean squares).
 #[derive(Clone, Copy, Debug)]
-struct DecoderGap {
+struct Judged {
+    floor: Option<f64>,
+    low: f64,
+    /// Reported as a dropout (its levels are then kept out of the floor).
+    reported: bool,
+    /// Windows held.
+    windows: usize,
+}
+
+/// Holes in the audio timeline not yet reported (merged within `DECODER_MERGE`).
+#[derive(Clone, Copy, Debug)]
+struct Holes {
     start: MediaTime,
     end: MediaTime,
-    notices: u32,
-}
-
-/// Configuration of the [`Silence`] detector (type `"silence"`).
-///
-/// ```
-/// use avqc::{DetectorConfig, detect::audio::SilenceConfig};
-/// let c: SilenceConfig = serde_json::from_str(r#"{"threshold_db": -55.0}"#).unwrap();
-/// assert_eq!(c.min_duration, SilenceConfig::default().min_duration);
-/// assert!(SilenceConfig { threshold_db: 3.0, ..Default::default() }.build("silence").is_err());
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SilenceConfig {
-    /// A window is silent when every channel's RMS level is below this, in dBFS. Default
-    /// `-60.0`: 10 dB above a −70 dBFS noise floor (whose 2.5 ms windows stay within about
-    /// ±2 dB of it), and well below quiet passages of programme sound (−40 dBFS and up).
-    pub threshold_db: f64,
-    /// Seconds of silence before `audio_silence` is reported. Default `0.3`: silences worth an
-    /// alarm last half a second or more, and at 0.3 s they are reported 0.3 s after they began;
-    /// shorter gaps inside sound are dropouts.
-    pub min_duration: f64,
-    /// Seconds of sound needed to end a silence. Default `0.02`: a click or a codec transient
-    /// inside a silence does not split it in two.
-    pub clear_for: f64,
-    /// Shortest gap inside sound reported as `audio_dropout`, in seconds. Default `0.018`:
-    /// dropouts of 20 ms and more matter; 2 ms of slack covers the window grid and codec smear
-    /// at the gap's edges.
-    pub dropout_min: f64,
-    /// Report `audio_dropout` at all. Default `true`.
-    pub dropouts: bool,
-    /// Report relative dropouts (far below the surrounding level, above `threshold_db`).
-    /// Default `true`.
-    pub relative: bool,
-    /// Least drop below the reference level for a relative dropout, in dB. Default `30.0`: a
-    /// steady programme's 2.5 ms windows stay within about 18 dB of its mean (even a 20 Hz bass
-    /// at a zero crossing), while a gap in a −20 dBFS programme down to −55 dBFS is 35 dB.
-    pub relative_drop_db: f64,
-    /// Seconds of sound before a gap whose mean level is the reference. Default `0.3`: long
-    /// enough to hold the previous gap of a staccato (notes shorter than 0.3 s, whose gaps are
-    /// then not judged), short enough to follow the programme's level.
-    pub relative_context: f64,
-    /// Longest relative dropout, in seconds. Default `0.5`: longer drops are quiet passages.
-    pub relative_max: f64,
-    /// Longest fall into a relative dropout, in seconds. Default `0.01`: a cut falls in one
-    /// window (a lossy codec smears it over a few milliseconds), a fade takes tens of them.
-    pub relative_edge: f64,
-    /// Report decoder damage on the audio stream (lost or concealed frames) as `audio_dropout`
-    /// with `details.source = "decoder"`. Default `true`.
-    pub decoder_dropouts: bool,
-    /// Length of the analysis windows, in seconds. Default `0.0025`: short enough to place the
-    /// edges of a 20 ms dropout within a few milliseconds, long enough (120 samples at 48 kHz)
-    /// for a stable level of a noise floor.
-    pub window: f64,
-}
-
-impl Default for SilenceConfig {
-    fn default() -> Self {
-        SilenceConfig {
-            threshold_db: -60.0,
-            min_duration: 0.3,
-            clear_for: 0.02,
-            dropout_min: 0.018,
-            dropouts: true,
-            relative: true,
-            relative_drop_db: 30.0,
-            relative_context: 0.3,
-            relative_max: 0.5,
-            relative_edge: 0.01,
-            decoder_dropouts: true,
-            window: 0.0025,
-        }
-    }
-}
-
-impl DetectorConfig for SilenceConfig {
-    const TYPE: &'static str = "silence";
-    const ON_BY_DEFAULT: bool = true;
-
-    fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
-        let c = ConfigCheck::new(Self::TYPE, name);
-        c.require(
-            self.threshold_db.is_finite() && self.threshold_db < 0.0,
-            "threshold_db",
-            "must be a finite level below 0 dBFS",
-        )?;
-        c.positive_seconds("min_duration", self.min_duration)?;
-        c.seconds("clear_for", self.clear_for)?;
-        c.positive_seconds("dropout_min", self.dropout_min)?;
-        c.require(
-            self.window.is_finite() && self.window > 0.0 && self.window <= 0.1,
-            "window",
-            "must be between 0 and 0.1 seconds",
-        )?;
-        c.require(
-            self.relative_drop_db.is_finite() && self.relative_drop_db >= 6.0,
-            "relative_drop_db",
-            "must be a finite number of dB >= 6",
-        )?;
-        c.require(
-            self.relative_context.is_finite()
-                && self.relative_context >= 0.05
-                && self.relative_context <= 5.0,
-            "relative_context",
-            "must be between 0.05 and 5 seconds",
-        )?;
-        c.require(
-            self.relative_max.is_finite()
-                && self.relative_max >= self.dropout_min
-                && self.relative_max <= 5.0,
-            "relative_max",
-            "must be between dropout_min and 5 seconds",
-        )?;
-        c.require(
-            self.relative_edge.is_finite()
-                && self.relative_edge >= 0.0
-                && self.relative_edge <= 1.0,
-            "relative_edge",
-            "must be between 0 and 1 second",
-        )?;
-        c.require(
-            self.window <= self.dropout_min,
-            "window",
-            "must not be longer than dropout_min",
-        )?;
-        Ok(Box::new(OnAudio::new(name, Silence::new(self.clone()))))
-    }
+    missing: i64,
 }
 
 /// A run of silent windows.
@@ -190,6 +111,9 @@ struct Run {
     after_sound: bool,
     /// Loudest window of the run (mean square).
     peak: f64,
+    /// Windows between the last one near the programme's level and the first one far under
+    /// it: how long the sound took to fall into the run.
+    fall: usize,
 }
 
 /// Detects silence and dropouts. Built from a [`SilenceConfig`].
@@ -213,6 +137,26 @@ pub struct Silence {
     decoder: Option<DecoderGap>,
     /// Duration of the last audio frame, seconds (what one lost frame is worth).
     frame_secs: f64,
+    floor: Floor,
+    /// Power ratio a dropout's quietest 10 ms must be under the floor.
+    floor_ratio: f64,
+    /// `relative_edge` in windows: the longest fall into a level dropout.
+    relative_edge: usize,
+    judged: Option<Judged>,
+    /// The programme's level: mean square averaged over about `relative_context` seconds of
+    /// windows outside gaps (`None` until the first window).
+    level: Option<f64>,
+    /// Windows since the last one within 12 dB of `level` (saturating).
+    since_near: usize,
+    /// Windows between the last one near `level` and the first one more than 24 dB under it,
+    /// in the current dip (`None` before it gets that deep): how abruptly the sound fell. A
+    /// lossy codec leaves a few milliseconds of smear between that and silence.
+    fall: Option<usize>,
+    /// The last dropout reported.
+    last_dropout: Option<(MediaTime, MediaTime)>,
+    /// Start of a confirmed silence at the programme's floor, not reported (yet).
+    quiet: Option<MediaTime>,
+    holes: Option<Holes>,
 }
 
 impl Silence {
@@ -243,6 +187,21 @@ impl Silence {
             }),
             decoder: None,
             frame_secs: 1024.0 / 48000.0,
+            floor: Floor::new(
+                windows(0.5).max(1),
+                ((cfg.floor_context / 0.5).ceil() as usize).max(1),
+                windows(1.0),
+                windows(0.5),
+            ),
+            floor_ratio: 10f64.powf(-cfg.floor_drop_db / 10.0),
+            relative_edge: windows(cfg.relative_edge).max(1),
+            judged: None,
+            level: None,
+            since_near: usize::MAX,
+            fall: None,
+            last_dropout: None,
+            quiet: None,
+            holes: None,
             cfg,
         }
     }
@@ -257,6 +216,10 @@ impl Silence {
         out: &mut Events,
     ) {
         self.relative.cover();
+        if let Some(j) = &mut self.judged {
+            j.reported = true;
+        }
+        self.last_dropout = Some((start, end));
         let notices = self.consume_decoder(start, end);
         if notices > 0 {
             details.insert("decoder_notices".into(), json!(notices));
@@ -280,94 +243,6 @@ impl Silence {
         );
     }
 
-    /// Takes a pending decoder gap that overlaps `[start, end)`; its notice count.
-    fn consume_decoder(&mut self, start: MediaTime, end: MediaTime) -> u32 {
-        match self.decoder {
-            Some(g)
-                if g.start.secs_since(end) <= DECODER_MERGE
-                    && start.secs_since(g.end) <= DECODER_MERGE =>
-            {
-                self.decoder = None;
-                g.notices
-            }
-            _ => 0,
-        }
-    }
-
-    fn on_notice(&mut self, n: &DecoderNotice, stream: Option<usize>, out: &mut Events) {
-        if !self.cfg.decoder_dropouts || stream.is_none() || n.stream != stream {
-            return;
-        }
-        if !matches!(
-            n.kind,
-            NoticeKind::DecodeError { .. } | NoticeKind::CorruptPacket
-        ) {
-            return;
-        }
-        let end = n.time.add_secs(self.frame_secs);
-        match &mut self.decoder {
-            Some(g) if n.time.secs_since(g.end) <= DECODER_MERGE => {
-                g.start = g.start.min(n.time);
-                g.end = g.end.max(end);
-                g.notices += 1;
-            }
-            _ => {
-                self.flush_decoder(n.time, out);
-                self.decoder = Some(DecoderGap {
-                    start: n.time,
-                    end,
-                    notices: 1,
-                });
-            }
-        }
-    }
-
-    /// Reports the pending decoder gap, unless a silence covers it.
-    fn flush_decoder(&mut self, at: MediaTime, out: &mut Events) {
-        let Some(g) = self.decoder.take() else { return };
-        if self.tracker.is_open() {
-            return;
-        }
-        let mut d = Details::new();
-        d.insert("source".into(), json!("decoder"));
-        d.insert("notices".into(), json!(g.notices));
-        let mut e = d.clone();
-        e.insert(
-            "duration".into(),
-            json!((g.end.secs_since(g.start) * 10000.0).round() / 10000.0),
-        );
-        out.span(
-            &DefectKind::AUDIO_DROPOUT,
-            SpanChange::Started { start: g.start },
-            at.max(g.end),
-            d,
-        );
-        out.span(
-            &DefectKind::AUDIO_DROPOUT,
-            SpanChange::Ended {
-                start: g.start,
-                end: g.end,
-            },
-            at.max(g.end),
-            e,
-        );
-    }
-
-    /// Reports the pending decoder gap once the sound is well past it and nothing that could
-    /// still cover it is being judged.
-    fn maybe_flush_decoder(&mut self, now: MediaTime, out: &mut Events) {
-        let Some(g) = self.decoder else { return };
-        if self.tracker.is_open() && self.tracker.current_start().is_some_and(|s| s <= g.end) {
-            self.decoder = None;
-            return;
-        }
-        let judged = self.run.is_some_and(|r| r.start <= g.end)
-            || self.relative.pending_start().is_some_and(|s| s <= g.end);
-        if !judged && now.secs_since(g.end) >= DECODER_DELAY {
-            self.flush_decoder(now, out);
-        }
-    }
-
     fn details(&self, change: SpanChange, peak_ms: f64) -> Details {
         let mut d = Details::new();
         d.insert("threshold_db".into(), json!(self.cfg.threshold_db));
@@ -381,6 +256,125 @@ impl Silence {
         d
     }
 
+    /// The gap being judged fell far enough under the programme's floor.
+    fn below_floor(&self) -> bool {
+        self.judged.is_some_and(|j| self.deep(&j))
+    }
+
+    fn deep(&self, j: &Judged) -> bool {
+        j.floor.is_some_and(|f| j.low <= f * self.floor_ratio)
+    }
+
+    /// Follows the programme's level and how long ago a window was near it.
+    fn follow_level(&mut self, ms: f64) {
+        if !ms.is_finite() {
+            return;
+        }
+        let near = self.level.is_some_and(|l| ms >= l * NEAR);
+        let far = self.level.is_some_and(|l| ms < l * FAR);
+        if near {
+            self.fall = None;
+        } else if far && self.fall.is_none() {
+            self.fall = Some(self.since_near);
+        }
+        self.since_near = if near {
+            0
+        } else {
+            self.since_near.saturating_add(1)
+        };
+        if self.run.is_none() && !self.relative.in_gap() {
+            let n = (self.cfg.relative_context / self.cfg.window).max(1.0);
+            self.level = Some(self.level.map_or(ms, |l| l + (ms - l) / n));
+        }
+    }
+
+    /// Feeds the window's level to the floor; holds it while a gap is judged (or the sound dips
+    /// more than 12 dB under the programme's level), settles the gap once nothing judges it
+    /// any more.
+    fn follow_floor(&mut self, ms: f64, floor_before: Option<f64>) {
+        // a dip under the programme's level is held too: the edges of a dropout must not lower
+        // the floor either
+        let dip = self.level.is_some_and(|l| ms < l * NEAR);
+        let hold = self.run.is_some() || self.relative.in_gap() || dip;
+        if self.sound_seen {
+            self.floor.push(ms, hold);
+        }
+        if hold {
+            let low = self.floor.mean();
+            let j = self.judged.get_or_insert(Judged {
+                floor: floor_before,
+                low,
+                reported: false,
+                windows: 0,
+            });
+            j.low = j.low.min(low);
+            j.windows += 1;
+        } else if self.relative.pending_start().is_none() {
+            self.settle();
+        }
+        self.follow_level(ms);
+    }
+
+    /// The gap judged is settled: its levels join the floor unless it was a dropout or had the
+    /// shape of one (far under the floor, shorter than a silence; one too short to report must
+    /// not hide the next).
+    fn settle(&mut self) {
+        if let Some(j) = self.judged.take() {
+            let secs = j.windows as f64 * self.cfg.window;
+            let dropout_like = self.deep(&j) && secs < self.cfg.min_duration;
+            self.floor.release(!j.reported && !dropout_like);
+        }
+    }
+
+    /// The gap judged was reported (a silence that is a cut): its levels stay out of the floor,
+    /// so that the next cut within `floor_context` is compared with the programme.
+    fn mark_reported(&mut self) {
+        if let Some(j) = &mut self.judged {
+            j.reported = true;
+        }
+    }
+
+    /// The silent run now is a cut: an abrupt fall far under the programme's floor.
+    fn cut(&self) -> bool {
+        self.run.is_some_and(|r| r.fall < self.relative_edge) && self.below_floor()
+    }
+
+    /// Feeds the window to the silence tracker. A silence that is a cut (an abrupt fall far
+    /// under the programme's floor) is reported once confirmed; any other (a pause of a quiet
+    /// programme whose room tone is under `threshold_db`, a rest that decays in music) only
+    /// once it has lasted `quiet_min_duration`, and not at all if it ends sooner.
+    fn follow_silence(&mut self, silent: bool, t0: MediaTime, t1: MediaTime, out: &mut Events) {
+        let peak = self.silence_peak;
+        match self.tracker.observe(silent, t0, t1) {
+            Some(c @ SpanChange::Started { start }) => {
+                if self.cut() {
+                    self.mark_reported();
+                    out.span(&DefectKind::AUDIO_SILENCE, c, t1, self.details(c, peak));
+                } else {
+                    self.quiet = Some(start);
+                }
+            }
+            Some(c @ SpanChange::Ended { .. }) => {
+                if self.quiet.take().is_none() {
+                    out.span(&DefectKind::AUDIO_SILENCE, c, t1, self.details(c, peak));
+                }
+            }
+            None => {
+                if let Some(start) = self.quiet {
+                    let long = t1.secs_since(start) >= self.cfg.quiet_min_duration - 1e-9;
+                    if silent && (long || self.cut()) {
+                        if !long {
+                            self.mark_reported();
+                        }
+                        self.quiet = None;
+                        let c = SpanChange::Started { start };
+                        out.span(&DefectKind::AUDIO_SILENCE, c, t1, self.details(c, peak));
+                    }
+                }
+            }
+        }
+    }
+
     /// Ends the current window of `win_n` samples.
     fn close_window(&mut self, out: &mut Events) {
         let n = self.win_n;
@@ -391,15 +385,18 @@ impl Silence {
         let t1 = self.clock.time(self.win_start.saturating_add(n as i64));
         let ms = self.acc.iter().copied().fold(0.0, f64::max) / n as f64;
         let silent = ms < self.threshold_ms;
+        let floor_before = self.floor.level();
         self.acc.iter_mut().for_each(|a| *a = 0.0);
         self.win_start = self.win_start.saturating_add(n as i64);
         self.win_n = 0;
 
         if silent {
+            let fall = self.fall.unwrap_or(self.since_near);
             let run = self.run.get_or_insert(Run {
                 start: t0,
                 after_sound: self.sound_seen,
                 peak: 0.0,
+                fall,
             });
             run.peak = run.peak.max(ms);
         } else {
@@ -410,6 +407,8 @@ impl Silence {
                     && !self.tracker.is_open()
                     && len >= self.cfg.dropout_min - 1e-9
                     && len < self.cfg.min_duration
+                    && run.fall < self.relative_edge
+                    && self.below_floor()
                 {
                     let mut d = self.details(SpanChange::Started { start: run.start }, run.peak);
                     d.insert("source".into(), json!("level"));
@@ -425,15 +424,12 @@ impl Silence {
         if silent {
             self.silence_peak = self.silence_peak.max(ms);
         }
-        if let Some(c) = self.tracker.observe(silent, t0, t1) {
-            let peak = self.silence_peak;
-            out.span(&DefectKind::AUDIO_SILENCE, c, t1, self.details(c, peak));
-        }
+        self.follow_silence(silent, t0, t1, out);
         if self.cfg.relative && self.cfg.dropouts {
             if self.tracker.is_open() {
                 self.relative.cover();
             }
-            if let Some(f) = self.relative.window(ms, t0) {
+            if let Some(f) = self.relative.window(ms, t0).filter(|_| self.below_floor()) {
                 let mut d = Details::new();
                 d.insert("source".into(), json!("relative"));
                 d.insert("level_db".into(), json!(dbfs(f.peak.sqrt())));
@@ -441,14 +437,82 @@ impl Silence {
                 self.dropout(f.start, f.end, t1, d, out);
             }
         }
+        self.follow_floor(ms, floor_before);
+    }
+
+    /// Forgets the programme's level and floor (a new timeline or format).
+    fn forget_level(&mut self) {
+        self.floor.reset();
+        self.judged = None;
+        self.level = None;
+        self.since_near = usize::MAX;
+        self.fall = None;
+    }
+
+    /// The frame starting at `tick` does not follow on from the last one: reports the sound
+    /// missing in between (a hole in the timestamps inside running sound) and settles what the
+    /// hole breaks.
+    fn not_contiguous(
+        &mut self,
+        f: &AudioFrame,
+        tick: i64,
+        expected: Option<(i64, u32, usize)>,
+        out: &mut Events,
+    ) {
+        self.close_window(out);
+        self.relative.reset();
+        self.settle();
+        let Some((next, rate, channels)) = expected else {
+            self.forget_level();
+            return;
+        };
+        if rate != f.rate() || channels != f.channels() {
+            self.forget_level();
+            return;
+        }
+        let running = self.run.is_none() && self.sound_seen && !self.tracker.is_open();
+        let start = self.clock.time(next);
+        let end = self.clock.time(tick);
+        let secs = end.secs_since(start);
+        if self.cfg.dropouts
+            && self.cfg.timestamp_dropouts
+            && running
+            && secs > 0.0
+            && secs <= TIMESTAMP_GAP_MAX
+        {
+            let missing = tick.saturating_sub(next);
+            match &mut self.holes {
+                Some(h) if start.secs_since(h.end) <= DECODER_MERGE => {
+                    h.end = end;
+                    h.missing = h.missing.saturating_add(missing);
+                }
+                _ => {
+                    self.flush_holes(start, out);
+                    self.holes = Some(Holes {
+                        start,
+                        end,
+                        missing,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Reports the holes in the timeline not reported yet, as one `"timestamps"` dropout.
+    fn flush_holes(&mut self, at: MediaTime, out: &mut Events) {
+        let Some(h) = self.holes.take() else { return };
+        let mut d = Details::new();
+        d.insert("source".into(), json!("timestamps"));
+        d.insert("missing_samples".into(), json!(h.missing));
+        self.dropout(h.start, h.end, at.max(h.end), d, out);
     }
 
     fn feed(&mut self, f: &AudioFrame, out: &mut Events) {
+        let expected = self.clock.expected();
         let (tick, contiguous) = self.clock.begin(f);
         self.frame_secs = f.duration_secs();
         if !contiguous {
-            self.close_window(out);
-            self.relative.reset();
+            self.not_contiguous(f, tick, expected, out);
             if self.acc.len() != f.channels() {
                 self.acc.clear();
                 self.acc.resize(f.channels(), 0.0);
@@ -471,11 +535,18 @@ impl Silence {
                 self.close_window(out);
             }
         }
+        if self
+            .holes
+            .is_some_and(|h| f.end_time().secs_since(h.end) > DECODER_MERGE)
+        {
+            self.flush_holes(f.end_time(), out);
+        }
         self.maybe_flush_decoder(f.end_time(), out);
     }
 
     fn close(&mut self, at: MediaTime, out: &mut Events) {
         self.close_window(out);
+        self.flush_holes(at, out);
         if let Some(g) = self.decoder {
             if self.tracker.current_start().is_some_and(|s| s <= g.end) {
                 self.decoder = None;
@@ -484,9 +555,12 @@ impl Silence {
         self.flush_decoder(at, out);
         self.relative.reset();
         if let Some(c) = self.tracker.close() {
-            let peak = self.silence_peak;
-            out.span(&DefectKind::AUDIO_SILENCE, c, at, self.details(c, peak));
+            if self.quiet.take().is_none() {
+                let peak = self.silence_peak;
+                out.span(&DefectKind::AUDIO_SILENCE, c, at, self.details(c, peak));
+            }
         }
+        self.quiet = None;
         self.run = None;
     }
 }
@@ -508,6 +582,7 @@ impl AudioDetector for Silence {
         self.close(at, out);
         self.clock.reset();
         self.sound_seen = false;
+        self.forget_level();
     }
 
     fn finish(&mut self, at: MediaTime, out: &mut Events) {

@@ -1,0 +1,169 @@
+//! The programme's recent floor for the `silence` detector: how quiet its quietest moments of
+//! the last few seconds were (the room tone in the pauses of speech, the softest passage of
+//! music).
+//!
+//! A natural pause sits at that floor (the room tone continues under it); a dropout cuts the
+//! whole waveform, room tone and all, and falls far below it. Fed one level per analysis
+//! window, it keeps a 10 ms running mean (4 windows of 2.5 ms) and the minimum of that mean over
+//! segments of `segment` windows in a ring sized once; the floor is the minimum over the ring
+//! and the current segment. The onset of the sound (its first `skip` windows: encoder priming,
+//! a fade-in) is left out.
+//!
+//! A gap being judged is *held*: its levels do not lower the floor until it is settled, and a
+//! gap reported as a dropout never does (the next dropout a few seconds later is compared with
+//! the programme, not with the previous dropout).
+
+/// Windows in the running mean (10 ms at 2.5 ms windows).
+const MEAN: usize = 4;
+
+pub(crate) struct Floor {
+    /// Windows per segment.
+    segment: usize,
+    /// Windows of sound needed before the floor is known.
+    history: usize,
+    /// First windows left out of the floor (the onset of the sound: encoder priming, a
+    /// fade-in).
+    skip: usize,
+    /// The last `MEAN` window levels.
+    recent: [f64; MEAN],
+    recent_n: usize,
+    recent_pos: usize,
+    /// Minimum of the running mean over the current segment, and windows in it.
+    seg_min: f64,
+    seg_n: usize,
+    /// Minima of the finished segments.
+    ring: Vec<f64>,
+    ring_pos: usize,
+    ring_filled: usize,
+    /// Windows seen since the last reset (saturating).
+    seen: usize,
+    /// Minimum of the running mean over the held windows (`INFINITY` when none).
+    held: f64,
+}
+
+impl Floor {
+    /// A floor over `segments` segments of `segment` windows, known after `history` windows,
+    /// the first `skip` windows left out.
+    pub(crate) fn new(segment: usize, segments: usize, history: usize, skip: usize) -> Self {
+        Floor {
+            segment: segment.max(1),
+            history,
+            skip,
+            recent: [0.0; MEAN],
+            recent_n: 0,
+            recent_pos: 0,
+            seg_min: f64::INFINITY,
+            seg_n: 0,
+            ring: vec![f64::INFINITY; segments.max(1)],
+            ring_pos: 0,
+            ring_filled: 0,
+            seen: 0,
+            held: f64::INFINITY,
+        }
+    }
+
+    /// Forgets everything (discontinuity, format change).
+    pub(crate) fn reset(&mut self) {
+        self.recent_n = 0;
+        self.recent_pos = 0;
+        self.seg_min = f64::INFINITY;
+        self.seg_n = 0;
+        self.ring.iter_mut().for_each(|m| *m = f64::INFINITY);
+        self.ring_pos = 0;
+        self.ring_filled = 0;
+        self.seen = 0;
+        self.held = f64::INFINITY;
+    }
+
+    /// The 10 ms running mean ending with the last window (mean square).
+    pub(crate) fn mean(&self) -> f64 {
+        if self.recent_n == 0 {
+            return f64::INFINITY;
+        }
+        self.recent[..self.recent_n].iter().sum::<f64>() / self.recent_n as f64
+    }
+
+    /// One window of level `ms`; `hold`: it belongs to a gap being judged.
+    pub(crate) fn push(&mut self, ms: f64, hold: bool) {
+        if !ms.is_finite() {
+            return;
+        }
+        self.recent[self.recent_pos] = ms;
+        self.recent_pos = (self.recent_pos + 1) % MEAN;
+        self.recent_n = (self.recent_n + 1).min(MEAN);
+        self.seen = self.seen.saturating_add(1);
+        if self.recent_n == MEAN && self.seen > self.skip {
+            let m = self.mean();
+            if hold {
+                self.held = self.held.min(m);
+            } else {
+                self.seg_min = self.seg_min.min(m);
+            }
+        }
+        self.seg_n += 1;
+        if self.seg_n >= self.segment {
+            self.ring[self.ring_pos] = self.seg_min;
+            self.ring_pos = (self.ring_pos + 1) % self.ring.len();
+            self.ring_filled = (self.ring_filled + 1).min(self.ring.len());
+            self.seg_min = f64::INFINITY;
+            self.seg_n = 0;
+        }
+    }
+
+    /// The held gap is settled: `keep` folds its levels into the floor (it was programme),
+    /// otherwise they are dropped (it was a dropout).
+    pub(crate) fn release(&mut self, keep: bool) {
+        if keep {
+            self.seg_min = self.seg_min.min(self.held);
+        }
+        self.held = f64::INFINITY;
+    }
+
+    /// The floor (mean square of the quietest 10 ms of the last few seconds), once enough sound
+    /// was heard.
+    pub(crate) fn level(&self) -> Option<f64> {
+        if self.seen < self.history {
+            return None;
+        }
+        let ring = self.ring[..self.ring_filled]
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        Some(ring.min(self.seg_min))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floor_follows_the_quietest_mean_and_skips_dropped_gaps() {
+        let mut f = Floor::new(10, 4, 20, 0);
+        for _ in 0..19 {
+            f.push(1.0, false);
+        }
+        assert_eq!(f.level(), None);
+        f.push(1.0, false);
+        assert_eq!(f.level(), Some(1.0));
+        // a quiet gap held, then dropped: the floor stays
+        for _ in 0..8 {
+            f.push(1e-9, true);
+        }
+        f.release(false);
+        assert_eq!(f.level(), Some(1.0));
+        // held and kept: it lowers the floor
+        for _ in 0..8 {
+            f.push(0.01, true);
+        }
+        f.release(true);
+        // (the first running means still hold the end of the dropped gap)
+        let l = f.level().unwrap();
+        assert!((0.0025..=0.01 + 1e-12).contains(&l), "{l}");
+        // forgotten after the ring has turned over
+        for _ in 0..60 {
+            f.push(1.0, false);
+        }
+        assert_eq!(f.level(), Some(1.0));
+    }
+}

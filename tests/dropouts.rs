@@ -1,0 +1,308 @@
+//! `audio_dropout` of `silence` told apart from natural pauses, and sound lost from the timeline
+//! (synthetic, pure Rust): the pauses of speech over room tone never alarm at any programme
+//! level, a cut of the whole waveform to digital zero does, and a missing audio frame is a
+//! `"timestamps"` dropout unless the timeline was bridged there.
+
+mod common;
+
+use avqc::detect::audio::SilenceConfig;
+use avqc::event::DefectEvent;
+use avqc::{
+    AudioFrame, Detector, DetectorConfig, Event, Events, Media, MediaTime, Phase, Rational,
+};
+use common::rng::Rng;
+use std::f64::consts::PI;
+
+const RATE: u32 = 48_000;
+const FRAME: usize = 1024;
+
+fn silence() -> Box<dyn Detector> {
+    SilenceConfig::default().build("silence").unwrap()
+}
+
+/// One stereo frame of samples `s` (the same on both channels) starting at sample `at`.
+fn frame(at: i64, s: &[f32]) -> Media {
+    let mut planar = s.to_vec();
+    planar.extend_from_slice(s);
+    let t = MediaTime::new(at, Rational::new(1, RATE as i32));
+    Media::Audio(AudioFrame::new(RATE, 2, t, planar).unwrap())
+}
+
+/// `signal` cut into frames at their own times.
+fn frames(signal: &[f32]) -> Vec<Media> {
+    signal
+        .chunks(FRAME)
+        .enumerate()
+        .map(|(i, s)| frame((i * FRAME) as i64, s))
+        .collect()
+}
+
+/// Speech-like sound at RMS `level_db` dBFS over room tone 32 dB under it: syllables of
+/// 120–300 ms on a 140 Hz voice with harmonics, rising in 10 ms and decaying over about 40 ms,
+/// separated by pauses of 20–60 ms (a few of 200–400 ms); one syllable in four stops short
+/// (speech cut within 1 ms, the room tone going on).
+fn speech(secs: f64, level_db: f64, seed: u64) -> Vec<f32> {
+    let n = (secs * RATE as f64) as usize;
+    let mut rng = Rng(seed);
+    let amp = 10f64.powf(level_db / 20.0) * 1.6;
+    let room = 10f64.powf((level_db - 32.0) / 20.0);
+    let mut env = vec![0.0f64; n];
+    let mut i = (0.2 * RATE as f64) as usize;
+    let mut k = 0;
+    while i < n {
+        let len = (rng.range(0.12, 0.3) * RATE as f64) as usize;
+        let hard = k % 4 == 3;
+        for j in 0..len.min(n - i) {
+            let t = j as f64 / RATE as f64;
+            let left = (len - j) as f64 / RATE as f64;
+            let rise = (t / 0.01).min(1.0);
+            let fall = if hard {
+                (left / 0.001).min(1.0)
+            } else {
+                (-(0.04 - left.min(0.04)) / 0.006).exp()
+            };
+            env[i + j] = rise * fall;
+        }
+        let pause = if k % 7 == 6 {
+            rng.range(0.2, 0.4)
+        } else {
+            rng.range(0.02, 0.06)
+        };
+        i += len + (pause * RATE as f64) as usize;
+        k += 1;
+    }
+    (0..n)
+        .map(|j| {
+            let t = j as f64 / RATE as f64;
+            let f0 = 140.0 * (1.0 + 0.05 * (2.0 * PI * 3.0 * t).sin());
+            let voice: f64 = (1..6)
+                .map(|h| (2.0 * PI * f0 * h as f64 * t).sin() / h as f64)
+                .sum();
+            (amp * env[j] * voice * 0.5 + room * rng.gauss()) as f32
+        })
+        .collect()
+}
+
+fn run(det: &mut Box<dyn Detector>, media: &[Media]) -> Vec<Event> {
+    let mut out = Events::new("test", det.name());
+    let mut events = Vec::new();
+    let mut end = MediaTime::ZERO;
+    for m in media {
+        if let Media::Audio(a) = m {
+            end = end.max(a.end_time());
+        }
+        det.process(m, &mut out);
+        events.extend(out.drain());
+    }
+    det.finish(end, &mut out);
+    events.extend(out.drain());
+    events
+}
+
+fn dropouts(events: &[Event]) -> Vec<DefectEvent> {
+    events
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .filter(|d| d.phase == Phase::End && d.defect.as_str() == "audio_dropout")
+        .cloned()
+        .collect()
+}
+
+fn show(d: &[DefectEvent]) -> Vec<String> {
+    d.iter()
+        .map(|d| {
+            format!(
+                "{:.3}-{:.3} {}",
+                d.start.as_secs_f64(),
+                d.end.map_or(0.0, |e| e.as_secs_f64()),
+                d.details["source"]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn pauses_of_speech_never_alarm_at_any_programme_level() {
+    // −23 dBFS news (room tone at −55), −40 and −45 quiet programmes (pauses at −72/−77 dBFS)
+    for (level, seed) in [(-23.0, 1), (-40.0, 2), (-45.0, 3), (-50.0, 4)] {
+        let s = speech(12.0, level, seed);
+        let ev = run(&mut silence(), &frames(&s));
+        let d = dropouts(&ev);
+        assert!(d.is_empty(), "speech at {level} dBFS: {:?}", show(&d));
+    }
+}
+
+#[test]
+fn a_cut_to_digital_zero_inside_speech_is_a_dropout() {
+    for (level, seed) in [(-23.0, 5), (-45.0, 6)] {
+        let mut s = speech(8.0, level, seed);
+        // the loudest 10 ms past 4 s: inside a syllable
+        let at = (4 * RATE as usize..6 * RATE as usize)
+            .step_by(480)
+            .max_by(|&a, &b| {
+                let e = |i: usize| s[i..i + 480].iter().map(|x| x * x).sum::<f32>();
+                e(a).total_cmp(&e(b))
+            })
+            .unwrap();
+        let len = (0.04 * RATE as f64) as usize;
+        s[at..at + len].iter_mut().for_each(|x| *x = 0.0);
+        let ev = run(&mut silence(), &frames(&s));
+        let d = dropouts(&ev);
+        assert_eq!(d.len(), 1, "speech at {level} dBFS: {:?}", show(&d));
+        let start = at as f64 / RATE as f64;
+        assert!(
+            (d[0].start.as_secs_f64() - start).abs() < 0.005,
+            "{:?}",
+            show(&d)
+        );
+        let end = d[0].end.unwrap().as_secs_f64();
+        assert!((end - start - 0.04).abs() < 0.005, "{:?}", show(&d));
+        assert_eq!(d[0].details["source"], "level");
+    }
+}
+
+fn chord(secs: f64) -> Vec<f32> {
+    (0..(secs * RATE as f64) as usize)
+        .map(|i| {
+            let t = i as f64 / RATE as f64;
+            (0.08 * (2.0 * PI * 262.0 * t).sin()
+                + 0.06 * (2.0 * PI * 330.0 * t).sin()
+                + 0.05 * (2.0 * PI * 392.0 * t).sin()) as f32
+        })
+        .collect()
+}
+
+#[test]
+fn a_frame_missing_from_the_timeline_is_a_timestamps_dropout() {
+    let s = chord(3.0);
+    let mut media = frames(&s);
+    // the frame at 1.5 s lost in transport: the next one starts 21.3 ms late
+    let lost = (1.5 * RATE as f64) as usize / FRAME;
+    media.remove(lost);
+    let ev = run(&mut silence(), &media);
+    let d = dropouts(&ev);
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+    assert_eq!(d[0].details["source"], "timestamps");
+    assert_eq!(d[0].details["missing_samples"], FRAME);
+    let start = (lost * FRAME) as f64 / RATE as f64;
+    assert!(
+        (d[0].start.as_secs_f64() - start).abs() < 1e-6,
+        "{:?}",
+        show(&d)
+    );
+    let end = d[0].end.unwrap().as_secs_f64();
+    assert!((end - start - FRAME as f64 / RATE as f64).abs() < 1e-6);
+    // reported once 0.1 s more came without another hole (holes closer are one dropout)
+    let started = ev
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .find(|d| d.phase == Phase::Start)
+        .unwrap();
+    let latency = started.emitted_at.as_secs_f64() - end;
+    assert!((0.1..0.13).contains(&latency), "{latency}");
+
+    // two frames lost 21 ms apart: one dropout over both holes
+    let mut media = frames(&s);
+    media.remove(lost + 1);
+    media.remove(lost - 1);
+    let d = dropouts(&run(&mut silence(), &media));
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+    assert_eq!(d[0].details["missing_samples"], 2 * FRAME);
+    let first = ((lost - 1) * FRAME) as f64 / RATE as f64;
+    assert!(
+        (d[0].start.as_secs_f64() - first).abs() < 1e-6,
+        "{:?}",
+        show(&d)
+    );
+
+    // jitter of 1 ms is not a gap; a frame missing during a silence is not heard
+    let mut media = frames(&s);
+    if let Media::Audio(a) = &media[40] {
+        let mut planar = a.channel(0).to_vec();
+        planar.extend_from_slice(a.channel(1));
+        let t = a.time().add_secs(0.001);
+        media[40] = Media::Audio(AudioFrame::new(RATE, 2, t, planar).unwrap());
+    }
+    let mut quiet = s.clone();
+    let hole = (1.0 * RATE as f64) as usize / FRAME;
+    quiet[(hole - 20) * FRAME..(hole + 20) * FRAME].fill(0.0);
+    let mut q = frames(&quiet);
+    q.remove(hole);
+    for m in [media, q] {
+        let d = dropouts(&run(&mut silence(), &m));
+        assert!(d.is_empty(), "{:?}", show(&d));
+    }
+}
+
+#[test]
+fn a_bridged_discontinuity_and_the_stream_start_are_not_dropouts() {
+    let s = chord(3.0);
+    let media = frames(&s);
+    let mut det = silence();
+    let mut out = Events::new("test", det.name());
+    let mut events = Vec::new();
+    // the stream starts at 0.5 s; the timeline jumps by 0.2 s at 1.5 s with a discontinuity
+    // notice (the pipeline calls `discontinuity` before the frame after the jump)
+    let jump = (0.2 * RATE as f64) as i64;
+    let mut end = MediaTime::ZERO;
+    for (i, m) in media.iter().enumerate().skip(24) {
+        let Media::Audio(a) = m else { continue };
+        let at = (i * FRAME) as i64;
+        let shifted = if at >= (1.5 * RATE as f64) as i64 {
+            at + jump
+        } else {
+            at
+        };
+        if at >= (1.5 * RATE as f64) as i64 && at - (FRAME as i64) < (1.5 * RATE as f64) as i64 {
+            det.discontinuity(
+                MediaTime::new(shifted, Rational::new(1, RATE as i32)),
+                &mut out,
+            );
+        }
+        let f = frame(shifted, a.channel(0));
+        end = end.max(MediaTime::new(
+            shifted + FRAME as i64,
+            Rational::new(1, RATE as i32),
+        ));
+        det.process(&f, &mut out);
+        events.extend(out.drain());
+    }
+    det.finish(end, &mut out);
+    events.extend(out.drain());
+    let d = dropouts(&events);
+    assert!(d.is_empty(), "{:?}", show(&d));
+
+    // the same jump without the notice is sound lost
+    let mut det = silence();
+    let moved: Vec<Media> = media
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let Media::Audio(a) = m else { unreachable!() };
+            let at = (i * FRAME) as i64;
+            frame(if i >= 70 { at + jump } else { at }, a.channel(0))
+        })
+        .collect();
+    let d = dropouts(&run(&mut det, &moved));
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+    assert_eq!(d[0].details["missing_samples"], jump);
+}
+
+#[test]
+fn new_settings_have_defaults_and_are_checked() {
+    let s = SilenceConfig::default();
+    assert_eq!((s.floor_drop_db, s.floor_context), (20.0, 4.0));
+    assert!(s.timestamp_dropouts);
+    for bad in [
+        SilenceConfig {
+            floor_drop_db: -1.0,
+            ..Default::default()
+        },
+        SilenceConfig {
+            floor_context: 0.0,
+            ..Default::default()
+        },
+    ] {
+        assert!(bad.build("s").is_err());
+    }
+}
