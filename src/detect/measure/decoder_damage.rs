@@ -156,8 +156,7 @@ impl DecoderDamage {
         // On a key frame only the decoder's own verdict counts: a corrupt-packet mark there
         // usually reports packets lost *before* it (a continuity error is seen on the first
         // packet after the loss), and the key frame decodes clean. Where the decoder reports
-        // its own verdicts, the same holds for every picture: a mark alone damages that
-        // picture at most, it does not stay on screen.
+        // its own verdicts, a mark alone on a B-picture damages that picture at most.
         out.flagged = if key { own } else { flags.is_damaged() };
         // Damage reported by notices, visible from this instant (before this frame).
         let mut from = None;
@@ -176,11 +175,12 @@ impl DecoderDamage {
                 out.notices += k;
                 let run = self.b_run.take();
                 if t.secs_since(p) < SAME_PICTURE {
-                    // The notice is about this picture; the B-pictures shown before it since
-                    // the last anchor are predicted from it.
+                    // The notice is about this picture. When it is an anchor, the B-pictures
+                    // shown before it since the last anchor are predicted from it; when it is
+                    // a B-picture, those were decoded before it (a decoder's output delay).
                     here = true;
                     out.flagged = true;
-                    from = run;
+                    from = run.filter(|_| !b);
                 } else {
                     // The picture noticed was not shown (lost): damage since then.
                     let s = run.unwrap_or(p);
@@ -189,7 +189,9 @@ impl DecoderDamage {
                 }
             }
         }
-        let lasting = out.flagged && (own || !self.conceals);
+        // A demuxer mark the decoder did not confirm lasts on an anchor: which picture the
+        // decoder's own verdict is traced to varies with its threads (measured on H.264).
+        let lasting = out.flagged && (own || !self.conceals || !b);
         // A damaged B-picture is confined to its group of B-pictures where the decoder reports
         // its own verdicts; where it does not (HEVC), a damaged B-picture often stands for a
         // lost reference (measured), so its damage lasts as any other.

@@ -10,8 +10,9 @@
 //! picture arrives before the B-pictures shown before that picture, which are predicted from
 //! it, so the interval starts at the first of them. Where the decoder reports its own verdicts
 //! (concealment, as MPEG-2 and H.264 decoders do), a damaged B-picture is damage until the next
-//! anchor (I or P) only, and a demuxer mark the decoder did not confirm (a continuity error is
-//! seen on the first packet after a loss, often of an intact picture) damages that picture only.
+//! anchor (I or P) only, and a demuxer mark the decoder did not confirm on a B-picture (a
+//! continuity error is seen on the first packet after a loss, often of an intact picture)
+//! damages that picture only.
 //! Damage episodes closer than `merge_gap` are one interval.
 
 use serde::{Deserialize, Serialize};
