@@ -1,7 +1,17 @@
 //! Damage reported by the decoder (frame flags and notices), tracked until the picture has
 //! recovered: shared by `decode_errors` and `corruption`.
+//!
+//! Pictures arrive in display order, notices in decode order: a notice about a reference
+//! picture comes before the B-pictures shown before it, which are predicted from it and so
+//! damaged too. A notice is therefore held until the pictures reach its time; the damage starts
+//! at the first B-picture shown after the last anchor (I or P) that came after the notice, or
+//! at the notice when there is none (an anchor shown after the notice was decoded before the
+//! damaged picture, so it and everything before it are clean).
 
 use crate::media::{DecoderNotice, FrameFlags, MediaTime, NoticeKind, PictureType, VideoFrame};
+
+/// Slack when comparing a notice's time (of its packet) with a picture's time, in seconds.
+const SAME_PICTURE: f64 = 0.001;
 
 /// True when the decoder itself (not the demuxer) flagged damage.
 fn decoder_damage(flags: FrameFlags) -> bool {
@@ -13,9 +23,11 @@ fn decoder_damage(flags: FrameFlags) -> bool {
 /// What the decoder said about one video frame.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FrameDamage {
-    /// A notice held back until the video streams were known applies: damage at this instant
-    /// (before the frame).
+    /// Damage reported by notices becomes visible at this instant, which may be before this
+    /// frame (B-pictures shown before the damaged picture they are predicted from).
     pub(crate) early: Option<MediaTime>,
+    /// Notices that `early` stands for.
+    pub(crate) notices: u32,
     /// The frame itself carries damage flags.
     pub(crate) flagged: bool,
     /// Damage is on screen with this frame (flagged here, or an earlier damage has not
@@ -25,16 +37,31 @@ pub(crate) struct FrameDamage {
 
 /// Damage reported by the decoder, shared by `decode_errors` and `corruption`: which streams
 /// are video, whether damage is still on screen (until a clean key frame after it, or
-/// `max_recovery` seconds), and notices seen before the first frame.
+/// `max_recovery` seconds; a damaged B-picture until the next anchor), notices waiting for the
+/// pictures to reach them, and notices seen before the first frame.
 #[derive(Clone, Debug)]
 pub(crate) struct DecoderDamage {
     max_recovery: f64,
     notices: bool,
     /// Bit `i` set: stream `i` carries video (streams 0–63).
     video_streams: u64,
-    /// Damage is on screen (an episode has not recovered yet).
+    /// Damage of a reference picture is on screen (an episode has not recovered yet).
     damaged: bool,
+    /// A damaged B-picture (not a reference in MPEG-2; at most within its group of B-pictures
+    /// in H.264/HEVC) is on screen until the next anchor.
+    b_damaged: bool,
     last_damage: Option<MediaTime>,
+    /// The decoder reports its own verdicts (concealment, decode errors) on this stream: a
+    /// demuxer mark it did not confirm is then taken for that picture only (a continuity error
+    /// is seen on the first packet after the loss, often of an intact picture).
+    conceals: bool,
+    /// The earliest notice of damage the pictures have not reached yet, and how many.
+    pending: Option<(MediaTime, u32)>,
+    /// First B-picture shown since the last anchor while a notice is pending.
+    b_run: Option<MediaTime>,
+    /// The damage on screen was claimed by demuxer marks alone, before the decoder was seen
+    /// to report its own verdicts: dropped once it is.
+    unconfirmed: bool,
     /// A notice seen before any video frame: (time, stream).
     early_notice: Option<(MediaTime, Option<usize>)>,
 }
@@ -47,7 +74,12 @@ impl DecoderDamage {
             notices,
             video_streams: 0,
             damaged: false,
+            b_damaged: false,
             last_damage: None,
+            conceals: false,
+            unconfirmed: false,
+            pending: None,
+            b_run: None,
             early_notice: None,
         }
     }
@@ -58,31 +90,36 @@ impl DecoderDamage {
 
     fn mark(&mut self, t: MediaTime) {
         self.damaged = true;
+        self.unconfirmed = false;
         self.last_damage = Some(self.last_damage.map_or(t, |l| l.max(t)));
     }
 
-    /// A decoder notice: the instant of damage it reports on a video stream, if any.
-    pub(crate) fn notice(&mut self, n: &DecoderNotice) -> Option<MediaTime> {
+    /// A decoder notice: true when it reports damage on a video stream. The damage is
+    /// reported with the frame that reaches the notice's time ([`FrameDamage::early`]).
+    pub(crate) fn notice(&mut self, n: &DecoderNotice) -> bool {
         if !self.notices
             || !matches!(
                 n.kind,
                 NoticeKind::DecodeError { .. } | NoticeKind::CorruptPacket
             )
         {
-            return None;
+            return false;
         }
         match n.stream {
-            Some(s) if self.video_streams != 0 && !self.is_video_stream(s) => None,
+            Some(s) if self.video_streams != 0 && !self.is_video_stream(s) => false,
             Some(_) if self.video_streams == 0 => {
                 // Which streams carry video is known from the first frame.
                 if self.early_notice.is_none() {
                     self.early_notice = Some((n.time, n.stream));
                 }
-                None
+                false
             }
             _ => {
-                self.mark(n.time);
-                Some(n.time)
+                self.pending = Some(match self.pending {
+                    Some((p, k)) => (p.min(n.time), k + 1),
+                    None => (n.time, 1),
+                });
+                true
             }
         }
     }
@@ -102,22 +139,77 @@ impl DecoderDamage {
                 let t = t.min(f.time());
                 self.mark(t);
                 out.early = Some(t);
+                out.notices = 1;
             }
         }
         let t = f.time();
         let flags = f.flags();
-        let key = flags.contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
+        let kind = f.picture_type();
+        let key = flags.contains(FrameFlags::KEY) || kind == PictureType::I;
+        let b = kind == PictureType::B && !key;
+        let own = decoder_damage(flags);
+        if own && !self.conceals && self.unconfirmed {
+            self.damaged = false;
+            self.unconfirmed = false;
+        }
+        self.conceals |= own;
         // On a key frame only the decoder's own verdict counts: a corrupt-packet mark there
         // usually reports packets lost *before* it (a continuity error is seen on the first
-        // packet after the loss), and the key frame decodes clean.
-        out.flagged = if key {
-            decoder_damage(flags)
-        } else {
-            flags.is_damaged()
-        };
-        if out.flagged {
+        // packet after the loss), and the key frame decodes clean. Where the decoder reports
+        // its own verdicts, a mark alone on a B-picture damages that picture at most.
+        out.flagged = if key { own } else { flags.is_damaged() };
+        // Damage reported by notices, visible from this instant (before this frame).
+        let mut from = None;
+        let mut here = false;
+        if let Some((p, k)) = self.pending {
+            if t.secs_since(p) < -SAME_PICTURE {
+                // Shown before the damaged picture: a B-picture after the last anchor may be
+                // predicted from it; an anchor was decoded before it.
+                if b {
+                    self.b_run.get_or_insert(t);
+                } else {
+                    self.b_run = None;
+                }
+            } else {
+                self.pending = None;
+                out.notices += k;
+                let run = self.b_run.take();
+                if t.secs_since(p) < SAME_PICTURE {
+                    // The notice is about this picture. When it is an anchor, the B-pictures
+                    // shown before it since the last anchor are predicted from it; when it is
+                    // a B-picture, those were decoded before it (a decoder's output delay).
+                    here = true;
+                    out.flagged = true;
+                    from = run.filter(|_| !b);
+                } else {
+                    // The picture noticed was not shown (lost): damage since then.
+                    let s = run.unwrap_or(p);
+                    self.mark(s);
+                    from = Some(s);
+                }
+            }
+        }
+        // A demuxer mark the decoder did not confirm lasts on an anchor: which picture the
+        // decoder's own verdict is traced to varies with its threads (measured on H.264).
+        let lasting = out.flagged && (own || !self.conceals || !b);
+        // A damaged B-picture is confined to its group of B-pictures where the decoder reports
+        // its own verdicts; where it does not (HEVC), a damaged B-picture often stands for a
+        // lost reference (measured), so its damage lasts as any other.
+        let confined = b && self.conceals;
+        if !confined {
+            self.b_damaged = false;
+        }
+        if lasting && !confined {
+            let unconfirmed = !own && (!self.damaged || self.unconfirmed);
             self.mark(t);
-        } else if self.damaged {
+            self.unconfirmed = unconfirmed;
+        } else if lasting {
+            self.b_damaged = true;
+        }
+        if let Some(s) = from.filter(|_| lasting || !here) {
+            out.early = Some(out.early.map_or(s, |e| e.min(s)));
+        }
+        if self.damaged && !out.flagged {
             let expired = self
                 .last_damage
                 .is_some_and(|l| t.secs_since(l) >= self.max_recovery);
@@ -130,13 +222,16 @@ impl DecoderDamage {
                 self.damaged = false;
             }
         }
-        out.on_screen = self.damaged;
+        out.on_screen = self.damaged || self.b_damaged || out.flagged;
         out
     }
 
-    /// Forgets the damage on screen (end of stream, discontinuity).
+    /// Forgets the damage on screen and the notices waiting (end of stream, discontinuity).
     pub(crate) fn reset(&mut self) {
         self.damaged = false;
+        self.b_damaged = false;
         self.last_damage = None;
+        self.pending = None;
+        self.b_run = None;
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! - **Decoder signals**: exactly those of `decode_errors` (damage flags on frames, decode-error
 //!   and corrupt-packet notices; damage stays on screen until the next clean key frame or
-//!   `max_recovery` seconds), through the same shared code.
+//!   `max_recovery` seconds; intervals start at the first damaged picture in display order),
+//!   through the same shared code.
 //! - **Picture content**: the block-edge measure of `blockiness` gives, per picture, the
 //!   blockiness index on the 8-pixel grid and on the 16-pixel grid (steps on the grid lines
 //!   against steps half-way between them, ≈ 1 for natural content; graphic edges left out).
@@ -300,10 +301,8 @@ impl Detector for Corruption {
     fn process(&mut self, media: &Media, out: &mut Events) {
         match media {
             Media::Notice(n) if self.cfg.decoder => {
-                if let Some(t) = self.damage.notice(n) {
-                    self.seen.decoder = true;
-                    self.observe(true, t, t, out);
-                }
+                // Held until the pictures reach it (display order): see `DecoderDamage`.
+                self.damage.notice(n);
             }
             Media::Video(f) => {
                 if !self.stream.accepts(f.stream()) {

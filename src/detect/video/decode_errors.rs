@@ -4,9 +4,16 @@
 //! ([`FrameFlags::is_damaged`](crate::media::FrameFlags::is_damaged): corrupt, concealed,
 //! decode error, damaged input) and in [`DecoderNotice`](crate::DecoderNotice)s (decode errors,
 //! corrupt packets). Damage in a reference frame shows in every frame predicted from it, so an
-//! interval starts at the first damaged frame (or notice) and lasts until the picture has
-//! recovered: the next key frame that is itself undamaged, or `max_recovery` seconds after the
-//! last damage, whichever comes first. Damage episodes closer than `merge_gap` are one interval.
+//! interval starts at the first damaged frame **in display order** and lasts until the picture
+//! has recovered: the next key frame that is itself undamaged, or `max_recovery` seconds after
+//! the last damage, whichever comes first. Notices come in decode order: one about a reference
+//! picture arrives before the B-pictures shown before that picture, which are predicted from
+//! it, so the interval starts at the first of them. Where the decoder reports its own verdicts
+//! (concealment, as MPEG-2 and H.264 decoders do), a damaged B-picture is damage until the next
+//! anchor (I or P) only, and a demuxer mark the decoder did not confirm on a B-picture (a
+//! continuity error is seen on the first packet after a loss, often of an intact picture)
+//! damages that picture only.
+//! Damage episodes closer than `merge_gap` are one interval.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -119,12 +126,12 @@ impl DecodeErrors {
         }
     }
 
-    /// Damage known at `t` (a notice): opens or extends the interval.
-    fn damage_at(&mut self, t: MediaTime, out: &mut Events) {
+    /// Damage reported by `notices` notices, visible from `t`: opens or extends the interval.
+    fn damage_at(&mut self, t: MediaTime, notices: u32, out: &mut Events) {
         if !self.tracker.is_open() && self.tracker.current_start().is_none() {
             self.counts = Counts::default();
         }
-        self.counts.notices += 1;
+        self.counts.notices += u64::from(notices);
         let c = self.tracker.observe(true, t, t);
         self.emit(c, t, out);
     }
@@ -157,14 +164,13 @@ impl Detector for DecodeErrors {
     fn process(&mut self, media: &Media, out: &mut Events) {
         match media {
             Media::Notice(n) => {
-                if let Some(t) = self.damage.notice(n) {
-                    self.damage_at(t, out);
-                }
+                // Held until the pictures reach it (display order): see `DecoderDamage`.
+                self.damage.notice(n);
             }
             Media::Video(f) => {
                 let d = self.damage.frame(f);
                 if let Some(t) = d.early {
-                    self.damage_at(t, out);
+                    self.damage_at(t, d.notices, out);
                 }
                 let t = f.time();
                 let until = self.clock.until(f);
@@ -173,6 +179,10 @@ impl Detector for DecodeErrors {
                         self.counts = Counts::default();
                     }
                     self.counts.damaged_frames += 1;
+                }
+                if d.early.is_none() {
+                    // Notices about this very picture.
+                    self.counts.notices += u64::from(d.notices);
                 }
                 if d.on_screen || self.tracker.is_open() {
                     self.counts.frames += 1;
