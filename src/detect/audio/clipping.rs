@@ -13,6 +13,15 @@
 //! widened by a sample of rounding each way), is at least `min_flat_share`; they are counted
 //! when the excursion ends.
 //!
+//! Flat tops at full scale are one sign of clipping; the other, which also finds clipping under
+//! full scale and clipping that a lossy codec has rounded off, is a pile-up of peaks at a
+//! ceiling (see `detect::measure::ceiling`): in each channel, the peaks of the half-waves
+//! (stretches between sign changes) that lie within `pile_band_db` of the ceiling (the loudest
+//! sample of the last `ceiling_memory` seconds, if at least `min_ceiling_db`) are counted; at
+//! least `min_pile` of them within `pile_window`, whose half-waves are on average at least
+//! `min_pile_flatness` flat (share of the samples over half the peak that are over 0.9 of it:
+//! a sine gives 0.43), mark the window as clipped, and confirm the passage at once.
+//!
 //! Each short window in which flat tops are counted is marked as clipped. A passage is confirmed
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
 //! (a single loud peak is not clipping), and ends when no clipped run was seen for `clear_for`
@@ -24,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::detect::check::ConfigCheck;
+use crate::detect::measure::ceiling::{PileSettings, Piles};
 use crate::detect::measure::round::dbfs;
 use crate::detect::measure::sample_clock::SampleClock;
 use crate::event::Details;
@@ -69,10 +79,31 @@ pub struct ClippingConfig {
     /// passage is reported. Default `3`: one loud peak touches one or two windows; a clipped
     /// passage keeps producing flat tops.
     pub confirm_windows: u32,
-    /// Seconds without any flat top that end a clipped passage. Default `0.2`: clipped music
-    /// hits full scale only at its loudest beats, which are rarely further apart, so one clipped
-    /// passage is one interval.
+    /// Seconds without any flat top that end a clipped passage. Default `0.75`: clipped music
+    /// hits its ceiling only at its loudest beats, clipped speech only at its loudest
+    /// syllables (0.6 s apart in shouted speech), so one clipped passage is one interval.
     pub clear_for: f64,
+    /// Width of the band under the ceiling in which half-wave peaks pile up, in dB. Default
+    /// `0.5`: the tops of a clipped passage decoded after AAC or AC-3 stay within about 0.5 dB
+    /// of its loudest (overshooting) sample.
+    pub pile_band_db: f32,
+    /// Least ceiling looked at for piled peaks, in dBFS. Default `-3.0`: the loudest clean
+    /// programmes (speech normalised to a peak, limited music) also gather peaks at their own
+    /// top level; after a lossy codec, a lightly clipped top cannot be told from such a peak,
+    /// so only ceilings near full scale (clipping at 0 or −1 dBFS, say) are looked at.
+    pub min_ceiling_db: f32,
+    /// Seconds over which the ceiling is the loudest sample. Default `2.0`.
+    pub ceiling_memory: f64,
+    /// Seconds over which piled peaks are counted. Default `0.1`.
+    pub pile_window: f64,
+    /// Least piled peaks within `pile_window` in one channel. Default `5`: the loudest clean
+    /// music of the evaluation (limited to −0.1 dBTP) gathers at most 3 peaks in 0.5 dB of its
+    /// ceiling in 0.1 s, clipped speech 6–80. `0` turns the pile-up test off.
+    pub min_pile: u32,
+    /// Least mean flatness of the piled peaks' half-waves (share of the samples over half the
+    /// peak that are over 0.9 of it). Default `0.5`: a steady sine, whose peaks all pile up,
+    /// gives 0.43; clipped tops more, even rounded by a codec.
+    pub min_pile_flatness: f32,
 }
 
 impl Default for ClippingConfig {
@@ -84,7 +115,13 @@ impl Default for ClippingConfig {
             min_flat_share: 0.6,
             window: 0.01,
             confirm_windows: 3,
-            clear_for: 0.2,
+            clear_for: 0.75,
+            pile_band_db: 0.5,
+            min_ceiling_db: -3.0,
+            ceiling_memory: 2.0,
+            pile_window: 0.1,
+            min_pile: 5,
+            min_pile_flatness: 0.5,
         }
     }
 }
@@ -115,6 +152,16 @@ impl DetectorConfig for ClippingConfig {
             "must be at least 1",
         )?;
         c.seconds("clear_for", self.clear_for)?;
+        let band_ok = self.pile_band_db > 0.0 && self.pile_band_db <= 6.0;
+        c.require(band_ok, "pile_band_db", "must be in (0, 6] dB")?;
+        let ceiling_ok = self.min_ceiling_db >= -40.0 && self.min_ceiling_db <= 6.0;
+        c.require(ceiling_ok, "min_ceiling_db", "must be between -40 and 6 dBFS")?;
+        let memory_ok = self.ceiling_memory >= self.window && self.ceiling_memory <= 60.0;
+        c.require(memory_ok, "ceiling_memory", "must be between `window` and 60 seconds")?;
+        let pile_ok = self.pile_window >= self.window && self.pile_window <= 10.0;
+        c.require(pile_ok, "pile_window", "must be between `window` and 10 seconds")?;
+        let flat_ok = (0.0..=1.0).contains(&self.min_pile_flatness);
+        c.require(flat_ok, "min_pile_flatness", "must be between 0 and 1")?;
         Ok(Box::new(OnAudio::new(name, Clipping::new(self.clone()))))
     }
 }
@@ -205,6 +252,9 @@ pub struct Clipping {
     tracker: SpanTracker,
     clock: SampleClock,
     excursions: Vec<Excursion>,
+    /// Peaks piling up at a ceiling, per channel, and the settings in samples.
+    piles: Vec<Piles>,
+    pile: PileSettings,
     window_len: usize,
     win_start: i64,
     win_n: usize,
@@ -222,6 +272,16 @@ impl Clipping {
             cfg,
             clock: SampleClock::default(),
             excursions: Vec::new(),
+            piles: Vec::new(),
+            pile: PileSettings {
+                band: 1.0,
+                floor: 1.0,
+                memory: 1,
+                span: 1,
+                min_pile: 0,
+                min_flatness: 0.0,
+                chain_gap: 0,
+            },
             window_len: 0,
             win_start: 0,
             win_n: 0,
@@ -254,6 +314,20 @@ impl Clipping {
         let t0 = self.clock.time(win_start);
         let t1 = self.clock.time(win_end);
         let clear_ticks = (self.cfg.clear_for * self.clock.rate() as f64).round() as i64;
+        let mut piled = false;
+        let open = self.tracker.is_open();
+        for piles in &mut self.piles {
+            if let Some(p) = piles.close_window(&self.pile).filter(|p| p.confirmed || open) {
+                piled |= p.confirmed;
+                self.win.add(&Tally {
+                    samples: p.count as u64,
+                    runs: p.count as u64,
+                    first: Some(p.first),
+                    last: p.last,
+                    peak: p.peak,
+                });
+            }
+        }
         if let Some(first) = self.win.first.take() {
             let p = self.passage.get_or_insert(Passage {
                 start: first,
@@ -264,6 +338,9 @@ impl Clipping {
                 peak: 0.0,
             });
             p.windows += 1;
+            if piled {
+                p.windows = p.windows.max(self.cfg.confirm_windows);
+            }
             p.samples += self.win.samples;
             p.runs += self.win.runs;
             p.peak = p.peak.max(self.win.peak);
@@ -326,6 +403,20 @@ impl Clipping {
             self.excursions.clear();
             self.excursions.resize(f.channels(), Excursion::default());
             self.window_len = ((self.cfg.window * f.rate() as f64).round() as usize).max(1);
+            let windows = |secs: f64| ((secs / self.cfg.window).round() as usize).max(1);
+            self.pile = PileSettings {
+                band: 10f32.powf(-self.cfg.pile_band_db / 20.0),
+                floor: 10f32.powf(self.cfg.min_ceiling_db / 20.0),
+                memory: windows(self.cfg.ceiling_memory),
+                span: windows(self.cfg.pile_window),
+                min_pile: self.cfg.min_pile,
+                min_flatness: self.cfg.min_pile_flatness,
+                chain_gap: (self.cfg.clear_for * f.rate() as f64).round() as i64,
+            };
+            self.piles.resize_with(f.channels(), Piles::default);
+            self.piles.truncate(f.channels());
+            let pile = self.pile;
+            self.piles.iter_mut().for_each(|p| p.reset(&pile));
             self.win_start = tick;
             self.win_n = 0;
         }
@@ -338,9 +429,11 @@ impl Clipping {
         while i < len {
             let take = (self.window_len - self.win_n).min(len - i);
             let at0 = self.win_start + self.win_n as i64;
-            for (c, ex) in self.excursions.iter_mut().enumerate() {
+            let pile = &self.pile;
+            for ((c, ex), piles) in self.excursions.iter_mut().enumerate().zip(&mut self.piles) {
                 let s = &f.channel(c)[i..i + take];
                 for (k, &x) in s.iter().enumerate() {
+                    piles.push(x, at0 + k as i64, pile);
                     let a = x.abs();
                     let positive = x > 0.0;
                     if ex.len > 0 && (a < base || positive != ex.positive) {
@@ -384,6 +477,8 @@ impl Clipping {
         self.excursions
             .iter_mut()
             .for_each(|e| *e = Excursion::default());
+        let pile = self.pile;
+        self.piles.iter_mut().for_each(|p| p.reset(&pile));
     }
 }
 

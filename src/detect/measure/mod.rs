@@ -5,12 +5,14 @@
 //! their median and maximum ([`median`]), one read of a picture's rows for every detector on a
 //! thread ([`survey`]), the block-edge measure ([`block_edge`]), the decoder's damage reports
 //! ([`decoder_damage`]) and frame timing ([`frame_clock`]). Sound: sample-exact timing
-//! ([`sample_clock`]) and a low-pass for decimation ([`lowpass`]). Both: numbers rounded as
+//! ([`sample_clock`]), a low-pass for decimation ([`lowpass`]) and peaks piling up at a
+//! ceiling ([`ceiling`]). Both: numbers rounded as
 //! reported ([`round`]).
 //!
 //! This layer depends on `crate::media` only, never on a detector.
 
 pub(crate) mod block_edge;
+pub(crate) mod ceiling;
 pub(crate) mod cells;
 pub(crate) mod decoder_damage;
 pub(crate) mod frame_clock;

@@ -26,6 +26,8 @@ pub(super) struct Geometry {
     pub(super) reach_fwd: usize,
     pub(super) excess_gap: usize,
     pub(super) max_duration: usize,
+    /// Excess longer than this must stand `min_excess_long_db` over the residual.
+    pub(super) long_click: usize,
     /// Programme level windows: `inner..outer` samples on each side (short, long).
     pub(super) level_windows: [(usize, usize); 2],
     /// Samples needed after a candidate's peak to judge it.
@@ -74,6 +76,7 @@ impl Geometry {
             reach_fwd,
             excess_gap: ms(1.0),
             max_duration: ((cfg.max_duration * rate as f64).round() as usize).max(1),
+            long_click: ms(4.0),
             level_windows: [(ms(6.0), ms(30.0)), (ms(10.0), level_outer)],
             wait,
             same_click: ms(2.0),

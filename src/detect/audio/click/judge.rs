@@ -9,6 +9,12 @@ use super::{ClickConfig, Scratch};
 /// comparing its level before and after the click (−46 dB).
 const QUIET_AFTER: f32 = 1.0 / 200.0;
 
+/// A click whose residual peak is this many times the programme's RMS (the larger of the
+/// level windows around it) may come with a level change up to `max_level_change_loud_db`: a
+/// lossy codec spreads such a click's energy over its transform block, into the level windows,
+/// and speech's own level moves fast.
+const LOUD_CLICK: f64 = 5.0;
+
 /// An impulse accepted on one channel.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Found {
@@ -62,12 +68,14 @@ pub(super) fn judge(
     let p = g.order;
     // The programme's level on both sides (cheapest test first), over a short and a long
     // stretch: the smaller change counts.
+    let mut programme = 0.0f64;
     let change = g
         .level_windows
         .iter()
         .map(|&(inner, outer)| {
             let before = rms(ch, peak - outer as i64, peak - inner as i64);
             let after = rms(ch, peak + inner as i64, peak + outer as i64);
+            programme = programme.max(before).max(after);
             if before == after {
                 0.0
             } else {
@@ -76,9 +84,12 @@ pub(super) fn judge(
         })
         .min_by(|a, b| a.abs().total_cmp(&b.abs()))
         .unwrap_or(0.0);
-    if !(0.0..=cfg.max_level_change_db).contains(&change.abs()) {
+    if !(0.0..=cfg.max_level_change_db.max(cfg.max_level_change_loud_db)).contains(&change.abs()) {
         return None;
     }
+    // A change between the two limits is allowed only to a click far louder than the
+    // programme (checked below, once its peak is known).
+    let needs_loud = change.abs() > cfg.max_level_change_db;
     // The residual of the predictor in force before the candidate, kept fixed.
     let pred = ch.predictor_at(peak)?;
     let lo = (peak - g.pre as i64).max(ch.start + p as i64);
@@ -95,6 +106,9 @@ pub(super) fn judge(
     let (q, amp) = (q0.saturating_sub(3)..=(q0 + 3).min(n - 1))
         .map(|j| (j, ef[j]))
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    if needs_loud && (amp as f64) < LOUD_CLICK * programme {
+        return None;
+    }
     let pre_end = q.saturating_sub(g.guard);
     if pre_end == 0 {
         return None;
@@ -135,6 +149,14 @@ pub(super) fn judge(
         / pred.gain.max(1e-12) as f64;
     let level_db = 10.0 * energy.max(1e-30).log10();
     if level_db < cfg.min_level_db {
+        return None;
+    }
+    let excess_db = if med_pre > 0.0 {
+        db(amp as f64 / med_pre as f64)
+    } else {
+        200.0
+    };
+    if e - s + 1 > g.long_click && excess_db < cfg.min_excess_long_db {
         return None;
     }
     // After the excess: the residual's level, and other excess.
@@ -186,10 +208,6 @@ pub(super) fn judge(
         end: lo + e as i64 + 1,
         channel,
         level_db,
-        excess_db: if med_pre > 0.0 {
-            db(amp as f64 / med_pre as f64)
-        } else {
-            200.0
-        },
+        excess_db,
     })
 }

@@ -24,10 +24,13 @@
 //!   (further impulses of comparable size are allowed: crackle), and the programme's level
 //!   after it is within `max_level_change_db` of its level before it, over 6–30 ms or over
 //!   10–60 ms on each side (the smaller change counts) — a cut, an onset or a percussive
-//!   sound changes what follows;
+//!   sound changes what follows — or within `max_level_change_loud_db` for a click whose
+//!   residual peak is at least 5 times the programme's RMS there (a lossy codec spreads such a
+//!   click into the level windows, and speech's level moves fast);
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
-//!   that of a single sample at `min_level_db` dBFS.
+//!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
+//!   4 ms, its peak stands at least `min_excess_long_db` over the residual's median before.
 //!
 //! Clicks found on any channel within 2 ms of each other are one click; clicks less than
 //! `burst_gap` apart are one event (crackle), with their number in `details.count`. An event

@@ -1,0 +1,309 @@
+//! Peaks piling up at a ceiling: the half-waves of one channel whose peaks sit just under the
+//! loudest level of the last seconds, counted window by window.
+//!
+//! A clipped passage, once a lossy codec has decoded it, no longer has exactly flat tops: the
+//! codec rounds them and rings around them. What stays is the ceiling: peak after peak, of both
+//! polarities, reaches the same level and none goes above it, so the peaks of the half-waves
+//! (the stretches between two sign changes) pile up within a fraction of a dB under the
+//! loudest level of the last seconds. Sound that is loud but not clipped reaches its loudest
+//! level now and then, with its other peaks spread below it; a steady tone piles up too, but its
+//! half-waves are rounded (see [`Piles::flatness`]), while clipped ones keep broad tops.
+
+use std::collections::VecDeque;
+
+/// Settings of a [`Piles`] tracker, in samples and linear amplitudes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PileSettings {
+    /// A peak piles up when it is at least `band` times the ceiling (`10^(-dB/20)`).
+    pub(crate) band: f32,
+    /// Least ceiling (full scale = 1.0): lower ceilings are not looked at.
+    pub(crate) floor: f32,
+    /// Windows over which the ceiling is the loudest sample.
+    pub(crate) memory: usize,
+    /// Windows over which piled peaks are counted.
+    pub(crate) span: usize,
+    /// Least piled peaks in `span` windows.
+    pub(crate) min_pile: u32,
+    /// Least mean flatness of those peaks' half-waves, unless they are at most half of the
+    /// loud half-waves (peaks over half the ceiling).
+    pub(crate) min_flatness: f32,
+    /// Piled peaks less than this many samples apart are one chain.
+    pub(crate) chain_gap: i64,
+}
+
+impl PileSettings {
+    /// Least peak kept: half of the least ceiling.
+    fn least_peak(&self) -> f32 {
+        0.5 * self.floor
+    }
+}
+
+/// Piled peaks of a window, reported at its close when it holds some.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Pile {
+    /// Whether the last `span` windows hold enough piled peaks, flat enough: a ceiling.
+    pub(crate) confirmed: bool,
+    /// Position of the first piled peak (when confirmed: of the chain of peaks under the
+    /// current ceiling, less than `chain_gap` apart, that leads to this window) and just after
+    /// the window's last one.
+    pub(crate) first: i64,
+    pub(crate) last: i64,
+    /// Piled peaks in the window just closed.
+    pub(crate) count: u32,
+    /// Largest of them.
+    pub(crate) peak: f32,
+}
+
+/// Piled peaks of one window.
+#[derive(Clone, Copy, Debug, Default)]
+struct WindowPile {
+    count: u32,
+    /// Half-waves peaking over half the ceiling.
+    loud: u32,
+    /// Piled peaks of positive half-waves.
+    positive: u32,
+    flatness: f32,
+    first: i64,
+    last: i64,
+    peak: f32,
+}
+
+/// Most samples of one half-wave kept to judge its flatness (longer ones, under 12 Hz at
+/// 48 kHz, are not judged), and most half-wave peaks kept per window.
+const LOUD_CAP: usize = 2048;
+const PEAKS_CAP: usize = 256;
+/// Piled peaks remembered to find where a chain of them started.
+const RECENT_CAP: usize = 256;
+
+/// The pile-up tracker of one channel. Allocates only in [`Piles::reset`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Piles {
+    positive: bool,
+    peak: f32,
+    peak_pos: i64,
+    /// Magnitudes of the current half-wave's loud samples (those that can be over half a
+    /// piled peak), and whether some did not fit.
+    loud: Vec<f32>,
+    overflow: bool,
+    /// Half-waves ended in the current window: peak, its position, flatness and polarity.
+    peaks: Vec<(f32, i64, f32, bool)>,
+    win_max: f32,
+    /// Loudest sample of each of the last `memory` windows (ring).
+    maxima: Vec<f32>,
+    next_max: usize,
+    /// Piled peaks of the last `span` windows (ring).
+    span: Vec<WindowPile>,
+    next_span: usize,
+    /// The last piled peaks (value and position, oldest first).
+    recent: VecDeque<(f32, i64)>,
+}
+
+impl Piles {
+    /// Starts afresh (new format or after a gap), sized for `s`.
+    pub(crate) fn reset(&mut self, s: &PileSettings) {
+        self.positive = true;
+        self.peak = 0.0;
+        self.peak_pos = 0;
+        if self.loud.capacity() < LOUD_CAP {
+            self.loud = Vec::with_capacity(LOUD_CAP);
+        }
+        self.loud.clear();
+        self.overflow = false;
+        if self.peaks.capacity() < PEAKS_CAP {
+            self.peaks = Vec::with_capacity(PEAKS_CAP);
+        }
+        self.peaks.clear();
+        self.win_max = 0.0;
+        self.maxima.clear();
+        self.maxima.resize(s.memory.max(1), 0.0);
+        self.next_max = 0;
+        self.span.clear();
+        self.span.resize(s.span.max(1), WindowPile::default());
+        self.next_span = 0;
+        if self.recent.capacity() < RECENT_CAP {
+            self.recent = VecDeque::with_capacity(RECENT_CAP);
+        }
+        self.recent.clear();
+    }
+
+    /// Takes the sample `x` at position `pos`.
+    #[inline]
+    pub(crate) fn push(&mut self, x: f32, pos: i64, s: &PileSettings) {
+        let positive = x >= 0.0;
+        if positive != self.positive {
+            self.end_half_wave(s);
+            self.positive = positive;
+        }
+        let a = x.abs();
+        if a > self.peak {
+            self.peak = a;
+            self.peak_pos = pos;
+        }
+        if a >= 0.5 * s.least_peak() {
+            if self.loud.len() < LOUD_CAP {
+                self.loud.push(a);
+            } else {
+                self.overflow = true;
+            }
+        }
+        if a > self.win_max {
+            self.win_max = a;
+        }
+    }
+
+    /// Flatness of a half-wave peaking at `peak` whose samples at or above half of it are
+    /// `loud`: the share of those at or above 0.9 of the peak. A sine's half-wave gives 0.43
+    /// (`acos 0.9 / acos 0.5`), a hard-clipped one more the harder it is clipped (0.7 at 3 dB
+    /// over the ceiling), a clipped one decoded after a lossy codec a little less.
+    pub(crate) fn flatness(loud: &[f32], peak: f32) -> f32 {
+        let (mut hi, mut half) = (0u32, 0u32);
+        for &a in loud {
+            hi += u32::from(a >= 0.9 * peak);
+            half += u32::from(a >= 0.5 * peak);
+        }
+        if half == 0 {
+            0.0
+        } else {
+            hi as f32 / half as f32
+        }
+    }
+
+    fn end_half_wave(&mut self, s: &PileSettings) {
+        if self.peak >= s.least_peak() && !self.overflow && self.peaks.len() < PEAKS_CAP {
+            let flat = Self::flatness(&self.loud, self.peak);
+            self.peaks.push((self.peak, self.peak_pos, flat, self.positive));
+        }
+        self.peak = 0.0;
+        self.loud.clear();
+        self.overflow = false;
+    }
+
+    /// Closes the current window: counts its half-wave peaks that pile up under the ceiling
+    /// (the loudest sample of the last `memory` windows, this one included). `Some` when this
+    /// window holds piled peaks; confirmed when the last `span` windows hold at least
+    /// `min_pile` of them, at least two of each polarity, flat enough on average or at most
+    /// half of the loud half-waves (a steady tone piles all of its peaks, rounded ones).
+    pub(crate) fn close_window(&mut self, s: &PileSettings) -> Option<Pile> {
+        self.maxima[self.next_max] = self.win_max;
+        self.next_max = (self.next_max + 1) % self.maxima.len();
+        self.win_max = 0.0;
+        let ceiling = self.maxima.iter().fold(0.0f32, |m, &v| m.max(v));
+        let mut w = WindowPile::default();
+        if ceiling >= s.floor {
+            for &(p, pos, flat, positive) in &self.peaks {
+                w.loud += u32::from(p >= 0.5 * ceiling);
+                if p >= s.band * ceiling {
+                    if self.recent.len() == RECENT_CAP {
+                        self.recent.pop_front();
+                    }
+                    self.recent.push_back((p, pos));
+                    if w.count == 0 {
+                        w.first = pos;
+                    }
+                    w.count += 1;
+                    w.positive += u32::from(positive);
+                    w.flatness += flat;
+                    w.first = w.first.min(pos);
+                    w.last = w.last.max(pos + 1);
+                    w.peak = w.peak.max(p);
+                }
+            }
+        }
+        self.peaks.clear();
+        self.span[self.next_span] = w;
+        self.next_span = (self.next_span + 1) % self.span.len();
+        if w.count == 0 || s.min_pile == 0 {
+            return None;
+        }
+        let (count, loud, positive, flatness) =
+            self.span.iter().fold((0u32, 0u32, 0u32, 0.0f32), |a, x| {
+                (a.0 + x.count, a.1 + x.loud, a.2 + x.positive, a.3 + x.flatness)
+            });
+        let flat = flatness >= s.min_flatness * count as f32;
+        let sparse = 2 * count <= loud;
+        // Clipping rails are symmetric: both polarities reach the ceiling, while the loudest
+        // peaks of a voice (an asymmetric wave) are mostly of one polarity.
+        let both = positive >= 2 && count - positive >= 2;
+        let confirmed = count >= s.min_pile && both && (flat || sparse);
+        // Where the ceiling began: the first of the remembered peaks still within the band of
+        // the ceiling as it is now, each less than `chain_gap` after the one before.
+        let mut first = w.first;
+        if confirmed {
+            for &(p, pos) in self.recent.iter().rev() {
+                if first - pos >= s.chain_gap {
+                    break;
+                }
+                if p >= s.band * ceiling {
+                    first = first.min(pos);
+                }
+            }
+        }
+        Some(Pile {
+            confirmed,
+            first,
+            last: w.last,
+            count: w.count,
+            peak: w.peak,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> PileSettings {
+        PileSettings {
+            band: 10f32.powf(-0.5 / 20.0),
+            floor: 0.7,
+            memory: 200,
+            span: 10,
+            min_pile: 5,
+            min_flatness: 0.5,
+            chain_gap: 36_000,
+        }
+    }
+
+    /// Feeds `f(t)` for `secs` at 48 kHz in 10 ms windows; the piles found.
+    fn run(secs: f64, f: impl Fn(f64) -> f32) -> Vec<Pile> {
+        let s = settings();
+        let mut p = Piles::default();
+        p.reset(&s);
+        let mut out = Vec::new();
+        let n = (secs * 48_000.0) as i64;
+        for i in 0..n {
+            p.push(f(i as f64 / 48_000.0), i, &s);
+            if (i + 1) % 480 == 0 {
+                out.extend(p.close_window(&s).filter(|p| p.confirmed));
+            }
+        }
+        out
+    }
+
+    fn sine(t: f64, hz: f64, amp: f64) -> f32 {
+        (amp * (2.0 * std::f64::consts::PI * hz * t).sin()) as f32
+    }
+
+    #[test]
+    fn a_sine_is_rounded_and_a_clipped_one_flat() {
+        let half: Vec<f32> = (0..240).map(|i| sine(i as f64 / 48_000.0, 100.0, 1.0).abs()).collect();
+        let f = Piles::flatness(&half, 1.0);
+        assert!((f - 0.43).abs() < 0.02, "{f}");
+        let clipped: Vec<f32> = half.iter().map(|&a| (2.0 * a).min(0.9)).collect();
+        assert!(Piles::flatness(&clipped, 0.9) > 0.75);
+    }
+
+    #[test]
+    fn steady_loud_tones_do_not_pile_up_but_clipped_ones_do() {
+        for hz in [100.0, 440.0, 1000.0] {
+            assert!(run(1.0, |t| sine(t, hz, 0.99)).is_empty(), "{hz} Hz");
+            let clipped = run(1.0, |t| sine(t, hz, 1.6).clamp(-0.89, 0.89));
+            assert!(clipped.len() > 50, "{hz} Hz clipped: {}", clipped.len());
+        }
+    }
+
+    #[test]
+    fn quiet_ceilings_are_not_looked_at() {
+        assert!(run(1.0, |t| sine(t, 440.0, 1.6).clamp(-0.5, 0.5)).is_empty());
+    }
+}

@@ -1,0 +1,72 @@
+//! The `click` detector on a loud click where the programme's level moves fast around it (as in
+//! speech): found, while the same level change without a click raises nothing.
+
+mod common;
+
+use std::f64::consts::PI;
+
+use avqc::detect::audio::ClickConfig;
+use avqc::event::DefectEvent;
+use avqc::{AudioFrame, DetectorConfig, Event, Media, MediaTime, Phase};
+
+const RATE: u32 = 48_000;
+
+fn frames(x: &[f32]) -> Vec<Media> {
+    x.chunks(1024)
+        .enumerate()
+        .map(|(k, c)| {
+            let mut planar = c.to_vec();
+            planar.extend(c.iter().map(|v| v * 0.9));
+            let time = MediaTime::new(k as i64 * 1024, avqc::Rational::new(1, RATE as i32));
+            Media::Audio(AudioFrame::new(RATE, 2, time, planar).unwrap())
+        })
+        .collect()
+}
+
+fn click_ends(x: &[f32]) -> Vec<DefectEvent> {
+    let det = ClickConfig::default().build("click").unwrap();
+    common::run_all(det, frames(x))
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Defect(d) if d.phase == Phase::End => Some(d),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A vowel-like tone (220 Hz and two partials) whose level rises 8 dB over the 60 ms around
+/// `at` seconds.
+fn rising(secs: f64, at: f64) -> Vec<f32> {
+    (0..(secs * RATE as f64) as usize)
+        .map(|i| {
+            let t = i as f64 / RATE as f64;
+            let r = ((t - at + 0.03) / 0.06).clamp(0.0, 1.0);
+            let gain = 0.05 * 10f64.powf(8.0 / 20.0 * (0.5 - 0.5 * (PI * r).cos()));
+            let w = (2.0 * PI * 220.0 * t).sin()
+                + 0.5 * (2.0 * PI * 440.0 * t + 0.4).sin()
+                + 0.3 * (2.0 * PI * 660.0 * t + 1.1).sin();
+            (gain * w) as f32
+        })
+        .collect()
+}
+
+#[test]
+fn a_loud_click_where_the_level_rises_8_db_is_found() {
+    let mut x = rising(3.0, 1.5);
+    let i = (1.5 * RATE as f64) as usize;
+    x[i] = 0.7;
+    x[i + 1] = -0.6;
+    let e = click_ends(&x);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!((e[0].start.as_secs_f64() - 1.5).abs() <= 0.01, "{:?}", e[0]);
+}
+
+#[test]
+fn the_rise_alone_or_with_a_weak_impulse_raises_nothing() {
+    assert!(click_ends(&rising(3.0, 1.5)).is_empty());
+    // An impulse under 5 times the programme's RMS gets no allowance for the level change.
+    let mut x = rising(3.0, 1.5);
+    let i = (1.5 * RATE as f64) as usize;
+    x[i] += 0.25;
+    assert!(click_ends(&x).is_empty());
+}
