@@ -47,6 +47,16 @@ pub(crate) fn median_at_most(values: &[f32], c: f32) -> bool {
     values.iter().filter(|&&v| v <= c).count() > values.len() / 2
 }
 
+/// Block change (8-bit code values) from which a block counts as replaced by a cut.
+const CUT_LEVEL: f32 = 12.0;
+
+/// True when a picture's block changes against the previous picture (`values`) make a cut:
+/// more than 3 in 5 blocks changed by [`CUT_LEVEL`] or more, so the picture replaced the
+/// previous one rather than moving part of it. One counting pass.
+pub(crate) fn is_cut(values: &[f32]) -> bool {
+    !values.is_empty() && values.iter().filter(|&&v| v >= CUT_LEVEL).count() * 5 > values.len() * 3
+}
+
 /// The largest value of `values` (0 when empty).
 pub(crate) fn max(values: &[f32]) -> f32 {
     values.iter().copied().fold(0.0, f32::max)
@@ -55,6 +65,13 @@ pub(crate) fn max(values: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_changes_most_blocks() {
+        assert!(!is_cut(&[]));
+        assert!(is_cut(&[20.0, 30.0, 15.0, 1.0]));
+        assert!(!is_cut(&[20.0, 30.0, 1.0, 1.0]));
+    }
 
     #[test]
     fn counting_settles_the_noise_bound_as_the_median_does() {

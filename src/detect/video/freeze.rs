@@ -8,6 +8,14 @@
 //! re-coding of a still picture (change everywhere, similar in every block) stays frozen, while a
 //! ticker, a clock or a moving object (change concentrated in a few blocks) breaks it.
 //!
+//! A picture that came in by a **cut** from a held picture (most blocks replaced, see below)
+//! or as the first picture of the stream and then stays is a *held still*: a slideshow picture, a title card, a
+//! graphic between shots. A programme holds such pictures by design, so a held still is not a
+//! freeze until it has been held `still_hold` seconds; from then on it is (the interval then
+//! starts `still_hold` after the still began). A true hold of moving footage (the picture
+//! stops where the scene was moving) is a freeze after `min_duration` as before. A cut is a
+//! step in which more than 3 in 5 blocks changed by 12 code values or more.
+//!
 //! The interval starts at the first repeated frame and ends at the first new frame.
 
 use crate::detect::one_stream::{OnVideo, VideoDetector};
@@ -17,7 +25,7 @@ use serde_json::json;
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::cells::{CellGrid, GridScratch};
 use crate::detect::measure::frame_clock::FrameClock;
-use crate::detect::measure::median::{max, median, surely_over_noise};
+use crate::detect::measure::median::{is_cut, max, median, surely_over_noise};
 use crate::detect::measure::round::round2;
 use crate::detect::measure::survey;
 use crate::event::Details;
@@ -78,6 +86,12 @@ pub struct FreezeConfig {
     /// smooth picture sliding slowly shifts most blocks the same way, which the noise
     /// allowance alone would take for grain.
     pub drift_tolerance: f32,
+    /// Seconds a *held still* (a picture that came in by a cut from a held picture, or the
+    /// stream's first picture,
+    /// and then stayed: a slideshow picture, a title card) may be held before it is a freeze.
+    /// Default `10.0`: slideshows and graphics hold pictures for 3–8 s; a still held longer is
+    /// reported from `still_hold` on. `0` treats held stills as any other freeze.
+    pub still_hold: f64,
 }
 
 impl Default for FreezeConfig {
@@ -92,6 +106,7 @@ impl Default for FreezeConfig {
             noise_factor: 2.0,
             anchor_factor: 2.0,
             drift_tolerance: 1.0,
+            still_hold: 10.0,
         }
     }
 }
@@ -127,6 +142,7 @@ impl DetectorConfig for FreezeConfig {
         c.at_least("noise_factor", self.noise_factor as f64, 0.0)?;
         c.at_least("anchor_factor", self.anchor_factor as f64, 1.0)?;
         c.at_least("drift_tolerance", self.drift_tolerance as f64, 0.0)?;
+        c.seconds("still_hold", self.still_hold)?;
         Ok(Box::new(OnVideo::new(name, Freeze::new(self.clone()))))
     }
 }
@@ -157,6 +173,12 @@ pub struct Freeze {
     worst: f32,
     /// Largest noise estimate (median block difference) seen in the current freeze.
     noise: f32,
+    /// The last changing picture came in by a cut (or was the first one).
+    cut_in: bool,
+    /// The previous picture repeated the one before it.
+    last_same: bool,
+    /// The current candidate is a held still that began at this time.
+    still_since: Option<MediaTime>,
 }
 
 /// What one frame looks like against the previous one and the anchor.
@@ -189,6 +211,9 @@ impl Freeze {
             frames: 0,
             worst: 0.0,
             noise: 0.0,
+            cut_in: true,
+            last_same: false,
+            still_since: None,
         }
     }
 
@@ -286,9 +311,18 @@ impl VideoDetector for Freeze {
         let t = frame.time();
         let until = self.clock.until(frame);
         let verdict = self.judge(frame.analysis());
+        let same_now = verdict.is_some_and(|v| v.same_as_prev);
         let frozen = match verdict {
-            None => false,
-            Some(v) if !v.same_as_prev => false,
+            None => {
+                self.cut_in = true;
+                false
+            }
+            Some(v) if !v.same_as_prev => {
+                // A cut from a held picture (`mad` holds this picture's block changes against
+                // the previous one): a slideshow's next still, not motion.
+                self.cut_in = self.last_same && is_cut(&self.mad);
+                false
+            }
             Some(v) => {
                 if !v.same_as_anchor {
                     // The picture repeats the previous one but has drifted from the anchor:
@@ -301,10 +335,12 @@ impl VideoDetector for Freeze {
                     // (The anchor becomes the previous picture: moved into place below.)
                     self.anchor_is_prev = true;
                     self.have_anchor = true;
+                    self.cut_in = false;
                 }
                 if self.frames == 0 {
                     self.worst = 0.0;
                     self.noise = 0.0;
+                    self.still_since = self.cut_in.then_some(t);
                 }
                 self.frames += 1;
                 self.worst = self.worst.max(v.worst);
@@ -328,7 +364,14 @@ impl VideoDetector for Freeze {
                 self.frames = 0;
             }
         }
-        self.observe(frozen, t, until, out);
+        // A held still is not a freeze before `still_hold`.
+        let held_still = frozen
+            && !self.tracker.is_open()
+            && self
+                .still_since
+                .is_some_and(|s| t.secs_since(s) < self.cfg.still_hold - 1e-9);
+        self.observe(frozen && !held_still, t, until, out);
+        self.last_same = same_now;
         std::mem::swap(&mut self.prev, &mut self.cur);
         self.have_prev = true;
     }
@@ -337,6 +380,9 @@ impl VideoDetector for Freeze {
         self.close(at, out);
         self.have_prev = false;
         self.have_anchor = false;
+        self.cut_in = true;
+        self.last_same = false;
+        self.still_since = None;
         self.clock.reset();
     }
 

@@ -21,8 +21,19 @@
 //!   `cadence_min` of them were held *h* frames or longer, and at least 3 in 4 of the distances
 //!   between those pictures lie within a third of their median (or of a multiple of it: a
 //!   repeat the comparison missed) — the repeats are regularly spaced. A 24 → 25 fps conversion
-//!   (one repeat a second) is such a cadence, and so would be any periodic repeat. Only the frames beyond the cadence's hold (beyond one frame in a stream without
-//!   cadence) are stutter. Irregular repeats, however many, never become a cadence.
+//!   (one repeat a second) is such a cadence, and so would be any periodic repeat. Edited
+//!   footage breaks that regularity (static shots and cuts add holds between the regular
+//!   ones), so a repeat also keeps its cadence when it lies on a **period** of earlier repeats:
+//!   one lies one to three periods back and `cadence_min - 1` more on other multiples of the
+//!   period (up to 2 s), each within 0.6 of a frame. Only the frames beyond the cadence's hold
+//!   (beyond one frame in a stream without cadence) are stutter. The first cadence of a known
+//!   pattern (on twos or threes, 24 → 25, pulldown, held stills) is announced once with a
+//!   `video_cadence` notice.
+//! - the steps into and out of it are alike: a step more than 4 times the other is an edit (a
+//!   cut or a loop seam next to the held picture), not motion running through it;
+//! - repeats in motion beyond the cadence are not the stream's habit: from the 5th within 10 s
+//!   on, the content itself moves by steps (a graphic, intermittent animation) and repeats are
+//!   not judged.
 //! - the stream has been watched for `learn_for` seconds (since the start or the last
 //!   discontinuity), so that a cadence can be learned before repeats are judged.
 //!
@@ -48,6 +59,18 @@ use crate::{
 
 /// Held pictures remembered for the cadence.
 const HISTORY: usize = 160;
+/// Repeats (pictures held 2 frames or more) remembered for the repeat period.
+const REPEATS: usize = 64;
+/// Longest repeat period looked for, in seconds.
+const MAX_PERIOD: f64 = 2.0;
+/// Seconds over which repeats in motion are counted for the stream's habit.
+const HABIT_SECS: f64 = 10.0;
+/// Repeats in motion beyond the cadence within [`HABIT_SECS`] that make repeating pictures
+/// the stream's habit (intermittent animation, a graphic that moves by steps).
+const HABIT_REPEATS: usize = 5;
+/// A step out of (or into) a held picture this many times larger than the other step is an
+/// edit (a cut, a loop seam), not motion running through the picture.
+const EDIT_RATIO: f32 = 4.0;
 
 /// Configuration of the [`Stutter`] detector (type `"stutter"`).
 ///
@@ -214,6 +237,13 @@ pub struct Stutter {
     since: Option<MediaTime>,
     /// Frames shown beyond the cadence in the current episode.
     repeated: u64,
+    /// Start times (seconds) and holds of the last repeats (ring buffer), and how many are
+    /// stored.
+    repeats: [(f64, u32, bool); REPEATS],
+    n_repeats: usize,
+    next_repeat: usize,
+    /// The `video_cadence` notice was written.
+    noticed: bool,
 }
 
 impl Stutter {
@@ -237,6 +267,10 @@ impl Stutter {
             next_hold: 0,
             since: None,
             repeated: 0,
+            repeats: [(0.0, 0, false); REPEATS],
+            n_repeats: 0,
+            next_repeat: 0,
+            noticed: false,
         }
     }
 
@@ -273,10 +307,11 @@ impl Stutter {
         Some((worst, same))
     }
 
-    /// The longest hold that is the stream's regular cadence (1 when there is none).
-    fn cadence(&self) -> u32 {
+    /// The longest hold that is the stream's regular cadence (1 when there is none), and the
+    /// median number of frames from one such hold to the next.
+    fn cadence(&self) -> (u32, u32) {
         let n = self.n_holds;
-        let mut best = 1;
+        let mut best = (1, 0);
         for h in 2..=5u32 {
             // Distances between the pictures held h frames or longer, oldest first.
             let mut gaps = [0u32; HISTORY];
@@ -311,9 +346,91 @@ impl Stutter {
             if regular * 4 < n_gaps * 3 {
                 break;
             }
-            best = h;
+            best = (h, med + h - 1);
         }
         best
+    }
+
+    /// The repeat `k` places back (0 = the latest).
+    fn repeat_back(&self, k: usize) -> (f64, u32, bool) {
+        self.repeats[(self.next_repeat + REPEATS - 1 - k) % REPEATS]
+    }
+
+    /// The hold that a regular period of repeats grants a picture held from `start` (1 when
+    /// it lies on none), with that period in seconds: an earlier repeat lies one to three
+    /// periods `p` back, and `cadence_min - 1` more lie on other multiples of `p` (up to
+    /// `cadence_min + 2` periods back, so repeats the comparison missed do not break it), each
+    /// within 0.6 of a frame. The hold granted is the shortest among those
+    /// repeats. Repeats that keep one rhythm while static shots and cuts add others in between
+    /// (a 24 → 25 fps conversion of edited footage, pulldown of slow scenes) are found this
+    /// way, where the regularity of all holds ([`Stutter::cadence`]) is broken.
+    fn period_hold(&self, start: f64, frame_secs: f64) -> (u32, f64) {
+        let tol = 0.6 * frame_secs;
+        let need = self.cfg.cadence_min - 1;
+        let max_mult = self.cfg.cadence_min as f64 + 2.0;
+        let mut best = (1, 0.0);
+        for j in 0..self.n_repeats {
+            let (tj, hj, _) = self.repeat_back(j);
+            if start - tj > 3.0 * MAX_PERIOD {
+                break;
+            }
+            if hj <= best.0 {
+                continue;
+            }
+            for mj in 1..=3 {
+                let p = (start - tj) / mj as f64;
+                if p > MAX_PERIOD || p < 2.0 * frame_secs - tol {
+                    continue;
+                }
+                let mut found = 0;
+                let mut hold = hj;
+                for k in j + 1..self.n_repeats {
+                    let (tk, hk, _) = self.repeat_back(k);
+                    let d = start - tk;
+                    if d > max_mult * p + tol {
+                        break;
+                    }
+                    let m = (d / p).round();
+                    if m > mj as f64 && (d - m * p).abs() <= tol {
+                        found += 1;
+                        hold = hold.min(hk);
+                    }
+                }
+                if found >= need && hold > best.0 {
+                    best = (hold, p);
+                }
+            }
+        }
+        best
+    }
+
+    /// Repeats in motion within [`HABIT_SECS`] before `start`.
+    fn moving_repeats(&self, start: f64) -> usize {
+        (0..self.n_repeats)
+            .map(|k| self.repeat_back(k))
+            .take_while(|r| start - r.0 <= HABIT_SECS)
+            .filter(|r| r.2)
+            .count()
+    }
+
+    fn push_repeat(&mut self, start: f64, h: u32, moving: bool) {
+        self.repeats[self.next_repeat] = (start, h, moving);
+        self.next_repeat = (self.next_repeat + 1) % REPEATS;
+        self.n_repeats = (self.n_repeats + 1).min(REPEATS);
+    }
+
+    /// Writes the `video_cadence` notice once: pictures held `hold` frames every `period`
+    /// frames (`period` 0: every picture).
+    fn notice(&mut self, hold: u32, period: u32, at: MediaTime, out: &mut Events) {
+        if self.noticed {
+            return;
+        }
+        // Only the patterns of known conversions and of held stills are announced: the other
+        // regular holds of static scenes are not worth a line.
+        if let Some(message) = cadence_message(hold, period) {
+            self.noticed = true;
+            out.notice("video_cadence", message, at);
+        }
     }
 
     fn push_hold(&mut self, h: u32) {
@@ -324,22 +441,46 @@ impl Stutter {
 
     /// The held picture ended with a new one at `t` (change `motion_out`): judge it.
     fn end_held(&mut self, held: Held, motion_out: f32, t: MediaTime, out: &mut Events) {
-        let cadence = self.cadence();
+        let (mut cadence, gap) = self.cadence();
         self.push_hold(held.frames);
+        if cadence > 1 {
+            self.notice(cadence, gap, held.times[0], out);
+        }
+        if held.frames <= 1 {
+            return;
+        }
+        let start = held.times[0].as_secs_f64();
+        let (hold, p) = if held.frames > cadence || !self.noticed {
+            self.period_hold(start, held.frame_secs)
+        } else {
+            (1, 0.0)
+        };
+        if hold > 1 {
+            let frames = (p / held.frame_secs.max(1e-6)).round() as u32;
+            self.notice(hold, frames, held.times[0], out);
+            cadence = cadence.max(hold);
+        }
+        let moving = held.motion_in.is_some_and(|motion_in| {
+            let moving = self
+                .cfg
+                .min_motion
+                .max(self.cfg.motion_ratio * held.repeat_worst);
+            motion_in >= moving && motion_out >= moving
+        });
+        let habit = self.moving_repeats(start) >= HABIT_REPEATS;
+        // Only repeats beyond the cadence count for the habit.
+        self.push_repeat(start, held.frames, moving && !held.flat && held.frames > cadence);
         let learned = self
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
-        if held.frames <= cadence || !learned || held.flat {
+        if held.frames <= cadence || !learned || held.flat || !moving || habit {
             return;
         }
-        let Some(motion_in) = held.motion_in else {
-            return;
-        };
-        let moving = self
-            .cfg
-            .min_motion
-            .max(self.cfg.motion_ratio * held.repeat_worst);
-        if motion_in < moving || motion_out < moving {
+        // A picture held at the edge of a shot is an edit, not a stutter: no motion runs
+        // through it. The step into it or out of it is far larger than the other step (a cut,
+        // a loop seam).
+        let motion_in = held.motion_in.unwrap_or(0.0);
+        if motion_out > EDIT_RATIO * motion_in || motion_in > EDIT_RATIO * motion_out {
             return;
         }
         if held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9 {
@@ -367,6 +508,20 @@ impl Stutter {
         }
         self.repeated = 0;
     }
+}
+
+/// The `video_cadence` notice's message for pictures held `hold` frames every `period` frames
+/// (`period` at most `hold`: every picture), for the patterns of known conversions and held
+/// stills (`None` for others).
+fn cadence_message(hold: u32, period: u32) -> Option<String> {
+    Some(match (hold, period) {
+        (2, 0..=2) => "every picture held 2 frames (animation on twos, or frame doubling)".into(),
+        (2, 5) => "1 repeat per 5 pictures (pulldown, 24 to 30 pictures)".into(),
+        (2, 24..=26) => format!("1 repeat per {period} pictures (24→25 conversion)"),
+        (3, 0..=3) => "every picture held 3 frames (animation on threes)".into(),
+        (4.., 0..=5) if period <= hold => format!("every picture held {hold} frames or more (held stills)"),
+        _ => return None,
+    })
 }
 
 /// Spatial contrast of a picture from its cell means: their mean absolute deviation from
@@ -427,6 +582,7 @@ impl VideoDetector for Stutter {
         self.have_prev = false;
         self.held = None;
         self.n_holds = 0;
+        self.n_repeats = 0;
         self.since = None;
         self.clock.reset();
     }
