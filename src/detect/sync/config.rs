@@ -94,6 +94,15 @@ pub struct SyncConfig {
     /// Matched cuts that must agree (within 10 ms of the estimate) before the content check
     /// raises or clears `av_sync`. Default `2`.
     pub min_cuts: usize,
+    /// Run the lip-sync check (the cells of the picture whose luma follows the speech level,
+    /// cross-correlated with it). Default `true`.
+    pub lipsync: bool,
+    /// Seconds of pictures in one lip-sync analysis (one runs every 5 s). Default `20`: long
+    /// enough for tens of syllables, short enough to follow a change of offset.
+    pub lipsync_window: f64,
+    /// Lowest correlation (mean of the best cells at the peak) for a confident lip-sync
+    /// estimate. Default `0.5`.
+    pub lipsync_min_corr: f64,
 }
 
 impl Default for SyncConfig {
@@ -118,6 +127,9 @@ impl Default for SyncConfig {
             splice_depth_db: 16.0,
             content_window: 30.0,
             min_cuts: 2,
+            lipsync: true,
+            lipsync_window: 20.0,
+            lipsync_min_corr: 0.4,
         }
     }
 }
@@ -199,6 +211,20 @@ impl DetectorConfig for SyncConfig {
             (1..=64).contains(&self.min_cuts),
             "min_cuts",
             "must be 1 to 64",
+        )?;
+        c.require(
+            self.lipsync_window.is_finite()
+                && self.lipsync_window >= 10.0
+                && self.lipsync_window <= 30.0,
+            "lipsync_window",
+            "must be between 10 and 30 seconds",
+        )?;
+        c.require(
+            self.lipsync_min_corr.is_finite()
+                && self.lipsync_min_corr > 0.0
+                && self.lipsync_min_corr <= 1.0,
+            "lipsync_min_corr",
+            "must be above 0 and at most 1",
         )?;
         Ok(Box::new(AvSync::new(name, self.clone())))
     }

@@ -6,7 +6,10 @@
 //! 2.5 ms blocks whose level sits at least [`splice_depth_db`](super::SyncConfig::splice_depth_db)
 //! under both of their neighbourhoods (the 15 ms before and after), the short notch that an edit
 //! with a fade leaves in continuous sound. Each cut takes the deepest splice within
-//! [`search_range`](super::SyncConfig::search_range) of it; its offset is splice − cut (the
+//! [`search_range`](super::SyncConfig::search_range) of it, when that notch is the only one
+//! there (no other reaches the depth, and the deepest other is 8 dB shallower: speech has a
+//! notch at every stop consonant, and a cut of unrelated footage would match one at random);
+//! its offset is splice − cut (the
 //! notch's centre refined between blocks). The estimate is the median of the matched cuts of the
 //! last [`content_window`](super::SyncConfig::content_window) seconds, its confidence the share
 //! of them within 10 ms of it.
@@ -28,6 +31,15 @@ const SIDE: i64 = 6;
 const CUT_SIDE: usize = 3;
 /// A cut's change must be this many times the median of its neighbours'.
 const CUT_RATIO: f64 = 4.0;
+/// A splice is only taken when no other notch (a local maximum of depth more than
+/// `UNIQUE_BLOCKS` blocks away) within the search range reaches `splice_depth_db`, and the
+/// deepest other one is this many dB shallower. An edit's notch in continuous sound stands
+/// alone (the film edits of the test material: 19–22 dB, the next 7–8 dB); speech has a notch at
+/// every stop consonant (18–25 dB, several a second), which a cut of unrelated footage would
+/// otherwise match at random.
+const UNIQUE_DB: f64 = 8.0;
+/// Blocks (20 ms) around the deepest notch that belong to it.
+const UNIQUE_BLOCKS: i64 = 8;
 /// Matched cuts kept at most.
 const MAX_MATCHES: usize = 64;
 
@@ -147,7 +159,14 @@ impl AvSync {
     /// One picture: its change, and a cut once the pictures after it are known.
     pub(super) fn content_video(&mut self, f: &VideoFrame) {
         let t = f.time().as_secs_f64();
-        let Some(m) = self.content.change(f.analysis()) else {
+        let m = self.content.change(f.analysis());
+        if self.cfg.lipsync {
+            // a new shot at a change of the whole picture (or the first picture of a size)
+            let cut = m.is_none_or(|m| m >= self.cfg.cut_jump);
+            let c = &self.content;
+            self.lip.picture(t, &c.grid, c.grid_dims, cut);
+        }
+        let Some(m) = m.filter(|_| self.cfg.content) else {
             return;
         };
         let c = &mut self.content;
@@ -260,6 +279,17 @@ impl AvSync {
             }
             let (k, d) = best;
             if d < self.cfg.splice_depth_db {
+                continue;
+            }
+            // the notch must be the only one: speech has many (stops, gaps between words), and
+            // a cut matched to one of them at random is no edit
+            let rival = (lo + 1..hi)
+                .filter(|&j| (j - k).abs() > UNIQUE_BLOCKS)
+                .map(|j| (c.depth(j - 1), c.depth(j), c.depth(j + 1)))
+                .filter(|&(l, m, r)| m >= l && m >= r)
+                .map(|(_, m, _)| m)
+                .fold(0.0f64, f64::max);
+            if rival >= self.cfg.splice_depth_db || d - rival < UNIQUE_DB {
                 continue;
             }
             // parabolic refinement of the notch centre between blocks
