@@ -69,7 +69,10 @@ fn clip(x: &mut [f64], ceiling: f64) -> (f64, f64) {
             last = i + 1;
         }
     }
-    (first.unwrap() as f64 / RATE as f64, last as f64 / RATE as f64)
+    (
+        first.unwrap() as f64 / RATE as f64,
+        last as f64 / RATE as f64,
+    )
 }
 
 /// What a lossy codec leaves: tops rounded (a short smoothing), a little ripple at 15 kHz.

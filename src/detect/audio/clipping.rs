@@ -36,11 +36,11 @@ use crate::detect::check::ConfigCheck;
 use crate::detect::measure::ceiling::{PileSettings, Piles};
 use crate::detect::measure::round::dbfs;
 use crate::detect::measure::sample_clock::SampleClock;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    AudioFrame, DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange,
-    SpanTracker,
-};
+use crate::media::{AudioFrame, MediaTime};
 
 /// Configuration of the [`Clipping`] detector (type `"clipping"`).
 ///
@@ -155,11 +155,23 @@ impl DetectorConfig for ClippingConfig {
         let band_ok = self.pile_band_db > 0.0 && self.pile_band_db <= 6.0;
         c.require(band_ok, "pile_band_db", "must be in (0, 6] dB")?;
         let ceiling_ok = self.min_ceiling_db >= -40.0 && self.min_ceiling_db <= 6.0;
-        c.require(ceiling_ok, "min_ceiling_db", "must be between -40 and 6 dBFS")?;
+        c.require(
+            ceiling_ok,
+            "min_ceiling_db",
+            "must be between -40 and 6 dBFS",
+        )?;
         let memory_ok = self.ceiling_memory >= self.window && self.ceiling_memory <= 60.0;
-        c.require(memory_ok, "ceiling_memory", "must be between `window` and 60 seconds")?;
+        c.require(
+            memory_ok,
+            "ceiling_memory",
+            "must be between `window` and 60 seconds",
+        )?;
         let pile_ok = self.pile_window >= self.window && self.pile_window <= 10.0;
-        c.require(pile_ok, "pile_window", "must be between `window` and 10 seconds")?;
+        c.require(
+            pile_ok,
+            "pile_window",
+            "must be between `window` and 10 seconds",
+        )?;
         let flat_ok = (0.0..=1.0).contains(&self.min_pile_flatness);
         c.require(flat_ok, "min_pile_flatness", "must be between 0 and 1")?;
         Ok(Box::new(OnAudio::new(name, Clipping::new(self.clone()))))
@@ -317,7 +329,10 @@ impl Clipping {
         let mut piled = false;
         let open = self.tracker.is_open();
         for piles in &mut self.piles {
-            if let Some(p) = piles.close_window(&self.pile).filter(|p| p.confirmed || open) {
+            if let Some(p) = piles
+                .close_window(&self.pile)
+                .filter(|p| p.confirmed || open)
+            {
                 piled |= p.confirmed;
                 self.win.add(&Tally {
                     samples: p.count as u64,

@@ -171,7 +171,8 @@ impl Piles {
     fn end_half_wave(&mut self, s: &PileSettings) {
         if self.peak >= s.least_peak() && !self.overflow && self.peaks.len() < PEAKS_CAP {
             let flat = Self::flatness(&self.loud, self.peak);
-            self.peaks.push((self.peak, self.peak_pos, flat, self.positive));
+            self.peaks
+                .push((self.peak, self.peak_pos, flat, self.positive));
         }
         self.peak = 0.0;
         self.loud.clear();
@@ -217,7 +218,12 @@ impl Piles {
         }
         let (count, loud, positive, flatness) =
             self.span.iter().fold((0u32, 0u32, 0u32, 0.0f32), |a, x| {
-                (a.0 + x.count, a.1 + x.loud, a.2 + x.positive, a.3 + x.flatness)
+                (
+                    a.0 + x.count,
+                    a.1 + x.loud,
+                    a.2 + x.positive,
+                    a.3 + x.flatness,
+                )
             });
         let flat = flatness >= s.min_flatness * count as f32;
         let sparse = 2 * count <= loud;
@@ -286,7 +292,9 @@ mod tests {
 
     #[test]
     fn a_sine_is_rounded_and_a_clipped_one_flat() {
-        let half: Vec<f32> = (0..240).map(|i| sine(i as f64 / 48_000.0, 100.0, 1.0).abs()).collect();
+        let half: Vec<f32> = (0..240)
+            .map(|i| sine(i as f64 / 48_000.0, 100.0, 1.0).abs())
+            .collect();
         let f = Piles::flatness(&half, 1.0);
         assert!((f - 0.43).abs() < 0.02, "{f}");
         let clipped: Vec<f32> = half.iter().map(|&a| (2.0 * a).min(0.9)).collect();

@@ -2,8 +2,10 @@
 
 use serde_json::json;
 
+use crate::detect::{Events, SpanChange};
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{DefectKind, Events, MediaTime, SpanChange};
+use crate::media::MediaTime;
 
 /// One `av_sync` interval of one source.
 #[derive(Clone, Copy, Debug, Default)]

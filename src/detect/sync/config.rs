@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Detector, DetectorConfig, Result};
+use crate::detect::{Detector, DetectorConfig};
+
+use crate::error::Result;
 
 use super::AvSync;
 use crate::detect::ConfigCheck;

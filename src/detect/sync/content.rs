@@ -16,7 +16,8 @@
 
 // GRID_STEP: the pixel step (rows and columns) of the motion grid.
 use crate::detect::measure::survey::{self, GRID_STEP};
-use crate::{AudioFrame, Events, MediaTime, VideoFrame};
+use crate::detect::Events;
+use crate::media::{AudioFrame, MediaTime, VideoFrame};
 
 use super::ring::TimeRing;
 use super::AvSync;
@@ -204,7 +205,7 @@ impl AvSync {
         let rate = f.rate();
         let tick = f
             .time()
-            .rescale(crate::Rational::new(1, rate as i32))
+            .rescale(crate::media::Rational::new(1, rate as i32))
             .ticks();
         let c = &mut self.content;
         if c.rate != rate

@@ -14,7 +14,8 @@
 //! picture beyond the band-pass, the hop sums and the cell sums.
 
 use crate::detect::measure::lowpass::BandPass;
-use crate::{AudioFrame, Events, MediaTime, Rational};
+use crate::detect::Events;
+use crate::media::{AudioFrame, MediaTime, Rational};
 
 use super::lipcorr::{self, Analysis, Scratch};
 use super::AvSync;

@@ -72,8 +72,9 @@ pub use config::{SyncConfig, SyncPreset};
 
 use crate::detect::lock::StreamLock;
 
+use crate::detect::{Detector, Events, Wants};
 use crate::media::NoticeKind;
-use crate::{AudioFrame, Detector, Events, Media, MediaTime, VideoFrame, Wants};
+use crate::media::{AudioFrame, Media, MediaTime, VideoFrame};
 
 use alarm::Alarm;
 use content::ContentState;
@@ -262,10 +263,10 @@ impl Detector for AvSync {
         Wants::VIDEO | Wants::AUDIO | Wants::NOTICES
     }
 
-    fn needs(&self) -> crate::Needs {
+    fn needs(&self) -> crate::media::Needs {
         // Mean luma and coarse luma changes: every picture (a flash or a cut is one picture),
         // not the deblocking filter.
-        crate::Needs {
+        crate::media::Needs {
             every_frame: true,
             deblocked: false,
         }

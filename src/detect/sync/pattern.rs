@@ -1,6 +1,8 @@
 //! Test-pattern sync: flash frames paired with tone bursts.
 
-use crate::{AudioFrame, Events, MediaTime, VideoFrame};
+use crate::detect::Events;
+
+use crate::media::{AudioFrame, MediaTime, VideoFrame};
 
 use super::AvSync;
 
@@ -99,7 +101,7 @@ impl AvSync {
 
     pub(super) fn beeps_in(&mut self, f: &AudioFrame) {
         let rate = f.rate();
-        let base = crate::Rational::new(1, rate as i32);
+        let base = crate::media::Rational::new(1, rate as i32);
         let tick = f.time().rescale(base).ticks();
         let b = &mut self.beep;
         if b.rate != rate

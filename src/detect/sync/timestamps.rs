@@ -2,7 +2,11 @@
 
 use serde_json::json;
 
-use crate::{AudioFrame, DefectKind, Events, MediaTime, SpanChange};
+use crate::detect::{Events, SpanChange};
+
+use crate::event::DefectKind;
+
+use crate::media::{AudioFrame, MediaTime};
 
 use super::{Alarm, AvSync};
 
@@ -84,7 +88,7 @@ impl AvSync {
         let rate = f.rate();
         let tick = f
             .time()
-            .rescale(crate::Rational::new(1, rate as i32))
+            .rescale(crate::media::Rational::new(1, rate as i32))
             .ticks();
         match self.anchor {
             Some((_, r)) if r == rate => {}

@@ -34,11 +34,11 @@ use crate::detect::check::ConfigCheck;
 use crate::detect::measure::block_edge::{BlockMeasure, TILES};
 use crate::detect::measure::decoder_damage::DecoderDamage;
 use crate::detect::measure::frame_clock::FrameClock;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker, Wants};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Result, SpanChange,
-    SpanTracker, Wants,
-};
+use crate::media::{Media, MediaTime};
 
 /// Mean step (code values) below which a picture is too flat to judge or learn from (black,
 /// a fade, a plain card): its few steps say nothing about the stream's blockiness.

@@ -21,11 +21,11 @@ use serde_json::json;
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::decoder_damage::DecoderDamage;
 use crate::detect::measure::frame_clock::FrameClock;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker, Wants};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    DefectKind, Detector, DetectorConfig, Events, Media, MediaTime, Needs, Result, SpanChange,
-    SpanTracker, Wants,
-};
+use crate::media::{Media, MediaTime, Needs};
 
 /// Configuration of the [`DecodeErrors`] detector (type `"decode_errors"`).
 ///

@@ -22,10 +22,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::detect::check::ConfigCheck;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    DefectKind, Detector, DetectorConfig, Events, MediaTime, Needs, Result, SpanChange, VideoFrame,
-};
+use crate::media::{MediaTime, Needs, VideoFrame};
 
 /// Timestamp steps remembered for the nominal frame duration.
 const STEPS: usize = 16;

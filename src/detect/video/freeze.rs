@@ -28,11 +28,11 @@ use crate::detect::measure::frame_clock::FrameClock;
 use crate::detect::measure::median::{is_cut, max, median, surely_over_noise};
 use crate::detect::measure::round::round2;
 use crate::detect::measure::survey;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange, SpanTracker,
-    VideoFrame,
-};
+use crate::media::{MediaTime, VideoFrame};
 
 /// Configuration of the [`Freeze`] detector (type `"freeze"`).
 ///

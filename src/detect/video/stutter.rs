@@ -51,11 +51,11 @@ use crate::detect::measure::cells::{CellGrid, GridScratch};
 use crate::detect::measure::frame_clock::FrameClock;
 use crate::detect::measure::median::{max, median, median_at_most, surely_over_noise};
 use crate::detect::measure::survey;
+use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
+use crate::error::Result;
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{
-    DefectKind, Detector, DetectorConfig, Events, MediaTime, Result, SpanChange, SpanTracker,
-    VideoFrame,
-};
+use crate::media::{MediaTime, VideoFrame};
 
 /// Held pictures remembered for the cadence.
 const HISTORY: usize = 160;
@@ -469,7 +469,11 @@ impl Stutter {
         });
         let habit = self.moving_repeats(start) >= HABIT_REPEATS;
         // Only repeats beyond the cadence count for the habit.
-        self.push_repeat(start, held.frames, moving && !held.flat && held.frames > cadence);
+        self.push_repeat(
+            start,
+            held.frames,
+            moving && !held.flat && held.frames > cadence,
+        );
         let learned = self
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
@@ -519,7 +523,9 @@ fn cadence_message(hold: u32, period: u32) -> Option<String> {
         (2, 5) => "1 repeat per 5 pictures (pulldown, 24 to 30 pictures)".into(),
         (2, 24..=26) => format!("1 repeat per {period} pictures (24→25 conversion)"),
         (3, 0..=3) => "every picture held 3 frames (animation on threes)".into(),
-        (4.., 0..=5) if period <= hold => format!("every picture held {hold} frames or more (held stills)"),
+        (4.., 0..=5) if period <= hold => {
+            format!("every picture held {hold} frames or more (held stills)")
+        }
         _ => return None,
     })
 }

@@ -6,8 +6,9 @@ use serde_json::json;
 use super::channel::Channel;
 use super::judge::Found;
 use super::Click;
+use crate::detect::{Events, SpanChange};
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{DefectKind, Events, SpanChange};
 
 /// A crackle burst (or single click) being gathered.
 #[derive(Clone, Copy, Debug)]

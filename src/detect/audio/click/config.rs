@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Click, MAX_ORDER};
 use crate::detect::check::ConfigCheck;
-use crate::{Detector, DetectorConfig, Result};
+use crate::detect::{Detector, DetectorConfig};
+use crate::error::Result;
 
 /// Configuration of the [`Click`] detector (type `"click"`).
 ///
@@ -110,7 +111,11 @@ impl DetectorConfig for ClickConfig {
             "must be between 0 and 0.01 seconds",
         )?;
         c.at_least("max_level_change_db", self.max_level_change_db, 0.0)?;
-        c.at_least("max_level_change_loud_db", self.max_level_change_loud_db, 0.0)?;
+        c.at_least(
+            "max_level_change_loud_db",
+            self.max_level_change_loud_db,
+            0.0,
+        )?;
         c.at_least("min_excess_long_db", self.min_excess_long_db, 0.0)?;
         c.at_least("max_residual_rise_db", self.max_residual_rise_db, 0.0)?;
         c.at_least("max_residual_fall_db", self.max_residual_fall_db, 0.0)?;

@@ -62,7 +62,8 @@ mod predictor;
 
 use crate::detect::lock::StreamLock;
 use crate::detect::measure::sample_clock::SampleClock;
-use crate::{AudioFrame, Detector, Events, Media, MediaTime, Wants};
+use crate::detect::{Detector, Events, Wants};
+use crate::media::{AudioFrame, Media, MediaTime};
 
 use burst::Burst;
 use channel::{trigger, Channel};

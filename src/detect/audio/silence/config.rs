@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use super::Silence;
 use crate::detect::check::ConfigCheck;
 use crate::detect::one_stream::OnAudio;
-use crate::{Detector, DetectorConfig, Result};
+use crate::detect::{Detector, DetectorConfig};
+use crate::error::Result;
 
 /// Configuration of the [`Silence`] detector (type `"silence"`).
 ///

@@ -5,8 +5,10 @@
 use serde_json::json;
 
 use super::Silence;
+use crate::detect::{Events, SpanChange};
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{DecoderNotice, DefectKind, Events, MediaTime, NoticeKind, SpanChange};
+use crate::media::{DecoderNotice, MediaTime, NoticeKind};
 
 /// Decoder notices closer than this (seconds) form one dropout.
 pub(super) const DECODER_MERGE: f64 = 0.1;

@@ -68,8 +68,10 @@ use serde_json::json;
 
 use crate::detect::measure::round::dbfs;
 use crate::detect::measure::sample_clock::SampleClock;
+use crate::detect::{Events, SpanChange, SpanTracker};
+use crate::event::DefectKind;
 use crate::event::Details;
-use crate::{AudioFrame, DecoderNotice, DefectKind, Events, MediaTime, SpanChange, SpanTracker};
+use crate::media::{AudioFrame, DecoderNotice, MediaTime};
 use decoder::{DecoderGap, DECODER_MERGE};
 use dropout::{Relative, RelativeParams};
 use floor::Floor;
