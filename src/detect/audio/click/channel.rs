@@ -2,7 +2,7 @@
 //! candidates.
 
 use super::geometry::Geometry;
-use super::predictor::{estimate, whiten, Predictor};
+use super::predictor::{fit, whiten, Predictor};
 use super::{Scratch, MAX_PENDING, SNAPSHOTS};
 
 /// Pieces in the local level (43 ms at 48 kHz).
@@ -275,6 +275,22 @@ fn close_cluster(ch: &mut Channel, g: &Geometry) {
             ch.pending.push(c);
         }
     }
+}
+
+/// Estimates the predictor for the hop starting at `pos` from the `window` samples before it,
+/// keeps the one it replaces and sets the channel's trigger floor.
+fn estimate(ch: &mut Channel, pos: i64, g: &Geometry, scratch: &mut Scratch, min_energy: f32) {
+    let i = (pos - ch.start) as usize;
+    let pred = fit(&ch.buf[i - g.window..i], pos, g, scratch);
+    if let Some(old) = ch.current.replace(pred) {
+        if ch.history.len() == SNAPSHOTS {
+            ch.history.remove(0);
+        }
+        ch.history.push(old);
+    }
+    // An impulse of the least energy gives at least a 16th of its amplitude in its loudest
+    // residual sample, even when a codec spreads it over 256 samples.
+    ch.floor = (min_energy * pred.gain).sqrt() / 16.0;
 }
 
 #[cfg(test)]

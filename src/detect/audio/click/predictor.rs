@@ -1,9 +1,8 @@
 //! The short-term linear predictor that whitens each channel: estimated by the autocorrelation
 //! method (Levinson–Durbin), and the residual it leaves.
 
-use super::channel::Channel;
 use super::geometry::Geometry;
-use super::{Scratch, MAX_ORDER, SNAPSHOTS};
+use super::{Scratch, MAX_ORDER};
 
 /// A predictor and where it took over.
 #[derive(Clone, Copy, Debug)]
@@ -35,18 +34,10 @@ pub(super) fn whiten(buf: &[f32], from: usize, a: &[f32], out: &mut [f32]) {
     }
 }
 
-/// Estimates the predictor for the hop starting at `pos` from the `window` samples before it.
-pub(super) fn estimate(
-    ch: &mut Channel,
-    pos: i64,
-    g: &Geometry,
-    scratch: &mut Scratch,
-    min_energy: f32,
-) {
+/// The predictor for the hop starting at `pos`, from `seg`: the `window` samples before it.
+pub(super) fn fit(seg: &[f32], pos: i64, g: &Geometry, scratch: &mut Scratch) -> Predictor {
     let p = g.order;
     let w = g.window;
-    let i = (pos - ch.start) as usize;
-    let seg = &ch.buf[i - w..i];
     for ((y, &x), &h) in scratch.windowed.iter_mut().zip(seg).zip(&scratch.hann) {
         *y = x * h;
     }
@@ -70,15 +61,7 @@ pub(super) fn estimate(
         }
         pred.gain = pred.a[..=p].iter().map(|v| v * v).sum();
     }
-    if let Some(old) = ch.current.replace(pred) {
-        if ch.history.len() == SNAPSHOTS {
-            ch.history.remove(0);
-        }
-        ch.history.push(old);
-    }
-    // An impulse of the least energy gives at least a 16th of its amplitude in its loudest
-    // residual sample, even when a codec spreads it over 256 samples.
-    ch.floor = (min_energy * pred.gain).sqrt() / 16.0;
+    pred
 }
 
 /// Dot product with eight accumulators (vectorises).
