@@ -329,10 +329,8 @@ impl Clipping {
         let mut piled = false;
         let open = self.tracker.is_open();
         for piles in &mut self.piles {
-            if let Some(p) = piles
-                .close_window(&self.pile)
-                .filter(|p| p.confirmed || open)
-            {
+            let found = piles.close_window(&self.pile);
+            if let Some(p) = found.filter(|p| p.confirmed || (open && p.shaped)) {
                 piled |= p.confirmed;
                 self.win.add(&Tally {
                     samples: p.count as u64,

@@ -43,6 +43,9 @@ impl PileSettings {
 pub(crate) struct Pile {
     /// Whether the last `span` windows hold enough piled peaks, flat enough: a ceiling.
     pub(crate) confirmed: bool,
+    /// Whether this window's piled peaks are flat enough on average or at most half of its
+    /// loud half-waves (not a steady tone's): enough to go on with a confirmed ceiling.
+    pub(crate) shaped: bool,
     /// Position of the first piled peak (when confirmed: of the chain of peaks under the
     /// current ceiling, less than `chain_gap` apart, that leads to this window) and just after
     /// the window's last one.
@@ -230,7 +233,10 @@ impl Piles {
         // Clipping rails are symmetric: both polarities reach the ceiling, while the loudest
         // peaks of a voice (an asymmetric wave) are mostly of one polarity.
         let both = positive >= 2 && count - positive >= 2;
-        let confirmed = count >= s.min_pile && both && (flat || sparse);
+        // Going on needs this window's own piled peaks to be shaped so: a steady tone after a
+        // clipped stretch does not prolong it.
+        let shaped = w.flatness >= s.min_flatness * w.count as f32 || 2 * w.count <= w.loud;
+        let confirmed = count >= s.min_pile && both && (flat || sparse) && shaped;
         // Where the ceiling began: the first of the remembered peaks still within the band of
         // the ceiling as it is now, each less than `chain_gap` after the one before.
         let mut first = w.first;
@@ -246,6 +252,7 @@ impl Piles {
         }
         Some(Pile {
             confirmed,
+            shaped,
             first,
             last: w.last,
             count: w.count,
