@@ -9,7 +9,7 @@
 //! ticker, a clock or a moving object (change concentrated in a few blocks) breaks it.
 //!
 //! A picture that came in by a **cut** from a held picture (most blocks replaced, see below)
-//! or as the first picture of the stream and then stays is a *held still*: a slideshow picture, a title card, a
+//! and then stays is a *held still*: a slideshow picture, a title card, a
 //! graphic between shots. A programme holds such pictures by design, so a held still is not a
 //! freeze until it has been held `still_hold` seconds; from then on it is (the interval then
 //! starts `still_hold` after the still began). A true hold of moving footage (the picture
@@ -86,9 +86,9 @@ pub struct FreezeConfig {
     /// smooth picture sliding slowly shifts most blocks the same way, which the noise
     /// allowance alone would take for grain.
     pub drift_tolerance: f32,
-    /// Seconds a *held still* (a picture that came in by a cut from a held picture, or the
-    /// stream's first picture,
-    /// and then stayed: a slideshow picture, a title card) may be held before it is a freeze.
+    /// Seconds a *held still* (a picture that came in by a cut from a held picture and then
+    /// stayed: a slideshow picture, a title card) may be held before it is a freeze. A stream
+    /// that is still from its first picture on is a freeze after `min_duration`.
     /// Default `10.0`: slideshows and graphics hold pictures for 3–8 s; a still held longer is
     /// reported from `still_hold` on. `0` treats held stills as any other freeze.
     pub still_hold: f64,
@@ -173,7 +173,7 @@ pub struct Freeze {
     worst: f32,
     /// Largest noise estimate (median block difference) seen in the current freeze.
     noise: f32,
-    /// The last changing picture came in by a cut (or was the first one).
+    /// The last changing picture came in by a cut from a held picture.
     cut_in: bool,
     /// The previous picture repeated the one before it.
     last_same: bool,
@@ -211,7 +211,7 @@ impl Freeze {
             frames: 0,
             worst: 0.0,
             noise: 0.0,
-            cut_in: true,
+            cut_in: false,
             last_same: false,
             still_since: None,
         }
@@ -314,7 +314,7 @@ impl VideoDetector for Freeze {
         let same_now = verdict.is_some_and(|v| v.same_as_prev);
         let frozen = match verdict {
             None => {
-                self.cut_in = true;
+                self.cut_in = false;
                 false
             }
             Some(v) if !v.same_as_prev => {
@@ -380,7 +380,7 @@ impl VideoDetector for Freeze {
         self.close(at, out);
         self.have_prev = false;
         self.have_anchor = false;
-        self.cut_in = true;
+        self.cut_in = false;
         self.last_same = false;
         self.still_since = None;
         self.clock.reset();
