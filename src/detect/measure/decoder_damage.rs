@@ -37,7 +37,7 @@ pub(crate) struct FrameDamage {
 
 /// Damage reported by the decoder, shared by `decode_errors` and `corruption`: which streams
 /// are video, whether damage is still on screen (until a clean key frame after it, or
-/// `max_recovery` seconds; a damaged B-picture until the next anchor), notices waiting for the
+/// `max_recovery` seconds), notices waiting for the
 /// pictures to reach them, and notices seen before the first frame.
 #[derive(Clone, Debug)]
 pub(crate) struct DecoderDamage {
@@ -47,21 +47,11 @@ pub(crate) struct DecoderDamage {
     video_streams: u64,
     /// Damage of a reference picture is on screen (an episode has not recovered yet).
     damaged: bool,
-    /// A damaged B-picture (not a reference in MPEG-2; at most within its group of B-pictures
-    /// in H.264/HEVC) is on screen until the next anchor.
-    b_damaged: bool,
     last_damage: Option<MediaTime>,
-    /// The decoder reports its own verdicts (concealment, decode errors) on this stream: a
-    /// demuxer mark it did not confirm is then taken for that picture only (a continuity error
-    /// is seen on the first packet after the loss, often of an intact picture).
-    conceals: bool,
     /// The earliest notice of damage the pictures have not reached yet, and how many.
     pending: Option<(MediaTime, u32)>,
     /// First B-picture shown since the last anchor while a notice is pending.
     b_run: Option<MediaTime>,
-    /// The damage on screen was claimed by demuxer marks alone, before the decoder was seen
-    /// to report its own verdicts: dropped once it is.
-    unconfirmed: bool,
     /// A notice seen before any video frame: (time, stream).
     early_notice: Option<(MediaTime, Option<usize>)>,
 }
@@ -74,10 +64,7 @@ impl DecoderDamage {
             notices,
             video_streams: 0,
             damaged: false,
-            b_damaged: false,
             last_damage: None,
-            conceals: false,
-            unconfirmed: false,
             pending: None,
             b_run: None,
             early_notice: None,
@@ -90,7 +77,6 @@ impl DecoderDamage {
 
     fn mark(&mut self, t: MediaTime) {
         self.damaged = true;
-        self.unconfirmed = false;
         self.last_damage = Some(self.last_damage.map_or(t, |l| l.max(t)));
     }
 
@@ -148,19 +134,12 @@ impl DecoderDamage {
         let key = flags.contains(FrameFlags::KEY) || kind == PictureType::I;
         let b = kind == PictureType::B && !key;
         let own = decoder_damage(flags);
-        if own && !self.conceals && self.unconfirmed {
-            self.damaged = false;
-            self.unconfirmed = false;
-        }
-        self.conceals |= own;
         // On a key frame only the decoder's own verdict counts: a corrupt-packet mark there
         // usually reports packets lost *before* it (a continuity error is seen on the first
-        // packet after the loss), and the key frame decodes clean. Where the decoder reports
-        // its own verdicts, a mark alone on a B-picture damages that picture at most.
+        // packet after the loss), and the key frame decodes clean.
         out.flagged = if key { own } else { flags.is_damaged() };
         // Damage reported by notices, visible from this instant (before this frame).
         let mut from = None;
-        let mut here = false;
         if let Some((p, k)) = self.pending {
             if t.secs_since(p) < -SAME_PICTURE {
                 // Shown before the damaged picture: a B-picture after the last anchor may be
@@ -178,7 +157,6 @@ impl DecoderDamage {
                     // The notice is about this picture. When it is an anchor, the B-pictures
                     // shown before it since the last anchor are predicted from it; when it is
                     // a B-picture, those were decoded before it (a decoder's output delay).
-                    here = true;
                     out.flagged = true;
                     from = run.filter(|_| !b);
                 } else {
@@ -189,24 +167,13 @@ impl DecoderDamage {
                 }
             }
         }
-        // A demuxer mark the decoder did not confirm lasts on an anchor: which picture the
-        // decoder's own verdict is traced to varies with its threads (measured on H.264).
-        let lasting = out.flagged && (own || !self.conceals || !b);
-        // A damaged B-picture is confined to its group of B-pictures where the decoder reports
-        // its own verdicts; where it does not (HEVC), a damaged B-picture often stands for a
-        // lost reference (measured), so its damage lasts as any other.
-        let confined = b && self.conceals;
-        if !confined {
-            self.b_damaged = false;
-        }
-        if lasting && !confined {
-            let unconfirmed = !own && (!self.damaged || self.unconfirmed);
+        // A damaged B-picture is not taken to be damage of its own picture only: in H.264 the
+        // decoder's verdict is often traced to a B-picture while a reference is damaged
+        // (measured), so its damage lasts as any other.
+        if out.flagged {
             self.mark(t);
-            self.unconfirmed = unconfirmed;
-        } else if lasting {
-            self.b_damaged = true;
         }
-        if let Some(s) = from.filter(|_| lasting || !here) {
+        if let Some(s) = from {
             out.early = Some(out.early.map_or(s, |e| e.min(s)));
         }
         if self.damaged && !out.flagged {
@@ -222,14 +189,13 @@ impl DecoderDamage {
                 self.damaged = false;
             }
         }
-        out.on_screen = self.damaged || self.b_damaged || out.flagged;
+        out.on_screen = self.damaged || out.flagged;
         out
     }
 
     /// Forgets the damage on screen and the notices waiting (end of stream, discontinuity).
     pub(crate) fn reset(&mut self) {
         self.damaged = false;
-        self.b_damaged = false;
         self.last_damage = None;
         self.pending = None;
         self.b_run = None;

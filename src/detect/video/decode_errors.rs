@@ -8,11 +8,7 @@
 //! has recovered: the next key frame that is itself undamaged, or `max_recovery` seconds after
 //! the last damage, whichever comes first. Notices come in decode order: one about a reference
 //! picture arrives before the B-pictures shown before that picture, which are predicted from
-//! it, so the interval starts at the first of them. Where the decoder reports its own verdicts
-//! (concealment, as MPEG-2 and H.264 decoders do), a damaged B-picture is damage until the next
-//! anchor (I or P) only, and a demuxer mark the decoder did not confirm on a B-picture (a
-//! continuity error is seen on the first packet after a loss, often of an intact picture)
-//! damages that picture only.
+//! it, so the interval starts at the first of them.
 //! Damage episodes closer than `merge_gap` are one interval.
 
 use serde::{Deserialize, Serialize};
