@@ -300,7 +300,7 @@ fn event_json_lines_schema_is_stable() {
     );
     assert_eq!(
         lines[1],
-        r#"{"kind":"defect","phase":"end","stream":"clip.ts","detector":"freeze","defect":"video_freeze","start":12.48,"end":14.52,"emitted_at":14.52,"details":{}}"#
+        r#"{"kind":"defect","phase":"end","stream":"clip.ts","detector":"freeze","defect":"video_freeze","start":12.48,"end":14.52,"emitted_at":14.52,"details":{"duration":2.04}}"#
     );
     let back: Event = serde_json::from_str(&lines[1]).unwrap();
     assert_eq!(
