@@ -17,7 +17,7 @@
 //!    confidence; at least two of the best cells must peak within [`AGREE_CELLS_MS`] of it
 //!    (else the second peak is set to the first: no estimate).
 
-use super::lipsync::{LipState, HOPS, MIN_SECS, PICTURES};
+use super::lipsync::{Analysis, LipState, Scratch, HOPS, MIN_SECS, PICTURES};
 
 /// Shots shorter than this many pictures are left out.
 const MIN_SHOT: usize = 5;
@@ -40,40 +40,6 @@ const AGREE_CELLS_MS: f64 = 40.0;
 const APART_MS: f64 = 120.0;
 /// Floor of the speech level under the window's loudest hop, dB.
 const FLOOR_DB: f32 = 45.0;
-
-/// One window's result.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Analysis {
-    /// Lag of the peak, ms (positive = audio late).
-    pub(super) lag_ms: f64,
-    /// Height of the peak (mean correlation of the best cells).
-    pub(super) peak: f64,
-    /// Height of the next peak at least `APART_MS` away (0 when none).
-    pub(super) second: f64,
-    /// Times of the window's first and last picture, seconds.
-    pub(super) start: f64,
-    pub(super) end: f64,
-}
-
-/// Buffers of the analysis (grown once, reused).
-#[derive(Debug, Default)]
-pub(super) struct Scratch {
-    pics: Vec<usize>,
-    shots: Vec<u32>,
-    cell_hp: Vec<f64>,
-    valid: Vec<bool>,
-    v: Vec<f64>,
-    x: Vec<f32>,
-    xx: Vec<f64>,
-    rank: Vec<(f64, usize)>,
-    level: Vec<f32>,
-    hp: Vec<f32>,
-    sums: Vec<f64>,
-    a: Vec<f32>,
-    r: Vec<f32>,
-    best: Vec<(f32, usize, f32, usize)>,
-    curve: Vec<f64>,
-}
 
 /// `values` less their mean over ±`side` elements of the same run of equal `keys`, into `out`.
 fn high_pass(values: &[f64], keys: &[u32], side: usize, sums: &mut Vec<f64>, out: &mut [f64]) {

@@ -14,60 +14,55 @@
 //! picture beyond the band-pass, the hop sums and the cell sums.
 
 use crate::detect::measure::lowpass::BandPass;
-use crate::detect::Events;
-use crate::media::{AudioFrame, MediaTime, Rational};
-
-use super::lipcorr::{self, Analysis, Scratch};
-use super::AvSync;
 
 /// Pictures kept (30 s at 25 fps, 12.8 s at 60 fps).
 pub(super) const PICTURES: usize = 768;
 /// Most cell columns.
-const MAX_COLS: usize = 32;
+pub(super) const MAX_COLS: usize = 32;
 /// Audio hop, seconds.
 pub(super) const HOP_SECS: f64 = 0.01;
 /// Audio hops kept (a power of two; 40.96 s).
 pub(super) const HOPS: usize = 4096;
 /// Seconds of pictures between two analyses.
-const STEP_SECS: f64 = 5.0;
+pub(super) const STEP_SECS: f64 = 5.0;
 /// Fewest seconds of pictures an analysis needs.
 pub(super) const MIN_SECS: f64 = 8.0;
 /// Two confident windows agree when their lags are this close, ms.
-const AGREE_MS: f64 = 20.0;
+pub(super) const AGREE_MS: f64 = 20.0;
 
 /// Lip-sync state: rings allocated on the first picture of a size, reused after.
 #[derive(Debug, Default)]
 pub(super) struct LipState {
     /// Grid samples per cell side, cell columns and rows, grid dimensions.
-    cell: usize,
-    cols: usize,
-    rows: usize,
-    grid_dims: (usize, usize),
+    pub(super) cell: usize,
+    pub(super) cols: usize,
+    pub(super) rows: usize,
+    pub(super) grid_dims: (usize, usize),
     /// Cell sums of the current picture.
-    acc: Vec<u32>,
+    pub(super) acc: Vec<u32>,
     /// Cell means × 64, `PICTURES` pictures of `cols * rows` cells, by absolute picture index.
     pub(super) means: Vec<u16>,
     pub(super) times: Vec<f64>,
     pub(super) shots: Vec<u32>,
     /// Pictures taken since the reset.
     pub(super) pictures: usize,
-    shot: u32,
+    pub(super) shot: u32,
     /// Sound.
-    band: BandPass,
+    pub(super) band: BandPass,
     pub(super) rate: u32,
-    hop_len: usize,
-    run_start: i64,
-    next_tick: Option<i64>,
-    energy: f64,
-    in_hop: usize,
+    pub(super) hop_len: usize,
+    pub(super) run_start: i64,
+    pub(super) next_tick: Option<i64>,
+    pub(super) energy: f64,
+    pub(super) in_hop: usize,
     /// Hop energies (mean square) by absolute hop index, `HOPS` deep.
     pub(super) hops: Vec<f32>,
     pub(super) hops_done: i64,
     /// Analysis.
-    next_at: f64,
+    pub(super) next_at: f64,
     pub(super) scratch: Scratch,
-    last: Option<Analysis>,
-    window_start: Option<f64>,
+    pub(super) last: Option<Analysis>,
+    pub(super) window_start: Option<f64>,
     /// The latest confident estimate (ms) and its confidence.
     pub(super) estimate: Option<(f64, f64)>,
 }
@@ -150,109 +145,36 @@ impl LipState {
     }
 }
 
-impl AvSync {
-    /// One audio frame into 10 ms hop energies of the speech band.
-    pub(super) fn lipsync_audio(&mut self, f: &AudioFrame) {
-        let rate = f.rate();
-        if rate < 8_000 {
-            return;
-        }
-        let tick = f.time().rescale(Rational::new(1, rate as i32)).ticks();
-        let s = &mut self.lip;
-        if s.hops.len() != HOPS {
-            s.hops = vec![0.0; HOPS];
-        }
-        if s.rate != rate
-            || s.next_tick
-                .is_none_or(|n| (tick - n).abs() > (rate / 500).max(1) as i64)
-        {
-            s.rate = rate;
-            s.band = BandPass::new(f64::from(rate), 300.0, 3000.0);
-            s.hop_len = ((f64::from(rate) * HOP_SECS).round() as usize).max(1);
-            s.run_start = tick;
-            s.hops_done = 0;
-            s.energy = 0.0;
-            s.in_hop = 0;
-        }
-        let n = f.samples_per_channel();
-        s.next_tick = Some(s.next_tick.map_or(tick, |x| x.max(tick)) + n as i64);
-        let chans = f.channels();
-        if chans == 0 {
-            return;
-        }
-        let scale = 1.0 / chans as f64;
-        for i in 0..n {
-            let mut x = 0f64;
-            for ch in 0..chans {
-                let v = f64::from(f.channel(ch)[i]);
-                if v.is_finite() {
-                    x += v;
-                }
-            }
-            let y = s.band.run(x * scale);
-            s.energy += y * y;
-            s.in_hop += 1;
-            if s.in_hop == s.hop_len {
-                let k = s.hops_done;
-                s.hops[(k as usize) & (HOPS - 1)] = (s.energy / s.hop_len as f64) as f32;
-                s.hops_done += 1;
-                s.energy = 0.0;
-                s.in_hop = 0;
-            }
-        }
-    }
+/// One window's result.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Analysis {
+    /// Lag of the peak, ms (positive = audio late).
+    pub(super) lag_ms: f64,
+    /// Height of the peak (mean correlation of the best cells).
+    pub(super) peak: f64,
+    /// Height of the next peak at least `APART_MS` away (0 when none).
+    pub(super) second: f64,
+    /// Times of the window's first and last picture, seconds.
+    pub(super) start: f64,
+    pub(super) end: f64,
+}
 
-    /// Runs the analysis when it is due and the sound has passed the pictures' search range.
-    pub(super) fn lipsync_check(&mut self, out: &mut Events, at_end: bool) {
-        let s = &self.lip;
-        if s.pictures == 0 || s.rate == 0 || s.hops_done == 0 {
-            return;
-        }
-        let newest = s.times[(s.pictures - 1) % PICTURES];
-        let range = self.cfg.search_range;
-        // the analysis takes the pictures whose search range the sound held covers
-        if newest < s.next_at && !at_end {
-            return;
-        }
-        let window = self.cfg.lipsync_window;
-        let s = &mut self.lip;
-        let Some(a) = lipcorr::analyse(s, window, range) else {
-            // too little yet: try again in half a second
-            s.next_at = newest + 0.5;
-            return;
-        };
-        s.next_at = newest + STEP_SECS;
-        let confident = a.peak >= self.cfg.lipsync_min_corr && a.second <= 0.75 * a.peak;
-        let last = if confident {
-            s.last.replace(a)
-        } else {
-            s.last.take()
-        };
-        if !confident {
-            return;
-        }
-        let conf = (a.peak * (1.0 - a.second / a.peak)).clamp(0.0, 1.0);
-        let at = MediaTime::from_secs_f64(a.end);
-        out.metric("lipsync_offset_ms", (a.lag_ms * 10.0).round() / 10.0, at);
-        out.metric("lipsync_confidence", (conf * 100.0).round() / 100.0, at);
-        let start = *s.window_start.get_or_insert(a.start);
-        let Some(prev) = last.filter(|p| (p.lag_ms - a.lag_ms).abs() <= AGREE_MS) else {
-            return;
-        };
-        let est = 0.5 * (prev.lag_ms + a.lag_ms);
-        self.lip.estimate = Some((est, conf));
-        let bad = self.beyond(est);
-        let emitted = MediaTime::from_secs_f64(a.end);
-        self.lip_alarm.observe(
-            bad,
-            MediaTime::from_secs_f64(start),
-            emitted,
-            (est, Some(conf)),
-            "lipsync",
-            out,
-        );
-        if !bad {
-            self.lip.window_start = None;
-        }
-    }
+/// Buffers of the analysis (grown once, reused).
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    pub(super) pics: Vec<usize>,
+    pub(super) shots: Vec<u32>,
+    pub(super) cell_hp: Vec<f64>,
+    pub(super) valid: Vec<bool>,
+    pub(super) v: Vec<f64>,
+    pub(super) x: Vec<f32>,
+    pub(super) xx: Vec<f64>,
+    pub(super) rank: Vec<(f64, usize)>,
+    pub(super) level: Vec<f32>,
+    pub(super) hp: Vec<f32>,
+    pub(super) sums: Vec<f64>,
+    pub(super) a: Vec<f32>,
+    pub(super) r: Vec<f32>,
+    pub(super) best: Vec<(f32, usize, f32, usize)>,
+    pub(super) curve: Vec<f64>,
 }

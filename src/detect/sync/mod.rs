@@ -63,6 +63,7 @@ mod alarm;
 mod config;
 mod content;
 mod lipcorr;
+mod lipfeed;
 mod lipsync;
 mod pattern;
 mod ring;

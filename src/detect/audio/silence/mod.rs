@@ -162,7 +162,7 @@ pub struct Silence {
 }
 
 impl Silence {
-    /// A silence detector named `name`. Prefer [`SilenceConfig::build`], which checks the values.
+    /// A silence detector. Prefer building it from a [`SilenceConfig`], which checks the values.
     pub fn new(cfg: SilenceConfig) -> Self {
         let lin = 10f64.powf(cfg.threshold_db / 20.0);
         let windows = |secs: f64| (secs / cfg.window).round().max(0.0) as usize;

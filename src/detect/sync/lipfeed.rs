@@ -1,0 +1,116 @@
+//! The lip-sync check fed: sound into hop energies, pictures into cell means, and every few
+//! seconds the analysis of the window (`lipcorr.rs`) turned into metrics and `av_sync`.
+
+use super::lipcorr;
+use super::lipsync::*;
+use super::AvSync;
+use crate::detect::measure::lowpass::BandPass;
+use crate::detect::Events;
+use crate::media::{AudioFrame, MediaTime, Rational};
+
+impl AvSync {
+    /// One audio frame into 10 ms hop energies of the speech band.
+    pub(super) fn lipsync_audio(&mut self, f: &AudioFrame) {
+        let rate = f.rate();
+        if rate < 8_000 {
+            return;
+        }
+        let tick = f.time().rescale(Rational::new(1, rate as i32)).ticks();
+        let s = &mut self.lip;
+        if s.hops.len() != HOPS {
+            s.hops = vec![0.0; HOPS];
+        }
+        if s.rate != rate
+            || s.next_tick
+                .is_none_or(|n| (tick - n).abs() > (rate / 500).max(1) as i64)
+        {
+            s.rate = rate;
+            s.band = BandPass::new(f64::from(rate), 300.0, 3000.0);
+            s.hop_len = ((f64::from(rate) * HOP_SECS).round() as usize).max(1);
+            s.run_start = tick;
+            s.hops_done = 0;
+            s.energy = 0.0;
+            s.in_hop = 0;
+        }
+        let n = f.samples_per_channel();
+        s.next_tick = Some(s.next_tick.map_or(tick, |x| x.max(tick)) + n as i64);
+        let chans = f.channels();
+        if chans == 0 {
+            return;
+        }
+        let scale = 1.0 / chans as f64;
+        for i in 0..n {
+            let mut x = 0f64;
+            for ch in 0..chans {
+                let v = f64::from(f.channel(ch)[i]);
+                if v.is_finite() {
+                    x += v;
+                }
+            }
+            let y = s.band.run(x * scale);
+            s.energy += y * y;
+            s.in_hop += 1;
+            if s.in_hop == s.hop_len {
+                let k = s.hops_done;
+                s.hops[(k as usize) & (HOPS - 1)] = (s.energy / s.hop_len as f64) as f32;
+                s.hops_done += 1;
+                s.energy = 0.0;
+                s.in_hop = 0;
+            }
+        }
+    }
+
+    /// Runs the analysis when it is due and the sound has passed the pictures' search range.
+    pub(super) fn lipsync_check(&mut self, out: &mut Events, at_end: bool) {
+        let s = &self.lip;
+        if s.pictures == 0 || s.rate == 0 || s.hops_done == 0 {
+            return;
+        }
+        let newest = s.times[(s.pictures - 1) % PICTURES];
+        let range = self.cfg.search_range;
+        // the analysis takes the pictures whose search range the sound held covers
+        if newest < s.next_at && !at_end {
+            return;
+        }
+        let window = self.cfg.lipsync_window;
+        let s = &mut self.lip;
+        let Some(a) = lipcorr::analyse(s, window, range) else {
+            // too little yet: try again in half a second
+            s.next_at = newest + 0.5;
+            return;
+        };
+        s.next_at = newest + STEP_SECS;
+        let confident = a.peak >= self.cfg.lipsync_min_corr && a.second <= 0.75 * a.peak;
+        let last = if confident {
+            s.last.replace(a)
+        } else {
+            s.last.take()
+        };
+        if !confident {
+            return;
+        }
+        let conf = (a.peak * (1.0 - a.second / a.peak)).clamp(0.0, 1.0);
+        let at = MediaTime::from_secs_f64(a.end);
+        out.metric("lipsync_offset_ms", (a.lag_ms * 10.0).round() / 10.0, at);
+        out.metric("lipsync_confidence", (conf * 100.0).round() / 100.0, at);
+        let start = *s.window_start.get_or_insert(a.start);
+        let Some(prev) = last.filter(|p| (p.lag_ms - a.lag_ms).abs() <= AGREE_MS) else {
+            return;
+        };
+        let est = 0.5 * (prev.lag_ms + a.lag_ms);
+        self.lip.estimate = Some((est, conf));
+        let bad = self.beyond(est);
+        let emitted = MediaTime::from_secs_f64(a.end);
+        self.lip_alarm.observe(
+            bad,
+            MediaTime::from_secs_f64(start),
+            emitted,
+            (est, Some(conf)),
+            "lipsync",
+            out,
+        );
+        if !bad {
+            self.lip.window_start = None;
+        }
+    }
+}
