@@ -412,9 +412,9 @@ fn decoder_is_send() {
 
 /// Decodes the labelled corpus (if present) and prints the damage signals per clip.
 #[test]
-#[ignore = "needs /work/corpus/public; run with --ignored --nocapture"]
+#[ignore = "needs target/eval/corpus-public; run with --ignored --nocapture"]
 fn corpus_damage_signals() {
-    let dir = std::path::Path::new("/work/corpus/public");
+    let dir = std::path::Path::new("target/eval/corpus-public");
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -490,14 +490,14 @@ fn concatenated_ts_is_bridged_with_a_discontinuity_notice() {
 /// Decoding speed on a few corpus clips (frames dropped as they come), for comparison with
 /// `ffmpeg -i X -f null -`.
 #[test]
-#[ignore = "needs /work/corpus/public; run in release with --ignored --nocapture"]
+#[ignore = "needs target/eval/corpus-public; run in release with --ignored --nocapture"]
 fn corpus_throughput() {
     for name in [
         "clean_testsrc2_1080p.ts",
         "freeze_bbb_720p.ts",
         "clean_carphone.ts",
     ] {
-        let path = format!("/work/corpus/public/{name}");
+        let path = format!("target/eval/corpus-public/{name}");
         let t = Instant::now();
         let mut d = FfmpegDecoder::open(&path, &DecoderOptions::default()).unwrap();
         let (mut v, mut a) = (0, 0);
