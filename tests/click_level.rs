@@ -7,7 +7,7 @@ use std::f64::consts::PI;
 
 use avqc::detect::audio::ClickConfig;
 use avqc::event::DefectEvent;
-use avqc::{AudioFrame, DetectorConfig, Event, Media, MediaTime, Phase};
+use avqc::{AudioFrame, DetectorConfig, Media, MediaTime};
 
 const RATE: u32 = 48_000;
 
@@ -25,13 +25,7 @@ fn frames(x: &[f32]) -> Vec<Media> {
 
 fn click_ends(x: &[f32]) -> Vec<DefectEvent> {
     let det = ClickConfig::default().build("click").unwrap();
-    common::run_all(det, frames(x))
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Defect(d) if d.phase == Phase::End => Some(d),
-            _ => None,
-        })
-        .collect()
+    common::defect_ends(common::run_all(det, frames(x)))
 }
 
 /// A vowel-like tone (220 Hz and two partials) whose level rises 8 dB over the 60 ms around

@@ -7,7 +7,7 @@ use std::f64::consts::PI;
 
 use avqc::detect::audio::ClippingConfig;
 use avqc::event::DefectEvent;
-use avqc::{AudioFrame, DetectorConfig, Event, Media, MediaTime, Phase};
+use avqc::{AudioFrame, DetectorConfig, Media, MediaTime};
 
 const RATE: u32 = 48_000;
 
@@ -26,13 +26,7 @@ fn frames(x: &[f32]) -> Vec<Media> {
 
 fn clipping_ends(x: &[f32]) -> Vec<DefectEvent> {
     let det = ClippingConfig::default().build("clipping").unwrap();
-    common::run_all(det, frames(x))
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Defect(d) if d.phase == Phase::End => Some(d),
-            _ => None,
-        })
-        .collect()
+    common::defect_ends(common::run_all(det, frames(x)))
 }
 
 /// Voiced syllables (a 140 Hz wave of six harmonics whose phases make it asymmetric, as a

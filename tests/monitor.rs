@@ -1,6 +1,8 @@
 //! The many-stream runtime: streams added and removed at runtime, events tagged per stream,
 //! every defect start ended, bounded threads, panics isolated per stream, health.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -449,14 +451,6 @@ mod ffmpeg {
     use super::*;
     use avqc::{DecoderOptions, PushInput};
 
-    fn ended(ev: &[Event], stream: &str) -> std::collections::BTreeSet<String> {
-        ev.iter()
-            .filter_map(|e| e.as_defect())
-            .filter(|d| &*d.stream == stream && d.phase == Phase::End)
-            .map(|d| d.defect.as_str().to_string())
-            .collect()
-    }
-
     #[test]
     fn files_urls_and_pushed_bytes_find_the_demo_defects() {
         let events = Collect::new();
@@ -500,7 +494,7 @@ mod ffmpeg {
         feeder.join().unwrap();
         let ev = events.events();
         for id in ["file", "url", "pushed"] {
-            let found = ended(&ev, id);
+            let found = common::ended(&ev, id);
             for d in [
                 "video_freeze",
                 "video_black",
@@ -513,7 +507,7 @@ mod ffmpeg {
             assert_eq!(h.state, StreamState::Ended, "{h:?}");
         }
         // the same file gives the same events whichever way it came in
-        assert_eq!(ended(&ev, "file"), ended(&ev, "pushed"));
+        assert_eq!(common::ended(&ev, "file"), common::ended(&ev, "pushed"));
         let missing = health.iter().find(|h| h.id == "missing").unwrap();
         assert_eq!(missing.state, StreamState::Failed);
         assert!(matches!(missing.ending, Some(Ending::InputFailed(_))));

@@ -8,6 +8,7 @@ pub mod rng;
 
 use std::collections::BTreeSet;
 
+use avqc::event::DefectEvent;
 use avqc::{Detector, Event, Events, Media, MediaTime, Phase};
 
 /// Feeds `media` to `det`, then finishes at the end of the last item; returns every event.
@@ -58,4 +59,15 @@ pub fn monitor_binary() -> Option<std::path::PathBuf> {
         bin.display()
     );
     None
+}
+
+/// The defect end events among `events`, in order.
+pub fn defect_ends(events: Vec<Event>) -> Vec<DefectEvent> {
+    events
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Defect(d) if d.phase == Phase::End => Some(d),
+            _ => None,
+        })
+        .collect()
 }
