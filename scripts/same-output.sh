@@ -43,7 +43,7 @@ done
 for d in "${dirs[@]}"; do
   for f in "$d"/*.ts; do [ -f "$f" ] && inputs+=("$f"); done
 done
-all=$("$old" --list | paste -sd, -)
+all=$("$old" --list | awk '{print $1}' | paste -sd, -)
 
 run() { # binary out-file detector-args...
   local bin=$1 out=$2; shift 2

@@ -58,3 +58,51 @@ fn unknown_names_are_config_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn tuning_changes_the_default_set_and_checks_what_it_names() {
+    let reg = Registry::builtin();
+    let defaults = reg.default_set().len();
+    // Removing and adding.
+    let set = reg
+        .set_from_json(r#"{"tune": {"hum": false, "letterbox": {"threshold": 9}}}"#)
+        .unwrap();
+    assert_eq!(set.len(), defaults);
+    assert!(set.iter().any(|c| c["type"] == "letterbox" && c["threshold"] == 9));
+    assert_eq!(reg.build_set(set).unwrap().len(), defaults);
+    // On top of a named set, a detector is addressed by its name.
+    let set = reg
+        .set_from_json(
+            r#"{"detectors": [{"type": "silence", "name": "quiet"}], "tune": {"quiet": {"min_duration": 2.0}}}"#,
+        )
+        .unwrap();
+    assert_eq!(set.len(), 1);
+    assert_eq!(set[0]["min_duration"], 2.0);
+    // Errors: unknown detector, type change, bad value, unknown key, wrong shape.
+    for bad in [
+        r#"{"tune": {"fraeze": {}}}"#,
+        r#"{"tune": {"freeze": {"type": "black"}}}"#,
+        r#"{"tune": {"freeze": 3}}"#,
+        r#"{"tune": {}, "detector": []}"#,
+        r#"{"tune": []}"#,
+        r#"{}"#,
+    ] {
+        assert!(reg.set_from_json(bad).is_err(), "{bad} accepted");
+    }
+    // A tuned value is checked when built, like any config.
+    let set = reg.set_from_json(r#"{"tune": {"freeze": {"min_duration": -1}}}"#).unwrap();
+    assert!(reg.build_set(set).is_err());
+}
+
+#[test]
+fn effective_configs_print_every_field_and_build_the_same_detectors() {
+    let reg = Registry::builtin();
+    for ty in reg.types() {
+        let full = reg.effective(&serde_json::json!({ "type": ty })).unwrap();
+        assert_eq!(full["type"], ty);
+        assert_eq!(full["name"], ty);
+        // What was printed reads back and builds.
+        reg.build_value(full.clone()).unwrap();
+        assert!(!reg.summary(ty).unwrap().is_empty(), "{ty} has no summary");
+    }
+}
