@@ -16,6 +16,10 @@ echo "== cargo test --no-default-features (pure Rust)"
 cargo test --no-default-features
 echo "== docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+# As on a host without FFmpeg: no broken links to the FFmpeg-only items.
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --no-default-features --quiet
+echo "== the package carries its fixtures"
+scripts/package-check.sh
 echo "== fuzz targets build"
 cargo build --manifest-path fuzz/Cargo.toml --quiet
 if command -v cargo-fuzz > /dev/null; then

@@ -29,6 +29,9 @@
 //! assert!(events.events().iter().any(|e| e.as_defect().is_some_and(|d| d.defect.as_str() == "video_freeze")));
 //! ```
 
+// docs.rs builds with `--cfg docsrs` (Cargo.toml): mark the items that need feature `ffmpeg`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod decode;
 pub mod detect;
 mod error;
@@ -50,6 +53,7 @@ pub use decode::{
     Decoder, DecoderOptions, FrameSource, ReconnectPolicy, Reconnecting, StreamSelection,
 };
 #[cfg(feature = "ffmpeg")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ffmpeg")))]
 pub use decode::{FfmpegDecoder, PushInput};
 pub use detect::{Detector, DetectorConfig, Events, Registry, SpanChange, SpanTracker, Wants};
 

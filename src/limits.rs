@@ -38,7 +38,7 @@ pub struct Limits {
     /// Largest queue per detector the builder accepts ([`PipelineBuilder::queue_capacity`](crate::PipelineBuilder::queue_capacity)).
     /// Default 1024.
     pub max_queue: usize,
-    /// Most bytes a [`PushInput`](crate::PushInput) holds that the decoder has not read yet.
+    /// Most bytes a `PushInput` (feature `ffmpeg`) holds that the decoder has not read yet.
     /// Default 64 MiB.
     pub max_push_bytes: usize,
     /// Largest media time (in either direction), seconds. Hostile containers can carry 64-bit

@@ -1,10 +1,10 @@
 //! Every input the fuzz targets (fuzz/) ever crashed on, replayed through the same property
-//! checks (`fuzz/fuzz_targets/checks.rs`), so a fixed crash stays fixed without cargo-fuzz.
+//! checks (`tests/fuzz_support/checks.rs`), so a fixed crash stays fixed without cargo-fuzz.
 //! Inputs live in `tests/data/fuzz/<target>/`, one file each, named for what they broke.
 
-#[path = "../fuzz/fuzz_targets/checks.rs"]
+#[path = "fuzz_support/checks.rs"]
 mod checks;
-#[path = "../fuzz/fuzz_targets/media_gen.rs"]
+#[path = "fuzz_support/media_gen.rs"]
 mod media_gen;
 
 use std::path::Path;

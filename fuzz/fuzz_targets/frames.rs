@@ -2,7 +2,10 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
+// Shared with tests/fuzz_regressions.rs, which replays every crash found (and ships with the crate).
+#[path = "../../tests/fuzz_support/checks.rs"]
 mod checks;
+#[path = "../../tests/fuzz_support/media_gen.rs"]
 mod media_gen;
 
 fuzz_target!(|data: &[u8]| checks::frames(data));

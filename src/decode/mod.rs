@@ -9,6 +9,7 @@ mod reconnect;
 mod source;
 
 #[cfg(feature = "ffmpeg")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ffmpeg")))]
 pub use ffmpeg::{FfmpegDecoder, PushInput};
 pub use options::{DecoderOptions, ReconnectPolicy, StreamSelection};
 pub use reconnect::Reconnecting;

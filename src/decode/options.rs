@@ -91,7 +91,7 @@ pub struct DecoderOptions {
     /// pipeline checks every decoded item against its own [`Limits`](crate::PipelineBuilder::limits) too.
     pub limits: crate::limits::Limits,
     /// Reconnecting a live input whose connection fails, used by
-    /// [`FfmpegDecoder::open_reconnecting`](crate::FfmpegDecoder::open_reconnecting). Default off.
+    /// `FfmpegDecoder::open_reconnecting` (feature `ffmpeg`). Default off.
     pub reconnect: ReconnectPolicy,
     /// Decode every picture in full even when no detector needs it. Default false: when no
     /// detector of the pipeline needs deblocked pictures (see [`Needs`](crate::Needs)), the

@@ -38,13 +38,13 @@ pub(crate) enum Input {
 /// One stream to monitor: an id (the `stream` field of its events), an input and a detector set.
 ///
 /// Inputs:
-/// * [`open`](Self::open) (feature `ffmpeg`): a file or URL. A file is decoded inline on the
+/// * `open` (feature `ffmpeg`): a file or URL. A file is decoded inline on the
 ///   worker pool; a URL (anything with `://` but `file:`) gets a reader thread, since network
-///   reads block. With [`DecoderOptions::realtime`] the monitor paces the input to its
+///   reads block. With [`DecoderOptions::realtime`](crate::DecoderOptions::realtime) the monitor paces the input to its
 ///   timestamps (with its timer, not by sleeping in the decoder). FFmpeg's decoder threads
 ///   default to 1 per stream (`threads: 0` means 1 here): the pool spreads streams over the cores.
-/// * [`pushed`](Self::pushed) (feature `ffmpeg`): container bytes the host pushes through a
-///   [`PushInput`](crate::PushInput); decoded on a reader thread.
+/// * `pushed` (feature `ffmpeg`): container bytes the host pushes through a
+///   `PushInput`; decoded on a reader thread.
 /// * [`decoder`](Self::decoder): any [`Decoder`] whose `next` returns promptly, run inline;
 ///   [`blocking_decoder`](Self::blocking_decoder): one that may block, run on a reader thread.
 ///
@@ -94,6 +94,7 @@ impl StreamSpec {
 
     /// A file or URL opened with FFmpeg (see the type docs).
     #[cfg(feature = "ffmpeg")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ffmpeg")))]
     pub fn open(
         id: impl Into<String>,
         target: impl Into<String>,
@@ -119,6 +120,7 @@ impl StreamSpec {
 
     /// Container bytes pushed by the host: `rx` is the receiving end of [`PushInput::new`](crate::PushInput::new).
     #[cfg(feature = "ffmpeg")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ffmpeg")))]
     pub fn pushed(
         id: impl Into<String>,
         rx: crossbeam_channel::Receiver<bytes::Bytes>,
@@ -157,8 +159,8 @@ impl StreamSpec {
     }
 
     /// Paces the input to its timestamps, as if live (the monitor's timer releases each item
-    /// when due; no thread waits). Default false, except for [`open`](Self::open) with
-    /// [`DecoderOptions::realtime`].
+    /// when due; no thread waits). Default false, except for `open` with
+    /// [`DecoderOptions::realtime`](crate::DecoderOptions::realtime).
     pub fn paced(mut self, on: bool) -> Self {
         self.opts.paced = on;
         self
