@@ -40,6 +40,7 @@ pub mod event;
 #[allow(unsafe_code)]
 mod ffi;
 mod hint;
+pub mod html;
 mod limits;
 pub mod media;
 pub mod monitor;

@@ -68,7 +68,9 @@ fn tuning_changes_the_default_set_and_checks_what_it_names() {
         .set_from_json(r#"{"tune": {"hum": false, "letterbox": {"threshold": 9}}}"#)
         .unwrap();
     assert_eq!(set.len(), defaults);
-    assert!(set.iter().any(|c| c["type"] == "letterbox" && c["threshold"] == 9));
+    assert!(set
+        .iter()
+        .any(|c| c["type"] == "letterbox" && c["threshold"] == 9));
     assert_eq!(reg.build_set(set).unwrap().len(), defaults);
     // On top of a named set, a detector is addressed by its name.
     let set = reg
@@ -90,7 +92,9 @@ fn tuning_changes_the_default_set_and_checks_what_it_names() {
         assert!(reg.set_from_json(bad).is_err(), "{bad} accepted");
     }
     // A tuned value is checked when built, like any config.
-    let set = reg.set_from_json(r#"{"tune": {"freeze": {"min_duration": -1}}}"#).unwrap();
+    let set = reg
+        .set_from_json(r#"{"tune": {"freeze": {"min_duration": -1}}}"#)
+        .unwrap();
     assert!(reg.build_set(set).is_err());
 }
 

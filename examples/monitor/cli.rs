@@ -67,6 +67,12 @@ pub struct Cli {
     #[arg(long)]
     pub defects_only: bool,
 
+    /// Write a picture of the run to FILE at the end: one self-contained HTML page with each
+    /// input's defect timeline, snapshots (with --snapshots), loudness and A/V offset curves
+    /// and detector table.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+
     /// Also write the per-input summaries as a JSON array to FILE at the end.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,

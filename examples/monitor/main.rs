@@ -20,6 +20,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
+use avqc::html::HtmlReport;
 use avqc::sink::FnSink;
 use avqc::{
     Decoder, Error, Event, FfmpegDecoder, Pipeline, Registry, Report, SnapshotConfig, StopSignal,
@@ -91,12 +92,16 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    if let Some(path) = &args.summary_json {
-        // Fail now rather than after a long run.
-        if let Err(e) = std::fs::write(path, b"[]\n") {
+    // Fail now rather than after a long run.
+    for path in [&args.summary_json, &args.report].into_iter().flatten() {
+        if let Err(e) = std::fs::write(path, b"") {
             return usage(&format!("cannot write {}: {e}", path.display()));
         }
     }
+    let html = args.report.as_ref().map(|_| match &args.snapshots {
+        Some(dir) => HtmlReport::new().snapshots(dir),
+        None => HtmlReport::new(),
+    });
 
     let stop = StopSignal::new();
     stop_on_signals(&stop);
@@ -114,7 +119,10 @@ fn main() -> ExitCode {
                 let detectors = registry.build_set(set.clone());
                 let (options, stop, args) = (&options, stop.clone(), &args);
                 let tracker = progress.as_ref().map(|p| p.tracker(i));
-                s.spawn(move || run_one(input, args, options, detectors, stop, stdout, tracker))
+                let html = html.clone();
+                s.spawn(move || {
+                    run_one(input, args, options, detectors, stop, stdout, tracker, html)
+                })
             })
             .collect();
         handles
@@ -147,6 +155,12 @@ fn main() -> ExitCode {
             });
         }
     }
+    if let (Some(path), Some(html)) = (&args.report, &html) {
+        if let Err(e) = html.write(path, &reports) {
+            eprintln!("monitor: {e}");
+            code = code.max(4);
+        }
+    }
     if let Some(path) = &args.summary_json {
         let json = serde_json::to_vec_pretty(&reports).expect("reports serialise");
         if let Err(e) = std::fs::write(path, json) {
@@ -158,6 +172,7 @@ fn main() -> ExitCode {
 }
 
 /// Opens and analyses one input; its report (when the pipeline ran) and how it ended.
+#[allow(clippy::too_many_arguments)]
 fn run_one(
     input: &str,
     args: &Cli,
@@ -166,6 +181,7 @@ fn run_one(
     stop: StopSignal,
     stdout: Arc<Mutex<std::io::Stdout>>,
     tracker: Option<progress::Tracker>,
+    html: Option<HtmlReport>,
 ) -> (Option<Report>, Result<(), Error>) {
     let url = input.contains("://");
     let stall = args.stall.unwrap_or(if url { 5.0 } else { 0.0 });
@@ -187,6 +203,9 @@ fn run_one(
     let sink = FnSink::new(move |e: &Event| {
         if let Some(t) = &tracker {
             t.saw(e);
+        }
+        if let Some(h) = &html {
+            h.record(e);
         }
         if defects_only && e.as_defect().is_none() {
             return Ok(());

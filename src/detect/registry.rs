@@ -286,9 +286,7 @@ impl Registry {
                     }
                     set.push(c);
                 }
-                (Value::Object(fields), Some(i)) => {
-                    merge(&mut set[i], fields).map_err(&bad)?
-                }
+                (Value::Object(fields), Some(i)) => merge(&mut set[i], fields).map_err(&bad)?,
                 _ => return Err(bad("expected an object of fields, true or false")),
             }
         }
