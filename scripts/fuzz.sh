@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh                          # every target
 #   FUZZ_SECS=600 scripts/fuzz.sh frames     # one target for 10 minutes
 #   FUZZ_CI=1 scripts/fuzz.sh                # CI: fixed seed, fixed number of runs per target
-# Corpora grow in fuzz/corpus/<target> (not committed), seeded from tests/data and fuzz/seeds;
+# Corpora grow in fuzz/corpus/<target> (not committed), seeded from tests/data and tests/fuzz_support/seeds;
 # a crash input lands in fuzz/artifacts/<target>/ and fails the script. Keep each one as a
 # regression test: copy it to tests/data/fuzz/<target>/ (tests/fuzz_regressions.rs replays it).
 # cargo-fuzz runs on the stable toolchain with RUSTC_BOOTSTRAP=1 (`cargo install cargo-fuzz
@@ -24,7 +24,7 @@ for t in "${targets[@]}"; do
   [ -z "${FUZZ_CI:-}" ] || corpus=$(mktemp -d)
   mkdir -p "$corpus"
   case "$t" in
-    detector_config) seeds=(fuzz/seeds/detector_config); max_len=4096; ci_runs=20000 ;;
+    detector_config) seeds=(tests/fuzz_support/seeds/detector_config); max_len=4096; ci_runs=20000 ;;
     frames) seeds=(tests/data); max_len=65536; ci_runs=0 ;; # replay only: see fuzz/README.md
     pushed_bytes) seeds=(tests/data); max_len=400000; ci_runs=40 ;;
     *) echo "fuzz: unknown target $t" >&2; exit 2 ;;

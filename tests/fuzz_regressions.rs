@@ -51,7 +51,7 @@ fn pushed_bytes_inputs() {
 /// replay that passes is not a check that does nothing.
 #[test]
 fn checks_accept_the_seed_inputs() {
-    for f in std::fs::read_dir("fuzz/seeds/detector_config").unwrap() {
+    for f in std::fs::read_dir("tests/fuzz_support/seeds/detector_config").unwrap() {
         let data = std::fs::read(f.unwrap().path()).unwrap();
         assert!(avqc::Registry::builtin()
             .build_json(std::str::from_utf8(&data).unwrap())
