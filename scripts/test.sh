@@ -12,6 +12,10 @@ echo "== cargo test (default features: ffmpeg)"
 cargo build --example monitor --quiet
 AVQC_REQUIRE_EXAMPLES=1 cargo test --all-targets
 cargo test --doc
+echo "== cargo test --features webhook (the webhook sink against a local listener)"
+cargo clippy --features webhook --all-targets --quiet -- -D warnings
+cargo test --features webhook --test webhook
+cargo test --features webhook --doc sink::webhook
 echo "== cargo test --no-default-features (pure Rust)"
 cargo test --no-default-features
 echo "== docs build without warnings"
