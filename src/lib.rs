@@ -39,6 +39,7 @@ mod ffi;
 mod hint;
 mod limits;
 pub mod media;
+pub mod metrics;
 pub mod monitor;
 pub mod pipeline;
 pub mod sink;
@@ -61,6 +62,7 @@ pub use media::{
     NoticeKind, PictureType, PixelFormat, Plane, Rational, StreamInfo, TimestampUnwrapper,
     VideoFrame,
 };
+pub use metrics::Metrics;
 pub use pipeline::{OverloadPolicy, Pipeline, PipelineBuilder, Report};
 pub use sink::Sink;
 pub use snapshot::SnapshotConfig;

@@ -47,7 +47,9 @@ impl QueueCounts {
 }
 
 /// A handle on the counts of a [`QueuedSink`](super::QueuedSink) (clones share them), from
-/// [`QueuedSink::stats`](super::QueuedSink::stats).
+/// [`QueuedSink::stats`](super::QueuedSink::stats); the
+/// [`Metrics`](crate::metrics::Metrics) registry exports them with
+/// [`watch_queue`](crate::metrics::Metrics::watch_queue).
 ///
 /// ```
 /// use avqc::sink::{Collect, QueueConfig, QueuedSink};
