@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages avqc needs to build with its default `ffmpeg` feature,
 # to make its test fixtures and to run the evaluation: FFmpeg 5.x dev libraries,
-# the ffmpeg/ffprobe CLI, clang (bindgen for ffmpeg-sys-next) and pkg-config.
+# the ffmpeg/ffprobe CLI, clang (bindgen for ffmpeg-sys-next) and pkg-config; and the
+# Prometheus server that tests/prometheus.rs starts to scrape the metrics example.
 # Debian/Ubuntu only; runs apt-get as root (or through sudo). Does nothing when all is there.
 set -euo pipefail
 
 pkgs=(pkg-config clang libclang-dev ffmpeg
       libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-      libavfilter-dev libavdevice-dev python3)
+      libavfilter-dev libavdevice-dev python3 prometheus)
 
 missing=()
 for p in "${pkgs[@]}"; do
