@@ -114,6 +114,11 @@ fn with(mut labels: Labels, key: &'static str, value: &str) -> Labels {
 
 impl Metrics {
     /// An empty registry.
+    ///
+    /// ```
+    /// let m = avqc::Metrics::new();
+    /// assert_eq!(m.render(), "");
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -226,8 +231,20 @@ impl Metrics {
         s.total(f::FRAMES_DROPPED, base, h.dropped as f64);
     }
 
-    /// Takes the summary of a finished [`Pipeline`](crate::Pipeline) run (see the
-    /// [module docs](self) for an example); the stream is the report's `input`.
+    /// Takes the summary of a finished [`Pipeline`](crate::Pipeline) run (the
+    /// [module docs](self) show a whole run); the stream is the report's `input`.
+    ///
+    /// ```
+    /// use avqc::{pipeline::Ending, Metrics, Report};
+    /// let mut report = Report::default();
+    /// report.input = "a.ts".into();
+    /// report.video_frames_decoded = 250;
+    /// report.ending = Ending::InputFailed("gone".into());
+    /// let m = Metrics::new();
+    /// m.observe_report(&report);
+    /// assert_eq!(m.value("avqc_video_frames_total", &[("stream", "a.ts")]), Some(250.0));
+    /// assert_eq!(m.value("avqc_stream_state", &[("stream", "a.ts"), ("state", "failed")]), Some(1.0));
+    /// ```
     pub fn observe_report(&self, r: &Report) {
         let mut inner = self.lock();
         let s = &mut inner.store;

@@ -4,6 +4,13 @@
 use std::fmt::Write;
 
 /// The content type of a `/metrics` response in this format.
+///
+/// ```
+/// let body = avqc::metrics::Metrics::new().render();
+/// let head = format!("HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+///     avqc::metrics::CONTENT_TYPE, body.len());
+/// assert!(head.contains("text/plain; version=0.0.4"));
+/// ```
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// What a metric family is: a counter only goes up (its name ends in `_total`), a gauge goes

@@ -60,6 +60,12 @@ impl Default for QueueConfig {
 
 impl QueueConfig {
     /// Checks the ranges; the error names the field.
+    ///
+    /// ```
+    /// use avqc::sink::QueueConfig;
+    /// let c = QueueConfig { capacity: 0, ..QueueConfig::default() };
+    /// assert!(c.validate().unwrap_err().to_string().contains("capacity"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         let bad = |field: &str, why: &str| {
             Err(Error::Config {
@@ -164,7 +170,8 @@ impl QueuedSink {
         })
     }
 
-    /// The counts, shared with the sink's thread (keep a clone to read them after the run).
+    /// The counts, shared with the sink's thread (keep a clone to read them after the run;
+    /// the type's example shows one).
     pub fn stats(&self) -> QueueStats {
         self.stats.clone()
     }
