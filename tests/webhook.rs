@@ -333,3 +333,14 @@ fn bad_urls_are_refused() {
         assert!(e.is_err(), "{url}");
     }
 }
+
+#[cfg(not(feature = "webhook-tls"))]
+#[test]
+fn https_needs_the_tls_feature() {
+    let e = WebhookSink::new(config(
+        "https://127.0.0.1:1/x".into(),
+        QueueConfig::default(),
+    ));
+    let e = e.err().expect("refused");
+    assert!(e.to_string().contains("webhook-tls"), "{e}");
+}

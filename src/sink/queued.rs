@@ -107,7 +107,8 @@ impl QueueConfig {
 /// When the sink is dropped (a pipeline drops its sink at the end of the run) or
 /// [`finish`](Self::finish)ed, the thread goes on delivering what is queued for at most
 /// [`finish_timeout_secs`](QueueConfig::finish_timeout_secs), flushes the inner sink, and logs
-/// what it could not deliver.
+/// what it could not deliver. A call into the inner sink that is under way then is not
+/// interrupted: bound it with the inner sink's own timeout (as the webhook's `timeout_secs`).
 ///
 /// ```
 /// use avqc::sink::{Collect, QueueConfig, QueuedSink};
