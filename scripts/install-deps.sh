@@ -2,14 +2,14 @@
 # Installs the system packages avqc needs to build with its default `ffmpeg` feature,
 # to make its test fixtures and to run the evaluation: FFmpeg 5.x dev libraries,
 # the ffmpeg/ffprobe CLI, clang (bindgen for ffmpeg-sys-next) and pkg-config; and the real
-# programs some tests start: chromium (the HTML report in a browser).
+# programs some tests start: prometheus (tests/prometheus.rs scrapes the metrics example)
+# and chromium (tests/html_report.rs opens the HTML report in it, headless).
 # Debian/Ubuntu only; runs apt-get as root (or through sudo). Does nothing when all is there.
 set -euo pipefail
 
 pkgs=(pkg-config clang libclang-dev ffmpeg
       libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-      libavfilter-dev libavdevice-dev python3
-      chromium)   # tests/html_report.rs opens the HTML report in it, headless
+      libavfilter-dev libavdevice-dev python3 prometheus chromium)
 
 missing=()
 for p in "${pkgs[@]}"; do

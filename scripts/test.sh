@@ -7,11 +7,16 @@ scripts/install-deps.sh
 echo "== cargo clippy (all targets, warnings are errors)"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test (default features: ffmpeg)"
-# tests/monitor_signal.rs runs the monitor example as a process: build it first, and make the
-# test fail rather than skip if it is missing.
-cargo build --example monitor --quiet
+# tests/monitor_signal.rs runs the monitor example as a process, tests/prometheus.rs the
+# metrics_server example (scraped by a real Prometheus server): build them first, and make the
+# tests fail rather than skip if they are missing.
+cargo build --example monitor --example metrics_server --quiet
 AVQC_REQUIRE_EXAMPLES=1 cargo test --all-targets
 cargo test --doc
+echo "== cargo test --features webhook (the webhook sink against a local listener)"
+cargo clippy --features webhook --all-targets --quiet -- -D warnings
+cargo test --features webhook --test webhook
+cargo test --features webhook --doc sink::webhook
 echo "== cargo test --no-default-features (pure Rust)"
 cargo test --no-default-features
 echo "== docs build without warnings"

@@ -43,6 +43,7 @@ mod hint;
 pub mod html;
 mod limits;
 pub mod media;
+pub mod metrics;
 pub mod monitor;
 pub mod pipeline;
 pub mod sink;
@@ -66,6 +67,7 @@ pub use media::{
     NoticeKind, PictureType, PixelFormat, Plane, Rational, StreamInfo, TimestampUnwrapper,
     VideoFrame,
 };
+pub use metrics::Metrics;
 pub use pipeline::{OverloadPolicy, Pipeline, PipelineBuilder, Report};
 pub use sink::Sink;
 pub use snapshot::SnapshotConfig;

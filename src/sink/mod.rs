@@ -1,16 +1,29 @@
 //! Where events go: the [`Sink`] trait and the built-in sinks — JSON Lines to any writer
 //! ([`JsonLines`]), a crossbeam channel ([`ChannelSink`]), an in-memory collector
-//! ([`Collect`]) and a closure ([`FnSink`]).
+//! ([`Collect`]) and a closure ([`FnSink`]); [`QueuedSink`] runs a slow or failing sink on
+//! its own thread so it never holds up the analysis, and with the `webhook` feature
+//! `WebhookSink` posts each defect to a URL through it.
+//!
+//! [`Sender`] and [`Receiver`] are crossbeam-channel's, re-exported for [`ChannelSink`].
 
 mod callback;
 mod channel;
 mod collect;
 mod jsonl;
+mod queue_stats;
+mod queued;
+#[cfg(feature = "webhook")]
+mod webhook;
 
 pub use callback::FnSink;
 pub use channel::ChannelSink;
 pub use collect::Collect;
+pub use crossbeam_channel::{Receiver, Sender};
 pub use jsonl::JsonLines;
+pub use queue_stats::{QueueCounts, QueueStats};
+pub use queued::{QueueConfig, QueuedSink};
+#[cfg(feature = "webhook")]
+pub use webhook::{WebhookConfig, WebhookSink};
 
 use crate::error::Result;
 

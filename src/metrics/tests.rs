@@ -1,0 +1,242 @@
+use super::*;
+use crate::event::{DefectEvent, DefectKind, Details, MetricEvent};
+use crate::media::MediaTime;
+
+fn defect(stream: &str, kind: DefectKind, phase: Phase, details: Details) -> Event {
+    Event::Defect(DefectEvent {
+        phase,
+        stream: stream.into(),
+        detector: "d".into(),
+        defect: kind,
+        start: MediaTime::ZERO,
+        end: None,
+        emitted_at: MediaTime::ZERO,
+        details,
+    })
+}
+
+fn metric(stream: &str, detector: &str, name: &'static str, value: f64) -> Event {
+    Event::Metric(MetricEvent {
+        stream: stream.into(),
+        detector: detector.into(),
+        name: name.into(),
+        value,
+        at: MediaTime::ZERO,
+    })
+}
+
+fn health(id: &str, video: u64, state: StreamState) -> StreamHealth {
+    StreamHealth {
+        id: id.into(),
+        state,
+        video_frames: video,
+        audio_frames: 2 * video,
+        fps: 25.0,
+        lag_secs: 0.25,
+        max_lag_secs: 1.5,
+        lagging: false,
+        dropped: 0,
+        queued: 3,
+        queued_bytes: 4096,
+        max_in_flight: 32,
+        decode_errors: 1,
+        detectors_panicked: 0,
+        last_defect: None,
+        media_secs: 4.0,
+        idle_secs: 0.1,
+        ending: None,
+    }
+}
+
+#[test]
+fn defects_open_and_close_by_type_and_track() {
+    let m = Metrics::new();
+    let none = Details::new();
+    let mut track = Details::new();
+    track.insert("track".into(), serde_json::json!(2));
+    m.observe(&defect(
+        "a",
+        DefectKind::VIDEO_FREEZE,
+        Phase::Start,
+        none.clone(),
+    ));
+    m.observe(&defect(
+        "a",
+        DefectKind::VIDEO_FREEZE,
+        Phase::End,
+        none.clone(),
+    ));
+    m.observe(&defect(
+        "a",
+        DefectKind::VIDEO_FREEZE,
+        Phase::Start,
+        none.clone(),
+    ));
+    m.observe(&defect(
+        "a",
+        DefectKind::AUDIO_SILENCE,
+        Phase::Start,
+        track.clone(),
+    ));
+    // an end without a start (a sink attached mid-run) never makes the gauge negative
+    m.observe(&defect("b", DefectKind::VIDEO_BLACK, Phase::End, none));
+    let v = |fam, labels: &[(&str, &str)]| m.value(fam, labels);
+    let freeze = [("stream", "a"), ("defect", "video_freeze")];
+    assert_eq!(v("avqc_defects_total", &freeze), Some(2.0));
+    assert_eq!(v("avqc_defects_open", &freeze), Some(1.0));
+    let silence = [("stream", "a"), ("track", "2"), ("defect", "audio_silence")];
+    assert_eq!(v("avqc_defects_total", &silence), Some(1.0));
+    assert_eq!(
+        v(
+            "avqc_defects_open",
+            &[("stream", "b"), ("defect", "video_black")]
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        v("avqc_events_total", &[("stream", "a"), ("kind", "defect")]),
+        Some(4.0)
+    );
+    let text = m.render();
+    assert!(
+        text.contains("avqc_defects_total{stream=\"a\",track=\"2\",defect=\"audio_silence\"} 1\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn detector_metrics_go_to_their_families() {
+    let m = Metrics::new();
+    m.observe(&metric("a", "loudness", "momentary_lufs", -20.5));
+    m.observe(&metric("a", "loudness", "true_peak_dbtp", -1.25));
+    m.observe(&metric("a", "sync", "av_offset_ms", 80.0));
+    m.observe(&metric("a", "monitor", "stream_lag_secs", 0.75));
+    m.observe(&metric("a", "pipeline", "frames_dropped", 3.0));
+    m.observe(&metric("a", "pipeline", "frames_dropped", 5.0));
+    m.observe(&metric("a", "blockiness", "blocky_share", 0.5));
+    let v = |fam, labels: &[(&str, &str)]| m.value(fam, labels);
+    assert_eq!(
+        v("avqc_loudness_momentary_lufs", &[("stream", "a")]),
+        Some(-20.5)
+    );
+    assert_eq!(v("avqc_true_peak_dbtp", &[("stream", "a")]), Some(-1.25));
+    assert_eq!(
+        v(
+            "avqc_av_offset_seconds",
+            &[("stream", "a"), ("detector", "sync")]
+        ),
+        Some(0.08)
+    );
+    assert_eq!(v("avqc_stream_lag_seconds", &[("stream", "a")]), Some(0.75));
+    // a running total: 5, not 8
+    assert_eq!(
+        v("avqc_frames_dropped_total", &[("stream", "a")]),
+        Some(5.0)
+    );
+    let other = [
+        ("stream", "a"),
+        ("detector", "blockiness"),
+        ("name", "blocky_share"),
+    ];
+    assert_eq!(v("avqc_metric", &other), Some(0.5));
+}
+
+#[test]
+fn health_counters_stay_monotone_when_a_stream_starts_again() {
+    let m = Metrics::new();
+    m.observe_health(&health("cam", 100, StreamState::Running));
+    m.observe_health(&health("cam", 250, StreamState::Ended));
+    // removed and added again under the same id: its own counts start from 0
+    m.observe_health(&health("cam", 10, StreamState::Running));
+    let frames = m
+        .value("avqc_video_frames_total", &[("stream", "cam")])
+        .unwrap();
+    assert_eq!(frames, 260.0);
+    let state = |s| m.value("avqc_stream_state", &[("stream", "cam"), ("state", s)]);
+    assert_eq!((state("running"), state("ended")), (Some(1.0), Some(0.0)));
+    assert_eq!(
+        m.value("avqc_stream_queued_bytes", &[("stream", "cam")]),
+        Some(4096.0)
+    );
+    assert_eq!(
+        m.value("avqc_decode_errors_total", &[("stream", "cam")]),
+        Some(1.0)
+    );
+}
+
+#[test]
+fn the_exposition_is_well_formed() {
+    let m = Metrics::new();
+    m.observe(&defect(
+        "cam \"1\"\\x\ny",
+        DefectKind::VIDEO_FREEZE,
+        Phase::Start,
+        Details::new(),
+    ));
+    m.observe(&metric(
+        "b",
+        "loudness",
+        "integrated_lufs",
+        f64::NEG_INFINITY,
+    ));
+    m.observe_health(&health("b", 5, StreamState::Stalled));
+    let text = m.render();
+    assert!(text.contains("stream=\"cam \\\"1\\\"\\\\x\\ny\""), "{text}");
+    assert!(
+        text.contains("avqc_loudness_integrated_lufs{stream=\"b\"} -Inf\n"),
+        "{text}"
+    );
+    let mut families = Vec::new();
+    let mut current = "";
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let name = rest.split(' ').next().unwrap();
+            assert!(!families.contains(&name), "{name} twice:\n{text}");
+            families.push(name);
+            current = name;
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            assert_eq!(name, current);
+            assert!(kind == "counter" || kind == "gauge", "{line}");
+            assert_eq!(kind == "counter", name.ends_with("_total"), "{line}");
+        } else {
+            assert!(line.starts_with(current), "{line} outside {current}");
+            let value = line.rsplit(' ').next().unwrap();
+            assert!(
+                value.parse::<f64>().is_ok() || ["+Inf", "-Inf", "NaN"].contains(&value),
+                "{line}"
+            );
+        }
+    }
+    assert!(families.contains(&"avqc_defects_total"));
+    assert!(families.contains(&"avqc_stream_state"));
+}
+
+#[test]
+fn queue_counts_are_exported() {
+    use crate::sink::{FnSink, QueueConfig, QueuedSink};
+    let fails = FnSink::new(|_: &Event| Err(crate::error::Error::Pipeline("down".into())));
+    let cfg = QueueConfig {
+        max_retries: Some(1),
+        backoff_initial_secs: 0.0,
+        ..QueueConfig::default()
+    };
+    let mut q = QueuedSink::new(fails, cfg).unwrap();
+    let m = Metrics::new();
+    m.watch_queue("hook", q.stats());
+    q.emit(&metric("a", "d", "x", 1.0)).unwrap();
+    let counts = q.finish();
+    assert_eq!(counts.failed, 1);
+    assert_eq!(
+        m.value("avqc_sink_events_failed_total", &[("sink", "hook")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        m.value("avqc_sink_events_retried_total", &[("sink", "hook")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        m.value("avqc_sink_queue_length", &[("sink", "hook")]),
+        Some(0.0)
+    );
+}
