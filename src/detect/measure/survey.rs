@@ -111,9 +111,15 @@ thread_local! {
 
 /// Runs `take` on the answer to `ask` about `frame`'s luma, computed now (with the other
 /// recent measures when this is the picture's first) or earlier in this picture's read.
-/// `take`'s flag is true when the value must stay in the slot (copied, not swapped out).
-fn serve<R>(frame: &VideoFrame, ask: Ask, take: impl FnOnce(&mut Answer, bool) -> R) -> R {
-    SURVEY.with(|s| s.borrow_mut().serve(frame, ask, take))
+/// `take`'s flag is true when the value must stay in the slot (copied, not swapped out); with
+/// `borrow`, `take` only reads it, and it stays for the next asker.
+fn serve<R>(
+    frame: &VideoFrame,
+    ask: Ask,
+    borrow: bool,
+    take: impl FnOnce(&mut Answer, bool) -> R,
+) -> R {
+    SURVEY.with(|s| s.borrow_mut().serve(frame, ask, borrow, take))
 }
 
 impl Survey {
@@ -121,6 +127,7 @@ impl Survey {
         &mut self,
         frame: &VideoFrame,
         ask: Ask,
+        borrow: bool,
         take: impl FnOnce(&mut Answer, bool) -> R,
     ) -> R {
         let id = frame.id();
@@ -128,7 +135,7 @@ impl Survey {
         let slot = &mut self.slots[i];
         if slot.ready == id {
             // Measured in this picture's read: taken once, or copied while shared.
-            if !slot.shared {
+            if !slot.shared && !borrow {
                 slot.ready = 0;
             }
             slot.asked = self.reads;
@@ -158,7 +165,7 @@ impl Survey {
             s.measured = id;
         }
         let slot = &mut self.slots[i];
-        if !slot.shared {
+        if !slot.shared && !borrow {
             slot.ready = 0;
         }
         take(&mut slot.answer, slot.shared)
@@ -349,7 +356,7 @@ pub(crate) fn means(frame: &VideoFrame, grid: &CellGrid, out: &mut Vec<f32>) {
         cell: grid.cell(),
         step: grid.step(),
     };
-    serve(frame, ask, |a, keep| {
+    serve(frame, ask, false, |a, keep| {
         if let Answer::Means(v) = a {
             if keep {
                 out.clone_from(v);
@@ -360,9 +367,27 @@ pub(crate) fn means(frame: &VideoFrame, grid: &CellGrid, out: &mut Vec<f32>) {
     })
 }
 
+/// Runs `read` on [`CellGrid::means`] of `frame`'s luma (`grid` made for it) where they lie,
+/// without taking them: a detector that only reads the means leaves them for the one that
+/// takes them (no copy when it asks first).
+pub(crate) fn with_means<R>(
+    frame: &VideoFrame,
+    grid: &CellGrid,
+    read: impl FnOnce(&[f32]) -> R,
+) -> R {
+    let ask = Ask::Means {
+        cell: grid.cell(),
+        step: grid.step(),
+    };
+    serve(frame, ask, true, |a, _| match a {
+        Answer::Means(v) => read(v),
+        _ => read(&[]),
+    })
+}
+
 /// Sum and count of every 4th pixel of every 4th row of `frame`'s luma.
 pub(crate) fn sum4(frame: &VideoFrame) -> (u64, u64) {
-    serve(frame, Ask::Sum4, |a, _| match *a {
+    serve(frame, Ask::Sum4, false, |a, _| match *a {
         Answer::Counts(s, n) => (s, n),
         _ => (0, 0),
     })
@@ -371,7 +396,7 @@ pub(crate) fn sum4(frame: &VideoFrame) -> (u64, u64) {
 /// Every [`GRID_STEP`]th pixel of every [`GRID_STEP`]th row of `frame`'s luma, row by row,
 /// into `out` (`width.div_ceil(8)` by `height.div_ceil(8)`).
 pub(crate) fn grid8(frame: &VideoFrame, out: &mut Vec<u8>) {
-    serve(frame, Ask::Grid8, |a, keep| {
+    serve(frame, Ask::Grid8, false, |a, keep| {
         if let Answer::Grid(g) = a {
             if keep {
                 out.clone_from(g);
@@ -550,6 +575,38 @@ mod tests {
             assert_eq!(ask_survey(&f, ask), want, "the second asker's copy");
         }
         assert_eq!(passes(), start + 5, "one pass a picture");
+    }
+
+    #[test]
+    fn means_read_in_place_are_left_for_the_detector_that_takes_them() {
+        let ask = Ask::Means { cell: 8, step: 4 };
+        let g = CellGrid::new(96, 64, 8, 4, 1);
+        let passes = || SURVEY.with(|s| s.borrow().passes);
+        // The reader first, then the taker: one pass a picture from the start.
+        let start = passes();
+        for k in 0..3 {
+            let f = picture(96, 64, 60 + k, 0.0);
+            let want = reference(f.luma(), ask).0;
+            assert_eq!(with_means(&f, &g, |m| m.to_vec()), want);
+            let mut taken = Vec::new();
+            means(&f, &g, &mut taken);
+            assert_eq!(taken, want);
+        }
+        assert_eq!(passes(), start + 3);
+        // The taker first: the reader's first ask computes again, later ones share.
+        let first = picture(96, 64, 70, 0.0);
+        let mut taken = Vec::new();
+        means(&first, &g, &mut taken);
+        with_means(&first, &g, |_| ());
+        let start = passes();
+        for k in 0..3 {
+            let f = picture(96, 64, 71 + k, 0.0);
+            let want = reference(f.luma(), ask).0;
+            means(&f, &g, &mut taken);
+            assert_eq!(taken, want);
+            assert_eq!(with_means(&f, &g, |m| m.to_vec()), want);
+        }
+        assert_eq!(passes(), start + 3);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //!   plus `tolerance` code values); a frame is out of range when the share of such areas
 //!   exceeds `max_share`.
 //! - **chroma**: the share of chroma samples beyond 16–240 (plus `chroma_tolerance`), whole
-//!   rows every `area_size / 2` rows, exceeds `chroma_max_share`.
+//!   rows every `area_size` rows of the chroma planes, exceeds `chroma_max_share`.
 //!
 //! A defect is reported when frames stay out of range for `min_duration`; the details carry
 //! the worst frame's shares (`luma_share` is a share of areas).
@@ -37,9 +37,10 @@
 //! and skipped; unsignalled range counts as limited, its documented meaning.
 //!
 //! Cost: the area means are built from the cell means (`area_size / 2` pixels, every
-//! `sample_step`-th pixel and row) that `stutter` takes with its defaults, from the same read
-//! of the rows, so next to it they cost only the pass over the cells (at 1080p 8,160 cells);
-//! the chroma rows are read whole (contiguous bytes, which the compiler vectorizes).
+//! `sample_step`-th pixel and row) that `stutter` takes with its defaults, read where the
+//! survey keeps them (`survey::with_means`), so next to `stutter` they cost only the pass over
+//! the cells (at 1080p 8,160 cells); the chroma rows (every 16th of the chroma planes by
+//! default, 34 rows at 1080p) are read whole, contiguous bytes which the compiler vectorizes.
 
 use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
@@ -99,7 +100,7 @@ pub struct OutOfRangeConfig {
     /// Side of the square areas whose mean luma is judged, in pixels (even, 2 to 64). Default
     /// `16`: the low-pass R 103 asks for, so that ringing and noise, which alternate around
     /// the limits over a few pixels, are ignored while areas of illegal level are not. Chroma
-    /// rows are read every `area_size / 2` rows.
+    /// rows are read every `area_size` rows.
     pub area_size: usize,
     /// Lowest legal area mean, in percent of the nominal luma range (0 = code 16, 100 = code
     /// 235). Default `-1.0` (code 13.8), EBU R 103's lower limit.
@@ -208,8 +209,6 @@ pub struct OutOfRange {
     limits: (f32, f32),
     /// The cell grid (cells of half an area) of the current picture size.
     grid: Option<CellGrid>,
-    /// Cell means of the current picture (swapped with the survey's, never reallocated).
-    cells: Vec<f32>,
     tracker: SpanTracker,
     clock: FrameClock,
     worst: Shares,
@@ -225,39 +224,25 @@ impl OutOfRange {
             limits: cfg.luma_limits(),
             cfg,
             grid: None,
-            cells: Vec::new(),
             clock: FrameClock::default(),
             worst: Shares::default(),
             frames: 0,
         }
     }
 
-    /// Share of the luma areas whose mean lies outside the legal range. An area is 2×2 cells
-    /// of half its side; at the right and bottom edges an area may hold fewer cells (and
-    /// partial ones), its mean is then that of the cells it has.
+    /// Share of the luma areas whose mean lies outside the legal range ([`area_share`] of the
+    /// cell means of half an area's side, read where the survey keeps them).
     fn luma_share(&mut self, f: &VideoFrame) -> f64 {
         let half = self.cfg.area_size / 2;
         let (grid, _) = CellGrid::fitting(&mut self.grid, f.luma(), half, self.cfg.sample_step, 2);
-        survey::means(f, &grid, &mut self.cells);
-        let rows = grid.cell_rows();
-        if self.cells.len() != grid.cells() || rows == 0 {
-            return 0.0;
-        }
-        let cols = self.cells.len() / rows;
         let (lo, hi) = self.limits;
-        let (mut bad, mut n) = (0u64, 0u64);
-        for ay in (0..rows).step_by(2) {
-            let top = &self.cells[ay * cols..(ay + 1) * cols];
-            let below = (ay + 1).min(rows - 1);
-            let bottom = &self.cells[below * cols..(below + 1) * cols];
-            for ax in (0..cols).step_by(2) {
-                let right = (ax + 1).min(cols - 1);
-                let mean = (top[ax] + top[right] + bottom[ax] + bottom[right]) * 0.25;
-                bad += u64::from(mean < lo || mean > hi);
-                n += 1;
+        survey::with_means(f, &grid, |cells| {
+            if cells.len() == grid.cells() {
+                area_share(cells, grid.cell_rows(), lo, hi)
+            } else {
+                0.0
             }
-        }
-        bad as f64 / n.max(1) as f64
+        })
     }
 
     fn shares(&mut self, f: &VideoFrame) -> Shares {
@@ -265,7 +250,7 @@ impl OutOfRange {
         let mut chroma = 0.0;
         // Gray has no chroma; NV12's interleaved UV plane is read like the others.
         if self.cfg.chroma && f.format() != PixelFormat::Gray8 {
-            let step = self.cfg.area_size / 2;
+            let step = self.cfg.area_size;
             let ct = self.cfg.chroma_tolerance;
             let range = (16 - ct, 240 + ct);
             let (mut bad, mut n) = (0, 0);
@@ -297,6 +282,29 @@ impl OutOfRange {
         }
         self.frames = 0;
     }
+}
+
+/// Share of the areas of 2×2 cells (`cells` row by row, `rows` rows) whose mean lies outside
+/// `lo..=hi`. At the right and bottom edges an area may hold fewer cells (and partial ones);
+/// its mean is then that of the cells it has.
+fn area_share(cells: &[f32], rows: usize, lo: f32, hi: f32) -> f64 {
+    if cells.is_empty() || rows == 0 || !cells.len().is_multiple_of(rows) {
+        return 0.0;
+    }
+    let cols = cells.len() / rows;
+    let (mut bad, mut n) = (0u64, 0u64);
+    for ay in (0..rows).step_by(2) {
+        let top = &cells[ay * cols..(ay + 1) * cols];
+        let below = (ay + 1).min(rows - 1);
+        let bottom = &cells[below * cols..(below + 1) * cols];
+        for ax in (0..cols).step_by(2) {
+            let right = (ax + 1).min(cols - 1);
+            let mean = (top[ax] + top[right] + bottom[ax] + bottom[right]) * 0.25;
+            bad += u64::from(mean < lo || mean > hi);
+            n += 1;
+        }
+    }
+    bad as f64 / n.max(1) as f64
 }
 
 impl VideoDetector for OutOfRange {
