@@ -144,7 +144,7 @@ fn config_checks_area_and_limits() {
             ..Default::default()
         },
         OutOfRangeConfig {
-            sample_step: 9,
+            sample_step: 0,
             ..Default::default()
         },
         OutOfRangeConfig {
@@ -163,6 +163,13 @@ fn config_checks_area_and_limits() {
         serde_json::from_str(r#"{"area_size": 8, "sample_step": 2, "white_limit": 100.0}"#)
             .unwrap();
     assert!(c.build("r").is_ok());
+    // A step over half an area (valid before areas) still builds: one sample per cell.
+    let coarse = OutOfRangeConfig {
+        sample_step: 16,
+        ..Default::default()
+    };
+    let det = coarse.build("r").unwrap();
+    assert_eq!(ends(&common::run_all(det, clip(|_, _| 250))).len(), 1);
     // With the limits at nominal white, 238 is out of range.
     let det = c.build("r").unwrap();
     assert_eq!(ends(&common::run_all(det, clip(|_, _| 238))).len(), 1);

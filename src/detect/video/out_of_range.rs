@@ -94,8 +94,9 @@ pub struct OutOfRangeConfig {
     /// Check the chroma planes too. Default `true`.
     pub chroma: bool,
     /// Read every `sample_step`-th pixel of every `sample_step`-th row of an area (luma).
-    /// Default `4`, at most `area_size / 2`: with the default `area_size` the cell means are
-    /// the ones `stutter` takes, so both come from one read of the rows.
+    /// Default `4`: with the default `area_size` the cell means are the ones `stutter` takes,
+    /// so both come from one read of the rows. 1 to 64; a step over `area_size / 2` reads
+    /// every `area_size / 2`-th pixel and row (one sample per cell).
     pub sample_step: usize,
     /// Side of the square areas whose mean luma is judged, in pixels (even, 2 to 64). Default
     /// `16`: the low-pass R 103 asks for, so that ringing and noise, which alternate around
@@ -170,9 +171,9 @@ impl DetectorConfig for OutOfRangeConfig {
             "must be even, between 2 and 64",
         )?;
         c.require(
-            (1..=self.area_size / 2).contains(&self.sample_step),
+            (1..=64).contains(&self.sample_step),
             "sample_step",
-            "must be between 1 and area_size / 2",
+            "must be between 1 and 64",
         )?;
         c.require(
             self.black_limit.is_finite() && (-8.0..=0.0).contains(&self.black_limit),
@@ -234,7 +235,8 @@ impl OutOfRange {
     /// cell means of half an area's side, read where the survey keeps them).
     fn luma_share(&mut self, f: &VideoFrame) -> f64 {
         let half = self.cfg.area_size / 2;
-        let (grid, _) = CellGrid::fitting(&mut self.grid, f.luma(), half, self.cfg.sample_step, 2);
+        let step = self.cfg.sample_step.min(half);
+        let (grid, _) = CellGrid::fitting(&mut self.grid, f.luma(), half, step, 2);
         let (lo, hi) = self.limits;
         survey::with_means(f, &grid, |cells| {
             if cells.len() == grid.cells() {
