@@ -4,7 +4,8 @@
 //! in `target/bench` the first time, skipped without it); and of the audio detectors on one
 //! second of a 48 kHz 5.1 stream (50 frames of 960 samples), which reads directly as the share
 //! of one core needed in real time, and of `click` per 1024 samples of 48 kHz 5.1 music, and of
-//! the MPEG-TS transport analyser in bytes per second. Run: `cargo bench --bench detectors`
+//! the MPEG-TS transport analyser in bytes per second; `stutter + out_of_range` runs the two
+//! that share a read of the luma rows together. Run: `cargo bench --bench detectors`
 //! (`-- 5.1` for the surround rows only, `-- transport` for the analyser); results in
 //! `benches/README.md`.
 
@@ -92,6 +93,29 @@ fn bench(c: &mut Criterion) {
             });
         }
     }
+}
+
+/// `stutter` and `out_of_range` on the same thread, as in the default set: `out_of_range`'s
+/// area means come from `stutter`'s cell means of the same read, so its share is this row
+/// minus `stutter`'s.
+fn bench_shared(c: &mut Criterion) {
+    let reg = Registry::builtin();
+    let video = video_frames();
+    let mut dets = reg.build_names(&["stutter", "out_of_range"]).unwrap();
+    let mut out = Events::new("bench", "shared");
+    let mut i = 0i64;
+    c.bench_function("stutter + out_of_range / 1080p frame", |b| {
+        b.iter(|| {
+            i += 1;
+            if let Media::Video(f) = &video[(i % 2) as usize] {
+                let m = Media::Video(f.clone().with_time(MediaTime::new(i, Rational::new(1, 25))));
+                for d in &mut dets {
+                    d.process(&m, &mut out);
+                }
+            }
+            out.drain().count()
+        })
+    });
 }
 
 /// A 2 s 1080p25 H.264 clip (testsrc2, as `benches/compare.sh` uses), made once.
@@ -310,7 +334,7 @@ mod group {
     criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3));
-    targets = decode, bench, bench_surround, bench_click, bench_transport
+    targets = decode, bench, bench_shared, bench_surround, bench_click, bench_transport
     }
 }
 criterion_main!(group::benches);

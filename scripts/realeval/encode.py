@@ -14,7 +14,10 @@ NATIVE_FPS = {"megamind": "24000/1001", "vtest": "10", "box": "30000/1001", "cup
 # box.mp4 and cup.mp4 carry timestamps out of display order (the decoder's order is right):
 # their pictures are re-timed by count at the rate their regular steps show
 TIMING = {"box": "setpts=N/(30000/1001*TB)", "cup": "setpts=N/(26.777*TB)"}
-DARK = "eq=brightness=-0.1:gamma=0.5:saturation=0.6"
+# A dark grade, then a legalizer as a broadcast chain has one: `eq` works on the full 0-255
+# codes and pushes shadows below black (code 16), which EBU R 103 counts as a gamut error over
+# the whole dark area; the clip keeps them at 16 (crushed, but legal).
+DARK = "eq=brightness=-0.1:gamma=0.5:saturation=0.6,lutyuv=y='clip(val,16,235)'"
 VCODEC = {
     "h264": ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", "50", "-pix_fmt", "yuv420p"],
     "h264i": ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", "60", "-pix_fmt", "yuv420p",

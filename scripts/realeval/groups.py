@@ -29,7 +29,8 @@ def music_bed(rng, seconds, target=-18.0, fade=True):
     ff = f"afade=t=in:d=0.3,afade=t=out:st={seconds - 0.4:.3f}:d=0.3" if fade else None
     m = media.decode_pcm(path, 2, start, seconds, extra_filter=ff)
     m = media.fit(m, int(seconds * media.SR) * 2)
-    return media.to_lufs(m, 2, target), path.rsplit("/", 1)[1]
+    # Mastered like a delivered programme: at most media.TRUE_PEAK_CEILING dBTP.
+    return media.limit_true_peak(media.to_lufs(m, 2, target), 2), path.rsplit("/", 1)[1]
 
 
 def film_sound(start, seconds, cache, loop=True):

@@ -155,6 +155,43 @@ def to_lufs(a: array, channels: int, target: float) -> array:
     return scale(a, 10 ** ((target - lufs(a, channels)) / 20))
 
 
+# Delivery ceiling of the clean programmes' sound: EBU R 128 allows -1 dBTP; beds are mastered
+# a margin under it (the lossy codecs add a few tenths of a dB of overshoot).
+TRUE_PEAK_CEILING = -1.5
+
+
+def true_peak_db(a: array, channels: int) -> float:
+    """True peak (dBTP, ffmpeg's ebur128 with 4x oversampling) of float32 PCM."""
+    r = run(NICE + ["ffmpeg", "-nostdin", "-hide_banner", "-f", "f32le", "-ar", str(SR),
+                    "-ac", str(channels), "-i", "-", "-af", "ebur128=peak=true", "-f", "null", "-"],
+            input=a.tobytes())
+    m = re.findall(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", r.stderr.decode())
+    return float(m[-1]) if m and m[-1] != "-inf" else -200.0
+
+
+def limit_true_peak(a: array, channels: int, ceiling: float = TRUE_PEAK_CEILING) -> array:
+    """Master `a` to at most `ceiling` dBTP the way a delivery chain does: a look-ahead
+    limiter (ffmpeg `alimiter`, 5 ms attack, delay compensated) run at 4x the sample rate, so
+    that it sees the peaks between samples. Sound already under the ceiling is returned as it
+    is; otherwise the limit is lowered until the result measures under it."""
+    if true_peak_db(a, channels) <= ceiling:
+        return a
+    limit_db = ceiling - 0.3
+    for _ in range(4):
+        lin = 10 ** (limit_db / 20)
+        out = ffmpeg("-f", "f32le", "-ar", str(SR), "-ac", str(channels), "-i", "-",
+                     "-af", f"aresample={4 * SR},alimiter=limit={lin:.5f}:attack=5:"
+                     f"release=50:level=0:latency=1,aresample={SR}",
+                     "-f", "f32le", "-", input=a.tobytes()).stdout
+        b = array("f")
+        b.frombytes(out)
+        b = fit(b, len(a))
+        if true_peak_db(b, channels) <= ceiling:
+            return b
+        limit_db -= 0.5
+    return b
+
+
 def envelope_db(mono: array, hop: int, win: int) -> list[float]:
     """RMS level (dBFS) of windows of `win` samples centred every `hop` samples."""
     out = []

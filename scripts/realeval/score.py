@@ -24,13 +24,20 @@ came; estimate = median details.offset_ms; sign and |error| reported; any av_syn
 in-sync clip is a false alarm.
 False-alarm rate: every defect event (end) on the clean clips, per hour of clean material,
 by defect, by detector/details.source and by clean subgroup. Goal: 0 per hour.
+Clean-set check (not of avqc): every clean clip whose true peak, measured by ffmpeg
+(`ebur128=peak=true`, 4x oversampled), is above the -1 dBTP delivery ceiling of EBU R 128 is
+listed: the clean set claims delivered programmes, and this verifies the claim instead of
+assuming it (measured peaks are cached in the events directory, `truepeak.json`; --no-peaks
+skips the check).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import statistics
+import subprocess
 import sys
 from collections import Counter, defaultdict
 
@@ -43,6 +50,53 @@ DEFAULT_TYPES = ["video_freeze", "video_black", "video_corruption", "video_loss"
                  "audio_dc_offset", "audio_hum", "av_sync", "transport_sync_loss",
                  "transport_sync_byte_error", "transport_pat_error", "transport_cc_error",
                  "transport_pmt_error", "transport_pid_error"]
+
+
+TRUE_PEAK_CEILING = -1.0
+
+
+def true_peak(path: str) -> float | None:
+    """ffmpeg's true peak (dBTP) of a clip's sound, None when it cannot be measured."""
+    try:
+        r = subprocess.run(["nice", "-n", "10", "ffmpeg", "-nostdin", "-hide_banner", "-i", path, "-vn",
+                            "-af", "ebur128=peak=true", "-f", "null", "-"], capture_output=True)
+    except OSError:
+        return None
+    m = re.findall(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", r.stderr.decode(errors="replace"))
+    if not m:
+        return None
+    return -200.0 if m[-1] == "-inf" else float(m[-1])
+
+
+def clean_over_ceiling(truth: dict, corpus: str, cache_dir: str | None) -> list[dict]:
+    """Clean clips whose ffmpeg-measured true peak is above TRUE_PEAK_CEILING."""
+    cache_path = os.path.join(cache_dir, "truepeak.json") if cache_dir else None
+    cache = {}
+    if cache_path and os.path.exists(cache_path):
+        with open(cache_path) as f:
+            cache = json.load(f)
+    over = []
+    for c in truth["clips"]:
+        if not c.get("clean"):
+            continue
+        path = os.path.join(corpus, c["file"])
+        if not os.path.exists(path):
+            continue
+        st = os.stat(path)
+        key = f"{st.st_size}:{int(st.st_mtime)}"
+        hit = cache.get(c["file"])
+        if hit and hit["key"] == key:
+            tp = hit["dbtp"]
+        else:
+            tp = true_peak(path)
+            cache[c["file"]] = {"key": key, "dbtp": tp}
+        if tp is not None and tp > TRUE_PEAK_CEILING:
+            over.append({"file": c["file"], "true_peak_dbtp": tp})
+    if cache_path:
+        with open(cache_path + ".tmp", "w") as f:
+            json.dump(cache, f, indent=1)
+        os.replace(cache_path + ".tmp", cache_path)
+    return over
 
 
 def clip_key(stream: str) -> str:
@@ -249,6 +303,11 @@ def report(s: dict) -> str:
     for g, v in s["alarms_by_group"].items():
         al = ", ".join(f"{k} {n}" for k, n in sorted(v["alarms"].items())) or "none"
         o.append(f"  {g:18s} {v['minutes']:5.1f} min: {al}")
+    if s.get("clean_over_true_peak") is not None:
+        over = s["clean_over_true_peak"]
+        o += ["", f"Clean clips over {TRUE_PEAK_CEILING:g} dBTP (ffmpeg ebur128 true peak; the clean set "
+              f"must be delivered sound): {len(over) or 'none'}"]
+        o += [f"  {r['file']:28s} {r['true_peak_dbtp']:+.1f} dBTP" for r in over]
     if s["per_clip"]:
         o += ["", "Per clip:"] + s["per_clip"]
     return "\n".join(o)
@@ -262,6 +321,7 @@ def main() -> int:
     ap.add_argument("--groups", default="")
     ap.add_argument("--per-clip", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-peaks", action="store_true", help="skip the clean clips' true-peak check")
     a = ap.parse_args()
     if not a.events and not a.events_dir:
         ap.error("--events or --events-dir needed")
@@ -274,6 +334,9 @@ def main() -> int:
         truth["clips"] = [c for c in truth["clips"] if groups(c) & only]
     ev = load_events(a, {c["file"] for c in truth["clips"]})
     s = score(truth, ev, a.per_clip)
+    if not a.no_peaks:
+        s["clean_over_true_peak"] = clean_over_ceiling(truth, os.path.dirname(os.path.abspath(a.truth)),
+                                                       a.events_dir)
     print(json.dumps(s, indent=1) if a.json else report(s))
     return 0
 

@@ -1,7 +1,7 @@
 //! One read of a picture's luma rows for all the detectors on a thread that sample them.
 //!
-//! `freeze` and `stutter` take cell means (every 2nd and every 4th row), `sync` a mean (every
-//! 4th row) and a coarse grid (every 8th), `out_of_range` every 8th row whole. The picture was
+//! `freeze` and `stutter` take cell means (every 2nd and every 4th row; `out_of_range` takes
+//! `stutter`'s), `sync` a mean (every 4th row) and a coarse grid (every 8th). The picture was
 //! decoded a few pictures earlier and has mostly left the core's caches, so each of those
 //! passes, run one after the other, waits on memory again for the same rows.
 //!
@@ -12,10 +12,13 @@
 //! is always computed by the same code over the same samples (integer sums), so it is the same
 //! bit for bit whether it came with others or alone; one nobody asked for lately is not
 //! computed. Pictures are told apart by their identity (`VideoFrame::id`), not by their time.
+//! A measure two detectors ask for (`stutter`'s cell means, which `out_of_range` reads too) is
+//! computed once per picture: once a second asker was seen, the value stays and each gets a
+//! copy.
 //!
 //! State is per thread (a detector thread, the decoder thread, or a `Monitor` worker): no
-//! lock, and nothing is shared across threads. Buffers are swapped with the detectors' own, so
-//! after the first pictures nothing is allocated.
+//! lock, and nothing is shared across threads. Buffers are swapped with the detectors' own (or
+//! copied into them, for a shared measure), so after the first pictures nothing is allocated.
 
 use std::cell::RefCell;
 
@@ -42,8 +45,6 @@ enum Ask {
     Sum4,
     /// Every [`GRID_STEP`]th pixel of every [`GRID_STEP`]th row.
     Grid8,
-    /// Samples outside `lo..=hi` and samples read, of every `step`th row from `step / 2`.
-    Outside { step: usize, lo: u8, hi: u8 },
 }
 
 impl Ask {
@@ -53,7 +54,6 @@ impl Ask {
             Ask::Means { cell, step } => (y % cell).is_multiple_of(step),
             Ask::Sum4 => y.is_multiple_of(4),
             Ask::Grid8 => y.is_multiple_of(GRID_STEP),
-            Ask::Outside { step, .. } => y >= step / 2 && (y - step / 2).is_multiple_of(step),
         }
     }
 
@@ -81,6 +81,11 @@ struct Slot {
     asked: u64,
     /// The picture whose value `answer` holds, not yet taken (0: none).
     ready: u64,
+    /// The picture of the last computed value (taken or not).
+    measured: u64,
+    /// Asked for by more than one detector per picture (seen once): the value is then copied
+    /// out and stays for the others, instead of being swapped out to the first.
+    shared: bool,
     answer: Answer,
     /// The grid of the picture being measured, and its column sums (for `Means`).
     grid: Option<CellGrid>,
@@ -106,19 +111,39 @@ thread_local! {
 
 /// Runs `take` on the answer to `ask` about `frame`'s luma, computed now (with the other
 /// recent measures when this is the picture's first) or earlier in this picture's read.
-fn serve<R>(frame: &VideoFrame, ask: Ask, take: impl FnOnce(&mut Answer) -> R) -> R {
-    SURVEY.with(|s| s.borrow_mut().serve(frame, ask, take))
+/// `take`'s flag is true when the value must stay in the slot (copied, not swapped out); with
+/// `borrow`, `take` only reads it, and it stays for the next asker.
+fn serve<R>(
+    frame: &VideoFrame,
+    ask: Ask,
+    borrow: bool,
+    take: impl FnOnce(&mut Answer, bool) -> R,
+) -> R {
+    SURVEY.with(|s| s.borrow_mut().serve(frame, ask, borrow, take))
 }
 
 impl Survey {
-    fn serve<R>(&mut self, frame: &VideoFrame, ask: Ask, take: impl FnOnce(&mut Answer) -> R) -> R {
+    fn serve<R>(
+        &mut self,
+        frame: &VideoFrame,
+        ask: Ask,
+        borrow: bool,
+        take: impl FnOnce(&mut Answer, bool) -> R,
+    ) -> R {
         let id = frame.id();
         let i = self.slot(ask);
-        if self.slots[i].ready == id {
-            // Measured in this picture's read: the value is taken once.
-            self.slots[i].ready = 0;
-            self.slots[i].asked = self.reads;
-            return take(&mut self.slots[i].answer);
+        let slot = &mut self.slots[i];
+        if slot.ready == id {
+            // Measured in this picture's read: taken once, or copied while shared.
+            if !slot.shared && !borrow {
+                slot.ready = 0;
+            }
+            slot.asked = self.reads;
+            return take(&mut slot.answer, slot.shared);
+        }
+        if slot.measured == id {
+            // A second detector asks for a value another took: from now on it is shared.
+            slot.shared = true;
         }
         self.slots.iter_mut().for_each(|s| s.active = false);
         if self.frame != id {
@@ -137,9 +162,13 @@ impl Survey {
         read(frame.luma(), &mut self.slots);
         for s in self.slots.iter_mut().filter(|s| s.active) {
             s.ready = id;
+            s.measured = id;
         }
-        self.slots[i].ready = 0;
-        take(&mut self.slots[i].answer)
+        let slot = &mut self.slots[i];
+        if !slot.shared && !borrow {
+            slot.ready = 0;
+        }
+        take(&mut slot.answer, slot.shared)
     }
 
     /// The slot for `ask`, made when new (replacing the least recently asked when full).
@@ -151,10 +180,12 @@ impl Survey {
             ask,
             asked: self.reads,
             ready: 0,
+            measured: 0,
+            shared: false,
             answer: match ask {
                 Ask::Means { .. } => Answer::Means(Vec::new()),
                 Ask::Grid8 => Answer::Grid(Vec::new()),
-                Ask::Sum4 | Ask::Outside { .. } => Answer::Counts(0, 0),
+                Ask::Sum4 => Answer::Counts(0, 0),
             },
             grid: None,
             scratch: GridScratch::default(),
@@ -272,17 +303,13 @@ impl Slot {
                     *n += row.len().div_ceil(4) as u64;
                 }
             }
-            (Ask::Outside { step, lo, hi }, Answer::Counts(bad, n)) => {
-                let (b, m) = outside_rows(p, y0..y1, step, (lo, hi), false);
-                (*bad, *n) = (*bad + b, *n + m);
-            }
             _ => {}
         }
     }
 }
 
 /// Samples outside `lo..=hi` and samples read, of the rows among `rows` that are every
-/// `step`th from `step / 2`, whole (any plane: `out_of_range` counts chroma with it too).
+/// `step`th from `step / 2`, whole (`out_of_range` counts chroma with it; not a shared measure).
 /// With `fetch`, each row is asked for two sampled rows ahead (for a plane nothing else
 /// reads, whose rows are not in the cache).
 pub(crate) fn outside_rows(
@@ -329,16 +356,38 @@ pub(crate) fn means(frame: &VideoFrame, grid: &CellGrid, out: &mut Vec<f32>) {
         cell: grid.cell(),
         step: grid.step(),
     };
-    serve(frame, ask, |a| {
+    serve(frame, ask, false, |a, keep| {
         if let Answer::Means(v) = a {
-            std::mem::swap(v, out);
+            if keep {
+                out.clone_from(v);
+            } else {
+                std::mem::swap(v, out);
+            }
         }
+    })
+}
+
+/// Runs `read` on [`CellGrid::means`] of `frame`'s luma (`grid` made for it) where they lie,
+/// without taking them: a detector that only reads the means leaves them for the one that
+/// takes them (no copy when it asks first).
+pub(crate) fn with_means<R>(
+    frame: &VideoFrame,
+    grid: &CellGrid,
+    read: impl FnOnce(&[f32]) -> R,
+) -> R {
+    let ask = Ask::Means {
+        cell: grid.cell(),
+        step: grid.step(),
+    };
+    serve(frame, ask, true, |a, _| match a {
+        Answer::Means(v) => read(v),
+        _ => read(&[]),
     })
 }
 
 /// Sum and count of every 4th pixel of every 4th row of `frame`'s luma.
 pub(crate) fn sum4(frame: &VideoFrame) -> (u64, u64) {
-    serve(frame, Ask::Sum4, |a| match *a {
+    serve(frame, Ask::Sum4, false, |a, _| match *a {
         Answer::Counts(s, n) => (s, n),
         _ => (0, 0),
     })
@@ -347,19 +396,14 @@ pub(crate) fn sum4(frame: &VideoFrame) -> (u64, u64) {
 /// Every [`GRID_STEP`]th pixel of every [`GRID_STEP`]th row of `frame`'s luma, row by row,
 /// into `out` (`width.div_ceil(8)` by `height.div_ceil(8)`).
 pub(crate) fn grid8(frame: &VideoFrame, out: &mut Vec<u8>) {
-    serve(frame, Ask::Grid8, |a| {
+    serve(frame, Ask::Grid8, false, |a, keep| {
         if let Answer::Grid(g) = a {
-            std::mem::swap(g, out);
+            if keep {
+                out.clone_from(g);
+            } else {
+                std::mem::swap(g, out);
+            }
         }
-    })
-}
-
-/// Samples of `frame`'s luma outside `lo..=hi`, and samples read: every `step`th row from
-/// `step / 2`, whole.
-pub(crate) fn outside_luma(frame: &VideoFrame, step: usize, lo: u8, hi: u8) -> (u64, u64) {
-    serve(frame, Ask::Outside { step, lo, hi }, |a| match *a {
-        Answer::Counts(b, n) => (b, n),
-        _ => (0, 0),
     })
 }
 
@@ -409,14 +453,6 @@ mod tests {
                 }
                 (vec![], vec![], (s, n))
             }
-            Ask::Outside { step, lo, hi } => {
-                let (mut b, mut n) = (0, 0);
-                for y in (step / 2..p.height()).step_by(step) {
-                    b += p.row(y).iter().filter(|&&v| v < lo || v > hi).count() as u64;
-                    n += p.width() as u64;
-                }
-                (vec![], vec![], (b, n))
-            }
         }
     }
 
@@ -434,27 +470,16 @@ mod tests {
                 (vec![], g, (0, 0))
             }
             Ask::Sum4 => (vec![], vec![], sum4(f)),
-            Ask::Outside { step, lo, hi } => (vec![], vec![], outside_luma(f, step, lo, hi)),
         }
     }
 
-    const ASKS: [Ask; 9] = [
+    const ASKS: [Ask; 7] = [
         Ask::Means { cell: 4, step: 2 },
         Ask::Means { cell: 8, step: 4 },
         Ask::Sum4,
         Ask::Grid8,
-        Ask::Outside {
-            step: 8,
-            lo: 16,
-            hi: 235,
-        },
         Ask::Means { cell: 8, step: 2 },
         Ask::Means { cell: 5, step: 3 },
-        Ask::Outside {
-            step: 3,
-            lo: 40,
-            hi: 200,
-        },
         Ask::Means { cell: 16, step: 4 },
     ];
 
@@ -510,7 +535,8 @@ mod tests {
             }
             assert_eq!(passes(), 4 + k - 1, "one read for picture {k}");
         }
-        // The same measure twice for one picture: the second is computed again, the same.
+        // The same measure twice for one picture: the second is computed again, the same
+        // (and from then on the measure is shared: kept for a second asker).
         let f = picture(64, 48, 9, 0.0);
         let once = ask_survey(&f, Ask::Sum4);
         assert_eq!(ask_survey(&f, Ask::Sum4), once);
@@ -526,11 +552,61 @@ mod tests {
                 .borrow()
                 .slots
                 .iter()
-                .filter(|s| s.ready == f.id())
+                .filter(|s| s.ready == f.id() && s.ask != Ask::Sum4)
                 .count())
                 == 0
         );
         assert_eq!(passes(), before + 1);
+    }
+
+    #[test]
+    fn a_measure_two_detectors_ask_for_is_computed_once_a_picture() {
+        // Like stutter and out_of_range: both ask for the cell means of every picture.
+        let ask = Ask::Means { cell: 8, step: 4 };
+        let passes = || SURVEY.with(|s| s.borrow().passes);
+        let first = picture(96, 64, 31, 0.0);
+        ask_survey(&first, ask);
+        ask_survey(&first, ask);
+        let start = passes();
+        for k in 0..5 {
+            let f = picture(96, 64, 40 + k, 0.0);
+            let want = reference(f.luma(), ask);
+            assert_eq!(ask_survey(&f, ask), want);
+            assert_eq!(ask_survey(&f, ask), want, "the second asker's copy");
+        }
+        assert_eq!(passes(), start + 5, "one pass a picture");
+    }
+
+    #[test]
+    fn means_read_in_place_are_left_for_the_detector_that_takes_them() {
+        let ask = Ask::Means { cell: 8, step: 4 };
+        let g = CellGrid::new(96, 64, 8, 4, 1);
+        let passes = || SURVEY.with(|s| s.borrow().passes);
+        // The reader first, then the taker: one pass a picture from the start.
+        let start = passes();
+        for k in 0..3 {
+            let f = picture(96, 64, 60 + k, 0.0);
+            let want = reference(f.luma(), ask).0;
+            assert_eq!(with_means(&f, &g, |m| m.to_vec()), want);
+            let mut taken = Vec::new();
+            means(&f, &g, &mut taken);
+            assert_eq!(taken, want);
+        }
+        assert_eq!(passes(), start + 3);
+        // The taker first: the reader's first ask computes again, later ones share.
+        let first = picture(96, 64, 70, 0.0);
+        let mut taken = Vec::new();
+        means(&first, &g, &mut taken);
+        with_means(&first, &g, |_| ());
+        let start = passes();
+        for k in 0..3 {
+            let f = picture(96, 64, 71 + k, 0.0);
+            let want = reference(f.luma(), ask).0;
+            means(&f, &g, &mut taken);
+            assert_eq!(taken, want);
+            assert_eq!(with_means(&f, &g, |m| m.to_vec()), want);
+        }
+        assert_eq!(passes(), start + 3);
     }
 
     #[test]
