@@ -49,6 +49,8 @@ pub(super) struct History {
     /// The last rhythm learned: a repeat at `.0` seconds, a period of `.1` seconds, holds of
     /// up to `.2` frames.
     grid: Option<(f64, f64, u32)>,
+    /// Repeats found on that rhythm's periods since it was learned.
+    grid_count: u32,
 }
 
 impl History {
@@ -62,6 +64,7 @@ impl History {
             n_repeats: 0,
             next_repeat: 0,
             grid: None,
+            grid_count: 0,
         }
     }
 
@@ -70,12 +73,21 @@ impl History {
     pub(super) fn set_grid(&mut self, at: f64, period: f64, hold: u32) {
         if period > 0.0 {
             self.grid = Some((at, period, hold));
+            self.grid_count = 1;
         }
     }
 
     /// A rhythm was learned.
     pub(super) fn has_grid(&self) -> bool {
         self.grid.is_some()
+    }
+
+    /// The period (seconds) and hold of the rhythm learned last, once 3 repeats or more fell
+    /// on its periods (a period found once among the repeats of a slow scene is chance).
+    pub(super) fn confirmed_rhythm(&self) -> Option<(f64, u32)> {
+        self.grid
+            .filter(|_| self.grid_count >= 3)
+            .map(|(_, period, hold)| (period, hold))
     }
 
     /// A repeat at `start` held `hold` frames keeps the rhythm learned last, however long ago
@@ -101,12 +113,12 @@ impl History {
             m >= 1.0 && m <= most && (start - from - m * period).abs() <= tol
         };
         let latest = (self.n_repeats > 0).then(|| self.repeat_back(0).start);
-        let on = hold <= max_hold
-            && (phase_lost
-                || on_multiple(at, f64::INFINITY)
-                || latest.is_some_and(|l| on_multiple(l, 3.0)));
+        let on_period =
+            on_multiple(at, f64::INFINITY) || latest.is_some_and(|l| on_multiple(l, 3.0));
+        let on = hold <= max_hold && (phase_lost || on_period);
         if on {
             self.grid = Some((start, period, max_hold));
+            self.grid_count += u32::from(on_period);
         }
         on
     }
@@ -195,9 +207,10 @@ impl History {
             let slack = u32::from(med >= 6);
             for &d in g.iter() {
                 let k = ((d as f32 / med as f32).round() as u32).max(1);
+                // Every distance beyond one period stands for repeats not seen.
+                missed += k as usize - 1;
                 if d.abs_diff(k * med) <= slack {
                     regular += 1;
-                    missed += k as usize - 1;
                 }
             }
             // The pattern runs from its first picture to its last plus one period, and reaches
@@ -220,7 +233,8 @@ impl History {
     /// comparison missed do not break it), each within 0.6 of a frame (1.1 for periods of 10
     /// frames or more), and they are at least half of the short repeats in that time (repeats
     /// much denser than the period are a picture that moves by steps, not a rhythm). Periods
-    /// are 4 frames or longer: every picture held alike is the regular cadence's to learn.
+    /// are 4 frames or longer (every picture held alike is the regular cadence's to learn),
+    /// and a whole number of frames when under 10.
     /// The hold granted is the shortest among those repeats. Repeats that keep one rhythm
     /// while static shots and cuts add others in between (a 24 → 25 fps conversion of edited
     /// footage, pulldown of slow scenes) are found this way, where the regularity of all holds
@@ -244,7 +258,11 @@ impl History {
             for mj in 1..=5 {
                 let p = (start - rj.start) / mj as f64;
                 let tol = slack(p, frame_secs);
-                if p > MAX_PERIOD || p < 3.9 * frame_secs {
+                // A conversion repeats pictures on whole frames: a short period between them
+                // (9 frames in 2 periods) is chance.
+                let frames = p / frame_secs;
+                let whole = frames >= 10.0 || (frames - frames.round()).abs() <= 0.2;
+                if p > MAX_PERIOD || frames < 3.9 || !whole {
                     continue;
                 }
                 let mut found = 0;

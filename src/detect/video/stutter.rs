@@ -11,8 +11,9 @@
 //! - the scene moves around it: the step into the picture and the step out of it each changed
 //!   the worst block by at least `min_motion` and by `motion_ratio` times the largest change
 //!   between its repeats, and each moved at least 3 in 100 blocks by `min_motion` (a mouth
-//!   or an eye pausing for a frame while the rest of the picture stands is no visible stutter) (a still or slowly changing scene is not judged; a long still is
-//!   `freeze`'s domain, and so is any hold of `max_duration` or more);
+//!   or an eye pausing for a frame while the rest of the picture stands is no visible
+//!   stutter; a still or slowly changing scene is not judged; a long still is `freeze`'s
+//!   domain, and so is any hold of `max_duration` or more);
 //! - it has content: a black or plain picture (below `min_contrast`, such as the bottom of a
 //!   fade through black) looks the same shown once or twice;
 //! - it is held longer than the stream's **cadence**: streams made by frame doubling (12.5 or
@@ -22,16 +23,17 @@
 //!   held *h* frames or longer recur regularly and fill that history (the rule is in
 //!   `cadence.rs`: a few alike holds of a slow scene are no cadence). Edited footage breaks
 //!   that regularity (static shots and cuts add holds between the regular ones), so a repeat
-//!   also keeps its cadence when it lies on a **period** of 4 frames or more of earlier
-//!   repeats: one lies one to five periods back and `cadence_min - 1` more on other
-//!   multiples of the period (up to 2 s), each within 0.6 of a frame (1.1 for periods of 10
-//!   frames or more), and they make at least half of the short repeats of that time. The
-//!   rhythm learned last runs on through static shots: a later repeat on a whole number of
-//!   its periods keeps the cadence too, and so does the first repeat of its hold after an
-//!   edit, a still or a freeze (which shift its phase). Only the frames beyond the cadence's hold (beyond one
-//!   frame in a stream without cadence) are stutter. The first cadence of a known pattern (on
-//!   twos or threes, 24 → 25, pulldown, held stills) is announced once with a
-//!   `video_cadence` notice; ordinary footage, which has no regular repeats, gets none;
+//!   also keeps its cadence when it lies on a **period** of earlier repeats (4 frames or
+//!   more, a whole number of frames under 10): one lies one to five periods back and
+//!   `cadence_min - 1` more on other multiples of the period (up to 2 s), each within 0.6 of
+//!   a frame (1.1 for periods of 10 frames or more), and they make at least half of the short
+//!   repeats of that time. The rhythm learned last runs on through static shots: a later
+//!   repeat on a whole number of its periods keeps the cadence too, and so does the first
+//!   repeat of its hold after an edit, a still or a freeze (which shift its phase). Only the
+//!   frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
+//!   stutter. The first cadence of a known pattern (on twos or threes, 24 → 25, pulldown,
+//!   held stills) is announced once with a `video_cadence` notice (a period once 3 repeats
+//!   fell on it); ordinary footage, which has no regular repeats, gets none;
 //! - the steps into and out of it are alike: a step more than 4 times the other is an edit (a
 //!   cut or a loop seam next to the held picture), not motion running through it; and it is
 //!   not next to an **edit** (a step that replaced the picture: a third of the blocks or more
@@ -108,8 +110,8 @@ pub struct StutterConfig {
     /// learn the stream's cadence. Default `3.0`: long enough to see 3 repeats of a 24 → 25 fps
     /// conversion (one repeat a second).
     pub learn_for: f64,
-    /// Pictures held as long or longer among the last 160 (about 6 s) that make a hold the stream's regular
-    /// cadence. Default `3`.
+    /// Pictures held as long or longer among the last 160 (about 6 s) that make a hold the
+    /// stream's regular cadence, at the least. Default `3`.
     pub cadence_min: usize,
     /// Side of the square cells, in pixels, whose mean luma is compared. Default `8`.
     pub cell_size: usize,
@@ -388,8 +390,6 @@ impl Stutter {
             (1, 0.0)
         };
         if hold > 1 {
-            let frames = (p / held.frame_secs.max(1e-6)).round() as u32;
-            self.notice(hold, frames, held.times[0], out);
             cadence = cadence.max(hold);
             // The rhythm learned keeps its period while its repeats fall on it.
             if !self
@@ -397,6 +397,11 @@ impl Stutter {
                 .on_grid(start, held.frame_secs, hold, self.phase_lost)
             {
                 self.history.set_grid(start, p, hold);
+            }
+            // Announced once confirmed by 3 repeats on its periods.
+            if let Some((period, hold)) = self.history.confirmed_rhythm() {
+                let frames = (period / held.frame_secs.max(1e-6)).round() as u32;
+                self.notice(hold, frames, held.times[0], out);
             }
         } else if self
             .history
