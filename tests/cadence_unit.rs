@@ -1,7 +1,7 @@
 //! `stutter` and `frame_drop` on synthetic frames (pure Rust, no FFmpeg).
 
 use avqc::detect::video::{FrameDropConfig, StutterConfig};
-use avqc::{DetectorConfig, Events, Media, MediaTime, Phase, PixelFormat, VideoFrame};
+use avqc::{DetectorConfig, Event, Events, Media, MediaTime, Phase, PixelFormat, VideoFrame};
 
 const FPS: f64 = 25.0;
 
@@ -34,6 +34,11 @@ fn stutters(n: usize, content: impl Fn(usize) -> f64) -> Vec<(f64, f64, u64)> {
 
 /// [`stutters`] for any `n` frames.
 fn stutters_of(frames: impl Iterator<Item = Media>, n: usize) -> Vec<(f64, f64, u64)> {
+    watch(frames, n).0
+}
+
+/// Stutters (as [`stutters`]) and the messages of the `video_cadence` notices for `n` frames.
+fn watch(frames: impl Iterator<Item = Media>, n: usize) -> (Vec<(f64, f64, u64)>, Vec<String>) {
     let mut det = StutterConfig::default().build("stutter").unwrap();
     let mut out = Events::new("t", "stutter");
     let mut found = Vec::new();
@@ -43,7 +48,7 @@ fn stutters_of(frames: impl Iterator<Item = Media>, n: usize) -> Vec<(f64, f64, 
     }
     det.finish(MediaTime::from_secs_f64(n as f64 / FPS), &mut out);
     found.extend(out.drain());
-    found
+    let stutters = found
         .iter()
         .filter_map(|e| e.as_defect())
         .filter(|d| d.phase == Phase::End)
@@ -54,7 +59,15 @@ fn stutters_of(frames: impl Iterator<Item = Media>, n: usize) -> Vec<(f64, f64, 
                 d.details["repeated_frames"].as_u64().unwrap(),
             )
         })
-        .collect()
+        .collect();
+    let notices = found
+        .iter()
+        .filter_map(|e| match e {
+            Event::Notice(n) if n.name == "video_cadence" => Some(n.message.clone()),
+            _ => None,
+        })
+        .collect();
+    (stutters, notices)
 }
 
 fn near(a: f64, b: f64) -> bool {
@@ -131,6 +144,74 @@ fn a_fade_through_black_is_not_stutter_but_a_repeat_inside_a_fade_is() {
     let f = fade(0.5);
     assert_eq!(f.len(), 1, "{f:?}");
     assert!(near(f[0].0, 105.0 / FPS), "{f:?}");
+}
+
+/// A bright 32x24 box at `x` over a still textured background shifted `bg` pixels.
+fn boxed(i: usize, x: usize, bg: f64) -> Media {
+    let t = MediaTime::from_secs_f64(i as f64 / FPS);
+    Media::Video(
+        VideoFrame::from_fn(160, 96, PixelFormat::Yuv420p, t, |p, px, py| {
+            if p > 0 {
+                return 128;
+            }
+            if (x..x + 32).contains(&px) && (36..60).contains(&py) {
+                return 235;
+            }
+            let v = 128.0 + 60.0 * ((px as f64 - bg) * 0.3).sin() * (py as f64 * 0.2).cos();
+            v.round().clamp(0.0, 255.0) as u8
+        })
+        .with_duration(Some(1.0 / FPS)),
+    )
+}
+
+#[test]
+fn a_repeat_next_to_an_edit_is_not_stutter_but_one_in_steady_motion_is() {
+    // a box moving 4 px a picture over a still background; at frame 100 a loop seam replaces
+    // the background, and frame 102 repeats 101 (2 frames after the seam); frame 170 repeats
+    // 169 in the same steady motion
+    let frames = (0..250).map(|i| {
+        let shown = if i == 102 || i == 170 { i - 1 } else { i };
+        let bg = if shown >= 100 { 500.0 } else { 0.0 };
+        boxed(i, (shown * 4) % 120, bg)
+    });
+    let f = stutters_of(frames, 250);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(near(f[0].0, 170.0 / FPS), "{f:?}");
+}
+
+#[test]
+fn frequent_irregular_repeats_are_the_streams_habit_not_a_cadence() {
+    // a picture that moves by steps: moving 3 px per picture, one picture in about 4 held 2
+    // frames at irregular places (a drawn face following the sound), over 20 s
+    let mut x = 7u32;
+    let mut shown = Vec::new();
+    let mut pic = 0usize;
+    while shown.len() < 500 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let hold = if (x >> 16).is_multiple_of(4) { 2 } else { 1 };
+        shown.extend(std::iter::repeat_n(pic, hold));
+        pic += 1;
+    }
+    let (f, notices) = watch((0..500).map(|i| picture(i, shown[i] as f64 * 3.0)), 500);
+    assert!(f.is_empty(), "{f:?}");
+    assert!(notices.is_empty(), "{notices:?}");
+}
+
+#[test]
+fn a_few_alike_holds_of_a_slow_moment_are_no_cadence() {
+    // moving 3 px a frame for 10 s, but pictures 120..124 are each held 3 frames
+    let mut shown = Vec::new();
+    for pic in 0..260usize {
+        let hold = if (120..124).contains(&pic) { 3 } else { 1 };
+        shown.extend(std::iter::repeat_n(pic, hold));
+    }
+    let (_, notices) = watch((0..250).map(|i| picture(i, shown[i] as f64 * 3.0)), 250);
+    assert!(notices.is_empty(), "{notices:?}");
+    // every picture held 3 frames: one notice
+    let (f, notices) = watch((0..250).map(|i| picture(i, (i / 3) as f64 * 3.0)), 250);
+    assert!(f.is_empty(), "{f:?}");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].contains("3 frames"), "{notices:?}");
 }
 
 #[test]

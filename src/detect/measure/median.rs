@@ -48,13 +48,24 @@ pub(crate) fn median_at_most(values: &[f32], c: f32) -> bool {
 }
 
 /// Block change (8-bit code values) from which a block counts as replaced by a cut.
-const CUT_LEVEL: f32 = 12.0;
+pub(crate) const CUT_LEVEL: f32 = 12.0;
 
 /// True when a picture's block changes against the previous picture (`values`) make a cut:
 /// more than 3 in 5 blocks changed by [`CUT_LEVEL`] or more, so the picture replaced the
 /// previous one rather than moving part of it. One counting pass.
 pub(crate) fn is_cut(values: &[f32]) -> bool {
     !values.is_empty() && values.iter().filter(|&&v| v >= CUT_LEVEL).count() * 5 > values.len() * 3
+}
+
+/// Spatial contrast of a picture from its cell means: their mean absolute deviation from
+/// their mean (0 when empty).
+pub(crate) fn contrast(cells: &[f32]) -> f32 {
+    if cells.is_empty() {
+        return 0.0;
+    }
+    let n = cells.len() as f32;
+    let mean = cells.iter().sum::<f32>() / n;
+    cells.iter().map(|&c| (c - mean).abs()).sum::<f32>() / n
 }
 
 /// The largest value of `values` (0 when empty).

@@ -8,13 +8,31 @@
 //! re-coding of a still picture (change everywhere, similar in every block) stays frozen, while a
 //! ticker, a clock or a moving object (change concentrated in a few blocks) breaks it.
 //!
-//! A picture that came in by a **cut** from a held picture (most blocks replaced, see below)
-//! and then stays is a *held still*: a slideshow picture, a title card, a
-//! graphic between shots. A programme holds such pictures by design, so a held still is not a
-//! freeze until it has been held `still_hold` seconds; from then on it is (the interval then
-//! starts `still_hold` after the still began). A true hold of moving footage (the picture
-//! stops where the scene was moving) is a freeze after `min_duration` as before. A cut is a
-//! step in which more than 3 in 5 blocks changed by 12 code values or more.
+//! **Held stills and frozen feeds.** The rule: a picture that was *cut to* and is then held is
+//! a programme's still (a slideshow picture, a title card, a graphic between shots), held by
+//! design; a picture that stops where the scene was moving is a freeze. A picture was cut to
+//! when
+//! - the picture before it was itself held `min_duration` or more (one still replaced by the
+//!   next, however much of the picture changed: photos over a common background change only
+//!   part of it), or
+//! - it replaced a held picture (more than 3 in 5 blocks changed by 12 code values or more), or
+//! - it is the stream's first picture (or the first after a discontinuity) and has content
+//!   (spatial contrast of 3 code values or more: a plain grey or black picture held from the
+//!   start is a dead feed and a freeze after `min_duration`).
+//!
+//! A held still is not a freeze until it has been held `still_hold` seconds (10 s by default,
+//! longer than any programme holds a still); from then on it is (the interval then starts
+//! `still_hold` after the still began). A hold of moving footage is a freeze after
+//! `min_duration`. Noise and grain are handled by the noise allowance above, so dark,
+//! low-motion footage is judged against its own noise floor; and a step that changes most
+//! blocks by a cut's amount (12 code values at the median block) is a change, never noise.
+//!
+//! A stream that **moves by steps** (8 short holds, pictures repeated for less than
+//! `min_duration`, within 10 s: drawn or animated pictures, a synthetic presenter whose face
+//! stays pixel-identical between mouth movements) holds pictures now and then by itself; there
+//! a hold is a freeze after twice `min_duration`, reported from its first repeated frame.
+//! Camera footage shot at its frame rate has no short holds, so its freezes keep
+//! `min_duration`.
 //!
 //! The interval starts at the first repeated frame and ends at the first new frame.
 
@@ -25,7 +43,7 @@ use serde_json::json;
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::cells::{CellGrid, GridScratch};
 use crate::detect::measure::frame_clock::FrameClock;
-use crate::detect::measure::median::{is_cut, max, median, surely_over_noise};
+use crate::detect::measure::median::{contrast, is_cut, max, median, surely_over_noise, CUT_LEVEL};
 use crate::detect::measure::round::round2;
 use crate::detect::measure::survey;
 use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
@@ -86,9 +104,10 @@ pub struct FreezeConfig {
     /// smooth picture sliding slowly shifts most blocks the same way, which the noise
     /// allowance alone would take for grain.
     pub drift_tolerance: f32,
-    /// Seconds a *held still* (a picture that came in by a cut from a held picture and then
-    /// stayed: a slideshow picture, a title card) may be held before it is a freeze. A stream
-    /// that is still from its first picture on is a freeze after `min_duration`.
+    /// Seconds a *held still* (a picture that was cut to and then stayed: a slideshow
+    /// picture, a title card; see the module doc) may be held before it is a freeze. A stream
+    /// whose first picture is plain (a grey or black slate) and stays is a freeze after
+    /// `min_duration`.
     /// Default `10.0`: slideshows and graphics hold pictures for 3–8 s; a still held longer is
     /// reported from `still_hold` on. `0` treats held stills as any other freeze.
     pub still_hold: f64,
@@ -179,7 +198,29 @@ pub struct Freeze {
     last_same: bool,
     /// The current candidate is a held still that began at this time.
     still_since: Option<MediaTime>,
+    /// The current candidate began at this time.
+    candidate_since: Option<MediaTime>,
+    /// The current picture was first shown at this time.
+    shown_since: Option<MediaTime>,
+    /// Ends of the last short holds (pictures repeated for less than `min_duration`), ring.
+    short_holds: [MediaTime; STEP_HOLDS],
+    n_short: usize,
+    next_short: usize,
+    /// The current candidate began while the stream was moving by steps.
+    stepping: bool,
 }
+
+/// Short holds within [`STEP_SECS`] that make a stream one that moves by steps.
+const STEP_HOLDS: usize = 8;
+/// Seconds over which short holds are counted.
+const STEP_SECS: f64 = 10.0;
+/// In a stream that moves by steps, a hold is a freeze after this many times `min_duration`.
+const STEP_FACTOR: f64 = 2.0;
+
+/// Smallest spatial contrast (mean absolute deviation of the cell means, code values) of a
+/// stream's first picture for it to be a held still: a plain picture (a grey or black slate)
+/// held from the start is a dead feed, not a programme's still.
+const STILL_CONTRAST: f32 = 3.0;
 
 /// What one frame looks like against the previous one and the anchor.
 #[derive(Clone, Copy, Debug)]
@@ -214,7 +255,22 @@ impl Freeze {
             cut_in: false,
             last_same: false,
             still_since: None,
+            candidate_since: None,
+            shown_since: None,
+            short_holds: [MediaTime::ZERO; STEP_HOLDS],
+            n_short: 0,
+            next_short: 0,
+            stepping: false,
         }
+    }
+
+    /// The stream moves by steps: [`STEP_HOLDS`] short holds ended within [`STEP_SECS`]
+    /// before `t`.
+    fn moves_by_steps(&self, t: MediaTime) -> bool {
+        self.n_short == STEP_HOLDS
+            && self.short_holds[..self.n_short]
+                .iter()
+                .all(|&h| t.secs_since(h) <= STEP_SECS)
     }
 
     /// Compares `cur` with the previous picture and the anchor; leaves its cell means in
@@ -251,7 +307,9 @@ impl Freeze {
         }
         let noise = median(&self.mad, &mut self.scratch);
         let allowed = tol + k * noise;
-        let same_as_prev = worst <= allowed;
+        // Noise never moves the median block by a cut's change: a picture replaced almost
+        // evenly (a cut between photos of alike brightness spread) is a change.
+        let same_as_prev = worst <= allowed && noise < CUT_LEVEL;
         let mut same_as_anchor = true;
         if same_as_prev && self.have_anchor && !self.anchor_is_prev {
             grid.diff(
@@ -314,13 +372,31 @@ impl VideoDetector for Freeze {
         let same_now = verdict.is_some_and(|v| v.same_as_prev);
         let frozen = match verdict {
             None => {
-                self.cut_in = false;
+                // The first picture (of the stream, or after a discontinuity) came in by a cut
+                // from nothing: held, it is a still when it has content.
+                self.cut_in = contrast(&self.cur) >= STILL_CONTRAST;
+                self.shown_since = Some(t);
                 false
             }
             Some(v) if !v.same_as_prev => {
-                // A cut from a held picture (`mad` holds this picture's block changes against
-                // the previous one): a slideshow's next still, not motion.
-                self.cut_in = self.last_same && is_cut(&self.mad);
+                // A new picture after a held one: a slideshow's next still, not motion, when
+                // the previous picture was held `min_duration` or more, or when this one
+                // replaced it (`mad` holds this picture's block changes against the previous).
+                let held_before = self.frames > 0
+                    && self
+                        .candidate_since
+                        .is_some_and(|s| t.secs_since(s) >= self.cfg.min_duration - 1e-9);
+                self.cut_in = held_before || (self.last_same && is_cut(&self.mad));
+                let short = self.last_same
+                    && self
+                        .shown_since
+                        .is_some_and(|s| t.secs_since(s) < self.cfg.min_duration - 1e-9);
+                if short {
+                    self.short_holds[self.next_short] = t;
+                    self.next_short = (self.next_short + 1) % STEP_HOLDS;
+                    self.n_short = (self.n_short + 1).min(STEP_HOLDS);
+                }
+                self.shown_since = Some(t);
                 false
             }
             Some(v) => {
@@ -341,6 +417,8 @@ impl VideoDetector for Freeze {
                     self.worst = 0.0;
                     self.noise = 0.0;
                     self.still_since = self.cut_in.then_some(t);
+                    self.candidate_since = Some(t);
+                    self.stepping = self.moves_by_steps(t);
                 }
                 self.frames += 1;
                 self.worst = self.worst.max(v.worst);
@@ -370,7 +448,18 @@ impl VideoDetector for Freeze {
             && self
                 .still_since
                 .is_some_and(|s| t.secs_since(s) < self.cfg.still_hold - 1e-9);
-        self.observe(frozen && !held_still, t, until, out);
+        match self.candidate_since {
+            // A stream that moves by steps holds pictures now and then: its hold is a freeze
+            // after `STEP_FACTOR` times `min_duration`, from its first repeated frame on.
+            Some(since) if frozen && !held_still && self.stepping && !self.tracker.is_open() => {
+                if t.secs_since(since) >= STEP_FACTOR * self.cfg.min_duration - 1e-9 {
+                    if let Some(c) = self.tracker.observe(true, since, until) {
+                        self.emit(c, t, out);
+                    }
+                }
+            }
+            _ => self.observe(frozen && !held_still, t, until, out),
+        }
         self.last_same = same_now;
         std::mem::swap(&mut self.prev, &mut self.cur);
         self.have_prev = true;
@@ -383,6 +472,10 @@ impl VideoDetector for Freeze {
         self.cut_in = false;
         self.last_same = false;
         self.still_since = None;
+        self.candidate_since = None;
+        self.shown_since = None;
+        self.n_short = 0;
+        self.stepping = false;
         self.clock.reset();
     }
 

@@ -2,6 +2,7 @@
 
 mod black;
 mod blockiness;
+mod cadence;
 mod corruption;
 mod decode_errors;
 mod format_change;

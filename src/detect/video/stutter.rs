@@ -10,30 +10,43 @@
 //! A held picture is a stutter when
 //! - the scene moves around it: the step into the picture and the step out of it each changed
 //!   the worst block by at least `min_motion` and by `motion_ratio` times the largest change
-//!   between its repeats (a still or slowly changing scene is not judged; a long still is
-//!   `freeze`'s domain, and so is any hold of `max_duration` or more);
+//!   between its repeats, and each moved at least 3 in 100 blocks by `min_motion` (a mouth
+//!   or an eye pausing for a frame while the rest of the picture stands is no visible
+//!   stutter; a still or slowly changing scene is not judged; a long still is `freeze`'s
+//!   domain, and so is any hold of `max_duration` or more);
 //! - it has content: a black or plain picture (below `min_contrast`, such as the bottom of a
 //!   fade through black) looks the same shown once or twice;
 //! - it is held longer than the stream's **cadence**: streams made by frame doubling (12.5 or
-//!   25 fps content at 25 or 50 fps), pulldown (24 → 30 or 60 fps) or frame-rate conversion
-//!   (25 → 29.97 fps) repeat pictures regularly. The detector remembers the holds of the last
-//!   [`HISTORY`] pictures; a hold of *h* frames is the stream's cadence when at least
-//!   `cadence_min` of them were held *h* frames or longer, and at least 3 in 4 of the distances
-//!   between those pictures lie within a third of their median (or of a multiple of it: a
-//!   repeat the comparison missed) — the repeats are regularly spaced. A 24 → 25 fps conversion
-//!   (one repeat a second) is such a cadence, and so would be any periodic repeat. Edited
-//!   footage breaks that regularity (static shots and cuts add holds between the regular
-//!   ones), so a repeat also keeps its cadence when it lies on a **period** of earlier repeats:
-//!   one lies one to three periods back and `cadence_min - 1` more on other multiples of the
-//!   period (up to 2 s), each within 0.6 of a frame. Only the frames beyond the cadence's hold
-//!   (beyond one frame in a stream without cadence) are stutter. The first cadence of a known
-//!   pattern (on twos or threes, 24 → 25, pulldown, held stills) is announced once with a
-//!   `video_cadence` notice.
+//!   25 fps content at 25 or 50 fps), pulldown (24 → 30 or 60 fps), frame-rate conversion
+//!   (24 → 25 fps) or a slideshow repeat pictures regularly. The detector remembers the holds
+//!   of the last 160 pictures; a hold of *h* frames is the stream's cadence when the pictures
+//!   held *h* frames or longer recur regularly and fill that history (the rule is in
+//!   `cadence.rs`: a few alike holds of a slow scene are no cadence). Edited footage breaks
+//!   that regularity (static shots and cuts add holds between the regular ones), so a repeat
+//!   also keeps its cadence when it lies on a **period** of earlier repeats (4 frames or
+//!   more, a whole number of frames under 10): one lies one to five periods back and
+//!   `cadence_min - 1` more on other multiples of the period (up to 2 s), each within 0.6 of
+//!   a frame (1.1 for periods of 10 frames or more), and they make at least half of the short
+//!   repeats of that time. The rhythm learned last runs on through static shots: a later
+//!   repeat on a whole number of its periods keeps the cadence too, and so does the first
+//!   repeat of its hold after an edit, a still or a freeze (which shift its phase). Only the
+//!   frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
+//!   stutter. The first cadence of a known pattern (on twos or threes, 24 → 25, pulldown,
+//!   held stills) is announced once with a `video_cadence` notice (a period once 3 repeats
+//!   fell on it); ordinary footage, which has no regular repeats, gets none;
 //! - the steps into and out of it are alike: a step more than 4 times the other is an edit (a
-//!   cut or a loop seam next to the held picture), not motion running through it;
-//! - repeats in motion beyond the cadence are not the stream's habit: from the 5th within 10 s
-//!   on, the content itself moves by steps (a graphic, intermittent animation) and repeats are
-//!   not judged.
+//!   cut or a loop seam next to the held picture), not motion running through it; and it is
+//!   not next to an **edit** (a step that replaced the picture: a third of the blocks or more
+//!   changed by 12 code values, and 3 times the share of the scene's last changing step),
+//!   neither ending at one nor beginning within 0.25 s after one: repeats at edit points (a
+//!   cadence broken by the edit, the held first picture of a shot, a loop seam) are the
+//!   edit's, not a fault of the feed;
+//! - repeats are not the stream's habit: from the 5th repeat beyond the cadence within 10 s
+//!   on (held under 1 s, in motion or not: a static shot is no habit), the content itself
+//!   moves by steps (a graphic, intermittent animation, a drawn face whose mouth follows the
+//!   sound) and repeats are not judged, and no period is learned from them. Footage shot or
+//!   converted at its frame rate does not repeat pictures, so an isolated repeat in steady
+//!   motion stays a stutter;
 //! - the stream has been watched for `learn_for` seconds (since the start or the last
 //!   discontinuity), so that a cadence can be learned before repeats are judged.
 //!
@@ -46,10 +59,13 @@ use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::cadence::{cadence_message, secs_after, History, HISTORY};
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::cells::{CellGrid, GridScratch};
 use crate::detect::measure::frame_clock::FrameClock;
-use crate::detect::measure::median::{max, median, median_at_most, surely_over_noise};
+use crate::detect::measure::median::{
+    contrast, max, median, median_at_most, surely_over_noise, CUT_LEVEL,
+};
 use crate::detect::measure::survey;
 use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
 use crate::error::Result;
@@ -57,17 +73,19 @@ use crate::event::DefectKind;
 use crate::event::Details;
 use crate::media::{MediaTime, VideoFrame};
 
-/// Held pictures remembered for the cadence.
-const HISTORY: usize = 160;
-/// Repeats (pictures held 2 frames or more) remembered for the repeat period.
-const REPEATS: usize = 64;
-/// Longest repeat period looked for, in seconds.
-const MAX_PERIOD: f64 = 2.0;
-/// Seconds over which repeats in motion are counted for the stream's habit.
-const HABIT_SECS: f64 = 10.0;
-/// Repeats in motion beyond the cadence within [`HABIT_SECS`] that make repeating pictures
-/// the stream's habit (intermittent animation, a graphic that moves by steps).
+/// Repeats beyond the cadence within 10 s that make repeating pictures the stream's habit
+/// (intermittent animation, a graphic or a drawn face that moves by steps).
 const HABIT_REPEATS: usize = 5;
+/// Share of blocks that must move (by `min_motion`) in the steps into and out of a held
+/// picture for the scene to count as moving: a mouth or an eye of a drawn face pausing for a
+/// frame (1 in 100 blocks) is no visible stutter.
+const MOVED_SHARE: f32 = 0.03;
+/// Repeats held this many seconds or longer (static shots) do not count for the habit.
+const HABIT_HOLD: f64 = 1.0;
+/// Seconds after an edit (a cut, a loop seam) in which a held picture is part of the edit.
+const AFTER_EDIT: f64 = 0.25;
+/// Share of blocks changed by [`CUT_LEVEL`] or more from which a step may be an edit.
+const EDIT_SHARE: f32 = 1.0 / 3.0;
 /// A step out of (or into) a held picture this many times larger than the other step is an
 /// edit (a cut, a loop seam), not motion running through the picture.
 const EDIT_RATIO: f32 = 4.0;
@@ -92,8 +110,8 @@ pub struct StutterConfig {
     /// learn the stream's cadence. Default `3.0`: long enough to see 3 repeats of a 24 → 25 fps
     /// conversion (one repeat a second).
     pub learn_for: f64,
-    /// Pictures held as long or longer among the last 160 (about 6 s) that make a hold the stream's regular
-    /// cadence. Default `3`.
+    /// Pictures held as long or longer among the last 160 (about 6 s) that make a hold the
+    /// stream's regular cadence, at the least. Default `3`.
     pub cadence_min: usize,
     /// Side of the square cells, in pixels, whose mean luma is compared. Default `8`.
     pub cell_size: usize,
@@ -195,6 +213,19 @@ impl DetectorConfig for StutterConfig {
     }
 }
 
+/// One step from a frame to the next.
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    /// Worst block change.
+    worst: f32,
+    /// The frame repeats the previous picture.
+    same: bool,
+    /// The step replaced the picture (a cut, a loop seam).
+    edit: bool,
+    /// Share of blocks that changed by `min_motion` or more.
+    moved: f32,
+}
+
 /// The picture being held.
 #[derive(Clone, Copy, Debug)]
 struct Held {
@@ -202,6 +233,8 @@ struct Held {
     frames: u32,
     /// Worst-block change of the step into it (`None` for the first picture).
     motion_in: Option<f32>,
+    /// Share of blocks the step into it moved by `min_motion` or more.
+    moved_in: f32,
     /// Largest worst-block change between its repeats.
     repeat_worst: f32,
     /// Times of its first frames (the first, and the first beyond each possible cadence up to
@@ -229,19 +262,18 @@ pub struct Stutter {
     mad: Vec<f32>,
     scratch: Vec<f32>,
     held: Option<Held>,
-    /// Holds of the last pictures (ring buffer) and how many are stored.
-    holds: [u32; HISTORY],
-    n_holds: usize,
-    next_hold: usize,
+    /// Holds of the last pictures and the last repeats.
+    history: History,
     /// Watching since (start or last discontinuity).
     since: Option<MediaTime>,
     /// Frames shown beyond the cadence in the current episode.
     repeated: u64,
-    /// Start times (seconds) and holds of the last repeats (ring buffer), and how many are
-    /// stored.
-    repeats: [(f64, u32, bool); REPEATS],
-    n_repeats: usize,
-    next_repeat: usize,
+    /// Share of blocks the last step changed by [`CUT_LEVEL`] or more.
+    last_share: f32,
+    /// Time of the last edit (a step that replaced the picture).
+    last_edit: Option<MediaTime>,
+    /// An edit or a still came since the last repeat of the stream's rhythm.
+    phase_lost: bool,
     /// The `video_cadence` notice was written.
     noticed: bool,
 }
@@ -262,21 +294,18 @@ impl Stutter {
             mad: Vec::new(),
             scratch: Vec::new(),
             held: None,
-            holds: [0; HISTORY],
-            n_holds: 0,
-            next_hold: 0,
+            history: History::new(),
             since: None,
             repeated: 0,
-            repeats: [(0.0, 0, false); REPEATS],
-            n_repeats: 0,
-            next_repeat: 0,
+            last_share: 0.0,
+            last_edit: None,
+            phase_lost: false,
             noticed: false,
         }
     }
 
-    /// The worst block change against the previous frame and whether the frame repeats it
-    /// (`None` for the first frame).
-    fn compare(&mut self, frame: &VideoFrame) -> Option<(f32, bool)> {
+    /// The step from the previous frame to this one (`None` for the first frame).
+    fn compare(&mut self, frame: &VideoFrame) -> Option<Step> {
         let plane = frame.luma();
         let cells_per_block = (self.cfg.block_size / self.cfg.cell_size).max(1);
         let (grid, rebuilt) = CellGrid::fitting(
@@ -304,119 +333,26 @@ impl Stutter {
                 let noise = median(&self.mad, &mut self.scratch);
                 noise <= tol && worst <= tol + k * noise
             };
-        Some((worst, same))
-    }
-
-    /// The longest hold that is the stream's regular cadence (1 when there is none), and the
-    /// median number of frames from one such hold to the next.
-    fn cadence(&self) -> (u32, u32) {
-        let n = self.n_holds;
-        let mut best = (1, 0);
-        for h in 2..=5u32 {
-            // Distances between the pictures held h frames or longer, oldest first.
-            let mut gaps = [0u32; HISTORY];
-            let mut n_gaps = 0;
-            let mut count = 0;
-            let mut last: Option<usize> = None;
-            for i in 0..n {
-                let idx = (self.next_hold + HISTORY - n + i) % HISTORY;
-                if self.holds[idx] >= h {
-                    count += 1;
-                    if let Some(l) = last {
-                        gaps[n_gaps] = (i - l) as u32;
-                        n_gaps += 1;
-                    }
-                    last = Some(i);
-                }
-            }
-            if count < self.cfg.cadence_min || n_gaps == 0 {
-                break;
-            }
-            let g = &mut gaps[..n_gaps];
-            g.sort_unstable();
-            let med = g[n_gaps / 2];
-            // A repeat the comparison missed makes a distance of a multiple of the cadence.
-            let regular = g
-                .iter()
-                .filter(|&&d| {
-                    let k = ((d as f32 / med.max(1) as f32).round() as u32).max(1);
-                    d.abs_diff(k * med) <= (med / 3).max(1)
-                })
-                .count();
-            if regular * 4 < n_gaps * 3 {
-                break;
-            }
-            best = (h, med + h - 1);
+        let mut edit = false;
+        let mut moved = 0.0;
+        if !same {
+            let n = self.mad.len().max(1) as f32;
+            let min_motion = self.cfg.min_motion;
+            moved = self.mad.iter().filter(|&&v| v >= min_motion).count() as f32 / n;
+            // An edit replaces the picture: many blocks change, and far more than at the last
+            // step of the scene (a cut, a loop seam; fast motion changes most blocks at every
+            // step, so a share alone would take every step of a pan for an edit).
+            let changed = self.mad.iter().filter(|&&v| v >= CUT_LEVEL).count();
+            let share = changed as f32 / n;
+            edit = share >= EDIT_SHARE && share > 3.0 * self.last_share;
+            self.last_share = share;
         }
-        best
-    }
-
-    /// The repeat `k` places back (0 = the latest).
-    fn repeat_back(&self, k: usize) -> (f64, u32, bool) {
-        self.repeats[(self.next_repeat + REPEATS - 1 - k) % REPEATS]
-    }
-
-    /// The hold that a regular period of repeats grants a picture held from `start` (1 when
-    /// it lies on none), with that period in seconds: an earlier repeat lies one to three
-    /// periods `p` back, and `cadence_min - 1` more lie on other multiples of `p` (up to
-    /// `cadence_min + 2` periods back, so repeats the comparison missed do not break it), each
-    /// within 0.6 of a frame. The hold granted is the shortest among those
-    /// repeats. Repeats that keep one rhythm while static shots and cuts add others in between
-    /// (a 24 → 25 fps conversion of edited footage, pulldown of slow scenes) are found this
-    /// way, where the regularity of all holds ([`Stutter::cadence`]) is broken.
-    fn period_hold(&self, start: f64, frame_secs: f64) -> (u32, f64) {
-        let tol = 0.6 * frame_secs;
-        let need = self.cfg.cadence_min - 1;
-        let max_mult = self.cfg.cadence_min as f64 + 2.0;
-        let mut best = (1, 0.0);
-        for j in 0..self.n_repeats {
-            let (tj, hj, _) = self.repeat_back(j);
-            if start - tj > 3.0 * MAX_PERIOD {
-                break;
-            }
-            if hj <= best.0 {
-                continue;
-            }
-            for mj in 1..=3 {
-                let p = (start - tj) / mj as f64;
-                if p > MAX_PERIOD || p < 2.0 * frame_secs - tol {
-                    continue;
-                }
-                let mut found = 0;
-                let mut hold = hj;
-                for k in j + 1..self.n_repeats {
-                    let (tk, hk, _) = self.repeat_back(k);
-                    let d = start - tk;
-                    if d > max_mult * p + tol {
-                        break;
-                    }
-                    let m = (d / p).round();
-                    if m > mj as f64 && (d - m * p).abs() <= tol {
-                        found += 1;
-                        hold = hold.min(hk);
-                    }
-                }
-                if found >= need && hold > best.0 {
-                    best = (hold, p);
-                }
-            }
-        }
-        best
-    }
-
-    /// Repeats in motion within [`HABIT_SECS`] before `start`.
-    fn moving_repeats(&self, start: f64) -> usize {
-        (0..self.n_repeats)
-            .map(|k| self.repeat_back(k))
-            .take_while(|r| start - r.0 <= HABIT_SECS)
-            .filter(|r| r.2)
-            .count()
-    }
-
-    fn push_repeat(&mut self, start: f64, h: u32, moving: bool) {
-        self.repeats[self.next_repeat] = (start, h, moving);
-        self.next_repeat = (self.next_repeat + 1) % REPEATS;
-        self.n_repeats = (self.n_repeats + 1).min(REPEATS);
+        Some(Step {
+            worst,
+            same,
+            edit,
+            moved,
+        })
     }
 
     /// Writes the `video_cadence` notice once: pictures held `hold` frames every `period`
@@ -433,16 +369,11 @@ impl Stutter {
         }
     }
 
-    fn push_hold(&mut self, h: u32) {
-        self.holds[self.next_hold] = h;
-        self.next_hold = (self.next_hold + 1) % HISTORY;
-        self.n_holds = (self.n_holds + 1).min(HISTORY);
-    }
-
     /// The held picture ended with a new one at `t` (change `motion_out`): judge it.
-    fn end_held(&mut self, held: Held, motion_out: f32, t: MediaTime, out: &mut Events) {
-        let (mut cadence, gap) = self.cadence();
-        self.push_hold(held.frames);
+    fn end_held(&mut self, held: Held, step_out: Step, t: MediaTime, out: &mut Events) {
+        let motion_out = step_out.worst;
+        let (mut cadence, gap) = self.history.cadence(self.cfg.cadence_min);
+        self.history.push_hold(held.frames);
         if cadence > 1 {
             self.notice(cadence, gap, held.times[0], out);
         }
@@ -450,44 +381,71 @@ impl Stutter {
             return;
         }
         let start = held.times[0].as_secs_f64();
-        let (hold, p) = if held.frames > cadence || !self.noticed {
-            self.period_hold(start, held.frame_secs)
+        // A stream that repeats pictures often and irregularly has no period to learn.
+        let habit = self.history.habit_repeats(start, cadence) >= HABIT_REPEATS;
+        let (hold, p) = if !habit && (held.frames > cadence || !self.noticed) {
+            self.history
+                .period_hold(start, held.frame_secs, self.cfg.cadence_min)
         } else {
             (1, 0.0)
         };
         if hold > 1 {
-            let frames = (p / held.frame_secs.max(1e-6)).round() as u32;
-            self.notice(hold, frames, held.times[0], out);
             cadence = cadence.max(hold);
+            // The rhythm learned keeps its period while its repeats fall on it.
+            if !self
+                .history
+                .on_grid(start, held.frame_secs, hold, self.phase_lost)
+            {
+                self.history.set_grid(start, p, hold);
+            }
+            // Announced once confirmed by 3 repeats on its periods.
+            if let Some((period, hold)) = self.history.confirmed_rhythm() {
+                let frames = (period / held.frame_secs.max(1e-6)).round() as u32;
+                self.notice(hold, frames, held.times[0], out);
+            }
+        } else if self
+            .history
+            .on_grid(start, held.frame_secs, held.frames, self.phase_lost)
+        {
+            cadence = cadence.max(held.frames);
+        } else if cadence > 1 && held.frames >= cadence && !self.history.has_grid() {
+            self.history
+                .set_grid(start, gap as f64 * held.frame_secs, cadence);
         }
         let moving = held.motion_in.is_some_and(|motion_in| {
             let moving = self
                 .cfg
                 .min_motion
                 .max(self.cfg.motion_ratio * held.repeat_worst);
-            motion_in >= moving && motion_out >= moving
+            motion_in >= moving
+                && motion_out >= moving
+                && held.moved_in >= MOVED_SHARE
+                && step_out.moved >= MOVED_SHARE
         });
-        let habit = self.moving_repeats(start) >= HABIT_REPEATS;
-        // Only repeats beyond the cadence count for the habit.
-        self.push_repeat(
-            start,
-            held.frames,
-            moving && !held.flat && held.frames > cadence,
-        );
+        let long = held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9;
+        // A still or a freeze shifts the phase of a conversion's rhythm; a repeat of the
+        // rhythm found its phase again.
+        self.phase_lost = long || (self.phase_lost && held.frames > cadence);
+        // Repeats beyond the cadence shorter than `HABIT_HOLD` count for the habit, in motion
+        // or not: footage shot or converted at its rate does not repeat pictures, a picture
+        // that moves by steps (and pauses now and then) does all the time.
+        let short = !held.flat && !long;
+        let pause = !held.flat && held.frames as f64 * held.frame_secs < HABIT_HOLD;
+        self.history.push_repeat(start, held.frames, short, pause);
         let learned = self
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
-        if held.frames <= cadence || !learned || held.flat || !moving || habit {
+        if held.frames <= cadence || !learned || held.flat || !moving || habit || long {
             return;
         }
         // A picture held at the edge of a shot is an edit, not a stutter: no motion runs
         // through it. The step into it or out of it is far larger than the other step (a cut,
-        // a loop seam).
+        // a loop seam), or it is next to a step that replaced the picture.
         let motion_in = held.motion_in.unwrap_or(0.0);
         if motion_out > EDIT_RATIO * motion_in || motion_in > EDIT_RATIO * motion_out {
             return;
         }
-        if held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9 {
+        if step_out.edit || secs_after(held.times[0], self.last_edit) <= AFTER_EDIT + 1e-9 {
             return;
         }
         let first_extra = held.times[(cadence as usize).min(4)];
@@ -514,33 +472,6 @@ impl Stutter {
     }
 }
 
-/// The `video_cadence` notice's message for pictures held `hold` frames every `period` frames
-/// (`period` at most `hold`: every picture), for the patterns of known conversions and held
-/// stills (`None` for others).
-fn cadence_message(hold: u32, period: u32) -> Option<String> {
-    Some(match (hold, period) {
-        (2, 0..=2) => "every picture held 2 frames (animation on twos, or frame doubling)".into(),
-        (2, 5) => "1 repeat per 5 pictures (pulldown, 24 to 30 pictures)".into(),
-        (2, 24..=26) => format!("1 repeat per {period} pictures (24→25 conversion)"),
-        (3, 0..=3) => "every picture held 3 frames (animation on threes)".into(),
-        (4.., 0..=5) if period <= hold => {
-            format!("every picture held {hold} frames or more (held stills)")
-        }
-        _ => return None,
-    })
-}
-
-/// Spatial contrast of a picture from its cell means: their mean absolute deviation from
-/// their mean.
-fn contrast(cells: &[f32]) -> f32 {
-    if cells.is_empty() {
-        return 0.0;
-    }
-    let n = cells.len() as f32;
-    let mean = cells.iter().sum::<f32>() / n;
-    cells.iter().map(|&c| (c - mean).abs()).sum::<f32>() / n
-}
-
 impl VideoDetector for Stutter {
     fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
@@ -550,7 +481,12 @@ impl VideoDetector for Stutter {
         std::mem::swap(&mut self.prev, &mut self.cur);
         self.have_prev = true;
         match (cmp, self.held.as_mut()) {
-            (Some((worst, true)), Some(h)) => {
+            (
+                Some(Step {
+                    worst, same: true, ..
+                }),
+                Some(h),
+            ) => {
                 if h.frames == 1 {
                     // First repeat: judge the held picture's contrast now (after the swap,
                     // `cur` holds its cell means). Pictures shown once never need it.
@@ -564,13 +500,17 @@ impl VideoDetector for Stutter {
                 return;
             }
             (cmp, held) => {
-                let motion = cmp.map(|(w, _)| w);
-                if let (Some(h), Some(m)) = (held.copied(), motion) {
-                    self.end_held(h, m, t, out);
+                if let (Some(h), Some(step)) = (held.copied(), cmp) {
+                    self.end_held(h, step, t, out);
+                }
+                if cmp.is_some_and(|s| s.edit) {
+                    self.last_edit = Some(t);
+                    self.phase_lost = true;
                 }
                 self.held = Some(Held {
                     frames: 1,
-                    motion_in: motion,
+                    motion_in: cmp.map(|s| s.worst),
+                    moved_in: cmp.map_or(0.0, |s| s.moved),
                     repeat_worst: 0.0,
                     times: [t; 5],
                     frame_secs: until.secs_since(t),
@@ -587,9 +527,11 @@ impl VideoDetector for Stutter {
         self.close(at, out);
         self.have_prev = false;
         self.held = None;
-        self.n_holds = 0;
-        self.n_repeats = 0;
+        self.history.clear();
         self.since = None;
+        self.last_share = 0.0;
+        self.last_edit = None;
+        self.phase_lost = false;
         self.clock.reset();
     }
 

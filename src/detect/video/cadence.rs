@@ -1,0 +1,369 @@
+//! The repeat history of `stutter`: the holds of the last pictures and the last repeats, from
+//! which a stream's **cadence** (its regular repeats) and its **habit** (repeats too frequent
+//! and irregular to be faults) are learned.
+//!
+//! A hold of *h* frames is the cadence when the pictures held *h* frames or longer recur
+//! regularly and fill the recent history: at least `cadence_min` of them, at least 3 in 4 of
+//! the distances between them equal to their median (or to a multiple of it: a repeat the
+//! comparison missed; within one picture for medians of 6 pictures or more, as a conversion's
+//! rhythm falls with the rounding), at most one
+//! missed repeat per repeat found, the pattern spanning at least 3 in 4 of the remembered
+//! pictures (24 or more) and reaching the present. A few neighbouring pictures of a slow scene
+//! that happen to be held alike are not a cadence: they span a small part of the history.
+
+use crate::media::MediaTime;
+
+/// Held pictures remembered for the cadence.
+pub(super) const HISTORY: usize = 160;
+/// Repeats (pictures held 2 frames or more) remembered for the repeat period.
+const REPEATS: usize = 64;
+/// Pictures seen before a cadence can be learned from their holds (a second or so).
+const MIN_PICTURES: usize = 24;
+/// Longest repeat period looked for, in seconds.
+const MAX_PERIOD: f64 = 2.0;
+/// Seconds over which repeats beyond the cadence are counted for the stream's habit.
+const HABIT_SECS: f64 = 10.0;
+
+/// One remembered repeat.
+#[derive(Clone, Copy, Debug, Default)]
+struct Repeat {
+    /// Time of its first frame, in seconds.
+    start: f64,
+    /// Frames it was shown.
+    hold: u32,
+    /// It counts for the stream's habit when held beyond the cadence (held under a second,
+    /// with content).
+    pause: bool,
+    /// A short repeat with content, whatever the cadence.
+    short: bool,
+}
+
+/// Holds of the last [`HISTORY`] pictures and the last repeats (ring buffers).
+pub(super) struct History {
+    holds: [u32; HISTORY],
+    n_holds: usize,
+    next_hold: usize,
+    repeats: [Repeat; REPEATS],
+    n_repeats: usize,
+    next_repeat: usize,
+    /// The last rhythm learned: a repeat at `.0` seconds, a period of `.1` seconds, holds of
+    /// up to `.2` frames.
+    grid: Option<(f64, f64, u32)>,
+    /// Repeats found on that rhythm's periods since it was learned.
+    grid_count: u32,
+}
+
+impl History {
+    /// An empty history.
+    pub(super) fn new() -> Self {
+        History {
+            holds: [0; HISTORY],
+            n_holds: 0,
+            next_hold: 0,
+            repeats: [Repeat::default(); REPEATS],
+            n_repeats: 0,
+            next_repeat: 0,
+            grid: None,
+            grid_count: 0,
+        }
+    }
+
+    /// Learns the rhythm of a repeat at `at` (seconds) held `hold` frames, one every `period`
+    /// seconds.
+    pub(super) fn set_grid(&mut self, at: f64, period: f64, hold: u32) {
+        if period > 0.0 {
+            self.grid = Some((at, period, hold));
+            self.grid_count = 1;
+        }
+    }
+
+    /// A rhythm was learned.
+    pub(super) fn has_grid(&self) -> bool {
+        self.grid.is_some()
+    }
+
+    /// The period (seconds) and hold of the rhythm learned last, once 3 repeats or more fell
+    /// on its periods (a period found once among the repeats of a slow scene is chance).
+    pub(super) fn confirmed_rhythm(&self) -> Option<(f64, u32)> {
+        self.grid
+            .filter(|_| self.grid_count >= 3)
+            .map(|(_, period, hold)| (period, hold))
+    }
+
+    /// A repeat at `start` held `hold` frames keeps the rhythm learned last, however long ago
+    /// (a conversion's rhythm runs on through static shots, where its repeats are not seen):
+    /// it is held no longer, and lies on a whole number of periods after that rhythm's last
+    /// repeat, or one to three periods after the latest repeat (an edit shifts the rhythm's
+    /// phase), within the slack of [`History::period_hold`]; or its phase was lost
+    /// (`phase_lost`: a still, a freeze or an edit since the rhythm's last repeat). It becomes
+    /// the rhythm's last repeat.
+    pub(super) fn on_grid(
+        &mut self,
+        start: f64,
+        frame_secs: f64,
+        hold: u32,
+        phase_lost: bool,
+    ) -> bool {
+        let Some((at, period, max_hold)) = self.grid else {
+            return false;
+        };
+        let tol = slack(period, frame_secs);
+        let on_multiple = |from: f64, most: f64| {
+            let m = ((start - from) / period).round();
+            m >= 1.0 && m <= most && (start - from - m * period).abs() <= tol
+        };
+        let latest = (self.n_repeats > 0).then(|| self.repeat_back(0).start);
+        let on_period =
+            on_multiple(at, f64::INFINITY) || latest.is_some_and(|l| on_multiple(l, 3.0));
+        let on = hold <= max_hold && (phase_lost || on_period);
+        if on {
+            self.grid = Some((start, period, max_hold));
+            self.grid_count += u32::from(on_period);
+        }
+        on
+    }
+
+    /// Forgets everything (after a discontinuity).
+    pub(super) fn clear(&mut self) {
+        self.n_holds = 0;
+        self.n_repeats = 0;
+        self.grid = None;
+    }
+
+    /// Remembers a picture held `h` frames.
+    pub(super) fn push_hold(&mut self, h: u32) {
+        self.holds[self.next_hold] = h;
+        self.next_hold = (self.next_hold + 1) % HISTORY;
+        self.n_holds = (self.n_holds + 1).min(HISTORY);
+    }
+
+    /// Remembers a repeat that began at `start` (seconds), held `hold` frames; `short`: it
+    /// was short and had content; `pause`: it counts for [`History::habit_repeats`].
+    pub(super) fn push_repeat(&mut self, start: f64, hold: u32, short: bool, pause: bool) {
+        self.repeats[self.next_repeat] = Repeat {
+            start,
+            hold,
+            pause,
+            short,
+        };
+        self.next_repeat = (self.next_repeat + 1) % REPEATS;
+        self.n_repeats = (self.n_repeats + 1).min(REPEATS);
+    }
+
+    /// The repeat `k` places back (0 = the latest).
+    fn repeat_back(&self, k: usize) -> Repeat {
+        self.repeats[(self.next_repeat + REPEATS - 1 - k) % REPEATS]
+    }
+
+    /// Repeats that count for the habit within [`HABIT_SECS`] before `start`: those held
+    /// longer than `cadence` or than the rhythm learned last (a cadence learned late does not
+    /// make its own earlier repeats a habit).
+    pub(super) fn habit_repeats(&self, start: f64, cadence: u32) -> usize {
+        let cadence = cadence.max(self.grid.map_or(1, |g| g.2));
+        (0..self.n_repeats)
+            .map(|k| self.repeat_back(k))
+            .take_while(|r| start - r.start <= HABIT_SECS)
+            .filter(|r| r.pause && r.hold > cadence)
+            .count()
+    }
+
+    /// The longest hold that is the stream's regular cadence (1 when there is none), and the
+    /// number of frames from the start of one such hold to the next (module doc).
+    pub(super) fn cadence(&self, cadence_min: usize) -> (u32, u32) {
+        let n = self.n_holds;
+        let mut best = (1, 0);
+        if n < MIN_PICTURES {
+            return best;
+        }
+        for h in 2..=5u32 {
+            // Distances between the pictures held h frames or longer, oldest first.
+            let mut gaps = [0u32; HISTORY];
+            let mut n_gaps = 0;
+            let mut count = 0;
+            let mut first: Option<usize> = None;
+            let mut last: Option<usize> = None;
+            for i in 0..n {
+                let idx = (self.next_hold + HISTORY - n + i) % HISTORY;
+                if self.holds[idx] >= h {
+                    count += 1;
+                    if let Some(l) = last {
+                        gaps[n_gaps] = (i - l) as u32;
+                        n_gaps += 1;
+                    }
+                    first.get_or_insert(i);
+                    last = Some(i);
+                }
+            }
+            if count < cadence_min || n_gaps == 0 {
+                break;
+            }
+            let g = &mut gaps[..n_gaps];
+            g.sort_unstable();
+            let med = g[n_gaps / 2].max(1);
+            // A repeat the comparison missed makes a distance of a multiple of the cadence.
+            let (mut regular, mut missed) = (0, 0);
+            // Short rhythms must be exact (any distance lies within one picture of a multiple
+            // of 2 or 3); long ones may fall a picture either way (24 → 25).
+            let slack = u32::from(med >= 6);
+            for &d in g.iter() {
+                let k = ((d as f32 / med as f32).round() as u32).max(1);
+                // Every distance beyond one period stands for repeats not seen.
+                missed += k as usize - 1;
+                if d.abs_diff(k * med) <= slack {
+                    regular += 1;
+                }
+            }
+            // The pattern runs from its first picture to its last plus one period, and reaches
+            // the present (a cadence of the past is not the stream's now).
+            let (first, last) = (first.unwrap_or(0), last.unwrap_or(0));
+            let span = last - first + med as usize;
+            let current = n - last <= 2 * med as usize + 1;
+            if regular * 4 < n_gaps * 3 || missed > count || span * 4 < n * 3 || !current {
+                break;
+            }
+            best = (h, med + h - 1);
+        }
+        best
+    }
+
+    /// The hold that a regular period of repeats grants a picture held from `start` (1 when
+    /// it lies on none), with that period in seconds: an earlier repeat lies one to five
+    /// periods `p` back, and `cadence_min - 1` more lie on other multiples of `p` (up to
+    /// `cadence_min + 2` periods beyond that one, or 2 s back if longer, so that repeats the
+    /// comparison missed do not break it), each within 0.6 of a frame (1.1 for periods of 10
+    /// frames or more), and they are at least half of the short repeats in that time (repeats
+    /// much denser than the period are a picture that moves by steps, not a rhythm). Periods
+    /// are 4 frames or longer (every picture held alike is the regular cadence's to learn),
+    /// and a whole number of frames when under 10.
+    /// The hold granted is the shortest among those repeats. Repeats that keep one rhythm
+    /// while static shots and cuts add others in between (a 24 → 25 fps conversion of edited
+    /// footage, pulldown of slow scenes) are found this way, where the regularity of all holds
+    /// ([`History::cadence`]) is broken.
+    pub(super) fn period_hold(
+        &self,
+        start: f64,
+        frame_secs: f64,
+        cadence_min: usize,
+    ) -> (u32, f64) {
+        let need = cadence_min - 1;
+        let mut best = (1, 0.0);
+        for j in 0..self.n_repeats {
+            let rj = self.repeat_back(j);
+            if start - rj.start > 3.0 * MAX_PERIOD {
+                break;
+            }
+            if rj.hold <= best.0 {
+                continue;
+            }
+            for mj in 1..=5 {
+                let p = (start - rj.start) / mj as f64;
+                let tol = slack(p, frame_secs);
+                // A conversion repeats pictures on whole frames: a short period between them
+                // (9 frames in 2 periods) is chance.
+                let frames = p / frame_secs;
+                let whole = frames >= 10.0 || (frames - frames.round()).abs() <= 0.2;
+                if p > MAX_PERIOD || frames < 3.9 || !whole {
+                    continue;
+                }
+                let mut found = 0;
+                let mut hold = rj.hold;
+                // Short repeats in the time looked at, the latest ones included.
+                let mut short = (0..=j).filter(|&k| self.repeat_back(k).short).count();
+                for k in j + 1..self.n_repeats {
+                    let rk = self.repeat_back(k);
+                    let d = start - rk.start;
+                    if d > ((mj + cadence_min + 2) as f64 * p).max(MAX_PERIOD) + tol {
+                        break;
+                    }
+                    short += rk.short as usize;
+                    let m = (d / p).round();
+                    if m > mj as f64 && (d - m * p).abs() <= tol {
+                        found += 1;
+                        hold = hold.min(rk.hold);
+                    }
+                }
+                if found >= need && (found + 1) * 2 >= short && hold > best.0 {
+                    best = (hold, p);
+                }
+            }
+        }
+        best
+    }
+}
+
+/// How far a repeat may lie from a multiple of a period of `p` seconds: 0.6 of a frame, or
+/// 1.1 frames for periods of 10 frames or more (a 24 → 25 conversion repeats a picture every
+/// 24 or 25 frames, as the rounding falls).
+fn slack(p: f64, frame_secs: f64) -> f64 {
+    if p >= 10.0 * frame_secs {
+        1.1 * frame_secs
+    } else {
+        0.6 * frame_secs
+    }
+}
+
+/// Seconds from `since` to `t` (infinite when `since` is unknown).
+pub(super) fn secs_after(t: MediaTime, since: Option<MediaTime>) -> f64 {
+    since.map_or(f64::INFINITY, |s| t.secs_since(s))
+}
+
+/// The `video_cadence` notice's message for pictures held `hold` frames every `period` frames
+/// (`period` at most `hold`: every picture), for the patterns of known conversions and held
+/// stills (`None` for others).
+pub(super) fn cadence_message(hold: u32, period: u32) -> Option<String> {
+    Some(match (hold, period) {
+        (2, 0..=2) => "every picture held 2 frames (animation on twos, or frame doubling)".into(),
+        (2, 5) => "1 repeat per 5 pictures (pulldown, 24 to 30 pictures)".into(),
+        (2, 24..=26) => format!("1 repeat per {period} pictures (24→25 conversion)"),
+        (3, 0..=3) => "every picture held 3 frames (animation on threes)".into(),
+        (4.., 0..=5) if period <= hold => {
+            format!("every picture held {hold} frames or more (held stills)")
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(holds: impl IntoIterator<Item = u32>) -> History {
+        let mut h = History::new();
+        for x in holds {
+            h.push_hold(x);
+        }
+        h
+    }
+
+    #[test]
+    fn doubling_and_24_to_25_are_cadences() {
+        assert_eq!(history([2; 100]).cadence(3), (2, 2));
+        // one repeat every 24 pictures (25 frames)
+        let h = history((0..150).map(|i| if i % 24 == 23 { 2 } else { 1 }));
+        assert_eq!(h.cadence(3), (2, 25));
+    }
+
+    #[test]
+    fn a_few_alike_holds_of_a_slow_scene_are_no_cadence() {
+        // 4 neighbouring pictures held 3 frames or more among 150 pictures shown once
+        let holds = (0..150).map(|i| if (70..74).contains(&i) { 4 } else { 1 });
+        assert_eq!(history(holds).cadence(3), (1, 0));
+        // frequent irregular repeats (a picture that moves by steps) are no cadence either
+        let mut x = 12345u32;
+        let holds = (0..150).map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            if (x >> 16).is_multiple_of(3) {
+                2
+            } else {
+                1
+            }
+        });
+        assert_eq!(history(holds).cadence(3).0, 1);
+    }
+
+    #[test]
+    fn a_cadence_of_the_past_is_forgotten() {
+        let holds = (0..150).map(|i| if i < 60 { 2 } else { 1 });
+        assert_eq!(history(holds).cadence(3), (1, 0));
+    }
+}

@@ -1,0 +1,162 @@
+//! `freeze` on held stills against frozen feeds (issue 17): a picture cut to and then held is
+//! a programme's still until `still_hold`; a picture that stops mid-motion is a freeze.
+//! Pure Rust, synthetic frames.
+
+mod common;
+
+use avqc::detect::video::FreezeConfig;
+use avqc::{DetectorConfig, Event, Media, MediaTime, Phase, PixelFormat, VideoFrame};
+
+const FPS: f64 = 25.0;
+
+/// A textured photo `n`: its own pattern in the left `part` of the picture, a common
+/// background (the same for every photo) in the rest.
+fn photo(n: usize, part: f64, x: usize, y: usize) -> u8 {
+    let (xf, yf) = (x as f64, y as f64);
+    let v = if xf < 160.0 * part {
+        let k = n as f64 + 1.0;
+        110.0 + 60.0 * (xf * 0.13 * k).sin() * (yf * 0.11 + k).cos() + 10.0 * k.sin()
+    } else {
+        90.0 + 40.0 * (xf * 0.05).sin() + 30.0 * (yf * 0.09).cos()
+    };
+    v.round().clamp(0.0, 255.0) as u8
+}
+
+/// A textured picture moving `shift` pixels.
+fn moving(shift: f64, x: usize, y: usize) -> u8 {
+    let x = x as f64 - shift;
+    let v = 128.0 + 50.0 * (x * 0.21).sin() * (y as f64 * 0.17).cos() + 30.0 * (x * 0.07).sin();
+    v.round().clamp(0.0, 255.0) as u8
+}
+
+fn frame(i: usize, f: impl Fn(usize, usize) -> u8) -> Media {
+    let t = MediaTime::from_secs_f64(i as f64 / FPS);
+    Media::Video(
+        VideoFrame::from_fn(160, 96, PixelFormat::Yuv420p, t, |p, x, y| {
+            if p > 0 {
+                128
+            } else {
+                f(x, y)
+            }
+        })
+        .with_duration(Some(1.0 / FPS)),
+    )
+}
+
+/// `(start, end)` of every freeze for frames `picture(i)`, `n` frames.
+fn freezes(n: usize, picture: impl Fn(usize, usize, usize) -> u8) -> Vec<(f64, f64)> {
+    let det = FreezeConfig::default().build("freeze").unwrap();
+    let media = (0..n).map(|i| frame(i, |x, y| picture(i, x, y)));
+    common::run_all(det, media)
+        .iter()
+        .filter_map(|e| match e {
+            Event::Defect(d) if d.phase == Phase::End => {
+                Some((d.start.as_secs_f64(), d.end.unwrap().as_secs_f64()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_slideshow_is_not_a_freeze_even_when_photos_share_a_background() {
+    // photos held 4 s each (100 frames) from the first frame on; each changes only the left
+    // 40 % of the picture (fewer than 3 in 5 blocks), or the whole picture
+    for part in [0.4, 1.0] {
+        let f = freezes(500, |i, x, y| photo(i / 100, part, x, y));
+        assert!(f.is_empty(), "part {part}: {f:?}");
+    }
+}
+
+#[test]
+fn a_still_held_beyond_still_hold_is_a_freeze() {
+    // photo 0 for 2 s, photo 1 for 14 s: a freeze from 10 s after photo 1 came in (at 2 s)
+    let f = freezes(450, |i, x, y| photo((i >= 50) as usize, 0.4, x, y));
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!((f[0].0 - 12.04).abs() < 0.05, "{f:?}");
+    assert!((f[0].1 - 18.0).abs() < 0.05, "{f:?}");
+}
+
+#[test]
+fn a_plain_picture_from_the_start_is_a_freeze_a_photo_is_a_still() {
+    // grey from the first frame: a dead feed
+    let f = freezes(100, |_, _, _| 128);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!((f[0].0 - 0.04).abs() < 0.01, "{f:?}");
+    // a photo from the first frame, held 3 s, then motion: a still
+    let f = freezes(150, |i, x, y| {
+        if i < 75 {
+            photo(0, 1.0, x, y)
+        } else {
+            moving(i as f64 * 3.0, x, y)
+        }
+    });
+    assert!(f.is_empty(), "{f:?}");
+}
+
+#[test]
+fn motion_that_stops_is_a_freeze_even_after_a_still() {
+    // a photo held 3 s, then motion for 2 s, then the motion stops for 1 s: a freeze from
+    // the first repeated frame (5.0 s) to the first new frame (6.0 s)
+    let f = freezes(200, |i, x, y| match i {
+        0..75 => photo(0, 1.0, x, y),
+        75..125 => moving(i as f64 * 3.0, x, y),
+        125..150 => moving(124.0 * 3.0, x, y),
+        _ => moving(i as f64 * 3.0, x, y),
+    });
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        (f[0].0 - 5.0).abs() < 0.05 && (f[0].1 - 6.0).abs() < 0.05,
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_cut_that_changes_every_block_alike_is_a_change() {
+    // motion, then the picture jumps 40 code values brighter everywhere (every block changes
+    // alike, which the noise allowance alone would take for noise) and is held 1 s, then
+    // motion: one freeze from the first repeat of the new picture, not from the jump
+    let f = freezes(150, |i, x, y| match i {
+        0..50 => moving(i as f64 * 3.0, x, y),
+        50..75 => moving(49.0 * 3.0, x, y) + 40,
+        _ => moving(i as f64 * 3.0, x, y),
+    });
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!((f[0].0 - 51.0 / FPS).abs() < 0.01, "{f:?}");
+    assert!((f[0].1 - 3.0).abs() < 0.01, "{f:?}");
+}
+
+#[test]
+fn a_picture_that_moves_by_steps_needs_a_longer_hold() {
+    // motion in which every 5th picture is held 3 frames (a drawn picture moving by steps),
+    // with one picture held 0.6 s at 6 s and one held 1.2 s at 12 s: only the second is a
+    // freeze, from its first repeated frame
+    let mut shown = Vec::new();
+    let mut pic = 0usize;
+    let (mut short_done, mut long_done) = (false, false);
+    let mut long_from = 0.0;
+    while shown.len() < 500 {
+        let t = shown.len() as f64 / FPS;
+        let hold = if t >= 6.0 && !short_done {
+            short_done = true;
+            16
+        } else if t >= 12.0 && !long_done {
+            long_done = true;
+            long_from = t + 1.0 / FPS;
+            31
+        } else if pic.is_multiple_of(5) {
+            3
+        } else {
+            1
+        };
+        shown.extend(std::iter::repeat_n(pic, hold));
+        pic += 1;
+    }
+    let f = freezes(500, |i, x, y| moving(shown[i] as f64 * 3.0, x, y));
+    assert_eq!(f.len(), 1, "{f:?}");
+    let end = long_from + 30.0 / FPS;
+    assert!(
+        (f[0].0 - long_from).abs() < 0.01 && (f[0].1 - end).abs() < 0.01,
+        "{f:?}"
+    );
+}
