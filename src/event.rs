@@ -70,6 +70,8 @@ impl DefectKind {
     pub const AV_SYNC: DefectKind = DefectKind::from_static("av_sync");
     /// A click or pop (an impulse of a few samples), or a short crackle.
     pub const AUDIO_CLICK: DefectKind = DefectKind::from_static("audio_click");
+    /// Closed captions (CEA-608/708) a stream carried stopped, or never came when required.
+    pub const CAPTION_MISSING: DefectKind = DefectKind::from_static("caption_missing");
     /// A live input delivered nothing (no picture, no sound) for the stall timeout of wall time.
     pub const INPUT_STALL: DefectKind = DefectKind::from_static("input_stall");
 

@@ -67,6 +67,9 @@ fn register(r: &mut Registry) {
     r.register_described::<video::LetterboxConfig>(
         "notice video_letterbox: black bars and the active picture area",
     );
+    r.register_described::<video::CaptionsConfig>(
+        "caption_missing: CEA-608/708 captions that stop (or never come, when required)",
+    );
     r.register_described::<sync::SyncConfig>(
         "av_sync: audio/video offset from timestamps, flash/beep patterns, cuts and lip motion",
     );
@@ -84,6 +87,9 @@ fn the_default_set_is_what_the_configs_say() {
         .types()
         .filter(|t| r.on_by_default(t) == Some(false))
         .collect();
-    assert_eq!(off, ["decode_errors", "blockiness", "letterbox"]);
-    assert_eq!(r.types().count(), 19);
+    assert_eq!(
+        off,
+        ["decode_errors", "blockiness", "letterbox", "captions"]
+    );
+    assert_eq!(r.types().count(), 20);
 }
