@@ -4,7 +4,7 @@
 //! default ([`DetectorConfig::ON_BY_DEFAULT`](crate::DetectorConfig::ON_BY_DEFAULT)).
 
 use crate::detect::registry::Registry;
-use crate::detect::{audio, sync, transport, video};
+use crate::detect::{audio, scte35, sync, transport, video};
 
 impl Registry {
     /// A registry with every built-in detector.
@@ -76,6 +76,9 @@ fn register(r: &mut Registry) {
     r.register_described::<transport::TransportConfig>(
         "MPEG-TS checks of ETSI TR 101 290 priority 1 (sync, PAT, PMT, CC, PID)",
     );
+    r.register_described::<scte35::Scte35Config>(
+        "SCTE-35 cues as cue events; notices cue_late, cue_no_return, cue_error",
+    );
 }
 
 // The registry's documented default set; the test fails when a config's ON_BY_DEFAULT changes.
@@ -91,5 +94,5 @@ fn the_default_set_is_what_the_configs_say() {
         off,
         ["decode_errors", "blockiness", "letterbox", "captions"]
     );
-    assert_eq!(r.types().count(), 20);
+    assert_eq!(r.types().count(), 21);
 }
