@@ -53,6 +53,7 @@ fn a_udp_input_that_starts_late_is_a_stall_from_the_start_then_analysed() {
     let first = stalls.first().expect("a stall");
     assert_eq!(first.phase, Phase::Start);
     assert_eq!(first.start.as_secs_f64(), 0.0, "{first:?}");
+    assert_eq!(first.details["since_start"], true, "{first:?}");
 }
 
 #[test]
@@ -134,4 +135,68 @@ fn stopping_an_input_that_never_started_ends_it_at_once() {
     assert!(result.is_ok(), "{result:?}");
     assert!(report.stopped, "{:?}", report.ending);
     assert_every_start_ended(&events);
+}
+
+/// The README's `monitor udp://…` started before its sender: `input_stall` from the start
+/// instead of silence, analysis once the sender starts, and SIGINT ends it at once.
+#[cfg(unix)]
+#[test]
+fn monitor_started_before_its_sender_reports_the_wait_and_stops_on_sigint() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let Some(monitor) = common::monitor_binary() else {
+        return;
+    };
+    let port = free_udp_port();
+    let url = format!("udp://127.0.0.1:{port}");
+    let mut child = Command::new(monitor)
+        .args(["--stall", "1", "--detectors", "freeze", &url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("monitor starts");
+    let (tx, lines) = crossbeam_channel::unbounded::<serde_json::Value>();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(serde_json::from_str(&line).expect("JSON lines"));
+        }
+    });
+    let pid = child.id().to_string();
+    let mut seen = Vec::new();
+    let mut wait_for = |what: &str, limit: Duration| {
+        let (name, phase) = what.split_once(' ').unwrap();
+        let t0 = Instant::now();
+        while t0.elapsed() < limit {
+            if let Ok(e) = lines.recv_timeout(Duration::from_millis(100)) {
+                let hit = e["defect"] == name && e["phase"] == phase;
+                seen.push(e);
+                if hit {
+                    return;
+                }
+            }
+        }
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        panic!("no {what} within {limit:?}: {seen:?}");
+    };
+    wait_for("input_stall start", Duration::from_secs(10));
+    let sender = Sender::udp(30.0, port);
+    wait_for("input_stall end", Duration::from_secs(20));
+    drop(sender);
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success());
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if t0.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("monitor did not exit after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    reader.join().unwrap();
+    assert!(status.success(), "{status:?}");
 }
