@@ -134,7 +134,8 @@ impl Captions {
         d.insert("channels_seen".into(), json!(self.seen()));
         d.insert("max_gap_secs".into(), json!(self.cfg.max_gap));
         if let Some(t) = self.last_seen {
-            d.insert("last_seen".into(), json!(t.as_secs_f64()));
+            let secs = (t.as_secs_f64() * 1000.0).round() / 1000.0;
+            d.insert("last_seen".into(), json!(secs));
         }
         d
     }
