@@ -384,4 +384,37 @@ mod tests {
         c.payload(500, true, &bad, None);
         assert_eq!(c.found[1].cue, Err("CRC error".into()));
     }
+
+    #[test]
+    fn damaged_sections_are_errors_never_panics() {
+        let good = [
+            0xfc, 0x30, 0x25, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xf0, 0x14, 0x05,
+            0x00, 0x00, 0x00, 0x01, 0x7f, 0xef, 0xfe, 0x2d, 0x14, 0x2b, 0x00, 0xfe, 0x01, 0x23,
+            0xd3, 0x08, 0x00, 0x01, 0x01, 0x01, 0x00, 0x00, 0x7f, 0x15, 0x7a, 0x49,
+        ];
+        assert!(parse_splice_info(&good, 1).is_ok());
+        for n in 0..good.len() {
+            assert!(parse_splice_info(&good[..n], 1).is_err(), "cut at {n}");
+        }
+        // every single bit flipped: the CRC (or the table_id) catches it
+        for i in 0..good.len() * 8 {
+            let mut s = good;
+            s[i / 8] ^= 1 << (i % 8);
+            assert!(parse_splice_info(&s, 1).is_err(), "bit {i}");
+        }
+        // lengths that lie, with a matching CRC: read within bounds
+        for (at, v) in [(12usize, 0xffu8), (11, 0xff), (2, 0x0f), (35, 0x7f)] {
+            let mut s = good[..good.len() - 4].to_vec();
+            s[at] = v;
+            let crc = crc32_mpeg2(&s);
+            s.extend_from_slice(&crc.to_be_bytes());
+            let _ = parse_splice_info(&s, 1);
+            let mut c = Cues::default();
+            c.pmt(&[0xe1, 0x00, 0xf0, 0x00, 0x86, 0xe0, 0x01, 0xf0, 0x00]);
+            let mut p = vec![0u8];
+            p.extend_from_slice(&s);
+            c.payload(1, true, &p, None);
+            c.payload(1, false, &s, None);
+        }
+    }
 }
