@@ -188,7 +188,7 @@ impl FfmpegDecoder {
     /// Opens a live URL as a [`Reconnecting`] decoder: a read that fails (a dropped connection,
     /// a UDP input silent for longer than its `timeout` option) reopens the URL as
     /// [`DecoderOptions::reconnect`] says, and the timeline continues across. The first open
-    /// is not retried: its error is returned.
+    /// is not retried: its error is returned ([`open_live`](Self::open_live) retries it too).
     ///
     /// ```no_run
     /// use avqc::{DecoderOptions, FfmpegDecoder, ReconnectPolicy, StopSignal};
