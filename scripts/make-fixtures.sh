@@ -237,3 +237,23 @@ CH_CHORD="(0.08*sin(2*PI*262*t)+0.06*sin(2*PI*330*t)+0.05*sin(2*PI*392*t))"
 CH_GAIN="if(between(t,2,2.05-1/96000)+between(t,4,4.12-1/96000),0.0178,1)"
 ch_make dropout_relative.mka "${CH_GAIN}*${CH_CHORD}" "${CH_GAIN}*${CH_CHORD}*0.9"
 ls -l phase.mka missing.mka dc.mka hum.mka dual_mono.mka dropout_relative.mka
+
+# --- captions.ts: 8 s 160x90 @ 25 fps H.264 (no B-pictures), CEA-608/708 captions as ATSC
+# A/53 cc_data SEI on the first 100 pictures (0–4 s) only, written by captions-fixture.py --
+"${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=25:duration=8" \
+  -c:v libx264 -threads 1 -preset veryfast -crf 35 -g 25 -bf 0 -pix_fmt yuv420p \
+  "${BITEXACT[@]}" -f h264 captions_plain.h264
+python3 ../../scripts/captions-fixture.py captions_plain.h264 captions_cc.h264 25 4
+"${FF[@]}" -r 25 -f h264 -i captions_cc.h264 -c copy "${BITEXACT[@]}" -f mpegts captions.ts
+rm captions_plain.h264 captions_cc.h264
+ls -l captions.ts
+
+# --- scte35.ts: 12 s 160x90 @ 25 fps H.264, MPEG-TS, with an SCTE-35 PID (500, stream type
+# 0x86) and the cues of scripts/scte35-fixture.py (splice_null, an out/in pair, a time_signal
+# placement opportunity without its end, a late cue, a cue with a broken CRC) ---------------
+"${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=25:duration=12" \
+  -c:v libx264 -threads 1 -preset veryfast -crf 35 -g 25 -bf 0 -pix_fmt yuv420p \
+  "${BITEXACT[@]}" -f mpegts scte35_plain.ts
+python3 ../../scripts/scte35-fixture.py write scte35_plain.ts scte35.ts
+rm scte35_plain.ts
+ls -l scte35.ts

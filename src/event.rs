@@ -70,6 +70,8 @@ impl DefectKind {
     pub const AV_SYNC: DefectKind = DefectKind::from_static("av_sync");
     /// A click or pop (an impulse of a few samples), or a short crackle.
     pub const AUDIO_CLICK: DefectKind = DefectKind::from_static("audio_click");
+    /// Closed captions (CEA-608/708) a stream carried stopped, or never came when required.
+    pub const CAPTION_MISSING: DefectKind = DefectKind::from_static("caption_missing");
     /// A live input delivered nothing (no picture, no sound) for the stall timeout of wall time.
     pub const INPUT_STALL: DefectKind = DefectKind::from_static("input_stall");
 
@@ -156,6 +158,44 @@ pub struct NoticeEvent {
     pub at: MediaTime,
 }
 
+/// An SCTE-35 cue (ad insertion, program boundaries) read from an MPEG-TS input; see the
+/// `scte35` detector.
+///
+/// ```
+/// use avqc::{event::CueEvent, Event, MediaTime, SpliceCommand};
+/// let e = Event::Cue(CueEvent { stream: "a.ts".into(), detector: "scte35".into(),
+///     at: MediaTime::from_secs_f64(2.0), splice_at: Some(MediaTime::from_secs_f64(4.0)),
+///     command: SpliceCommand::SpliceInsert, event_id: Some(7), out_of_network: Some(true),
+///     duration: Some(30.0), pid: 500, details: Default::default() });
+/// assert_eq!(serde_json::to_string(&e).unwrap(),
+///     r#"{"kind":"cue","stream":"a.ts","detector":"scte35","at":2.0,"splice_at":4.0,"command":"splice_insert","event_id":7,"out_of_network":true,"duration":30.0,"pid":500,"details":{}}"#);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CueEvent {
+    /// The input.
+    pub stream: Arc<str>,
+    /// The detector.
+    pub detector: Arc<str>,
+    /// Media time at which the cue arrived.
+    pub at: MediaTime,
+    /// Its splice time on the media timeline (`pts_adjustment` applied), when it has one;
+    /// `null` for an immediate or untimed cue.
+    pub splice_at: Option<MediaTime>,
+    /// The splice command.
+    pub command: crate::media::SpliceCommand,
+    /// `splice_event_id` (splice_insert) or `segmentation_event_id` (time_signal).
+    pub event_id: Option<u32>,
+    /// True: out of the network (a break starts); false: back in; `null` when not said.
+    pub out_of_network: Option<bool>,
+    /// Break or segmentation duration in seconds, when given.
+    pub duration: Option<f64>,
+    /// The PID that carried it.
+    pub pid: u16,
+    /// More: `segmentation_type_id`, `cancel`, `immediate`, `pts_adjustment`.
+    #[serde(default)]
+    pub details: Details,
+}
+
 /// One event, as sinks receive it; serialises to one JSON object with a `kind` tag.
 ///
 /// ```
@@ -175,6 +215,8 @@ pub enum Event {
     Metric(MetricEvent),
     /// A notice.
     Notice(NoticeEvent),
+    /// An SCTE-35 cue.
+    Cue(CueEvent),
 }
 
 impl Event {
@@ -191,6 +233,7 @@ impl Event {
             Event::Defect(d) => &d.stream,
             Event::Metric(m) => &m.stream,
             Event::Notice(n) => &n.stream,
+            Event::Cue(c) => &c.stream,
         }
     }
 }

@@ -64,8 +64,8 @@ pub use event::{DefectKind, Event, Phase};
 pub use limits::Limits;
 pub use media::{
     AudioFrame, ColorRange, DecoderNotice, FrameFlags, Mapped, Media, MediaKind, MediaTime, Needs,
-    NoticeKind, PictureType, PixelFormat, Plane, Rational, StreamInfo, TimestampUnwrapper,
-    VideoFrame,
+    NoticeKind, PictureType, PixelFormat, Plane, Rational, SpliceCommand, SpliceCue, StreamInfo,
+    TimestampUnwrapper, VideoFrame,
 };
 pub use metrics::Metrics;
 pub use pipeline::{OverloadPolicy, Pipeline, PipelineBuilder, Report};

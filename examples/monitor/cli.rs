@@ -116,13 +116,15 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<String>,
 
-    /// Report an input that delivers nothing for SECS of wall time as an `input_stall` defect
-    /// [default: 5 for URLs, off for files; 0 = off].
+    /// Report an input that delivers nothing for SECS of wall time as an `input_stall` defect,
+    /// also one that has sent nothing yet since the start [default: 5 for URLs, off for files;
+    /// 0 = off].
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub stall: Option<f64>,
 
-    /// Reopen a URL whose reads fail, up to N attempts in a row, waiting 0.5 s doubling to 8 s
-    /// between them [default: 5 for URLs; 0 = off]. A UDP read fails only with the URL's
+    /// Reopen a URL whose reads fail, or whose first open fails (not sending yet), up to N
+    /// attempts in a row, waiting 0.5 s doubling to 8 s between them [default: 5 for URLs;
+    /// 0 = off]. A UDP read fails only with the URL's
     /// `timeout` option (µs), e.g. udp://127.0.0.1:5000?timeout=5000000
     #[arg(long, value_name = "N")]
     pub reconnect: Option<u32>,

@@ -186,11 +186,12 @@ fn run_one(
     let url = input.contains("://");
     let stall = args.stall.unwrap_or(if url { 5.0 } else { 0.0 });
     let reconnect = args.reconnect.unwrap_or(if url { 5 } else { 0 });
-    // Interruptible: a live input that sends nothing blocks while it is probed.
-    let decoder: Result<Box<dyn Decoder>, Error> = if url && reconnect > 0 {
+    // A URL is opened on the decoder thread (retried under --reconnect), so the stall watch
+    // and SIGINT apply while it is not sending yet; a file is opened at once.
+    let decoder: Result<Box<dyn Decoder>, Error> = if url {
         let mut options = options.clone();
         options.reconnect.attempts = reconnect;
-        FfmpegDecoder::open_reconnecting(input, &options, &stop).map(|d| Box::new(d) as _)
+        Ok(Box::new(FfmpegDecoder::open_live(input, &options, &stop)))
     } else {
         FfmpegDecoder::open_interruptible(input, options, &stop).map(|d| Box::new(d) as _)
     };

@@ -35,6 +35,8 @@ pub type Opener = Box<dyn FnMut(&StopSignal) -> Result<Box<dyn Decoder>> + Send>
 ///   delivers media) the input ends with [`Error::Read`] saying so. Other errors (a limit, a
 ///   missing codec) end the input at once, as does the end of the input.
 /// * [`streams`](Decoder::streams) are those of the first connection.
+/// * [`deferred`](Self::deferred) makes the first open part of reading, retried the same way
+///   (an input that is not sending yet).
 ///
 /// ```
 /// use avqc::decode::Reconnecting;
@@ -106,6 +108,8 @@ pub struct Reconnecting {
     ended: bool,
     /// What the detectors need, handed on to every new connection.
     needs: crate::media::Needs,
+    /// A connection was made (the first open is done).
+    opened: bool,
 }
 
 impl Reconnecting {
@@ -140,7 +144,106 @@ impl Reconnecting {
             down: None,
             ended: false,
             needs: crate::media::Needs::ALL,
+            opened: true,
         })
+    }
+
+    /// Like [`open`](Self::open), but nothing is opened yet: the first
+    /// [`next`](Decoder::next) opens the input (on the caller's thread, so a pipeline's stall
+    /// watch and stop signal already apply while it waits), and a first open that fails with
+    /// [`Error::Open`] or [`Error::Read`] is retried under `policy` like a lost connection:
+    /// a [`NoticeKind::InputLost`] notice saying the input is not available yet, one
+    /// [`NoticeKind::ReconnectFailed`] per failed attempt and [`NoticeKind::Reconnected`] once
+    /// it opens (its items start the timeline; no discontinuity). Other errors, and a first
+    /// open that fails with `policy.attempts` 0, end the input at once.
+    /// [`streams`](Decoder::streams) is empty until the first open succeeded.
+    ///
+    /// For inputs that may not be sending yet: a monitor started before its encoder.
+    ///
+    /// ```
+    /// use avqc::decode::Reconnecting;
+    /// use avqc::{Decoder, Error, FrameSource, Media, MediaTime, ReconnectPolicy, StopSignal, StreamInfo};
+    /// let policy = ReconnectPolicy { attempts: 3, initial_backoff_ms: 1, max_backoff_ms: 1 };
+    /// let mut opens = 0;
+    /// let opener = move |_stop: &StopSignal| {
+    ///     opens += 1; // refused twice, then sending
+    ///     if opens <= 2 {
+    ///         return Err(Error::Open { input: "live".into(), message: "connection refused".into() });
+    ///     }
+    ///     let t = MediaTime::from_secs_f64(0.0);
+    ///     let one = Media::Audio(avqc::AudioFrame::new(48_000, 1, t, vec![0.0; 480])?);
+    ///     let streams = vec![StreamInfo::audio(0, "pcm", 48_000, 1)];
+    ///     Ok(Box::new(FrameSource::new("live", streams, vec![one])) as Box<dyn Decoder>)
+    /// };
+    /// let mut d = Reconnecting::deferred("live", policy, &StopSignal::new(), Box::new(opener));
+    /// assert!(d.streams().is_empty());
+    /// let mut names = Vec::new();
+    /// while let Some(m) = d.next()? {
+    ///     names.push(match m { Media::Notice(n) => n.kind.name(), _ => "media" });
+    /// }
+    /// assert_eq!(names, ["input_lost", "reconnect_failed", "reconnected", "media"]);
+    /// assert_eq!(d.streams().len(), 1);
+    /// # Ok::<(), avqc::Error>(())
+    /// ```
+    pub fn deferred(
+        name: &str,
+        policy: ReconnectPolicy,
+        stop: &StopSignal,
+        opener: Opener,
+    ) -> Self {
+        Reconnecting {
+            name: name.into(),
+            streams: Vec::new(),
+            policy,
+            opener,
+            inner: None,
+            stop: stop.clone(),
+            pending: VecDeque::new(),
+            offset: 0.0,
+            rebase: false,
+            last_end: None,
+            last_video_end: None,
+            last_audio_end: None,
+            held: Vec::new(),
+            failed: None,
+            failures: 0,
+            down: None,
+            ended: false,
+            needs: crate::media::Needs::ALL,
+            opened: false,
+        }
+    }
+
+    /// Takes `d` as the current connection; the first one also gives the streams.
+    fn connect(&mut self, mut d: Box<dyn Decoder>) {
+        d.set_stop_signal(self.stop.clone());
+        d.relax(self.needs);
+        if !self.opened {
+            self.streams = d.streams().to_vec();
+        }
+        // The first connection starts the timeline; later ones continue it.
+        self.rebase = self.opened;
+        self.opened = true;
+        self.inner = Some(d);
+        self.down = None;
+    }
+
+    /// The first open of a deferred input.
+    fn first_open(&mut self) -> Result<()> {
+        match (self.opener)(&self.stop) {
+            Ok(d) => self.connect(d),
+            Err(_) if self.stop.is_stopped() => self.end(),
+            Err(e @ (Error::Open { .. } | Error::Read { .. })) if self.policy.attempts > 0 => {
+                self.down = Some(Instant::now());
+                let message = format!("input not available yet: {}", read_message(e));
+                self.notice(NoticeKind::InputLost { message });
+            }
+            Err(e) => {
+                self.ended = true;
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     fn notice(&mut self, kind: NoticeKind) {
@@ -162,7 +265,12 @@ impl Reconnecting {
             return Err(Error::Read {
                 input: self.name.clone(),
                 message: format!(
-                    "input lost; gave up after {} reconnect attempts over {:.1} s",
+                    "{}; gave up after {} reconnect attempts over {:.1} s",
+                    if self.opened {
+                        "input lost"
+                    } else {
+                        "input never became available"
+                    },
                     self.failures,
                     since.elapsed().as_secs_f64()
                 ),
@@ -175,12 +283,8 @@ impl Reconnecting {
             return Ok(());
         }
         match (self.opener)(&self.stop) {
-            Ok(mut d) => {
-                d.set_stop_signal(self.stop.clone());
-                d.relax(self.needs);
-                self.inner = Some(d);
-                self.down = None;
-                self.rebase = true;
+            Ok(d) => {
+                self.connect(d);
                 let after_secs = since.elapsed().as_secs_f64();
                 self.notice(NoticeKind::Reconnected {
                     attempt,
@@ -349,6 +453,10 @@ impl Decoder for Reconnecting {
             }
             if let Some(since) = self.down {
                 self.attempt(since)?;
+                continue;
+            }
+            if !self.opened {
+                self.first_open()?;
                 continue;
             }
             let Some(inner) = self.inner.as_mut() else {

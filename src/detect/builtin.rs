@@ -4,7 +4,7 @@
 //! default ([`DetectorConfig::ON_BY_DEFAULT`](crate::DetectorConfig::ON_BY_DEFAULT)).
 
 use crate::detect::registry::Registry;
-use crate::detect::{audio, sync, transport, video};
+use crate::detect::{audio, scte35, sync, transport, video};
 
 impl Registry {
     /// A registry with every built-in detector.
@@ -67,11 +67,17 @@ fn register(r: &mut Registry) {
     r.register_described::<video::LetterboxConfig>(
         "notice video_letterbox: black bars and the active picture area",
     );
+    r.register_described::<video::CaptionsConfig>(
+        "caption_missing: CEA-608/708 captions that stop (or never come, when required)",
+    );
     r.register_described::<sync::SyncConfig>(
         "av_sync: audio/video offset from timestamps, flash/beep patterns, cuts and lip motion",
     );
     r.register_described::<transport::TransportConfig>(
         "MPEG-TS checks of ETSI TR 101 290 priority 1 (sync, PAT, PMT, CC, PID)",
+    );
+    r.register_described::<scte35::Scte35Config>(
+        "SCTE-35 cues as cue events; notices cue_late, cue_no_return, cue_error",
     );
 }
 
@@ -84,6 +90,9 @@ fn the_default_set_is_what_the_configs_say() {
         .types()
         .filter(|t| r.on_by_default(t) == Some(false))
         .collect();
-    assert_eq!(off, ["decode_errors", "blockiness", "letterbox"]);
-    assert_eq!(r.types().count(), 19);
+    assert_eq!(
+        off,
+        ["decode_errors", "blockiness", "letterbox", "captions"]
+    );
+    assert_eq!(r.types().count(), 21);
 }

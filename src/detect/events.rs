@@ -103,6 +103,13 @@ impl Events {
         }));
     }
 
+    /// Writes an SCTE-35 cue event (its input and detector are this buffer's).
+    pub(crate) fn cue(&mut self, mut cue: crate::event::CueEvent) {
+        cue.stream = self.stream.clone();
+        cue.detector = self.detector.clone();
+        self.push(Event::Cue(cue));
+    }
+
     /// Writes any event as it is.
     pub fn push(&mut self, event: Event) {
         self.items.push(event);

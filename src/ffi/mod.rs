@@ -23,6 +23,7 @@ mod io;
 mod log;
 mod packet;
 mod scale;
+mod side_data;
 
 pub(crate) use codec::{CodecContext, Frame, Received, Sent};
 pub(crate) use dict::Dict;

@@ -299,6 +299,28 @@ impl StreamRecord {
                         .push((t, n.name.to_string(), n.message.clone()));
                 }
             }
+            Event::Cue(c) => {
+                // shown with the notices
+                let t = c.at.as_secs_f64();
+                self.last_time = self.last_time.max(t);
+                if self.notices.len() >= HtmlReport::MAX_NOTICES {
+                    self.notices_left_out += 1;
+                } else {
+                    let what = format!(
+                        "SCTE-35 {} event {:?} {} splice at {:?} s, duration {:?} s",
+                        c.command.name(),
+                        c.event_id,
+                        match c.out_of_network {
+                            Some(true) => "out",
+                            Some(false) => "in",
+                            None => "",
+                        },
+                        c.splice_at.map(|s| s.as_secs_f64()),
+                        c.duration
+                    );
+                    self.notices.push((t, "cue".to_string(), what));
+                }
+            }
         }
     }
 

@@ -8,6 +8,7 @@
 //! hint): the decoders above it and the detectors above it both build on it.
 
 mod audio;
+mod cue;
 mod info;
 mod needs;
 mod notice;
@@ -15,6 +16,7 @@ pub(crate) mod time;
 mod video;
 
 pub use audio::AudioFrame;
+pub use cue::{SpliceCommand, SpliceCue};
 pub use info::{MediaKind, StreamInfo};
 pub use needs::Needs;
 pub use notice::{DecoderNotice, FindingPhase, NoticeKind, TransportError};

@@ -68,6 +68,22 @@ pub enum NoticeKind {
         /// Wall time without a connection, in seconds.
         after_secs: f64,
     },
+    /// An SCTE-35 cue read from the MPEG-TS (see [`transport`](crate::transport)); the
+    /// notice's time is when it arrived (the media time of the packets around it).
+    Cue {
+        /// The cue.
+        cue: Box<crate::media::SpliceCue>,
+        /// Its splice time on the media timeline, when it has one and the stream's clock
+        /// placed it.
+        splice_at: Option<MediaTime>,
+    },
+    /// An SCTE-35 section that could not be read: a CRC error or a malformed section.
+    CueError {
+        /// The PID that carried it.
+        pid: u16,
+        /// What was wrong.
+        message: String,
+    },
     /// An MPEG-TS transport error (ETSI TR 101 290 priority 1) found in the bytes the decoder
     /// read; see [`transport`](crate::transport). The notice's time is the media time of the
     /// packets around the fault (from their PES timestamps; see the `transport` detector).
@@ -93,6 +109,8 @@ impl NoticeKind {
             NoticeKind::ReconnectFailed { .. } => "reconnect_failed",
             NoticeKind::Reconnected { .. } => "reconnected",
             NoticeKind::Transport { .. } => "transport",
+            NoticeKind::Cue { .. } => "cue",
+            NoticeKind::CueError { .. } => "cue_error",
         }
     }
 }
@@ -124,6 +142,16 @@ impl std::fmt::Display for NoticeKind {
                 f,
                 "reconnected at attempt {attempt} after {after_secs:.1} s; timeline continued"
             ),
+            NoticeKind::Cue { cue, .. } => write!(
+                f,
+                "SCTE-35 {} on PID {} (event {:?})",
+                cue.command.name(),
+                cue.pid,
+                cue.event_id
+            ),
+            NoticeKind::CueError { pid, message } => {
+                write!(f, "SCTE-35 section on PID {pid}: {message}")
+            }
             NoticeKind::Transport { error, pid, phase } => {
                 write!(f, "{} ({phase:?})", error.name())?;
                 match pid {

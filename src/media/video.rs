@@ -276,6 +276,8 @@ pub struct VideoFrame {
     picture_type: PictureType,
     stream: usize,
     analysis: Option<Arc<VideoFrame>>,
+    /// ATSC A/53 closed-caption bytes carried with the picture (`cc_data` triplets).
+    a53_cc: Option<Bytes>,
     /// Tells pictures apart (shared by clones, which hold the same pixels): see [`Self::id`].
     id: u64,
 }
@@ -337,6 +339,7 @@ impl VideoFrame {
             picture_type: PictureType::Unknown,
             stream: 0,
             analysis: None,
+            a53_cc: None,
             id: LAST_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
         })
     }
@@ -423,6 +426,22 @@ impl VideoFrame {
     pub fn plane(&self, i: usize) -> Option<&Plane> {
         (i < self.format.plane_count()).then(|| &self.planes[i])
     }
+    /// The ATSC A/53 closed-caption data the picture carried (from the codec's SEI or user
+    /// data; FFmpeg's `AV_FRAME_DATA_A53_CC`): `cc_data` triplets of 3 bytes each (the first
+    /// holds `cc_valid` in bit 2 and `cc_type` in bits 0-1: 0/1 CEA-608 field 1/2, 2/3
+    /// CEA-708 DTVCC), shared with the decoder without a copy. `None` when it carried none.
+    ///
+    /// ```
+    /// use avqc::{MediaTime, PixelFormat, VideoFrame};
+    /// let f = VideoFrame::filled(16, 16, PixelFormat::Gray8, MediaTime::ZERO, [16, 128, 128]);
+    /// assert!(f.a53_captions().is_none());
+    /// let f = f.with_a53_captions(bytes::Bytes::from_static(&[0xfc, 0x94, 0x2c]));
+    /// assert_eq!(f.a53_captions(), Some(&[0xfc, 0x94, 0x2c][..]));
+    /// ```
+    pub fn a53_captions(&self) -> Option<&[u8]> {
+        self.a53_cc.as_deref()
+    }
+
     /// The luma plane (plane 0 of every supported format).
     pub fn luma(&self) -> &Plane {
         &self.planes[0]
@@ -476,6 +495,11 @@ impl VideoFrame {
         self.picture_type = t;
         self
     }
+    /// Attaches ATSC A/53 closed-caption data (see [`a53_captions`](Self::a53_captions)).
+    pub fn with_a53_captions(mut self, cc_data: Bytes) -> Self {
+        self.a53_cc = Some(cc_data);
+        self
+    }
     /// Sets the stream index.
     pub fn with_stream(mut self, stream: usize) -> Self {
         self.stream = stream;
@@ -495,6 +519,7 @@ impl VideoFrame {
     pub fn with_analysis(mut self, small: VideoFrame) -> Self {
         let small = VideoFrame {
             analysis: None,
+            a53_cc: self.a53_cc.clone(),
             time: self.time,
             flags: self.flags,
             stream: self.stream,

@@ -186,6 +186,7 @@ impl Metrics {
                 store.inc(f::NOTICES_TOTAL, with(base.clone(), "name", &n.name), 1.0);
                 "notice"
             }
+            Event::Cue(_) => "cue",
         };
         store.inc(f::EVENTS_TOTAL, with(base, "kind", kind), 1.0);
     }

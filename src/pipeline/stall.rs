@@ -1,9 +1,10 @@
 //! Input stalls: a live input that stops delivering pictures and sound (the decoder blocked in
 //! a read, or reconnecting) is noticed on the sink side by wall clock, as an `input_stall`
 //! defect: it starts once nothing came for the timeout and ends when data flows again (or when
-//! the run ends).
+//! the run ends). A stall before the first data (an input not sending yet) says so in
+//! `details.since_start`.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,8 @@ pub(super) struct Heartbeat {
     last_media_us: AtomicI64,
     /// Media time of the first data after the latest stall.
     resumed_media_us: AtomicI64,
+    /// Any data arrived yet.
+    any: AtomicBool,
 }
 
 impl Heartbeat {
@@ -31,6 +34,7 @@ impl Heartbeat {
             last_ms: AtomicU64::new(0),
             last_media_us: AtomicI64::new(0),
             resumed_media_us: AtomicI64::new(0),
+            any: AtomicBool::new(false),
         }
     }
 
@@ -46,6 +50,7 @@ impl Heartbeat {
             self.resumed_media_us.store(us, Ordering::Relaxed);
         }
         self.last_media_us.store(us, Ordering::Relaxed);
+        self.any.store(true, Ordering::Relaxed);
         // Release: whoever sees the new `last_ms` sees the times stored before it.
         self.last_ms.store(now, Ordering::Release);
     }
@@ -106,6 +111,10 @@ impl StallWatch {
                     "timeout_secs".into(),
                     (self.timeout_ms as f64 / 1000.0).into(),
                 );
+                if !hb.any.load(Ordering::Relaxed) {
+                    // a live input that has not started sending yet
+                    details.insert("since_start".into(), true.into());
+                }
                 let ev = (Phase::Start, start, None, start);
                 Some(event(input, self.detector, ev, details))
             }

@@ -8,6 +8,7 @@ use super::continuity::Continuity;
 use super::findings::Findings;
 use super::grid::{Grid, Packets, TS};
 use super::psi::{self, NULL_PID};
+use super::scte35::{CueFinding, Cues};
 use super::tables::{Tables, ROLE_ES, ROLE_PAT, ROLE_PMT};
 use super::{FindingPhase, TransportError, TransportFinding};
 
@@ -46,6 +47,7 @@ struct Contents {
     continuity: Continuity,
     tables: Tables,
     clock: StreamClock,
+    cues: Cues,
     packets: u64,
 }
 
@@ -74,6 +76,7 @@ impl TsAnalyzer {
                 continuity: Continuity::new(),
                 tables: Tables::new(),
                 clock: StreamClock::new(),
+                cues: Cues::default(),
                 packets: 0,
             },
             findings: Findings::new(),
@@ -103,6 +106,13 @@ impl TsAnalyzer {
     /// Findings dropped because more than 8192 piled up between two drains.
     pub fn overflowed(&self) -> u64 {
         self.findings.overflowed()
+    }
+
+    /// Takes the SCTE-35 cues (and unreadable cue sections) read so far, in input order: the
+    /// sections on the PIDs a PMT declares with stream type 0x86 (up to 1024 kept between
+    /// drains).
+    pub fn drain_cues(&mut self) -> std::vec::Drain<'_, CueFinding> {
+        self.contents.cues.found.drain(..)
     }
 
     /// Takes the findings made so far, in input order.
@@ -191,7 +201,16 @@ impl Packets for Contents {
             }
             self.tables.seen(pid, at, clock, pts, findings);
             if let Some(s) = section.filter(|s| s.table_id == table) {
+                if table == 0x02 {
+                    self.cues.pmt(s.body);
+                }
                 self.tables.section(pid, s, at, clock, pts, findings);
+            }
+            return false;
+        }
+        if !scrambled && self.cues.wants(pid) {
+            if let Some(payload) = payload {
+                self.cues.payload(pid, pusi, payload, self.clock.pts_now());
             }
             return false;
         }

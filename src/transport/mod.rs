@@ -17,6 +17,10 @@
 //! than 10 s (a discontinuity) restarts the timers. Every finding carries the latest PES
 //! presentation timestamp seen before it, which the decoder maps to media time.
 //!
+//! It also reads the SCTE-35 cues (`splice_info_section`s on the PIDs a PMT declares with
+//! stream type 0x86; [`TsAnalyzer::drain_cues`], [`parse_splice_info`]): each complete
+//! section is a [`CueFinding`], a cue or a CRC error / malformed section.
+//!
 //! Packets of 188 bytes and the 192-byte (M2TS, timecode first) and 204-byte (Reed-Solomon)
 //! variants are recognised. Input in which no packet grid is found in the first MiB is not
 //! MPEG-TS: the analyser disables itself and stays quiet. After the first lock, the analyser
@@ -49,9 +53,11 @@ mod continuity;
 mod findings;
 mod grid;
 mod psi;
+mod scte35;
 mod tables;
 
 pub use analyzer::TsAnalyzer;
+pub use scte35::{parse_splice_info, CueFinding};
 
 use crate::event::DefectKind;
 pub use crate::media::{FindingPhase, TransportError};

@@ -21,6 +21,12 @@ pub fn free_udp_port() -> u16 {
     s.local_addr().unwrap().port()
 }
 
+/// A free TCP port on loopback (bound, read and released): nothing listens there yet.
+pub fn free_tcp_port() -> u16 {
+    let s = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    s.local_addr().unwrap().port()
+}
+
 /// The sound of the senders: a sine.
 pub const SINE: &str = "sine=frequency=440:sample_rate=48000";
 
@@ -309,8 +315,13 @@ pub struct HttpServer {
 
 impl HttpServer {
     pub fn serve(dir: std::path::PathBuf, missing: &[&str]) -> HttpServer {
+        HttpServer::serve_on(0, dir, missing)
+    }
+
+    /// Like `serve`, on loopback port `port` (0: any free one).
+    pub fn serve_on(port: u16, dir: std::path::PathBuf, missing: &[&str]) -> HttpServer {
         use std::io::{Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));

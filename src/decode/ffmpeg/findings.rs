@@ -10,6 +10,8 @@ use crate::media::{DecoderNotice, MediaTime, NoticeKind};
 
 /// The 90 kHz PTS domain wraps at 2^33.
 const WRAP: i64 = 1 << 33;
+/// Splice times placed on the timeline up to this far (seconds) from the stream's clock.
+const CUE_AHEAD: f64 = 3600.0;
 
 /// The tap the reader feeds, and the findings drained from it that wait for their time.
 pub(super) struct Findings {
@@ -63,6 +65,23 @@ impl Findings {
                 };
                 self.held.push_back(DecoderNotice::new(t, None, kind));
             }
+            for c in a.drain_cues() {
+                let t = self.time(c.pts, out.last_time());
+                let kind = match c.cue {
+                    Ok(cue) => {
+                        let splice_at = cue.splice_pts.and_then(|p| self.place(p, CUE_AHEAD));
+                        NoticeKind::Cue {
+                            cue: Box::new(cue),
+                            splice_at,
+                        }
+                    }
+                    Err(message) => NoticeKind::CueError {
+                        pid: c.pid,
+                        message,
+                    },
+                };
+                self.held.push_back(DecoderNotice::new(t, None, kind));
+            }
         }
         while let Some(n) = self.held.front() {
             if !all && n.time > out.last_time() {
@@ -78,17 +97,18 @@ impl Findings {
     /// decoder's own bridged timeline); `latest` (the latest media time) when there is no
     /// reference.
     fn time(&self, pts: Option<u64>, latest: MediaTime) -> MediaTime {
-        let (Some(p), Some((raw, t))) = (pts, self.reference) else {
-            return latest;
-        };
+        pts.and_then(|p| self.place(p, 60.0)).unwrap_or(latest)
+    }
+
+    /// The media time of 90 kHz instant `p`, when the reference is at most `limit` seconds
+    /// from it.
+    fn place(&self, p: u64, limit: f64) -> Option<MediaTime> {
+        let (raw, t) = self.reference?;
         let mut d = (p as i64 - raw).rem_euclid(WRAP);
         if d >= WRAP / 2 {
             d -= WRAP;
         }
         let secs = d as f64 / 90_000.0;
-        if secs.abs() > 60.0 {
-            return latest;
-        }
-        t.add_secs(secs).max(MediaTime::ZERO)
+        (secs.abs() <= limit).then(|| t.add_secs(secs).max(MediaTime::ZERO))
     }
 }

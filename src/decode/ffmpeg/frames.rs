@@ -91,6 +91,7 @@ impl MediaMaker {
             .or(lane.frame_secs);
         let picture_type = frame.picture_type();
         let signalled = frame.color_range();
+        let captions = frame.a53_captions();
         let frame = Arc::new(frame);
         let (format, planes, range) = match frame.direct_format() {
             Some((fmt, r)) => (fmt, Frame::shared_planes(&frame, fmt)?, r),
@@ -107,6 +108,9 @@ impl MediaMaker {
             .with_flags(flags)
             .with_picture_type(picture_type)
             .with_stream(lane.index);
+        if let Some(cc) = captions {
+            picture = picture.with_a53_captions(cc);
+        }
         if let Some((aw, ah)) = self.analysis_size {
             let (aw, ah) = (aw as usize, ah as usize);
             if w > aw || h > ah {

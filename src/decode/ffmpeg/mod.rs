@@ -188,7 +188,7 @@ impl FfmpegDecoder {
     /// Opens a live URL as a [`Reconnecting`] decoder: a read that fails (a dropped connection,
     /// a UDP input silent for longer than its `timeout` option) reopens the URL as
     /// [`DecoderOptions::reconnect`] says, and the timeline continues across. The first open
-    /// is not retried: its error is returned.
+    /// is not retried: its error is returned ([`open_live`](Self::open_live) retries it too).
     ///
     /// ```no_run
     /// use avqc::{DecoderOptions, FfmpegDecoder, ReconnectPolicy, StopSignal};
@@ -211,6 +211,30 @@ impl FfmpegDecoder {
             Self::open_interruptible(&url, &opts, stop).map(|d| Box::new(d) as Box<dyn Decoder>)
         };
         Reconnecting::open(input, policy, stop, Box::new(opener))
+    }
+
+    /// Like [`open_reconnecting`](Self::open_reconnecting), for a live URL that may not be
+    /// sending yet (a monitor started before its encoder): nothing is opened here; the first
+    /// read opens the URL, so a pipeline's stall watch (`input_stall`) and stop signal already
+    /// apply while it waits, and a first open that fails (a refused connection) is retried
+    /// under [`DecoderOptions::reconnect`] and reported (see [`Reconnecting::deferred`]).
+    /// Never blocks.
+    ///
+    /// ```
+    /// use avqc::{Decoder, DecoderOptions, FfmpegDecoder, StopSignal};
+    /// let stop = StopSignal::new();
+    /// let mut d = FfmpegDecoder::open_live("udp://127.0.0.1:9", &DecoderOptions::default(), &stop);
+    /// assert!(d.streams().is_empty()); // not opened yet
+    /// stop.stop();
+    /// assert!(matches!(d.next(), Ok(Some(_)) | Ok(None))); // a stopped open ends quietly
+    /// ```
+    pub fn open_live(input: &str, opts: &DecoderOptions, stop: &StopSignal) -> Reconnecting {
+        let policy = opts.reconnect.clone();
+        let (url, opts) = (input.to_string(), opts.clone());
+        let opener = move |stop: &StopSignal| {
+            Self::open_interruptible(&url, &opts, stop).map(|d| Box::new(d) as Box<dyn Decoder>)
+        };
+        Reconnecting::deferred(input, policy, stop, Box::new(opener))
     }
 
     /// Decodes what `reader` yields (a container stream such as MPEG-TS or fragmented MP4; not

@@ -3,6 +3,7 @@
 mod black;
 mod blockiness;
 mod cadence;
+mod captions;
 mod corruption;
 mod decode_errors;
 mod format_change;
@@ -15,6 +16,7 @@ mod video_loss;
 
 pub use black::{Black, BlackConfig};
 pub use blockiness::{Blockiness, BlockinessConfig};
+pub use captions::{count_cc_triplets, Captions, CaptionsConfig};
 pub use corruption::{Corruption, CorruptionConfig};
 pub use decode_errors::{DecodeErrors, DecodeErrorsConfig};
 pub use format_change::{FormatChange, FormatChangeConfig};
