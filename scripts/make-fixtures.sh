@@ -250,7 +250,8 @@ ls -l captions.ts
 
 # --- scte35.ts: 12 s 160x90 @ 25 fps H.264, MPEG-TS, with an SCTE-35 PID (500, stream type
 # 0x86) and the cues of scripts/scte35-fixture.py (splice_null, an out/in pair, a time_signal
-# placement opportunity without its end, a late cue, a cue with a broken CRC) ---------------
+# placement opportunity without its end, a late cue, a cue with a broken CRC, an auto-return
+# break) ------------------------------------------------------------------------------------
 "${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=25:duration=12" \
   -c:v libx264 -threads 1 -preset veryfast -crf 35 -g 25 -bf 0 -pix_fmt yuv420p \
   "${BITEXACT[@]}" -f mpegts scte35_plain.ts

@@ -29,6 +29,7 @@ CUES = [
     (6.5, "signal", 200, True, 7.0, 2.0, 0x34),  # placement opportunity start, never ended
     (9.0, "insert", 300, True, 8.0, 1.0, None),  # late: arrives after its splice time
     (10.0, "badcrc", 999, True, 11.0, 1.0, None),  # CRC broken
+    (10.2, "insert_auto", 400, True, 10.3, 0.4, None),  # auto_return: no in cue is due
 ]
 
 
@@ -69,7 +70,8 @@ def section(kind, event, out, ticks, duration, seg_type):
             cmd += splice_time(ticks)
         if duration:
             d = round(duration * 90000)
-            cmd += bytes([0xFE | (d >> 32)]) + struct.pack(">I", d & 0xFFFFFFFF)
+            auto = 0x80 if kind == "insert_auto" else 0x00  # auto_return
+            cmd += bytes([auto | 0x7E | (d >> 32)]) + struct.pack(">I", d & 0xFFFFFFFF)
         cmd += struct.pack(">HBB", 1, 0, 0)
     body = bytes([0])  # protocol_version
     body += bytes([(ADJUST >> 32) & 1]) + struct.pack(">I", ADJUST & 0xFFFFFFFF)
@@ -175,6 +177,7 @@ def check(path):
             "out_of_network": out,
             "splice_pts": splice,
             "duration_ticks": None if dur is None else round(dur * 90000),
+            "auto_return": getattr(cmd, "break_auto_return", None),
         }), flush=True)
 
     threefive.Stream(path).decode(func=show)

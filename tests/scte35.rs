@@ -64,6 +64,7 @@ fn every_cue_is_an_event_on_the_media_timeline() {
             (SpliceCommand::SpliceInsert, Some(100), Some(false)),
             (SpliceCommand::TimeSignal, Some(200), Some(true)),
             (SpliceCommand::SpliceInsert, Some(300), Some(true)),
+            (SpliceCommand::SpliceInsert, Some(400), Some(true)),
         ]
     );
     // arrival and splice times (seconds after the first picture; pts_adjustment applied)
@@ -78,6 +79,7 @@ fn every_cue_is_an_event_on_the_media_timeline() {
         (5.0, Some(6.0)),
         (6.5, Some(7.0)),
         (9.0, Some(8.0)),
+        (10.2, Some(10.3)),
     ]) {
         assert!(near(got.0, want.0), "{times:?}");
         match (got.1, want.1) {
@@ -88,6 +90,8 @@ fn every_cue_is_an_event_on_the_media_timeline() {
     assert_eq!(cues[1].duration, Some(2.0));
     assert_eq!(cues[3].details["segmentation_type_id"], 0x34);
     assert_eq!(cues[1].pid, 500);
+    assert_eq!(cues[1].details["auto_return"], false);
+    assert_eq!(cues[5].details["auto_return"], true);
 }
 
 #[test]
@@ -100,6 +104,7 @@ fn late_cues_breaks_without_return_and_crc_errors_are_reported() {
     assert_eq!(no_return.len(), 2, "{no_return:?}");
     assert!(no_return[0].contains("event 200"), "{no_return:?}");
     assert!(no_return[1].contains("event 300"), "{no_return:?}");
+    // event 400 went out with auto_return: its splicer comes back by itself
     let errors = notices(&events, "cue_error");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("CRC"), "{errors:?}");
@@ -127,7 +132,7 @@ fn the_cues_agree_with_threefive() {
     let events = run();
     let ours = cues(&events);
     assert_eq!(ours.len(), theirs.len(), "{theirs:?}");
-    assert_eq!(ours.len(), 5);
+    assert_eq!(ours.len(), 6);
     for (a, b) in ours.iter().zip(&theirs) {
         assert_eq!(a.command.name(), b["command"], "{b}");
         assert_eq!(a.event_id.map(u64::from), b["event_id"].as_u64(), "{b}");
@@ -141,5 +146,8 @@ fn the_cues_agree_with_threefive() {
         );
         let ticks = a.duration.map(|d| (d * 90_000.0).round() as u64);
         assert_eq!(ticks, b["duration_ticks"].as_u64(), "{b}");
+        if let Some(auto) = b["auto_return"].as_bool() {
+            assert_eq!(a.details["auto_return"], auto, "{b}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `scte35`: the SCTE-35 cues of an MPEG-TS input as `cue` events, and their checks: a cue
 //! that arrives after its splice time (`cue_late`), a break that goes out of the network
-//! without coming back in after its duration plus a margin (`cue_no_return`), and cue
+//! without coming back in after its duration plus a margin (`cue_no_return`; not for a
+//! `splice_insert` with `auto_return`, whose splicer comes back by itself), and cue
 //! sections that cannot be read (`cue_error`: CRC error, malformed).
 //!
 //! The cues come from the decoder's transport tap (see [`transport`](crate::transport)):
@@ -100,6 +101,9 @@ impl Scte35 {
         details.insert("cancel".into(), json!(cue.cancel));
         details.insert("immediate".into(), json!(cue.immediate));
         details.insert("pts_adjustment".into(), json!(cue.pts_adjustment));
+        if cue.command == SpliceCommand::SpliceInsert && cue.duration_secs.is_some() {
+            details.insert("auto_return".into(), json!(cue.auto_return));
+        }
         if let Some(p) = cue.splice_pts {
             details.insert("splice_pts".into(), json!(p));
         }
@@ -143,6 +147,8 @@ impl Scte35 {
             }
         }
         match cue.out_of_network {
+            // With auto_return the splicer comes back by itself: no in cue is due.
+            Some(true) if cue.auto_return => self.pending.retain(|p| !same(p)),
             Some(true) => {
                 if let Some(d) = cue.duration_secs {
                     let from = splice_at.filter(|_| !cue.immediate).unwrap_or(at);

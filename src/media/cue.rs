@@ -58,4 +58,8 @@ pub struct SpliceCue {
     pub duration_secs: Option<f64>,
     /// `segmentation_type_id` of the first segmentation descriptor, if any.
     pub segmentation_type_id: Option<u8>,
+    /// `auto_return` of a `splice_insert`'s break duration: the splicer returns to the network
+    /// by itself at the end of the break, no in cue follows.
+    #[serde(default)]
+    pub auto_return: bool,
 }

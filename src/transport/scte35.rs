@@ -150,6 +150,7 @@ pub fn parse_splice_info(section: &[u8], pid: u16) -> Result<SpliceCue, String> 
         pts_adjustment,
         duration_secs: None,
         segmentation_type_id: None,
+        auto_return: false,
     };
     // 0xFFF: the legacy "unknown length"; the command is then read to its own end.
     let mut c = if command_length == 0xFFF {
@@ -199,6 +200,7 @@ fn splice_insert(c: &mut Reader<'_>, cue: &mut SpliceCue) -> Result<(), String> 
     }
     if has_duration {
         let b = c.u8()?;
+        cue.auto_return = b & 0x80 != 0;
         cue.duration_secs = Some(c.time33(b)? as f64 / 90_000.0);
     }
     Ok(())
