@@ -19,6 +19,7 @@ use super::sink_loop::{SinkSide, Watched};
 use super::slot::panic_message;
 use super::stall::Heartbeat;
 use super::tally::DecodeStats;
+use super::tracks::TrackTable;
 use super::{DetectorReport, Ending, Pipeline, Report};
 use crate::decode::Decoder;
 use crate::detect::{Detector, Wants};
@@ -118,6 +119,8 @@ struct Shared {
     limits: Limits,
     /// A detector that holds too many defects open stops the run with this error.
     limit: Mutex<Option<Error>>,
+    /// The languages of the input's streams.
+    tracks: Arc<TrackTable>,
 }
 
 impl Shared {
@@ -178,7 +181,10 @@ impl Plan {
         decoder.set_stop_signal(stop.clone());
         decoder.relax(picture_needs(&detectors, snapshots.is_some()));
         let input: Arc<str> = stream_name.as_deref().unwrap_or(decoder.name()).into();
+        let tracks = Arc::new(TrackTable::default());
+        tracks.set(decoder.streams());
         let shared = Shared {
+            tracks,
             input,
             stop,
             heartbeat: Arc::new(Heartbeat::new(stall_timeout)),
@@ -243,7 +249,14 @@ impl Plan {
         .with_lanes(lanes)
         .with_heartbeat(shared.heartbeat.clone());
         if let Some(dets) = inline {
-            let g = DetectorGroup::new(dets, &shared.input, max_open, q.thin, Order::Pipeline);
+            let g = DetectorGroup::new(
+                dets,
+                &shared.input,
+                &shared.tracks,
+                max_open,
+                q.thin,
+                Order::Pipeline,
+            );
             core = core.with_group(g);
         }
         let decoder = self.decoder;
@@ -307,7 +320,14 @@ fn start_detectors<'s, 'e>(
     let (lane, rx, lag_lost) = Lane::new(q.capacity, &wants, q.policy, &shared.stop);
     lanes.push(lane);
     let max_open = shared.limits.max_open_defects;
-    let g = DetectorGroup::new(dets, &shared.input, max_open, q.thin, Order::Pipeline);
+    let g = DetectorGroup::new(
+        dets,
+        &shared.input,
+        &shared.tracks,
+        max_open,
+        q.thin,
+        Order::Pipeline,
+    );
     let ev_tx = ev_tx.clone();
     let w = std::thread::Builder::new()
         .name(format!("avqc-detect-{k}"))

@@ -167,5 +167,7 @@ fn event(
         end,
         emitted_at,
         details,
+        track: None,
+        language: None,
     })
 }
