@@ -20,4 +20,4 @@ pub(crate) mod tally;
 pub(crate) mod tracks;
 
 pub use builder::{OverloadPolicy, Pipeline, PipelineBuilder};
-pub use report::{DetectorReport, Ending, Report};
+pub use report::{DetectorReport, Ending, Report, TrackReport};

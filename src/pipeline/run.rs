@@ -80,11 +80,13 @@ impl Pipeline {
         });
         let out = side.close();
         let limit = shared.limit.into_inner().unwrap_or_else(|p| p.into_inner());
-        let (result, joined) = joined;
+        let (result, mut joined) = joined;
         let (ending, error) = decide_ending(out.error, limit, result, joined.stats.stopped);
+        let joined_frames = std::mem::take(&mut joined.stats.frames);
         let mut report = joined.report(shared.input.to_string(), ending);
         report.events = out.events;
         report.defects = out.defects;
+        report.tracks = (shared.tracks).report(&joined_frames, &out.track_defects);
         report.stalls = out.stalls;
         report.wall_time = started.elapsed();
         (report, error.map_or(Ok(()), Err))
