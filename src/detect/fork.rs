@@ -26,8 +26,7 @@ impl Rebuildable {
         cfg: Value,
         name: &str,
     ) -> Box<dyn Detector> {
-        let w = inner.wants();
-        if w.video() == w.audio() {
+        if !inner.per_stream() {
             return inner;
         }
         Box::new(Rebuildable {
@@ -57,6 +56,9 @@ impl Detector for Rebuildable {
     }
     fn finish(&mut self, at: MediaTime, out: &mut Events) {
         self.inner.finish(at, out);
+    }
+    fn per_stream(&self) -> bool {
+        self.inner.per_stream()
     }
     fn fork(&self) -> Option<Box<dyn Detector>> {
         if let Some(d) = self.inner.fork() {

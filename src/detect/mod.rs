@@ -134,4 +134,12 @@ pub trait Detector: Send {
     fn fork(&self) -> Option<Box<dyn Detector>> {
         None
     }
+    /// Whether it judges one stream (then each further stream of its kind gets an instance
+    /// of its own, by [`fork`](Self::fork)). Default: when it wants pictures or sound but not
+    /// both. A detector that compares the streams of one kind (audio tracks with each other)
+    /// says `false`, and sees them all.
+    fn per_stream(&self) -> bool {
+        let w = self.wants();
+        w.video() != w.audio()
+    }
 }

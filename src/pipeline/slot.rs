@@ -51,10 +51,9 @@ impl DetectorSlot {
         tracks: &Arc<TrackTable>,
     ) -> Self {
         let name = det.name().to_string();
-        let wants = det.wants();
         DetectorSlot {
-            wants,
-            per_stream: wants.video() != wants.audio(),
+            wants: det.wants(),
+            per_stream: det.per_stream(),
             unforkable: false,
             tracks: tracks.clone(),
             inst: vec![Instance {
