@@ -145,10 +145,6 @@ impl Metrics {
             Event::Defect(d) => {
                 let mut labels = base.clone();
                 match d.details.get("track") {
-                    _ if d.track.is_some() => {
-                        let t = d.track.map(|t| t.to_string()).unwrap_or_default();
-                        labels = with(labels, "track", &t)
-                    }
                     Some(serde_json::Value::String(t)) => labels = with(labels, "track", t),
                     Some(serde_json::Value::Number(t)) => {
                         labels = with(labels, "track", &t.to_string())

@@ -1,6 +1,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::error::{Error, Result};
 use crate::media::MediaKind;
 
 /// What one detector did in a run.
@@ -190,5 +191,24 @@ impl fmt::Display for Report {
             writeln!(f)?;
         }
         Ok(())
+    }
+}
+
+/// The first cause wins: a broken sink, then an exceeded limit (which raised the stop), then
+/// the input's own failure, then the stop signal.
+pub(super) fn decide_ending(
+    sink: Option<Error>,
+    limit: Option<Error>,
+    decoded: Result<()>,
+    stopped: bool,
+) -> (Ending, Option<Error>) {
+    match (sink, limit, decoded) {
+        (Some(e), _, _) => (Ending::SinkFailed(e.to_string()), Some(e)),
+        (None, Some(e), _) | (None, None, Err(e @ Error::Limit { .. })) => {
+            (Ending::LimitExceeded(e.to_string()), Some(e))
+        }
+        (None, None, Err(e)) => (Ending::InputFailed(e.to_string()), Some(e)),
+        (None, None, Ok(())) if stopped => (Ending::Stopped, None),
+        (None, None, Ok(())) => (Ending::EndOfInput, None),
     }
 }

@@ -15,6 +15,7 @@ use super::core::{picture_needs, Halt, LagRule, StreamCore};
 use super::group::{deal, DetectorGroup, Order};
 use super::item::Item;
 use super::lane::{Lane, Queued};
+use super::report::decide_ending;
 use super::sink_loop::{SinkSide, Watched};
 use super::slot::panic_message;
 use super::stall::Heartbeat;
@@ -90,25 +91,6 @@ impl Pipeline {
         report.stalls = out.stalls;
         report.wall_time = started.elapsed();
         (report, error.map_or(Ok(()), Err))
-    }
-}
-
-/// The first cause wins: a broken sink, then an exceeded limit (which raised the stop), then
-/// the input's own failure, then the stop signal.
-fn decide_ending(
-    sink: Option<Error>,
-    limit: Option<Error>,
-    decoded: Result<()>,
-    stopped: bool,
-) -> (Ending, Option<Error>) {
-    match (sink, limit, decoded) {
-        (Some(e), _, _) => (Ending::SinkFailed(e.to_string()), Some(e)),
-        (None, Some(e), _) | (None, None, Err(e @ Error::Limit { .. })) => {
-            (Ending::LimitExceeded(e.to_string()), Some(e))
-        }
-        (None, None, Err(e)) => (Ending::InputFailed(e.to_string()), Some(e)),
-        (None, None, Ok(())) if stopped => (Ending::Stopped, None),
-        (None, None, Ok(())) => (Ending::EndOfInput, None),
     }
 }
 
