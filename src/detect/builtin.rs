@@ -87,6 +87,9 @@ fn the_default_set_is_what_the_configs_say() {
         .types()
         .filter(|t| r.on_by_default(t) == Some(false))
         .collect();
-    assert_eq!(off, ["decode_errors", "blockiness", "letterbox"]);
-    assert_eq!(r.types().count(), 19);
+    assert_eq!(
+        off,
+        ["decode_errors", "blockiness", "track_sync", "letterbox"]
+    );
+    assert_eq!(r.types().count(), 20);
 }
