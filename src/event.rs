@@ -125,6 +125,15 @@ pub struct DefectEvent {
     /// Detector-specific details.
     #[serde(default)]
     pub details: Details,
+    /// The input's stream (container index) the event is about — the audio track or video
+    /// stream a detector instance analyses; `None` (omitted in JSON) for events of the whole
+    /// input (A/V sync, transport, the pipeline's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<usize>,
+    /// That stream's language tag (e.g. `"eng"`), when the container gives one; omitted in
+    /// JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Arc<str>>,
 }
 
 /// A measurement.
@@ -140,6 +149,15 @@ pub struct MetricEvent {
     pub value: f64,
     /// Media time of the measurement.
     pub at: MediaTime,
+    /// The input's stream (container index) the event is about — the audio track or video
+    /// stream a detector instance analyses; `None` (omitted in JSON) for events of the whole
+    /// input (A/V sync, transport, the pipeline's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<usize>,
+    /// That stream's language tag (e.g. `"eng"`), when the container gives one; omitted in
+    /// JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Arc<str>>,
 }
 
 /// Something worth knowing that is not a defect: a timestamp discontinuity, a detector that
@@ -156,6 +174,15 @@ pub struct NoticeEvent {
     pub message: String,
     /// Media time.
     pub at: MediaTime,
+    /// The input's stream (container index) the event is about — the audio track or video
+    /// stream a detector instance analyses; `None` (omitted in JSON) for events of the whole
+    /// input (A/V sync, transport, the pipeline's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<usize>,
+    /// That stream's language tag (e.g. `"eng"`), when the container gives one; omitted in
+    /// JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Arc<str>>,
 }
 
 /// An SCTE-35 cue (ad insertion, program boundaries) read from an MPEG-TS input; see the
@@ -201,7 +228,7 @@ pub struct CueEvent {
 /// ```
 /// use avqc::{event::MetricEvent, Event, MediaTime};
 /// let e = Event::Metric(MetricEvent { stream: "a.ts".into(), detector: "pipeline".into(),
-///     name: "frames_dropped".into(), value: 2.0, at: MediaTime::from_secs_f64(1.5) });
+///     name: "frames_dropped".into(), value: 2.0, at: MediaTime::from_secs_f64(1.5), track: None, language: None });
 /// assert_eq!(serde_json::to_string(&e).unwrap(),
 ///     r#"{"kind":"metric","stream":"a.ts","detector":"pipeline","name":"frames_dropped","value":2.0,"at":1.5}"#);
 /// ```
@@ -225,6 +252,25 @@ impl Event {
         match self {
             Event::Defect(d) => Some(d),
             _ => None,
+        }
+    }
+    /// The track (stream index in the input) the event is about, when it is about one.
+    pub fn track(&self) -> Option<usize> {
+        match self {
+            Event::Defect(d) => d.track,
+            Event::Metric(m) => m.track,
+            Event::Notice(n) => n.track,
+            // SCTE-35 cues are about the whole multiplex
+            Event::Cue(_) => None,
+        }
+    }
+    /// The language of that track, when known.
+    pub fn language(&self) -> Option<&str> {
+        match self {
+            Event::Defect(d) => d.language.as_deref(),
+            Event::Metric(m) => m.language.as_deref(),
+            Event::Notice(n) => n.language.as_deref(),
+            Event::Cue(_) => None,
         }
     }
     /// The input the event is about.

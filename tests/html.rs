@@ -17,6 +17,8 @@ fn defect(stream: &str, phase: Phase, start: f64, end: Option<f64>, details: Val
         end: end.map(MediaTime::from_secs_f64),
         emitted_at: MediaTime::from_secs_f64(end.unwrap_or(start) + 0.5),
         details: details.as_object().cloned().unwrap_or_default(),
+        track: None,
+        language: None,
     })
 }
 
@@ -27,6 +29,8 @@ fn metric(stream: &str, name: &'static str, value: f64, at: f64) -> Event {
         name: name.into(),
         value,
         at: MediaTime::from_secs_f64(at),
+        track: None,
+        language: None,
     })
 }
 

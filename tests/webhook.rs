@@ -158,6 +158,8 @@ fn defect(i: usize) -> Event {
         end: None,
         emitted_at: MediaTime::from_secs_f64(i as f64),
         details: Default::default(),
+        track: None,
+        language: None,
     })
 }
 
@@ -227,6 +229,8 @@ fn slow_then_down_then_back_loses_nothing() {
         name: "momentary_lufs".into(),
         value: -23.0,
         at: MediaTime::ZERO,
+        track: None,
+        language: None,
     }))
     .unwrap();
     wait_for("every post", 30, || stats.counts().delivered == 30);

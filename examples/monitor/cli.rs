@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use avqc::{DecoderOptions, OverloadPolicy, Registry};
+use avqc::{DecoderOptions, OverloadPolicy, Registry, StreamSelection};
 use clap::Parser;
 use serde_json::{Map, Value};
 
@@ -128,6 +128,12 @@ pub struct Cli {
     /// `timeout` option (µs), e.g. udp://127.0.0.1:5000?timeout=5000000
     #[arg(long, value_name = "N")]
     pub reconnect: Option<u32>,
+
+    /// Streams to analyse: `all` (every video stream and audio track, each by its own
+    /// detectors), `best` (one video + one audio stream, FFmpeg's choice) or stream indices,
+    /// e.g. `0,2`.
+    #[arg(long, value_name = "all|best|N,N", default_value = "all", value_parser = parse_tracks)]
+    pub tracks: StreamSelection,
 }
 
 impl Cli {
@@ -138,6 +144,7 @@ impl Cli {
             full_decode: self.full_decode,
             threads: self.threads,
             analysis_size: self.analysis,
+            streams: self.tracks.clone(),
             ..Default::default()
         }
     }
@@ -217,6 +224,19 @@ fn parse_size(v: &str) -> Result<(u32, u32), String> {
         return Err("width and height must be > 0".into());
     }
     Ok((w, h))
+}
+
+fn parse_tracks(v: &str) -> Result<StreamSelection, String> {
+    match v {
+        "all" => Ok(StreamSelection::All),
+        "best" => Ok(StreamSelection::Best),
+        list => list
+            .split(',')
+            .map(|i| i.trim().parse::<usize>())
+            .collect::<Result<Vec<_>, _>>()
+            .map(StreamSelection::Indices)
+            .map_err(|_| "expected all, best or stream indices such as 0,2".into()),
+    }
 }
 
 fn parse_secs(v: &str) -> Result<f64, String> {

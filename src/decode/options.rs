@@ -4,8 +4,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamSelection {
-    /// The best video stream and the best audio stream (FFmpeg's choice), when present.
+    /// Every video stream (except still pictures attached to the file, such as cover art)
+    /// and every audio stream: each audio track and each video stream is analysed by its own
+    /// instances of the detectors. The default.
     #[default]
+    All,
+    /// The best video stream and the best audio stream (FFmpeg's choice), when present: one
+    /// of each, as before `All` was the default.
     Best,
     /// Only the best video stream.
     VideoOnly,
@@ -70,7 +75,7 @@ impl ReconnectPolicy {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DecoderOptions {
-    /// Streams to decode. Default: best video + best audio.
+    /// Streams to decode. Default: all of them ([`StreamSelection::All`]).
     pub streams: StreamSelection,
     /// Decoder threads per stream; 0 lets the codec library choose. Default 0.
     pub threads: usize,

@@ -47,6 +47,9 @@ fn register(r: &mut Registry) {
     r.register_described::<audio::ChannelsConfig>(
         "audio_phase_inverted, audio_channel_missing, audio_dc_offset",
     );
+    r.register_described::<audio::TrackSyncConfig>(
+        "av_sync (source track): an audio track's offset against a reference track, from the sound they share",
+    );
     r.register_described::<audio::HumConfig>("audio_hum: mains hum at 50/60 Hz with its harmonics");
     r.register_described::<audio::ClickConfig>(
         "audio_click: impulses of a few samples that leave the sound as it was",
@@ -92,7 +95,13 @@ fn the_default_set_is_what_the_configs_say() {
         .collect();
     assert_eq!(
         off,
-        ["decode_errors", "blockiness", "letterbox", "captions"]
+        [
+            "decode_errors",
+            "blockiness",
+            "track_sync",
+            "letterbox",
+            "captions"
+        ]
     );
-    assert_eq!(r.types().count(), 21);
+    assert_eq!(r.types().count(), 22);
 }

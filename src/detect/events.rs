@@ -22,6 +22,8 @@ use crate::media::MediaTime;
 pub struct Events {
     stream: Arc<str>,
     detector: Arc<str>,
+    track: Option<usize>,
+    language: Option<Arc<str>>,
     items: Vec<Event>,
 }
 
@@ -31,8 +33,31 @@ impl Events {
         Events {
             stream: stream.into(),
             detector: detector.into(),
+            track: None,
+            language: None,
             items: Vec::with_capacity(8),
         }
+    }
+
+    /// Stamps the events written from now on with the track (the input's stream index) and
+    /// its language. The pipeline does this for each instance of a detector of one stream.
+    ///
+    /// ```
+    /// use avqc::{Events, MediaTime};
+    /// let mut out = Events::new("clip.ts", "loudness");
+    /// out.set_track(Some(2), Some("spa".into()));
+    /// out.metric("momentary_lufs", -23.0, MediaTime::ZERO);
+    /// let e = out.drain().next().unwrap();
+    /// assert_eq!((e.track(), e.language()), (Some(2), Some("spa")));
+    /// ```
+    pub fn set_track(&mut self, track: Option<usize>, language: Option<Arc<str>>) {
+        self.track = track;
+        self.language = language;
+    }
+
+    /// The track its events are stamped with.
+    pub fn track(&self) -> Option<usize> {
+        self.track
     }
 
     /// Writes the event for a [`SpanChange`] of `defect`. An end gets `duration` in its
@@ -73,6 +98,8 @@ impl Events {
             end,
             emitted_at,
             details,
+            track: self.track,
+            language: self.language.clone(),
         }));
     }
 
@@ -84,6 +111,8 @@ impl Events {
             name: name.into(),
             value,
             at,
+            track: self.track,
+            language: self.language.clone(),
         }));
     }
 
@@ -100,6 +129,8 @@ impl Events {
             name: name.into(),
             message: message.into(),
             at,
+            track: self.track,
+            language: self.language.clone(),
         }));
     }
 
@@ -110,7 +141,7 @@ impl Events {
         self.push(Event::Cue(cue));
     }
 
-    /// Writes any event as it is.
+    /// Writes any event as it is (not stamped with the track).
     pub fn push(&mut self, event: Event) {
         self.items.push(event);
     }

@@ -5,6 +5,7 @@ mod builtin;
 mod check;
 pub(crate) use check::ConfigCheck;
 mod events;
+mod fork;
 mod lock;
 pub(crate) mod measure;
 mod one_stream;
@@ -123,4 +124,24 @@ pub trait Detector: Send {
     fn discontinuity(&mut self, _at: MediaTime, _out: &mut Events) {}
     /// The input ended at `at` (or the pipeline stopped): close every open interval.
     fn finish(&mut self, at: MediaTime, out: &mut Events);
+    /// A fresh instance with the same config, for another stream of the kind it analyses.
+    ///
+    /// A detector that wants only pictures (or only sound) judges one stream; when the input
+    /// has several video streams (or audio tracks), the pipeline gives each further stream its
+    /// own instance made by this, and stamps each instance's events with its `track`. The
+    /// default, `None`, keeps one instance, which sees every stream of its kind (the
+    /// [`OnVideo`] / [`OnAudio`] scaffolding then keeps to the first). Detectors built by a
+    /// [`Registry`] can always be forked. Detectors of several kinds at once (A/V sync) are
+    /// never forked.
+    fn fork(&self) -> Option<Box<dyn Detector>> {
+        None
+    }
+    /// Whether it judges one stream (then each further stream of its kind gets an instance
+    /// of its own, by [`fork`](Self::fork)). Default: when it wants pictures or sound but not
+    /// both. A detector that compares the streams of one kind (audio tracks with each other)
+    /// says `false`, and sees them all.
+    fn per_stream(&self) -> bool {
+        let w = self.wants();
+        w.video() != w.audio()
+    }
 }

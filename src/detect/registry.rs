@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::detect::fork::Rebuildable;
 use crate::detect::Detector;
 
 use crate::error::{Error, Result};
@@ -29,7 +30,7 @@ pub trait DetectorConfig: DeserializeOwned + Default + Send + Sync + 'static {
     fn build(&self, name: &str) -> Result<Box<dyn Detector>>;
 }
 
-type BuildFn = Arc<dyn Fn(Value, &str) -> Result<Box<dyn Detector>> + Send + Sync>;
+pub(crate) type BuildFn = Arc<dyn Fn(Value, &str) -> Result<Box<dyn Detector>> + Send + Sync>;
 type EffectiveFn = Arc<dyn Fn(Value) -> Result<Value> + Send + Sync>;
 
 struct Entry {
@@ -193,7 +194,8 @@ impl Registry {
                 ),
             )
         })?;
-        (entry.build)(cfg, name)
+        let d = (entry.build)(cfg.clone(), name)?;
+        Ok(Rebuildable::wrap(d, entry.build.clone(), cfg, name))
     }
 
     /// Builds a detector set from JSON, in any form [`Registry::set_from_json`] reads.

@@ -18,6 +18,26 @@ fn rational(r: sys::AVRational) -> Rational {
     Rational::new(r.num, r.den)
 }
 
+/// The `language` entry of a stream's metadata (null or a live dictionary), unless empty or
+/// `und` (undetermined).
+fn language(metadata: *mut sys::AVDictionary) -> Option<String> {
+    if metadata.is_null() {
+        return None;
+    }
+    // SAFETY: `metadata` is a live dictionary of an open input; the key is NUL-terminated;
+    // the entry returned (or null) stays valid while the dictionary is not changed, and its
+    // value is copied at once.
+    let value = unsafe {
+        let e = sys::av_dict_get(metadata, c"language".as_ptr(), std::ptr::null(), 0);
+        if e.is_null() {
+            return None;
+        }
+        cstr((*e).value)
+    };
+    let v = value.trim();
+    (!v.is_empty() && v != "und").then(|| v.to_string())
+}
+
 /// An open `AVFormatContext` (closed with `avformat_close_input`).
 struct FormatContext {
     ptr: NonNull<sys::AVFormatContext>,
@@ -48,6 +68,10 @@ pub(crate) struct StreamParams {
     pub r_frame_rate: Rational,
     pub duration: Option<i64>,
     pub wrap_bits: u32,
+    /// The stream's `language` tag (e.g. `eng`), when the container gives one.
+    pub language: Option<String>,
+    /// A still picture attached to the file (cover art), not a moving picture.
+    pub attached_pic: bool,
 }
 
 /// What [`Input::read`] got.
@@ -188,6 +212,8 @@ impl Input {
                 r_frame_rate: rational((*st).r_frame_rate),
                 duration: ts((*st).duration),
                 wrap_bits: (*st).pts_wrap_bits.max(0) as u32,
+                language: language((*st).metadata),
+                attached_pic: (*st).disposition & sys::AV_DISPOSITION_ATTACHED_PIC != 0,
             })
         }
     }

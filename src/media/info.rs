@@ -38,6 +38,9 @@ pub struct StreamInfo {
     pub channels: Option<u32>,
     /// Duration, when the container says.
     pub duration: Option<MediaTime>,
+    /// The stream's language tag (e.g. `"eng"`, `"spa"`), when the container gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl StreamInfo {
@@ -59,6 +62,7 @@ impl StreamInfo {
             sample_rate: None,
             channels: None,
             duration: None,
+            language: None,
         }
     }
 
@@ -74,7 +78,20 @@ impl StreamInfo {
             sample_rate: Some(sample_rate),
             channels: Some(channels),
             duration: None,
+            language: None,
         }
+    }
+
+    /// Sets the language tag.
+    ///
+    /// ```
+    /// use avqc::StreamInfo;
+    /// let s = StreamInfo::audio(1, "aac", 48_000, 2).with_language(Some("spa".into()));
+    /// assert_eq!(s.language.as_deref(), Some("spa"));
+    /// ```
+    pub fn with_language(mut self, language: Option<String>) -> Self {
+        self.language = language;
+        self
     }
 
     /// Sets the duration.

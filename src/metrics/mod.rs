@@ -87,7 +87,7 @@ const STATES: [StreamState; 5] = [
 /// let metrics = Metrics::new();
 /// let mut sink = metrics.clone();
 /// sink.emit(&Event::Metric(MetricEvent { stream: "cam1".into(), detector: "loudness".into(),
-///     name: "integrated_lufs".into(), value: -23.1, at: MediaTime::ZERO }))?;
+///     name: "integrated_lufs".into(), value: -23.1, at: MediaTime::ZERO, track: None, language: None }))?;
 /// assert_eq!(metrics.value("avqc_loudness_integrated_lufs", &[("stream", "cam1")]), Some(-23.1));
 /// assert!(metrics.render().contains("avqc_loudness_integrated_lufs{stream=\"cam1\"} -23.1\n"));
 /// # Ok::<(), avqc::Error>(())
@@ -134,7 +134,7 @@ impl Metrics {
     /// use avqc::{event::NoticeEvent, Event, MediaTime};
     /// let m = Metrics::new();
     /// m.observe(&Event::Notice(NoticeEvent { stream: "a".into(), detector: "decoder".into(),
-    ///     name: "discontinuity".into(), message: String::new(), at: MediaTime::ZERO }));
+    ///     name: "discontinuity".into(), message: String::new(), at: MediaTime::ZERO, track: None, language: None }));
     /// assert_eq!(m.value("avqc_notices_total", &[("stream", "a"), ("name", "discontinuity")]), Some(1.0));
     /// ```
     pub fn observe(&self, event: &Event) {
@@ -289,7 +289,7 @@ impl Metrics {
     /// use avqc::{event::MetricEvent, Event, MediaTime};
     /// let m = Metrics::new();
     /// m.observe(&Event::Metric(MetricEvent { stream: "old".into(), detector: "d".into(),
-    ///     name: "x".into(), value: 1.0, at: MediaTime::ZERO }));
+    ///     name: "x".into(), value: 1.0, at: MediaTime::ZERO, track: None, language: None }));
     /// m.forget_stream("old");
     /// assert!(!m.render().contains("old"));
     /// ```

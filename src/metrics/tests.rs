@@ -12,6 +12,8 @@ fn defect(stream: &str, kind: DefectKind, phase: Phase, details: Details) -> Eve
         end: None,
         emitted_at: MediaTime::ZERO,
         details,
+        track: None,
+        language: None,
     })
 }
 
@@ -22,6 +24,8 @@ fn metric(stream: &str, detector: &str, name: &'static str, value: f64) -> Event
         name: name.into(),
         value,
         at: MediaTime::ZERO,
+        track: None,
+        language: None,
     })
 }
 

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::media::{Media, Needs};
 use crate::pipeline::slot::panic_message;
+use crate::pipeline::tracks::TrackTable;
 use crate::pipeline::OverloadPolicy;
 use crate::stop::StopSignal;
 
@@ -73,6 +74,8 @@ pub(crate) struct Reader {
     pub(crate) needs: Needs,
     pub(crate) counts: QueueCounts,
     pub(crate) limits: Limits,
+    /// Where the languages of the input's streams go once it is open.
+    pub(crate) tracks: Arc<TrackTable>,
 }
 
 impl Reader {
@@ -100,6 +103,7 @@ impl Reader {
         for s in d.streams() {
             self.limits.check_stream(&self.id, s)?;
         }
+        self.tracks.set(d.streams());
         self.link.opened();
         Ok(d)
     }

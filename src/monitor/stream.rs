@@ -23,6 +23,7 @@ use crate::media::{Media, MediaTime, Needs};
 use crate::pipeline::core::{picture_needs, Halt, LagRule, StreamCore};
 use crate::pipeline::group::{DetectorGroup, Order};
 use crate::pipeline::slot::panic_message;
+use crate::pipeline::tracks::TrackTable;
 use crate::pipeline::Ending;
 use crate::stop::StopSignal;
 
@@ -36,6 +37,8 @@ pub(crate) struct Stream {
     pub(crate) stop: StopSignal,
     pub(crate) health: Mutex<HealthCell>,
     pub(crate) task: Mutex<Option<Task>>,
+    /// The languages of its input's streams, once it is open.
+    pub(crate) tracks: Arc<TrackTable>,
     done: Mutex<bool>,
     done_cv: Condvar,
 }
@@ -54,6 +57,7 @@ impl Stream {
             stop: StopSignal::new(),
             health: Mutex::new(HealthCell::new(max_in_flight)),
             task: Mutex::new(None),
+            tracks: Arc::new(TrackTable::default()),
             done: Mutex::new(false),
             done_cv: Condvar::new(),
         }
@@ -201,7 +205,7 @@ impl Task {
         };
         let task = Task {
             source,
-            core: core(id, detectors, &opts, env),
+            core: core(id, &stream.tracks, detectors, &opts, env),
             needs,
             pending: None,
             paced: opts.paced,
@@ -301,6 +305,7 @@ impl Task {
                 for s in d.streams() {
                     cfg.limits.check_stream(&stream.id, s)?;
                 }
+                stream.tracks.set(d.streams());
                 stream.health().state = StreamState::Running;
             }
         }
@@ -459,6 +464,7 @@ fn spawn_reader(
         needs,
         counts: queue.clone(),
         limits: env.cfg.limits.clone(),
+        tracks: stream.tracks.clone(),
     };
     let guard = env.sched.thread_guard();
     let h = std::thread::Builder::new()
@@ -475,13 +481,14 @@ fn spawn_reader(
 /// its spec.
 fn core(
     id: &Arc<str>,
+    tracks: &Arc<TrackTable>,
     detectors: Vec<Box<dyn Detector>>,
     opts: &StreamOptions,
     env: TaskEnv<'_>,
 ) -> StreamCore {
     let dets = detectors.into_iter().enumerate().collect();
     let max_open = env.cfg.limits.max_open_defects;
-    let group = DetectorGroup::new(dets, id, max_open, opts.thin, Order::Monitor);
+    let group = DetectorGroup::new(dets, id, tracks, max_open, opts.thin, Order::Monitor);
     let lag = LagRule::new(opts.policy, Some(env.cfg.max_lag_secs));
     let mut core = StreamCore::new(
         id,

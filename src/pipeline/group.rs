@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::item::Item;
 use super::slot::DetectorSlot;
+use super::tracks::TrackTable;
 use super::DetectorReport;
 use crate::detect::{Detector, Wants};
 use crate::error::Error;
@@ -33,7 +34,8 @@ struct Member {
     /// It sees one picture in `every` (thinning, for detectors that need not see each one,
     /// else 1); pictures offered so far.
     every: u64,
-    offered: u64,
+    /// Pictures offered so far, per video stream (by index).
+    offered: Vec<u64>,
     /// Items it wanted that the overload policy dropped before they reached the group.
     lost: u64,
 }
@@ -50,6 +52,7 @@ impl DetectorGroup {
     pub(crate) fn new(
         dets: Vec<(usize, Box<dyn Detector>)>,
         input: &Arc<str>,
+        tracks: &Arc<TrackTable>,
         max_open: usize,
         thin: usize,
         order: Order,
@@ -63,9 +66,9 @@ impl DetectorGroup {
                 } else {
                     thin.max(1) as u64
                 },
-                offered: 0,
+                offered: Vec::new(),
                 lost: 0,
-                slot: DetectorSlot::new(d, input, max_open),
+                slot: DetectorSlot::new(d, input, max_open, tracks),
             })
             .collect();
         DetectorGroup { members, order }
@@ -76,9 +79,13 @@ impl DetectorGroup {
     pub(crate) fn feed(&mut self, item: &Item, emit: &mut dyn FnMut(Event)) -> Option<Error> {
         let mut first = None;
         for m in &mut self.members {
-            if let Item::Media(Media::Video(_)) = item {
-                m.offered += 1;
-                if (m.offered - 1) % m.every != 0 {
+            if let (Item::Media(Media::Video(f)), true) = (item, m.every > 1) {
+                let s = f.stream();
+                if m.offered.len() <= s {
+                    m.offered.resize(s + 1, 0);
+                }
+                m.offered[s] += 1;
+                if (m.offered[s] - 1) % m.every != 0 {
                     continue;
                 }
             }

@@ -1,6 +1,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::error::{Error, Result};
+use crate::media::MediaKind;
+
 /// What one detector did in a run.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -18,6 +21,22 @@ pub struct DetectorReport {
     /// The panic message, if it panicked (it was then isolated: its open intervals were
     /// closed and it saw nothing more).
     pub panicked: Option<String>,
+}
+
+/// The figures of one stream (audio track or video stream) of the input.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct TrackReport {
+    /// Its index in the input (the `track` of its events).
+    pub index: usize,
+    /// Video or audio.
+    pub kind: MediaKind,
+    /// Its language tag, when the container gives one.
+    pub language: Option<String>,
+    /// Pictures or audio frames decoded.
+    pub frames: u64,
+    /// Defects confirmed on it (start events with its `track`).
+    pub defects: u64,
 }
 
 /// How a run ended.
@@ -95,6 +114,8 @@ pub struct Report {
     pub ending: Ending,
     /// Per detector.
     pub detectors: Vec<DetectorReport>,
+    /// Per stream the decoder declared (audio tracks and video streams), in index order.
+    pub tracks: Vec<TrackReport>,
 }
 
 impl Report {
@@ -139,6 +160,22 @@ impl fmt::Display for Report {
                 self.decode_errors, self.corrupt_packets, self.discontinuities, self.frames_dropped
             )?;
         }
+        if self.tracks.len() > 1 {
+            for t in &self.tracks {
+                let kind = match t.kind {
+                    MediaKind::Video => "video",
+                    MediaKind::Audio => "audio",
+                };
+                writeln!(
+                    f,
+                    "  track {:<2} {kind} {:<5} {:>7} frames {:>4} defects",
+                    t.index,
+                    t.language.as_deref().unwrap_or("-"),
+                    t.frames,
+                    t.defects
+                )?;
+            }
+        }
         for d in &self.detectors {
             write!(
                 f,
@@ -154,5 +191,24 @@ impl fmt::Display for Report {
             writeln!(f)?;
         }
         Ok(())
+    }
+}
+
+/// The first cause wins: a broken sink, then an exceeded limit (which raised the stop), then
+/// the input's own failure, then the stop signal.
+pub(super) fn decide_ending(
+    sink: Option<Error>,
+    limit: Option<Error>,
+    decoded: Result<()>,
+    stopped: bool,
+) -> (Ending, Option<Error>) {
+    match (sink, limit, decoded) {
+        (Some(e), _, _) => (Ending::SinkFailed(e.to_string()), Some(e)),
+        (None, Some(e), _) | (None, None, Err(e @ Error::Limit { .. })) => {
+            (Ending::LimitExceeded(e.to_string()), Some(e))
+        }
+        (None, None, Err(e)) => (Ending::InputFailed(e.to_string()), Some(e)),
+        (None, None, Ok(())) if stopped => (Ending::Stopped, None),
+        (None, None, Ok(())) => (Ending::EndOfInput, None),
     }
 }

@@ -15,10 +15,12 @@ use super::core::{picture_needs, Halt, LagRule, StreamCore};
 use super::group::{deal, DetectorGroup, Order};
 use super::item::Item;
 use super::lane::{Lane, Queued};
+use super::report::decide_ending;
 use super::sink_loop::{SinkSide, Watched};
 use super::slot::panic_message;
 use super::stall::Heartbeat;
 use super::tally::DecodeStats;
+use super::tracks::TrackTable;
 use super::{DetectorReport, Ending, Pipeline, Report};
 use crate::decode::Decoder;
 use crate::detect::{Detector, Wants};
@@ -79,33 +81,16 @@ impl Pipeline {
         });
         let out = side.close();
         let limit = shared.limit.into_inner().unwrap_or_else(|p| p.into_inner());
-        let (result, joined) = joined;
+        let (result, mut joined) = joined;
         let (ending, error) = decide_ending(out.error, limit, result, joined.stats.stopped);
+        let joined_frames = std::mem::take(&mut joined.stats.frames);
         let mut report = joined.report(shared.input.to_string(), ending);
         report.events = out.events;
         report.defects = out.defects;
+        report.tracks = (shared.tracks).report(&joined_frames, &out.track_defects);
         report.stalls = out.stalls;
         report.wall_time = started.elapsed();
         (report, error.map_or(Ok(()), Err))
-    }
-}
-
-/// The first cause wins: a broken sink, then an exceeded limit (which raised the stop), then
-/// the input's own failure, then the stop signal.
-fn decide_ending(
-    sink: Option<Error>,
-    limit: Option<Error>,
-    decoded: Result<()>,
-    stopped: bool,
-) -> (Ending, Option<Error>) {
-    match (sink, limit, decoded) {
-        (Some(e), _, _) => (Ending::SinkFailed(e.to_string()), Some(e)),
-        (None, Some(e), _) | (None, None, Err(e @ Error::Limit { .. })) => {
-            (Ending::LimitExceeded(e.to_string()), Some(e))
-        }
-        (None, None, Err(e)) => (Ending::InputFailed(e.to_string()), Some(e)),
-        (None, None, Ok(())) if stopped => (Ending::Stopped, None),
-        (None, None, Ok(())) => (Ending::EndOfInput, None),
     }
 }
 
@@ -118,6 +103,8 @@ struct Shared {
     limits: Limits,
     /// A detector that holds too many defects open stops the run with this error.
     limit: Mutex<Option<Error>>,
+    /// The languages of the input's streams.
+    tracks: Arc<TrackTable>,
 }
 
 impl Shared {
@@ -178,7 +165,10 @@ impl Plan {
         decoder.set_stop_signal(stop.clone());
         decoder.relax(picture_needs(&detectors, snapshots.is_some()));
         let input: Arc<str> = stream_name.as_deref().unwrap_or(decoder.name()).into();
+        let tracks = Arc::new(TrackTable::default());
+        tracks.set(decoder.streams());
         let shared = Shared {
+            tracks,
             input,
             stop,
             heartbeat: Arc::new(Heartbeat::new(stall_timeout)),
@@ -243,7 +233,14 @@ impl Plan {
         .with_lanes(lanes)
         .with_heartbeat(shared.heartbeat.clone());
         if let Some(dets) = inline {
-            let g = DetectorGroup::new(dets, &shared.input, max_open, q.thin, Order::Pipeline);
+            let g = DetectorGroup::new(
+                dets,
+                &shared.input,
+                &shared.tracks,
+                max_open,
+                q.thin,
+                Order::Pipeline,
+            );
             core = core.with_group(g);
         }
         let decoder = self.decoder;
@@ -307,7 +304,14 @@ fn start_detectors<'s, 'e>(
     let (lane, rx, lag_lost) = Lane::new(q.capacity, &wants, q.policy, &shared.stop);
     lanes.push(lane);
     let max_open = shared.limits.max_open_defects;
-    let g = DetectorGroup::new(dets, &shared.input, max_open, q.thin, Order::Pipeline);
+    let g = DetectorGroup::new(
+        dets,
+        &shared.input,
+        &shared.tracks,
+        max_open,
+        q.thin,
+        Order::Pipeline,
+    );
     let ev_tx = ev_tx.clone();
     let w = std::thread::Builder::new()
         .name(format!("avqc-detect-{k}"))

@@ -24,6 +24,8 @@ pub(super) struct SinkCounts {
     pub(super) error: Option<Error>,
     pub(super) events: u64,
     pub(super) defects: u64,
+    /// Defects confirmed per track: (stream index, count).
+    pub(super) track_defects: Vec<(usize, u64)>,
     pub(super) stalls: u64,
 }
 
@@ -61,6 +63,7 @@ impl<'a> SinkSide<'a> {
                 error: None,
                 events: 0,
                 defects: 0,
+                track_defects: Vec::new(),
                 stalls: 0,
             },
             planner,
@@ -94,6 +97,9 @@ impl<'a> SinkSide<'a> {
         }
         if ev.as_defect().is_some_and(|d| d.phase == Phase::Start) {
             self.counts.defects += 1;
+            if let Some(t) = ev.track() {
+                super::tally::count(&mut self.counts.track_defects, t);
+            }
             if let Some(r) = self.planner.as_mut().and_then(|p| p.annotate(&mut ev)) {
                 if let Some(tx) = &self.requests {
                     let _ = tx.send(r);

@@ -1,48 +1,113 @@
 //! One detector fed inline: panic isolation, open-defect bookkeeping and the closing of every
-//! defect it started. Shared by the pipeline's detector threads and the monitor's stream tasks.
+//! defect it started; one instance per stream for a detector of one kind of media that can
+//! [fork](crate::detect::Detector::fork). Shared by the pipeline's detector threads and the
+//! monitor's stream tasks.
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use super::item::Item;
+use super::tracks::TrackTable;
 use super::DetectorReport;
 use crate::detect::{Detector, Events, Wants};
 use crate::error::Error;
 use crate::event::{DefectKind, Details, Event, Phase};
 use crate::media::{Media, MediaTime};
 
-/// A detector with its event buffer, report and the defects it holds open.
-pub(crate) struct DetectorSlot {
+/// One instance of a detector: the one built, or a fork for a further stream of its kind.
+struct Instance {
     det: Box<dyn Detector>,
+    out: Events,
+    /// The stream it analyses, once it met one (a detector of one kind of media).
+    stream: Option<usize>,
+}
+
+/// A detector (with its forks) with its event buffers, report and the defects it holds open.
+pub(crate) struct DetectorSlot {
+    /// The first is the detector built; the others are forks, one per further stream.
+    inst: Vec<Instance>,
+    /// Whether it judges one kind of media (pictures or sound) and so gets an instance per
+    /// stream of that kind, when it can fork.
+    per_stream: bool,
+    /// It could not fork: its first instance sees every stream.
+    unforkable: bool,
+    tracks: Arc<TrackTable>,
     wants: Wants,
     name: String,
     input: Arc<str>,
-    out: Events,
     pub(crate) rep: DetectorReport,
-    /// Defects started and not ended, so a panic cannot leave one open.
-    open: Vec<(DefectKind, MediaTime)>,
+    /// Defects started and not ended (with their track), so a panic cannot leave one open.
+    open: Vec<(DefectKind, MediaTime, Option<usize>)>,
     last: MediaTime,
     max_open: usize,
 }
 
 impl DetectorSlot {
-    pub(crate) fn new(det: Box<dyn Detector>, input: &Arc<str>, max_open: usize) -> Self {
+    pub(crate) fn new(
+        det: Box<dyn Detector>,
+        input: &Arc<str>,
+        max_open: usize,
+        tracks: &Arc<TrackTable>,
+    ) -> Self {
         let name = det.name().to_string();
         DetectorSlot {
             wants: det.wants(),
-            out: Events::new(input, &name),
+            per_stream: det.per_stream(),
+            unforkable: false,
+            tracks: tracks.clone(),
+            inst: vec![Instance {
+                det,
+                out: Events::new(input, &name),
+                stream: None,
+            }],
             rep: DetectorReport {
                 name: name.clone(),
                 ..Default::default()
             },
-            det,
             name,
             input: input.clone(),
             open: Vec::new(),
             last: MediaTime::ZERO,
             max_open,
         }
+    }
+
+    /// The instance for `stream` (made on its first item): a linear look over one entry per
+    /// stream of the kind, no allocation once every stream was met.
+    fn instance(&mut self, stream: usize) -> usize {
+        if let Some(i) = self.inst.iter().position(|x| x.stream == Some(stream)) {
+            return i;
+        }
+        if self.inst[0].stream.is_none() {
+            self.claim(0, stream);
+            return 0;
+        }
+        if self.unforkable {
+            return 0;
+        }
+        match self.inst[0].det.fork() {
+            Some(det) => {
+                self.inst.push(Instance {
+                    det,
+                    out: Events::new(&self.input, &self.name),
+                    stream: None,
+                });
+                let i = self.inst.len() - 1;
+                self.claim(i, stream);
+                i
+            }
+            None => {
+                self.unforkable = true;
+                0
+            }
+        }
+    }
+
+    fn claim(&mut self, i: usize, stream: usize) {
+        let x = &mut self.inst[i];
+        x.stream = Some(stream);
+        x.out.set_track(Some(stream), self.tracks.language(stream));
     }
 
     pub(crate) fn wants(&self) -> Wants {
@@ -60,7 +125,12 @@ impl DetectorSlot {
         if self.panicked() {
             return None;
         }
-        let (det, out, rep, last) = (&mut self.det, &mut self.out, &mut self.rep, &mut self.last);
+        let which = match item {
+            Item::Media(Media::Video(f)) if self.per_stream => Some(self.instance(f.stream())),
+            Item::Media(Media::Audio(f)) if self.per_stream => Some(self.instance(f.stream())),
+            _ => None,
+        };
+        let (inst, rep, last) = (&mut self.inst, &mut self.rep, &mut self.last);
         let result = catch_unwind(AssertUnwindSafe(|| match item {
             Item::Media(m) => {
                 match m {
@@ -69,12 +139,21 @@ impl DetectorSlot {
                     Media::Notice(_) => {}
                 }
                 *last = (*last).max(m.time());
-                det.process(m, out);
+                match which {
+                    Some(i) => {
+                        let x = &mut inst[i];
+                        x.det.process(m, &mut x.out)
+                    }
+                    None => inst.iter_mut().for_each(|x| x.det.process(m, &mut x.out)),
+                }
             }
-            Item::Discontinuity(t) => det.discontinuity(*t, out),
+            Item::Discontinuity(t) => inst
+                .iter_mut()
+                .for_each(|x| x.det.discontinuity(*t, &mut x.out)),
             Item::Finish(t) => {
                 *last = (*last).max(*t);
-                det.finish(*last, out);
+                let at = *last;
+                inst.iter_mut().for_each(|x| x.det.finish(at, &mut x.out));
             }
         }));
         if let Err(p) = result {
@@ -84,7 +163,7 @@ impl DetectorSlot {
                 self.name,
                 self.input
             );
-            self.out.notice(
+            self.inst[0].out.notice(
                 "detector_panicked",
                 format!("detector `{}` panicked: {message}", self.name),
                 self.last,
@@ -92,33 +171,33 @@ impl DetectorSlot {
             self.rep.panicked = Some(message);
         }
         let mut limit = None;
-        for ev in self.out.drain() {
-            if let Event::Defect(d) = &ev {
-                match d.phase {
-                    Phase::Start => {
-                        self.open.push((d.defect.clone(), d.start));
-                        if self.open.len() > self.max_open && limit.is_none() {
-                            limit = Some(Error::limit(
-                                &*self.input,
-                                format!("open defects of detector `{}`", self.name),
-                                self.open.len().to_string(),
-                                self.max_open.to_string(),
-                            ));
+        for x in &mut self.inst {
+            for ev in x.out.drain() {
+                if let Event::Defect(d) = &ev {
+                    match d.phase {
+                        Phase::Start => {
+                            self.open.push((d.defect.clone(), d.start, d.track));
+                            if self.open.len() > self.max_open && limit.is_none() {
+                                limit = Some(Error::limit(
+                                    &*self.input,
+                                    format!("open defects of detector `{}`", self.name),
+                                    self.open.len().to_string(),
+                                    self.max_open.to_string(),
+                                ));
+                            }
                         }
-                    }
-                    Phase::End => {
-                        if let Some(i) = self
-                            .open
-                            .iter()
-                            .position(|(k, s)| *k == d.defect && *s == d.start)
-                        {
-                            self.open.swap_remove(i);
+                        Phase::End => {
+                            if let Some(i) = self.open.iter().position(|(k, s, t)| {
+                                *k == d.defect && *s == d.start && *t == d.track
+                            }) {
+                                self.open.swap_remove(i);
+                            }
                         }
                     }
                 }
+                self.rep.events += 1;
+                emit(ev);
             }
-            self.rep.events += 1;
-            emit(ev);
         }
         limit
     }
@@ -127,10 +206,13 @@ impl DetectorSlot {
     /// emits what is left in the buffer. Call once, after [`Item::Finish`].
     pub(crate) fn close(&mut self, emit: &mut dyn FnMut(Event)) {
         let last = self.last;
-        for (defect, start) in self.open.drain(..) {
+        for (defect, start, track) in self.open.drain(..) {
             let mut details = Details::new();
             details.insert("closed_by".into(), "pipeline".into());
-            self.out.span(
+            let i = (self.inst.iter())
+                .position(|x| x.stream == track)
+                .unwrap_or(0);
+            self.inst[i].out.span(
                 &defect,
                 crate::detect::SpanChange::Ended {
                     start,
@@ -140,9 +222,11 @@ impl DetectorSlot {
                 details,
             );
         }
-        for ev in self.out.drain() {
-            self.rep.events += 1;
-            emit(ev);
+        for x in &mut self.inst {
+            for ev in x.out.drain() {
+                self.rep.events += 1;
+                emit(ev);
+            }
         }
     }
 }

@@ -176,5 +176,7 @@ fn event(
         end,
         emitted_at,
         details,
+        track: None,
+        language: None,
     })
 }

@@ -14,6 +14,8 @@ use crate::media::{Media, MediaTime, NoticeKind};
 pub(crate) struct DecodeStats {
     pub(crate) video: u64,
     pub(crate) audio: u64,
+    /// Pictures or audio frames per stream: (index, count), one entry per stream seen.
+    pub(crate) frames: Vec<(usize, u64)>,
     pub(crate) decode_errors: u64,
     pub(crate) corrupt_packets: u64,
     pub(crate) discontinuities: u64,
@@ -48,8 +50,14 @@ impl DecodeStats {
         };
         self.end = Some(self.end.map_or(end, |e| e.max(end)));
         match media {
-            Media::Video(_) => self.video += 1,
-            Media::Audio(_) => self.audio += 1,
+            Media::Video(v) => {
+                self.video += 1;
+                count(&mut self.frames, v.stream());
+            }
+            Media::Audio(a) => {
+                self.audio += 1;
+                count(&mut self.frames, a.stream());
+            }
             Media::Notice(n) => match &n.kind {
                 NoticeKind::DecodeError { .. } => self.decode_errors += 1,
                 NoticeKind::CorruptPacket => self.corrupt_packets += 1,
@@ -79,5 +87,13 @@ impl DecodeStats {
             (Some(a), Some(b)) => b.secs_since(a).max(0.0),
             _ => 0.0,
         }
+    }
+}
+
+/// Adds one to the count of `stream` in `counts` (a short list, one entry per stream).
+pub(crate) fn count(counts: &mut Vec<(usize, u64)>, stream: usize) {
+    match counts.iter_mut().find(|c| c.0 == stream) {
+        Some(c) => c.1 += 1,
+        None => counts.push((stream, 1)),
     }
 }

@@ -8,7 +8,7 @@ use crate::sink::Sink;
 /// use avqc::{Sink, sink::FnSink, Event, MediaTime, event::MetricEvent};
 /// let mut n = 0;
 /// let mut s = FnSink::new(|_e: &Event| { n += 1; Ok(()) });
-/// s.emit(&Event::Metric(MetricEvent { stream: "a".into(), detector: "d".into(), name: "x".into(), value: 1.0, at: MediaTime::ZERO })).unwrap();
+/// s.emit(&Event::Metric(MetricEvent { stream: "a".into(), detector: "d".into(), name: "x".into(), value: 1.0, at: MediaTime::ZERO, track: None, language: None })).unwrap();
 /// drop(s);
 /// assert_eq!(n, 1);
 /// ```

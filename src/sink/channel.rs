@@ -14,7 +14,7 @@ use crate::sink::Sink;
 /// ```
 /// use avqc::{Sink, sink::ChannelSink, Event, MediaTime, event::MetricEvent};
 /// let (mut s, rx) = ChannelSink::unbounded();
-/// let e = Event::Metric(MetricEvent { stream: "a".into(), detector: "d".into(), name: "x".into(), value: 1.0, at: MediaTime::ZERO });
+/// let e = Event::Metric(MetricEvent { stream: "a".into(), detector: "d".into(), name: "x".into(), value: 1.0, at: MediaTime::ZERO, track: None, language: None });
 /// s.emit(&e).unwrap();
 /// assert_eq!(rx.recv().unwrap(), e);
 /// drop(rx);
@@ -37,7 +37,7 @@ impl ChannelSink {
     /// use avqc::{Sink, sink::ChannelSink, Event, MediaTime, event::MetricEvent};
     /// let (mut s, rx) = ChannelSink::bounded(16);
     /// s.emit(&Event::Metric(MetricEvent { stream: "a".into(), detector: "d".into(),
-    ///     name: "x".into(), value: 1.0, at: MediaTime::ZERO })).unwrap();
+    ///     name: "x".into(), value: 1.0, at: MediaTime::ZERO, track: None, language: None })).unwrap();
     /// assert_eq!(rx.len(), 1);
     /// ```
     pub fn bounded(capacity: usize) -> (Self, Receiver<Event>) {

@@ -13,7 +13,7 @@ use crate::sink::Sink;
 /// use avqc::{Sink, sink::Collect, Event, MediaTime, event::MetricEvent};
 /// let c = Collect::new();
 /// let mut s = c.clone();
-/// s.emit(&Event::Metric(MetricEvent { stream: "a".into(), detector: "d".into(), name: "x".into(), value: 1.0, at: MediaTime::ZERO })).unwrap();
+/// s.emit(&Event::Metric(MetricEvent { stream: "a".into(), detector: "d".into(), name: "x".into(), value: 1.0, at: MediaTime::ZERO, track: None, language: None })).unwrap();
 /// assert_eq!(c.events().len(), 1);
 /// ```
 #[derive(Clone, Debug, Default)]

@@ -14,7 +14,7 @@ use crate::sink::Sink;
 /// {
 ///     let mut s = JsonLines::new(&mut out);
 ///     s.emit(&Event::Metric(MetricEvent { stream: "a".into(), detector: "d".into(),
-///         name: "x".into(), value: 1.0, at: MediaTime::ZERO })).unwrap();
+///         name: "x".into(), value: 1.0, at: MediaTime::ZERO, track: None, language: None })).unwrap();
 ///     s.flush().unwrap();
 /// }
 /// assert_eq!(String::from_utf8(out).unwrap(),

@@ -118,7 +118,7 @@ impl QueueConfig {
 /// let stats = sink.stats();
 /// for i in 0..10 {
 ///     sink.emit(&Event::Metric(MetricEvent { stream: "a".into(), detector: "d".into(),
-///         name: "x".into(), value: i as f64, at: MediaTime::ZERO }))?;
+///         name: "x".into(), value: i as f64, at: MediaTime::ZERO, track: None, language: None }))?;
 /// }
 /// let counts = sink.finish();
 /// assert_eq!(counts.delivered, 10);

@@ -13,6 +13,8 @@ fn ev(i: usize) -> Event {
         name: "n".into(),
         value: i as f64,
         at: MediaTime::ZERO,
+        track: None,
+        language: None,
     })
 }
 

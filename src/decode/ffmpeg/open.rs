@@ -53,15 +53,30 @@ pub(super) fn open_input(
     let mut streams = Vec::with_capacity(selected.len());
     let mut lane_of = vec![None; input.stream_count()];
     let container_duration = input.duration();
+    let n = selected.last().map_or(0, |p| p.index);
     for p in selected {
         let Some(kind) = p.kind else { continue };
-        let codec = input
-            .open_decoder(p.index, opts.threads, opts.limits.max_pixels())
-            .map_err(|e| Error::Codec {
-                input: name.into(),
-                stream: p.index,
-                message: format!("{} ({})", e.message(), p.codec),
-            })?;
+        let codec = match input.open_decoder(p.index, opts.threads, opts.limits.max_pixels()) {
+            Ok(c) => c,
+            // Of all the streams, one that cannot be decoded is left out (the others still
+            // are analysed); one asked for by name is an error.
+            Err(e) if opts.streams == StreamSelection::All && !last_chance(&lanes, p.index, n) => {
+                log::warn!(
+                    "{name}: stream {} ({}) left out: {}",
+                    p.index,
+                    p.codec,
+                    e.message()
+                );
+                continue;
+            }
+            Err(e) => {
+                return Err(Error::Codec {
+                    input: name.into(),
+                    stream: p.index,
+                    message: format!("{} ({})", e.message(), p.codec),
+                })
+            }
+        };
         let tb = if p.time_base.is_positive() {
             p.time_base
         } else {
@@ -87,7 +102,8 @@ pub(super) fn open_input(
             MediaKind::Video => StreamInfo::video(p.index, &p.codec, p.width, p.height, rate),
             MediaKind::Audio => StreamInfo::audio(p.index, &p.codec, p.sample_rate, p.channels),
         }
-        .with_duration(duration);
+        .with_duration(duration)
+        .with_language(p.language.clone());
         opts.limits.check_stream(name, &info)?;
         streams.push(info);
         lane_of[p.index] = Some(lanes.len());
@@ -136,6 +152,11 @@ pub(super) fn options_dict(opts: &DecoderOptions) -> Result<Dict> {
     Ok(dict)
 }
 
+/// Whether stream `index`, the last selected one (`last`), would leave no stream at all.
+fn last_chance(lanes: &[Lane], index: usize, last: usize) -> bool {
+    lanes.is_empty() && index == last
+}
+
 pub(super) fn open_error(name: &str, e: &FfError) -> Error {
     Error::Open {
         input: name.into(),
@@ -153,6 +174,13 @@ fn select_streams(
         what: what.into(),
     };
     let indices: Vec<usize> = match selection {
+        StreamSelection::All => (0..input.stream_count())
+            .filter(|&i| {
+                input
+                    .stream_params(i)
+                    .is_some_and(|p| p.kind.is_some() && !p.attached_pic)
+            })
+            .collect(),
         StreamSelection::Best => {
             let v = input.best_stream(MediaKind::Video, None);
             let a = input.best_stream(MediaKind::Audio, v);
