@@ -1,7 +1,10 @@
 //! `corruption`'s content episodes: held while propagated damage stays weaker than at its
-//! peak, started where it first showed, ended by a clean key frame.
+//! peak, started where it first showed, ended by a clean key frame; decoder damage carried
+//! past a key frame that still looks damaged.
 
-use avqc::{DetectorConfig, Events, Media, MediaTime, PictureType, PixelFormat, VideoFrame};
+use avqc::{
+    DetectorConfig, Events, FrameFlags, Media, MediaTime, PictureType, PixelFormat, VideoFrame,
+};
 
 const W: usize = 320;
 const H: usize = 192;
@@ -24,6 +27,11 @@ fn blocky(x: usize, y: usize, i: usize, x1: usize) -> u8 {
 
 /// Picture `i` (25 per second) with blocks left of `x1` (0: none), a key frame when `key`.
 fn frame(i: usize, x1: usize, key: bool) -> Media {
+    picture(i, x1, key, FrameFlags::NONE)
+}
+
+/// As [`frame`], with the decoder's `flags`.
+fn picture(i: usize, x1: usize, key: bool, flags: FrameFlags) -> Media {
     let t = MediaTime::from_secs_f64(i as f64 * 0.04);
     let f = VideoFrame::from_fn(W, H, PixelFormat::Yuv420p, t, |p, x, y| {
         if p == 0 {
@@ -33,7 +41,8 @@ fn frame(i: usize, x1: usize, key: bool) -> Media {
         }
     })
     .with_duration(Some(0.04))
-    .with_picture_type(if key { PictureType::I } else { PictureType::P });
+    .with_picture_type(if key { PictureType::I } else { PictureType::P })
+    .with_flags(flags);
     Media::Video(f)
 }
 
@@ -90,4 +99,36 @@ fn a_clean_key_frame_ends_content_damage() {
     let (s, e) = found[0];
     assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
     assert!((e - 4.0).abs() < 0.01, "{s}..{e}");
+}
+
+#[test]
+fn decoder_damage_is_carried_past_a_key_frame_that_still_looks_damaged() {
+    // 3 s clean; 0.6 s flagged by the decoder; then a key frame that is not flagged but shows
+    // the same few blocks as the 1.4 s after it (its lost part concealed); from 5 s clean,
+    // starting with a key frame.
+    let weak = W / 10;
+    let frames = (0..175).map(|i| match i {
+        75..90 => picture(i, W, false, FrameFlags::CORRUPT),
+        90..125 => frame(i, weak, i == 90),
+        _ => frame(i, 0, i % 25 == 0),
+    });
+    let found = intervals(frames);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
+    assert!((e - 5.0).abs() < 0.05, "{s}..{e}");
+}
+
+#[test]
+fn a_clean_key_frame_still_ends_decoder_damage() {
+    // As above, but the key frame and what follows are clean.
+    let frames = (0..175).map(|i| match i {
+        75..90 => picture(i, W, false, FrameFlags::CORRUPT),
+        _ => frame(i, 0, i % 15 == 0),
+    });
+    let found = intervals(frames);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
+    assert!((e - 3.6).abs() < 0.01, "{s}..{e}");
 }

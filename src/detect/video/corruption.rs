@@ -4,7 +4,10 @@
 //! - **Decoder signals**: exactly those of `decode_errors` (damage flags on frames, decode-error
 //!   and corrupt-packet notices; damage stays on screen until the next clean key frame or
 //!   `max_recovery` seconds; intervals start at the first damaged picture in display order),
-//!   through the same shared code.
+//!   through the same shared code. A key frame that ends decoder damage but itself still
+//!   looks damaged to the content measure below (at half its thresholds, on it and the
+//!   `band_phases - 1` pictures after it: lost packets of the key frame concealed without a
+//!   flag) does not end it: the damage is carried on as content damage.
 //! - **Picture content**: the block-edge measure of `blockiness` gives, per picture, the
 //!   blockiness index on the 8-pixel grid and on the 16-pixel grid (steps on the grid lines
 //!   against steps half-way between them, ≈ 1 for natural content; graphic edges left out).
@@ -214,6 +217,12 @@ pub struct Corruption {
     weak_since: Option<MediaTime>,
     /// End of the last interval reported: an early start never goes back before it.
     last_end: Option<MediaTime>,
+    /// Decoder damage was on screen with the last picture.
+    was_decoder: bool,
+    /// Decoder damage was ended by a key frame that still looks damaged: pictures seen since
+    /// that keep looking so; once the key frame's own bands are all measured
+    /// (`band_phases` pictures), the damage is carried on until they stop.
+    carry: Option<usize>,
 }
 
 impl Corruption {
@@ -240,6 +249,8 @@ impl Corruption {
             seen: Seen::default(),
             weak_since: None,
             last_end: None,
+            was_decoder: false,
+            carry: None,
             cfg,
         }
     }
@@ -301,6 +312,8 @@ impl Corruption {
         self.learnt = 0.0;
         self.weak_since = None;
         self.last_end = None;
+        self.was_decoder = false;
+        self.carry = None;
         self.grid8 = GridBaseline::default();
         self.grid16 = GridBaseline::default();
         self.tile_base
@@ -369,6 +382,18 @@ impl Detector for Corruption {
                     }
                     let hit = judged && blocky && !refresh;
                     let hold = open && weak && !refresh;
+                    // A key frame ends decoder damage, unless the key frame itself was damaged
+                    // (lost packets the decoder concealed without a flag): judged by the content
+                    // once the bands measured before it are all replaced.
+                    self.carry = if self.was_decoder && !decoder && key {
+                        Some(1).filter(|_| weak)
+                    } else {
+                        self.carry.filter(|_| weak && !key).map(|n| n + 1)
+                    };
+                    let carried = self.carry.is_some_and(|n| n >= self.cfg.band_phases);
+                    if carried {
+                        self.seen.content = true;
+                    }
                     self.weak_since = if weak && !refresh {
                         self.weak_since.or(Some(t))
                     } else {
@@ -376,7 +401,7 @@ impl Detector for Corruption {
                     };
                     // Learn from pictures not judged damaged; from damaged ones ten times
                     // slower, so a lasting change of the stream is absorbed in the end.
-                    let slow = hit || (open && !refresh) || decoder;
+                    let slow = hit || (open && !refresh) || decoder || self.carry.is_some();
                     let tau = self.cfg.adapt as f32 * if slow { 10.0 } else { 1.0 };
                     if informative {
                         // Until warm: the plain mean of what was seen.
@@ -403,7 +428,7 @@ impl Detector for Corruption {
                         self.seen.share = self.seen.share.max(share);
                     }
                     if let Some(SpanChange::Started { start }) =
-                        self.content.observe(hit || hold, t, until)
+                        self.content.observe(hit || hold || carried, t, until)
                     {
                         self.seen.content = true;
                         // At most `merge_gap` earlier, never into the last interval.
@@ -413,11 +438,12 @@ impl Detector for Corruption {
                         });
                         self.observe(true, start, until, out);
                     }
-                    content = self.content.is_open() && (hit || hold);
+                    content = (self.content.is_open() && (hit || hold)) || carried;
                 }
                 if decoder {
                     self.seen.decoder = true;
                 }
+                self.was_decoder = decoder;
                 let active = decoder || content;
                 if active || self.tracker.is_open() {
                     self.seen.frames += 1;
