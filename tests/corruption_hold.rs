@@ -1,0 +1,134 @@
+//! `corruption`'s content episodes: held while propagated damage stays weaker than at its
+//! peak, started where it first showed, ended by a clean key frame; decoder damage carried
+//! past a key frame that still looks damaged.
+
+use avqc::{
+    DetectorConfig, Events, FrameFlags, Media, MediaTime, PictureType, PixelFormat, VideoFrame,
+};
+
+const W: usize = 320;
+const H: usize = 192;
+
+/// A smooth, slowly moving gradient with mild pixel noise (natural-looking, no grid).
+fn smooth(x: usize, y: usize, i: usize) -> u8 {
+    let n = ((x * 7919 + y * 104_729 + i * 31) % 5) as f64;
+    (60.0 + 0.3 * x as f64 + 0.25 * y as f64 + (i as f64 * 0.7) + n).min(250.0) as u8
+}
+
+/// `smooth` quantised to flat 8x8 blocks (steps of 6 code values) left of column `x1`.
+fn blocky(x: usize, y: usize, i: usize, x1: usize) -> u8 {
+    if x < x1 {
+        let v = smooth(x / 8 * 8 + 4, y / 8 * 8 + 4, i) as i32;
+        ((v / 6) * 6) as u8
+    } else {
+        smooth(x, y, i)
+    }
+}
+
+/// Picture `i` (25 per second) with blocks left of `x1` (0: none), a key frame when `key`.
+fn frame(i: usize, x1: usize, key: bool) -> Media {
+    picture(i, x1, key, FrameFlags::NONE)
+}
+
+/// As [`frame`], with the decoder's `flags`.
+fn picture(i: usize, x1: usize, key: bool, flags: FrameFlags) -> Media {
+    let t = MediaTime::from_secs_f64(i as f64 * 0.04);
+    let f = VideoFrame::from_fn(W, H, PixelFormat::Yuv420p, t, |p, x, y| {
+        if p == 0 {
+            blocky(x, y, i, x1)
+        } else {
+            128
+        }
+    })
+    .with_duration(Some(0.04))
+    .with_picture_type(if key { PictureType::I } else { PictureType::P })
+    .with_flags(flags);
+    Media::Video(f)
+}
+
+/// The (start, end) of every ended `video_corruption` interval.
+fn intervals(frames: impl Iterator<Item = Media>) -> Vec<(f64, f64)> {
+    let mut det = avqc::detect::video::CorruptionConfig::default()
+        .build("c")
+        .unwrap();
+    let mut out = Events::new("test", "c");
+    let mut all = Vec::new();
+    let mut last = MediaTime::ZERO;
+    for m in frames {
+        if let Media::Video(f) = &m {
+            last = f.time();
+        }
+        det.process(&m, &mut out);
+        all.extend(out.drain());
+    }
+    det.finish(last.add_secs(0.04), &mut out);
+    all.extend(out.drain());
+    all.iter()
+        .filter_map(|e| e.as_defect())
+        .filter(|d| d.defect.as_str() == "video_corruption")
+        .filter_map(|d| Some((d.start.as_secs_f64(), d.end?.as_secs_f64())))
+        .collect()
+}
+
+#[test]
+fn damage_weaker_than_its_peak_is_held_from_its_first_picture() {
+    // 3 s clean; 0.2 s of a few blocks, 0.6 s of many, 1.2 s of a few again; 2 s clean.
+    // A tenth of the width: under the firing threshold, above half of it (measured).
+    let weak = W / 10;
+    let frames = (0..175).map(|i| match i {
+        75..80 | 95..125 => frame(i, weak, false),
+        80..95 => frame(i, W, false),
+        _ => frame(i, 0, i % 50 == 0),
+    });
+    let found = intervals(frames);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
+    assert!(e > 4.95 && e < 5.15, "{s}..{e}");
+}
+
+#[test]
+fn a_clean_key_frame_ends_content_damage() {
+    // 3 s clean; 1 s of blocks; from 4 s on clean again, starting with a key frame.
+    let frames = (0..150).map(|i| match i {
+        75..100 => frame(i, W, false),
+        _ => frame(i, 0, i % 25 == 0),
+    });
+    let found = intervals(frames);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
+    assert!((e - 4.0).abs() < 0.01, "{s}..{e}");
+}
+
+#[test]
+fn decoder_damage_is_carried_past_a_key_frame_that_still_looks_damaged() {
+    // 3 s clean; 0.6 s flagged by the decoder; then a key frame that is not flagged but shows
+    // the same few blocks as the 1.4 s after it (its lost part concealed); from 5 s clean,
+    // starting with a key frame.
+    let weak = W / 10;
+    let frames = (0..175).map(|i| match i {
+        75..90 => picture(i, W, false, FrameFlags::CORRUPT),
+        90..125 => frame(i, weak, i == 90),
+        _ => frame(i, 0, i % 25 == 0),
+    });
+    let found = intervals(frames);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
+    assert!((e - 5.0).abs() < 0.05, "{s}..{e}");
+}
+
+#[test]
+fn a_clean_key_frame_still_ends_decoder_damage() {
+    // As above, but the key frame and what follows are clean.
+    let frames = (0..175).map(|i| match i {
+        75..90 => picture(i, W, false, FrameFlags::CORRUPT),
+        _ => frame(i, 0, i % 15 == 0),
+    });
+    let found = intervals(frames);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
+    assert!((e - 3.6).abs() < 0.01, "{s}..{e}");
+}
