@@ -27,8 +27,8 @@
 //! | `avqc_av_offset_seconds`, `avqc_av_offset_confidence` | gauge | `track`, `detector` | sync metrics |
 //! | `avqc_sink_events_{delivered,retried,failed,dropped,unsent}_total`, `avqc_sink_queue_length` | counter, gauge | `sink` (no `stream`) | queued sinks |
 //! | `avqc_metric` | gauge | `track`, `detector`, `name` | any other metric event (e.g. `track_sync`'s `track_offset_ms`) |
-//! | `avqc_track_info` | gauge | `track`, `language` | any event with a track, report (always 1) |
-//! | `avqc_track_frames_total` | counter | `track` | report |
+//! | `avqc_track_info` | gauge | `track`, `language` | any event with a track, health, report (always 1) |
+//! | `avqc_track_frames_total` | counter | `track` | health, report |
 //!
 //! (`track` only where the event has one.) The language is not a label of the measurement
 //! families: it follows from `stream` and `track`, and a tag that arrives late or changes
@@ -74,7 +74,7 @@ use store::{Labels, Store};
 use crate::error::Result;
 use crate::event::{Event, Phase};
 use crate::monitor::{StreamHealth, StreamState};
-use crate::pipeline::{Ending, Report};
+use crate::pipeline::{Ending, Report, TrackReport};
 use crate::sink::{QueueStats, Sink};
 
 const STATES: [StreamState; 5] = [
@@ -274,7 +274,8 @@ impl Metrics {
         s.total(f::VIDEO_FRAMES, base.clone(), h.video_frames as f64);
         s.total(f::AUDIO_FRAMES, base.clone(), h.audio_frames as f64);
         s.total(f::DECODE_ERRORS, base.clone(), h.decode_errors as f64);
-        s.total(f::FRAMES_DROPPED, base, h.dropped as f64);
+        s.total(f::FRAMES_DROPPED, base.clone(), h.dropped as f64);
+        set_tracks(s, &base, &h.tracks);
     }
 
     /// Takes the summary of a finished [`Pipeline`](crate::Pipeline) run (the
@@ -309,17 +310,7 @@ impl Metrics {
             (r.decode_errors + r.corrupt_packets) as f64,
         );
         s.total(f::FRAMES_DROPPED, base.clone(), r.frames_dropped as f64);
-        for t in &r.tracks {
-            let track = t.index.to_string();
-            let language = t.language.as_deref().unwrap_or("");
-            let info = with(with(base.clone(), "track", &track), "language", language);
-            s.set(f::TRACK_INFO, info, 1.0);
-            s.total(
-                f::TRACK_FRAMES,
-                with(base.clone(), "track", &track),
-                t.frames as f64,
-            );
-        }
+        set_tracks(s, &base, &r.tracks);
     }
 
     /// Exports the counts of a [`QueuedSink`](crate::sink::QueuedSink) under the label
@@ -392,6 +383,18 @@ impl Metrics {
         let mut out = String::new();
         self.lock().store.render(&mut out);
         out
+    }
+}
+
+/// Each track's info series and frame counter.
+fn set_tracks(s: &mut Store, base: &Labels, tracks: &[TrackReport]) {
+    for t in tracks {
+        let track = t.index.to_string();
+        let language = t.language.as_deref().unwrap_or("");
+        let info = with(with(base.clone(), "track", &track), "language", language);
+        s.set(f::TRACK_INFO, info, 1.0);
+        let labels = with(base.clone(), "track", &track);
+        s.total(f::TRACK_FRAMES, labels, t.frames as f64);
     }
 }
 

@@ -49,6 +49,7 @@ fn health(id: &str, video: u64, state: StreamState) -> StreamHealth {
         media_secs: 4.0,
         idle_secs: 0.1,
         ending: None,
+        tracks: Vec::new(),
     }
 }
 
@@ -362,4 +363,26 @@ fn a_report_gives_each_track_its_frames_and_language() {
         )
     };
     assert_eq!((info("0", ""), info("2", "spa")), (Some(1.0), Some(1.0)));
+}
+
+#[test]
+fn health_gives_each_track_its_frames() {
+    use crate::media::MediaKind;
+    use crate::pipeline::TrackReport;
+    let m = Metrics::new();
+    for frames in [100, 180] {
+        let mut h = health("cam", frames, StreamState::Running);
+        h.tracks = vec![TrackReport {
+            index: 1,
+            kind: MediaKind::Audio,
+            language: Some("deu".into()),
+            frames: 2 * frames,
+            defects: 1,
+        }];
+        m.observe_health(&h);
+    }
+    let labels = [("stream", "cam"), ("track", "1")];
+    assert_eq!(m.value("avqc_track_frames_total", &labels), Some(360.0));
+    let info = [("stream", "cam"), ("track", "1"), ("language", "deu")];
+    assert_eq!(m.value("avqc_track_info", &info), Some(1.0));
 }
