@@ -44,7 +44,6 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::event::{Event, Phase};
-use crate::media::MediaKind;
 use crate::pipeline::Report;
 use crate::sink::Sink;
 
@@ -409,9 +408,9 @@ impl StreamRecord {
     /// streams of one kind, or one defect type or curve came from more than one track.
     fn several_tracks(&self, report: Option<&Report>) -> bool {
         let in_report = report.is_some_and(|r| {
-            [MediaKind::Video, MediaKind::Audio]
+            r.tracks
                 .iter()
-                .any(|k| r.tracks.iter().filter(|t| t.kind == *k).count() > 1)
+                .any(|t| r.tracks.iter().filter(|u| u.kind == t.kind).count() > 1)
         });
         let mut seen: BTreeMap<&str, BTreeSet<Option<usize>>> = BTreeMap::new();
         for d in &self.defects {
@@ -440,3 +439,7 @@ impl StreamRecord {
             .collect()
     }
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
