@@ -166,3 +166,96 @@ fn snapshots_come_only_from_the_folder() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn on_track(event: Event, track: usize, language: &str) -> Event {
+    match event {
+        Event::Metric(mut m) => {
+            m.track = Some(track);
+            m.language = Some(Arc::from(language));
+            Event::Metric(m)
+        }
+        Event::Defect(mut d) => {
+            d.track = Some(track);
+            d.language = Some(Arc::from(language));
+            d.defect = DefectKind::AUDIO_SILENCE;
+            d.detector = Arc::from("silence");
+            Event::Defect(d)
+        }
+        e => e,
+    }
+}
+
+#[test]
+fn two_audio_tracks_get_their_own_lanes_curves_and_column() {
+    let r = HtmlReport::new();
+    for i in 0..20 {
+        let t = i as f64 * 0.5;
+        r.record(&on_track(
+            metric("two.ts", "short_term_lufs", -23.0, t),
+            1,
+            "eng",
+        ));
+        r.record(&on_track(
+            metric("two.ts", "short_term_lufs", -35.0, t),
+            2,
+            "spa",
+        ));
+    }
+    r.record(&on_track(
+        defect("two.ts", Phase::Start, 2.0, None, serde_json::json!({})),
+        2,
+        "spa",
+    ));
+    r.record(&on_track(
+        defect("two.ts", Phase::End, 2.0, Some(4.0), serde_json::json!({})),
+        2,
+        "spa",
+    ));
+    r.record(&defect(
+        "two.ts",
+        Phase::Start,
+        5.0,
+        None,
+        serde_json::json!({}),
+    ));
+    // one audio track only: plain names, as before
+    r.record(&on_track(
+        metric("one.ts", "short_term_lufs", -23.0, 0.0),
+        1,
+        "eng",
+    ));
+    let page = r.render(&[]);
+    let data = page_data(&page);
+    let two = &data["streams"][0];
+    let curves = two["curves"].as_object().unwrap();
+    let mut keys: Vec<&str> = curves.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["short_term_lufs · track 1", "short_term_lufs · track 2"]
+    );
+    assert_eq!(curves["short_term_lufs · track 2"][0][1], -35.0);
+    assert_eq!(
+        curves["short_term_lufs · track 2"]
+            .as_array()
+            .unwrap()
+            .len(),
+        20
+    );
+    let defects = two["defects"].as_array().unwrap();
+    assert_eq!(defects.len(), 2, "{defects:?}");
+    assert_eq!(defects[0]["lane"], "audio_silence · track 2 (spa)");
+    assert_eq!(defects[0]["end"], 4.0, "start and end of track 2 joined");
+    assert_eq!(defects[1]["lane"], "video_freeze", "no track: no suffix");
+    assert!(
+        page.contains("<th>track</th>"),
+        "the defect list has a track column"
+    );
+    assert!(
+        page.contains("<td>audio_silence</td><td>2 (spa)</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>video_freeze</td><td></td>"));
+    let one = &data["streams"][1];
+    assert!(one["curves"]["short_term_lufs"].is_array(), "{one}");
+}

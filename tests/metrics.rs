@@ -34,23 +34,36 @@ fn source(name: &str, n: usize) -> FrameSource<impl Iterator<Item = Media> + Sen
     )
 }
 
-/// Defect starts per (stream, defect) among `events`.
-fn starts(events: &[Event]) -> BTreeMap<(String, String), f64> {
+/// Defect starts per (stream, track, defect) among `events`.
+fn starts(events: &[Event]) -> BTreeMap<(String, Option<String>, String), f64> {
     let mut m = BTreeMap::new();
     for d in events.iter().filter_map(|e| e.as_defect()) {
         if d.phase == Phase::Start {
-            *m.entry((d.stream.to_string(), d.defect.to_string()))
+            let track = d.track.map(|t| t.to_string());
+            *m.entry((d.stream.to_string(), track, d.defect.to_string()))
                 .or_insert(0.0) += 1.0;
         }
     }
     m
 }
 
+/// The labels of a defect series: `stream`, `track` when the events had one, `defect`.
+fn defect_labels<'a>(
+    stream: &'a str,
+    track: Option<&'a str>,
+    defect: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    let mut labels = vec![("stream", stream)];
+    labels.extend(track.map(|t| ("track", t)));
+    labels.push(("defect", defect));
+    labels
+}
+
 fn check(metrics: &Metrics, events: &[Event]) {
     let starts = starts(events);
     assert!(!starts.is_empty());
-    for ((stream, defect), n) in &starts {
-        let labels = [("stream", stream.as_str()), ("defect", defect.as_str())];
+    for ((stream, track, defect), n) in &starts {
+        let labels = defect_labels(stream, track.as_deref(), defect);
         assert_eq!(
             metrics.value("avqc_defects_total", &labels),
             Some(*n),
@@ -88,7 +101,8 @@ fn a_pipeline_run_is_counted() {
     metrics.observe_report(&report);
     let events = events.events();
     check(&metrics, &events);
-    let black = [("stream", "one"), ("defect", "video_black")];
+    // the one video stream's events carry its index: the series has `track="0"`
+    let black = defect_labels("one", Some("0"), "video_black");
     assert_eq!(metrics.value("avqc_defects_total", &black), Some(4.0));
     let frames = metrics.value("avqc_video_frames_total", &[("stream", "one")]);
     assert_eq!(frames, Some(200.0));
@@ -122,7 +136,7 @@ fn monitor_streams_are_counted_apart() {
     }
     check(&metrics, &events.events());
     for (cam, n) in [("cam1", 2.0), ("cam2", 5.0)] {
-        let black = [("stream", cam), ("defect", "video_black")];
+        let black = defect_labels(cam, Some("0"), "video_black");
         assert_eq!(
             metrics.value("avqc_defects_total", &black),
             Some(n),

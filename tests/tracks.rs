@@ -71,7 +71,8 @@ fn by_pipeline(opts: &DecoderOptions, detector_threads: usize) -> (Vec<Event>, R
     (events.take(), report)
 }
 
-fn by_monitor(opts: &DecoderOptions) -> Vec<Event> {
+/// The events and the stream's last health.
+fn by_monitor(opts: &DecoderOptions) -> (Vec<Event>, avqc::monitor::StreamHealth) {
     let events = Collect::new();
     let m = Monitor::builder()
         .config(MonitorConfig {
@@ -85,8 +86,8 @@ fn by_monitor(opts: &DecoderOptions) -> Vec<Event> {
     let path = fixture().to_str().unwrap().to_string();
     m.add(StreamSpec::open("tracks", path, opts).detectors(detectors()))
         .unwrap();
-    m.finish().unwrap();
-    events.take()
+    let health = m.finish().unwrap().pop().expect("the stream's health");
+    (events.take(), health)
 }
 
 /// A defect ended: kind, track, language, start, end.
@@ -184,8 +185,46 @@ fn a_pipeline_finds_every_defect_of_every_track() {
 
 #[test]
 fn a_monitor_finds_every_defect_of_every_track() {
-    let events = by_monitor(&DecoderOptions::default());
+    let (events, health) = by_monitor(&DecoderOptions::default());
     assert_every_defect_on_its_track(&events, "monitor");
+    // its health has the figures of each track, as a pipeline's report does
+    let got: Vec<(usize, MediaKind, Option<&str>)> = health
+        .tracks
+        .iter()
+        .map(|t| (t.index, t.kind, t.language.as_deref()))
+        .collect();
+    use MediaKind::{Audio, Video};
+    assert_eq!(
+        got,
+        [
+            (0, Video, None),
+            (1, Video, None),
+            (2, Audio, Some("eng")),
+            (3, Audio, Some("spa"))
+        ]
+    );
+    for t in &health.tracks {
+        let starts = events
+            .iter()
+            .filter_map(Event::as_defect)
+            .filter(|d| d.phase == Phase::Start && d.track == Some(t.index))
+            .count() as u64;
+        assert_eq!(t.defects, starts, "track {}", t.index);
+        assert!(t.defects > 0 || t.index == 0, "track {}", t.index);
+    }
+    let frames = |k: MediaKind| -> u64 {
+        let per: Vec<u64> = health
+            .tracks
+            .iter()
+            .filter(|t| t.kind == k)
+            .map(|t| t.frames)
+            .collect();
+        assert!(per.iter().all(|f| *f > 0), "{k:?}: {per:?}");
+        per.iter().sum()
+    };
+    assert_eq!(frames(Video), health.video_frames);
+    assert_eq!(frames(Audio), health.audio_frames);
+    assert_eq!(health.tracks[0].frames, 200, "8 s at 25 fps");
 }
 
 #[test]
@@ -208,7 +247,7 @@ fn indices_narrow_the_analysis_to_the_tracks_named() {
         streams: StreamSelection::Indices(vec![1, 3]),
         ..Default::default()
     };
-    let events = by_monitor(&opts);
+    let (events, _) = by_monitor(&opts);
     let got: Vec<(String, Option<usize>)> =
         defects(&events).into_iter().map(|d| (d.0, d.1)).collect();
     assert_eq!(

@@ -2,6 +2,9 @@
 //! stream, a timeline of its defects (hover a mark for its details), the snapshot taken at each
 //! defect start, the loudness curves (momentary, short-term, integrated, true peak) against a
 //! target band, the A/V offset over time, and the per-detector table of its [`Report`].
+//! An input with several tracks (two audio tracks, say) gets a timeline lane per defect type
+//! and track (`audio_silence · track 2 (spa)`) and a curve per metric and track
+//! (`short_term_lufs · track 2`); the defect list has a track column.
 //!
 //! [`HtmlReport`] records the events of one or many streams as a [`Sink`] (or fed by hand
 //! with [`HtmlReport::record`] from a sink of your own); [`HtmlReport::render`] writes the
@@ -33,7 +36,7 @@
 mod base64;
 mod page;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -73,7 +76,10 @@ struct StreamRecord {
     name: String,
     defects: Vec<DefectRecord>,
     defects_left_out: u64,
-    curves: BTreeMap<&'static str, Curve>,
+    /// By metric and track (`None`: an event of the whole input).
+    curves: BTreeMap<(&'static str, Option<usize>), Curve>,
+    /// The language of each track seen.
+    languages: BTreeMap<usize, String>,
     notices: Vec<(f64, String, String)>,
     notices_left_out: u64,
     last_time: f64,
@@ -85,6 +91,7 @@ struct DefectRecord {
     start: f64,
     end: Option<f64>,
     details: Map<String, Value>,
+    track: Option<usize>,
 }
 
 /// A metric's points, thinned evenly once it holds `MAX_POINTS`.
@@ -228,6 +235,7 @@ impl StreamRecord {
             defects: Vec::new(),
             defects_left_out: 0,
             curves: BTreeMap::new(),
+            languages: BTreeMap::new(),
             notices: Vec::new(),
             notices_left_out: 0,
             last_time: 0.0,
@@ -235,6 +243,15 @@ impl StreamRecord {
     }
 
     fn record(&mut self, e: &Event) {
+        let (track, language) = match e {
+            Event::Defect(d) => (d.track, &d.language),
+            Event::Metric(m) => (m.track, &m.language),
+            Event::Notice(n) => (n.track, &n.language),
+            Event::Cue(_) => (None, &None),
+        };
+        if let (Some(t), Some(l)) = (track, language) {
+            self.languages.entry(t).or_insert_with(|| l.to_string());
+        }
         match e {
             Event::Defect(d) => {
                 let (start, at) = (d.start.as_secs_f64(), d.emitted_at.as_secs_f64());
@@ -251,6 +268,7 @@ impl StreamRecord {
                             start,
                             end: None,
                             details: d.details.clone(),
+                            track: d.track,
                         });
                     }
                     Phase::End => {
@@ -260,6 +278,7 @@ impl StreamRecord {
                             r.end.is_none()
                                 && r.detector == *d.detector
                                 && r.defect == d.defect.as_str()
+                                && r.track == d.track
                                 && (r.start - start).abs() < 1e-6
                         });
                         match open {
@@ -274,6 +293,7 @@ impl StreamRecord {
                                 start,
                                 end: end.or(Some(at)),
                                 details: d.details.clone(),
+                                track: d.track,
                             }),
                             None => {}
                         }
@@ -285,7 +305,8 @@ impl StreamRecord {
                 self.last_time = self.last_time.max(t);
                 if let Some(name) = CURVES.iter().find(|c| **c == m.name) {
                     if m.value.is_finite() {
-                        self.curves.entry(name).or_default().push(t, m.value);
+                        let curve = self.curves.entry((name, m.track)).or_default();
+                        curve.push(t, m.value);
                     }
                 }
             }
@@ -335,22 +356,42 @@ impl StreamRecord {
                     .filter_map(|d| d.end)
                     .fold(0.0, f64::max),
             );
+        let several = self.several_tracks(report);
+        let language = |t: usize| {
+            report
+                .and_then(|r| r.tracks.iter().find(|x| x.index == t))
+                .and_then(|x| x.language.clone())
+                .or_else(|| self.languages.get(&t).cloned())
+        };
         let defects: Vec<Value> = self
             .defects
             .iter()
             .map(|d| {
+                let lang = d.track.and_then(language);
+                let lane = match d.track {
+                    Some(t) if several => match &lang {
+                        Some(l) => format!("{} · track {t} ({l})", d.defect),
+                        None => format!("{} · track {t}", d.defect),
+                    },
+                    _ => d.defect.clone(),
+                };
                 serde_json::json!({
                     "defect": d.defect, "detector": d.detector, "start": d.start,
-                    "end": d.end, "details": d.details,
+                    "end": d.end, "details": d.details, "track": d.track,
+                    "language": lang, "lane": lane,
                 })
             })
             .collect();
         let curves: Map<String, Value> = self
             .curves
             .iter()
-            .map(|(k, c)| {
+            .map(|((name, track), c)| {
                 let pts: Vec<[f64; 2]> = c.points.iter().map(|&(t, v)| [t, v]).collect();
-                (k.to_string(), serde_json::json!(pts))
+                let key = match track {
+                    Some(t) if several => format!("{name} · track {t}"),
+                    _ => name.to_string(),
+                };
+                (key, serde_json::json!(pts))
             })
             .collect();
         serde_json::json!({
@@ -361,6 +402,24 @@ impl StreamRecord {
             "notices": self.notices.iter().map(|(t, n, m)| serde_json::json!([t, n, m])).collect::<Vec<_>>(),
             "notices_left_out": self.notices_left_out,
         })
+    }
+
+    /// Whether the stream's lanes and curves are drawn per track: its report lists several
+    /// streams of one kind, or one defect type or curve came from more than one track.
+    fn several_tracks(&self, report: Option<&Report>) -> bool {
+        let in_report = report.is_some_and(|r| {
+            r.tracks
+                .iter()
+                .any(|t| r.tracks.iter().filter(|u| u.kind == t.kind).count() > 1)
+        });
+        let mut seen: BTreeMap<&str, BTreeSet<Option<usize>>> = BTreeMap::new();
+        for d in &self.defects {
+            seen.entry(&d.defect).or_default().insert(d.track);
+        }
+        for (name, track) in self.curves.keys() {
+            seen.entry(name).or_default().insert(*track);
+        }
+        in_report || seen.values().any(|tracks| tracks.len() > 1)
     }
 
     /// (defect, start, PNG as base64) of each snapshot named by a defect and found in `dir`.
@@ -380,3 +439,7 @@ impl StreamRecord {
             .collect()
     }
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

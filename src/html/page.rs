@@ -40,7 +40,7 @@ const SCRIPT: &str = r##"
 (function () {
   const data = JSON.parse(document.getElementById("avqc-data").textContent);
   const NS = "http://www.w3.org/2000/svg";
-  const W = 960, LEFT = 150, RIGHT = 12;
+  const W = 960, LEFT = 210, RIGHT = 12;
   function el(name, attrs, parent) {
     const e = document.createElementNS(NS, name);
     for (const k in attrs) e.setAttribute(k, attrs[k]);
@@ -56,10 +56,10 @@ const SCRIPT: &str = r##"
     const m = Math.floor(t / 60), s = t - 60 * m;
     return m + ":" + (s < 10 ? "0" : "") + s.toFixed(s < 600 ? 1 : 0);
   }
-  function colour(name) {
+  function colour(name, light) {
     let h = 0;
     for (const c of name) h = (h * 31 + c.charCodeAt(0)) % 360;
-    return "hsl(" + h + ",65%,48%)";
+    return "hsl(" + h + ",65%," + (light || 48) + "%)";
   }
   function step(span, most) {
     for (const s of [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200])
@@ -74,7 +74,8 @@ const SCRIPT: &str = r##"
     }
   }
   function timeline(svg, s) {
-    const types = Array.from(new Set(s.defects.map(d => d.defect))).sort();
+    const lane_of = d => d.lane || d.defect;
+    const types = Array.from(new Set(s.defects.map(lane_of))).sort();
     const lane = 22, lanes = Math.max(types.length, 1), h = lanes * lane + 22;
     svg.setAttribute("viewBox", "0 0 " + W + " " + h);
     svg.setAttribute("width", W);
@@ -85,20 +86,23 @@ const SCRIPT: &str = r##"
     if (!types.length) text(svg, LEFT + 8, 15, "no defects");
     types.forEach((ty, i) => text(svg, 4, i * lane + 15, ty));
     for (const d of s.defects) {
-      const i = types.indexOf(d.defect), end = d.end === null ? dur : d.end;
+      const i = types.indexOf(lane_of(d)), end = d.end === null ? dur : d.end;
       const r = el("rect", {
         class: "defect-mark", x: x(d.start), y: i * lane + 3,
         width: Math.max(3, x(end) - x(d.start)), height: lane - 6, fill: colour(d.defect),
       }, svg);
-      const lines = [d.defect + " (" + d.detector + ")",
+      const lines = [lane_of(d) + " (" + d.detector + ")",
         clock(d.start) + " to " + (d.end === null ? "the end (still open)" : clock(d.end))];
       for (const k of Object.keys(d.details)) lines.push(k + ": " + JSON.stringify(d.details[k]));
       el("title", {}, r).textContent = lines.join("\n");
     }
   }
   function chart(svg, s, names, band, unit, floor) {
-    const series = names.filter(n => s.curves[n] && s.curves[n].length);
-    const h = 200, top = 8, bottom = h - 22;
+    // a curve per name, or per name and track ("short_term_lufs · track 2")
+    const keys = Object.keys(s.curves).sort();
+    const series = names.flatMap(n => keys.filter(k => k === n || k.startsWith(n + " · ")))
+      .filter(k => s.curves[k].length);
+    const h = Math.max(200, series.length * 16 + 40), top = 8, bottom = h - 22;
     svg.setAttribute("viewBox", "0 0 " + W + " " + h);
     svg.setAttribute("width", W);
     svg.setAttribute("height", h);
@@ -123,12 +127,18 @@ const SCRIPT: &str = r##"
       el("rect", { class: "band", x: LEFT, width: W - LEFT - RIGHT, y: y(band[1]),
         height: Math.max(1, y(band[0]) - y(band[1])), fill: "rgba(0,160,0,0.12)" }, svg);
     }
+    // one hue per metric; its tracks in turn darker, lighter, and dashed
+    const base = k => names.find(n => k === n || k.startsWith(n + " · "));
+    const shades = [48, 30, 66, 40], dashes = ["", "7 3", "2 2", "9 3 2 3"];
     series.forEach((n, i) => {
       const pts = s.curves[n].map(p => x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1)).join(" ");
-      const c = colour(n);
-      el("polyline", { class: "curve", points: pts, fill: "none", stroke: c, "stroke-width": 1.3 }, svg);
-      el("rect", { x: 4, y: top + i * 16, width: 10, height: 10, fill: c }, svg);
-      text(svg, 18, top + i * 16 + 9, n);
+      const b = base(n), k = series.filter(o => base(o) === b).indexOf(n) % 4;
+      const c = colour(b, shades[k]), dash = dashes[k];
+      el("polyline", { class: "curve", points: pts, fill: "none", stroke: c, "stroke-width": 1.3,
+        "stroke-dasharray": dash }, svg);
+      el("line", { x1: 3, x2: 16, y1: top + i * 16 + 5, y2: top + i * 16 + 5, stroke: c,
+        "stroke-width": 3, "stroke-dasharray": dash }, svg);
+      text(svg, 20, top + i * 16 + 9, n);
     });
   }
   data.streams.forEach((s, i) => {
@@ -242,15 +252,21 @@ fn defect_table(h: &mut String, d: &Value) {
     let Some(list) = d["defects"].as_array().filter(|l| !l.is_empty()) else {
         return;
     };
-    h.push_str("<h3>Defect list</h3>\n<table><tr><th>defect</th><th>detector</th><th>start s</th><th>end s</th><th>details</th></tr>\n");
+    h.push_str("<h3>Defect list</h3>\n<table><tr><th>defect</th><th>track</th><th>detector</th><th>start s</th><th>end s</th><th>details</th></tr>\n");
     for x in list {
         let end = x["end"]
             .as_f64()
             .map_or("open".into(), |e| format!("{e:.3}"));
+        let track = match (x["track"].as_u64(), x["language"].as_str()) {
+            (Some(t), Some(l)) => format!("{t} ({l})"),
+            (Some(t), None) => t.to_string(),
+            (None, _) => String::new(),
+        };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{end}</td><td><code>{}</code></td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{end}</td><td><code>{}</code></td></tr>",
             esc(x["defect"].as_str().unwrap_or("")),
+            esc(&track),
             esc(x["detector"].as_str().unwrap_or("")),
             x["start"].as_f64().unwrap_or(0.0),
             esc(&x["details"].to_string()),

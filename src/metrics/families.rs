@@ -52,6 +52,8 @@ pub(crate) const SINK_DROPPED: &str = "avqc_sink_events_dropped_total";
 pub(crate) const SINK_UNSENT: &str = "avqc_sink_events_unsent_total";
 pub(crate) const SINK_QUEUED: &str = "avqc_sink_queue_length";
 pub(crate) const OTHER: &str = "avqc_metric";
+pub(crate) const TRACK_INFO: &str = "avqc_track_info";
+pub(crate) const TRACK_FRAMES: &str = "avqc_track_frames_total";
 
 /// All families, in the order they are rendered.
 pub(crate) const FAMILIES: &[Family] = &[
@@ -140,7 +142,30 @@ pub(crate) const FAMILIES: &[Family] = &[
         OTHER,
         "Any other measurement a detector reports, by detector and name.",
     ),
+    gauge(
+        TRACK_INFO,
+        "1 for each track (stream index) of an input seen, with its language (empty if unknown).",
+    ),
+    counter(TRACK_FRAMES, "Pictures or audio frames decoded, by track."),
 ];
+
+/// The families about one stream of an input's media: their series get a `track` label when
+/// the event carries one (the others are about the whole input).
+const PER_TRACK: [&str; 8] = [
+    "avqc_loudness_momentary_lufs",
+    "avqc_loudness_short_term_lufs",
+    "avqc_loudness_integrated_lufs",
+    "avqc_loudness_range_lu",
+    "avqc_true_peak_dbtp",
+    AV_OFFSET,
+    AV_CONFIDENCE,
+    OTHER,
+];
+
+/// Whether a family's series get a `track` label from the event's track.
+pub(crate) fn is_per_track(family: &str) -> bool {
+    PER_TRACK.contains(&family)
+}
 
 /// The family a detector's metric event (by its `name`) feeds, with the factor from its unit
 /// to the family's; `None`: the generic [`OTHER`] family.

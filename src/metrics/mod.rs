@@ -4,13 +4,14 @@
 //! counts, rendered in the Prometheus text exposition format (version 0.0.4) for a
 //! `/metrics` endpoint (`examples/metrics_server.rs` serves one).
 //!
-//! Families (every series has a `stream` label; a defect whose details carry a `track` gets
-//! a `track` label too):
+//! Families (every series has a `stream` label; a series of a family about one stream of the
+//! input's media gets a `track` label, the stream index, when its event carries a track — so
+//! the loudness of two audio tracks makes two series):
 //!
 //! | family | type | labels | from |
 //! | --- | --- | --- | --- |
-//! | `avqc_defects_total` | counter | `defect` | defect start events |
-//! | `avqc_defects_open` | gauge | `defect` | defect start minus end events |
+//! | `avqc_defects_total` | counter | `track`, `defect` | defect start events |
+//! | `avqc_defects_open` | gauge | `track`, `defect` | defect start minus end events |
 //! | `avqc_events_total` | counter | `kind` | every event |
 //! | `avqc_notices_total` | counter | `name` | notice events |
 //! | `avqc_stream_state` | gauge | `state` | health, report (1 for the current state) |
@@ -22,10 +23,17 @@
 //! | `avqc_decode_errors_total` | counter | | health, report |
 //! | `avqc_frames_dropped_total` | counter | | health, report, `frames_dropped` |
 //! | `avqc_detectors_panicked` | gauge | | health |
-//! | `avqc_loudness_{momentary,short_term,integrated}_lufs`, `avqc_loudness_range_lu`, `avqc_true_peak_dbtp` | gauge | | loudness metrics |
-//! | `avqc_av_offset_seconds`, `avqc_av_offset_confidence` | gauge | `detector` | sync metrics |
+//! | `avqc_loudness_{momentary,short_term,integrated}_lufs`, `avqc_loudness_range_lu`, `avqc_true_peak_dbtp` | gauge | `track` | loudness metrics |
+//! | `avqc_av_offset_seconds`, `avqc_av_offset_confidence` | gauge | `track`, `detector` | sync metrics |
 //! | `avqc_sink_events_{delivered,retried,failed,dropped,unsent}_total`, `avqc_sink_queue_length` | counter, gauge | `sink` (no `stream`) | queued sinks |
-//! | `avqc_metric` | gauge | `detector`, `name` | any other metric event |
+//! | `avqc_metric` | gauge | `track`, `detector`, `name` | any other metric event (e.g. `track_sync`'s `track_offset_ms`) |
+//! | `avqc_track_info` | gauge | `track`, `language` | any event with a track, health, report (always 1) |
+//! | `avqc_track_frames_total` | counter | `track` | health, report |
+//!
+//! (`track` only where the event has one.) The language is not a label of the measurement
+//! families: it follows from `stream` and `track`, and a tag that arrives late or changes
+//! would split a series in two. Join it in when needed:
+//! `avqc_loudness_integrated_lufs * on(stream, track) group_left(language) avqc_track_info`.
 //!
 //! ```
 //! use avqc::metrics::Metrics;
@@ -46,8 +54,8 @@
 //! metrics.observe_report(&report);
 //! let text = metrics.render();
 //! assert!(text.contains("# TYPE avqc_defects_total counter\n"));
-//! assert!(text.contains("avqc_defects_total{stream=\"still\",defect=\"video_freeze\"} 1\n"));
-//! assert!(text.contains("avqc_defects_open{stream=\"still\",defect=\"video_freeze\"} 0\n"));
+//! assert!(text.contains("avqc_defects_total{stream=\"still\",track=\"0\",defect=\"video_freeze\"} 1\n"));
+//! assert!(text.contains("avqc_defects_open{stream=\"still\",track=\"0\",defect=\"video_freeze\"} 0\n"));
 //! assert!(text.contains("avqc_video_frames_total{stream=\"still\"} 75\n"));
 //! # Ok::<(), avqc::Error>(())
 //! ```
@@ -66,7 +74,7 @@ use store::{Labels, Store};
 use crate::error::Result;
 use crate::event::{Event, Phase};
 use crate::monitor::{StreamHealth, StreamState};
-use crate::pipeline::{Ending, Report};
+use crate::pipeline::{Ending, Report, TrackReport};
 use crate::sink::{QueueStats, Sink};
 
 const STATES: [StreamState; 5] = [
@@ -107,6 +115,34 @@ fn stream_labels(stream: &str) -> Labels {
     vec![("stream", stream.to_string())]
 }
 
+/// `base` with a `track` label when there is a track.
+fn on_track(base: &Labels, track: Option<&str>) -> Labels {
+    match track {
+        Some(t) => with(base.clone(), "track", t),
+        None => base.clone(),
+    }
+}
+
+/// A `track` a detector put in a defect's details (before events carried their own).
+fn detail_track(details: &crate::event::Details) -> Option<String> {
+    match details.get("track")? {
+        serde_json::Value::String(t) => Some(t.clone()),
+        serde_json::Value::Number(t) => Some(t.to_string()),
+        _ => None,
+    }
+}
+
+/// The track an event is about and its language (`""` when unknown).
+fn event_track(event: &Event) -> (Option<usize>, &str) {
+    let (track, language) = match event {
+        Event::Defect(d) => (d.track, d.language.as_deref()),
+        Event::Metric(m) => (m.track, m.language.as_deref()),
+        Event::Notice(n) => (n.track, n.language.as_deref()),
+        Event::Cue(_) => (None, None),
+    };
+    (track, language.unwrap_or(""))
+}
+
 fn with(mut labels: Labels, key: &'static str, value: &str) -> Labels {
     labels.push((key, value.to_string()));
     labels
@@ -143,14 +179,11 @@ impl Metrics {
         let base = stream_labels(event.stream());
         let kind = match event {
             Event::Defect(d) => {
-                let mut labels = base.clone();
-                match d.details.get("track") {
-                    Some(serde_json::Value::String(t)) => labels = with(labels, "track", t),
-                    Some(serde_json::Value::Number(t)) => {
-                        labels = with(labels, "track", &t.to_string())
-                    }
-                    _ => {}
-                }
+                let track = d
+                    .track
+                    .map(|t| t.to_string())
+                    .or_else(|| detail_track(&d.details));
+                let labels = on_track(&base, track.as_deref());
                 let labels = with(labels, "defect", d.defect.as_str());
                 match d.phase {
                     Phase::Start => {
@@ -162,21 +195,25 @@ impl Metrics {
                 "defect"
             }
             Event::Metric(m) => {
+                let track = m.track.map(|t| t.to_string());
                 match f::family_of_metric(&m.name) {
                     Some((family, scale)) => {
                         let value = m.value * scale;
-                        let labels = base.clone();
                         match family {
-                            f::FRAMES_DROPPED => store.total(family, labels, value),
+                            f::FRAMES_DROPPED => store.total(family, base.clone(), value),
                             f::AV_OFFSET | f::AV_CONFIDENCE => {
+                                let labels = on_track(&base, track.as_deref());
                                 store.set(family, with(labels, "detector", &m.detector), value)
                             }
-                            _ => store.set(family, labels, value),
+                            _ if f::is_per_track(family) => {
+                                store.set(family, on_track(&base, track.as_deref()), value)
+                            }
+                            _ => store.set(family, base.clone(), value),
                         }
                     }
                     None => {
-                        let labels =
-                            with(with(base.clone(), "detector", &m.detector), "name", &m.name);
+                        let labels = on_track(&base, track.as_deref());
+                        let labels = with(with(labels, "detector", &m.detector), "name", &m.name);
                         store.set(f::OTHER, labels, m.value);
                     }
                 }
@@ -188,6 +225,14 @@ impl Metrics {
             }
             Event::Cue(_) => "cue",
         };
+        if let (Some(track), language) = event_track(event) {
+            let labels = with(
+                with(base.clone(), "track", &track.to_string()),
+                "language",
+                language,
+            );
+            store.set(f::TRACK_INFO, labels, 1.0);
+        }
         store.inc(f::EVENTS_TOTAL, with(base, "kind", kind), 1.0);
     }
 
@@ -229,7 +274,8 @@ impl Metrics {
         s.total(f::VIDEO_FRAMES, base.clone(), h.video_frames as f64);
         s.total(f::AUDIO_FRAMES, base.clone(), h.audio_frames as f64);
         s.total(f::DECODE_ERRORS, base.clone(), h.decode_errors as f64);
-        s.total(f::FRAMES_DROPPED, base, h.dropped as f64);
+        s.total(f::FRAMES_DROPPED, base.clone(), h.dropped as f64);
+        set_tracks(s, &base, &h.tracks);
     }
 
     /// Takes the summary of a finished [`Pipeline`](crate::Pipeline) run (the
@@ -263,7 +309,8 @@ impl Metrics {
             base.clone(),
             (r.decode_errors + r.corrupt_packets) as f64,
         );
-        s.total(f::FRAMES_DROPPED, base, r.frames_dropped as f64);
+        s.total(f::FRAMES_DROPPED, base.clone(), r.frames_dropped as f64);
+        set_tracks(s, &base, &r.tracks);
     }
 
     /// Exports the counts of a [`QueuedSink`](crate::sink::QueuedSink) under the label
@@ -336,6 +383,18 @@ impl Metrics {
         let mut out = String::new();
         self.lock().store.render(&mut out);
         out
+    }
+}
+
+/// Each track's info series and frame counter.
+fn set_tracks(s: &mut Store, base: &Labels, tracks: &[TrackReport]) {
+    for t in tracks {
+        let track = t.index.to_string();
+        let language = t.language.as_deref().unwrap_or("");
+        let info = with(with(base.clone(), "track", &track), "language", language);
+        s.set(f::TRACK_INFO, info, 1.0);
+        let labels = with(base.clone(), "track", &track);
+        s.total(f::TRACK_FRAMES, labels, t.frames as f64);
     }
 }
 

@@ -49,6 +49,7 @@ fn health(id: &str, video: u64, state: StreamState) -> StreamHealth {
         media_secs: 4.0,
         idle_secs: 0.1,
         ending: None,
+        tracks: Vec::new(),
     }
 }
 
@@ -243,4 +244,145 @@ fn queue_counts_are_exported() {
         m.value("avqc_sink_queue_length", &[("sink", "hook")]),
         Some(0.0)
     );
+}
+
+fn on_track(event: Event, track: usize, language: Option<&str>) -> Event {
+    let language = language.map(std::sync::Arc::from);
+    match event {
+        Event::Metric(mut m) => {
+            m.track = Some(track);
+            m.language = language;
+            Event::Metric(m)
+        }
+        Event::Defect(mut d) => {
+            d.track = Some(track);
+            d.language = language;
+            Event::Defect(d)
+        }
+        e => e,
+    }
+}
+
+#[test]
+fn two_audio_tracks_keep_their_own_series() {
+    let m = Metrics::new();
+    let eng = |e| on_track(e, 1, Some("eng"));
+    let spa = |e| on_track(e, 2, Some("spa"));
+    m.observe(&eng(metric("a", "loudness", "integrated_lufs", -23.0)));
+    m.observe(&spa(metric("a", "loudness", "integrated_lufs", -31.5)));
+    m.observe(&eng(metric("a", "loudness", "true_peak_dbtp", -2.0)));
+    m.observe(&spa(metric("a", "loudness", "true_peak_dbtp", -0.5)));
+    m.observe(&spa(metric("a", "track_sync", "track_offset_ms", 40.0)));
+    m.observe(&spa(defect(
+        "a",
+        DefectKind::AUDIO_SILENCE,
+        Phase::Start,
+        Details::new(),
+    )));
+    // an event of the whole input keeps its series without a track
+    m.observe(&metric("a", "sync", "av_offset_ms", 80.0));
+    let v = |fam, labels: &[(&str, &str)]| m.value(fam, labels);
+    let lufs = "avqc_loudness_integrated_lufs";
+    assert_eq!(v(lufs, &[("stream", "a"), ("track", "1")]), Some(-23.0));
+    assert_eq!(v(lufs, &[("stream", "a"), ("track", "2")]), Some(-31.5));
+    assert_eq!(v(lufs, &[("stream", "a")]), None);
+    assert_eq!(
+        v("avqc_true_peak_dbtp", &[("stream", "a"), ("track", "2")]),
+        Some(-0.5)
+    );
+    let offset = [
+        ("stream", "a"),
+        ("track", "2"),
+        ("detector", "track_sync"),
+        ("name", "track_offset_ms"),
+    ];
+    assert_eq!(v("avqc_metric", &offset), Some(40.0));
+    let silence = [("stream", "a"), ("track", "2"), ("defect", "audio_silence")];
+    assert_eq!(v("avqc_defects_total", &silence), Some(1.0));
+    assert_eq!(v("avqc_defects_open", &silence), Some(1.0));
+    let sync = [("stream", "a"), ("detector", "sync")];
+    assert_eq!(v("avqc_av_offset_seconds", &sync), Some(0.08));
+    for (track, language) in [("1", "eng"), ("2", "spa")] {
+        let info = [("stream", "a"), ("track", track), ("language", language)];
+        assert_eq!(v("avqc_track_info", &info), Some(1.0), "{track}");
+    }
+    let text = m.render();
+    for line in [
+        "avqc_loudness_integrated_lufs{stream=\"a\",track=\"1\"} -23\n",
+        "avqc_loudness_integrated_lufs{stream=\"a\",track=\"2\"} -31.5\n",
+        "avqc_av_offset_seconds{stream=\"a\",detector=\"sync\"} 0.08\n",
+        "avqc_track_info{stream=\"a\",track=\"2\",language=\"spa\"} 1\n",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+    assert_eq!(
+        text.matches("# TYPE avqc_loudness_integrated_lufs gauge\n")
+            .count(),
+        1,
+        "{text}"
+    );
+}
+
+#[test]
+fn a_report_gives_each_track_its_frames_and_language() {
+    use crate::media::MediaKind;
+    use crate::pipeline::TrackReport;
+    let mut r = Report {
+        input: "in.ts".into(),
+        ..Report::default()
+    };
+    for (index, kind, language, frames) in [
+        (0, MediaKind::Video, None, 250),
+        (1, MediaKind::Audio, Some("eng"), 470),
+        (2, MediaKind::Audio, Some("spa"), 468),
+    ] {
+        r.tracks.push(TrackReport {
+            index,
+            kind,
+            language: language.map(String::from),
+            frames,
+            defects: 0,
+        });
+    }
+    let m = Metrics::new();
+    m.observe_report(&r);
+    let frames = |t| {
+        m.value(
+            "avqc_track_frames_total",
+            &[("stream", "in.ts"), ("track", t)],
+        )
+    };
+    assert_eq!(
+        (frames("0"), frames("1"), frames("2")),
+        (Some(250.0), Some(470.0), Some(468.0))
+    );
+    let info = |t, l| {
+        m.value(
+            "avqc_track_info",
+            &[("stream", "in.ts"), ("track", t), ("language", l)],
+        )
+    };
+    assert_eq!((info("0", ""), info("2", "spa")), (Some(1.0), Some(1.0)));
+}
+
+#[test]
+fn health_gives_each_track_its_frames() {
+    use crate::media::MediaKind;
+    use crate::pipeline::TrackReport;
+    let m = Metrics::new();
+    for frames in [100, 180] {
+        let mut h = health("cam", frames, StreamState::Running);
+        h.tracks = vec![TrackReport {
+            index: 1,
+            kind: MediaKind::Audio,
+            language: Some("deu".into()),
+            frames: 2 * frames,
+            defects: 1,
+        }];
+        m.observe_health(&h);
+    }
+    let labels = [("stream", "cam"), ("track", "1")];
+    assert_eq!(m.value("avqc_track_frames_total", &labels), Some(360.0));
+    let info = [("stream", "cam"), ("track", "1"), ("language", "deu")];
+    assert_eq!(m.value("avqc_track_info", &info), Some(1.0));
 }

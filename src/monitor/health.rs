@@ -1,12 +1,14 @@
 //! Per-stream health: what [`Monitor::health`](super::Monitor::health) returns and what the
 //! monitor emits as metrics.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
 
 use crate::media::MediaTime;
-use crate::pipeline::Ending;
+use crate::pipeline::tracks::TrackTable;
+use crate::pipeline::{Ending, TrackReport};
 
 /// Where a stream is in its life.
 ///
@@ -102,6 +104,10 @@ pub struct StreamHealth {
     pub idle_secs: f64,
     /// How the stream ended (state `Ended`/`Failed`).
     pub ending: Option<Ending>,
+    /// Per stream of the input (audio tracks and video streams), in index order, as in
+    /// [`Report::tracks`](crate::Report::tracks): its kind, language, frames decoded and
+    /// defects started so far. Empty until the input is open.
+    pub tracks: Vec<TrackReport>,
 }
 
 /// The mutable record behind a [`StreamHealth`], updated by the stream's task.
@@ -126,10 +132,16 @@ pub(crate) struct HealthCell {
     pub(crate) ending: Option<Ending>,
     /// Whether a stall was announced (so it is announced once, and its end too).
     pub(crate) stall_announced: bool,
+    /// The input's streams (shared with the stream's task).
+    tracks: Arc<TrackTable>,
+    /// Frames decoded per stream: (index, count).
+    pub(crate) track_frames: Vec<(usize, u64)>,
+    /// Defects started per stream: (index, count).
+    pub(crate) track_defects: Vec<(usize, u64)>,
 }
 
 impl HealthCell {
-    pub(crate) fn new(max_in_flight: usize) -> Self {
+    pub(crate) fn new(max_in_flight: usize, tracks: &Arc<TrackTable>) -> Self {
         let now = Instant::now();
         HealthCell {
             state: StreamState::Connecting,
@@ -151,6 +163,9 @@ impl HealthCell {
             fps_mark: (now, 0),
             ending: None,
             stall_announced: false,
+            tracks: tracks.clone(),
+            track_frames: Vec::new(),
+            track_defects: Vec::new(),
         }
     }
 
@@ -194,6 +209,7 @@ impl HealthCell {
             media_secs: self.media.as_secs_f64(),
             idle_secs: idle,
             ending: self.ending.clone(),
+            tracks: self.tracks.report(&self.track_frames, &self.track_defects),
         }
     }
 }

@@ -51,13 +51,14 @@ impl Schedulable for Stream {
 
 impl Stream {
     pub(crate) fn new(id: Arc<str>, max_in_flight: usize) -> Self {
+        let tracks = Arc::new(TrackTable::default());
         Stream {
             id,
             wake: WakeState::default(),
             stop: StopSignal::new(),
-            health: Mutex::new(HealthCell::new(max_in_flight)),
+            health: Mutex::new(HealthCell::new(max_in_flight, &tracks)),
             task: Mutex::new(None),
-            tracks: Arc::new(TrackTable::default()),
+            tracks,
             done: Mutex::new(false),
             done_cv: Condvar::new(),
         }
@@ -409,6 +410,10 @@ impl Task {
         h.video = stats.video;
         h.audio = stats.audio;
         h.decode_errors = stats.decode_errors + stats.corrupt_packets;
+        // in place: no allocation once every track was seen
+        h.track_frames.clone_from(&stats.frames);
+        h.track_defects.clear();
+        h.track_defects.extend_from_slice(self.core.track_defects());
         if let Some(e) = stats.end {
             h.media = e;
         }

@@ -87,6 +87,8 @@ struct Emitter {
     snapshots: Option<InlineSnapshots>,
     /// The last defect started (kind, start).
     last_start: Option<(DefectKind, MediaTime)>,
+    /// Defects started per track: (stream index, count).
+    track_defects: Vec<(usize, u64)>,
 }
 
 impl Emitter {
@@ -101,6 +103,9 @@ impl Emitter {
         if let Event::Defect(d) = &ev {
             if d.phase == Phase::Start {
                 self.last_start = Some((d.defect.clone(), d.start));
+                if let Some(t) = d.track {
+                    super::tally::count(&mut self.track_defects, t);
+                }
             }
         }
         let _ = self.ev_tx.send(ev);
@@ -152,6 +157,7 @@ impl StreamCore {
                 ev_tx,
                 snapshots: None,
                 last_start: None,
+                track_defects: Vec::new(),
             },
             local: None,
             lanes: Vec::new(),
@@ -251,6 +257,11 @@ impl StreamCore {
     /// The last defect started on this stream.
     pub(crate) fn last_start(&self) -> Option<&(DefectKind, MediaTime)> {
         self.emitter.last_start.as_ref()
+    }
+
+    /// Defects started per track so far: (stream index, count).
+    pub(crate) fn track_defects(&self) -> &[(usize, u64)] {
+        &self.emitter.track_defects
     }
 
     /// Emits a notice of the core's own.
