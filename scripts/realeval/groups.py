@@ -25,7 +25,9 @@ def speech_bed(rng, cache, seconds, engines, target=-23.0, room=-32.0, shout=Fal
 
 def music_bed(rng, seconds, target=-18.0, fade=True):
     path = rng.choice(media.MUSIC)
-    start = rng.uniform(0, 20)
+    # A bed never runs past its track's end (3 s margin for the track's own ending): a bed
+    # that stopped mid-note and was padded with digital zero would be a cut-out in the clean set.
+    start = min(rng.uniform(0, 20), max(0.0, media.duration(path) - seconds - 3.0))
     ff = f"afade=t=in:d=0.3,afade=t=out:st={seconds - 0.4:.3f}:d=0.3" if fade else None
     m = media.decode_pcm(path, 2, start, seconds, extra_filter=ff)
     m = media.fit(m, int(seconds * media.SR) * 2)

@@ -82,6 +82,18 @@ def check_sources() -> list[str]:
 
 # ---------------------------------------------------------------- PCM helpers
 
+_DURATIONS: dict[str, float] = {}
+
+
+def duration(path: str) -> float:
+    """A media file's duration in seconds (ffprobe), cached."""
+    if path not in _DURATIONS:
+        out = run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                   path]).stdout
+        _DURATIONS[path] = float(out.decode().strip())
+    return _DURATIONS[path]
+
+
 def decode_pcm(path: str, channels: int, start: float = 0.0, dur: float | None = None,
                extra_filter: str | None = None) -> array:
     """Decode (a part of) a file, or a `lavfi:` source, to 48 kHz float32."""
