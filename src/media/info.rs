@@ -94,6 +94,20 @@ impl StreamInfo {
         self
     }
 
+    /// Whether the codec lets B-pictures be references for other pictures: `false` for MPEG-1
+    /// and MPEG-2 video, where a B-picture is never a reference (damage seen only on one stays
+    /// on it), `true` for every other codec (H.264, HEVC, ... may use them as references) and
+    /// for unknown ones.
+    ///
+    /// ```
+    /// use avqc::StreamInfo;
+    /// assert!(!StreamInfo::video(0, "mpeg2video", 720, 576, None).b_pictures_referenced());
+    /// assert!(StreamInfo::video(0, "h264", 1920, 1080, None).b_pictures_referenced());
+    /// ```
+    pub fn b_pictures_referenced(&self) -> bool {
+        !matches!(self.codec.as_str(), "mpeg1video" | "mpeg2video")
+    }
+
     /// Sets the duration.
     pub fn with_duration(mut self, d: Option<MediaTime>) -> Self {
         self.duration = d;

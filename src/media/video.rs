@@ -275,6 +275,9 @@ pub struct VideoFrame {
     flags: FrameFlags,
     picture_type: PictureType,
     stream: usize,
+    /// B-pictures of the stream may be references (false: MPEG-1/2, see
+    /// [`StreamInfo::b_pictures_referenced`](crate::media::StreamInfo::b_pictures_referenced)).
+    b_refs: bool,
     analysis: Option<Arc<VideoFrame>>,
     /// ATSC A/53 closed-caption bytes carried with the picture (`cc_data` triplets).
     a53_cc: Option<Bytes>,
@@ -338,6 +341,7 @@ impl VideoFrame {
             flags: FrameFlags::NONE,
             picture_type: PictureType::Unknown,
             stream: 0,
+            b_refs: true,
             analysis: None,
             a53_cc: None,
             id: LAST_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
@@ -422,6 +426,14 @@ impl VideoFrame {
     pub fn stream(&self) -> usize {
         self.stream
     }
+    /// Whether B-pictures of this picture's stream may be references for other pictures: a
+    /// fact of the stream's codec ([`StreamInfo::b_pictures_referenced`]), `true` (may be)
+    /// unless the decoder said otherwise.
+    ///
+    /// [`StreamInfo::b_pictures_referenced`]: crate::media::StreamInfo::b_pictures_referenced
+    pub fn b_pictures_referenced(&self) -> bool {
+        self.b_refs
+    }
     /// Plane `i`, if the format has it.
     pub fn plane(&self, i: usize) -> Option<&Plane> {
         (i < self.format.plane_count()).then(|| &self.planes[i])
@@ -493,6 +505,12 @@ impl VideoFrame {
     /// Sets the coding type.
     pub fn with_picture_type(mut self, t: PictureType) -> Self {
         self.picture_type = t;
+        self
+    }
+    /// Sets whether B-pictures of the stream may be references (see
+    /// [`b_pictures_referenced`](Self::b_pictures_referenced)).
+    pub fn with_b_pictures_referenced(mut self, referenced: bool) -> Self {
+        self.b_refs = referenced;
         self
     }
     /// Attaches ATSC A/53 closed-caption data (see [`a53_captions`](Self::a53_captions)).

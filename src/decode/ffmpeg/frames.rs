@@ -107,6 +107,7 @@ impl MediaMaker {
             .with_duration(duration)
             .with_flags(flags)
             .with_picture_type(picture_type)
+            .with_b_pictures_referenced(lane.b_refs)
             .with_stream(lane.index);
         if let Some(cc) = captions {
             picture = picture.with_a53_captions(cc);

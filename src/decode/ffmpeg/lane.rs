@@ -24,6 +24,9 @@ pub(super) struct Lane {
     pub(super) next_sample: Option<(u32, i64)>,
     /// Last video time and duration, in the stream time base.
     pub(super) last_video: Option<(i64, i64)>,
+    /// B-pictures of the stream may be references (its codec's, see
+    /// `StreamInfo::b_pictures_referenced`).
+    pub(super) b_refs: bool,
     /// Tags and times of the packets sent lately.
     sent: VecDeque<(i64, MediaTime)>,
     /// Tags of the packets found damaged lately.
@@ -55,6 +58,7 @@ impl Lane {
             frame_secs,
             next_sample: None,
             last_video: None,
+            b_refs: true,
             sent: VecDeque::new(),
             damaged: VecDeque::new(),
             converter: Scaler::new(),

@@ -105,6 +105,7 @@ pub(super) fn open_input(
         .with_duration(duration)
         .with_language(p.language.clone());
         opts.limits.check_stream(name, &info)?;
+        let b_refs = info.b_pictures_referenced();
         streams.push(info);
         lane_of[p.index] = Some(lanes.len());
         let frame_secs = (kind == MediaKind::Video).then_some(step_secs);
@@ -117,6 +118,9 @@ pub(super) fn open_input(
             step,
             frame_secs,
         ));
+        if let Some(lane) = lanes.last_mut() {
+            lane.b_refs = b_refs;
+        }
     }
     let keep: Vec<usize> = lanes.iter().map(|l| l.index).collect();
     input.discard_others(&keep);

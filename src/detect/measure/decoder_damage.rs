@@ -47,6 +47,9 @@ pub(crate) struct DecoderDamage {
     video_streams: u64,
     /// Damage of a reference picture is on screen (an episode has not recovered yet).
     damaged: bool,
+    /// The damage on screen was seen only on B-pictures of a stream whose B-pictures are never
+    /// references (MPEG-1/2): the next anchor the decoder itself does not flag ends it.
+    b_only: bool,
     last_damage: Option<MediaTime>,
     /// The earliest notice of damage the pictures have not reached yet, and how many.
     pending: Option<(MediaTime, u32)>,
@@ -64,6 +67,7 @@ impl DecoderDamage {
             notices,
             video_streams: 0,
             damaged: false,
+            b_only: false,
             last_damage: None,
             pending: None,
             b_run: None,
@@ -75,7 +79,9 @@ impl DecoderDamage {
         s < 64 && self.video_streams & (1 << s) != 0
     }
 
-    fn mark(&mut self, t: MediaTime) {
+    /// Damage at `t`; `on_b`: seen on a B-picture that is no reference.
+    fn mark(&mut self, t: MediaTime, on_b: bool) {
+        self.b_only = on_b && (self.b_only || !self.damaged);
         self.damaged = true;
         self.last_damage = Some(self.last_damage.map_or(t, |l| l.max(t)));
     }
@@ -123,7 +129,7 @@ impl DecoderDamage {
             };
             if video {
                 let t = t.min(f.time());
-                self.mark(t);
+                self.mark(t, false);
                 out.early = Some(t);
                 out.notices = 1;
             }
@@ -162,16 +168,25 @@ impl DecoderDamage {
                 } else {
                     // The picture noticed was not shown (lost): damage since then.
                     let s = run.unwrap_or(p);
-                    self.mark(s);
+                    self.mark(s, false);
                     from = Some(s);
                 }
             }
         }
         // A damaged B-picture is not taken to be damage of its own picture only: in H.264 the
         // decoder's verdict is often traced to a B-picture while a reference is damaged
-        // (measured), so its damage lasts as any other.
+        // (measured), so its damage lasts as any other. Where a B-picture is never a reference
+        // (MPEG-1/2), damage seen only on B-pictures ends at the next anchor the decoder itself
+        // does not flag, even when the demuxer marked its packet (measured: such an anchor
+        // decodes clean; the mark reports the loss that hit the B-pictures).
+        let b_free = !f.b_pictures_referenced();
+        if b_free && !b && !own && self.damaged && self.b_only {
+            out.flagged = false;
+            self.damaged = false;
+            from = None;
+        }
         if out.flagged {
-            self.mark(t);
+            self.mark(t, b && b_free);
         }
         if let Some(s) = from {
             out.early = Some(out.early.map_or(s, |e| e.min(s)));
@@ -196,6 +211,7 @@ impl DecoderDamage {
     /// Forgets the damage on screen and the notices waiting (end of stream, discontinuity).
     pub(crate) fn reset(&mut self) {
         self.damaged = false;
+        self.b_only = false;
         self.last_damage = None;
         self.pending = None;
         self.b_run = None;
