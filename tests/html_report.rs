@@ -27,6 +27,8 @@ fn browse(page: &Path, profile: &Path, args: &[&str]) -> (String, String) {
             "--no-sandbox",
             "--disable-gpu",
             "--hide-scrollbars",
+            // containers often have a small /dev/shm
+            "--disable-dev-shm-usage",
         ])
         .args(["--enable-logging=stderr", "--v=0"])
         .arg(format!("--user-data-dir={}", profile.display()))
