@@ -1,11 +1,16 @@
 //! Forking a detector built from config: a new instance for another stream of its kind.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::detect::events::Events;
-use crate::detect::registry::BuildFn;
 use crate::detect::{Detector, Wants};
+use crate::error::Result;
 use crate::media::{Media, MediaTime, Needs};
+
+/// What builds a detector of one type from its config (without `type` and `name`) and a name.
+pub(crate) type BuildFn = Arc<dyn Fn(Value, &str) -> Result<Box<dyn Detector>> + Send + Sync>;
 
 /// A detector built by a [`Registry`](crate::detect::Registry), with what built it, so that
 /// [`fork`](Detector::fork) builds another from the same config. Everything else is the

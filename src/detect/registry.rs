@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::detect::fork::Rebuildable;
+use crate::detect::fork::{BuildFn, Rebuildable};
 use crate::detect::Detector;
 
 use crate::error::{Error, Result};
@@ -30,7 +30,6 @@ pub trait DetectorConfig: DeserializeOwned + Default + Send + Sync + 'static {
     fn build(&self, name: &str) -> Result<Box<dyn Detector>>;
 }
 
-pub(crate) type BuildFn = Arc<dyn Fn(Value, &str) -> Result<Box<dyn Detector>> + Send + Sync>;
 type EffectiveFn = Arc<dyn Fn(Value) -> Result<Value> + Send + Sync>;
 
 struct Entry {

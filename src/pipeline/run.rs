@@ -3,35 +3,30 @@
 //! detectors in turn), a snapshot thread keeps pictures, and the sink loop runs on the
 //! caller's thread.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{Scope, ScopedJoinHandle};
 use std::time::Instant;
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
-use super::core::{picture_needs, Halt, LagRule, StreamCore};
+use super::core::{picture_needs, LagRule, StreamCore};
 use super::group::{deal, DetectorGroup, Order};
-use super::item::Item;
-use super::lane::{Lane, Queued};
+use super::lane::Lane;
 use super::report::decide_ending;
 use super::sink_loop::{SinkSide, Watched};
 use super::slot::panic_message;
 use super::stall::Heartbeat;
 use super::tally::DecodeStats;
+use super::thread_work::{run_decoder, run_detectors, run_snapshots, Decoded, Shared};
 use super::tracks::TrackTable;
 use super::{DetectorReport, Ending, Pipeline, Report};
 use crate::decode::Decoder;
 use crate::detect::{Detector, Wants};
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::limits::Limits;
-use crate::media::{Media, MediaTime};
 use crate::sink::Sink;
 use crate::snapshot::worker::{Request, SnapshotStats, SnapshotWorker};
 use crate::snapshot::{SnapshotConfig, SnapshotPlanner};
-use crate::stop::StopSignal;
 
 impl Pipeline {
     /// Runs the pipeline to the end of the input (or until stopped) on the calling thread plus
@@ -94,30 +89,6 @@ impl Pipeline {
     }
 }
 
-/// What every thread of a run shares.
-struct Shared {
-    input: Arc<str>,
-    stop: StopSignal,
-    heartbeat: Arc<Heartbeat>,
-    stall_timeout: Option<std::time::Duration>,
-    limits: Limits,
-    /// A detector that holds too many defects open stops the run with this error.
-    limit: Mutex<Option<Error>>,
-    /// The languages of the input's streams.
-    tracks: Arc<TrackTable>,
-}
-
-impl Shared {
-    /// A detector exceeded [`Limits::max_open_defects`]: the first such error ends the run.
-    fn raise(&self, e: Error) {
-        let mut error = self.limit.lock().unwrap_or_else(|p| p.into_inner());
-        if error.is_none() {
-            *error = Some(e);
-        }
-        self.stop.stop();
-    }
-}
-
 /// The pipeline taken apart for its threads.
 struct Plan {
     decoder: Box<dyn Decoder>,
@@ -135,7 +106,6 @@ type Worker<'s> = (
     Vec<usize>,
     std::io::Result<ScopedJoinHandle<'s, Vec<(usize, DetectorReport)>>>,
 );
-type Decoded = (Result<()>, DecodeStats, Vec<(usize, DetectorReport)>);
 
 /// The threads of a run, once started.
 struct Threads<'s> {
@@ -448,146 +418,4 @@ impl Joined {
             ..Default::default()
         }
     }
-}
-
-/// The `frames_dropped` metric: emitted when the count changed, at most once a second of media.
-#[derive(Default)]
-struct DropMetric {
-    reported: u64,
-    at: Option<MediaTime>,
-}
-
-impl DropMetric {
-    fn update(&mut self, core: &mut StreamCore, t: MediaTime) {
-        let dropped = core.dropped();
-        if dropped != self.reported && self.at.is_none_or(|a| t.secs_since(a) >= 1.0) {
-            core.metric("frames_dropped", dropped as f64, t);
-            self.reported = dropped;
-            self.at = Some(t);
-        }
-    }
-
-    /// The count at the end, if not reported yet.
-    fn last(&self, core: &mut StreamCore) {
-        let dropped = core.dropped();
-        if dropped != self.reported {
-            let end = core.stats().end.unwrap_or(MediaTime::ZERO);
-            core.metric("frames_dropped", dropped as f64, end);
-        }
-    }
-}
-
-/// The decoder thread: reads the input and drives the core until the end, an error or the stop.
-fn run_decoder(mut decoder: Box<dyn Decoder>, mut core: StreamCore, shared: &Shared) -> Decoded {
-    let mut declared = core.check_streams(decoder.streams());
-    let mut drops = DropMetric::default();
-    let stop = &shared.stop;
-    let result = loop {
-        if let Err(e) = std::mem::replace(&mut declared, Ok(())) {
-            break Err(e);
-        }
-        if stop.is_stopped() {
-            core.set_stopped(true);
-            break Ok(());
-        }
-        // A panicking decoder ends the input like a failed one, so the detectors (inline ones
-        // too) still close what they opened.
-        let next = catch_unwind(AssertUnwindSafe(|| decoder.next())).unwrap_or_else(|p| {
-            Err(Error::Read {
-                input: shared.input.to_string(),
-                message: format!("decoder panicked: {}", panic_message(&*p)),
-            })
-        });
-        let media = match next {
-            Ok(Some(m)) => m,
-            Ok(None) => {
-                // A decoder interrupted by the stop signal (e.g. while pacing) ends quietly.
-                core.set_stopped(stop.is_stopped());
-                break Ok(());
-            }
-            Err(e) => break Err(e),
-        };
-        let t = media.time();
-        match core.feed(media, Instant::now()) {
-            Ok(()) => {}
-            Err(Halt::Input(e)) => break Err(e),
-            Err(Halt::Detector(e)) => shared.raise(e),
-        }
-        drops.update(&mut core, t);
-    };
-    drops.last(&mut core);
-    let end = core.finish();
-    if let Some(e) = end.limit {
-        shared.raise(e);
-    }
-    (result, core.into_stats(), end.reports)
-}
-
-/// One detector thread: feeds its group until `Finish` (and keeps draining after a panic, so
-/// the decoder never blocks on a dead detector); items that waited too long are dropped by
-/// the lag rule.
-fn run_detectors(
-    mut group: DetectorGroup,
-    rx: Receiver<Queued>,
-    lag: LagRule,
-    lag_lost: &AtomicU64,
-    ev_tx: &Sender<Event>,
-    shared: &Shared,
-) -> Vec<(usize, DetectorReport)> {
-    let mut emit = |ev: Event| {
-        let _ = ev_tx.send(ev);
-    };
-    let mut end = MediaTime::ZERO;
-    for (queued, item) in rx.iter() {
-        match &item {
-            Item::Media(m) if lag.drops_queued(m, queued) => {
-                lag_lost.fetch_add(group.lost(m), Ordering::Relaxed);
-                continue;
-            }
-            Item::Finish(t) => {
-                end = *t;
-                break;
-            }
-            _ => {}
-        }
-        if let Some(e) = group.feed(&item, &mut emit) {
-            shared.raise(e);
-        }
-    }
-    let (reports, limit) = group.finish(end, &mut emit);
-    if let Some(e) = limit {
-        shared.raise(e);
-    }
-    reports
-}
-
-/// The snapshot thread: keeps pictures, serves the sink side's requests.
-fn run_snapshots(
-    mut w: SnapshotWorker,
-    rx: Receiver<Queued>,
-    req_rx: Receiver<Request>,
-) -> SnapshotStats {
-    let (never_media, never_req) = (crossbeam_channel::never(), crossbeam_channel::never());
-    let (mut media_open, mut req_open) = (true, true);
-    // Until both the pictures (ended by `Finish`) and the requests (ended when the sink side
-    // is done) are over: a request may wait for a picture, and the end serves the rest.
-    while media_open || req_open {
-        let media = if media_open { &rx } else { &never_media };
-        let requests = if req_open { &req_rx } else { &never_req };
-        crossbeam_channel::select! {
-            recv(media) -> msg => match msg {
-                Ok((_, Item::Media(Media::Video(f)))) => w.frame(&f),
-                Ok((_, Item::Finish(_))) | Err(_) => {
-                    w.finish();
-                    media_open = false;
-                }
-                Ok(_) => {}
-            },
-            recv(requests) -> r => match r {
-                Ok(r) => w.request(r),
-                Err(_) => req_open = false,
-            },
-        }
-    }
-    w.stats
 }
