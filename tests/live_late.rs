@@ -142,61 +142,16 @@ fn stopping_an_input_that_never_started_ends_it_at_once() {
 #[cfg(unix)]
 #[test]
 fn monitor_started_before_its_sender_reports_the_wait_and_stops_on_sigint() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let Some(monitor) = common::monitor_binary() else {
+    let Some(bin) = common::monitor_binary() else {
         return;
     };
     let port = free_udp_port();
     let url = format!("udp://127.0.0.1:{port}");
-    let mut child = Command::new(monitor)
-        .args(["--stall", "1", "--detectors", "freeze", &url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("monitor starts");
-    let (tx, lines) = crossbeam_channel::unbounded::<serde_json::Value>();
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(serde_json::from_str(&line).expect("JSON lines"));
-        }
-    });
-    let pid = child.id().to_string();
-    let mut seen = Vec::new();
-    let mut wait_for = |what: &str, limit: Duration| {
-        let (name, phase) = what.split_once(' ').unwrap();
-        let t0 = Instant::now();
-        while t0.elapsed() < limit {
-            if let Ok(e) = lines.recv_timeout(Duration::from_millis(100)) {
-                let hit = e["defect"] == name && e["phase"] == phase;
-                seen.push(e);
-                if hit {
-                    return;
-                }
-            }
-        }
-        let _ = Command::new("kill").args(["-KILL", &pid]).status();
-        panic!("no {what} within {limit:?}: {seen:?}");
-    };
-    wait_for("input_stall start", Duration::from_secs(10));
+    let mut monitor = MonitorProcess::start(&bin, &["--stall", "1", "--detectors", "freeze", &url]);
+    monitor.wait_for("input_stall start", Duration::from_secs(10));
     let sender = Sender::udp(30.0, port);
-    wait_for("input_stall end", Duration::from_secs(20));
+    monitor.wait_for("input_stall end", Duration::from_secs(20));
     drop(sender);
-    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-    assert!(sent.success());
-    let t0 = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if t0.elapsed() > Duration::from_secs(5) {
-            let _ = child.kill();
-            panic!("monitor did not exit after SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    reader.join().unwrap();
+    let status = monitor.interrupt(Duration::from_secs(5));
     assert!(status.success(), "{status:?}");
 }

@@ -248,72 +248,25 @@ fn packet_loss_through_a_lossy_relay_is_corruption_and_dropouts() {
 #[cfg(unix)]
 #[test]
 fn monitor_reports_a_stopped_sender_and_ends_everything_on_sigint() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let Some(monitor) = common::monitor_binary() else {
+    let Some(bin) = common::monitor_binary() else {
         return;
     };
     let port = free_udp_port();
     let url = format!("udp://127.0.0.1:{port}");
-    let mut child = Command::new(monitor)
-        .args(["--stall", "1.5", "--detectors", "silence,freeze", &url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("monitor starts");
-    let (tx, lines) = crossbeam_channel::unbounded::<serde_json::Value>();
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(serde_json::from_str(&line).expect("JSON lines"));
-        }
-    });
-    let pid = child.id().to_string();
-    let mut seen = Vec::new();
-    let mut wait_for = |what: &str, limit: Duration| {
-        let (name, phase) = what.split_once(' ').unwrap();
-        let t0 = std::time::Instant::now();
-        while t0.elapsed() < limit {
-            if let Ok(e) = lines.recv_timeout(Duration::from_millis(100)) {
-                let hit = e["defect"] == name && e["phase"] == phase;
-                seen.push(e);
-                if hit {
-                    return;
-                }
-            }
-        }
-        let _ = Command::new("kill").args(["-KILL", &pid]).status();
-        panic!("no {what} within {limit:?}: {seen:?}");
-    };
+    let args = ["--stall", "1.5", "--detectors", "silence,freeze", &url];
+    let mut monitor = MonitorProcess::start(&bin, &args);
     // sound for 2 s, then silence: the silence is open when the sender stops
     let sender = Sender::start_with(
         30.0,
         &format!("{SINE},volume=enable='gte(t,2)':volume=0"),
         &["-f", "mpegts", &format!("{url}?pkt_size=1316")],
     );
-    wait_for("audio_silence start", Duration::from_secs(30));
+    monitor.wait_for("audio_silence start", Duration::from_secs(30));
     sender.stop();
-    wait_for("input_stall start", Duration::from_secs(15));
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let t0 = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if t0.elapsed() > Duration::from_secs(15) {
-            let _ = child.kill();
-            panic!("monitor did not exit after SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    reader.join().unwrap();
-    seen.extend(lines.try_iter());
+    monitor.wait_for("input_stall start", Duration::from_secs(15));
+    let status = monitor.interrupt(Duration::from_secs(15));
     assert!(status.success(), "{status:?}");
+    let seen = &monitor.seen;
     let count = |name: &str, phase: &str| {
         seen.iter()
             .filter(|e| e["defect"] == name && e["phase"] == phase)

@@ -125,27 +125,11 @@ impl Reconnecting {
     ) -> Result<Self> {
         let mut inner = opener(stop)?;
         inner.set_stop_signal(stop.clone());
-        Ok(Reconnecting {
-            name: name.into(),
-            streams: inner.streams().to_vec(),
-            policy,
-            opener,
-            inner: Some(inner),
-            stop: stop.clone(),
-            pending: VecDeque::new(),
-            offset: 0.0,
-            rebase: false,
-            last_end: None,
-            last_video_end: None,
-            last_audio_end: None,
-            held: Vec::new(),
-            failed: None,
-            failures: 0,
-            down: None,
-            ended: false,
-            needs: crate::media::Needs::ALL,
-            opened: true,
-        })
+        let mut d = Self::deferred(name, policy, stop, opener);
+        d.streams = inner.streams().to_vec();
+        d.inner = Some(inner);
+        d.opened = true;
+        Ok(d)
     }
 
     /// Like [`open`](Self::open), but nothing is opened yet: the first

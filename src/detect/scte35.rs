@@ -201,10 +201,8 @@ impl Detector for Scte35 {
     }
 
     fn needs(&self) -> Needs {
-        Needs {
-            every_frame: false,
-            deblocked: false,
-        }
+        // pictures only move its clock on
+        Needs::NONE
     }
 
     fn process(&mut self, media: &Media, out: &mut Events) {

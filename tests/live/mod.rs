@@ -443,3 +443,91 @@ pub fn wait_for_segments(dir: &std::path::Path, n: usize, limit: Duration) -> bo
     }
     false
 }
+
+/// The `monitor` binary as a child process whose JSON lines are read on a thread, for the
+/// command-line tests against live senders.
+pub struct MonitorProcess {
+    child: Child,
+    lines: crossbeam_channel::Receiver<serde_json::Value>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    /// Every line read so far.
+    pub seen: Vec<serde_json::Value>,
+}
+
+impl MonitorProcess {
+    /// Starts `bin` with `args`, stdout read line by line (each must be JSON).
+    pub fn start(bin: &std::path::Path, args: &[&str]) -> Self {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(bin)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("monitor starts");
+        let (tx, lines) = crossbeam_channel::unbounded();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(serde_json::from_str(&line).expect("JSON lines"));
+            }
+        });
+        MonitorProcess {
+            child,
+            lines,
+            reader: Some(reader),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for an event `"defect phase"` (e.g. `"input_stall start"`) within `limit`;
+    /// kills the monitor and panics with what it printed otherwise.
+    pub fn wait_for(&mut self, what: &str, limit: Duration) {
+        let (name, phase) = what.split_once(' ').unwrap();
+        let t0 = Instant::now();
+        while t0.elapsed() < limit {
+            if let Ok(e) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                let hit = e["defect"] == name && e["phase"] == phase;
+                self.seen.push(e);
+                if hit {
+                    return;
+                }
+            }
+        }
+        let _ = self.child.kill();
+        panic!("no {what} within {limit:?}: {:?}", self.seen);
+    }
+
+    /// Sends SIGINT and waits up to `limit` for the exit (panics past it); every line it
+    /// printed is then in [`seen`](Self::seen).
+    pub fn interrupt(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let t0 = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if t0.elapsed() > limit {
+                let _ = self.child.kill();
+                panic!("monitor did not exit after SIGINT");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        if let Some(r) = self.reader.take() {
+            r.join().unwrap();
+        }
+        self.seen.extend(self.lines.try_iter());
+        status
+    }
+}
+
+impl Drop for MonitorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
