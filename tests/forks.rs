@@ -2,11 +2,11 @@
 //! their events name the stream); those that cannot keep to the first stream; detectors of
 //! the whole input see every stream. Frames made in memory, both drivers.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use avqc::monitor::{Monitor, MonitorConfig, StreamSpec};
-use avqc::sink::Collect;
 use avqc::*;
 
 /// 20 pictures of each of video streams 0 and 1, interleaved, and 20 blocks of sound of
@@ -91,7 +91,6 @@ impl Detector for Luma {
 }
 
 fn run(d: Luma, by_monitor: bool) -> Vec<Event> {
-    let events = Collect::new();
     let dets: Vec<Box<dyn Detector>> = vec![
         Box::new(d),
         Registry::builtin()
@@ -99,30 +98,7 @@ fn run(d: Luma, by_monitor: bool) -> Vec<Event> {
             .unwrap()
             .remove(0),
     ];
-    if by_monitor {
-        let m = Monitor::builder()
-            .config(MonitorConfig {
-                workers: 1,
-                health_interval_secs: 0.0,
-                ..Default::default()
-            })
-            .sink(events.clone())
-            .build()
-            .unwrap();
-        m.add(StreamSpec::decoder("mem", source()).detectors(dets))
-            .unwrap();
-        m.finish().unwrap();
-    } else {
-        Pipeline::builder()
-            .decoder(source())
-            .detectors(dets)
-            .sink(events.clone())
-            .build()
-            .unwrap()
-            .run()
-            .unwrap();
-    }
-    events.take()
+    common::run_in_driver("mem", source(), dets, by_monitor)
 }
 
 /// (track, luma) of each `luma` metric.

@@ -2,8 +2,8 @@
 //! share, on tracks made in memory (the same bursts of noise under different noise of each
 //! track's own), under both drivers.
 
-use avqc::monitor::{Monitor, MonitorConfig, StreamSpec};
-use avqc::sink::Collect;
+mod common;
+
 use avqc::*;
 
 const RATE: u32 = 48_000;
@@ -83,32 +83,8 @@ fn source(shift_ms: usize) -> FrameSource<impl Iterator<Item = Media> + Send> {
 const SET: &str = r#"[{"type":"track_sync","window":10,"period":2}]"#;
 
 fn run(shift_ms: usize, by_monitor: bool) -> Vec<Event> {
-    let events = Collect::new();
     let dets = Registry::builtin().build_json(SET).unwrap();
-    if by_monitor {
-        let m = Monitor::builder()
-            .config(MonitorConfig {
-                workers: 1,
-                health_interval_secs: 0.0,
-                ..Default::default()
-            })
-            .sink(events.clone())
-            .build()
-            .unwrap();
-        m.add(StreamSpec::decoder("dub", source(shift_ms)).detectors(dets))
-            .unwrap();
-        m.finish().unwrap();
-    } else {
-        Pipeline::builder()
-            .decoder(source(shift_ms))
-            .detectors(dets)
-            .sink(events.clone())
-            .build()
-            .unwrap()
-            .run()
-            .unwrap();
-    }
-    events.take()
+    common::run_in_driver("dub", source(shift_ms), dets, by_monitor)
 }
 
 /// The `track_offset_ms` estimates, with their track.

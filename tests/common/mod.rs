@@ -71,3 +71,39 @@ pub fn defect_ends(events: Vec<Event>) -> Vec<DefectEvent> {
         })
         .collect()
 }
+
+/// Runs `dets` on `decoder` in a `Pipeline` or (with `by_monitor`) as stream `id` of a
+/// one-worker `Monitor`; every event.
+pub fn run_in_driver(
+    id: &str,
+    decoder: impl avqc::Decoder + 'static,
+    dets: Vec<Box<dyn Detector>>,
+    by_monitor: bool,
+) -> Vec<Event> {
+    use avqc::monitor::{Monitor, MonitorConfig, StreamSpec};
+    let events = avqc::sink::Collect::new();
+    if by_monitor {
+        let m = Monitor::builder()
+            .config(MonitorConfig {
+                workers: 1,
+                health_interval_secs: 0.0,
+                ..Default::default()
+            })
+            .sink(events.clone())
+            .build()
+            .unwrap();
+        m.add(StreamSpec::decoder(id, decoder).detectors(dets))
+            .unwrap();
+        m.finish().unwrap();
+    } else {
+        avqc::Pipeline::builder()
+            .decoder(decoder)
+            .detectors(dets)
+            .sink(events.clone())
+            .build()
+            .unwrap()
+            .run()
+            .unwrap();
+    }
+    events.take()
+}
