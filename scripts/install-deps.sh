@@ -3,14 +3,15 @@
 # to make its test fixtures and to run the evaluation: FFmpeg 5.x dev libraries,
 # the ffmpeg/ffprobe CLI, clang (bindgen for ffmpeg-sys-next) and pkg-config; and the real
 # programs some tests start: prometheus (tests/prometheus.rs scrapes the metrics example)
-# and chromium (tests/html_report.rs opens the HTML report in it, headless); and from PyPI
+# chromium (tests/html_report.rs opens the HTML report in it, headless) and nats-server
+# (tests/fleet_nats.rs runs service instances on JetStream); and from PyPI
 # threefive, the independent SCTE-35 parser tests/scte35.rs checks the cues against.
 # Debian/Ubuntu only; runs apt-get as root (or through sudo). Does nothing when all is there.
 set -euo pipefail
 
 pkgs=(pkg-config clang libclang-dev ffmpeg
       libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-      libavfilter-dev libavdevice-dev python3 python3-pip prometheus chromium)
+      libavfilter-dev libavdevice-dev python3 python3-pip prometheus chromium nats-server)
 
 # threefive (PyPI): the independent SCTE-35 parser tests/scte35.rs checks avqc's cues against.
 pip_deps() {
