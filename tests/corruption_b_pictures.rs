@@ -2,57 +2,15 @@
 //! decoder does not flag when the stream's B-pictures are never references (MPEG-1/2), and
 //! hold it until a clean key frame otherwise (H.264, HEVC: a B-picture may be a reference).
 
-use avqc::{
-    Event, Events, FrameFlags, Media, MediaTime, PictureType, PixelFormat, Registry, VideoFrame,
-};
+mod common;
 
-const STEP: f64 = 0.04;
+use avqc::{FrameFlags, Media, PixelFormat, VideoFrame};
+use common::gop::{corruption_intervals as run, picture, t, STEP};
 
-fn t(i: usize) -> MediaTime {
-    MediaTime::from_secs_f64(i as f64 * STEP)
-}
-
-/// Pictures 0..80 in display order, I every 12, P every 3, B between; `b_refs`: whether the
-/// stream's B-pictures may be references.
+/// Pictures 0..80 in display order; `b_refs`: whether the stream's B-pictures may be references.
 fn stream(flags: impl Fn(usize) -> FrameFlags, b_refs: bool) -> Vec<Media> {
-    (0..80usize)
-        .map(|i| {
-            let (kind, key) = if i.is_multiple_of(12) {
-                (PictureType::I, FrameFlags::KEY)
-            } else if i.is_multiple_of(3) {
-                (PictureType::P, FrameFlags::NONE)
-            } else {
-                (PictureType::B, FrameFlags::NONE)
-            };
-            Media::Video(
-                VideoFrame::filled(64, 64, PixelFormat::Yuv420p, t(i), [90, 128, 128])
-                    .with_duration(Some(STEP))
-                    .with_flags(key | flags(i))
-                    .with_picture_type(kind)
-                    .with_b_pictures_referenced(b_refs),
-            )
-        })
-        .collect()
-}
-
-fn run(kind: &str, media: &[Media]) -> Vec<(f64, f64)> {
-    let mut det = Registry::builtin()
-        .build_json(&format!(r#"[{{"type":"{kind}"}}]"#))
-        .unwrap()
-        .pop()
-        .unwrap();
-    let mut out = Events::new("test", kind);
-    let mut all = Vec::new();
-    for m in media {
-        det.process(m, &mut out);
-        all.extend(out.drain());
-    }
-    det.finish(t(1000), &mut out);
-    all.extend(out.drain());
-    all.iter()
-        .filter_map(Event::as_defect)
-        .filter(|d| d.defect.as_str() == "video_corruption" && d.end.is_some())
-        .map(|d| (d.start.as_secs_f64(), d.end.unwrap().as_secs_f64()))
+    (0..80)
+        .map(|i| picture(i, flags(i), Some(b_refs)))
         .collect()
 }
 

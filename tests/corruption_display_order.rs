@@ -1,33 +1,10 @@
 //! `corruption` and `decode_errors` place decoder-reported damage in display order: pictures
 //! come out in display order, notices in decode order.
 
-use avqc::{
-    DecoderNotice, Event, Events, FrameFlags, Media, MediaTime, NoticeKind, PictureType,
-    PixelFormat, Registry, VideoFrame,
-};
+mod common;
 
-const STEP: f64 = 0.04;
-
-fn t(i: usize) -> MediaTime {
-    MediaTime::from_secs_f64(i as f64 * STEP)
-}
-
-/// Picture `i` of an MPEG-2-like stream in display order: I every 12, P every 3, B between.
-fn picture(i: usize, flags: FrameFlags) -> Media {
-    let (kind, key) = if i.is_multiple_of(12) {
-        (PictureType::I, FrameFlags::KEY)
-    } else if i.is_multiple_of(3) {
-        (PictureType::P, FrameFlags::NONE)
-    } else {
-        (PictureType::B, FrameFlags::NONE)
-    };
-    Media::Video(
-        VideoFrame::filled(64, 64, PixelFormat::Yuv420p, t(i), [90, 128, 128])
-            .with_duration(Some(STEP))
-            .with_flags(key | flags)
-            .with_picture_type(kind),
-    )
-}
+use avqc::{DecoderNotice, FrameFlags, Media, NoticeKind};
+use common::gop::{corruption_intervals, picture, t, STEP};
 
 fn notice(i: usize) -> Media {
     Media::Notice(DecoderNotice::new(
@@ -39,25 +16,8 @@ fn notice(i: usize) -> Media {
     ))
 }
 
-fn run(kind: &str, media: impl IntoIterator<Item = Media>) -> Vec<(f64, f64)> {
-    let mut det = Registry::builtin()
-        .build_json(&format!(r#"[{{"type":"{kind}"}}]"#))
-        .unwrap()
-        .pop()
-        .unwrap();
-    let mut out = Events::new("test", kind);
-    let mut all = Vec::new();
-    for m in media {
-        det.process(&m, &mut out);
-        all.extend(out.drain());
-    }
-    det.finish(t(1000), &mut out);
-    all.extend(out.drain());
-    all.iter()
-        .filter_map(Event::as_defect)
-        .filter(|d| d.defect.as_str() == "video_corruption" && d.end.is_some())
-        .map(|d| (d.start.as_secs_f64(), d.end.unwrap().as_secs_f64()))
-        .collect()
+fn run(kind: &str, media: Vec<Media>) -> Vec<(f64, f64)> {
+    corruption_intervals(kind, &media)
 }
 
 fn near(a: f64, b: f64) -> bool {
@@ -69,7 +29,7 @@ fn stream(flags: impl Fn(usize) -> FrameFlags, before: impl Fn(usize) -> Vec<Med
     (0..80)
         .flat_map(|i| {
             let mut v = before(i);
-            v.push(picture(i, flags(i)));
+            v.push(picture(i, flags(i), None));
             v
         })
         .collect()

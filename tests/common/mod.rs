@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod alloc;
+pub mod gop;
 pub mod rng;
 
 use std::collections::BTreeSet;
