@@ -66,6 +66,29 @@ fn high_pass(values: &[f64], keys: &[u32], side: usize, sums: &mut Vec<f64>, out
     }
 }
 
+/// Cell `c`'s luma over the window's pictures `sc.pics`, high-passed within `shots`, into `hp`;
+/// returns its mean over the pictures of long-enough shots (`sc.valid`, `used` of them).
+fn cell_high_pass(
+    s: &LipState,
+    c: usize,
+    shots: &[u32],
+    used: usize,
+    sc: &mut Scratch,
+    hp: &mut [f64],
+) -> f64 {
+    let cells = s.cells();
+    for (k, &p) in sc.pics.iter().enumerate() {
+        sc.v[k] = f64::from(s.means[p * cells + c]);
+    }
+    high_pass(&sc.v, shots, HP_PICTURES, &mut sc.sums, hp);
+    hp.iter()
+        .zip(&sc.valid)
+        .filter(|(_, &ok)| ok)
+        .map(|(x, _)| x)
+        .sum::<f64>()
+        / used as f64
+}
+
 /// Analyses the last `window` seconds of `s` for lags within ±`range` seconds.
 pub(super) fn analyse(s: &mut LipState, window: f64, range: f64) -> Option<Analysis> {
     let mut sc = std::mem::take(&mut s.scratch);
@@ -133,17 +156,7 @@ fn run(s: &LipState, sc: &mut Scratch, window: f64, range: f64) -> Option<Analys
     hp.resize(n, 0.0);
     sc.rank.clear();
     for c in 0..cells {
-        for (k, &p) in sc.pics.iter().enumerate() {
-            sc.v[k] = f64::from(s.means[p * cells + c]);
-        }
-        high_pass(&sc.v, &shots, HP_PICTURES, &mut sc.sums, &mut hp);
-        let mean = hp
-            .iter()
-            .zip(&sc.valid)
-            .filter(|(_, &ok)| ok)
-            .map(|(x, _)| x)
-            .sum::<f64>()
-            / used as f64;
+        let mean = cell_high_pass(s, c, &shots, used, sc, &mut hp);
         let var = hp
             .iter()
             .zip(&sc.valid)
@@ -157,18 +170,9 @@ fn run(s: &LipState, sc: &mut Scratch, window: f64, range: f64) -> Option<Analys
     sc.x.clear();
     sc.x.resize(k_cells * n, 0.0);
     sc.xx.clear();
-    for (slot, &(_, c)) in sc.rank.iter().take(k_cells).enumerate() {
-        for (k, &p) in sc.pics.iter().enumerate() {
-            sc.v[k] = f64::from(s.means[p * cells + c]);
-        }
-        high_pass(&sc.v, &shots, HP_PICTURES, &mut sc.sums, &mut hp);
-        let mean = hp
-            .iter()
-            .zip(&sc.valid)
-            .filter(|(_, &ok)| ok)
-            .map(|(x, _)| x)
-            .sum::<f64>()
-            / used as f64;
+    for slot in 0..k_cells {
+        let c = sc.rank[slot].1;
+        let mean = cell_high_pass(s, c, &shots, used, sc, &mut hp);
         // clipped at CLIP_MADS robust deviations: a flash or a fade that moves many cells
         // at once is one event, not a rhythm to follow
         sc.v.clear();
