@@ -106,7 +106,8 @@ def speech_track(engines: list[tuple[str, str]], seconds: float, cache: str, rng
 
 def recorded_voice(seconds: float, rng: random.Random, first: int | None = None) -> tuple[array, str]:
     """Recorded human speech (codec2-examples, 8/16 kHz mono) cut to `seconds`, looped
-    over several recordings with pauses; mono float32 at 48 kHz."""
+    over several recordings joined by pauses (each recording faded in and out over 40 ms);
+    mono float32 at 48 kHz."""
     n = int(seconds * media.SR)
     order = media.VOICE[:]
     rng.shuffle(order)
@@ -119,7 +120,15 @@ def recorded_voice(seconds: float, rng: random.Random, first: int | None = None)
     while len(out) < n:
         path = order[i % len(order)]
         used.append(os.path.basename(path))
-        out.extend(media.decode_pcm(path, 1, extra_filter="highpass=f=70"))
+        rec = media.decode_pcm(path, 1, extra_filter="highpass=f=70")
+        # faded in and out over 40 ms, as an editor joins recordings: a splice straight from
+        # a recording's room tone to digital zero is a cut (a fault), not a pause
+        fade = min(int(0.04 * media.SR), len(rec) // 2)
+        for j in range(fade):
+            g = (j + 0.5) / fade
+            rec[j] *= g
+            rec[len(rec) - 1 - j] *= g
+        out.extend(rec)
         out.extend(array("f", bytes(4 * int(rng.uniform(0.4, 1.0) * media.SR))))
         i += 1
     return media.fit(out, n), "+".join(used)
