@@ -1,0 +1,264 @@
+//! Taking requests: each pool pulls one request at a time from its durable consumer, only
+//! while the instance has room; a redelivered request is a handover from the previous owner.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use avqc::event::DefectEvent;
+use avqc::monitor::{Monitor, StreamSpec};
+use avqc::{DecoderOptions, Detector, Event, MediaTime, Phase, Registry};
+use serde_json::{json, Value};
+
+use crate::config::{is_token, Config, Pool};
+use crate::holds::{monitor_id, wall, Held, Shared};
+use crate::js::{self, Delivery};
+use crate::nats::Msg;
+
+/// Whether this instance may take one more stream. For now: refuses at `AVQC_MAX_STREAMS`
+/// streams in the Monitor (an ended stream counts until the keeper released it), and
+/// otherwise admits. The Monitor's own admission (`Monitor::try_add`, measured capacity)
+/// replaces this when it lands.
+pub fn has_room(monitor: &Monitor, cfg: &Config) -> Result<(), String> {
+    if cfg.max_streams == 0 {
+        return Ok(());
+    }
+    let held = monitor.health().len();
+    if held >= cfg.max_streams {
+        return Err(format!(
+            "{held} streams held, AVQC_MAX_STREAMS={}",
+            cfg.max_streams
+        ));
+    }
+    Ok(())
+}
+
+/// A monitoring request as the host publishes it.
+#[derive(serde::Deserialize)]
+struct Request {
+    id: String,
+    input: String,
+    #[serde(default = "yes")]
+    realtime: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The detectors of a pool (`[]`: every default detector).
+pub fn detectors(registry: &Registry, pool: &Pool) -> avqc::Result<Vec<Box<dyn Detector>>> {
+    if pool.detectors.trim() == "[]" {
+        registry.build_defaults()
+    } else {
+        registry.build_json(&pool.detectors)
+    }
+}
+
+/// One pool's loop: pull while there is room, take what comes, until `stop`. The check and
+/// the take happen under `Shared::admission`, so that two pools do not both take the last
+/// free place.
+pub fn pull_loop(shared: &Shared, monitor: &Monitor, pool: &Pool, stop: &AtomicBool) {
+    let registry = Registry::builtin();
+    let puller = loop {
+        match js::Puller::new(&shared.nc, &shared.cfg.requests_stream, &pool.name) {
+            Ok(p) => break p,
+            Err(e) if !stop.load(Ordering::Acquire) => {
+                eprintln!("service: pool {}: {e}", pool.name);
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            Err(_) => return,
+        }
+    };
+    let mut full_since: Option<Instant> = None;
+    while !stop.load(Ordering::Acquire) && !shared.nc.is_closed() {
+        let got = {
+            let _turn = shared.admission.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(why) = has_room(monitor, &shared.cfg) {
+                if full_since.is_none() {
+                    eprintln!("service: pool {}: not pulling: {why}", pool.name);
+                    full_since = Some(Instant::now());
+                }
+                None
+            } else {
+                full_since = None;
+                let expires = Duration::from_millis(500);
+                match puller.next(&shared.nc, expires) {
+                    Ok(Some(msg)) => {
+                        take(shared, monitor, &registry, pool, msg, stop);
+                        continue;
+                    }
+                    Ok(None) => continue,
+                    Err(e) => Some(e),
+                }
+            }
+        };
+        match got {
+            Some(e) => {
+                eprintln!("service: pool {}: {e}", pool.name);
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            None => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+}
+
+/// Refuses a request for good (`+TERM`), publishing why.
+fn refuse(shared: &Shared, pool: &str, id: &str, ack: &str, why: &str) {
+    eprintln!("service: pool {pool}: request {id} refused: {why}");
+    let mut st = shared.lock();
+    let stream = if is_token(id) { id } else { "_invalid" };
+    shared.notice(
+        &mut st,
+        pool,
+        stream,
+        "request_refused",
+        json!({"reason": why}),
+    );
+    drop(st);
+    let _ = js::ack(&shared.nc, ack, &format!("+TERM {why}"));
+}
+
+/// Takes one delivered request: checks it, reports a handover, starts monitoring.
+fn take(
+    shared: &Shared,
+    monitor: &Monitor,
+    registry: &Registry,
+    pool: &Pool,
+    msg: Msg,
+    stop: &AtomicBool,
+) {
+    let Some(ack) = msg.reply.clone() else {
+        return;
+    };
+    if stop.load(Ordering::Acquire) {
+        let _ = js::ack(&shared.nc, &ack, "-NAK");
+        return;
+    }
+    let delivery = Delivery::parse(&ack).unwrap_or(Delivery {
+        delivered: 1,
+        stream_seq: 0,
+        pending: 0,
+    });
+    let req: Request = match serde_json::from_slice(&msg.payload) {
+        Ok(r) => r,
+        Err(e) => return refuse(shared, &pool.name, "", &ack, &format!("bad request: {e}")),
+    };
+    if !is_token(&req.id) {
+        let why = "the id must be 1-64 letters, digits, - or _";
+        return refuse(shared, &pool.name, &req.id, &ack, why);
+    }
+    let mid = monitor_id(&pool.name, &req.id);
+    if shared.lock().held.contains_key(&mid) {
+        return refuse(shared, &pool.name, &req.id, &ack, "already monitored here");
+    }
+    if delivery.delivered > 1 {
+        handover(shared, &pool.name, &req.id);
+    }
+    let dets = match detectors(registry, pool) {
+        Ok(d) => d,
+        Err(e) => return refuse(shared, &pool.name, &req.id, &ack, &e.to_string()),
+    };
+    let options = DecoderOptions {
+        streams: pool.select.clone(),
+        realtime: req.realtime,
+        ..DecoderOptions::default()
+    };
+    {
+        let mut st = shared.lock();
+        st.held.insert(
+            mid.clone(),
+            Held {
+                pool: pool.name.clone(),
+                id: req.id.clone(),
+                input: req.input.clone(),
+                ack: ack.clone(),
+                delivery: delivery.clone(),
+                since: wall(),
+                confirmed: Instant::now(),
+                open: Vec::new(),
+                state: "connecting".into(),
+                media_secs: 0.0,
+                revision: None,
+                lost: None,
+            },
+        );
+        // The first write overwrites whatever the previous owner left: the hold is ours.
+        shared.put_health(&mut st, &mid);
+        let extra = json!({"delivered": delivery.delivered, "input": req.input});
+        shared.notice(&mut st, &pool.name, &req.id, "stream_held", extra);
+    }
+    let spec = StreamSpec::open(mid.clone(), req.input.clone(), &options).detectors(dets);
+    if let Err(e) = monitor.add(spec) {
+        shared.lock().held.remove(&mid);
+        refuse(shared, &pool.name, &req.id, &ack, &e.to_string());
+    }
+}
+
+/// The previous owner stopped holding this request: report the handover and end each of its
+/// open defects (read from its last health record) with `details.reason: "handover"`.
+fn handover(shared: &Shared, pool: &str, id: &str) {
+    let key = format!("{pool}.{id}");
+    let record: Option<Value> = match shared.kv.get(&shared.nc, &key) {
+        Ok(Some(e)) => serde_json::from_slice(&e.value).ok(),
+        Ok(None) => None,
+        Err(e) => {
+            eprintln!("service: health of {key} unreadable: {e}");
+            None
+        }
+    };
+    let me = &shared.cfg.instance;
+    let from = record
+        .as_ref()
+        .and_then(|r| r["owner"].as_str())
+        .map(str::to_string);
+    if from.as_deref() == Some(me.as_str()) {
+        return; // our own earlier hold (we gave it back and got it again)
+    }
+    let now = wall();
+    let updated = record.as_ref().and_then(|r| r["updated"].as_f64());
+    let gap = updated.map(|u| (now - u).max(0.0));
+    let mut st = shared.lock();
+    let extra = json!({"from": from, "to": me, "gap_secs": gap,
+                       "previous_state": record.as_ref().map(|r| r["state"].clone())});
+    shared.notice(&mut st, pool, id, "stream_handover", extra);
+    let Some(record) = record else {
+        return;
+    };
+    let media = record["media_secs"].as_f64().unwrap_or(0.0);
+    let open: Vec<DefectEvent> =
+        serde_json::from_value(record["open_defects"].clone()).unwrap_or_default();
+    for mut d in open {
+        let end = MediaTime::from_secs_f64(media.max(d.start.as_secs_f64()));
+        d.phase = Phase::End;
+        d.end = Some(end);
+        d.emitted_at = end;
+        d.details.insert("reason".into(), json!("handover"));
+        d.details.insert("ended_by".into(), json!(me));
+        d.details.insert("previous_owner".into(), json!(from));
+        if let Ok(v) = serde_json::to_value(Event::Defect(d)) {
+            shared.publish(&mut st, pool, id, v);
+        }
+    }
+}
+
+/// Keeps the instance's pools pulling on their own threads.
+pub fn spawn_pools(
+    shared: &Arc<Shared>,
+    monitor: &Arc<Monitor>,
+    stop: &Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    shared
+        .cfg
+        .pools
+        .iter()
+        .map(|pool| {
+            let (shared, monitor, stop) = (shared.clone(), monitor.clone(), stop.clone());
+            let pool = pool.clone();
+            std::thread::Builder::new()
+                .name(format!("pool-{}", pool.name))
+                .spawn(move || pull_loop(&shared, &monitor, &pool, &stop))
+                .expect("a pool thread starts")
+        })
+        .collect()
+}
