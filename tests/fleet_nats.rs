@@ -104,6 +104,19 @@ fn sigkill_of_an_instance_hands_its_streams_over() {
         assert!(h["wall"].as_f64().unwrap() - killed_at < 15.0, "{h}");
         assert!(h["gap_secs"].as_f64().unwrap() < 15.0, "{h}");
     }
+    let mut delays: Vec<f64> = events
+        .iter()
+        .filter(|e| e["name"] == "stream_handover" && e["from"] == victim.as_str())
+        .map(|e| e["wall"].as_f64().unwrap() - killed_at)
+        .collect();
+    delays.sort_by(f64::total_cmp);
+    eprintln!(
+        "handover {} streams: first {:.1} s, median {:.1} s, last {:.1} s after the SIGKILL",
+        delays.len(),
+        delays[0],
+        delays[delays.len() / 2],
+        delays[delays.len() - 1]
+    );
     let by_handover = events
         .iter()
         .filter(|e| e["phase"] == "end" && e["details"]["reason"] == "handover")

@@ -55,9 +55,7 @@ pub fn detectors(registry: &Registry, pool: &Pool) -> avqc::Result<Vec<Box<dyn D
     }
 }
 
-/// One pool's loop: pull while there is room, take what comes, until `stop`. The check and
-/// the take happen under `Shared::admission`, so that two pools do not both take the last
-/// free place.
+/// One pool's loop: pull while there is room, take what comes, until `stop`.
 pub fn pull_loop(shared: &Shared, monitor: &Monitor, pool: &Pool, stop: &AtomicBool) {
     let registry = Registry::builtin();
     let puller = loop {
@@ -70,36 +68,40 @@ pub fn pull_loop(shared: &Shared, monitor: &Monitor, pool: &Pool, stop: &AtomicB
             Err(_) => return,
         }
     };
-    let mut full_since: Option<Instant> = None;
+    let mut full = false;
     while !stop.load(Ordering::Acquire) && !shared.nc.is_closed() {
-        let got = {
-            let _turn = shared.admission.lock().unwrap_or_else(|p| p.into_inner());
-            if let Err(why) = has_room(monitor, &shared.cfg) {
-                if full_since.is_none() {
-                    eprintln!("service: pool {}: not pulling: {why}", pool.name);
-                    full_since = Some(Instant::now());
-                }
-                None
-            } else {
-                full_since = None;
-                let expires = Duration::from_millis(500);
-                match puller.next(&shared.nc, expires) {
-                    Ok(Some(msg)) => {
-                        take(shared, monitor, &registry, pool, msg, stop);
-                        continue;
-                    }
-                    Ok(None) => continue,
-                    Err(e) => Some(e),
-                }
+        if let Err(why) = has_room(monitor, &shared.cfg) {
+            if !full {
+                eprintln!("service: pool {}: full, not pulling: {why}", pool.name);
+                full = true;
             }
-        };
-        match got {
-            Some(e) => {
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        }
+        full = false;
+        let msg = match puller.next(&shared.nc, Duration::from_millis(500)) {
+            Ok(Some(msg)) => msg,
+            Ok(None) => continue,
+            Err(e) => {
                 eprintln!("service: pool {}: {e}", pool.name);
                 std::thread::sleep(Duration::from_secs(1));
+                continue;
             }
-            None => std::thread::sleep(Duration::from_millis(200)),
+        };
+        // Pools pull side by side; whether there is still room is decided under the lock,
+        // and a request that came to a pool of an instance just filled goes back at once.
+        let _turn = shared.admission.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(why) = has_room(monitor, &shared.cfg) {
+            eprintln!(
+                "service: pool {}: full, request given back: {why}",
+                pool.name
+            );
+            if let Some(ack) = &msg.reply {
+                let _ = js::ack(&shared.nc, ack, "-NAK");
+            }
+            continue;
         }
+        take(shared, monitor, &registry, pool, msg, stop);
     }
 }
 
