@@ -207,6 +207,57 @@ fn full_instances_leave_the_surplus_in_the_queue() {
     );
 }
 
+#[test]
+fn a_paused_instance_stops_the_streams_it_lost() {
+    let mut fleet = Fleet::start("pause");
+    let clip = fleet.clip("live", 40.0, "between(t,2,4)");
+    let video = |name: &str| {
+        Instance::new(name)
+            .env("AVQC_POOLS", "video")
+            .env("AVQC_DETECTORS_VIDEO", VIDEO)
+    };
+    fleet.spawn(video("qc-a"));
+    fleet.wait_consumers(&["video"]);
+    let ids = ["p1", "p2", "p3"];
+    for id in ids {
+        fleet.request(id, &clip);
+    }
+    let keys: Vec<String> = ids.iter().map(|id| format!("video.{id}")).collect();
+    fleet.wait_records(&keys, Duration::from_secs(10), |_, r| {
+        r["owner"] == "qc-a" && r["state"] == "running"
+    });
+    fleet.spawn(video("qc-b"));
+    std::thread::sleep(Duration::from_secs(1));
+    // qc-a freezes (a long GC pause, a partition): its requests go to qc-b after the ack wait.
+    fleet.signal("qc-a", "-STOP");
+    fleet.wait_records(&keys, Duration::from_secs(15), |_, r| {
+        r["owner"] == "qc-b" && r["state"] == "running"
+    });
+    fleet.signal("qc-a", "-CONT");
+    let resumed = nats_wall();
+    std::thread::sleep(Duration::from_secs(4));
+    let statuses = fleet.stop_all();
+    assert!(statuses.iter().all(|s| s.success()), "{statuses:?}");
+
+    let events = fleet.events();
+    check_sequences(&events);
+    check_defects_ended(&events);
+    // On waking, qc-a finds qc-b's records in the bucket and stops those streams at once.
+    for id in ids {
+        let released = events.iter().find(|e| {
+            e["name"] == "stream_released" && e["instance"] == "qc-a" && e["stream"] == id
+        });
+        let r = released.unwrap_or_else(|| panic!("qc-a never let {id} go"));
+        let reason = r["reason"].as_str().unwrap();
+        assert!(reason.starts_with("lost") && reason.contains("qc-b"), "{r}");
+        let after = r["wall"].as_f64().unwrap() - resumed;
+        assert!(
+            after < 3.0,
+            "{id} still analysed by qc-a {after:.1} s after it woke"
+        );
+    }
+}
+
 /// Unix seconds now.
 fn nats_wall() -> f64 {
     std::time::SystemTime::now()

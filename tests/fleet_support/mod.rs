@@ -207,6 +207,16 @@ impl Fleet {
         child.wait().unwrap();
     }
 
+    /// Sends a signal (`-STOP`, `-CONT`...) to an instance.
+    pub fn signal(&self, name: &str, signal: &str) {
+        let (_, child) = self.instances.iter().find(|(n, _)| n == name).unwrap();
+        let sent = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
     /// Stops every instance with SIGTERM; their exit statuses (at most 15 s each).
     pub fn stop_all(&mut self) -> Vec<ExitStatus> {
         for (_, child) in &self.instances {
