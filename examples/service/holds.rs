@@ -128,6 +128,9 @@ impl Shared {
                 Ok(_) => return,
                 Err(e) => last = Some(e),
             }
+            if self.nc.is_closed() {
+                break; // the instance is going down (exit code 1); retrying cannot help
+            }
             std::thread::sleep(std::time::Duration::from_millis(100 << attempt));
         }
         if let Some(e) = last {

@@ -133,7 +133,7 @@ fn release(shared: &Shared, monitor: &Monitor, mid: &str, how: Release) {
                 .get(mid)
                 .map_or(1, |h| h.delivery.delivered);
             let answer = if delivered >= shared.cfg.open_attempts {
-                format!("+TERM {why}")
+                "+TERM".to_string() // the reason is in the event (2.9 takes no text)
             } else {
                 "-NAK {\"delay\": 5000000000}".to_string()
             };

@@ -118,7 +118,7 @@ fn refuse(shared: &Shared, pool: &str, id: &str, ack: &str, why: &str) {
         json!({"reason": why}),
     );
     drop(st);
-    let _ = js::ack(&shared.nc, ack, &format!("+TERM {why}"));
+    let _ = js::ack(&shared.nc, ack, "+TERM");
 }
 
 /// Takes one delivered request: checks it, reports a handover, starts monitoring.
@@ -156,6 +156,11 @@ fn take(
     }
     if delivery.delivered > 1 {
         handover(shared, &pool.name, &req.id);
+    } else if let Some(owner) = live_owner(shared, &pool.name, &req.id) {
+        // A second request for a stream another instance monitors: taking it would make
+        // the two fight over the health record.
+        let why = format!("already monitored by {owner}");
+        return refuse(shared, &pool.name, &req.id, &ack, &why);
     }
     let dets = match detectors(registry, pool) {
         Ok(d) => d,
@@ -195,6 +200,19 @@ fn take(
         shared.lock().held.remove(&mid);
         refuse(shared, &pool.name, &req.id, &ack, &e.to_string());
     }
+}
+
+/// The instance that monitors `pool`/`id` now according to the health bucket (a record of a
+/// running stream refreshed within the ack wait), if any.
+fn live_owner(shared: &Shared, pool: &str, id: &str) -> Option<String> {
+    let entry = shared.kv.get(&shared.nc, &format!("{pool}.{id}")).ok()??;
+    let r: Value = serde_json::from_slice(&entry.value).ok()?;
+    let active = matches!(
+        r["state"].as_str(),
+        Some("connecting" | "running" | "stalled")
+    );
+    let fresh = wall() - r["updated"].as_f64()? < shared.cfg.ack_wait.as_secs_f64();
+    (active && fresh).then(|| r["owner"].as_str().map(str::to_string))?
 }
 
 /// The previous owner stopped holding this request: report the handover and end each of its
