@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use fleet_support::{kv_records, Fleet, Instance};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const VIDEO: &str = r#"[{"type":"black"}]"#;
 const AUDIO: &str = r#"[{"type":"silence"}]"#;
@@ -236,12 +236,31 @@ fn a_paused_instance_stops_the_streams_it_lost() {
     fleet.signal("qc-a", "-CONT");
     let resumed = nats_wall();
     std::thread::sleep(Duration::from_secs(4));
+    // A second request for a stream qc-b monitors is refused, by either instance.
+    fleet.request("p1", &clip);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let info = fleet.consumer("video");
+        if info["delivered"]["stream_seq"] == 4 && info["num_ack_pending"] == 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{info}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let statuses = fleet.stop_all();
     assert!(statuses.iter().all(|s| s.success()), "{statuses:?}");
 
     let events = fleet.events();
     check_sequences(&events);
     check_defects_ended(&events);
+    let refused = events
+        .iter()
+        .find(|e| e["name"] == "request_refused" && e["stream"] == "p1")
+        .expect("the second request for p1 refused");
+    assert!(refused["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("already monitored"));
     // On waking, qc-a finds qc-b's records in the bucket and stops those streams at once.
     for id in ids {
         let released = events.iter().find(|e| {
@@ -256,6 +275,58 @@ fn a_paused_instance_stops_the_streams_it_lost() {
             "{id} still analysed by qc-a {after:.1} s after it woke"
         );
     }
+}
+
+#[test]
+fn bad_requests_are_refused_and_unopenable_inputs_given_up() {
+    let mut fleet = Fleet::start("bad");
+    fleet.spawn(
+        Instance::new("qc-a")
+            .env("AVQC_POOLS", "video")
+            .env("AVQC_DETECTORS_VIDEO", VIDEO)
+            .env("AVQC_OPEN_ATTEMPTS", "2"),
+    );
+    fleet.wait_consumers(&["video"]);
+    let missing = std::env::temp_dir().join("avqc-fleet-no-such-file.ts");
+    for body in [
+        json!({"id": "bad id!", "input": "x.ts"}),
+        json!({"input": "x.ts"}),
+        json!({"id": "gone", "input": missing.to_string_lossy()}),
+    ] {
+        js::publish(&fleet.nc, "avqc.req.x", &[], body.to_string().as_bytes()).unwrap();
+    }
+    // Refused at once, or given back once (-NAK, 5 s) and then terminated: nothing left.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let info = fleet.consumer("video");
+        let left =
+            info["num_pending"].as_u64().unwrap() + info["num_ack_pending"].as_u64().unwrap();
+        if left == 0 && info["delivered"]["stream_seq"] == 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{info}\n{}", fleet.logs());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let statuses = fleet.stop_all();
+    assert!(statuses.iter().all(|s| s.success()), "{statuses:?}");
+    let events = fleet.events();
+    check_sequences(&events);
+    let refused = events
+        .iter()
+        .filter(|e| e["name"] == "request_refused")
+        .count();
+    assert_eq!(refused, 2, "{events:?}");
+    let gone: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["name"] == "stream_released" && e["stream"] == "gone")
+        .collect();
+    assert_eq!(gone.len(), 2, "{gone:?}");
+    assert!(gone.iter().all(|e| e["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("cannot open the input")));
+    let records = kv_records(&fleet, &["video.gone"]);
+    assert_eq!(records["video.gone"]["state"], "failed", "{records:?}");
 }
 
 /// Unix seconds now.
