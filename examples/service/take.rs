@@ -151,8 +151,19 @@ fn take(
         return refuse(shared, &pool.name, &req.id, &ack, why);
     }
     let mid = monitor_id(&pool.name, &req.id);
-    if shared.lock().held.contains_key(&mid) {
-        return refuse(shared, &pool.name, &req.id, &ack, "already monitored here");
+    {
+        let mut st = shared.lock();
+        if let Some(h) = st.held.get_mut(&mid) {
+            if h.delivery.stream_seq != delivery.stream_seq {
+                drop(st);
+                return refuse(shared, &pool.name, &req.id, &ack, "already monitored here");
+            }
+            // Our own request again (a confirmation came too late): keep holding it.
+            h.ack = ack;
+            h.delivery = delivery;
+            h.confirmed = Instant::now();
+            return;
+        }
     }
     if delivery.delivered > 1 {
         handover(shared, &pool.name, &req.id);
@@ -227,24 +238,19 @@ fn handover(shared: &Shared, pool: &str, id: &str) {
             None
         }
     };
+    let Some(record) = record else {
+        return; // nobody held it (it was given back before it was taken)
+    };
     let me = &shared.cfg.instance;
-    let from = record
-        .as_ref()
-        .and_then(|r| r["owner"].as_str())
-        .map(str::to_string);
-    if from.as_deref() == Some(me.as_str()) {
+    let from = record["owner"].as_str().unwrap_or_default().to_string();
+    if from == *me {
         return; // our own earlier hold (we gave it back and got it again)
     }
-    let now = wall();
-    let updated = record.as_ref().and_then(|r| r["updated"].as_f64());
-    let gap = updated.map(|u| (now - u).max(0.0));
+    let gap = record["updated"].as_f64().map(|u| (wall() - u).max(0.0));
     let mut st = shared.lock();
     let extra = json!({"from": from, "to": me, "gap_secs": gap,
-                       "previous_state": record.as_ref().map(|r| r["state"].clone())});
+                       "previous_state": record["state"]});
     shared.notice(&mut st, pool, id, "stream_handover", extra);
-    let Some(record) = record else {
-        return;
-    };
     let media = record["media_secs"].as_f64().unwrap_or(0.0);
     let open: Vec<DefectEvent> =
         serde_json::from_value(record["open_defects"].clone()).unwrap_or_default();
