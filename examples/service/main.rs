@@ -39,6 +39,32 @@
 //!   request back (`-NAK`) for another instance to take at once; exit 0. A second signal ends
 //!   the process at once.
 //!
+//! Settings (environment):
+//!
+//! | variable | default | |
+//! | --- | --- | --- |
+//! | `AVQC_NATS_URL` | `nats://127.0.0.1:4222` | the NATS server |
+//! | `AVQC_INSTANCE` | `<HOSTNAME>-<pid>` | this instance's name (events, health) |
+//! | `AVQC_POOLS` | `all` | the pools it serves, e.g. `video,audio` |
+//! | `AVQC_DETECTORS_<POOL>` | video: freeze, black; audio: silence, clipping; other: every default detector | a JSON array of detector configs |
+//! | `AVQC_MAX_STREAMS` | 0 (no limit) | streams held at most, all pools together |
+//! | `AVQC_ACK_WAIT_SECS` | 30 | redelivery after a silent owner (the failover time) |
+//! | `AVQC_REFRESH_SECS` | 1 | health records written, holds checked |
+//! | `AVQC_OPEN_ATTEMPTS` | 3 | deliveries of an input that cannot be opened |
+//! | `AVQC_WORKERS` | 0 (one per core) | the Monitor's worker threads |
+//! | `AVQC_METRICS_SECS` | 10 | the Monitor's per-stream metrics events |
+//! | `AVQC_REQUESTS_STREAM`, `AVQC_REQUESTS_SUBJECTS` | `AVQC_REQUESTS`, `avqc.req.>` | where requests are |
+//! | `AVQC_EVENTS_STREAM` | `AVQC_EVENTS` | where events are stored |
+//! | `AVQC_HEALTH_BUCKET` | `avqc_health` | the key-value bucket of health records |
+//!
+//! A pool named `video` decodes only the pictures (`StreamSelection::VideoOnly`), an `audio`
+//! pool only the sound. The requests stream keeps a request for the consumers that exist when
+//! it is published: start one instance of every pool (or create the consumers) first. An
+//! existing consumer keeps its settings (delete it to change its ack wait). Publish each
+//! request with a `Nats-Msg-Id` header (e.g. the stream id) so that a repeated publish within
+//! the stream's duplicate window is dropped; a second request for a stream another instance
+//! monitors is refused (`request_refused`).
+//!
 //! Exit codes: 0 stopped by a signal; 1 lost the NATS connection; 2 bad configuration or
 //! the NATS server or JetStream could not be reached.
 
