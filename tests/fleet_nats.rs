@@ -278,6 +278,58 @@ fn a_paused_instance_stops_the_streams_it_lost() {
 }
 
 #[test]
+fn sigterm_gives_the_streams_back_at_once() {
+    let mut fleet = Fleet::start("term");
+    let clip = fleet.clip("live", 40.0, "gte(t,2)");
+    let video = |name: &str| {
+        Instance::new(name)
+            .env("AVQC_POOLS", "video")
+            .env("AVQC_DETECTORS_VIDEO", VIDEO)
+    };
+    fleet.spawn(video("qc-a"));
+    fleet.wait_consumers(&["video"]);
+    let ids = ["t1", "t2", "t3"];
+    for id in ids {
+        fleet.request(id, &clip);
+    }
+    let keys: Vec<String> = ids.iter().map(|id| format!("video.{id}")).collect();
+    let open = |r: &Value| r["open_defects"].as_array().is_some_and(|a| !a.is_empty());
+    fleet.wait_records(&keys, Duration::from_secs(10), |_, r| {
+        r["owner"] == "qc-a" && open(r)
+    });
+    fleet.spawn(video("qc-b"));
+    std::thread::sleep(Duration::from_secs(1));
+    // A rolling update: qc-a ends its defects, gives the requests back, qc-b takes them
+    // without waiting for the ack wait.
+    let t0 = Instant::now();
+    let status = fleet.stop("qc-a");
+    assert!(status.success(), "{status:?}");
+    fleet.wait_records(&keys, Duration::from_secs(3), |_, r| {
+        r["owner"] == "qc-b" && r["state"] == "running"
+    });
+    eprintln!(
+        "graceful handover: every stream running on qc-b {:.1} s after the SIGTERM",
+        t0.elapsed().as_secs_f64()
+    );
+    std::thread::sleep(Duration::from_secs(3)); // qc-b's own black starts at 2 s
+    let statuses = fleet.stop_all();
+    assert!(statuses.iter().all(|s| s.success()), "{statuses:?}");
+    let events = fleet.events();
+    check_sequences(&events);
+    check_defects_ended(&events);
+    for id in ids {
+        let h = events
+            .iter()
+            .find(|e| e["name"] == "stream_handover" && e["stream"] == id)
+            .unwrap_or_else(|| panic!("no handover of {id}"));
+        assert_eq!(h["from"], "qc-a", "{h}");
+        assert_eq!(h["previous_state"], "released", "{h}");
+    }
+    // qc-a ended its own defects before it let go: none was left for a handover end.
+    assert!(!events.iter().any(|e| e["details"]["reason"] == "handover"));
+}
+
+#[test]
 fn bad_requests_are_refused_and_unopenable_inputs_given_up() {
     let mut fleet = Fleet::start("bad");
     fleet.spawn(

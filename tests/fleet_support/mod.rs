@@ -219,29 +219,33 @@ impl Fleet {
 
     /// Stops every instance with SIGTERM; their exit statuses (at most 15 s each).
     pub fn stop_all(&mut self) -> Vec<ExitStatus> {
-        for (_, child) in &self.instances {
-            let sent = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .unwrap();
-            assert!(sent.success());
+        let names: Vec<String> = self.instances.iter().map(|(n, _)| n.clone()).collect();
+        for name in &names {
+            self.signal(name, "-TERM");
         }
-        let mut out = Vec::new();
-        for (name, mut child) in std::mem::take(&mut self.instances) {
-            let deadline = Instant::now() + Duration::from_secs(15);
-            loop {
-                if let Some(s) = child.try_wait().unwrap() {
-                    out.push(s);
-                    break;
-                }
-                if Instant::now() > deadline {
-                    let _ = child.kill();
-                    panic!("{name} did not stop on SIGTERM: {}", self.logs());
-                }
-                std::thread::sleep(Duration::from_millis(50));
+        names.iter().map(|n| self.wait_exit(n)).collect()
+    }
+
+    /// Stops one instance with SIGTERM; its exit status (at most 15 s).
+    pub fn stop(&mut self, name: &str) -> ExitStatus {
+        self.signal(name, "-TERM");
+        self.wait_exit(name)
+    }
+
+    fn wait_exit(&mut self, name: &str) -> ExitStatus {
+        let i = self.instances.iter().position(|(n, _)| n == name).unwrap();
+        let (_, mut child) = self.instances.remove(i);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                return s;
             }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{name} did not stop on SIGTERM: {}", self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
-        out
     }
 
     /// Every event stored in the events stream, in order.
