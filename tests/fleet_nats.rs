@@ -483,3 +483,54 @@ fn check_defects_ended(events: &[Value]) {
     let open: Vec<_> = starts.difference(&ends).collect();
     assert!(open.is_empty(), "defects never ended: {open:?}");
 }
+
+#[test]
+fn ack_subjects_and_stored_messages_are_read() {
+    // The short form of nats-server 2.9 and the long one with a domain and an account hash.
+    let short = js::Delivery::parse("$JS.ACK.AVQC_REQUESTS.video.3.17.40.1796423470121527792.5");
+    assert_eq!(
+        short,
+        Some(js::Delivery {
+            delivered: 3,
+            stream_seq: 17,
+            pending: 5
+        })
+    );
+    let long =
+        js::Delivery::parse("$JS.ACK.hub.ACCHASH.AVQC_REQUESTS.audio.1.2.2.1796423470.0.r4nd");
+    assert_eq!(long.map(|d| (d.delivered, d.stream_seq)), Some((1, 2)));
+    assert_eq!(js::Delivery::parse("_INBOX.abc.1"), None);
+    assert_eq!(js::Delivery::parse("$JS.ACK.S.C.x.1.1.1.0"), None);
+    // JetStream returns stored messages in base64.
+    for text in ["", "a", "ab", "abc", "{\"owner\":\"qc-a\"}"] {
+        let enc = encode(text.as_bytes());
+        assert_eq!(
+            nats::base64_decode(&enc).as_deref(),
+            Some(text.as_bytes()),
+            "{enc}"
+        );
+    }
+    assert_eq!(nats::base64_decode("a$b="), None);
+}
+
+/// Base64 written the plain way, to check the decoder against.
+fn encode(data: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
