@@ -8,9 +8,10 @@ echo "== cargo clippy (all targets, warnings are errors)"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test (default features: ffmpeg)"
 # tests/monitor_signal.rs runs the monitor example as a process, tests/prometheus.rs the
-# metrics_server example (scraped by a real Prometheus server): build them first, and make the
-# tests fail rather than skip if they are missing.
-cargo build --example monitor --example metrics_server --quiet
+# metrics_server example (scraped by a real Prometheus server), tests/fleet_nats.rs instances
+# of the service example (on a real nats-server): build them first, and make the tests fail
+# rather than skip if they are missing.
+cargo build --example monitor --example metrics_server --example service --quiet
 AVQC_REQUIRE_EXAMPLES=1 cargo test --all-targets
 cargo test --doc
 echo "== cargo test --features webhook (the webhook sink against a local listener)"
