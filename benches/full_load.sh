@@ -14,19 +14,22 @@
 # printed before and after.
 #   benches/full_load.sh                          720p and 1080p, N = nproc
 #   RES=1920x1080 N=4 REPS=9 benches/full_load.sh
+#   BASE=path/to/other/monitor benches/full_load.sh   the same cases with another build too
+#                                                     (e.g. the commit before), interleaved
 # Extra monitor arguments for the default-set runs go in $AVQC_ARGS.
 set -euo pipefail
 RESES=${RES:-"1280x720 1920x1080"}
 N=${N:-$(nproc)}
 AVQC_ARGS=${AVQC_ARGS:-}
+BASE=${BASE:-}
 
 # N copies of `monitor ARGS... CLIP` at once -> the mean user+sys seconds of a copy.
-cpu_of_n() { # n clip monitor-args...
-  local n=$1 clip=$2; shift 2
+cpu_of_n() { # binary n clip monitor-args...
+  local bin=$1 n=$2 clip=$3; shift 3
   local pids=() i
   for i in $(seq "$n"); do
     /usr/bin/time -f "%U %S" -o "$work/full_load_time_$i.txt" \
-      "$monitor" --threads 1 "$@" "$clip" > /dev/null 2> /dev/null &
+      "$bin" --threads 1 "$@" "$clip" > /dev/null 2> /dev/null &
     pids+=($!)
   done
   for i in "${pids[@]}"; do wait "$i"; done
@@ -41,37 +44,42 @@ for res in $RESES; do
   # shellcheck source=benches/setup.sh
   source "$(dirname "$0")/setup.sh"   # the monitor, the clip of $RES, median(), REPS (5)
   runs=$work/full_load_runs_$res.txt; : > "$runs"
+  builds="this"; [ -n "$BASE" ] && builds="this base"
   for round in $(seq "$REPS"); do
     sets="decode defaults"; [ $((round % 2)) = 0 ] && sets="defaults decode"
     for n in 1 "$N"; do
-      for set in $sets; do
-        if [ "$set" = decode ]; then
-          echo "$round $n $set $(cpu_of_n "$n" "$clip" "${decode[@]}")" >> "$runs"
-        else
-          # shellcheck disable=SC2086
-          echo "$round $n $set $(cpu_of_n "$n" "$clip" $AVQC_ARGS)" >> "$runs"
-        fi
+      for build in $builds; do
+        bin=$monitor; [ "$build" = base ] && bin=$BASE
+        for set in $sets; do
+          if [ "$set" = decode ]; then
+            echo "$round $build $n $set $(cpu_of_n "$bin" "$n" "$clip" "${decode[@]}")" >> "$runs"
+          else
+            # shellcheck disable=SC2086
+            echo "$round $build $n $set $(cpu_of_n "$bin" "$n" "$clip" $AVQC_ARGS)" >> "$runs"
+          fi
+        done
       done
     done
   done
-  for n in 1 "$N"; do
-    c=$(awk -v n="$n" '$2==n && $3=="decode"{print $4}' "$runs" | median)
-    d=$(awk -v n="$n" '$2==n && $3=="defaults"{print $4}' "$runs" | median)
-    mc=$(awk -v n="$n" '$2==n && $3=="decode"{print $4}' "$runs" | sort -g | head -1)
-    md=$(awk -v n="$n" '$2==n && $3=="defaults"{print $4}' "$runs" | sort -g | head -1)
-    # Each round's defaults/decode at this N.
-    awk -v n="$n" '$2==n {v[$1 " " $3] = $4; r[$1] = 1}
-      END {for (k in r) print v[k " defaults"] / v[k " decode"]}' "$runs" > "$work/full_load_pairs.txt"
-    pm=$(median < "$work/full_load_pairs.txt")
-    awk -v res="$res" -v n="$n" -v c="$c" -v d="$d" -v mc="$mc" -v md="$md" -v pm="$pm" -v reps="$REPS" \
-      '{s += $1; q += $1 * $1; k++}
-      END {m = s / k; v = (k > 1) ? (q - k * m * m) / (k - 1) : 0; se = sqrt((v > 0 ? v : 0) / k)
-        printf "%-9s N=%-2d cpu s per process (median of %d): decode %.2f  defaults %.2f  defaults/decode x%.3f  fastest x%.3f  per round: median x%.3f, mean x%.3f +- %.3f\n",
-          res, n, reps, c, d, d / c, md / mc, pm, m, se}' "$work/full_load_pairs.txt"
-    echo "$pm" > "$work/full_load_ratio_${res}_$n.txt"
+  for build in $builds; do
+    for n in 1 "$N"; do
+      case_of() { awk -v b="$build" -v n="$n" -v s="$1" '$2==b && $3==n && $4==s {print $5}' "$runs"; }
+      c=$(case_of decode | median); d=$(case_of defaults | median)
+      mc=$(case_of decode | sort -g | head -1); md=$(case_of defaults | sort -g | head -1)
+      # Each round's defaults/decode at this N.
+      awk -v b="$build" -v n="$n" '$2==b && $3==n {v[$1 " " $4] = $5; r[$1] = 1}
+        END {for (k in r) print v[k " defaults"] / v[k " decode"]}' "$runs" > "$work/full_load_pairs.txt"
+      pm=$(median < "$work/full_load_pairs.txt")
+      awk -v res="$res" -v b="$build" -v n="$n" -v c="$c" -v d="$d" -v mc="$mc" -v md="$md" -v pm="$pm" -v reps="$REPS" \
+        '{s += $1; q += $1 * $1; k++}
+        END {m = s / k; v = (k > 1) ? (q - k * m * m) / (k - 1) : 0; se = sqrt((v > 0 ? v : 0) / k)
+          printf "%-9s %-4s N=%-2d cpu s per process (median of %d): decode %.2f  defaults %.2f  defaults/decode x%.3f  fastest x%.3f  per round: median x%.3f, mean x%.3f +- %.3f\n",
+            res, b, n, reps, c, d, d / c, md / mc, pm, m, se}' "$work/full_load_pairs.txt"
+      echo "$pm" > "$work/full_load_ratio_${res}_${build}_$n.txt"
+    done
+    awk -v res="$res" -v b="$build" -v n="$N" -v a="$(cat "$work/full_load_ratio_${res}_${build}_1.txt")" \
+      -v z="$(cat "$work/full_load_ratio_${res}_${build}_$N.txt")" \
+      'BEGIN {printf "%-9s %-4s busy machine: per-round ratio x%.3f at N=%d against x%.3f at N=1 (x%.3f)\n", res, b, z, n, a, z / a}'
   done
-  awk -v res="$res" -v n="$N" -v a="$(cat "$work/full_load_ratio_${res}_1.txt")" \
-    -v b="$(cat "$work/full_load_ratio_${res}_$N.txt")" \
-    'BEGIN {printf "%-9s busy machine: per-round ratio x%.3f at N=%d against x%.3f at N=1 (x%.3f)\n", res, b, n, a, b / a}'
 done
 echo "uptime after: $(uptime)"
