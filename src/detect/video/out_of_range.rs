@@ -303,15 +303,16 @@ fn area_share<V: CellValue>(cells: &[V], rows: usize, lo: f32, hi: f32) -> f64 {
     }
     let cols = cells.len() / rows;
     let (mut bad, mut n) = (0u64, 0u64);
-    // (Cell means are whole quarters or exact f32: the same sums either way.)
-    let v = |c: V| c.units() / V::SCALE;
+    // Summed in the cells' own units, then scaled (exact: whole quarters, or f32 means whose
+    // sums are exact): the same mean either way.
     for ay in (0..rows).step_by(2) {
         let top = &cells[ay * cols..(ay + 1) * cols];
         let below = (ay + 1).min(rows - 1);
         let bottom = &cells[below * cols..(below + 1) * cols];
         for ax in (0..cols).step_by(2) {
             let right = (ax + 1).min(cols - 1);
-            let mean = (v(top[ax]) + v(top[right]) + v(bottom[ax]) + v(bottom[right])) * 0.25;
+            let sum = V::sum4([top[ax], top[right], bottom[ax], bottom[right]]);
+            let mean = sum / V::SCALE * 0.25;
             bad += u64::from(mean < lo || mean > hi);
             n += 1;
         }

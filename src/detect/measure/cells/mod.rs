@@ -326,6 +326,9 @@ pub(crate) trait CellValue: Copy + Default + std::fmt::Debug + PartialEq {
     fn ratio(sum: u32, count: u32) -> Self;
     /// The value in units of `1 / SCALE` code values, exact as `f32` (sums of them too).
     fn units(self) -> f32;
+    /// The sum of four values in units, added left to right (`u16`: as integers, one
+    /// conversion; exact, so the same value).
+    fn sum4(v: [Self; 4]) -> f32;
 }
 
 impl CellValue for f32 {
@@ -343,13 +346,18 @@ impl CellValue for f32 {
     fn units(self) -> f32 {
         self
     }
+    #[inline]
+    fn sum4(v: [Self; 4]) -> f32 {
+        v[0] + v[1] + v[2] + v[3]
+    }
 }
 
 impl CellValue for u16 {
     const SCALE: f32 = 4.0;
     #[inline]
     fn mean(sum: u32, div: Divisor) -> Self {
-        Self::ratio(sum, div.n)
+        // A shift: the counts of a grid `in_quarters` are 1, 2 and 4.
+        ((4 * sum) >> div.shift) as u16
     }
     #[inline]
     fn ratio(sum: u32, count: u32) -> Self {
@@ -359,6 +367,10 @@ impl CellValue for u16 {
     #[inline]
     fn units(self) -> f32 {
         self as f32
+    }
+    #[inline]
+    fn sum4(v: [Self; 4]) -> f32 {
+        (v[0] as u32 + v[1] as u32 + v[2] as u32 + v[3] as u32) as f32
     }
 }
 
@@ -370,7 +382,8 @@ const AHEAD: usize = 4;
 /// is the same bit for bit, and a multiplication costs a fraction of a division.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Divisor {
-    n: u32,
+    /// log2 of the count when it is a power of two.
+    shift: u32,
     d: f32,
     inv: Option<f32>,
 }
@@ -379,7 +392,7 @@ impl Divisor {
     fn new(n: u32) -> Self {
         let d = n.max(1) as f32;
         Divisor {
-            n: n.max(1),
+            shift: n.max(1).trailing_zeros(),
             d,
             inv: n.is_power_of_two().then(|| 1.0 / d),
         }
