@@ -1,6 +1,8 @@
 //! The median of a picture's block differences, a counting shortcut that settles a bound on it
 //! without finding it, and their maximum.
 
+use crate::detect::measure::cells::CellValue;
+
 /// The median of `values`, using `scratch` (no allocation once it has grown to
 /// `values.len()`).
 pub(crate) fn median(values: &[f32], scratch: &mut Vec<f32>) -> f32 {
@@ -58,14 +60,16 @@ pub(crate) fn is_cut(values: &[f32]) -> bool {
 }
 
 /// Spatial contrast of a picture from its cell means: their mean absolute deviation from
-/// their mean (0 when empty).
-pub(crate) fn contrast(cells: &[f32]) -> f32 {
+/// their mean (0 when empty). Means in quarters ([`CellValue`]) are taken back to code values
+/// first (exact), so both kinds give the same contrast.
+pub(crate) fn contrast<V: CellValue>(cells: &[V]) -> f32 {
     if cells.is_empty() {
         return 0.0;
     }
     let n = cells.len() as f32;
-    let mean = cells.iter().sum::<f32>() / n;
-    cells.iter().map(|&c| (c - mean).abs()).sum::<f32>() / n
+    let value = |c: &V| c.units() / V::SCALE;
+    let mean = cells.iter().map(value).sum::<f32>() / n;
+    cells.iter().map(|c| (value(c) - mean).abs()).sum::<f32>() / n
 }
 
 /// The largest value of `values` (0 when empty).

@@ -2,7 +2,8 @@
 //! that no detector imports another.
 //!
 //! Pictures: cell means of the luma plane and block differences between pictures ([`cells`]),
-//! their median and maximum ([`median`]), one read of a picture's rows for every detector on a
+//! their median and maximum ([`median`]), `freeze`'s and `stutter`'s means of their last pictures
+//! ([`picture_means`]), one read of a picture's rows for every detector on a
 //! thread ([`survey`]), the block-edge measure ([`block_edge`]), the decoder's damage reports
 //! ([`decoder_damage`]) and frame timing ([`frame_clock`]). Sound: sample-exact timing
 //! ([`sample_clock`]), a low-pass for decimation ([`lowpass`]) and peaks piling up at a
@@ -18,6 +19,7 @@ pub(crate) mod decoder_damage;
 pub(crate) mod frame_clock;
 pub(crate) mod lowpass;
 pub(crate) mod median;
+pub(crate) mod picture_means;
 pub(crate) mod round;
 pub(crate) mod sample_clock;
 pub(crate) mod survey;

@@ -22,7 +22,7 @@
 
 use std::cell::RefCell;
 
-use crate::detect::measure::cells::{sum_every_4th, CellGrid, GridScratch};
+use crate::detect::measure::cells::{sum_every_4th, CellGrid, CellValue, GridScratch};
 use crate::media::{Plane, VideoFrame};
 
 /// Rows per band: every cell size that shares a read divides it.
@@ -41,6 +41,8 @@ pub(crate) const GRID_STEP: usize = 8;
 enum Ask {
     /// Cell means ([`CellGrid::means`]) of `cell`-pixel cells read every `step` pixels.
     Means { cell: usize, step: usize },
+    /// The same in quarters of a code value (`u16`, for a grid [`CellGrid::in_quarters`]).
+    Quarters { cell: usize, step: usize },
     /// Sum and count of every 4th pixel of every 4th row.
     Sum4,
     /// Every [`GRID_STEP`]th pixel of every [`GRID_STEP`]th row.
@@ -51,7 +53,9 @@ impl Ask {
     /// True when the measure reads row `y`.
     fn reads(&self, y: usize) -> bool {
         match *self {
-            Ask::Means { cell, step } => (y % cell).is_multiple_of(step),
+            Ask::Means { cell, step } | Ask::Quarters { cell, step } => {
+                (y % cell).is_multiple_of(step)
+            }
             Ask::Sum4 => y.is_multiple_of(4),
             Ask::Grid8 => y.is_multiple_of(GRID_STEP),
         }
@@ -60,7 +64,7 @@ impl Ask {
     /// True when the measure can share a read in bands of [`BAND`] rows.
     fn bands(&self) -> bool {
         match *self {
-            Ask::Means { cell, .. } => BAND.is_multiple_of(cell),
+            Ask::Means { cell, .. } | Ask::Quarters { cell, .. } => BAND.is_multiple_of(cell),
             _ => true,
         }
     }
@@ -70,6 +74,7 @@ impl Ask {
 #[derive(Debug)]
 enum Answer {
     Means(Vec<f32>),
+    Quarters(Vec<u16>),
     Counts(u64, u64),
     Grid(Vec<u8>),
 }
@@ -184,6 +189,7 @@ impl Survey {
             shared: false,
             answer: match ask {
                 Ask::Means { .. } => Answer::Means(Vec::new()),
+                Ask::Quarters { .. } => Answer::Quarters(Vec::new()),
                 Ask::Grid8 => Answer::Grid(Vec::new()),
                 Ask::Sum4 => Answer::Counts(0, 0),
             },
@@ -224,7 +230,7 @@ fn read(p: &Plane, slots: &mut [Slot]) {
         }
     }
     let density = |s: &Slot| match s.ask {
-        Ask::Means { step, .. } => step,
+        Ask::Means { step, .. } | Ask::Quarters { step, .. } => step,
         _ => usize::MAX,
     };
     order[..n].sort_unstable_by_key(|&i| density(&slots[i]));
@@ -233,7 +239,7 @@ fn read(p: &Plane, slots: &mut [Slot]) {
     // fetched two bands ahead here.
     let fetch = !order[..n]
         .iter()
-        .any(|&i| matches!(slots[i].ask, Ask::Means { .. }));
+        .any(|&i| matches!(slots[i].ask, Ask::Means { .. } | Ask::Quarters { .. }));
     let mut y = 0;
     while y < h {
         let end = (y + BAND).min(h);
@@ -260,6 +266,11 @@ impl Slot {
                 self.grid = Some(g);
                 g.size_means(out);
             }
+            (&Ask::Quarters { cell, step }, Answer::Quarters(out)) => {
+                let g = CellGrid::new(w, h, cell, step, 1);
+                self.grid = Some(g);
+                g.size_means(out);
+            }
             (Ask::Grid8, Answer::Grid(g)) => {
                 let n = w.div_ceil(GRID_STEP) * h.div_ceil(GRID_STEP);
                 if g.len() != n {
@@ -277,14 +288,10 @@ impl Slot {
     fn rows(&mut self, p: &Plane, y0: usize, y1: usize) {
         match (self.ask, &mut self.answer) {
             (Ask::Means { cell, .. }, Answer::Means(out)) => {
-                if let Some(g) = self.grid {
-                    let end = if y1 == p.height() {
-                        g.cell_rows()
-                    } else {
-                        y1 / cell
-                    };
-                    g.means_rows(p, out, &mut self.scratch, y0 / cell..end);
-                }
+                cell_rows(self.grid, p, out, &mut self.scratch, cell, y0, y1);
+            }
+            (Ask::Quarters { cell, .. }, Answer::Quarters(out)) => {
+                cell_rows(self.grid, p, out, &mut self.scratch, cell, y0, y1);
             }
             (Ask::Grid8, Answer::Grid(grid)) => {
                 let gw = p.width().div_ceil(GRID_STEP);
@@ -305,6 +312,26 @@ impl Slot {
             }
             _ => {}
         }
+    }
+}
+
+/// Cell values of the cells over rows `y0..y1` of `p` (on cell boundaries, or at the bottom).
+fn cell_rows<V: CellValue>(
+    grid: Option<CellGrid>,
+    p: &Plane,
+    out: &mut [V],
+    scratch: &mut GridScratch,
+    cell: usize,
+    y0: usize,
+    y1: usize,
+) {
+    if let Some(g) = grid {
+        let end = if y1 == p.height() {
+            g.cell_rows()
+        } else {
+            y1 / cell
+        };
+        g.means_rows(p, out, scratch, y0 / cell..end);
     }
 }
 
@@ -367,6 +394,24 @@ pub(crate) fn means(frame: &VideoFrame, grid: &CellGrid, out: &mut Vec<f32>) {
     })
 }
 
+/// [`means`] in quarters of a code value, into `out` (`grid` made for it and
+/// [`CellGrid::in_quarters`]): half the memory of `f32` means, the same values times 4.
+pub(crate) fn quarters(frame: &VideoFrame, grid: &CellGrid, out: &mut Vec<u16>) {
+    let ask = Ask::Quarters {
+        cell: grid.cell(),
+        step: grid.step(),
+    };
+    serve(frame, ask, false, |a, keep| {
+        if let Answer::Quarters(v) = a {
+            if keep {
+                out.clone_from(v);
+            } else {
+                std::mem::swap(v, out);
+            }
+        }
+    })
+}
+
 /// Runs `read` on [`CellGrid::means`] of `frame`'s luma (`grid` made for it) where they lie,
 /// without taking them: a detector that only reads the means leaves them for the one that
 /// takes them (no copy when it asks first).
@@ -381,6 +426,22 @@ pub(crate) fn with_means<R>(
     };
     serve(frame, ask, true, |a, _| match a {
         Answer::Means(v) => read(v),
+        _ => read(&[]),
+    })
+}
+
+/// [`with_means`] in quarters of a code value ([`quarters`]).
+pub(crate) fn with_quarters<R>(
+    frame: &VideoFrame,
+    grid: &CellGrid,
+    read: impl FnOnce(&[u16]) -> R,
+) -> R {
+    let ask = Ask::Quarters {
+        cell: grid.cell(),
+        step: grid.step(),
+    };
+    serve(frame, ask, true, |a, _| match a {
+        Answer::Quarters(v) => read(v),
         _ => read(&[]),
     })
 }

@@ -21,9 +21,10 @@ fn picture(w: usize, h: usize, seed: u64, t: f64) -> VideoFrame {
 fn reference(p: &Plane, ask: Ask) -> (Vec<f32>, Vec<u8>, (u64, u64)) {
     let rows = |m: usize| (0..p.height()).step_by(m);
     match ask {
-        Ask::Means { cell, step } => {
+        // Quarters are the means times four: compared as means.
+        Ask::Means { cell, step } | Ask::Quarters { cell, step } => {
             let g = CellGrid::new(p.width(), p.height(), cell, step, 1);
-            let mut out = Vec::new();
+            let mut out: Vec<f32> = Vec::new();
             g.means(p, &mut out, &mut GridScratch::default());
             (out, vec![], (0, 0))
         }
@@ -55,6 +56,14 @@ fn ask_survey(f: &VideoFrame, ask: Ask) -> (Vec<f32>, Vec<u8>, (u64, u64)) {
             means(f, &g, &mut out);
             (out, vec![], (0, 0))
         }
+        Ask::Quarters { cell, step } => {
+            let g = CellGrid::new(f.width(), f.height(), cell, step, 1);
+            assert!(g.in_quarters());
+            let mut out = Vec::new();
+            quarters(f, &g, &mut out);
+            let out = out.iter().map(|&q| q as f32 / 4.0).collect();
+            (out, vec![], (0, 0))
+        }
         Ask::Grid8 => {
             let mut g = Vec::new();
             grid8(f, &mut g);
@@ -64,14 +73,17 @@ fn ask_survey(f: &VideoFrame, ask: Ask) -> (Vec<f32>, Vec<u8>, (u64, u64)) {
     }
 }
 
-const ASKS: [Ask; 7] = [
+const ASKS: [Ask; 10] = [
     Ask::Means { cell: 4, step: 2 },
+    Ask::Quarters { cell: 4, step: 2 },
     Ask::Means { cell: 8, step: 4 },
     Ask::Sum4,
     Ask::Grid8,
     Ask::Means { cell: 8, step: 2 },
     Ask::Means { cell: 5, step: 3 },
     Ask::Means { cell: 16, step: 4 },
+    Ask::Quarters { cell: 8, step: 4 },
+    Ask::Quarters { cell: 5, step: 3 },
 ];
 
 #[test]

@@ -43,9 +43,9 @@ use serde_json::json;
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::cells::{CellGrid, GridScratch};
 use crate::detect::measure::frame_clock::FrameClock;
-use crate::detect::measure::median::{contrast, is_cut, max, median, surely_over_noise, CUT_LEVEL};
+use crate::detect::measure::median::{is_cut, max, median, surely_over_noise, CUT_LEVEL};
+use crate::detect::measure::picture_means::PictureMeans;
 use crate::detect::measure::round::round2;
-use crate::detect::measure::survey;
 use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
 use crate::error::Result;
 use crate::event::DefectKind;
@@ -176,9 +176,7 @@ pub struct Freeze {
     /// Column sums (scratch for `CellGrid::means` and `CellGrid::diff`).
     acc: GridScratch,
     /// Cell means of the current, previous and anchor pictures.
-    cur: Vec<f32>,
-    prev: Vec<f32>,
-    anchor: Vec<f32>,
+    means: PictureMeans,
     have_prev: bool,
     have_anchor: bool,
     /// The anchor is the previous picture (no separate comparison needed).
@@ -240,9 +238,7 @@ impl Freeze {
             clock: FrameClock::default(),
             grid: None,
             acc: GridScratch::default(),
-            cur: Vec::new(),
-            prev: Vec::new(),
-            anchor: Vec::new(),
+            means: PictureMeans::default(),
             have_prev: false,
             have_anchor: false,
             anchor_is_prev: false,
@@ -289,11 +285,12 @@ impl Freeze {
             self.have_prev = false;
             self.have_anchor = false;
         }
-        survey::means(cur, &grid, &mut self.cur);
+        self.means.fit(&grid);
+        self.means.measure(cur, &grid);
         if !self.have_prev {
             return None;
         }
-        grid.diff_mad(&self.cur, &self.prev, &mut self.mad, &mut self.acc);
+        self.means.diff_prev(&grid, &mut self.mad, &mut self.acc);
         let mut worst = max(&self.mad);
         let (tol, k) = (self.cfg.tolerance, self.cfg.noise_factor);
         if surely_over_noise(&self.mad, worst, tol, k) {
@@ -312,13 +309,8 @@ impl Freeze {
         let same_as_prev = worst <= allowed && noise < CUT_LEVEL;
         let mut same_as_anchor = true;
         if same_as_prev && self.have_anchor && !self.anchor_is_prev {
-            grid.diff(
-                &self.cur,
-                &self.anchor,
-                &mut self.mad,
-                &mut self.dc,
-                &mut self.acc,
-            );
+            self.means
+                .diff_anchor(&grid, &mut self.mad, &mut self.dc, &mut self.acc);
             let worst_anchor = max(&self.mad);
             // Noise and grain leave block means in place; a fade or a slowly sliding picture
             // moves most of them the same way.
@@ -374,7 +366,7 @@ impl VideoDetector for Freeze {
             None => {
                 // The first picture (of the stream, or after a discontinuity) came in by a cut
                 // from nothing: held, it is a still when it has content.
-                self.cut_in = contrast(&self.cur) >= STILL_CONTRAST;
+                self.cut_in = self.means.contrast() >= STILL_CONTRAST;
                 self.shown_since = Some(t);
                 false
             }
@@ -430,7 +422,7 @@ impl VideoDetector for Freeze {
             if self.anchor_is_prev {
                 // The anchor was the previous picture, which the next frame no longer keeps:
                 // its cell means move into the anchor (a swap, no copy).
-                std::mem::swap(&mut self.anchor, &mut self.prev);
+                self.means.prev_to_anchor();
             }
             self.anchor_is_prev = false;
         } else {
@@ -461,7 +453,7 @@ impl VideoDetector for Freeze {
             _ => self.observe(frozen && !held_still, t, until, out),
         }
         self.last_same = same_now;
-        std::mem::swap(&mut self.prev, &mut self.cur);
+        self.means.cur_to_prev();
         self.have_prev = true;
     }
 

@@ -47,7 +47,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::detect::check::ConfigCheck;
-use crate::detect::measure::cells::CellGrid;
+use crate::detect::measure::cells::{CellGrid, CellValue};
 use crate::detect::measure::frame_clock::FrameClock;
 use crate::detect::measure::survey;
 use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
@@ -238,13 +238,12 @@ impl OutOfRange {
         let step = self.cfg.sample_step.min(half);
         let (grid, _) = CellGrid::fitting(&mut self.grid, f.luma(), half, step, 2);
         let (lo, hi) = self.limits;
-        survey::with_means(f, &grid, |cells| {
-            if cells.len() == grid.cells() {
-                area_share(cells, grid.cell_rows(), lo, hi)
-            } else {
-                0.0
-            }
-        })
+        // In quarters when the grid allows, as `stutter` keeps the same grid's means.
+        if grid.in_quarters() {
+            survey::with_quarters(f, &grid, |c| grid_share(c, &grid, lo, hi))
+        } else {
+            survey::with_means(f, &grid, |c| grid_share(c, &grid, lo, hi))
+        }
     }
 
     fn shares(&mut self, f: &VideoFrame) -> Shares {
@@ -286,22 +285,34 @@ impl OutOfRange {
     }
 }
 
+/// [`area_share`] of the cell means of `grid` (0 when they are missing).
+fn grid_share<V: CellValue>(cells: &[V], grid: &CellGrid, lo: f32, hi: f32) -> f64 {
+    if cells.len() == grid.cells() {
+        area_share(cells, grid.cell_rows(), lo, hi)
+    } else {
+        0.0
+    }
+}
+
 /// Share of the areas of 2×2 cells (`cells` row by row, `rows` rows) whose mean lies outside
 /// `lo..=hi`. At the right and bottom edges an area may hold fewer cells (and partial ones);
 /// its mean is then that of the cells it has.
-fn area_share(cells: &[f32], rows: usize, lo: f32, hi: f32) -> f64 {
+fn area_share<V: CellValue>(cells: &[V], rows: usize, lo: f32, hi: f32) -> f64 {
     if cells.is_empty() || rows == 0 || !cells.len().is_multiple_of(rows) {
         return 0.0;
     }
     let cols = cells.len() / rows;
     let (mut bad, mut n) = (0u64, 0u64);
+    // Summed in the cells' own units, then scaled (exact: whole quarters, or f32 means whose
+    // sums are exact): the same mean either way.
     for ay in (0..rows).step_by(2) {
         let top = &cells[ay * cols..(ay + 1) * cols];
         let below = (ay + 1).min(rows - 1);
         let bottom = &cells[below * cols..(below + 1) * cols];
         for ax in (0..cols).step_by(2) {
             let right = (ax + 1).min(cols - 1);
-            let mean = (top[ax] + top[right] + bottom[ax] + bottom[right]) * 0.25;
+            let sum = V::sum4([top[ax], top[right], bottom[ax], bottom[right]]);
+            let mean = sum / V::SCALE * 0.25;
             bad += u64::from(mean < lo || mean > hi);
             n += 1;
         }

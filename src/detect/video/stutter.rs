@@ -63,10 +63,8 @@ use super::cadence::{cadence_message, secs_after, History, HISTORY};
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::cells::{CellGrid, GridScratch};
 use crate::detect::measure::frame_clock::FrameClock;
-use crate::detect::measure::median::{
-    contrast, max, median, median_at_most, surely_over_noise, CUT_LEVEL,
-};
-use crate::detect::measure::survey;
+use crate::detect::measure::median::{max, median, median_at_most, surely_over_noise, CUT_LEVEL};
+use crate::detect::measure::picture_means::PictureMeans;
 use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
 use crate::error::Result;
 use crate::event::DefectKind;
@@ -256,8 +254,8 @@ pub struct Stutter {
     grid: Option<CellGrid>,
     /// Column sums (scratch for `CellGrid::means` and `CellGrid::diff`).
     acc: GridScratch,
-    cur: Vec<f32>,
-    prev: Vec<f32>,
+    /// Cell means of the current and previous pictures.
+    means: PictureMeans,
     have_prev: bool,
     mad: Vec<f32>,
     scratch: Vec<f32>,
@@ -288,8 +286,7 @@ impl Stutter {
             clock: FrameClock::default(),
             grid: None,
             acc: GridScratch::default(),
-            cur: Vec::new(),
-            prev: Vec::new(),
+            means: PictureMeans::default(),
             have_prev: false,
             mad: Vec::new(),
             scratch: Vec::new(),
@@ -319,11 +316,12 @@ impl Stutter {
             self.have_prev = false;
             self.held = None;
         }
-        survey::means(frame, &grid, &mut self.cur);
+        self.means.fit(&grid);
+        self.means.measure(frame, &grid);
         if !self.have_prev {
             return None;
         }
-        grid.diff_mad(&self.cur, &self.prev, &mut self.mad, &mut self.acc);
+        self.means.diff_prev(&grid, &mut self.mad, &mut self.acc);
         let worst = max(&self.mad);
         let (tol, k) = (self.cfg.tolerance, self.cfg.noise_factor);
         // The median is found only when counting cannot settle it: a moving picture's is
@@ -478,7 +476,7 @@ impl VideoDetector for Stutter {
         let until = self.clock.until(frame);
         self.since.get_or_insert(t);
         let cmp = self.compare(frame.analysis());
-        std::mem::swap(&mut self.prev, &mut self.cur);
+        self.means.cur_to_prev();
         self.have_prev = true;
         match (cmp, self.held.as_mut()) {
             (
@@ -490,7 +488,7 @@ impl VideoDetector for Stutter {
                 if h.frames == 1 {
                     // First repeat: judge the held picture's contrast now (after the swap,
                     // `cur` holds its cell means). Pictures shown once never need it.
-                    h.flat = contrast(&self.cur) < self.cfg.min_contrast;
+                    h.flat = self.means.contrast() < self.cfg.min_contrast;
                 }
                 if (h.frames as usize) < h.times.len() {
                     h.times[h.frames as usize] = t;

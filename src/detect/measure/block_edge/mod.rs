@@ -235,7 +235,17 @@ impl BlockMeasure {
         // Each block row measured now is written whole (the others are neither written nor
         // read by this call), and its sums go to its tiles while they are in the cache.
         let mut tiles = [Sums::default(); TILE_COUNT];
-        for by in (0..self.brows).filter(|&by| measured(by)) {
+        let mut next = (0..self.brows).find(|&by| measured(by));
+        if let Some(by) = next {
+            fetch_block_row(p, by);
+        }
+        while let Some(by) = next {
+            // The next block row measured is asked for now, so its rows arrive while this one
+            // is measured (the picture has mostly left the caches since it was decoded).
+            next = (by + 1..self.brows).find(|&b| measured(b));
+            if let Some(b) = next {
+                fetch_block_row(p, b);
+            }
             // Rows sampled for the vertical lines: every `step`-th from the top of the picture,
             // or in phases from the top of the band.
             let origin = if phased { by * GRID / BAND * BAND } else { 0 };
@@ -425,6 +435,15 @@ impl BlockMeasure {
     /// (in phases: of the last `phases`), row by row; `share` is not measured per tile (0).
     pub(crate) fn tiles(&self) -> impl Iterator<Item = BlockStats> + '_ {
         self.tiles.iter().map(Sums::stats)
+    }
+}
+
+/// Asks for the rows block row `by` reads (three above its top line to six below it) to be
+/// fetched into the cache: a hint, the values are the same without.
+fn fetch_block_row(p: &Plane, by: usize) {
+    let top = by * GRID;
+    for y in top.saturating_sub(3)..top + GRID - 1 {
+        p.prefetch_row(y);
     }
 }
 

@@ -1,33 +1,33 @@
 //! Block differences of cell means: per block, the mean absolute and signed difference of its
 //! cells between two pictures.
 
-use super::{CellGrid, Divisor, GridScratch};
+use super::{CellGrid, CellValue, Divisor, GridScratch};
 
 impl CellGrid {
     /// For each block, the mean absolute difference of its cells between `a` and `b` (cell
     /// means from [`means`](Self::means)), written to `mad`, and the mean signed difference
     /// `a - b`, written to `dc`. `scratch` holds per-column sums. No allocation after the
     /// first call.
-    pub(crate) fn diff(
+    pub(crate) fn diff<V: CellValue>(
         &self,
-        a: &[f32],
-        b: &[f32],
+        a: &[V],
+        b: &[V],
         mad: &mut Vec<f32>,
         dc: &mut Vec<f32>,
         scratch: &mut GridScratch,
     ) {
-        self.block_diffs::<true>(a, b, mad, dc, scratch);
+        self.block_diffs::<true, V>(a, b, mad, dc, scratch);
     }
 
     /// [`diff`](Self::diff) without the signed differences: only `mad`, the same values.
-    pub(crate) fn diff_mad(
+    pub(crate) fn diff_mad<V: CellValue>(
         &self,
-        a: &[f32],
-        b: &[f32],
+        a: &[V],
+        b: &[V],
         mad: &mut Vec<f32>,
         scratch: &mut GridScratch,
     ) {
-        self.block_diffs::<false>(a, b, mad, &mut Vec::new(), scratch);
+        self.block_diffs::<false, V>(a, b, mad, &mut Vec::new(), scratch);
     }
 
     /// [`diff`](Self::diff); `dc` is neither sized nor touched unless `DC`.
@@ -35,11 +35,13 @@ impl CellGrid {
     /// Per row of blocks, the differences of its rows of cells are first added column by
     /// column (contiguous slices: the compiler vectorises them), then each block adds up its
     /// columns. Cell means are sums over a power of two of pixels in all but the edge cells,
-    /// so these additions are exact and equal the cell-by-cell loop's.
-    fn block_diffs<const DC: bool>(
+    /// so these additions are exact and equal the cell-by-cell loop's. Cell values in quarters
+    /// (`u16`) are differenced in quarters, exact too, and scaled back before the division:
+    /// the same values as from `f32` means.
+    fn block_diffs<const DC: bool, V: CellValue>(
         &self,
-        a: &[f32],
-        b: &[f32],
+        a: &[V],
+        b: &[V],
         mad: &mut Vec<f32>,
         dc: &mut Vec<f32>,
         scratch: &mut GridScratch,
@@ -71,54 +73,57 @@ impl CellGrid {
             }
             let h = y1 - y0;
             let r = by * self.bcols..(by + 1) * self.bcols;
-            self.sum_blocks(&scratch.abs, &mut mad[r.clone()], h);
+            self.sum_blocks::<V>(&scratch.abs, &mut mad[r.clone()], h);
             if DC {
-                self.sum_blocks(&scratch.signed, &mut dc[r], h);
+                self.sum_blocks::<V>(&scratch.signed, &mut dc[r], h);
             }
         }
     }
 
-    /// Each block's mean of the column sums `cols` (of `h` rows of cells), into `out`.
-    fn sum_blocks(&self, cols: &[f32], out: &mut [f32], h: usize) {
+    /// Each block's mean of the column sums `cols` (of `h` rows of cells, in units of
+    /// `1 / V::SCALE`), into `out`.
+    fn sum_blocks<V: CellValue>(&self, cols: &[f32], out: &mut [f32], h: usize) {
         let full = self.cols / self.block;
         let c = Divisor::new((self.block * h) as u32);
+        // (Exact: a power of two, and 1 for f32.)
+        let back = 1.0 / V::SCALE;
         match self.block {
             4 => {
                 for (o, s) in out.iter_mut().zip(cols.chunks_exact(4)) {
-                    *o = c.of(s[0] + s[1] + s[2] + s[3]);
+                    *o = c.of((s[0] + s[1] + s[2] + s[3]) * back);
                 }
             }
             _ => {
                 for (o, s) in out.iter_mut().zip(cols.chunks_exact(self.block)) {
-                    *o = c.of(s.iter().sum::<f32>());
+                    *o = c.of(s.iter().sum::<f32>() * back);
                 }
             }
         }
         if full < self.bcols {
             let tail = &cols[full * self.block..];
-            out[full] = tail.iter().sum::<f32>() / (tail.len() * h) as f32;
+            out[full] = tail.iter().sum::<f32>() * back / (tail.len() * h) as f32;
         }
     }
 }
 
 /// Sets (`first`) or adds `|a - b|` to `acc`, element by element.
 #[inline]
-fn add_abs(acc: &mut [f32], a: &[f32], b: &[f32], first: bool) {
+fn add_abs<V: CellValue>(acc: &mut [f32], a: &[V], b: &[V], first: bool) {
     let it = acc.iter_mut().zip(a.iter().zip(b));
     if first {
-        it.for_each(|(s, (&x, &y))| *s = (x - y).abs());
+        it.for_each(|(s, (&x, &y))| *s = (x.units() - y.units()).abs());
     } else {
-        it.for_each(|(s, (&x, &y))| *s += (x - y).abs());
+        it.for_each(|(s, (&x, &y))| *s += (x.units() - y.units()).abs());
     }
 }
 
 /// Sets (`first`) or adds `a - b` to `acc`, element by element.
 #[inline]
-fn add_signed(acc: &mut [f32], a: &[f32], b: &[f32], first: bool) {
+fn add_signed<V: CellValue>(acc: &mut [f32], a: &[V], b: &[V], first: bool) {
     let it = acc.iter_mut().zip(a.iter().zip(b));
     if first {
-        it.for_each(|(s, (&x, &y))| *s = x - y);
+        it.for_each(|(s, (&x, &y))| *s = x.units() - y.units());
     } else {
-        it.for_each(|(s, (&x, &y))| *s += x - y);
+        it.for_each(|(s, (&x, &y))| *s += x.units() - y.units());
     }
 }

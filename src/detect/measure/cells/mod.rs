@@ -89,6 +89,12 @@ impl CellGrid {
         }
     }
 
+    /// True when every cell has 1, 2 or 4 samples (at most two a side): its mean is then a
+    /// whole number of quarters, which `u16` cell values hold exactly ([`CellValue`]).
+    pub(crate) fn in_quarters(&self) -> bool {
+        self.cell.div_ceil(self.step) <= 2
+    }
+
     pub(crate) fn fits(&self, p: &Plane) -> bool {
         p.width() == self.width && p.height() == self.height
     }
@@ -112,29 +118,29 @@ impl CellGrid {
     }
 
     /// Sizes `out` for [`means_rows`](Self::means_rows) (no allocation when it fits).
-    pub(crate) fn size_means(&self, out: &mut Vec<f32>) {
+    pub(crate) fn size_means<V: CellValue>(&self, out: &mut Vec<V>) {
         let n = self.cells();
         if out.len() != n {
             out.clear();
-            out.resize(n, 0.0);
+            out.resize(n, V::default());
         }
     }
 
     /// Rows of cells `rows` of [`means`](Self::means) (each row of cells is computed on its
     /// own, so doing them a band at a time gives the same values); `out` is sized by
     /// [`size_means`](Self::size_means).
-    pub(crate) fn means_rows(
+    pub(crate) fn means_rows<V: CellValue>(
         &self,
         p: &Plane,
-        out: &mut [f32],
+        out: &mut [V],
         scratch: &mut GridScratch,
         rows: std::ops::Range<usize>,
     ) {
         let rows = rows.start..rows.end.min(self.rows);
         match (self.cell, self.step) {
-            (4, 2) => self.means_words::<4, 2>(p, out, &mut scratch.words, rows),
-            (8, 4) => self.means_words::<8, 4>(p, out, &mut scratch.words, rows),
-            (8, 2) => self.means_words::<8, 2>(p, out, &mut scratch.words, rows),
+            (4, 2) => self.means_words::<4, 2, V>(p, out, &mut scratch.words, rows),
+            (8, 4) => self.means_words::<8, 4, V>(p, out, &mut scratch.words, rows),
+            (8, 2) => self.means_words::<8, 2, V>(p, out, &mut scratch.words, rows),
             _ => self.means_any(p, out, &mut scratch.cols, rows),
         }
     }
@@ -157,10 +163,10 @@ impl CellGrid {
     /// [`means`](Self::means) for `cell == C` and `step == S`, where `S` is 2 or 4 and `C`
     /// is 4 or 8 (and a multiple of `S`): each 64-bit word of `words` holds the column sums of
     /// eight pixels' sampled columns, in lanes of `8 * S` bits.
-    fn means_words<const C: usize, const S: usize>(
+    fn means_words<const C: usize, const S: usize, V: CellValue>(
         &self,
         p: &Plane,
-        out: &mut [f32],
+        out: &mut [V],
         words: &mut Vec<u64>,
         rows: std::ops::Range<usize>,
     ) {
@@ -235,16 +241,16 @@ impl CellGrid {
                 let pairs = full / 2;
                 for (o, &w) in row_out[..2 * pairs].chunks_exact_mut(2).zip(words.iter()) {
                     let t = (w & 0x0000_FFFF_0000_FFFF) + ((w >> 16) & 0x0000_FFFF_0000_FFFF);
-                    o[0] = div.of((t & 0xFFFF_FFFF) as i32 as f32);
-                    o[1] = div.of((t >> 32) as i32 as f32);
+                    o[0] = V::mean((t & 0xFFFF_FFFF) as u32, div);
+                    o[1] = V::mean((t >> 32) as u32, div);
                 }
                 if full % 2 == 1 {
                     let w = words[pairs];
-                    row_out[full - 1] = div.of(((w & 0xFFFF) + ((w >> 16) & 0xFFFF)) as i32 as f32);
+                    row_out[full - 1] = V::mean(((w & 0xFFFF) + ((w >> 16) & 0xFFFF)) as u32, div);
                 }
             } else {
                 for (o, &w) in row_out[..full].iter_mut().zip(words.iter()) {
-                    *o = div.of(lanes_sum::<S>(w) as i32 as f32);
+                    *o = V::mean(lanes_sum::<S>(w) as u32, div);
                 }
             }
             if full < self.cols {
@@ -259,16 +265,16 @@ impl CellGrid {
                     }
                     y += S;
                 }
-                row_out[full] = sum as f32 / count.max(1) as f32;
+                row_out[full] = V::mean(sum, Divisor::new(count));
             }
         }
     }
 
     /// [`means`](Self::means) for any cell and step: `acc` holds the sums of every column.
-    fn means_any(
+    fn means_any<V: CellValue>(
         &self,
         p: &Plane,
-        out: &mut [f32],
+        out: &mut [V],
         acc: &mut Vec<u16>,
         rows: std::ops::Range<usize>,
     ) {
@@ -290,26 +296,81 @@ impl CellGrid {
             }
             let row_out = &mut out[cy * self.cols..(cy + 1) * self.cols];
             let (head, tail) = acc.split_at(full * self.cell);
+            let per_cell = ny * self.cell.div_ceil(self.step) as u32;
             for (c, o) in head.chunks_exact(self.cell).zip(row_out.iter_mut()) {
-                *o = c.iter().step_by(self.step).map(|&v| v as u32).sum::<u32>() as f32;
+                let sum = c.iter().step_by(self.step).map(|&v| v as u32).sum::<u32>();
+                *o = V::ratio(sum, per_cell.max(1));
             }
             if !tail.is_empty() {
-                row_out[full] = tail
+                let sum = tail
                     .iter()
                     .step_by(self.step)
                     .map(|&v| v as u32)
-                    .sum::<u32>() as f32;
-            }
-            let per_cell = ny * self.cell.div_ceil(self.step) as u32;
-            for o in &mut row_out[..full] {
-                *o /= per_cell.max(1) as f32;
-            }
-            if full < self.cols {
-                let w = self.width - full * self.cell;
-                let count = ny * w.div_ceil(self.step) as u32;
-                row_out[full] /= count.max(1) as f32;
+                    .sum::<u32>();
+                let count = ny * tail.len().div_ceil(self.step) as u32;
+                row_out[full] = V::ratio(sum, count.max(1));
             }
         }
+    }
+}
+
+/// A cell's mean as the grids store it: `f32` code values, or `u16` quarters of a code value
+/// ([`CellGrid::in_quarters`]: exact when every cell has 1, 2 or 4 samples, at half the
+/// memory, which the reads of the previous picture's means then fetch).
+pub(crate) trait CellValue: Copy + Default + std::fmt::Debug + PartialEq {
+    /// Quarters of a code value per unit of `Self` (1 for `f32`, 4 for `u16`).
+    const SCALE: f32;
+    /// The mean of `sum` over the count `div` was made for (words path).
+    fn mean(sum: u32, div: Divisor) -> Self;
+    /// `sum / count`, divided as the any-step path always did.
+    fn ratio(sum: u32, count: u32) -> Self;
+    /// The value in units of `1 / SCALE` code values, exact as `f32` (sums of them too).
+    fn units(self) -> f32;
+    /// The sum of four values in units, added left to right (`u16`: as integers, one
+    /// conversion; exact, so the same value).
+    fn sum4(v: [Self; 4]) -> f32;
+}
+
+impl CellValue for f32 {
+    const SCALE: f32 = 1.0;
+    #[inline]
+    fn mean(sum: u32, div: Divisor) -> Self {
+        // (Sums stay below 2^24: exact as i32 and f32, and i32 converts in vector lanes.)
+        div.of(sum as i32 as f32)
+    }
+    #[inline]
+    fn ratio(sum: u32, count: u32) -> Self {
+        sum as f32 / count as f32
+    }
+    #[inline]
+    fn units(self) -> f32 {
+        self
+    }
+    #[inline]
+    fn sum4(v: [Self; 4]) -> f32 {
+        v[0] + v[1] + v[2] + v[3]
+    }
+}
+
+impl CellValue for u16 {
+    const SCALE: f32 = 4.0;
+    #[inline]
+    fn mean(sum: u32, div: Divisor) -> Self {
+        // A shift: the counts of a grid `in_quarters` are 1, 2 and 4.
+        ((4 * sum) >> div.shift) as u16
+    }
+    #[inline]
+    fn ratio(sum: u32, count: u32) -> Self {
+        // Exact for counts of 1, 2 and 4 (the only ones of a grid `in_quarters`).
+        (4 * sum / count.max(1)) as u16
+    }
+    #[inline]
+    fn units(self) -> f32 {
+        self as f32
+    }
+    #[inline]
+    fn sum4(v: [Self; 4]) -> f32 {
+        (v[0] as u32 + v[1] as u32 + v[2] as u32 + v[3] as u32) as f32
     }
 }
 
@@ -320,7 +381,9 @@ const AHEAD: usize = 4;
 /// cells and blocks of the default grids): scaling by 2^-k is exact either way, so the quotient
 /// is the same bit for bit, and a multiplication costs a fraction of a division.
 #[derive(Clone, Copy, Debug)]
-struct Divisor {
+pub(crate) struct Divisor {
+    /// log2 of the count when it is a power of two.
+    shift: u32,
     d: f32,
     inv: Option<f32>,
 }
@@ -329,6 +392,7 @@ impl Divisor {
     fn new(n: u32) -> Self {
         let d = n.max(1) as f32;
         Divisor {
+            shift: n.max(1).trailing_zeros(),
             d,
             inv: n.is_power_of_two().then(|| 1.0 / d),
         }
