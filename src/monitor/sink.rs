@@ -54,6 +54,9 @@ pub(crate) fn run(
             if let (true, Some(i)) = (metrics_due, interval) {
                 next_metrics = Some(now + i);
             }
+            super::control::tick(shared, now, &mut |ev| {
+                deliver(&mut *sink, &ev, &mut error);
+            });
             for s in shared.streams() {
                 let mut out = Events::new(&s.id, "monitor");
                 {

@@ -38,6 +38,10 @@ struct Member {
     offered: Vec<u64>,
     /// Items it wanted that the overload policy dropped before they reached the group.
     lost: u64,
+    /// It wants pictures and needs every one: suspended while the analysis is reduced.
+    heavy: bool,
+    /// Suspended (a monitor's reduced analysis): it sees nothing until resumed.
+    suspended: bool,
 }
 
 /// Detectors fed one after another on one thread.
@@ -61,6 +65,8 @@ impl DetectorGroup {
             .into_iter()
             .map(|(index, d)| Member {
                 index,
+                heavy: d.wants().video() && d.needs().every_frame,
+                suspended: false,
                 every: if d.needs().every_frame {
                     1
                 } else {
@@ -79,6 +85,9 @@ impl DetectorGroup {
     pub(crate) fn feed(&mut self, item: &Item, emit: &mut dyn FnMut(Event)) -> Option<Error> {
         let mut first = None;
         for m in &mut self.members {
+            if m.suspended {
+                continue;
+            }
             if let (Item::Media(Media::Video(f)), true) = (item, m.every > 1) {
                 let s = f.stream();
                 if m.offered.len() <= s {
@@ -99,6 +108,35 @@ impl DetectorGroup {
                     return Some(e);
                 }
                 first.get_or_insert(e);
+            }
+        }
+        first
+    }
+
+    /// Reduces the analysis (a monitor over its budget) or restores it: members that need
+    /// every picture are suspended (each gets a discontinuity at `at` when suspended and when
+    /// resumed, so the gap reads as a break, not as a defect); the other picture members see
+    /// one picture in `thin`. Returns the first open-defect limit error.
+    pub(crate) fn set_reduced(
+        &mut self,
+        on: bool,
+        thin: usize,
+        at: MediaTime,
+        emit: &mut dyn FnMut(Event),
+    ) -> Option<Error> {
+        let mut first = None;
+        let gap = Item::Discontinuity(at);
+        for m in &mut self.members {
+            if m.heavy {
+                if m.suspended != on {
+                    m.suspended = false;
+                    if let Some(e) = m.slot.feed(&gap, emit) {
+                        first.get_or_insert(e);
+                    }
+                    m.suspended = on;
+                }
+            } else if m.slot.wants().video() {
+                m.every = thin.max(1) as u64;
             }
         }
         first
