@@ -334,6 +334,8 @@ pub(crate) struct Machine {
     /// Cores other processes take, smoothed.
     pub(crate) others: f64,
     last: Option<Sample>,
+    /// Whether `others` holds a measurement yet (the first one is taken as it is).
+    measured: bool,
 }
 
 /// One reading of `/proc/stat` and of our own CPU time.
@@ -347,14 +349,18 @@ struct Sample {
 }
 
 impl Machine {
+    /// The machine's side; its first reading of the load is taken now.
     pub(crate) fn new(cores: f64, target: f64, measure_others: bool) -> Self {
-        Machine {
+        let mut m = Machine {
             cores,
             target,
             measure_others,
             others: 0.0,
             last: None,
-        }
+            measured: false,
+        };
+        m.sample(Instant::now());
+        m
     }
 
     /// The budget in cores.
@@ -389,8 +395,13 @@ impl Machine {
                 let busy_cores = s.busy.saturating_sub(p.busy) as f64 / ticks as f64 * cpus as f64;
                 let ours = s.ours_ns.saturating_sub(p.ours_ns) as f64 / 1e9 / wall;
                 let others = (busy_cores - ours).max(0.0);
-                let a = 1.0 - (-wall / TAU_SECS).exp();
+                let a = if self.measured {
+                    1.0 - (-wall / TAU_SECS).exp()
+                } else {
+                    1.0
+                };
                 self.others += a * (others - self.others);
+                self.measured = true;
             } else {
                 return; // too soon: keep the older reading as the base
             }

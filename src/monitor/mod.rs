@@ -20,9 +20,20 @@
 //!   [`thin_pictures`](StreamSpec::thin_pictures), [`snapshots`](StreamSpec::snapshots) (taken
 //!   on the stream's worker) and [`stall_timeout`](StreamSpec::stall_timeout) (an
 //!   `input_stall` defect, the task woken by the timer to notice it).
+//! * Capacity: the monitor measures what each stream costs (CPU seconds of its decoding and
+//!   detectors per second of media, on the threads that do the work) and what the machine
+//!   gives it ([`MonitorConfig::cores`] × [`MonitorConfig::target_utilisation`], less what
+//!   other processes take). [`Monitor::capacity`] tells the headroom and, per cost
+//!   [profile](StreamSpec::profile), how many more streams fit; [`Monitor::try_add`] refuses
+//!   a stream that would not fit, with the reason ([`Error::Capacity`]).
+//! * Overload: when the load changes under it (harder content, a neighbour process), the
+//!   monitor degrades the least important streams ([`StreamSpec::priority`]) by the
+//!   [`DegradePolicy`] of [`MonitorConfig::degrade`] — cheaper decoding first, then handing
+//!   streams back — and restores them when the headroom is back (off by default).
 //! * Events carry the stream id in their `stream` field. The monitor adds its own notices
 //!   (detector `monitor`): `stream_ended`, `stream_lagging`/`stream_caught_up`,
-//!   `input_stalled`/`input_resumed`, and every
+//!   `input_stalled`/`input_resumed`, `stream_degraded`/`stream_restored` (the level, the
+//!   reason and the priority in the message), and every
 //!   [`health_interval_secs`](MonitorConfig::health_interval_secs) the metrics `stream_fps`,
 //!   `stream_lag_secs`, `stream_frames_dropped`, `stream_queued` and `stream_queued_bytes` per
 //!   stream.
