@@ -105,7 +105,13 @@ fn streams_admitted_by_measured_cost_keep_up() {
         profile.cost_cores > 0.01 && profile.cost_cores < 2.0,
         "{cap:?}"
     );
-    assert!(cap.used_cores <= cap.budget_cores + 1e-9, "{cap:?}");
+    // "needs X cores, Y left" with X > Y (the budget moves with the other processes' load,
+    // so it is checked in the refusal, not now)
+    let figures: Vec<f64> = reason
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    assert!(figures.len() == 2 && figures[0] > figures[1], "{reason}");
     eprintln!(
         "admitted {} streams at {:.3} cores each; budget {:.2}, others {:.2}; refused: {reason}",
         admitted.len(),

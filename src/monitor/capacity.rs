@@ -269,8 +269,10 @@ pub(crate) enum Refusal {
     Full(usize),
     /// The stream needs more than is left.
     Cores { need: f64, left: f64 },
-    /// A stream of unknown cost is being measured, or nothing is known to estimate with.
+    /// A stream of unknown cost is being measured.
     Measuring,
+    /// Nothing is left (and the new stream's cost is unknown).
+    NoHeadroom { left: f64 },
 }
 
 impl std::fmt::Display for Refusal {
@@ -282,6 +284,9 @@ impl std::fmt::Display for Refusal {
             }
             Refusal::Measuring => {
                 f.write_str("the cost of a new stream is being measured; retry in a few seconds")
+            }
+            Refusal::NoHeadroom { left } => {
+                write!(f, "no cores left ({left:.2}) and its cost is unknown")
             }
         }
     }
@@ -318,10 +323,7 @@ pub(crate) fn admit(
         Some(need) if need > left => Err(Refusal::Cores { need, left }),
         Some(need) => Ok(Some(need)),
         None if left > 0.0 => Ok(None),
-        None => Err(Refusal::Cores {
-            need: f64::NAN,
-            left,
-        }),
+        None => Err(Refusal::NoHeadroom { left }),
     }
 }
 

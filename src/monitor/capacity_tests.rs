@@ -72,10 +72,11 @@ fn admission_counts_what_runs_and_refuses_with_the_figures() {
     let probing = Load { probing: 1, ..load };
     assert_eq!(admit(1.6, probing, Some(0.1), 0), Err(Refusal::Measuring));
     let full = Load { used: 1.7, ..load };
-    assert!(matches!(
-        admit(1.6, full, None, 0),
-        Err(Refusal::Cores { .. })
-    ));
+    let r = admit(1.6, full, None, 0).unwrap_err();
+    assert_eq!(
+        r.to_string(),
+        "no cores left (-0.10) and its cost is unknown"
+    );
 }
 
 #[test]

@@ -127,6 +127,9 @@ pub(crate) struct CapState {
     pub(crate) machine: Machine,
     /// The last known full cost per profile.
     pub(crate) profiles: BTreeMap<String, f64>,
+    /// The mean full cost of the measured running streams (else of the known profiles), as
+    /// of the last tick.
+    mean: Option<f64>,
     next_step: Option<Instant>,
     last_change: Option<Instant>,
 }
@@ -140,6 +143,7 @@ impl CapState {
                 cfg.measure_other_load,
             ),
             profiles: BTreeMap::new(),
+            mean: None,
             next_step: None,
             last_change: None,
         }
@@ -279,19 +283,32 @@ fn mean_cost(views: &[View], profiles: &BTreeMap<String, f64>) -> Option<f64> {
 
 /// What a new stream is counted at: the host's expectation, its profile's cost, or the mean.
 pub(crate) fn estimate(
-    shared: &Shared,
     cap: &CapState,
     expected: Option<f64>,
     profile: Option<&str>,
 ) -> Option<f64> {
     expected
         .or_else(|| profile.and_then(|p| cap.profiles.get(p).copied()))
-        .or_else(|| mean_cost(&views(shared, Instant::now(), false), &cap.profiles))
+        .or(cap.mean)
 }
 
-/// The running streams' load now (for admission).
+/// The running streams' load now (for admission): no allocation per stream.
 pub(crate) fn load(shared: &Shared) -> Load {
-    load_of(&views(shared, Instant::now(), false))
+    let now = Instant::now();
+    let mut load = Load::default();
+    for s in shared.streams() {
+        let state = s.health().state;
+        let level = s.load.level.load(Ordering::Acquire);
+        if matches!(state, StreamState::Ended | StreamState::Failed) || level >= SHED {
+            continue;
+        }
+        load.running += 1;
+        match s.load.cell().demand(level, now) {
+            Some(d) => load.used += d,
+            None => load.probing += 1,
+        }
+    }
+    load
 }
 
 /// The capacity figures now.
@@ -343,6 +360,7 @@ pub(crate) fn tick(shared: &Shared, now: Instant, emit: &mut dyn FnMut(Event)) {
     for (p, (sum, n)) in sums {
         cap.profiles.insert(p.to_string(), sum / n as f64);
     }
+    cap.mean = mean_cost(&views, &cap.profiles);
     let policy = shared.cfg.degrade;
     if policy == DegradePolicy::Off {
         return;

@@ -241,12 +241,8 @@ impl Monitor {
     /// shows as the stream's `failed` state (and a `stream_ended` notice), not here.
     pub fn add(&self, spec: StreamSpec) -> Result<()> {
         let cap = self.shared.cap.lock().unwrap_or_else(|p| p.into_inner());
-        let estimate = control::estimate(
-            &self.shared,
-            &cap,
-            spec.opts.expected_cost,
-            spec.opts.profile.as_deref(),
-        );
+        let estimate =
+            control::estimate(&cap, spec.opts.expected_cost, spec.opts.profile.as_deref());
         self.start_stream(spec, estimate)
     }
 
@@ -281,12 +277,8 @@ impl Monitor {
     /// ```
     pub fn try_add(&self, spec: StreamSpec) -> Result<()> {
         let cap = self.shared.cap.lock().unwrap_or_else(|p| p.into_inner());
-        let estimate = control::estimate(
-            &self.shared,
-            &cap,
-            spec.opts.expected_cost,
-            spec.opts.profile.as_deref(),
-        );
+        let estimate =
+            control::estimate(&cap, spec.opts.expected_cost, spec.opts.profile.as_deref());
         let load = control::load(&self.shared);
         match capacity::admit(
             cap.machine.budget(),
