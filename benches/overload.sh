@@ -25,7 +25,7 @@ run() {
   local case=$1; shift
   echo "== $case: $* ($(uptime | sed 's/.*load/load/'))"
   "$bin" --secs "$SECS" "$@" "$big" 2>"$dir/overload_$case.log" | tail -1
-  grep -E '^(capacity|  profile|overload)' "$dir/overload_$case.log"
+  grep -E '^(capacity|  profile|overload|  priority)' "$dir/overload_$case.log"
 }
 if [ -z "${CAP:-}" ]; then
   run admit --admit --no-degrade

@@ -216,6 +216,18 @@ fn main() -> ExitCode {
     let shed = health.iter().filter(|s| s.degradation == 2).count();
     let kept_up_all = health.iter().filter(|s| kept_up(s)).count();
     let kept_up_full = full.iter().filter(|s| kept_up(s)).count();
+    for p in [10u8, 50, 90] {
+        let mine: Vec<_> = health.iter().filter(|s| s.priority == p).collect();
+        let at = |level: u8| mine.iter().filter(|s| s.degradation == level).count();
+        eprintln!(
+            "  priority {p}: {} streams, {} full, {} reduced, {} handed back, {} kept up",
+            mine.len(),
+            at(0),
+            at(1),
+            at(2),
+            mine.iter().filter(|s| kept_up(s)).count()
+        );
+    }
     let cap = monitor.capacity();
     eprintln!(
         "overload: {streams} streams (capacity {}): {kept_up_all} kept up; {} at full analysis, {kept_up_full} of them kept up; {reduced} reduced, {shed} handed back; used {:.2} of {:.2} cores (others {:.2})",

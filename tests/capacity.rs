@@ -241,37 +241,44 @@ fn wait_for(events: &Collect, secs: u64, cond: impl Fn(&[Event]) -> bool) -> boo
     false
 }
 
-/// What a [`Burner`] stream of 0.1 cores costs as the monitor measures it (the burn's
-/// calibration is only roughly right; the budgets below are in units of this).
-fn burner_cost() -> f64 {
-    static C: OnceLock<f64> = OnceLock::new();
+/// The three streams of the overload tests: id, priority, cores its burn aims at (the
+/// least important one is the heaviest, so that reducing it alone is enough by a wide margin).
+const TRIO: [(&str, u8, f64); 3] = [("low", 10, 0.2), ("mid", 50, 0.1), ("high", 90, 0.1)];
+
+fn trio_spec(id: &str, priority: u8, cores: f64) -> StreamSpec {
+    let burner = Burner::new(id, 60, cores);
+    let spec = if id == "low" {
+        // decoded on a reader thread: the degradation level must reach it there
+        StreamSpec::blocking_decoder(id, burner)
+    } else {
+        StreamSpec::decoder(id, burner)
+    };
+    spec.priority(priority).paced(true).detectors(detectors())
+}
+
+/// What each stream of [`TRIO`] costs as the monitor measures it, run together without a
+/// controller (the burn's calibration is only roughly right, and the cost of the same work
+/// moves with the machine; the budgets below are in units of these).
+fn trio_costs() -> [f64; 3] {
+    static C: OnceLock<[f64; 3]> = OnceLock::new();
     *C.get_or_init(|| {
         let monitor = Monitor::builder()
             .config(forced(4.0, DegradePolicy::Off))
             .sink(Collect::new())
             .build()
             .unwrap();
-        monitor
-            .add(
-                StreamSpec::decoder("probe", Burner::new("probe", 30, 0.1))
-                    .paced(true)
-                    .detectors(detectors()),
-            )
-            .unwrap();
-        let end = Instant::now() + Duration::from_secs(15);
-        let mut cost = None;
-        while cost.is_none() && Instant::now() < end {
-            std::thread::sleep(Duration::from_millis(500));
-            // measured: the profile's cost (a stream's own shows its estimate before)
-            cost = monitor
-                .capacity()
-                .profile("64x36-raw")
-                .map(|p| p.cost_cores);
+        for (id, p, c) in TRIO {
+            monitor.add(trio_spec(id, p, c)).unwrap();
         }
+        // the first sample after 2 s of media, then a few more
+        std::thread::sleep(Duration::from_secs(8));
+        let costs = TRIO.map(|(id, ..)| {
+            let h = monitor.stream_health(id).unwrap();
+            h.cost_cores.expect("measured within 8 s")
+        });
         monitor.shutdown().unwrap();
-        let c = cost.expect("the probe stream was measured within 15 s");
-        assert!(c > 0.02 && c < 0.5, "{c}");
-        c
+        assert!(costs.iter().all(|&c| c > 0.01 && c < 1.0), "{costs:?}");
+        costs
     })
 }
 
@@ -289,24 +296,20 @@ fn forced(budget: f64, degrade: DegradePolicy) -> MonitorConfig {
 #[test]
 fn overload_degrades_the_least_important_first_and_restores_it() {
     let _serial = serial();
-    // Three streams of cost c against a budget of 2.7 c: reducing the least important one
-    // (to about 0.3 c) is enough, and with one stream fewer it can be restored (2 c under
-    // 85 % of the budget).
-    let c = burner_cost();
+    // Costs about 2, 1, 1 (units of 0.1 core) against a budget of 7/8 of their sum: over by
+    // about 0.5; reducing the heaviest, least important one saves about 1.4 (the controller
+    // counts on 40 % of it, 0.8), so the most important one stays in full unless the costs
+    // moved by a quarter since they were measured.
+    let costs = trio_costs();
+    let total: f64 = costs.iter().sum();
     let events = Collect::new();
     let monitor = Monitor::builder()
-        .config(forced(2.7 * c, DegradePolicy::Reduce))
+        .config(forced(0.875 * total, DegradePolicy::Reduce))
         .sink(events.clone())
         .build()
         .unwrap();
-    // The least important one decodes on a reader thread: the level reaches it there.
-    let low = StreamSpec::blocking_decoder("low", Burner::new("low", 60, 0.1)).priority(10);
-    let mid = StreamSpec::decoder("mid", Burner::new("mid", 60, 0.1)).priority(50);
-    let high = StreamSpec::decoder("high", Burner::new("high", 60, 0.1)).priority(90);
-    for spec in [low, mid, high] {
-        monitor
-            .add(spec.paced(true).detectors(detectors()))
-            .unwrap();
+    for (id, p, c) in TRIO {
+        monitor.add(trio_spec(id, p, c)).unwrap();
     }
     assert!(
         wait_for(&events, 20, |e| !notices(e, "stream_degraded").is_empty()),
@@ -324,28 +327,32 @@ fn overload_degrades_the_least_important_first_and_restores_it() {
         first.message
     );
     assert_eq!(monitor.stream_health("low").unwrap().degradation, 1);
-    // Let the reduced cost be measured; the others stay in full.
+    // Let the reduced cost be measured; the most important stream stays in full.
     std::thread::sleep(Duration::from_secs(5));
     let (l, h) = (
         monitor.stream_health("low").unwrap(),
         monitor.stream_health("high").unwrap(),
     );
     assert_eq!((l.degradation, h.degradation), (1, 0), "{l:?}\n{h:?}");
-    assert_eq!(h.priority, 90);
-    let (lc, hc) = (l.cost_cores.unwrap(), h.cost_cores.unwrap());
+    assert_eq!((l.priority, h.priority), (10, 90));
+    let lc = l.cost_cores.unwrap();
     assert!(
-        lc < 0.5 * hc,
-        "the reader thread's decoder got cheaper: {lc} vs {hc}"
+        lc < 0.6 * costs[0],
+        "the reader thread's decoder got cheaper: {lc} against {}",
+        costs[0]
     );
     assert!(!h.lagging && h.max_lag_secs < 1.0, "{h:?}");
-    assert_eq!(
-        notices(&events.events(), "stream_degraded").len(),
-        1,
-        "one step was enough: {:?}",
-        monitor.capacity()
+    let ev = events.events();
+    assert!(
+        notices(&ev, "stream_degraded")
+            .iter()
+            .all(|n| &*n.stream != "high"),
+        "{:?}",
+        notices(&ev, "stream_degraded")
     );
     // Load goes away: the least important stream gets its full analysis back.
     monitor.remove("mid").unwrap();
+    monitor.remove("high").unwrap();
     assert!(
         wait_for(&events, 20, |e| notices(e, "stream_restored")
             .iter()
@@ -360,7 +367,9 @@ fn overload_degrades_the_least_important_first_and_restores_it() {
 #[test]
 fn a_stream_that_does_not_fit_even_reduced_is_handed_back() {
     let _serial = serial();
-    let c = burner_cost();
+    // the heaviest stream of the trio alone, against a fifth of its cost: even reduced
+    // (about 0.35 of it) it does not fit
+    let c = trio_costs()[0];
     let events = Collect::new();
     let monitor = Monitor::builder()
         .config(forced(0.2 * c, DegradePolicy::Shed))
@@ -369,7 +378,7 @@ fn a_stream_that_does_not_fit_even_reduced_is_handed_back() {
         .unwrap();
     monitor
         .add(
-            StreamSpec::decoder("big", Burner::new("big", 60, 0.1))
+            StreamSpec::decoder("big", Burner::new("big", 60, TRIO[0].2))
                 .paced(true)
                 .priority(5)
                 .detectors(detectors()),
