@@ -14,10 +14,10 @@
 //!    give it to an instance with room. A stream handed back does not come back by itself.
 //!
 //! A step is taken when the streams need more than the budget (as many steps at once as the
-//! estimated savings require, then 3 s to let the measurements settle), or when a stream at
-//! full analysis falls further behind real time (one step). A reduced stream is restored
-//! (highest priority first, one every 5 s) when no stream is lagging and the monitor would
-//! stay under 85 % of its budget with it restored.
+//! estimated savings require, then 3 s to let the measurements settle), or when a stream
+//! falls further behind real time (one step). Reduced streams are restored (highest
+//! priority first, as many as fit, then 5 s of calm before the next round) when no stream is
+//! lagging and the monitor would stay under 85 % of its budget with them restored.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -368,9 +368,7 @@ pub(crate) fn tick(shared: &Shared, now: Instant, emit: &mut dyn FnMut(Event)) {
     let load = load_of(&views);
     let budget = cap.machine.budget();
     let over = load.used - budget;
-    let behind = views
-        .iter()
-        .find(|v| v.running && v.level == FULL && v.falling_behind);
+    let behind = views.iter().find(|v| v.running && v.falling_behind);
     let may_step = cap.next_step.is_none_or(|t| now >= t);
     if (over > 0.0 || behind.is_some()) && may_step {
         let reason = if over > 0.0 {
@@ -406,20 +404,27 @@ pub(crate) fn tick(shared: &Shared, now: Instant, emit: &mut dyn FnMut(Event)) {
     if !calm || views.iter().any(|v| v.running && v.lagging) {
         return;
     }
-    let best = views
+    // Restore the most important reduced streams first, as many as stay under the margin.
+    let mut reduced: Vec<&View> = views
         .iter()
         .filter(|v| v.running && v.level == REDUCED)
-        .max_by(|a, b| (a.priority, &b.stream.id).cmp(&(b.priority, &a.stream.id)));
-    if let Some(v) = best {
-        let extra = v.full.unwrap_or(0.0) - v.demand.unwrap_or(0.0);
-        if load.used + extra.max(0.0) <= budget * RESTORE_MARGIN {
-            let reason = format!(
-                "headroom is back: {:.2} of {budget:.2} cores used",
-                load.used
-            );
-            set_level(shared, v, FULL, &reason, emit);
-            cap.last_change = Some(now);
+        .collect();
+    reduced.sort_by(|a, b| (b.priority, &a.stream.id).cmp(&(a.priority, &b.stream.id)));
+    let mut used = load.used;
+    for v in reduced {
+        let now_cost = v.demand.unwrap_or(0.0);
+        let full = v.full.unwrap_or(now_cost / capacity::REDUCED_GUESS);
+        let extra = (full - now_cost).max(0.0);
+        if used + extra > budget * RESTORE_MARGIN {
+            break; // a less important stream does not come back before this one
         }
+        let reason = format!(
+            "headroom is back: {used:.2} of {budget:.2} cores used, {:.2} with it",
+            used + extra
+        );
+        set_level(shared, v, FULL, &reason, emit);
+        used += extra;
+        cap.last_change = Some(now);
     }
 }
 
