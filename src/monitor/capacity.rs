@@ -58,7 +58,8 @@ pub struct Capacity {
     pub headroom_cores: f64,
     /// Cores other processes of the machine take (measured from `/proc/stat` on Linux when
     /// [`MonitorConfig::measure_other_load`](super::MonitorConfig::measure_other_load) is on;
-    /// 0 otherwise), smoothed over a few seconds.
+    /// 0 otherwise): a rise is followed within seconds, a fall over about 20 s (a neighbour
+    /// that works in bursts counts at its bursts).
     pub other_cores: f64,
     /// Streams running (not ended, not handed back).
     pub streams: usize,
@@ -397,12 +398,7 @@ impl Machine {
                 let busy_cores = s.busy.saturating_sub(p.busy) as f64 / ticks as f64 * cpus as f64;
                 let ours = s.ours_ns.saturating_sub(p.ours_ns) as f64 / 1e9 / wall;
                 let others = (busy_cores - ours).max(0.0);
-                let a = if self.measured {
-                    1.0 - (-wall / TAU_SECS).exp()
-                } else {
-                    1.0
-                };
-                self.others += a * (others - self.others);
+                self.others = follow(self.others, others, wall, self.measured);
                 self.measured = true;
             } else {
                 return; // too soon: keep the older reading as the base
@@ -410,6 +406,25 @@ impl Machine {
         }
         self.last = Some(s);
     }
+}
+
+/// Seconds over which a rise of the other processes' load is followed.
+const OTHERS_UP_SECS: f64 = 1.5;
+/// Seconds over which a fall is followed: a neighbour that works in bursts is counted at its
+/// bursts, so streams are neither admitted nor restored into the gaps between them.
+const OTHERS_DOWN_SECS: f64 = 20.0;
+
+/// The smoothed load of the other processes after a reading of `now` over `secs`.
+fn follow(smoothed: f64, now: f64, secs: f64, measured: bool) -> f64 {
+    if !measured {
+        return now;
+    }
+    let tau = if now > smoothed {
+        OTHERS_UP_SECS
+    } else {
+        OTHERS_DOWN_SECS
+    };
+    smoothed + (1.0 - (-secs / tau).exp()) * (now - smoothed)
 }
 
 /// The budget: the cores we may use, capped by what the others leave of the host, times the

@@ -133,3 +133,21 @@ fn profiles_tell_how_many_more_fit() {
     assert_eq!(fits_in(-0.1, 0.2, 10), 0);
     assert_eq!(fits_in(0.5, 0.0, 10), 10);
 }
+
+#[test]
+fn a_neighbour_is_counted_at_once_and_forgotten_slowly() {
+    let mut o = follow(0.0, 0.2, 1.0, false);
+    assert_eq!(o, 0.2); // the first reading as it is
+    for _ in 0..4 {
+        o = follow(o, 1.0, 1.0, true);
+    }
+    assert!(o > 0.9, "{o}");
+    for _ in 0..5 {
+        o = follow(o, 0.0, 1.0, true);
+    }
+    assert!(o > 0.7, "a 5 s gap barely lowers it: {o}");
+    for _ in 0..60 {
+        o = follow(o, 0.0, 1.0, true);
+    }
+    assert!(o < 0.1, "{o}");
+}
