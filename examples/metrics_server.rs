@@ -235,6 +235,7 @@ fn serve(stream: TcpStream, monitor: &Monitor, metrics: &Metrics) -> std::io::Re
             for h in monitor.health() {
                 metrics.observe_health(&h);
             }
+            metrics.observe_capacity(&monitor.capacity());
             ("200 OK", CONTENT_TYPE, metrics.render())
         }
         ("GET" | "HEAD", "/") => (

@@ -91,6 +91,25 @@ pub enum Error {
         /// The limit.
         limit: String,
     },
+    /// [`Monitor::try_add`](crate::monitor::Monitor::try_add) refused a stream: it would push
+    /// the monitor over its CPU budget or its stream cap. The stream was not started; offer
+    /// it again later or to another instance.
+    ///
+    /// ```
+    /// let e = avqc::Error::Capacity {
+    ///     stream: "cam7".into(), reason: "needs 0.21 cores, 0.12 left".into(), transient: false };
+    /// assert_eq!(e.to_string(), "stream `cam7` refused: needs 0.21 cores, 0.12 left");
+    /// ```
+    #[error("stream `{stream}` refused: {reason}")]
+    Capacity {
+        /// The stream id.
+        stream: String,
+        /// Why, with the figures (e.g. `"needs 0.21 cores, 0.12 left"`).
+        reason: String,
+        /// True when the refusal may lift within seconds without any stream leaving (the
+        /// cost of a stream just added is being measured): retry shortly.
+        transient: bool,
+    },
     /// This build lacks a feature (e.g. the `ffmpeg` cargo feature) the call needs.
     #[error("not available in this build: {0}")]
     Unsupported(String),

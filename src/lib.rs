@@ -32,6 +32,7 @@
 // docs.rs builds with `--cfg docsrs` (Cargo.toml): mark the items that need feature `ffmpeg`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cpu;
 pub mod decode;
 pub mod detect;
 mod error;

@@ -54,6 +54,15 @@ pub(crate) const SINK_QUEUED: &str = "avqc_sink_queue_length";
 pub(crate) const OTHER: &str = "avqc_metric";
 pub(crate) const TRACK_INFO: &str = "avqc_track_info";
 pub(crate) const TRACK_FRAMES: &str = "avqc_track_frames_total";
+pub(crate) const DEGRADED: &str = "avqc_stream_degraded";
+pub(crate) const COST: &str = "avqc_stream_cost_cores";
+pub(crate) const PRIORITY: &str = "avqc_stream_priority";
+pub(crate) const CAP_BUDGET: &str = "avqc_capacity_budget_cores";
+pub(crate) const CAP_USED: &str = "avqc_capacity_used_cores";
+pub(crate) const CAP_HEADROOM: &str = "avqc_capacity_headroom_cores";
+pub(crate) const CAP_OTHERS: &str = "avqc_capacity_other_cores";
+pub(crate) const CAP_PROFILE_COST: &str = "avqc_capacity_profile_cost_cores";
+pub(crate) const CAP_PROFILE_FITS: &str = "avqc_capacity_profile_fits";
 
 /// All families, in the order they are rendered.
 pub(crate) const FAMILIES: &[Family] = &[
@@ -147,6 +156,33 @@ pub(crate) const FAMILIES: &[Family] = &[
         "1 for each track (stream index) of an input seen, with its language (empty if unknown).",
     ),
     counter(TRACK_FRAMES, "Pictures or audio frames decoded, by track."),
+    gauge(
+        DEGRADED,
+        "Degradation level of the stream's analysis: 0 full, 1 reduced, 2 handed back.",
+    ),
+    gauge(
+        COST,
+        "CPU cores the stream's decoding and detectors need to keep up (measured or estimated).",
+    ),
+    gauge(PRIORITY, "The stream's priority (higher = degraded later)."),
+    gauge(
+        CAP_BUDGET,
+        "Cores the monitor may use: its cores less other processes' load, times the target utilisation.",
+    ),
+    gauge(CAP_USED, "Cores the monitor's running streams need."),
+    gauge(
+        CAP_HEADROOM,
+        "Budget minus used cores (negative when over budget).",
+    ),
+    gauge(CAP_OTHERS, "Cores other processes of the machine take."),
+    gauge(
+        CAP_PROFILE_COST,
+        "Cores one stream of the profile needs at full analysis.",
+    ),
+    gauge(
+        CAP_PROFILE_FITS,
+        "Streams of the profile that still fit in the headroom.",
+    ),
 ];
 
 /// The families about one stream of an input's media: their series get a `track` label when

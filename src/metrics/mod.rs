@@ -29,6 +29,9 @@
 //! | `avqc_metric` | gauge | `track`, `detector`, `name` | any other metric event (e.g. `track_sync`'s `track_offset_ms`) |
 //! | `avqc_track_info` | gauge | `track`, `language` | any event with a track, health, report (always 1) |
 //! | `avqc_track_frames_total` | counter | `track` | health, report |
+//! | `avqc_stream_degraded`, `avqc_stream_cost_cores`, `avqc_stream_priority` | gauge | | health |
+//! | `avqc_capacity_{budget,used,headroom,other}_cores` | gauge | (no `stream`) | [`observe_capacity`](Metrics::observe_capacity) |
+//! | `avqc_capacity_profile_cost_cores`, `avqc_capacity_profile_fits` | gauge | `profile` (no `stream`) | [`observe_capacity`](Metrics::observe_capacity) |
 //!
 //! (`track` only where the event has one.) The language is not a label of the measurement
 //! families: it follows from `stream` and `track`, and a tag that arrives late or changes
@@ -73,7 +76,7 @@ use store::{Labels, Store};
 
 use crate::error::Result;
 use crate::event::{Event, Phase};
-use crate::monitor::{StreamHealth, StreamState};
+use crate::monitor::{Capacity, StreamHealth, StreamState};
 use crate::pipeline::{Ending, Report, TrackReport};
 use crate::sink::{QueueStats, Sink};
 
@@ -275,7 +278,41 @@ impl Metrics {
         s.total(f::AUDIO_FRAMES, base.clone(), h.audio_frames as f64);
         s.total(f::DECODE_ERRORS, base.clone(), h.decode_errors as f64);
         s.total(f::FRAMES_DROPPED, base.clone(), h.dropped as f64);
+        s.set(f::DEGRADED, base.clone(), f64::from(h.degradation));
+        s.set(f::PRIORITY, base.clone(), f64::from(h.priority));
+        if let Some(c) = h.cost_cores {
+            s.set(f::COST, base.clone(), c);
+        }
         set_tracks(s, &base, &h.tracks);
+    }
+
+    /// Takes a [`Monitor`](crate::monitor::Monitor)'s [`Capacity`] (call it before each
+    /// render): budget, used and headroom cores, and per profile (label `profile`, no
+    /// `stream`) the cost of a stream and how many more fit.
+    ///
+    /// ```
+    /// use avqc::metrics::Metrics;
+    /// use avqc::monitor::{Monitor, MonitorConfig};
+    /// use avqc::sink::Collect;
+    /// let config = MonitorConfig { cores: 1.0, measure_other_load: false, ..MonitorConfig::default() };
+    /// let monitor = Monitor::builder().config(config).sink(Collect::new()).build()?;
+    /// let metrics = Metrics::new();
+    /// metrics.observe_capacity(&monitor.capacity());
+    /// assert_eq!(metrics.value("avqc_capacity_headroom_cores", &[]), Some(0.8));
+    /// # Ok::<(), avqc::Error>(())
+    /// ```
+    pub fn observe_capacity(&self, c: &Capacity) {
+        let mut inner = self.lock();
+        let s = &mut inner.store;
+        s.set(f::CAP_BUDGET, Vec::new(), c.budget_cores);
+        s.set(f::CAP_USED, Vec::new(), c.used_cores);
+        s.set(f::CAP_HEADROOM, Vec::new(), c.headroom_cores);
+        s.set(f::CAP_OTHERS, Vec::new(), c.other_cores);
+        for p in &c.profiles {
+            let l = vec![("profile", p.name.clone())];
+            s.set(f::CAP_PROFILE_COST, l.clone(), p.cost_cores);
+            s.set(f::CAP_PROFILE_FITS, l, p.fits.min(1 << 30) as f64);
+        }
     }
 
     /// Takes the summary of a finished [`Pipeline`](crate::Pipeline) run (the
@@ -297,7 +334,7 @@ impl Metrics {
         let s = &mut inner.store;
         let base = stream_labels(&r.input);
         let state = match r.ending {
-            Ending::EndOfInput | Ending::Stopped => StreamState::Ended,
+            Ending::EndOfInput | Ending::Stopped | Ending::Shed(_) => StreamState::Ended,
             _ => StreamState::Failed,
         };
         set_state(s, &base, state);

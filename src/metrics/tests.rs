@@ -50,6 +50,10 @@ fn health(id: &str, video: u64, state: StreamState) -> StreamHealth {
         idle_secs: 0.1,
         ending: None,
         tracks: Vec::new(),
+        priority: 40,
+        degradation: 1,
+        cost_cores: Some(0.25),
+        profile: Some("720p".into()),
     }
 }
 
@@ -167,6 +171,10 @@ fn health_counters_stay_monotone_when_a_stream_starts_again() {
         m.value("avqc_decode_errors_total", &[("stream", "cam")]),
         Some(1.0)
     );
+    let cam = [("stream", "cam")];
+    assert_eq!(m.value("avqc_stream_degraded", &cam), Some(1.0));
+    assert_eq!(m.value("avqc_stream_priority", &cam), Some(40.0));
+    assert_eq!(m.value("avqc_stream_cost_cores", &cam), Some(0.25));
 }
 
 #[test]

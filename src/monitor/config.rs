@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+use super::control::DegradePolicy;
 use crate::limits::Limits;
 
 /// Settings of a [`Monitor`](super::Monitor), as a serde struct (unknown fields are errors), so
@@ -45,6 +46,23 @@ pub struct MonitorConfig {
     pub max_lag_secs: f64,
     /// Resource limits applied to every stream (pictures, channels, open defects, queue).
     pub limits: Limits,
+    /// Cores the monitor may use for its budget ([`Monitor::capacity`](super::Monitor::capacity));
+    /// fractions allowed; 0 = as many as it has workers, at most the machine's cores.
+    /// Default 0.
+    pub cores: f64,
+    /// The share of those cores the streams may need (the margin that keeps every admitted
+    /// stream on time when costs vary), in (0, 1]. Default 0.8.
+    pub target_utilisation: f64,
+    /// Take what other processes use off the budget (measured from `/proc/stat` once a
+    /// second on Linux; nothing elsewhere). Default true.
+    pub measure_other_load: bool,
+    /// The most streams [`Monitor::try_add`](super::Monitor::try_add) admits (running ones
+    /// count), whatever the headroom; 0 = no cap. [`Monitor::add`](super::Monitor::add)
+    /// ignores it. Default 0.
+    pub max_streams: usize,
+    /// What to do when the streams need more than the budget (see [`DegradePolicy`]).
+    /// Default off.
+    pub degrade: DegradePolicy,
 }
 
 impl Default for MonitorConfig {
@@ -60,6 +78,11 @@ impl Default for MonitorConfig {
             lag_warn_secs: 1.0,
             max_lag_secs: 2.0,
             limits: Limits::default(),
+            cores: 0.0,
+            target_utilisation: 0.8,
+            measure_other_load: true,
+            max_streams: 0,
+            degrade: DegradePolicy::Off,
         }
     }
 }
@@ -84,6 +107,12 @@ impl MonitorConfig {
                 "must be at least 1 and at most `limits.max_queue`",
             );
         }
+        if !(self.cores.is_finite() && self.cores >= 0.0) {
+            return bad("cores", "must be a finite number >= 0");
+        }
+        if !(self.target_utilisation > 0.0 && self.target_utilisation <= 1.0) {
+            return bad("target_utilisation", "must be in (0, 1]");
+        }
         for (field, v) in [
             ("health_interval_secs", self.health_interval_secs),
             ("stall_secs", self.stall_secs),
@@ -95,6 +124,22 @@ impl MonitorConfig {
             }
         }
         Ok(())
+    }
+
+    /// The cores of the budget: `cores`, or when 0 the workers, at most the machine's cores.
+    ///
+    /// ```
+    /// use avqc::monitor::MonitorConfig;
+    /// let c = MonitorConfig { workers: 1, ..MonitorConfig::default() };
+    /// assert_eq!(c.core_count(), 1.0);
+    /// assert_eq!(MonitorConfig { cores: 0.5, ..c }.core_count(), 0.5);
+    /// ```
+    pub fn core_count(&self) -> f64 {
+        if self.cores > 0.0 {
+            return self.cores;
+        }
+        let machine = std::thread::available_parallelism().map_or(2, |n| n.get());
+        self.worker_count().min(machine) as f64
     }
 
     /// The worker count to use: `workers`, or the cores when 0.

@@ -108,6 +108,28 @@ pub struct StreamHealth {
     /// [`Report::tracks`](crate::Report::tracks): its kind, language, frames decoded and
     /// defects started so far. Empty until the input is open.
     pub tracks: Vec<TrackReport>,
+    /// Its [priority](super::StreamSpec::priority) (higher = more important).
+    pub priority: u8,
+    /// How much its analysis is degraded by the overload controller
+    /// ([`MonitorConfig::degrade`](super::MonitorConfig::degrade)): 0 full, 1 reduced
+    /// (cheaper decoding, detectors that need every picture suspended), 2 handed back.
+    pub degradation: u8,
+    /// What it costs now, in cores (CPU seconds per media second of its decoding and
+    /// detectors, smoothed): measured, or the estimate it was admitted at; `None` while
+    /// unknown. Refreshed about once a second.
+    pub cost_cores: Option<f64>,
+    /// Its cost profile ([`StreamSpec::profile`](super::StreamSpec::profile), or derived from
+    /// the input once it is open).
+    pub profile: Option<String>,
+}
+
+/// The controller's figures of a stream, copied into its health.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LoadFigures {
+    pub(crate) priority: u8,
+    pub(crate) level: u8,
+    pub(crate) cost: Option<f64>,
+    pub(crate) profile: Option<String>,
 }
 
 /// The mutable record behind a [`StreamHealth`], updated by the stream's task.
@@ -138,6 +160,8 @@ pub(crate) struct HealthCell {
     pub(crate) track_frames: Vec<(usize, u64)>,
     /// Defects started per stream: (index, count).
     pub(crate) track_defects: Vec<(usize, u64)>,
+    /// Priority, degradation, cost and profile (set by the controller).
+    pub(crate) load: LoadFigures,
 }
 
 impl HealthCell {
@@ -166,6 +190,7 @@ impl HealthCell {
             tracks: tracks.clone(),
             track_frames: Vec::new(),
             track_defects: Vec::new(),
+            load: LoadFigures::default(),
         }
     }
 
@@ -210,6 +235,10 @@ impl HealthCell {
             idle_secs: idle,
             ending: self.ending.clone(),
             tracks: self.tracks.report(&self.track_frames, &self.track_defects),
+            priority: self.load.priority,
+            degradation: self.load.level,
+            cost_cores: self.load.cost,
+            profile: self.load.profile.clone(),
         }
     }
 }

@@ -20,9 +20,20 @@
 //!   [`thin_pictures`](StreamSpec::thin_pictures), [`snapshots`](StreamSpec::snapshots) (taken
 //!   on the stream's worker) and [`stall_timeout`](StreamSpec::stall_timeout) (an
 //!   `input_stall` defect, the task woken by the timer to notice it).
+//! * Capacity: the monitor measures what each stream costs (CPU seconds of its decoding and
+//!   detectors per second of media, on the threads that do the work) and what the machine
+//!   gives it ([`MonitorConfig::cores`] × [`MonitorConfig::target_utilisation`], less what
+//!   other processes take). [`Monitor::capacity`] tells the headroom and, per cost
+//!   [profile](StreamSpec::profile), how many more streams fit; [`Monitor::try_add`] refuses
+//!   a stream that would not fit, with the reason ([`Error::Capacity`]).
+//! * Overload: when the load changes under it (harder content, a neighbour process), the
+//!   monitor degrades the least important streams ([`StreamSpec::priority`]) by the
+//!   [`DegradePolicy`] of [`MonitorConfig::degrade`] — cheaper decoding first, then handing
+//!   streams back — and restores them when the headroom is back (off by default).
 //! * Events carry the stream id in their `stream` field. The monitor adds its own notices
 //!   (detector `monitor`): `stream_ended`, `stream_lagging`/`stream_caught_up`,
-//!   `input_stalled`/`input_resumed`, and every
+//!   `input_stalled`/`input_resumed`, `stream_degraded`/`stream_restored` (the level, the
+//!   reason and the priority in the message), and every
 //!   [`health_interval_secs`](MonitorConfig::health_interval_secs) the metrics `stream_fps`,
 //!   `stream_lag_secs`, `stream_frames_dropped`, `stream_queued` and `stream_queued_bytes` per
 //!   stream.
@@ -55,7 +66,9 @@
 //! ```
 
 mod assign;
+mod capacity;
 mod config;
+mod control;
 mod health;
 mod reader;
 mod sched;
@@ -64,7 +77,9 @@ mod spec;
 mod stream;
 
 pub use assign::{rendezvous_score, Rendezvous};
+pub use capacity::{Capacity, ProfileCapacity};
 pub use config::MonitorConfig;
+pub use control::DegradePolicy;
 pub use health::{LastDefect, StreamHealth, StreamState};
 pub use spec::StreamSpec;
 
@@ -126,6 +141,8 @@ pub(crate) struct Shared {
     pub(crate) cfg: MonitorConfig,
     pub(crate) sched: Arc<Sched>,
     pub(crate) streams: Mutex<BTreeMap<String, Arc<Stream>>>,
+    /// The capacity controller's state (locked before `streams`).
+    pub(crate) cap: Mutex<control::CapState>,
 }
 
 impl Shared {
@@ -156,6 +173,7 @@ impl Monitor {
         let sched = Arc::new(Sched::new(run_tx));
         let n = cfg.worker_count();
         let shared = Arc::new(Shared {
+            cap: Mutex::new(control::CapState::new(&cfg)),
             cfg,
             sched: sched.clone(),
             streams: Mutex::new(BTreeMap::new()),
@@ -205,7 +223,9 @@ impl Monitor {
                     let _guard = guard;
                     while let Ok(Some(stream)) = rx.recv() {
                         sh.sched.begin(&stream);
+                        let cpu0 = crate::cpu::thread_ns();
                         let after = stream.run_slice(&sh.cfg);
+                        stream.load.add_cpu(cpu0, crate::cpu::thread_ns());
                         sh.sched.after(&stream, after);
                     }
                 })
@@ -220,6 +240,84 @@ impl Monitor {
     /// cannot start. Opening the input happens on the monitor's threads: a failure to open
     /// shows as the stream's `failed` state (and a `stream_ended` notice), not here.
     pub fn add(&self, spec: StreamSpec) -> Result<()> {
+        let cap = self.shared.cap.lock().unwrap_or_else(|p| p.into_inner());
+        let estimate =
+            control::estimate(&cap, spec.opts.expected_cost, spec.opts.profile.as_deref());
+        self.start_stream(spec, estimate)
+    }
+
+    /// Starts monitoring a stream if it fits: if the monitor's running streams plus this one
+    /// need no more than its CPU budget (see [`capacity`](Self::capacity)) and
+    /// [`MonitorConfig::max_streams`] is not reached; else an [`Error::Capacity`] that names
+    /// the stream and why (`"needs 0.21 cores, 0.12 left"`). Otherwise as [`add`](Self::add).
+    ///
+    /// The new stream is counted at once at its estimate — its
+    /// [`expected_cost`](StreamSpec::expected_cost), else its [profile](StreamSpec::profile)'s
+    /// measured cost, else the mean cost of the measured streams — until its own cost is
+    /// measured (a few seconds of media), so a burst of calls cannot overshoot. When nothing
+    /// is known to estimate with, one stream is admitted alone and measured; meanwhile the
+    /// others are refused with `transient: true` (retry in a few seconds).
+    ///
+    /// ```
+    /// use avqc::monitor::{Monitor, MonitorConfig, StreamSpec};
+    /// use avqc::{Error, FrameSource, StreamInfo};
+    /// use avqc::sink::Collect;
+    /// let config = MonitorConfig { cores: 1.0, max_streams: 2, ..MonitorConfig::default() };
+    /// let monitor = Monitor::builder().config(config).sink(Collect::new()).build()?;
+    /// let src = |id: &str| FrameSource::new(id, vec![StreamInfo::audio(0, "pcm", 48_000, 1)], std::iter::empty());
+    /// monitor.try_add(StreamSpec::decoder("a", src("a")).expected_cost(0.3))?;
+    /// match monitor.try_add(StreamSpec::decoder("b", src("b")).expected_cost(0.6)) {
+    ///     Err(Error::Capacity { stream, reason, .. }) => {
+    ///         assert_eq!(stream, "b");
+    ///         assert!(reason.starts_with("needs 0.60 cores"), "{reason}");
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), avqc::Error>(())
+    /// ```
+    pub fn try_add(&self, spec: StreamSpec) -> Result<()> {
+        let cap = self.shared.cap.lock().unwrap_or_else(|p| p.into_inner());
+        let estimate =
+            control::estimate(&cap, spec.opts.expected_cost, spec.opts.profile.as_deref());
+        let load = control::load(&self.shared);
+        match capacity::admit(
+            cap.machine.budget(),
+            load,
+            estimate,
+            self.shared.cfg.max_streams,
+        ) {
+            Ok(counted) => self.start_stream(spec, counted),
+            Err(r) => Err(Error::Capacity {
+                stream: spec.id,
+                reason: r.to_string(),
+                transient: r == capacity::Refusal::Measuring,
+            }),
+        }
+    }
+
+    /// What the monitor may still take: its CPU budget, what its streams need, the headroom,
+    /// and per cost profile what a stream costs and how many more fit. Costs are measured
+    /// online (CPU time of each stream's decoding and detectors per second of media, on the
+    /// threads that do the work, smoothed over a few seconds) and refreshed about once a
+    /// second.
+    ///
+    /// ```
+    /// use avqc::monitor::{Monitor, MonitorConfig};
+    /// use avqc::sink::Collect;
+    /// let config = MonitorConfig { cores: 2.0, measure_other_load: false, ..MonitorConfig::default() };
+    /// let monitor = Monitor::builder().config(config).sink(Collect::new()).build()?;
+    /// let c = monitor.capacity();
+    /// assert!((c.budget_cores - 1.6).abs() < 1e-9); // 2 cores at the default 80 %
+    /// assert_eq!((c.used_cores, c.streams), (0.0, 0));
+    /// # Ok::<(), avqc::Error>(())
+    /// ```
+    pub fn capacity(&self) -> Capacity {
+        let cap = self.shared.cap.lock().unwrap_or_else(|p| p.into_inner());
+        control::capacity(&self.shared, &cap)
+    }
+
+    /// Starts `spec`, counted at `estimate` cores until measured (the capacity lock is held).
+    fn start_stream(&self, spec: StreamSpec, estimate: Option<f64>) -> Result<()> {
         let StreamSpec {
             id,
             input,
@@ -261,7 +359,8 @@ impl Monitor {
         } else {
             1
         };
-        let stream = Arc::new(Stream::new(id.as_str().into(), max_in_flight));
+        let cell = capacity::CostCell::new(opts.profile.clone(), opts.priority, estimate);
+        let stream = Arc::new(Stream::new(id.as_str().into(), max_in_flight, cell));
         let env = TaskEnv {
             cfg,
             sched: &self.shared.sched,

@@ -3,7 +3,7 @@
 //! drains.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -72,6 +72,12 @@ pub(crate) struct Reader {
     pub(crate) stop: StopSignal,
     pub(crate) policy: OverloadPolicy,
     pub(crate) needs: Needs,
+    /// What the detectors need when the stream's analysis is reduced.
+    pub(crate) reduced_needs: Needs,
+    /// The stream's degradation level (set by the monitor's controller).
+    pub(crate) level: Arc<AtomicU8>,
+    /// The stream's CPU time, to which this thread adds its own.
+    pub(crate) cpu_ns: Arc<AtomicU64>,
     pub(crate) counts: QueueCounts,
     pub(crate) limits: Limits,
     /// Where the languages of the input's streams go once it is open.
@@ -84,6 +90,17 @@ impl Reader {
         let result = self.open(source).and_then(|d| self.read(d));
         self.put(Fed::End(result));
         self.link.wake();
+    }
+
+    /// Adds the thread's CPU time since `from` to the stream's (opening the input is not a
+    /// per-second cost and is left out); returns the new reading.
+    fn count_cpu(&self, from: Option<u64>) -> Option<u64> {
+        let now = crate::cpu::thread_ns();
+        if let (Some(a), Some(b)) = (from, now) {
+            self.cpu_ns
+                .fetch_add(b.saturating_sub(a), Ordering::Relaxed);
+        }
+        now
     }
 
     fn open(&self, source: ReaderSource) -> Result<Box<dyn Decoder>> {
@@ -109,9 +126,21 @@ impl Reader {
     }
 
     fn read(&self, mut d: Box<dyn Decoder>) -> Result<()> {
+        let mut cpu = crate::cpu::thread_ns();
+        let mut applied = 0u8;
         loop {
             if self.stop.is_stopped() {
                 return Ok(());
+            }
+            cpu = self.count_cpu(cpu);
+            let level = self.level.load(Ordering::Acquire).min(1);
+            if level != applied {
+                applied = level;
+                d.relax(if level == 1 {
+                    self.reduced_needs
+                } else {
+                    self.needs
+                });
             }
             match catch_unwind(AssertUnwindSafe(|| d.next())) {
                 Ok(Ok(Some(m))) => {

@@ -54,6 +54,13 @@ pub(crate) fn run(
             if let (true, Some(i)) = (metrics_due, interval) {
                 next_metrics = Some(now + i);
             }
+            // The controller's notices are delivered once it let go of its lock: a sink may
+            // ask the monitor for its capacity.
+            let mut notices = Vec::new();
+            super::control::tick(shared, now, &mut |ev| notices.push(ev));
+            for ev in notices {
+                deliver(&mut *sink, &ev, &mut error);
+            }
             for s in shared.streams() {
                 let mut out = Events::new(&s.id, "monitor");
                 {

@@ -11,6 +11,9 @@ use crate::error::Result;
 use crate::pipeline::OverloadPolicy;
 use crate::snapshot::SnapshotConfig;
 
+/// The priority of a stream that was given none.
+pub(crate) const DEFAULT_PRIORITY: u8 = 100;
+
 /// Where a stream's media comes from.
 pub(crate) enum Input {
     /// Decoded inline on the worker pool, one slice at a time: its `next` must not block for
@@ -74,6 +77,9 @@ pub(crate) struct StreamOptions {
     pub(crate) thin: usize,
     pub(crate) snapshots: Option<SnapshotConfig>,
     pub(crate) stall_timeout: Option<Duration>,
+    pub(crate) profile: Option<String>,
+    pub(crate) expected_cost: Option<f64>,
+    pub(crate) priority: u8,
 }
 
 impl StreamSpec {
@@ -88,6 +94,9 @@ impl StreamSpec {
                 thin: 1,
                 snapshots: None,
                 stall_timeout: None,
+                profile: None,
+                expected_cost: None,
+                priority: DEFAULT_PRIORITY,
             },
         }
     }
@@ -201,6 +210,41 @@ impl StreamSpec {
     /// [`MonitorConfig::stall_secs`](super::MonitorConfig::stall_secs) are independent of it.)
     pub fn stall_timeout(mut self, timeout: Duration) -> Self {
         self.opts.stall_timeout = Some(timeout);
+        self
+    }
+
+    /// Names the stream's cost class (e.g. `"720p25-h264"`): the monitor measures the cost of
+    /// each profile over its streams, and admits a new stream of a known profile at that cost
+    /// ([`Monitor::try_add`](super::Monitor::try_add), [`Capacity::fits`](super::Capacity::fits)).
+    /// Without a name the stream gets one from its input once it is open (`"1280x720-h264"`,
+    /// `"audio-aac"`).
+    ///
+    /// ```
+    /// use avqc::monitor::StreamSpec;
+    /// use avqc::{FrameSource, StreamInfo};
+    /// let src = FrameSource::new("cam1", vec![StreamInfo::audio(0, "pcm", 48_000, 1)], std::iter::empty());
+    /// let spec = StreamSpec::decoder("cam1", src).profile("radio").priority(90).expected_cost(0.05);
+    /// assert_eq!(spec.id(), "cam1");
+    /// ```
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.opts.profile = Some(name.into());
+        self
+    }
+
+    /// What the host expects the stream to cost, in cores (CPU seconds per media second): what
+    /// [`Monitor::try_add`](super::Monitor::try_add) counts it at until it is measured, instead
+    /// of its profile's cost or the mean cost of the running streams. Ignored unless finite
+    /// and > 0.
+    pub fn expected_cost(mut self, cores: f64) -> Self {
+        self.opts.expected_cost = (cores.is_finite() && cores > 0.0).then_some(cores);
+        self
+    }
+
+    /// How important the stream is (higher = more important; default 100): when the monitor
+    /// is over its budget, streams of lower priority are degraded first and restored last
+    /// ([`MonitorConfig::degrade`](super::MonitorConfig::degrade)).
+    pub fn priority(mut self, priority: u8) -> Self {
+        self.opts.priority = priority;
         self
     }
 

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
+use super::capacity::CostCell;
+use super::control::{self, StreamLoad, REDUCED, REDUCED_THIN, SHED};
 use super::health::{HealthCell, StreamState};
 use super::reader::{Fed, QueueCounts, Reader, ReaderLink, ReaderSource};
 use super::sched::{After, Schedulable, Scheduler, WakeState};
@@ -39,6 +41,8 @@ pub(crate) struct Stream {
     pub(crate) task: Mutex<Option<Task>>,
     /// The languages of its input's streams, once it is open.
     pub(crate) tracks: Arc<TrackTable>,
+    /// Its cost and degradation level.
+    pub(crate) load: StreamLoad,
     done: Mutex<bool>,
     done_cv: Condvar,
 }
@@ -50,13 +54,18 @@ impl Schedulable for Stream {
 }
 
 impl Stream {
-    pub(crate) fn new(id: Arc<str>, max_in_flight: usize) -> Self {
+    pub(crate) fn new(id: Arc<str>, max_in_flight: usize, cell: CostCell) -> Self {
         let tracks = Arc::new(TrackTable::default());
+        let mut health = HealthCell::new(max_in_flight, &tracks);
+        health.load.priority = cell.priority;
+        health.load.cost = cell.estimate;
+        health.load.profile.clone_from(&cell.profile);
         Stream {
+            load: StreamLoad::new(cell),
             id,
             wake: WakeState::default(),
             stop: StopSignal::new(),
-            health: Mutex::new(HealthCell::new(max_in_flight, &tracks)),
+            health: Mutex::new(health),
             task: Mutex::new(None),
             tracks,
             done: Mutex::new(false),
@@ -147,6 +156,12 @@ pub(crate) struct Task {
     core: StreamCore,
     /// What the detectors need from the pictures (handed to the decoder once it is open).
     needs: Needs,
+    /// What they need when the analysis is reduced.
+    reduced_needs: Needs,
+    /// The degradation level applied to the decoder and the detectors.
+    applied: u8,
+    /// The stream's own thinning.
+    thin: usize,
     /// An item held until it is due (paced) — at most one.
     pending: Option<(Instant, Media)>,
     paced: bool,
@@ -181,9 +196,11 @@ impl Task {
     ) -> Result<(Task, Option<JoinHandle<()>>)> {
         let id = &stream.id;
         let needs = picture_needs(&detectors, opts.snapshots.is_some());
+        let reduced_needs = control::reduced_needs(&detectors, opts.snapshots.is_some());
         let queue = QueueCounts::default();
         let mut reader = None;
         let mut spawn = |source: ReaderSource| -> Result<Source> {
+            let needs = (needs, reduced_needs);
             let (rx, h) = spawn_reader(stream, source, opts.policy, needs, &queue, &env)?;
             reader = Some(h);
             Ok(Source::Queue(rx))
@@ -208,6 +225,9 @@ impl Task {
             source,
             core: core(id, &stream.tracks, detectors, &opts, env),
             needs,
+            reduced_needs,
+            applied: 0,
+            thin: opts.thin,
             pending: None,
             paced: opts.paced,
             anchor: None,
@@ -229,6 +249,20 @@ impl Task {
         let mut items = 0usize;
         self.core.tick();
         let after = loop {
+            let level = stream.load.level.load(Ordering::Acquire);
+            if level >= SHED {
+                let why = stream
+                    .load
+                    .shed_reason
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                let ending = Ending::Shed(why.clone());
+                drop(why);
+                break self.finish(stream, ending);
+            }
+            if level != self.applied {
+                self.degrade(level);
+            }
             if stream.stop.is_stopped() {
                 self.core.set_stopped(true);
                 break self.finish(stream, Ending::Stopped);
@@ -273,6 +307,28 @@ impl Task {
         after
     }
 
+    /// Applies a degradation level (full or reduced) to the inline decoder (a reader thread
+    /// applies it to its own) and to the detectors.
+    fn degrade(&mut self, level: u8) {
+        let reduced = level >= REDUCED;
+        if let Source::Inline(d) = &mut self.source {
+            d.relax(if reduced {
+                self.reduced_needs
+            } else {
+                self.needs
+            });
+        }
+        if reduced != (self.applied >= REDUCED) {
+            let thin = if reduced {
+                self.thin * REDUCED_THIN
+            } else {
+                self.thin
+            };
+            self.core.set_reduced(reduced, thin);
+        }
+        self.applied = level;
+    }
+
     /// Nothing queued: wait to be woken by the reader thread, or by the timer when the
     /// stall watch must look again.
     fn idle(&mut self) -> After {
@@ -303,6 +359,9 @@ impl Task {
             if let Source::Inline(d) = &mut self.source {
                 d.set_stop_signal(stream.stop.clone());
                 d.relax(self.needs);
+                if self.applied >= REDUCED {
+                    d.relax(self.reduced_needs);
+                }
                 for s in d.streams() {
                     cfg.limits.check_stream(&stream.id, s)?;
                 }
@@ -450,7 +509,7 @@ fn spawn_reader(
     stream: &Arc<Stream>,
     source: ReaderSource,
     policy: crate::pipeline::OverloadPolicy,
-    needs: Needs,
+    (needs, reduced_needs): (Needs, Needs),
     queue: &QueueCounts,
     env: &TaskEnv<'_>,
 ) -> Result<(Receiver<Fed>, JoinHandle<()>)> {
@@ -467,6 +526,9 @@ fn spawn_reader(
         stop: stream.stop.clone(),
         policy,
         needs,
+        reduced_needs,
+        level: stream.load.level.clone(),
+        cpu_ns: stream.load.cpu_ns.clone(),
         counts: queue.clone(),
         limits: env.cfg.limits.clone(),
         tracks: stream.tracks.clone(),

@@ -282,6 +282,19 @@ impl StreamCore {
         }
     }
 
+    /// Reduces its own detectors' analysis or restores it (see
+    /// [`DetectorGroup::set_reduced`]) at the media time reached. An open-defect limit hit by
+    /// the discontinuities is logged; the next item meets it again.
+    pub(crate) fn set_reduced(&mut self, on: bool, thin: usize) {
+        let at = self.stats.end.unwrap_or(MediaTime::ZERO);
+        let emitter = &mut self.emitter;
+        if let Some(group) = self.local.as_mut() {
+            if let Some(e) = group.set_reduced(on, thin, at, &mut |ev| emitter.detector_event(ev)) {
+                log::warn!("{e}");
+            }
+        }
+    }
+
     /// Feeds its own detectors; the first limit error.
     fn feed_local(&mut self, item: &Item) -> Option<Error> {
         let emitter = &mut self.emitter;

@@ -38,6 +38,10 @@ struct Member {
     offered: Vec<u64>,
     /// Items it wanted that the overload policy dropped before they reached the group.
     lost: u64,
+    /// It wants pictures and needs every one: suspended while the analysis is reduced.
+    heavy: bool,
+    /// Suspended (a monitor's reduced analysis): it sees nothing until resumed.
+    suspended: bool,
 }
 
 /// Detectors fed one after another on one thread.
@@ -61,6 +65,8 @@ impl DetectorGroup {
             .into_iter()
             .map(|(index, d)| Member {
                 index,
+                heavy: d.wants().video() && d.needs().every_frame,
+                suspended: false,
                 every: if d.needs().every_frame {
                     1
                 } else {
@@ -79,6 +85,9 @@ impl DetectorGroup {
     pub(crate) fn feed(&mut self, item: &Item, emit: &mut dyn FnMut(Event)) -> Option<Error> {
         let mut first = None;
         for m in &mut self.members {
+            if m.suspended {
+                continue;
+            }
             if let (Item::Media(Media::Video(f)), true) = (item, m.every > 1) {
                 let s = f.stream();
                 if m.offered.len() <= s {
@@ -99,6 +108,35 @@ impl DetectorGroup {
                     return Some(e);
                 }
                 first.get_or_insert(e);
+            }
+        }
+        first
+    }
+
+    /// Reduces the analysis (a monitor over its budget) or restores it: members that need
+    /// every picture are suspended (each gets a discontinuity at `at` when suspended and when
+    /// resumed, so the gap reads as a break, not as a defect); the other picture members see
+    /// one picture in `thin`. Returns the first open-defect limit error.
+    pub(crate) fn set_reduced(
+        &mut self,
+        on: bool,
+        thin: usize,
+        at: MediaTime,
+        emit: &mut dyn FnMut(Event),
+    ) -> Option<Error> {
+        let mut first = None;
+        let gap = Item::Discontinuity(at);
+        for m in &mut self.members {
+            if m.heavy {
+                if m.suspended != on {
+                    m.suspended = false;
+                    if let Some(e) = m.slot.feed(&gap, emit) {
+                        first.get_or_insert(e);
+                    }
+                    m.suspended = on;
+                }
+            } else if m.slot.wants().video() {
+                m.every = thin.max(1) as u64;
             }
         }
         first
@@ -181,4 +219,91 @@ pub(crate) fn deal(wants: &[Wants], threads: usize) -> Vec<Vec<usize>> {
     }
     groups.retain(|g| !g.is_empty());
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::{DetectorGroup, Order};
+    use crate::detect::{Detector, Events, Wants};
+    use crate::media::{Media, MediaTime, Needs, PixelFormat, VideoFrame};
+    use crate::pipeline::item::Item;
+    use crate::pipeline::tracks::TrackTable;
+
+    /// Counts the pictures and discontinuities it sees.
+    struct Counter {
+        needs: Needs,
+        seen: Arc<Mutex<(u32, u32)>>,
+    }
+
+    impl Detector for Counter {
+        fn name(&self) -> &str {
+            if self.needs.every_frame {
+                "heavy"
+            } else {
+                "light"
+            }
+        }
+        fn wants(&self) -> Wants {
+            Wants::VIDEO
+        }
+        fn needs(&self) -> Needs {
+            self.needs
+        }
+        fn process(&mut self, _media: &Media, _out: &mut Events) {
+            self.seen.lock().unwrap().0 += 1;
+        }
+        fn discontinuity(&mut self, _at: MediaTime, _out: &mut Events) {
+            self.seen.lock().unwrap().1 += 1;
+        }
+        fn finish(&mut self, _at: MediaTime, _out: &mut Events) {}
+    }
+
+    #[test]
+    fn reduced_analysis_suspends_heavy_detectors_and_thins_light_ones() {
+        let heavy = Arc::new(Mutex::new((0, 0)));
+        let light = Arc::new(Mutex::new((0, 0)));
+        let dets: Vec<(usize, Box<dyn Detector>)> = vec![
+            (
+                0,
+                Box::new(Counter {
+                    needs: Needs::ALL,
+                    seen: heavy.clone(),
+                }),
+            ),
+            (
+                1,
+                Box::new(Counter {
+                    needs: Needs::NONE,
+                    seen: light.clone(),
+                }),
+            ),
+        ];
+        let input: Arc<str> = "in".into();
+        let tracks = Arc::new(TrackTable::default());
+        let mut g = DetectorGroup::new(dets, &input, &tracks, 100, 1, Order::Monitor);
+        let mut i = 0;
+        let mut feed = |g: &mut DetectorGroup, n: usize| {
+            for _ in 0..n {
+                let t = MediaTime::from_secs_f64(i as f64 / 25.0);
+                let f = VideoFrame::filled(16, 16, PixelFormat::Yuv420p, t, [100, 128, 128]);
+                i += 1;
+                assert!(g.feed(&Item::Media(Media::Video(f)), &mut |_| {}).is_none());
+            }
+        };
+        feed(&mut g, 8);
+        assert!(g
+            .set_reduced(true, 4, MediaTime::ZERO, &mut |_| {})
+            .is_none());
+        feed(&mut g, 8);
+        assert_eq!(*heavy.lock().unwrap(), (8, 1), "suspended after a break");
+        assert_eq!(*light.lock().unwrap(), (10, 0), "one picture in four");
+        assert!(g
+            .set_reduced(false, 1, MediaTime::ZERO, &mut |_| {})
+            .is_none());
+        feed(&mut g, 8);
+        assert_eq!(*heavy.lock().unwrap(), (16, 2), "resumed after a break");
+        assert_eq!(*light.lock().unwrap(), (18, 0));
+    }
 }

@@ -61,6 +61,10 @@ pub enum Ending {
     SinkFailed(String),
     /// The input exceeded one of its [`Limits`](crate::Limits).
     LimitExceeded(String),
+    /// A [`Monitor`](crate::monitor::Monitor) over its CPU budget handed the stream back
+    /// ([`DegradePolicy::Shed`](crate::monitor::DegradePolicy::Shed)): it was stopped, for
+    /// another instance to take; the message says why.
+    Shed(String),
 }
 
 impl fmt::Display for Ending {
@@ -71,6 +75,7 @@ impl fmt::Display for Ending {
             Ending::InputFailed(m) => write!(f, "input failed: {m}"),
             Ending::SinkFailed(m) => write!(f, "sink failed: {m}"),
             Ending::LimitExceeded(m) => write!(f, "limit exceeded: {m}"),
+            Ending::Shed(m) => write!(f, "handed back: {m}"),
         }
     }
 }

@@ -46,6 +46,11 @@ impl TrackTable {
             .collect()
     }
 
+    /// The input's streams, once it is open.
+    pub(crate) fn streams(&self) -> Option<&[StreamInfo]> {
+        self.0.get().map(|t| &t.1[..])
+    }
+
     /// The language of stream `index`, when known.
     pub(crate) fn language(&self, index: usize) -> Option<Arc<str>> {
         self.0.get()?.0.get(index)?.clone()
