@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use avqc::monitor::DegradePolicy;
 use avqc::{Registry, StreamSelection};
 
 /// One pool of this instance: a durable consumer of the requests stream and the detectors
@@ -44,6 +45,20 @@ pub struct Config {
     pub bucket: String,
     /// `AVQC_WORKERS` (default 0: one per core).
     pub workers: usize,
+    /// `AVQC_CORES` (default 0: the workers' cores): the CPU the Monitor's admission budgets
+    /// (`MonitorConfig::cores`, times its target utilisation, less other processes' load).
+    pub cores: f64,
+    /// `AVQC_DEGRADE` (`off`, `reduce` or `shed`; default `shed`): what gives when the load
+    /// grows after admission (`MonitorConfig::degrade`). A stream handed back goes back to
+    /// the queue (`-NAK`) for an instance with room.
+    pub degrade: DegradePolicy,
+    /// `AVQC_STREAM_COST` (default 0.1; 0 = none): the cores a stream is assumed to cost
+    /// while the Monitor has measured none yet (`StreamSpec::expected_cost`). Without it a
+    /// fresh instance admits one stream at a time until the first cost is known.
+    pub stream_cost: f64,
+    /// `AVQC_MEASURE_OTHERS` (default 1): whether other processes' CPU load is taken out of
+    /// the budget (`MonitorConfig::measure_other_load`).
+    pub measure_others: bool,
     /// `AVQC_METRICS_SECS` (default 10): seconds between the monitor's health metrics events.
     pub metrics_secs: f64,
     /// `AVQC_OPEN_ATTEMPTS` (default 3): deliveries of a request whose input cannot be opened
@@ -140,6 +155,15 @@ impl Config {
             events_stream: var("AVQC_EVENTS_STREAM").unwrap_or_else(|| "AVQC_EVENTS".into()),
             bucket: var("AVQC_HEALTH_BUCKET").unwrap_or_else(|| "avqc_health".into()),
             workers: number("AVQC_WORKERS", 0)?,
+            cores: number("AVQC_CORES", 0.0)?,
+            stream_cost: number("AVQC_STREAM_COST", 0.1)?,
+            measure_others: number::<u8>("AVQC_MEASURE_OTHERS", 1)? != 0,
+            degrade: match var("AVQC_DEGRADE").as_deref().map(str::trim) {
+                None | Some("shed") => DegradePolicy::Shed,
+                Some("reduce") => DegradePolicy::Reduce,
+                Some("off") => DegradePolicy::Off,
+                Some(v) => return Err(format!("AVQC_DEGRADE={v}: use off, reduce or shed")),
+            },
             metrics_secs: number("AVQC_METRICS_SECS", 10.0)?,
             open_attempts: number("AVQC_OPEN_ATTEMPTS", 3)?,
         };

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use avqc::monitor::{Monitor, StreamState};
+use avqc::pipeline::Ending;
 use serde_json::json;
 
 use crate::holds::Shared;
@@ -18,6 +19,9 @@ enum Release {
     Ended,
     /// The input failed: `-NAK` with a delay, or `+TERM` after too many deliveries.
     Failed(String),
+    /// The Monitor handed the stream back under overload (`Ending::Shed`): `-NAK`, for an
+    /// instance with room.
+    HandedBack(String),
     /// This instance stops: `-NAK`, for another instance to take it at once.
     Shutdown,
     /// Another instance holds it now: nothing (the request is not ours to answer).
@@ -56,6 +60,11 @@ fn tick(shared: &Shared, monitor: &Monitor) {
                 .map_or_else(|| "failed".to_string(), |v| v.to_string())
         };
         match h.state {
+            StreamState::Ended if matches!(h.ending, Some(Ending::Shed(_))) => {
+                // Handed back under overload: back to the queue for an instance with room.
+                release(shared, monitor, &mid, Release::HandedBack(why()));
+                continue;
+            }
             StreamState::Ended => {
                 release(shared, monitor, &mid, Release::Ended);
                 continue;
@@ -125,6 +134,7 @@ fn release(shared: &Shared, monitor: &Monitor, mid: &str, how: Release) {
     let (reason, answer) = match &how {
         Release::Ended => ("ended".to_string(), Some("+ACK".to_string())),
         Release::Shutdown => ("shutdown".to_string(), Some("-NAK".to_string())),
+        Release::HandedBack(why) => (why.clone(), Some("-NAK".to_string())),
         Release::Lost(why) => (format!("lost: {why}"), None),
         Release::Failed(why) => {
             let delivered = shared
@@ -147,7 +157,7 @@ fn release(shared: &Shared, monitor: &Monitor, mid: &str, how: Release) {
     held.state = match how {
         Release::Ended => "ended",
         Release::Failed(_) => "failed",
-        Release::Shutdown => "released",
+        Release::Shutdown | Release::HandedBack(_) => "released",
         Release::Lost(_) => "lost",
     }
     .to_string();

@@ -11,18 +11,22 @@
 //!
 //! * **Requests**: JSON `{"id": "cam1", "input": "path or URL", "realtime": true}` on the
 //!   stream `AVQC_REQUESTS` (subjects `avqc.req.>`, *interest* retention, created at start).
-//!   `id`: 1-64 letters, digits, `-` or `_`.
+//!   `id`: 1-64 letters, digits, `-` or `_`; optional `"priority"` (0-255, default 100: the
+//!   least important streams are reduced and handed back first under overload).
 //! * **Pools**: each pool (`AVQC_POOLS`, e.g. `video,audio`) is one durable pull consumer of
 //!   that stream, named as the pool, with its own detectors (`AVQC_DETECTORS_<POOL>`, a JSON
 //!   array of detector configs): every pool sees every request, so the video detectors of a
 //!   stream may run on one instance and its audio detectors on another. A request leaves
 //!   the stream when every pool acknowledged it (its input ended).
-//! * **Holding**: an instance pulls one request at a time while it has room (`has_room`:
-//!   `AVQC_MAX_STREAMS`), confirms each held request with `+WPI` every third of the ack wait
+//! * **Holding**: an instance pulls one request at a time while it has room (the Monitor's
+//!   capacity: the measured cost of its streams against its CPU budget less other processes'
+//!   load, and `AVQC_MAX_STREAMS`); `Monitor::try_add` admits the request pulled, or it goes
+//!   back to the queue (`-NAK` with a 1 s delay) for an instance with room. It confirms each held request with `+WPI` every third of the ack wait
 //!   (`AVQC_ACK_WAIT_SECS`), acknowledges it when the input ends, gives it back (`-NAK` with
 //!   a delay; `+TERM` after `AVQC_OPEN_ATTEMPTS` deliveries) when the input cannot be opened.
 //!   If an instance dies, its requests are redelivered after the ack wait to instances of
-//!   the same pool with room.
+//!   the same pool with room. A stream the Monitor hands back under overload
+//!   (`AVQC_DEGRADE=shed`, `Ending::Shed`) goes back to the queue the same way (`-NAK`).
 //! * **Events**: every event of the Monitor, plus the service's own notices
 //!   (`stream_held`, `stream_released`, `stream_handover`, `request_refused`), on
 //!   `avqc.events.<pool>.<stream>` in the stream `AVQC_EVENTS`, each stored with a PubAck and
@@ -52,6 +56,10 @@
 //! | `AVQC_REFRESH_SECS` | 1 | health records written, holds checked |
 //! | `AVQC_OPEN_ATTEMPTS` | 3 | deliveries of an input that cannot be opened |
 //! | `AVQC_WORKERS` | 0 (one per core) | the Monitor's worker threads |
+//! | `AVQC_CORES` | 0 (the workers' cores) | CPU the admission budgets (`MonitorConfig::cores`) |
+//! | `AVQC_MEASURE_OTHERS` | 1 | take other processes' CPU load out of the budget (0: do not) |
+//! | `AVQC_STREAM_COST` | 0.1 | cores a stream is assumed to cost until one was measured (0: admit one at a time until then) |
+//! | `AVQC_DEGRADE` | `shed` | overload policy: `off`, `reduce`, `shed` (`MonitorConfig::degrade`) |
 //! | `AVQC_METRICS_SECS` | 10 | the Monitor's per-stream metrics events |
 //! | `AVQC_REQUESTS_STREAM`, `AVQC_REQUESTS_SUBJECTS` | `AVQC_REQUESTS`, `avqc.req.>` | where requests are |
 //! | `AVQC_EVENTS_STREAM` | `AVQC_EVENTS` | where events are stored |
@@ -173,6 +181,10 @@ fn main() -> ExitCode {
         .config(MonitorConfig {
             workers: cfg.workers,
             health_interval_secs: cfg.metrics_secs,
+            cores: cfg.cores,
+            measure_other_load: cfg.measure_others,
+            max_streams: cfg.max_streams,
+            degrade: cfg.degrade,
             ..MonitorConfig::default()
         })
         .sink(FleetSink(shared.clone()))

@@ -10,24 +10,34 @@ use avqc::monitor::{Monitor, StreamSpec};
 use avqc::{DecoderOptions, Detector, Event, MediaTime, Phase, Registry};
 use serde_json::{json, Value};
 
-use crate::config::{is_token, Config, Pool};
+use crate::config::{is_token, Pool};
 use crate::holds::{monitor_id, wall, Held, Shared};
 use crate::js::{self, Delivery};
 use crate::nats::Msg;
 
-/// Whether this instance may take one more stream. For now: refuses at `AVQC_MAX_STREAMS`
-/// streams in the Monitor (an ended stream counts until the keeper released it), and
-/// otherwise admits. The Monitor's own admission (`Monitor::try_add`, measured capacity)
-/// replaces this when it lands.
-pub fn has_room(monitor: &Monitor, cfg: &Config) -> Result<(), String> {
-    if cfg.max_streams == 0 {
-        return Ok(());
+/// Whether this instance may pull one more request: the Monitor's capacity (measured cost
+/// per stream, its budget less other processes' load, `AVQC_MAX_STREAMS`). The request
+/// pulled is then admitted (or given back) by `Monitor::try_add`.
+pub fn has_room(shared: &Shared, monitor: &Monitor) -> Result<(), String> {
+    // Held requests, not the Monitor's running streams: one that ended is held until the
+    // keeper has answered its request.
+    let held = shared.lock().held.len();
+    let max = shared.cfg.max_streams;
+    if max > 0 && held >= max {
+        return Err(format!("{held} streams held, AVQC_MAX_STREAMS={max}"));
     }
-    let held = monitor.health().len();
-    if held >= cfg.max_streams {
+    let c = monitor.capacity();
+    // The cheapest known profile must fit; with nothing measured yet, `try_add` decides
+    // (it admits one stream at a time until a cost is known).
+    let cheapest = c
+        .profiles
+        .iter()
+        .map(|p| p.cost_cores)
+        .fold(f64::INFINITY, f64::min);
+    if cheapest.is_finite() && c.headroom_cores < cheapest {
         return Err(format!(
-            "{held} streams held, AVQC_MAX_STREAMS={}",
-            cfg.max_streams
+            "{:.2} cores of headroom, a stream costs {cheapest:.2} or more",
+            c.headroom_cores
         ));
     }
     Ok(())
@@ -40,6 +50,13 @@ struct Request {
     input: String,
     #[serde(default = "yes")]
     realtime: bool,
+    /// The stream's priority under overload (higher is kept longer; default 100).
+    #[serde(default = "normal")]
+    priority: u8,
+}
+
+fn normal() -> u8 {
+    100
 }
 
 fn yes() -> bool {
@@ -70,7 +87,7 @@ pub fn pull_loop(shared: &Shared, monitor: &Monitor, pool: &Pool, stop: &AtomicB
     };
     let mut full = false;
     while !stop.load(Ordering::Acquire) && !shared.nc.is_closed() {
-        if let Err(why) = has_room(monitor, &shared.cfg) {
+        if let Err(why) = has_room(shared, monitor) {
             if !full {
                 eprintln!("service: pool {}: full, not pulling: {why}", pool.name);
                 full = true;
@@ -91,7 +108,7 @@ pub fn pull_loop(shared: &Shared, monitor: &Monitor, pool: &Pool, stop: &AtomicB
         // Pools pull side by side; whether there is still room is decided under the lock,
         // and a request that came to a pool of an instance just filled goes back at once.
         let _turn = shared.admission.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(why) = has_room(monitor, &shared.cfg) {
+        if let Err(why) = has_room(shared, monitor) {
             eprintln!(
                 "service: pool {}: full, request given back: {why}",
                 pool.name
@@ -182,34 +199,52 @@ fn take(
         realtime: req.realtime,
         ..DecoderOptions::default()
     };
-    {
-        let mut st = shared.lock();
-        st.held.insert(
-            mid.clone(),
-            Held {
-                pool: pool.name.clone(),
-                id: req.id.clone(),
-                input: req.input.clone(),
-                ack: ack.clone(),
-                delivery: delivery.clone(),
-                since: wall(),
-                confirmed: Instant::now(),
-                open: Vec::new(),
-                state: "connecting".into(),
-                media_secs: 0.0,
-                revision: None,
-                lost: None,
-            },
-        );
-        // The first write overwrites whatever the previous owner left: the hold is ours.
-        shared.put_health(&mut st, &mid);
-        let extra = json!({"delivered": delivery.delivered, "input": req.input});
-        shared.notice(&mut st, &pool.name, &req.id, "stream_held", extra);
+    shared.lock().held.insert(
+        mid.clone(),
+        Held {
+            pool: pool.name.clone(),
+            id: req.id.clone(),
+            input: req.input.clone(),
+            ack: ack.clone(),
+            delivery: delivery.clone(),
+            since: wall(),
+            confirmed: Instant::now(),
+            open: Vec::new(),
+            state: "connecting".into(),
+            media_secs: 0.0,
+            revision: None,
+            lost: None,
+        },
+    );
+    let mut spec = StreamSpec::open(mid.clone(), req.input.clone(), &options)
+        .detectors(dets)
+        .priority(req.priority);
+    if shared.cfg.stream_cost > 0.0 && monitor.capacity().profiles.is_empty() {
+        // Nothing measured yet: admit at the configured guess rather than one at a time.
+        spec = spec.expected_cost(shared.cfg.stream_cost);
     }
-    let spec = StreamSpec::open(mid.clone(), req.input.clone(), &options).detectors(dets);
-    if let Err(e) = monitor.add(spec) {
-        shared.lock().held.remove(&mid);
-        refuse(shared, &pool.name, &req.id, &ack, &e.to_string());
+    match monitor.try_add(spec) {
+        Ok(()) => {
+            let mut st = shared.lock();
+            // The first write overwrites whatever the previous owner left: the hold is ours.
+            shared.put_health(&mut st, &mid);
+            let extra = json!({"delivered": delivery.delivered, "input": req.input});
+            shared.notice(&mut st, &pool.name, &req.id, "stream_held", extra);
+        }
+        Err(avqc::Error::Capacity { reason, .. }) => {
+            // Full after all (the load rose since the pull): back to the queue, for an
+            // instance with room, after a second.
+            shared.lock().held.remove(&mid);
+            eprintln!(
+                "service: pool {}: {} given back: {reason}",
+                pool.name, req.id
+            );
+            let _ = js::ack(&shared.nc, &ack, "-NAK {\"delay\": 1000000000}");
+        }
+        Err(e) => {
+            shared.lock().held.remove(&mid);
+            refuse(shared, &pool.name, &req.id, &ack, &e.to_string());
+        }
     }
 }
 
