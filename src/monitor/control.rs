@@ -20,29 +20,21 @@
 //! lagging and the monitor would stay under 85 % of its budget with them restored.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::capacity::{self, Capacity, CostCell, Load, Machine};
+use super::capacity::{self, Capacity, Load, Machine};
 use super::health::StreamState;
+use super::load::{FULL, REDUCED, SHED};
 use super::stream::Stream;
 use super::{MonitorConfig, Shared};
-use crate::detect::{Detector, Events};
+use crate::detect::Events;
 use crate::event::Event;
-use crate::media::{MediaTime, Needs, StreamInfo};
+use crate::media::{MediaTime, StreamInfo};
 
-/// Full analysis.
-pub(crate) const FULL: u8 = 0;
-/// Cheaper decoding, heavy detectors suspended.
-pub(crate) const REDUCED: u8 = 1;
-/// Handed back: stopped with a reason.
-pub(crate) const SHED: u8 = 2;
-/// Level-only detectors see one picture in this many (times the stream's own thinning) when
-/// reduced.
-pub(crate) const REDUCED_THIN: usize = 4;
 /// Seconds between degradation steps.
 const STEP_PAUSE: Duration = Duration::from_secs(3);
 /// Seconds of calm before a restore.
@@ -86,42 +78,6 @@ impl DegradePolicy {
     }
 }
 
-/// A stream's side of the controller: the CPU its threads spent, its degradation level
-/// (read by its task and its reader thread) and its cost record.
-pub(crate) struct StreamLoad {
-    /// CPU nanoseconds the stream's worker slices and reader thread have run.
-    pub(crate) cpu_ns: Arc<AtomicU64>,
-    /// [`FULL`], [`REDUCED`] or [`SHED`].
-    pub(crate) level: Arc<AtomicU8>,
-    pub(crate) cell: Mutex<CostCell>,
-    /// Why it was handed back.
-    pub(crate) shed_reason: Mutex<String>,
-}
-
-impl StreamLoad {
-    pub(crate) fn new(cell: CostCell) -> Self {
-        StreamLoad {
-            cpu_ns: Arc::new(AtomicU64::new(0)),
-            level: Arc::new(AtomicU8::new(FULL)),
-            cell: Mutex::new(cell),
-            shed_reason: Mutex::new(String::new()),
-        }
-    }
-
-    pub(crate) fn cell(&self) -> MutexGuard<'_, CostCell> {
-        self.cell.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Adds the CPU time between two readings of the thread's clock.
-    #[inline]
-    pub(crate) fn add_cpu(&self, from: Option<u64>, to: Option<u64>) {
-        if let (Some(a), Some(b)) = (from, to) {
-            self.cpu_ns
-                .fetch_add(b.saturating_sub(a), Ordering::Relaxed);
-        }
-    }
-}
-
 /// The controller's state, shared with [`Monitor::try_add`](super::Monitor::try_add).
 pub(crate) struct CapState {
     pub(crate) machine: Machine,
@@ -147,21 +103,6 @@ impl CapState {
             next_step: None,
             last_change: None,
         }
-    }
-}
-
-/// The needs of the pictures when reduced: those of the detectors that keep running (the
-/// ones that need not see every picture), without every picture.
-pub(crate) fn reduced_needs(detectors: &[Box<dyn Detector>], snapshots: bool) -> Needs {
-    let mut needs = Needs::NONE;
-    for d in detectors.iter().filter(|d| d.wants().video()) {
-        if !d.needs().every_frame {
-            needs = needs | d.needs();
-        }
-    }
-    Needs {
-        every_frame: false,
-        deblocked: needs.deblocked || snapshots,
     }
 }
 

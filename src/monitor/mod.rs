@@ -70,6 +70,7 @@ mod capacity;
 mod config;
 mod control;
 mod health;
+mod load;
 mod reader;
 mod sched;
 mod sink;

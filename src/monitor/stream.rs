@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use super::capacity::CostCell;
-use super::control::{self, StreamLoad, REDUCED, REDUCED_THIN, SHED};
 use super::health::{HealthCell, StreamState};
+use super::load::{self, StreamLoad, REDUCED, REDUCED_THIN, SHED};
 use super::reader::{Fed, QueueCounts, Reader, ReaderLink, ReaderSource};
 use super::sched::{After, Schedulable, Scheduler, WakeState};
 use super::spec::{Input, StreamOptions};
@@ -196,7 +196,7 @@ impl Task {
     ) -> Result<(Task, Option<JoinHandle<()>>)> {
         let id = &stream.id;
         let needs = picture_needs(&detectors, opts.snapshots.is_some());
-        let reduced_needs = control::reduced_needs(&detectors, opts.snapshots.is_some());
+        let reduced_needs = load::reduced_needs(&detectors, opts.snapshots.is_some());
         let queue = QueueCounts::default();
         let mut reader = None;
         let mut spawn = |source: ReaderSource| -> Result<Source> {
