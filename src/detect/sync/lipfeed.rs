@@ -39,6 +39,9 @@ impl AvSync {
             return;
         }
         let scale = 1.0 / chans as f64;
+        // The filter's state and the hop's sums in locals for the frame: kept in registers,
+        // not stored and reloaded on every sample (the same arithmetic).
+        let (mut band, mut energy, mut in_hop) = (s.band, s.energy, s.in_hop);
         for i in 0..n {
             let mut x = 0f64;
             for ch in 0..chans {
@@ -47,17 +50,18 @@ impl AvSync {
                     x += v;
                 }
             }
-            let y = s.band.run(x * scale);
-            s.energy += y * y;
-            s.in_hop += 1;
-            if s.in_hop == s.hop_len {
+            let y = band.run(x * scale);
+            energy += y * y;
+            in_hop += 1;
+            if in_hop == s.hop_len {
                 let k = s.hops_done;
-                s.hops[(k as usize) & (HOPS - 1)] = (s.energy / s.hop_len as f64) as f32;
+                s.hops[(k as usize) & (HOPS - 1)] = (energy / s.hop_len as f64) as f32;
                 s.hops_done += 1;
-                s.energy = 0.0;
-                s.in_hop = 0;
+                energy = 0.0;
+                in_hop = 0;
             }
         }
+        (s.band, s.energy, s.in_hop) = (band, energy, in_hop);
     }
 
     /// Runs the analysis when it is due and the sound has passed the pictures' search range.

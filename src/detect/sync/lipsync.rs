@@ -40,6 +40,8 @@ pub(super) struct LipState {
     pub(super) grid_dims: (usize, usize),
     /// Cell sums of the current picture.
     pub(super) acc: Vec<u32>,
+    /// Column sums of one row of cells (`grid_dims.0` long once sized).
+    pub(super) col_sums: Vec<u32>,
     /// Cell means × 64, `PICTURES` pictures of `cols * rows` cells, by absolute picture index.
     pub(super) means: Vec<u16>,
     pub(super) times: Vec<f64>,
@@ -120,12 +122,23 @@ impl LipState {
         if cut {
             self.shot += 1;
         }
-        self.acc.fill(0);
         let (w, cell, cols) = (dims.0, self.cell, self.cols);
-        for (r, row) in grid.chunks(w).enumerate() {
-            let base = (r / cell) * cols;
-            for (c, chunk) in row.chunks(cell).enumerate() {
-                self.acc[base + c] += chunk.iter().map(|&x| u32::from(x)).sum::<u32>();
+        // Per row of cells: its grid rows added column by column (whole rows, which the
+        // compiler vectorises), then each cell's columns: the same integer sums as cell by cell.
+        self.acc.fill(0);
+        self.col_sums.resize(w, 0);
+        for (band, rows) in grid.chunks(w * cell).enumerate() {
+            let Some(out) = self.acc.get_mut(band * cols..(band + 1) * cols) else {
+                break;
+            };
+            self.col_sums.fill(0);
+            for line in rows.chunks(w) {
+                for (s, &x) in self.col_sums.iter_mut().zip(line) {
+                    *s += u32::from(x);
+                }
+            }
+            for (a, chunk) in out.iter_mut().zip(self.col_sums.chunks(cell)) {
+                *a = chunk.iter().sum::<u32>();
             }
         }
         let slot = self.pictures % PICTURES;

@@ -15,6 +15,23 @@ const HISTORY_BLOCKS: usize = 50;
 /// Seconds after an onset used to find the burst's peak.
 const PEAK_SECS: f64 = 0.010;
 
+/// The largest of `levels` (each at least 0 and never NaN), or 0: the same value as a fold with
+/// `f32::max` from 0 (a maximum does not depend on the order), taken in eight lanes the
+/// compiler vectorises instead of one chain of comparisons.
+fn peak_of(levels: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let chunks = levels.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (m, &x) in lanes.iter_mut().zip(c) {
+            *m = if x > *m { x } else { *m };
+        }
+    }
+    rest.iter()
+        .chain(&lanes)
+        .fold(0f32, |m, &x| if x > m { x } else { m })
+}
+
 /// Flash detection state.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct FlashState {
@@ -150,10 +167,6 @@ impl AvSync {
             }
             if b.block_n == b.block_len {
                 let bp = b.block_peak;
-                let hist_max = b.history[..b.hist_filled]
-                    .iter()
-                    .copied()
-                    .fold(0f32, f32::max);
                 if let Some((onset, peak)) = b.burst {
                     if bp < 0.1 * peak {
                         b.quiet_blocks += 1;
@@ -170,7 +183,7 @@ impl AvSync {
                 } else if b.pending.is_none()
                     && b.hist_filled == HISTORY_BLOCKS
                     && bp >= 1e-3
-                    && bp >= rise * hist_max.max(1e-5)
+                    && bp >= rise * peak_of(&b.history[..b.hist_filled]).max(1e-5)
                 {
                     b.pending = Some(b.block_start);
                 }
@@ -255,4 +268,23 @@ fn mean_luma(f: &VideoFrame) -> f64 {
     } else {
         sum as f64 / n as f64
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::peak_of;
+
+    #[test]
+    fn peak_of_equals_the_fold_with_max() {
+        for len in 0..=HISTORY {
+            let levels: Vec<f32> = (0..len)
+                .map(|i| ((i * 37 + 11) % 23) as f32 * 0.013)
+                .collect();
+            let fold = levels.iter().copied().fold(0f32, f32::max);
+            assert_eq!(peak_of(&levels).to_bits(), fold.to_bits(), "{len} levels");
+        }
+        assert_eq!(peak_of(&[0.0, 0.5, 0.25]), 0.5);
+    }
+
+    const HISTORY: usize = super::HISTORY_BLOCKS;
 }

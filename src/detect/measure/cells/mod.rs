@@ -36,6 +36,9 @@ pub(crate) struct GridScratch {
     abs: Vec<f32>,
     /// Signed differences likewise.
     signed: Vec<f32>,
+    /// `abs` and `signed` in whole units, for cell values that are whole ([`CellValue::WHOLE`]).
+    whole_abs: Vec<u16>,
+    whole_signed: Vec<i16>,
 }
 
 impl CellGrid {
@@ -329,6 +332,11 @@ pub(crate) trait CellValue: Copy + Default + std::fmt::Debug + PartialEq {
     /// The sum of four values in units, added left to right (`u16`: as integers, one
     /// conversion; exact, so the same value).
     fn sum4(v: [Self; 4]) -> f32;
+    /// True when values are whole units of at most 1020 (`u16` quarters of an 8-bit plane):
+    /// their differences add exactly in 16-bit lanes.
+    const WHOLE: bool;
+    /// The value in whole units (only called when [`WHOLE`](Self::WHOLE)).
+    fn whole(self) -> u16;
 }
 
 impl CellValue for f32 {
@@ -349,6 +357,11 @@ impl CellValue for f32 {
     #[inline]
     fn sum4(v: [Self; 4]) -> f32 {
         v[0] + v[1] + v[2] + v[3]
+    }
+    const WHOLE: bool = false;
+    #[inline]
+    fn whole(self) -> u16 {
+        self as u16
     }
 }
 
@@ -371,6 +384,11 @@ impl CellValue for u16 {
     #[inline]
     fn sum4(v: [Self; 4]) -> f32 {
         (v[0] as u32 + v[1] as u32 + v[2] as u32 + v[3] as u32) as f32
+    }
+    const WHOLE: bool = true;
+    #[inline]
+    fn whole(self) -> u16 {
+        self
     }
 }
 

@@ -60,7 +60,7 @@ fn means_reference(g: &CellGrid, p: &Plane) -> Vec<f32> {
 #[test]
 fn fast_block_differences_equal_the_plain_loop() {
     for (w, h) in [(64, 36), (61, 37), (130, 67), (3, 2)] {
-        for block in [1, 2, 3, 4, 5] {
+        for block in [1, 2, 3, 4, 5, 33] {
             let g = CellGrid::new(w, h, 4, 2, block);
             let a: Vec<f32> = (0..g.cells())
                 .map(|i| (i * 37 % 251 + 1) as f32 * 0.25)
@@ -94,6 +94,14 @@ fn fast_block_differences_equal_the_plain_loop() {
             assert_eq!(only, mad, "{w}x{h} block {block}: diff_mad");
             assert_eq!(dc, d2, "{w}x{h} block {block}");
             assert!(m2.iter().any(|&v| v > 0.0));
+            // The same means in quarters (added in 16-bit lanes up to 32 rows): the same values.
+            let qa: Vec<u16> = a.iter().map(|&v| (v * 4.0) as u16).collect();
+            let qb: Vec<u16> = b.iter().map(|&v| (v * 4.0) as u16).collect();
+            let (mut qm, mut qd) = (Vec::new(), Vec::new());
+            g.diff(&qa, &qb, &mut qm, &mut qd, &mut sc);
+            assert_eq!((&qm, &qd), (&mad, &dc), "{w}x{h} block {block}: quarters");
+            g.diff_mad(&qa, &qb, &mut only, &mut sc);
+            assert_eq!(only, mad, "{w}x{h} block {block}: quarters, diff_mad");
         }
     }
 }
