@@ -5,6 +5,7 @@
 
 pub mod alloc;
 pub mod gop;
+pub mod probe;
 pub mod rng;
 
 use std::collections::BTreeSet;
