@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod alloc;
+pub mod defects;
 pub mod gop;
 pub mod probe;
 pub mod rng;
