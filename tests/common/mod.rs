@@ -8,6 +8,7 @@ pub mod defects;
 pub mod gop;
 pub mod probe;
 pub mod rng;
+pub mod sounds;
 
 use std::collections::BTreeSet;
 
