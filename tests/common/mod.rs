@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod alloc;
+#[cfg(feature = "ffmpeg")]
+pub mod decoding;
 pub mod defects;
 pub mod gop;
 pub mod probe;
