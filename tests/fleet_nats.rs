@@ -23,6 +23,18 @@ use serde_json::{json, Value};
 const VIDEO: &str = r#"[{"type":"black"}]"#;
 const AUDIO: &str = r#"[{"type":"silence"}]"#;
 
+/// An instance serving the video pool only.
+fn video_pool(name: &str) -> Instance {
+    Instance::new(name)
+        .env("AVQC_POOLS", "video")
+        .env("AVQC_DETECTORS_VIDEO", VIDEO)
+}
+
+/// The health keys of `ids` in the video pool.
+fn video_keys(ids: &[&str]) -> Vec<String> {
+    ids.iter().map(|id| format!("video.{id}")).collect()
+}
+
 /// An instance serving both pools, with the short ack wait of the tests.
 fn both_pools(name: &str) -> Instance {
     Instance::new(name)
@@ -130,22 +142,14 @@ fn full_instances_leave_the_surplus_in_the_queue() {
     let short = fleet.clip("short", 6.0, "between(t,2,4)");
     let long = fleet.clip("long", 40.0, "between(t,2,4)");
     for name in ["qc-a", "qc-b"] {
-        fleet.spawn(
-            Instance::new(name)
-                .env("AVQC_POOLS", "video")
-                .env("AVQC_DETECTORS_VIDEO", VIDEO)
-                .env("AVQC_MAX_STREAMS", "2"),
-        );
+        fleet.spawn(video_pool(name).env("AVQC_MAX_STREAMS", "2"));
     }
     fleet.wait_consumers(&["video"]);
     // Four places: two short inputs and two long ones fill them.
     for (id, clip) in [("s1", &short), ("s2", &short), ("l1", &long), ("l2", &long)] {
         fleet.request(id, clip);
     }
-    let first: Vec<String> = ["s1", "s2", "l1", "l2"]
-        .iter()
-        .map(|id| format!("video.{id}"))
-        .collect();
+    let first = video_keys(&["s1", "s2", "l1", "l2"]);
     fleet.wait_records(&first, Duration::from_secs(10), |_, r| {
         r["state"] == "running"
     });
@@ -159,10 +163,7 @@ fn full_instances_leave_the_surplus_in_the_queue() {
         assert_eq!(info["num_ack_pending"], 4, "{info}");
     }
     // When the short inputs end, the waiting requests are taken.
-    let rest: Vec<String> = ["l3", "l4"]
-        .iter()
-        .map(|id| format!("video.{id}"))
-        .collect();
+    let rest = video_keys(&["l3", "l4"]);
     fleet.wait_records(&rest, Duration::from_secs(15), |_, r| {
         r["state"] == "running"
     });
@@ -211,22 +212,17 @@ fn full_instances_leave_the_surplus_in_the_queue() {
 fn a_paused_instance_stops_the_streams_it_lost() {
     let mut fleet = Fleet::start("pause");
     let clip = fleet.clip("live", 40.0, "between(t,2,4)");
-    let video = |name: &str| {
-        Instance::new(name)
-            .env("AVQC_POOLS", "video")
-            .env("AVQC_DETECTORS_VIDEO", VIDEO)
-    };
-    fleet.spawn(video("qc-a"));
+    fleet.spawn(video_pool("qc-a"));
     fleet.wait_consumers(&["video"]);
     let ids = ["p1", "p2", "p3"];
     for id in ids {
         fleet.request(id, &clip);
     }
-    let keys: Vec<String> = ids.iter().map(|id| format!("video.{id}")).collect();
+    let keys = video_keys(&ids);
     fleet.wait_records(&keys, Duration::from_secs(10), |_, r| {
         r["owner"] == "qc-a" && r["state"] == "running"
     });
-    fleet.spawn(video("qc-b"));
+    fleet.spawn(video_pool("qc-b"));
     std::thread::sleep(Duration::from_secs(1));
     // qc-a freezes (a long GC pause, a partition): its requests go to qc-b after the ack wait.
     fleet.signal("qc-a", "-STOP");
@@ -281,23 +277,18 @@ fn a_paused_instance_stops_the_streams_it_lost() {
 fn sigterm_gives_the_streams_back_at_once() {
     let mut fleet = Fleet::start("term");
     let clip = fleet.clip("live", 40.0, "gte(t,2)");
-    let video = |name: &str| {
-        Instance::new(name)
-            .env("AVQC_POOLS", "video")
-            .env("AVQC_DETECTORS_VIDEO", VIDEO)
-    };
-    fleet.spawn(video("qc-a"));
+    fleet.spawn(video_pool("qc-a"));
     fleet.wait_consumers(&["video"]);
     let ids = ["t1", "t2", "t3"];
     for id in ids {
         fleet.request(id, &clip);
     }
-    let keys: Vec<String> = ids.iter().map(|id| format!("video.{id}")).collect();
+    let keys = video_keys(&ids);
     let open = |r: &Value| r["open_defects"].as_array().is_some_and(|a| !a.is_empty());
     fleet.wait_records(&keys, Duration::from_secs(10), |_, r| {
         r["owner"] == "qc-a" && open(r)
     });
-    fleet.spawn(video("qc-b"));
+    fleet.spawn(video_pool("qc-b"));
     std::thread::sleep(Duration::from_secs(1));
     // A rolling update: qc-a ends its defects, gives the requests back, qc-b takes them
     // without waiting for the ack wait.
@@ -332,12 +323,7 @@ fn sigterm_gives_the_streams_back_at_once() {
 #[test]
 fn bad_requests_are_refused_and_unopenable_inputs_given_up() {
     let mut fleet = Fleet::start("bad");
-    fleet.spawn(
-        Instance::new("qc-a")
-            .env("AVQC_POOLS", "video")
-            .env("AVQC_DETECTORS_VIDEO", VIDEO)
-            .env("AVQC_OPEN_ATTEMPTS", "2"),
-    );
+    fleet.spawn(video_pool("qc-a").env("AVQC_OPEN_ATTEMPTS", "2"));
     fleet.wait_consumers(&["video"]);
     let missing = std::env::temp_dir().join("avqc-fleet-no-such-file.ts");
     for body in [
