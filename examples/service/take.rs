@@ -27,16 +27,11 @@ pub fn has_room(shared: &Shared, monitor: &Monitor) -> Result<(), String> {
         return Err(format!("{held} streams held, AVQC_MAX_STREAMS={max}"));
     }
     let c = monitor.capacity();
-    // The cheapest known profile must fit; with nothing measured yet, `try_add` decides
-    // (it admits one stream at a time until a cost is known).
-    let cheapest = c
-        .profiles
-        .iter()
-        .map(|p| p.cost_cores)
-        .fold(f64::INFINITY, f64::min);
-    if cheapest.is_finite() && c.headroom_cores < cheapest {
+    // A stream of some known profile must still fit; with nothing measured yet, `try_add`
+    // decides (it admits one stream at a time until a cost is known).
+    if !c.profiles.is_empty() && c.profiles.iter().all(|p| p.fits == 0) {
         return Err(format!(
-            "{:.2} cores of headroom, a stream costs {cheapest:.2} or more",
+            "{:.2} cores of headroom: no stream of a known profile fits",
             c.headroom_cores
         ));
     }
