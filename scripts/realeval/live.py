@@ -10,9 +10,10 @@ and the receiver: `monitor udp://127.0.0.1:B?timeout=...` when --monitor is give
 events are saved with `stream` set to the received file's name). The relay also writes
 every datagram it forwarded to OUT/<clip>_udp.ts: the bytes the receiver got.
 Truth (OUT/truth.json, same format as make_corpus.py's): audio_dropout for every audio
-PES whose packets were lost (media time from the PES PTS seen by the relay, one audio
-frame long, runs merged within 0.1 s); video_corruption from the PSNR of the received
-decode against the clean clip (tsdamage.psnr_truth).
+frame touched by a lost datagram (media time from the PES PTS seen by the relay and the
+frame's byte offset in the PES) and every audio frame of the clip that the receiver's demuxer
+(ffprobe on the received bytes) never delivered, runs merged within 0.1 s; video_corruption
+from the PSNR of the received decode against the clean clip (tsdamage.psnr_truth).
 """
 from __future__ import annotations
 
@@ -113,6 +114,39 @@ def probe(path):
     return json.loads(r.stdout)
 
 
+def audio_pts(path):
+    """Presentation times (s) of the first audio stream's packets, as a demuxer sees them."""
+    r = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                        "packet=pts_time", "-of", "csv=p=0", path], capture_output=True, check=True)
+    firsts = (line.split(",")[0] for line in r.stdout.decode().splitlines())
+    return sorted(float(x) for x in firsts if x not in ("", "N/A"))
+
+
+def absent_audio(src, rec, f0, fdur):
+    """Audio frames of the clean clip that the receiver's demuxer never delivered, as
+    (start, end) spans in the received file's media time (its PTS minus `f0`). Losing one
+    TS packet of an audio PES loses every frame of that PES (FFmpeg's demuxer drops it), not
+    only the frames whose bytes were in the lost datagram: this measures what is missing."""
+    s, r = audio_pts(src), audio_pts(rec)
+    if not s or not r:
+        return []
+    # The sender copies the clip (PTS shifted by a constant): the received first packet is
+    # one of the clip's first, the one whose shift puts most received packets on clip frames.
+    def fit(c):
+        grid = {round((x - s[0]) / fdur) for x in s}
+        return sum(round((x - c - s[0]) / fdur) in grid for x in r[:200])
+    c = max((r[0] - s[j] for j in range(min(5, len(s)))), key=fit)
+    got = {round((x - c - s[0]) / fdur) for x in r}
+    last = max(got)
+    spans = []
+    for x in s:
+        i = round((x - s[0]) / fdur)
+        if 0 <= i <= last and i not in got:
+            t = x + c - f0
+            spans.append((t, t + fdur))
+    return spans
+
+
 def one(clip, corpus, out, rng, monitor, entry):
     src = os.path.join(corpus, clip)
     pa, pb = free_port(), free_port()
@@ -155,6 +189,8 @@ def one(clip, corpus, out, rng, monitor, entry):
             if pid in apids and pts is not None:
                 i0, i1 = int(lo / rate / fdur), int(hi / rate / fdur) + 1
                 spans.append((pts - f0 + i0 * fdur, pts - f0 + i1 * fdur))
+    # and the frames the demuxer never delivered (a PES with a lost packet is lost whole)
+    spans += absent_audio(src, rec, f0, fdur)
     runs = []
     for x, y in sorted(spans):
         if runs and x - runs[-1][1] <= 0.1:
