@@ -129,6 +129,48 @@ fn impulses_in_music_are_found_and_the_music_alone_raises_nothing() {
     assert_found(&clicks(frames(&[left, right])), &truth);
 }
 
+/// A click as a lossy codec leaves it: an impulse of `amp` at `t` in quantisation noise spread
+/// over `len` samples around it (a quarter of `amp`, RMS); `smooth` low-passes both (a
+/// 12-sample moving average), which makes it a pulse, not a click.
+fn add_smeared(x: &mut [f32], t: f64, len: usize, amp: f32, smooth: bool, rng: &mut Rng) {
+    let burst: Vec<f32> = (0..len)
+        .map(|k| {
+            let noise = 0.25 * amp * rng.gauss() as f32;
+            if k == len / 2 {
+                amp + noise
+            } else {
+                noise
+            }
+        })
+        .collect();
+    let i = at(t) - len / 2;
+    for k in 0..len {
+        x[i + k] += if smooth {
+            let from = k.saturating_sub(11);
+            burst[from..=k].iter().sum::<f32>() / 12.0 * 3.0
+        } else {
+            burst[k]
+        };
+    }
+}
+
+#[test]
+fn a_click_smeared_over_7_ms_by_a_codec_is_found_a_smooth_burst_is_not() {
+    let mut rng = Rng(5);
+    let [mut left, mut right] = [music(6.0, 3, 0.75), music(6.0, 4, 0.45)];
+    // 7 ms: longer than `max_duration` (6 ms), as AAC leaves a click over two of its
+    // overlapping short windows; broadband, so it is a click.
+    add_smeared(&mut left, 2.0, 336, 0.5, false, &mut rng);
+    add_smeared(&mut right, 2.0, 336, 0.5, false, &mut rng);
+    // The same low-passed: a smooth burst of programme sound, not a click.
+    add_smeared(&mut left, 4.0, 336, 0.5, true, &mut rng);
+    add_smeared(&mut right, 4.0, 336, 0.5, true, &mut rng);
+    assert_found(
+        &clicks(frames(&[left, right])),
+        &[2.0 - 168.0 / RATE as f64],
+    );
+}
+
 #[test]
 fn impulses_in_speech_pauses_and_vowels_are_found() {
     let clean = speech(6.0, 21);
