@@ -269,6 +269,19 @@ fn a_click_between_drum_hits_is_found() {
 }
 
 #[test]
+fn a_click_followed_by_a_drum_hit_after_a_quiet_stretch_is_found() {
+    // A snare 25 ms after the click: the residual is back at its level for over 10 ms in
+    // between, so the hit is the next sound, not part of the click.
+    let mut rng = Rng(9);
+    let [mut left, mut right] = [music(4.0, 3, 0.75), music(4.0, 4, 0.45)];
+    for x in [&mut left, &mut right] {
+        add_click(x, 2.0, 1, 0.6);
+        mix(x, &common::sounds::snare(0.5, &mut rng), 2.025);
+    }
+    assert_found(&clicks(frames(&[left, right])), &[2.0]);
+}
+
+#[test]
 fn speech_with_plosives_raises_nothing() {
     for seed in [1, 2, 3] {
         let ev = clicks(frames(&stereo(speech(10.0, seed))));

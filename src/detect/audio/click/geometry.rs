@@ -30,6 +30,8 @@ pub(super) struct Geometry {
     pub(super) max_duration_sharp: usize,
     /// Excess longer than this must stand `min_excess_long_db` over the residual.
     pub(super) long_click: usize,
+    /// Quiet stretch after a sharp click past which further excess is another sound's.
+    pub(super) settle: usize,
     /// Programme level windows: `inner..outer` samples on each side (short, long).
     pub(super) level_windows: [(usize, usize); 2],
     /// Samples needed after a candidate's peak to judge it.
@@ -81,6 +83,7 @@ impl Geometry {
             max_duration,
             max_duration_sharp: max_duration.max(ms(8.0)),
             long_click: ms(4.0),
+            settle: ms(10.0),
             level_windows: [(ms(6.0), ms(30.0)), (ms(10.0), level_outer)],
             wait,
             same_click: ms(2.0),

@@ -199,8 +199,16 @@ pub(super) fn judge(
             *other += len;
         }
     };
+    // Where the residual was last over `thr` (0: the click's own excess).
+    let mut last_busy = 0usize;
     for (k, &v) in post.iter().enumerate() {
         if v > thr {
+            // After a sharp click, excess that starts once the residual has been back at its
+            // level for `settle` belongs to the next sound.
+            if sharp && k - last_busy >= g.settle {
+                break;
+            }
+            last_busy = k + 1;
             run = match run {
                 Some((a, last, pk)) if k - last <= g.excess_gap => Some((a, k, pk.max(v))),
                 Some(r) => {

@@ -26,7 +26,9 @@
 //!   level before (median within `max_residual_rise_db` above and `max_residual_fall_db`
 //!   below; levels 46 dB or more under the click's peak count as equal), at most
 //!   `max_other_share` of the 40 ms after it is taken by other, longer or weaker, excess
-//!   (further impulses of comparable size are allowed: crackle), and the programme's level
+//!   (further impulses of comparable size are allowed: crackle; after a sharp click, excess
+//!   that starts once the residual has been back at its level for 10 ms is the next sound's,
+//!   a note or a drum hit, and is not counted), and the programme's level
 //!   after it is within `max_level_change_db` of its level before it, over 6–30 ms or over
 //!   10–60 ms on each side (the smaller change counts) — a cut, an onset or a percussive
 //!   sound changes what follows — or within `max_level_change_loud_db` for a click whose
