@@ -282,6 +282,20 @@ fn a_click_followed_by_a_drum_hit_after_a_quiet_stretch_is_found() {
 }
 
 #[test]
+fn a_click_followed_by_a_new_loud_sound_after_a_quiet_stretch_is_found() {
+    // Loud noise from 15 ms after the click on: it raises the residual over most of the 40 ms
+    // after the click, but only after the residual has been back at its level for 10 ms.
+    let mut rng = Rng(11);
+    let [mut left, mut right] = [music(4.0, 3, 0.75), music(4.0, 4, 0.45)];
+    for x in [&mut left, &mut right] {
+        add_click(x, 2.0, 1, 0.6);
+        let noise: Vec<f32> = (0..at(0.5)).map(|_| 0.1 * rng.gauss() as f32).collect();
+        mix(x, &noise, 2.015);
+    }
+    assert_found(&clicks(frames(&[left, right])), &[2.0]);
+}
+
+#[test]
 fn speech_with_plosives_raises_nothing() {
     for seed in [1, 2, 3] {
         let ev = clicks(frames(&stereo(speech(10.0, seed))));

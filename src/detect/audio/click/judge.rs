@@ -201,11 +201,14 @@ pub(super) fn judge(
     };
     // Where the residual was last over `thr` (0: the click's own excess).
     let mut last_busy = 0usize;
+    let mut settled = post.len();
     for (k, &v) in post.iter().enumerate() {
         if v > thr {
             // After a sharp click, excess that starts once the residual has been back at its
-            // level for `settle` belongs to the next sound.
+            // level for `settle` belongs to the next sound: neither it nor what follows it
+            // counts, here or in the residual's level after the click.
             if sharp && k - last_busy >= g.settle {
+                settled = k;
                 break;
             }
             last_busy = k + 1;
@@ -226,7 +229,7 @@ pub(super) fn judge(
         return None;
     }
     scratch.select.clear();
-    scratch.select.extend_from_slice(post);
+    scratch.select.extend_from_slice(&post[..settled]);
     let med_post = median(&mut scratch.select);
     // Residual levels far under the click's own peak are all quiet: a codec spreads a loud
     // click's quantisation noise over its transform block (AAC: up to 43 ms, before and after
