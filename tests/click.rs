@@ -129,6 +129,48 @@ fn impulses_in_music_are_found_and_the_music_alone_raises_nothing() {
     assert_found(&clicks(frames(&[left, right])), &truth);
 }
 
+/// A click as a lossy codec leaves it: an impulse of `amp` at `t` in quantisation noise spread
+/// over `len` samples around it (a quarter of `amp`, RMS); `smooth` low-passes both (a
+/// 12-sample moving average), which makes it a pulse, not a click.
+fn add_smeared(x: &mut [f32], t: f64, len: usize, amp: f32, smooth: bool, rng: &mut Rng) {
+    let burst: Vec<f32> = (0..len)
+        .map(|k| {
+            let noise = 0.25 * amp * rng.gauss() as f32;
+            if k == len / 2 {
+                amp + noise
+            } else {
+                noise
+            }
+        })
+        .collect();
+    let i = at(t) - len / 2;
+    for k in 0..len {
+        x[i + k] += if smooth {
+            let from = k.saturating_sub(11);
+            burst[from..=k].iter().sum::<f32>() / 12.0 * 3.0
+        } else {
+            burst[k]
+        };
+    }
+}
+
+#[test]
+fn a_click_smeared_over_7_ms_by_a_codec_is_found_a_smooth_burst_is_not() {
+    let mut rng = Rng(5);
+    let [mut left, mut right] = [music(6.0, 3, 0.75), music(6.0, 4, 0.45)];
+    // 7 ms: longer than `max_duration` (6 ms), as AAC leaves a click over two of its
+    // overlapping short windows; broadband, so it is a click.
+    add_smeared(&mut left, 2.0, 336, 0.5, false, &mut rng);
+    add_smeared(&mut right, 2.0, 336, 0.5, false, &mut rng);
+    // The same low-passed: a smooth burst of programme sound, not a click.
+    add_smeared(&mut left, 4.0, 336, 0.5, true, &mut rng);
+    add_smeared(&mut right, 4.0, 336, 0.5, true, &mut rng);
+    assert_found(
+        &clicks(frames(&[left, right])),
+        &[2.0 - 168.0 / RATE as f64],
+    );
+}
+
 #[test]
 fn impulses_in_speech_pauses_and_vowels_are_found() {
     let clean = speech(6.0, 21);
@@ -224,6 +266,33 @@ fn a_click_between_drum_hits_is_found() {
     let mut x = drums(4.0, true, false, 4);
     add_click(&mut x, 2.37, 2, 0.7);
     assert_found(&clicks(frames(&stereo(x))), &[2.37]);
+}
+
+#[test]
+fn a_click_followed_by_a_drum_hit_after_a_quiet_stretch_is_found() {
+    // A snare 25 ms after the click: the residual is back at its level for over 10 ms in
+    // between, so the hit is the next sound, not part of the click.
+    let mut rng = Rng(9);
+    let [mut left, mut right] = [music(4.0, 3, 0.75), music(4.0, 4, 0.45)];
+    for x in [&mut left, &mut right] {
+        add_click(x, 2.0, 1, 0.6);
+        mix(x, &common::sounds::snare(0.5, &mut rng), 2.025);
+    }
+    assert_found(&clicks(frames(&[left, right])), &[2.0]);
+}
+
+#[test]
+fn a_click_followed_by_a_new_loud_sound_after_a_quiet_stretch_is_found() {
+    // Loud noise from 15 ms after the click on: it raises the residual over most of the 40 ms
+    // after the click, but only after the residual has been back at its level for 10 ms.
+    let mut rng = Rng(11);
+    let [mut left, mut right] = [music(4.0, 3, 0.75), music(4.0, 4, 0.45)];
+    for x in [&mut left, &mut right] {
+        add_click(x, 2.0, 1, 0.6);
+        let noise: Vec<f32> = (0..at(0.5)).map(|_| 0.1 * rng.gauss() as f32).collect();
+        mix(x, &noise, 2.015);
+    }
+    assert_found(&clicks(frames(&[left, right])), &[2.0]);
 }
 
 #[test]

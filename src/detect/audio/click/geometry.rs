@@ -26,8 +26,12 @@ pub(super) struct Geometry {
     pub(super) reach_fwd: usize,
     pub(super) excess_gap: usize,
     pub(super) max_duration: usize,
+    /// Longest excess of a sharp (broadband) click: at least 8 ms.
+    pub(super) max_duration_sharp: usize,
     /// Excess longer than this must stand `min_excess_long_db` over the residual.
     pub(super) long_click: usize,
+    /// Quiet stretch after a sharp click past which further excess is another sound's.
+    pub(super) settle: usize,
     /// Programme level windows: `inner..outer` samples on each side (short, long).
     pub(super) level_windows: [(usize, usize); 2],
     /// Samples needed after a candidate's peak to judge it.
@@ -46,6 +50,7 @@ impl Geometry {
     pub(super) fn new(rate: u32, cfg: &ClickConfig) -> Self {
         let ms = |m: f64| ((m * rate as f64 / 1000.0).round() as usize).max(1);
         let order = cfg.order;
+        let max_duration = ((cfg.max_duration * rate as f64).round() as usize).max(1);
         let window = ms(21.333).max(2 * order + 2) & !1;
         let pre = ms(30.0);
         let post = ms(40.0);
@@ -75,8 +80,10 @@ impl Geometry {
             reach_back,
             reach_fwd,
             excess_gap: ms(1.0),
-            max_duration: ((cfg.max_duration * rate as f64).round() as usize).max(1),
+            max_duration,
+            max_duration_sharp: max_duration.max(ms(8.0)),
             long_click: ms(4.0),
+            settle: ms(10.0),
             level_windows: [(ms(6.0), ms(30.0)), (ms(10.0), level_outer)],
             wait,
             same_click: ms(2.0),

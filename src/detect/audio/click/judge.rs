@@ -3,6 +3,7 @@
 use super::channel::{Channel, Cluster};
 use super::geometry::Geometry;
 use super::predictor::whiten;
+use super::sharp::{sharpness, SPAN};
 use super::{ClickConfig, Scratch};
 
 /// Residual level, relative to a click's peak, under which the residual counts as quiet when
@@ -14,6 +15,17 @@ const QUIET_AFTER: f32 = 1.0 / 200.0;
 /// lossy codec spreads such a click's energy over its transform block, into the level windows,
 /// and speech's own level moves fast.
 const LOUD_CLICK: f64 = 5.0;
+
+/// Least [`sharpness`] of a sharp (broadband) excess. Added clicks measure 0.5–1.7 after AAC
+/// and AC-3, the programme's impulses that pass the other tests (glottal pulses, thumps,
+/// plucks) 0.07–0.15.
+const SHARP: f32 = 0.35;
+
+/// A sharp excess may last up to `Geometry::max_duration_sharp` (8 ms: AAC's short windows
+/// are 256 samples long and overlap by half, so a click's quantisation noise spreads over two
+/// of them), and when it lasts more than 4 ms its excess needs this many dB less than
+/// `min_excess_long_db`.
+const SHARP_LONG_RELIEF_DB: f64 = 5.0;
 
 /// An impulse accepted on one channel.
 #[derive(Clone, Copy, Debug)]
@@ -106,6 +118,13 @@ pub(super) fn judge(
     let (q, amp) = (q0.saturating_sub(3)..=(q0 + 3).min(n - 1))
         .map(|j| (j, ef[j]))
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let mut span = [0.0f32; SPAN];
+    let sharp = sharpness(
+        &ch.buf,
+        (lo - ch.start) as usize + q,
+        &pred.a[..=p],
+        &mut span,
+    ) >= SHARP;
     if needs_loud && (amp as f64) < LOUD_CLICK * programme {
         return None;
     }
@@ -138,7 +157,12 @@ pub(super) fn judge(
             break;
         }
     }
-    if e - s + 1 > g.max_duration {
+    let max_duration = if sharp {
+        g.max_duration_sharp
+    } else {
+        g.max_duration
+    };
+    if e - s + 1 > max_duration {
         return None;
     }
     // Energy of the excess, as the energy of a white impulse.
@@ -156,7 +180,8 @@ pub(super) fn judge(
     } else {
         200.0
     };
-    if e - s + 1 > g.long_click && excess_db < cfg.min_excess_long_db {
+    let min_excess_long = cfg.min_excess_long_db - if sharp { SHARP_LONG_RELIEF_DB } else { 0.0 };
+    if e - s + 1 > g.long_click && excess_db < min_excess_long {
         return None;
     }
     // After the excess: the residual's level, and other excess.
@@ -174,8 +199,19 @@ pub(super) fn judge(
             *other += len;
         }
     };
+    // Where the residual was last over `thr` (0: the click's own excess).
+    let mut last_busy = 0usize;
+    let mut settled = post.len();
     for (k, &v) in post.iter().enumerate() {
         if v > thr {
+            // After a sharp click, excess that starts once the residual has been back at its
+            // level for `settle` belongs to the next sound: neither it nor what follows it
+            // counts, here or in the residual's level after the click.
+            if sharp && k - last_busy >= g.settle {
+                settled = k;
+                break;
+            }
+            last_busy = k + 1;
             run = match run {
                 Some((a, last, pk)) if k - last <= g.excess_gap => Some((a, k, pk.max(v))),
                 Some(r) => {
@@ -193,7 +229,7 @@ pub(super) fn judge(
         return None;
     }
     scratch.select.clear();
-    scratch.select.extend_from_slice(post);
+    scratch.select.extend_from_slice(&post[..settled]);
     let med_post = median(&mut scratch.select);
     // Residual levels far under the click's own peak are all quiet: a codec spreads a loud
     // click's quantisation noise over its transform block (AAC: up to 43 ms, before and after

@@ -16,12 +16,20 @@
 //!
 //! - is short: the stretch of residual above an eighth of its peak (and above 4× the median
 //!   before) lasts at most `max_duration` — a drum hit, a plosive or a new note keeps the
-//!   fixed predictor wrong for as long as it sounds;
+//!   fixed predictor wrong for as long as it sounds — or at most 8 ms when it is *sharp*:
+//!   broadband around its peak (the energy of the residual's first difference over ±8 samples
+//!   at least 0.35 of twice its energy). A click is a discontinuity, white after whitening up
+//!   to the codec's cut-off (0.5–1.7 measured after AAC and AC-3), and AAC spreads its
+//!   quantisation noise over two overlapping 256-sample short windows; glottal pulses, thumps
+//!   and plucks are smooth pulses (0.07–0.15);
 //! - leaves the sound as it was: after it, the residual of the same predictor returns to its
 //!   level before (median within `max_residual_rise_db` above and `max_residual_fall_db`
 //!   below; levels 46 dB or more under the click's peak count as equal), at most
 //!   `max_other_share` of the 40 ms after it is taken by other, longer or weaker, excess
-//!   (further impulses of comparable size are allowed: crackle), and the programme's level
+//!   (further impulses of comparable size are allowed: crackle; after a sharp click, excess
+//!   that starts once the residual has been back at its level for 10 ms is the next sound's,
+//!   a note or a drum hit, and neither it nor what follows counts, here or in the residual's
+//!   level after the click), and the programme's level
 //!   after it is within `max_level_change_db` of its level before it, over 6–30 ms or over
 //!   10–60 ms on each side (the smaller change counts) — a cut, an onset or a percussive
 //!   sound changes what follows — or within `max_level_change_loud_db` for a click whose
@@ -30,7 +38,9 @@
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
-//!   4 ms, its peak stands at least `min_excess_long_db` over the residual's median before.
+//!   4 ms, its peak stands at least `min_excess_long_db` over the residual's median before
+//!   (5 dB less for a sharp excess: in loud music that median is high, and the programme's
+//!   smooth transients are what the limit keeps out).
 //!
 //! Clicks found on any channel within 2 ms of each other are one click; clicks less than
 //! `burst_gap` apart are one event (crackle), with their number in `details.count`. An event
@@ -59,6 +69,7 @@ mod config;
 mod geometry;
 mod judge;
 mod predictor;
+mod sharp;
 
 use crate::detect::lock::StreamLock;
 use crate::detect::measure::sample_clock::SampleClock;
