@@ -60,6 +60,7 @@ mod config;
 mod decoder;
 mod dropout;
 mod floor;
+mod timestamps;
 
 pub use config::SilenceConfig;
 
@@ -75,10 +76,7 @@ use crate::media::{AudioFrame, DecoderNotice, MediaTime};
 use decoder::{DecoderGap, DECODER_MERGE};
 use dropout::{Relative, RelativeParams};
 use floor::Floor;
-
-/// Longest hole in the audio timestamps reported as a `"timestamps"` dropout, in seconds; a
-/// longer jump without a discontinuity notice is taken as a new timeline.
-const TIMESTAMP_GAP_MAX: f64 = 10.0;
+use timestamps::Holes;
 
 /// A window within this power ratio (−12 dB) of the programme's level is near it.
 const NEAR: f64 = 0.063_095_734_448_019_33;
@@ -95,14 +93,6 @@ struct Judged {
     reported: bool,
     /// Windows held.
     windows: usize,
-}
-
-/// Holes in the audio timeline not yet reported (merged within `DECODER_MERGE`).
-#[derive(Clone, Copy, Debug)]
-struct Holes {
-    start: MediaTime,
-    end: MediaTime,
-    missing: i64,
 }
 
 /// A run of silent windows.
@@ -449,64 +439,6 @@ impl Silence {
         self.level = None;
         self.since_near = usize::MAX;
         self.fall = None;
-    }
-
-    /// The frame starting at `tick` does not follow on from the last one: reports the sound
-    /// missing in between (a hole in the timestamps inside running sound) and settles what the
-    /// hole breaks.
-    fn not_contiguous(
-        &mut self,
-        f: &AudioFrame,
-        tick: i64,
-        expected: Option<(i64, u32, usize)>,
-        out: &mut Events,
-    ) {
-        self.close_window(out);
-        self.relative.reset();
-        self.settle();
-        let Some((next, rate, channels)) = expected else {
-            self.forget_level();
-            return;
-        };
-        if rate != f.rate() || channels != f.channels() {
-            self.forget_level();
-            return;
-        }
-        let running = self.run.is_none() && self.sound_seen && !self.tracker.is_open();
-        let start = self.clock.time(next);
-        let end = self.clock.time(tick);
-        let secs = end.secs_since(start);
-        if self.cfg.dropouts
-            && self.cfg.timestamp_dropouts
-            && running
-            && secs > 0.0
-            && secs <= TIMESTAMP_GAP_MAX
-        {
-            let missing = tick.saturating_sub(next);
-            match &mut self.holes {
-                Some(h) if start.secs_since(h.end) <= DECODER_MERGE => {
-                    h.end = end;
-                    h.missing = h.missing.saturating_add(missing);
-                }
-                _ => {
-                    self.flush_holes(start, out);
-                    self.holes = Some(Holes {
-                        start,
-                        end,
-                        missing,
-                    });
-                }
-            }
-        }
-    }
-
-    /// Reports the holes in the timeline not reported yet, as one `"timestamps"` dropout.
-    fn flush_holes(&mut self, at: MediaTime, out: &mut Events) {
-        let Some(h) = self.holes.take() else { return };
-        let mut d = Details::new();
-        d.insert("source".into(), json!("timestamps"));
-        d.insert("missing_samples".into(), json!(h.missing));
-        self.dropout(h.start, h.end, at.max(h.end), d, out);
     }
 
     fn feed(&mut self, f: &AudioFrame, out: &mut Events) {
