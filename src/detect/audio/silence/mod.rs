@@ -112,6 +112,11 @@ struct Run {
     /// Windows between the last one near the programme's level and the first one far under
     /// it: how long the sound took to fall into the run.
     fall: usize,
+    /// Windows since the last one near the programme's level when the run began: a cut's
+    /// silence begins right after its fall (and a codec's smear of a few milliseconds), while
+    /// quiet sound far under the level (the floor of a relative gap) can flicker under the
+    /// threshold for a few milliseconds anywhere in it.
+    lead: usize,
 }
 
 /// Detects silence and dropouts. Built from a [`SilenceConfig`].
@@ -140,6 +145,11 @@ pub struct Silence {
     floor_ratio: f64,
     /// `relative_edge` in windows: the longest fall into a level dropout.
     relative_edge: usize,
+    /// Power ratio (`relative_drop_db` under the programme's level) the sound must be back
+    /// over when a level dropout ends: a silent run that ends deeper is a few milliseconds of
+    /// a quiet gap's floor flickering under the threshold, and the gap is judged as a whole
+    /// (a relative dropout).
+    back_ratio: f64,
     judged: Option<Judged>,
     /// The programme's level: mean square averaged over about `relative_context` seconds of
     /// windows outside gaps (`None` until the first window).
@@ -193,6 +203,7 @@ impl Silence {
             ),
             floor_ratio: 10f64.powf(-cfg.floor_drop_db / 10.0),
             relative_edge: windows(cfg.relative_edge).max(1),
+            back_ratio: 10f64.powf(-cfg.relative_drop_db / 10.0),
             judged: None,
             level: None,
             since_near: usize::MAX,
@@ -408,6 +419,7 @@ impl Silence {
                 after_sound: self.sound_seen,
                 peak: 0.0,
                 fall,
+                lead: self.since_near,
             });
             run.peak = run.peak.max(ms);
         } else {
@@ -419,6 +431,8 @@ impl Silence {
                     && len >= self.cfg.dropout_min - 1e-9
                     && len < self.cfg.min_duration
                     && run.fall < self.relative_edge
+                    && run.lead < 2 * self.relative_edge
+                    && self.level.is_some_and(|l| ms >= l * self.back_ratio)
                     && self.below_floor()
                 {
                     let mut d = self.details(SpanChange::Started { start: run.start }, run.peak);
