@@ -367,6 +367,27 @@ mod tests {
     }
 
     #[test]
+    fn a_rising_loudest_level_is_not_a_ceiling_until_it_holds() {
+        // Broad-topped waves getting 0.2 dB louder every 10 ms for 0.5 s, then steady: each
+        // window of the rise sets a new loudest level, piling its peaks under it.
+        let gain = |t: f64| 10f64.powf(-(0.5 - t.min(0.5)) * 20.0 / 20.0);
+        let mut at = Vec::new();
+        let s = settings();
+        let mut p = Piles::default();
+        p.reset(&s);
+        for i in 0..48_000i64 {
+            let t = i as f64 / 48_000.0;
+            let x = sine(t, 200.0, 1.6).clamp(-0.95, 0.95) * gain(t) as f32;
+            p.push(x, i, &s);
+            if (i + 1) % 480 == 0 && p.close_window(&s).is_some_and(|p| p.confirmed) {
+                at.push(t);
+            }
+        }
+        assert!(!at.is_empty(), "the steady part piles up");
+        assert!(at[0] >= 0.5, "confirmed during the rise at {}", at[0]);
+    }
+
+    #[test]
     fn quiet_ceilings_are_not_looked_at() {
         assert!(run(1.0, |t| sine(t, 440.0, 1.6).clamp(-0.5, 0.5)).is_empty());
     }
