@@ -161,6 +161,40 @@ fn a_cut_to_digital_zero_inside_speech_is_a_dropout() {
     }
 }
 
+#[test]
+fn a_cut_of_10_ms_smeared_by_a_codec_is_a_dropout() {
+    // 10 ms zeroed, as a lossy codec leaves it: its first and last 2.5 ms keep the sound 30 dB
+    // down, so only 5 ms are under the threshold, and a 10 ms mean of the gap is its edges'
+    for (level, seed) in [(-23.0, 7), (-40.0, 8)] {
+        let mut s = speech(8.0, level, seed);
+        let at = (4 * RATE as usize..6 * RATE as usize)
+            .step_by(480)
+            .max_by(|&a, &b| {
+                let e = |i: usize| s[i..i + 480].iter().map(|x| x * x).sum::<f32>();
+                e(a).total_cmp(&e(b))
+            })
+            .unwrap();
+        let edge = RATE as usize / 400;
+        s[at..at + edge].iter_mut().for_each(|x| *x *= 0.03);
+        s[at + edge..at + 3 * edge]
+            .iter_mut()
+            .for_each(|x| *x = 0.0);
+        s[at + 3 * edge..at + 4 * edge]
+            .iter_mut()
+            .for_each(|x| *x *= 0.03);
+        let ev = run(&mut silence(), &frames(&s));
+        let d = dropouts(&ev);
+        assert_eq!(d.len(), 1, "speech at {level} dBFS: {:?}", show(&d));
+        let start = at as f64 / RATE as f64;
+        let got = d[0].start.as_secs_f64();
+        assert!(
+            got >= start - 0.001 && got <= start + 0.01,
+            "{:?}",
+            show(&d)
+        );
+    }
+}
+
 fn chord(secs: f64) -> Vec<f32> {
     (0..(secs * RATE as f64) as usize)
         .map(|i| {

@@ -7,7 +7,9 @@
 //! (the stretches between two sign changes) pile up within a fraction of a dB under the
 //! loudest level of the last seconds. Sound that is loud but not clipped reaches its loudest
 //! level now and then, with its other peaks spread below it; a steady tone piles up too, but its
-//! half-waves are rounded (see [`Piles::flatness`]), while clipped ones keep broad tops.
+//! half-waves are rounded (see [`Piles::flatness`]), while clipped ones keep broad tops. A voice
+//! (an asymmetric wave) clipped only on the side of its tall pulses piles one polarity, but
+//! pressed together at the rail within a few thousandths, where its unclipped peaks spread.
 
 use std::collections::VecDeque;
 
@@ -75,6 +77,15 @@ struct WindowPile {
 /// 48 kHz, are not judged), and most half-wave peaks kept per window.
 const LOUD_CAP: usize = 2048;
 const PEAKS_CAP: usize = 256;
+/// Least flatness of a piled peak that can start a clipped passage: a clipped top keeps a fifth
+/// or more of its half-wave's loud samples within 10% of its peak, even a narrow pulse clipped
+/// by a dB or two, while the sharp peaks of loud unclipped speech keep about a seventh.
+const EDGE_FLATNESS: f32 = 0.2;
+/// Mean flatness under which piled peaks are sharper than a sine's half-wave (0.43): the tips
+/// of transients.
+const SHARP: f32 = 0.3;
+/// Two peaks within this ratio (0.1 dB) are pressed together at one rail.
+const TIGHT: f32 = 1.011_579_5;
 /// Piled peaks remembered to find where a chain of them started.
 const RECENT_CAP: usize = 256;
 
@@ -97,8 +108,8 @@ pub(crate) struct Piles {
     /// Piled peaks of the last `span` windows (ring).
     span: Vec<WindowPile>,
     next_span: usize,
-    /// The last piled peaks (value and position, oldest first).
-    recent: VecDeque<(f32, i64)>,
+    /// The last piled peaks (value, position and flatness, oldest first).
+    recent: VecDeque<(f32, i64, f32)>,
 }
 
 impl Piles {
@@ -182,16 +193,43 @@ impl Piles {
         self.overflow = false;
     }
 
+    /// Most of the last `n` piled peaks lying within [`TIGHT`] of one another.
+    fn tight(&self, n: usize) -> u32 {
+        let n = n.min(self.recent.len());
+        let last = self.recent.range(self.recent.len() - n..);
+        last.clone()
+            .map(|&(p, _, _)| {
+                last.clone()
+                    .filter(|&&(q, _, _)| q >= p && q <= p * TIGHT)
+                    .count() as u32
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Closes the current window: counts its half-wave peaks that pile up under the ceiling
     /// (the loudest sample of the last `memory` windows, this one included). `Some` when this
     /// window holds piled peaks; confirmed when the last `span` windows hold at least
-    /// `min_pile` of them, at least two of each polarity, flat enough on average or at most
-    /// half of the loud half-waves (a steady tone piles all of its peaks, rounded ones).
+    /// `min_pile` of them, at least two of each polarity (or `min_pile` within 0.1 dB of one
+    /// another: a voice clipped on one side), flat enough on average or at most half of the
+    /// loud half-waves and not sharper than a sine's on average (a steady tone piles all of
+    /// its peaks, rounded ones; loud hits pile the sharp tips of their transients), under a
+    /// ceiling already reached before this window (not one a crescendo is still raising).
     pub(crate) fn close_window(&mut self, s: &PileSettings) -> Option<Pile> {
         self.maxima[self.next_max] = self.win_max;
         self.next_max = (self.next_max + 1) % self.maxima.len();
         self.win_max = 0.0;
         let ceiling = self.maxima.iter().fold(0.0f32, |m, &v| m.max(v));
+        // The ceiling as it was before this window: a clipping rail holds, each window's tops
+        // at the level reached before (a codec's overshoot adds a few hundredths of a dB), while
+        // sound getting louder (the onset of a loud passage) sets a new loudest level in each
+        // window and piles its peaks under a ceiling of its own.
+        let len = self.maxima.len();
+        let newest = (self.next_max + len - 1) % len;
+        let before = (0..len)
+            .filter(|&i| i != newest)
+            .fold(0.0f32, |m, i| m.max(self.maxima[i]));
+        let held = len == 1 || before * TIGHT >= ceiling;
         let mut w = WindowPile::default();
         if ceiling >= s.floor {
             for &(p, pos, flat, positive) in &self.peaks {
@@ -200,7 +238,7 @@ impl Piles {
                     if self.recent.len() == RECENT_CAP {
                         self.recent.pop_front();
                     }
-                    self.recent.push_back((p, pos));
+                    self.recent.push_back((p, pos, flat));
                     if w.count == 0 {
                         w.first = pos;
                     }
@@ -233,19 +271,30 @@ impl Piles {
         // Clipping rails are symmetric: both polarities reach the ceiling, while the loudest
         // peaks of a voice (an asymmetric wave) are mostly of one polarity.
         let both = positive >= 2 && count - positive >= 2;
+        // ... unless the voice itself was clipped on one side: then its peaks are not spread
+        // under its loudest one but pressed together at the rail, `min_pile` of them within
+        // 0.1 dB of one another (a codec's ripple on a rail is a few thousandths).
+        let rail = both || self.tight(count as usize) >= s.min_pile;
+        // Few piled peaks among many loud ones (a voice clipped only on its loudest pulses)
+        // need tops not much sharper than a sine's: the loudest peaks of unclipped music are
+        // its transients' tips, far sharper (the same hit repeated piles them at one level).
+        let sparse = sparse && flatness >= SHARP * count as f32;
         // Going on needs this window's own piled peaks to be shaped so: a steady tone after a
         // clipped stretch does not prolong it.
         let shaped = w.flatness >= s.min_flatness * w.count as f32 || 2 * w.count <= w.loud;
-        let confirmed = count >= s.min_pile && both && (flat || sparse) && shaped;
-        // Where the ceiling began: the first of the remembered peaks still within the band of
-        // the ceiling as it is now, each less than `chain_gap` after the one before.
+        let confirmed = count >= s.min_pile && rail && (flat || sparse) && shaped && held;
+        // Where the ceiling began: the first of the remembered peaks, each less than
+        // `chain_gap` after the one before, pressed to the ceiling as it is now (within half
+        // the band) with a top broad enough for a clipped one: loud sound just under the
+        // ceiling before the clipping begins (sharp peaks a few tenths of a dB under it) is
+        // not its start.
         let mut first = w.first;
         if confirmed {
-            for &(p, pos) in self.recent.iter().rev() {
+            for &(p, pos, flat) in self.recent.iter().rev() {
                 if first - pos >= s.chain_gap {
                     break;
                 }
-                if p >= s.band * ceiling {
+                if p >= s.band.sqrt() * ceiling && flat >= EDGE_FLATNESS {
                     first = first.min(pos);
                 }
             }
@@ -315,6 +364,27 @@ mod tests {
             let clipped = run(1.0, |t| sine(t, hz, 1.6).clamp(-0.89, 0.89));
             assert!(clipped.len() > 50, "{hz} Hz clipped: {}", clipped.len());
         }
+    }
+
+    #[test]
+    fn a_rising_loudest_level_is_not_a_ceiling_until_it_holds() {
+        // Broad-topped waves getting 0.2 dB louder every 10 ms for 0.5 s, then steady: each
+        // window of the rise sets a new loudest level, piling its peaks under it.
+        let gain = |t: f64| 10f64.powf(-(0.5 - t.min(0.5)) * 20.0 / 20.0);
+        let mut at = Vec::new();
+        let s = settings();
+        let mut p = Piles::default();
+        p.reset(&s);
+        for i in 0..48_000i64 {
+            let t = i as f64 / 48_000.0;
+            let x = sine(t, 200.0, 1.6).clamp(-0.95, 0.95) * gain(t) as f32;
+            p.push(x, i, &s);
+            if (i + 1) % 480 == 0 && p.close_window(&s).is_some_and(|p| p.confirmed) {
+                at.push(t);
+            }
+        }
+        assert!(!at.is_empty(), "the steady part piles up");
+        assert!(at[0] >= 0.5, "confirmed during the rise at {}", at[0]);
     }
 
     #[test]

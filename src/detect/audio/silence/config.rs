@@ -37,9 +37,11 @@ pub struct SilenceConfig {
     /// Seconds of sound needed to end a silence. Default `0.02`: a click or a codec transient
     /// inside a silence does not split it in two.
     pub clear_for: f64,
-    /// Shortest gap inside sound reported as `audio_dropout`, in seconds. Default `0.018`:
-    /// dropouts of 20 ms and more matter; 2 ms of slack covers the window grid and codec smear
-    /// at the gap's edges.
+    /// Shortest gap inside sound reported as `audio_dropout`, in seconds. Default `0.005` (two
+    /// windows): a packet or buffer of 10 ms zeroed, once a lossy codec has smeared its edges,
+    /// leaves 5 to 7.5 ms under the threshold. What tells it from a pause is not its length but
+    /// its shape (an abrupt fall far under the programme's floor, see `floor_drop_db` and
+    /// `relative_edge`).
     pub dropout_min: f64,
     /// Report `audio_dropout` at all. Default `true`.
     pub dropouts: bool,
@@ -92,7 +94,7 @@ impl Default for SilenceConfig {
             min_duration: 0.3,
             quiet_min_duration: 3.0,
             clear_for: 0.02,
-            dropout_min: 0.018,
+            dropout_min: 0.005,
             dropouts: true,
             relative: true,
             relative_drop_db: 30.0,

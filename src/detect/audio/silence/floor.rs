@@ -83,6 +83,18 @@ impl Floor {
         self.recent[..self.recent_n].iter().sum::<f64>() / self.recent_n as f64
     }
 
+    /// Mean of the last `windows` window levels, at most the last 10 ms (mean square).
+    pub(crate) fn mean_last(&self, windows: usize) -> f64 {
+        let n = windows.min(self.recent_n);
+        if n == 0 {
+            return f64::INFINITY;
+        }
+        (1..=n)
+            .map(|k| self.recent[(self.recent_pos + MEAN - k) % MEAN])
+            .sum::<f64>()
+            / n as f64
+    }
+
     /// One window of level `ms`; `hold`: it belongs to a gap being judged.
     pub(crate) fn push(&mut self, ms: f64, hold: bool) {
         if !ms.is_finite() {
@@ -165,5 +177,19 @@ mod tests {
             f.push(1.0, false);
         }
         assert_eq!(f.level(), Some(1.0));
+    }
+
+    #[test]
+    fn mean_last_averages_the_latest_windows_only() {
+        let mut f = Floor::new(10, 4, 20, 0);
+        assert_eq!(f.mean_last(2), f64::INFINITY);
+        for ms in [8.0, 4.0, 0.0, 2.0, 0.0] {
+            f.push(ms, false);
+        }
+        assert_eq!(f.mean_last(1), 0.0);
+        assert_eq!(f.mean_last(2), 1.0);
+        assert_eq!(f.mean_last(4), 1.5);
+        // at most 10 ms (4 windows)
+        assert_eq!(f.mean_last(9), 1.5);
     }
 }

@@ -60,6 +60,7 @@ mod config;
 mod decoder;
 mod dropout;
 mod floor;
+mod timestamps;
 
 pub use config::SilenceConfig;
 
@@ -75,34 +76,29 @@ use crate::media::{AudioFrame, DecoderNotice, MediaTime};
 use decoder::{DecoderGap, DECODER_MERGE};
 use dropout::{Relative, RelativeParams};
 use floor::Floor;
-
-/// Longest hole in the audio timestamps reported as a `"timestamps"` dropout, in seconds; a
-/// longer jump without a discontinuity notice is taken as a new timeline.
-const TIMESTAMP_GAP_MAX: f64 = 10.0;
+use timestamps::Holes;
 
 /// A window within this power ratio (−12 dB) of the programme's level is near it.
 const NEAR: f64 = 0.063_095_734_448_019_33;
 /// A window under this power ratio (−24 dB) of the programme's level is far under it.
 const FAR: f64 = 0.003_981_071_705_534_973;
 
+/// Longest gap (windows held, its edges included) judged by its quietest 5 ms rather than
+/// 10 ms: a cut of 10 ms that a lossy codec smears leaves 5 ms near zero between two edge
+/// windows still sounding.
+const SHORT_GAP: usize = 5;
+
 /// A gap being judged (a run of silent windows or a relative gap): the floor before it and its
-/// quietest 10 ms (mean squares).
+/// quietest 10 ms and 5 ms (mean squares).
 #[derive(Clone, Copy, Debug)]
 struct Judged {
     floor: Option<f64>,
     low: f64,
+    low_short: f64,
     /// Reported as a dropout (its levels are then kept out of the floor).
     reported: bool,
     /// Windows held.
     windows: usize,
-}
-
-/// Holes in the audio timeline not yet reported (merged within `DECODER_MERGE`).
-#[derive(Clone, Copy, Debug)]
-struct Holes {
-    start: MediaTime,
-    end: MediaTime,
-    missing: i64,
 }
 
 /// A run of silent windows.
@@ -116,6 +112,11 @@ struct Run {
     /// Windows between the last one near the programme's level and the first one far under
     /// it: how long the sound took to fall into the run.
     fall: usize,
+    /// Windows since the last one near the programme's level when the run began: a cut's
+    /// silence begins right after its fall (and a codec's smear of a few milliseconds), while
+    /// quiet sound far under the level (the floor of a relative gap) can flicker under the
+    /// threshold for a few milliseconds anywhere in it.
+    lead: usize,
 }
 
 /// Detects silence and dropouts. Built from a [`SilenceConfig`].
@@ -144,6 +145,11 @@ pub struct Silence {
     floor_ratio: f64,
     /// `relative_edge` in windows: the longest fall into a level dropout.
     relative_edge: usize,
+    /// Power ratio (`relative_drop_db` under the programme's level) the sound must be back
+    /// over when a level dropout ends: a silent run that ends deeper is a few milliseconds of
+    /// a quiet gap's floor flickering under the threshold, and the gap is judged as a whole
+    /// (a relative dropout).
+    back_ratio: f64,
     judged: Option<Judged>,
     /// The programme's level: mean square averaged over about `relative_context` seconds of
     /// windows outside gaps (`None` until the first window).
@@ -197,6 +203,7 @@ impl Silence {
             ),
             floor_ratio: 10f64.powf(-cfg.floor_drop_db / 10.0),
             relative_edge: windows(cfg.relative_edge).max(1),
+            back_ratio: 10f64.powf(-cfg.relative_drop_db / 10.0),
             judged: None,
             level: None,
             since_near: usize::MAX,
@@ -263,8 +270,16 @@ impl Silence {
         self.judged.is_some_and(|j| self.deep(&j))
     }
 
+    /// The gap's quietest 10 ms, or its quietest 5 ms when it is held no longer than
+    /// `SHORT_GAP` windows (a 10 ms mean of a 5 ms cut, edges and all, would be the edges'
+    /// level), fell `floor_drop_db` under the floor.
     fn deep(&self, j: &Judged) -> bool {
-        j.floor.is_some_and(|f| j.low <= f * self.floor_ratio)
+        let low = if j.windows <= SHORT_GAP {
+            j.low.min(j.low_short)
+        } else {
+            j.low
+        };
+        j.floor.is_some_and(|f| low <= f * self.floor_ratio)
     }
 
     /// Follows the programme's level and how long ago a window was near it.
@@ -302,15 +317,20 @@ impl Silence {
             self.floor.push(ms, hold);
         }
         if hold {
-            let low = self.floor.mean();
             let j = self.judged.get_or_insert(Judged {
                 floor: floor_before,
-                low,
+                low: f64::INFINITY,
+                low_short: f64::INFINITY,
                 reported: false,
                 windows: 0,
             });
-            j.low = j.low.min(low);
             j.windows += 1;
+            if j.windows >= 2 {
+                j.low_short = j.low_short.min(self.floor.mean_last(2));
+            }
+            if j.windows >= 4 {
+                j.low = j.low.min(self.floor.mean_last(4));
+            }
         } else if self.relative.pending_start().is_none() {
             self.settle();
         }
@@ -399,6 +419,7 @@ impl Silence {
                 after_sound: self.sound_seen,
                 peak: 0.0,
                 fall,
+                lead: self.since_near,
             });
             run.peak = run.peak.max(ms);
         } else {
@@ -410,6 +431,8 @@ impl Silence {
                     && len >= self.cfg.dropout_min - 1e-9
                     && len < self.cfg.min_duration
                     && run.fall < self.relative_edge
+                    && run.lead < 2 * self.relative_edge
+                    && self.level.is_some_and(|l| ms >= l * self.back_ratio)
                     && self.below_floor()
                 {
                     let mut d = self.details(SpanChange::Started { start: run.start }, run.peak);
@@ -449,64 +472,6 @@ impl Silence {
         self.level = None;
         self.since_near = usize::MAX;
         self.fall = None;
-    }
-
-    /// The frame starting at `tick` does not follow on from the last one: reports the sound
-    /// missing in between (a hole in the timestamps inside running sound) and settles what the
-    /// hole breaks.
-    fn not_contiguous(
-        &mut self,
-        f: &AudioFrame,
-        tick: i64,
-        expected: Option<(i64, u32, usize)>,
-        out: &mut Events,
-    ) {
-        self.close_window(out);
-        self.relative.reset();
-        self.settle();
-        let Some((next, rate, channels)) = expected else {
-            self.forget_level();
-            return;
-        };
-        if rate != f.rate() || channels != f.channels() {
-            self.forget_level();
-            return;
-        }
-        let running = self.run.is_none() && self.sound_seen && !self.tracker.is_open();
-        let start = self.clock.time(next);
-        let end = self.clock.time(tick);
-        let secs = end.secs_since(start);
-        if self.cfg.dropouts
-            && self.cfg.timestamp_dropouts
-            && running
-            && secs > 0.0
-            && secs <= TIMESTAMP_GAP_MAX
-        {
-            let missing = tick.saturating_sub(next);
-            match &mut self.holes {
-                Some(h) if start.secs_since(h.end) <= DECODER_MERGE => {
-                    h.end = end;
-                    h.missing = h.missing.saturating_add(missing);
-                }
-                _ => {
-                    self.flush_holes(start, out);
-                    self.holes = Some(Holes {
-                        start,
-                        end,
-                        missing,
-                    });
-                }
-            }
-        }
-    }
-
-    /// Reports the holes in the timeline not reported yet, as one `"timestamps"` dropout.
-    fn flush_holes(&mut self, at: MediaTime, out: &mut Events) {
-        let Some(h) = self.holes.take() else { return };
-        let mut d = Details::new();
-        d.insert("source".into(), json!("timestamps"));
-        d.insert("missing_samples".into(), json!(h.missing));
-        self.dropout(h.start, h.end, at.max(h.end), d, out);
     }
 
     fn feed(&mut self, f: &AudioFrame, out: &mut Events) {

@@ -1,0 +1,83 @@
+//! Sound missing from the audio timeline as `audio_dropout` (`details.source = "timestamps"`)
+//! for the `silence` detector: the next frame starts later than the last one ended while sound
+//! was running; holes close together are merged into one dropout.
+
+use serde_json::json;
+
+use super::decoder::DECODER_MERGE;
+use super::Silence;
+use crate::detect::Events;
+use crate::event::Details;
+use crate::media::{AudioFrame, MediaTime};
+
+/// Longest hole in the audio timestamps reported as a `"timestamps"` dropout, in seconds; a
+/// longer jump without a discontinuity notice is taken as a new timeline.
+const TIMESTAMP_GAP_MAX: f64 = 10.0;
+
+/// Holes in the audio timeline not yet reported (merged within `DECODER_MERGE`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Holes {
+    pub(super) start: MediaTime,
+    pub(super) end: MediaTime,
+    pub(super) missing: i64,
+}
+
+impl Silence {
+    /// The frame starting at `tick` does not follow on from the last one: reports the sound
+    /// missing in between (a hole in the timestamps inside running sound) and settles what the
+    /// hole breaks.
+    pub(super) fn not_contiguous(
+        &mut self,
+        f: &AudioFrame,
+        tick: i64,
+        expected: Option<(i64, u32, usize)>,
+        out: &mut Events,
+    ) {
+        self.close_window(out);
+        self.relative.reset();
+        self.settle();
+        let Some((next, rate, channels)) = expected else {
+            self.forget_level();
+            return;
+        };
+        if rate != f.rate() || channels != f.channels() {
+            self.forget_level();
+            return;
+        }
+        let running = self.run.is_none() && self.sound_seen && !self.tracker.is_open();
+        let start = self.clock.time(next);
+        let end = self.clock.time(tick);
+        let secs = end.secs_since(start);
+        if self.cfg.dropouts
+            && self.cfg.timestamp_dropouts
+            && running
+            && secs > 0.0
+            && secs <= TIMESTAMP_GAP_MAX
+        {
+            let missing = tick.saturating_sub(next);
+            match &mut self.holes {
+                Some(h) if start.secs_since(h.end) <= DECODER_MERGE => {
+                    h.end = end;
+                    h.missing = h.missing.saturating_add(missing);
+                }
+                _ => {
+                    self.flush_holes(start, out);
+                    self.holes = Some(Holes {
+                        start,
+                        end,
+                        missing,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Reports the holes in the timeline not reported yet, as one `"timestamps"` dropout.
+    pub(super) fn flush_holes(&mut self, at: MediaTime, out: &mut Events) {
+        let Some(h) = self.holes.take() else { return };
+        let mut d = Details::new();
+        d.insert("source".into(), json!("timestamps"));
+        d.insert("missing_samples".into(), json!(h.missing));
+        self.dropout(h.start, h.end, at.max(h.end), d, out);
+    }
+}
