@@ -17,8 +17,12 @@ pub(super) const SPAN: usize = 2 * SIDE + 2;
 
 /// Share of high frequencies of the residual of `a` around `buf[at]`: (energy of the first
 /// difference) / (2 × energy) over `at - SIDE ..= at + SIDE`. Needs `a.len() + SIDE` samples
-/// before `at` and `SIDE` after it; `scratch` holds `SPAN` values.
+/// before `at` and `SIDE` after it (0, not sharp, without them: at a low sample rate the
+/// candidate's window can be shorter); `scratch` holds `SPAN` values.
 pub(super) fn sharpness(buf: &[f32], at: usize, a: &[f32], scratch: &mut [f32; SPAN]) -> f32 {
+    if at < SIDE + a.len() || at + SIDE >= buf.len() {
+        return 0.0;
+    }
     whiten(buf, at - SIDE - 1, a, scratch);
     let (mut diff, mut energy) = (0.0f32, 0.0f32);
     for w in scratch.windows(2) {
@@ -66,5 +70,17 @@ mod tests {
     fn silence_measures_zero() {
         let x = vec![0.0f32; 64];
         assert_eq!(measure(&x, 32), 0.0);
+    }
+
+    #[test]
+    fn a_peak_too_near_either_end_is_not_sharp_and_does_not_panic() {
+        let mut x = vec![0.0f32; 24];
+        for at in [0, 3, SIDE + 2, 16, 23] {
+            x.iter_mut().for_each(|v| *v = 0.0);
+            x[at] = 1.0;
+            assert_eq!(measure(&x, at), 0.0, "at {at}");
+        }
+        x[SIDE + 3] = 1.0;
+        assert!(measure(&x, SIDE + 3) > 0.9);
     }
 }
