@@ -1,19 +1,10 @@
 //! `corruption` and `blockiness` on synthetic pictures.
 
+mod common;
+
 use avqc::detect::video::{BlockinessConfig, CorruptionConfig};
-use avqc::{
-    DetectorConfig, Event, Events, FrameFlags, Media, MediaTime, PictureType, PixelFormat,
-    Registry, VideoFrame,
-};
-
-const W: usize = 320;
-const H: usize = 192;
-
-/// A smooth, slowly moving gradient with mild pixel noise (natural-looking, no grid).
-fn smooth(x: usize, y: usize, i: usize) -> u8 {
-    let n = ((x * 7919 + y * 104_729 + i * 31) % 5) as f64;
-    (60.0 + 0.3 * x as f64 + 0.25 * y as f64 + (i as f64 * 0.7) + n).min(250.0) as u8
-}
+use avqc::{DetectorConfig, Event, Events, FrameFlags, Media, MediaTime, PictureType, Registry};
+use common::pictures::{frame, smooth, H, W};
 
 /// `smooth` quantised to flat 8x8 blocks inside `region` (x0, y0, x1, y1).
 fn blocky(x: usize, y: usize, i: usize, region: (usize, usize, usize, usize)) -> u8 {
@@ -26,20 +17,6 @@ fn blocky(x: usize, y: usize, i: usize, region: (usize, usize, usize, usize)) ->
     } else {
         smooth(x, y, i)
     }
-}
-
-fn frame(i: usize, f: impl Fn(usize, usize) -> u8) -> Media {
-    let t = MediaTime::from_secs_f64(i as f64 * 0.04);
-    Media::Video(
-        VideoFrame::from_fn(W, H, PixelFormat::Yuv420p, t, |p, x, y| {
-            if p == 0 {
-                f(x, y)
-            } else {
-                128
-            }
-        })
-        .with_duration(Some(0.04)),
-    )
 }
 
 fn run(name: &str, cfg_json: &str, frames: impl Iterator<Item = Media>) -> Vec<Event> {

@@ -2,18 +2,12 @@
 //! peak, started where it first showed, ended by a clean key frame; decoder damage carried
 //! past a key frame that still looks damaged.
 
+mod common;
+
 use avqc::{
     DetectorConfig, Events, FrameFlags, Media, MediaTime, PictureType, PixelFormat, VideoFrame,
 };
-
-const W: usize = 320;
-const H: usize = 192;
-
-/// A smooth, slowly moving gradient with mild pixel noise (natural-looking, no grid).
-fn smooth(x: usize, y: usize, i: usize) -> u8 {
-    let n = ((x * 7919 + y * 104_729 + i * 31) % 5) as f64;
-    (60.0 + 0.3 * x as f64 + 0.25 * y as f64 + (i as f64 * 0.7) + n).min(250.0) as u8
-}
+use common::pictures::{smooth, H, W};
 
 /// `smooth` quantised to flat 8x8 blocks (steps of 6 code values) left of column `x1`.
 fn blocky(x: usize, y: usize, i: usize, x1: usize) -> u8 {

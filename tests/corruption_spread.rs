@@ -1,17 +1,11 @@
 //! `corruption`: damage whose strong pictures are not consecutive (HEVC bit flips: the
 //! pictures carrying the most damaged blocks show strong, those between them weaker).
 
+mod common;
+
 use avqc::detect::video::CorruptionConfig;
-use avqc::{DetectorConfig, Events, Media, MediaTime, PixelFormat, VideoFrame};
-
-const W: usize = 320;
-const H: usize = 192;
-
-/// A smooth, slowly moving gradient with mild pixel noise (natural-looking, no grid).
-fn smooth(x: usize, y: usize, i: usize) -> u8 {
-    let n = ((x * 7919 + y * 104_729 + i * 31) % 5) as f64;
-    (60.0 + 0.3 * x as f64 + 0.25 * y as f64 + (i as f64 * 0.7) + n).min(250.0) as u8
-}
+use avqc::{DetectorConfig, Events, Media, MediaTime};
+use common::pictures::{frame, smooth, W};
 
 /// `smooth` flattened to 16x16 blocks (steps on the 8- and the 16-pixel grid) left of `x1`.
 fn blocks16(x: usize, y: usize, i: usize, x1: usize) -> u8 {
@@ -21,20 +15,6 @@ fn blocks16(x: usize, y: usize, i: usize, x1: usize) -> u8 {
     } else {
         smooth(x, y, i)
     }
-}
-
-fn frame(i: usize, f: impl Fn(usize, usize) -> u8) -> Media {
-    let t = MediaTime::from_secs_f64(i as f64 * 0.04);
-    Media::Video(
-        VideoFrame::from_fn(W, H, PixelFormat::Yuv420p, t, |p, x, y| {
-            if p == 0 {
-                f(x, y)
-            } else {
-                128
-            }
-        })
-        .with_duration(Some(0.04)),
-    )
 }
 
 /// `video_corruption` intervals (start, end) over `frames`, every picture measured whole

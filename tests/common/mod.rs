@@ -8,6 +8,7 @@ pub mod alloc;
 pub mod decoding;
 pub mod defects;
 pub mod gop;
+pub mod pictures;
 pub mod probe;
 pub mod rng;
 pub mod sounds;

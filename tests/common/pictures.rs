@@ -1,0 +1,30 @@
+//! Synthetic pictures of the corruption tests: a smooth, slowly moving, lightly noisy luma
+//! gradient (natural-looking, no block grid) and a 25 fps frame made of any luma function.
+
+use avqc::{Media, MediaTime, PixelFormat, VideoFrame};
+
+/// Picture width.
+pub const W: usize = 320;
+/// Picture height.
+pub const H: usize = 192;
+
+/// A smooth, slowly moving gradient with mild pixel noise (natural-looking, no grid).
+pub fn smooth(x: usize, y: usize, i: usize) -> u8 {
+    let n = ((x * 7919 + y * 104_729 + i * 31) % 5) as f64;
+    (60.0 + 0.3 * x as f64 + 0.25 * y as f64 + (i as f64 * 0.7) + n).min(250.0) as u8
+}
+
+/// Picture `i` (25 per second, `W`×`H` 4:2:0) whose luma is `f(x, y)`, chroma flat.
+pub fn frame(i: usize, f: impl Fn(usize, usize) -> u8) -> Media {
+    let t = MediaTime::from_secs_f64(i as f64 * 0.04);
+    Media::Video(
+        VideoFrame::from_fn(W, H, PixelFormat::Yuv420p, t, |p, x, y| {
+            if p == 0 {
+                f(x, y)
+            } else {
+                128
+            }
+        })
+        .with_duration(Some(0.04)),
+    )
+}
