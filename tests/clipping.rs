@@ -71,12 +71,17 @@ fn clip(x: &mut [f64], ceiling: f64) -> (f64, f64) {
 
 /// What a lossy codec leaves: tops rounded (a short smoothing), a little ripple at 15 kHz.
 fn codec(x: &[f64]) -> Vec<f32> {
+    smoothed_with_ripple(x, 0.008)
+}
+
+/// `x` smoothed over 3 samples (0.2, 0.6, 0.2) plus a 15 kHz ripple of amplitude `ripple`.
+fn smoothed_with_ripple(x: &[f64], ripple: f64) -> Vec<f32> {
     (0..x.len())
         .map(|i| {
             let at = |k: isize| x[(i as isize + k).clamp(0, x.len() as isize - 1) as usize];
             let smooth = 0.2 * at(-1) + 0.6 * at(0) + 0.2 * at(1);
             let t = i as f64 / RATE as f64;
-            (smooth + 0.008 * (2.0 * PI * 15_000.0 * t).sin()) as f32
+            (smooth + ripple * (2.0 * PI * 15_000.0 * t).sin()) as f32
         })
         .collect()
 }
@@ -133,14 +138,7 @@ fn pulses(secs: f64, from: f64, to: f64, gain: f64) -> Vec<f64> {
 /// A codec that keeps clipped tops well (as AC-3 at 192k): a short smoothing, a ripple of a
 /// few thousandths.
 fn gentle_codec(x: &[f64]) -> Vec<f32> {
-    (0..x.len())
-        .map(|i| {
-            let at = |k: isize| x[(i as isize + k).clamp(0, x.len() as isize - 1) as usize];
-            let smooth = 0.2 * at(-1) + 0.6 * at(0) + 0.2 * at(1);
-            let t = i as f64 / RATE as f64;
-            (smooth + 0.002 * (2.0 * PI * 15_000.0 * t).sin()) as f32
-        })
-        .collect()
+    smoothed_with_ripple(x, 0.002)
 }
 
 #[test]

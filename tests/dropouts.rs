@@ -132,18 +132,22 @@ fn pauses_of_speech_never_alarm_at_any_programme_level() {
     }
 }
 
+/// Start of the loudest 10 ms of `s` between 4 and 6 s: inside a syllable.
+fn loudest_10ms_past_4s(s: &[f32]) -> usize {
+    (4 * RATE as usize..6 * RATE as usize)
+        .step_by(480)
+        .max_by(|&a, &b| {
+            let e = |i: usize| s[i..i + 480].iter().map(|x| x * x).sum::<f32>();
+            e(a).total_cmp(&e(b))
+        })
+        .unwrap()
+}
+
 #[test]
 fn a_cut_to_digital_zero_inside_speech_is_a_dropout() {
     for (level, seed) in [(-23.0, 5), (-45.0, 6)] {
         let mut s = speech(8.0, level, seed);
-        // the loudest 10 ms past 4 s: inside a syllable
-        let at = (4 * RATE as usize..6 * RATE as usize)
-            .step_by(480)
-            .max_by(|&a, &b| {
-                let e = |i: usize| s[i..i + 480].iter().map(|x| x * x).sum::<f32>();
-                e(a).total_cmp(&e(b))
-            })
-            .unwrap();
+        let at = loudest_10ms_past_4s(&s);
         let len = (0.04 * RATE as f64) as usize;
         s[at..at + len].iter_mut().for_each(|x| *x = 0.0);
         let ev = run(&mut silence(), &frames(&s));
@@ -167,13 +171,7 @@ fn a_cut_of_10_ms_smeared_by_a_codec_is_a_dropout() {
     // down, so only 5 ms are under the threshold, and a 10 ms mean of the gap is its edges'
     for (level, seed) in [(-23.0, 7), (-40.0, 8)] {
         let mut s = speech(8.0, level, seed);
-        let at = (4 * RATE as usize..6 * RATE as usize)
-            .step_by(480)
-            .max_by(|&a, &b| {
-                let e = |i: usize| s[i..i + 480].iter().map(|x| x * x).sum::<f32>();
-                e(a).total_cmp(&e(b))
-            })
-            .unwrap();
+        let at = loudest_10ms_past_4s(&s);
         let edge = RATE as usize / 400;
         s[at..at + edge].iter_mut().for_each(|x| *x *= 0.03);
         s[at + edge..at + 3 * edge]
