@@ -67,10 +67,18 @@ pub(crate) struct Meter {
     pub(crate) non_finite: u64,
 }
 
+/// Lowest sample rate measured, Hz: the K-weighting's high shelf (about 1.7 kHz) must lie
+/// under the Nyquist frequency; lower rates are reported `loudness_unsupported`.
+pub(crate) const MIN_RATE: u32 = 4000;
+
 impl Meter {
-    /// A meter for `channels` channels at `rate` Hz; `None` when `ebur128` cannot measure that
-    /// (rates under 16 Hz, more than 64 channels).
+    /// A meter for `channels` channels at `rate` Hz; `None` when it cannot be measured: rates
+    /// under [`MIN_RATE`] (`ebur128` refuses rates under 16 Hz and panics at 16 and 17 Hz) or
+    /// more than 64 channels.
     pub(crate) fn new(rate: u32, channels: usize) -> Option<Self> {
+        if rate < MIN_RATE {
+            return None;
+        }
         let mut r128 = EbuR128::new(channels as u32, rate, Mode::M | Mode::TRUE_PEAK).ok()?;
         r128.set_channel_map(&channel_map(channels)).ok()?;
         Some(Meter {
@@ -228,6 +236,12 @@ mod tests {
     #[test]
     fn unsupported_formats_give_no_meter() {
         assert!(Meter::new(8, 2).is_none());
+        // ebur128 accepts 16 and 17 Hz, then panics on the first frames (found by fuzzing)
+        assert!(Meter::new(16, 2).is_none());
+        assert!(Meter::new(17, 1).is_none());
+        assert!(Meter::new(MIN_RATE - 1, 2).is_none());
+        assert!(Meter::new(MIN_RATE, 2).is_some());
+        assert!(Meter::new(8_000, 1).is_some());
         assert!(Meter::new(48_000, 65).is_none());
         assert!(Meter::new(48_000, 2).is_some());
     }
