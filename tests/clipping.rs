@@ -29,6 +29,16 @@ fn clipping_ends(x: &[f32]) -> Vec<DefectEvent> {
     common::defect_ends(common::run_all(det, frames(x)))
 }
 
+/// The syllable envelope at `t` seconds: 0.22 s on (a raised cosine), 0.12 s off.
+fn syllable(t: f64) -> f64 {
+    let syl = (t / 0.34).fract() * 0.34;
+    if syl < 0.22 {
+        0.5 - 0.5 * (2.0 * PI * syl / 0.22).cos()
+    } else {
+        0.0
+    }
+}
+
 /// Voiced syllables (a 140 Hz wave of six harmonics whose phases make it asymmetric, as a
 /// voice's is; 0.22 s on and 0.12 s off, a raised-cosine envelope) peaking at about 0.4,
 /// `gain` times louder from `from` to `to` seconds.
@@ -36,12 +46,7 @@ fn speech(secs: f64, from: f64, to: f64, gain: f64) -> Vec<f64> {
     (0..(secs * RATE as f64) as usize)
         .map(|i| {
             let t = i as f64 / RATE as f64;
-            let syl = (t / 0.34).fract() * 0.34;
-            let env = if syl < 0.22 {
-                0.5 - 0.5 * (2.0 * PI * syl / 0.22).cos()
-            } else {
-                0.0
-            };
+            let env = syllable(t);
             const PHASES: [f64; 6] = [0.0, 1.3, 2.9, 0.7, 4.1, 2.2];
             let wave: f64 = (1..=6)
                 .map(|h| (2.0 * PI * 140.0 * h as f64 * t + PHASES[h - 1]).sin() / h as f64)
@@ -117,12 +122,7 @@ fn pulses(secs: f64, from: f64, to: f64, gain: f64) -> Vec<f64> {
     (0..(secs * RATE as f64) as usize)
         .map(|i| {
             let t = i as f64 / RATE as f64;
-            let syl = (t / 0.34).fract() * 0.34;
-            let env = if syl < 0.22 {
-                0.5 - 0.5 * (2.0 * PI * syl / 0.22).cos()
-            } else {
-                0.0
-            };
+            let env = syllable(t);
             // the syllables differ in loudness, as spoken ones do
             let k = (t / 0.34) as usize;
             let level = [1.0, 0.8, 0.93, 0.72, 0.88][k % 5];

@@ -219,7 +219,6 @@ impl Piles {
         self.maxima[self.next_max] = self.win_max;
         self.next_max = (self.next_max + 1) % self.maxima.len();
         self.win_max = 0.0;
-        let ceiling = self.maxima.iter().fold(0.0f32, |m, &v| m.max(v));
         // The ceiling as it was before this window: a clipping rail holds, each window's tops
         // at the level reached before (a codec's overshoot adds a few hundredths of a dB), while
         // sound getting louder (the onset of a loud passage) sets a new loudest level in each
@@ -229,6 +228,7 @@ impl Piles {
         let before = (0..len)
             .filter(|&i| i != newest)
             .fold(0.0f32, |m, i| m.max(self.maxima[i]));
+        let ceiling = before.max(self.maxima[newest]);
         let held = len == 1 || before * TIGHT >= ceiling;
         let mut w = WindowPile::default();
         if ceiling >= s.floor {
@@ -274,7 +274,8 @@ impl Piles {
         // ... unless the voice itself was clipped on one side: then its peaks are not spread
         // under its loudest one but pressed together at the rail, `min_pile` of them within
         // 0.1 dB of one another (a codec's ripple on a rail is a few thousandths).
-        let rail = both || self.tight(count as usize) >= s.min_pile;
+        // (Counted last, only when everything else confirms: it compares the peaks pairwise.)
+        let rail = || both || self.tight(count as usize) >= s.min_pile;
         // Few piled peaks among many loud ones (a voice clipped only on its loudest pulses)
         // need tops not much sharper than a sine's: the loudest peaks of unclipped music are
         // its transients' tips, far sharper (the same hit repeated piles them at one level).
@@ -282,7 +283,7 @@ impl Piles {
         // Going on needs this window's own piled peaks to be shaped so: a steady tone after a
         // clipped stretch does not prolong it.
         let shaped = w.flatness >= s.min_flatness * w.count as f32 || 2 * w.count <= w.loud;
-        let confirmed = count >= s.min_pile && rail && (flat || sparse) && shaped && held;
+        let confirmed = count >= s.min_pile && (flat || sparse) && shaped && held && rail();
         // Where the ceiling began: the first of the remembered peaks, each less than
         // `chain_gap` after the one before, pressed to the ceiling as it is now (within half
         // the band) with a top broad enough for a clipped one: loud sound just under the
