@@ -88,7 +88,7 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
         runs, worst = tsdamage.psnr_truth(path, src, fps)
         p["defects"] = [{"type": "video_corruption", "start": round(a, 4), "end": round(b, 4),
                          "subtype": f"{p['vcodec']}_{damage['mode']}"} for a, b in runs]
-        base["damage"] = {"applied": info, "worst_psnr": round(worst, 2)}
+        base["damage"] = {"mode": damage["mode"], "applied": info, "worst_psnr": round(worst, 2)}
     else:
         for t in p["defects"]:
             off = a_off if t["type"].startswith("audio") else v_off
@@ -106,12 +106,42 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
     return entries
 
 
+def retruth(out: str, meta: str, names: set[str]) -> None:
+    """Measure the truth of the damaged clips already in `out` again (after a change to
+    tsdamage.psnr_truth), keeping their files."""
+    for name in sorted(names):
+        mj = os.path.join(meta, name + ".json")
+        if not os.path.exists(mj):
+            continue
+        with open(mj) as f:
+            entries = json.load(f)
+        e = entries[-1]
+        if "damage" not in e:
+            continue
+        path = os.path.join(out, e["file"])
+        runs, worst = tsdamage.psnr_truth(path, os.path.join(out, entries[0]["file"]),
+                                          enc.fps_value(e["video"]["fps"]))
+        mode = e["damage"].get("mode") or name.split("_")[2]  # corpora before "mode": by name
+        sub = f"{e['video']['codec']}_{mode}"
+        e["defects"] = [{"type": "video_corruption", "start": round(x, 4), "end": round(y, 4),
+                         "subtype": sub} for x, y in runs]
+        e["damage"]["worst_psnr"] = round(worst, 2)
+        p = {"seconds": e["duration"], "defects": e["defects"]}
+        e["ignore"] = ignores(p, e["t_offset_video"], e["t_offset_audio"])
+        with open(mj + ".tmp", "w") as f:
+            json.dump(entries, f, indent=1)
+        os.replace(mj + ".tmp", mj)
+        print(f"{name}: {len(runs)} damaged runs (truth measured again)", file=sys.stderr, flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", default="")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--retruth", action="store_true",
+                    help="measure the corruption truth of clips already built again")
     a = ap.parse_args()
     missing = media.check_sources()
     if missing:
@@ -134,6 +164,8 @@ def main() -> int:
     os.makedirs(cache, exist_ok=True)
     t0 = time.time()
     failed: list[str] = []
+    if a.retruth:
+        retruth(out, meta, {n for n, _ in clips})
     for i, (name, builder) in enumerate(clips):
         mj = os.path.join(meta, name + ".json")
         if os.path.exists(mj) and os.path.exists(os.path.join(out, name + ".ts")):

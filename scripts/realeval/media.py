@@ -94,6 +94,14 @@ def duration(path: str) -> float:
     return _DURATIONS[path]
 
 
+def video_size(path: str) -> tuple[int, int]:
+    """Width and height of a file's first video stream (ffprobe)."""
+    out = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+               "stream=width,height", "-of", "csv=p=0", path]).stdout.decode()
+    w, h = out.strip().splitlines()[0].split(",")[:2]
+    return int(w), int(h)
+
+
 def decode_pcm(path: str, channels: int, start: float = 0.0, dur: float | None = None,
                extra_filter: str | None = None) -> array:
     """Decode (a part of) a file, or a `lavfi:` source, to 48 kHz float32."""
