@@ -117,7 +117,7 @@ def _area_diff_per_frame(damaged: str, clean: str) -> list[int]:
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-i", clean, "-i", damaged,
         "-lavfi", "[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];"
                   f"[a][b]blend=all_mode=difference,scale={tw}:{th}:flags=area",
-        "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
     size = tw * th * 3 // 2
     raw = r.stdout
     return [max(raw[i:i + size]) for i in range(0, len(raw) - size + 1, size)]
