@@ -59,6 +59,20 @@ impl Packet {
         }
     }
 
+    /// The packet's bytes (empty when it has none).
+    pub(crate) fn data(&self) -> &[u8] {
+        // SAFETY: an allocated packet; `data` points to `size` bytes it owns (or is null),
+        // alive while the packet is borrowed and not unreferenced.
+        unsafe {
+            let p = self.ptr.as_ptr();
+            if (*p).data.is_null() || (*p).size <= 0 {
+                &[]
+            } else {
+                std::slice::from_raw_parts((*p).data, (*p).size as usize)
+            }
+        }
+    }
+
     /// True when the demuxer flagged the packet corrupt (`AV_PKT_FLAG_CORRUPT`).
     pub(crate) fn is_corrupt(&self) -> bool {
         // SAFETY: an allocated packet.

@@ -40,6 +40,14 @@ pub enum NoticeKind {
     },
     /// The demuxer marked a packet corrupt (e.g. MPEG-TS continuity counter errors).
     CorruptPacket,
+    /// The packets lost at the [`CorruptPacket`](NoticeKind::CorruptPacket) notice of the
+    /// same time took no whole reference picture with them: the headers of the pictures after
+    /// it show that every reference picture arrived (H.264 `frame_num`, read by
+    /// `FfmpegDecoder`). Whole pictures lost there were non-reference pictures, which no other
+    /// picture is predicted from. A picture cut short by the loss is not ruled out: the
+    /// `corruption` and `decode_errors` detectors end such damage early only when pictures are
+    /// missing from the display and the decoder reported nothing.
+    NonReferenceLoss,
     /// Timestamps jumped; the timeline was bridged (see [`TimestampUnwrapper`](crate::TimestampUnwrapper)).
     Discontinuity {
         /// Size of the jump in the raw timestamps, in seconds.
@@ -103,6 +111,7 @@ impl NoticeKind {
         match self {
             NoticeKind::DecodeError { .. } => "decode_error",
             NoticeKind::CorruptPacket => "corrupt_packet",
+            NoticeKind::NonReferenceLoss => "non_reference_loss",
             NoticeKind::Discontinuity { .. } => "discontinuity",
             NoticeKind::EndOfStream => "end_of_stream",
             NoticeKind::InputLost { .. } => "input_lost",
@@ -120,6 +129,9 @@ impl std::fmt::Display for NoticeKind {
         match self {
             NoticeKind::DecodeError { message } => write!(f, "decode error: {message}"),
             NoticeKind::CorruptPacket => f.write_str("corrupt packet"),
+            NoticeKind::NonReferenceLoss => f.write_str(
+                "packets lost without a reference picture (non-reference pictures only)",
+            ),
             NoticeKind::Discontinuity { jump_secs } => {
                 write!(f, "timestamps jumped by {jump_secs:.3} s; timeline bridged")
             }

@@ -5,8 +5,13 @@ use std::collections::VecDeque;
 
 use super::clock::Clock;
 use super::output::Output;
+use super::refs::RefTracker;
 use crate::ffi::{CodecContext, Frame, Received, Scaler};
 use crate::media::{FrameFlags, MediaKind, MediaTime, NoticeKind, Rational};
+
+/// Packets after one the demuxer marked corrupt whose headers must all show that no reference
+/// picture was lost, before the loss is taken to have taken none.
+const CONFIRM_AFTER: u32 = 3;
 
 /// Packets whose frames are remembered as damaged.
 const DAMAGE_MEMORY: usize = 256;
@@ -27,6 +32,12 @@ pub(super) struct Lane {
     /// B-pictures of the stream may be references (its codec's, see
     /// `StreamInfo::b_pictures_referenced`).
     pub(super) b_refs: bool,
+    /// H.264 reference tracking (`frame_num`), for telling which losses took reference
+    /// pictures.
+    pub(super) refs: Option<RefTracker>,
+    /// Time of the last packet the demuxer marked corrupt, and how many packets after it
+    /// showed no reference picture lost, until [`CONFIRM_AFTER`] did.
+    pub(super) loss_pending: Option<(MediaTime, u32)>,
     /// Tags and times of the packets sent lately.
     sent: VecDeque<(i64, MediaTime)>,
     /// Tags of the packets found damaged lately.
@@ -59,6 +70,8 @@ impl Lane {
             next_sample: None,
             last_video: None,
             b_refs: true,
+            refs: None,
+            loss_pending: None,
             sent: VecDeque::new(),
             damaged: VecDeque::new(),
             converter: Scaler::new(),
@@ -73,6 +86,35 @@ impl Lane {
         if self.sent.len() > DAMAGE_MEMORY {
             self.sent.pop_front();
         }
+    }
+
+    /// Reads the header of a packet about to be decoded (H.264 streams only; `corrupt`: the
+    /// demuxer marked it). The demuxer's mark lands on a packet up to two before the loss (its
+    /// parser holds one back), so a loss is confirmed to have taken no reference picture when
+    /// the [`CONFIRM_AFTER`] packets after the marked one all follow the last reference picture;
+    /// returns the marked packet's time then.
+    pub(super) fn follow_refs(
+        &mut self,
+        data: &[u8],
+        corrupt: bool,
+        time: MediaTime,
+    ) -> Option<MediaTime> {
+        let tracker = self.refs.as_mut()?;
+        let lost = tracker.packet(data).and_then(|s| tracker.follow(&s));
+        let mut confirmed = None;
+        if let Some((t, seen)) = self.loss_pending.take() {
+            if lost == Some(false) && !corrupt {
+                if seen + 1 >= CONFIRM_AFTER {
+                    confirmed = Some(t);
+                } else {
+                    self.loss_pending = Some((t, seen + 1));
+                }
+            }
+        }
+        if corrupt {
+            self.loss_pending = Some((time, 0));
+        }
+        confirmed
     }
 
     /// Marks the packet tagged `seq` damaged: the frames decoded from it are flagged.

@@ -18,6 +18,7 @@ mod open;
 mod output;
 mod pace;
 mod push;
+mod refs;
 mod tap;
 
 use std::io::Read;
@@ -441,6 +442,10 @@ impl FfmpegDecoder {
             }
         }
         lane.remember_sent(seq, time);
+        if let Some(t) = lane.follow_refs(packet.data(), packet.is_corrupt(), time) {
+            self.out
+                .notice(t, Some(index), NoticeKind::NonReferenceLoss);
+        }
         if packet.is_corrupt() {
             self.out
                 .notice(time, Some(index), NoticeKind::CorruptPacket);

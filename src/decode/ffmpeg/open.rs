@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::demux::Demux;
 use super::lane::Lane;
+use super::refs::RefTracker;
 use crate::decode::options::{DecoderOptions, StreamSelection};
 use crate::error::{Error, Result};
 use crate::ffi::{CustomIo, Dict, FfError, Input, Interrupt, Packet, StreamParams};
@@ -120,6 +121,9 @@ pub(super) fn open_input(
         ));
         if let Some(lane) = lanes.last_mut() {
             lane.b_refs = b_refs;
+            if kind == MediaKind::Video && p.codec == "h264" {
+                lane.refs = Some(RefTracker::new());
+            }
         }
     }
     let keep: Vec<usize> = lanes.iter().map(|l| l.index).collect();

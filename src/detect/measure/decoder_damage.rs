@@ -13,6 +13,11 @@ use crate::media::{DecoderNotice, FrameFlags, MediaTime, NoticeKind, PictureType
 /// Slack when comparing a notice's time (of its packet) with a picture's time, in seconds.
 const SAME_PICTURE: f64 = 0.001;
 
+/// Pictures between a missing picture and the start of the damage it explains: the demuxer's
+/// mark lands on a packet up to two before the loss in decode order, which B-pictures may show
+/// a few pictures away.
+const MISSING_NEAR: f64 = 3.0;
+
 /// True when the decoder itself (not the demuxer) flagged damage.
 fn decoder_damage(flags: FrameFlags) -> bool {
     flags.contains(FrameFlags::CORRUPT)
@@ -52,11 +57,111 @@ pub(crate) struct DecoderDamage {
     b_only: bool,
     last_damage: Option<MediaTime>,
     /// The earliest notice of damage the pictures have not reached yet, and how many.
-    pending: Option<(MediaTime, u32)>,
+    pending: Option<(MediaTime, u32, MediaTime)>,
     /// First B-picture shown since the last anchor while a notice is pending.
     b_run: Option<MediaTime>,
     /// A notice seen before any video frame: (time, stream).
     early_notice: Option<(MediaTime, Option<usize>)>,
+    /// Losses that took no reference picture (see [`Losses`]).
+    losses: Losses,
+}
+
+/// What is known of packet losses on the video stream: a [`NoticeKind::NonReferenceLoss`]
+/// confirms the [`NoticeKind::CorruptPacket`] just before it. Damage whose only evidence is
+/// confirmed losses, where pictures are missing from the display (whole pictures were lost),
+/// and which the decoder itself never reported, ends at the next anchor picture: the pictures
+/// lost were non-reference ones, so nothing shown after them is predicted from them. A loss
+/// that only cut a picture short shows no missing picture, and is held as any other damage.
+#[derive(Clone, Copy, Debug, Default)]
+struct Losses {
+    /// The last corrupt-packet notice, until its confirmation.
+    awaiting: Option<MediaTime>,
+    /// The latest corrupt-packet notice never confirmed.
+    unconfirmed: Option<MediaTime>,
+    /// The latest confirmation.
+    confirmed: Option<MediaTime>,
+    /// Decoder errors not yet reached by the pictures: (earliest, latest).
+    errors: Option<(MediaTime, MediaTime)>,
+    /// The episode on screen started here.
+    episode: Option<MediaTime>,
+    /// The decoder reported errors, or flagged a picture, in the episode.
+    decoder_said: bool,
+    /// The first picture shown after the latest missing one.
+    gap_at: Option<MediaTime>,
+    /// The last picture shown: time and duration, seconds.
+    last_shown: Option<(MediaTime, f64)>,
+}
+
+impl Losses {
+    fn corrupt(&mut self, t: MediaTime) {
+        if let Some(a) = self.awaiting.replace(t) {
+            self.unconfirmed = Some(self.unconfirmed.map_or(a, |u| u.max(a)));
+        }
+    }
+
+    fn confirm(&mut self, t: MediaTime) {
+        if self
+            .awaiting
+            .is_some_and(|a| t.secs_since(a).abs() < SAME_PICTURE)
+        {
+            self.awaiting = None;
+            self.confirmed = Some(self.confirmed.map_or(t, |c| c.max(t)));
+        }
+    }
+
+    fn error(&mut self, t: MediaTime) {
+        self.errors = Some(match self.errors {
+            Some((a, b)) => (a.min(t), b.max(t)),
+            None => (t, t),
+        });
+    }
+
+    /// A picture at `t` of `dur` seconds is shown (`own`: the decoder flagged it); notes
+    /// whether pictures were missing just before it.
+    fn shown(&mut self, t: MediaTime, dur: Option<f64>, own: bool) {
+        if let Some((a, b)) = self.errors {
+            if t.secs_since(a) > -SAME_PICTURE {
+                self.decoder_said = true;
+                self.errors = (t.secs_since(b) < -SAME_PICTURE).then_some((b, b));
+            }
+        }
+        self.decoder_said |= own;
+        let gap = self
+            .last_shown
+            .is_some_and(|(l, d)| t.secs_since(l) > 1.5 * d);
+        let step = dur
+            .filter(|d| *d > 0.0)
+            .or(self.last_shown.map(|(_, d)| d))
+            .unwrap_or(0.04);
+        self.last_shown = Some((t, step));
+        if gap {
+            self.gap_at = Some(t);
+        }
+    }
+
+    /// True when the episode on screen at `t` may end at an anchor picture: every loss in it
+    /// confirmed, pictures missing next to it (within [`MISSING_NEAR`] pictures of its start),
+    /// the decoder silent.
+    fn may_end(&self, t: MediaTime) -> bool {
+        let Some(start) = self.episode else {
+            return false;
+        };
+        let before = |x: MediaTime| start.secs_since(x) > SAME_PICTURE;
+        let step = self.last_shown.map_or(0.04, |(_, d)| d);
+        let near = |g: MediaTime| start.secs_since(g) < MISSING_NEAR * step + SAME_PICTURE;
+        self.gap_at.is_some_and(near)
+            && !self.decoder_said
+            && self.confirmed.is_some_and(|c| !before(c))
+            && self
+                .awaiting
+                .is_none_or(|a| t.secs_since(a) < -SAME_PICTURE)
+            && self.unconfirmed.is_none_or(before)
+    }
+
+    fn end_episode(&mut self) {
+        self.episode = None;
+        self.decoder_said = false;
+    }
 }
 
 impl DecoderDamage {
@@ -72,6 +177,7 @@ impl DecoderDamage {
             pending: None,
             b_run: None,
             early_notice: None,
+            losses: Losses::default(),
         }
     }
 
@@ -81,6 +187,11 @@ impl DecoderDamage {
 
     /// Damage at `t`; `on_b`: seen on a B-picture that is no reference.
     fn mark(&mut self, t: MediaTime, on_b: bool) {
+        if !self.damaged {
+            self.losses.episode = Some(t);
+        } else if let Some(e) = self.losses.episode {
+            self.losses.episode = Some(e.min(t));
+        }
         self.b_only = on_b && (self.b_only || !self.damaged);
         self.damaged = true;
         self.last_damage = Some(self.last_damage.map_or(t, |l| l.max(t)));
@@ -89,13 +200,24 @@ impl DecoderDamage {
     /// A decoder notice: true when it reports damage on a video stream. The damage is
     /// reported with the frame that reaches the notice's time ([`FrameDamage::early`]).
     pub(crate) fn notice(&mut self, n: &DecoderNotice) -> bool {
-        if !self.notices
-            || !matches!(
-                n.kind,
-                NoticeKind::DecodeError { .. } | NoticeKind::CorruptPacket
-            )
-        {
+        if !self.notices {
             return false;
+        }
+        let video = match n.stream {
+            Some(s) => self.video_streams == 0 || self.is_video_stream(s),
+            None => true,
+        };
+        match n.kind {
+            NoticeKind::NonReferenceLoss => {
+                if video {
+                    self.losses.confirm(n.time);
+                }
+                return false;
+            }
+            NoticeKind::CorruptPacket if video => self.losses.corrupt(n.time),
+            NoticeKind::DecodeError { .. } if video => self.losses.error(n.time),
+            NoticeKind::CorruptPacket | NoticeKind::DecodeError { .. } => {}
+            _ => return false,
         }
         match n.stream {
             Some(s) if self.video_streams != 0 && !self.is_video_stream(s) => false,
@@ -108,8 +230,8 @@ impl DecoderDamage {
             }
             _ => {
                 self.pending = Some(match self.pending {
-                    Some((p, k)) => (p.min(n.time), k + 1),
-                    None => (n.time, 1),
+                    Some((p, k, l)) => (p.min(n.time), k + 1, l.max(n.time)),
+                    None => (n.time, 1, n.time),
                 });
                 true
             }
@@ -140,13 +262,14 @@ impl DecoderDamage {
         let key = flags.contains(FrameFlags::KEY) || kind == PictureType::I;
         let b = kind == PictureType::B && !key;
         let own = decoder_damage(flags);
+        self.losses.shown(t, f.duration(), own);
         // On a key frame only the decoder's own verdict counts: a corrupt-packet mark there
         // usually reports packets lost *before* it (a continuity error is seen on the first
         // packet after the loss), and the key frame decodes clean.
         out.flagged = if key { own } else { flags.is_damaged() };
         // Damage reported by notices, visible from this instant (before this frame).
         let mut from = None;
-        if let Some((p, k)) = self.pending {
+        if let Some((p, k, last)) = self.pending {
             if t.secs_since(p) < -SAME_PICTURE {
                 // Shown before the damaged picture: a B-picture after the last anchor may be
                 // predicted from it; an anchor was decoded before it.
@@ -156,8 +279,10 @@ impl DecoderDamage {
                     self.b_run = None;
                 }
             } else {
-                self.pending = None;
-                out.notices += k;
+                // A notice about a picture still to come stays pending (a damaged key frame
+                // after a loss is flagged when it is shown).
+                self.pending = (last.secs_since(t) > SAME_PICTURE).then_some((last, 1, last));
+                out.notices += if self.pending.is_some() { k - 1 } else { k };
                 let run = self.b_run.take();
                 if t.secs_since(p) < SAME_PICTURE {
                     // The notice is about this picture. When it is an anchor, the B-pictures
@@ -188,6 +313,11 @@ impl DecoderDamage {
         if out.flagged {
             self.mark(t, b && b_free);
         }
+        // Whole non-reference pictures lost, and nothing else: the damage ends at the next
+        // anchor shown (see `Losses`), even one the demuxer's mark for that loss landed on.
+        if self.damaged && !b && !own && self.losses.may_end(t) {
+            self.damaged = false;
+        }
         if let Some(s) = from {
             out.early = Some(out.early.map_or(s, |e| e.min(s)));
         }
@@ -205,6 +335,9 @@ impl DecoderDamage {
             }
         }
         out.on_screen = self.damaged || out.flagged;
+        if !out.on_screen {
+            self.losses.end_episode();
+        }
         out
     }
 
@@ -215,5 +348,6 @@ impl DecoderDamage {
         self.last_damage = None;
         self.pending = None;
         self.b_run = None;
+        self.losses = Losses::default();
     }
 }

@@ -1,0 +1,279 @@
+//! Whole pictures lost in transport: damage that took only non-reference pictures (a
+//! `non_reference_loss` notice confirms the corrupt packet, pictures are missing from the
+//! display, the decoder says nothing) ends at the next anchor; any other loss is held to the
+//! key frame. Synthetic pictures first, then H.264 made with the ffmpeg CLI with whole PES
+//! packets cut out of the transport stream.
+
+mod common;
+
+use avqc::{DecoderNotice, FrameFlags, Media, NoticeKind};
+use common::gop::{corruption_intervals, picture, t, STEP};
+
+fn notice(i: usize, kind: NoticeKind) -> Media {
+    Media::Notice(DecoderNotice::new(t(i), Some(0), kind))
+}
+
+/// Pictures 0..80 of an H.264-like stream (B-pictures may be references) but `missing`;
+/// picture 28 (a B-picture) came from the packet the demuxer marked corrupt, and
+/// `before_28` are handed in just before it.
+fn stream(missing: &[usize], before_28: Vec<Media>) -> Vec<Media> {
+    let mut v = Vec::new();
+    for i in 0..80 {
+        if i == 28 {
+            v.extend(before_28.iter().cloned());
+        }
+        if missing.contains(&i) {
+            continue;
+        }
+        let flags = if i == 28 {
+            FrameFlags::DAMAGED_INPUT
+        } else {
+            FrameFlags::NONE
+        };
+        v.push(picture(i, flags, Some(true)));
+    }
+    v
+}
+
+fn corrupt() -> Media {
+    notice(28, NoticeKind::CorruptPacket)
+}
+
+fn confirmed() -> Media {
+    notice(28, NoticeKind::NonReferenceLoss)
+}
+
+fn near(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+#[test]
+fn a_lost_non_reference_picture_ends_at_the_next_anchor() {
+    // B 29 never arrived; the next picture's frame_num showed no reference picture lost.
+    let media = stream(&[29], vec![corrupt(), confirmed()]);
+    for kind in ["corruption", "decode_errors"] {
+        let found = corruption_intervals(kind, &media);
+        assert_eq!(found.len(), 1, "{kind}: {found:?}");
+        assert!(near(found[0].0, 28.0 * STEP), "{kind}: {found:?}");
+        assert!(near(found[0].1, 30.0 * STEP), "{kind}: {found:?}");
+    }
+}
+
+#[test]
+fn a_loss_not_confirmed_is_held_to_the_key_frame() {
+    let media = stream(&[29], vec![corrupt()]);
+    let found = corruption_intervals("corruption", &media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+}
+
+#[test]
+fn a_confirmed_loss_with_no_picture_missing_is_held() {
+    // The loss cut picture 28 short instead of taking whole pictures: it may be a reference.
+    let media = stream(&[], vec![corrupt(), confirmed()]);
+    let found = corruption_intervals("corruption", &media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+}
+
+#[test]
+fn a_confirmed_loss_the_decoder_complained_about_is_held() {
+    let error = notice(
+        28,
+        NoticeKind::DecodeError {
+            message: "error while decoding MB 3 4".into(),
+        },
+    );
+    let media = stream(&[29], vec![corrupt(), confirmed(), error]);
+    let found = corruption_intervals("corruption", &media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+}
+
+#[test]
+fn a_confirmation_of_another_loss_does_not_count() {
+    let other = notice(10, NoticeKind::NonReferenceLoss);
+    let media = stream(&[29], vec![corrupt(), other]);
+    let found = corruption_intervals("corruption", &media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+}
+
+#[test]
+fn a_notice_about_a_later_key_frame_is_kept_for_it() {
+    // A loss marks P 33, and the decoder reports errors in the key frame 36 that follows:
+    // both notices arrive before picture 33 is shown. The damaged key frame does not end the
+    // damage; the next one (48) does.
+    let error = notice(
+        36,
+        NoticeKind::DecodeError {
+            message: "error while decoding MB 0 13".into(),
+        },
+    );
+    let mut media = Vec::new();
+    for i in 0..80 {
+        if i == 33 {
+            media.push(notice(33, NoticeKind::CorruptPacket));
+            media.push(error.clone());
+        }
+        media.push(picture(i, FrameFlags::NONE, Some(true)));
+    }
+    let found = corruption_intervals("corruption", &media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(near(found[0].0, 33.0 * STEP), "{found:?}");
+    assert!(near(found[0].1, 48.0 * STEP), "{found:?}");
+}
+
+#[cfg(feature = "ffmpeg")]
+mod h264 {
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    use super::common::gop::corruption_intervals;
+    use avqc::{DecoderOptions, FfmpegDecoder, Media};
+
+    const PID: u16 = 0x100;
+    const FPS: f64 = 25.0;
+
+    /// 4 s of moving pictures, a key frame every 2 s, in MPEG-TS; `bframes` 0 gives an
+    /// I/P-only stream, otherwise x264's B-pyramid.
+    fn encode(name: &str, bframes: u32) -> Vec<u8> {
+        let path: PathBuf =
+            std::env::temp_dir().join(format!("avqc-lost-{}-{name}.ts", std::process::id()));
+        let status = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg("testsrc2=s=320x180:r=25:d=4")
+            .args([
+                "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-threads", "1",
+            ])
+            .args(["-bf", &bframes.to_string(), "-f", "mpegts"])
+            .arg(&path)
+            .status()
+            .expect("the ffmpeg CLI runs (scripts/install-deps.sh installs it)");
+        assert!(status.success(), "ffmpeg made the fixture");
+        let bytes = std::fs::read(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        bytes
+    }
+
+    /// The video PES packets in stream order: (first TS packet index, packets, nal_ref_idc and
+    /// NAL type of the first slice).
+    fn pes_list(ts: &[u8]) -> Vec<(usize, usize, u8, u8)> {
+        let mut out: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+        for (i, p) in ts.chunks_exact(188).enumerate() {
+            let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
+            if pid != PID {
+                continue;
+            }
+            let afc = (p[3] >> 4) & 3;
+            let start = match afc {
+                1 => 4,
+                3 => 5 + p[4] as usize,
+                _ => continue,
+            };
+            if p[1] & 0x40 != 0 {
+                out.push((i, 0, Vec::new()));
+            }
+            if let Some(last) = out.last_mut() {
+                last.1 += 1;
+                if last.2.len() < 4096 {
+                    last.2.extend_from_slice(&p[start.min(188)..]);
+                }
+            }
+        }
+        out.into_iter()
+            .map(|(i, n, data)| {
+                let (refidc, kind) = first_slice(&data);
+                (i, n, refidc, kind)
+            })
+            .collect()
+    }
+
+    fn first_slice(pes: &[u8]) -> (u8, u8) {
+        let body = pes
+            .get(9 + *pes.get(8).unwrap_or(&0) as usize..)
+            .unwrap_or(&[]);
+        for w in body.windows(4) {
+            if w[..3] == [0, 0, 1] && matches!(w[3] & 0x1f, 1 | 5) {
+                return ((w[3] >> 5) & 3, w[3] & 0x1f);
+            }
+        }
+        (0xff, 0)
+    }
+
+    /// `ts` without the video PES whose first TS packet is `first` (`packets` long).
+    fn without(ts: &[u8], first: usize, packets: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(ts.len());
+        let mut skip = 0;
+        for (i, p) in ts.chunks_exact(188).enumerate() {
+            let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
+            if i == first {
+                skip = packets;
+            }
+            if pid == PID && skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            out.extend_from_slice(p);
+        }
+        out
+    }
+
+    #[test]
+    fn a_lost_non_reference_picture_is_confirmed_and_short() {
+        let ts = encode("pyramid", 3);
+        let pes = pes_list(&ts);
+        let (first, n, _, _) = *pes
+            .iter()
+            .skip(20)
+            .find(|p| p.2 == 0 && p.3 == 1)
+            .expect("a non-reference picture in the stream");
+        let media = decode_in_order(without(&ts, first, n), "pyramid");
+        let notices = count(&media, "non_reference_loss");
+        assert_eq!(notices, 1, "one loss, confirmed");
+        let found = corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].1 - found[0].0 <= 3.0 / FPS + 1e-6, "{found:?}");
+    }
+
+    #[test]
+    fn a_lost_reference_picture_is_held_to_the_key_frame() {
+        let ts = encode("ipp", 0);
+        let pes = pes_list(&ts);
+        let (first, n, _, _) = *pes
+            .iter()
+            .skip(20)
+            .find(|p| p.2 != 0 && p.3 == 1)
+            .expect("a P-picture in the stream");
+        let media = decode_in_order(without(&ts, first, n), "ipp");
+        assert_eq!(count(&media, "non_reference_loss"), 0);
+        assert!(count(&media, "corrupt_packet") >= 1);
+        let found = corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "{found:?}");
+        // Lost near 0.8 s; the next key frame is at 2 s.
+        assert!((found[0].1 - 2.0).abs() < 1.5 / FPS, "{found:?}");
+    }
+
+    fn count(media: &[Media], name: &str) -> usize {
+        media
+            .iter()
+            .filter(|m| matches!(m, Media::Notice(n) if n.kind.name() == name))
+            .count()
+    }
+
+    /// Every item the decoder gives, in its order.
+    fn decode_in_order(ts: Vec<u8>, name: &str) -> Vec<Media> {
+        use avqc::Decoder;
+        let path =
+            std::env::temp_dir().join(format!("avqc-lost-{}-{name}-cut.ts", std::process::id()));
+        std::fs::write(&path, ts).unwrap();
+        let mut d =
+            FfmpegDecoder::open(path.to_str().unwrap(), &DecoderOptions::default()).expect("open");
+        let mut out = Vec::new();
+        while let Some(m) = d.next().expect("decode") {
+            out.push(m);
+        }
+        let _ = std::fs::remove_file(&path);
+        out
+    }
+}
