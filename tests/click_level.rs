@@ -1,5 +1,6 @@
 //! The `click` detector on a loud click where the programme's level moves fast around it (as in
-//! speech): found, while the same level change without a click raises nothing.
+//! speech): found, while the same level change without a click raises nothing; a weaker click
+//! on one channel of a programme both channels carry alike is found too.
 
 mod common;
 
@@ -11,12 +12,19 @@ use avqc::{AudioFrame, DetectorConfig, Media, MediaTime};
 
 const RATE: u32 = 48_000;
 
+/// Stereo frames: `x` on the left, 0.9 times it on the right.
 fn frames(x: &[f32]) -> Vec<Media> {
+    let right: Vec<f32> = x.iter().map(|v| v * 0.9).collect();
+    frames2(x, &right)
+}
+
+fn frames2(x: &[f32], right: &[f32]) -> Vec<Media> {
     x.chunks(1024)
+        .zip(right.chunks(1024))
         .enumerate()
-        .map(|(k, c)| {
+        .map(|(k, (c, r))| {
             let mut planar = c.to_vec();
-            planar.extend(c.iter().map(|v| v * 0.9));
+            planar.extend_from_slice(r);
             let time = MediaTime::new(k as i64 * 1024, avqc::Rational::new(1, RATE as i32));
             Media::Audio(AudioFrame::new(RATE, 2, time, planar).unwrap())
         })
@@ -24,8 +32,12 @@ fn frames(x: &[f32]) -> Vec<Media> {
 }
 
 fn click_ends(x: &[f32]) -> Vec<DefectEvent> {
+    ends(frames(x))
+}
+
+fn ends(media: Vec<Media>) -> Vec<DefectEvent> {
     let det = ClickConfig::default().build("click").unwrap();
-    common::defect_ends(common::run_all(det, frames(x)))
+    common::defect_ends(common::run_all(det, media))
 }
 
 /// A vowel-like tone (220 Hz and two partials) whose level rises 8 dB over the 60 ms around
@@ -63,4 +75,27 @@ fn the_rise_alone_or_with_a_weak_impulse_raises_nothing() {
     let i = (1.5 * RATE as f64) as usize;
     x[i] += 0.25;
     assert!(click_ends(&x).is_empty());
+}
+
+#[test]
+fn a_weak_click_on_one_channel_of_panned_mono_is_found_at_the_rise() {
+    // The impulse of the test above, on the left channel only: the right one carries the same
+    // programme without it, so the impulse is not the programme's.
+    let x = rising(3.0, 1.5);
+    let right: Vec<f32> = x.iter().map(|v| v * 0.9).collect();
+    let mut left = x.clone();
+    let i = (1.5 * RATE as f64) as usize;
+    left[i] += 0.25;
+    let e = ends(frames2(&left, &right));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!((e[0].start.as_secs_f64() - 1.5).abs() <= 0.01, "{:?}", e[0]);
+    assert_eq!(
+        e[0].details["channels"],
+        serde_json::json!([0]),
+        "{:?}",
+        e[0]
+    );
+    // With another programme on the right channel, it gets no allowance.
+    let other: Vec<f32> = rising(3.0, 0.7).iter().map(|v| v * 0.5).collect();
+    assert!(ends(frames2(&left, &other)).is_empty());
 }

@@ -46,7 +46,9 @@ pub struct ClickConfig {
     /// spread by a lossy codec over its transform block, raises the level it is measured
     /// against, and speech's level moves by up to 10 dB between such windows; the clicks of
     /// the real-content evaluation in speech stand 5–20 times over it, while the programme's
-    /// own impulses that change the level this much (plosives, impacts) are far weaker.
+    /// own impulses that change the level this much (plosives, impacts) are far weaker. The
+    /// same allowance goes to an impulse on one channel only of a programme that the channels
+    /// carry alike (mono sent as stereo): the programme's own transients are in every channel.
     pub max_level_change_loud_db: f64,
     /// Largest rise of the residual's median level after a click over its level before, in dB.
     /// Default `8.0`: a codec stirs up noise around a click for longer than the click itself

@@ -1,5 +1,6 @@
 //! The judgement of a candidate: short, leaving the sound as it was, and loud enough.
 
+use super::alone::alone;
 use super::channel::{Channel, Cluster};
 use super::geometry::Geometry;
 use super::predictor::whiten;
@@ -13,7 +14,8 @@ const QUIET_AFTER: f32 = 1.0 / 200.0;
 /// A click whose residual peak is this many times the programme's RMS (the larger of the
 /// level windows around it) may come with a level change up to `max_level_change_loud_db`: a
 /// lossy codec spreads such a click's energy over its transform block, into the level windows,
-/// and speech's own level moves fast.
+/// and speech's own level moves fast. An impulse [`alone`] on its channel gets the same
+/// allowance.
 const LOUD_CLICK: f64 = 5.0;
 
 /// Least [`sharpness`] of a sharp (broadband) excess. Added clicks measure 0.5–1.7 after AAC
@@ -69,13 +71,14 @@ fn rms(ch: &Channel, from: i64, to: i64) -> f64 {
 
 /// Judges one candidate; `Some` when it is a click.
 pub(super) fn judge(
-    ch: &Channel,
+    channels: &[Channel],
     cand: &Cluster,
     channel: usize,
     g: &Geometry,
     cfg: &ClickConfig,
     scratch: &mut Scratch,
 ) -> Option<Found> {
+    let ch = &channels[channel];
     let peak = cand.peak;
     let p = g.order;
     // The programme's level on both sides (cheapest test first), over a short and a long
@@ -125,7 +128,7 @@ pub(super) fn judge(
         &pred.a[..=p],
         &mut span,
     ) >= SHARP;
-    if needs_loud && (amp as f64) < LOUD_CLICK * programme {
+    if needs_loud && (amp as f64) < LOUD_CLICK * programme && !alone(channels, channel, peak, g) {
         return None;
     }
     let pre_end = q.saturating_sub(g.guard);

@@ -34,7 +34,10 @@
 //!   10–60 ms on each side (the smaller change counts) — a cut, an onset or a percussive
 //!   sound changes what follows — or within `max_level_change_loud_db` for a click whose
 //!   residual peak is at least 5 times the programme's RMS there (a lossy codec spreads such a
-//!   click into the level windows, and speech's level moves fast);
+//!   click into the level windows, and speech's level moves fast), or that is *alone*: on one
+//!   channel of a programme that another channel carries alike (their difference at a fitted
+//!   gain 26 dB under it on both sides), standing out of that difference — the programme's own
+//!   transients are in both channels;
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
@@ -63,6 +66,7 @@
 //! part of it; a cut between two tonal sounds that keeps the level within
 //! `max_level_change_db` is a waveform jump like a click, and is reported as one.
 
+mod alone;
 mod burst;
 mod channel;
 mod config;
@@ -203,14 +207,15 @@ impl Click {
         let g = self.geometry;
         let mut found = std::mem::take(&mut self.scratch.found);
         found.clear();
-        for (c, ch) in self.channels.iter_mut().enumerate() {
-            let end = ch.end();
+        for c in 0..self.channels.len() {
+            let end = self.channels[c].end();
             let mut k = 0;
-            while k < ch.pending.len() {
-                let cand = ch.pending[k];
+            while k < self.channels[c].pending.len() {
+                let cand = self.channels[c].pending[k];
                 if cand.peak + g.wait as i64 <= end {
-                    ch.pending.swap_remove(k);
-                    if let Some(hit) = judge(ch, &cand, c, &g, &self.cfg, &mut self.scratch) {
+                    self.channels[c].pending.swap_remove(k);
+                    let hit = judge(&self.channels, &cand, c, &g, &self.cfg, &mut self.scratch);
+                    if let Some(hit) = hit {
                         if found.len() < found.capacity() {
                             found.push(hit);
                         }
