@@ -124,6 +124,25 @@ fn a_notice_about_a_later_key_frame_is_kept_for_it() {
     assert!(near(found[0].1, 48.0 * STEP), "{found:?}");
 }
 
+#[test]
+fn a_corrupt_mark_on_a_later_key_frame_does_not_hold_the_damage() {
+    // Marks on P 33 and on key frame 36, both before picture 33 is shown: the mark on a key
+    // frame reports packets lost before it (the demuxer sees the loss at the next packet), and
+    // the key frame decodes clean, so it ends the damage.
+    let mut media = Vec::new();
+    for i in 0..80 {
+        if i == 33 {
+            media.push(notice(33, NoticeKind::CorruptPacket));
+            media.push(notice(36, NoticeKind::CorruptPacket));
+        }
+        media.push(picture(i, FrameFlags::NONE, Some(true)));
+    }
+    let found = corruption_intervals("corruption", &media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(near(found[0].0, 33.0 * STEP), "{found:?}");
+    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+}
+
 #[cfg(feature = "ffmpeg")]
 mod h264 {
     use std::path::PathBuf;

@@ -57,7 +57,7 @@ pub(crate) struct DecoderDamage {
     b_only: bool,
     last_damage: Option<MediaTime>,
     /// The earliest notice of damage the pictures have not reached yet, and how many.
-    pending: Option<(MediaTime, u32, MediaTime)>,
+    pending: Option<(MediaTime, u32, Option<MediaTime>)>,
     /// First B-picture shown since the last anchor while a notice is pending.
     b_run: Option<MediaTime>,
     /// A notice seen before any video frame: (time, stream).
@@ -229,9 +229,10 @@ impl DecoderDamage {
                 false
             }
             _ => {
+                let error = matches!(n.kind, NoticeKind::DecodeError { .. }).then_some(n.time);
                 self.pending = Some(match self.pending {
-                    Some((p, k, l)) => (p.min(n.time), k + 1, l.max(n.time)),
-                    None => (n.time, 1, n.time),
+                    Some((p, k, e)) => (p.min(n.time), k + 1, e.max(error)),
+                    None => (n.time, 1, error),
                 });
                 true
             }
@@ -269,7 +270,7 @@ impl DecoderDamage {
         out.flagged = if key { own } else { flags.is_damaged() };
         // Damage reported by notices, visible from this instant (before this frame).
         let mut from = None;
-        if let Some((p, k, last)) = self.pending {
+        if let Some((p, k, error)) = self.pending {
             if t.secs_since(p) < -SAME_PICTURE {
                 // Shown before the damaged picture: a B-picture after the last anchor may be
                 // predicted from it; an anchor was decoded before it.
@@ -279,9 +280,12 @@ impl DecoderDamage {
                     self.b_run = None;
                 }
             } else {
-                // A notice about a picture still to come stays pending (a damaged key frame
-                // after a loss is flagged when it is shown).
-                self.pending = (last.secs_since(t) > SAME_PICTURE).then_some((last, 1, last));
+                // A decode error about a picture still to come stays pending: a key frame the
+                // decoder found damaged after a loss is flagged when it is shown. (A corrupt
+                // packet mark there reports the loss before it; see above.)
+                self.pending = error
+                    .filter(|e| e.secs_since(t) > SAME_PICTURE)
+                    .map(|e| (e, 1, Some(e)));
                 out.notices += if self.pending.is_some() { k - 1 } else { k };
                 let run = self.b_run.take();
                 if t.secs_since(p) < SAME_PICTURE {
