@@ -58,12 +58,18 @@ impl RefTracker {
     }
 
     /// Reads one packet (an access unit in Annex B form): its parameter sets, then its first
-    /// slice. `None` when the packet holds no slice that could be read.
+    /// slice. `None` when the packet holds no slice that could be read. Parameter sets come
+    /// before the slices of an access unit, so reading stops at the first slice header: the
+    /// slice data after it is never scanned.
     pub(super) fn packet(&mut self, data: &[u8]) -> Option<SliceStart> {
-        let mut first = None;
-        for nal in nal_units(data) {
-            let Some(&head) = nal.first() else { continue };
-            let body = &nal[1..];
+        let mut at = next_start(data, 0);
+        while let Some(start) = at {
+            let head = *data.get(start)?;
+            if matches!(head & 0x1f, 1 | 5) {
+                return self.slice(head, &data[start + 1..]);
+            }
+            at = next_start(data, start);
+            let body = &data[start + 1..at.map_or(data.len(), |e| e - 3).max(start + 1)];
             match head & 0x1f {
                 7 => {
                     if let Some((id, sps)) = parse_sps(body) {
@@ -75,13 +81,10 @@ impl RefTracker {
                         self.pps[pps] = Some(sps);
                     }
                 }
-                1 | 5 if first.is_none() => {
-                    first = Some(self.slice(head, body)?);
-                }
                 _ => {}
             }
         }
-        first
+        None
     }
 
     fn slice(&self, head: u8, body: &[u8]) -> Option<SliceStart> {
@@ -125,24 +128,6 @@ impl RefTracker {
         let next = ((u64::from(prev) + 1) % modulus) as u32;
         Some(s.frame_num != prev && s.frame_num != next)
     }
-}
-
-/// The NAL units of an Annex B byte stream (start codes of three or four bytes), without their
-/// start codes.
-fn nal_units(data: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut pos = next_start(data, 0);
-    std::iter::from_fn(move || {
-        let start = pos?;
-        let end = next_start(data, start);
-        pos = end;
-        let stop = end.map_or(data.len(), |e| e - 3);
-        let mut nal = &data[start..stop.max(start)];
-        // A four-byte start code leaves a zero at the end of the previous unit.
-        while let [rest @ .., 0] = nal {
-            nal = rest;
-        }
-        Some(nal)
-    })
 }
 
 /// Index just after the next `00 00 01` at or after `from`.
