@@ -183,3 +183,48 @@ fn gaps_allowed_or_unknown_parameter_sets_tell_nothing() {
     assert_eq!(t.packet(&[0, 0, 1]), None);
     assert_eq!(t.packet(&[0, 0, 1, 0x41]), None);
 }
+
+#[test]
+fn damaged_and_random_bytes_never_panic() {
+    // A valid access unit, then every kind of damage a lossy link does to it: bytes flipped,
+    // cut short at any length, random bytes with start codes sprinkled in.
+    let good = packet(&[sps_high(4), pps(1, 1), slice(1, 8, 7, true, false)]);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut t = RefTracker::new();
+    for n in 0..=good.len() {
+        let s = t.packet(&good[..n]);
+        if let Some(s) = s {
+            t.follow(&s);
+        }
+    }
+    for _ in 0..20_000 {
+        let mut p = good.clone();
+        for _ in 0..1 + next() % 4 {
+            let i = (next() as usize) % p.len();
+            p[i] ^= 1 << (next() % 8);
+        }
+        p.truncate(1 + (next() as usize) % p.len());
+        if let Some(s) = t.packet(&p) {
+            t.follow(&s);
+        }
+        let mut r: Vec<u8> = (0..(next() % 64)).map(|_| next() as u8).collect();
+        if r.len() > 4 {
+            let i = (next() as usize) % (r.len() - 4);
+            r[i..i + 4].copy_from_slice(&[
+                0,
+                0,
+                1,
+                [0x67, 0x68, 0x41, 0x65][(next() % 4) as usize],
+            ]);
+        }
+        if let Some(s) = t.packet(&r) {
+            t.follow(&s);
+        }
+    }
+}
