@@ -77,7 +77,24 @@ fn a_confirmed_loss_with_no_picture_missing_is_held() {
 }
 
 #[test]
-fn a_confirmed_loss_the_decoder_complained_about_is_held() {
+fn a_confirmed_loss_the_decoder_complained_about_in_an_anchor_is_held() {
+    // The decoder reports errors in P 30, the anchor after the loss: a reference is damaged.
+    let error = notice(
+        30,
+        NoticeKind::DecodeError {
+            message: "error while decoding MB 3 4".into(),
+        },
+    );
+    let media = stream(&[29], vec![corrupt(), confirmed(), error]);
+    let found = corruption_intervals("corruption", &media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+}
+
+#[test]
+fn errors_in_a_b_picture_alone_do_not_hold_a_confirmed_loss() {
+    // The decoder reports errors in B 28 only (a B-reference cut short): its damage reaches
+    // the B-pictures around it, not the anchor after them.
     let error = notice(
         28,
         NoticeKind::DecodeError {
@@ -87,7 +104,8 @@ fn a_confirmed_loss_the_decoder_complained_about_is_held() {
     let media = stream(&[29], vec![corrupt(), confirmed(), error]);
     let found = corruption_intervals("corruption", &media);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+    assert!(near(found[0].0, 28.0 * STEP), "{found:?}");
+    assert!(near(found[0].1, 30.0 * STEP), "{found:?}");
 }
 
 #[test]

@@ -69,8 +69,9 @@ pub(crate) struct DecoderDamage {
 /// What is known of packet losses on the video stream: a [`NoticeKind::NonReferenceLoss`]
 /// confirms the [`NoticeKind::CorruptPacket`] just before it. Damage whose only evidence is
 /// confirmed losses, where pictures are missing from the display (whole pictures were lost),
-/// and which the decoder itself never reported, ends at the next anchor picture: the pictures
-/// lost were non-reference ones, so nothing shown after them is predicted from them. A loss
+/// and where the decoder reported nothing about an anchor picture, ends at the next anchor
+/// picture: the whole pictures lost were non-reference ones, so nothing shown after them is
+/// predicted from them. A loss
 /// that only cut a picture short shows no missing picture, and is held as any other damage.
 #[derive(Clone, Copy, Debug, Default)]
 struct Losses {
@@ -84,7 +85,8 @@ struct Losses {
     errors: Option<(MediaTime, MediaTime)>,
     /// The episode on screen started here.
     episode: Option<MediaTime>,
-    /// The decoder reported errors, or flagged a picture, in the episode.
+    /// The decoder reported errors, or flagged a picture, in the episode (other than errors
+    /// in a B-picture alone).
     decoder_said: bool,
     /// The first picture shown after the latest missing one.
     gap_at: Option<MediaTime>,
@@ -116,16 +118,21 @@ impl Losses {
         });
     }
 
-    /// A picture at `t` of `dur` seconds is shown (`own`: the decoder flagged it); notes
-    /// whether pictures were missing just before it.
-    fn shown(&mut self, t: MediaTime, dur: Option<f64>, own: bool) {
-        if let Some((a, b)) = self.errors {
-            if t.secs_since(a) > -SAME_PICTURE {
-                self.decoder_said = true;
-                self.errors = (t.secs_since(b) < -SAME_PICTURE).then_some((b, b));
+    /// A picture at `t` of `dur` seconds is shown (`own`: the decoder flagged it; `on_b`: a
+    /// B-picture); notes whether pictures were missing just before it.
+    fn shown(&mut self, t: MediaTime, dur: Option<f64>, own: bool, on_b: bool) {
+        if let Some((first, last)) = self.errors {
+            if t.secs_since(first) > -SAME_PICTURE {
+                // Errors about this B-picture alone reach no anchor picture (measured on live
+                // loss: a B-reference cut short damages its B-pictures only).
+                let this_b = on_b
+                    && t.secs_since(first).abs() < SAME_PICTURE
+                    && t.secs_since(last).abs() < SAME_PICTURE;
+                self.decoder_said |= !this_b;
+                self.errors = (t.secs_since(last) < -SAME_PICTURE).then_some((last, last));
             }
         }
-        self.decoder_said |= own;
+        self.decoder_said |= own && !on_b;
         let gap = self
             .last_shown
             .is_some_and(|(l, d)| t.secs_since(l) > 1.5 * d);
@@ -141,7 +148,7 @@ impl Losses {
 
     /// True when the episode on screen at `t` may end at an anchor picture: every loss in it
     /// confirmed, pictures missing next to it (within [`MISSING_NEAR`] pictures of its start),
-    /// the decoder silent.
+    /// the decoder silent about anchor pictures.
     fn may_end(&self, t: MediaTime) -> bool {
         let Some(start) = self.episode else {
             return false;
@@ -263,7 +270,7 @@ impl DecoderDamage {
         let key = flags.contains(FrameFlags::KEY) || kind == PictureType::I;
         let b = kind == PictureType::B && !key;
         let own = decoder_damage(flags);
-        self.losses.shown(t, f.duration(), own);
+        self.losses.shown(t, f.duration(), own, b);
         // On a key frame only the decoder's own verdict counts: a corrupt-packet mark there
         // usually reports packets lost *before* it (a continuity error is seen on the first
         // packet after the loss), and the key frame decodes clean.
