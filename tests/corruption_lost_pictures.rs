@@ -47,6 +47,25 @@ fn near(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6
 }
 
+fn decode_error(i: usize) -> Media {
+    notice(
+        i,
+        NoticeKind::DecodeError {
+            message: "error while decoding MB 3 4".into(),
+        },
+    )
+}
+
+/// The one `corruption` interval on `media`; `start` (when given) and `end` in pictures.
+fn one_interval(media: &[Media], start: Option<usize>, end: usize) {
+    let found = corruption_intervals("corruption", media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    if let Some(s) = start {
+        assert!(near(found[0].0, s as f64 * STEP), "{found:?}");
+    }
+    assert!(near(found[0].1, end as f64 * STEP), "{found:?}");
+}
+
 #[test]
 fn a_lost_non_reference_picture_ends_at_the_next_anchor() {
     // B 29 never arrived; the next picture's frame_num showed no reference picture lost.
@@ -62,59 +81,38 @@ fn a_lost_non_reference_picture_ends_at_the_next_anchor() {
 #[test]
 fn a_loss_not_confirmed_is_held_to_the_key_frame() {
     let media = stream(&[29], vec![corrupt()]);
-    let found = corruption_intervals("corruption", &media);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+    one_interval(&media, None, 36);
 }
 
 #[test]
 fn a_confirmed_loss_with_no_picture_missing_is_held() {
     // The loss cut picture 28 short instead of taking whole pictures: it may be a reference.
     let media = stream(&[], vec![corrupt(), confirmed()]);
-    let found = corruption_intervals("corruption", &media);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+    one_interval(&media, None, 36);
 }
 
 #[test]
 fn a_confirmed_loss_the_decoder_complained_about_in_an_anchor_is_held() {
     // The decoder reports errors in P 30, the anchor after the loss: a reference is damaged.
-    let error = notice(
-        30,
-        NoticeKind::DecodeError {
-            message: "error while decoding MB 3 4".into(),
-        },
-    );
+    let error = decode_error(30);
     let media = stream(&[29], vec![corrupt(), confirmed(), error]);
-    let found = corruption_intervals("corruption", &media);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+    one_interval(&media, None, 36);
 }
 
 #[test]
 fn errors_in_a_b_picture_alone_do_not_hold_a_confirmed_loss() {
     // The decoder reports errors in B 28 only (a B-reference cut short): its damage reaches
     // the B-pictures around it, not the anchor after them.
-    let error = notice(
-        28,
-        NoticeKind::DecodeError {
-            message: "error while decoding MB 3 4".into(),
-        },
-    );
+    let error = decode_error(28);
     let media = stream(&[29], vec![corrupt(), confirmed(), error]);
-    let found = corruption_intervals("corruption", &media);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(near(found[0].0, 28.0 * STEP), "{found:?}");
-    assert!(near(found[0].1, 30.0 * STEP), "{found:?}");
+    one_interval(&media, Some(28), 30);
 }
 
 #[test]
 fn a_confirmation_of_another_loss_does_not_count() {
     let other = notice(10, NoticeKind::NonReferenceLoss);
     let media = stream(&[29], vec![corrupt(), other]);
-    let found = corruption_intervals("corruption", &media);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+    one_interval(&media, None, 36);
 }
 
 #[test]
@@ -122,12 +120,7 @@ fn a_notice_about_a_later_key_frame_is_kept_for_it() {
     // A loss marks P 33, and the decoder reports errors in the key frame 36 that follows:
     // both notices arrive before picture 33 is shown. The damaged key frame does not end the
     // damage; the next one (48) does.
-    let error = notice(
-        36,
-        NoticeKind::DecodeError {
-            message: "error while decoding MB 0 13".into(),
-        },
-    );
+    let error = decode_error(36);
     let mut media = Vec::new();
     for i in 0..80 {
         if i == 33 {
@@ -136,10 +129,7 @@ fn a_notice_about_a_later_key_frame_is_kept_for_it() {
         }
         media.push(picture(i, FrameFlags::NONE, Some(true)));
     }
-    let found = corruption_intervals("corruption", &media);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(near(found[0].0, 33.0 * STEP), "{found:?}");
-    assert!(near(found[0].1, 48.0 * STEP), "{found:?}");
+    one_interval(&media, Some(33), 48);
 }
 
 #[test]
@@ -155,10 +145,7 @@ fn a_corrupt_mark_on_a_later_key_frame_does_not_hold_the_damage() {
         }
         media.push(picture(i, FrameFlags::NONE, Some(true)));
     }
-    let found = corruption_intervals("corruption", &media);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(near(found[0].0, 33.0 * STEP), "{found:?}");
-    assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
+    one_interval(&media, Some(33), 36);
 }
 
 #[cfg(feature = "ffmpeg")]
