@@ -27,10 +27,10 @@ struct Sps {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct SliceStart {
     /// `nal_ref_idc != 0`: other pictures may be predicted from this one.
-    pub(super) reference: bool,
+    reference: bool,
     /// An IDR picture (`frame_num` restarts at 0).
-    pub(super) idr: bool,
-    pub(super) frame_num: u32,
+    idr: bool,
+    frame_num: u32,
     /// Bits of `frame_num` (its modulus is `1 << bits`).
     bits: u8,
     /// The stream allows gaps in `frame_num`.

@@ -57,7 +57,7 @@ pub(crate) struct DecoderDamage {
     b_only: bool,
     last_damage: Option<MediaTime>,
     /// The earliest notice of damage the pictures have not reached yet, and how many.
-    pending: Option<(MediaTime, u32, Option<MediaTime>)>,
+    pending: Option<(MediaTime, u32)>,
     /// First B-picture shown since the last anchor while a notice is pending.
     b_run: Option<MediaTime>,
     /// A notice seen before any video frame: (time, stream).
@@ -81,7 +81,7 @@ struct Losses {
     unconfirmed: Option<MediaTime>,
     /// The latest confirmation.
     confirmed: Option<MediaTime>,
-    /// Decoder errors not yet reached by the pictures: (earliest, latest).
+    /// Decode errors on the video stream not yet reached by the pictures: (earliest, latest).
     errors: Option<(MediaTime, MediaTime)>,
     /// The episode on screen started here.
     episode: Option<MediaTime>,
@@ -207,39 +207,34 @@ impl DecoderDamage {
     /// A decoder notice: true when it reports damage on a video stream. The damage is
     /// reported with the frame that reaches the notice's time ([`FrameDamage::early`]).
     pub(crate) fn notice(&mut self, n: &DecoderNotice) -> bool {
-        if !self.notices {
+        let damage = matches!(
+            n.kind,
+            NoticeKind::DecodeError { .. } | NoticeKind::CorruptPacket
+        );
+        if !self.notices || !(damage || n.kind == NoticeKind::NonReferenceLoss) {
             return false;
-        }
-        let video = match n.stream {
-            Some(s) => self.video_streams == 0 || self.is_video_stream(s),
-            None => true,
-        };
-        match n.kind {
-            NoticeKind::NonReferenceLoss => {
-                if video {
-                    self.losses.confirm(n.time);
-                }
-                return false;
-            }
-            NoticeKind::CorruptPacket if video => self.losses.corrupt(n.time),
-            NoticeKind::DecodeError { .. } if video => self.losses.error(n.time),
-            NoticeKind::CorruptPacket | NoticeKind::DecodeError { .. } => {}
-            _ => return false,
         }
         match n.stream {
             Some(s) if self.video_streams != 0 && !self.is_video_stream(s) => false,
             Some(_) if self.video_streams == 0 => {
                 // Which streams carry video is known from the first frame.
-                if self.early_notice.is_none() {
+                if damage && self.early_notice.is_none() {
                     self.early_notice = Some((n.time, n.stream));
                 }
                 false
             }
             _ => {
-                let error = matches!(n.kind, NoticeKind::DecodeError { .. }).then_some(n.time);
+                match n.kind {
+                    NoticeKind::NonReferenceLoss => {
+                        self.losses.confirm(n.time);
+                        return false;
+                    }
+                    NoticeKind::CorruptPacket => self.losses.corrupt(n.time),
+                    _ => self.losses.error(n.time),
+                }
                 self.pending = Some(match self.pending {
-                    Some((p, k, e)) => (p.min(n.time), k + 1, e.max(error)),
-                    None => (n.time, 1, error),
+                    Some((p, k)) => (p.min(n.time), k + 1),
+                    None => (n.time, 1),
                 });
                 true
             }
@@ -277,7 +272,7 @@ impl DecoderDamage {
         out.flagged = if key { own } else { flags.is_damaged() };
         // Damage reported by notices, visible from this instant (before this frame).
         let mut from = None;
-        if let Some((p, k, error)) = self.pending {
+        if let Some((p, k)) = self.pending {
             if t.secs_since(p) < -SAME_PICTURE {
                 // Shown before the damaged picture: a B-picture after the last anchor may be
                 // predicted from it; an anchor was decoded before it.
@@ -289,11 +284,14 @@ impl DecoderDamage {
             } else {
                 // A decode error about a picture still to come stays pending: a key frame the
                 // decoder found damaged after a loss is flagged when it is shown. (A corrupt
-                // packet mark there reports the loss before it; see above.)
-                self.pending = error
-                    .filter(|e| e.secs_since(t) > SAME_PICTURE)
-                    .map(|e| (e, 1, Some(e)));
-                out.notices += if self.pending.is_some() { k - 1 } else { k };
+                // packet mark there reports the loss before it; see above.) `losses` keeps the
+                // errors the pictures have not reached yet.
+                self.pending = self.losses.errors.map(|(e, _)| (e, 1));
+                out.notices += if self.pending.is_some() {
+                    k.saturating_sub(1)
+                } else {
+                    k
+                };
                 let run = self.b_run.take();
                 if t.secs_since(p) < SAME_PICTURE {
                     // The notice is about this picture. When it is an anchor, the B-pictures
