@@ -162,13 +162,19 @@ mod h264 {
     /// 4 s of moving pictures, a key frame every 2 s, in MPEG-TS; `bframes` 0 gives an
     /// I/P-only stream, otherwise x264's B-pyramid.
     fn encode(name: &str, bframes: u32) -> Vec<u8> {
+        encode_with(name, bframes, "veryfast")
+    }
+
+    /// As [`encode`] with an x264 preset: "veryfast" keeps one reference (a B-reference is
+    /// used only by the B-pictures around it), "medium" three.
+    fn encode_with(name: &str, bframes: u32, preset: &str) -> Vec<u8> {
         let path: PathBuf =
             std::env::temp_dir().join(format!("avqc-lost-{}-{name}.ts", std::process::id()));
         let status = Command::new("ffmpeg")
             .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
             .arg("testsrc2=s=320x180:r=25:d=4")
             .args([
-                "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-threads", "1",
+                "-c:v", "libx264", "-preset", preset, "-g", "50", "-threads", "1",
             ])
             .args(["-bf", &bframes.to_string(), "-f", "mpegts"])
             .arg(&path)
@@ -183,6 +189,14 @@ mod h264 {
     /// The video PES packets in stream order: (first TS packet index, packets, nal_ref_idc and
     /// NAL type of the first slice).
     fn pes_list(ts: &[u8]) -> Vec<(usize, usize, u8, u8)> {
+        pes_slices(ts)
+            .into_iter()
+            .map(|(i, n, r, k, _)| (i, n, r, k))
+            .collect()
+    }
+
+    /// As [`pes_list`], with the first slice's `slice_type % 5` (0 P, 1 B, 2 I).
+    fn pes_slices(ts: &[u8]) -> Vec<(usize, usize, u8, u8, u32)> {
         let mut out: Vec<(usize, usize, Vec<u8>)> = Vec::new();
         for (i, p) in ts.chunks_exact(188).enumerate() {
             let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
@@ -207,22 +221,37 @@ mod h264 {
         }
         out.into_iter()
             .map(|(i, n, data)| {
-                let (refidc, kind) = first_slice(&data);
-                (i, n, refidc, kind)
+                let (refidc, kind, slice_type) = first_slice(&data);
+                (i, n, refidc, kind, slice_type)
             })
             .collect()
     }
 
-    fn first_slice(pes: &[u8]) -> (u8, u8) {
+    fn first_slice(pes: &[u8]) -> (u8, u8, u32) {
         let body = pes
             .get(9 + *pes.get(8).unwrap_or(&0) as usize..)
             .unwrap_or(&[]);
-        for w in body.windows(4) {
+        for (i, w) in body.windows(4).enumerate() {
             if w[..3] == [0, 0, 1] && matches!(w[3] & 0x1f, 1 | 5) {
-                return ((w[3] >> 5) & 3, w[3] & 0x1f);
+                // first_mb_in_slice, then slice_type: two Exp-Golomb codes.
+                let bits = body[i + 4..]
+                    .iter()
+                    .flat_map(|b| (0..8).rev().map(move |k| (b >> k) & 1));
+                let mut bits = bits.take(64);
+                let mut ue = || {
+                    let mut zeros = 0;
+                    while bits.next()? == 0 {
+                        zeros += 1;
+                    }
+                    (0..zeros)
+                        .try_fold(1u32, |v, _| Some((v << 1) | u32::from(bits.next()?)))
+                        .map(|v| v - 1)
+                };
+                let slice_type = ue().and_then(|_| ue()).map_or(9, |t| t % 5);
+                return ((w[3] >> 5) & 3, w[3] & 0x1f, slice_type);
             }
         }
-        (0xff, 0)
+        (0xff, 0, 9)
     }
 
     /// `ts` without the video PES whose first TS packet is `first` (`packets` long).
@@ -275,6 +304,45 @@ mod h264 {
         let found = corruption_intervals("corruption", &media);
         assert_eq!(found.len(), 1, "{found:?}");
         // Lost near 0.8 s; the next key frame is at 2 s.
+        assert!((found[0].1 - 2.0).abs() < 1.5 / FPS, "{found:?}");
+    }
+
+    /// Cuts the first B-picture kept as a reference after 0.8 s from a B-pyramid of `preset`.
+    fn without_b_reference(preset: &str) -> Vec<Media> {
+        let name = format!("bref-{preset}");
+        let ts = encode_with(&name, 3, preset);
+        let pes = pes_slices(&ts);
+        let (first, n, _, _, _) = *pes
+            .iter()
+            .skip(20)
+            .find(|p| p.2 != 0 && p.3 == 1 && p.4 == 1)
+            .expect("a B-reference in the stream");
+        decode_in_order(without(&ts, first, n), &name)
+    }
+
+    #[test]
+    fn a_lost_b_reference_no_anchor_uses_ends_at_the_next_anchor() {
+        // One reference: the next P-picture skips the B-reference, the next B-reference's
+        // marking drops it. Damaged: the B-pictures around it only.
+        let media = without_b_reference("veryfast");
+        assert_eq!(
+            count(&media, "non_reference_loss"),
+            1,
+            "the loss is confined"
+        );
+        let found = corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].1 - found[0].0 <= 6.0 / FPS + 1e-6, "{found:?}");
+        assert!(found[0].1 < 1.6, "{found:?}");
+    }
+
+    #[test]
+    fn a_lost_b_reference_later_anchors_use_is_held_to_the_key_frame() {
+        // Three references: the next P-pictures predict from the B-reference too.
+        let media = without_b_reference("medium");
+        assert_eq!(count(&media, "non_reference_loss"), 0);
+        let found = corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "{found:?}");
         assert!((found[0].1 - 2.0).abs() < 1.5 / FPS, "{found:?}");
     }
 

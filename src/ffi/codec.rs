@@ -143,7 +143,7 @@ impl CodecContext {
 
     /// The tags (see [`send`](Self::send)) of the packets whose decoding logged errors since
     /// the last call.
-    pub(crate) fn take_error_tags(&mut self) -> Vec<i64> {
+    pub(crate) fn take_error_tags(&mut self) -> Vec<super::log::LoggedError> {
         self.tap.take_tags()
     }
 

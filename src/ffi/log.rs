@@ -28,12 +28,25 @@ pub(super) fn install() {
 
 /// Records the errors one decoder (and its frame-thread copies) logs. Lives on the heap for as
 /// long as the codec context; the context's `opaque` points to it.
+/// The errors logged while decoding one packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LoggedError {
+    /// The packet's tag.
+    pub(crate) tag: i64,
+    /// Every error was H.264's complaint that a marking operation names a reference frame
+    /// that is not there ("mmco: unref short failure"): a lost frame, no damage of its own.
+    pub(crate) marking_only: bool,
+}
+
+/// H.264's complaint of a marking operation naming a frame it does not hold.
+const MARKING_FAILURE: &str = "mmco: unref short failure";
+
 #[derive(Default)]
 pub(super) struct ErrorTap {
     last: Mutex<String>,
     /// The packet tags (`reordered_opaque` of the logging context: the packet being decoded,
     /// also in a frame thread) of the errors not yet taken.
-    tags: Mutex<Vec<i64>>,
+    tags: Mutex<Vec<LoggedError>>,
 }
 
 impl ErrorTap {
@@ -42,7 +55,7 @@ impl ErrorTap {
         self.last.lock().map(|s| s.clone()).unwrap_or_default()
     }
     /// The tags of the packets whose decoding logged errors since the last call.
-    pub(super) fn take_tags(&self) -> Vec<i64> {
+    pub(super) fn take_tags(&self) -> Vec<LoggedError> {
         self.tags
             .lock()
             .map(|mut t| std::mem::take(&mut *t))
@@ -156,8 +169,14 @@ unsafe fn handle(avcl: *mut c_void, level: c_int, fmt: *const c_char, vl: VaList
                 last.push_str(text);
             }
             if let Ok(mut tags) = tap.tags.lock() {
-                if tags.len() < 1024 && !tags.contains(&tag) {
-                    tags.push(tag);
+                let marking = text.ends_with(MARKING_FAILURE);
+                if let Some(e) = tags.iter_mut().find(|e| e.tag == tag) {
+                    e.marking_only &= marking;
+                } else if tags.len() < 1024 {
+                    tags.push(LoggedError {
+                        tag,
+                        marking_only: marking,
+                    });
                 }
             }
         }

@@ -59,6 +59,18 @@ impl Packet {
         }
     }
 
+    /// Decoding timestamp, in the stream time base.
+    pub(crate) fn decode_time(&self) -> Option<i64> {
+        // SAFETY: an allocated packet.
+        unsafe { ts((*self.ptr.as_ptr()).dts) }
+    }
+
+    /// Duration in the stream time base (0 when unknown).
+    pub(crate) fn duration(&self) -> i64 {
+        // SAFETY: an allocated packet.
+        unsafe { (*self.ptr.as_ptr()).duration.max(0) }
+    }
+
     /// The packet's bytes (empty when it has none).
     pub(crate) fn data(&self) -> &[u8] {
         // SAFETY: an allocated packet; `data` points to `size` bytes it owns (or is null),

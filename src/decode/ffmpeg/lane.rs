@@ -5,13 +5,17 @@ use std::collections::VecDeque;
 
 use super::clock::Clock;
 use super::output::Output;
-use super::refs::RefTracker;
+use super::refs::{RefTracker, Timing, Verdict};
 use crate::ffi::{CodecContext, Frame, Received, Scaler};
 use crate::media::{FrameFlags, MediaKind, MediaTime, NoticeKind, Rational};
 
 /// Packets after one the demuxer marked corrupt whose headers must all show that no reference
 /// picture was lost, before the loss is taken to have taken none.
 const CONFIRM_AFTER: u32 = 3;
+
+/// Packets of a stream after one whose marking drops a lost frame that may carry the
+/// decoder's complaint about it.
+const MARKING_SLACK: usize = 2;
 
 /// Packets whose frames are remembered as damaged.
 const DAMAGE_MEMORY: usize = 256;
@@ -38,6 +42,12 @@ pub(super) struct Lane {
     /// Time of the last packet the demuxer marked corrupt, and how many packets after it
     /// showed no reference picture lost, until [`CONFIRM_AFTER`] did.
     pub(super) loss_pending: Option<(MediaTime, u32)>,
+    /// Time of a packet marked corrupt whose loss took reference frames, while the tracker
+    /// follows how far their damage reaches.
+    loss_watch: Option<MediaTime>,
+    /// Tags of packets whose marking drops a lost frame (the decoder's complaint about it is
+    /// no damage).
+    drops_lost: VecDeque<i64>,
     /// Tags and times of the packets sent lately.
     sent: VecDeque<(i64, MediaTime)>,
     /// Tags of the packets found damaged lately.
@@ -72,6 +82,8 @@ impl Lane {
             b_refs: true,
             refs: None,
             loss_pending: None,
+            loss_watch: None,
+            drops_lost: VecDeque::new(),
             sent: VecDeque::new(),
             damaged: VecDeque::new(),
             converter: Scaler::new(),
@@ -89,32 +101,80 @@ impl Lane {
     }
 
     /// Reads the header of a packet about to be decoded (H.264 streams only; `corrupt`: the
-    /// demuxer marked it). The demuxer's mark lands on a packet up to two before the loss (its
-    /// parser holds one back), so a loss is confirmed to have taken no reference picture when
-    /// the [`CONFIRM_AFTER`] packets after the marked one all follow the last reference picture;
-    /// returns the marked packet's time then.
+    /// demuxer marked it; `seq`: its tag). Returns the time of a packet marked corrupt whose
+    /// loss is now known to damage nothing shown after the next anchor picture:
+    /// - a loss of non-reference pictures only: the demuxer's mark lands on a packet up to two
+    ///   before the loss (its parser holds one back), so it is confirmed when the
+    ///   [`CONFIRM_AFTER`] packets after the marked one all follow the last reference picture;
+    /// - a loss of reference frames that, as the pictures after it show, only B-pictures shown
+    ///   before the next anchor predicted from (see `refs`).
     pub(super) fn follow_refs(
         &mut self,
         data: &[u8],
         corrupt: bool,
         time: MediaTime,
+        seq: i64,
+        timing: Option<Timing>,
     ) -> Option<MediaTime> {
         let tracker = self.refs.as_mut()?;
-        let lost = tracker.packet(data).and_then(|s| tracker.follow(&s));
+        let followed = tracker.read(data, timing);
+        if followed.drops_lost {
+            self.drops_lost.push_back(seq);
+            if self.drops_lost.len() > DAMAGE_MEMORY {
+                self.drops_lost.pop_front();
+            }
+        }
+        let lost = followed.lost;
         let mut confirmed = None;
         if let Some((t, seen)) = self.loss_pending.take() {
-            if lost == Some(false) && !corrupt {
-                if seen + 1 >= CONFIRM_AFTER {
-                    confirmed = Some(t);
-                } else {
-                    self.loss_pending = Some((t, seen + 1));
+            match lost {
+                Some(false) if !corrupt => {
+                    if seen + 1 >= CONFIRM_AFTER {
+                        confirmed = Some(t);
+                    } else {
+                        self.loss_pending = Some((t, seen + 1));
+                    }
                 }
+                Some(true) if !corrupt => self.loss_watch = Some(t),
+                _ => {}
+            }
+        }
+        if let Some(t) = self.loss_watch {
+            match followed.verdict {
+                Some(Verdict::Confined) => {
+                    confirmed = Some(t);
+                    self.loss_watch = None;
+                }
+                Some(_) => self.loss_watch = None,
+                None => {}
             }
         }
         if corrupt {
-            self.loss_pending = Some((time, 0));
+            // A new mark starts over; on a packet that shows reference frames lost, the loss
+            // is followed from it.
+            self.loss_watch = None;
+            self.loss_pending = None;
+            match lost {
+                Some(true) => self.loss_watch = Some(time),
+                _ => self.loss_pending = Some((time, 0)),
+            }
         }
         confirmed
+    }
+
+    /// True when the packet tagged `tag` is one whose marking drops a lost frame, or one of
+    /// the [`MARKING_SLACK`] packets of this stream after it (a frame thread may log the
+    /// complaint while it holds the next packet).
+    fn marks_lost_frame(&self, tag: i64) -> bool {
+        self.drops_lost.iter().any(|&d| {
+            tag >= d
+                && self
+                    .sent
+                    .iter()
+                    .filter(|(s, _)| *s > d && *s <= tag)
+                    .count()
+                    <= MARKING_SLACK
+        })
     }
 
     /// Marks the packet tagged `seq` damaged: the frames decoded from it are flagged.
@@ -173,7 +233,12 @@ impl Lane {
         let message = self.codec.last_logged_error();
         let index = self.index;
         let mut untraced = false;
-        for tag in tags {
+        for logged in tags {
+            let tag = logged.tag;
+            if logged.marking_only && self.marks_lost_frame(tag) {
+                log::debug!("stream {index}: marking of a lost reference frame: {message}");
+                continue;
+            }
             let sent = self.sent.iter().find(|(s, _)| *s == tag).copied();
             match sent {
                 Some((s, t)) => {

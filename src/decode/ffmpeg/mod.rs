@@ -37,6 +37,7 @@ use output::Output;
 use pace::Pacer;
 use push::ChannelReader;
 pub use push::PushInput;
+use refs::Timing;
 use tap::{wants_tap, Tap, Tapped};
 
 use crate::decode::options::DecoderOptions;
@@ -427,9 +428,11 @@ impl FfmpegDecoder {
         let seq = self.seq;
         let lane = &mut self.lanes[l];
         let index = lane.index;
+        let mut ticks = None;
         let time = match packet.time() {
             Some(raw) => {
                 let m = self.timeline.map_packet(&mut lane.packet_clock, raw);
+                ticks = Some(m.ticks);
                 MediaTime::new(m.ticks, lane.packet_clock.tb)
             }
             None => self.out.last_time(),
@@ -442,7 +445,18 @@ impl FfmpegDecoder {
             }
         }
         lane.remember_sent(seq, time);
-        if let Some(t) = lane.follow_refs(packet.data(), packet.is_corrupt(), time) {
+        // On the unwrapped timeline: the decode time keeps its distance to the display time.
+        let timing = match (ticks, packet.time(), packet.decode_time()) {
+            (Some(pts), Some(raw), Some(dts)) => Some(raw - dts)
+                .filter(|d| (0..=10 * packet.duration().max(1)).contains(d))
+                .map(|d| Timing {
+                    pts,
+                    dts: pts - d,
+                    duration: packet.duration(),
+                }),
+            _ => None,
+        };
+        if let Some(t) = lane.follow_refs(packet.data(), packet.is_corrupt(), time, seq, timing) {
             self.out
                 .notice(t, Some(index), NoticeKind::NonReferenceLoss);
         }

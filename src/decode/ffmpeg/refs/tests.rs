@@ -1,3 +1,4 @@
+use super::bits::Bits;
 use super::*;
 
 /// Writes bits MSB first, then adds emulation prevention bytes as an encoder does.
@@ -128,19 +129,19 @@ fn follows_frame_num_and_finds_a_lost_reference() {
     let first = packet(&[sps(2, false), pps(0, 0), slice(0, 6, 0, true, true)]);
     let s = t.packet(&first).expect("idr read");
     assert!(s.idr && s.reference && s.frame_num == 0);
-    assert_eq!(t.follow(&s), None);
+    assert_eq!(t.follow(&s, None).lost, None);
     // P1, b2 (non-reference), b2, P2: no gap.
     for (fnum, reference) in [(1, true), (2, false), (2, false), (2, true)] {
         let s = t.packet(&slice(0, 6, fnum, reference, false)).unwrap();
         assert_eq!(s.frame_num, fnum);
-        assert_eq!(t.follow(&s), Some(false), "frame_num {fnum}");
+        assert_eq!(t.follow(&s, None).lost, Some(false), "frame_num {fnum}");
     }
     // P3 lost: the next reference picture carries 4.
     let s = t.packet(&slice(0, 6, 4, true, false)).unwrap();
-    assert_eq!(t.follow(&s), Some(true));
+    assert_eq!(t.follow(&s, None).lost, Some(true));
     // Non-reference pictures lost: the next one still follows 4.
     let s = t.packet(&slice(0, 6, 5, false, false)).unwrap();
-    assert_eq!(t.follow(&s), Some(false));
+    assert_eq!(t.follow(&s, None).lost, Some(false));
 }
 
 #[test]
@@ -148,11 +149,15 @@ fn frame_num_wraps_at_its_modulus() {
     let mut t = RefTracker::new();
     t.packet(&packet(&[sps(0, false), pps(3, 0)]));
     let s = t.packet(&slice(3, 4, 15, true, false)).unwrap();
-    assert_eq!(t.follow(&s), None, "no reference picture before it");
+    assert_eq!(
+        t.follow(&s, None).lost,
+        None,
+        "no reference picture before it"
+    );
     let s = t.packet(&slice(3, 4, 0, true, false)).unwrap();
-    assert_eq!(t.follow(&s), Some(false));
+    assert_eq!(t.follow(&s, None).lost, Some(false));
     let s = t.packet(&slice(3, 4, 2, true, false)).unwrap();
-    assert_eq!(t.follow(&s), Some(true));
+    assert_eq!(t.follow(&s, None).lost, Some(true));
 }
 
 #[test]
@@ -173,9 +178,9 @@ fn gaps_allowed_or_unknown_parameter_sets_tell_nothing() {
     let mut t = RefTracker::new();
     t.packet(&packet(&[sps(0, true), pps(0, 0)]));
     let s = t.packet(&slice(0, 4, 1, true, false)).unwrap();
-    t.follow(&s);
+    t.follow(&s, None);
     let s = t.packet(&slice(0, 4, 9, true, false)).unwrap();
-    assert_eq!(t.follow(&s), None);
+    assert_eq!(t.follow(&s, None).lost, None);
     // A slice whose PPS was never seen, and bytes that are no H.264 at all.
     assert_eq!(t.packet(&slice(7, 4, 1, true, false)), None);
     assert_eq!(t.packet(&[0xff; 64]), None);
@@ -200,7 +205,7 @@ fn damaged_and_random_bytes_never_panic() {
     for n in 0..=good.len() {
         let s = t.packet(&good[..n]);
         if let Some(s) = s {
-            t.follow(&s);
+            t.follow(&s, None);
         }
     }
     for _ in 0..20_000 {
@@ -211,7 +216,7 @@ fn damaged_and_random_bytes_never_panic() {
         }
         p.truncate(1 + (next() as usize) % p.len());
         if let Some(s) = t.packet(&p) {
-            t.follow(&s);
+            t.follow(&s, None);
         }
         let mut r: Vec<u8> = (0..(next() % 64)).map(|_| next() as u8).collect();
         if r.len() > 4 {
@@ -224,7 +229,66 @@ fn damaged_and_random_bytes_never_panic() {
             ]);
         }
         if let Some(s) = t.packet(&r) {
-            t.follow(&s);
+            t.follow(&s, None);
         }
     }
+}
+
+/// A PPS with every field slice headers need: `bipred`: weighted_bipred_idc.
+fn pps_full(id: u32, sps: u32, l0_active: u32, bipred: u32) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.ue(id).ue(sps).bit(1).bit(0).ue(0); // CABAC, no bottom-field POC, one slice group
+    w.ue(l0_active - 1).ue(0).bit(0).bits(bipred, 2);
+    w.se(0).se(0).se(0).bit(1).bit(0).bit(0);
+    w.nal(0x68)
+}
+
+#[test]
+fn slice_headers_are_read_to_the_reference_marking() {
+    use super::header::{Ops, SliceKind};
+    let ops = |list: &[(u32, u32)]| {
+        let mut o = Ops::default();
+        for &(c, v) in list {
+            o.push(c, v).unwrap();
+        }
+        o
+    };
+    let mut t = RefTracker::new();
+    t.packet(&packet(&[sps(0, false), pps_full(0, 0, 3, 1)]));
+    // A P-slice: active references overridden to 2, list 0 modified, two marking operations.
+    let mut w = Writer::default();
+    w.ue(0).ue(5).ue(0).bits(9, 4).bits(17, 6); // first_mb, P, pps, frame_num, POC lsb
+    w.bit(1).ue(1); // override: 2 active
+    w.bit(1).ue(0).ue(1).ue(1).ue(4).ue(3); // modifications: -2, +5, end
+    w.bit(1).ue(1).ue(1).ue(1).ue(4).ue(0); // marking: drop -2, drop -5, end
+    w.bits(0x5A5A, 16);
+    let s = t.packet(&w.nal(0x41)).expect("read");
+    assert_eq!((s.kind, s.frame_num, s.reference), (SliceKind::P, 9, true));
+    let u = s.refs.expect("followed to its marking");
+    assert_eq!(u.active, [2, 0]);
+    assert_eq!(u.mods[0], ops(&[(0, 1), (1, 4)]));
+    assert_eq!(u.marking, Some(ops(&[(1, 1), (1, 4)])));
+    // A B-slice with explicit weights (weighted_bipred_idc 1) for 3 + 1 references.
+    let mut w = Writer::default();
+    w.ue(0).ue(6).ue(0).bits(10, 4).bits(20, 6).bit(1); // B, direct_spatial
+    w.bit(0).bit(0).bit(0); // no override, no modification of either list
+    w.ue(6).ue(6); // luma and chroma log2 denominators
+    for k in 0..4 {
+        w.bit(k % 2); // luma weight present for odd entries
+        if k % 2 == 1 {
+            w.se(-3).se(2);
+        }
+        w.bit(1).se(1).se(-1).se(2).se(0); // chroma weights
+    }
+    w.bit(0); // sliding window
+    w.bits(0xABCD, 16);
+    let s = t.packet(&w.nal(0x21)).expect("read");
+    assert_eq!(s.kind, SliceKind::B);
+    let u = s.refs.expect("followed past the weights");
+    assert_eq!(u.active, [3, 1]);
+    assert_eq!(u.marking, None);
+    // A header cut short after `frame_num` gives `frame_num`, but no reference use.
+    let mut w = Writer::default();
+    w.ue(0).ue(5).ue(0).bits(11, 4);
+    assert!(t.packet(&w.nal(0x41)).expect("read").refs.is_none());
 }

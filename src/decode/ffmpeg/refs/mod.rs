@@ -1,0 +1,207 @@
+//! Whether a loss took reference pictures, and how far their damage reaches, read from H.264
+//! headers (Annex B byte streams).
+//!
+//! Every H.264 reference picture advances `frame_num` by one; a non-reference picture carries
+//! the number after the last reference and advances nothing. So when packets are lost and the
+//! next picture's `frame_num` still follows the last reference picture that arrived, every
+//! picture lost was a non-reference one: nothing else is predicted from it, and its damage ends
+//! with it. A jump means reference frames were lost. Their damage lasts to the next key frame
+//! unless the pictures after the loss show otherwise: a B-picture kept as a reference (a
+//! pyramid) is often used only by the B-pictures around it and then dropped by a marking
+//! operation, before any anchor picture predicts from it ([`loss`]).
+//!
+//! Only the parameter sets and the first slice header of each packet are read (to its
+//! reference picture marking); nothing is allocated per packet.
+
+mod bits;
+mod dpb;
+mod header;
+mod loss;
+
+use bits::next_start;
+use dpb::{Dpb, Num, Ref};
+use header::{
+    parse_pps, parse_slice, parse_sps, Pps, SliceKind, SliceStart, Sps, MAX_PPS, MAX_SPS,
+};
+pub(crate) use loss::Verdict;
+use loss::{Episode, Recent};
+
+/// When a packet is shown and decoded, and for how long (stream ticks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Timing {
+    pub(crate) pts: i64,
+    pub(crate) dts: i64,
+    pub(crate) duration: i64,
+}
+
+/// What following one picture found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Followed {
+    /// `Some(true)`: a jump in `frame_num` (reference frames lost just before this picture);
+    /// `Some(false)`: it follows the last reference picture; `None`: cannot be told (no
+    /// reference picture seen yet, an IDR picture, a stream that allows gaps).
+    pub(crate) lost: Option<bool>,
+    /// The picture's marking drops a frame that was lost: a decoder complains of it, and the
+    /// complaint is no damage of this picture.
+    pub(crate) drops_lost: bool,
+    /// A loss followed came to a verdict with this picture.
+    pub(crate) verdict: Option<Verdict>,
+}
+
+/// Reads H.264 parameter sets and slice headers from Annex B packets, following `frame_num`
+/// and the short-term reference frames.
+#[derive(Debug)]
+pub(crate) struct RefTracker {
+    sps: [Option<Sps>; MAX_SPS],
+    pps: [Option<Pps>; MAX_PPS],
+    /// `frame_num` of the last reference picture read.
+    prev_ref: Option<u32>,
+    /// The reference frames, lost ones included (their display time unknown).
+    dpb: Dpb,
+    recent: Recent,
+    /// A loss of reference frames being followed.
+    episode: Option<Episode>,
+    /// The last packet's timing.
+    last: Option<Timing>,
+}
+
+impl RefTracker {
+    /// A tracker that has read nothing yet.
+    pub(crate) fn new() -> Self {
+        RefTracker {
+            sps: [None; MAX_SPS],
+            pps: [None; MAX_PPS],
+            prev_ref: None,
+            dpb: Dpb::default(),
+            recent: Recent::default(),
+            episode: None,
+            last: None,
+        }
+    }
+
+    /// Reads and follows one packet (an access unit in Annex B form, in decode order);
+    /// `timing`: the packet's, when known. Nothing is found in a packet without a slice that
+    /// could be read.
+    pub(crate) fn read(&mut self, data: &[u8], timing: Option<Timing>) -> Followed {
+        match self.packet(data) {
+            Some(s) => self.follow(&s, timing),
+            None => Followed::default(),
+        }
+    }
+
+    /// Reads one packet: its parameter sets, then its first
+    /// slice. `None` when the packet holds no slice that could be read. Parameter sets come
+    /// before the slices of an access unit, so reading stops at the first slice header: the
+    /// slice data after it is never scanned.
+    fn packet(&mut self, data: &[u8]) -> Option<SliceStart> {
+        let mut at = next_start(data, 0);
+        while let Some(start) = at {
+            let head = *data.get(start)?;
+            if matches!(head & 0x1f, 1 | 5) {
+                let sets = |id: usize| {
+                    let pps = (*self.pps.get(id)?)?;
+                    Some((self.sps[usize::from(pps.sps)]?, pps))
+                };
+                return parse_slice(head, &data[start + 1..], sets);
+            }
+            at = next_start(data, start);
+            let body = &data[start + 1..at.map_or(data.len(), |e| e - 3).max(start + 1)];
+            match head & 0x1f {
+                7 => {
+                    if let Some((id, sps)) = parse_sps(body) {
+                        self.sps[id] = Some(sps);
+                    }
+                }
+                8 => {
+                    if let Some((id, pps)) = parse_pps(body) {
+                        self.pps[id] = Some(pps);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Follows one picture (in decode order) read by [`RefTracker::packet`]; `timing`: its
+    /// packet's, when known.
+    fn follow(&mut self, s: &SliceStart, timing: Option<Timing>) -> Followed {
+        let mut out = Followed::default();
+        let modulus = 1u32 << s.bits;
+        let prev = self.prev_ref;
+        if s.idr {
+            self.dpb.clear();
+            self.episode = None;
+        } else if let Some(p) = prev.filter(|_| !s.gaps_allowed) {
+            let next = ((u64::from(p) + 1) % u64::from(modulus)) as u32;
+            let jump = s.frame_num != p && s.frame_num != next;
+            out.lost = Some(jump);
+            if jump {
+                self.lost_frames(p, s, modulus);
+            }
+        }
+        if let Some(e) = &mut self.episode {
+            match timing {
+                Some(t) => e.log(*s, t.pts),
+                None => e.spread(),
+            }
+        }
+        if s.reference {
+            let at = Num {
+                frame_num: s.frame_num,
+                modulus,
+            };
+            let marking = s.refs.and_then(|u| u.marking);
+            let new = Ref {
+                frame_num: s.frame_num,
+                pts: timing.map_or(i64::MIN, |t| t.pts),
+                lost: false,
+                tainted: false,
+            };
+            out.drops_lost = self.dpb.add(at, marking.as_ref(), s.max_refs, new);
+            self.prev_ref = Some(s.frame_num);
+        }
+        if let Some(t) = timing {
+            self.recent.push(t.pts, s.kind != SliceKind::B);
+            self.last = Some(t);
+        }
+        if let (Some(e), Some(t)) = (&self.episode, self.last) {
+            let v = e.verdict(&self.recent, t.dts, t.duration);
+            if v != Verdict::Pending {
+                out.verdict = Some(v);
+                self.episode = None;
+            }
+        }
+        out
+    }
+
+    /// Reference frames were lost between `prev` and the picture `s`: they join the references
+    /// (as H.264's "non-existing" frames do), and the loss is followed.
+    fn lost_frames(&mut self, prev: u32, s: &SliceStart, modulus: u32) {
+        match (&mut self.episode, self.last) {
+            (Some(e), _) => e.spread(),
+            (None, Some(t)) => {
+                self.episode = Some(Episode::new(self.dpb, prev, s.frame_num, modulus, t.dts));
+            }
+            (None, None) => {}
+        }
+        let count = (i64::from(s.frame_num) - i64::from(prev) - 1).rem_euclid(i64::from(modulus));
+        for k in 0..count.min(16) as u32 {
+            let frame_num = (prev + 1 + k) % modulus;
+            let lost = Ref {
+                frame_num,
+                pts: i64::MIN,
+                lost: true,
+                tainted: false,
+            };
+            self.dpb
+                .add(Num { frame_num, modulus }, None, s.max_refs, lost);
+            self.prev_ref = Some(frame_num);
+        }
+    }
+}
+
+#[cfg(test)]
+mod pyramid_tests;
+#[cfg(test)]
+mod tests;
