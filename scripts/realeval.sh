@@ -3,9 +3,13 @@
 # once (cached), run `monitor` with its default detectors on every clip, score, print the tables.
 #
 #   scripts/realeval.sh [--seed N] [--only GROUP[,GROUP]] [--json] [--per-clip] [--live]
+#                       [--live-replay]
 #
 # --live also streams two clean clips in real time through a lossy UDP relay to the monitor
 # (scripts/realeval/live.py, about 1.5 min) and scores that separately.
+# --live-replay runs the monitor again on the receptions the last --live run recorded
+# (target/realeval/live-seedN/*_udp.ts, as files) and scores that: with MONITOR_ARGS="--threads 1"
+# the decode is the same on every run (FFmpeg's frame threads make a damaged decode vary).
 #
 # Environment:
 #   MONITOR=path      use this monitor binary instead of building target/release/examples/monitor
@@ -19,6 +23,7 @@ cd "$(dirname "$0")/.."
 SEED=1
 ONLY=""
 LIVE=""
+REPLAY=""
 SCORE_ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -26,6 +31,7 @@ while [ $# -gt 0 ]; do
         --only) ONLY="$2"; shift 2 ;;
         --json|--per-clip) SCORE_ARGS+=("$1"); shift ;;
         --live) LIVE=1; shift ;;
+        --live-replay) REPLAY=1; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -89,4 +95,22 @@ if [ -n "$LIVE" ]; then
     echo "Live UDP (seed $SEED):"
     python3 "$RE/score.py" --truth "$OUT/live-seed$SEED/truth.json" --events-dir "$OUT/live-seed$SEED" \
         "${SCORE_ARGS[@]}" | tee "$OUT/report-live-seed$SEED.txt"
+fi
+
+if [ -n "$REPLAY" ]; then
+    LD=$OUT/live-seed$SEED
+    if [ ! -f "$LD/truth.json" ]; then
+        echo "no recorded live run in $LD: run with --live first" >&2
+        exit 2
+    fi
+    mkdir -p "$LD/replay"
+    for f in "$LD"/*_udp.ts; do
+        # shellcheck disable=SC2086
+        nice -n 10 "$MONITOR" --defects-only --no-progress ${MONITOR_ARGS:-} "$f" \
+            > "$LD/replay/$(basename "$f").jsonl" 2> /dev/null || echo "monitor failed on $f" >&2
+    done
+    echo
+    echo "Live UDP receptions replayed (seed $SEED, monitor args: ${MONITOR_ARGS:-none}):"
+    python3 "$RE/score.py" --truth "$LD/truth.json" --events-dir "$LD/replay" \
+        "${SCORE_ARGS[@]}" | tee "$OUT/report-live-replay-seed$SEED.txt"
 fi

@@ -1,5 +1,6 @@
 """Defects by construction in float32 PCM (interleaved stereo) with their truth in
-samples: dropouts (the waveform cut to zero), clicks (1-3 samples), hard clipping."""
+samples: dropouts (the waveform cut to zero), clicks (an impulse of 1-3 samples added),
+hard clipping."""
 from __future__ import annotations
 
 import random
@@ -47,19 +48,30 @@ def dropouts(st: array, rng: random.Random, count: int, signal: str) -> list[dic
 
 
 def clicks(st: array, rng: random.Random, count: int, signal: str) -> list[dict]:
-    """Overwrite 1-3 samples with an impulse: one polarity or alternating, one or both channels."""
+    """Add an impulse of 1-3 samples: one polarity or alternating, one or both channels.
+    The impulse is added to the sound (a click is an impulse on top of it, not a sample value:
+    writing the value could land next to the sound's own level and leave no click); where
+    adding would pass full scale the impulse goes the other way, so every sample steps by the
+    full amplitude. `subtype` names the polarity that resulted."""
     out = []
     for p in inside_sound(st, rng, count, spacing=1.5):
         n = rng.randint(1, 3)
         pol = rng.choice(["pos", "neg", "alt"]) if n > 1 else rng.choice(["pos", "neg"])
         amp = rng.uniform(0.3, 0.8)
         chans = rng.choice([(0,), (1,), (0, 1)])
+        signs = []
         for k in range(n):
             s = -1.0 if pol == "neg" or (pol == "alt" and k % 2) else 1.0
             for ch in chans:
-                st[2 * (p + k) + ch] = s * amp
+                i = 2 * (p + k) + ch
+                v = st[i] + s * amp
+                if abs(v) > 1.0:
+                    s, v = -s, st[i] - s * amp
+                st[i] = v
+            signs.append(s)
+        got = "pos" if all(x > 0 for x in signs) else "neg" if all(x < 0 for x in signs) else "alt"
         out.append({"type": "audio_click", "start": p / media.SR, "end": (p + n) / media.SR,
-                    "subtype": f"{n}smp_{pol}_{signal}", "samples": [p, p + n],
+                    "subtype": f"{n}smp_{got}_{signal}", "samples": [p, p + n],
                     "amplitude": round(amp, 3)})
     return out
 
