@@ -186,8 +186,9 @@ impl RefTracker {
             (None, None) => {}
         }
         let count = (i64::from(s.frame_num) - i64::from(prev) - 1).rem_euclid(i64::from(modulus));
-        for k in 0..count.min(16) as u32 {
-            let frame_num = (prev + 1 + k) % modulus;
+        // The last 16 at most: more would have left the references anyway.
+        for k in (count - 16).max(0)..count {
+            let frame_num = ((i64::from(prev) + 1 + k) % i64::from(modulus)) as u32;
             let lost = Ref {
                 frame_num,
                 pts: i64::MIN,
@@ -196,8 +197,9 @@ impl RefTracker {
             };
             self.dpb
                 .add(Num { frame_num, modulus }, None, s.max_refs, lost);
-            self.prev_ref = Some(frame_num);
         }
+        // The picture follows the last lost frame.
+        self.prev_ref = Some((s.frame_num + modulus - 1) % modulus);
     }
 }
 

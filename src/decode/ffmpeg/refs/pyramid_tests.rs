@@ -76,7 +76,7 @@ fn header(p: &P, skip_bref: bool) -> SliceStart {
         idr: p.show == 0,
         kind: p.kind,
         frame_num: p.frame_num,
-        bits: 4,
+        bits: 8,
         gaps_allowed: false,
         max_refs: 3,
         refs: Some(u),
@@ -157,5 +157,19 @@ fn loss_without_timing_spreads() {
         let timing = if i < 6 { timing(p) } else { None };
         verdicts.extend(t.follow(&header(p, true), timing).verdict);
     }
+    assert_eq!(verdicts, vec![Verdict::Spread]);
+}
+
+#[test]
+fn a_long_outage_is_one_loss() {
+    // Three mini-GOPs lost: one jump, a verdict, then the pictures follow again.
+    let mut t = RefTracker::new();
+    let (mut jumps, mut verdicts) = (0, Vec::new());
+    for p in pyramid(8).iter().filter(|p| !(5..=17).contains(&p.show)) {
+        let f = t.follow(&header(p, true), timing(p));
+        jumps += usize::from(f.lost == Some(true));
+        verdicts.extend(f.verdict);
+    }
+    assert_eq!(jumps, 1);
     assert_eq!(verdicts, vec![Verdict::Spread]);
 }
