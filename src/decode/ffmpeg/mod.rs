@@ -447,11 +447,12 @@ impl FfmpegDecoder {
         lane.remember_sent(seq, time);
         // On the unwrapped timeline: the decode time keeps its distance to the display time.
         let timing = match (ticks, packet.time(), packet.decode_time()) {
-            (Some(pts), Some(raw), Some(dts)) => Some(raw - dts)
-                .filter(|d| (0..=10 * packet.duration().max(1)).contains(d))
+            (Some(pts), Some(raw), Some(dts)) => raw
+                .checked_sub(dts)
+                .filter(|d| (0..=packet.duration().max(1).saturating_mul(10)).contains(d))
                 .map(|d| Timing {
                     pts,
-                    dts: pts - d,
+                    dts: pts.saturating_sub(d),
                     duration: packet.duration(),
                 }),
             _ => None,

@@ -162,9 +162,8 @@ impl Dpb {
         // earlier ones first, list 1 the later ones.
         let key = |i: u8| {
             let p = refs[usize::from(i)].pts;
-            let before = p < pts;
-            let first = before == (l == 0);
-            (!first, if before { pts - p } else { p - pts })
+            let first = (p < pts) == (l == 0);
+            (!first, p.abs_diff(pts))
         };
         list.sort_unstable_by_key(|&i| key(i));
         if l == 1 && n > 1 {
@@ -174,8 +173,7 @@ impl Dpb {
             }
             let key0 = |i: u8| {
                 let p = refs[usize::from(i)].pts;
-                let before = p < pts;
-                (!before, if before { pts - p } else { p - pts })
+                (p >= pts, p.abs_diff(pts))
             };
             l0[..n].sort_unstable_by_key(|&i| key0(i));
             if l0[..n] == out[..n] {

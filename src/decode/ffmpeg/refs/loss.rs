@@ -176,9 +176,14 @@ impl Episode {
         let Some(base) = recent.iter().map(|(p, _)| p).filter(|p| *p > self.lo).min() else {
             return Some((out, 0));
         };
-        let near = |s: i64| recent.iter().any(|(p, _)| (p - s).abs() * 2 < dur);
-        // The first slot after `lo` on the grid of `base`.
-        let mut s = base - (base - self.lo - 1).div_euclid(dur) * dur;
+        let near = |s: i64| {
+            recent
+                .iter()
+                .any(|(p, _)| p.abs_diff(s).saturating_mul(2) < dur.unsigned_abs())
+        };
+        // The first slot after `lo` on the grid of `base` (timestamps out of any sense: none).
+        let back = base.checked_sub(self.lo)?.checked_sub(1)?.div_euclid(dur);
+        let mut s = base.checked_sub(back.checked_mul(dur)?)?;
         for _ in 0..RECENT {
             if s >= now {
                 break;
@@ -187,7 +192,7 @@ impl Episode {
                 *out.get_mut(m)? = s;
                 m += 1;
             }
-            s += dur;
+            s = s.checked_add(dur)?;
         }
         Some((out, m))
     }
