@@ -365,6 +365,44 @@ fn stop_interrupts_realtime_decoding() {
     assert!(d.next().unwrap().is_none());
 }
 
+/// Video frames a decoder gives until it ends.
+fn video_frames(d: &mut dyn Decoder) -> usize {
+    let mut n = 0;
+    while let Some(m) = d.next().unwrap() {
+        n += usize::from(matches!(m, Media::Video(_)));
+    }
+    n
+}
+
+#[test]
+fn a_stop_still_gives_the_pictures_in_the_decoder() {
+    // Every byte pushed, the input left open (a live source gone quiet), then a stop: the
+    // pictures the decoder holds (reordering, frame threads) still come out, so at most the
+    // last one the demuxer holds back is missing.
+    let bytes = std::fs::read(data("demo.ts")).unwrap();
+    let whole = video_frames(&mut open("demo.ts"));
+    let (input, rx) = PushInput::new(1024);
+    for chunk in bytes.chunks(188 * 50) {
+        input
+            .push(bytes::Bytes::copy_from_slice(chunk))
+            .expect("room for every chunk");
+    }
+    let mut d = FfmpegDecoder::from_channel("quiet.ts", rx, &DecoderOptions::default()).unwrap();
+    let stop = StopSignal::new();
+    d.set_stop_signal(stop.clone());
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(2));
+        stop.stop();
+    });
+    let got = video_frames(&mut d);
+    stopper.join().unwrap();
+    drop(input);
+    assert!(
+        got + 1 >= whole && got <= whole,
+        "{got} of {whole} pictures"
+    );
+}
+
 #[test]
 fn decoder_is_send() {
     fn send<T: Send>() {}

@@ -70,7 +70,8 @@ use crate::stop::StopSignal;
 ///   [`NoticeKind::EndOfStream`] notice follows, then `next` returns `Ok(None)` for ever. A
 ///   truncated file simply ends. Unreadable packets are skipped (up to 1000 in a row); other
 ///   read failures (a network or reader error) end the input with [`Error::Read`], after which
-///   `next` returns `Ok(None)` too. A raised stop signal ends the input quietly.
+///   `next` returns `Ok(None)` too. A raised stop signal ends the input the same way: the
+///   pictures already in the decoders (a few) are flushed and given out, then the end notice.
 /// * Realtime ([`DecoderOptions::realtime`]): items are released at the pace of their
 ///   timestamps against a monotonic clock (sleeping in small steps that watch the stop signal).
 /// * Transport checks: the bytes of an MPEG-TS input (a `*.ts`-like file or URL, `udp://`,
@@ -348,7 +349,8 @@ impl FfmpegDecoder {
     fn fill(&mut self) -> Result<()> {
         while self.out.is_empty() && self.state == State::Running {
             if self.stopped() {
-                self.finish(false);
+                // What was received is still analysed: the decoder's last pictures are few.
+                self.finish();
                 break;
             }
             match self.demux.read() {
@@ -360,8 +362,8 @@ impl FfmpegDecoder {
                     self.transport_notices(false);
                 }
                 Step::Again => {}
-                Step::End => self.finish(true),
-                Step::Interrupted => self.finish(false),
+                Step::End => self.finish(),
+                Step::Interrupted => self.finish(),
                 Step::Failed(message) => {
                     self.state = State::Ended;
                     self.out.clear();
@@ -382,26 +384,24 @@ impl FfmpegDecoder {
         }
     }
 
-    /// End of input: flushes the decoders (when `flush`), then queues the end notice.
-    fn finish(&mut self, flush: bool) {
-        if flush {
-            for lane in &mut self.lanes {
-                if !lane.flushed {
-                    lane.flushed = true;
-                    let seq = self.seq;
-                    let _ = lane.codec.send(None, seq);
-                    let mut frames = std::mem::take(&mut self.scratch);
-                    lane.drain(&mut frames, &mut self.out);
-                    let t = self.out.last_time();
-                    let extra = lane
-                        .logged_damage(seq, t, &mut self.out)
-                        .unwrap_or(FrameFlags::NONE);
-                    for f in frames.drain(..) {
-                        self.media
-                            .emit(lane, f, extra, &mut self.timeline, &mut self.out);
-                    }
-                    self.scratch = frames;
+    /// End of input (or a stop): flushes the decoders, then queues the end notice.
+    fn finish(&mut self) {
+        for lane in &mut self.lanes {
+            if !lane.flushed {
+                lane.flushed = true;
+                let seq = self.seq;
+                let _ = lane.codec.send(None, seq);
+                let mut frames = std::mem::take(&mut self.scratch);
+                lane.drain(&mut frames, &mut self.out);
+                let t = self.out.last_time();
+                let extra = lane
+                    .logged_damage(seq, t, &mut self.out)
+                    .unwrap_or(FrameFlags::NONE);
+                for f in frames.drain(..) {
+                    self.media
+                        .emit(lane, f, extra, &mut self.timeline, &mut self.out);
                 }
+                self.scratch = frames;
             }
         }
         self.transport_notices(true);
