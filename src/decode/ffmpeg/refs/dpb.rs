@@ -160,22 +160,18 @@ impl Dpb {
         }
         // Before the picture: nearest first; after it: nearest first; list 0 takes the
         // earlier ones first, list 1 the later ones.
-        let key = |i: u8| {
+        let order = |i: u8, earlier_first: bool| {
             let p = refs[usize::from(i)].pts;
-            let first = (p < pts) == (l == 0);
-            (!first, p.abs_diff(pts))
+            ((p < pts) != earlier_first, p.abs_diff(pts))
         };
-        list.sort_unstable_by_key(|&i| key(i));
+        list.sort_unstable_by_key(|&i| order(i, l == 0));
         if l == 1 && n > 1 {
+            // A list 1 equal to list 0 (nothing after the picture) has its first two swapped.
             let mut l0 = [0u8; MAX_REFS];
             for (i, slot) in l0.iter_mut().enumerate().take(n) {
                 *slot = i as u8;
             }
-            let key0 = |i: u8| {
-                let p = refs[usize::from(i)].pts;
-                (p >= pts, p.abs_diff(pts))
-            };
-            l0[..n].sort_unstable_by_key(|&i| key0(i));
+            l0[..n].sort_unstable_by_key(|&i| order(i, true));
             if l0[..n] == out[..n] {
                 out.swap(0, 1);
             }

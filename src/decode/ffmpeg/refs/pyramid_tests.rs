@@ -173,3 +173,35 @@ fn a_long_outage_is_one_loss() {
     assert_eq!(jumps, 1);
     assert_eq!(verdicts, vec![Verdict::Spread]);
 }
+
+#[test]
+fn a_b_picture_after_every_reference_swaps_its_second_list() {
+    use super::dpb::{Dpb, Num, Ref};
+    // References shown at 10 (lost) and 20, a B-picture at 30 with one reference per list:
+    // list 0 is [20, 10]; list 1 would be the same, so its first two swap: [10, 20].
+    let mut dpb = Dpb::default();
+    let num = |frame_num| Num {
+        frame_num,
+        modulus: 256,
+    };
+    for (frame_num, pts, lost) in [(1, 10, true), (2, 20, false)] {
+        let r = Ref {
+            frame_num,
+            pts,
+            lost,
+            tainted: false,
+        };
+        dpb.add(num(frame_num), None, 4, r);
+    }
+    let mut u = RefUse {
+        active: [1, 1],
+        ..RefUse::default()
+    };
+    assert_eq!(dpb.uses_damaged(num(3), SliceKind::B, 30, &u), Some(true));
+    u.active = [1, 0];
+    assert_eq!(dpb.uses_damaged(num(3), SliceKind::B, 30, &u), Some(false));
+    // A P-picture's list goes by frame number: the later frame first.
+    assert_eq!(dpb.uses_damaged(num(3), SliceKind::P, 30, &u), Some(false));
+    u.mods[0] = ops(&[(0, 1)]); // picture number 3 - 2 = 1: the lost frame
+    assert_eq!(dpb.uses_damaged(num(3), SliceKind::P, 30, &u), Some(true));
+}
