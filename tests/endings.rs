@@ -239,6 +239,52 @@ fn a_decoder_ending_because_of_the_stop_signal_reports_stopped() {
     assert!(assert_nothing_lost(&rec) >= 1);
 }
 
+/// Five frames; then waits until the stop signal is raised, and gives the three frames it
+/// still holds before it ends (as an FFmpeg decoder flushes its last pictures on a stop).
+struct FlushesOnStop(usize, Option<StopSignal>);
+
+impl Decoder for FlushesOnStop {
+    fn name(&self) -> &str {
+        "flushes.raw"
+    }
+    fn streams(&self) -> &[StreamInfo] {
+        &[]
+    }
+    fn next(&mut self) -> Result<Option<Media>> {
+        self.0 += 1;
+        if self.0 == 6 {
+            while !self.1.as_ref().is_some_and(StopSignal::is_stopped) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        Ok((self.0 <= 8).then(|| frame(self.0, 16)))
+    }
+    fn set_stop_signal(&mut self, stop: StopSignal) {
+        self.1 = Some(stop);
+    }
+}
+
+#[test]
+fn a_stop_still_analyses_what_the_decoder_holds() {
+    let pipeline = Pipeline::builder()
+        .decoder(FlushesOnStop(0, None))
+        .detector(Opener::new("a", 1_000_000))
+        .sink(Recorder::default())
+        .build()
+        .unwrap();
+    let stop = pipeline.stop_signal();
+    let t = std::thread::spawn(move || pipeline.run_with_report());
+    std::thread::sleep(Duration::from_millis(200));
+    stop.stop();
+    let (report, result) = t.join().unwrap();
+    result.unwrap();
+    assert!(report.stopped);
+    assert_eq!(
+        report.video_frames_decoded, 8,
+        "the 3 frames held at the stop too"
+    );
+}
+
 struct FailsAfter(usize);
 impl Decoder for FailsAfter {
     fn name(&self) -> &str {

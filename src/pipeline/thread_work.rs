@@ -78,6 +78,30 @@ impl DropMetric {
     }
 }
 
+/// Items a decoder may still give after a stop, and for how long: the pictures it already
+/// holds (an FFmpeg decoder flushes a few, then ends); the bounds are for one that ignores
+/// the stop.
+const AFTER_STOP_ITEMS: usize = 256;
+const AFTER_STOP_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// After a stop, what the decoder already holds is still analysed, until it ends or a bound.
+fn drain_after_stop(decoder: &mut dyn Decoder, core: &mut StreamCore, shared: &Shared) {
+    let until = Instant::now() + AFTER_STOP_WAIT;
+    for _ in 0..AFTER_STOP_ITEMS {
+        if Instant::now() >= until {
+            return;
+        }
+        match catch_unwind(AssertUnwindSafe(|| decoder.next())) {
+            Ok(Ok(Some(m))) => match core.feed(m, Instant::now()) {
+                Ok(()) => {}
+                Err(Halt::Input(_)) => return,
+                Err(Halt::Detector(e)) => shared.raise(e),
+            },
+            _ => return,
+        }
+    }
+}
+
 /// The decoder thread: reads the input and drives the core until the end, an error or the stop.
 pub(super) fn run_decoder(
     mut decoder: Box<dyn Decoder>,
@@ -93,6 +117,7 @@ pub(super) fn run_decoder(
         }
         if stop.is_stopped() {
             core.set_stopped(true);
+            drain_after_stop(&mut *decoder, &mut core, shared);
             break Ok(());
         }
         // A panicking decoder ends the input like a failed one, so the detectors (inline ones
