@@ -172,11 +172,12 @@ fn end_of_input_ends_open_defects_and_flushes() {
     assert_eq!(assert_nothing_lost(&rec), 3);
 }
 
-#[test]
-fn stop_signal_ends_open_defects_and_flushes() {
+/// Runs `decoder` with a detector that opens a defect, stops the run after 200 ms, and
+/// returns the report, the result and what the sink got.
+fn run_stopped(decoder: impl Decoder + 'static) -> (Report, Result<()>, Recorder) {
     let rec = Recorder::default();
     let pipeline = Pipeline::builder()
-        .decoder(endless())
+        .decoder(decoder)
         .detector(Opener::new("a", 1_000_000))
         .sink(rec.clone())
         .build()
@@ -186,97 +187,69 @@ fn stop_signal_ends_open_defects_and_flushes() {
     std::thread::sleep(Duration::from_millis(200));
     stop.stop();
     let (report, result) = t.join().unwrap();
+    (report, result, rec)
+}
+
+#[test]
+fn stop_signal_ends_open_defects_and_flushes() {
+    let (report, result, rec) = run_stopped(endless());
     result.unwrap();
     assert_eq!(report.ending, Ending::Stopped);
     assert!(report.stopped);
     assert!(assert_nothing_lost(&rec) >= 1);
 }
 
-/// Five frames, then waits inside `next` until the stop signal it was given is raised and
-/// returns `Ok(None)` (as a realtime decoder does when a stop interrupts its pacing).
-struct QuitsOnStop(usize, Option<StopSignal>);
+/// Five frames, then waits inside `next` until the stop signal it was given is raised, gives
+/// the `held` frames it still holds and returns `Ok(None)` (as a realtime decoder does when a
+/// stop interrupts its pacing; an FFmpeg decoder flushes its last pictures).
+struct WaitsForStop {
+    sent: usize,
+    held: usize,
+    stop: Option<StopSignal>,
+}
 
-impl Decoder for QuitsOnStop {
+fn waits_for_stop(held: usize) -> WaitsForStop {
+    WaitsForStop {
+        sent: 0,
+        held,
+        stop: None,
+    }
+}
+
+impl Decoder for WaitsForStop {
     fn name(&self) -> &str {
-        "quits.raw"
+        "waits.raw"
     }
     fn streams(&self) -> &[StreamInfo] {
         &[]
     }
     fn next(&mut self) -> Result<Option<Media>> {
-        self.0 += 1;
-        if self.0 <= 5 {
-            return Ok(Some(frame(self.0, 16)));
+        self.sent += 1;
+        if self.sent == 6 {
+            // Waits for the next frame's time, watching the stop signal.
+            while !self.stop.as_ref().is_some_and(StopSignal::is_stopped) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
         }
-        // Waits for the next frame's time, watching the stop signal.
-        while !self.1.as_ref().is_some_and(StopSignal::is_stopped) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Ok(None)
+        Ok((self.sent <= 5 + self.held).then(|| frame(self.sent, 16)))
     }
     fn set_stop_signal(&mut self, stop: StopSignal) {
-        self.1 = Some(stop);
+        self.stop = Some(stop);
     }
 }
 
 #[test]
 fn a_decoder_ending_because_of_the_stop_signal_reports_stopped() {
-    let rec = Recorder::default();
-    let pipeline = Pipeline::builder()
-        .decoder(QuitsOnStop(0, None))
-        .detector(Opener::new("a", 1_000_000))
-        .sink(rec.clone())
-        .build()
-        .unwrap();
-    let stop = pipeline.stop_signal();
-    let t = std::thread::spawn(move || pipeline.run_with_report());
-    std::thread::sleep(Duration::from_millis(200));
-    stop.stop();
-    let (report, result) = t.join().unwrap();
+    let (report, result, rec) = run_stopped(waits_for_stop(0));
     result.unwrap();
     assert_eq!(report.ending, Ending::Stopped);
     assert!(report.stopped);
     assert!(assert_nothing_lost(&rec) >= 1);
 }
 
-/// Five frames; then waits until the stop signal is raised, and gives the three frames it
-/// still holds before it ends (as an FFmpeg decoder flushes its last pictures on a stop).
-struct FlushesOnStop(usize, Option<StopSignal>);
-
-impl Decoder for FlushesOnStop {
-    fn name(&self) -> &str {
-        "flushes.raw"
-    }
-    fn streams(&self) -> &[StreamInfo] {
-        &[]
-    }
-    fn next(&mut self) -> Result<Option<Media>> {
-        self.0 += 1;
-        if self.0 == 6 {
-            while !self.1.as_ref().is_some_and(StopSignal::is_stopped) {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        }
-        Ok((self.0 <= 8).then(|| frame(self.0, 16)))
-    }
-    fn set_stop_signal(&mut self, stop: StopSignal) {
-        self.1 = Some(stop);
-    }
-}
-
 #[test]
 fn a_stop_still_analyses_what_the_decoder_holds() {
-    let pipeline = Pipeline::builder()
-        .decoder(FlushesOnStop(0, None))
-        .detector(Opener::new("a", 1_000_000))
-        .sink(Recorder::default())
-        .build()
-        .unwrap();
-    let stop = pipeline.stop_signal();
-    let t = std::thread::spawn(move || pipeline.run_with_report());
-    std::thread::sleep(Duration::from_millis(200));
-    stop.stop();
-    let (report, result) = t.join().unwrap();
+    let (report, result, _) = run_stopped(waits_for_stop(3));
     result.unwrap();
     assert!(report.stopped);
     assert_eq!(
