@@ -311,13 +311,47 @@ mod h264 {
     fn without_b_reference(preset: &str) -> Vec<Media> {
         let name = format!("bref-{preset}");
         let ts = encode_with(&name, 3, preset);
-        let pes = pes_slices(&ts);
-        let (first, n, _, _, _) = *pes
+        let (first, n) = first_b_reference(&ts);
+        decode_in_order(without(&ts, first, n), &name)
+    }
+
+    /// `(first TS packet, packets)` of the first B-reference after 0.8 s.
+    fn first_b_reference(ts: &[u8]) -> (usize, usize) {
+        let (first, n, _, _, _) = *pes_slices(ts)
             .iter()
             .skip(20)
             .find(|p| p.2 != 0 && p.3 == 1 && p.4 == 1)
             .expect("a B-reference in the stream");
-        decode_in_order(without(&ts, first, n), &name)
+        (first, n)
+    }
+
+    /// Renumbers the continuity counters of the video packets, as if the loss had taken a
+    /// multiple of 16 of them: the demuxer sees no gap.
+    fn continuous(mut ts: Vec<u8>) -> Vec<u8> {
+        let mut cc = None;
+        for p in ts.chunks_exact_mut(188) {
+            let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
+            if pid == PID && p[3] & 0x10 != 0 {
+                let next: u8 = cc.map_or(p[3] & 0x0f, |c: u8| (c + 1) & 0x0f);
+                p[3] = (p[3] & 0xf0) | next;
+                cc = Some(next);
+            }
+        }
+        ts
+    }
+
+    #[test]
+    fn a_lost_b_reference_the_transport_did_not_see_is_found_and_short() {
+        let ts = encode_with("bref-unseen", 3, "veryfast");
+        let (first, n) = first_b_reference(&ts);
+        let cut = continuous(without(&ts, first, n));
+        let media = decode_in_order(cut, "bref-unseen");
+        assert_eq!(count(&media, "corrupt_packet"), 0, "no continuity error");
+        assert_eq!(count(&media, "reference_loss"), 1, "the frame_num jump");
+        assert_eq!(count(&media, "non_reference_loss"), 1, "confined");
+        let found = corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].1 - found[0].0 <= 6.0 / FPS + 1e-6, "{found:?}");
     }
 
     #[test]

@@ -48,6 +48,15 @@ pub enum NoticeKind {
     /// `corruption` and `decode_errors` detectors end such damage early only when pictures are
     /// missing from the display and the decoder reported nothing.
     NonReferenceLoss,
+    /// Reference pictures were lost just before the packet of this notice's time although
+    /// the demuxer marked no packet corrupt: H.264 `frame_num` jumped (read by
+    /// `FfmpegDecoder`). MPEG-TS continuity counters count to 16, so a loss of exactly 16
+    /// packets of a stream passes them unseen. Damage like
+    /// [`CorruptPacket`](NoticeKind::CorruptPacket); a
+    /// [`NonReferenceLoss`](NoticeKind::NonReferenceLoss) of the same time follows when the
+    /// pictures after it show that only pictures shown before the next anchor used the frames
+    /// lost.
+    ReferenceLoss,
     /// Timestamps jumped; the timeline was bridged (see [`TimestampUnwrapper`](crate::TimestampUnwrapper)).
     Discontinuity {
         /// Size of the jump in the raw timestamps, in seconds.
@@ -112,6 +121,7 @@ impl NoticeKind {
             NoticeKind::DecodeError { .. } => "decode_error",
             NoticeKind::CorruptPacket => "corrupt_packet",
             NoticeKind::NonReferenceLoss => "non_reference_loss",
+            NoticeKind::ReferenceLoss => "reference_loss",
             NoticeKind::Discontinuity { .. } => "discontinuity",
             NoticeKind::EndOfStream => "end_of_stream",
             NoticeKind::InputLost { .. } => "input_lost",
@@ -132,6 +142,9 @@ impl std::fmt::Display for NoticeKind {
             NoticeKind::NonReferenceLoss => f.write_str(
                 "packets lost without a reference picture (non-reference pictures only)",
             ),
+            NoticeKind::ReferenceLoss => {
+                f.write_str("reference pictures lost (frame numbers jumped) with no corrupt packet")
+            }
             NoticeKind::Discontinuity { jump_secs } => {
                 write!(f, "timestamps jumped by {jump_secs:.3} s; timeline bridged")
             }

@@ -13,6 +13,16 @@ use crate::media::{FrameFlags, MediaKind, MediaTime, NoticeKind, Rational};
 /// picture was lost, before the loss is taken to have taken none.
 const CONFIRM_AFTER: u32 = 3;
 
+/// What reading one packet's header found about losses.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(super) struct RefNews {
+    /// A loss known to damage nothing shown after the next anchor picture (the time of its
+    /// notice).
+    pub(super) confirmed: Option<MediaTime>,
+    /// Reference frames lost before this packet with no packet marked corrupt.
+    pub(super) unmarked: Option<MediaTime>,
+}
+
 /// Packets of a stream after one whose marking drops a lost frame that may carry the
 /// decoder's complaint about it.
 const MARKING_SLACK: usize = 2;
@@ -101,8 +111,10 @@ impl Lane {
     }
 
     /// Reads the header of a packet about to be decoded (H.264 streams only; `corrupt`: the
-    /// demuxer marked it; `seq`: its tag). Returns the time of a packet marked corrupt whose
-    /// loss is now known to damage nothing shown after the next anchor picture:
+    /// demuxer marked it; `seq`: its tag). [`RefNews::unmarked`]: reference frames were lost
+    /// just before this packet and no packet was marked (a continuity counter that wrapped).
+    /// [`RefNews::confirmed`]: the time of a loss (a packet marked corrupt, or an unmarked
+    /// loss) now known to damage nothing shown after the next anchor picture:
     /// - a loss of non-reference pictures only: the demuxer's mark lands on a packet up to two
     ///   before the loss (its parser holds one back), so it is confirmed when the
     ///   [`CONFIRM_AFTER`] packets after the marked one all follow the last reference picture;
@@ -115,8 +127,10 @@ impl Lane {
         time: MediaTime,
         seq: i64,
         timing: Option<Timing>,
-    ) -> Option<MediaTime> {
-        let tracker = self.refs.as_mut()?;
+    ) -> RefNews {
+        let Some(tracker) = self.refs.as_mut() else {
+            return RefNews::default();
+        };
         let followed = tracker.read(data, timing);
         if followed.drops_lost {
             self.drops_lost.push_back(seq);
@@ -125,12 +139,13 @@ impl Lane {
             }
         }
         let lost = followed.lost;
-        let mut confirmed = None;
+        let mut news = RefNews::default();
+        let marked = self.loss_pending.is_some() || self.loss_watch.is_some();
         if let Some((t, seen)) = self.loss_pending.take() {
             match lost {
                 Some(false) if !corrupt => {
                     if seen + 1 >= CONFIRM_AFTER {
-                        confirmed = Some(t);
+                        news.confirmed = Some(t);
                     } else {
                         self.loss_pending = Some((t, seen + 1));
                     }
@@ -139,10 +154,15 @@ impl Lane {
                 _ => {}
             }
         }
+        if lost == Some(true) && !corrupt && !marked {
+            // Reference frames lost with no packet marked: the transport did not see it.
+            news.unmarked = Some(time);
+            self.loss_watch = Some(time);
+        }
         if let Some(t) = self.loss_watch {
             match followed.verdict {
                 Some(Verdict::Confined) => {
-                    confirmed = Some(t);
+                    news.confirmed = Some(t);
                     self.loss_watch = None;
                 }
                 Some(_) => self.loss_watch = None,
@@ -159,7 +179,7 @@ impl Lane {
                 _ => self.loss_pending = Some((time, 0)),
             }
         }
-        confirmed
+        news
     }
 
     /// True when the packet tagged `tag` is one whose marking drops a lost frame, or one of

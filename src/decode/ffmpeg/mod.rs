@@ -457,7 +457,12 @@ impl FfmpegDecoder {
                 }),
             _ => None,
         };
-        if let Some(t) = lane.follow_refs(packet.data(), packet.is_corrupt(), time, seq, timing) {
+        let news = lane.follow_refs(packet.data(), packet.is_corrupt(), time, seq, timing);
+        if let Some(t) = news.unmarked {
+            self.out.notice(t, Some(index), NoticeKind::ReferenceLoss);
+            lane.mark_damaged(seq);
+        }
+        if let Some(t) = news.confirmed {
             self.out
                 .notice(t, Some(index), NoticeKind::NonReferenceLoss);
         }

@@ -209,7 +209,7 @@ impl DecoderDamage {
     pub(crate) fn notice(&mut self, n: &DecoderNotice) -> bool {
         let damage = matches!(
             n.kind,
-            NoticeKind::DecodeError { .. } | NoticeKind::CorruptPacket
+            NoticeKind::DecodeError { .. } | NoticeKind::CorruptPacket | NoticeKind::ReferenceLoss
         );
         if !self.notices || !(damage || n.kind == NoticeKind::NonReferenceLoss) {
             return false;
@@ -229,7 +229,9 @@ impl DecoderDamage {
                         self.losses.confirm(n.time);
                         return false;
                     }
-                    NoticeKind::CorruptPacket => self.losses.corrupt(n.time),
+                    NoticeKind::CorruptPacket | NoticeKind::ReferenceLoss => {
+                        self.losses.corrupt(n.time)
+                    }
                     _ => self.losses.error(n.time),
                 }
                 self.pending = Some(match self.pending {

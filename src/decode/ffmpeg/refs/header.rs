@@ -90,6 +90,9 @@ pub(super) struct RefUse {
     /// Memory management operations 1 (`difference_of_pic_nums_minus1`) of a reference
     /// picture; `None` for the sliding window.
     pub(super) marking: Option<Ops>,
+    /// Memory management operation 5: every reference dropped, and the picture's `frame_num`
+    /// taken as 0 from then on.
+    pub(super) reset: bool,
 }
 
 /// The first slice of a picture: what reference tracking needs.
@@ -218,7 +221,8 @@ fn ref_use(r: &mut Bits<'_>, sps: &Sps, pps: &Pps, s: &SliceStart) -> Option<Ref
                 match r.ue()? {
                     0 => break,
                     1 => ops.push(1, r.ue()?)?,
-                    _ => return None, // long-term marking or a reset of all references
+                    5 => u.reset = true,
+                    _ => return None, // long-term marking
                 }
             }
             u.marking = Some(ops);

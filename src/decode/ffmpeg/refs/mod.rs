@@ -146,7 +146,27 @@ impl RefTracker {
                 None => e.spread(),
             }
         }
-        if s.reference {
+        if s.reference && s.refs.is_some_and(|u| u.reset) {
+            // Every reference dropped; this picture counts as `frame_num` 0 from now on.
+            self.dpb.clear();
+            self.episode = None;
+            let new = Ref {
+                frame_num: 0,
+                pts: timing.map_or(i64::MIN, |t| t.pts),
+                lost: false,
+                tainted: false,
+            };
+            self.dpb.add(
+                Num {
+                    frame_num: 0,
+                    modulus,
+                },
+                None,
+                s.max_refs,
+                new,
+            );
+            self.prev_ref = Some(0);
+        } else if s.reference {
             let at = Num {
                 frame_num: s.frame_num,
                 modulus,

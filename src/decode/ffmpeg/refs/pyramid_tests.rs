@@ -205,3 +205,26 @@ fn a_b_picture_after_every_reference_swaps_its_second_list() {
     u.mods[0] = ops(&[(0, 1)]); // picture number 3 - 2 = 1: the lost frame
     assert_eq!(dpb.uses_damaged(num(3), SliceKind::P, 30, &u), Some(true));
 }
+
+#[test]
+fn a_reset_of_every_reference_restarts_frame_num() {
+    // A P-picture with memory management operation 5: the next picture's `frame_num` 1
+    // follows it (as 0), no jump.
+    let mut t = RefTracker::new();
+    let pics = pyramid(2);
+    for p in &pics[..5] {
+        t.follow(&header(p, true), timing(p));
+    }
+    let mut reset = header(&pics[5], true);
+    if let Some(u) = reset.refs.as_mut() {
+        u.reset = true;
+    }
+    assert_eq!(t.follow(&reset, timing(&pics[5])).lost, Some(false));
+    let mut next = header(&pics[6], true);
+    next.frame_num = 1;
+    next.refs = Some(RefUse {
+        active: [1, 1],
+        ..RefUse::default()
+    });
+    assert_eq!(t.follow(&next, timing(&pics[6])).lost, Some(false));
+}
