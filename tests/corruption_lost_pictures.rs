@@ -186,16 +186,23 @@ mod h264 {
         bytes
     }
 
-    /// The video PES packets in stream order: (first TS packet index, packets, nal_ref_idc and
-    /// NAL type of the first slice).
-    fn pes_list(ts: &[u8]) -> Vec<(usize, usize, u8, u8)> {
-        pes_slices(ts)
-            .into_iter()
-            .map(|(i, n, r, k, _)| (i, n, r, k))
-            .collect()
+    /// `(first TS packet, packets)` of the first video PES after 0.8 s (the 20th) whose first
+    /// slice has this `nal_ref_idc`, NAL type and `slice_type % 5` (0 P, 1 B, 2 I).
+    fn first_picture(
+        ts: &[u8],
+        wanted: impl Fn(u8, u8, u32) -> bool,
+        what: &str,
+    ) -> (usize, usize) {
+        let (first, n, _, _, _) = *pes_slices(ts)
+            .iter()
+            .skip(20)
+            .find(|p| wanted(p.2, p.3, p.4))
+            .unwrap_or_else(|| panic!("{what} in the stream"));
+        (first, n)
     }
 
-    /// As [`pes_list`], with the first slice's `slice_type % 5` (0 P, 1 B, 2 I).
+    /// The video PES packets in stream order: (first TS packet index, packets, nal_ref_idc,
+    /// NAL type and `slice_type % 5` of the first slice).
     fn pes_slices(ts: &[u8]) -> Vec<(usize, usize, u8, u8, u32)> {
         let mut out: Vec<(usize, usize, Vec<u8>)> = Vec::new();
         for (i, p) in ts.chunks_exact(188).enumerate() {
@@ -275,12 +282,7 @@ mod h264 {
     #[test]
     fn a_lost_non_reference_picture_is_confirmed_and_short() {
         let ts = encode("pyramid", 3);
-        let pes = pes_list(&ts);
-        let (first, n, _, _) = *pes
-            .iter()
-            .skip(20)
-            .find(|p| p.2 == 0 && p.3 == 1)
-            .expect("a non-reference picture in the stream");
+        let (first, n) = first_picture(&ts, |r, k, _| r == 0 && k == 1, "a non-reference picture");
         let media = decode_in_order(without(&ts, first, n), "pyramid");
         let notices = count(&media, "non_reference_loss");
         assert_eq!(notices, 1, "one loss, confirmed");
@@ -292,12 +294,7 @@ mod h264 {
     #[test]
     fn a_lost_reference_picture_is_held_to_the_key_frame() {
         let ts = encode("ipp", 0);
-        let pes = pes_list(&ts);
-        let (first, n, _, _) = *pes
-            .iter()
-            .skip(20)
-            .find(|p| p.2 != 0 && p.3 == 1)
-            .expect("a P-picture in the stream");
+        let (first, n) = first_picture(&ts, |r, k, _| r != 0 && k == 1, "a P-picture");
         let media = decode_in_order(without(&ts, first, n), "ipp");
         assert_eq!(count(&media, "non_reference_loss"), 0);
         assert!(count(&media, "corrupt_packet") >= 1);
@@ -317,12 +314,7 @@ mod h264 {
 
     /// `(first TS packet, packets)` of the first B-reference after 0.8 s.
     fn first_b_reference(ts: &[u8]) -> (usize, usize) {
-        let (first, n, _, _, _) = *pes_slices(ts)
-            .iter()
-            .skip(20)
-            .find(|p| p.2 != 0 && p.3 == 1 && p.4 == 1)
-            .expect("a B-reference in the stream");
-        (first, n)
+        first_picture(ts, |r, k, t| r != 0 && k == 1 && t == 1, "a B-reference")
     }
 
     /// Renumbers the continuity counters of the video packets, as if the loss had taken a

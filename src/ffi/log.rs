@@ -26,8 +26,6 @@ pub(super) fn install() {
     });
 }
 
-/// Records the errors one decoder (and its frame-thread copies) logs. Lives on the heap for as
-/// long as the codec context; the context's `opaque` points to it.
 /// The errors logged while decoding one packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct LoggedError {
@@ -41,6 +39,8 @@ pub(crate) struct LoggedError {
 /// H.264's complaint of a marking operation naming a frame it does not hold.
 const MARKING_FAILURE: &str = "mmco: unref short failure";
 
+/// Records the errors one decoder (and its frame-thread copies) logs. Lives on the heap for as
+/// long as the codec context; the context's `opaque` points to it.
 #[derive(Default)]
 pub(super) struct ErrorTap {
     last: Mutex<String>,

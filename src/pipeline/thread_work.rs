@@ -80,27 +80,9 @@ impl DropMetric {
 
 /// Items a decoder may still give after a stop, and for how long: the pictures it already
 /// holds (an FFmpeg decoder flushes a few, then ends); the bounds are for one that ignores
-/// the stop.
+/// the stop. An error after the stop ends the input quietly.
 const AFTER_STOP_ITEMS: usize = 256;
 const AFTER_STOP_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
-
-/// After a stop, what the decoder already holds is still analysed, until it ends or a bound.
-fn drain_after_stop(decoder: &mut dyn Decoder, core: &mut StreamCore, shared: &Shared) {
-    let until = Instant::now() + AFTER_STOP_WAIT;
-    for _ in 0..AFTER_STOP_ITEMS {
-        if Instant::now() >= until {
-            return;
-        }
-        match catch_unwind(AssertUnwindSafe(|| decoder.next())) {
-            Ok(Ok(Some(m))) => match core.feed(m, Instant::now()) {
-                Ok(()) => {}
-                Err(Halt::Input(_)) => return,
-                Err(Halt::Detector(e)) => shared.raise(e),
-            },
-            _ => return,
-        }
-    }
-}
 
 /// The decoder thread: reads the input and drives the core until the end, an error or the stop.
 pub(super) fn run_decoder(
@@ -111,14 +93,20 @@ pub(super) fn run_decoder(
     let mut declared = core.check_streams(decoder.streams());
     let mut drops = DropMetric::default();
     let stop = &shared.stop;
+    // After a stop: until when, and how many more items, the decoder is still read.
+    let mut after_stop: Option<(Instant, usize)> = None;
     let result = loop {
         if let Err(e) = std::mem::replace(&mut declared, Ok(())) {
             break Err(e);
         }
         if stop.is_stopped() {
             core.set_stopped(true);
-            drain_after_stop(&mut *decoder, &mut core, shared);
-            break Ok(());
+            let (until, left) =
+                after_stop.get_or_insert((Instant::now() + AFTER_STOP_WAIT, AFTER_STOP_ITEMS));
+            if *left == 0 || Instant::now() >= *until {
+                break Ok(());
+            }
+            *left -= 1;
         }
         // A panicking decoder ends the input like a failed one, so the detectors (inline ones
         // too) still close what they opened.
@@ -135,11 +123,13 @@ pub(super) fn run_decoder(
                 core.set_stopped(stop.is_stopped());
                 break Ok(());
             }
+            Err(_) if after_stop.is_some() => break Ok(()),
             Err(e) => break Err(e),
         };
         let t = media.time();
         match core.feed(media, Instant::now()) {
             Ok(()) => {}
+            Err(Halt::Input(_)) if after_stop.is_some() => break Ok(()),
             Err(Halt::Input(e)) => break Err(e),
             Err(Halt::Detector(e)) => shared.raise(e),
         }

@@ -51,7 +51,7 @@ pub(super) struct Lane {
     pub(super) refs: Option<RefTracker>,
     /// Time of the last packet the demuxer marked corrupt, and how many packets after it
     /// showed no reference picture lost, until [`CONFIRM_AFTER`] did.
-    pub(super) loss_pending: Option<(MediaTime, u32)>,
+    loss_pending: Option<(MediaTime, u32)>,
     /// Time of a packet marked corrupt whose loss took reference frames, while the tracker
     /// follows how far their damage reaches.
     loss_watch: Option<MediaTime>,

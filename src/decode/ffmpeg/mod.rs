@@ -428,11 +428,12 @@ impl FfmpegDecoder {
         let seq = self.seq;
         let lane = &mut self.lanes[l];
         let index = lane.index;
-        let mut ticks = None;
+        // The display time, raw and on the unwrapped timeline.
+        let mut shown = None;
         let time = match packet.time() {
             Some(raw) => {
                 let m = self.timeline.map_packet(&mut lane.packet_clock, raw);
-                ticks = Some(m.ticks);
+                shown = Some((raw, m.ticks));
                 MediaTime::new(m.ticks, lane.packet_clock.tb)
             }
             None => self.out.last_time(),
@@ -446,8 +447,8 @@ impl FfmpegDecoder {
         }
         lane.remember_sent(seq, time);
         // On the unwrapped timeline: the decode time keeps its distance to the display time.
-        let timing = match (ticks, packet.time(), packet.decode_time()) {
-            (Some(pts), Some(raw), Some(dts)) => raw
+        let timing = match (shown, packet.decode_time()) {
+            (Some((raw, pts)), Some(dts)) => raw
                 .checked_sub(dts)
                 .filter(|d| (0..=packet.duration().max(1).saturating_mul(10)).contains(d))
                 .map(|d| Timing {

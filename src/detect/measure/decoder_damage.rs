@@ -67,12 +67,12 @@ pub(crate) struct DecoderDamage {
 }
 
 /// What is known of packet losses on the video stream: a [`NoticeKind::NonReferenceLoss`]
-/// confirms the [`NoticeKind::CorruptPacket`] just before it. Damage whose only evidence is
-/// confirmed losses, where pictures are missing from the display (whole pictures were lost),
-/// and where the decoder reported nothing about an anchor picture, ends at the next anchor
-/// picture: the whole pictures lost were non-reference ones, so nothing shown after them is
-/// predicted from them. A loss
-/// that only cut a picture short shows no missing picture, and is held as any other damage.
+/// confirms the [`NoticeKind::CorruptPacket`] (or [`NoticeKind::ReferenceLoss`]) of the same
+/// time. Damage whose only evidence is confirmed losses, where pictures are missing from the
+/// display (whole pictures were lost), and where the decoder reported nothing about an anchor
+/// picture, ends at the next anchor picture: nothing shown after it is predicted from the
+/// pictures lost. A loss that only cut a picture short shows no missing picture, and is held
+/// as any other damage.
 #[derive(Clone, Copy, Debug, Default)]
 struct Losses {
     /// The last corrupt-packet notice, until its confirmation.

@@ -21,9 +21,35 @@ pub(super) struct Ref {
 }
 
 impl Ref {
-    fn damaged(&self) -> bool {
+    /// A frame that arrived, shown at `pts`.
+    pub(super) fn arrived(frame_num: u32, pts: i64, tainted: bool) -> Self {
+        Ref {
+            frame_num,
+            pts,
+            lost: false,
+            tainted,
+        }
+    }
+
+    /// A frame that never arrived, assumed shown at `pts`.
+    pub(super) fn lost(frame_num: u32, pts: i64) -> Self {
+        Ref {
+            frame_num,
+            pts,
+            lost: true,
+            tainted: false,
+        }
+    }
+
+    /// Lost, or predicted from a lost frame.
+    pub(super) fn damaged(&self) -> bool {
         self.lost || self.tainted
     }
+}
+
+/// The `frame_num` `k + 1` after `prev`, modulo `modulus`.
+pub(super) fn frame_after(prev: u32, k: u32, modulus: u32) -> u32 {
+    ((u64::from(prev) + 1 + u64::from(k)) % u64::from(modulus)) as u32
 }
 
 /// A picture's place in `frame_num` order: `frame_num` and its modulus.

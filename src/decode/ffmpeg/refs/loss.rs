@@ -9,7 +9,7 @@
 //! frames and every picture predicted from them (directly or through another) are shown
 //! before the next anchor picture, and none of them is still held as a reference.
 
-use super::dpb::{Dpb, Num, Ref};
+use super::dpb::{frame_after, Dpb, Num, Ref};
 use super::header::{SliceKind, SliceStart};
 
 /// Pictures followed after a loss before giving up.
@@ -88,10 +88,9 @@ pub(super) struct Episode {
 }
 
 impl Episode {
-    /// A loss of the frames between `prev_ref` and `frame_num` (exclusive), found with the
-    /// references `start` held; `lo`: decode time of the last packet before it.
-    pub(super) fn new(start: Dpb, prev_ref: u32, frame_num: u32, modulus: u32, lo: i64) -> Self {
-        let count = (i64::from(frame_num) - i64::from(prev_ref) - 1).rem_euclid(i64::from(modulus));
+    /// A loss of the `count` frames after `prev_ref`, found with the references `start` held;
+    /// `lo`: decode time of the last packet before it.
+    pub(super) fn new(start: Dpb, prev_ref: u32, count: i64, modulus: u32, lo: i64) -> Self {
         let mut e = Episode {
             start,
             lost: [0; MAX_LOST],
@@ -104,7 +103,7 @@ impl Episode {
         };
         if !e.spread {
             for k in 0..count as u32 {
-                e.lost[e.n_lost] = (prev_ref + 1 + k) % modulus;
+                e.lost[e.n_lost] = frame_after(prev_ref, k, modulus);
                 e.n_lost += 1;
             }
         }
@@ -209,13 +208,7 @@ impl Episode {
                 frame_num,
                 modulus: self.modulus,
             };
-            let lost = Ref {
-                frame_num,
-                pts: slots[k],
-                lost: true,
-                tainted: false,
-            };
-            dpb.add(at, None, first.s.max_refs, lost);
+            dpb.add(at, None, first.s.max_refs, Ref::lost(frame_num, slots[k]));
             worst = worst.max(slots[k]);
         }
         let last_lost = worst;
@@ -242,12 +235,7 @@ impl Episode {
                 worst = worst.max(p.pts);
             }
             if p.s.reference {
-                let new = Ref {
-                    frame_num: p.s.frame_num,
-                    pts: p.pts,
-                    lost: false,
-                    tainted,
-                };
+                let new = Ref::arrived(p.s.frame_num, p.pts, tainted);
                 dpb.add(at, u.marking.as_ref(), p.s.max_refs, new);
             }
         }
@@ -261,7 +249,7 @@ impl Episode {
             None => Verdict::Pending,
             Some(a) if worst >= a => Verdict::Spread,
             // Damaged frames still held may yet be used.
-            _ if dpb.refs().iter().any(|r| r.lost || r.tainted) => Verdict::Pending,
+            _ if dpb.refs().iter().any(Ref::damaged) => Verdict::Pending,
             Some(_) => Verdict::Confined,
         }
     }

@@ -19,7 +19,7 @@ mod header;
 mod loss;
 
 use bits::next_start;
-use dpb::{Dpb, Num, Ref};
+use dpb::{frame_after, Dpb, Num, Ref};
 use header::{
     parse_pps, parse_slice, parse_sps, Pps, SliceKind, SliceStart, Sps, MAX_PPS, MAX_SPS,
 };
@@ -133,8 +133,7 @@ impl RefTracker {
             self.dpb.clear();
             self.episode = None;
         } else if let Some(p) = prev.filter(|_| !s.gaps_allowed) {
-            let next = ((u64::from(p) + 1) % u64::from(modulus)) as u32;
-            let jump = s.frame_num != p && s.frame_num != next;
+            let jump = s.frame_num != p && s.frame_num != frame_after(p, 0, modulus);
             out.lost = Some(jump);
             if jump {
                 self.lost_frames(p, s, modulus);
@@ -146,40 +145,20 @@ impl RefTracker {
                 None => e.spread(),
             }
         }
-        if s.reference && s.refs.is_some_and(|u| u.reset) {
-            // Every reference dropped; this picture counts as `frame_num` 0 from now on.
-            self.dpb.clear();
-            self.episode = None;
-            let new = Ref {
-                frame_num: 0,
-                pts: timing.map_or(i64::MIN, |t| t.pts),
-                lost: false,
-                tainted: false,
-            };
-            self.dpb.add(
-                Num {
-                    frame_num: 0,
-                    modulus,
-                },
-                None,
-                s.max_refs,
-                new,
-            );
-            self.prev_ref = Some(0);
-        } else if s.reference {
-            let at = Num {
-                frame_num: s.frame_num,
-                modulus,
-            };
-            let marking = s.refs.and_then(|u| u.marking);
-            let new = Ref {
-                frame_num: s.frame_num,
-                pts: timing.map_or(i64::MIN, |t| t.pts),
-                lost: false,
-                tainted: false,
-            };
+        if s.reference {
+            // Memory management operation 5 drops every reference; the picture then counts as
+            // `frame_num` 0.
+            let reset = s.refs.is_some_and(|u| u.reset);
+            if reset {
+                self.dpb.clear();
+                self.episode = None;
+            }
+            let frame_num = if reset { 0 } else { s.frame_num };
+            let marking = s.refs.and_then(|u| u.marking).filter(|_| !reset);
+            let new = Ref::arrived(frame_num, timing.map_or(i64::MIN, |t| t.pts), false);
+            let at = Num { frame_num, modulus };
             out.drops_lost = self.dpb.add(at, marking.as_ref(), s.max_refs, new);
-            self.prev_ref = Some(s.frame_num);
+            self.prev_ref = Some(frame_num);
         }
         if let Some(t) = timing {
             self.recent.push(t.pts, s.kind != SliceKind::B);
@@ -198,25 +177,20 @@ impl RefTracker {
     /// Reference frames were lost between `prev` and the picture `s`: they join the references
     /// (as H.264's "non-existing" frames do), and the loss is followed.
     fn lost_frames(&mut self, prev: u32, s: &SliceStart, modulus: u32) {
+        let count = (i64::from(s.frame_num) - i64::from(prev) - 1).rem_euclid(i64::from(modulus));
         match (&mut self.episode, self.last) {
             (Some(e), _) => e.spread(),
             (None, Some(t)) => {
-                self.episode = Some(Episode::new(self.dpb, prev, s.frame_num, modulus, t.dts));
+                self.episode = Some(Episode::new(self.dpb, prev, count, modulus, t.dts));
             }
             (None, None) => {}
         }
-        let count = (i64::from(s.frame_num) - i64::from(prev) - 1).rem_euclid(i64::from(modulus));
         // The last 16 at most: more would have left the references anyway.
         for k in (count - 16).max(0)..count {
-            let frame_num = ((i64::from(prev) + 1 + k) % i64::from(modulus)) as u32;
-            let lost = Ref {
-                frame_num,
-                pts: i64::MIN,
-                lost: true,
-                tainted: false,
-            };
+            let frame_num = frame_after(prev, k as u32, modulus);
+            let at = Num { frame_num, modulus };
             self.dpb
-                .add(Num { frame_num, modulus }, None, s.max_refs, lost);
+                .add(at, None, s.max_refs, Ref::lost(frame_num, i64::MIN));
         }
         // The picture follows the last lost frame.
         self.prev_ref = Some((s.frame_num + modulus - 1) % modulus);
