@@ -72,3 +72,60 @@ fn pictures_delayed_by_the_decoder_before_the_last_anchor_are_not_damaged() {
     assert!(near(found[0].0, 28.0 * STEP), "{found:?}");
     assert!(near(found[0].1, 36.0 * STEP), "{found:?}");
 }
+
+/// `stream` without the pictures in `missing` (lost whole, never shown).
+fn stream_missing(
+    missing: &[usize],
+    flags: impl Fn(usize) -> FrameFlags,
+    before: impl Fn(usize) -> Vec<Media>,
+) -> Vec<Media> {
+    (0..80)
+        .flat_map(|i| {
+            let mut v = before(i);
+            if !missing.contains(&i) {
+                v.push(picture(i, flags(i), None));
+            }
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn b_pictures_lost_before_a_damaged_anchor_start_the_damage() {
+    // Anchor 30 is marked damaged; B 28, shown right after anchor 27 and decoded after 30, never
+    // arrived (lost with it); B 29 is shown. The damage starts where B 28 was due, not at B 29.
+    // Without B 29 (both lost) it starts there too.
+    let marked = |i| {
+        if i == 30 {
+            FrameFlags::DAMAGED_INPUT
+        } else {
+            FrameFlags::NONE
+        }
+    };
+    let corrupt = |i| {
+        if i == 28 {
+            vec![Media::Notice(DecoderNotice::new(
+                t(30),
+                Some(0),
+                NoticeKind::CorruptPacket,
+            ))]
+        } else {
+            vec![]
+        }
+    };
+    for missing in [&[28][..], &[28, 29][..]] {
+        let media = stream_missing(missing, marked, corrupt);
+        for kind in ["corruption", "decode_errors"] {
+            let found = run(kind, media.clone());
+            assert_eq!(found.len(), 1, "{kind} {missing:?}: {found:?}");
+            assert!(
+                near(found[0].0, 28.0 * STEP),
+                "{kind} {missing:?}: {found:?}"
+            );
+            assert!(
+                near(found[0].1, 36.0 * STEP),
+                "{kind} {missing:?}: {found:?}"
+            );
+        }
+    }
+}

@@ -6,7 +6,10 @@
 //! damaged too. A notice is therefore held until the pictures reach its time; the damage starts
 //! at the first B-picture shown after the last anchor (I or P) that came after the notice, or
 //! at the notice when there is none (an anchor shown after the notice was decoded before the
-//! damaged picture, so it and everything before it are clean).
+//! damaged picture, so it and everything before it are clean). Pictures missing from the
+//! display right after that anchor belong to the same run: they too were shown before the
+//! damaged picture and decoded after it (B-pictures lost with it, as HEVC's pyramids lose their
+//! smallest pictures), so the damage starts at the first of them.
 
 use crate::media::{DecoderNotice, FrameFlags, MediaTime, NoticeKind, PictureType, VideoFrame};
 
@@ -119,8 +122,15 @@ impl Losses {
     }
 
     /// A picture at `t` of `dur` seconds is shown (`own`: the decoder flagged it; `on_b`: a
-    /// B-picture); notes whether pictures were missing just before it.
-    fn shown(&mut self, t: MediaTime, dur: Option<f64>, own: bool, on_b: bool) {
+    /// B-picture); notes whether pictures were missing just before it, and returns when the
+    /// first of them was due.
+    fn shown(
+        &mut self,
+        t: MediaTime,
+        dur: Option<f64>,
+        own: bool,
+        on_b: bool,
+    ) -> Option<MediaTime> {
         if let Some((first, last)) = self.errors {
             if t.secs_since(first) > -SAME_PICTURE {
                 // Errors about this B-picture alone reach no anchor picture (measured on live
@@ -133,17 +143,19 @@ impl Losses {
             }
         }
         self.decoder_said |= own && !on_b;
-        let gap = self
+        let missing = self
             .last_shown
-            .is_some_and(|(l, d)| t.secs_since(l) > 1.5 * d);
+            .filter(|(l, d)| t.secs_since(*l) > 1.5 * d)
+            .map(|(l, d)| l.add_secs(d));
         let step = dur
             .filter(|d| *d > 0.0)
             .or(self.last_shown.map(|(_, d)| d))
             .unwrap_or(0.04);
         self.last_shown = Some((t, step));
-        if gap {
+        if missing.is_some() {
             self.gap_at = Some(t);
         }
+        missing
     }
 
     /// True when the episode on screen at `t` may end at an anchor picture: every loss in it
@@ -267,7 +279,7 @@ impl DecoderDamage {
         let key = flags.contains(FrameFlags::KEY) || kind == PictureType::I;
         let b = kind == PictureType::B && !key;
         let own = decoder_damage(flags);
-        self.losses.shown(t, f.duration(), own, b);
+        let missing = self.losses.shown(t, f.duration(), own, b);
         // On a key frame only the decoder's own verdict counts: a corrupt-packet mark there
         // usually reports packets lost *before* it (a continuity error is seen on the first
         // packet after the loss), and the key frame decodes clean.
@@ -277,9 +289,10 @@ impl DecoderDamage {
         if let Some((p, k)) = self.pending {
             if t.secs_since(p) < -SAME_PICTURE {
                 // Shown before the damaged picture: a B-picture after the last anchor may be
-                // predicted from it; an anchor was decoded before it.
+                // predicted from it (and so may the pictures missing just before it, lost);
+                // an anchor was decoded before it.
                 if b {
-                    self.b_run.get_or_insert(t);
+                    self.b_run.get_or_insert(missing.unwrap_or(t));
                 } else {
                     self.b_run = None;
                 }
@@ -294,7 +307,9 @@ impl DecoderDamage {
                 } else {
                     k
                 };
-                let run = self.b_run.take();
+                // Pictures missing just before this one were shown before it: a run of their
+                // own when no B-picture was shown since the last anchor.
+                let run = self.b_run.take().or(missing);
                 if t.secs_since(p) < SAME_PICTURE {
                     // The notice is about this picture. When it is an anchor, the B-pictures
                     // shown before it since the last anchor are predicted from it; when it is
@@ -303,7 +318,7 @@ impl DecoderDamage {
                     from = run.filter(|_| !b);
                 } else {
                     // The picture noticed was not shown (lost): damage since then.
-                    let s = run.unwrap_or(p);
+                    let s = run.map_or(p, |r| r.min(p));
                     self.mark(s, false);
                     from = Some(s);
                 }
