@@ -124,6 +124,9 @@ pub(super) fn open_input(
             if kind == MediaKind::Video && p.codec == "h264" {
                 lane.refs = Some(RefTracker::new());
             }
+            if kind == MediaKind::Video && p.codec == "hevc" {
+                lane.refs = Some(RefTracker::hevc());
+            }
         }
     }
     let keep: Vec<usize> = lanes.iter().map(|l| l.index).collect();

@@ -16,6 +16,7 @@
 mod bits;
 mod dpb;
 mod header;
+mod hevc;
 mod loss;
 
 use bits::next_start;
@@ -63,6 +64,8 @@ pub(crate) struct RefTracker {
     episode: Option<Episode>,
     /// The last packet's timing.
     last: Option<Timing>,
+    /// Set for an HEVC stream, which it follows instead.
+    hevc: Option<Box<hevc::HevcTracker>>,
 }
 
 impl RefTracker {
@@ -76,6 +79,15 @@ impl RefTracker {
             recent: Recent::default(),
             episode: None,
             last: None,
+            hevc: None,
+        }
+    }
+
+    /// A tracker of an HEVC stream (see [`hevc`]).
+    pub(crate) fn hevc() -> Self {
+        RefTracker {
+            hevc: Some(Box::new(hevc::HevcTracker::new())),
+            ..RefTracker::new()
         }
     }
 
@@ -83,6 +95,9 @@ impl RefTracker {
     /// `timing`: the packet's, when known. Nothing is found in a packet without a slice that
     /// could be read.
     pub(crate) fn read(&mut self, data: &[u8], timing: Option<Timing>) -> Followed {
+        if let Some(h) = &mut self.hevc {
+            return h.read(data);
+        }
         match self.packet(data) {
             Some(s) => self.follow(&s, timing),
             None => Followed::default(),
