@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use super::clock::Clock;
 use super::output::Output;
-use super::refs::{RefTracker, Timing, Verdict};
+use super::refs::{Follower, Timing, Verdict};
 use crate::ffi::{CodecContext, Frame, Received, Scaler};
 use crate::media::{FrameFlags, MediaKind, MediaTime, NoticeKind, Rational};
 
@@ -46,9 +46,9 @@ pub(super) struct Lane {
     /// B-pictures of the stream may be references (its codec's, see
     /// `StreamInfo::b_pictures_referenced`).
     pub(super) b_refs: bool,
-    /// H.264 reference tracking (`frame_num`), for telling which losses took reference
-    /// pictures.
-    pub(super) refs: Option<RefTracker>,
+    /// Headers followed (H.264's `frame_num`, MPEG-2's `temporal_reference`), for telling
+    /// which losses took reference pictures.
+    pub(super) refs: Option<Follower>,
     /// Time of the last packet the demuxer marked corrupt, and how many packets after it
     /// showed no reference picture lost, until [`CONFIRM_AFTER`] did.
     loss_pending: Option<(MediaTime, u32)>,
@@ -110,14 +110,15 @@ impl Lane {
         }
     }
 
-    /// Reads the header of a packet about to be decoded (H.264 streams only; `corrupt`: the
+    /// Reads the header of a packet about to be decoded (H.264 and MPEG-1/2; `corrupt`: the
     /// demuxer marked it; `seq`: its tag). [`RefNews::unmarked`]: reference frames were lost
     /// just before this packet and no packet was marked (a continuity counter that wrapped).
     /// [`RefNews::confirmed`]: the time of a loss (a packet marked corrupt, or an unmarked
     /// loss) now known to damage nothing shown after the next anchor picture:
     /// - a loss of non-reference pictures only: the demuxer's mark lands on a packet up to two
     ///   before the loss (its parser holds one back), so it is confirmed when the
-    ///   [`CONFIRM_AFTER`] packets after the marked one all follow the last reference picture;
+    ///   [`CONFIRM_AFTER`] packets after the marked one all follow the last reference picture
+    ///   (in MPEG-1/2: show no anchor lost);
     /// - a loss of reference frames that, as the pictures after it show, only B-pictures shown
     ///   before the next anchor predicted from (see `refs`).
     pub(super) fn follow_refs(
@@ -132,6 +133,7 @@ impl Lane {
             return RefNews::default();
         };
         let followed = tracker.read(data, timing);
+        let report_unmarked = tracker.reports_unmarked();
         if followed.drops_lost {
             self.drops_lost.push_back(seq);
             if self.drops_lost.len() > DAMAGE_MEMORY {
@@ -154,7 +156,7 @@ impl Lane {
                 _ => {}
             }
         }
-        if lost == Some(true) && !corrupt && !marked {
+        if lost == Some(true) && !corrupt && !marked && report_unmarked {
             // Reference frames lost with no packet marked: the transport did not see it.
             news.unmarked = Some(time);
             self.loss_watch = Some(time);
