@@ -21,6 +21,10 @@ pub(super) struct RefNews {
     pub(super) confirmed: Option<MediaTime>,
     /// Reference frames lost before this packet with no packet marked corrupt.
     pub(super) unmarked: Option<MediaTime>,
+    /// A loss the demuxer marked (the time of its mark) that took an anchor picture of a
+    /// stream whose B-pictures are never references (MPEG-1/2): its damage reaches past the
+    /// next anchor.
+    pub(super) anchor_lost: Option<MediaTime>,
 }
 
 /// Packets of a stream after one whose marking drops a lost frame that may carry the
@@ -121,6 +125,8 @@ impl Lane {
     ///   (in MPEG-1/2: show no anchor lost);
     /// - a loss of reference frames that, as the pictures after it show, only B-pictures shown
     ///   before the next anchor predicted from (see `refs`).
+    ///
+    /// [`RefNews::anchor_lost`]: a marked loss of an MPEG-1/2 stream took an anchor picture.
     pub(super) fn follow_refs(
         &mut self,
         data: &[u8],
@@ -141,6 +147,10 @@ impl Lane {
             }
         }
         let lost = followed.lost;
+        // Known at once to reach past the next anchor (MPEG-1/2's verdict comes with the
+        // pictures that show the loss).
+        let spread_now = lost == Some(true) && followed.verdict == Some(Verdict::Spread);
+        let anchor_news = spread_now && !self.b_refs;
         let mut news = RefNews::default();
         let marked = self.loss_pending.is_some() || self.loss_watch.is_some();
         if let Some((t, seen)) = self.loss_pending.take() {
@@ -152,6 +162,7 @@ impl Lane {
                         self.loss_pending = Some((t, seen + 1));
                     }
                 }
+                Some(true) if !corrupt && anchor_news => news.anchor_lost = Some(t),
                 Some(true) if !corrupt => self.loss_watch = Some(t),
                 _ => {}
             }
@@ -177,6 +188,7 @@ impl Lane {
             self.loss_watch = None;
             self.loss_pending = None;
             match lost {
+                Some(true) if anchor_news => news.anchor_lost = Some(time),
                 Some(true) => self.loss_watch = Some(time),
                 _ => self.loss_pending = Some((time, 0)),
             }
