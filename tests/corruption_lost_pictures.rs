@@ -17,6 +17,11 @@ fn notice(i: usize, kind: NoticeKind) -> Media {
 /// picture 28 (a B-picture) came from the packet the demuxer marked corrupt, and
 /// `before_28` are handed in just before it.
 fn stream(missing: &[usize], before_28: Vec<Media>) -> Vec<Media> {
+    stream_of(missing, before_28, true)
+}
+
+/// As [`stream`]; `b_refs`: whether the stream's B-pictures may be references.
+fn stream_of(missing: &[usize], before_28: Vec<Media>, b_refs: bool) -> Vec<Media> {
     let mut v = Vec::new();
     for i in 0..80 {
         if i == 28 {
@@ -30,7 +35,7 @@ fn stream(missing: &[usize], before_28: Vec<Media>) -> Vec<Media> {
         } else {
             FrameFlags::NONE
         };
-        v.push(picture(i, flags, Some(true)));
+        v.push(picture(i, flags, Some(b_refs)));
     }
     v
 }
@@ -151,23 +156,9 @@ fn a_corrupt_mark_on_a_later_key_frame_does_not_hold_the_damage() {
 /// Pictures 0..80 of an MPEG-2-like stream (B-pictures never references): P 30 lost, the
 /// demuxer's mark on B 28 (decoded after it), `extra` handed in with the mark.
 fn mpeg2_like(extra: Vec<Media>) -> Vec<Media> {
-    let mut v = Vec::new();
-    for i in 0..80 {
-        if i == 28 {
-            v.push(notice(28, NoticeKind::CorruptPacket));
-            v.extend(extra.iter().cloned());
-        }
-        if i == 30 {
-            continue;
-        }
-        let flags = if i == 28 {
-            FrameFlags::DAMAGED_INPUT
-        } else {
-            FrameFlags::NONE
-        };
-        v.push(picture(i, flags, Some(false)));
-    }
-    v
+    let mut with_mark = vec![corrupt()];
+    with_mark.extend(extra);
+    stream_of(&[30], with_mark, false)
 }
 
 #[test]
