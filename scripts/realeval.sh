@@ -3,13 +3,16 @@
 # once (cached), run `monitor` with its default detectors on every clip, score, print the tables.
 #
 #   scripts/realeval.sh [--seed N] [--only GROUP[,GROUP]] [--json] [--per-clip] [--live]
-#                       [--live-replay]
+#                       [--live-extra] [--live-replay]
 #
 # --live also streams two clean clips in real time through a lossy UDP relay to the monitor
 # (scripts/realeval/live.py, about 1.5 min) and scores that separately.
-# --live-replay runs the monitor again on the receptions the last --live run recorded
-# (target/realeval/live-seedN/*_udp.ts, as files) and scores that: with MONITOR_ARGS="--threads 1"
-# the decode is the same on every run (FFmpeg's frame threads make a damaged decode vary).
+# --live-extra does the same with four other clean clips, out of sample (H.264 speech, MPEG-2
+# with MP2 sound, interlaced H.264 3:2, HEVC; about 3 min), into target/realeval/live-extra-seedN.
+# --live-replay runs the monitor again on the receptions the last --live (and --live-extra) run
+# recorded (target/realeval/live-seedN/*_udp.ts, live-extra-seedN/*_udp.ts, as files) and scores
+# that: with MONITOR_ARGS="--threads 1" the decode is the same on every run (FFmpeg's frame
+# threads make a damaged decode vary).
 #
 # Environment:
 #   MONITOR=path      use this monitor binary instead of building target/release/examples/monitor
@@ -23,7 +26,10 @@ cd "$(dirname "$0")/.."
 SEED=1
 ONLY=""
 LIVE=""
+EXTRA=""
 REPLAY=""
+# The out-of-sample clips of --live-extra.
+EXTRA_CLIPS=news_espeak_0.ts,film_1.ts,rate_pulldown32_0.ts,corrupt_hevc_flip_3_ref.ts
 SCORE_ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -31,6 +37,7 @@ while [ $# -gt 0 ]; do
         --only) ONLY="$2"; shift 2 ;;
         --json|--per-clip) SCORE_ARGS+=("$1"); shift ;;
         --live) LIVE=1; shift ;;
+        --live-extra) EXTRA=1; shift ;;
         --live-replay) REPLAY=1; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
@@ -88,29 +95,42 @@ python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" --gro
 python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" --groups "$ONLY" \
     "${SCORE_ARGS[@]}" | tee "$REPORT.txt"
 
-if [ -n "$LIVE" ]; then
-    echo "== live UDP through a lossy relay (real time)" >&2
-    python3 "$RE/live.py" --corpus "$CORPUS" --seed "$SEED" --monitor "$MONITOR" --out "$OUT/live-seed$SEED"
+# live NAME [live.py options]: streams clips through the lossy relay into $OUT/NAME-seedN.
+live() {
+    local name=$1
+    shift
+    echo "== live UDP through a lossy relay (real time): $name" >&2
+    python3 "$RE/live.py" --corpus "$CORPUS" --seed "$SEED" --monitor "$MONITOR" \
+        --out "$OUT/$name-seed$SEED" "$@"
     echo
-    echo "Live UDP (seed $SEED):"
-    python3 "$RE/score.py" --truth "$OUT/live-seed$SEED/truth.json" --events-dir "$OUT/live-seed$SEED" \
-        "${SCORE_ARGS[@]}" | tee "$OUT/report-live-seed$SEED.txt"
-fi
+    echo "Live UDP ($name, seed $SEED):"
+    python3 "$RE/score.py" --truth "$OUT/$name-seed$SEED/truth.json" \
+        --events-dir "$OUT/$name-seed$SEED" "${SCORE_ARGS[@]}" | tee "$OUT/report-$name-seed$SEED.txt"
+}
 
-if [ -n "$REPLAY" ]; then
-    LD=$OUT/live-seed$SEED
-    if [ ! -f "$LD/truth.json" ]; then
-        echo "no recorded live run in $LD: run with --live first" >&2
-        exit 2
-    fi
-    mkdir -p "$LD/replay"
-    for f in "$LD"/*_udp.ts; do
+# replay NAME: runs the monitor on the receptions recorded in $OUT/NAME-seedN.
+replay() {
+    local name=$1 ld=$OUT/$1-seed$SEED
+    mkdir -p "$ld/replay"
+    for f in "$ld"/*_udp.ts; do
         # shellcheck disable=SC2086
         nice -n 10 "$MONITOR" --defects-only --no-progress ${MONITOR_ARGS:-} "$f" \
-            > "$LD/replay/$(basename "$f").jsonl" 2> /dev/null || echo "monitor failed on $f" >&2
+            > "$ld/replay/$(basename "$f").jsonl" 2> /dev/null || echo "monitor failed on $f" >&2
     done
     echo
-    echo "Live UDP receptions replayed (seed $SEED, monitor args: ${MONITOR_ARGS:-none}):"
-    python3 "$RE/score.py" --truth "$LD/truth.json" --events-dir "$LD/replay" \
-        "${SCORE_ARGS[@]}" | tee "$OUT/report-live-replay-seed$SEED.txt"
+    echo "Live UDP receptions replayed ($name, seed $SEED, monitor args: ${MONITOR_ARGS:-none}):"
+    python3 "$RE/score.py" --truth "$ld/truth.json" --events-dir "$ld/replay" \
+        "${SCORE_ARGS[@]}" | tee "$OUT/report-$name-replay-seed$SEED.txt"
+}
+
+if [ -n "$LIVE" ]; then live live; fi
+if [ -n "$EXTRA" ]; then live live-extra --clips "$EXTRA_CLIPS"; fi
+
+if [ -n "$REPLAY" ]; then
+    if [ ! -f "$OUT/live-seed$SEED/truth.json" ]; then
+        echo "no recorded live run in $OUT/live-seed$SEED: run with --live first" >&2
+        exit 2
+    fi
+    replay live
+    if [ -f "$OUT/live-extra-seed$SEED/truth.json" ]; then replay live-extra; fi
 fi

@@ -17,6 +17,11 @@ fn notice(i: usize, kind: NoticeKind) -> Media {
 /// picture 28 (a B-picture) came from the packet the demuxer marked corrupt, and
 /// `before_28` are handed in just before it.
 fn stream(missing: &[usize], before_28: Vec<Media>) -> Vec<Media> {
+    stream_of(missing, before_28, true)
+}
+
+/// As [`stream`]; `b_refs`: whether the stream's B-pictures may be references.
+fn stream_of(missing: &[usize], before_28: Vec<Media>, b_refs: bool) -> Vec<Media> {
     let mut v = Vec::new();
     for i in 0..80 {
         if i == 28 {
@@ -30,7 +35,7 @@ fn stream(missing: &[usize], before_28: Vec<Media>) -> Vec<Media> {
         } else {
             FrameFlags::NONE
         };
-        v.push(picture(i, flags, Some(true)));
+        v.push(picture(i, flags, Some(b_refs)));
     }
     v
 }
@@ -148,16 +153,34 @@ fn a_corrupt_mark_on_a_later_key_frame_does_not_hold_the_damage() {
     one_interval(&media, Some(33), 36);
 }
 
+/// Pictures 0..80 of an MPEG-2-like stream (B-pictures never references): P 30 lost, the
+/// demuxer's mark on B 28 (decoded after it), `extra` handed in with the mark.
+fn mpeg2_like(extra: Vec<Media>) -> Vec<Media> {
+    let mut with_mark = vec![corrupt()];
+    with_mark.extend(extra);
+    stream_of(&[30], with_mark, false)
+}
+
+#[test]
+fn a_mark_on_a_b_picture_alone_ends_at_the_next_anchor_in_mpeg2() {
+    one_interval(&mpeg2_like(Vec::new()), Some(28), 33);
+}
+
+#[test]
+fn an_anchor_lost_in_mpeg2_is_held_to_the_key_frame() {
+    // The picture numbers after the loss showed an anchor lost: whatever pictures the mark
+    // landed on, the anchors after it predict from the wrong picture.
+    let media = mpeg2_like(vec![notice(28, NoticeKind::ReferenceLoss)]);
+    one_interval(&media, Some(28), 36);
+}
+
 #[cfg(feature = "ffmpeg")]
 mod h264 {
-    use std::path::PathBuf;
-    use std::process::Command;
-
     use super::common::gop::corruption_intervals;
-    use avqc::{DecoderOptions, FfmpegDecoder, Media};
-
-    const PID: u16 = 0x100;
-    const FPS: f64 = 25.0;
+    use super::common::ts_cut::{
+        continuous, count, decode_in_order, encode as encode_ts, video_pes, without, FPS,
+    };
+    use avqc::Media;
 
     /// 4 s of moving pictures, a key frame every 2 s, in MPEG-TS; `bframes` 0 gives an
     /// I/P-only stream, otherwise x264's B-pyramid.
@@ -168,22 +191,11 @@ mod h264 {
     /// As [`encode`] with an x264 preset: "veryfast" keeps one reference (a B-reference is
     /// used only by the B-pictures around it), "medium" three.
     fn encode_with(name: &str, bframes: u32, preset: &str) -> Vec<u8> {
-        let path: PathBuf =
-            std::env::temp_dir().join(format!("avqc-lost-{}-{name}.ts", std::process::id()));
-        let status = Command::new("ffmpeg")
-            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-            .arg("testsrc2=s=320x180:r=25:d=4")
-            .args([
-                "-c:v", "libx264", "-preset", preset, "-g", "50", "-threads", "1",
-            ])
-            .args(["-bf", &bframes.to_string(), "-f", "mpegts"])
-            .arg(&path)
-            .status()
-            .expect("the ffmpeg CLI runs (scripts/install-deps.sh installs it)");
-        assert!(status.success(), "ffmpeg made the fixture");
-        let bytes = std::fs::read(&path).unwrap();
-        let _ = std::fs::remove_file(&path);
-        bytes
+        let bf = bframes.to_string();
+        let args = [
+            "-c:v", "libx264", "-preset", preset, "-g", "50", "-threads", "1", "-bf", &bf,
+        ];
+        encode_ts(name, &args)
     }
 
     /// `(first TS packet, packets)` of the first video PES after 0.8 s (the 20th) whose first
@@ -193,51 +205,19 @@ mod h264 {
         wanted: impl Fn(u8, u8, u32) -> bool,
         what: &str,
     ) -> (usize, usize) {
-        let (first, n, _, _, _) = *pes_slices(ts)
-            .iter()
+        let (first, n, _) = video_pes(ts)
+            .into_iter()
             .skip(20)
-            .find(|p| wanted(p.2, p.3, p.4))
+            .find(|p| {
+                let (refidc, kind, slice_type) = first_slice(&p.2);
+                wanted(refidc, kind, slice_type)
+            })
             .unwrap_or_else(|| panic!("{what} in the stream"));
         (first, n)
     }
 
-    /// The video PES packets in stream order: (first TS packet index, packets, nal_ref_idc,
-    /// NAL type and `slice_type % 5` of the first slice).
-    fn pes_slices(ts: &[u8]) -> Vec<(usize, usize, u8, u8, u32)> {
-        let mut out: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-        for (i, p) in ts.chunks_exact(188).enumerate() {
-            let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
-            if pid != PID {
-                continue;
-            }
-            let afc = (p[3] >> 4) & 3;
-            let start = match afc {
-                1 => 4,
-                3 => 5 + p[4] as usize,
-                _ => continue,
-            };
-            if p[1] & 0x40 != 0 {
-                out.push((i, 0, Vec::new()));
-            }
-            if let Some(last) = out.last_mut() {
-                last.1 += 1;
-                if last.2.len() < 4096 {
-                    last.2.extend_from_slice(&p[start.min(188)..]);
-                }
-            }
-        }
-        out.into_iter()
-            .map(|(i, n, data)| {
-                let (refidc, kind, slice_type) = first_slice(&data);
-                (i, n, refidc, kind, slice_type)
-            })
-            .collect()
-    }
-
-    fn first_slice(pes: &[u8]) -> (u8, u8, u32) {
-        let body = pes
-            .get(9 + *pes.get(8).unwrap_or(&0) as usize..)
-            .unwrap_or(&[]);
+    /// `nal_ref_idc`, NAL type and `slice_type % 5` of the first slice of `body`.
+    fn first_slice(body: &[u8]) -> (u8, u8, u32) {
         for (i, w) in body.windows(4).enumerate() {
             if w[..3] == [0, 0, 1] && matches!(w[3] & 0x1f, 1 | 5) {
                 // first_mb_in_slice, then slice_type: two Exp-Golomb codes.
@@ -259,24 +239,6 @@ mod h264 {
             }
         }
         (0xff, 0, 9)
-    }
-
-    /// `ts` without the video PES whose first TS packet is `first` (`packets` long).
-    fn without(ts: &[u8], first: usize, packets: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(ts.len());
-        let mut skip = 0;
-        for (i, p) in ts.chunks_exact(188).enumerate() {
-            let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
-            if i == first {
-                skip = packets;
-            }
-            if pid == PID && skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            out.extend_from_slice(p);
-        }
-        out
     }
 
     #[test]
@@ -339,21 +301,6 @@ mod h264 {
         first_picture(ts, |r, k, t| r != 0 && k == 1 && t == 1, "a B-reference")
     }
 
-    /// Renumbers the continuity counters of the video packets, as if the loss had taken a
-    /// multiple of 16 of them: the demuxer sees no gap.
-    fn continuous(mut ts: Vec<u8>) -> Vec<u8> {
-        let mut cc = None;
-        for p in ts.chunks_exact_mut(188) {
-            let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
-            if pid == PID && p[3] & 0x10 != 0 {
-                let next: u8 = cc.map_or(p[3] & 0x0f, |c: u8| (c + 1) & 0x0f);
-                p[3] = (p[3] & 0xf0) | next;
-                cc = Some(next);
-            }
-        }
-        ts
-    }
-
     #[test]
     fn a_lost_b_reference_the_transport_did_not_see_is_found_and_short() {
         let ts = encode_with("bref-unseen", 3, "veryfast");
@@ -393,27 +340,61 @@ mod h264 {
         assert_eq!(found.len(), 1, "{found:?}");
         assert!((found[0].1 - 2.0).abs() < 1.5 / FPS, "{found:?}");
     }
+}
 
-    fn count(media: &[Media], name: &str) -> usize {
-        media
-            .iter()
-            .filter(|m| matches!(m, Media::Notice(n) if n.kind.name() == name))
-            .count()
+/// MPEG-2 never predicts from a B-picture: a lost B-picture is confirmed from
+/// `temporal_reference` and its damage ends at the next anchor; a lost P-picture is held.
+#[cfg(feature = "ffmpeg")]
+mod mpeg2 {
+    use super::common::gop::corruption_intervals;
+    use super::common::ts_cut::{count, decode_in_order, encode, video_pes, without, FPS};
+    use avqc::Media;
+
+    /// MPEG-2 with two B-pictures between anchors, a GOP of 2 s.
+    fn stream(name: &str) -> Vec<u8> {
+        let args = ["-c:v", "mpeg2video", "-bf", "2", "-g", "50", "-q:v", "4"];
+        encode(name, &args)
     }
 
-    /// Every item the decoder gives, in its order.
-    fn decode_in_order(ts: Vec<u8>, name: &str) -> Vec<Media> {
-        use avqc::Decoder;
-        let path =
-            std::env::temp_dir().join(format!("avqc-lost-{}-{name}-cut.ts", std::process::id()));
-        std::fs::write(&path, ts).unwrap();
-        let mut d =
-            FfmpegDecoder::open(path.to_str().unwrap(), &DecoderOptions::default()).expect("open");
-        let mut out = Vec::new();
-        while let Some(m) = d.next().expect("decode") {
-            out.push(m);
-        }
-        let _ = std::fs::remove_file(&path);
-        out
+    /// `(first TS packet, packets)` of the first picture after 0.8 s (the 20th) of coding
+    /// type `coding` (1 I, 2 P, 3 B).
+    fn first_picture(ts: &[u8], coding: u8) -> (usize, usize) {
+        let (first, n, _) = video_pes(ts)
+            .into_iter()
+            .skip(20)
+            .find(|p| {
+                let at = p.2.windows(4).position(|w| w == [0, 0, 1, 0]);
+                at.and_then(|i| p.2.get(i + 5)).map(|b| (b >> 3) & 7) == Some(coding)
+            })
+            .expect("the picture in the stream");
+        (first, n)
+    }
+
+    fn cut(name: &str, coding: u8) -> Vec<Media> {
+        let ts = stream(name);
+        let (first, n) = first_picture(&ts, coding);
+        decode_in_order(without(&ts, first, n), name)
+    }
+
+    #[test]
+    fn a_lost_b_picture_is_confirmed_and_short() {
+        let media = cut("m2-b", 3);
+        assert!(
+            count(&media, "corrupt_packet") >= 1,
+            "the demuxer saw the loss"
+        );
+        assert_eq!(count(&media, "non_reference_loss"), 1, "confirmed");
+        let found = corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].1 - found[0].0 <= 3.0 / FPS + 1e-6, "{found:?}");
+    }
+
+    #[test]
+    fn a_lost_p_picture_is_held_to_the_key_frame() {
+        let media = cut("m2-p", 2);
+        assert_eq!(count(&media, "non_reference_loss"), 0);
+        let found = corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!((found[0].1 - 2.0).abs() < 1.5 / FPS, "{found:?}");
     }
 }

@@ -338,3 +338,38 @@ fn new_settings_have_defaults_and_are_checked() {
         assert!(bad.build("s").is_err());
     }
 }
+
+#[test]
+fn the_second_hole_of_one_loss_counts_in_a_quiet_stretch() {
+    // a chord, then film ambience under the silence threshold (noise at -66 dBFS) from frame
+    // `l` on; a packet lost in an audio PES: frame `l` does not decode and the next three get
+    // timestamps one frame early, so the timeline shows a second hole before frame `l + 4`
+    let mut s = chord(3.0);
+    let l = (1.5 * RATE as f64) as usize / FRAME;
+    let mut rng = Rng(7);
+    let amp = 10f64.powf(-66.0 / 20.0) * 3f64.sqrt();
+    for x in &mut s[l * FRAME..] {
+        *x = (amp * rng.range(-1.0, 1.0)) as f32;
+    }
+    let mut media = frames(&s);
+    media.remove(l + 4);
+    media.remove(l);
+    let d = dropouts(&run(&mut silence(), &media));
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+    assert_eq!(d[0].details["source"], "timestamps");
+    assert_eq!(d[0].details["missing_samples"], 2 * FRAME, "both holes");
+    let secs = |i: usize| (i * FRAME) as f64 / RATE as f64;
+    assert!(
+        (d[0].start.as_secs_f64() - secs(l)).abs() < 1e-6,
+        "{:?}",
+        show(&d)
+    );
+    let end = d[0].end.unwrap().as_secs_f64();
+    assert!((end - secs(l + 5)).abs() < 1e-6, "{:?}", show(&d));
+
+    // a hole in the quiet stretch with no loss just before it is not heard
+    let mut media = frames(&s);
+    media.remove(l + 10);
+    let d = dropouts(&run(&mut silence(), &media));
+    assert!(d.is_empty(), "{:?}", show(&d));
+}

@@ -48,14 +48,18 @@ pub enum NoticeKind {
     /// `corruption` and `decode_errors` detectors end such damage early only when pictures are
     /// missing from the display and the decoder reported nothing.
     NonReferenceLoss,
-    /// Reference pictures were lost just before the packet of this notice's time although
-    /// the demuxer marked no packet corrupt: H.264 `frame_num` jumped (read by
-    /// `FfmpegDecoder`). MPEG-TS continuity counters count to 16, so a loss of exactly 16
-    /// packets of a stream passes them unseen. Damage like
-    /// [`CorruptPacket`](NoticeKind::CorruptPacket); a
-    /// [`NonReferenceLoss`](NoticeKind::NonReferenceLoss) of the same time follows when the
-    /// pictures after it show that only pictures shown before the next anchor used the frames
-    /// lost.
+    /// Reference pictures were lost at this notice's time:
+    /// - H.264: `frame_num` jumped although the demuxer marked no packet corrupt (read by
+    ///   `FfmpegDecoder`). MPEG-TS continuity counters count to 16, so a loss of exactly 16
+    ///   packets of a stream passes them unseen. A
+    ///   [`NonReferenceLoss`](NoticeKind::NonReferenceLoss) of the same time follows when the
+    ///   pictures after it show that only pictures shown before the next anchor used the
+    ///   frames lost;
+    /// - MPEG-1/2: the packets lost at the [`CorruptPacket`](NoticeKind::CorruptPacket)
+    ///   notice of the same time took an anchor (I or P) picture, as the `temporal_reference`
+    ///   of the pictures after it shows: its damage reaches past the next anchor.
+    ///
+    /// Damage like [`CorruptPacket`](NoticeKind::CorruptPacket).
     ReferenceLoss,
     /// Timestamps jumped; the timeline was bridged (see [`TimestampUnwrapper`](crate::TimestampUnwrapper)).
     Discontinuity {
@@ -143,7 +147,7 @@ impl std::fmt::Display for NoticeKind {
                 "packets lost without a reference picture (non-reference pictures only)",
             ),
             NoticeKind::ReferenceLoss => {
-                f.write_str("reference pictures lost (frame numbers jumped) with no corrupt packet")
+                f.write_str("reference pictures lost (the picture numbers after the loss show it)")
             }
             NoticeKind::Discontinuity { jump_secs } => {
                 write!(f, "timestamps jumped by {jump_secs:.3} s; timeline bridged")

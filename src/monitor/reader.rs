@@ -1,9 +1,11 @@
 //! A stream's reader thread: blocks in the input's reads (a URL, pushed bytes, a decoder that
 //! waits for the network), not in the worker pool, and fills the bounded queue its task
-//! drains.
+//! drains. After a stop it still reads what the decoder holds (an FFmpeg decoder flushes its
+//! last pictures), within the bounds the pipeline uses, and the task analyses it.
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::media::{Media, Needs};
 use crate::pipeline::slot::panic_message;
+use crate::pipeline::thread_work::{AFTER_STOP_ITEMS, AFTER_STOP_WAIT};
 use crate::pipeline::tracks::TrackTable;
 use crate::pipeline::OverloadPolicy;
 use crate::stop::StopSignal;
@@ -61,6 +64,8 @@ pub(crate) struct QueueCounts {
     pub(crate) dropped: Arc<AtomicU64>,
     /// Bytes of decoded data in the queue (added before a send, taken at the receive).
     pub(crate) bytes: Arc<AtomicU64>,
+    /// Set by the task once it finished: nothing more is read, not even after a stop.
+    pub(crate) closed: Arc<AtomicBool>,
 }
 
 /// A reader thread's state.
@@ -82,6 +87,8 @@ pub(crate) struct Reader {
     pub(crate) limits: Limits,
     /// Where the languages of the input's streams go once it is open.
     pub(crate) tracks: Arc<TrackTable>,
+    /// Until when the decoder is still read after a stop (set at the first read after it).
+    pub(crate) after_stop: Cell<Option<Instant>>,
 }
 
 impl Reader {
@@ -128,9 +135,15 @@ impl Reader {
     fn read(&self, mut d: Box<dyn Decoder>) -> Result<()> {
         let mut cpu = crate::cpu::thread_ns();
         let mut applied = 0u8;
+        // After a stop, how many more items the decoder is still read for.
+        let mut left = AFTER_STOP_ITEMS;
         loop {
             if self.stop.is_stopped() {
-                return Ok(());
+                let closed = self.counts.closed.load(Ordering::Acquire);
+                if closed || left == 0 || Instant::now() >= self.after_stop_until() {
+                    return Ok(());
+                }
+                left -= 1;
             }
             cpu = self.count_cpu(cpu);
             let level = self.level.load(Ordering::Acquire).min(1);
@@ -150,6 +163,8 @@ impl Reader {
                     self.link.wake();
                 }
                 Ok(Ok(None)) => return Ok(()),
+                // An error after the stop ends the input quietly.
+                Ok(Err(_)) | Err(_) if self.stop.is_stopped() => return Ok(()),
                 Ok(Err(e)) => return Err(e),
                 Err(p) => {
                     return Err(Error::Read {
@@ -161,7 +176,8 @@ impl Reader {
         }
     }
 
-    /// Queues an item; false when the task is gone or the stream stopped.
+    /// Queues an item; false when the task is gone, or the stream stopped and its time to
+    /// take what the decoder held is over.
     fn put(&self, item: Fed) -> bool {
         // Counted before the send, so the task's receive never takes more than was added.
         let bytes = match &item {
@@ -198,7 +214,7 @@ impl Reader {
             match self.tx.send_timeout(item, Duration::from_millis(100)) {
                 Ok(()) => return true,
                 Err(SendTimeoutError::Timeout(i)) => {
-                    if self.stop.is_stopped() {
+                    if self.gone() {
                         return false;
                     }
                     self.link.wake();
@@ -207,5 +223,22 @@ impl Reader {
                 Err(SendTimeoutError::Disconnected(_)) => return false,
             }
         }
+    }
+
+    /// Until when the decoder is still read after the stop (counted from when the reader
+    /// first saw it).
+    fn after_stop_until(&self) -> Instant {
+        self.after_stop.get().unwrap_or_else(|| {
+            let until = Instant::now() + AFTER_STOP_WAIT;
+            self.after_stop.set(Some(until));
+            until
+        })
+    }
+
+    /// True when nothing more can be handed over: the task finished, or the stream stopped
+    /// and the time to take what the decoder held is over.
+    fn gone(&self) -> bool {
+        self.counts.closed.load(Ordering::Acquire)
+            || (self.stop.is_stopped() && Instant::now() >= self.after_stop_until())
     }
 }

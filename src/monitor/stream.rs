@@ -25,9 +25,12 @@ use crate::media::{Media, MediaTime, Needs};
 use crate::pipeline::core::{picture_needs, Halt, LagRule, StreamCore};
 use crate::pipeline::group::{DetectorGroup, Order};
 use crate::pipeline::slot::panic_message;
+use crate::pipeline::thread_work::{AFTER_STOP_ITEMS, AFTER_STOP_WAIT};
 use crate::pipeline::tracks::TrackTable;
 use crate::pipeline::Ending;
 use crate::stop::StopSignal;
+
+mod report;
 
 /// The monitor's scheduler, running streams.
 pub(crate) type Sched = Scheduler<Stream>;
@@ -175,6 +178,9 @@ pub(crate) struct Task {
     checked_streams: bool,
     /// The stall-watch wake-up already asked of the timer (at most one at a time).
     stall_timer: Option<Instant>,
+    /// After a stop: until when, and for how many more items, the input is still read (what
+    /// the decoder held at the stop is analysed, as in a pipeline).
+    after_stop: Option<(Instant, usize)>,
 }
 
 /// The parts of a new task the monitor provides.
@@ -237,6 +243,7 @@ impl Task {
             lagging: false,
             checked_streams: false,
             stall_timer: None,
+            after_stop: None,
         };
         Ok((task, reader))
     }
@@ -263,24 +270,30 @@ impl Task {
             if level != self.applied {
                 self.degrade(level);
             }
-            if stream.stop.is_stopped() {
-                self.core.set_stopped(true);
+            if stream.stop.is_stopped() && !self.stopping() {
                 break self.finish(stream, Ending::Stopped);
             }
             if let Err(e) = self.open(stream, cfg) {
                 break self.finish(stream, ending_of(&e));
             }
+            let stopped = self.after_stop.is_some();
             let (arrived, media) = match self.pending.take() {
                 Some(p) => p,
                 None => match self.next(stream) {
                     Next::Item(at, m) => (at, m),
                     Next::Empty => break self.idle(),
+                    // The end, or an error, after a stop ends the stream as stopped.
+                    Next::End(_) if stopped => break self.finish(stream, Ending::Stopped),
                     Next::End(Ok(())) => break self.finish(stream, Ending::EndOfInput),
                     Next::End(Err(e)) => break self.finish(stream, ending_of(&e)),
                 },
             };
+            if let Some((_, left)) = &mut self.after_stop {
+                *left -= 1;
+            }
             let now = Instant::now();
-            if self.paced && media.kind().is_some() {
+            // After a stop, what is left is analysed without waiting for its time.
+            if self.paced && !stopped && media.kind().is_some() {
                 let due = self.due(media.time().as_secs_f64(), now);
                 if due > now + slack {
                     self.pending = Some((arrived, media));
@@ -294,6 +307,7 @@ impl Task {
             self.core.set_lag(self.lag);
             match self.core.feed(media, arrived) {
                 Ok(()) => {}
+                Err(Halt::Input(_)) if stopped => break self.finish(stream, Ending::Stopped),
                 Err(Halt::Input(e) | Halt::Detector(e)) => {
                     break self.finish(stream, ending_of(&e));
                 }
@@ -329,9 +343,33 @@ impl Task {
         self.applied = level;
     }
 
+    /// The stream was asked to stop: true while its input is still read for what its
+    /// decoder held at the stop (an opened input, within the pipeline's bounds).
+    fn stopping(&mut self) -> bool {
+        self.core.set_stopped(true);
+        let opened = match self.source {
+            Source::Inline(_) | Source::Queue(_) => true,
+            #[cfg(feature = "ffmpeg")]
+            Source::Open { .. } => false,
+            Source::Gone => false,
+        };
+        let now = Instant::now();
+        let (until, left) = *self
+            .after_stop
+            .get_or_insert((now + AFTER_STOP_WAIT, AFTER_STOP_ITEMS));
+        opened && left > 0 && now < until
+    }
+
     /// Nothing queued: wait to be woken by the reader thread, or by the timer when the
-    /// stall watch must look again.
+    /// stall watch must look again (after a stop: at the end of the time left to read).
     fn idle(&mut self) -> After {
+        if let Some((until, _)) = self.after_stop {
+            if self.stall_timer == Some(until) {
+                return After::Wait;
+            }
+            self.stall_timer = Some(until);
+            return After::Sleep(until);
+        }
         let now = Instant::now();
         if self.stall_timer.is_some_and(|t| t <= now) {
             self.stall_timer = None; // that wake-up is past
@@ -417,7 +455,9 @@ impl Task {
 
     /// Finishes the core (each open defect gets its end) and records how the stream ended.
     fn finish(&mut self, stream: &Stream, ending: Ending) -> After {
-        stream.stop.stop(); // a reader thread stops reading
+        // a reader thread stops reading, at once
+        self.queue.closed.store(true, Ordering::Release);
+        stream.stop.stop();
         self.source = Source::Gone;
         self.pending = None;
         self.core.finish();
@@ -435,72 +475,6 @@ impl Task {
         };
         h.ending = Some(ending);
         After::Done
-    }
-
-    /// Copies the counts into the health record; announces lag crossing its threshold.
-    fn report(&mut self, stream: &Stream, cfg: &MonitorConfig, progressed: bool) {
-        let lagging = self.lag > cfg.lag_warn_secs;
-        if lagging != self.lagging {
-            self.lagging = lagging;
-            let (name, msg) = if lagging {
-                (
-                    "stream_lagging",
-                    format!("analysis is {:.2} s behind real time", self.lag),
-                )
-            } else {
-                ("stream_caught_up", "analysis is back on time".to_string())
-            };
-            let at = self.core.stats().end.unwrap_or(MediaTime::ZERO);
-            self.core.notice(name, msg, at);
-        }
-        let queued = match &self.source {
-            Source::Queue(rx) => rx.len(),
-            _ => 0,
-        } + usize::from(self.pending.is_some());
-        let now = Instant::now();
-        let mut h = stream.health();
-        if progressed {
-            h.last_item = now;
-            if h.state == StreamState::Connecting {
-                h.state = StreamState::Running;
-            }
-        }
-        let stats = self.core.stats();
-        h.video = stats.video;
-        h.audio = stats.audio;
-        h.decode_errors = stats.decode_errors + stats.corrupt_packets;
-        // in place: no allocation once every track was seen
-        h.track_frames.clone_from(&stats.frames);
-        h.track_defects.clear();
-        h.track_defects.extend_from_slice(self.core.track_defects());
-        if let Some(e) = stats.end {
-            h.media = e;
-        }
-        h.dropped = self.core.lag_dropped() + self.queue.dropped.load(Ordering::Relaxed);
-        h.lag = self.lag;
-        h.max_lag = self.max_lag;
-        h.lagging = self.lagging;
-        h.queued = queued;
-        h.queued_bytes = self.queue.bytes.load(Ordering::Relaxed)
-            + self
-                .pending
-                .as_ref()
-                .map_or(0, |(_, m)| m.byte_len() as u64);
-        h.panicked = self.core.panicked();
-        if let Some((defect, start)) = self.core.last_start() {
-            let start = start.as_secs_f64();
-            let same = h
-                .last_defect
-                .as_ref()
-                .is_some_and(|d| d.defect == defect.as_str() && d.start == start);
-            if !same {
-                h.last_defect = Some(super::health::LastDefect {
-                    defect: defect.as_str().to_string(),
-                    start,
-                });
-            }
-        }
-        h.tick_fps(now);
     }
 }
 
@@ -532,6 +506,7 @@ fn spawn_reader(
         counts: queue.clone(),
         limits: env.cfg.limits.clone(),
         tracks: stream.tracks.clone(),
+        after_stop: std::cell::Cell::new(None),
     };
     let guard = env.sched.thread_guard();
     let h = std::thread::Builder::new()

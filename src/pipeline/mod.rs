@@ -17,7 +17,7 @@ pub(crate) mod sink_loop;
 pub(crate) mod slot;
 mod stall;
 pub(crate) mod tally;
-mod thread_work;
+pub(crate) mod thread_work;
 pub(crate) mod tracks;
 
 pub use builder::{OverloadPolicy, Pipeline, PipelineBuilder};

@@ -80,9 +80,11 @@ impl DropMetric {
 
 /// Items a decoder may still give after a stop, and for how long: the pictures it already
 /// holds (an FFmpeg decoder flushes a few, then ends); the bounds are for one that ignores
-/// the stop. An error after the stop ends the input quietly.
-const AFTER_STOP_ITEMS: usize = 256;
-const AFTER_STOP_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+/// the stop. An error after the stop ends the input quietly. The monitor's streams are read
+/// within the same bounds.
+pub(crate) const AFTER_STOP_ITEMS: usize = 256;
+/// How long a decoder is still read after a stop (see [`AFTER_STOP_ITEMS`]).
+pub(crate) const AFTER_STOP_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The decoder thread: reads the input and drives the core until the end, an error or the stop.
 pub(super) fn run_decoder(

@@ -12,6 +12,8 @@ pub mod pictures;
 pub mod probe;
 pub mod rng;
 pub mod sounds;
+#[cfg(feature = "ffmpeg")]
+pub mod ts_cut;
 
 use std::collections::BTreeSet;
 

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use super::clock::Clock;
 use super::output::Output;
-use super::refs::{RefTracker, Timing, Verdict};
+use super::refs::{Follower, Timing, Verdict};
 use crate::ffi::{CodecContext, Frame, Received, Scaler};
 use crate::media::{FrameFlags, MediaKind, MediaTime, NoticeKind, Rational};
 
@@ -21,6 +21,10 @@ pub(super) struct RefNews {
     pub(super) confirmed: Option<MediaTime>,
     /// Reference frames lost before this packet with no packet marked corrupt.
     pub(super) unmarked: Option<MediaTime>,
+    /// A loss the demuxer marked (the time of its mark) that took an anchor picture of a
+    /// stream whose B-pictures are never references (MPEG-1/2): its damage reaches past the
+    /// next anchor.
+    pub(super) anchor_lost: Option<MediaTime>,
 }
 
 /// Packets of a stream after one whose marking drops a lost frame that may carry the
@@ -46,9 +50,9 @@ pub(super) struct Lane {
     /// B-pictures of the stream may be references (its codec's, see
     /// `StreamInfo::b_pictures_referenced`).
     pub(super) b_refs: bool,
-    /// H.264 reference tracking (`frame_num`), for telling which losses took reference
-    /// pictures.
-    pub(super) refs: Option<RefTracker>,
+    /// Headers followed (H.264's `frame_num`, MPEG-2's `temporal_reference`), for telling
+    /// which losses took reference pictures.
+    pub(super) refs: Option<Follower>,
     /// Time of the last packet the demuxer marked corrupt, and how many packets after it
     /// showed no reference picture lost, until [`CONFIRM_AFTER`] did.
     loss_pending: Option<(MediaTime, u32)>,
@@ -110,16 +114,19 @@ impl Lane {
         }
     }
 
-    /// Reads the header of a packet about to be decoded (H.264 streams only; `corrupt`: the
+    /// Reads the header of a packet about to be decoded (H.264 and MPEG-1/2; `corrupt`: the
     /// demuxer marked it; `seq`: its tag). [`RefNews::unmarked`]: reference frames were lost
     /// just before this packet and no packet was marked (a continuity counter that wrapped).
     /// [`RefNews::confirmed`]: the time of a loss (a packet marked corrupt, or an unmarked
     /// loss) now known to damage nothing shown after the next anchor picture:
     /// - a loss of non-reference pictures only: the demuxer's mark lands on a packet up to two
     ///   before the loss (its parser holds one back), so it is confirmed when the
-    ///   [`CONFIRM_AFTER`] packets after the marked one all follow the last reference picture;
+    ///   [`CONFIRM_AFTER`] packets after the marked one all follow the last reference picture
+    ///   (in MPEG-1/2: show no anchor lost);
     /// - a loss of reference frames that, as the pictures after it show, only B-pictures shown
     ///   before the next anchor predicted from (see `refs`).
+    ///
+    /// [`RefNews::anchor_lost`]: a marked loss of an MPEG-1/2 stream took an anchor picture.
     pub(super) fn follow_refs(
         &mut self,
         data: &[u8],
@@ -132,6 +139,7 @@ impl Lane {
             return RefNews::default();
         };
         let followed = tracker.read(data, timing);
+        let report_unmarked = tracker.reports_unmarked();
         if followed.drops_lost {
             self.drops_lost.push_back(seq);
             if self.drops_lost.len() > DAMAGE_MEMORY {
@@ -139,6 +147,10 @@ impl Lane {
             }
         }
         let lost = followed.lost;
+        // Known at once to reach past the next anchor (MPEG-1/2's verdict comes with the
+        // pictures that show the loss).
+        let spread_now = lost == Some(true) && followed.verdict == Some(Verdict::Spread);
+        let anchor_news = spread_now && !self.b_refs;
         let mut news = RefNews::default();
         let marked = self.loss_pending.is_some() || self.loss_watch.is_some();
         if let Some((t, seen)) = self.loss_pending.take() {
@@ -150,11 +162,12 @@ impl Lane {
                         self.loss_pending = Some((t, seen + 1));
                     }
                 }
+                Some(true) if !corrupt && anchor_news => news.anchor_lost = Some(t),
                 Some(true) if !corrupt => self.loss_watch = Some(t),
                 _ => {}
             }
         }
-        if lost == Some(true) && !corrupt && !marked {
+        if lost == Some(true) && !corrupt && !marked && report_unmarked {
             // Reference frames lost with no packet marked: the transport did not see it.
             news.unmarked = Some(time);
             self.loss_watch = Some(time);
@@ -175,6 +188,7 @@ impl Lane {
             self.loss_watch = None;
             self.loss_pending = None;
             match lost {
+                Some(true) if anchor_news => news.anchor_lost = Some(time),
                 Some(true) => self.loss_watch = Some(time),
                 _ => self.loss_pending = Some((time, 0)),
             }

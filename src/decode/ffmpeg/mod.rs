@@ -463,6 +463,9 @@ impl FfmpegDecoder {
             self.out.notice(t, Some(index), NoticeKind::ReferenceLoss);
             lane.mark_damaged(seq);
         }
+        if let Some(t) = news.anchor_lost {
+            self.out.notice(t, Some(index), NoticeKind::ReferenceLoss);
+        }
         if let Some(t) = news.confirmed {
             self.out
                 .notice(t, Some(index), NoticeKind::NonReferenceLoss);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::demux::Demux;
 use super::lane::Lane;
-use super::refs::RefTracker;
+use super::refs::Follower;
 use crate::decode::options::{DecoderOptions, StreamSelection};
 use crate::error::{Error, Result};
 use crate::ffi::{CustomIo, Dict, FfError, Input, Interrupt, Packet, StreamParams};
@@ -121,8 +121,8 @@ pub(super) fn open_input(
         ));
         if let Some(lane) = lanes.last_mut() {
             lane.b_refs = b_refs;
-            if kind == MediaKind::Video && p.codec == "h264" {
-                lane.refs = Some(RefTracker::new());
+            if kind == MediaKind::Video {
+                lane.refs = Follower::for_codec(&p.codec);
             }
             if kind == MediaKind::Video && p.codec == "hevc" {
                 lane.refs = Some(RefTracker::hevc());

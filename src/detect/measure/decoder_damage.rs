@@ -58,6 +58,10 @@ pub(crate) struct DecoderDamage {
     /// The damage on screen was seen only on B-pictures of a stream whose B-pictures are never
     /// references (MPEG-1/2): the next anchor the decoder itself does not flag ends it.
     b_only: bool,
+    /// A [`NoticeKind::ReferenceLoss`] came since the damage on screen began (or is pending):
+    /// in MPEG-1/2 an anchor was lost, so the damage is not B-pictures' only, whatever
+    /// pictures the marks landed on.
+    reference_lost: bool,
     last_damage: Option<MediaTime>,
     /// The earliest notice of damage the pictures have not reached yet, and how many.
     pending: Option<(MediaTime, u32)>,
@@ -192,6 +196,7 @@ impl DecoderDamage {
             video_streams: 0,
             damaged: false,
             b_only: false,
+            reference_lost: false,
             last_damage: None,
             pending: None,
             b_run: None,
@@ -241,7 +246,9 @@ impl DecoderDamage {
                         self.losses.confirm(n.time);
                         return false;
                     }
-                    NoticeKind::CorruptPacket | NoticeKind::ReferenceLoss => {
+                    NoticeKind::CorruptPacket => self.losses.corrupt(n.time),
+                    NoticeKind::ReferenceLoss => {
+                        self.reference_lost = true;
                         self.losses.corrupt(n.time)
                     }
                     _ => self.losses.error(n.time),
@@ -331,7 +338,7 @@ impl DecoderDamage {
         // does not flag, even when the demuxer marked its packet (measured: such an anchor
         // decodes clean; the mark reports the loss that hit the B-pictures).
         let b_free = !f.b_pictures_referenced();
-        if b_free && !b && !own && self.damaged && self.b_only {
+        if b_free && !b && !own && self.damaged && self.b_only && !self.reference_lost {
             out.flagged = false;
             self.damaged = false;
             from = None;
@@ -363,6 +370,9 @@ impl DecoderDamage {
         out.on_screen = self.damaged || out.flagged;
         if !out.on_screen {
             self.losses.end_episode();
+            if self.pending.is_none() {
+                self.reference_lost = false;
+            }
         }
         out
     }
@@ -371,6 +381,7 @@ impl DecoderDamage {
     pub(crate) fn reset(&mut self) {
         self.damaged = false;
         self.b_only = false;
+        self.reference_lost = false;
         self.last_damage = None;
         self.pending = None;
         self.b_run = None;

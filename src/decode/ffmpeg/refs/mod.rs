@@ -18,6 +18,7 @@ mod dpb;
 mod header;
 mod hevc;
 mod loss;
+mod mpeg2;
 
 use bits::next_start;
 use dpb::{frame_after, Dpb, Num, Ref};
@@ -26,6 +27,43 @@ use header::{
 };
 pub(crate) use loss::Verdict;
 use loss::{Episode, Recent};
+pub(crate) use mpeg2::PictureOrder;
+
+/// Follows the losses of one video stream through its packet headers, by codec.
+#[derive(Debug)]
+pub(crate) enum Follower {
+    /// H.264: `frame_num` and the reference frames (boxed: the model is large).
+    H264(Box<RefTracker>),
+    /// MPEG-1/2 video: `temporal_reference` ([`mpeg2`]).
+    Mpeg2(PictureOrder),
+}
+
+impl Follower {
+    /// The follower for a video stream of codec `codec` (FFmpeg's name), if there is one.
+    pub(crate) fn for_codec(codec: &str) -> Option<Self> {
+        match codec {
+            "h264" => Some(Follower::H264(Box::new(RefTracker::new()))),
+            "mpeg1video" | "mpeg2video" => Some(Follower::Mpeg2(PictureOrder::new())),
+            _ => None,
+        }
+    }
+
+    /// Reads and follows one packet (in decode order); `timing`: the packet's, when known.
+    pub(crate) fn read(&mut self, data: &[u8], timing: Option<Timing>) -> Followed {
+        match self {
+            Follower::H264(t) => t.read(data, timing),
+            Follower::Mpeg2(o) => o.read(data),
+        }
+    }
+
+    /// True when a loss found with no packet marked corrupt is reported. Only H.264's are:
+    /// its `frame_num` counts reference frames exactly, while an MPEG-2 number that skips
+    /// could also be an encoder's odd numbering, and a false loss would hold damage on a clean
+    /// stream to its next key frame.
+    pub(crate) fn reports_unmarked(&self) -> bool {
+        matches!(self, Follower::H264(_))
+    }
+}
 
 /// When a packet is shown and decoded, and for how long (stream ticks).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,6 +250,8 @@ impl RefTracker {
     }
 }
 
+#[cfg(test)]
+mod mpeg2_tests;
 #[cfg(test)]
 mod pyramid_tests;
 #[cfg(test)]

@@ -46,7 +46,9 @@
 //!   the last one ended (beyond 2 ms of jitter, up to 10 s) while sound was running: frames
 //!   were lost in transport or dropped before the decoder, which often leaves no decoder
 //!   notice. The interval is the hole, `[end of the last frame, start of the next)`, holes
-//!   within 0.1 s merged (`details.missing_samples` counts the samples missing), reported
+//!   within 0.1 s merged (`details.missing_samples` counts the samples missing; a hole within
+//!   0.1 s of one not reported yet is the rest of the same loss, even in a quiet stretch: a
+//!   packet lost inside an audio PES shows as two holes around mistimed frames), reported
 //!   0.1 s after the last one. The stream's first frame and
 //!   the first frame after a discontinuity (the timeline was bridged there) are not judged.
 //! - `"decoder"`: the decoder reported damage (a decode error or a corrupt packet) on the audio

@@ -1,6 +1,15 @@
 //! Sound missing from the audio timeline as `audio_dropout` (`details.source = "timestamps"`)
 //! for the `silence` detector: the next frame starts later than the last one ended while sound
 //! was running; holes close together are merged into one dropout.
+//!
+//! A hole within the merge distance of one not reported yet is the same loss, whatever the
+//! level around it. A transport packet lost inside an audio PES misaligns the audio parser
+//! until the next PES: the frame that carries that PES's timestamp does not decode, and the
+//! frames after it get timestamps interpolated from it, each one frame early (the sound of
+//! the frames really lost is missing, not theirs). The timeline only catches up at the next
+//! PES timestamp, with a second hole a few frames later; the sound between was judged at the
+//! first hole, and a quiet stretch there (film ambience under `threshold_db`) must not split
+//! the loss in two nor hide its second half.
 
 use serde_json::json;
 
@@ -48,9 +57,13 @@ impl Silence {
         let start = self.clock.time(next);
         let end = self.clock.time(tick);
         let secs = end.secs_since(start);
+        // the rest of a loss whose first hole was judged inside sound (see the module doc)
+        let same_loss = self
+            .holes
+            .is_some_and(|h| start.secs_since(h.end) <= DECODER_MERGE);
         if self.cfg.dropouts
             && self.cfg.timestamp_dropouts
-            && running
+            && (running || same_loss)
             && secs > 0.0
             && secs <= TIMESTAMP_GAP_MAX
         {
