@@ -124,9 +124,6 @@ pub(super) fn open_input(
             if kind == MediaKind::Video {
                 lane.refs = Follower::for_codec(&p.codec);
             }
-            if kind == MediaKind::Video && p.codec == "hevc" {
-                lane.refs = Some(RefTracker::hevc());
-            }
         }
     }
     let keep: Vec<usize> = lanes.iter().map(|l| l.index).collect();

@@ -1,5 +1,6 @@
-//! Whether a loss took reference pictures, and how far their damage reaches, read from H.264
-//! headers (Annex B byte streams).
+//! Whether a loss took reference pictures, and how far their damage reaches, read from the
+//! headers of the packets after it ([`Follower`]): H.264 here, HEVC in [`hevc`] (reference
+//! picture sets), MPEG-1/2 in [`mpeg2`] (`temporal_reference`).
 //!
 //! Every H.264 reference picture advances `frame_num` by one; a non-reference picture carries
 //! the number after the last reference and advances nothing. So when packets are lost and the
@@ -34,6 +35,8 @@ pub(crate) use mpeg2::PictureOrder;
 pub(crate) enum Follower {
     /// H.264: `frame_num` and the reference frames (boxed: the model is large).
     H264(Box<RefTracker>),
+    /// HEVC: the reference picture sets ([`hevc`]; boxed: the model is large).
+    Hevc(Box<hevc::HevcTracker>),
     /// MPEG-1/2 video: `temporal_reference` ([`mpeg2`]).
     Mpeg2(PictureOrder),
 }
@@ -43,6 +46,7 @@ impl Follower {
     pub(crate) fn for_codec(codec: &str) -> Option<Self> {
         match codec {
             "h264" => Some(Follower::H264(Box::new(RefTracker::new()))),
+            "hevc" => Some(Follower::Hevc(Box::new(hevc::HevcTracker::new()))),
             "mpeg1video" | "mpeg2video" => Some(Follower::Mpeg2(PictureOrder::new())),
             _ => None,
         }
@@ -52,14 +56,16 @@ impl Follower {
     pub(crate) fn read(&mut self, data: &[u8], timing: Option<Timing>) -> Followed {
         match self {
             Follower::H264(t) => t.read(data, timing),
+            Follower::Hevc(h) => h.read(data),
             Follower::Mpeg2(o) => o.read(data),
         }
     }
 
     /// True when a loss found with no packet marked corrupt is reported. Only H.264's are:
     /// its `frame_num` counts reference frames exactly, while an MPEG-2 number that skips
-    /// could also be an encoder's odd numbering, and a false loss would hold damage on a clean
-    /// stream to its next key frame.
+    /// could also be an encoder's odd numbering, and an HEVC reference set may list pictures
+    /// that were never sent; a false loss would hold damage on a clean stream to its next key
+    /// frame.
     pub(crate) fn reports_unmarked(&self) -> bool {
         matches!(self, Follower::H264(_))
     }
@@ -102,8 +108,6 @@ pub(crate) struct RefTracker {
     episode: Option<Episode>,
     /// The last packet's timing.
     last: Option<Timing>,
-    /// Set for an HEVC stream, which it follows instead.
-    hevc: Option<Box<hevc::HevcTracker>>,
 }
 
 impl RefTracker {
@@ -117,15 +121,6 @@ impl RefTracker {
             recent: Recent::default(),
             episode: None,
             last: None,
-            hevc: None,
-        }
-    }
-
-    /// A tracker of an HEVC stream (see [`hevc`]).
-    pub(crate) fn hevc() -> Self {
-        RefTracker {
-            hevc: Some(Box::new(hevc::HevcTracker::new())),
-            ..RefTracker::new()
         }
     }
 
@@ -133,9 +128,6 @@ impl RefTracker {
     /// `timing`: the packet's, when known. Nothing is found in a packet without a slice that
     /// could be read.
     pub(crate) fn read(&mut self, data: &[u8], timing: Option<Timing>) -> Followed {
-        if let Some(h) = &mut self.hevc {
-            return h.read(data);
-        }
         match self.packet(data) {
             Some(s) => self.follow(&s, timing),
             None => Followed::default(),
