@@ -6,72 +6,19 @@
 
 mod common;
 
-use std::process::Command;
-
-use avqc::{Decoder, DecoderOptions, FfmpegDecoder, Media};
 use common::gop::corruption_intervals;
-
-const PID: u16 = 0x100;
-const FPS: f64 = 25.0;
+use common::ts_cut::{count, decode_in_order, encode as encode_ts, video_pes, without, FPS};
 
 /// 4 s of moving pictures at 25/s, a key frame every 2 s, x265's B-pyramid, in MPEG-TS.
 fn encode(name: &str) -> Vec<u8> {
-    let path = std::env::temp_dir().join(format!("avqc-hevc-{}-{name}.ts", std::process::id()));
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg("testsrc2=s=320x180:r=25:d=4")
-        .args(["-c:v", "libx265", "-x265-params"])
-        .arg(
-            "keyint=50:min-keyint=50:bframes=4:b-pyramid=1:pools=1:frame-threads=1:log-level=error",
-        )
-        .args(["-f", "mpegts"])
-        .arg(&path)
-        .status()
-        .expect("the ffmpeg CLI runs (scripts/install-deps.sh installs it)");
-    assert!(status.success(), "ffmpeg made the fixture");
-    let bytes = std::fs::read(&path).unwrap();
-    let _ = std::fs::remove_file(&path);
-    bytes
+    let params =
+        "keyint=50:min-keyint=50:bframes=4:b-pyramid=1:pools=1:frame-threads=1:log-level=error";
+    encode_ts(name, &["-c:v", "libx265", "-x265-params", params])
 }
 
-/// The video PES packets in stream order: (first TS packet index, packets, NAL type and
-/// `slice_type` of the first slice).
-fn pes_slices(ts: &[u8]) -> Vec<(usize, usize, u8, u32)> {
-    let mut out: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-    for (i, p) in ts.chunks_exact(188).enumerate() {
-        let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
-        if pid != PID {
-            continue;
-        }
-        let start = match (p[3] >> 4) & 3 {
-            1 => 4,
-            3 => 5 + p[4] as usize,
-            _ => continue,
-        };
-        if p[1] & 0x40 != 0 {
-            out.push((i, 0, Vec::new()));
-        }
-        if let Some(last) = out.last_mut() {
-            last.1 += 1;
-            if last.2.len() < 4096 {
-                last.2.extend_from_slice(&p[start.min(188)..]);
-            }
-        }
-    }
-    out.into_iter()
-        .map(|(i, n, data)| {
-            let (kind, slice_type) = first_slice(&data);
-            (i, n, kind, slice_type)
-        })
-        .collect()
-}
-
-/// NAL type and `slice_type` of the first slice of a PES packet (x265: no extra slice header
-/// bits); (99, 9) when there is none.
-fn first_slice(pes: &[u8]) -> (u8, u32) {
-    let body = pes
-        .get(9 + *pes.get(8).unwrap_or(&0) as usize..)
-        .unwrap_or(&[]);
+/// NAL type and `slice_type` of the first slice of a PES packet's body (x265: no extra slice
+/// header bits); (99, 9) when there is none.
+fn first_slice(body: &[u8]) -> (u8, u32) {
     for (i, w) in body.windows(5).enumerate() {
         let kind = (w[3] >> 1) & 0x3f;
         if w[..3] == [0, 0, 1] && kind <= 31 {
@@ -103,51 +50,12 @@ fn first_slice(pes: &[u8]) -> (u8, u32) {
 /// `(first TS packet, packets)` of the first video PES after 0.8 s (the 20th) whose first
 /// slice has this NAL type and `slice_type` (0 B, 1 P, 2 I).
 fn first_picture(ts: &[u8], kind: u8, slice_type: u32) -> (usize, usize) {
-    let (first, n, _, _) = *pes_slices(ts)
-        .iter()
+    let (first, n, _) = video_pes(ts)
+        .into_iter()
         .skip(20)
-        .find(|p| p.2 == kind && p.3 == slice_type)
+        .find(|p| first_slice(&p.2) == (kind, slice_type))
         .expect("such a picture in the stream");
     (first, n)
-}
-
-/// `ts` without the video PES whose first TS packet is `first` (`packets` long).
-fn without(ts: &[u8], first: usize, packets: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(ts.len());
-    let mut skip = 0;
-    for (i, p) in ts.chunks_exact(188).enumerate() {
-        let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
-        if i == first {
-            skip = packets;
-        }
-        if pid == PID && skip > 0 {
-            skip -= 1;
-            continue;
-        }
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-/// Every item the decoder gives, in its order.
-fn decode_in_order(ts: Vec<u8>, name: &str) -> Vec<Media> {
-    let path = std::env::temp_dir().join(format!("avqc-hevc-{}-{name}-cut.ts", std::process::id()));
-    std::fs::write(&path, ts).unwrap();
-    let mut d =
-        FfmpegDecoder::open(path.to_str().unwrap(), &DecoderOptions::default()).expect("open");
-    let mut out = Vec::new();
-    while let Some(m) = d.next().expect("decode") {
-        out.push(m);
-    }
-    let _ = std::fs::remove_file(&path);
-    out
-}
-
-fn count(media: &[Media], name: &str) -> usize {
-    media
-        .iter()
-        .filter(|m| matches!(m, Media::Notice(n) if n.kind.name() == name))
-        .count()
 }
 
 #[test]
