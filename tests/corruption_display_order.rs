@@ -129,3 +129,50 @@ fn b_pictures_lost_before_a_damaged_anchor_start_the_damage() {
         }
     }
 }
+
+/// Two anchors damaged, P 9 and P `second`, each reported before the B-pictures shown before
+/// it; each episode lasts to the next clean key frame.
+fn two_episodes(second: usize) -> Vec<Media> {
+    let concealed = move |i| {
+        if i == 9 || i == second {
+            FrameFlags::CONCEALED
+        } else {
+            FrameFlags::NONE
+        }
+    };
+    stream(concealed, move |i| {
+        if i == 7 {
+            vec![notice(9)]
+        } else if i == second - 2 {
+            vec![notice(second)]
+        } else {
+            vec![]
+        }
+    })
+}
+
+#[test]
+fn decoder_damage_more_than_merge_gap_apart_is_two_intervals() {
+    // 7..12 and 28..36: 0.64 s apart, over `merge_gap` (0.5 s).
+    let found = run("corruption", two_episodes(30));
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        near(found[0].0, 7.0 * STEP) && near(found[0].1, 12.0 * STEP),
+        "{found:?}"
+    );
+    assert!(
+        near(found[1].0, 28.0 * STEP) && near(found[1].1, 36.0 * STEP),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn decoder_damage_within_merge_gap_is_one_interval() {
+    // 7..12 and 19..24: 0.28 s apart.
+    let found = run("corruption", two_episodes(21));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        near(found[0].0, 7.0 * STEP) && near(found[0].1, 24.0 * STEP),
+        "{found:?}"
+    );
+}

@@ -153,24 +153,32 @@ fn a_corrupt_mark_on_a_later_key_frame_does_not_hold_the_damage() {
     one_interval(&media, Some(33), 36);
 }
 
-/// Pictures 0..80 of an MPEG-2-like stream (B-pictures never references): P 30 lost, the
-/// demuxer's mark on B 28 (decoded after it), `extra` handed in with the mark.
-fn mpeg2_like(extra: Vec<Media>) -> Vec<Media> {
+/// Pictures 0..80 of an MPEG-2-like stream (B-pictures never references) but `missing`, the
+/// demuxer's mark on B 28, `extra` handed in with the mark.
+fn mpeg2_like(missing: &[usize], extra: Vec<Media>) -> Vec<Media> {
     let mut with_mark = vec![corrupt()];
     with_mark.extend(extra);
-    stream_of(&[30], with_mark, false)
+    stream_of(missing, with_mark, false)
 }
 
 #[test]
-fn a_mark_on_a_b_picture_alone_ends_at_the_next_anchor_in_mpeg2() {
-    one_interval(&mpeg2_like(Vec::new()), Some(28), 33);
+fn a_marked_b_picture_is_let_pass_and_the_picture_lost_after_it_is_the_damage_in_mpeg2() {
+    // The parser held one packet back: the mark landed on B 28, decoded just before the lost
+    // B 29; B 28 decodes clean, and the anchor 30 predicts from neither.
+    one_interval(&mpeg2_like(&[29], Vec::new()), Some(29), 30);
+}
+
+#[test]
+fn a_marked_b_picture_with_nothing_lost_near_it_is_no_damage_in_mpeg2() {
+    let media = mpeg2_like(&[], Vec::new());
+    assert!(corruption_intervals("corruption", &media).is_empty());
 }
 
 #[test]
 fn an_anchor_lost_in_mpeg2_is_held_to_the_key_frame() {
     // The picture numbers after the loss showed an anchor lost: whatever pictures the mark
     // landed on, the anchors after it predict from the wrong picture.
-    let media = mpeg2_like(vec![notice(28, NoticeKind::ReferenceLoss)]);
+    let media = mpeg2_like(&[30], vec![notice(28, NoticeKind::ReferenceLoss)]);
     one_interval(&media, Some(28), 36);
 }
 

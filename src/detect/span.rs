@@ -162,6 +162,14 @@ impl SpanTracker {
         matches!(self.state, State::Open { .. })
     }
 
+    /// While an open defect is clear: since when (the end it would have if it ended now).
+    pub fn clear_since(&self) -> Option<MediaTime> {
+        match self.state {
+            State::Open { clear_since, .. } => clear_since,
+            _ => None,
+        }
+    }
+
     /// Start of the current candidate or open defect.
     pub fn current_start(&self) -> Option<MediaTime> {
         match self.state {

@@ -62,6 +62,10 @@ pub(crate) struct DecoderDamage {
     /// in MPEG-1/2 an anchor was lost, so the damage is not B-pictures' only, whatever
     /// pictures the marks landed on.
     reference_lost: bool,
+    /// A B-picture of a stream whose B-pictures are never references that only the demuxer
+    /// marked was let pass: pictures missing within this many pictures after it are the
+    /// loss's damage.
+    passed_mark: u32,
     last_damage: Option<MediaTime>,
     /// The earliest notice of damage the pictures have not reached yet, and how many.
     pending: Option<(MediaTime, u32)>,
@@ -197,6 +201,7 @@ impl DecoderDamage {
             damaged: false,
             b_only: false,
             reference_lost: false,
+            passed_mark: 0,
             last_damage: None,
             pending: None,
             b_run: None,
@@ -286,11 +291,34 @@ impl DecoderDamage {
         let key = flags.contains(FrameFlags::KEY) || kind == PictureType::I;
         let b = kind == PictureType::B && !key;
         let own = decoder_damage(flags);
+        let b_free = !f.b_pictures_referenced();
+        // The decoder reported errors about this picture (or about a span that holds it).
+        let decoder_here = self.losses.errors.is_some_and(|(a, z)| {
+            t.secs_since(a) > -SAME_PICTURE && t.secs_since(z) < SAME_PICTURE
+        });
+        // A B-picture nothing predicts from (MPEG-1/2) that only the demuxer marked, when no
+        // anchor it predicts from was lost: the mark reports a loss in a packet next to it
+        // (measured on live MPEG-2 loss: the parser holds one packet back, and the marked
+        // B-picture decodes clean), and damage of its own makes the decoder complain. It is
+        // let pass; pictures missing just before it or within `MISSING_NEAR` pictures after it
+        // are the loss's damage.
+        let mark_only_b = b && b_free && !own && !decoder_here && !self.reference_lost;
         let missing = self.losses.shown(t, f.duration(), own, b);
+        let near_mark = self.passed_mark > 0;
+        self.passed_mark = self.passed_mark.saturating_sub(1);
         // On a key frame only the decoder's own verdict counts: a corrupt-packet mark there
         // usually reports packets lost *before* it (a continuity error is seen on the first
         // packet after the loss), and the key frame decodes clean.
-        out.flagged = if key { own } else { flags.is_damaged() };
+        out.flagged = if key {
+            own
+        } else if mark_only_b {
+            if flags.is_damaged() {
+                self.passed_mark = MISSING_NEAR as u32;
+            }
+            false
+        } else {
+            flags.is_damaged()
+        };
         // Damage reported by notices, visible from this instant (before this frame).
         let mut from = None;
         if let Some((p, k)) = self.pending {
@@ -321,7 +349,10 @@ impl DecoderDamage {
                     // The notice is about this picture. When it is an anchor, the B-pictures
                     // shown before it since the last anchor are predicted from it; when it is
                     // a B-picture, those were decoded before it (a decoder's output delay).
-                    out.flagged = true;
+                    out.flagged = !mark_only_b;
+                    if mark_only_b {
+                        self.passed_mark = MISSING_NEAR as u32;
+                    }
                     from = run.filter(|_| !b);
                 } else {
                     // The picture noticed was not shown (lost): damage since then.
@@ -337,11 +368,17 @@ impl DecoderDamage {
         // (MPEG-1/2), damage seen only on B-pictures ends at the next anchor the decoder itself
         // does not flag, even when the demuxer marked its packet (measured: such an anchor
         // decodes clean; the mark reports the loss that hit the B-pictures).
-        let b_free = !f.b_pictures_referenced();
+        let lost_after_mark = missing.filter(|_| (near_mark || mark_only_b) && from.is_none());
+        if let Some(m) = lost_after_mark {
+            // Pictures lost right after a marked B-picture that was let pass.
+            self.mark(m, true);
+            from = Some(m);
+        }
         if b_free && !b && !own && self.damaged && self.b_only && !self.reference_lost {
             out.flagged = false;
             self.damaged = false;
-            from = None;
+            // The pictures lost just before this anchor stay damage; nothing else does.
+            from = lost_after_mark;
         }
         if out.flagged {
             self.mark(t, b && b_free);
@@ -382,6 +419,7 @@ impl DecoderDamage {
         self.damaged = false;
         self.b_only = false;
         self.reference_lost = false;
+        self.passed_mark = 0;
         self.last_damage = None;
         self.pending = None;
         self.b_run = None;

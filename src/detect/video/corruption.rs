@@ -323,6 +323,26 @@ impl Corruption {
         }
     }
 
+    /// Decoder damage that starts at `e`, more than `merge_gap` after the open interval
+    /// became clear, is an interval of its own: the open one ends where it became clear. (The
+    /// interval is held open `merge_gap + min_duration` for content damage, which is
+    /// confirmed `min_duration` after it starts; decoder damage is known at its start.)
+    fn split_apart(&mut self, e: MediaTime, out: &mut Events) {
+        let apart = self
+            .tracker
+            .clear_since()
+            .is_some_and(|since| e.secs_since(since) > self.cfg.merge_gap + 1e-6);
+        if apart {
+            if let Some(c) = self.tracker.close() {
+                out.span(&DefectKind::VIDEO_CORRUPTION, c, e, self.details(c));
+                if let SpanChange::Ended { end, .. } = c {
+                    self.last_end = Some(end);
+                }
+                self.seen = Seen::default();
+            }
+        }
+    }
+
     fn close(&mut self, at: MediaTime, out: &mut Events) {
         if let Some(c) = self.tracker.close() {
             out.span(&DefectKind::VIDEO_CORRUPTION, c, at, self.details(c));
@@ -374,6 +394,7 @@ impl Detector for Corruption {
                 if self.cfg.decoder {
                     let d = self.damage.frame(f);
                     if let Some(e) = d.early {
+                        self.split_apart(e, out);
                         self.seen.decoder = true;
                         self.observe(true, e, e, out);
                     }
