@@ -117,3 +117,50 @@ pub fn decode_in_order(ts: Vec<u8>, name: &str) -> Vec<Media> {
     let _ = std::fs::remove_file(&path);
     out
 }
+
+/// The one `corruption` interval on `media`, checked to last at most `pictures` pictures.
+pub fn one_short_interval(media: &[Media], pictures: f64) -> (f64, f64) {
+    let found = super::gop::corruption_intervals("corruption", media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1 - found[0].0 <= pictures / FPS + 1e-6,
+        "{found:?}"
+    );
+    found[0]
+}
+
+/// Checks that no loss on `media` was confirmed and that its one `corruption` interval lasts
+/// to the key frame at 2 s (the loss is after 0.8 s).
+pub fn assert_held_to_key_frame(media: &[Media]) {
+    assert_eq!(count(media, "non_reference_loss"), 0);
+    let found = super::gop::corruption_intervals("corruption", media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!((found[0].1 - 2.0).abs() < 1.5 / FPS, "{found:?}");
+}
+
+/// Checks that the one loss on `media` was confirmed (`non_reference_loss`) and that its one
+/// `corruption` interval lasts at most `pictures` pictures, ending before 1.6 s (the loss is
+/// after 0.8 s).
+pub fn assert_confirmed_and_short(media: &[Media], pictures: f64) {
+    assert_eq!(count(media, "non_reference_loss"), 1, "one loss, confirmed");
+    let found = one_short_interval(media, pictures);
+    assert!(found.1 < 1.6, "{found:?}");
+}
+
+/// The first 64 bits of `data`, most significant first (enough for a slice header's start).
+pub fn bits(data: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    data.iter()
+        .flat_map(|b| (0..8).rev().map(move |k| (b >> k) & 1))
+        .take(64)
+}
+
+/// One unsigned Exp-Golomb code read from `bits`.
+pub fn ue(bits: &mut impl Iterator<Item = u8>) -> Option<u32> {
+    let mut zeros = 0;
+    while bits.next()? == 0 {
+        zeros += 1;
+    }
+    (0..zeros)
+        .try_fold(1u32, |v, _| Some((v << 1) | u32::from(bits.next()?)))
+        .map(|v| v - 1)
+}
