@@ -175,6 +175,16 @@ fn a_marked_b_picture_with_nothing_lost_near_it_is_no_damage_in_mpeg2() {
 }
 
 #[test]
+fn a_picture_missing_with_no_mark_is_no_damage_in_mpeg2() {
+    // A gap in the display times alone (no mark, no complaint) is not damage.
+    let media: Vec<Media> = (0..80)
+        .filter(|&i| i != 28)
+        .map(|i| picture(i, FrameFlags::NONE, Some(false)))
+        .collect();
+    assert!(corruption_intervals("corruption", &media).is_empty());
+}
+
+#[test]
 fn an_anchor_lost_in_mpeg2_is_held_to_the_key_frame() {
     // The picture numbers after the loss showed an anchor lost: whatever pictures the mark
     // landed on, the anchors after it predict from the wrong picture.

@@ -306,15 +306,15 @@ impl DecoderDamage {
         let missing = self.losses.shown(t, f.duration(), own, b);
         let near_mark = self.passed_mark > 0;
         self.passed_mark = self.passed_mark.saturating_sub(1);
+        // This picture is such a marked B-picture, let pass.
+        let mut let_pass = false;
         // On a key frame only the decoder's own verdict counts: a corrupt-packet mark there
         // usually reports packets lost *before* it (a continuity error is seen on the first
         // packet after the loss), and the key frame decodes clean.
         out.flagged = if key {
             own
         } else if mark_only_b {
-            if flags.is_damaged() {
-                self.passed_mark = MISSING_NEAR as u32;
-            }
+            let_pass = flags.is_damaged();
             false
         } else {
             flags.is_damaged()
@@ -350,9 +350,7 @@ impl DecoderDamage {
                     // shown before it since the last anchor are predicted from it; when it is
                     // a B-picture, those were decoded before it (a decoder's output delay).
                     out.flagged = !mark_only_b;
-                    if mark_only_b {
-                        self.passed_mark = MISSING_NEAR as u32;
-                    }
+                    let_pass |= mark_only_b;
                     from = run.filter(|_| !b);
                 } else {
                     // The picture noticed was not shown (lost): damage since then.
@@ -368,7 +366,10 @@ impl DecoderDamage {
         // (MPEG-1/2), damage seen only on B-pictures ends at the next anchor the decoder itself
         // does not flag, even when the demuxer marked its packet (measured: such an anchor
         // decodes clean; the mark reports the loss that hit the B-pictures).
-        let lost_after_mark = missing.filter(|_| (near_mark || mark_only_b) && from.is_none());
+        if let_pass {
+            self.passed_mark = MISSING_NEAR as u32;
+        }
+        let lost_after_mark = missing.filter(|_| (near_mark || let_pass) && from.is_none());
         if let Some(m) = lost_after_mark {
             // Pictures lost right after a marked B-picture that was let pass.
             self.mark(m, true);
