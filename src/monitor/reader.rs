@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::media::{Media, Needs};
 use crate::pipeline::slot::panic_message;
-use crate::pipeline::thread_work::{AFTER_STOP_ITEMS, AFTER_STOP_WAIT};
+use crate::pipeline::thread_work::AfterStop;
 use crate::pipeline::tracks::TrackTable;
 use crate::pipeline::OverloadPolicy;
 use crate::stop::StopSignal;
@@ -87,8 +87,8 @@ pub(crate) struct Reader {
     pub(crate) limits: Limits,
     /// Where the languages of the input's streams go once it is open.
     pub(crate) tracks: Arc<TrackTable>,
-    /// Until when the decoder is still read after a stop (set at the first read after it).
-    pub(crate) after_stop: Cell<Option<Instant>>,
+    /// What the decoder is still read for after a stop (set at the first read after it).
+    pub(crate) after_stop: Cell<Option<AfterStop>>,
 }
 
 impl Reader {
@@ -135,15 +135,15 @@ impl Reader {
     fn read(&self, mut d: Box<dyn Decoder>) -> Result<()> {
         let mut cpu = crate::cpu::thread_ns();
         let mut applied = 0u8;
-        // After a stop, how many more items the decoder is still read for.
-        let mut left = AFTER_STOP_ITEMS;
         loop {
             if self.stop.is_stopped() {
                 let closed = self.counts.closed.load(Ordering::Acquire);
-                if closed || left == 0 || Instant::now() >= self.after_stop_until() {
+                let mut budget = self.after_stop();
+                let take = budget.take();
+                self.after_stop.set(Some(budget));
+                if closed || !take {
                     return Ok(());
                 }
-                left -= 1;
             }
             cpu = self.count_cpu(cpu);
             let level = self.level.load(Ordering::Acquire).min(1);
@@ -225,13 +225,13 @@ impl Reader {
         }
     }
 
-    /// Until when the decoder is still read after the stop (counted from when the reader
-    /// first saw it).
-    fn after_stop_until(&self) -> Instant {
+    /// What the decoder is still read for after the stop (counted from when the reader first
+    /// saw it).
+    fn after_stop(&self) -> AfterStop {
         self.after_stop.get().unwrap_or_else(|| {
-            let until = Instant::now() + AFTER_STOP_WAIT;
-            self.after_stop.set(Some(until));
-            until
+            let budget = AfterStop::new();
+            self.after_stop.set(Some(budget));
+            budget
         })
     }
 
@@ -239,6 +239,6 @@ impl Reader {
     /// and the time to take what the decoder held is over.
     fn gone(&self) -> bool {
         self.counts.closed.load(Ordering::Acquire)
-            || (self.stop.is_stopped() && Instant::now() >= self.after_stop_until())
+            || (self.stop.is_stopped() && Instant::now() >= self.after_stop().until())
     }
 }

@@ -25,7 +25,7 @@ use crate::media::{Media, MediaTime, Needs};
 use crate::pipeline::core::{picture_needs, Halt, LagRule, StreamCore};
 use crate::pipeline::group::{DetectorGroup, Order};
 use crate::pipeline::slot::panic_message;
-use crate::pipeline::thread_work::{AFTER_STOP_ITEMS, AFTER_STOP_WAIT};
+use crate::pipeline::thread_work::AfterStop;
 use crate::pipeline::tracks::TrackTable;
 use crate::pipeline::Ending;
 use crate::stop::StopSignal;
@@ -178,9 +178,9 @@ pub(crate) struct Task {
     checked_streams: bool,
     /// The stall-watch wake-up already asked of the timer (at most one at a time).
     stall_timer: Option<Instant>,
-    /// After a stop: until when, and for how many more items, the input is still read (what
-    /// the decoder held at the stop is analysed, as in a pipeline).
-    after_stop: Option<(Instant, usize)>,
+    /// After a stop: what the input is still read for (what the decoder held at the stop is
+    /// analysed, as in a pipeline).
+    after_stop: Option<AfterStop>,
 }
 
 /// The parts of a new task the monitor provides.
@@ -288,8 +288,8 @@ impl Task {
                     Next::End(Err(e)) => break self.finish(stream, ending_of(&e)),
                 },
             };
-            if let Some((_, left)) = &mut self.after_stop {
-                *left -= 1;
+            if let Some(budget) = &mut self.after_stop {
+                budget.take();
             }
             let now = Instant::now();
             // After a stop, what is left is analysed without waiting for its time.
@@ -353,17 +353,13 @@ impl Task {
             Source::Open { .. } => false,
             Source::Gone => false,
         };
-        let now = Instant::now();
-        let (until, left) = *self
-            .after_stop
-            .get_or_insert((now + AFTER_STOP_WAIT, AFTER_STOP_ITEMS));
-        opened && left > 0 && now < until
+        opened && self.after_stop.get_or_insert_with(AfterStop::new).open()
     }
 
     /// Nothing queued: wait to be woken by the reader thread, or by the timer when the
     /// stall watch must look again (after a stop: at the end of the time left to read).
     fn idle(&mut self) -> After {
-        if let Some((until, _)) = self.after_stop {
+        if let Some(until) = self.after_stop.map(|b| b.until()) {
             if self.stall_timer == Some(until) {
                 return After::Wait;
             }

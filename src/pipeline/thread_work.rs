@@ -81,10 +81,47 @@ impl DropMetric {
 /// Items a decoder may still give after a stop, and for how long: the pictures it already
 /// holds (an FFmpeg decoder flushes a few, then ends); the bounds are for one that ignores
 /// the stop. An error after the stop ends the input quietly. The monitor's streams are read
-/// within the same bounds.
-pub(crate) const AFTER_STOP_ITEMS: usize = 256;
+/// within the same bounds ([`AfterStop`]).
+const AFTER_STOP_ITEMS: usize = 256;
 /// How long a decoder is still read after a stop (see [`AFTER_STOP_ITEMS`]).
-pub(crate) const AFTER_STOP_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+const AFTER_STOP_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// What is still read from a decoder after a stop, counted from when the stop was seen:
+/// [`AFTER_STOP_ITEMS`] items within [`AFTER_STOP_WAIT`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AfterStop {
+    until: Instant,
+    left: usize,
+}
+
+impl AfterStop {
+    /// The whole allowance, from now.
+    pub(crate) fn new() -> Self {
+        AfterStop {
+            until: Instant::now() + AFTER_STOP_WAIT,
+            left: AFTER_STOP_ITEMS,
+        }
+    }
+
+    /// Until when the decoder is still read.
+    pub(crate) fn until(&self) -> Instant {
+        self.until
+    }
+
+    /// True while items and time are left.
+    pub(crate) fn open(&self) -> bool {
+        self.left > 0 && Instant::now() < self.until
+    }
+
+    /// Takes one more item: false (and nothing taken) when the allowance is spent.
+    pub(crate) fn take(&mut self) -> bool {
+        let open = self.open();
+        if open {
+            self.left -= 1;
+        }
+        open
+    }
+}
 
 /// The decoder thread: reads the input and drives the core until the end, an error or the stop.
 pub(super) fn run_decoder(
@@ -95,20 +132,17 @@ pub(super) fn run_decoder(
     let mut declared = core.check_streams(decoder.streams());
     let mut drops = DropMetric::default();
     let stop = &shared.stop;
-    // After a stop: until when, and how many more items, the decoder is still read.
-    let mut after_stop: Option<(Instant, usize)> = None;
+    // After a stop: what the decoder is still read for.
+    let mut after_stop: Option<AfterStop> = None;
     let result = loop {
         if let Err(e) = std::mem::replace(&mut declared, Ok(())) {
             break Err(e);
         }
         if stop.is_stopped() {
             core.set_stopped(true);
-            let (until, left) =
-                after_stop.get_or_insert((Instant::now() + AFTER_STOP_WAIT, AFTER_STOP_ITEMS));
-            if *left == 0 || Instant::now() >= *until {
+            if !after_stop.get_or_insert_with(AfterStop::new).take() {
                 break Ok(());
             }
-            *left -= 1;
         }
         // A panicking decoder ends the input like a failed one, so the detectors (inline ones
         // too) still close what they opened.
