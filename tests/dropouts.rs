@@ -8,7 +8,8 @@ mod common;
 use avqc::detect::audio::SilenceConfig;
 use avqc::event::DefectEvent;
 use avqc::{
-    AudioFrame, Detector, DetectorConfig, Event, Events, Media, MediaTime, Phase, Rational,
+    AudioFrame, DecoderNotice, Detector, DetectorConfig, Event, Events, Media, MediaTime,
+    NoticeKind, Phase, Rational,
 };
 use common::rng::Rng;
 use std::f64::consts::PI;
@@ -372,4 +373,73 @@ fn the_second_hole_of_one_loss_counts_in_a_quiet_stretch() {
     media.remove(l + 10);
     let d = dropouts(&run(&mut silence(), &media));
     assert!(d.is_empty(), "{:?}", show(&d));
+}
+
+#[test]
+fn a_loss_the_decoder_saw_counts_in_ambience_under_the_threshold() {
+    // speech at -30 dBFS over its room tone at -62 dBFS (under the silence threshold), and a
+    // long pause of room tone alone from 2 s to `quiet_end` (a quiet silence: the programme's
+    // own floor, not reported unless it lasts `quiet_min_duration`)
+    let secs = |i: usize| (i * FRAME) as f64 / RATE as f64;
+    let clip = |quiet_end: f64| {
+        let mut s = speech(6.0, -30.0, 3);
+        let mut rng = Rng(11);
+        let room = 10f64.powf(-62.0 / 20.0);
+        let (a, b) = (
+            (2.0 * RATE as f64) as usize,
+            (quiet_end * RATE as f64) as usize,
+        );
+        for x in &mut s[a..b] {
+            *x = (room * rng.gauss()) as f32;
+        }
+        frames(&s)
+    };
+    // at 2.5 s the decoder reports two corrupt packets and the four frames after them never
+    // come (the PES was lost): the timeline shows a hole
+    let l = (2.5 * RATE as f64) as usize / FRAME;
+    let lose = |mut media: Vec<Media>, hole: bool| {
+        if hole {
+            media.drain(l + 2..l + 6);
+        }
+        for k in [1, 0] {
+            let t = MediaTime::new(((l + k) * FRAME) as i64, Rational::new(1, RATE as i32));
+            media.insert(
+                l,
+                Media::Notice(DecoderNotice::new(t, Some(0), NoticeKind::CorruptPacket)),
+            );
+        }
+        media
+    };
+    let d = dropouts(&run(&mut silence(), &lose(clip(3.5), true)));
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+    assert_eq!(d[0].details["source"], "timestamps");
+    assert_eq!(d[0].details["missing_samples"], 4 * FRAME);
+    assert_eq!(d[0].details["decoder_notices"], 2);
+    assert!((d[0].start.as_secs_f64() - secs(l + 2)).abs() < 1e-6);
+    assert!((d[0].end.unwrap().as_secs_f64() - secs(l + 6)).abs() < 1e-6);
+
+    // the damage alone (no frame missing) is a "decoder" dropout there too
+    let d = dropouts(&run(&mut silence(), &lose(clip(3.5), false)));
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+    assert_eq!(d[0].details["source"], "decoder");
+    assert!((d[0].start.as_secs_f64() - secs(l)).abs() < 1e-6);
+
+    // a silence that is reported (the sound cut to digital zero from 2 s to 3.5 s) covers
+    // the damage inside it: one event, the silence
+    let mut cut = clip(2.1);
+    for m in &mut cut {
+        if let Media::Audio(a) = m {
+            let t = a.time().as_secs_f64();
+            if (2.0..3.5).contains(&t) {
+                let z = vec![0.0; a.samples().len()];
+                *m = Media::Audio(AudioFrame::new(RATE, 2, a.time(), z).unwrap());
+            }
+        }
+    }
+    let ev = run(&mut silence(), &lose(cut, false));
+    assert!(dropouts(&ev).is_empty(), "{:?}", show(&dropouts(&ev)));
+    assert!(ev
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .any(|d| { d.defect.as_str() == "audio_silence" && d.start.as_secs_f64() < secs(l) }));
 }

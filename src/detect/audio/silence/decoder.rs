@@ -1,6 +1,7 @@
 //! Decoder damage on the audio stream as `audio_dropout` (`details.source = "decoder"`) for
 //! the `silence` detector: notices merged into gaps, reported unless another dropout or a
-//! silence covers them.
+//! reported silence covers them (a quiet stretch under the threshold that is not reported,
+//! the ambience of a film scene, covers nothing).
 
 use serde_json::json;
 
@@ -67,10 +68,19 @@ impl Silence {
         }
     }
 
-    /// Reports the pending decoder gap, unless a silence covers it.
+    /// A silence that is (or will be) reported holds `[.., end)`: it covers what was lost
+    /// there. A quiet stretch of the programme under `threshold_db` that is not reported (film
+    /// ambience, a pause at the floor) covers nothing: a loss the decoder saw there is a loss.
+    pub(super) fn reported_silence_covers(&self, end: MediaTime) -> bool {
+        self.tracker.is_open()
+            && self.quiet.is_none()
+            && self.tracker.current_start().is_some_and(|s| s <= end)
+    }
+
+    /// Reports the pending decoder gap, unless a reported silence covers it.
     pub(super) fn flush_decoder(&mut self, at: MediaTime, out: &mut Events) {
         let Some(g) = self.decoder.take() else { return };
-        if self.tracker.is_open() {
+        if self.reported_silence_covers(g.end) {
             return;
         }
         // damage noticed just after a dropout was reported (a frame lost in transport, then
@@ -109,7 +119,7 @@ impl Silence {
     /// still cover it is being judged.
     pub(super) fn maybe_flush_decoder(&mut self, now: MediaTime, out: &mut Events) {
         let Some(g) = self.decoder else { return };
-        if self.tracker.is_open() && self.tracker.current_start().is_some_and(|s| s <= g.end) {
+        if self.reported_silence_covers(g.end) {
             self.decoder = None;
             return;
         }

@@ -46,17 +46,20 @@
 //!   the last one ended (beyond 2 ms of jitter, up to 10 s) while sound was running: frames
 //!   were lost in transport or dropped before the decoder, which often leaves no decoder
 //!   notice. The interval is the hole, `[end of the last frame, start of the next)`, holes
-//!   within 0.1 s merged (`details.missing_samples` counts the samples missing; a hole within
-//!   0.1 s of one not reported yet is the rest of the same loss, even in a quiet stretch: a
-//!   packet lost inside an audio PES shows as two holes around mistimed frames), reported
-//!   0.1 s after the last one. The stream's first frame and
-//!   the first frame after a discontinuity (the timeline was bridged there) are not judged.
+//!   within 0.1 s merged (`details.missing_samples` counts the samples missing). A hole within
+//!   0.1 s of one not reported yet is the rest of the same loss, even in a quiet stretch (a
+//!   packet lost inside an audio PES shows as two holes around mistimed frames); so is a hole
+//!   within 0.1 s of decoder damage, at any level. Reported 0.1 s after the last hole. The
+//!   stream's first frame and the first frame after a discontinuity (the timeline was bridged
+//!   there) are not judged.
 //! - `"decoder"`: the decoder reported damage (a decode error or a corrupt packet) on the audio
 //!   stream: the interval runs from the notice for one frame's duration, notices within 0.1 s
-//!   merged; reported 0.35 s later unless another dropout or a silence already covers it (that
-//!   event then counts the notices in `details.decoder_notices`; notices within 0.1 s after a
-//!   reported dropout are taken as the same loss). Notices before the stream's first audio
-//!   frame are not judged (its stream index is not known yet).
+//!   merged; reported 0.35 s later unless another dropout or a reported silence already
+//!   covers it (that event then counts the notices in `details.decoder_notices`; notices
+//!   within 0.1 s after a reported dropout are taken as the same loss). A quiet stretch under
+//!   `threshold_db` that is the programme's own and not reported (a film scene's ambience)
+//!   covers nothing. Notices before the stream's first audio frame are not judged (its stream
+//!   index is not known yet).
 
 mod config;
 mod decoder;
@@ -516,11 +519,6 @@ impl Silence {
     fn close(&mut self, at: MediaTime, out: &mut Events) {
         self.close_window(out);
         self.flush_holes(at, out);
-        if let Some(g) = self.decoder {
-            if self.tracker.current_start().is_some_and(|s| s <= g.end) {
-                self.decoder = None;
-            }
-        }
         self.flush_decoder(at, out);
         self.relative.reset();
         if let Some(c) = self.tracker.close() {

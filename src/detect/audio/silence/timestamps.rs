@@ -61,9 +61,15 @@ impl Silence {
         let same_loss = self
             .holes
             .is_some_and(|h| start.secs_since(h.end) <= DECODER_MERGE);
+        // frames the decoder failed on just before (or after) the hole: a loss it saw, at
+        // any level (a quiet scene's ambience under the threshold included), unless a
+        // reported silence already holds it
+        let decoder_saw = self.decoder.is_some_and(|g| {
+            start.secs_since(g.end) <= DECODER_MERGE && g.start.secs_since(end) <= DECODER_MERGE
+        }) && !self.reported_silence_covers(start);
         if self.cfg.dropouts
             && self.cfg.timestamp_dropouts
-            && (running || same_loss)
+            && (running || same_loss || decoder_saw)
             && secs > 0.0
             && secs <= TIMESTAMP_GAP_MAX
         {
