@@ -51,6 +51,10 @@ pub(super) struct History {
     grid: Option<(f64, f64, u32)>,
     /// Repeats found on that rhythm's periods since it was learned.
     grid_count: u32,
+    /// The rhythm confirmed last (3 repeats on its periods), while a newer one is not: the
+    /// chance repeats of a slow scene may set a rhythm of their own, and a conversion's
+    /// repeats after the scene must still fall on the one the stream has.
+    confirmed: Option<(f64, f64, u32)>,
 }
 
 impl History {
@@ -65,6 +69,7 @@ impl History {
             next_repeat: 0,
             grid: None,
             grid_count: 0,
+            confirmed: None,
         }
     }
 
@@ -72,6 +77,9 @@ impl History {
     /// seconds.
     pub(super) fn set_grid(&mut self, at: f64, period: f64, hold: u32) {
         if period > 0.0 {
+            if self.grid_count >= 3 {
+                self.confirmed = self.grid;
+            }
             self.grid = Some((at, period, hold));
             self.grid_count = 1;
         }
@@ -96,7 +104,8 @@ impl History {
     /// repeat, or one to three periods after the latest repeat (an edit shifts the rhythm's
     /// phase), within the slack of [`History::period_hold`]; or its phase was lost
     /// (`phase_lost`: a still, a freeze or an edit since the rhythm's last repeat). It becomes
-    /// the rhythm's last repeat.
+    /// the rhythm's last repeat. Failing that, one on a whole number of periods after the last
+    /// repeat of the rhythm confirmed before a newer, unconfirmed one brings that rhythm back.
     pub(super) fn on_grid(
         &mut self,
         start: f64,
@@ -119,8 +128,25 @@ impl History {
         if on {
             self.grid = Some((start, period, max_hold));
             self.grid_count += u32::from(on_period);
+            if self.grid_count >= 3 {
+                self.confirmed = None;
+            }
+            return true;
         }
-        on
+        // the rhythm confirmed before a newer, unconfirmed one: back to it
+        let Some((at, period, max_hold)) = self.confirmed else {
+            return false;
+        };
+        let m = ((start - at) / period).round();
+        let back = hold <= max_hold
+            && m >= 1.0
+            && (start - at - m * period).abs() <= slack(period, frame_secs);
+        if back {
+            self.grid = Some((start, period, max_hold));
+            self.grid_count = 3;
+            self.confirmed = None;
+        }
+        back
     }
 
     /// Forgets everything (after a discontinuity).
@@ -128,6 +154,7 @@ impl History {
         self.n_holds = 0;
         self.n_repeats = 0;
         self.grid = None;
+        self.confirmed = None;
     }
 
     /// Remembers a picture held `h` frames.
@@ -365,5 +392,23 @@ mod tests {
     fn a_cadence_of_the_past_is_forgotten() {
         let holds = (0..150).map(|i| if i < 60 { 2 } else { 1 });
         assert_eq!(history(holds).cadence(3), (1, 0));
+    }
+
+    #[test]
+    fn chance_repeats_of_a_slow_scene_do_not_replace_a_confirmed_rhythm() {
+        // 24→25 at 25 frames/s: a repeat every second, confirmed by 3 on its periods
+        let f = 0.04;
+        let mut h = History::new();
+        h.set_grid(10.0, 1.0, 2);
+        assert!(h.on_grid(11.0, f, 2, false) && h.on_grid(12.0, f, 2, false));
+        assert_eq!(h.confirmed_rhythm(), Some((1.0, 2)));
+        // a slow scene: chance repeats 0.4 s apart set a rhythm of their own
+        h.set_grid(12.3, 0.4, 2);
+        assert!(h.on_grid(13.1, f, 2, false));
+        // the conversion's next repeat falls on the confirmed rhythm, not on the new one
+        assert!(h.on_grid(14.0, f, 2, false));
+        assert_eq!(h.confirmed_rhythm(), Some((1.0, 2)));
+        // off both: not on the rhythm
+        assert!(!h.on_grid(14.5, f, 2, false));
     }
 }
