@@ -443,3 +443,26 @@ fn a_loss_the_decoder_saw_counts_in_ambience_under_the_threshold() {
         .filter_map(|e| e.as_defect())
         .any(|d| { d.defect.as_str() == "audio_silence" && d.start.as_secs_f64() < secs(l) }));
 }
+
+#[test]
+fn a_frame_stamped_late_whose_successor_comes_on_time_is_no_dropout() {
+    // Vorbis in Ogg: after a change of block size FFmpeg stamps one frame 448 samples late;
+    // the frame after it starts on time, 448 samples before the late one ended
+    let s = chord(3.0);
+    let mut media = frames(&s);
+    let k = (1.5 * RATE as f64) as usize / FRAME;
+    if let Media::Audio(a) = &media[k] {
+        let mut planar = a.channel(0).to_vec();
+        planar.extend_from_slice(a.channel(1));
+        let t = MediaTime::new((k * FRAME + 448) as i64, Rational::new(1, RATE as i32));
+        media[k] = Media::Audio(AudioFrame::new(RATE, 2, t, planar).unwrap());
+    }
+    let d = dropouts(&run(&mut silence(), &media));
+    assert!(d.is_empty(), "{:?}", show(&d));
+
+    // a frame lost for real: the timeline does not come back
+    let mut media = frames(&s);
+    media.remove(k);
+    let d = dropouts(&run(&mut silence(), &media));
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+}

@@ -2,7 +2,9 @@
 //! for the `silence` detector: the next frame starts later than the last one ended while sound
 //! was running; holes close together are merged into one dropout.
 //!
-//! A hole within the merge distance of one not reported yet is the same loss, whatever the
+//! A frame that starts before the last one ended gives back a hole not reported yet (a frame
+//! stamped late, not sound lost). A hole within the merge distance of one not reported yet
+//! is the same loss, whatever the
 //! level around it. A transport packet lost inside an audio PES misaligns the audio parser
 //! until the next PES: the frame that carries that PES's timestamp does not decode, and the
 //! frames after it get timestamps interpolated from it, each one frame early (the sound of
@@ -57,6 +59,10 @@ impl Silence {
         let start = self.clock.time(next);
         let end = self.clock.time(tick);
         let secs = end.secs_since(start);
+        if secs < 0.0 {
+            self.overlap(next.saturating_sub(tick), start, f.rate());
+            return;
+        }
         // the rest of a loss whose first hole was judged inside sound (see the module doc)
         let same_loss = self
             .holes
@@ -88,6 +94,22 @@ impl Silence {
                     });
                 }
             }
+        }
+    }
+
+    /// The frame starts `samples` before the last one ended (at `at`): it gives back what a
+    /// hole just before took when that hole was a frame stamped late, not sound lost (Vorbis
+    /// in Ogg: FFmpeg's demuxer stamps the frame after a change of block size late by the
+    /// difference, and the frames after it on time). A hole given back within the clock's
+    /// jitter (2 ms) is no dropout.
+    fn overlap(&mut self, samples: i64, at: MediaTime, rate: u32) {
+        let Some(h) = &mut self.holes else { return };
+        if at.secs_since(h.end) > DECODER_MERGE {
+            return;
+        }
+        h.missing = h.missing.saturating_sub(samples);
+        if h.missing <= (rate / 500).max(1) as i64 {
+            self.holes = None;
         }
     }
 
