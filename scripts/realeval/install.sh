@@ -7,12 +7,16 @@
 #   music            extremetuxracer-data (music/*.ogg, GPL-2+), frozen-bubble-data (snd/*zik*.ogg, GPL-2)
 #   film and stills  opencv-doc (examples/data: Megamind.avi with its AC-3 soundtrack, vtest.avi,
 #                    tree.avi, photos; html/box.mp4.gz, cup.mp4.gz; BSD/Apache-2.0 sample data)
+#   hold-out group   festvox-us-slt-hts (festival's HMM/HTS voice cmu_us_slt_arctic_hts; CMU
+#                    EST-2003, NITech BSD-3-clause), wesnoth-1.16-music (orchestral music,
+#                    data/core/music/*.ogg, GPL-2+), lincity-ng-data (music/default/*.ogg, GPL-2+)
 #   tools            ffmpeg (CLI), python3 (3.11 stdlib only)
-# Download size about 175 MB.
+# Download size about 175 MB, and 200 MB more for the hold-out group.
 set -euo pipefail
 
 PKGS=(ffmpeg python3 espeak-ng flite festival festvox-kallpc16k codec2-examples
-      extremetuxracer-data frozen-bubble-data opencv-doc)
+      extremetuxracer-data frozen-bubble-data opencv-doc
+      festvox-us-slt-hts wesnoth-1.16-music lincity-ng-data)
 
 missing=()
 for p in "${PKGS[@]}"; do

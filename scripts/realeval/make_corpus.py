@@ -3,7 +3,9 @@
 
 usage: make_corpus.py --out DIR [--seed N] [--only GROUP[,GROUP]] [--list]
 
-GROUP: clean, dropout, click, clipping, freeze, corruption, sync (default: all).
+GROUP: clean, dropout, click, clipping, freeze, corruption, sync (default: all of these), and
+holdout (clean programmes from sources no other group uses, holdout.py; built only when named,
+into a corpus directory of its own).
 Needs the packages of scripts/realeval/install.sh, Python 3.11 (stdlib) and ffmpeg.
 Deterministic per seed (every clip draws from its own random.Random("seed:name")).
 Clips already built (DIR/<clip>.ts with DIR/meta/<clip>.json) are kept: delete DIR
@@ -25,13 +27,16 @@ import media  # noqa: E402
 import tsdamage  # noqa: E402
 from defect_groups import defect_clips  # noqa: E402
 from groups import clean_clips  # noqa: E402
+import holdout  # noqa: E402
 
 PREFIX = {"dropout": "dropout_", "click": "click_", "clipping": "clipping_", "freeze": "freeze_",
           "corruption": "corrupt_", "sync": "sync_"}
 EDGE = 0.5  # first and last seconds ignored for every type
 
 
-def group_of(name: str, clean_names: set[str]) -> str:
+def group_of(name: str, clean_names: set[str], holdout_names: set[str] = frozenset()) -> str:
+    if name in holdout_names:
+        return "holdout"
     if name in clean_names:
         return "clean"
     for g, p in PREFIX.items():
@@ -143,19 +148,21 @@ def main() -> int:
     ap.add_argument("--retruth", action="store_true",
                     help="measure the corruption truth of clips already built again")
     a = ap.parse_args()
-    missing = media.check_sources()
+    only = set(filter(None, a.only.split(",")))
+    missing = media.check_sources() + (holdout.check_sources() if "holdout" in only else [])
     if missing:
         print("missing sources (run scripts/realeval/install.sh):", *missing, sep="\n  ", file=sys.stderr)
         return 2
     cl = clean_clips(a.seed)
     clean_names = {n for n, _ in cl}
+    ho = holdout.holdout_clips(a.seed)
+    ho_names = {n for n, _ in ho}
     clips = cl + defect_clips(a.seed)
-    only = set(filter(None, a.only.split(",")))
     if only:
-        clips = [(n, b) for n, b in clips if group_of(n, clean_names) in only]
+        clips = [(n, b) for n, b in clips + ho if group_of(n, clean_names, ho_names) in only]
     if a.list:
         for n, _ in clips:
-            print(group_of(n, clean_names), n)
+            print(group_of(n, clean_names, ho_names), n)
         return 0
     out = os.path.abspath(a.out)
     meta = os.path.join(out, "meta")

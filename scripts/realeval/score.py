@@ -183,7 +183,8 @@ def score(truth: dict, ev: dict[str, list[dict]], per_clip: bool) -> dict:
         starts = [e for e in evs if e.get("phase") == "start"]
         if c["clean"]:
             clean_s += c["duration"]
-            g = next((x for x in c["groups"] if x != "clean"), "clean")
+            # the kind of content: the first tag after "clean" (and "holdout", whose clips name it next)
+            g = next((x for x in c["groups"] if x not in ("clean", "holdout")), "clean")
             group_s[g] += c["duration"]
             for e in ends:
                 fa[e["defect"]] += 1

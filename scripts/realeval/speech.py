@@ -1,4 +1,5 @@
-"""Synthesized speech (espeak-ng, flite, festival) and recorded voice (codec2-examples).
+"""Synthesized speech (espeak-ng, flite, festival diphone and HTS voices) and recorded voice
+(codec2-examples).
 
 Text is drawn from a small news-style grammar with a seeded random.Random, so a
 seed gives the same words, and each engine is deterministic for the same text.
@@ -40,6 +41,10 @@ VOICES = {
     "espeak": ["en-us", "en-gb", "en-gb-x-rp", "en-gb-scotland", "en-us+f3", "en-gb+f2"],
     "flite": ["slt", "kal", "awb", "rms"],
     "festival": ["kal"],
+    # festival's HMM (HTS) statistical voice, festvox-us-slt-hts: a vocoder-generated waveform,
+    # neither concatenated diphones (kal) nor a formant synthesizer (espeak-ng); used only by
+    # the hold-out group (holdout.py)
+    "hts": ["cmu_us_slt_arctic_hts"],
 }
 
 
@@ -66,11 +71,12 @@ def synth(engine: str, voice: str, text: str, cache: str, rng: random.Random,
         elif engine == "flite":
             subprocess.run(["flite", "-voice", voice, "-t", text, "-o", tmp], check=True,
                            capture_output=True)
-        elif engine == "festival":
+        elif engine in ("festival", "hts"):
             txt = wav + ".txt"
             with open(txt, "w") as f:
                 f.write(text + "\n")
-            subprocess.run(["text2wave", "-o", tmp, "-eval", f"(voice_{voice}_diphone)", txt],
+            select = f"(voice_{voice}_diphone)" if engine == "festival" else f"(voice_{voice})"
+            subprocess.run(["text2wave", "-o", tmp, "-eval", select, txt],
                            check=True, capture_output=True)
             os.remove(txt)
         else:

@@ -210,7 +210,8 @@ impl Piles {
     /// Closes the current window: counts its half-wave peaks that pile up under the ceiling
     /// (the loudest sample of the last `memory` windows, this one included). `Some` when this
     /// window holds piled peaks; confirmed when the last `span` windows hold at least
-    /// `min_pile` of them, at least two of each polarity (or `min_pile` within 0.1 dB of one
+    /// `min_pile` of them within the band of the ceiling as it is now, at least two of each
+    /// polarity (or `min_pile` within 0.1 dB of one
     /// another: a voice clipped on one side), flat enough on average or at most half of the
     /// loud half-waves and not sharper than a sine's on average (a steady tone piles all of
     /// its peaks, rounded ones; loud hits pile the sharp tips of their transients), under a
@@ -257,25 +258,28 @@ impl Piles {
         if w.count == 0 || s.min_pile == 0 {
             return None;
         }
-        let (count, loud, positive, flatness) =
-            self.span.iter().fold((0u32, 0u32, 0u32, 0.0f32), |a, x| {
-                (
-                    a.0 + x.count,
-                    a.1 + x.loud,
-                    a.2 + x.positive,
-                    a.3 + x.flatness,
-                )
-            });
+        let (piled, loud, positive) = self.span.iter().fold((0u32, 0u32, 0u32), |a, x| {
+            (a.0 + x.count, a.1 + x.loud, a.2 + x.positive)
+        });
+        // The span's peaks that pile under the ceiling as it is now: a rail is one level, so
+        // peaks counted under a lower ceiling of an earlier window (while the sound was still
+        // getting louder: a chord's or a hit's attack rising over a few windows) are not at it.
+        // (The last `piled` remembered peaks are the span's, bar those beyond `RECENT_CAP`.)
+        let (count, flatness) = self
+            .recent
+            .range(self.recent.len() - (piled as usize).min(self.recent.len())..)
+            .filter(|&&(p, _, _)| p >= s.band * ceiling)
+            .fold((0u32, 0.0f32), |a, &(_, _, f)| (a.0 + 1, a.1 + f));
         let flat = flatness >= s.min_flatness * count as f32;
         let sparse = 2 * count <= loud;
         // Clipping rails are symmetric: both polarities reach the ceiling, while the loudest
         // peaks of a voice (an asymmetric wave) are mostly of one polarity.
-        let both = positive >= 2 && count - positive >= 2;
+        let both = positive >= 2 && piled - positive >= 2;
         // ... unless the voice itself was clipped on one side: then its peaks are not spread
         // under its loudest one but pressed together at the rail, `min_pile` of them within
         // 0.1 dB of one another (a codec's ripple on a rail is a few thousandths).
         // (Counted last, only when everything else confirms: it compares the peaks pairwise.)
-        let rail = || both || self.tight(count as usize) >= s.min_pile;
+        let rail = || both || self.tight(piled as usize) >= s.min_pile;
         // Few piled peaks among many loud ones (a voice clipped only on its loudest pulses)
         // need tops not much sharper than a sine's: the loudest peaks of unclipped music are
         // its transients' tips, far sharper (the same hit repeated piles them at one level).
@@ -386,6 +390,31 @@ mod tests {
         }
         assert!(!at.is_empty(), "the steady part piles up");
         assert!(at[0] >= 0.5, "confirmed during the rise at {}", at[0]);
+    }
+
+    #[test]
+    fn peaks_under_a_lower_ceiling_do_not_pile_at_the_current_one() {
+        // Broad-topped waves (100 Hz: one period a window) getting 0.6 dB louder every 10 ms,
+        // then `hold` windows at the loudest level, then nothing: an attack rising to its peak.
+        // Each window of the rise piles its two peaks under its own new ceiling; once the level
+        // holds, only the peaks within the band of that ceiling are at it.
+        let attack = |hold: f64| {
+            move |t: f64| {
+                let w = (t / 0.01).floor();
+                let db = if w <= 7.0 { -4.2 + 0.6 * w } else { 0.0 };
+                let gain = if w < 8.0 + hold {
+                    10f64.powf(db / 20.0)
+                } else {
+                    0.0
+                };
+                sine(t, 100.0, 1.6).clamp(-0.99, 0.99) * gain as f32
+            }
+        };
+        assert!(run(0.3, attack(1.0)).is_empty(), "one window at the top");
+        assert!(
+            !run(0.3, attack(3.0)).is_empty(),
+            "a level that holds is a ceiling"
+        );
     }
 
     #[test]
