@@ -495,6 +495,10 @@ impl FfmpegDecoder {
                 let message = e.message();
                 self.out
                     .notice(time, Some(index), NoticeKind::DecodeError { message });
+                if lane.never_ref(seq) {
+                    self.out
+                        .notice(time, Some(index), NoticeKind::NonReferenceError);
+                }
             }
             lane.mark_damaged(seq);
         }

@@ -94,6 +94,10 @@ struct Losses {
     confirmed: Option<MediaTime>,
     /// Decode errors on the video stream not yet reached by the pictures: (earliest, latest).
     errors: Option<(MediaTime, MediaTime)>,
+    /// The time of the latest decode error, when it was the only one not yet reached and a
+    /// [`NoticeKind::NonReferenceError`] said it was about a picture no other picture is
+    /// predicted from (an MPEG-1/2 B-picture).
+    non_ref_error: Option<MediaTime>,
     /// The episode on screen started here.
     episode: Option<MediaTime>,
     /// The decoder reported errors, or flagged a picture, in the episode (other than errors
@@ -127,6 +131,26 @@ impl Losses {
             Some((a, b)) => (a.min(t), b.max(t)),
             None => (t, t),
         });
+        self.non_ref_error = None;
+    }
+
+    /// The decode error at `t` was about a picture no other picture is predicted from: noted
+    /// when it is the only error the pictures have not reached (a span of several says
+    /// nothing of the others).
+    fn non_ref(&mut self, t: MediaTime) {
+        let same = |x: MediaTime| t.secs_since(x).abs() < SAME_PICTURE;
+        if self.errors.is_some_and(|(a, b)| same(a) && same(b)) {
+            self.non_ref_error = Some(t);
+        }
+    }
+
+    /// True when the notices at `p` (`count` of them) are one decode error about a picture
+    /// no other picture is predicted from.
+    fn only_non_ref(&self, p: MediaTime, count: u32) -> bool {
+        count == 1
+            && self
+                .non_ref_error
+                .is_some_and(|x| p.secs_since(x).abs() < SAME_PICTURE)
     }
 
     /// A picture at `t` of `dur` seconds is shown (`own`: the decoder flagged it; `on_b`: a
@@ -142,11 +166,13 @@ impl Losses {
         if let Some((first, last)) = self.errors {
             if t.secs_since(first) > -SAME_PICTURE {
                 // Errors about this B-picture alone reach no anchor picture (measured on live
-                // loss: a B-reference cut short damages its B-pictures only).
+                // loss: a B-reference cut short damages its B-pictures only), nor does one
+                // error about a picture nothing is predicted from.
                 let this_b = on_b
                     && t.secs_since(first).abs() < SAME_PICTURE
                     && t.secs_since(last).abs() < SAME_PICTURE;
-                self.decoder_said |= !this_b;
+                let non_ref = self.only_non_ref(first, 1) && self.only_non_ref(last, 1);
+                self.decoder_said |= !(this_b || non_ref);
                 self.errors = (t.secs_since(last) < -SAME_PICTURE).then_some((last, last));
             }
         }
@@ -233,7 +259,11 @@ impl DecoderDamage {
             n.kind,
             NoticeKind::DecodeError { .. } | NoticeKind::CorruptPacket | NoticeKind::ReferenceLoss
         );
-        if !self.notices || !(damage || n.kind == NoticeKind::NonReferenceLoss) {
+        let confirmation = matches!(
+            n.kind,
+            NoticeKind::NonReferenceLoss | NoticeKind::NonReferenceError
+        );
+        if !self.notices || !(damage || confirmation) {
             return false;
         }
         match n.stream {
@@ -249,6 +279,10 @@ impl DecoderDamage {
                 match n.kind {
                     NoticeKind::NonReferenceLoss => {
                         self.losses.confirm(n.time);
+                        return false;
+                    }
+                    NoticeKind::NonReferenceError => {
+                        self.losses.non_ref(n.time);
                         return false;
                     }
                     NoticeKind::CorruptPacket => self.losses.corrupt(n.time),
@@ -321,6 +355,8 @@ impl DecoderDamage {
         };
         // Damage reported by notices, visible from this instant (before this frame).
         let mut from = None;
+        // The slot of a picture nothing is predicted from that was not shown (see below).
+        let mut own_slot = None;
         if let Some((p, k)) = self.pending {
             if t.secs_since(p) < -SAME_PICTURE {
                 // Shown before the damaged picture: a B-picture after the last anchor may be
@@ -352,6 +388,13 @@ impl DecoderDamage {
                     out.flagged = !mark_only_b;
                     let_pass |= mark_only_b;
                     from = run.filter(|_| !b);
+                } else if self.losses.only_non_ref(p, k) {
+                    // The picture noticed, one no other picture is predicted from (an MPEG-1/2
+                    // B-picture the decoder gave up on), was not shown: the damage is its slot
+                    // (with the pictures missing next to it), and ends with this picture. The
+                    // B-pictures shown before it are not predicted from it.
+                    own_slot = Some(missing.map_or(p, |m| m.min(p)));
+                    from = own_slot;
                 } else {
                     // The picture noticed was not shown (lost): damage since then.
                     let s = run.map_or(p, |r| r.min(p));
@@ -379,7 +422,7 @@ impl DecoderDamage {
             out.flagged = false;
             self.damaged = false;
             // The pictures lost just before this anchor stay damage; nothing else does.
-            from = lost_after_mark;
+            from = lost_after_mark.or(own_slot);
         }
         if out.flagged {
             self.mark(t, b && b_free);

@@ -91,6 +91,10 @@ pub(crate) struct Followed {
     pub(crate) drops_lost: bool,
     /// A loss followed came to a verdict with this picture.
     pub(crate) verdict: Option<Verdict>,
+    /// The picture is one no other picture is ever predicted from, whatever the stream's
+    /// references: an MPEG-1/2 B-picture (its picture header's `picture_coding_type`).
+    /// Damage of its own ends with it.
+    pub(crate) never_ref: bool,
 }
 
 /// Reads H.264 parameter sets and slice headers from Annex B packets, following `frame_num`
