@@ -255,6 +255,7 @@ mod h264 {
         let media = decode_in_order(without(&ts, first, n), "pyramid");
         let notices = count(&media, "non_reference_loss");
         assert_eq!(notices, 1, "one loss, confirmed");
+        assert_eq!(count(&media, "unreferenced_loss"), 1, "frame_num continued");
         let found = corruption_intervals("corruption", &media);
         assert_eq!(found.len(), 1, "{found:?}");
         // From the lost picture (shown right after an anchor) through the anchor the
@@ -312,6 +313,7 @@ mod h264 {
         assert_eq!(count(&media, "corrupt_packet"), 0, "no continuity error");
         assert_eq!(count(&media, "reference_loss"), 1, "the frame_num jump");
         assert_eq!(count(&media, "non_reference_loss"), 1, "confined");
+        assert_eq!(count(&media, "unreferenced_loss"), 0, "a reference lost");
         let found = corruption_intervals("corruption", &media);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].1 - found[0].0 <= 6.0 / FPS + 1e-6, "{found:?}");

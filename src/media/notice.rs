@@ -70,6 +70,15 @@ pub enum NoticeKind {
     /// [`ReferenceLoss`](NoticeKind::ReferenceLoss) or other damage holds it. No damage of
     /// its own.
     NonReferenceError,
+    /// Follows the [`NonReferenceLoss`](NoticeKind::NonReferenceLoss) of the same time when
+    /// the headers after the loss show that it took no reference picture at all (H.264
+    /// `frame_num` continues, HEVC reference picture sets list no picture that did not arrive,
+    /// MPEG-1/2 only B-pictures were lost), not only none the next anchor predicts from: no
+    /// picture shown is predicted from the pictures lost, so the damage is their own display
+    /// slots. The picture the demuxer marked is then taken to be intact unless the decoder
+    /// flags it or complains of it: FFmpeg's parser holds one packet back, so the mark lands on
+    /// the packet decoded just before the pictures lost. No damage of its own.
+    UnreferencedLoss,
     /// Timestamps jumped; the timeline was bridged (see [`TimestampUnwrapper`](crate::TimestampUnwrapper)).
     Discontinuity {
         /// Size of the jump in the raw timestamps, in seconds.
@@ -136,6 +145,7 @@ impl NoticeKind {
             NoticeKind::NonReferenceLoss => "non_reference_loss",
             NoticeKind::ReferenceLoss => "reference_loss",
             NoticeKind::NonReferenceError => "non_reference_error",
+            NoticeKind::UnreferencedLoss => "unreferenced_loss",
             NoticeKind::Discontinuity { .. } => "discontinuity",
             NoticeKind::EndOfStream => "end_of_stream",
             NoticeKind::InputLost { .. } => "input_lost",
@@ -161,6 +171,9 @@ impl std::fmt::Display for NoticeKind {
             }
             NoticeKind::NonReferenceError => {
                 f.write_str("the decode error was in a picture no other picture is predicted from")
+            }
+            NoticeKind::UnreferencedLoss => {
+                f.write_str("the packets lost held no picture any other is predicted from")
             }
             NoticeKind::Discontinuity { jump_secs } => {
                 write!(f, "timestamps jumped by {jump_secs:.3} s; timeline bridged")

@@ -19,6 +19,9 @@ pub(super) struct RefNews {
     /// A loss known to damage nothing shown after the next anchor picture (the time of its
     /// notice).
     pub(super) confirmed: Option<MediaTime>,
+    /// The loss [`RefNews::confirmed`] took no reference picture at all (not only none the
+    /// next anchor predicts from).
+    pub(super) unreferenced: bool,
     /// Reference frames lost before this packet with no packet marked corrupt.
     pub(super) unmarked: Option<MediaTime>,
     /// A loss the demuxer marked (the time of its mark) that took an anchor picture of a
@@ -179,6 +182,7 @@ impl Lane {
                 Some(false) if !corrupt => {
                     if seen + 1 >= CONFIRM_AFTER {
                         news.confirmed = Some(t);
+                        news.unreferenced = true;
                     } else {
                         self.loss_pending = Some((t, seen + 1));
                     }

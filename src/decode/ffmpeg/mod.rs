@@ -469,6 +469,10 @@ impl FfmpegDecoder {
         if let Some(t) = news.confirmed {
             self.out
                 .notice(t, Some(index), NoticeKind::NonReferenceLoss);
+            if news.unreferenced {
+                self.out
+                    .notice(t, Some(index), NoticeKind::UnreferencedLoss);
+            }
         }
         if packet.is_corrupt() {
             self.out
