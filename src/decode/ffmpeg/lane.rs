@@ -10,7 +10,8 @@ use crate::ffi::{CodecContext, Frame, Received, Scaler};
 use crate::media::{FrameFlags, MediaKind, MediaTime, NoticeKind, Rational};
 
 /// Packets after one the demuxer marked corrupt whose headers must all show that no reference
-/// picture was lost, before the loss is taken to have taken none.
+/// picture was lost, before the loss is taken to have taken none (see
+/// [`Follower::confirm_after`], which may need fewer).
 const CONFIRM_AFTER: u32 = 3;
 
 /// What reading one packet's header found about losses.
@@ -159,6 +160,7 @@ impl Lane {
         };
         let followed = tracker.read(data, timing);
         let report_unmarked = tracker.reports_unmarked();
+        let confirm_after = tracker.confirm_after(CONFIRM_AFTER);
         if followed.never_ref {
             if let Some(p) = self.sent.iter_mut().rev().find(|p| p.seq == seq) {
                 p.never_ref = true;
@@ -180,7 +182,7 @@ impl Lane {
         if let Some((t, seen)) = self.loss_pending.take() {
             match lost {
                 Some(false) if !corrupt => {
-                    if seen + 1 >= CONFIRM_AFTER {
+                    if seen + 1 >= confirm_after {
                         news.confirmed = Some(t);
                         news.unreferenced = true;
                     } else {
