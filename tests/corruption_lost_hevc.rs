@@ -8,7 +8,7 @@ mod common;
 
 use common::ts_cut::{
     assert_confirmed_and_short, assert_held_to_key_frame, bits, count, decode_in_order,
-    encode as encode_ts, ue, video_pes, without,
+    encode as encode_ts, ue, video_pes, without, FPS,
 };
 
 /// 4 s of moving pictures at 25/s, a key frame every 2 s, x265's B-pyramid, in MPEG-TS.
@@ -66,4 +66,31 @@ fn a_lost_p_picture_is_held_to_the_key_frame() {
     let (first, n) = first_picture(&ts, 1, 1);
     let media = decode_in_order(without(&ts, first, n), "p");
     assert_held_to_key_frame(&media);
+}
+
+#[test]
+fn a_lost_non_reference_picture_is_damage_of_its_slot_only() {
+    let ts = encode("nonref-slot");
+    let (first, n) = first_picture(&ts, 0, 0);
+    let media = decode_in_order(without(&ts, first, n), "nonref-slot");
+    // No later reference picture set lists the picture lost: it took no reference at all.
+    assert_eq!(count(&media, "unreferenced_loss"), 1);
+    // The anchor the demuxer marked (decoded just before the lost picture) is intact: the
+    // damage is the lost picture's display slot.
+    let found = common::gop::corruption_intervals("corruption", &media);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let mut last: Option<f64> = None;
+    let mut lost = None;
+    for m in &media {
+        if let avqc::Media::Video(f) = m {
+            let t = f.time().as_secs_f64();
+            if let Some(l) = last.filter(|l| t - l > 1.5 / FPS) {
+                lost = lost.or(Some((l + 1.0 / FPS, t)));
+            }
+            last = Some(t);
+        }
+    }
+    let (from, to) = lost.expect("a picture missing from the display");
+    assert!((found[0].0 - from).abs() < 1e-3, "{from}: {found:?}");
+    assert!((found[0].1 - to).abs() < 1e-3, "{to}: {found:?}");
 }

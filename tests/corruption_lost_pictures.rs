@@ -255,6 +255,7 @@ mod h264 {
         let media = decode_in_order(without(&ts, first, n), "pyramid");
         let notices = count(&media, "non_reference_loss");
         assert_eq!(notices, 1, "one loss, confirmed");
+        assert_eq!(count(&media, "unreferenced_loss"), 1, "frame_num continued");
         let found = corruption_intervals("corruption", &media);
         assert_eq!(found.len(), 1, "{found:?}");
         // From the lost picture (shown right after an anchor) through the anchor the
@@ -312,6 +313,7 @@ mod h264 {
         assert_eq!(count(&media, "corrupt_packet"), 0, "no continuity error");
         assert_eq!(count(&media, "reference_loss"), 1, "the frame_num jump");
         assert_eq!(count(&media, "non_reference_loss"), 1, "confined");
+        assert_eq!(count(&media, "unreferenced_loss"), 0, "a reference lost");
         let found = corruption_intervals("corruption", &media);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].1 - found[0].0 <= 6.0 / FPS + 1e-6, "{found:?}");
@@ -340,7 +342,7 @@ mod h264 {
 mod mpeg2 {
     use super::common::ts_cut::{
         assert_confirmed_and_short, assert_held_to_key_frame, count, decode_in_order, encode,
-        video_pes, without,
+        one_short_interval, video_pes, without, FPS,
     };
     use avqc::Media;
 
@@ -384,5 +386,69 @@ mod mpeg2 {
     fn a_lost_p_picture_is_held_to_the_key_frame() {
         let media = cut("m2-p", 2);
         assert_held_to_key_frame(&media);
+    }
+
+    /// `ts` with the picture whose PES starts at TS packet `first` (`n` packets, the first
+    /// one without an adaptation field) cut right after its first slice start code: that
+    /// packet keeps its payload to there (the rest becomes adaptation-field stuffing), the
+    /// others are lost. The decoder gives up on the picture ("slice too small") and shows
+    /// nothing for it, as it did on a live reception.
+    fn cut_after_slice_start(ts: &[u8], first: usize, n: usize) -> Vec<u8> {
+        let mut out = without(ts, first + 1, n - 1);
+        let p = &mut out[first * 188..(first + 1) * 188];
+        assert_eq!((p[3] >> 4) & 3, 1, "a payload-only packet");
+        let payload = p[4..].to_vec();
+        let at = payload
+            .windows(4)
+            .position(|w| w[..3] == [0, 0, 1] && (0x01..=0xaf).contains(&w[3]))
+            .expect("a slice start in the picture's first packet");
+        let keep = at + 4;
+        let stuffing = 183 - keep;
+        p[3] = (p[3] & 0xcf) | 0x30;
+        p[4] = stuffing as u8;
+        if stuffing > 0 {
+            p[5] = 0;
+            p[6..5 + stuffing].fill(0xff);
+        }
+        p[5 + stuffing..].copy_from_slice(&payload[..keep]);
+        out
+    }
+
+    #[test]
+    fn a_b_picture_the_decoder_gave_up_on_is_damage_of_its_slot_only() {
+        let ts = stream("m2-b-short");
+        let (first, n, _) = video_pes(&ts)
+            .into_iter()
+            .skip(20)
+            .find(|p| {
+                let at = p.2.windows(4).position(|w| w == [0, 0, 1, 0]);
+                let b = at.and_then(|i| p.2.get(i + 5)).map(|b| (b >> 3) & 7) == Some(3);
+                b && (ts[p.0 * 188 + 3] >> 4) & 3 == 1
+            })
+            .expect("a B-picture in the stream");
+        let media = decode_in_order(cut_after_slice_start(&ts, first, n), "m2-b-short");
+        assert!(count(&media, "decode_error") >= 1, "the decoder complained");
+        assert_eq!(count(&media, "non_reference_error"), 1, "of a B-picture");
+        assert_eq!(count(&media, "reference_loss"), 0);
+        // The picture it gave up on was not shown; its slot is the damage, nothing after it.
+        let (start, end) = one_short_interval(&media, 1.0);
+        let missing = first_missing(&media).expect("a picture missing");
+        assert!((start - missing).abs() < 1e-3, "{start} {missing}");
+        assert!((end - (missing + 1.0 / FPS)).abs() < 1e-3, "{end}");
+    }
+
+    /// The display time of the first picture missing from `media`.
+    fn first_missing(media: &[Media]) -> Option<f64> {
+        let times: Vec<f64> = media
+            .iter()
+            .filter_map(|m| match m {
+                Media::Video(v) => Some(v.time().as_secs_f64()),
+                _ => None,
+            })
+            .collect();
+        times
+            .windows(2)
+            .find(|w| w[1] - w[0] > 1.5 / FPS)
+            .map(|w| w[0] + 1.0 / FPS)
     }
 }

@@ -61,6 +61,24 @@ pub enum NoticeKind {
     ///
     /// Damage like [`CorruptPacket`](NoticeKind::CorruptPacket).
     ReferenceLoss,
+    /// The [`DecodeError`](NoticeKind::DecodeError) of the same time, just before it, was
+    /// about a picture no other picture is predicted from: an MPEG-1/2 B-picture, as the
+    /// `picture_coding_type` of the packet the decoder complained of shows (read by
+    /// `FfmpegDecoder`; the error is traced to its packet, also with frame threads). Its damage
+    /// is that picture's own: the `corruption` and `decode_errors` detectors end it with the
+    /// picture (when it was not shown: at the next picture), unless a
+    /// [`ReferenceLoss`](NoticeKind::ReferenceLoss) or other damage holds it. No damage of
+    /// its own.
+    NonReferenceError,
+    /// Follows the [`NonReferenceLoss`](NoticeKind::NonReferenceLoss) of the same time when
+    /// the headers after the loss show that it took no reference picture at all (H.264
+    /// `frame_num` continues, HEVC reference picture sets list no picture that did not arrive,
+    /// MPEG-1/2 only B-pictures were lost), not only none the next anchor predicts from: no
+    /// picture shown is predicted from the pictures lost, so the damage is their own display
+    /// slots. The picture the demuxer marked is then taken to be intact unless the decoder
+    /// flags it or complains of it: FFmpeg's parser holds one packet back, so the mark lands on
+    /// the packet decoded just before the pictures lost. No damage of its own.
+    UnreferencedLoss,
     /// Timestamps jumped; the timeline was bridged (see [`TimestampUnwrapper`](crate::TimestampUnwrapper)).
     Discontinuity {
         /// Size of the jump in the raw timestamps, in seconds.
@@ -126,6 +144,8 @@ impl NoticeKind {
             NoticeKind::CorruptPacket => "corrupt_packet",
             NoticeKind::NonReferenceLoss => "non_reference_loss",
             NoticeKind::ReferenceLoss => "reference_loss",
+            NoticeKind::NonReferenceError => "non_reference_error",
+            NoticeKind::UnreferencedLoss => "unreferenced_loss",
             NoticeKind::Discontinuity { .. } => "discontinuity",
             NoticeKind::EndOfStream => "end_of_stream",
             NoticeKind::InputLost { .. } => "input_lost",
@@ -148,6 +168,12 @@ impl std::fmt::Display for NoticeKind {
             ),
             NoticeKind::ReferenceLoss => {
                 f.write_str("reference pictures lost (the picture numbers after the loss show it)")
+            }
+            NoticeKind::NonReferenceError => {
+                f.write_str("the decode error was in a picture no other picture is predicted from")
+            }
+            NoticeKind::UnreferencedLoss => {
+                f.write_str("the packets lost held no picture any other is predicted from")
             }
             NoticeKind::Discontinuity { jump_secs } => {
                 write!(f, "timestamps jumped by {jump_secs:.3} s; timeline bridged")

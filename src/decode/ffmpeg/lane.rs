@@ -10,7 +10,8 @@ use crate::ffi::{CodecContext, Frame, Received, Scaler};
 use crate::media::{FrameFlags, MediaKind, MediaTime, NoticeKind, Rational};
 
 /// Packets after one the demuxer marked corrupt whose headers must all show that no reference
-/// picture was lost, before the loss is taken to have taken none.
+/// picture was lost, before the loss is taken to have taken none (see
+/// [`Follower::confirm_after`], which may need fewer).
 const CONFIRM_AFTER: u32 = 3;
 
 /// What reading one packet's header found about losses.
@@ -19,6 +20,9 @@ pub(super) struct RefNews {
     /// A loss known to damage nothing shown after the next anchor picture (the time of its
     /// notice).
     pub(super) confirmed: Option<MediaTime>,
+    /// The loss [`RefNews::confirmed`] took no reference picture at all (not only none the
+    /// next anchor predicts from).
+    pub(super) unreferenced: bool,
     /// Reference frames lost before this packet with no packet marked corrupt.
     pub(super) unmarked: Option<MediaTime>,
     /// A loss the demuxer marked (the time of its mark) that took an anchor picture of a
@@ -33,6 +37,18 @@ const MARKING_SLACK: usize = 2;
 
 /// Packets whose frames are remembered as damaged.
 const DAMAGE_MEMORY: usize = 256;
+
+/// A packet sent to the decoder lately.
+#[derive(Clone, Copy, Debug)]
+struct SentPacket {
+    /// Its tag.
+    seq: i64,
+    /// Its display time.
+    time: MediaTime,
+    /// Its picture is one no other picture is predicted from (an MPEG-1/2 B-picture, read
+    /// from its header): the decoder's errors about it damage that picture only.
+    never_ref: bool,
+}
 
 /// One decoded stream.
 pub(super) struct Lane {
@@ -62,8 +78,8 @@ pub(super) struct Lane {
     /// Tags of packets whose marking drops a lost frame (the decoder's complaint about it is
     /// no damage).
     drops_lost: VecDeque<i64>,
-    /// Tags and times of the packets sent lately.
-    sent: VecDeque<(i64, MediaTime)>,
+    /// The packets sent lately.
+    sent: VecDeque<SentPacket>,
     /// Tags of the packets found damaged lately.
     damaged: VecDeque<i64>,
     pub(super) converter: Scaler,
@@ -108,7 +124,11 @@ impl Lane {
 
     /// Remembers that the packet tagged `seq`, at `time`, was sent.
     pub(super) fn remember_sent(&mut self, seq: i64, time: MediaTime) {
-        self.sent.push_back((seq, time));
+        self.sent.push_back(SentPacket {
+            seq,
+            time,
+            never_ref: false,
+        });
         if self.sent.len() > DAMAGE_MEMORY {
             self.sent.pop_front();
         }
@@ -140,6 +160,12 @@ impl Lane {
         };
         let followed = tracker.read(data, timing);
         let report_unmarked = tracker.reports_unmarked();
+        let confirm_after = tracker.confirm_after(CONFIRM_AFTER);
+        if followed.never_ref {
+            if let Some(p) = self.sent.iter_mut().rev().find(|p| p.seq == seq) {
+                p.never_ref = true;
+            }
+        }
         if followed.drops_lost {
             self.drops_lost.push_back(seq);
             if self.drops_lost.len() > DAMAGE_MEMORY {
@@ -156,8 +182,9 @@ impl Lane {
         if let Some((t, seen)) = self.loss_pending.take() {
             match lost {
                 Some(false) if !corrupt => {
-                    if seen + 1 >= CONFIRM_AFTER {
+                    if seen + 1 >= confirm_after {
                         news.confirmed = Some(t);
+                        news.unreferenced = true;
                     } else {
                         self.loss_pending = Some((t, seen + 1));
                     }
@@ -205,7 +232,7 @@ impl Lane {
                 && self
                     .sent
                     .iter()
-                    .filter(|(s, _)| *s > d && *s <= tag)
+                    .filter(|p| p.seq > d && p.seq <= tag)
                     .count()
                     <= MARKING_SLACK
         })
@@ -219,6 +246,12 @@ impl Lane {
                 self.damaged.pop_front();
             }
         }
+    }
+
+    /// True when the packet tagged `tag` holds a picture no other picture is predicted from
+    /// (an MPEG-1/2 B-picture, as its header said).
+    pub(super) fn never_ref(&self, tag: i64) -> bool {
+        self.sent.iter().rev().any(|p| p.seq == tag && p.never_ref)
     }
 
     /// True when the packet tagged `tag` was found damaged lately.
@@ -250,7 +283,10 @@ impl Lane {
     }
 
     /// Turns the errors the decoder logged since the last call into notices (one per damaged
-    /// packet, at that packet's time) and marks those packets damaged. `None` when nothing
+    /// packet, at that packet's time; followed by a [`NoticeKind::NonReferenceError`] of the
+    /// same time when that packet's picture is one no other picture is predicted from: the
+    /// error is traced by the packet's tag, so this holds with frame threads, whose errors
+    /// come later than their packets) and marks those packets damaged. `None` when nothing
     /// was logged; otherwise extra flags for the frames received in this call (set only when
     /// an error could not be traced to its packet, which is then taken to be packet `seq` at
     /// `time`).
@@ -273,12 +309,15 @@ impl Lane {
                 log::debug!("stream {index}: marking of a lost reference frame: {message}");
                 continue;
             }
-            let sent = self.sent.iter().find(|(s, _)| *s == tag).copied();
+            let sent = self.sent.iter().find(|p| p.seq == tag).copied();
             match sent {
-                Some((s, t)) => {
+                Some(p) => {
                     let message = message.clone();
-                    out.notice(t, Some(index), NoticeKind::DecodeError { message });
-                    self.mark_damaged(s);
+                    out.notice(p.time, Some(index), NoticeKind::DecodeError { message });
+                    if p.never_ref {
+                        out.notice(p.time, Some(index), NoticeKind::NonReferenceError);
+                    }
+                    self.mark_damaged(p.seq);
                 }
                 None => untraced = true,
             }

@@ -469,6 +469,10 @@ impl FfmpegDecoder {
         if let Some(t) = news.confirmed {
             self.out
                 .notice(t, Some(index), NoticeKind::NonReferenceLoss);
+            if news.unreferenced {
+                self.out
+                    .notice(t, Some(index), NoticeKind::UnreferencedLoss);
+            }
         }
         if packet.is_corrupt() {
             self.out
@@ -495,6 +499,10 @@ impl FfmpegDecoder {
                 let message = e.message();
                 self.out
                     .notice(time, Some(index), NoticeKind::DecodeError { message });
+                if lane.never_ref(seq) {
+                    self.out
+                        .notice(time, Some(index), NoticeKind::NonReferenceError);
+                }
             }
             lane.mark_damaged(seq);
         }

@@ -9,7 +9,11 @@
 //! damaged picture, so it and everything before it are clean). Pictures missing from the
 //! display right after that anchor belong to the same run: they too were shown before the
 //! damaged picture and decoded after it (B-pictures lost with it, as HEVC's pyramids lose their
-//! smallest pictures), so the damage starts at the first of them.
+//! smallest pictures), so the damage starts at the first of them. Unless the loss marked on
+//! that picture took no reference picture at all ([`NoticeKind::UnreferencedLoss`]) and the
+//! decoder says nothing of it: then the marked picture is intact (the mark landed on the packet
+//! decoded just before the pictures lost) and the damage is the missing pictures' own slots,
+//! reported after the fact ([`FrameDamage::lost`]).
 
 use crate::media::{DecoderNotice, FrameFlags, MediaTime, NoticeKind, PictureType, VideoFrame};
 
@@ -41,6 +45,9 @@ pub(crate) struct FrameDamage {
     /// Damage is on screen with this frame (flagged here, or an earlier damage has not
     /// recovered yet).
     pub(crate) on_screen: bool,
+    /// Pictures lost before this frame, `[start, end)`: damage already over, known only now
+    /// (a loss found to have taken no reference picture, whose mark this frame carries).
+    pub(crate) lost: Option<(MediaTime, MediaTime)>,
 }
 
 /// Damage reported by the decoder, shared by `decode_errors` and `corruption`: which streams
@@ -66,11 +73,18 @@ pub(crate) struct DecoderDamage {
     /// marked was let pass: pictures missing within this many pictures after it are the
     /// loss's damage.
     passed_mark: u32,
+    /// The picture let pass was marked for a loss of unreferenced pictures
+    /// ([`NoticeKind::UnreferencedLoss`]): the pictures missing after it are damage of their
+    /// own slots alone.
+    passed_unreferenced: bool,
     last_damage: Option<MediaTime>,
     /// The earliest notice of damage the pictures have not reached yet, and how many.
     pending: Option<(MediaTime, u32)>,
     /// First B-picture shown since the last anchor while a notice is pending.
     b_run: Option<MediaTime>,
+    /// Pictures missing from the display since the last anchor while a notice is pending:
+    /// from the first missing to the first shown after the last missing.
+    lost_slots: Option<(MediaTime, MediaTime)>,
     /// A notice seen before any video frame: (time, stream).
     early_notice: Option<(MediaTime, Option<usize>)>,
     /// Losses that took no reference picture (see [`Losses`]).
@@ -92,8 +106,15 @@ struct Losses {
     unconfirmed: Option<MediaTime>,
     /// The latest confirmation.
     confirmed: Option<MediaTime>,
+    /// The latest [`NoticeKind::UnreferencedLoss`]: the loss of the mark of that time took
+    /// no reference picture at all.
+    unreferenced: Option<MediaTime>,
     /// Decode errors on the video stream not yet reached by the pictures: (earliest, latest).
     errors: Option<(MediaTime, MediaTime)>,
+    /// The time of the latest decode error, when it was the only one not yet reached and a
+    /// [`NoticeKind::NonReferenceError`] said it was about a picture no other picture is
+    /// predicted from (an MPEG-1/2 B-picture).
+    non_ref_error: Option<MediaTime>,
     /// The episode on screen started here.
     episode: Option<MediaTime>,
     /// The decoder reported errors, or flagged a picture, in the episode (other than errors
@@ -127,6 +148,35 @@ impl Losses {
             Some((a, b)) => (a.min(t), b.max(t)),
             None => (t, t),
         });
+        self.non_ref_error = None;
+    }
+
+    /// The decode error at `t` was about a picture no other picture is predicted from: noted
+    /// when it is the only error the pictures have not reached (a span of several says
+    /// nothing of the others).
+    fn non_ref(&mut self, t: MediaTime) {
+        let same = |x: MediaTime| t.secs_since(x).abs() < SAME_PICTURE;
+        if self.errors.is_some_and(|(a, b)| same(a) && same(b)) {
+            self.non_ref_error = Some(t);
+        }
+    }
+
+    /// True when the loss marked at `t` took no reference picture at all.
+    fn unreferenced_at(&self, t: MediaTime) -> bool {
+        self.unreferenced
+            .is_some_and(|u| t.secs_since(u).abs() < SAME_PICTURE)
+            && self
+                .confirmed
+                .is_some_and(|c| t.secs_since(c).abs() < SAME_PICTURE)
+    }
+
+    /// True when the notices at `p` (`count` of them) are one decode error about a picture
+    /// no other picture is predicted from.
+    fn only_non_ref(&self, p: MediaTime, count: u32) -> bool {
+        count == 1
+            && self
+                .non_ref_error
+                .is_some_and(|x| p.secs_since(x).abs() < SAME_PICTURE)
     }
 
     /// A picture at `t` of `dur` seconds is shown (`own`: the decoder flagged it; `on_b`: a
@@ -142,11 +192,13 @@ impl Losses {
         if let Some((first, last)) = self.errors {
             if t.secs_since(first) > -SAME_PICTURE {
                 // Errors about this B-picture alone reach no anchor picture (measured on live
-                // loss: a B-reference cut short damages its B-pictures only).
+                // loss: a B-reference cut short damages its B-pictures only), nor does one
+                // error about a picture nothing is predicted from.
                 let this_b = on_b
                     && t.secs_since(first).abs() < SAME_PICTURE
                     && t.secs_since(last).abs() < SAME_PICTURE;
-                self.decoder_said |= !this_b;
+                let non_ref = self.only_non_ref(first, 1) && self.only_non_ref(last, 1);
+                self.decoder_said |= !(this_b || non_ref);
                 self.errors = (t.secs_since(last) < -SAME_PICTURE).then_some((last, last));
             }
         }
@@ -202,9 +254,11 @@ impl DecoderDamage {
             b_only: false,
             reference_lost: false,
             passed_mark: 0,
+            passed_unreferenced: false,
             last_damage: None,
             pending: None,
             b_run: None,
+            lost_slots: None,
             early_notice: None,
             losses: Losses::default(),
         }
@@ -233,7 +287,13 @@ impl DecoderDamage {
             n.kind,
             NoticeKind::DecodeError { .. } | NoticeKind::CorruptPacket | NoticeKind::ReferenceLoss
         );
-        if !self.notices || !(damage || n.kind == NoticeKind::NonReferenceLoss) {
+        let confirmation = matches!(
+            n.kind,
+            NoticeKind::NonReferenceLoss
+                | NoticeKind::NonReferenceError
+                | NoticeKind::UnreferencedLoss
+        );
+        if !self.notices || !(damage || confirmation) {
             return false;
         }
         match n.stream {
@@ -249,6 +309,14 @@ impl DecoderDamage {
                 match n.kind {
                     NoticeKind::NonReferenceLoss => {
                         self.losses.confirm(n.time);
+                        return false;
+                    }
+                    NoticeKind::NonReferenceError => {
+                        self.losses.non_ref(n.time);
+                        return false;
+                    }
+                    NoticeKind::UnreferencedLoss => {
+                        self.losses.unreferenced = Some(n.time);
                         return false;
                     }
                     NoticeKind::CorruptPacket => self.losses.corrupt(n.time),
@@ -303,6 +371,15 @@ impl DecoderDamage {
         // let pass; pictures missing just before it or within `MISSING_NEAR` pictures after it
         // are the loss's damage.
         let mark_only_b = b && b_free && !own && !decoder_here && !self.reference_lost;
+        // Any picture other than a key frame that only the demuxer marked, for a loss that the
+        // headers after it show took no reference picture at all (`UnreferencedLoss`): the
+        // parser held one packet back, so the mark landed on the packet decoded just before
+        // the pictures lost, and nothing shown is predicted from those. It is let pass too;
+        // the damage is the lost pictures' own display slots (measured on live HEVC loss: the
+        // mark lands on the intact anchor decoded before the lost B-pictures).
+        let unreferenced_mark =
+            !key && !own && !decoder_here && !self.reference_lost && self.losses.unreferenced_at(t);
+        let mark_only = mark_only_b || unreferenced_mark;
         let missing = self.losses.shown(t, f.duration(), own, b);
         let near_mark = self.passed_mark > 0;
         self.passed_mark = self.passed_mark.saturating_sub(1);
@@ -313,7 +390,7 @@ impl DecoderDamage {
         // packet after the loss), and the key frame decodes clean.
         out.flagged = if key {
             own
-        } else if mark_only_b {
+        } else if mark_only {
             let_pass = flags.is_damaged();
             false
         } else {
@@ -321,6 +398,8 @@ impl DecoderDamage {
         };
         // Damage reported by notices, visible from this instant (before this frame).
         let mut from = None;
+        // The slot of a picture nothing is predicted from that was not shown (see below).
+        let mut own_slot = None;
         if let Some((p, k)) = self.pending {
             if t.secs_since(p) < -SAME_PICTURE {
                 // Shown before the damaged picture: a B-picture after the last anchor may be
@@ -330,6 +409,10 @@ impl DecoderDamage {
                     self.b_run.get_or_insert(missing.unwrap_or(t));
                 } else {
                     self.b_run = None;
+                    self.lost_slots = None;
+                }
+                if let Some(m) = missing {
+                    self.lost_slots = Some(self.lost_slots.map_or((m, t), |(s, _)| (s, t)));
                 }
             } else {
                 // A decode error about a picture still to come stays pending: a key frame the
@@ -345,13 +428,24 @@ impl DecoderDamage {
                 // Pictures missing just before this one were shown before it: a run of their
                 // own when no B-picture was shown since the last anchor.
                 let run = self.b_run.take().or(missing);
+                let lost_slots = self.lost_slots.take();
                 if t.secs_since(p) < SAME_PICTURE {
                     // The notice is about this picture. When it is an anchor, the B-pictures
                     // shown before it since the last anchor are predicted from it; when it is
                     // a B-picture, those were decoded before it (a decoder's output delay).
-                    out.flagged = !mark_only_b;
-                    let_pass |= mark_only_b;
-                    from = run.filter(|_| !b);
+                    out.flagged = !mark_only;
+                    let_pass |= mark_only;
+                    from = run.filter(|_| !b && !mark_only);
+                    // Let pass for a loss of unreferenced pictures: the pictures missing before
+                    // it since the last anchor are the damage, each slot alone.
+                    out.lost = lost_slots.filter(|_| unreferenced_mark);
+                } else if self.losses.only_non_ref(p, k) {
+                    // The picture noticed, one no other picture is predicted from (an MPEG-1/2
+                    // B-picture the decoder gave up on), was not shown: the damage is its slot
+                    // (with the pictures missing next to it), and ends with this picture. The
+                    // B-pictures shown before it are not predicted from it.
+                    own_slot = Some(missing.map_or(p, |m| m.min(p)));
+                    from = own_slot;
                 } else {
                     // The picture noticed was not shown (lost): damage since then.
                     let s = run.map_or(p, |r| r.min(p));
@@ -368,18 +462,22 @@ impl DecoderDamage {
         // decodes clean; the mark reports the loss that hit the B-pictures).
         if let_pass {
             self.passed_mark = MISSING_NEAR as u32;
+            self.passed_unreferenced = unreferenced_mark;
         }
         let lost_after_mark = missing.filter(|_| (near_mark || let_pass) && from.is_none());
         if let Some(m) = lost_after_mark {
-            // Pictures lost right after a marked B-picture that was let pass.
-            self.mark(m, true);
+            // Pictures lost right after a marked picture that was let pass: unreferenced ones
+            // are damage of their slots alone, others as damage seen on B-pictures only.
+            if !self.passed_unreferenced {
+                self.mark(m, true);
+            }
             from = Some(m);
         }
         if b_free && !b && !own && self.damaged && self.b_only && !self.reference_lost {
             out.flagged = false;
             self.damaged = false;
             // The pictures lost just before this anchor stay damage; nothing else does.
-            from = lost_after_mark;
+            from = lost_after_mark.or(own_slot);
         }
         if out.flagged {
             self.mark(t, b && b_free);
@@ -421,9 +519,11 @@ impl DecoderDamage {
         self.b_only = false;
         self.reference_lost = false;
         self.passed_mark = 0;
+        self.passed_unreferenced = false;
         self.last_damage = None;
         self.pending = None;
         self.b_run = None;
+        self.lost_slots = None;
         self.losses = Losses::default();
     }
 }

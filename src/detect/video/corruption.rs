@@ -393,6 +393,13 @@ impl Detector for Corruption {
                 let mut decoder = false;
                 if self.cfg.decoder {
                     let d = self.damage.frame(f);
+                    if let Some((s, e)) = d.lost {
+                        // Pictures lost before this one: an interval already over.
+                        self.split_apart(s, out);
+                        self.seen.decoder = true;
+                        self.observe(true, s, e, out);
+                        self.observe(false, e, e, out);
+                    }
                     if let Some(e) = d.early {
                         self.split_apart(e, out);
                         self.seen.decoder = true;

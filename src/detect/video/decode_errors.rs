@@ -165,6 +165,12 @@ impl Detector for DecodeErrors {
             }
             Media::Video(f) => {
                 let d = self.damage.frame(f);
+                if let Some((s, e)) = d.lost {
+                    // Pictures lost before this one: an interval already over.
+                    self.damage_at(s, 0, out);
+                    let c = self.tracker.observe(false, e, e);
+                    self.emit(c, e, out);
+                }
                 if let Some(t) = d.early {
                     self.damage_at(t, d.notices, out);
                 }

@@ -69,6 +69,20 @@ impl Follower {
     pub(crate) fn reports_unmarked(&self) -> bool {
         matches!(self, Follower::H264(_))
     }
+
+    /// Packets after one the demuxer marked corrupt that must all show no reference picture
+    /// lost before the loss is taken to have taken none, `usual` unless the codec needs fewer.
+    /// HEVC needs two: every picture's reference picture set lists every reference the decoder
+    /// keeps, so the first picture read after a loss lists any reference it took, and the
+    /// mark lands on a packet at most two before the loss (FFmpeg's parser holds one back),
+    /// so the second packet read after the mark comes after it. Known sooner, the verdict
+    /// reaches a marked B-picture before it is shown.
+    pub(crate) fn confirm_after(&self, usual: u32) -> u32 {
+        match self {
+            Follower::Hevc(_) => usual.min(2),
+            _ => usual,
+        }
+    }
 }
 
 /// When a packet is shown and decoded, and for how long (stream ticks).
@@ -91,6 +105,10 @@ pub(crate) struct Followed {
     pub(crate) drops_lost: bool,
     /// A loss followed came to a verdict with this picture.
     pub(crate) verdict: Option<Verdict>,
+    /// The picture is one no other picture is ever predicted from, whatever the stream's
+    /// references: an MPEG-1/2 B-picture (its picture header's `picture_coding_type`).
+    /// Damage of its own ends with it.
+    pub(crate) never_ref: bool,
 }
 
 /// Reads H.264 parameter sets and slice headers from Annex B packets, following `frame_num`

@@ -125,3 +125,24 @@ fn second_fields_and_garbage_are_no_loss() {
     // A D-picture (coding type 4) is not followed.
     assert_eq!(o.read(&[0, 0, 1, 0, 0x02, 0x60, 0xff]).lost, None);
 }
+
+#[test]
+fn b_pictures_are_read_as_never_references() {
+    let mut o = PictureOrder::new();
+    let never: Vec<bool> = ["gI2", "B0", "B1", "P5", "B3", "B4", "P8"]
+        .iter()
+        .map(|p| {
+            let gop = p.starts_with('g');
+            let p = p.trim_start_matches('g');
+            let tr: u16 = p[1..].parse().unwrap();
+            o.read(&packet(gop, tr, p.chars().next().unwrap()))
+                .never_ref
+        })
+        .collect();
+    assert_eq!(never, [false, true, true, false, true, true, false]);
+    // Even a B-picture that shows its anchor lost is never a reference itself.
+    let f = o.read(&packet(false, 12, 'B'));
+    assert_eq!((f.lost, f.never_ref), (Some(true), true));
+    // A packet whose picture header was lost (a slice first) says nothing.
+    assert!(!o.read(&[0, 0, 1, 1, 0x12, 0x34]).never_ref);
+}

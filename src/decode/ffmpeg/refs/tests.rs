@@ -302,3 +302,19 @@ fn slice_headers_are_read_to_the_reference_marking() {
     w.ue(0).ue(5).ue(0).bits(11, 4);
     assert!(t.packet(&w.nal(0x41)).expect("read").refs.is_none());
 }
+
+#[test]
+fn hevc_confirms_a_loss_after_two_packets_others_after_the_usual() {
+    // An HEVC reference picture set lists every reference kept: the first picture after a
+    // loss tells, and the second packet read after the mark comes after the loss.
+    let hevc = Follower::for_codec("hevc").unwrap();
+    assert_eq!(hevc.confirm_after(3), 2);
+    assert_eq!(hevc.confirm_after(1), 1);
+    for codec in ["h264", "mpeg2video"] {
+        assert_eq!(
+            Follower::for_codec(codec).unwrap().confirm_after(3),
+            3,
+            "{codec}"
+        );
+    }
+}
