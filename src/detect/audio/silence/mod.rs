@@ -43,9 +43,11 @@
 //!   A gap holding any window below `threshold_db` is left to the absolute rules, so no gap is
 //!   reported twice.
 //! - `"timestamps"`: sound missing from the timeline. The next audio frame starts later than
-//!   the last one ended (beyond 2 ms of jitter, up to 10 s) while sound was running: frames
-//!   were lost in transport or dropped before the decoder, which often leaves no decoder
-//!   notice. The interval is the hole, `[end of the last frame, start of the next)`, holes
+//!   the last one ended (beyond 2 ms of jitter, up to 10 s) while the programme went on (its
+//!   quiet stretches under `threshold_db` included; not in digital silence under −90 dBFS nor
+//!   in a reported silence): frames were lost in transport or dropped before the decoder,
+//!   which often leaves no decoder notice (a whole audio PES lost, no continuity error when
+//!   exactly 16 of its packets went). The interval is the hole, `[end of the last frame, start of the next)`, holes
 //!   within 0.1 s merged (`details.missing_samples` counts the samples missing). A hole within
 //!   0.1 s of one not reported yet is the rest of the same loss, even in a quiet stretch (a
 //!   packet lost inside an audio PES shows as two holes around mistimed frames); so is a hole
@@ -141,6 +143,8 @@ pub struct Silence {
     sound_seen: bool,
     /// Loudest window of the current (or last) silence interval.
     silence_peak: f64,
+    /// Mean square of the last window closed (digital silence or sound before a hole).
+    last_window: f64,
     relative: Relative,
     decoder: Option<DecoderGap>,
     /// Duration of the last audio frame, seconds (what one lost frame is worth).
@@ -188,6 +192,7 @@ impl Silence {
             run: None,
             sound_seen: false,
             silence_peak: 0.0,
+            last_window: 0.0,
             relative: Relative::new(RelativeParams {
                 drop: 10f64.powf(-cfg.relative_drop_db / 10.0),
                 near: 10f64.powf(-12.0 / 10.0),
@@ -412,6 +417,7 @@ impl Silence {
         let t1 = self.clock.time(self.win_start.saturating_add(n as i64));
         let ms = self.acc.iter().copied().fold(0.0, f64::max) / n as f64;
         let silent = ms < self.threshold_ms;
+        self.last_window = ms;
         let floor_before = self.floor.level();
         self.acc.iter_mut().for_each(|a| *a = 0.0);
         self.win_start = self.win_start.saturating_add(n as i64);

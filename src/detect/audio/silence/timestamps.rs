@@ -25,6 +25,10 @@ use crate::media::{AudioFrame, MediaTime};
 /// longer jump without a discontinuity notice is taken as a new timeline.
 const TIMESTAMP_GAP_MAX: f64 = 10.0;
 
+/// Mean square (−90 dBFS) under which the sound before a hole is digital silence: nothing
+/// was heard there, and nothing is missed.
+const DIGITAL_SILENCE: f64 = 1e-9;
+
 /// Holes in the audio timeline not yet reported (merged within `DECODER_MERGE`).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Holes {
@@ -55,7 +59,13 @@ impl Silence {
             self.forget_level();
             return;
         }
-        let running = self.run.is_none() && self.sound_seen && !self.tracker.is_open();
+        // sound lost from the timeline is a loss wherever the programme goes on, its quiet
+        // stretches under `threshold_db` included (a film scene's ambience: a whole audio PES
+        // lost there leaves no decoder notice, and no continuity error when exactly 16 of its
+        // packets went); not in digital silence, nor where a reported silence holds it
+        let running = self.sound_seen
+            && self.last_window > DIGITAL_SILENCE
+            && !self.reported_silence_covers(self.clock.time(next));
         let start = self.clock.time(next);
         let end = self.clock.time(tick);
         let secs = end.secs_since(start);
