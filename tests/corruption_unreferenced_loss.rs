@@ -7,7 +7,7 @@
 mod common;
 
 use avqc::{DecoderNotice, FrameFlags, Media, NoticeKind};
-use common::gop::{corruption_intervals, picture, t, STEP};
+use common::gop::{corruption_intervals, one_interval, picture, t, STEP};
 
 fn notice(i: usize, kind: NoticeKind) -> Media {
     Media::Notice(DecoderNotice::new(t(i), Some(0), kind))
@@ -46,17 +46,6 @@ fn unreferenced() -> Vec<Media> {
 
 fn near(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6
-}
-
-/// The one interval each of `corruption` and `decode_errors` reports on `media`: from
-/// picture `start` to picture `end`.
-fn one_interval(media: &[Media], start: usize, end: usize) {
-    for kind in ["corruption", "decode_errors"] {
-        let found = corruption_intervals(kind, media);
-        assert_eq!(found.len(), 1, "{kind}: {found:?}");
-        assert!(near(found[0].0, start as f64 * STEP), "{kind}: {found:?}");
-        assert!(near(found[0].1, end as f64 * STEP), "{kind}: {found:?}");
-    }
 }
 
 #[test]

@@ -59,3 +59,15 @@ pub fn corruption_intervals<'a>(
         .map(|d| (d.start.as_secs_f64(), d.end.unwrap().as_secs_f64()))
         .collect()
 }
+
+/// Asserts that `corruption` and `decode_errors` each report exactly one interval on `media`:
+/// from picture `start` to picture `end`.
+pub fn one_interval(media: &[Media], start: usize, end: usize) {
+    let near = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    for kind in ["corruption", "decode_errors"] {
+        let found = corruption_intervals(kind, media);
+        assert_eq!(found.len(), 1, "{kind}: {found:?}");
+        assert!(near(found[0].0, start as f64 * STEP), "{kind}: {found:?}");
+        assert!(near(found[0].1, end as f64 * STEP), "{kind}: {found:?}");
+    }
+}
