@@ -176,3 +176,34 @@ fn decoder_damage_within_merge_gap_is_one_interval() {
         "{found:?}"
     );
 }
+
+#[test]
+fn damage_reported_on_its_own_picture_more_than_merge_gap_apart_is_two_intervals() {
+    // P 9 and P 30 damaged, each reported just before it is shown (nothing shown before it
+    // predicts from it): 9..12 and 30..36, 0.72 s apart, over `merge_gap` (0.5 s) but within
+    // the 0.8 s the interval is held open for content damage.
+    let concealed = |i| {
+        if i == 9 || i == 30 {
+            FrameFlags::CONCEALED
+        } else {
+            FrameFlags::NONE
+        }
+    };
+    let media = stream(concealed, |i| {
+        if i == 9 || i == 30 {
+            vec![notice(i)]
+        } else {
+            vec![]
+        }
+    });
+    let found = run("corruption", media);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        near(found[0].0, 9.0 * STEP) && near(found[0].1, 12.0 * STEP),
+        "{found:?}"
+    );
+    assert!(
+        near(found[1].0, 30.0 * STEP) && near(found[1].1, 36.0 * STEP),
+        "{found:?}"
+    );
+}

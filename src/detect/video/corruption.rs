@@ -406,6 +406,9 @@ impl Detector for Corruption {
                         self.observe(true, e, e, out);
                     }
                     decoder = d.on_screen;
+                    if decoder && !self.was_decoder {
+                        self.split_apart(t, out);
+                    }
                 }
                 let mut content = false;
                 if self.cfg.content {
