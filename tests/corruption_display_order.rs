@@ -24,6 +24,17 @@ fn near(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6
 }
 
+/// Asserts that `found` holds exactly the intervals from picture `a` to picture `b` of `want`.
+fn assert_pictures(found: &[(f64, f64)], want: &[(usize, usize)]) {
+    assert_eq!(found.len(), want.len(), "{found:?}");
+    for (f, &(a, b)) in found.iter().zip(want) {
+        assert!(
+            near(f.0, a as f64 * STEP) && near(f.1, b as f64 * STEP),
+            "{found:?}"
+        );
+    }
+}
+
 /// Pictures 0..80 in display order; `before(i)` items are handed in just before picture `i`.
 fn stream(flags: impl Fn(usize) -> FrameFlags, before: impl Fn(usize) -> Vec<Media>) -> Vec<Media> {
     (0..80)
@@ -154,27 +165,13 @@ fn two_episodes(second: usize) -> Vec<Media> {
 #[test]
 fn decoder_damage_more_than_merge_gap_apart_is_two_intervals() {
     // 7..12 and 28..36: 0.64 s apart, over `merge_gap` (0.5 s).
-    let found = run("corruption", two_episodes(30));
-    assert_eq!(found.len(), 2, "{found:?}");
-    assert!(
-        near(found[0].0, 7.0 * STEP) && near(found[0].1, 12.0 * STEP),
-        "{found:?}"
-    );
-    assert!(
-        near(found[1].0, 28.0 * STEP) && near(found[1].1, 36.0 * STEP),
-        "{found:?}"
-    );
+    assert_pictures(&run("corruption", two_episodes(30)), &[(7, 12), (28, 36)]);
 }
 
 #[test]
 fn decoder_damage_within_merge_gap_is_one_interval() {
     // 7..12 and 19..24: 0.28 s apart.
-    let found = run("corruption", two_episodes(21));
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(
-        near(found[0].0, 7.0 * STEP) && near(found[0].1, 24.0 * STEP),
-        "{found:?}"
-    );
+    assert_pictures(&run("corruption", two_episodes(21)), &[(7, 24)]);
 }
 
 #[test]
@@ -196,14 +193,5 @@ fn damage_reported_on_its_own_picture_more_than_merge_gap_apart_is_two_intervals
             vec![]
         }
     });
-    let found = run("corruption", media);
-    assert_eq!(found.len(), 2, "{found:?}");
-    assert!(
-        near(found[0].0, 9.0 * STEP) && near(found[0].1, 12.0 * STEP),
-        "{found:?}"
-    );
-    assert!(
-        near(found[1].0, 30.0 * STEP) && near(found[1].1, 36.0 * STEP),
-        "{found:?}"
-    );
+    assert_pictures(&run("corruption", media), &[(9, 12), (30, 36)]);
 }
