@@ -250,8 +250,24 @@ impl Lane {
 
     /// True when the packet tagged `tag` holds a picture no other picture is predicted from
     /// (an MPEG-1/2 B-picture, as its header said).
-    pub(super) fn never_ref(&self, tag: i64) -> bool {
+    fn never_ref(&self, tag: i64) -> bool {
         self.sent.iter().rev().any(|p| p.seq == tag && p.never_ref)
+    }
+
+    /// The notices of a decode error about the packet tagged `tag`, at `time`: the error,
+    /// followed by a [`NoticeKind::NonReferenceError`] when that packet's picture is one no
+    /// other picture is predicted from.
+    pub(super) fn error_notices(
+        &self,
+        tag: i64,
+        time: MediaTime,
+        message: String,
+        out: &mut Output,
+    ) {
+        out.notice(time, Some(self.index), NoticeKind::DecodeError { message });
+        if self.never_ref(tag) {
+            out.notice(time, Some(self.index), NoticeKind::NonReferenceError);
+        }
     }
 
     /// True when the packet tagged `tag` was found damaged lately.
@@ -312,11 +328,7 @@ impl Lane {
             let sent = self.sent.iter().find(|p| p.seq == tag).copied();
             match sent {
                 Some(p) => {
-                    let message = message.clone();
-                    out.notice(p.time, Some(index), NoticeKind::DecodeError { message });
-                    if p.never_ref {
-                        out.notice(p.time, Some(index), NoticeKind::NonReferenceError);
-                    }
+                    self.error_notices(p.seq, p.time, message.clone(), out);
                     self.mark_damaged(p.seq);
                 }
                 None => untraced = true,

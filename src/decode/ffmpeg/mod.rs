@@ -496,13 +496,7 @@ impl FfmpegDecoder {
         let logged = lane.logged_damage(seq, time, &mut self.out);
         if let Some(e) = rejected {
             if logged.is_none() {
-                let message = e.message();
-                self.out
-                    .notice(time, Some(index), NoticeKind::DecodeError { message });
-                if lane.never_ref(seq) {
-                    self.out
-                        .notice(time, Some(index), NoticeKind::NonReferenceError);
-                }
+                lane.error_notices(seq, time, e.message(), &mut self.out);
             }
             lane.mark_damaged(seq);
         }

@@ -116,11 +116,8 @@ impl History {
         let Some((at, period, max_hold)) = self.grid else {
             return false;
         };
-        let tol = slack(period, frame_secs);
-        let on_multiple = |from: f64, most: f64| {
-            let m = ((start - from) / period).round();
-            m >= 1.0 && m <= most && (start - from - m * period).abs() <= tol
-        };
+        let on_multiple =
+            |from: f64, most: f64| periods_after(start, from, period, frame_secs, most);
         let latest = (self.n_repeats > 0).then(|| self.repeat_back(0).start);
         let on_period =
             on_multiple(at, f64::INFINITY) || latest.is_some_and(|l| on_multiple(l, 3.0));
@@ -137,10 +134,7 @@ impl History {
         let Some((at, period, max_hold)) = self.confirmed else {
             return false;
         };
-        let m = ((start - at) / period).round();
-        let back = hold <= max_hold
-            && m >= 1.0
-            && (start - at - m * period).abs() <= slack(period, frame_secs);
+        let back = hold <= max_hold && periods_after(start, at, period, frame_secs, f64::INFINITY);
         if back {
             self.grid = Some((start, period, max_hold));
             self.grid_count = 3;
@@ -316,6 +310,13 @@ impl History {
         }
         best
     }
+}
+
+/// `start` lies a whole number of `period`s (1 to `most`) after `from`, within the slack of
+/// [`History::period_hold`].
+fn periods_after(start: f64, from: f64, period: f64, frame_secs: f64, most: f64) -> bool {
+    let m = ((start - from) / period).round();
+    m >= 1.0 && m <= most && (start - from - m * period).abs() <= slack(period, frame_secs)
 }
 
 /// How far a repeat may lie from a multiple of a period of `p` seconds: 0.6 of a frame, or

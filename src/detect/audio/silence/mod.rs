@@ -47,13 +47,13 @@
 //!   quiet stretches under `threshold_db` included; not in digital silence under −90 dBFS nor
 //!   in a reported silence): frames were lost in transport or dropped before the decoder,
 //!   which often leaves no decoder notice (a whole audio PES lost, no continuity error when
-//!   exactly 16 of its packets went). The interval is the hole, `[end of the last frame, start of the next)`, holes
-//!   within 0.1 s merged (`details.missing_samples` counts the samples missing). A hole within
-//!   0.1 s of one not reported yet is the rest of the same loss, even in a quiet stretch (a
-//!   packet lost inside an audio PES shows as two holes around mistimed frames); so is a hole
-//!   within 0.1 s of decoder damage, at any level. Reported 0.1 s after the last hole. The
-//!   stream's first frame and the first frame after a discontinuity (the timeline was bridged
-//!   there) are not judged.
+//!   exactly 16 of its packets went). The interval is the hole, `[end of the last frame,
+//!   start of the next)`, holes within 0.1 s merged (`details.missing_samples` counts the
+//!   samples missing). A hole within 0.1 s of one not reported yet is the rest of the same
+//!   loss, whatever the level (a packet lost inside an audio PES shows as two holes around
+//!   mistimed frames); a hole the next frame gives back (it starts before the late one
+//!   ended) is none. Reported 0.1 s after the last hole. The stream's first frame and the
+//!   first frame after a discontinuity (the timeline was bridged there) are not judged.
 //! - `"decoder"`: the decoder reported damage (a decode error or a corrupt packet) on the audio
 //!   stream: the interval runs from the notice for one frame's duration, notices within 0.1 s
 //!   merged; reported 0.35 s later unless another dropout or a reported silence already

@@ -1,6 +1,7 @@
 //! Sound missing from the audio timeline as `audio_dropout` (`details.source = "timestamps"`)
-//! for the `silence` detector: the next frame starts later than the last one ended while sound
-//! was running; holes close together are merged into one dropout.
+//! for the `silence` detector: the next frame starts later than the last one ended while the
+//! programme went on (quiet stretches under the threshold included, not digital silence nor a
+//! reported silence); holes close together are merged into one dropout.
 //!
 //! A frame that starts before the last one ended gives back a hole not reported yet (a frame
 //! stamped late, not sound lost). A hole within the merge distance of one not reported yet
@@ -63,10 +64,10 @@ impl Silence {
         // stretches under `threshold_db` included (a film scene's ambience: a whole audio PES
         // lost there leaves no decoder notice, and no continuity error when exactly 16 of its
         // packets went); not in digital silence, nor where a reported silence holds it
+        let start = self.clock.time(next);
         let running = self.sound_seen
             && self.last_window > DIGITAL_SILENCE
-            && !self.reported_silence_covers(self.clock.time(next));
-        let start = self.clock.time(next);
+            && !self.reported_silence_covers(start);
         let end = self.clock.time(tick);
         let secs = end.secs_since(start);
         if secs < 0.0 {
@@ -77,15 +78,9 @@ impl Silence {
         let same_loss = self
             .holes
             .is_some_and(|h| start.secs_since(h.end) <= DECODER_MERGE);
-        // frames the decoder failed on just before (or after) the hole: a loss it saw, at
-        // any level (a quiet scene's ambience under the threshold included), unless a
-        // reported silence already holds it
-        let decoder_saw = self.decoder.is_some_and(|g| {
-            start.secs_since(g.end) <= DECODER_MERGE && g.start.secs_since(end) <= DECODER_MERGE
-        }) && !self.reported_silence_covers(start);
         if self.cfg.dropouts
             && self.cfg.timestamp_dropouts
-            && (running || same_loss || decoder_saw)
+            && (running || same_loss)
             && secs > 0.0
             && secs <= TIMESTAMP_GAP_MAX
         {
