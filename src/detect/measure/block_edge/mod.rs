@@ -19,8 +19,11 @@
 
 use crate::media::Plane;
 
+mod onset;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use onset::RiseOnset;
 
 /// The codec block grid, in pixels.
 const GRID: usize = 8;
@@ -120,6 +123,9 @@ pub(crate) struct BlockMeasure {
     hist: Vec<Sums>,
     /// Sums per tile: of the last result, and of the last `phases` calls (phase-major).
     tiles: Vec<Sums>,
+    /// The bands the last call measured: their statistics, and those of the same bands when
+    /// they were measured before (`phases` calls earlier).
+    band: (BlockStats, BlockStats),
     tiles_hist: Vec<Sums>,
     min_step: f32,
     edge_ratio: f32,
@@ -314,6 +320,7 @@ impl BlockMeasure {
         // In phases: this call's bands together with the others' measured by the last calls.
         if phased {
             let k = first;
+            self.band = (cur.stats(), self.hist[k].stats());
             self.hist[k] = cur;
             self.tiles_hist[k * TILE_COUNT..(k + 1) * TILE_COUNT].copy_from_slice(&tiles);
             let all = self.hist.iter().fold(Sums::default(), |a, h| a.plus(h));
@@ -325,8 +332,19 @@ impl BlockMeasure {
             all.stats()
         } else {
             self.tiles.copy_from_slice(&tiles);
+            let before = self.hist.first().map_or(Sums::default(), |h| *h);
+            self.band = (cur.stats(), before.stats());
+            if let Some(h) = self.hist.first_mut() {
+                *h = cur;
+            }
             cur.stats()
         }
+    }
+
+    /// The bands the last call measured (the whole picture when not in phases): their
+    /// statistics, and those of the same bands when they were last measured before.
+    pub(crate) fn band(&self) -> (BlockStats, BlockStats) {
+        self.band
     }
 
     /// The vertical grid lines of block row `by`, on the sampled `rows`: per block, the step

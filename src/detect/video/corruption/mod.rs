@@ -40,16 +40,17 @@
 //! interval (0 when the damage does not show as blocks), and which signals (`decoder`,
 //! `content`) saw it.
 
+mod config;
+
+pub use config::CorruptionConfig;
+
 use crate::detect::lock::StreamLock;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::detect::check::ConfigCheck;
-use crate::detect::measure::block_edge::{BlockMeasure, TILES};
+use crate::detect::measure::block_edge::{BlockMeasure, RiseOnset, TILES};
 use crate::detect::measure::decoder_damage::DecoderDamage;
 use crate::detect::measure::frame_clock::FrameClock;
-use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker, Wants};
-use crate::error::Result;
+use crate::detect::{Detector, Events, SpanChange, SpanTracker, Wants};
 use crate::event::DefectKind;
 use crate::event::Details;
 use crate::media::{FrameFlags, Media, MediaTime, PictureType};
@@ -72,108 +73,6 @@ const HOLD: f32 = 0.5;
 /// both shared-corpus draws showed none (synthetic graphics on an 8-pixel period rise on the
 /// 8-pixel grid only).
 const SPREAD_HITS: u32 = 3;
-
-/// Configuration of the [`Corruption`] detector (type `"corruption"`).
-///
-/// ```
-/// use avqc::{DetectorConfig, detect::video::CorruptionConfig};
-/// let c: CorruptionConfig = serde_json::from_str(r#"{"ratio_factor": 1.5}"#).unwrap();
-/// assert!(c.decoder);
-/// assert!(CorruptionConfig { ratio_factor: 0.5, ..Default::default() }.build("c").is_err());
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CorruptionConfig {
-    /// Use the decoder's damage signals (as `decode_errors` does). Default `true`.
-    pub decoder: bool,
-    /// Use the picture content (sudden blockiness). Default `true`.
-    pub content: bool,
-    /// As `decode_errors`' `max_recovery`: seconds after the last decoder-reported damage that it
-    /// is assumed to stay on screen without a clean key frame. Default `10.0`.
-    pub max_recovery: f64,
-    /// As `decode_errors`' `notices`: decoder notices count as damage. Default `true`.
-    pub notices: bool,
-    /// Damage episodes separated by less than this many seconds are one interval. Default `0.5`.
-    pub merge_gap: f64,
-    /// A picture is damaged when its blockiness index on the 8- or the 16-pixel grid exceeds
-    /// the stream's baseline on that grid by this factor (and by `spread_factor`). Default
-    /// `1.3`: spliced-in starved encodes raise the index of their grid 1.25–1.67× (mostly
-    /// above 1.35×); on both corpus draws no undamaged picture triggered down to 1.2 with a
-    /// `spread_factor` of 2.5 or 4 (measured), nor at 1.3 with 3–4.
-    pub ratio_factor: f64,
-    /// A picture is also not damaged unless its index exceeds the baseline by this many times
-    /// the index's usual deviation (running mean absolute deviation of its logarithm): a
-    /// stream whose index swings widely (small synthetic pictures with moving graphics) needs a
-    /// larger rise. Default `3.5`: on the tuning corpora 2.5–4 gave no false alarms and caught
-    /// every splice; 2 fired on a small testsrc2 picture, 5 missed a splice.
-    pub spread_factor: f64,
-    /// Time constant of the baseline, in seconds. Default `4.0`: follows scene changes within a
-    /// few seconds, while a damage episode of a second or two barely moves it (damaged pictures
-    /// are learnt ten times slower).
-    pub adapt: f64,
-    /// Seconds learnt before the content signal may fire. Default `1.0` (25–30 pictures).
-    pub warmup: f64,
-    /// Seconds the content signal must hold before it counts. Default `0.3`: a single blocky
-    /// key frame after a scene cut is not damage.
-    pub min_duration: f64,
-    /// Read every `sample_step`-th row along the vertical block grid lines (horizontal lines are
-    /// read in full, which vectorises). Default `4`: two rows of every 8×8 block; the same
-    /// verdicts on the tuning corpus as `2` at two thirds of the cost.
-    pub sample_step: usize,
-    /// The content measure reads one band of 16 rows in `band_phases` per picture, each in
-    /// turn, and judges the sums of the last `band_phases` pictures together. Default `4`:
-    /// a quarter of the cost; damage spans several pictures (until the next clean key frame)
-    /// and must hold `min_duration` anyway, and on both corpus draws 4 gave the same verdicts
-    /// as 2 (F1 1.00, no false alarm). The end of content damage may be reported up to
-    /// `band_phases - 1` pictures late. `1` reads every band of every picture.
-    pub band_phases: usize,
-}
-
-impl Default for CorruptionConfig {
-    fn default() -> Self {
-        CorruptionConfig {
-            decoder: true,
-            content: true,
-            max_recovery: 10.0,
-            notices: true,
-            merge_gap: 0.5,
-            ratio_factor: 1.3,
-            spread_factor: 3.5,
-            adapt: 4.0,
-            warmup: 1.0,
-            min_duration: 0.3,
-            sample_step: 4,
-            band_phases: 4,
-        }
-    }
-}
-
-impl DetectorConfig for CorruptionConfig {
-    const TYPE: &'static str = "corruption";
-    const ON_BY_DEFAULT: bool = true;
-
-    fn build(&self, name: &str) -> Result<Box<dyn Detector>> {
-        let c = ConfigCheck::new(Self::TYPE, name);
-        c.positive_seconds("max_recovery", self.max_recovery)?;
-        c.seconds("merge_gap", self.merge_gap)?;
-        c.at_least("ratio_factor", self.ratio_factor, 1.0)?;
-        c.at_least("spread_factor", self.spread_factor, 0.0)?;
-        c.positive_seconds("adapt", self.adapt)?;
-        c.seconds("warmup", self.warmup)?;
-        c.seconds("min_duration", self.min_duration)?;
-        c.require(
-            (1..=8).contains(&self.sample_step),
-            "sample_step",
-            "must be between 1 and 8",
-        )?;
-        c.require(
-            (1..=16).contains(&self.band_phases),
-            "band_phases",
-            "must be between 1 and 16",
-        )?;
-        Ok(Box::new(Corruption::new(name, self.clone())))
-    }
-}
 
 /// What the current interval has seen.
 #[derive(Clone, Copy, Debug, Default)]
@@ -232,6 +131,10 @@ pub struct Corruption {
     /// thresholds: damage shows faint on its first picture (the lower part of it, or a few
     /// blocks) before prediction spreads it, so a weak run starts where its faint run began.
     faint_since: Option<MediaTime>,
+    /// Where the rise of the current faint run began: `faint_since`, or up to
+    /// `band_phases - 1` pictures before it (see [`RiseOnset`]).
+    faint_onset: Option<MediaTime>,
+    onset: RiseOnset,
     /// Pictures of the current weak run that rose past the thresholds on both grids.
     run_both: u32,
     /// End of the last interval reported: an early start never goes back before it.
@@ -268,6 +171,8 @@ impl Corruption {
             seen: Seen::default(),
             weak_since: None,
             faint_since: None,
+            faint_onset: None,
+            onset: RiseOnset::new(cfg.band_phases),
             run_both: 0,
             last_end: None,
             was_decoder: false,
@@ -353,6 +258,8 @@ impl Corruption {
         self.learnt = 0.0;
         self.weak_since = None;
         self.faint_since = None;
+        self.faint_onset = None;
+        self.onset.clear();
         self.run_both = 0;
         self.last_end = None;
         self.was_decoder = false;
@@ -413,6 +320,7 @@ impl Detector for Corruption {
                 let mut content = false;
                 if self.cfg.content {
                     let s = self.measure.measure(f.analysis().luma());
+                    self.onset.push(t, &s, self.measure.band());
                     let dt = until.secs_since(t).clamp(0.001, 1.0) as f32;
                     let warm = self.learnt >= self.cfg.warmup as f32;
                     let (min, z) = (
@@ -458,11 +366,16 @@ impl Detector for Corruption {
                     if carried {
                         self.seen.content = true;
                     }
-                    self.faint_since = if faint && !refresh {
-                        self.faint_since.or(Some(t))
+                    if faint && !refresh {
+                        if self.faint_since.is_none() {
+                            self.faint_since = Some(t);
+                            let lim = wmin * 0.5;
+                            self.faint_onset = Some(self.onset.begin(t, lim, self.last_end));
+                        }
                     } else {
-                        None
-                    };
+                        self.faint_since = None;
+                        self.faint_onset = None;
+                    }
                     self.weak_since = if weak && !refresh {
                         self.weak_since.or(self.faint_since).or(Some(t))
                     } else {
@@ -484,6 +397,9 @@ impl Detector for Corruption {
                         // as prediction spreads it, and must not lift its own baseline. Its
                         // swing still counts in the deviation.
                         let am = if weak { a / 10.0 } else { a };
+                        if !slow && !weak {
+                            self.onset.learn(a);
+                        }
                         self.grid8.learn(s.r8, a, am);
                         self.grid16.learn(s.r16, a, am);
                         for (t, b) in self.measure.tiles().zip(self.tile_base.iter_mut()) {
@@ -527,7 +443,15 @@ impl Detector for Corruption {
                     if let Some(SpanChange::Started { start }) = change {
                         self.seen.content = true;
                         // At most `merge_gap` earlier, never into the last interval.
-                        let start = self.weak_since.map_or(start, |w| {
+                        // The run's faint start, or where its rise began before that.
+                        let w = self.weak_since.map(|w| {
+                            if self.weak_since == self.faint_since {
+                                self.faint_onset.unwrap_or(w)
+                            } else {
+                                w
+                            }
+                        });
+                        let start = w.map_or(start, |w| {
                             let w =
                                 w.max(start.add_secs(-self.cfg.merge_gap - self.cfg.min_duration));
                             self.last_end.map_or(w, |e| w.max(e)).min(start)
