@@ -1,0 +1,91 @@
+//! `corruption` at a cut: a new shot coded coarser than the last one steps on the 8-pixel grid
+//! of its transform blocks; that is its coding, not damage. Damage at a cut (steps on the
+//! 16-pixel grid of macroblocks as well) is still damage.
+
+mod common;
+
+use avqc::{Event, Events, Media, MediaTime, Registry};
+use common::pictures::{frame, smooth, H, W};
+
+/// A detailed still (no grid of its own).
+fn detail(x: usize, y: usize) -> f64 {
+    let (x, y) = (x as f64, y as f64);
+    128.0 + 50.0 * (x / 3.1 + y / 5.3).sin() + 40.0 * (y / 2.7 - x / 7.1).cos()
+}
+
+/// [`detail`] coded in square blocks of `n` pixels: each block keeps its mean and a fifth of
+/// its detail, so the blocks step against each other.
+fn coded(x: usize, y: usize, n: usize) -> u8 {
+    let (bx, by) = (x / n * n, y / n * n);
+    let mut mean = 0.0;
+    for j in 0..n {
+        for i in 0..n {
+            mean += detail(bx + i, by + j);
+        }
+    }
+    mean /= (n * n) as f64;
+    (mean + 0.2 * (detail(x, y) - mean))
+        .round()
+        .clamp(0.0, 255.0) as u8
+}
+
+/// The still [`coded`] in blocks of `n` pixels, row by row.
+fn still(n: usize) -> Vec<u8> {
+    (0..H)
+        .flat_map(|y| (0..W).map(move |x| coded(x, y, n)))
+        .collect()
+}
+
+/// `video_corruption` intervals (start, end) found in `frames` (default configuration: one
+/// band in four read per picture).
+fn intervals(frames: impl Iterator<Item = Media>) -> Vec<(f64, f64)> {
+    let mut det = Registry::builtin()
+        .build_json(r#"[{"type":"corruption"}]"#)
+        .unwrap()
+        .pop()
+        .unwrap();
+    let mut out = Events::new("test", "c");
+    let mut events: Vec<Event> = Vec::new();
+    let mut last = MediaTime::ZERO;
+    for m in frames {
+        if let Media::Video(f) = &m {
+            last = f.time();
+        }
+        det.process(&m, &mut out);
+        events.extend(out.drain());
+    }
+    det.finish(last.add_secs(0.04), &mut out);
+    events.extend(out.drain());
+    events
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .filter(|d| d.defect.as_str() == "video_corruption")
+        .filter_map(|d| Some((d.start.as_secs_f64(), d.end?.as_secs_f64())))
+        .collect()
+}
+
+/// 3 s of a natural-looking moving picture, then a cut to the still coded in blocks of `n`
+/// pixels, held 3 s (a slideshow).
+fn cut_to_still(n: usize) -> Vec<(f64, f64)> {
+    let still = still(n);
+    intervals((0..150).map(|i| {
+        if i < 75 {
+            frame(i, |x, y| smooth(x, y, i))
+        } else {
+            frame(i, |x, y| still[y * W + x])
+        }
+    }))
+}
+
+#[test]
+fn a_cut_to_a_still_coded_in_coarser_8x8_blocks_is_not_corruption() {
+    let found = cut_to_still(8);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn a_cut_to_a_picture_in_16x16_blocks_is_still_corruption() {
+    let found = cut_to_still(16);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!((found[0].0 - 3.0).abs() < 0.1, "{found:?}");
+}
