@@ -194,4 +194,28 @@ mod tests {
         // Asked about a picture that is not the last one pushed.
         assert_eq!(o.begin(at(9), 0.066, None), at(9));
     }
+
+    #[test]
+    fn bands_with_nothing_read_before_are_no_rise() {
+        // The first readings of a stream (nothing measured before: ratio 0/0) and a flat
+        // picture read as no rise, and do not count in the usual swing.
+        let mut o = RiseOnset::new(4);
+        let empty = BlockStats {
+            r8: f32::NAN,
+            r16: f32::NAN,
+            ..Default::default()
+        };
+        for i in 0..3 {
+            o.push(at(i), &stats(1.03), (stats(1.03), empty));
+            o.learn(0.5);
+        }
+        assert_eq!(o.dev, [0.0; 2]);
+        for (i, (r, b)) in [(1.04, 1.12), (1.06, 1.12), (1.09, 1.2)]
+            .into_iter()
+            .enumerate()
+        {
+            o.push(at(3 + i as u32), &stats(r), (stats(b), stats(1.0)));
+        }
+        assert_eq!(o.begin(at(5), 0.066, None), at(3));
+    }
 }
