@@ -91,3 +91,42 @@ fn a_confirmation_of_another_mark_does_not_count() {
 fn pictures_lost_right_after_the_marked_anchor_are_damage_too() {
     one_interval(&stream(&[31], unreferenced()), 31, 32);
 }
+
+/// Pictures 0..80 with key frame 36 from the packet the demuxer marked, decoded before its
+/// leading B-pictures 34 and 35 (shown before it): the mark comes before B 34 is shown,
+/// `confirm` before B 35.
+fn key_stream(confirm: Vec<Media>) -> Vec<Media> {
+    let mut v = Vec::new();
+    for i in 0..80 {
+        match i {
+            34 => v.push(notice(36, NoticeKind::CorruptPacket)),
+            35 => v.extend(confirm.iter().cloned()),
+            _ => {}
+        }
+        let flags = if i == 36 {
+            FrameFlags::DAMAGED_INPUT
+        } else {
+            FrameFlags::NONE
+        };
+        v.push(picture(i, flags, Some(true)));
+    }
+    v
+}
+
+#[test]
+fn a_marked_key_frame_is_intact_and_its_leading_pictures_are_the_damage() {
+    let confirm = vec![
+        notice(36, NoticeKind::NonReferenceLoss),
+        notice(36, NoticeKind::UnreferencedLoss),
+    ];
+    one_interval(&key_stream(confirm), 34, 36);
+}
+
+#[test]
+fn a_marked_key_frame_without_the_confirmation_is_damage() {
+    let confirm = vec![notice(36, NoticeKind::NonReferenceLoss)];
+    let found = corruption_intervals("corruption", &key_stream(confirm));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(near(found[0].0, 34.0 * STEP), "{found:?}");
+    assert!(found[0].1 > 36.0 * STEP, "{found:?}");
+}

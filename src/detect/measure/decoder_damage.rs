@@ -13,7 +13,9 @@
 //! that picture took no reference picture at all ([`NoticeKind::UnreferencedLoss`]) and the
 //! decoder says nothing of it: then the marked picture is intact (the mark landed on the packet
 //! decoded just before the pictures lost) and the damage is the missing pictures' own slots,
-//! reported after the fact ([`FrameDamage::lost`]).
+//! reported after the fact ([`FrameDamage::lost`]). A key frame so marked is intact too, but
+//! the pictures shown before it since the last anchor (its leading pictures, decoded after it,
+//! where the loss was) stay the damage.
 
 use crate::media::{DecoderNotice, FrameFlags, MediaTime, NoticeKind, PictureType, VideoFrame};
 
@@ -380,6 +382,13 @@ impl DecoderDamage {
         let unreferenced_mark =
             !key && !own && !decoder_here && !self.reference_lost && self.losses.unreferenced_at(t);
         let mark_only = mark_only_b || unreferenced_mark;
+        // A key frame only the demuxer marked, for such a loss: intact too (the mark landed
+        // on it, decoded just before the pictures lost), but the pictures decoded after it
+        // and shown before it (an open GOP's leading pictures) are where the loss was: they
+        // stay damage (measured on live HEVC loss: a CRA picture marked, its leading
+        // B-pictures damaged with no picture missing and nothing said by the decoder).
+        let unreferenced_key =
+            key && !own && !decoder_here && !self.reference_lost && self.losses.unreferenced_at(t);
         let missing = self.losses.shown(t, f.duration(), own, b);
         let near_mark = self.passed_mark > 0;
         self.passed_mark = self.passed_mark.saturating_sub(1);
@@ -433,7 +442,7 @@ impl DecoderDamage {
                     // The notice is about this picture. When it is an anchor, the B-pictures
                     // shown before it since the last anchor are predicted from it; when it is
                     // a B-picture, those were decoded before it (a decoder's output delay).
-                    out.flagged = !mark_only;
+                    out.flagged = !mark_only && !unreferenced_key;
                     let_pass |= mark_only;
                     from = run.filter(|_| !b && !mark_only);
                     // Let pass for a loss of unreferenced pictures: the pictures missing before
