@@ -32,6 +32,16 @@
 //!   pictures were not consecutive; a rising picture does not lift the baseline mean; the
 //!   episode starts where the rise first shows faint (a quarter of the thresholds); in codecs
 //!   whose every picture may be a reference it holds while it shows faint.
+//!   Where the sums first show a rise, its start is looked for on the pictures just before:
+//!   those whose own bands rose against their last reading, by more than the bands' usual
+//!   swing, while the index rose (at most `band_phases - 1` of them; damage that begins on one
+//!   picture moves the sums by its own bands' share only).
+//!   **At a cut** (the bands a picture reads show 3× more or less detail than when last read),
+//!   a rise on the 8-pixel grid alone is the new shot's own coding (a still coded coarser than
+//!   the one before steps on the grid of its transform blocks): until the new shot's bands have
+//!   all been read, and `band_phases` pictures after, the 8-pixel baseline rises to the
+//!   picture's index. A rise on the 16-pixel grid as well (the macroblocks and CTUs that damage
+//!   takes) is judged as anywhere else.
 //!
 //! The two are OR'ed into one interval (episodes closer than `merge_gap` merge), so a damage
 //! episode is reported once even when both see it. `details` carries `damaged_share` (0–1): the
