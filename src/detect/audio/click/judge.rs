@@ -29,6 +29,13 @@ const SHARP: f32 = 0.35;
 /// `min_excess_long_db`.
 const SHARP_LONG_RELIEF_DB: f64 = 5.0;
 
+/// Mean magnitude of a piece of sound under which it is digital silence (−90 dBFS).
+const DIGITAL_SILENCE: f32 = 3.2e-5;
+
+/// Milliseconds before a click that a lossy codec's smear of it may reach (AAC's short
+/// transform blocks: 5.3 ms), where sound after digital silence is the click's own.
+const CODEC_SMEAR_MS: usize = 8;
+
 /// An impulse accepted on one channel.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Found {
@@ -69,6 +76,37 @@ fn rms(ch: &Channel, from: i64, to: i64) -> f64 {
     (s.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>() / s.len() as f64).sqrt()
 }
 
+/// True when sound started from digital silence less than `span` samples before `peak`, and
+/// more than `guard` samples before it: a piece of the channel there (`piece` samples long)
+/// is digital silence, and a later one, still before `peak - guard`, is not. The predictor in
+/// force at `peak` and the residual's level before it were then learnt partly from silence,
+/// and the sound's own onset stands out in its residual as a click would (as at the start of
+/// a stream). A click in silence is still judged: the codec's smear before it stays within
+/// `guard`.
+fn after_onset_from_silence(
+    ch: &Channel,
+    peak: i64,
+    span: usize,
+    guard: usize,
+    piece: usize,
+) -> bool {
+    let from = (peak - span as i64).max(ch.start);
+    let to = (peak - guard as i64).min(ch.end());
+    if to <= from {
+        return false;
+    }
+    let s = &ch.buf[(from - ch.start) as usize..(to - ch.start) as usize];
+    let mut silence = false;
+    for c in s.chunks(piece.max(1)) {
+        if c.iter().map(|x| x.abs()).sum::<f32>() < DIGITAL_SILENCE * c.len() as f32 {
+            silence = true;
+        } else if silence {
+            return true;
+        }
+    }
+    false
+}
+
 /// Judges one candidate; `Some` when it is a click.
 pub(super) fn judge(
     channels: &[Channel],
@@ -81,6 +119,13 @@ pub(super) fn judge(
     let ch = &channels[channel];
     let peak = cand.peak;
     let p = g.order;
+    // The predictor in force was learnt over `window` samples ending at most `hop` before the
+    // peak, the residual's level before it over `pre`; a lossy codec smears a click over its
+    // short transform block before it (AAC: 5.3 ms).
+    let smear = (g.rate as usize * CODEC_SMEAR_MS / 1000).max(1);
+    if after_onset_from_silence(ch, peak, (g.window + g.hop).max(g.pre), smear, g.piece) {
+        return None;
+    }
     // The programme's level on both sides (cheapest test first), over a short and a long
     // stretch: the smaller change counts.
     let mut programme = 0.0f64;

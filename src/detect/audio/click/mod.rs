@@ -58,7 +58,10 @@
 //!
 //! Lossy codecs smear an impulse into the short transform block around it (AAC: 5.3 ms), which
 //! is why `max_duration` is 6 ms and not a few samples. A click in the first 21 ms of the
-//! stream, or in the last 60 ms before its end or a gap, is not judged. Non-finite samples are
+//! stream, within 32 ms after digital silence (a piece of 1.3 ms under −90 dBFS: the
+//! predictor and the residual's level were learnt partly from silence, and the sound's own
+//! onset stands out as a click would), or in the last 60 ms before its end or a gap, is not
+//! judged. Non-finite samples are
 //! taken as 0 (in sound, that makes them clicks).
 //!
 //! Limits: under dense percussion (eighth-note hi-hats) the residual's level stays high and
