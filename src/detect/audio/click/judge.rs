@@ -81,10 +81,6 @@ pub(super) fn judge(
     let ch = &channels[channel];
     let peak = cand.peak;
     let p = g.order;
-    // The next impulse of a series the programme's own impulses keep (cheapest test first).
-    if ch.series.continues(peak, cand.peak_abs, g) {
-        return None;
-    }
     // The programme's level on both sides (cheapest test first), over a short and a long
     // stretch: the smaller change counts.
     let mut programme = 0.0f64;

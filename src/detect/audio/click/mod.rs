@@ -39,10 +39,10 @@
 //!   gain 26 dB under it on both sides), standing out of that difference — the programme's own
 //!   transients are in both channels;
 //! - is not the next of the programme's own impulse series: it does not follow the last two
-//!   candidates of its channel that were not clicks by the step between them (within 4 % and
-//!   0.25 ms, a step of 2.5 ms to 0.5 s, residual peaks within 20 dB of each other) — a
-//!   percussion tick played on every beat, a buzzy voice's glottal pulses (candidates are
-//!   judged in order of time, see `rhythm`);
+//!   candidates of its channel that the tests here rejected by one or two times the step
+//!   between them (within 4 % a step and 0.25 ms, a step of 2.5 ms to 0.5 s, residual peaks
+//!   within 20 dB of each other) — a percussion tick played on every beat, a buzzy voice's
+//!   glottal pulses (candidates are judged in order of time, see `rhythm`);
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
@@ -220,13 +220,18 @@ impl Click {
             while k < self.channels[c].pending.len() {
                 let cand = self.channels[c].pending[k];
                 if cand.peak + g.wait as i64 <= end {
-                    // In order of time: a candidate's judgement looks at the ones before it.
+                    // In order of time: whether a click continues the programme's own
+                    // impulse series depends on the candidates before it. Only candidates the
+                    // tests rejected make the series (a train of clicks that had two of its
+                    // members rejected loses at most the next two).
                     self.channels[c].pending.remove(k);
                     let hit = judge(&self.channels, &cand, c, &g, &self.cfg, &mut self.scratch);
+                    let ch = &mut self.channels[c];
                     match hit {
+                        None => ch.series.push(cand.peak, cand.peak_abs),
+                        Some(_) if ch.series.continues(cand.peak, cand.peak_abs, &g) => {}
                         Some(hit) if found.len() < found.capacity() => found.push(hit),
                         Some(_) => {}
-                        None => self.channels[c].series.push(cand.peak, cand.peak_abs),
                     }
                 } else {
                     k += 1;

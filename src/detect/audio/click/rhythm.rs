@@ -1,14 +1,17 @@
-//! The programme's own impulse series: a candidate that keeps the step of the two impulses its
-//! channel had before it, neither of them a click, is the next of them.
+//! The programme's own impulse series: a candidate that keeps the step of the last two
+//! impulses its channel had before it, neither of them a click, is the next of them.
 //!
 //! Some programme sounds are a series of impulses that each stand out of the residual like a
 //! click: a percussion tick played on every sixteenth note (hard-panned, so on one channel
 //! only), the glottal pulses of a buzzy synthetic voice. Most of the series fails the other
 //! tests (a louder sound around it, a level change), but now and then one member passes them
 //! all. An added click is unrelated to the sound: it does not fall where the programme's last
-//! two impulses put the next one. The step may wander a little (a player's timing, a voice's
-//! jitter, the trigger's position within a smeared impulse): within [`STEP_SPREAD`] of it plus
-//! `Geometry::step_jitter`.
+//! two impulses put the next one (or the one after it: the member taken for the series is not
+//! added to it). The step may wander a little (a player's timing, a voice's jitter, the
+//! trigger's position within a smeared impulse): within [`STEP_SPREAD`] of it (per step) plus
+//! `Geometry::step_jitter`. Only impulses rejected by the other tests make the series, so a
+//! train of clicks (a clock slip every few hundred ms) that had two of its members rejected
+//! loses at most the next two, not the rest of it.
 
 use super::geometry::Geometry;
 
@@ -39,7 +42,8 @@ impl Series {
 
     /// Whether a candidate at `peak` with residual peak `amp` continues the series: the last
     /// two rejected impulses are `step` apart (within the geometry's bounds), similar in size
-    /// to it, and it follows the last one by the same step.
+    /// to it, and it follows the last one by one or two steps (the series goes on while one
+    /// of its impulses is taken for it).
     pub(super) fn continues(&self, peak: i64, amp: f32, g: &Geometry) -> bool {
         let (Some((t1, a1)), Some((t2, a2))) = (self.last[0], self.last[1]) else {
             return false;
@@ -49,8 +53,13 @@ impl Series {
             return false;
         }
         let similar = |a: f32| a * SIMILAR >= amp && amp * SIMILAR >= a;
-        let spread = step as f64 * STEP_SPREAD + g.step_jitter as f64;
-        similar(a1) && similar(a2) && (((peak - t1) - step).abs() as f64) <= spread
+        if !similar(a1) || !similar(a2) {
+            return false;
+        }
+        (1..=2).any(|n| {
+            let spread = n as f64 * step as f64 * STEP_SPREAD + g.step_jitter as f64;
+            (((peak - t1) - n * step).abs() as f64) <= spread
+        })
     }
 }
 
@@ -77,6 +86,10 @@ mod tests {
         // Off the step, or far louder than the series: not its member.
         assert!(!s.continues(24_600, 1.0, &g));
         assert!(!s.continues(20_000, 1.0, &g));
+        // Two steps on (the next one was taken for the series), not three.
+        assert!(s.continues(32_300, 1.0, &g));
+        assert!(!s.continues(28_000, 1.0, &g));
+        assert!(!s.continues(40_000, 1.0, &g));
         assert!(!s.continues(24_000, 8.0, &g));
     }
 
