@@ -295,6 +295,57 @@ fn a_click_followed_by_a_new_loud_sound_after_a_quiet_stretch_is_found() {
     assert_found(&clicks(frames(&[left, right])), &[2.0]);
 }
 
+/// A tick struck hard: a 2 kHz partial starting at its peak and decaying in 8 ms.
+fn tick(amp: f64) -> Vec<f32> {
+    (0..at(0.04))
+        .map(|i| {
+            let t = secs_f(i);
+            (amp * (2.0 * PI * 2000.0 * t).cos() * (-t / 0.008).exp()) as f32
+        })
+        .collect()
+}
+
+#[test]
+fn an_impulse_on_the_step_of_a_hard_panned_tick_is_part_of_it_a_click_off_it_is_found() {
+    // A tick on the left channel only, every sixth of a second (sixteenth notes at 90 beats
+    // per minute), each hit up to 2.5 ms off the beat; one of them is a bare impulse, which
+    // alone would pass for a click.
+    let step = 1.0 / 6.0;
+    let mut rng = Rng(21);
+    let [mut left, right] = [music(6.0, 3, 0.75), music(6.0, 4, 0.45)];
+    for k in 0..30 {
+        let t = 0.5 + k as f64 * step + rng.range(-0.0025, 0.0025);
+        if k == 12 {
+            add_click(&mut left, t, 1, 0.5);
+        } else {
+            mix(&mut left, &tick(0.3), t);
+        }
+    }
+    // An added click between two ticks.
+    let t = 0.5 + 20.5 * step;
+    add_click(&mut left, t, 2, 0.5);
+    assert_found(&clicks(frames(&[left, right])), &[t]);
+}
+
+#[test]
+fn a_click_train_loses_at_most_two_clicks_after_two_of_them_are_rejected() {
+    // A click every 0.15 s in a tone (a clock slip); two in a row are too weak to report, so
+    // they start a series of rejected impulses. The next two are taken for it, the rest found.
+    let mut left = tone(4.0, 440.0, 0.3, 0.0);
+    let right = tone(4.0, 440.0, 0.3, 0.7);
+    let times: Vec<f64> = (0..14).map(|k| 1.0 + k as f64 * 0.15).collect();
+    for (k, &t) in times.iter().enumerate() {
+        add_click(&mut left, t, 1, if k == 4 || k == 5 { 0.06 } else { 0.5 });
+    }
+    let found: Vec<f64> = times
+        .iter()
+        .enumerate()
+        .filter(|&(k, _)| !(4..8).contains(&k))
+        .map(|(_, &t)| t)
+        .collect();
+    assert_found(&clicks(frames(&[left, right])), &found);
+}
+
 #[test]
 fn speech_with_plosives_raises_nothing() {
     for seed in [1, 2, 3] {

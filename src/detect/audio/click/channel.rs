@@ -3,6 +3,7 @@
 
 use super::geometry::Geometry;
 use super::predictor::{fit, whiten, Predictor};
+use super::rhythm::Series;
 use super::{Scratch, MAX_PENDING, SNAPSHOTS};
 
 /// Pieces in the local level (43 ms at 48 kHz).
@@ -16,7 +17,8 @@ pub(super) struct Cluster {
     pub(super) start: i64,
     last: i64,
     pub(super) peak: i64,
-    peak_abs: f32,
+    /// Residual magnitude at `peak`.
+    pub(super) peak_abs: f32,
 }
 
 /// Analysis state of one channel.
@@ -37,6 +39,8 @@ pub(super) struct Channel {
     pub(super) floor: f32,
     pub(super) cluster: Option<Cluster>,
     pub(super) pending: Vec<Cluster>,
+    /// The last candidates judged not to be clicks.
+    pub(super) series: Series,
     /// Last position that set off the trigger, and predictor updates skipped because of it.
     last_trigger: i64,
     skipped: usize,
@@ -64,6 +68,7 @@ impl Channel {
             self.pending = Vec::with_capacity(MAX_PENDING);
         }
         self.pending.clear();
+        self.series = Series::default();
         self.last_trigger = i64::MIN / 2;
         self.skipped = 0;
     }

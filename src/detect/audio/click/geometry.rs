@@ -32,6 +32,11 @@ pub(super) struct Geometry {
     pub(super) long_click: usize,
     /// Quiet stretch after a sharp click past which further excess is another sound's.
     pub(super) settle: usize,
+    /// Shortest and longest step of the programme's impulse series, and the wander of its
+    /// members' peaks beyond the share of the step (`rhythm`).
+    pub(super) step_min: usize,
+    pub(super) step_max: usize,
+    pub(super) step_jitter: usize,
     /// Programme level windows: `inner..outer` samples on each side (short, long).
     pub(super) level_windows: [(usize, usize); 2],
     /// Samples needed after a candidate's peak to judge it.
@@ -84,6 +89,10 @@ impl Geometry {
             max_duration_sharp: max_duration.max(ms(8.0)),
             long_click: ms(4.0),
             settle: ms(10.0),
+            // A voice's period is at least 2.5 ms (400 Hz); a beat at 120 per minute is 0.5 s.
+            step_min: ms(2.5),
+            step_max: ms(500.0),
+            step_jitter: ms(0.25),
             level_windows: [(ms(6.0), ms(30.0)), (ms(10.0), level_outer)],
             wait,
             same_click: ms(2.0),

@@ -38,6 +38,11 @@
 //!   channel of a programme that another channel carries alike (their difference at a fitted
 //!   gain 26 dB under it on both sides), standing out of that difference — the programme's own
 //!   transients are in both channels;
+//! - is not the next of the programme's own impulse series: it does not follow the last two
+//!   candidates of its channel that the tests here rejected by one or two times the step
+//!   between them (within 4 % a step and 0.25 ms, a step of 2.5 ms to 0.5 s, residual peaks
+//!   within 20 dB of each other) — a percussion tick played on every beat, a buzzy voice's
+//!   glottal pulses (candidates are judged in order of time, see `rhythm`);
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
@@ -66,7 +71,8 @@
 //!
 //! Limits: under dense percussion (eighth-note hi-hats) the residual's level stays high and
 //! only much louder clicks stand out; a click within 30 ms of an onset or a cut is taken for
-//! part of it; a cut between two tonal sounds that keeps the level within
+//! part of it, and one on the step of an impulse series the programme keeps (above) for its next
+//! impulse; a cut between two tonal sounds that keeps the level within
 //! `max_level_change_db` is a waveform jump like a click, and is reported as one.
 
 mod alone;
@@ -76,6 +82,7 @@ mod config;
 mod geometry;
 mod judge;
 mod predictor;
+mod rhythm;
 mod sharp;
 
 use crate::detect::lock::StreamLock;
@@ -216,12 +223,18 @@ impl Click {
             while k < self.channels[c].pending.len() {
                 let cand = self.channels[c].pending[k];
                 if cand.peak + g.wait as i64 <= end {
-                    self.channels[c].pending.swap_remove(k);
+                    // In order of time: whether a click continues the programme's own
+                    // impulse series depends on the candidates before it. Only candidates the
+                    // tests rejected make the series (a train of clicks that had two of its
+                    // members rejected loses at most the next two).
+                    self.channels[c].pending.remove(k);
                     let hit = judge(&self.channels, &cand, c, &g, &self.cfg, &mut self.scratch);
-                    if let Some(hit) = hit {
-                        if found.len() < found.capacity() {
-                            found.push(hit);
-                        }
+                    let ch = &mut self.channels[c];
+                    match hit {
+                        None => ch.series.push(cand.peak, cand.peak_abs),
+                        Some(_) if ch.series.continues(cand.peak, cand.peak_abs, &g) => {}
+                        Some(hit) if found.len() < found.capacity() => found.push(hit),
+                        Some(_) => {}
                     }
                 } else {
                     k += 1;
