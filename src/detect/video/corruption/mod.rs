@@ -41,7 +41,8 @@
 //!   the one before steps on the grid of its transform blocks): until the new shot's bands have
 //!   all been read, and `band_phases` pictures after, the 8-pixel baseline rises to the
 //!   picture's index. A rise on the 16-pixel grid as well (the macroblocks and CTUs that damage
-//!   takes) is judged as anywhere else.
+//!   takes) meanwhile restores the baseline from before the cut: the picture is judged as
+//!   anywhere else (damage can change a picture's detail as much as a cut does).
 //!
 //! The two are OR'ed into one interval (episodes closer than `merge_gap` merge), so a damage
 //! episode is reported once even when both see it. `details` carries `damaged_share` (0–1): the
@@ -169,6 +170,8 @@ pub struct Corruption {
     /// Pictures left of a new shot's start, during which a rise on the 8-pixel grid alone is
     /// the new shot's own coding: see [`CUT_ACTIVITY`].
     new_shot: usize,
+    /// The 8-pixel baseline from before the new shot began.
+    shot_base: Option<GridBaseline>,
 }
 
 impl Corruption {
@@ -202,6 +205,7 @@ impl Corruption {
             was_decoder: false,
             carry: None,
             new_shot: 0,
+            shot_base: None,
             cfg,
         }
     }
@@ -290,6 +294,7 @@ impl Corruption {
         self.was_decoder = false;
         self.carry = None;
         self.new_shot = 0;
+        self.shot_base = None;
         self.grid8 = GridBaseline::default();
         self.grid16 = GridBaseline::default();
         self.tile_base
@@ -356,22 +361,36 @@ impl Detector for Corruption {
                     let informative = s.activity >= MIN_ACTIVITY;
                     // A cut: the bands read now show a different picture than when last read.
                     // Its blockiness is that of the new shot's coding, not damage, unless it
-                    // rose on the 16-pixel grid as well (the macroblocks and CTUs that damage
+                    // rises on the 16-pixel grid as well (the macroblocks and CTUs that damage
                     // takes): a still coded coarser than the one before steps on the 8-pixel
                     // grid of its transform blocks alone. Until the new shot's bands have all
                     // been read, and `band_phases` pictures after, the 8-pixel baseline rises
-                    // to the picture's own index at once.
+                    // to the picture's own index at once; if the 16-pixel grid rises (or the
+                    // decoder reports damage) meanwhile, it was damage that changed the
+                    // picture: the baseline from before the cut is restored.
                     let (now, before) = self.measure.band();
                     let (lo, hi) = (
                         now.activity.min(before.activity),
                         now.activity.max(before.activity),
                     );
-                    if !decoder && hi >= MIN_ACTIVITY && hi >= CUT_ACTIVITY * lo {
+                    let cut = !decoder && hi >= MIN_ACTIVITY && hi >= CUT_ACTIVITY * lo;
+                    if cut {
+                        if self.new_shot == 0 {
+                            self.shot_base = Some(self.grid8);
+                        }
                         self.new_shot = self.cfg.band_phases;
                     }
-                    let shot = self.new_shot > 0
-                        && !decoder
-                        && !self.grid16.rise(s.r16, min * HOLD * 0.5, z * HOLD * 0.5);
+                    let damage16 = self.grid16.rise(s.r16, min * HOLD * 0.5, z * HOLD * 0.5);
+                    if self.new_shot > 0 && (decoder || damage16) {
+                        if let Some(b) = self.shot_base.take() {
+                            self.grid8 = b;
+                        }
+                        self.new_shot = 0;
+                    }
+                    let shot = self.new_shot > 0;
+                    if !shot {
+                        self.shot_base = None;
+                    }
                     self.new_shot = self.new_shot.saturating_sub(1);
                     let judged = warm && informative && !decoder && !shot;
                     let blocky = self.grid8.rise(s.r8, min, z) || self.grid16.rise(s.r16, min, z);
