@@ -4,7 +4,7 @@
 
 mod common;
 
-use avqc::{Event, Events, Media, MediaTime, Registry};
+use avqc::{Media, Registry};
 use common::pictures::{frame, smooth, H, W};
 
 /// A detailed still (no grid of its own).
@@ -39,24 +39,12 @@ fn still(n: usize) -> Vec<u8> {
 /// `video_corruption` intervals (start, end) found in `frames` (default configuration: one
 /// band in four read per picture).
 fn intervals(frames: impl Iterator<Item = Media>) -> Vec<(f64, f64)> {
-    let mut det = Registry::builtin()
+    let det = Registry::builtin()
         .build_json(r#"[{"type":"corruption"}]"#)
         .unwrap()
         .pop()
         .unwrap();
-    let mut out = Events::new("test", "c");
-    let mut events: Vec<Event> = Vec::new();
-    let mut last = MediaTime::ZERO;
-    for m in frames {
-        if let Media::Video(f) = &m {
-            last = f.time();
-        }
-        det.process(&m, &mut out);
-        events.extend(out.drain());
-    }
-    det.finish(last.add_secs(0.04), &mut out);
-    events.extend(out.drain());
-    events
+    common::run_all(det, frames)
         .iter()
         .filter_map(|e| e.as_defect())
         .filter(|d| d.defect.as_str() == "video_corruption")

@@ -87,7 +87,9 @@ const SPREAD_HITS: u32 = 3;
 
 /// Factor by which the activity of the bands a picture reads must differ from their last
 /// reading for the picture to begin a new shot. 3: the cuts of a slideshow of drawn stills
-/// measured 4.4–8.3; HEVC bit-flip damage at its onset 1.1–2.7.
+/// measured 4.4–8.3; HEVC bit-flip damage at its onset 1.1–2.7 on three draws of the
+/// real-content evaluation, 4.1 once on a fourth (a low-detail picture turned to detailed
+/// garbage: its 16-pixel grid rose a picture later, which restores the baseline).
 const CUT_ACTIVITY: f32 = 3.0;
 
 /// What the current interval has seen.
