@@ -177,8 +177,8 @@ pub struct Corruption {
 }
 
 impl Corruption {
-    /// A corruption detector named `name`. Prefer [`CorruptionConfig::build`], which checks the
-    /// values.
+    /// A corruption detector named `name`. Prefer [`CorruptionConfig`]'s
+    /// [`build`](crate::DetectorConfig::build), which checks the values.
     pub fn new(name: &str, cfg: CorruptionConfig) -> Self {
         Corruption {
             name: name.to_string(),
