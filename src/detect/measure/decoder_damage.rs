@@ -379,16 +379,16 @@ impl DecoderDamage {
         // the pictures lost, and nothing shown is predicted from those. It is let pass too;
         // the damage is the lost pictures' own display slots (measured on live HEVC loss: the
         // mark lands on the intact anchor decoded before the lost B-pictures).
-        let unreferenced_mark =
-            !key && !own && !decoder_here && !self.reference_lost && self.losses.unreferenced_at(t);
+        let unreferenced =
+            !own && !decoder_here && !self.reference_lost && self.losses.unreferenced_at(t);
+        let unreferenced_mark = unreferenced && !key;
         let mark_only = mark_only_b || unreferenced_mark;
         // A key frame only the demuxer marked, for such a loss: intact too (the mark landed
         // on it, decoded just before the pictures lost), but the pictures decoded after it
         // and shown before it (an open GOP's leading pictures) are where the loss was: they
         // stay damage (measured on live HEVC loss: a CRA picture marked, its leading
         // B-pictures damaged with no picture missing and nothing said by the decoder).
-        let unreferenced_key =
-            key && !own && !decoder_here && !self.reference_lost && self.losses.unreferenced_at(t);
+        let unreferenced_key = unreferenced && key;
         let missing = self.losses.shown(t, f.duration(), own, b);
         let near_mark = self.passed_mark > 0;
         self.passed_mark = self.passed_mark.saturating_sub(1);

@@ -154,10 +154,9 @@ pub struct Corruption {
     /// First picture of the current run of pictures whose rise keeps half of [`HOLD`] of the
     /// thresholds: damage shows faint on its first picture (the lower part of it, or a few
     /// blocks) before prediction spreads it, so a weak run starts where its faint run began.
-    faint_since: Option<MediaTime>,
-    /// Where the rise of the current faint run began: `faint_since`, or up to
+    /// With it, where the rise of that run began: the same picture, or up to
     /// `band_phases - 1` pictures before it (see [`RiseOnset`]).
-    faint_onset: Option<MediaTime>,
+    faint: Option<(MediaTime, MediaTime)>,
     onset: RiseOnset,
     /// Pictures of the current weak run that rose past the thresholds on both grids.
     run_both: u32,
@@ -169,11 +168,10 @@ pub struct Corruption {
     /// that keep looking so; once the key frame's own bands are all measured
     /// (`band_phases` pictures), the damage is carried on until they stop.
     carry: Option<usize>,
-    /// Pictures left of a new shot's start, during which a rise on the 8-pixel grid alone is
-    /// the new shot's own coding: see [`CUT_ACTIVITY`].
-    new_shot: usize,
-    /// The 8-pixel baseline from before the new shot began.
-    shot_base: Option<GridBaseline>,
+    /// A new shot's start, during which a rise on the 8-pixel grid alone is the new shot's own
+    /// coding (see [`CUT_ACTIVITY`]): pictures left of it, and the 8-pixel baseline from
+    /// before the cut.
+    new_shot: Option<(usize, GridBaseline)>,
 }
 
 impl Corruption {
@@ -199,15 +197,13 @@ impl Corruption {
             learnt: 0.0,
             seen: Seen::default(),
             weak_since: None,
-            faint_since: None,
-            faint_onset: None,
+            faint: None,
             onset: RiseOnset::new(cfg.band_phases),
             run_both: 0,
             last_end: None,
             was_decoder: false,
             carry: None,
-            new_shot: 0,
-            shot_base: None,
+            new_shot: None,
             cfg,
         }
     }
@@ -288,15 +284,13 @@ impl Corruption {
         self.seen = Seen::default();
         self.learnt = 0.0;
         self.weak_since = None;
-        self.faint_since = None;
-        self.faint_onset = None;
+        self.faint = None;
         self.onset.clear();
         self.run_both = 0;
         self.last_end = None;
         self.was_decoder = false;
         self.carry = None;
-        self.new_shot = 0;
-        self.shot_base = None;
+        self.new_shot = None;
         self.grid8 = GridBaseline::default();
         self.grid16 = GridBaseline::default();
         self.tile_base
@@ -353,7 +347,8 @@ impl Detector for Corruption {
                 let mut content = false;
                 if self.cfg.content {
                     let s = self.measure.measure(f.analysis().luma());
-                    self.onset.push(t, &s, self.measure.band());
+                    let band = self.measure.band();
+                    self.onset.push(t, &s, band);
                     let dt = until.secs_since(t).clamp(0.001, 1.0) as f32;
                     let warm = self.learnt >= self.cfg.warmup as f32;
                     let (min, z) = (
@@ -370,30 +365,25 @@ impl Detector for Corruption {
                     // to the picture's own index at once; if the 16-pixel grid rises (or the
                     // decoder reports damage) meanwhile, it was damage that changed the
                     // picture: the baseline from before the cut is restored.
-                    let (now, before) = self.measure.band();
+                    let (now, before) = band;
                     let (lo, hi) = (
                         now.activity.min(before.activity),
                         now.activity.max(before.activity),
                     );
                     let cut = !decoder && hi >= MIN_ACTIVITY && hi >= CUT_ACTIVITY * lo;
                     if cut {
-                        if self.new_shot == 0 {
-                            self.shot_base = Some(self.grid8);
-                        }
-                        self.new_shot = self.cfg.band_phases;
+                        let before_cut = self.new_shot.map_or(self.grid8, |(_, b)| b);
+                        self.new_shot = Some((self.cfg.band_phases, before_cut));
                     }
                     let damage16 = self.grid16.rise(s.r16, min * HOLD * 0.5, z * HOLD * 0.5);
-                    if self.new_shot > 0 && (decoder || damage16) {
-                        if let Some(b) = self.shot_base.take() {
-                            self.grid8 = b;
-                        }
-                        self.new_shot = 0;
+                    if let Some((_, b)) = self.new_shot.filter(|_| decoder || damage16) {
+                        self.grid8 = b;
+                        self.new_shot = None;
                     }
-                    let shot = self.new_shot > 0;
-                    if !shot {
-                        self.shot_base = None;
-                    }
-                    self.new_shot = self.new_shot.saturating_sub(1);
+                    let shot = self.new_shot.is_some();
+                    self.new_shot = self
+                        .new_shot
+                        .and_then(|(n, b)| (n > 1).then_some((n - 1, b)));
                     let judged = warm && informative && !decoder && !shot;
                     let blocky = self.grid8.rise(s.r8, min, z) || self.grid16.rise(s.r16, min, z);
                     let (wmin, wz) = (min * HOLD, z * HOLD);
@@ -432,18 +422,14 @@ impl Detector for Corruption {
                     if carried {
                         self.seen.content = true;
                     }
-                    if faint && !refresh {
-                        if self.faint_since.is_none() {
-                            self.faint_since = Some(t);
-                            let lim = wmin * 0.5;
-                            self.faint_onset = Some(self.onset.begin(t, lim, self.last_end));
-                        }
+                    self.faint = if faint && !refresh {
+                        let onset = || Some((t, self.onset.begin(t, wmin * 0.5, self.last_end)));
+                        self.faint.or_else(onset)
                     } else {
-                        self.faint_since = None;
-                        self.faint_onset = None;
-                    }
+                        None
+                    };
                     self.weak_since = if weak && !refresh {
-                        self.weak_since.or(self.faint_since).or(Some(t))
+                        self.weak_since.or(self.faint.map(|f| f.0)).or(Some(t))
                     } else {
                         None
                     };
@@ -514,12 +500,9 @@ impl Detector for Corruption {
                         self.seen.content = true;
                         // At most `merge_gap` earlier, never into the last interval.
                         // The run's faint start, or where its rise began before that.
-                        let w = self.weak_since.map(|w| {
-                            if self.weak_since == self.faint_since {
-                                self.faint_onset.unwrap_or(w)
-                            } else {
-                                w
-                            }
+                        let w = self.weak_since.map(|w| match self.faint {
+                            Some((since, onset)) if since == w => onset,
+                            _ => w,
                         });
                         let start = w.map_or(start, |w| {
                             let w =
