@@ -544,7 +544,7 @@ fn config_is_checked_and_has_documented_defaults() {
 
 #[test]
 fn the_first_sounds_after_digital_silence_are_no_click() {
-    // Music cut in after digital silence, with a sharp sound of its own 15–30 ms into it: the
+    // Music cut in after digital silence, with a sharp sound of its own 12–32 ms into it: the
     // predictor and the residual's level there were learnt partly from the silence.
     let mut rng = Rng(21);
     let mut found = Vec::new();
