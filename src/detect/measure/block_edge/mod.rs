@@ -16,6 +16,9 @@
 //! macroblocks, or 8×8 blocks of a picture upscaled 2×), whichever is larger. A block (8×8, or
 //! 16×16 when the 16 grid won) is *blocky* when its steps average at least 2 code values and its
 //! grid steps are at least twice its in-between steps; their share is the blocky share.
+//! From the same rows, two pixels of each block give each tile's mean luma, compared with the
+//! same rows' last reading ([`BlockMeasure::moved`]): a cut moves most tiles' means, blocking
+//! of the same picture keeps them.
 
 use crate::media::Plane;
 
@@ -148,6 +151,26 @@ pub(crate) struct BlockMeasure {
     /// Per block column: the vertical lines' excess sums of the current block row, in two
     /// 32-bit lanes (on the line, half-way).
     lanes: Vec<u64>,
+    /// Per block column: the sum of two pixels of each of the current block row's sampled
+    /// rows (for the tiles' means), and how many pixels.
+    luma: Vec<u32>,
+    luma_n: u32,
+    /// How much the picture's content moved in the bands the last call measured (see
+    /// [`BlockMeasure::moved`]).
+    moved: Moved,
+}
+
+/// How much the low-frequency content of the bands a picture measured moved since they were
+/// last measured: per tile, the mean luma of the rows read.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Moved {
+    /// Share (0–1) of the tiles read both times whose mean moved by more than
+    /// [`MOVED_STEP`] code values.
+    pub(crate) share: f32,
+    /// Mean absolute change of the tiles' means (code values).
+    pub(crate) mean: f32,
+    /// Tiles read both times.
+    pub(crate) tiles: u32,
 }
 
 impl BlockMeasure {
@@ -213,6 +236,7 @@ impl BlockMeasure {
         self.scratch_off = vec![0; self.bcols * GRID];
         self.scratch_row = vec![0; self.width + 8];
         self.lanes = vec![0; self.bcols];
+        self.luma = vec![0; self.bcols];
     }
 
     /// Measures `p`.
@@ -322,7 +346,9 @@ impl BlockMeasure {
             let k = first;
             self.band = (cur.stats(), self.hist[k].stats());
             self.hist[k] = cur;
-            self.tiles_hist[k * TILE_COUNT..(k + 1) * TILE_COUNT].copy_from_slice(&tiles);
+            let old = &mut self.tiles_hist[k * TILE_COUNT..(k + 1) * TILE_COUNT];
+            self.moved = Moved::between(&tiles, old);
+            old.copy_from_slice(&tiles);
             let all = self.hist.iter().fold(Sums::default(), |a, h| a.plus(h));
             for (i, t) in self.tiles.iter_mut().enumerate() {
                 *t = (0..self.phases).fold(Sums::default(), |a, p| {
@@ -331,6 +357,7 @@ impl BlockMeasure {
             }
             all.stats()
         } else {
+            self.moved = Moved::between(&tiles, &self.tiles);
             self.tiles.copy_from_slice(&tiles);
             let before = self.hist.first().map_or(Sums::default(), |h| *h);
             self.band = (cur.stats(), before.stats());
@@ -345,6 +372,12 @@ impl BlockMeasure {
     /// statistics, and those of the same bands when they were last measured before.
     pub(crate) fn band(&self) -> (BlockStats, BlockStats) {
         self.band
+    }
+
+    /// How much the content of the bands the last call measured moved since they were last
+    /// measured (nothing read both times: all 0).
+    pub(crate) fn moved(&self) -> Moved {
+        self.moved
     }
 
     /// The vertical grid lines of block row `by`, on the sampled `rows`: per block, the step
@@ -365,12 +398,21 @@ impl BlockMeasure {
             let words = self.scratch_row[5..].chunks_exact(8);
             let sums = self.lanes[1..bcols].iter_mut().zip(words);
             let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or_default()) & LANES;
+            // Two pixels of each block (its columns 2 and 6) for the tiles' means.
+            let luma = self.luma.iter_mut().zip(row.chunks_exact(GRID));
+            let two = |c: &[u8]| c[2] as u32 + c[6] as u32;
             if n == 0 {
                 sums.for_each(|(s, c)| *s = word(c));
+                luma.for_each(|(s, c)| *s = two(c));
             } else {
                 sums.for_each(|(s, c)| *s += word(c));
+                luma.for_each(|(s, c)| *s += two(c));
             }
             n += 1;
+        }
+        self.luma_n = 2 * n as u32;
+        if n == 0 {
+            self.luma.fill(0);
         }
         let r = by * bcols..(by + 1) * bcols;
         let (edge, inner) = (&mut self.edge[r.clone()], &mut self.inner[r.clone()]);
@@ -444,6 +486,8 @@ impl BlockMeasure {
                 s.on16 += if v_on { v } else { 0.0 } + if h_on { h } else { 0.0 };
                 s.off16 += if v_on { 0.0 } else { v } + if h_on { 0.0 } else { h };
                 s.samples += c[bx] as f32;
+                s.luma += self.luma[bx] as f32;
+                s.lumas += self.luma_n as f32;
             }
             *t = s;
         }
@@ -465,6 +509,32 @@ fn fetch_block_row(p: &Plane, by: usize) {
     }
 }
 
+/// A tile's mean that moves by more than this (code values) between two readings of the
+/// same rows has changed content.
+pub(crate) const MOVED_STEP: f32 = 12.0;
+
+impl Moved {
+    /// Between the tiles' sums `now` and `before` (of the same rows).
+    fn between(now: &[Sums], before: &[Sums]) -> Moved {
+        let (mut moved, mut sum, mut n) = (0u32, 0.0f32, 0u32);
+        for (a, b) in now.iter().zip(before) {
+            if a.lumas == 0.0 || b.lumas == 0.0 {
+                continue;
+            }
+            let d = (a.luma / a.lumas - b.luma / b.lumas).abs();
+            n += 1;
+            sum += d;
+            moved += u32::from(d > MOVED_STEP);
+        }
+        let k = n.max(1) as f32;
+        Moved {
+            share: moved as f32 / k,
+            mean: sum / k,
+            tiles: n,
+        }
+    }
+}
+
 /// The sums one measurement adds up.
 #[derive(Clone, Copy, Debug, Default)]
 struct Sums {
@@ -477,6 +547,9 @@ struct Sums {
     blocks8: f32,
     blocky16: f32,
     blocks16: f32,
+    /// Sum of the luma samples read for the tiles' means, and how many.
+    luma: f32,
+    lumas: f32,
 }
 
 impl Sums {
@@ -491,6 +564,8 @@ impl Sums {
             blocks8: self.blocks8 + o.blocks8,
             blocky16: self.blocky16 + o.blocky16,
             blocks16: self.blocks16 + o.blocks16,
+            luma: self.luma + o.luma,
+            lumas: self.lumas + o.lumas,
         }
     }
 

@@ -189,3 +189,66 @@ fn excess_row_equals_the_per_sample_excess() {
         assert!(nonzero > 10, "the test row has steps to measure");
     }
 }
+
+/// A `w`×`h` plane whose luma is `f(x, y)`.
+fn plane(w: usize, h: usize, f: impl Fn(usize, usize) -> f32) -> Plane {
+    let data: Vec<u8> = (0..w * h)
+        .map(|i| f(i % w, i / w).round().clamp(0.0, 255.0) as u8)
+        .collect();
+    Plane::new(data.into(), w, w, h).unwrap()
+}
+
+/// Textured content over a slope along `x` (rising when `rise`).
+fn scene(x: usize, y: usize, rise: bool) -> f32 {
+    let slope = if rise { x } else { 320 - x } as f32 * 0.5;
+    40.0 + slope + 20.0 * ((x as f32 / 3.1).sin() * (y as f32 / 2.3).cos())
+}
+
+/// [`scene`] with each 8×8 block flattened to its mean plus a fifth of its detail (coded
+/// coarser): the steps change, the blocks' means do not.
+fn scene_blocked(x: usize, y: usize) -> f32 {
+    let (bx, by) = (x / 8 * 8, y / 8 * 8);
+    let mean = (0..64)
+        .map(|i| scene(bx + i % 8, by + i / 8, true))
+        .sum::<f32>()
+        / 64.0;
+    mean + 0.2 * (scene(x, y, true) - mean)
+}
+
+/// The tiles' means move in most tiles at a cut to another picture, in none when the same
+/// picture comes again or comes coded in coarser blocks; in phases, each band is compared with
+/// its own last reading.
+#[test]
+fn tile_means_move_at_a_cut_not_with_blocking() {
+    let (w, h) = (320, 256);
+    let a = plane(w, h, |x, y| scene(x, y, true));
+    let b = plane(w, h, |x, y| scene(x, y, false));
+    let blocked = plane(w, h, scene_blocked);
+    for phases in [1, 4] {
+        let mut m = BlockMeasure::new(4, 2.0, 2.0).in_phases(phases);
+        for _ in 0..phases {
+            m.measure(&a);
+            assert_eq!(m.moved().share, 0.0, "{phases}: nothing to compare yet");
+        }
+        for _ in 0..phases {
+            m.measure(&a);
+            let moved = m.moved();
+            assert!(moved.tiles >= 32, "{phases}: {moved:?}");
+            assert_eq!(moved.share, 0.0, "{phases}: the same picture");
+        }
+        for _ in 0..phases {
+            m.measure(&blocked);
+            let moved = m.moved();
+            assert!(
+                moved.tiles >= 32 && moved.share == 0.0,
+                "{phases}: {moved:?}"
+            );
+            assert!(moved.mean < 2.0, "{phases}: {moved:?}");
+        }
+        for _ in 0..phases {
+            m.measure(&b);
+            let moved = m.moved();
+            assert!(moved.share > 0.6, "{phases}: a cut {moved:?}");
+        }
+    }
+}

@@ -36,8 +36,9 @@
 //!   those whose own bands rose against their last reading, by more than the bands' usual
 //!   swing, while the index rose (at most `band_phases - 1` of them; damage that begins on one
 //!   picture moves the sums by its own bands' share only).
-//!   **At a cut** (the bands a picture reads show 3× more or less detail than when last read),
-//!   a rise on the 8-pixel grid alone is the new shot's own coding (a still coded coarser than
+//!   **At a cut** (the bands a picture reads show 3× more or less detail than when last read,
+//!   or 2× with the mean luma of most of their tiles moved: a new picture, where blocking of
+//!   the same one keeps its blocks' means), a rise on the 8-pixel grid alone is the new shot's own coding (a still coded coarser than
 //!   the one before steps on the grid of its transform blocks): until the new shot's bands have
 //!   all been read, and `band_phases` pictures after, the 8-pixel baseline rises to the
 //!   picture's index. A rise on the 16-pixel grid as well (the macroblocks and CTUs that damage
@@ -91,6 +92,21 @@ const SPREAD_HITS: u32 = 3;
 /// real-content evaluation, 4.1 once on a fourth (a low-detail picture turned to detailed
 /// garbage: its 16-pixel grid rose a picture later, which restores the baseline).
 const CUT_ACTIVITY: f32 = 3.0;
+
+/// A picture whose bands show [`CUT_MOVED_ACTIVITY`] times more or less detail than when last
+/// read (short of [`CUT_ACTIVITY`]) begins a new shot when this share of the tiles read (see
+/// [`Moved`](crate::detect::measure::block_edge::Moved)) moved in mean luma as well: a cut
+/// replaces the picture's low-frequency content over most of its area, whereas blocking of the
+/// same shot keeps each block's mean (and the tiles' means with it), however much it changes
+/// the steps, and damage moves only the part it hits. 0.6: the cuts of an MPEG-2 slideshow to
+/// a plainer still (detail 2.2–2.8× lower) moved 0.77–0.93 of the tiles; the first damaged
+/// pictures not flagged by the decoder on three draws of the real-content evaluation at most
+/// 0.46 (0.39 where their detail changed 2× or more).
+const CUT_MOVED: f32 = 0.6;
+
+/// See [`CUT_MOVED`]: 2, where damage that doubles the steps of a low-detail picture
+/// (whole-picture blocking) is told from a cut by the tiles' means.
+const CUT_MOVED_ACTIVITY: f32 = 2.0;
 
 /// What the current interval has seen.
 #[derive(Clone, Copy, Debug, Default)]
@@ -370,7 +386,10 @@ impl Detector for Corruption {
                         now.activity.min(before.activity),
                         now.activity.max(before.activity),
                     );
-                    let cut = !decoder && hi >= MIN_ACTIVITY && hi >= CUT_ACTIVITY * lo;
+                    let moved = self.measure.moved().share >= CUT_MOVED;
+                    let cut = !decoder
+                        && hi >= MIN_ACTIVITY
+                        && (hi >= CUT_ACTIVITY * lo || (moved && hi >= CUT_MOVED_ACTIVITY * lo));
                     if cut {
                         let before_cut = self.new_shot.map_or(self.grid8, |(_, b)| b);
                         self.new_shot = Some((self.cfg.band_phases, before_cut));
