@@ -98,10 +98,12 @@ const CUT_ACTIVITY: f32 = 3.0;
 /// [`Moved`](crate::detect::measure::block_edge::Moved)) moved in mean luma as well: a cut
 /// replaces the picture's low-frequency content over most of its area, whereas blocking of the
 /// same shot keeps each block's mean (and the tiles' means with it), however much it changes
-/// the steps, and damage moves only the part it hits. 0.6: the cuts of an MPEG-2 slideshow to
-/// a plainer still (detail 2.2–2.8× lower) moved 0.77–0.93 of the tiles; the first damaged
-/// pictures not flagged by the decoder on three draws of the real-content evaluation at most
-/// 0.46 (0.39 where their detail changed 2× or more).
+/// the steps. 0.6: the cuts of an MPEG-2 slideshow to a plainer still (detail 2.2–2.8× lower)
+/// moved 0.77–0.93 of the tiles; the first damaged pictures not flagged by the decoder on four
+/// draws of the real-content evaluation at most 0.48 (0.40 where their detail changed 2× or
+/// more), but one: damage that turns the picture into garbage can move as many tiles as a cut
+/// (an HEVC flip of the fourth draw: 0.66–0.77, its detail 2–4×, a cut for the factor 3
+/// already), and its 16-pixel grid rises with it, which restores the baseline.
 const CUT_MOVED: f32 = 0.6;
 
 /// See [`CUT_MOVED`]: 2, where damage that doubles the steps of a low-detail picture
