@@ -330,7 +330,7 @@ impl Clipping {
         let open = self.tracker.is_open();
         for piles in &mut self.piles {
             let found = piles.close_window(&self.pile);
-            if let Some(p) = found.filter(|p| p.confirmed || (open && p.shaped)) {
+            if let Some(p) = found.filter(|p| p.confirmed || (open && p.goes_on)) {
                 piled |= p.confirmed;
                 self.win.add(&Tally {
                     samples: p.count as u64,
