@@ -207,3 +207,85 @@ fn loud_sound_just_under_the_rail_before_the_clipping_is_not_its_start() {
     assert!((s - first).abs() <= 0.05, "start {s} vs {first}");
     assert!((end - last).abs() <= 0.05, "end {end} vs {last}");
 }
+
+/// A codec that rounds short flat tops: `x` averaged over `n` samples (a low-pass at about
+/// 48 kHz / `n`) plus a 15 kHz ripple of a few thousandths.
+fn rounding_codec(x: &[f64], n: usize) -> Vec<f32> {
+    let h = n as isize / 2;
+    (0..x.len())
+        .map(|i| {
+            let at = |k: isize| x[(i as isize + k).clamp(0, x.len() as isize - 1) as usize];
+            let avg = (-h..=h).map(at).sum::<f64>() / (2 * h + 1) as f64;
+            let t = i as f64 / RATE as f64;
+            (avg + 0.003 * (2.0 * PI * 15_000.0 * t).sin()) as f32
+        })
+        .collect()
+}
+
+/// One glottal pulse of a voice at `t` seconds (125 a second): one cycle of a 500 Hz formant
+/// ringing, a positive then a negative lobe, then quiet until the next pulse.
+fn formant_pulse(t: f64) -> f64 {
+    let tau = (t / 0.008).fract() * 0.008;
+    if tau < 0.002 {
+        (2.0 * PI * 500.0 * tau).sin()
+    } else {
+        0.0
+    }
+}
+
+/// Syllables (as [`speech`]) of [`formant_pulse`]s peaking at 0.4, 4 times louder from 3.0
+/// to 4.7 s, then from 4.76 s a vowel held for `hold` seconds with its lobes at `top`, then
+/// the same vowel at `after` for 0.2 s.
+fn held_vowel(top: f64, hold: f64, after: f64) -> Vec<f64> {
+    (0..(8.0 * RATE as f64) as usize)
+        .map(|i| {
+            let t = i as f64 / RATE as f64;
+            let level = if (3.0..4.7).contains(&t) {
+                4.0 * 0.4 * syllable(t)
+            } else if (4.76..4.76 + hold).contains(&t) {
+                top
+            } else if (4.76 + hold..4.96 + hold).contains(&t) {
+                after
+            } else {
+                0.4 * syllable(t)
+            };
+            level * formant_pulse(t)
+        })
+        .collect()
+}
+
+#[test]
+fn a_held_vowel_lightly_clipped_at_the_end_of_a_passage_is_still_clipping() {
+    // The vowel's lobes lose only their tips (0.1 to 0.3 dB) to the rail at -1 dBFS; the
+    // codec rounds those tops to a sine's shape, but they stay pressed against the rail that
+    // the heavily clipped syllables before set, to the passage's last clipped sample.
+    for top in [0.9, 0.92] {
+        for hold in [0.08, 0.2] {
+            for n in [3, 7] {
+                let mut x = held_vowel(top, hold, 0.0);
+                let (first, last) = clip(&mut x, 0.891);
+                let e = clipping_ends(&rounding_codec(&x, n));
+                assert_eq!(e.len(), 1, "{top} {hold} {n}: {e:#?}");
+                let (s, end) = (e[0].start.as_secs_f64(), e[0].end.unwrap().as_secs_f64());
+                assert!((s - first).abs() <= 0.05, "start {s} vs {first}");
+                assert!(
+                    (end - last).abs() <= 0.05,
+                    "{top} {hold} {n}: end {end} vs {last}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_vowel_going_on_under_the_rail_after_a_clipped_passage_does_not_prolong_it() {
+    // The held vowel falls 1.5 dB under the rail for 0.2 s after its clipped part: off the
+    // rail, its peaks no longer go on with the passage.
+    let mut x = held_vowel(0.92, 0.08, 0.891 * 10f64.powf(-1.5 / 20.0));
+    let (_, last) = clip(&mut x, 0.891);
+    assert!(last < 4.85, "the vowel's quieter part is not clipped");
+    let e = clipping_ends(&rounding_codec(&x, 3));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let end = e[0].end.unwrap().as_secs_f64();
+    assert!((end - last).abs() <= 0.05, "end {end} vs {last}");
+}

@@ -20,7 +20,11 @@
 //! sample of the last `ceiling_memory` seconds, if at least `min_ceiling_db`) are counted; at
 //! least `min_pile` of them within `pile_window`, whose half-waves are on average at least
 //! `min_pile_flatness` flat (share of the samples over half the peak that are over 0.9 of it:
-//! a sine gives 0.43), mark the window as clipped, and confirm the passage at once.
+//! a sine gives 0.43), mark the window as clipped, and confirm the passage at once. Within a
+//! confirmed passage, a window's peaks in the band also go on with it when they are brief
+//! lobes (over half their peak for at most half the window) not sharper than a sine's: the
+//! lightly clipped tips of a voice's last pulses, rounded by the codec, unlike a steady tone
+//! held at the rail's level.
 //!
 //! Each short window in which flat tops are counted is marked as clipped. A passage is confirmed
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
@@ -330,7 +334,7 @@ impl Clipping {
         let open = self.tracker.is_open();
         for piles in &mut self.piles {
             let found = piles.close_window(&self.pile);
-            if let Some(p) = found.filter(|p| p.confirmed || (open && p.shaped)) {
+            if let Some(p) = found.filter(|p| p.confirmed || (open && p.goes_on)) {
                 piled |= p.confirmed;
                 self.win.add(&Tally {
                     samples: p.count as u64,

@@ -45,9 +45,12 @@ impl PileSettings {
 pub(crate) struct Pile {
     /// Whether the last `span` windows hold enough piled peaks, flat enough: a ceiling.
     pub(crate) confirmed: bool,
-    /// Whether this window's piled peaks are flat enough on average or at most half of its
-    /// loud half-waves (not a steady tone's): enough to go on with a confirmed ceiling.
-    pub(crate) shaped: bool,
+    /// Whether this window's piled peaks go on with a confirmed ceiling: flat enough on
+    /// average or at most half of its loud half-waves (not a steady tone's), or brief lobes
+    /// (over half their peak for at most half the window) not sharper than a sine's on
+    /// average: what is left of the clipping as a voice dies away, its pulses' last clipped
+    /// half-waves losing only their tips, which a codec rounds to a sine's shape.
+    pub(crate) goes_on: bool,
     /// Position of the first piled peak (when confirmed: of the chain of peaks under the
     /// current ceiling, less than `chain_gap` apart, that leads to this window) and just after
     /// the window's last one.
@@ -68,6 +71,8 @@ struct WindowPile {
     /// Piled peaks of positive half-waves.
     positive: u32,
     flatness: f32,
+    /// Samples of the piled half-waves at or over half their peak.
+    width: u32,
     first: i64,
     last: i64,
     peak: f32,
@@ -106,8 +111,11 @@ pub(crate) struct Piles {
     /// piled peak), and whether some did not fit.
     loud: Vec<f32>,
     overflow: bool,
-    /// Half-waves ended in the current window: peak, its position, flatness and polarity.
-    peaks: Vec<(f32, i64, f32, bool)>,
+    /// Half-waves ended in the current window: peak, its position, flatness, polarity and
+    /// samples at or over half the peak.
+    peaks: Vec<(f32, i64, f32, bool, u32)>,
+    /// Samples taken in the current window.
+    win_samples: u32,
     win_max: f32,
     /// Loudest sample of each of the last `memory` windows (ring).
     maxima: Vec<f32>,
@@ -134,6 +142,7 @@ impl Piles {
             self.peaks = Vec::with_capacity(PEAKS_CAP);
         }
         self.peaks.clear();
+        self.win_samples = 0;
         self.win_max = 0.0;
         self.maxima.clear();
         self.maxima.resize(s.memory.max(1), 0.0);
@@ -170,30 +179,32 @@ impl Piles {
         if a > self.win_max {
             self.win_max = a;
         }
+        self.win_samples = self.win_samples.saturating_add(1);
     }
 
     /// Flatness of a half-wave peaking at `peak` whose samples at or above half of it are
     /// `loud`: the share of those at or above 0.9 of the peak. A sine's half-wave gives 0.43
     /// (`acos 0.9 / acos 0.5`), a hard-clipped one more the harder it is clipped (0.7 at 3 dB
     /// over the ceiling), a clipped one decoded after a lossy codec a little less.
-    pub(crate) fn flatness(loud: &[f32], peak: f32) -> f32 {
+    /// Also returns the width of the half-wave: its samples at or above half the peak.
+    pub(crate) fn flatness(loud: &[f32], peak: f32) -> (f32, u32) {
         let (mut hi, mut half) = (0u32, 0u32);
         for &a in loud {
             hi += u32::from(a >= 0.9 * peak);
             half += u32::from(a >= 0.5 * peak);
         }
         if half == 0 {
-            0.0
+            (0.0, 0)
         } else {
-            hi as f32 / half as f32
+            (hi as f32 / half as f32, half)
         }
     }
 
     fn end_half_wave(&mut self, s: &PileSettings) {
         if self.peak >= s.least_peak() && !self.overflow && self.peaks.len() < PEAKS_CAP {
-            let flat = Self::flatness(&self.loud, self.peak);
+            let (flat, width) = Self::flatness(&self.loud, self.peak);
             self.peaks
-                .push((self.peak, self.peak_pos, flat, self.positive));
+                .push((self.peak, self.peak_pos, flat, self.positive, width));
         }
         self.peak = 0.0;
         self.loud.clear();
@@ -241,7 +252,7 @@ impl Piles {
         let held = len == 1 || before * TIGHT >= ceiling;
         let mut w = WindowPile::default();
         if ceiling >= s.floor {
-            for &(p, pos, flat, positive) in &self.peaks {
+            for &(p, pos, flat, positive, width) in &self.peaks {
                 w.loud += u32::from(p >= 0.5 * ceiling);
                 if p >= s.band * ceiling {
                     if self.recent.len() == RECENT_CAP {
@@ -254,6 +265,7 @@ impl Piles {
                     w.count += 1;
                     w.positive += u32::from(positive);
                     w.flatness += flat;
+                    w.width += width;
                     w.first = w.first.min(pos);
                     w.last = w.last.max(pos + 1);
                     w.peak = w.peak.max(p);
@@ -261,6 +273,7 @@ impl Piles {
             }
         }
         self.peaks.clear();
+        let samples = std::mem::take(&mut self.win_samples);
         self.span[self.next_span] = w;
         self.next_span = (self.next_span + 1) % self.span.len();
         if w.count == 0 || s.min_pile == 0 {
@@ -292,9 +305,15 @@ impl Piles {
         // need tops not much sharper than a sine's: the loudest peaks of unclipped music are
         // its transients' tips, far sharper (the same hit repeated piles them at one level).
         let sparse = sparse && flatness >= SHARP * count as f32 && SPARSEST * count >= loud;
-        // Going on needs this window's own piled peaks to be shaped so: a steady tone after a
-        // clipped stretch does not prolong it.
+        // Confirming or going on needs this window's own piled peaks to be shaped so: a steady
+        // tone does not confirm a ceiling, nor prolong a clipped stretch. A rail's last, lightly
+        // clipped tops (rounded by a codec to a sine's shape, but not sharper) also go on with
+        // a confirmed ceiling when they are brief: a voice dying away reaches the rail in short
+        // lobes of its pulses, quiet between them, while a steady tone held at the rail's level
+        // stays over half of it two thirds of the time.
         let shaped = w.flatness >= s.min_flatness * w.count as f32 || 2 * w.count <= w.loud;
+        let brief = 2 * w.width <= samples;
+        let goes_on = shaped || (brief && w.flatness >= SHARP * w.count as f32);
         let confirmed = count >= s.min_pile && (flat || sparse) && shaped && held && rail();
         // Where the ceiling began: the first of the remembered peaks, each less than
         // `chain_gap` after the one before, pressed to the ceiling as it is now (within half
@@ -314,7 +333,7 @@ impl Piles {
         }
         Some(Pile {
             confirmed,
-            shaped,
+            goes_on,
             first,
             last: w.last,
             count: w.count,
@@ -364,10 +383,10 @@ mod tests {
         let half: Vec<f32> = (0..240)
             .map(|i| sine(i as f64 / 48_000.0, 100.0, 1.0).abs())
             .collect();
-        let f = Piles::flatness(&half, 1.0);
+        let f = Piles::flatness(&half, 1.0).0;
         assert!((f - 0.43).abs() < 0.02, "{f}");
         let clipped: Vec<f32> = half.iter().map(|&a| (2.0 * a).min(0.9)).collect();
-        assert!(Piles::flatness(&clipped, 0.9) > 0.75);
+        assert!(Piles::flatness(&clipped, 0.9).0 > 0.75);
     }
 
     #[test]
