@@ -37,13 +37,14 @@
 //!   swing, while the index rose (at most `band_phases - 1` of them; damage that begins on one
 //!   picture moves the sums by its own bands' share only).
 //!   **At a cut** (the bands a picture reads show 3× more or less detail than when last read,
-//!   or 2× with the mean luma of most of their tiles moved: a new picture, where blocking of
-//!   the same one keeps its blocks' means), a rise on the 8-pixel grid alone is the new shot's own coding (a still coded coarser than
-//!   the one before steps on the grid of its transform blocks): until the new shot's bands have
-//!   all been read, and `band_phases` pictures after, the 8-pixel baseline rises to the
-//!   picture's index. A rise on the 16-pixel grid as well (the macroblocks and CTUs that damage
-//!   takes) meanwhile restores the baseline from before the cut: the picture is judged as
-//!   anywhere else (damage can change a picture's detail as much as a cut does).
+//!   or the mean luma of most of their tiles moved: a new picture, where blocking of the same
+//!   one keeps its blocks' means), a rise on the 8-pixel grid alone is the new shot's own
+//!   coding (a still coded coarser than the one before steps on the grid of its transform
+//!   blocks): until the new shot's bands have all been read, and `band_phases` pictures
+//!   after, the 8-pixel baseline rises to the picture's index. A rise on the 16-pixel grid as
+//!   well (the macroblocks and CTUs that damage takes) meanwhile restores the baseline from
+//!   before the cut: the picture is judged as anywhere else (damage can change a picture's
+//!   detail as much as a cut does).
 //!
 //! The two are OR'ed into one interval (episodes closer than `merge_gap` merge), so a damage
 //! episode is reported once even when both see it. `details` carries `damaged_share` (0–1): the
@@ -93,22 +94,17 @@ const SPREAD_HITS: u32 = 3;
 /// garbage: its 16-pixel grid rose a picture later, which restores the baseline).
 const CUT_ACTIVITY: f32 = 3.0;
 
-/// A picture whose bands show [`CUT_MOVED_ACTIVITY`] times more or less detail than when last
-/// read (short of [`CUT_ACTIVITY`]) begins a new shot when this share of the tiles read (see
-/// [`Moved`](crate::detect::measure::block_edge::Moved)) moved in mean luma as well: a cut
-/// replaces the picture's low-frequency content over most of its area, whereas blocking of the
-/// same shot keeps each block's mean (and the tiles' means with it), however much it changes
-/// the steps. 0.6: the cuts of an MPEG-2 slideshow to a plainer still (detail 2.2–2.8× lower)
-/// moved 0.77–0.93 of the tiles; the first damaged pictures not flagged by the decoder on four
-/// draws of the real-content evaluation at most 0.48 (0.40 where their detail changed 2× or
-/// more), but one: damage that turns the picture into garbage can move as many tiles as a cut
-/// (an HEVC flip of the fourth draw: 0.66–0.77, its detail 2–4×, a cut for the factor 3
-/// already), and its 16-pixel grid rises with it, which restores the baseline.
+/// A picture begins a new shot, whatever its detail, when this share of the tiles read (see
+/// [`Moved`](crate::detect::measure::block_edge::Moved)) moved in mean luma: a cut replaces
+/// the picture's low-frequency content over most of its area, whereas blocking of the same
+/// shot keeps each block's mean (and the tiles' means with it), however much it changes the
+/// steps. 0.6: the cuts of MPEG-2 slideshows to a still coded coarser moved 0.69–0.93 of the
+/// tiles (detail 1.3–2.8× lower, short of [`CUT_ACTIVITY`]); the first damaged pictures not
+/// flagged by the decoder on four draws of the real-content evaluation at most 0.48, but one:
+/// damage that turns the picture into garbage can move as many tiles as a cut (an HEVC flip
+/// of the fourth draw: 0.66–0.77), and its 16-pixel grid rises with it, which restores the
+/// baseline.
 const CUT_MOVED: f32 = 0.6;
-
-/// See [`CUT_MOVED`]: 2, where damage that doubles the steps of a low-detail picture
-/// (whole-picture blocking) is told from a cut by the tiles' means.
-const CUT_MOVED_ACTIVITY: f32 = 2.0;
 
 /// What the current interval has seen.
 #[derive(Clone, Copy, Debug, Default)]
@@ -389,9 +385,7 @@ impl Detector for Corruption {
                         now.activity.max(before.activity),
                     );
                     let moved = self.measure.moved().share >= CUT_MOVED;
-                    let cut = !decoder
-                        && hi >= MIN_ACTIVITY
-                        && (hi >= CUT_ACTIVITY * lo || (moved && hi >= CUT_MOVED_ACTIVITY * lo));
+                    let cut = !decoder && hi >= MIN_ACTIVITY && (hi >= CUT_ACTIVITY * lo || moved);
                     if cut {
                         let before_cut = self.new_shot.map_or(self.grid8, |(_, b)| b);
                         self.new_shot = Some((self.cfg.band_phases, before_cut));
