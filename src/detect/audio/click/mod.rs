@@ -37,7 +37,10 @@
 //!   click into the level windows, and speech's level moves fast), or that is *alone*: on one
 //!   channel of a programme that another channel carries alike (their difference at a fitted
 //!   gain 26 dB under it on both sides), standing out of that difference — the programme's own
-//!   transients are in both channels;
+//!   transients are in both channels — or that is sharp and *stands clear*: the residual's
+//!   median both before and after it 46 dB or more under its peak (a voice getting louder is
+//!   still predicted by the predictor from before it; a new note or syllable raises the
+//!   residual after it);
 //! - is not the next of the programme's own impulse series: it does not follow the last two
 //!   candidates of its channel that the tests here rejected by one or two times the step
 //!   between them (within 4 % a step and 0.25 ms, a step of 2.5 ms to 0.5 s, residual peaks
