@@ -23,8 +23,10 @@
 //!   quantisation noise over two overlapping 256-sample short windows; glottal pulses, thumps
 //!   and plucks are smooth pulses (0.07–0.15);
 //! - leaves the sound as it was: after it, the residual of the same predictor returns to its
-//!   level before (median within `max_residual_rise_db` above and `max_residual_fall_db`
-//!   below; levels 46 dB or more under the click's peak count as equal), at most
+//!   level before (median within `max_residual_rise_db` above, 3 dB when its excess lasts
+//!   more than 4 ms — a codec's smear ends with its blocks, a long transient of the programme
+//!   starts a new sound — and `max_residual_fall_db` below; levels 46 dB or more under the
+//!   click's peak count as equal), at most
 //!   `max_other_share` of the 40 ms after it is taken by other, longer or weaker, excess
 //!   (further impulses of comparable size are allowed: crackle; after a sharp click, excess
 //!   that starts once the residual has been back at its level for 10 ms is the next sound's,
