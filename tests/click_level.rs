@@ -1,6 +1,8 @@
 //! The `click` detector on a loud click where the programme's level moves fast around it (as in
 //! speech): found, while the same level change without a click raises nothing; a weaker click
-//! on one channel of a programme both channels carry alike is found too.
+//! on one channel of a programme both channels carry alike is found too, and so is a weaker
+//! sharp click that stands clear of the residual on both sides, but not one over a noise bed
+//! the predictor cannot whiten that far.
 
 mod common;
 
@@ -9,6 +11,7 @@ use std::f64::consts::PI;
 use avqc::detect::audio::ClickConfig;
 use avqc::event::DefectEvent;
 use avqc::{AudioFrame, DetectorConfig, Media, MediaTime};
+use common::rng::Rng;
 
 const RATE: u32 = 48_000;
 
@@ -67,21 +70,43 @@ fn a_loud_click_where_the_level_rises_8_db_is_found() {
     assert!((e[0].start.as_secs_f64() - 1.5).abs() <= 0.01, "{:?}", e[0]);
 }
 
+/// `x` with Gaussian noise of RMS `rms` added (a bed the predictor cannot whiten).
+fn with_bed(mut x: Vec<f32>, rms: f64, seed: u64) -> Vec<f32> {
+    let mut rng = Rng(seed);
+    x.iter_mut().for_each(|v| *v += (rms * rng.gauss()) as f32);
+    x
+}
+
 #[test]
-fn the_rise_alone_or_with_a_weak_impulse_raises_nothing() {
+fn the_rise_alone_or_with_a_weak_impulse_over_a_noise_bed_raises_nothing() {
     assert!(click_ends(&rising(3.0, 1.5)).is_empty());
-    // An impulse under 5 times the programme's RMS gets no allowance for the level change.
-    let mut x = rising(3.0, 1.5);
+    assert!(click_ends(&with_bed(rising(3.0, 1.5), 0.004, 7)).is_empty());
+    // An impulse under 5 times the programme's RMS gets no allowance for the level change
+    // when the residual around it is less than 46 dB under it (here about 40 dB).
+    let mut x = with_bed(rising(3.0, 1.5), 0.004, 7);
     let i = (1.5 * RATE as f64) as usize;
     x[i] += 0.25;
     assert!(click_ends(&x).is_empty());
 }
 
 #[test]
+fn a_weak_sharp_click_clear_of_the_residual_is_found_at_the_rise() {
+    // The tone is predicted to far under the impulse on both sides of it (a voice getting
+    // louder): the impulse, under 5 times the programme's RMS, is the defect.
+    let mut x = rising(3.0, 1.5);
+    let i = (1.5 * RATE as f64) as usize;
+    x[i] += 0.25;
+    let e = click_ends(&x);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!((e[0].start.as_secs_f64() - 1.5).abs() <= 0.01, "{:?}", e[0]);
+}
+
+#[test]
 fn a_weak_click_on_one_channel_of_panned_mono_is_found_at_the_rise() {
-    // The impulse of the test above, on the left channel only: the right one carries the same
-    // programme without it, so the impulse is not the programme's.
-    let x = rising(3.0, 1.5);
+    // The impulse of the test above, on the left channel only, over a noise bed the channels
+    // share (so that it does not stand clear of the residual): the right channel carries the
+    // same programme without it, so the impulse is not the programme's.
+    let x = with_bed(rising(3.0, 1.5), 0.004, 7);
     let right: Vec<f32> = x.iter().map(|v| v * 0.9).collect();
     let mut left = x.clone();
     let i = (1.5 * RATE as f64) as usize;

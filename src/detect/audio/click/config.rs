@@ -48,7 +48,9 @@ pub struct ClickConfig {
     /// the real-content evaluation in speech stand 5–20 times over it, while the programme's
     /// own impulses that change the level this much (plosives, impacts) are far weaker. The
     /// same allowance goes to an impulse on one channel only of a programme that the channels
-    /// carry alike (mono sent as stereo): the programme's own transients are in every channel.
+    /// carry alike (mono sent as stereo): the programme's own transients are in every channel,
+    /// and to a sharp (broadband) impulse that stands 46 dB or more over the residual's median
+    /// both before and after it (a click on a voice getting louder).
     pub max_level_change_loud_db: f64,
     /// Largest rise of the residual's median level after a click over its level before, in dB.
     /// Default `8.0`: a codec stirs up noise around a click for longer than the click itself

@@ -23,8 +23,10 @@
 //!   quantisation noise over two overlapping 256-sample short windows; glottal pulses, thumps
 //!   and plucks are smooth pulses (0.07–0.15);
 //! - leaves the sound as it was: after it, the residual of the same predictor returns to its
-//!   level before (median within `max_residual_rise_db` above and `max_residual_fall_db`
-//!   below; levels 46 dB or more under the click's peak count as equal), at most
+//!   level before (median within `max_residual_rise_db` above, 3 dB when its excess lasts
+//!   more than 4 ms — a codec's smear ends with its blocks, a long transient of the programme
+//!   starts a new sound — and `max_residual_fall_db` below; levels 46 dB or more under the
+//!   click's peak count as equal), at most
 //!   `max_other_share` of the 40 ms after it is taken by other, longer or weaker, excess
 //!   (further impulses of comparable size are allowed: crackle; after a sharp click, excess
 //!   that starts once the residual has been back at its level for 10 ms is the next sound's,
@@ -37,7 +39,10 @@
 //!   click into the level windows, and speech's level moves fast), or that is *alone*: on one
 //!   channel of a programme that another channel carries alike (their difference at a fitted
 //!   gain 26 dB under it on both sides), standing out of that difference — the programme's own
-//!   transients are in both channels;
+//!   transients are in both channels — or that is sharp and *stands clear*: the residual's
+//!   median both before and after it 46 dB or more under its peak (a voice getting louder is
+//!   still predicted by the predictor from before it; a new note or syllable raises the
+//!   residual after it);
 //! - is not the next of the programme's own impulse series: it does not follow the last two
 //!   candidates of its channel that the tests here rejected by one or two times the step
 //!   between them (within 4 % a step and 0.25 ms, a step of 2.5 ms to 0.5 s, residual peaks

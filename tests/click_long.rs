@@ -1,0 +1,66 @@
+//! The `click` detector on a long (more than 4 ms), sharp excess: reported when the sound after
+//! it is the sound before (a click a codec smeared over its blocks), not when the residual
+//! after it stays raised (a long transient of the programme that starts a new sound).
+
+mod common;
+
+use std::f64::consts::PI;
+
+use avqc::detect::audio::ClickConfig;
+use avqc::event::DefectEvent;
+use avqc::{AudioFrame, DetectorConfig, Media, MediaTime};
+use common::rng::Rng;
+
+const RATE: u32 = 48_000;
+
+fn ends(x: &[f32]) -> Vec<DefectEvent> {
+    let media: Vec<Media> = x
+        .chunks(1024)
+        .enumerate()
+        .map(|(k, c)| {
+            let time = MediaTime::new(k as i64 * 1024, avqc::Rational::new(1, RATE as i32));
+            Media::Audio(AudioFrame::new(RATE, 1, time, c.to_vec()).unwrap())
+        })
+        .collect();
+    let det = ClickConfig::default().build("click").unwrap();
+    common::defect_ends(common::run_all(det, media))
+}
+
+/// A 440 Hz tone over a uniform noise bed of half-width 0.004 (its residual: the bed, never
+/// over twice its median), with a 5 ms burst of white noise (RMS 0.1) at 1.5 s; after the
+/// burst the bed is `after` times as wide.
+fn tone_with_burst(after: f64) -> Vec<f32> {
+    let mut rng = Rng(11);
+    let at = (1.5 * RATE as f64) as usize;
+    let burst = RATE as usize / 200;
+    (0..3 * RATE as usize)
+        .map(|i| {
+            let t = i as f64 / RATE as f64;
+            let bed = if i < at + burst { 0.004 } else { 0.004 * after };
+            let mut v = 0.1 * (2.0 * PI * 440.0 * t).sin() + bed * rng.range(-1.0, 1.0);
+            if (at..at + burst).contains(&i) {
+                v += 0.1 * rng.gauss();
+            }
+            v as f32
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_sharp_excess_that_leaves_the_sound_as_it_was_is_a_click() {
+    let e = ends(&tone_with_burst(1.0));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!((e[0].start.as_secs_f64() - 1.5).abs() <= 0.01, "{:?}", e[0]);
+    // The excess is long: the burst's 5 ms.
+    let duration = e[0].details["duration"].as_f64().unwrap();
+    assert!(duration > 0.004, "{:?}", e[0]);
+}
+
+#[test]
+fn a_long_sharp_excess_after_which_the_residual_stays_raised_is_not() {
+    // The bed 1.9 times as wide after the burst: the residual's median 5.6 dB over its level
+    // before (within the 8 dB a short click may raise it), its peaks still under the excess
+    // threshold (so not other excess).
+    let e = ends(&tone_with_burst(1.9));
+    assert!(e.is_empty(), "{e:#?}");
+}
