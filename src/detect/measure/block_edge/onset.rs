@@ -89,10 +89,11 @@ impl RiseOnset {
     }
 
     /// The first picture of the rise that first shows at `at` (the last picture pushed): the
-    /// earliest of the pictures just before it, each of whose index rose over the picture
-    /// before it on a grid where its own bands rose by `min` (logarithm) and by [`BAND_SPREAD`]
-    /// times their usual swing against their last reading, the walk ending at the first that
-    /// did not. `at` when none did, or when the
+    /// earliest of the pictures just before it whose index rose over the picture before it on
+    /// a grid where its own bands rose by `min` (logarithm) and by [`BAND_SPREAD`] times their
+    /// usual swing against their last reading; the walk passes pictures whose own bands did
+    /// not rise while their index held on both grids, and ends at the first whose index fell
+    /// on either. `at` when none did, or when the
     /// pictures kept do not reach `at`; never at or before `not_before`.
     pub(crate) fn begin(
         &self,
@@ -107,13 +108,19 @@ impl RiseOnset {
         let n = self.recent.len();
         for i in (1..n - 1).rev() {
             let (p, q) = (&self.recent[i], &self.recent[i - 1]);
+            // Damage stays on screen: a picture whose own bands show none of it (read in a
+            // phase the damage had not reached) still keeps the index from falling (on
+            // either grid).
+            let kept = (0..2).all(|g| p.index[g] >= q.index[g]);
+            if !kept || not_before.is_some_and(|e| p.t <= e) {
+                break;
+            }
             let rose = (0..2).any(|g| {
                 p.index[g] > q.index[g] && p.band[g] >= min.max(BAND_SPREAD * self.dev[g])
             });
-            if !rose || not_before.is_some_and(|e| p.t <= e) {
-                break;
+            if rose {
+                start = p.t;
             }
-            start = p.t;
         }
         start
     }
@@ -156,6 +163,17 @@ mod tests {
         assert_eq!(o.begin(at(5), 0.066, None), at(3));
         // Not before the end of the last interval.
         assert_eq!(o.begin(at(5), 0.066, Some(at(3))), at(4));
+    }
+
+    #[test]
+    fn walks_back_over_pictures_whose_bands_the_damage_had_not_reached() {
+        // Damage begins on picture 2 (its bands 1.25×); picture 3 reads bands it has not
+        // reached (no rise of its own) while the index holds; it shows on 5.
+        let o = onset(
+            &[1.03, 1.03, 1.08, 1.09, 1.12, 1.16],
+            &[1.0, 1.0, 1.25, 1.0, 1.13, 1.2],
+        );
+        assert_eq!(o.begin(at(5), 0.066, None), at(2));
     }
 
     #[test]
