@@ -5,7 +5,7 @@
 mod common;
 
 use avqc::detect::video::CorruptionConfig;
-use avqc::{DetectorConfig, Events, Media, MediaTime};
+use avqc::{DetectorConfig, Media};
 use common::pictures::{frame, smooth, W};
 
 /// `smooth` flattened to 16x16 blocks left of `a` (steps on both grids) and to 8x8 blocks
@@ -26,29 +26,11 @@ fn intervals(frames: impl Iterator<Item = Media>) -> Vec<(f64, f64)> {
         band_phases: 1,
         ..Default::default()
     };
-    let mut det = cfg.build("c").unwrap();
-    let mut out = Events::new("test", "c");
-    let mut found = Vec::new();
-    let mut last = MediaTime::ZERO;
-    let take = |out: &mut Events, found: &mut Vec<(f64, f64)>| {
-        for e in out.drain() {
-            if let Some(d) = e.as_defect() {
-                if let Some(end) = d.end {
-                    found.push((d.start.as_secs_f64(), end.as_secs_f64()));
-                }
-            }
-        }
-    };
-    for m in frames {
-        if let Media::Video(f) = &m {
-            last = f.time();
-        }
-        det.process(&m, &mut out);
-        take(&mut out, &mut found);
-    }
-    det.finish(last.add_secs(0.04), &mut out);
-    take(&mut out, &mut found);
-    found
+    common::run_all(cfg.build("c").unwrap(), frames)
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .filter_map(|d| Some((d.start.as_secs_f64(), d.end?.as_secs_f64())))
+        .collect()
 }
 
 /// Pictures 75..75 + n damaged faintly (see [`blocky`]).
