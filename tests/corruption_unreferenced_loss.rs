@@ -17,17 +17,24 @@ fn notice(i: usize, kind: NoticeKind) -> Media {
 /// demuxer marked, decoded before B 28 and 29 (its mark comes before B 28 is shown), and
 /// `confirm` comes before B 29 is shown.
 fn stream(missing: &[usize], confirm: Vec<Media>) -> Vec<Media> {
+    marked_stream(30, missing, confirm)
+}
+
+/// Pictures 0..80 but `missing`; picture `mark` came from the packet the demuxer marked,
+/// decoded before the two B-pictures shown just before it: the mark comes before the first of
+/// them is shown, `confirm` before the second.
+fn marked_stream(mark: usize, missing: &[usize], confirm: Vec<Media>) -> Vec<Media> {
     let mut v = Vec::new();
     for i in 0..80 {
-        match i {
-            28 => v.push(notice(30, NoticeKind::CorruptPacket)),
-            29 => v.extend(confirm.iter().cloned()),
-            _ => {}
+        if i == mark - 2 {
+            v.push(notice(mark, NoticeKind::CorruptPacket));
+        } else if i == mark - 1 {
+            v.extend(confirm.iter().cloned());
         }
         if missing.contains(&i) {
             continue;
         }
-        let flags = if i == 30 {
+        let flags = if i == mark {
             FrameFlags::DAMAGED_INPUT
         } else {
             FrameFlags::NONE
@@ -96,21 +103,7 @@ fn pictures_lost_right_after_the_marked_anchor_are_damage_too() {
 /// leading B-pictures 34 and 35 (shown before it): the mark comes before B 34 is shown,
 /// `confirm` before B 35.
 fn key_stream(confirm: Vec<Media>) -> Vec<Media> {
-    let mut v = Vec::new();
-    for i in 0..80 {
-        match i {
-            34 => v.push(notice(36, NoticeKind::CorruptPacket)),
-            35 => v.extend(confirm.iter().cloned()),
-            _ => {}
-        }
-        let flags = if i == 36 {
-            FrameFlags::DAMAGED_INPUT
-        } else {
-            FrameFlags::NONE
-        };
-        v.push(picture(i, flags, Some(true)));
-    }
-    v
+    marked_stream(36, &[], confirm)
 }
 
 #[test]
