@@ -386,6 +386,12 @@ impl Detector for Corruption {
                         self.cfg.spread_factor as f32,
                     );
                     let informative = s.activity >= MIN_ACTIVITY;
+                    // The weak rise (HOLD of the thresholds) and the faint one (half that);
+                    // the 16-pixel baseline does not change before they are used, the 8-pixel
+                    // one may (a cut's baseline restored), so its rises are taken after.
+                    let (wmin, wz) = (min * HOLD, z * HOLD);
+                    let weak16 = self.grid16.rise(s.r16, wmin, wz);
+                    let faint16 = self.grid16.rise(s.r16, wmin * 0.5, wz * 0.5);
                     // A cut: the bands read now show a different picture than when last read.
                     // Its blockiness is that of the new shot's coding, not damage, unless it
                     // rises on the 16-pixel grid as well (the macroblocks and CTUs that damage
@@ -406,8 +412,7 @@ impl Detector for Corruption {
                         let before_cut = self.new_shot.map_or(self.grid8, |(_, b)| b);
                         self.new_shot = Some((self.cfg.band_phases, before_cut));
                     }
-                    let damage16 = self.grid16.rise(s.r16, min * HOLD * 0.5, z * HOLD * 0.5);
-                    if let Some((_, b)) = self.new_shot.filter(|_| decoder || damage16) {
+                    if let Some((_, b)) = self.new_shot.filter(|_| decoder || faint16) {
                         self.grid8 = b;
                         self.new_shot = None;
                     }
@@ -417,11 +422,10 @@ impl Detector for Corruption {
                         .and_then(|(n, b)| (n > 1).then_some((n - 1, b)));
                     let judged = warm && informative && !decoder && !shot;
                     let blocky = self.grid8.rise(s.r8, min, z) || self.grid16.rise(s.r16, min, z);
-                    let (wmin, wz) = (min * HOLD, z * HOLD);
-                    let weak = judged
-                        && (self.grid8.rise(s.r8, wmin, wz) || self.grid16.rise(s.r16, wmin, wz));
+                    let weak8 = self.grid8.rise(s.r8, wmin, wz);
+                    let weak = judged && (weak8 || weak16);
                     // Risen on both grids (by half the thresholds): see `SPREAD_HITS`.
-                    let both = self.grid8.rise(s.r8, wmin, wz) && self.grid16.rise(s.r16, wmin, wz);
+                    let both = weak8 && weak16;
                     // A clean key frame ends propagated damage: the episode ends with it (damage
                     // that persists fires again and merges into the same interval).
                     let key =
@@ -436,9 +440,7 @@ impl Detector for Corruption {
                     // a reference (H.264, HEVC) it stays on screen until a refresh, and holds
                     // while it still shows faint (half the weak rise). Damage that vanished
                     // (the picture back at its baseline) was not propagated: it ends there.
-                    let faint = judged
-                        && (self.grid8.rise(s.r8, wmin * 0.5, wz * 0.5)
-                            || self.grid16.rise(s.r16, wmin * 0.5, wz * 0.5));
+                    let faint = judged && (self.grid8.rise(s.r8, wmin * 0.5, wz * 0.5) || faint16);
                     let persists = faint && f.b_pictures_referenced();
                     let hold = open && (weak || persists) && !refresh;
                     // A key frame ends decoder damage, unless the key frame itself was damaged
