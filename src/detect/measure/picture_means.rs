@@ -35,6 +35,16 @@ impl<V: CellValue> Three<V> {
         grid.diff_mad(&self.cur, &self.prev, mad, acc);
     }
 
+    fn max_change_prev(&self) -> f32 {
+        let most = self
+            .cur
+            .iter()
+            .zip(&self.prev)
+            .map(|(a, b)| (a.units() - b.units()).abs())
+            .fold(0.0f32, f32::max);
+        most / V::SCALE
+    }
+
     fn diff_anchor(
         &self,
         grid: &CellGrid,
@@ -76,6 +86,16 @@ impl PictureMeans {
         match self {
             PictureMeans::Plain(t) => t.diff_prev(grid, mad, acc),
             PictureMeans::Quarters(t) => t.diff_prev(grid, mad, acc),
+        }
+    }
+
+    /// The largest change of one cell's mean from the previous picture, in code values (an
+    /// edge moving across a cell changes it by a good part of the edge's contrast; re-coding a
+    /// held picture, by a few code values).
+    pub(crate) fn max_change_prev(&self) -> f32 {
+        match self {
+            PictureMeans::Plain(t) => t.max_change_prev(),
+            PictureMeans::Quarters(t) => t.max_change_prev(),
         }
     }
 

@@ -34,6 +34,13 @@
 //! Camera footage shot at its frame rate has no short holds, so its freezes keep
 //! `min_duration`.
 //!
+//! **Slow motion is not a repeat.** A presenter nearly still (a head swaying through its turn
+//! in a pause of speech) changes each frame by less than the tolerance, yet an edge crossing a
+//! pixel changes the cells it passes by a good part of its contrast. Re-coding of a held
+//! picture moves a cell that much in one frame or two after a key frame; an edge does so in
+//! frame after frame. A candidate freeze in which such a cell change (12 code values, and 8
+//! times the noise) came in half of its frames, 3 or more, is motion and not reported.
+//!
 //! The interval starts at the first repeated frame and ends at the first new frame.
 
 use crate::detect::one_stream::{OnVideo, VideoDetector};
@@ -206,6 +213,8 @@ pub struct Freeze {
     next_short: usize,
     /// The current candidate began while the stream was moving by steps.
     stepping: bool,
+    /// Frames of the current candidate in which an edge moved ([`Verdict::edge_moved`]).
+    edge_moves: u64,
 }
 
 /// Short holds within [`STEP_SECS`] that make a stream one that moves by steps.
@@ -220,11 +229,25 @@ const STEP_FACTOR: f64 = 2.0;
 /// held from the start is a dead feed, not a programme's still.
 const STILL_CONTRAST: f32 = 3.0;
 
+/// Change of one cell's mean (code values) that is an edge moving across it, not re-coding:
+/// a held picture's re-coding moves its cells by up to 8–11 code values in the frames after a
+/// key frame (once 23, in one frame), while an edge of a presenter's head moved by a pixel
+/// changes a 4×4 cell by 12–57 in nearly every frame.
+const EDGE_STEP: f32 = 12.0;
+/// The edge's change must also be this many times the noise (median block change): grain
+/// moves every cell a little, its largest cell up to about 16 with a median of 1–4.
+const EDGE_NOISE_FACTOR: f32 = 8.0;
+/// A candidate freeze in which an edge moved in at least this many frames, and in at least
+/// half of its frames, is slow motion (a presenter nearly still), not a repeated picture.
+const EDGE_MOVES_MIN: u64 = 3;
+
 /// What one frame looks like against the previous one and the anchor.
 #[derive(Clone, Copy, Debug)]
 struct Verdict {
     same_as_prev: bool,
     same_as_anchor: bool,
+    /// Within the tolerance, yet some cell changed by an edge's amount ([`EDGE_STEP`]).
+    edge_moved: bool,
     worst: f32,
     noise: f32,
 }
@@ -257,6 +280,7 @@ impl Freeze {
             n_short: 0,
             next_short: 0,
             stepping: false,
+            edge_moves: 0,
         }
     }
 
@@ -298,6 +322,7 @@ impl Freeze {
             return Some(Verdict {
                 same_as_prev: false,
                 same_as_anchor: false,
+                edge_moved: false,
                 worst,
                 noise: 0.0,
             });
@@ -307,6 +332,11 @@ impl Freeze {
         // Noise never moves the median block by a cut's change: a picture replaced almost
         // evenly (a cut between photos of alike brightness spread) is a change.
         let same_as_prev = worst <= allowed && noise < CUT_LEVEL;
+        // Only a repeat's cells are read again (a held picture's frames, not motion's).
+        let edge_moved = same_as_prev && {
+            let most = self.means.max_change_prev();
+            most >= EDGE_STEP && most >= EDGE_NOISE_FACTOR * noise
+        };
         let mut same_as_anchor = true;
         if same_as_prev && self.have_anchor && !self.anchor_is_prev {
             self.means
@@ -322,6 +352,7 @@ impl Freeze {
         Some(Verdict {
             same_as_prev,
             same_as_anchor,
+            edge_moved,
             worst,
             noise,
         })
@@ -411,8 +442,10 @@ impl VideoDetector for Freeze {
                     self.still_since = self.cut_in.then_some(t);
                     self.candidate_since = Some(t);
                     self.stepping = self.moves_by_steps(t);
+                    self.edge_moves = 0;
                 }
                 self.frames += 1;
+                self.edge_moves += u64::from(v.edge_moved);
                 self.worst = self.worst.max(v.worst);
                 self.noise = self.noise.max(v.noise);
                 true
@@ -440,17 +473,23 @@ impl VideoDetector for Freeze {
             && self
                 .still_since
                 .is_some_and(|s| t.secs_since(s) < self.cfg.still_hold - 1e-9);
+        // Edges moving in half the candidate's frames: slow motion, not a repeated picture.
+        let slow_motion = frozen
+            && !self.tracker.is_open()
+            && self.edge_moves >= EDGE_MOVES_MIN
+            && 2 * self.edge_moves >= self.frames;
+        let hold = frozen && !held_still && !slow_motion;
         match self.candidate_since {
             // A stream that moves by steps holds pictures now and then: its hold is a freeze
             // after `STEP_FACTOR` times `min_duration`, from its first repeated frame on.
-            Some(since) if frozen && !held_still && self.stepping && !self.tracker.is_open() => {
+            Some(since) if hold && self.stepping && !self.tracker.is_open() => {
                 if t.secs_since(since) >= STEP_FACTOR * self.cfg.min_duration - 1e-9 {
                     if let Some(c) = self.tracker.observe(true, since, until) {
                         self.emit(c, t, out);
                     }
                 }
             }
-            _ => self.observe(frozen && !held_still, t, until, out),
+            _ => self.observe(hold, t, until, out),
         }
         self.last_same = same_now;
         self.means.cur_to_prev();
