@@ -64,3 +64,46 @@ fn a_long_sharp_excess_after_which_the_residual_stays_raised_is_not() {
     let e = ends(&tone_with_burst(1.9));
     assert!(e.is_empty(), "{e:#?}");
 }
+
+/// A 440 Hz tone over a uniform noise bed of half-width `bed`, with a click as AC-3 leaves a
+/// loud one at 1.5 s: an impulse of 0.4 in the middle of `len` samples of white quantisation
+/// noise (RMS 0.06).
+fn tone_with_smeared_click(len: usize, bed: f64) -> Vec<f32> {
+    let mut rng = Rng(13);
+    let from = (1.5 * RATE as f64) as usize - len / 2;
+    (0..3 * RATE as usize)
+        .map(|i| {
+            let t = i as f64 / RATE as f64;
+            let mut v = 0.1 * (2.0 * PI * 440.0 * t).sin() + bed * rng.range(-1.0, 1.0);
+            if (from..from + len).contains(&i) {
+                v += 0.06 * rng.gauss();
+                if i == from + len / 2 {
+                    v += 0.4;
+                }
+            }
+            v as f32
+        })
+        .collect()
+}
+
+#[test]
+fn a_sharp_excess_over_an_ac3_window_standing_far_over_the_residual_is_a_click() {
+    // 9.5 ms (456 samples: longer than AAC's 8 ms, within AC-3's 512-sample window), the
+    // impulse 46 dB over the residual's median.
+    let e = ends(&tone_with_smeared_click(456, 0.004));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!((e[0].start.as_secs_f64() - 1.5).abs() <= 0.01, "{:?}", e[0]);
+    let duration = e[0].details["duration"].as_f64().unwrap();
+    assert!(duration > 0.008, "{:?}", e[0]);
+}
+
+#[test]
+fn a_sharp_excess_longer_than_an_ac3_window_or_not_far_over_the_residual_is_not() {
+    // 12 ms: longer than any codec's window.
+    let e = ends(&tone_with_smeared_click(576, 0.004));
+    assert!(e.is_empty(), "{e:#?}");
+    // 9.5 ms, but a bed 2.5 times as wide: the impulse 38-40 dB over the residual (enough
+    // for a sharp excess of 4-8 ms, not the 42 dB a longer one needs).
+    let e = ends(&tone_with_smeared_click(456, 0.01));
+    assert!(e.is_empty(), "{e:#?}");
+}
