@@ -172,7 +172,7 @@ def check_decode(src: array, dec: array, expect: int, channels: int = 2) -> dict
     """Find the lag (the codec's known delay `expect`, checked by cross-correlation: the
     majority of the places must peak there with a correlation of at least 0.9, otherwise
     the lag found is used and reported) and the encoder-made bursts."""
-    places = measure_lag(src, dec, expect, channels)
+    places = [list(x) for x in measure_lag(src, dec, expect, channels)]
     good = [lag for c, lag in places if c >= 0.9]
     lag = expect
     if good and good.count(expect) * 2 <= len(good):

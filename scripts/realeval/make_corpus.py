@@ -35,8 +35,10 @@ import holdout  # noqa: E402
 PREFIX = {"dropout": "dropout_", "click": "click_", "clipping": "clipping_", "freeze": "freeze_",
           "corruption": "corrupt_", "sync": "sync_"}
 EDGE = 0.5  # first and last seconds ignored for every type
-# A clip without audio truth whose encode made a click is drawn again, at most this many
-# times (build_one, audiocheck.py, README "Encoder-made clicks")
+# A clip without audio truth whose encode made a click is encoded again with its sound
+# SHIFTS samples later, then drawn again, at most REDRAWS times (build_one, audiocheck.py,
+# README "Encoder-made clicks")
+SHIFTS = (64, 32, 96)
 REDRAWS = 3
 
 
@@ -74,9 +76,12 @@ def ignores(p: dict, v_off: float, a_off: float) -> list[dict]:
     return ig
 
 
-def source_pcm(p: dict) -> array:
-    """The PCM the encoder gets for plan `p` (its audio fitted to the clip's length)."""
-    return media.fit(p["audio"], int(p["seconds"] * media.SR) * 2)
+def source_pcm(p: dict, shift: int = 0) -> array:
+    """The PCM the encoder gets for plan `p`: its audio fitted to the clip's length, `shift`
+    frames later (digital zero before it)."""
+    n = int(p["seconds"] * media.SR) * 2
+    a = p["audio"] if not shift else array("f", bytes(8 * shift)) + p["audio"][:n]
+    return media.fit(a, n)
 
 
 def clip_rng(seed: int, name: str, draw: int = 0) -> random.Random:
@@ -87,7 +92,7 @@ def clip_rng(seed: int, name: str, draw: int = 0) -> random.Random:
 def audio_check(path: str, src: array, acodec: str, cache: str) -> dict:
     """Decode the delivered file's sound and compare it with the PCM that went in."""
     r = audiocheck.check_decode(src, media.decode_pcm(path, 2), enc.codec_delay(acodec, cache))
-    return {k: r[k] for k in ("lag", "lag_expected", "clicks")}
+    return {k: r[k] for k in ("lag", "lag_expected", "lag_places", "clicks")}
 
 
 def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]:
@@ -95,38 +100,57 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
 
     The encode's sound is decoded and compared with the PCM that went in (audiocheck.py).
     A clip whose sound carries no truth (clean, and the freeze, corruption and sync clips)
-    and whose encode made a click is drawn again (its own random source `seed:name:drawN`,
-    at most REDRAWS times): a different passage or track, so that a programme claimed clean
-    is clean as delivered. A lower gain or another bitrate does not do (seed 5 `music_3`:
-    race1-jt.ogg from 5.74 s kept bursts at the same places of its 40 ms grid at -0.5 to
-    -3 dB and at 96k-192k). The rejected draws are listed in the entry (`audio_check`).
-    A clip with audio defects keeps its draw (its clicks, dropouts and clipping are its
-    truth) and lists what was found."""
+    and whose encode made a click is encoded again with its sound SHIFTS samples later (the
+    same programme, placed differently on the encoder's 128-sample short blocks: seed 5
+    `music_3`'s bursts sat astride their boundaries; 32 or 64 samples later none was left,
+    128 or 256 later they came back, and 0.5 to 3 dB lower or 96k-192k kept them). Only if
+    no shift clears it is the clip drawn again (its own random source `seed:name:drawN`, at
+    most REDRAWS times). The shift moves the audio placement (`t_offset_audio`); the entry
+    lists it (`audio_shift`, `draw`) and the rejected attempts (`audio_check.rejected`). A clip
+    with audio defects keeps its encode (its clicks, dropouts and clipping are its truth)
+    and lists what was found."""
     path = os.path.join(out, name + ".ts")
     entries = []
     rejected = []
-    for draw in range(REDRAWS + 1):
-        rng = clip_rng(seed, name, draw)
-        p = builder(rng, cache)
-        damage = p["extra"].pop("damage", None)
-        tmpfile = p["extra"].pop("tmpfile", None)
+    draw, shift, n_shift = 0, 0, 0
+    p = damage = tmpfile = rng = None
+    while True:
+        if p is None:
+            rng = clip_rng(seed, name, draw)
+            p = builder(rng, cache)
+            damage = p["extra"].pop("damage", None)
+            tmpfile = p["extra"].pop("tmpfile", None)
         src = path if damage is None else os.path.join(out, name + "_ref.ts")
-        pcm = source_pcm(p)
+        pcm = source_pcm(p, shift)
         enc.encode(src, p["vin"], p["graph"], pcm, p["seconds"], p["vcodec"], p["acodec"])
-        if tmpfile and os.path.exists(tmpfile):
-            os.remove(tmpfile)
         check = audio_check(src, pcm, p["acodec"], cache)
-        redraw = not any(t["type"].startswith("audio") for t in p["defects"])
-        if not check["clicks"] or not redraw or draw == REDRAWS:
+        remedy = not any(t["type"].startswith("audio") for t in p["defects"])
+        if not check["clicks"] or not remedy or (n_shift == len(SHIFTS) and draw == REDRAWS):
             break
+        rejected.append({"draw": draw, "shift": shift, "content": p["content"],
+                         "clicks": check["clicks"]})
+        if n_shift < len(SHIFTS):
+            shift = SHIFTS[n_shift]
+            n_shift += 1
+            how = f"{shift} samples later"
+        else:
+            draw, shift, n_shift, p = draw + 1, 0, 0, None
+            how = "drawn again"
+            if tmpfile and os.path.exists(tmpfile):
+                os.remove(tmpfile)
         print(f"  {name}: encoder-made click(s) at "
-              f"{', '.join(str(c['time']) for c in check['clicks'])} s of {p['content']}: "
-              f"drawn again", file=sys.stderr, flush=True)
-        rejected.append({"draw": draw, "content": p["content"], "clicks": check["clicks"]})
+              f"{', '.join(str(c['time']) for c in check['clicks'])} s: {how}",
+              file=sys.stderr, flush=True)
+    if tmpfile and os.path.exists(tmpfile):
+        os.remove(tmpfile)
     if rejected:
         check["rejected"] = rejected
+    if draw:
         p["extra"]["draw"] = draw
+    if shift:
+        p["extra"]["audio_shift"] = shift
     v_off, a_off = enc.placement(src, p["acodec"], cache)
+    a_off = round(a_off + shift / media.SR, 5)
     fps = enc.fps_value(p["fps"])
     base = {"duration": p["seconds"], "content": p["content"],
             "video": {"codec": p["vcodec"], "fps": p["fps"]},
@@ -178,15 +202,18 @@ def check_audio(out: str, meta: str, clips: list, seed: int, cache: str) -> list
             tmp = p["extra"].get("tmpfile")
             if tmp and os.path.exists(tmp):
                 os.remove(tmp)
-            r = audio_check(os.path.join(out, entries[0]["file"]), source_pcm(p), p["acodec"],
-                            cache)
-            for c in r["clicks"]:
-                c["media_time"] = round(c["time"] + e["t_offset_audio"], 4)
+            r = audio_check(os.path.join(out, entries[0]["file"]),
+                            source_pcm(p, e.get("audio_shift", 0)), p["acodec"], cache)
+            shift = e.get("audio_shift", 0)  # t_offset_audio places the shifted sound's
+            for c in r["clicks"]:              # first programme sample, `time` counts from 0
+                c["media_time"] = round(c["time"] + e["t_offset_audio"] - shift / media.SR, 4)
             rec = {"clip": name, "file": entries[0]["file"], "acodec": p["acodec"],
                    "audio_defects": any(d["type"].startswith("audio") for d in e["defects"]),
-                   "clean": entries[0]["clean"], "draw": e.get("draw", 0), **r}
+                   "clean": entries[0]["clean"], "draw": e.get("draw", 0),
+                   "audio_shift": e.get("audio_shift", 0), **r}
             found.append(rec)
-            lag = "" if r["lag"] == r["lag_expected"] else f" LAG {r['lag']} (codec {r['lag_expected']})"
+            lag = "" if r["lag"] == r["lag_expected"] else \
+                f" LAG {r['lag']} (codec {r['lag_expected']})"
             what = "; ".join(f"{c['media_time']} s ch{'+'.join(map(str, c['channels']))} "
                              f"d2 {c['d2']} (source {c['src_d2']}, local {c['local']}, "
                              f"span {c['span']})" for c in r["clicks"]) or "ok"
