@@ -18,10 +18,13 @@ import json
 import os
 import random
 import sys
+import tempfile
 import time
+from array import array
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import audiocheck  # noqa: E402
 import encode as enc  # noqa: E402
 import media  # noqa: E402
 import tsdamage  # noqa: E402
@@ -32,6 +35,11 @@ import holdout  # noqa: E402
 PREFIX = {"dropout": "dropout_", "click": "click_", "clipping": "clipping_", "freeze": "freeze_",
           "corruption": "corrupt_", "sync": "sync_"}
 EDGE = 0.5  # first and last seconds ignored for every type
+# A clip without audio truth whose encode made a click is encoded again with its sound
+# SHIFTS samples later, then drawn again, at most REDRAWS times (build_one, audiocheck.py,
+# README "Encoder-made clicks")
+SHIFTS = (64, 32, 96)
+REDRAWS = 3
 
 
 def group_of(name: str, clean_names: set[str], holdout_names: set[str] = frozenset()) -> str:
@@ -68,24 +76,86 @@ def ignores(p: dict, v_off: float, a_off: float) -> list[dict]:
     return ig
 
 
+def source_pcm(p: dict, shift: int = 0) -> array:
+    """The PCM the encoder gets for plan `p`: its audio fitted to the clip's length, `shift`
+    frames later (digital zero before it)."""
+    n = int(p["seconds"] * media.SR) * 2
+    a = p["audio"] if not shift else array("f", bytes(8 * shift)) + p["audio"][:n]
+    return media.fit(a, n)
+
+
+def clip_rng(seed: int, name: str, draw: int = 0) -> random.Random:
+    """The random source of a clip; draw > 0: a clip drawn again (below)."""
+    return random.Random(f"{seed}:{name}" if draw == 0 else f"{seed}:{name}:draw{draw}")
+
+
+def audio_check(path: str, src: array, acodec: str, cache: str) -> dict:
+    """Decode the delivered file's sound and compare it with the PCM that went in."""
+    r = audiocheck.check_decode(src, media.decode_pcm(path, 2), enc.codec_delay(acodec, cache))
+    return {k: r[k] for k in ("lag", "lag_expected", "lag_places", "clicks")}
+
+
 def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]:
-    """Build one clip (and for corruption its clean reference); return truth entries."""
-    rng = random.Random(f"{seed}:{name}")
-    p = builder(rng, cache)
+    """Build one clip (and for corruption its clean reference); return truth entries.
+
+    The encode's sound is decoded and compared with the PCM that went in (audiocheck.py).
+    A clip whose sound carries no truth (clean, and the freeze, corruption and sync clips)
+    and whose encode made a click is encoded again with its sound SHIFTS samples later (the
+    same programme, placed differently on the encoder's 128-sample short blocks: seed 5
+    `music_3`'s bursts sat astride their boundaries; 32 or 64 samples later none was left,
+    128 or 256 later they came back, and 0.5 to 3 dB lower or 96k-192k kept them). Only if
+    no shift clears it is the clip drawn again (its own random source `seed:name:drawN`, at
+    most REDRAWS times). The shift moves the audio placement (`t_offset_audio`); the entry
+    lists it (`audio_shift`, `draw`) and the rejected attempts (`audio_check.rejected`). A clip
+    with audio defects keeps its encode (its clicks, dropouts and clipping are its truth)
+    and lists what was found."""
     path = os.path.join(out, name + ".ts")
     entries = []
-    damage = p["extra"].pop("damage", None)
-    tmpfile = p["extra"].pop("tmpfile", None)
-    src = path if damage is None else os.path.join(out, name + "_ref.ts")
-    enc.encode(src, p["vin"], p["graph"], p["audio"], p["seconds"], p["vcodec"], p["acodec"])
+    rejected = []
+    draw, shift, n_shift = 0, 0, 0
+    p = damage = tmpfile = rng = None
+    while True:
+        if p is None:
+            rng = clip_rng(seed, name, draw)
+            p = builder(rng, cache)
+            damage = p["extra"].pop("damage", None)
+            tmpfile = p["extra"].pop("tmpfile", None)
+        src = path if damage is None else os.path.join(out, name + "_ref.ts")
+        pcm = source_pcm(p, shift)
+        enc.encode(src, p["vin"], p["graph"], pcm, p["seconds"], p["vcodec"], p["acodec"])
+        check = audio_check(src, pcm, p["acodec"], cache)
+        remedy = not any(t["type"].startswith("audio") for t in p["defects"])
+        if not check["clicks"] or not remedy or (n_shift == len(SHIFTS) and draw == REDRAWS):
+            break
+        rejected.append({"draw": draw, "shift": shift, "content": p["content"],
+                         "clicks": check["clicks"]})
+        if n_shift < len(SHIFTS):
+            shift = SHIFTS[n_shift]
+            n_shift += 1
+            how = f"{shift} samples later"
+        else:
+            draw, shift, n_shift, p = draw + 1, 0, 0, None
+            how = "drawn again"
+            if tmpfile and os.path.exists(tmpfile):
+                os.remove(tmpfile)
+        print(f"  {name}: encoder-made click(s) at "
+              f"{', '.join(str(c['time']) for c in check['clicks'])} s: {how}",
+              file=sys.stderr, flush=True)
     if tmpfile and os.path.exists(tmpfile):
         os.remove(tmpfile)
+    if rejected:
+        check["rejected"] = rejected
+    if draw:
+        p["extra"]["draw"] = draw
+    if shift:
+        p["extra"]["audio_shift"] = shift
     v_off, a_off = enc.placement(src, p["acodec"], cache)
+    a_off = round(a_off + shift / media.SR, 5)
     fps = enc.fps_value(p["fps"])
     base = {"duration": p["seconds"], "content": p["content"],
             "video": {"codec": p["vcodec"], "fps": p["fps"]},
             "audio": {"codec": p["acodec"], "channels": 2, "sample_rate": media.SR},
-            "t_offset_video": v_off, "t_offset_audio": a_off}
+            "t_offset_video": v_off, "t_offset_audio": a_off, "audio_check": check}
     if damage is not None:
         entries.append(dict(file=os.path.basename(src), groups=["clean", "corruption_ref"],
                             clean=True, defects=[], ignore=ignores(p, v_off, a_off), **base))
@@ -109,6 +179,48 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
     e.update(p["extra"])
     entries.append(e)
     return entries
+
+
+def check_audio(out: str, meta: str, clips: list, seed: int, cache: str) -> list[dict]:
+    """--check-audio: rebuild each built clip's sound (no picture, no encode), decode the
+    delivered file's sound and look for encoder-made clicks (audiocheck.py). Returns one
+    record a clip."""
+    import talkhead
+    render = talkhead.render
+    talkhead.render = lambda path, *a, **k: render(None, *a, **k)  # the sound needs no frames
+    found = []
+    try:
+        for name, builder in clips:
+            mj = os.path.join(meta, name + ".json")
+            if not os.path.exists(mj):
+                continue
+            with open(mj) as f:
+                entries = json.load(f)
+            e = entries[-1]
+            t = time.time()
+            p = builder(clip_rng(seed, name, e.get("draw", 0)), cache)
+            tmp = p["extra"].get("tmpfile")
+            if tmp and os.path.exists(tmp):
+                os.remove(tmp)
+            r = audio_check(os.path.join(out, entries[0]["file"]),
+                            source_pcm(p, e.get("audio_shift", 0)), p["acodec"], cache)
+            shift = e.get("audio_shift", 0)  # t_offset_audio places the shifted sound's
+            for c in r["clicks"]:              # first programme sample, `time` counts from 0
+                c["media_time"] = round(c["time"] + e["t_offset_audio"] - shift / media.SR, 4)
+            rec = {"clip": name, "file": entries[0]["file"], "acodec": p["acodec"],
+                   "audio_defects": any(d["type"].startswith("audio") for d in e["defects"]),
+                   "clean": entries[0]["clean"], "draw": e.get("draw", 0),
+                   "audio_shift": e.get("audio_shift", 0), **r}
+            found.append(rec)
+            lag = "" if r["lag"] == r["lag_expected"] else \
+                f" LAG {r['lag']} (codec {r['lag_expected']})"
+            what = "; ".join(f"{c['media_time']} s ch{'+'.join(map(str, c['channels']))} "
+                             f"d2 {c['d2']} (source {c['src_d2']}, local {c['local']}, "
+                             f"span {c['span']})" for c in r["clicks"]) or "ok"
+            print(f"{name}: {what}{lag} [{time.time() - t:.0f} s]", file=sys.stderr, flush=True)
+    finally:
+        talkhead.render = render
+    return found
 
 
 def retruth(out: str, meta: str, names: set[str]) -> None:
@@ -139,6 +251,30 @@ def retruth(out: str, meta: str, names: set[str]) -> None:
         print(f"{name}: {len(runs)} damaged runs (truth measured again)", file=sys.stderr, flush=True)
 
 
+def run_check(a, out: str, meta: str, clips: list) -> int:
+    """--check-audio and --self-test, in a cache of their own (DIR is only read)."""
+    with tempfile.TemporaryDirectory(prefix="avqc-audiocheck-") as tmp:
+        cache = a.cache or tmp
+        os.makedirs(cache, exist_ok=True)
+        shipped = os.path.join(out, "cache")
+        if not a.cache and os.path.isdir(shipped):
+            for f in os.listdir(shipped):  # synthesized speech, unpacked footage: read only
+                if not os.path.exists(os.path.join(cache, f)):
+                    os.symlink(os.path.join(shipped, f), os.path.join(cache, f))
+        fails = audiocheck.self_test(cache)
+        print("self-test:", "; ".join(fails) or "passed", file=sys.stderr, flush=True)
+        if fails or a.self_test:
+            return 1 if fails else 0
+        found = check_audio(out, meta, clips, a.seed, cache)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(found, f, indent=1)
+    bad = [r for r in found if r["clicks"]]
+    print(f"{len(found)} clips checked, {len(bad)} with encoder-made clicks: "
+          f"{', '.join(r['clip'] for r in bad) or 'none'}", file=sys.stderr)
+    return 1 if bad else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
@@ -147,6 +283,15 @@ def main() -> int:
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--retruth", action="store_true",
                     help="measure the corruption truth of clips already built again")
+    ap.add_argument("--check-audio", action="store_true",
+                    help="check the clips already built for encoder-made clicks (their sound "
+                         "rebuilt, no encode; nothing in DIR is written) and exit")
+    ap.add_argument("--cache", help="cache directory (default DIR/cache; with --check-audio a "
+                                    "temporary one that links DIR/cache's files)")
+    ap.add_argument("--json", help="with --check-audio: write the records to this file")
+    ap.add_argument("--self-test", action="store_true",
+                    help="check that the encoder-click check finds a 2-sample burst added to "
+                         "a clean decode and ignores a click of the source, and exit")
     a = ap.parse_args()
     only = set(filter(None, a.only.split(",")))
     missing = media.check_sources() + (holdout.check_sources() if "holdout" in only else [])
@@ -166,7 +311,9 @@ def main() -> int:
         return 0
     out = os.path.abspath(a.out)
     meta = os.path.join(out, "meta")
-    cache = os.path.join(out, "cache")
+    if a.check_audio or a.self_test:
+        return run_check(a, out, meta, clips)
+    cache = a.cache or os.path.join(out, "cache")
     os.makedirs(meta, exist_ok=True)
     os.makedirs(cache, exist_ok=True)
     t0 = time.time()

@@ -36,14 +36,11 @@ def _background(still: str, w: int, h: int) -> bytes:
                         "-f", "rawvideo", "-").stdout
 
 
-def render(path: str, speech: array, seconds: float, fps: int, w: int, h: int,
+def render(path: str | None, speech: array, seconds: float, fps: int, w: int, h: int,
            stills: list[str], rng: random.Random) -> list[float]:
     """Write raw yuv420p frames of the talking head to `path`; `speech` is the mono
-    sound the mouth follows (48 kHz). Returns the cut times (s)."""
-    bgs = [_background(s, w, h) for s in stills[:2]]
-    n = int(round(seconds * fps))
-    hop = media.SR // fps
-    env = media.envelope_db(speech, hop, int(0.04 * media.SR))
+    sound the mouth follows (48 kHz). Returns the cut times (s). With `path` None nothing is
+    drawn: only the draws of `rng` are made (make_corpus.py --check-audio rebuilds the sound)."""
     cuts, t = [], rng.uniform(3, 6)
     while t < seconds - 2:
         cuts.append(round(t * fps) / fps)
@@ -54,6 +51,12 @@ def render(path: str, speech: array, seconds: float, fps: int, w: int, h: int,
         f = int(t * fps)
         blinks.update({f, f + 1})
         t += rng.uniform(2.5, 5)
+    if path is None:
+        return cuts
+    bgs = [_background(s, w, h) for s in stills[:2]]
+    n = int(round(seconds * fps))
+    hop = media.SR // fps
+    env = media.envelope_db(speech, hop, int(0.04 * media.SR))
     ysz, csz = w * h, (w // 2) * (h // 2)
     with open(path, "wb") as out:
         for i in range(n):
