@@ -76,16 +76,18 @@ EOF
 n=0
 for f in "${CLIPS[@]}"; do
     ev="$EVENTS/$f.jsonl"
-    # events are cached per clip and monitor binary; delete EVENTS to re-run
+    # events are cached per monitor binary, its arguments and the clip as built (size and
+    # modification time: a clip rebuilt in place runs again); delete EVENTS to re-run
     stamp="$EVENTS/$f.monitor"
-    if [ -s "$ev" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(cksum < "$MONITOR")" ]; then
+    key="$(cksum < "$MONITOR") ${MONITOR_ARGS:-} $(stat -c '%s %Y' "$CORPUS/$f")"
+    if [ -s "$ev" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
         continue
     fi
     # shellcheck disable=SC2086
     nice -n 10 "$MONITOR" ${MONITOR_ARGS:-} "$CORPUS/$f" > "$ev.tmp" 2> "$EVENTS/$f.stderr" || {
         echo "monitor failed on $f (exit $?)" >&2; }
     mv "$ev.tmp" "$ev"
-    cksum < "$MONITOR" > "$stamp"
+    echo "$key" > "$stamp"
     n=$((n + 1))
 done
 echo "== monitor ran on $n of ${#CLIPS[@]} clips (others cached)" >&2
