@@ -468,3 +468,40 @@ fn a_frame_stamped_late_whose_successor_comes_on_time_is_no_dropout() {
     let d = dropouts(&run(&mut silence(), &media));
     assert_eq!(d.len(), 1, "{:?}", show(&d));
 }
+
+#[test]
+fn a_cut_whose_sound_comes_back_smeared_is_a_dropout() {
+    // −18 dBFS speech, 30 ms zeroed, then 2.5 ms at −57 dBFS before the speech: a lossy codec
+    // smears the return of the sound as it smears the cut, so the first window over the
+    // threshold is still far (over 30 dB) under the programme's level; the sound is back
+    // 2.5 ms later
+    let mut s = speech(8.0, -18.0, 9);
+    let at = loudest_10ms_past_4s(&s);
+    let len = (0.03 * RATE as f64) as usize;
+    let edge = RATE as usize / 400;
+    s[at..at + len].iter_mut().for_each(|x| *x = 0.0);
+    let amp = 10f64.powf(-57.0 / 20.0) * 2f64.sqrt();
+    for (j, x) in s[at + len..at + len + edge].iter_mut().enumerate() {
+        *x = (amp * (2.0 * PI * 2400.0 * j as f64 / RATE as f64).sin()) as f32;
+    }
+    let d = dropouts(&run(&mut silence(), &frames(&s)));
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+    let start = at as f64 / RATE as f64;
+    assert!(
+        (d[0].start.as_secs_f64() - start).abs() < 0.005,
+        "{:?}",
+        show(&d)
+    );
+    let end = d[0].end.unwrap().as_secs_f64();
+    assert!((end - start - 0.03).abs() < 0.005, "{:?}", show(&d));
+    assert_eq!(d[0].details["source"], "level");
+
+    // the sound staying 20 ms that low after the silence is no cut's return: not reported
+    let mut s = speech(8.0, -18.0, 9);
+    s[at..at + len].iter_mut().for_each(|x| *x = 0.0);
+    for (j, x) in s[at + len..at + len + 8 * edge].iter_mut().enumerate() {
+        *x = (amp * (2.0 * PI * 2400.0 * j as f64 / RATE as f64).sin()) as f32;
+    }
+    let d = dropouts(&run(&mut silence(), &frames(&s)));
+    assert!(d.is_empty(), "{:?}", show(&d));
+}

@@ -32,8 +32,12 @@
 //! `details.source` says which kind of dropout:
 //!
 //! - `"level"`: a silent stretch (every window below `threshold_db`) of `dropout_min` seconds
-//!   up to `min_duration`, with sound before it; reported when it ends (start and end events
-//!   together).
+//!   up to `min_duration`, with sound before it and the sound back (less than
+//!   `relative_drop_db` under the programme's level) within `relative_edge` of its end: a lossy
+//!   codec smears the return of the sound as it smears the cut; a stretch after which the
+//!   sound stays lower is a quiet gap's floor flickering under the threshold, judged as a
+//!   relative dropout. Reported when the sound is back (start and end events together), the
+//!   end at the end of the silent stretch.
 //! - `"relative"`: a steady sound that drops at least `relative_drop_db` below its own
 //!   level of the last `relative_context` seconds, for `dropout_min` to `relative_max` seconds,
 //!   and comes back to about that level (a −20 dBFS programme falling to −55 dBFS for 50 ms),
@@ -110,6 +114,17 @@ struct Run {
     lead: usize,
 }
 
+/// A level dropout's silence that ended with the sound not back yet.
+#[derive(Clone, Copy, Debug)]
+struct Rising {
+    start: MediaTime,
+    /// End of the silence: the first window over the threshold.
+    end: MediaTime,
+    peak: f64,
+    /// Windows since the silence ended.
+    windows: usize,
+}
+
 /// Detects silence and dropouts. Built from a [`SilenceConfig`].
 pub struct Silence {
     cfg: SilenceConfig,
@@ -155,6 +170,10 @@ pub struct Silence {
     fall: Option<usize>,
     /// The last dropout reported.
     last_dropout: Option<(MediaTime, MediaTime)>,
+    /// A level dropout whose silence ended with the sound still rising (a codec smears the
+    /// return of the sound over a few milliseconds, as it smears the cut): reported if the
+    /// sound is back within `relative_edge`.
+    rising: Option<Rising>,
     /// Start of a confirmed silence at the programme's floor, not reported (yet).
     quiet: Option<MediaTime>,
     holes: Option<Holes>,
@@ -203,6 +222,7 @@ impl Silence {
             since_near: usize::MAX,
             fall: None,
             last_dropout: None,
+            rising: None,
             quiet: None,
             holes: None,
             cfg,
@@ -312,6 +332,9 @@ impl Silence {
         self.win_n = 0;
 
         if silent {
+            // a silence again before the sound came back: the gap's floor flickering under the
+            // threshold, judged as a whole (a relative dropout)
+            self.rising = None;
             let fall = self.fall.unwrap_or(self.since_near);
             let run = self.run.get_or_insert(Run {
                 start: t0,
@@ -331,14 +354,17 @@ impl Silence {
                     && len < self.cfg.min_duration
                     && run.fall < self.relative_edge
                     && run.lead < 2 * self.relative_edge
-                    && self.level.is_some_and(|l| ms >= l * self.back_ratio)
                     && self.below_floor()
                 {
-                    let mut d = self.details(SpanChange::Started { start: run.start }, run.peak);
-                    d.insert("source".into(), json!("level"));
-                    self.dropout(run.start, t0, t0, d, out);
+                    self.rising = Some(Rising {
+                        start: run.start,
+                        end: t0,
+                        peak: run.peak,
+                        windows: 0,
+                    });
                 }
             }
+            self.rise(ms, t0, out);
             self.sound_seen = true;
         }
 
@@ -362,6 +388,28 @@ impl Silence {
             }
         }
         self.follow_floor(ms, floor_before);
+    }
+
+    /// A level dropout whose silence ended: reported once a window is back over `back_ratio`
+    /// of the programme's level, within `relative_edge` of the silence's end (the codec's smear
+    /// of the sound's return); forgotten if the sound stays lower (a quiet gap's floor
+    /// flickering under the threshold: the gap is judged as a whole, a relative dropout).
+    fn rise(&mut self, ms: f64, t0: MediaTime, out: &mut Events) {
+        let Some(r) = &mut self.rising else {
+            return;
+        };
+        if self.level.is_some_and(|l| ms >= l * self.back_ratio) {
+            let r = *r;
+            self.rising = None;
+            let mut d = self.details(SpanChange::Started { start: r.start }, r.peak);
+            d.insert("source".into(), json!("level"));
+            self.dropout(r.start, r.end, t0, d, out);
+            return;
+        }
+        r.windows += 1;
+        if r.windows >= self.relative_edge {
+            self.rising = None;
+        }
     }
 
     /// Forgets the programme's level and floor (a new timeline or format).
@@ -423,6 +471,7 @@ impl Silence {
         }
         self.quiet = None;
         self.run = None;
+        self.rising = None;
     }
 }
 
