@@ -505,3 +505,47 @@ fn a_cut_whose_sound_comes_back_smeared_is_a_dropout() {
     let d = dropouts(&run(&mut silence(), &frames(&s)));
     assert!(d.is_empty(), "{:?}", show(&d));
 }
+
+/// A steady 2400 Hz tone (6 periods in each 2.5 ms window: every window's RMS is exact) whose
+/// level, in dBFS, follows `parts` (seconds, level).
+fn steps(parts: &[(f64, f64)]) -> Vec<f32> {
+    let mut s = Vec::new();
+    for &(secs, db) in parts {
+        let amp = 10f64.powf(db / 20.0) * 2f64.sqrt();
+        for _ in 0..(secs * RATE as f64).round() as usize {
+            let t = s.len() as f64 / RATE as f64;
+            s.push((amp * (2.0 * PI * 2400.0 * t).sin()) as f32);
+        }
+    }
+    s
+}
+
+#[test]
+fn a_relative_gap_must_fall_from_the_programmes_level_at_once() {
+    // a loud passage, then 0.3 s 14 dB quieter: the mean of the last 0.3 s (the relative
+    // context) is that quieter sound, while the programme's level still holds the loud one
+    let det = || {
+        SilenceConfig {
+            threshold_db: -70.0,
+            ..Default::default()
+        }
+        .build("silence")
+        .unwrap()
+    };
+    let gap = [(0.04, -56.0), (0.5, -24.0)];
+    // straight from the sound into a gap 32 dB under it: a cut
+    let s = steps(&[&[(2.0, -10.0), (0.3, -24.0)][..], &gap[..]].concat());
+    let d = dropouts(&run(&mut det(), &frames(&s)));
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+    assert_eq!(d[0].details["source"], "relative");
+    assert!(
+        (d[0].start.as_secs_f64() - 2.3).abs() < 0.003,
+        "{:?}",
+        show(&d)
+    );
+    // through 15 ms at −34 dBFS first (near the quieter context, 20 dB under the programme's
+    // level): the sound had already fallen, as a note decays into its rest
+    let s = steps(&[&[(2.0, -10.0), (0.3, -24.0), (0.015, -34.0)][..], &gap[..]].concat());
+    let d = dropouts(&run(&mut det(), &frames(&s)));
+    assert!(d.is_empty(), "{:?}", show(&d));
+}

@@ -18,7 +18,10 @@
 //!
 //! - fall **abruptly**: from a window within 12 dB of the programme's level (its mean over
 //!   about `relative_context` seconds) to one more than 24 dB under it within `relative_edge`
-//!   (a codec's smear after the cut, a few milliseconds at −30 to −40 dB, may follow);
+//!   (a codec's smear after the cut, a few milliseconds at −30 to −40 dB, may follow). For a
+//!   relative dropout this is judged against the programme's level too, not only against the
+//!   mean of its own context: a note that decayed 20 dB under the programme before its rest
+//!   falls into the rest from a context already quieter, not from the programme;
 //! - fall **far under the programme's floor**: the gap's quietest 10 ms at least
 //!   `floor_drop_db` under the quietest 10 ms of the last `floor_context` seconds (the room
 //!   tone of the pauses, the softest moment of the music), which is known after 1 s of sound.
@@ -174,6 +177,9 @@ pub struct Silence {
     /// return of the sound over a few milliseconds, as it smears the cut): reported if the
     /// sound is back within `relative_edge`.
     rising: Option<Rising>,
+    /// How long the sound took to fall into the relative gap being judged (windows from the
+    /// last one near the programme's level), as `Run::fall`.
+    relative_fall: usize,
     /// Start of a confirmed silence at the programme's floor, not reported (yet).
     quiet: Option<MediaTime>,
     holes: Option<Holes>,
@@ -223,6 +229,7 @@ impl Silence {
             fall: None,
             last_dropout: None,
             rising: None,
+            relative_fall: usize::MAX,
             quiet: None,
             holes: None,
             cfg,
@@ -379,7 +386,13 @@ impl Silence {
             if self.tracker.is_open() {
                 self.relative.cover();
             }
-            if let Some(f) = self.relative.window(ms, t0).filter(|_| self.below_floor()) {
+            let judging = self.relative.pending_start().is_some();
+            let found = self.relative.window(ms, t0);
+            if !judging && self.relative.pending_start().is_some() {
+                self.relative_fall = self.fall.unwrap_or(self.since_near);
+            }
+            let abrupt = self.relative_fall < self.relative_edge;
+            if let Some(f) = found.filter(|_| abrupt && self.below_floor()) {
                 let mut d = Details::new();
                 d.insert("source".into(), json!("relative"));
                 d.insert("level_db".into(), json!(dbfs(f.peak.sqrt())));
