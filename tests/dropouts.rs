@@ -468,3 +468,84 @@ fn a_frame_stamped_late_whose_successor_comes_on_time_is_no_dropout() {
     let d = dropouts(&run(&mut silence(), &media));
     assert_eq!(d.len(), 1, "{:?}", show(&d));
 }
+
+#[test]
+fn a_cut_whose_sound_comes_back_smeared_is_a_dropout() {
+    // −18 dBFS speech, 30 ms zeroed, then 2.5 ms at −57 dBFS before the speech: a lossy codec
+    // smears the return of the sound as it smears the cut, so the first window over the
+    // threshold is still far (over 30 dB) under the programme's level; the sound is back
+    // 2.5 ms later
+    let mut s = speech(8.0, -18.0, 9);
+    let at = loudest_10ms_past_4s(&s);
+    let len = (0.03 * RATE as f64) as usize;
+    let edge = RATE as usize / 400;
+    s[at..at + len].iter_mut().for_each(|x| *x = 0.0);
+    let amp = 10f64.powf(-57.0 / 20.0) * 2f64.sqrt();
+    for (j, x) in s[at + len..at + len + edge].iter_mut().enumerate() {
+        *x = (amp * (2.0 * PI * 2400.0 * j as f64 / RATE as f64).sin()) as f32;
+    }
+    let d = dropouts(&run(&mut silence(), &frames(&s)));
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+    let start = at as f64 / RATE as f64;
+    assert!(
+        (d[0].start.as_secs_f64() - start).abs() < 0.005,
+        "{:?}",
+        show(&d)
+    );
+    let end = d[0].end.unwrap().as_secs_f64();
+    assert!((end - start - 0.03).abs() < 0.005, "{:?}", show(&d));
+    assert_eq!(d[0].details["source"], "level");
+
+    // the sound staying 20 ms that low after the silence is no cut's return: not reported
+    let mut s = speech(8.0, -18.0, 9);
+    s[at..at + len].iter_mut().for_each(|x| *x = 0.0);
+    for (j, x) in s[at + len..at + len + 8 * edge].iter_mut().enumerate() {
+        *x = (amp * (2.0 * PI * 2400.0 * j as f64 / RATE as f64).sin()) as f32;
+    }
+    let d = dropouts(&run(&mut silence(), &frames(&s)));
+    assert!(d.is_empty(), "{:?}", show(&d));
+}
+
+/// A steady 2400 Hz tone (6 periods in each 2.5 ms window: every window's RMS is exact) whose
+/// level, in dBFS, follows `parts` (seconds, level).
+fn steps(parts: &[(f64, f64)]) -> Vec<f32> {
+    let mut s = Vec::new();
+    for &(secs, db) in parts {
+        let amp = 10f64.powf(db / 20.0) * 2f64.sqrt();
+        for _ in 0..(secs * RATE as f64).round() as usize {
+            let t = s.len() as f64 / RATE as f64;
+            s.push((amp * (2.0 * PI * 2400.0 * t).sin()) as f32);
+        }
+    }
+    s
+}
+
+#[test]
+fn a_relative_gap_must_fall_from_the_programmes_level_at_once() {
+    // a loud passage, then 0.3 s 14 dB quieter: the mean of the last 0.3 s (the relative
+    // context) is that quieter sound, while the programme's level still holds the loud one
+    let det = || {
+        SilenceConfig {
+            threshold_db: -70.0,
+            ..Default::default()
+        }
+        .build("silence")
+        .unwrap()
+    };
+    let gap = [(0.04, -56.0), (0.5, -24.0)];
+    // straight from the sound into a gap 32 dB under it: a cut
+    let s = steps(&[&[(2.0, -10.0), (0.3, -24.0)][..], &gap[..]].concat());
+    let d = dropouts(&run(&mut det(), &frames(&s)));
+    assert_eq!(d.len(), 1, "{:?}", show(&d));
+    assert_eq!(d[0].details["source"], "relative");
+    assert!(
+        (d[0].start.as_secs_f64() - 2.3).abs() < 0.003,
+        "{:?}",
+        show(&d)
+    );
+    // through 15 ms at −34 dBFS first (near the quieter context, 20 dB under the programme's
+    // level): the sound had already fallen, as a note decays into its rest
+    let s = steps(&[&[(2.0, -10.0), (0.3, -24.0), (0.015, -34.0)][..], &gap[..]].concat());
+    let d = dropouts(&run(&mut det(), &frames(&s)));
+    assert!(d.is_empty(), "{:?}", show(&d));
+}

@@ -18,7 +18,10 @@
 //!
 //! - fall **abruptly**: from a window within 12 dB of the programme's level (its mean over
 //!   about `relative_context` seconds) to one more than 24 dB under it within `relative_edge`
-//!   (a codec's smear after the cut, a few milliseconds at −30 to −40 dB, may follow);
+//!   (a codec's smear after the cut, a few milliseconds at −30 to −40 dB, may follow). For a
+//!   relative dropout this is judged against the programme's level too, not only against the
+//!   mean of its own context: a note that decayed 20 dB under the programme before its rest
+//!   falls into the rest from a context already quieter, not from the programme;
 //! - fall **far under the programme's floor**: the gap's quietest 10 ms at least
 //!   `floor_drop_db` under the quietest 10 ms of the last `floor_context` seconds (the room
 //!   tone of the pauses, the softest moment of the music), which is known after 1 s of sound.
@@ -32,8 +35,12 @@
 //! `details.source` says which kind of dropout:
 //!
 //! - `"level"`: a silent stretch (every window below `threshold_db`) of `dropout_min` seconds
-//!   up to `min_duration`, with sound before it; reported when it ends (start and end events
-//!   together).
+//!   up to `min_duration`, with sound before it and the sound back (less than
+//!   `relative_drop_db` under the programme's level) within `relative_edge` of its end: a lossy
+//!   codec smears the return of the sound as it smears the cut; a stretch after which the
+//!   sound stays lower is a quiet gap's floor flickering under the threshold, judged as a
+//!   relative dropout. Reported when the sound is back (start and end events together), the
+//!   end at the end of the silent stretch.
 //! - `"relative"`: a steady sound that drops at least `relative_drop_db` below its own
 //!   level of the last `relative_context` seconds, for `dropout_min` to `relative_max` seconds,
 //!   and comes back to about that level (a −20 dBFS programme falling to −55 dBFS for 50 ms),
@@ -67,6 +74,7 @@ mod config;
 mod decoder;
 mod dropout;
 mod floor;
+mod judge;
 mod timestamps;
 
 pub use config::SilenceConfig;
@@ -83,30 +91,13 @@ use crate::media::{AudioFrame, DecoderNotice, MediaTime};
 use decoder::{DecoderGap, DECODER_MERGE};
 use dropout::{Relative, RelativeParams};
 use floor::Floor;
+use judge::Judged;
 use timestamps::Holes;
 
 /// A window within this power ratio (−12 dB) of the programme's level is near it.
 const NEAR: f64 = 0.063_095_734_448_019_33;
 /// A window under this power ratio (−24 dB) of the programme's level is far under it.
 const FAR: f64 = 0.003_981_071_705_534_973;
-
-/// Longest gap (windows held, its edges included) judged by its quietest 5 ms rather than
-/// 10 ms: a cut of 10 ms that a lossy codec smears leaves 5 ms near zero between two edge
-/// windows still sounding.
-const SHORT_GAP: usize = 5;
-
-/// A gap being judged (a run of silent windows or a relative gap): the floor before it and its
-/// quietest 10 ms and 5 ms (mean squares).
-#[derive(Clone, Copy, Debug)]
-struct Judged {
-    floor: Option<f64>,
-    low: f64,
-    low_short: f64,
-    /// Reported as a dropout (its levels are then kept out of the floor).
-    reported: bool,
-    /// Windows held.
-    windows: usize,
-}
 
 /// A run of silent windows.
 #[derive(Clone, Copy, Debug)]
@@ -124,6 +115,17 @@ struct Run {
     /// quiet sound far under the level (the floor of a relative gap) can flicker under the
     /// threshold for a few milliseconds anywhere in it.
     lead: usize,
+}
+
+/// A level dropout's silence that ended with the sound not back yet.
+#[derive(Clone, Copy, Debug)]
+struct Rising {
+    start: MediaTime,
+    /// End of the silence: the first window over the threshold.
+    end: MediaTime,
+    peak: f64,
+    /// Windows since the silence ended.
+    windows: usize,
 }
 
 /// Detects silence and dropouts. Built from a [`SilenceConfig`].
@@ -171,6 +173,13 @@ pub struct Silence {
     fall: Option<usize>,
     /// The last dropout reported.
     last_dropout: Option<(MediaTime, MediaTime)>,
+    /// A level dropout whose silence ended with the sound still rising (a codec smears the
+    /// return of the sound over a few milliseconds, as it smears the cut): reported if the
+    /// sound is back within `relative_edge`.
+    rising: Option<Rising>,
+    /// How long the sound took to fall into the relative gap being judged (windows from the
+    /// last one near the programme's level), as `Run::fall`.
+    relative_fall: usize,
     /// Start of a confirmed silence at the programme's floor, not reported (yet).
     quiet: Option<MediaTime>,
     holes: Option<Holes>,
@@ -219,6 +228,8 @@ impl Silence {
             since_near: usize::MAX,
             fall: None,
             last_dropout: None,
+            rising: None,
+            relative_fall: usize::MAX,
             quiet: None,
             holes: None,
             cfg,
@@ -275,102 +286,6 @@ impl Silence {
         d
     }
 
-    /// The gap being judged fell far enough under the programme's floor.
-    fn below_floor(&self) -> bool {
-        self.judged.is_some_and(|j| self.deep(&j))
-    }
-
-    /// The gap's quietest 10 ms, or its quietest 5 ms when it is held no longer than
-    /// `SHORT_GAP` windows (a 10 ms mean of a 5 ms cut, edges and all, would be the edges'
-    /// level), fell `floor_drop_db` under the floor.
-    fn deep(&self, j: &Judged) -> bool {
-        let low = if j.windows <= SHORT_GAP {
-            j.low.min(j.low_short)
-        } else {
-            j.low
-        };
-        j.floor.is_some_and(|f| low <= f * self.floor_ratio)
-    }
-
-    /// Follows the programme's level and how long ago a window was near it.
-    fn follow_level(&mut self, ms: f64) {
-        if !ms.is_finite() {
-            return;
-        }
-        let near = self.level.is_some_and(|l| ms >= l * NEAR);
-        let far = self.level.is_some_and(|l| ms < l * FAR);
-        if near {
-            self.fall = None;
-        } else if far && self.fall.is_none() {
-            self.fall = Some(self.since_near);
-        }
-        self.since_near = if near {
-            0
-        } else {
-            self.since_near.saturating_add(1)
-        };
-        if self.run.is_none() && !self.relative.in_gap() {
-            let n = (self.cfg.relative_context / self.cfg.window).max(1.0);
-            self.level = Some(self.level.map_or(ms, |l| l + (ms - l) / n));
-        }
-    }
-
-    /// Feeds the window's level to the floor; holds it while a gap is judged (or the sound dips
-    /// more than 12 dB under the programme's level), settles the gap once nothing judges it
-    /// any more.
-    fn follow_floor(&mut self, ms: f64, floor_before: Option<f64>) {
-        // a dip under the programme's level is held too: the edges of a dropout must not lower
-        // the floor either
-        let dip = self.level.is_some_and(|l| ms < l * NEAR);
-        let hold = self.run.is_some() || self.relative.in_gap() || dip;
-        if self.sound_seen {
-            self.floor.push(ms, hold);
-        }
-        if hold {
-            let j = self.judged.get_or_insert(Judged {
-                floor: floor_before,
-                low: f64::INFINITY,
-                low_short: f64::INFINITY,
-                reported: false,
-                windows: 0,
-            });
-            j.windows += 1;
-            if j.windows >= 2 {
-                j.low_short = j.low_short.min(self.floor.mean_last(2));
-            }
-            if j.windows >= 4 {
-                j.low = j.low.min(self.floor.mean_last(4));
-            }
-        } else if self.relative.pending_start().is_none() {
-            self.settle();
-        }
-        self.follow_level(ms);
-    }
-
-    /// The gap judged is settled: its levels join the floor unless it was a dropout or had the
-    /// shape of one (far under the floor, shorter than a silence; one too short to report must
-    /// not hide the next).
-    fn settle(&mut self) {
-        if let Some(j) = self.judged.take() {
-            let secs = j.windows as f64 * self.cfg.window;
-            let dropout_like = self.deep(&j) && secs < self.cfg.min_duration;
-            self.floor.release(!j.reported && !dropout_like);
-        }
-    }
-
-    /// The gap judged was reported (a silence that is a cut): its levels stay out of the floor,
-    /// so that the next cut within `floor_context` is compared with the programme.
-    fn mark_reported(&mut self) {
-        if let Some(j) = &mut self.judged {
-            j.reported = true;
-        }
-    }
-
-    /// The silent run now is a cut: an abrupt fall far under the programme's floor.
-    fn cut(&self) -> bool {
-        self.run.is_some_and(|r| r.fall < self.relative_edge) && self.below_floor()
-    }
-
     /// Feeds the window to the silence tracker. A silence that is a cut (an abrupt fall far
     /// under the programme's floor) is reported once confirmed; any other (a pause of a quiet
     /// programme whose room tone is under `threshold_db`, a rest that decays in music) only
@@ -424,6 +339,9 @@ impl Silence {
         self.win_n = 0;
 
         if silent {
+            // a silence again before the sound came back: the gap's floor flickering under the
+            // threshold, judged as a whole (a relative dropout)
+            self.rising = None;
             let fall = self.fall.unwrap_or(self.since_near);
             let run = self.run.get_or_insert(Run {
                 start: t0,
@@ -443,14 +361,17 @@ impl Silence {
                     && len < self.cfg.min_duration
                     && run.fall < self.relative_edge
                     && run.lead < 2 * self.relative_edge
-                    && self.level.is_some_and(|l| ms >= l * self.back_ratio)
                     && self.below_floor()
                 {
-                    let mut d = self.details(SpanChange::Started { start: run.start }, run.peak);
-                    d.insert("source".into(), json!("level"));
-                    self.dropout(run.start, t0, t0, d, out);
+                    self.rising = Some(Rising {
+                        start: run.start,
+                        end: t0,
+                        peak: run.peak,
+                        windows: 0,
+                    });
                 }
             }
+            self.rise(ms, t0, out);
             self.sound_seen = true;
         }
 
@@ -465,7 +386,13 @@ impl Silence {
             if self.tracker.is_open() {
                 self.relative.cover();
             }
-            if let Some(f) = self.relative.window(ms, t0).filter(|_| self.below_floor()) {
+            let judging = self.relative.pending_start().is_some();
+            let found = self.relative.window(ms, t0);
+            if !judging && self.relative.pending_start().is_some() {
+                self.relative_fall = self.fall.unwrap_or(self.since_near);
+            }
+            let abrupt = self.relative_fall < self.relative_edge;
+            if let Some(f) = found.filter(|_| abrupt && self.below_floor()) {
                 let mut d = Details::new();
                 d.insert("source".into(), json!("relative"));
                 d.insert("level_db".into(), json!(dbfs(f.peak.sqrt())));
@@ -474,6 +401,28 @@ impl Silence {
             }
         }
         self.follow_floor(ms, floor_before);
+    }
+
+    /// A level dropout whose silence ended: reported once a window is back over `back_ratio`
+    /// of the programme's level, within `relative_edge` of the silence's end (the codec's smear
+    /// of the sound's return); forgotten if the sound stays lower (a quiet gap's floor
+    /// flickering under the threshold: the gap is judged as a whole, a relative dropout).
+    fn rise(&mut self, ms: f64, t0: MediaTime, out: &mut Events) {
+        let Some(r) = &mut self.rising else {
+            return;
+        };
+        if self.level.is_some_and(|l| ms >= l * self.back_ratio) {
+            let r = *r;
+            self.rising = None;
+            let mut d = self.details(SpanChange::Started { start: r.start }, r.peak);
+            d.insert("source".into(), json!("level"));
+            self.dropout(r.start, r.end, t0, d, out);
+            return;
+        }
+        r.windows += 1;
+        if r.windows >= self.relative_edge {
+            self.rising = None;
+        }
     }
 
     /// Forgets the programme's level and floor (a new timeline or format).
@@ -535,6 +484,7 @@ impl Silence {
         }
         self.quiet = None;
         self.run = None;
+        self.rising = None;
     }
 }
 

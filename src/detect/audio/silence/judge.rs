@@ -1,0 +1,123 @@
+//! How the `silence` detector judges a gap (a run of silent windows or a relative gap)
+//! against the programme: its level (a mean over about `relative_context` seconds of the
+//! windows outside gaps, and how long ago a window was near it) and its floor (see
+//! [`Floor`](super::floor::Floor)): a gap's quietest 10 ms (5 ms for the shortest) must fall
+//! `floor_drop_db` under it.
+
+use super::{Silence, FAR, NEAR};
+
+/// Longest gap (windows held, its edges included) judged by its quietest 5 ms rather than
+/// 10 ms: a cut of 10 ms that a lossy codec smears leaves 5 ms near zero between two edge
+/// windows still sounding.
+const SHORT_GAP: usize = 5;
+
+/// A gap being judged (a run of silent windows or a relative gap): the floor before it and its
+/// quietest 10 ms and 5 ms (mean squares).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Judged {
+    pub(super) floor: Option<f64>,
+    pub(super) low: f64,
+    pub(super) low_short: f64,
+    /// Reported as a dropout (its levels are then kept out of the floor).
+    pub(super) reported: bool,
+    /// Windows held.
+    pub(super) windows: usize,
+}
+
+impl Silence {
+    /// The gap being judged fell far enough under the programme's floor.
+    pub(super) fn below_floor(&self) -> bool {
+        self.judged.is_some_and(|j| self.deep(&j))
+    }
+
+    /// The gap's quietest 10 ms, or its quietest 5 ms when it is held no longer than
+    /// `SHORT_GAP` windows (a 10 ms mean of a 5 ms cut, edges and all, would be the edges'
+    /// level), fell `floor_drop_db` under the floor.
+    pub(super) fn deep(&self, j: &Judged) -> bool {
+        let low = if j.windows <= SHORT_GAP {
+            j.low.min(j.low_short)
+        } else {
+            j.low
+        };
+        j.floor.is_some_and(|f| low <= f * self.floor_ratio)
+    }
+
+    /// Follows the programme's level and how long ago a window was near it.
+    pub(super) fn follow_level(&mut self, ms: f64) {
+        if !ms.is_finite() {
+            return;
+        }
+        let near = self.level.is_some_and(|l| ms >= l * NEAR);
+        let far = self.level.is_some_and(|l| ms < l * FAR);
+        if near {
+            self.fall = None;
+        } else if far && self.fall.is_none() {
+            self.fall = Some(self.since_near);
+        }
+        self.since_near = if near {
+            0
+        } else {
+            self.since_near.saturating_add(1)
+        };
+        if self.run.is_none() && !self.relative.in_gap() {
+            let n = (self.cfg.relative_context / self.cfg.window).max(1.0);
+            self.level = Some(self.level.map_or(ms, |l| l + (ms - l) / n));
+        }
+    }
+
+    /// Feeds the window's level to the floor; holds it while a gap is judged (or the sound dips
+    /// more than 12 dB under the programme's level), settles the gap once nothing judges it
+    /// any more.
+    pub(super) fn follow_floor(&mut self, ms: f64, floor_before: Option<f64>) {
+        // a dip under the programme's level is held too: the edges of a dropout must not lower
+        // the floor either
+        let dip = self.level.is_some_and(|l| ms < l * NEAR);
+        let hold = self.run.is_some() || self.relative.in_gap() || dip;
+        if self.sound_seen {
+            self.floor.push(ms, hold);
+        }
+        if hold {
+            let j = self.judged.get_or_insert(Judged {
+                floor: floor_before,
+                low: f64::INFINITY,
+                low_short: f64::INFINITY,
+                reported: false,
+                windows: 0,
+            });
+            j.windows += 1;
+            if j.windows >= 2 {
+                j.low_short = j.low_short.min(self.floor.mean_last(2));
+            }
+            if j.windows >= 4 {
+                j.low = j.low.min(self.floor.mean_last(4));
+            }
+        } else if self.relative.pending_start().is_none() {
+            self.settle();
+        }
+        self.follow_level(ms);
+    }
+
+    /// The gap judged is settled: its levels join the floor unless it was a dropout or had the
+    /// shape of one (far under the floor, shorter than a silence; one too short to report must
+    /// not hide the next).
+    pub(super) fn settle(&mut self) {
+        if let Some(j) = self.judged.take() {
+            let secs = j.windows as f64 * self.cfg.window;
+            let dropout_like = self.deep(&j) && secs < self.cfg.min_duration;
+            self.floor.release(!j.reported && !dropout_like);
+        }
+    }
+
+    /// The gap judged was reported (a silence that is a cut): its levels stay out of the floor,
+    /// so that the next cut within `floor_context` is compared with the programme.
+    pub(super) fn mark_reported(&mut self) {
+        if let Some(j) = &mut self.judged {
+            j.reported = true;
+        }
+    }
+
+    /// The silent run now is a cut: an abrupt fall far under the programme's floor.
+    pub(super) fn cut(&self) -> bool {
+        self.run.is_some_and(|r| r.fall < self.relative_edge) && self.below_floor()
+    }
+}
