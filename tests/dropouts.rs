@@ -144,6 +144,16 @@ fn loudest_10ms_past_4s(s: &[f32]) -> usize {
         .unwrap()
 }
 
+/// `d` is a `level` dropout from sample `at` lasting `secs` (both within 5 ms).
+fn assert_level_cut(d: &DefectEvent, at: usize, secs: f64) {
+    let start = at as f64 / RATE as f64;
+    let shown = show(std::slice::from_ref(d));
+    assert!((d.start.as_secs_f64() - start).abs() < 0.005, "{shown:?}");
+    let end = d.end.unwrap().as_secs_f64();
+    assert!((end - start - secs).abs() < 0.005, "{shown:?}");
+    assert_eq!(d.details["source"], "level");
+}
+
 #[test]
 fn a_cut_to_digital_zero_inside_speech_is_a_dropout() {
     for (level, seed) in [(-23.0, 5), (-45.0, 6)] {
@@ -154,15 +164,7 @@ fn a_cut_to_digital_zero_inside_speech_is_a_dropout() {
         let ev = run(&mut silence(), &frames(&s));
         let d = dropouts(&ev);
         assert_eq!(d.len(), 1, "speech at {level} dBFS: {:?}", show(&d));
-        let start = at as f64 / RATE as f64;
-        assert!(
-            (d[0].start.as_secs_f64() - start).abs() < 0.005,
-            "{:?}",
-            show(&d)
-        );
-        let end = d[0].end.unwrap().as_secs_f64();
-        assert!((end - start - 0.04).abs() < 0.005, "{:?}", show(&d));
-        assert_eq!(d[0].details["source"], "level");
+        assert_level_cut(&d[0], at, 0.04);
     }
 }
 
@@ -486,15 +488,7 @@ fn a_cut_whose_sound_comes_back_smeared_is_a_dropout() {
     }
     let d = dropouts(&run(&mut silence(), &frames(&s)));
     assert_eq!(d.len(), 1, "{:?}", show(&d));
-    let start = at as f64 / RATE as f64;
-    assert!(
-        (d[0].start.as_secs_f64() - start).abs() < 0.005,
-        "{:?}",
-        show(&d)
-    );
-    let end = d[0].end.unwrap().as_secs_f64();
-    assert!((end - start - 0.03).abs() < 0.005, "{:?}", show(&d));
-    assert_eq!(d[0].details["source"], "level");
+    assert_level_cut(&d[0], at, 0.03);
 
     // the sound staying 20 ms that low after the silence is no cut's return: not reported
     let mut s = speech(8.0, -18.0, 9);

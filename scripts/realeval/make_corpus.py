@@ -181,6 +181,15 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
     return entries
 
 
+def built(meta: str, names: list[str]):
+    """(name, meta entries) of each clip of `names` already built (meta/<name>.json)."""
+    for name in names:
+        mj = os.path.join(meta, name + ".json")
+        if os.path.exists(mj):
+            with open(mj) as f:
+                yield name, json.load(f)
+
+
 def check_audio(out: str, meta: str, clips: list, seed: int, cache: str) -> list[dict]:
     """--check-audio: rebuild each built clip's sound (no picture, no encode), decode the
     delivered file's sound and look for encoder-made clicks (audiocheck.py). Returns one
@@ -189,13 +198,10 @@ def check_audio(out: str, meta: str, clips: list, seed: int, cache: str) -> list
     render = talkhead.render
     talkhead.render = lambda path, *a, **k: render(None, *a, **k)  # the sound needs no frames
     found = []
+    builders = dict(clips)
     try:
-        for name, builder in clips:
-            mj = os.path.join(meta, name + ".json")
-            if not os.path.exists(mj):
-                continue
-            with open(mj) as f:
-                entries = json.load(f)
+        for name, entries in built(meta, [n for n, _ in clips]):
+            builder = builders[name]
             e = entries[-1]
             t = time.time()
             p = builder(clip_rng(seed, name, e.get("draw", 0)), cache)
@@ -226,12 +232,7 @@ def check_audio(out: str, meta: str, clips: list, seed: int, cache: str) -> list
 def retruth(out: str, meta: str, names: set[str]) -> None:
     """Measure the truth of the damaged clips already in `out` again (after a change to
     tsdamage.psnr_truth), keeping their files."""
-    for name in sorted(names):
-        mj = os.path.join(meta, name + ".json")
-        if not os.path.exists(mj):
-            continue
-        with open(mj) as f:
-            entries = json.load(f)
+    for name, entries in built(meta, sorted(names)):
         e = entries[-1]
         if "damage" not in e:
             continue
