@@ -5,8 +5,8 @@
 mod common;
 
 use avqc::detect::video::CorruptionConfig;
-use avqc::{DetectorConfig, Media};
-use common::pictures::{frame, smooth, W};
+use avqc::Media;
+use common::pictures::{corruption_intervals, frame, smooth, W};
 
 /// `smooth` flattened to 16x16 blocks left of `a` (steps on both grids) and to 8x8 blocks
 /// from the middle over `b` pixels (steps on the 8-pixel grid only).
@@ -20,17 +20,14 @@ fn blocky(x: usize, y: usize, i: usize, a: usize, b: usize) -> u8 {
     }
 }
 
-/// `video_corruption` intervals (start, end) over `frames`, every picture measured whole.
+/// `video_corruption` intervals (start, end) over `frames`, every picture measured whole
+/// (`band_phases` 1: a picture's verdict is its own, not shared with the pictures after it).
 fn intervals(frames: impl Iterator<Item = Media>) -> Vec<(f64, f64)> {
     let cfg = CorruptionConfig {
         band_phases: 1,
         ..Default::default()
     };
-    common::run_all(cfg.build("c").unwrap(), frames)
-        .iter()
-        .filter_map(|e| e.as_defect())
-        .filter_map(|d| Some((d.start.as_secs_f64(), d.end?.as_secs_f64())))
-        .collect()
+    corruption_intervals(&cfg, frames)
 }
 
 /// Pictures 75..75 + n damaged faintly (see [`blocky`]).

@@ -4,8 +4,9 @@
 
 mod common;
 
-use avqc::{Media, Registry};
-use common::pictures::{frame, smooth, H, W};
+use avqc::detect::video::CorruptionConfig;
+use avqc::Media;
+use common::pictures::{corruption_intervals, frame, smooth, H, W};
 
 /// A detailed still (no grid of its own).
 fn detail(x: usize, y: usize) -> f64 {
@@ -39,17 +40,7 @@ fn still(n: usize) -> Vec<u8> {
 /// `video_corruption` intervals (start, end) found in `frames` (default configuration: one
 /// band in four read per picture).
 fn intervals(frames: impl Iterator<Item = Media>) -> Vec<(f64, f64)> {
-    let det = Registry::builtin()
-        .build_json(r#"[{"type":"corruption"}]"#)
-        .unwrap()
-        .pop()
-        .unwrap();
-    common::run_all(det, frames)
-        .iter()
-        .filter_map(|e| e.as_defect())
-        .filter(|d| d.defect.as_str() == "video_corruption")
-        .filter_map(|d| Some((d.start.as_secs_f64(), d.end?.as_secs_f64())))
-        .collect()
+    corruption_intervals(&CorruptionConfig::default(), frames)
 }
 
 /// 3 s of a natural-looking moving picture, then a cut to the still coded in blocks of `n`

@@ -4,8 +4,8 @@
 mod common;
 
 use avqc::detect::video::CorruptionConfig;
-use avqc::{DetectorConfig, Events, Media, MediaTime};
-use common::pictures::{frame, smooth, W};
+use avqc::Media;
+use common::pictures::{corruption_intervals, frame, smooth, W};
 
 /// `smooth` flattened to 16x16 blocks (steps on the 8- and the 16-pixel grid) left of `x1`.
 fn blocks16(x: usize, y: usize, i: usize, x1: usize) -> u8 {
@@ -24,29 +24,7 @@ fn intervals(frames: impl Iterator<Item = Media>) -> Vec<(f64, f64)> {
         band_phases: 1,
         ..Default::default()
     };
-    let mut det = cfg.build("c").unwrap();
-    let mut out = Events::new("test", "c");
-    let mut found = Vec::new();
-    let mut last = MediaTime::ZERO;
-    let take = |out: &mut Events, found: &mut Vec<(f64, f64)>| {
-        for e in out.drain() {
-            if let Some(d) = e.as_defect() {
-                if let Some(end) = d.end {
-                    found.push((d.start.as_secs_f64(), end.as_secs_f64()));
-                }
-            }
-        }
-    };
-    for m in frames {
-        if let Media::Video(f) = &m {
-            last = f.time();
-        }
-        det.process(&m, &mut out);
-        take(&mut out, &mut found);
-    }
-    det.finish(last.add_secs(0.04), &mut out);
-    take(&mut out, &mut found);
-    found
+    corruption_intervals(&cfg, frames)
 }
 
 /// Pictures 75..100 damaged: every other one strongly (half the picture in 16x16 blocks),

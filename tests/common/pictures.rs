@@ -1,7 +1,9 @@
 //! Synthetic pictures of the corruption tests: a smooth, slowly moving, lightly noisy luma
-//! gradient (natural-looking, no block grid) and a 25 fps frame made of any luma function.
+//! gradient (natural-looking, no block grid) and a 25 fps frame made of any luma function;
+//! and the `video_corruption` intervals a detector finds in them.
 
-use avqc::{Media, MediaTime, PixelFormat, VideoFrame};
+use avqc::detect::video::CorruptionConfig;
+use avqc::{DetectorConfig, Media, MediaTime, PixelFormat, VideoFrame};
 
 /// Picture width.
 pub const W: usize = 320;
@@ -27,4 +29,18 @@ pub fn frame(i: usize, f: impl Fn(usize, usize) -> u8) -> Media {
         })
         .with_duration(Some(0.04)),
     )
+}
+
+/// `video_corruption` intervals (start, end) that a detector configured by `cfg` ends over
+/// `frames` (finished at the end of the last one).
+pub fn corruption_intervals(
+    cfg: &CorruptionConfig,
+    frames: impl Iterator<Item = Media>,
+) -> Vec<(f64, f64)> {
+    super::run_all(cfg.build("c").unwrap(), frames)
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .filter(|d| d.defect.as_str() == "video_corruption")
+        .filter_map(|d| Some((d.start.as_secs_f64(), d.end?.as_secs_f64())))
+        .collect()
 }
