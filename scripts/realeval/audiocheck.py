@@ -12,7 +12,10 @@ of avqc's detectors:
     is in the source, injected or shipped in a recording, stays under it), and
   - at least R_LOC times the decoded sound's own RMS second difference over +/- LOCAL samples
     leaving out +/- GUARD samples around k (it stands out of the coding noise around it; a
-    burst longer than a few samples raises that level itself and stays under it).
+    burst longer than a few samples raises that level itself and stays under it), and
+  - at least R_SPREAD times the source's largest second difference within +/- SPREAD samples
+    (a codec spreads a click, a cut or an attack of the programme over its transform window:
+    that is the coding of the programme's own transient, not a click the encoder made).
 
 Stdlib only: the per-sample work runs in C (array slices, map, accumulate); Python visits
 64-sample blocks and the few samples that stand out.
@@ -57,8 +60,8 @@ def second_diff(x: array) -> list[float]:
 
 def channel_hits(s: array, d: array, r_src: float, r_loc: float, r_spread: float) -> list[tuple]:
     """Samples k where the decoded channel `d` (aligned with the source channel `s`) has a
-    second difference r_src times the source's and r_loc times its own local level:
-    and r_spread times the source's largest within +/- SPREAD:
+    second difference r_src times the source's near k, r_loc times its own local level and
+    r_spread times the source's largest within +/- SPREAD:
     (k, |d2 dec|, local RMS, source |d2| near, source |d2| within SPREAD)."""
     n = min(len(s), len(d))
     dd = second_diff(d[:n])

@@ -204,19 +204,20 @@ def check_audio(out: str, meta: str, clips: list, seed: int, cache: str) -> list
             builder = builders[name]
             e = entries[-1]
             t = time.time()
-            p = builder(clip_rng(seed, name, e.get("draw", 0)), cache)
+            draw, shift = e.get("draw", 0), e.get("audio_shift", 0)
+            p = builder(clip_rng(seed, name, draw), cache)
             tmp = p["extra"].get("tmpfile")
             if tmp and os.path.exists(tmp):
                 os.remove(tmp)
-            r = audio_check(os.path.join(out, entries[0]["file"]),
-                            source_pcm(p, e.get("audio_shift", 0)), p["acodec"], cache)
-            shift = e.get("audio_shift", 0)  # t_offset_audio places the shifted sound's
-            for c in r["clicks"]:              # first programme sample, `time` counts from 0
+            r = audio_check(os.path.join(out, entries[0]["file"]), source_pcm(p, shift),
+                            p["acodec"], cache)
+            # t_offset_audio places the shifted sound's first programme sample; `time`
+            # counts from the first sample encoded
+            for c in r["clicks"]:
                 c["media_time"] = round(c["time"] + e["t_offset_audio"] - shift / media.SR, 4)
             rec = {"clip": name, "file": entries[0]["file"], "acodec": p["acodec"],
                    "audio_defects": any(d["type"].startswith("audio") for d in e["defects"]),
-                   "clean": entries[0]["clean"], "draw": e.get("draw", 0),
-                   "audio_shift": e.get("audio_shift", 0), **r}
+                   "clean": entries[0]["clean"], "draw": draw, "audio_shift": shift, **r}
             found.append(rec)
             lag = "" if r["lag"] == r["lag_expected"] else \
                 f" LAG {r['lag']} (codec {r['lag_expected']})"

@@ -42,6 +42,12 @@ impl Silence {
         j.floor.is_some_and(|f| low <= f * self.floor_ratio)
     }
 
+    /// Windows the sound took to fall far under the programme's level (from the last window
+    /// near it), or since a window was near it when it has not fallen that far yet.
+    pub(super) fn fall_so_far(&self) -> usize {
+        self.fall.unwrap_or(self.since_near)
+    }
+
     /// Follows the programme's level and how long ago a window was near it.
     pub(super) fn follow_level(&mut self, ms: f64) {
         if !ms.is_finite() {

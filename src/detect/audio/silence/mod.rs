@@ -342,7 +342,7 @@ impl Silence {
             // a silence again before the sound came back: the gap's floor flickering under the
             // threshold, judged as a whole (a relative dropout)
             self.rising = None;
-            let fall = self.fall.unwrap_or(self.since_near);
+            let fall = self.fall_so_far();
             let run = self.run.get_or_insert(Run {
                 start: t0,
                 after_sound: self.sound_seen,
@@ -389,7 +389,7 @@ impl Silence {
             let judging = self.relative.pending_start().is_some();
             let found = self.relative.window(ms, t0);
             if !judging && self.relative.pending_start().is_some() {
-                self.relative_fall = self.fall.unwrap_or(self.since_near);
+                self.relative_fall = self.fall_so_far();
             }
             let abrupt = self.relative_fall < self.relative_edge;
             if let Some(f) = found.filter(|_| abrupt && self.below_floor()) {
