@@ -148,9 +148,10 @@ fn a_cut_that_changes_every_block_alike_is_a_change() {
 
 #[test]
 fn a_picture_that_moves_by_steps_needs_a_longer_hold() {
-    // motion in which every 5th picture is held 3 frames (a drawn picture moving by steps),
-    // with one picture held 0.6 s at 6 s and one held 1.2 s at 12 s: only the second is a
-    // freeze, from its first repeated frame
+    // motion in which every 5th picture is held 3 frames and every 20th 9 frames (0.36 s: a
+    // drawn picture or a synthetic presenter moving by steps), with one picture held 0.6 s at
+    // 6 s and one held 1.2 s at 12 s: only the second is a freeze (the stream's own holds reach
+    // 0.36 s), from its first repeated frame
     let mut shown = Vec::new();
     let mut pic = 0usize;
     let (mut short_done, mut long_done) = (false, false);
@@ -164,6 +165,8 @@ fn a_picture_that_moves_by_steps_needs_a_longer_hold() {
             long_done = true;
             long_from = t + 1.0 / FPS;
             31
+        } else if pic.is_multiple_of(20) {
+            9
         } else if pic.is_multiple_of(5) {
             3
         } else {
@@ -177,6 +180,33 @@ fn a_picture_that_moves_by_steps_needs_a_longer_hold() {
     let end = long_from + 30.0 / FPS;
     assert!(
         (f[0].0 - long_from).abs() < 0.01 && (f[0].1 - end).abs() < 0.01,
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_rate_conversion_repeats_single_pictures_and_keeps_short_freezes() {
+    // 24 fps motion shown at 25 fps (one picture repeated a second, as FFmpeg's fps filter
+    // converts), frozen for 0.56 s at 8.2 s: a freeze from its first repeated frame, though the
+    // stream has had a short hold every second
+    let mut shown = Vec::new();
+    let mut pic = 0usize;
+    let (from, to) = (205usize, 219usize);
+    while shown.len() < 400 {
+        let n = shown.len();
+        if (from..to).contains(&n) {
+            shown.push(*shown.last().unwrap());
+            continue;
+        }
+        let hold = if pic % 24 == 7 { 2 } else { 1 };
+        shown.extend(std::iter::repeat_n(pic, hold));
+        pic += 1;
+    }
+    let f = freezes(400, |i, x, y| moving(shown[i] as f64 * 3.0, x, y));
+    assert_eq!(f.len(), 1, "{f:?}");
+    let (start, end) = (from as f64 / FPS, to as f64 / FPS);
+    assert!(
+        (f[0].0 - start).abs() < 0.01 && (f[0].1 - end).abs() < 0.01,
         "{f:?}"
     );
 }

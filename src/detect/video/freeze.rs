@@ -29,9 +29,11 @@
 //!
 //! A stream that **moves by steps** (8 short holds, pictures repeated for less than
 //! `min_duration`, within 10 s: drawn or animated pictures, a synthetic presenter whose face
-//! stays pixel-identical between mouth movements) holds pictures now and then by itself; there
-//! a hold is a freeze after twice `min_duration`, reported from its first repeated frame.
-//! Camera footage shot at its frame rate has no short holds, so its freezes keep
+//! stays pixel-identical between mouth movements) holds pictures now and then by itself, and
+//! shows how long: there a hold is a freeze after twice the longest short hold of those 10 s
+//! (at least `min_duration`, at most twice it), reported from its first repeated frame. Camera
+//! footage shot at its frame rate has no short holds, and a rate conversion's repeats are
+//! single pictures (24→25 fps: one 0.08 s hold a second), so their freezes keep
 //! `min_duration`.
 //!
 //! **Slow motion is not a repeat.** A presenter nearly still (a head swaying through its turn
@@ -207,21 +209,26 @@ pub struct Freeze {
     candidate_since: Option<MediaTime>,
     /// The current picture was first shown at this time.
     shown_since: Option<MediaTime>,
-    /// Ends of the last short holds (pictures repeated for less than `min_duration`), ring.
-    short_holds: [MediaTime; STEP_HOLDS],
+    /// Ends and lengths (seconds) of the last short holds (pictures repeated for less than
+    /// `min_duration`), ring.
+    short_holds: [(MediaTime, f64); STEP_RING],
     n_short: usize,
     next_short: usize,
-    /// The current candidate began while the stream was moving by steps.
-    stepping: bool,
+    /// Seconds the current candidate must last to be a freeze, when it began while the stream
+    /// was moving by steps and that is longer than `min_duration` (else 0).
+    step_hold: f64,
     /// Frames of the current candidate in which an edge moved ([`Verdict::edge_moved`]).
     edge_moves: u64,
 }
 
 /// Short holds within [`STEP_SECS`] that make a stream one that moves by steps.
 const STEP_HOLDS: usize = 8;
+/// Short holds remembered (those within [`STEP_SECS`] give the longest recent hold).
+const STEP_RING: usize = 32;
 /// Seconds over which short holds are counted.
 const STEP_SECS: f64 = 10.0;
-/// In a stream that moves by steps, a hold is a freeze after this many times `min_duration`.
+/// In a stream that moves by steps, a hold is a freeze after this many times the longest of
+/// its recent short holds, and after at most this many times `min_duration`.
 const STEP_FACTOR: f64 = 2.0;
 
 /// Smallest spatial contrast (mean absolute deviation of the cell means, code values) of a
@@ -278,21 +285,31 @@ impl Freeze {
             still_since: None,
             candidate_since: None,
             shown_since: None,
-            short_holds: [MediaTime::ZERO; STEP_HOLDS],
+            short_holds: [(MediaTime::ZERO, 0.0); STEP_RING],
             n_short: 0,
             next_short: 0,
-            stepping: false,
+            step_hold: 0.0,
             edge_moves: 0,
         }
     }
 
-    /// The stream moves by steps: [`STEP_HOLDS`] short holds ended within [`STEP_SECS`]
-    /// before `t`.
-    fn moves_by_steps(&self, t: MediaTime) -> bool {
-        self.n_short == STEP_HOLDS
-            && self.short_holds[..self.n_short]
-                .iter()
-                .all(|&h| t.secs_since(h) <= STEP_SECS)
+    /// How long a hold beginning at `t` must last to be a freeze when the stream moves by
+    /// steps ([`STEP_HOLDS`] short holds ended within [`STEP_SECS`] before `t`): the stream
+    /// shows how long it holds pictures by itself, so [`STEP_FACTOR`] times its longest recent
+    /// short hold, within `min_duration` and [`STEP_FACTOR`] times `min_duration`. A rate
+    /// conversion's single repeats (24→25 fps: one a second, 0.08 s each) leave it at
+    /// `min_duration`; a synthetic presenter holding its face for 0.36 s raises it to 0.72 s.
+    /// 0 when the stream does not move by steps.
+    fn step_hold(&self, t: MediaTime) -> f64 {
+        let recent = self.short_holds[..self.n_short]
+            .iter()
+            .filter(|&&(end, _)| t.secs_since(end) <= STEP_SECS);
+        let (count, longest) = recent.fold((0, 0.0f64), |(n, l), &(_, len)| (n + 1, l.max(len)));
+        if count < STEP_HOLDS {
+            return 0.0;
+        }
+        let min = self.cfg.min_duration;
+        (STEP_FACTOR * longest).clamp(min, STEP_FACTOR * min)
     }
 
     /// Compares `cur` with the previous picture and the anchor; leaves its cell means in
@@ -416,10 +433,10 @@ impl VideoDetector for Freeze {
                     && self
                         .shown_since
                         .is_some_and(|s| t.secs_since(s) < self.cfg.min_duration - 1e-9);
-                if short {
-                    self.short_holds[self.next_short] = t;
-                    self.next_short = (self.next_short + 1) % STEP_HOLDS;
-                    self.n_short = (self.n_short + 1).min(STEP_HOLDS);
+                if let Some(since) = self.shown_since.filter(|_| short) {
+                    self.short_holds[self.next_short] = (t, t.secs_since(since));
+                    self.next_short = (self.next_short + 1) % STEP_RING;
+                    self.n_short = (self.n_short + 1).min(STEP_RING);
                 }
                 self.shown_since = Some(t);
                 false
@@ -443,7 +460,7 @@ impl VideoDetector for Freeze {
                     self.noise = 0.0;
                     self.still_since = self.cut_in.then_some(t);
                     self.candidate_since = Some(t);
-                    self.stepping = self.moves_by_steps(t);
+                    self.step_hold = self.step_hold(t);
                     self.edge_moves = 0;
                 }
                 self.frames += 1;
@@ -483,9 +500,11 @@ impl VideoDetector for Freeze {
         let hold = frozen && !held_still && !slow_motion;
         match self.candidate_since {
             // A stream that moves by steps holds pictures now and then: its hold is a freeze
-            // after `STEP_FACTOR` times `min_duration`, from its first repeated frame on.
-            Some(since) if hold && self.stepping && !self.tracker.is_open() => {
-                if t.secs_since(since) >= STEP_FACTOR * self.cfg.min_duration - 1e-9 {
+            // after `step_hold`, from its first repeated frame on.
+            Some(since)
+                if hold && self.step_hold > self.cfg.min_duration && !self.tracker.is_open() =>
+            {
+                if t.secs_since(since) >= self.step_hold - 1e-9 {
                     if let Some(c) = self.tracker.observe(true, since, until) {
                         self.emit(c, t, out);
                     }
@@ -508,7 +527,7 @@ impl VideoDetector for Freeze {
         self.candidate_since = None;
         self.shown_since = None;
         self.n_short = 0;
-        self.stepping = false;
+        self.step_hold = 0.0;
         self.clock.reset();
     }
 
