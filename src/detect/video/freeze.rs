@@ -59,7 +59,7 @@ use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
 use crate::error::Result;
 use crate::event::DefectKind;
 use crate::event::Details;
-use crate::media::{MediaTime, VideoFrame};
+use crate::media::{MediaTime, PictureType, VideoFrame};
 
 /// Configuration of the [`Freeze`] detector (type `"freeze"`).
 ///
@@ -314,7 +314,7 @@ impl Freeze {
 
     /// Compares `cur` with the previous picture and the anchor; leaves its cell means in
     /// `self.cur`.
-    fn judge(&mut self, cur: &VideoFrame) -> Option<Verdict> {
+    fn judge(&mut self, cur: &VideoFrame, intra: bool) -> Option<Verdict> {
         let plane = cur.luma();
         let cells_per_block = (self.cfg.block_size / self.cfg.cell_size).max(1);
         let (grid, rebuilt) = CellGrid::fitting(
@@ -336,7 +336,11 @@ impl Freeze {
         self.means.diff_prev(&grid, &mut self.mad, &mut self.acc);
         let mut worst = max(&self.mad);
         let (tol, k) = (self.cfg.tolerance, self.cfg.noise_factor);
-        if surely_over_noise(&self.mad, worst, tol, k) {
+        // An intra picture inside a candidate freeze re-codes the held picture from scratch,
+        // which may step a block by up to `anchor_factor` times the tolerance.
+        let recoded = intra && self.frames > 0 && self.have_anchor && !self.anchor_is_prev;
+        let step = if recoded { self.cfg.anchor_factor } else { 1.0 };
+        if surely_over_noise(&self.mad, worst, tol * step, k * step) {
             // A moving picture: its median (the noise) is only read for repeats.
             return Some(Verdict {
                 same_as_prev: false,
@@ -350,7 +354,7 @@ impl Freeze {
         let allowed = tol + k * noise;
         // Noise never moves the median block by a cut's change: a picture replaced almost
         // evenly (a cut between photos of alike brightness spread) is a change.
-        let same_as_prev = worst <= allowed && noise < CUT_LEVEL;
+        let same_as_prev = worst <= allowed * step && noise < CUT_LEVEL;
         // Only a repeat's cells are read again (a held picture's frames, not motion's).
         let edge_moved = same_as_prev && {
             let most = self.means.max_change_prev();
@@ -410,7 +414,7 @@ impl VideoDetector for Freeze {
     fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
         let until = self.clock.until(frame);
-        let verdict = self.judge(frame.analysis());
+        let verdict = self.judge(frame.analysis(), frame.picture_type() == PictureType::I);
         let same_now = verdict.is_some_and(|v| v.same_as_prev);
         let frozen = match verdict {
             None => {
