@@ -47,6 +47,10 @@
 //!   well (the macroblocks and CTUs that damage takes) meanwhile restores the baseline from
 //!   before the cut: the picture is judged as anywhere else (damage can change a picture's
 //!   detail as much as a cut does).
+//!   **Garbage colours**: a run of pictures where both chroma planes sit at one extreme (Cb
+//!   and Cr both under 16 or both over 240, outside every RGB gamut) on 0.5 % of the picture,
+//!   after a legal picture, is damage as well once it lasts `min_duration`: what a decoder
+//!   writes when it decodes corrupt data without noticing (see `garbage`).
 //!
 //! The two are OR'ed into one interval (episodes closer than `merge_gap` merge), so a damage
 //! episode is reported once even when both see it. `details` carries `damaged_share` (0–1): the
@@ -55,7 +59,12 @@
 //! interval (0 when the damage does not show as blocks), and which signals (`decoder`,
 //! `content`) saw it.
 
+mod baseline;
 mod config;
+mod garbage;
+
+use baseline::GridBaseline;
+use garbage::Garbage;
 
 pub use config::CorruptionConfig;
 
@@ -126,34 +135,6 @@ struct Seen {
     frames: u64,
 }
 
-/// The stream's normal blockiness index on one grid: running mean of its logarithm and mean
-/// absolute deviation from it.
-#[derive(Clone, Copy, Debug, Default)]
-struct GridBaseline {
-    mean: f32,
-    dev: f32,
-}
-
-impl GridBaseline {
-    /// Whether `ratio` rose above the mean by more than `min` (log) and `z` deviations.
-    fn rise(&self, ratio: f32, min: f32, z: f32) -> bool {
-        ratio.max(1e-3).ln() - self.mean > min.max(z * self.dev)
-    }
-
-    /// Raises the mean to the logarithm of `ratio` at once, if it is below (the deviation is
-    /// kept).
-    fn raise_to(&mut self, ratio: f32) {
-        self.mean = self.mean.max(ratio.max(1e-3).ln());
-    }
-
-    /// Moves the mean and deviation towards `ratio` by the share `a` (0–1).
-    fn learn(&mut self, ratio: f32, a: f32, a_mean: f32) {
-        let l = ratio.max(1e-3).ln();
-        self.dev += a * ((l - self.mean).abs() - self.dev);
-        self.mean += a_mean * (l - self.mean);
-    }
-}
-
 /// Detects damaged picture from decoder signals and sudden blockiness. Built from a
 /// [`CorruptionConfig`].
 pub struct Corruption {
@@ -200,6 +181,8 @@ pub struct Corruption {
     /// coding (see [`CUT_ACTIVITY`]): pictures left of it, and the 8-pixel baseline from
     /// before the cut.
     new_shot: Option<(usize, GridBaseline)>,
+    /// The current run of pictures showing decoder garbage colours (see [`garbage`]).
+    garbage: Garbage,
 }
 
 impl Corruption {
@@ -233,6 +216,7 @@ impl Corruption {
             was_decoder: false,
             carry: None,
             new_shot: None,
+            garbage: Garbage::default(),
             cfg,
         }
     }
@@ -321,6 +305,7 @@ impl Corruption {
         self.was_decoder = false;
         self.carry = None;
         self.new_shot = None;
+        self.garbage.clear();
         self.grid8 = GridBaseline::default();
         self.grid16 = GridBaseline::default();
         self.tile_base
@@ -421,6 +406,9 @@ impl Detector for Corruption {
                         .new_shot
                         .and_then(|(n, b)| (n > 1).then_some((n - 1, b)));
                     let judged = warm && informative && !decoder && !shot;
+                    // Colours outside every gamut where the picture was legal: decoder garbage
+                    // whatever the blocks show (see `garbage`).
+                    let garbled = self.garbage.push(f.analysis(), t).is_some();
                     let blocky = self.grid8.rise(s.r8, min, z) || self.grid16.rise(s.r16, min, z);
                     let weak8 = self.grid8.rise(s.r8, wmin, wz);
                     let weak = judged && (weak8 || weak16);
@@ -468,7 +456,8 @@ impl Detector for Corruption {
                     };
                     // Learn from pictures not judged damaged; from damaged ones ten times
                     // slower, so a lasting change of the stream is absorbed in the end.
-                    let slow = hit || (open && !refresh) || decoder || self.carry.is_some();
+                    let slow =
+                        hit || garbled || (open && !refresh) || decoder || self.carry.is_some();
                     let tau = self.cfg.adapt as f32 * if slow { 10.0 } else { 1.0 };
                     if informative {
                         // Until warm: the plain mean of what was seen.
@@ -536,7 +525,8 @@ impl Detector for Corruption {
                         self.content.close();
                         self.content.observe(true, w, until)
                     } else {
-                        self.content.observe(hit || hold || carried, t, until)
+                        self.content
+                            .observe(hit || hold || carried || garbled, t, until)
                     };
                     if let Some(SpanChange::Started { start }) = change {
                         self.seen.content = true;
@@ -553,7 +543,7 @@ impl Detector for Corruption {
                         });
                         self.observe(true, start, until, out);
                     }
-                    content = (self.content.is_open() && (hit || hold)) || carried;
+                    content = (self.content.is_open() && (hit || hold || garbled)) || carried;
                 }
                 if decoder {
                     self.seen.decoder = true;
