@@ -9,7 +9,9 @@
 //! level now and then, with its other peaks spread below it; a steady tone piles up too, but its
 //! half-waves are rounded (see [`Piles::flatness`]), while clipped ones keep broad tops. A voice
 //! (an asymmetric wave) clipped only on the side of its tall pulses piles one polarity, but
-//! pressed together at the rail within a few thousandths, where its unclipped peaks spread.
+//! pressed together at the rail within a few thousandths, where its unclipped peaks spread, or
+//! (a few pulses cut over different widths, their tops spread by a codec) with tops broader
+//! than a sine's, where an unclipped voice's loudest pulses are sharper or at most as round.
 
 use std::collections::VecDeque;
 
@@ -229,8 +231,8 @@ impl Piles {
     /// (the loudest sample of the last `memory` windows, this one included). `Some` when this
     /// window holds piled peaks; confirmed when the last `span` windows hold at least
     /// `min_pile` of them within the band of the ceiling as it is now, at least two of each
-    /// polarity (or `min_pile` within 0.1 dB of one another: a voice clipped on one side),
-    /// flat enough on average or at most half (and at least a tenth, [`SPARSEST`]) of the loud
+    /// polarity (or, a voice clipped on one side, `min_pile` within 0.1 dB of one another or
+    /// flat enough on average), flat enough on average or at most half (and at least a tenth, [`SPARSEST`]) of the loud
     /// half-waves and not sharper than a sine's on average (a steady tone piles all of its
     /// peaks, rounded ones; loud hits pile the sharp tips of their transients; dense loud
     /// sound a few of its many), under a ceiling already reached before this window (not one
@@ -300,7 +302,12 @@ impl Piles {
         // under its loudest one but pressed together at the rail, `min_pile` of them within
         // 0.1 dB of one another (a codec's ripple on a rail is a few thousandths).
         // (Counted last, only when everything else confirms: it compares the peaks pairwise.)
-        let rail = || both || self.tight(piled as usize) >= s.min_pile;
+        // ... or when those peaks are flat enough on average: a rail cuts flat tops into a
+        // voice's pulses, still broader than a sine's (0.43) once a codec has rounded them and
+        // spread their heights, while an unclipped voice's loudest pulses are sharper or at
+        // most as round (loud flite, espeak and festival voices coded by AAC or AC-3 pile at
+        // most 0.45 one way; a few pulses of flite cut at full scale, 0.52).
+        let rail = || both || flat || self.tight(piled as usize) >= s.min_pile;
         // Few piled peaks among many loud ones (a voice clipped only on its loudest pulses)
         // need tops not much sharper than a sine's: the loudest peaks of unclipped music are
         // its transients' tips, far sharper (the same hit repeated piles them at one level).
