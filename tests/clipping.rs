@@ -5,29 +5,7 @@ mod common;
 
 use std::f64::consts::PI;
 
-use avqc::detect::audio::ClippingConfig;
-use avqc::event::DefectEvent;
-use avqc::{AudioFrame, DetectorConfig, Media, MediaTime};
-
-const RATE: u32 = 48_000;
-
-/// Stereo frames of 1024 samples.
-fn frames(x: &[f32]) -> Vec<Media> {
-    x.chunks(1024)
-        .enumerate()
-        .map(|(k, c)| {
-            let mut planar = c.to_vec();
-            planar.extend_from_slice(c);
-            let time = MediaTime::new(k as i64 * 1024, avqc::Rational::new(1, RATE as i32));
-            Media::Audio(AudioFrame::new(RATE, 2, time, planar).unwrap())
-        })
-        .collect()
-}
-
-fn clipping_ends(x: &[f32]) -> Vec<DefectEvent> {
-    let det = ClippingConfig::default().build("clipping").unwrap();
-    common::defect_ends(common::run_all(det, frames(x)))
-}
+use common::sounds::{clipping_ends, RATE};
 
 /// The syllable envelope at `t` seconds: 0.22 s on (a raised cosine), 0.12 s off.
 fn syllable(t: f64) -> f64 {

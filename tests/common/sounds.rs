@@ -247,3 +247,25 @@ pub fn stereo(x: Vec<f32>) -> Vec<Vec<f32>> {
     let right = x.iter().map(|v| v * 0.9).collect();
     vec![x, right]
 }
+
+/// `x` on both channels of stereo frames of 1024 samples at [`RATE`].
+pub fn dual_mono_frames(x: &[f32]) -> Vec<avqc::Media> {
+    x.chunks(1024)
+        .enumerate()
+        .map(|(k, c)| {
+            let mut planar = c.to_vec();
+            planar.extend_from_slice(c);
+            let time = avqc::MediaTime::new(k as i64 * 1024, avqc::Rational::new(1, RATE as i32));
+            avqc::Media::Audio(avqc::AudioFrame::new(RATE, 2, time, planar).unwrap())
+        })
+        .collect()
+}
+
+/// The `audio_clipping` intervals the default `clipping` detector ends on `x` (both channels).
+pub fn clipping_ends(x: &[f32]) -> Vec<avqc::event::DefectEvent> {
+    use avqc::DetectorConfig;
+    let det = avqc::detect::audio::ClippingConfig::default()
+        .build("clipping")
+        .unwrap();
+    super::defect_ends(super::run_all(det, dual_mono_frames(x)))
+}
