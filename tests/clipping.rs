@@ -5,7 +5,7 @@ mod common;
 
 use std::f64::consts::PI;
 
-use common::sounds::{clipping_ends, RATE};
+use common::sounds::{assert_one_clipped_passage, clipping_ends, hard_clip, RATE};
 
 /// The syllable envelope at `t` seconds: 0.22 s on (a raised cosine), 0.12 s off.
 fn syllable(t: f64) -> f64 {
@@ -35,21 +35,9 @@ fn speech(secs: f64, from: f64, to: f64, gain: f64) -> Vec<f64> {
         .collect()
 }
 
-/// Hard-clips at `ceiling`; returns the first and last clipped sample times.
+/// Hard-clips at `ceiling`, which the sound reaches; the first and last clipped sample times.
 fn clip(x: &mut [f64], ceiling: f64) -> (f64, f64) {
-    let mut first = None;
-    let mut last = 0;
-    for (i, v) in x.iter_mut().enumerate() {
-        if v.abs() >= ceiling {
-            *v = ceiling.copysign(*v);
-            first.get_or_insert(i);
-            last = i + 1;
-        }
-    }
-    (
-        first.unwrap() as f64 / RATE as f64,
-        last as f64 / RATE as f64,
-    )
+    hard_clip(x, ceiling).expect("the sound reaches the ceiling")
 }
 
 /// What a lossy codec leaves: tops rounded (a short smoothing), a little ripple at 15 kHz.
@@ -74,11 +62,7 @@ fn speech_clipped_under_full_scale_after_a_codec_is_one_interval() {
     for ceiling in [0.891, 0.97] {
         let mut x = speech(8.0, 3.0, 5.0, 4.0);
         let (first, last) = clip(&mut x, ceiling);
-        let e = clipping_ends(&codec(&x));
-        assert_eq!(e.len(), 1, "ceiling {ceiling}: {e:#?}");
-        let (s, end) = (e[0].start.as_secs_f64(), e[0].end.unwrap().as_secs_f64());
-        assert!((s - first).abs() <= 0.05, "start {s} vs {first}");
-        assert!((end - last).abs() <= 0.05, "end {end} vs {last}");
+        assert_one_clipped_passage(&codec(&x), first, last, &format!("ceiling {ceiling}"));
     }
 }
 

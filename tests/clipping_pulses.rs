@@ -7,7 +7,7 @@ mod common;
 
 use std::f64::consts::PI;
 
-use common::sounds::{clipping_ends, RATE};
+use common::sounds::{assert_one_clipped_passage, clipping_ends, hard_clip, RATE};
 
 /// Pitch period of the voice, in seconds (about 90 Hz, as a shouted male diphone voice).
 const PERIOD: f64 = 0.011;
@@ -58,20 +58,6 @@ fn voice(secs: f64, quiet: f64, from: f64, word: f64, loud: f64, depth: f64) -> 
         .collect()
 }
 
-/// Hard-clips at `ceiling`; the first and last clipped sample times.
-fn clip(x: &mut [f64], ceiling: f64) -> Option<(f64, f64)> {
-    let mut first = None;
-    let mut last = 0;
-    for (i, v) in x.iter_mut().enumerate() {
-        if v.abs() >= ceiling {
-            *v = ceiling.copysign(*v);
-            first.get_or_insert(i);
-            last = i + 1;
-        }
-    }
-    first.map(|f| (f as f64 / RATE as f64, last as f64 / RATE as f64))
-}
-
 /// A codec's band-limiting and quantisation: `x` averaged over 5 samples (a low-pass at about
 /// 10 kHz, rounding short flat tops), each block of 1024 samples (a codec frame) rendered up to
 /// 0.25 dB louder (its quantisation error), plus a 15 kHz ripple of a few
@@ -97,12 +83,8 @@ fn a_pulse_voice_clipped_only_on_its_loudest_pulses_is_one_interval() {
     // dB, so that they are not pressed together as a rail's tops of a longer passage are.
     for (word, loud) in [(0.08, 1.3), (0.1, 1.3), (0.1, 1.4)] {
         let mut x = voice(8.0, 0.45, 3.0, word, loud, 0.2);
-        let (first, last) = clip(&mut x, 1.0).unwrap();
-        let e = clipping_ends(&codec(&x));
-        assert_eq!(e.len(), 1, "{word} {loud}: {e:#?}");
-        let (s, end) = (e[0].start.as_secs_f64(), e[0].end.unwrap().as_secs_f64());
-        assert!((s - first).abs() <= 0.05, "{loud}: start {s} vs {first}");
-        assert!((end - last).abs() <= 0.05, "{loud}: end {end} vs {last}");
+        let (first, last) = hard_clip(&mut x, 1.0).unwrap();
+        assert_one_clipped_passage(&codec(&x), first, last, &format!("{word} {loud}"));
     }
 }
 
@@ -113,7 +95,7 @@ fn the_same_pulse_voice_unclipped_near_full_scale_is_not_reported() {
     // loudest, but are not broad.
     for loud in [0.989, 0.891] {
         let mut x = voice(8.0, 0.45, 3.0, 0.3, loud, 0.05);
-        assert!(clip(&mut x, 1.0).is_none());
+        assert!(hard_clip(&mut x, 1.0).is_none());
         let e = clipping_ends(&codec(&x));
         assert!(e.is_empty(), "{loud}: {e:#?}");
     }

@@ -269,3 +269,28 @@ pub fn clipping_ends(x: &[f32]) -> Vec<avqc::event::DefectEvent> {
         .unwrap();
     super::defect_ends(super::run_all(det, dual_mono_frames(x)))
 }
+
+/// Asserts that the default `clipping` detector reports `x` as one passage whose boundaries
+/// lie within 50 ms of `first` and `last` (seconds); `what` names the case in a failure.
+pub fn assert_one_clipped_passage(x: &[f32], first: f64, last: f64, what: &str) {
+    let e = clipping_ends(x);
+    assert_eq!(e.len(), 1, "{what}: {e:#?}");
+    let (s, end) = (e[0].start.as_secs_f64(), e[0].end.unwrap().as_secs_f64());
+    assert!((s - first).abs() <= 0.05, "{what}: start {s} vs {first}");
+    assert!((end - last).abs() <= 0.05, "{what}: end {end} vs {last}");
+}
+
+/// Hard-clips `x` at `ceiling`; the times of the first clipped sample and of the sample after
+/// the last one, `None` when nothing reached it.
+pub fn hard_clip(x: &mut [f64], ceiling: f64) -> Option<(f64, f64)> {
+    let mut first = None;
+    let mut last = 0;
+    for (i, v) in x.iter_mut().enumerate() {
+        if v.abs() >= ceiling {
+            *v = ceiling.copysign(*v);
+            first.get_or_insert(i);
+            last = i + 1;
+        }
+    }
+    first.map(|f| (f as f64 / RATE as f64, last as f64 / RATE as f64))
+}
