@@ -40,6 +40,9 @@ pub(super) struct Geometry {
     pub(super) step_min: usize,
     pub(super) step_max: usize,
     pub(super) step_jitter: usize,
+    /// Longest pitch period of a voice (12.5 ms: 80 Hz), the longest step of its pulse train
+    /// (`train`).
+    pub(super) voice_max: usize,
     /// Programme level windows: `inner..outer` samples on each side (short, long).
     pub(super) level_windows: [(usize, usize); 2],
     /// Samples needed after a candidate's peak to judge it.
@@ -97,6 +100,7 @@ impl Geometry {
             step_min: ms(2.5),
             step_max: ms(500.0),
             step_jitter: ms(0.25),
+            voice_max: ms(12.5),
             level_windows: [(ms(6.0), ms(30.0)), (ms(10.0), level_outer)],
             wait,
             same_click: ms(2.0),

@@ -5,6 +5,7 @@ use super::channel::{Channel, Cluster};
 use super::geometry::Geometry;
 use super::predictor::whiten;
 use super::sharp::{sharpness, SPAN};
+use super::train::in_pulse_train;
 use super::{ClickConfig, Scratch};
 
 /// Residual level, relative to a click's peak, under which the residual counts as quiet when
@@ -317,6 +318,10 @@ pub(super) fn judge(
         return None;
     }
     if e - s + 1 > g.long_click && rise > LONG_MAX_RISE_DB {
+        return None;
+    }
+    // Three similar pulses at a voice's pitch spacing are the voice's own (`train`).
+    if in_pulse_train(ef, q, amp, g) {
         return None;
     }
     Some(Found {

@@ -49,6 +49,11 @@
 //!   between them (within 4 % a step and 0.25 ms, a step of 2.5 ms to 0.5 s, residual peaks
 //!   within 20 dB of each other) — a percussion tick played on every beat, a buzzy voice's
 //!   glottal pulses (candidates are judged in order of time, see `rhythm`);
+//! - is not one of a voice's own pulse train: no two other residual peaks within 10 dB of its
+//!   own make three equally spaced pulses with it at a voice's pitch period (2.5–12.5 ms,
+//!   within 4 % and 0.25 ms) — a vocoder excites its vowels with bare impulses, and the first
+//!   ones of a voiced onset stand out of the residual as clicks would, while an added click
+//!   is a single event (see `train`);
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
@@ -90,6 +95,7 @@ mod judge;
 mod predictor;
 mod rhythm;
 mod sharp;
+mod train;
 
 use crate::detect::lock::StreamLock;
 use crate::detect::measure::sample_clock::SampleClock;

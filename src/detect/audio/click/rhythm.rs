@@ -20,7 +20,7 @@ use super::geometry::Geometry;
 /// 1–3 % and a voice's period varies by 1–2 % from one pulse to the next; the step from the
 /// two rejected impulses to an added click in the real-content evaluation differed by 29 % and
 /// more.
-const STEP_SPREAD: f64 = 0.04;
+pub(super) const STEP_SPREAD: f64 = 0.04;
 
 /// Largest ratio of residual peaks (either way) between the candidate and each earlier
 /// impulse of the series (20 dB): the same sound, played louder or softer.
