@@ -18,9 +18,10 @@
 //!   before) lasts at most `max_duration` — a drum hit, a plosive or a new note keeps the
 //!   fixed predictor wrong for as long as it sounds — or at most 8 ms when it is *sharp*:
 //!   broadband around its peak (the energy of the residual's first difference over ±8 samples
-//!   at least 0.35 of twice its energy), and at most 10.7 ms (AC-3's 512-sample window) when it
+//!   at least 0.3 of twice its energy), and at most 10.7 ms (AC-3's 512-sample window) when it
 //!   is sharp and its peak stands `min_excess_long_db` over the residual's median before. A click is a discontinuity, white after whitening up
-//!   to the codec's cut-off (0.5–1.7 measured after AAC and AC-3), and AAC spreads its
+//!   to the codec's cut-off (0.5–1.7 measured after AAC and AC-3; 0.33 when AAC leaves it
+//!   about 8 kHz of band), and AAC spreads its
 //!   quantisation noise over two overlapping 256-sample short windows; glottal pulses, thumps
 //!   and plucks are smooth pulses (0.07–0.15);
 //! - leaves the sound as it was: after it, the residual of the same predictor returns to its
