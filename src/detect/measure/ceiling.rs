@@ -232,11 +232,11 @@ impl Piles {
     /// window holds piled peaks; confirmed when the last `span` windows hold at least
     /// `min_pile` of them within the band of the ceiling as it is now, at least two of each
     /// polarity (or, a voice clipped on one side, `min_pile` within 0.1 dB of one another or
-    /// flat enough on average), flat enough on average or at most half (and at least a tenth, [`SPARSEST`]) of the loud
-    /// half-waves and not sharper than a sine's on average (a steady tone piles all of its
-    /// peaks, rounded ones; loud hits pile the sharp tips of their transients; dense loud
-    /// sound a few of its many), under a ceiling already reached before this window (not one
-    /// a crescendo is still raising).
+    /// flat enough on average), flat enough on average or at most half (and at least a tenth,
+    /// [`SPARSEST`]) of the loud half-waves and not sharper than a sine's on average (a steady
+    /// tone piles all of its peaks, rounded ones; loud hits pile the sharp tips of their
+    /// transients; dense loud sound a few of its many), under a ceiling already reached before
+    /// this window (not one a crescendo is still raising).
     pub(crate) fn close_window(&mut self, s: &PileSettings) -> Option<Pile> {
         self.maxima[self.next_max] = self.win_max;
         self.next_max = (self.next_max + 1) % self.maxima.len();

@@ -43,6 +43,10 @@
 //! frame after frame. A candidate freeze in which such a cell change (12 code values, and 8
 //! times the noise) came in half of its frames, 3 or more, is motion and not reported.
 //!
+//! **A key frame re-codes the held picture** from scratch: inside a candidate freeze an intra
+//! picture may step a block by up to `anchor_factor` times the tolerance and still repeat the
+//! previous one (it stays held to the anchor test); predicted pictures keep the tolerance.
+//!
 //! The interval starts at the first repeated frame and ends at the first new frame.
 
 use crate::detect::one_stream::{OnVideo, VideoDetector};
@@ -433,12 +437,13 @@ impl VideoDetector for Freeze {
                         .candidate_since
                         .is_some_and(|s| t.secs_since(s) >= self.cfg.min_duration - 1e-9);
                 self.cut_in = held_before || (self.last_same && is_cut(&self.mad));
-                let short = self.last_same
-                    && self
-                        .shown_since
-                        .is_some_and(|s| t.secs_since(s) < self.cfg.min_duration - 1e-9);
-                if let Some(since) = self.shown_since.filter(|_| short) {
-                    self.short_holds[self.next_short] = (t, t.secs_since(since));
+                // The picture just replaced was repeated for less than `min_duration`.
+                let short = self
+                    .shown_since
+                    .map(|s| t.secs_since(s))
+                    .filter(|&held| self.last_same && held < self.cfg.min_duration - 1e-9);
+                if let Some(held) = short {
+                    self.short_holds[self.next_short] = (t, held);
                     self.next_short = (self.next_short + 1) % STEP_RING;
                     self.n_short = (self.n_short + 1).min(STEP_RING);
                 }
