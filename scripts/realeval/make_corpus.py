@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the real-content evaluation corpus of avqc and its truth.json.
 
-usage: make_corpus.py --out DIR [--seed N] [--only GROUP[,GROUP]] [--list]
+usage: make_corpus.py --out DIR [--seed N] [--only GROUP[,GROUP]] [--clips NAME[,NAME]] [--list]
 
 GROUP: clean, dropout, click, clipping, freeze, corruption, sync (default: all of these), and
 holdout (clean programmes from sources no other group uses, holdout.py; built only when named,
@@ -282,6 +282,8 @@ def main() -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", default="")
+    ap.add_argument("--clips", default="",
+                    help="build only these clips (comma-separated names, as --list prints them)")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--retruth", action="store_true",
                     help="measure the corruption truth of clips already built again")
@@ -307,6 +309,13 @@ def main() -> int:
     clips = cl + defect_clips(a.seed)
     if only:
         clips = [(n, b) for n, b in clips + ho if group_of(n, clean_names, ho_names) in only]
+    if a.clips:
+        names = set(filter(None, a.clips.split(",")))
+        clips = [(n, b) for n, b in clips + ([] if only else ho) if n in names]
+        unknown = names - {n for n, _ in clips}
+        if unknown:
+            print("unknown clips (see --list):", *sorted(unknown), file=sys.stderr)
+            return 2
     if a.list:
         for n, _ in clips:
             print(group_of(n, clean_names, ho_names), n)
