@@ -543,3 +543,41 @@ fn a_relative_gap_must_fall_from_the_programmes_level_at_once() {
     let d = dropouts(&run(&mut det(), &frames(&s)));
     assert!(d.is_empty(), "{:?}", show(&d));
 }
+
+#[test]
+fn room_tone_before_the_programme_is_its_floor() {
+    // A quiet programme that opens on 0.9 s of room tone (−72 dBFS), speaks without a pause
+    // until 2.5 s and then stops within 1 ms for 95 ms of the same room tone: the first pause
+    // sits at the floor heard before the speech, it is no cut. Cut to digital zero instead, the
+    // same gap is a dropout.
+    let mut rng = Rng(11);
+    let room = 10f64.powf(-72.0 / 20.0);
+    let voice = 10f64.powf(-40.0 / 20.0) * 1.4;
+    let (on, stop, back) = (at(0.9), at(2.5), at(2.595));
+    let sound: Vec<f32> = (0..at(6.0))
+        .map(|j| {
+            let t = j as f64 / RATE as f64;
+            let speaking = (on..stop).contains(&j) || j >= back;
+            let v = if speaking {
+                (1..6)
+                    .map(|h| (2.0 * PI * 150.0 * h as f64 * t).sin() / h as f64)
+                    .sum::<f64>()
+                    * voice
+            } else {
+                0.0
+            };
+            (v + room * rng.gauss()) as f32
+        })
+        .collect();
+    let d = dropouts(&run(&mut silence(), &frames(&sound)));
+    assert!(d.is_empty(), "a pause at the room tone: {:?}", show(&d));
+    let mut cut = sound.clone();
+    cut[stop..back].iter_mut().for_each(|x| *x = 0.0);
+    let d = dropouts(&run(&mut silence(), &frames(&cut)));
+    assert_eq!(d.len(), 1, "a cut to digital zero: {:?}", show(&d));
+    assert_level_cut(&d[0], stop, 0.095);
+}
+
+fn at(secs: f64) -> usize {
+    (secs * RATE as f64) as usize
+}

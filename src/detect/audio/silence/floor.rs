@@ -7,7 +7,9 @@
 //! window, it keeps a 10 ms running mean (4 windows of 2.5 ms) and the minimum of that mean over
 //! segments of `segment` windows in a ring sized once; the floor is the minimum over the ring
 //! and the current segment. The onset of the sound (its first `skip` windows: encoder priming,
-//! a fade-in) is left out.
+//! a fade-in) is left out. The quiet before the first sound (room tone before a programme
+//! starts, under the silence threshold but above digital silence) is the programme's floor
+//! too: it is kept in the first segment (see [`Floor::lead`]).
 //!
 //! A gap being judged is *held*: its levels do not lower the floor until it is settled, and a
 //! gap reported as a dropout never does (the next dropout a few seconds later is compared with
@@ -15,6 +17,10 @@
 
 /// Windows in the running mean (10 ms at 2.5 ms windows).
 const MEAN: usize = 4;
+
+/// Mean square of digital silence (−90 dBFS): quieter windows before the first sound (a
+/// decoder's priming, a stream that starts in digital zero) say nothing about the floor.
+const DIGITAL_SILENCE: f64 = 1e-9;
 
 pub(crate) struct Floor {
     /// Windows per segment.
@@ -119,6 +125,25 @@ impl Floor {
             self.ring_filled = (self.ring_filled + 1).min(self.ring.len());
             self.seg_min = f64::INFINITY;
             self.seg_n = 0;
+        }
+    }
+
+    /// One window of level `ms` before the first sound. Room tone heard before a programme
+    /// starts is where its pauses will sit: a 10 ms mean of it (every window above digital
+    /// silence) lowers the first segment's minimum, so it counts for the first
+    /// `segments` segments of sound. Neither the windows of sound needed nor the onset left
+    /// out count these windows.
+    pub(crate) fn lead(&mut self, ms: f64) {
+        if !(ms >= DIGITAL_SILENCE) {
+            self.recent_n = 0;
+            self.recent_pos = 0;
+            return;
+        }
+        self.recent[self.recent_pos] = ms;
+        self.recent_pos = (self.recent_pos + 1) % MEAN;
+        self.recent_n = (self.recent_n + 1).min(MEAN);
+        if self.recent_n == MEAN {
+            self.seg_min = self.seg_min.min(self.mean());
         }
     }
 

@@ -81,6 +81,8 @@ impl Silence {
         let hold = self.run.is_some() || self.relative.in_gap() || dip;
         if self.sound_seen {
             self.floor.push(ms, hold);
+        } else {
+            self.floor.lead(ms);
         }
         if hold {
             let j = self.judged.get_or_insert(Judged {
