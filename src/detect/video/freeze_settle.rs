@@ -1,0 +1,115 @@
+//! `freeze`: a held picture the encoder goes on refining before it repeats.
+//!
+//! A picture that came in by a clear change and is then held is coded coarsely first; the
+//! encoder refines it over the next pictures (an interlaced MPEG-2 picture over about 7), and
+//! its predicted pictures may step a block by a little more than the tolerance, so the repeat
+//! test only passes once the refinement settles. Refinement does not move the picture: every
+//! refined frame stays within the anchor allowance of the picture's first coding (the
+//! *origin*), however many frames it takes, while motion that steps by as much drifts out of
+//! it within a frame or two.
+//!
+//! So the frames after a clear change are followed, as long as each step is slight (within the
+//! anchor allowance) and each frame stays within the anchor allowance of the origin (without
+//! a shift of the median block brightness). When a candidate freeze that began within
+//! [`SETTLE_SECS`] after the origin is confirmed, and every frame since the origin stayed with
+//! it, the freeze is reported from the first frame after the origin. Only the start moves: a
+//! candidate is confirmed exactly as before, so no freeze is added. A held still (cut to) is
+//! left as it is.
+//!
+//! Cost: one copy of the previous picture's cell means when a slight step follows a clear
+//! change, and one comparison with the origin per frame while such a run lasts (at most
+//! [`SETTLE_SECS`] and the candidate's confirmation); none while the origin is the candidate's
+//! anchor (then the anchor test is the same test).
+
+use super::{Freeze, Verdict};
+use crate::detect::measure::cells::CellGrid;
+use crate::detect::measure::median::{max, median};
+use crate::media::MediaTime;
+
+/// Seconds after a picture's first coding within which a held picture's refinement settles
+/// (a candidate beginning later is reported from its first repeated frame): the refinement of
+/// an interlaced MPEG-2 picture, GOP 12, took 7–9 frames (0.28–0.36 s).
+pub(super) const SETTLE_SECS: f64 = 0.5;
+
+/// The frames following a picture that came in by a clear change.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Settling {
+    /// The previous picture came in by a clear change (a step beyond the anchor allowance).
+    after_change: bool,
+    /// The first frame after the origin, while every frame since stayed with it.
+    from: Option<MediaTime>,
+    /// The origin is the current candidate's anchor (not copied apart).
+    in_anchor: bool,
+    /// Block differences against the origin (absolute and signed).
+    mad: Vec<f32>,
+    dc: Vec<f32>,
+}
+
+impl Freeze {
+    /// Follows the run after a clear change with frame `t` (its verdict `v`), once the
+    /// candidate and the anchor are updated for it and before the freeze is confirmed.
+    pub(super) fn settle(&mut self, v: Option<Verdict>, t: MediaTime) {
+        let (Some(v), Some(grid)) = (v, self.grid) else {
+            self.settling.from = None;
+            self.settling.after_change = false;
+            return;
+        };
+        let af = self.cfg.anchor_factor;
+        let slight = v.same_as_prev || v.step <= af * self.cfg.tolerance;
+        let after_change = std::mem::replace(&mut self.settling.after_change, !slight);
+        if self.tracker.is_open() || self.still_since.is_some() {
+            self.settling.from = None;
+            return;
+        }
+        if let Some(from) = self.settling.from {
+            let since = if self.frames > 0 {
+                self.candidate_since.unwrap_or(t)
+            } else {
+                t
+            };
+            let kept =
+                since.secs_since(from) <= SETTLE_SECS + 1e-9 && self.with_origin(v, from, &grid);
+            if !kept {
+                self.settling.from = None;
+            }
+        }
+        if self.settling.from.is_none() && after_change && slight {
+            // The previous picture is the origin: the anchor of the candidate beginning now,
+            // or copied apart.
+            self.settling.in_anchor = v.same_as_prev && self.frames == 1;
+            if !self.settling.in_anchor {
+                self.means.prev_to_origin();
+            }
+            self.settling.from = Some(t);
+        }
+    }
+
+    /// True when the current picture stays with the origin of the run beginning at `from`.
+    fn with_origin(&mut self, v: Verdict, from: MediaTime, grid: &CellGrid) -> bool {
+        if self.settling.in_anchor {
+            if v.same_as_prev {
+                // Still the candidate whose anchor is the origin (the anchor test was this
+                // test), or a new one begun because the picture drifted from it.
+                return self.candidate_since == Some(from);
+            }
+            // The candidate ended on a new picture; its anchor (not replaced before the next
+            // repeat) is kept apart.
+            self.means.anchor_to_origin();
+            self.settling.in_anchor = false;
+        }
+        let (mad, dc) = (&mut self.settling.mad, &mut self.settling.dc);
+        self.means.diff_origin(grid, mad, dc, &mut self.acc);
+        let worst = max(mad);
+        let drift = median(dc, &mut self.scratch).abs();
+        let allowed = self.cfg.tolerance + self.cfg.noise_factor * v.noise;
+        worst <= allowed * self.cfg.anchor_factor && drift <= self.cfg.drift_tolerance
+    }
+
+    /// Where a plain candidate freeze beginning at `since` is reported from: the first frame
+    /// after its origin when the frames since stayed with it, within [`SETTLE_SECS`].
+    pub(super) fn settled_from(&self, since: MediaTime) -> Option<MediaTime> {
+        let from = self.settling.from?;
+        let plain = self.candidate_since == Some(since) && self.still_since.is_none();
+        (plain && from < since && since.secs_since(from) <= SETTLE_SECS + 1e-9).then_some(from)
+    }
+}
