@@ -21,7 +21,7 @@
 //! [`SETTLE_SECS`] and the candidate's confirmation); none while the origin is the candidate's
 //! anchor (then the anchor test is the same test).
 
-use super::{Freeze, Verdict};
+use super::{Freeze, Verdict, STEP_FACTOR};
 use crate::detect::measure::cells::CellGrid;
 use crate::detect::measure::median::{max, median};
 use crate::media::MediaTime;
@@ -67,8 +67,11 @@ impl Freeze {
             } else {
                 t
             };
-            let kept =
-                since.secs_since(from) <= SETTLE_SECS + 1e-9 && self.with_origin(v, from, &grid);
+            // A freeze is confirmed at most `STEP_FACTOR * min_duration` after it was first
+            // seen, and is moved back only when first seen within `SETTLE_SECS`.
+            let useful = since.secs_since(from) <= SETTLE_SECS + 1e-9
+                && t.secs_since(from) <= SETTLE_SECS + STEP_FACTOR * self.cfg.min_duration + 1e-9;
+            let kept = useful && self.with_origin(v, from, &grid);
             if !kept {
                 self.settling.from = None;
             }
@@ -105,11 +108,14 @@ impl Freeze {
         worst <= allowed * self.cfg.anchor_factor && drift <= self.cfg.drift_tolerance
     }
 
-    /// Where a plain candidate freeze beginning at `since` is reported from: the first frame
-    /// after its origin when the frames since stayed with it, within [`SETTLE_SECS`].
-    pub(super) fn settled_from(&self, since: MediaTime) -> Option<MediaTime> {
+    /// Where a freeze first seen at `start` is reported from: the first frame after its
+    /// origin when its candidate began after the origin and every frame since stayed with it,
+    /// within [`SETTLE_SECS`] of `start` (which the edge rule may have set after the
+    /// candidate's first frame: a refined interlaced picture moves a cell by an edge's amount
+    /// now and then). A held still is left as it is.
+    pub(super) fn settled_from(&self, start: MediaTime) -> Option<MediaTime> {
         let from = self.settling.from?;
-        let plain = self.candidate_since == Some(since) && self.still_since.is_none();
-        (plain && from < since && since.secs_since(from) <= SETTLE_SECS + 1e-9).then_some(from)
+        let plain = self.candidate_since.is_some_and(|s| s <= start) && self.still_since.is_none();
+        (plain && from < start && start.secs_since(from) <= SETTLE_SECS + 1e-9).then_some(from)
     }
 }
