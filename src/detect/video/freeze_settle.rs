@@ -8,18 +8,20 @@
 //! *origin*), however many frames it takes, while motion that steps by as much drifts out of
 //! it within a frame or two.
 //!
-//! So the frames after a clear change are followed, as long as each step is slight (within the
-//! anchor allowance) and each frame stays within the anchor allowance of the origin (without
-//! a shift of the median block brightness). When a candidate freeze that began within
-//! [`SETTLE_SECS`] after the origin is confirmed, and every frame since the origin stayed with
-//! it, the freeze is reported from the first frame after the origin. Only the start moves: a
-//! candidate is confirmed exactly as before, so no freeze is added. A held still (cut to) is
-//! left as it is.
+//! So when a slight step (within the anchor allowance) follows a clear change (a step beyond
+//! it), the frames from it on are followed as long as each stays within the anchor allowance
+//! of the origin, the picture the clear change brought (without a shift of the median block
+//! brightness). When a freeze first seen within [`SETTLE_SECS`] after the origin is
+//! confirmed, its candidate having begun after the origin and every frame since having stayed
+//! with it, the freeze is reported from the first frame after the origin. (A refined interlaced
+//! picture also moves a cell by an edge's amount now and then, so the edge rule may let the
+//! freeze be seen a few frames after its candidate began.) Only the start moves: a freeze is
+//! confirmed exactly as before, so none is added. A held still (cut to) is left as it is.
 //!
 //! Cost: one copy of the previous picture's cell means when a slight step follows a clear
-//! change, and one comparison with the origin per frame while such a run lasts (at most
-//! [`SETTLE_SECS`] and the candidate's confirmation); none while the origin is the candidate's
-//! anchor (then the anchor test is the same test).
+//! change, and one comparison with the origin per frame while the run can still move a freeze
+//! (at most [`SETTLE_SECS`] and twice `min_duration`); none while the origin is the
+//! candidate's anchor (then the anchor test is the same test).
 
 use super::{Freeze, Verdict, STEP_FACTOR};
 use crate::detect::measure::cells::CellGrid;
