@@ -9,19 +9,20 @@
 //! it within a frame or two.
 //!
 //! So when a slight step (within the anchor allowance) follows a clear change (a step beyond
-//! it), the frames from it on are followed as long as each stays within the anchor allowance
-//! of the origin, the picture the clear change brought (without a shift of the median block
-//! brightness). When a freeze first seen within [`SETTLE_SECS`] after the origin is
+//! it), the frames from it on are followed as long as each steps slightly and stays within the
+//! anchor allowance of the origin, the picture the clear change brought (without a shift of
+//! the median block brightness). When a freeze first seen within [`SETTLE_SECS`] after the origin is
 //! confirmed, its candidate having begun after the origin and every frame since having stayed
 //! with it, the freeze is reported from the first frame after the origin. (A refined interlaced
 //! picture also moves a cell by an edge's amount now and then, so the edge rule may let the
 //! freeze be seen a few frames after its candidate began.) Only the start moves: a freeze is
 //! confirmed exactly as before, so none is added. A held still (cut to) is left as it is.
 //!
-//! Cost: one copy of the previous picture's cell means when a slight step follows a clear
-//! change, and one comparison with the origin per frame while the run can still move a freeze
-//! (at most [`SETTLE_SECS`] and twice `min_duration`); none while the origin is the
-//! candidate's anchor (then the anchor test is the same test).
+//! Cost: one copy of the previous picture's cell means when a slight step that is no repeat
+//! follows a clear change, and one comparison with the origin per slight frame while the run
+//! can still move a freeze (at most [`SETTLE_SECS`] and twice `min_duration`); none while the
+//! origin is the candidate's anchor (then the anchor test is the same test), and none in
+//! motion (a clear change ends the run).
 
 use super::{Freeze, Verdict, STEP_FACTOR};
 use crate::detect::measure::cells::CellGrid;
@@ -73,7 +74,7 @@ impl Freeze {
             // seen, and is moved back only when first seen within `SETTLE_SECS`.
             let useful = since.secs_since(from) <= SETTLE_SECS + 1e-9
                 && t.secs_since(from) <= SETTLE_SECS + STEP_FACTOR * self.cfg.min_duration + 1e-9;
-            let kept = useful && self.with_origin(v, from, &grid);
+            let kept = slight && useful && self.with_origin(v, from, &grid);
             if !kept {
                 self.settling.from = None;
             }
