@@ -424,7 +424,8 @@ impl Freeze {
         if let Some(mut c) = self.tracker.observe(frozen, t, until) {
             // A held picture refined before it repeated: the freeze began with the refinement.
             if let SpanChange::Started { start } = c {
-                if let Some(from) = self.settled_from(start) {
+                let from = self.settle_back(start);
+                if from < start {
                     self.tracker.backdate(from);
                     c = SpanChange::Started { start: from };
                 }
@@ -542,7 +543,7 @@ impl VideoDetector for Freeze {
                 if hold && self.step_hold > self.cfg.min_duration && !self.tracker.is_open() =>
             {
                 if t.secs_since(since) >= self.step_hold - 1e-9 {
-                    let from = self.settled_from(since).unwrap_or(since);
+                    let from = self.settle_back(since);
                     if let Some(c) = self.tracker.observe(true, from, until) {
                         self.emit(c, t, out);
                     }

@@ -41,6 +41,8 @@ pub(super) struct Settling {
     after_change: bool,
     /// The first frame after the origin, while every frame since stayed with it.
     from: Option<MediaTime>,
+    /// Frames from `from` on.
+    frames: u64,
     /// The origin is the current candidate's anchor (not copied apart).
     in_anchor: bool,
     /// Block differences against the origin (absolute and signed).
@@ -75,7 +77,9 @@ impl Freeze {
             let useful = since.secs_since(from) <= SETTLE_SECS + 1e-9
                 && t.secs_since(from) <= SETTLE_SECS + STEP_FACTOR * self.cfg.min_duration + 1e-9;
             let kept = slight && useful && self.with_origin(v, from, &grid);
-            if !kept {
+            if kept {
+                self.settling.frames += 1;
+            } else {
                 self.settling.from = None;
             }
         }
@@ -87,6 +91,7 @@ impl Freeze {
                 self.means.prev_to_origin();
             }
             self.settling.from = Some(t);
+            self.settling.frames = 1;
         }
     }
 
@@ -116,9 +121,22 @@ impl Freeze {
     /// within [`SETTLE_SECS`] of `start` (which the edge rule may have set after the
     /// candidate's first frame: a refined interlaced picture moves a cell by an edge's amount
     /// now and then). A held still is left as it is.
-    pub(super) fn settled_from(&self, start: MediaTime) -> Option<MediaTime> {
+    fn settled_from(&self, start: MediaTime) -> Option<MediaTime> {
         let from = self.settling.from?;
         let plain = self.candidate_since.is_some_and(|s| s <= start) && self.still_since.is_none();
         (plain && from < start && start.secs_since(from) <= SETTLE_SECS + 1e-9).then_some(from)
+    }
+
+    /// Where a freeze first seen at `start` and confirmed now is reported from
+    /// ([`settled_from`](Self::settled_from), else `start`); the frames moved back are counted
+    /// in the freeze.
+    pub(super) fn settle_back(&mut self, start: MediaTime) -> MediaTime {
+        match self.settled_from(start) {
+            Some(from) => {
+                self.frames = self.frames.max(self.settling.frames);
+                from
+            }
+            None => start,
+        }
     }
 }
