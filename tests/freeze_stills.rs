@@ -298,3 +298,86 @@ fn a_held_picture_recoded_in_one_frame_or_two_stays_a_freeze() {
         "{f:?}"
     );
 }
+
+/// Motion, then the picture of frame 49 held to frame 79 (1.2 s) and motion again; frame 49 is
+/// its first, coarse coding: `fixes` (up to 7) 16x16 blocks of it are off by 6 to 5 code
+/// values (over the tolerance of 4, within twice it), which the encoder refines away one block
+/// a frame from frame 50 + `lag` on, as it refines a held interlaced picture. With `flicker`,
+/// the two frames after the last fix each lift a different 4x4 cell by 16 (re-coding a sharp
+/// edge of the picture: the edge rule's cell change).
+fn refined_hold(lag: usize, fixes: usize, flicker: bool) -> impl Fn(usize, usize, usize) -> u8 {
+    move |i, x, y| {
+        let held = (49..80).contains(&i);
+        let v = moving(if held { 49.0 } else { i as f64 } * 3.0, x, y);
+        let (bx, by) = (x / 16, y / 16);
+        // block j of the third row of blocks, off until frame 50 + lag + j
+        let off = [6, 6, 5, 5, 5, 5, 5];
+        let last = 50 + lag + fixes;
+        let lifted = flicker && (last..last + 2).contains(&i) && (x / 4, y / 4) == (i - last, 20);
+        match (by == 2 && bx < fixes, held) {
+            (true, true) if i < 50 + lag + bx => v + off[bx],
+            _ if held && lifted => v + 16,
+            _ => v,
+        }
+    }
+}
+
+#[test]
+fn a_held_picture_refined_over_several_frames_is_a_freeze_from_its_first_repeat() {
+    // one freeze, 2.0-3.2 s: from the first refined (or repeated) frame, not from the first
+    // repeat of the settled picture (2.28 s, 2.32 s)
+    for lag in [0, 1] {
+        let f = freezes_typed(100, |_| PictureType::P, refined_hold(lag, 7, false));
+        assert_eq!(f.len(), 1, "lag {lag}: {f:?}");
+        assert!(
+            (f[0].0 - 2.0).abs() < 0.01 && (f[0].1 - 3.2).abs() < 0.01,
+            "lag {lag}: {f:?}"
+        );
+    }
+}
+
+#[test]
+fn a_refined_held_picture_whose_edges_flicker_is_a_freeze_from_its_first_repeat() {
+    // the settled picture's first frames move a cell each (3 of 4 frames: the edge rule holds
+    // the freeze back until 2.4 s): still one freeze from 2.0 s
+    let f = freezes_typed(100, |_| PictureType::P, refined_hold(0, 4, true));
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        (f[0].0 - 2.0).abs() < 0.01 && (f[0].1 - 3.2).abs() < 0.01,
+        "{f:?}"
+    );
+}
+
+/// An object (the left 40 % of the picture) moving fast to frame 49, then slowly (`step`
+/// pixels a frame: its blocks change by a little more than the tolerance) to frame 59, whose
+/// picture is held to frame 84, over a still background.
+fn slowing_then_held(step: f64) -> impl Fn(usize, usize, usize) -> u8 {
+    move |i, x, y| {
+        let pos = |k: usize| match k {
+            0..50 => k as f64 * 3.0,
+            _ => 49.0 * 3.0 + (k - 49) as f64 * step,
+        };
+        let k = match i {
+            60..85 => 59,
+            _ => i,
+        };
+        if x >= 64 {
+            return photo(0, 0.0, x, y);
+        }
+        moving(if i >= 85 { i as f64 * 3.0 } else { pos(k) }, x, y)
+    }
+}
+
+#[test]
+fn slow_motion_that_stops_is_a_freeze_from_its_first_repeat_not_earlier() {
+    // slow motion (steps a little over the tolerance, as a refinement's) is no refinement: the
+    // picture drifts from where it was; the freeze starts at the first repeat, 2.4 s
+    for step in [0.9, 1.05, 1.2] {
+        let f = freezes_typed(120, |_| PictureType::P, slowing_then_held(step));
+        assert_eq!(f.len(), 1, "step {step}: {f:?}");
+        assert!(
+            (f[0].0 - 2.4).abs() < 0.01 && (f[0].1 - 3.4).abs() < 0.01,
+            "step {step}: {f:?}"
+        );
+    }
+}

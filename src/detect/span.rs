@@ -170,6 +170,27 @@ impl SpanTracker {
         }
     }
 
+    /// Moves the start of the current candidate or open defect back to `to`, for a detector
+    /// that learns, on confirming a defect, that it began before it was first seen. A later
+    /// `to`, or no defect, changes nothing.
+    ///
+    /// ```
+    /// use avqc::{MediaTime, SpanChange, SpanTracker};
+    /// let t = |s| MediaTime::from_secs_f64(s);
+    /// let mut tr = SpanTracker::new(0.5, 0.0);
+    /// tr.observe(true, t(1.0), t(1.5));
+    /// tr.backdate(t(0.8));
+    /// assert_eq!(tr.observe(false, t(2.0), t(2.04)), Some(SpanChange::Ended { start: t(0.8), end: t(2.0) }));
+    /// ```
+    pub fn backdate(&mut self, to: MediaTime) {
+        match &mut self.state {
+            State::Candidate { start, .. } | State::Open { start, .. } if to < *start => {
+                *start = to
+            }
+            _ => {}
+        }
+    }
+
     /// Start of the current candidate or open defect.
     pub fn current_start(&self) -> Option<MediaTime> {
         match self.state {

@@ -1,5 +1,6 @@
-//! The cell means `freeze` keeps of three pictures (the current one, the previous one and the
-//! anchor of a candidate freeze) and `stutter` of two, and their block differences.
+//! The cell means `freeze` keeps of four pictures (the current one, the previous one, the
+//! anchor of a candidate freeze and the origin of a picture being refined) and `stutter` of
+//! two, and their block differences.
 //!
 //! With the default grids (`freeze`: 4-pixel cells read every 2nd pixel; `stutter`: 8-pixel
 //! cells read every 4th) every cell mean is a whole number of quarters of a code value, so they are kept as `u16` quarters ([`CellGrid::in_quarters`]):
@@ -13,7 +14,7 @@ use crate::detect::measure::median::contrast;
 use crate::detect::measure::survey;
 use crate::media::VideoFrame;
 
-/// Cell means of the current, previous and anchor pictures, in `f32` or in quarters.
+/// Cell means of the current, previous, anchor and origin pictures, in `f32` or in quarters.
 #[derive(Debug)]
 pub(crate) enum PictureMeans {
     /// Code values (any grid).
@@ -22,12 +23,15 @@ pub(crate) enum PictureMeans {
     Quarters(Three<u16>),
 }
 
-/// The three pictures' cell values.
+/// The pictures' cell values.
 #[derive(Debug, Default)]
 pub(crate) struct Three<V> {
     cur: Vec<V>,
     prev: Vec<V>,
     anchor: Vec<V>,
+    /// A picture kept apart from the anchor (`freeze`: the first coding of a picture the
+    /// encoder may go on refining).
+    origin: Vec<V>,
 }
 
 impl<V: CellValue> Three<V> {
@@ -53,6 +57,26 @@ impl<V: CellValue> Three<V> {
         acc: &mut GridScratch,
     ) {
         grid.diff(&self.cur, &self.anchor, mad, dc, acc);
+    }
+
+    fn diff_origin(
+        &self,
+        grid: &CellGrid,
+        mad: &mut Vec<f32>,
+        dc: &mut Vec<f32>,
+        acc: &mut GridScratch,
+    ) {
+        grid.diff(&self.cur, &self.origin, mad, dc, acc);
+    }
+
+    fn prev_to_origin(&mut self) {
+        self.origin.clear();
+        self.origin.extend_from_slice(&self.prev);
+    }
+
+    fn anchor_to_origin(&mut self) {
+        self.origin.clear();
+        self.origin.extend_from_slice(&self.anchor);
     }
 }
 
@@ -110,6 +134,39 @@ impl PictureMeans {
         match self {
             PictureMeans::Plain(t) => t.diff_anchor(grid, mad, dc, acc),
             PictureMeans::Quarters(t) => t.diff_anchor(grid, mad, dc, acc),
+        }
+    }
+
+    /// [`CellGrid::diff`] of the current picture against the origin (kept by
+    /// [`prev_to_origin`](Self::prev_to_origin)).
+    pub(crate) fn diff_origin(
+        &self,
+        grid: &CellGrid,
+        mad: &mut Vec<f32>,
+        dc: &mut Vec<f32>,
+        acc: &mut GridScratch,
+    ) {
+        match self {
+            PictureMeans::Plain(t) => t.diff_origin(grid, mad, dc, acc),
+            PictureMeans::Quarters(t) => t.diff_origin(grid, mad, dc, acc),
+        }
+    }
+
+    /// The previous picture's cell means are copied to the origin (a copy: the previous
+    /// picture is still compared with the next one; no allocation once the origin has grown).
+    pub(crate) fn prev_to_origin(&mut self) {
+        match self {
+            PictureMeans::Plain(t) => t.prev_to_origin(),
+            PictureMeans::Quarters(t) => t.prev_to_origin(),
+        }
+    }
+
+    /// The anchor's cell means are copied to the origin (as
+    /// [`prev_to_origin`](Self::prev_to_origin)).
+    pub(crate) fn anchor_to_origin(&mut self) {
+        match self {
+            PictureMeans::Plain(t) => t.anchor_to_origin(),
+            PictureMeans::Quarters(t) => t.anchor_to_origin(),
         }
     }
 

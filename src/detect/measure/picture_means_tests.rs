@@ -1,4 +1,5 @@
-//! Tests of `freeze`'s means of three pictures: in quarters they give what `f32` means give.
+//! Tests of `freeze`'s means of its pictures: in quarters they give what `f32` means give; the
+//! origin is kept apart.
 
 use super::*;
 use crate::media::{MediaTime, PixelFormat};
@@ -71,4 +72,32 @@ fn grids_with_more_samples_a_cell_keep_f32_means() {
     means.fit(&CellGrid::new(64, 48, 4, 2, 4));
     means.fit(&grid);
     assert!(matches!(means, PictureMeans::Plain(_)));
+}
+
+#[test]
+fn the_origin_is_a_copy_kept_apart_from_the_anchor() {
+    // the origin taken from the previous picture, and from the anchor, compares as they do
+    let grid = CellGrid::new(64, 48, 4, 2, 4);
+    let pictures: Vec<VideoFrame> = (0..3).map(|k| picture(64, 48, k)).collect();
+    let (mut mad, mut dc, mut acc) = (Vec::new(), Vec::new(), GridScratch::default());
+    let (mut want, mut want_dc) = (Vec::new(), Vec::new());
+    let mut means = PictureMeans::default();
+    means.fit(&grid);
+    means.measure(&pictures[0], &grid);
+    means.cur_to_prev();
+    means.prev_to_anchor();
+    means.measure(&pictures[1], &grid);
+    means.cur_to_prev();
+    means.prev_to_origin();
+    means.measure(&pictures[2], &grid);
+    // the origin is picture 1, still the previous picture
+    means.diff_prev(&grid, &mut want, &mut acc);
+    means.diff_origin(&grid, &mut mad, &mut dc, &mut acc);
+    assert_eq!(mad, want);
+    assert!(want.iter().any(|&v| v > 0.0));
+    // from the anchor: picture 0
+    means.diff_anchor(&grid, &mut want, &mut want_dc, &mut acc);
+    means.anchor_to_origin();
+    means.diff_origin(&grid, &mut mad, &mut dc, &mut acc);
+    assert_eq!((&mad, &dc), (&want, &want_dc));
 }

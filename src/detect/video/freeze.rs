@@ -47,7 +47,15 @@
 //! picture may step a block by up to `anchor_factor` times the tolerance and still repeat the
 //! previous one (it stays held to the anchor test); predicted pictures keep the tolerance.
 //!
-//! The interval starts at the first repeated frame and ends at the first new frame.
+//! **An encoder refines a held picture** over its first frames (an interlaced MPEG-2 picture
+//! over about 7), its predicted pictures stepping a block by a little more than the tolerance,
+//! so the repeat test passes only once the refinement settles. A freeze that began within
+//! half a second of a clear change, every frame since having stayed within the anchor
+//! allowance of the picture that change brought (motion stepping as much drifts out of it in a
+//! frame or two), is reported from the first frame after that picture (`freeze_settle.rs`).
+//!
+//! The interval starts at the first repeated (or refined) frame and ends at the first new
+//! frame.
 
 use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
@@ -64,6 +72,10 @@ use crate::error::Result;
 use crate::event::DefectKind;
 use crate::event::Details;
 use crate::media::{MediaTime, PictureType, VideoFrame};
+
+#[path = "freeze_settle.rs"]
+mod settle;
+use settle::Settling;
 
 /// Configuration of the [`Freeze`] detector (type `"freeze"`).
 ///
@@ -223,6 +235,8 @@ pub struct Freeze {
     step_hold: f64,
     /// Frames of the current candidate in which an edge moved ([`Verdict::edge_moved`]).
     edge_moves: u64,
+    /// The frames after a clear change, for a held picture the encoder refines ([`settle`]).
+    settling: Settling,
 }
 
 /// Short holds within [`STEP_SECS`] that make a stream one that moves by steps.
@@ -261,6 +275,8 @@ struct Verdict {
     same_as_anchor: bool,
     /// Within the tolerance, yet some cell changed by an edge's amount ([`EDGE_STEP`]).
     edge_moved: bool,
+    /// Worst block difference against the previous frame.
+    step: f32,
     worst: f32,
     noise: f32,
 }
@@ -294,6 +310,7 @@ impl Freeze {
             next_short: 0,
             step_hold: 0.0,
             edge_moves: 0,
+            settling: Settling::default(),
         }
     }
 
@@ -350,6 +367,7 @@ impl Freeze {
                 same_as_prev: false,
                 same_as_anchor: false,
                 edge_moved: false,
+                step: worst,
                 worst,
                 noise: 0.0,
             });
@@ -364,6 +382,7 @@ impl Freeze {
             let most = self.means.max_change_prev();
             most >= EDGE_STEP && most >= EDGE_NOISE_FACTOR * noise
         };
+        let to_prev = worst;
         let mut same_as_anchor = true;
         if same_as_prev && self.have_anchor && !self.anchor_is_prev {
             self.means
@@ -380,6 +399,7 @@ impl Freeze {
             same_as_prev,
             same_as_anchor,
             edge_moved,
+            step: to_prev,
             worst,
             noise,
         })
@@ -401,7 +421,15 @@ impl Freeze {
     }
 
     fn observe(&mut self, frozen: bool, t: MediaTime, until: MediaTime, out: &mut Events) {
-        if let Some(c) = self.tracker.observe(frozen, t, until) {
+        if let Some(mut c) = self.tracker.observe(frozen, t, until) {
+            // A held picture refined before it repeated: the freeze began with the refinement.
+            if let SpanChange::Started { start } = c {
+                let from = self.settle_back(start);
+                if from < start {
+                    self.tracker.backdate(from);
+                    c = SpanChange::Started { start: from };
+                }
+            }
             self.emit(c, t, out);
         }
     }
@@ -495,6 +523,7 @@ impl VideoDetector for Freeze {
                 self.frames = 0;
             }
         }
+        self.settle(verdict, t);
         // A held still is not a freeze before `still_hold`.
         let held_still = frozen
             && !self.tracker.is_open()
@@ -514,7 +543,8 @@ impl VideoDetector for Freeze {
                 if hold && self.step_hold > self.cfg.min_duration && !self.tracker.is_open() =>
             {
                 if t.secs_since(since) >= self.step_hold - 1e-9 {
-                    if let Some(c) = self.tracker.observe(true, since, until) {
+                    let from = self.settle_back(since);
+                    if let Some(c) = self.tracker.observe(true, from, until) {
                         self.emit(c, t, out);
                     }
                 }
