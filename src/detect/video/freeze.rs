@@ -52,7 +52,7 @@
 //! so the repeat test passes only once the refinement settles. A freeze that began within
 //! half a second of a clear change, every frame since having stayed within the anchor
 //! allowance of the picture that change brought (motion stepping as much drifts out of it in a
-//! frame or two), is reported from the first frame after that picture (`freeze_settle.rs`).
+//! frame or two), is reported from the first frame after that picture (`freeze/settle.rs`).
 //!
 //! The interval starts at the first repeated (or refined) frame and ends at the first new
 //! frame.
@@ -73,7 +73,6 @@ use crate::event::DefectKind;
 use crate::event::Details;
 use crate::media::{MediaTime, PictureType, VideoFrame};
 
-#[path = "freeze_settle.rs"]
 mod settle;
 use settle::Settling;
 
