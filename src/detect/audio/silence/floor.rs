@@ -134,7 +134,7 @@ impl Floor {
     /// `segments` segments of sound. Neither the windows of sound needed nor the onset left
     /// out count these windows.
     pub(crate) fn lead(&mut self, ms: f64) {
-        if !(ms >= DIGITAL_SILENCE) {
+        if !ms.is_finite() || ms < DIGITAL_SILENCE {
             self.recent_n = 0;
             self.recent_pos = 0;
             return;
