@@ -116,6 +116,10 @@ const SHARP: f32 = 0.3;
 const SPARSEST: u32 = 10;
 /// Two peaks within this ratio (0.1 dB) are pressed together at one rail.
 const TIGHT: f32 = 1.011_579_5;
+/// Flat tops within this many times the pile band of the ceiling go on with a confirmed one
+/// (see [`Piles::close_window`]): AAC renders a clipped voice's loudest tops up to 0.6 dB over
+/// the rail and its last ones up to 0.6 dB under it, 1.2 dB under the ceiling the first set.
+const UNDER: i32 = 3;
 /// Piled peaks remembered to find where a chain of them started.
 const RECENT_CAP: usize = 256;
 
@@ -252,10 +256,9 @@ impl Piles {
     /// [`SPARSEST`]) of the loud half-waves and not sharper than a sine's on average (a steady
     /// tone piles all of its peaks, rounded ones; loud hits pile the sharp tips of their
     /// transients; dense loud sound a few of its many), under a ceiling already reached before
-    /// this window (not one a crescendo is still raising).
-    /// A window without piled peaks but with flat tops just under the band (two or more, within
-    /// twice the band of the ceiling, broader than a sine's on average) is `Some` too, not
-    /// confirmed but going on.
+    /// this window (not one a crescendo is still raising). A window without piled peaks but
+    /// with flat tops just under the band (two or more, within [`UNDER`] times the band of the
+    /// ceiling, broader than a sine's on average) is `Some` too, not confirmed but going on.
     pub(crate) fn close_window(&mut self, s: &PileSettings) -> Option<Pile> {
         self.maxima[self.next_max] = self.win_max;
         self.next_max = (self.next_max + 1) % self.maxima.len();
@@ -276,7 +279,7 @@ impl Piles {
         if ceiling >= s.floor {
             for &(p, pos, flat, positive, width) in &self.peaks {
                 w.loud += u32::from(p >= 0.5 * ceiling);
-                if p < s.band * ceiling && p >= s.band * s.band * ceiling {
+                if p < s.band * ceiling && p >= s.band.powi(UNDER) * ceiling {
                     under.add(p, pos, flat);
                 }
                 if p >= s.band * ceiling {
@@ -298,11 +301,11 @@ impl Piles {
             return None;
         }
         if w.count == 0 {
-            // Flat tops just under the band (within twice its width of the ceiling): a clipped
-            // voice's last pulses, once a codec's overshoots earlier in the passage have set the
-            // ceiling over the rail its tops ripple under. They go on with a confirmed ceiling
-            // when two or more of them are broader than a sine's on average (a steady tone's are
-            // not, and they confirm nothing).
+            // Flat tops just under the band (within `UNDER` times its width of the ceiling): a
+            // clipped voice's last pulses, once a codec's overshoots earlier in the passage have
+            // set the ceiling over the rail its tops ripple under. They go on with a confirmed
+            // ceiling when two or more of them are broader than a sine's on average (a steady
+            // tone's are not, and they confirm nothing).
             let flat_under = under.flatness >= s.min_flatness * under.count as f32;
             return (under.count >= 2 && flat_under).then_some(Pile {
                 confirmed: false,
