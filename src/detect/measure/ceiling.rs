@@ -275,12 +275,12 @@ impl Piles {
         let ceiling = before.max(self.maxima[newest]);
         let held = len == 1 || before * TIGHT >= ceiling;
         let mut w = WindowPile::default();
-        let mut under = WindowPile::default();
+        let mut under = [WindowPile::default(); 2];
         if ceiling >= s.floor {
             for &(p, pos, flat, positive, width) in &self.peaks {
                 w.loud += u32::from(p >= 0.5 * ceiling);
                 if p < s.band * ceiling && p >= s.band.powi(UNDER) * ceiling {
-                    under.add(p, pos, flat);
+                    under[usize::from(positive)].add(p, pos, flat);
                 }
                 if p >= s.band * ceiling {
                     if self.recent.len() == RECENT_CAP {
@@ -305,9 +305,18 @@ impl Piles {
             // clipped voice's last pulses, once a codec's overshoots earlier in the passage have
             // set the ceiling over the rail its tops ripple under. They go on with a confirmed
             // ceiling when two or more of them are broader than a sine's on average (a steady
-            // tone's are not, and they confirm nothing).
-            let flat_under = under.flatness >= s.min_flatness * under.count as f32;
-            return (under.count >= 2 && flat_under).then_some(Pile {
+            // tone's are not, and they confirm nothing). Each polarity is judged alone: a voice
+            // clipped on its tall pulses has sharp tops of the other polarity as loud.
+            let flat =
+                |u: &WindowPile| u.count >= 2 && u.flatness >= s.min_flatness * u.count as f32;
+            let under = under.into_iter().filter(flat).reduce(|mut a, b| {
+                a.count += b.count;
+                a.first = a.first.min(b.first);
+                a.last = a.last.max(b.last);
+                a.peak = a.peak.max(b.peak);
+                a
+            });
+            return under.map(|under| Pile {
                 confirmed: false,
                 goes_on: true,
                 first: under.first,
@@ -502,6 +511,34 @@ mod tests {
             let clipped = run(3.0, |t| (1.6 * dense(t)).clamp(-0.89, 0.89));
             assert!(clipped.len() > 250, "{bass} Hz clipped: {}", clipped.len());
         }
+    }
+
+    #[test]
+    fn flat_tops_just_under_the_band_go_on_judged_by_polarity() {
+        // A ceiling of 1.0 set by one sample, then 200 Hz waves peaking at 0.85 (1.4 dB under):
+        // flat positive tops (a sine cut at 0.85, flatness 0.73) and sharp negative ones (a
+        // triangle, 0.2), flat enough together only when each polarity is judged alone.
+        let s = settings();
+        let mut p = Piles::default();
+        p.reset(&s);
+        let mut on = 0;
+        for i in 0..48_000i64 {
+            let t = i as f64 / 48_000.0;
+            let u = (t * 200.0).fract();
+            let x = if i < 480 {
+                f32::from(i == 10)
+            } else if u < 0.5 {
+                (1.2 * (2.0 * std::f64::consts::PI * u).sin()).min(0.85) as f32
+            } else {
+                -0.85 * (1.0 - (4.0 * u - 3.0).abs()) as f32
+            };
+            p.push(x, i, &s);
+            if (i + 1) % 480 == 0 {
+                let pile = p.close_window(&s);
+                on += usize::from(i > 480 && pile.is_some_and(|p| p.goes_on && !p.confirmed));
+            }
+        }
+        assert!(on >= 90, "{on} windows go on");
     }
 
     #[test]
