@@ -251,3 +251,25 @@ fn a_vowel_going_on_under_the_rail_after_a_clipped_passage_does_not_prolong_it()
     let end = e[0].end.unwrap().as_secs_f64();
     assert!((end - last).abs() <= 0.05, "end {end} vs {last}");
 }
+
+#[test]
+fn a_clipped_passage_whose_first_tops_overshoot_is_found_to_its_end() {
+    // Speech clipped at -1 dBFS for 2 s; the codec renders its first syllable `db` over the
+    // rail and the rest `db` under it (its tops rounded and pulled down, as AAC leaves a
+    // clipped voice's last pulses): those tops sit 0.7 or 1.2 dB under the ceiling the first
+    // ones set, out of the pile band, but they are as flat, and the passage goes on to its end.
+    for db in [0.35f32, 0.6] {
+        let mut x = speech(8.0, 3.0, 5.0, 4.0);
+        let (first, last) = clip(&mut x, 0.891);
+        let y: Vec<f32> = codec(&x)
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let t = i as f64 / RATE as f64;
+                let g = if (3.0..3.3).contains(&t) { db } else { -db };
+                v * 10f32.powf(g / 20.0)
+            })
+            .collect();
+        assert_one_clipped_passage(&y, first, last, &format!("first tops {db} dB over"));
+    }
+}

@@ -24,7 +24,10 @@
 //! confirmed passage, a window's peaks in the band also go on with it when they are brief
 //! lobes (over half their peak for at most half the window) not sharper than a sine's: the
 //! lightly clipped tips of a voice's last pulses, rounded by the codec, unlike a steady tone
-//! held at the rail's level.
+//! held at the rail's level; and so does a window with no peak in the band but two or more of
+//! one polarity just under it (within three times `pile_band_db` of the ceiling) that are on
+//! average at least `min_pile_flatness` flat: the last clipped pulses of a voice whose ceiling
+//! a codec's overshoots set above the rail earlier in the passage.
 //!
 //! Each short window in which flat tops are counted is marked as clipped. A passage is confirmed
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`

@@ -51,7 +51,8 @@ pub(crate) struct Pile {
     /// average or at most half of its loud half-waves (not a steady tone's), or brief lobes
     /// (over half their peak for at most half the window) not sharper than a sine's on
     /// average: what is left of the clipping as a voice dies away, its pulses' last clipped
-    /// half-waves losing only their tips, which a codec rounds to a sine's shape.
+    /// half-waves losing only their tips, which a codec rounds to a sine's shape. Also when the
+    /// window has no peak in the band but flat tops just under it (see [`Piles::close_window`]).
     pub(crate) goes_on: bool,
     /// Position of the first piled peak (when confirmed: of the chain of peaks under the
     /// current ceiling, less than `chain_gap` apart, that leads to this window) and just after
@@ -64,7 +65,7 @@ pub(crate) struct Pile {
     pub(crate) peak: f32,
 }
 
-/// Piled peaks of one window.
+/// Piled peaks of one window (or peaks just under the band).
 #[derive(Clone, Copy, Debug, Default)]
 struct WindowPile {
     count: u32,
@@ -78,6 +79,21 @@ struct WindowPile {
     first: i64,
     last: i64,
     peak: f32,
+}
+
+impl WindowPile {
+    /// Counts a peak `p` at `pos` whose half-wave has flatness `flat` (not its polarity nor
+    /// its width, nor the loud half-waves).
+    fn add(&mut self, p: f32, pos: i64, flat: f32) {
+        if self.count == 0 {
+            self.first = pos;
+        }
+        self.count += 1;
+        self.flatness += flat;
+        self.first = self.first.min(pos);
+        self.last = self.last.max(pos + 1);
+        self.peak = self.peak.max(p);
+    }
 }
 
 /// Most samples of one half-wave kept to judge its flatness (longer ones, under 12 Hz at
@@ -100,6 +116,10 @@ const SHARP: f32 = 0.3;
 const SPARSEST: u32 = 10;
 /// Two peaks within this ratio (0.1 dB) are pressed together at one rail.
 const TIGHT: f32 = 1.011_579_5;
+/// Flat tops within this many times the pile band of the ceiling go on with a confirmed one
+/// (see [`Piles::close_window`]): AAC renders a clipped voice's loudest tops up to 0.6 dB over
+/// the rail and its last ones up to 0.6 dB under it, 1.2 dB under the ceiling the first set.
+const UNDER: i32 = 3;
 /// Piled peaks remembered to find where a chain of them started.
 const RECENT_CAP: usize = 256;
 
@@ -236,7 +256,9 @@ impl Piles {
     /// [`SPARSEST`]) of the loud half-waves and not sharper than a sine's on average (a steady
     /// tone piles all of its peaks, rounded ones; loud hits pile the sharp tips of their
     /// transients; dense loud sound a few of its many), under a ceiling already reached before
-    /// this window (not one a crescendo is still raising).
+    /// this window (not one a crescendo is still raising). A window without piled peaks but
+    /// with flat tops just under the band (two or more, within [`UNDER`] times the band of the
+    /// ceiling, broader than a sine's on average) is `Some` too, not confirmed but going on.
     pub(crate) fn close_window(&mut self, s: &PileSettings) -> Option<Pile> {
         self.maxima[self.next_max] = self.win_max;
         self.next_max = (self.next_max + 1) % self.maxima.len();
@@ -253,24 +275,21 @@ impl Piles {
         let ceiling = before.max(self.maxima[newest]);
         let held = len == 1 || before * TIGHT >= ceiling;
         let mut w = WindowPile::default();
+        let mut under = [WindowPile::default(); 2];
         if ceiling >= s.floor {
             for &(p, pos, flat, positive, width) in &self.peaks {
                 w.loud += u32::from(p >= 0.5 * ceiling);
+                if p < s.band * ceiling && p >= s.band.powi(UNDER) * ceiling {
+                    under[usize::from(positive)].add(p, pos, flat);
+                }
                 if p >= s.band * ceiling {
                     if self.recent.len() == RECENT_CAP {
                         self.recent.pop_front();
                     }
                     self.recent.push_back((p, pos, flat));
-                    if w.count == 0 {
-                        w.first = pos;
-                    }
-                    w.count += 1;
+                    w.add(p, pos, flat);
                     w.positive += u32::from(positive);
-                    w.flatness += flat;
                     w.width += width;
-                    w.first = w.first.min(pos);
-                    w.last = w.last.max(pos + 1);
-                    w.peak = w.peak.max(p);
                 }
             }
         }
@@ -278,8 +297,33 @@ impl Piles {
         let samples = std::mem::take(&mut self.win_samples);
         self.span[self.next_span] = w;
         self.next_span = (self.next_span + 1) % self.span.len();
-        if w.count == 0 || s.min_pile == 0 {
+        if s.min_pile == 0 {
             return None;
+        }
+        if w.count == 0 {
+            // Flat tops just under the band (within `UNDER` times its width of the ceiling): a
+            // clipped voice's last pulses, once a codec's overshoots earlier in the passage have
+            // set the ceiling over the rail its tops ripple under. They go on with a confirmed
+            // ceiling when two or more of them are broader than a sine's on average (a steady
+            // tone's are not, and they confirm nothing). Each polarity is judged alone: a voice
+            // clipped on its tall pulses has sharp tops of the other polarity as loud.
+            let flat =
+                |u: &WindowPile| u.count >= 2 && u.flatness >= s.min_flatness * u.count as f32;
+            let under = under.into_iter().filter(flat).reduce(|mut a, b| {
+                a.count += b.count;
+                a.first = a.first.min(b.first);
+                a.last = a.last.max(b.last);
+                a.peak = a.peak.max(b.peak);
+                a
+            });
+            return under.map(|under| Pile {
+                confirmed: false,
+                goes_on: true,
+                first: under.first,
+                last: under.last,
+                count: under.count,
+                peak: under.peak,
+            });
         }
         let (piled, loud, positive) = self.span.iter().fold((0u32, 0u32, 0u32), |a, x| {
             (a.0 + x.count, a.1 + x.loud, a.2 + x.positive)
@@ -467,6 +511,34 @@ mod tests {
             let clipped = run(3.0, |t| (1.6 * dense(t)).clamp(-0.89, 0.89));
             assert!(clipped.len() > 250, "{bass} Hz clipped: {}", clipped.len());
         }
+    }
+
+    #[test]
+    fn flat_tops_just_under_the_band_go_on_judged_by_polarity() {
+        // A ceiling of 1.0 set by one sample, then 200 Hz waves peaking at 0.85 (1.4 dB under):
+        // flat positive tops (a sine cut at 0.85, flatness 0.73) and sharp negative ones (a
+        // triangle, 0.2), flat enough together only when each polarity is judged alone.
+        let s = settings();
+        let mut p = Piles::default();
+        p.reset(&s);
+        let mut on = 0;
+        for i in 0..48_000i64 {
+            let t = i as f64 / 48_000.0;
+            let u = (t * 200.0).fract();
+            let x = if i < 480 {
+                f32::from(i == 10)
+            } else if u < 0.5 {
+                (1.2 * (2.0 * std::f64::consts::PI * u).sin()).min(0.85) as f32
+            } else {
+                -0.85 * (1.0 - (4.0 * u - 3.0).abs()) as f32
+            };
+            p.push(x, i, &s);
+            if (i + 1) % 480 == 0 {
+                let pile = p.close_window(&s);
+                on += usize::from(i > 480 && pile.is_some_and(|p| p.goes_on && !p.confirmed));
+            }
+        }
+        assert!(on >= 90, "{on} windows go on");
     }
 
     #[test]
