@@ -22,6 +22,10 @@ const MEAN: usize = 4;
 /// decoder's priming, a stream that starts in digital zero) say nothing about the floor.
 const DIGITAL_SILENCE: f64 = 1e-9;
 
+/// Windows of quiet before the first sound that make a lead-in (0.1 s at 2.5 ms windows): a
+/// codec's onset (a few milliseconds of pre-echo or ramp) is not room tone.
+const LEAD_WINDOWS: usize = 40;
+
 pub(crate) struct Floor {
     /// Windows per segment.
     segment: usize,
@@ -45,6 +49,10 @@ pub(crate) struct Floor {
     seen: usize,
     /// Minimum of the running mean over the held windows (`INFINITY` when none).
     held: f64,
+    /// Minimum of the running mean over the quiet before the first sound, and its windows in a
+    /// row above digital silence.
+    lead_min: f64,
+    lead_n: usize,
 }
 
 impl Floor {
@@ -65,6 +73,8 @@ impl Floor {
             ring_filled: 0,
             seen: 0,
             held: f64::INFINITY,
+            lead_min: f64::INFINITY,
+            lead_n: 0,
         }
     }
 
@@ -79,6 +89,8 @@ impl Floor {
         self.ring_filled = 0;
         self.seen = 0;
         self.held = f64::INFINITY;
+        self.lead_min = f64::INFINITY;
+        self.lead_n = 0;
     }
 
     /// The 10 ms running mean ending with the last window (mean square).
@@ -103,6 +115,13 @@ impl Floor {
 
     /// One window of level `ms`; `hold`: it belongs to a gap being judged.
     pub(crate) fn push(&mut self, ms: f64, hold: bool) {
+        if self.lead_n > 0 {
+            if self.lead_n >= LEAD_WINDOWS {
+                self.seg_min = self.seg_min.min(self.lead_min);
+            }
+            self.lead_n = 0;
+            self.lead_min = f64::INFINITY;
+        }
         if !ms.is_finite() {
             return;
         }
@@ -129,21 +148,25 @@ impl Floor {
     }
 
     /// One window of level `ms` before the first sound. Room tone heard before a programme
-    /// starts is where its pauses will sit: a 10 ms mean of it (every window above digital
-    /// silence) lowers the first segment's minimum, so it counts for the first
-    /// `segments` segments of sound. Neither the windows of sound needed nor the onset left
-    /// out count these windows.
+    /// starts is where its pauses will sit: once the sound starts, the quietest 10 ms mean of
+    /// the quiet just before it (at least [`LEAD_WINDOWS`] windows in a row above digital
+    /// silence: a codec's onset is shorter) lowers the first segment's minimum, so it counts
+    /// for the first `segments` segments of sound. Neither the windows of sound needed nor the
+    /// onset left out count these windows.
     pub(crate) fn lead(&mut self, ms: f64) {
         if !ms.is_finite() || ms < DIGITAL_SILENCE {
             self.recent_n = 0;
             self.recent_pos = 0;
+            self.lead_n = 0;
+            self.lead_min = f64::INFINITY;
             return;
         }
         self.recent[self.recent_pos] = ms;
         self.recent_pos = (self.recent_pos + 1) % MEAN;
         self.recent_n = (self.recent_n + 1).min(MEAN);
+        self.lead_n += 1;
         if self.recent_n == MEAN {
-            self.seg_min = self.seg_min.min(self.mean());
+            self.lead_min = self.lead_min.min(self.mean());
         }
     }
 
