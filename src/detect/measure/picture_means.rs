@@ -14,6 +14,15 @@ use crate::detect::measure::median::contrast;
 use crate::detect::measure::survey;
 use crate::media::VideoFrame;
 
+/// A held picture the current one is compared with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Held {
+    /// The first picture of a candidate freeze.
+    Anchor,
+    /// The picture a clear change brought, while the encoder refines it.
+    Origin,
+}
+
 /// Cell means of the current, previous, anchor and origin pictures, in `f32` or in quarters.
 #[derive(Debug)]
 pub(crate) enum PictureMeans {
@@ -49,24 +58,19 @@ impl<V: CellValue> Three<V> {
         most / V::SCALE
     }
 
-    fn diff_anchor(
+    fn diff_held(
         &self,
+        held: Held,
         grid: &CellGrid,
         mad: &mut Vec<f32>,
         dc: &mut Vec<f32>,
         acc: &mut GridScratch,
     ) {
-        grid.diff(&self.cur, &self.anchor, mad, dc, acc);
-    }
-
-    fn diff_origin(
-        &self,
-        grid: &CellGrid,
-        mad: &mut Vec<f32>,
-        dc: &mut Vec<f32>,
-        acc: &mut GridScratch,
-    ) {
-        grid.diff(&self.cur, &self.origin, mad, dc, acc);
+        let other = match held {
+            Held::Anchor => &self.anchor,
+            Held::Origin => &self.origin,
+        };
+        grid.diff(&self.cur, other, mad, dc, acc);
     }
 
     fn prev_to_origin(&mut self) {
@@ -123,32 +127,19 @@ impl PictureMeans {
         }
     }
 
-    /// [`CellGrid::diff`] of the current picture against the anchor.
-    pub(crate) fn diff_anchor(
-        &self,
-        grid: &CellGrid,
-        mad: &mut Vec<f32>,
-        dc: &mut Vec<f32>,
-        acc: &mut GridScratch,
-    ) {
-        match self {
-            PictureMeans::Plain(t) => t.diff_anchor(grid, mad, dc, acc),
-            PictureMeans::Quarters(t) => t.diff_anchor(grid, mad, dc, acc),
-        }
-    }
-
-    /// [`CellGrid::diff`] of the current picture against the origin (kept by
+    /// [`CellGrid::diff`] of the current picture against the anchor or the origin (kept by
     /// [`prev_to_origin`](Self::prev_to_origin)).
-    pub(crate) fn diff_origin(
+    pub(crate) fn diff_held(
         &self,
+        held: Held,
         grid: &CellGrid,
         mad: &mut Vec<f32>,
         dc: &mut Vec<f32>,
         acc: &mut GridScratch,
     ) {
         match self {
-            PictureMeans::Plain(t) => t.diff_origin(grid, mad, dc, acc),
-            PictureMeans::Quarters(t) => t.diff_origin(grid, mad, dc, acc),
+            PictureMeans::Plain(t) => t.diff_held(held, grid, mad, dc, acc),
+            PictureMeans::Quarters(t) => t.diff_held(held, grid, mad, dc, acc),
         }
     }
 

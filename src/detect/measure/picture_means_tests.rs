@@ -25,7 +25,7 @@ fn run(means: &mut PictureMeans, grid: &CellGrid, pictures: &[VideoFrame]) -> Ve
             seen.extend(mad.iter().map(|v| v.to_bits()));
         }
         if i > 1 {
-            means.diff_anchor(grid, &mut mad, &mut dc, &mut acc);
+            means.diff_held(Held::Anchor, grid, &mut mad, &mut dc, &mut acc);
             seen.extend(mad.iter().chain(&dc).map(|v| v.to_bits()));
         }
         out.push(seen);
@@ -92,12 +92,12 @@ fn the_origin_is_a_copy_kept_apart_from_the_anchor() {
     means.measure(&pictures[2], &grid);
     // the origin is picture 1, still the previous picture
     means.diff_prev(&grid, &mut want, &mut acc);
-    means.diff_origin(&grid, &mut mad, &mut dc, &mut acc);
+    means.diff_held(Held::Origin, &grid, &mut mad, &mut dc, &mut acc);
     assert_eq!(mad, want);
     assert!(want.iter().any(|&v| v > 0.0));
     // from the anchor: picture 0
-    means.diff_anchor(&grid, &mut want, &mut want_dc, &mut acc);
+    means.diff_held(Held::Anchor, &grid, &mut want, &mut want_dc, &mut acc);
     means.anchor_to_origin();
-    means.diff_origin(&grid, &mut mad, &mut dc, &mut acc);
+    means.diff_held(Held::Origin, &grid, &mut mad, &mut dc, &mut acc);
     assert_eq!((&mad, &dc), (&want, &want_dc));
 }

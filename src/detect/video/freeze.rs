@@ -65,7 +65,7 @@ use crate::detect::check::ConfigCheck;
 use crate::detect::measure::cells::{CellGrid, GridScratch};
 use crate::detect::measure::frame_clock::FrameClock;
 use crate::detect::measure::median::{is_cut, max, median, surely_over_noise, CUT_LEVEL};
-use crate::detect::measure::picture_means::PictureMeans;
+use crate::detect::measure::picture_means::{Held, PictureMeans};
 use crate::detect::measure::round::round2;
 use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
 use crate::error::Result;
@@ -384,8 +384,13 @@ impl Freeze {
         let to_prev = worst;
         let mut same_as_anchor = true;
         if same_as_prev && self.have_anchor && !self.anchor_is_prev {
-            self.means
-                .diff_anchor(&grid, &mut self.mad, &mut self.dc, &mut self.acc);
+            self.means.diff_held(
+                Held::Anchor,
+                &grid,
+                &mut self.mad,
+                &mut self.dc,
+                &mut self.acc,
+            );
             let worst_anchor = max(&self.mad);
             // Noise and grain leave block means in place; a fade or a slowly sliding picture
             // moves most of them the same way.

@@ -27,6 +27,7 @@
 use super::{Freeze, Verdict, STEP_FACTOR};
 use crate::detect::measure::cells::CellGrid;
 use crate::detect::measure::median::{max, median};
+use crate::detect::measure::picture_means::Held;
 use crate::media::MediaTime;
 
 /// Seconds after a picture's first coding within which a held picture's refinement settles
@@ -109,7 +110,8 @@ impl Freeze {
             self.settling.in_anchor = false;
         }
         let (mad, dc) = (&mut self.settling.mad, &mut self.settling.dc);
-        self.means.diff_origin(grid, mad, dc, &mut self.acc);
+        self.means
+            .diff_held(Held::Origin, grid, mad, dc, &mut self.acc);
         let worst = max(mad);
         let drift = median(dc, &mut self.scratch).abs();
         let allowed = self.cfg.tolerance + self.cfg.noise_factor * v.noise;
