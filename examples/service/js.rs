@@ -78,8 +78,16 @@ pub fn ensure_stream(nc: &Client, config: &Value) -> Result<(), JsError> {
     match api(nc, &format!("STREAM.CREATE.{name}"), config) {
         Ok(_) => Ok(()),
         Err(e) if e.err_code == 10058 => Ok(()), // already there (maybe with other settings)
+        // Another instance created it a moment before: the server checked the name before that
+        // stream existed and its subjects after ("subjects overlap", 10065). There it is now.
+        Err(e) if e.err_code == 10065 && stream_exists(nc, name) => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// Whether a stream of that name exists (`STREAM.INFO` answers without an error).
+fn stream_exists(nc: &Client, name: &str) -> bool {
+    api(nc, &format!("STREAM.INFO.{name}"), &Value::Null).is_ok()
 }
 
 /// Creates a durable pull consumer on `stream` unless it exists.
