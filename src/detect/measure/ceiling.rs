@@ -277,12 +277,13 @@ impl Piles {
         let mut w = WindowPile::default();
         let mut under = [WindowPile::default(); 2];
         if ceiling >= s.floor {
+            let (band, below) = (s.band * ceiling, s.band.powi(UNDER) * ceiling);
             for &(p, pos, flat, positive, width) in &self.peaks {
                 w.loud += u32::from(p >= 0.5 * ceiling);
-                if p < s.band * ceiling && p >= s.band.powi(UNDER) * ceiling {
+                if p < band && p >= below {
                     under[usize::from(positive)].add(p, pos, flat);
                 }
-                if p >= s.band * ceiling {
+                if p >= band {
                     if self.recent.len() == RECENT_CAP {
                         self.recent.pop_front();
                     }

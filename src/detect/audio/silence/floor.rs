@@ -113,6 +113,13 @@ impl Floor {
             / n as f64
     }
 
+    /// Adds window level `ms` to the 10 ms running mean.
+    fn remember(&mut self, ms: f64) {
+        self.recent[self.recent_pos] = ms;
+        self.recent_pos = (self.recent_pos + 1) % MEAN;
+        self.recent_n = (self.recent_n + 1).min(MEAN);
+    }
+
     /// One window of level `ms`; `hold`: it belongs to a gap being judged.
     pub(crate) fn push(&mut self, ms: f64, hold: bool) {
         if self.lead_n > 0 {
@@ -125,9 +132,7 @@ impl Floor {
         if !ms.is_finite() {
             return;
         }
-        self.recent[self.recent_pos] = ms;
-        self.recent_pos = (self.recent_pos + 1) % MEAN;
-        self.recent_n = (self.recent_n + 1).min(MEAN);
+        self.remember(ms);
         self.seen = self.seen.saturating_add(1);
         if self.recent_n == MEAN && self.seen > self.skip {
             let m = self.mean();
@@ -161,9 +166,7 @@ impl Floor {
             self.lead_min = f64::INFINITY;
             return;
         }
-        self.recent[self.recent_pos] = ms;
-        self.recent_pos = (self.recent_pos + 1) % MEAN;
-        self.recent_n = (self.recent_n + 1).min(MEAN);
+        self.remember(ms);
         self.lead_n += 1;
         if self.recent_n == MEAN {
             self.lead_min = self.lead_min.min(self.mean());

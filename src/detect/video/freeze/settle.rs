@@ -11,11 +11,11 @@
 //! So when a slight step (within the anchor allowance) follows a clear change (a step beyond
 //! it), the frames from it on are followed as long as each steps slightly and stays within the
 //! anchor allowance of the origin, the picture the clear change brought (without a shift of
-//! the median block brightness). When a freeze first seen within [`SETTLE_SECS`] after the origin is
-//! confirmed, its candidate having begun after the origin and every frame since having stayed
-//! with it, the freeze is reported from the first frame after the origin. (A refined interlaced
-//! picture also moves a cell by an edge's amount now and then, so the edge rule may let the
-//! freeze be seen a few frames after its candidate began.) Only the start moves: a freeze is
+//! the median block brightness). When a freeze first seen within [`SETTLE_SECS`] after the
+//! origin is confirmed, its candidate having begun after the origin and every frame since
+//! having stayed with it, the freeze is reported from the first frame after the origin. (A
+//! refined interlaced picture also moves a cell by an edge's amount now and then, so the edge
+//! rule may let the freeze be seen a few frames after its candidate began.) Only the start moves: a freeze is
 //! confirmed exactly as before, so none is added. A held still (cut to) is left as it is.
 //!
 //! Cost: one copy of the previous picture's cell means when a slight step that is no repeat
