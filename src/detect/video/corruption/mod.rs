@@ -47,10 +47,12 @@
 //!   well (the macroblocks and CTUs that damage takes) meanwhile restores the baseline from
 //!   before the cut: the picture is judged as anywhere else (damage can change a picture's
 //!   detail as much as a cut does).
-//!   **Garbage colours**: a run of pictures where both chroma planes sit at one extreme (Cb
-//!   and Cr both under 16 or both over 240, outside every RGB gamut) on 0.5 % of the picture,
-//!   after a legal picture, is damage as well once it lasts `min_duration`: what a decoder
-//!   writes when it decodes corrupt data without noticing (see `garbage`).
+//!   **Garbage**: a run of pictures where both chroma planes sit at one extreme (Cb and Cr
+//!   both under 16 or both over 240, outside every RGB gamut) on 0.5 % of the picture, or
+//!   where the luma of a limited-range picture sits at both rails at once (1 % of it at code 3
+//!   or under and 1 % at 252 or over to start, 0.25 % each to go on), after a legal picture, is
+//!   damage as well once it lasts `min_duration`, whatever a key frame does meanwhile: what a
+//!   decoder writes when it decodes corrupt data without noticing (see `garbage`).
 //!
 //! The two are OR'ed into one interval (episodes closer than `merge_gap` merge), so a damage
 //! episode is reported once even when both see it. `details` carries `damaged_share` (0–1): the
@@ -181,7 +183,7 @@ pub struct Corruption {
     /// coding (see [`CUT_ACTIVITY`]): pictures left of it, and the 8-pixel baseline from
     /// before the cut.
     new_shot: Option<(usize, GridBaseline)>,
-    /// The current run of pictures showing decoder garbage colours (see [`garbage`]).
+    /// The current run of pictures showing decoder garbage (see [`garbage`]).
     garbage: Garbage,
 }
 
@@ -406,8 +408,8 @@ impl Detector for Corruption {
                         .new_shot
                         .and_then(|(n, b)| (n > 1).then_some((n - 1, b)));
                     let judged = warm && informative && !decoder && !shot;
-                    // Colours outside every gamut where the picture was legal: decoder garbage
-                    // whatever the blocks show (see `garbage`).
+                    // Colours outside every gamut, or luma at both rails, where the picture was
+                    // legal: decoder garbage whatever the blocks show (see `garbage`).
                     let garbled = self.garbage.push(f.analysis(), t).is_some();
                     let blocky = self.grid8.rise(s.r8, min, z) || self.grid16.rise(s.r16, min, z);
                     let weak8 = self.grid8.rise(s.r8, wmin, wz);
