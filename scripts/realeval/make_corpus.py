@@ -84,6 +84,10 @@ def source_pcm(p: dict, shift: int = 0) -> array:
     return media.fit(a, n)
 
 
+# The delivery ceiling of the clean programmes' sound (EBU R 128), as score.py checks it.
+DELIVERY_TRUE_PEAK = -1.0
+
+
 def clip_rng(seed: int, name: str, draw: int = 0) -> random.Random:
     """The random source of a clip; draw > 0: a clip drawn again (below)."""
     return random.Random(f"{seed}:{name}" if draw == 0 else f"{seed}:{name}:draw{draw}")
@@ -108,11 +112,14 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
     most REDRAWS times). The shift moves the audio placement (`t_offset_audio`); the entry
     lists it (`audio_shift`, `draw`) and the rejected attempts (`audio_check.rejected`). A clip
     with audio defects keeps its encode (its clicks, dropouts and clipping are its truth)
-    and lists what was found."""
+    and lists what was found. A clip whose sound carries no truth and whose delivered sound
+    measures over DELIVERY_TRUE_PEAK (the codec's overshoot on a bed mastered under it) is
+    encoded again with its sound lowered by the excess and 0.3 dB (`true_peak_gain_db`)."""
     path = os.path.join(out, name + ".ts")
     entries = []
     rejected = []
     draw, shift, n_shift = 0, 0, 0
+    gain_db, tp_tries = 0.0, 0
     p = damage = tmpfile = rng = None
     while True:
         if p is None:
@@ -122,11 +129,24 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
             tmpfile = p["extra"].pop("tmpfile", None)
         src = path if damage is None else os.path.join(out, name + "_ref.ts")
         pcm = source_pcm(p, shift)
+        if gain_db:
+            pcm = media.scale(pcm, 10 ** (gain_db / 20))
         enc.encode(src, p["vin"], p["graph"], pcm, p["seconds"], p["vcodec"], p["acodec"])
         check = audio_check(src, pcm, p["acodec"], cache)
         remedy = not any(t["type"].startswith("audio") for t in p["defects"])
         if not check["clicks"] or not remedy or (n_shift == len(SHIFTS) and draw == REDRAWS):
-            break
+            # Delivered sound (EBU R 128): the codec's overshoot may carry a bed mastered under
+            # media.TRUE_PEAK_CEILING over the delivery ceiling; such a clip's sound is lowered
+            # by its excess (and a margin) and encoded again.
+            excess = (media.true_peak_db(media.decode_pcm(src, 2), 2) - DELIVERY_TRUE_PEAK
+                      if remedy and tp_tries < 3 else 0.0)
+            if excess <= 0:
+                break
+            gain_db = round(gain_db - excess - 0.3, 2)
+            tp_tries += 1
+            print(f"  {name}: delivered sound {excess:.2f} dB over {DELIVERY_TRUE_PEAK} dBTP: "
+                  f"encoded again {gain_db} dB lower", file=sys.stderr, flush=True)
+            continue
         rejected.append({"draw": draw, "shift": shift, "content": p["content"],
                          "clicks": check["clicks"]})
         if n_shift < len(SHIFTS):
@@ -149,6 +169,8 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
         p["extra"]["draw"] = draw
     if shift:
         p["extra"]["audio_shift"] = shift
+    if gain_db:
+        p["extra"]["true_peak_gain_db"] = gain_db
     v_off, a_off = enc.placement(src, p["acodec"], cache)
     a_off = round(a_off + shift / media.SR, 5)
     fps = enc.fps_value(p["fps"])
