@@ -171,6 +171,8 @@ pub(crate) struct Moved {
     pub(crate) mean: f32,
     /// Tiles read both times.
     pub(crate) tiles: u32,
+    /// Largest absolute change of a tile's mean (code values).
+    pub(crate) max: f32,
 }
 
 impl BlockMeasure {
@@ -516,7 +518,7 @@ pub(crate) const MOVED_STEP: f32 = 12.0;
 impl Moved {
     /// Between the tiles' sums `now` and `before` (of the same rows).
     fn between(now: &[Sums], before: &[Sums]) -> Moved {
-        let (mut moved, mut sum, mut n) = (0u32, 0.0f32, 0u32);
+        let (mut moved, mut sum, mut n, mut max) = (0u32, 0.0f32, 0u32, 0.0f32);
         for (a, b) in now.iter().zip(before) {
             if a.lumas == 0.0 || b.lumas == 0.0 {
                 continue;
@@ -524,6 +526,7 @@ impl Moved {
             let d = (a.luma / a.lumas - b.luma / b.lumas).abs();
             n += 1;
             sum += d;
+            max = max.max(d);
             moved += u32::from(d > MOVED_STEP);
         }
         let k = n.max(1) as f32;
@@ -531,6 +534,7 @@ impl Moved {
             share: moved as f32 / k,
             mean: sum / k,
             tiles: n,
+            max,
         }
     }
 }

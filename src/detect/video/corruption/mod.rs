@@ -47,6 +47,11 @@
 //!   well (the macroblocks and CTUs that damage takes) meanwhile restores the baseline from
 //!   before the cut: the picture is judged as anywhere else (damage can change a picture's
 //!   detail as much as a cut does).
+//!   **Held pictures**: a picture whose bands did not move since they were last read (no
+//!   tile's mean luma moved by a quarter of a code value per picture between the readings: a
+//!   frozen picture, which an encoder may code ever blockier) brings no new evidence: it
+//!   neither starts nor confirms content damage, nor counts in the runs above; an episode
+//!   already confirmed holds over it (see `still`).
 //!   **Garbage**: a run of pictures where both chroma planes sit at one extreme (Cb and Cr
 //!   both under 16 or both over 240, outside every RGB gamut) on 0.5 % of the picture, or
 //!   where the luma of a limited-range picture sits at both rails at once (1 % of it at code 3
@@ -64,6 +69,7 @@
 mod baseline;
 mod config;
 mod garbage;
+mod still;
 
 use baseline::GridBaseline;
 use garbage::Garbage;
@@ -421,6 +427,10 @@ impl Detector for Corruption {
                     let key =
                         f.flags().contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
                     let open = self.content.is_open();
+                    // A held picture (its bands did not move since last read) brings no new
+                    // evidence: it neither starts nor confirms an episode; it holds one already
+                    // confirmed (see `still`).
+                    let fresh = open || !still::still(&self.measure.moved(), self.cfg.band_phases);
                     let refresh = key && !decoder && open;
                     if refresh {
                         self.content.close();
@@ -445,13 +455,13 @@ impl Detector for Corruption {
                     if carried {
                         self.seen.content = true;
                     }
-                    self.faint = if faint && !refresh {
+                    self.faint = if faint && !refresh && fresh {
                         let onset = || Some((t, self.onset.begin(t, wmin * 0.5, self.last_end)));
                         self.faint.or_else(onset)
                     } else {
                         None
                     };
-                    self.weak_since = if weak && !refresh {
+                    self.weak_since = if weak && !refresh && fresh {
                         self.weak_since.or(self.faint.map(|f| f.0)).or(Some(t))
                     } else {
                         None
@@ -504,11 +514,11 @@ impl Detector for Corruption {
                     // also rose on both grids, is damage, though its strong pictures were not
                     // consecutive (damage shows strongest on the pictures that carry the most
                     // damaged blocks).
-                    self.run_both = match (weak && !refresh, hit && both) {
+                    self.run_both = match (weak && !refresh && fresh, hit && both) {
                         (false, _) => 0,
                         (true, h) => self.run_both + u32::from(h),
                     };
-                    self.both_since = if judged && both && !refresh {
+                    self.both_since = if judged && both && !refresh && fresh {
                         self.both_since.or(Some(t))
                     } else {
                         None
@@ -528,7 +538,7 @@ impl Detector for Corruption {
                         self.content.observe(true, w, until)
                     } else {
                         self.content
-                            .observe(hit || hold || carried || garbled, t, until)
+                            .observe((hit && fresh) || hold || carried || garbled, t, until)
                     };
                     if let Some(SpanChange::Started { start }) = change {
                         self.seen.content = true;
