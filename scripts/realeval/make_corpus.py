@@ -113,8 +113,9 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
     lists it (`audio_shift`, `draw`) and the rejected attempts (`audio_check.rejected`). A clip
     with audio defects keeps its encode (its clicks, dropouts and clipping are its truth)
     and lists what was found. A clip whose sound carries no truth and whose delivered sound
-    measures over DELIVERY_TRUE_PEAK (the codec's overshoot on a bed mastered under it) is
-    encoded again with its sound lowered by the excess and 0.3 dB (`true_peak_gain_db`)."""
+    reads DELIVERY_TRUE_PEAK or over (ffmpeg's 0.1 dB reading; the codec's overshoot on a bed
+    mastered under it) is encoded again with its sound lowered by the excess, the reading's
+    step and 0.3 dB (`true_peak_gain_db`)."""
     path = os.path.join(out, name + ".ts")
     entries = []
     rejected = []
@@ -138,14 +139,15 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
             # Delivered sound (EBU R 128): the codec's overshoot may carry a bed mastered under
             # media.TRUE_PEAK_CEILING over the delivery ceiling; such a clip's sound is lowered
             # by its excess (and a margin) and encoded again.
-            excess = (media.true_peak_db(media.decode_pcm(src, 2), 2) - DELIVERY_TRUE_PEAK
-                      if remedy and tp_tries < 3 else 0.0)
-            if excess <= 0:
+            # ffmpeg prints the true peak to 0.1 dB: a reading at the ceiling may be over it.
+            excess = (media.true_peak_db(media.decode_pcm(src, 2), 2) + 0.1
+                      - DELIVERY_TRUE_PEAK if remedy and tp_tries < 3 else 0.0)
+            if excess <= 1e-6:
                 break
             gain_db = round(gain_db - excess - 0.3, 2)
             tp_tries += 1
-            print(f"  {name}: delivered sound {excess:.2f} dB over {DELIVERY_TRUE_PEAK} dBTP: "
-                  f"encoded again {gain_db} dB lower", file=sys.stderr, flush=True)
+            print(f"  {name}: delivered sound reads {DELIVERY_TRUE_PEAK + excess - 0.1:.1f} dBTP:"
+                  f" encoded again {-gain_db} dB lower", file=sys.stderr, flush=True)
             continue
         rejected.append({"draw": draw, "shift": shift, "content": p["content"],
                          "clicks": check["clicks"]})
