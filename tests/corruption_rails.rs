@@ -14,7 +14,7 @@ use common::pictures::{corruption_intervals, smooth, H, W};
 /// (`lo`, `hi` choose which), as damaged residuals clipped both ways leave them.
 fn picture(i: usize, rails: bool, lo: bool, hi: bool, range: ColorRange) -> Media {
     let t = MediaTime::from_secs_f64(i as f64 * 0.04);
-    let key = i % 25 == 0;
+    let key = i.is_multiple_of(25);
     let f = VideoFrame::from_fn(W, H, PixelFormat::Yuv420p, t, |p, x, y| match p {
         0 if rails && y >= H / 2 && x % 4 == 0 && lo => 0,
         0 if rails && y >= H / 2 && x % 4 == 1 && hi => 255,
