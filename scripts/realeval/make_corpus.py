@@ -31,6 +31,7 @@ import tsdamage  # noqa: E402
 from defect_groups import defect_clips  # noqa: E402
 from groups import clean_clips  # noqa: E402
 import holdout  # noqa: E402
+from score import TRUE_PEAK_CEILING as DELIVERY_TRUE_PEAK  # noqa: E402
 
 PREFIX = {"dropout": "dropout_", "click": "click_", "clipping": "clipping_", "freeze": "freeze_",
           "corruption": "corrupt_", "sync": "sync_"}
@@ -84,10 +85,6 @@ def source_pcm(p: dict, shift: int = 0) -> array:
     return media.fit(a, n)
 
 
-# The delivery ceiling of the clean programmes' sound (EBU R 128), as score.py checks it.
-DELIVERY_TRUE_PEAK = -1.0
-
-
 def clip_rng(seed: int, name: str, draw: int = 0) -> random.Random:
     """The random source of a clip; draw > 0: a clip drawn again (below)."""
     return random.Random(f"{seed}:{name}" if draw == 0 else f"{seed}:{name}:draw{draw}")
@@ -137,17 +134,18 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
         remedy = not any(t["type"].startswith("audio") for t in p["defects"])
         if not check["clicks"] or not remedy or (n_shift == len(SHIFTS) and draw == REDRAWS):
             # Delivered sound (EBU R 128): the codec's overshoot may carry a bed mastered under
-            # media.TRUE_PEAK_CEILING over the delivery ceiling; such a clip's sound is lowered
-            # by its excess (and a margin) and encoded again.
-            # ffmpeg prints the true peak to 0.1 dB: a reading at the ceiling may be over it.
-            excess = (media.true_peak_db(media.decode_pcm(src, 2), 2) + 0.1
-                      - DELIVERY_TRUE_PEAK if remedy and tp_tries < 3 else 0.0)
-            if excess <= 1e-6:
+            # media.TRUE_PEAK_CEILING to the delivery ceiling or over it (ffmpeg reads to 0.1 dB,
+            # so a reading at the ceiling may be over it): such a clip's sound is lowered by the
+            # excess, the reading's step and a margin, and encoded again.
+            if not remedy or tp_tries == 3:
                 break
-            gain_db = round(gain_db - excess - 0.3, 2)
+            tp = media.true_peak_db(media.decode_pcm(src, 2), 2)
+            if tp < DELIVERY_TRUE_PEAK - 1e-6:
+                break
+            gain_db = round(gain_db - (tp - DELIVERY_TRUE_PEAK) - 0.1 - 0.3, 2)
             tp_tries += 1
-            print(f"  {name}: delivered sound reads {DELIVERY_TRUE_PEAK + excess - 0.1:.1f} dBTP:"
-                  f" encoded again {-gain_db} dB lower", file=sys.stderr, flush=True)
+            print(f"  {name}: delivered sound reads {tp:.1f} dBTP: encoded again "
+                  f"{-gain_db} dB lower", file=sys.stderr, flush=True)
             continue
         rejected.append({"draw": draw, "shift": shift, "content": p["content"],
                          "clicks": check["clicks"]})

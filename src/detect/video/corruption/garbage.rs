@@ -25,7 +25,8 @@
 //! variety draws, damage the blocks measure lost at that key frame). Limited-range pictures
 //! keep both rails nearly empty: camera footage and photos with crushed shadows and clipped
 //! highlights held at most 0.39 % of their samples at the rarer rail (real-content
-//! evaluation, seven draws; shared-generator draws, every picture of 44 corpora), a black
+//! evaluation, seven draws and a hold-out draw; shared-generator draws; every picture of 44
+//! corpora), a black
 //! letterbox or a white title fills one rail only. A run of garbage starts on a picture with
 //! [`RAIL_ONSET`] at each rail and goes on while each holds [`RAIL_HOLD`]. Full-range
 //! pictures, whose codes 0–255 are all legal, are not read for it.
@@ -118,9 +119,9 @@ pub(super) fn rails(f: &VideoFrame) -> (f32, f32) {
     (lo as f32 / n, hi as f32 / n)
 }
 
-/// The current run of pictures showing garbage (colours or luma at both rails), counted only when a legal picture
-/// came before it in the stream (garbage from the first picture on is a source's, not a
-/// decoder's sudden damage).
+/// The current run of pictures showing garbage (colours, or luma at both rails), counted only
+/// when a legal picture came before it in the stream (garbage from the first picture on is a
+/// source's, not a decoder's sudden damage).
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Garbage {
     /// A picture without garbage was seen.
@@ -133,13 +134,17 @@ impl Garbage {
     /// Judges the picture `f` shown at `t`: the start of the run of garbage pictures it
     /// belongs to, or `None` when it shows none (or the run began with the stream).
     pub(super) fn push(&mut self, f: &VideoFrame, t: MediaTime) -> Option<MediaTime> {
-        let (lo, hi) = rails(f);
+        // A run starts at the rails' onset share and goes on at their hold share.
         let rail = if self.since.is_some() {
             RAIL_HOLD
         } else {
             RAIL_ONSET
         };
-        if share(f) >= SHARE || lo.min(hi) >= rail {
+        let garbage = share(f) >= SHARE || {
+            let (lo, hi) = rails(f);
+            lo.min(hi) >= rail
+        };
+        if garbage {
             if self.legal {
                 self.since = self.since.or(Some(t));
             }
