@@ -1,6 +1,7 @@
 //! `corruption`'s content episodes: held while propagated damage stays weaker than at its
 //! peak, started where it first showed, ended by a clean key frame; decoder damage carried
-//! past a key frame that still looks damaged.
+//! past a key frame that still looks damaged (concealed macroblocks), not past one coded
+//! coarser on its 8-pixel transform grid alone.
 
 mod common;
 
@@ -11,8 +12,13 @@ use common::pictures::{smooth, H, W};
 
 /// `smooth` quantised to flat 8x8 blocks (steps of 6 code values) left of column `x1`.
 fn blocky(x: usize, y: usize, i: usize, x1: usize) -> u8 {
+    blocks_of(8, x, y, i, x1)
+}
+
+/// `smooth` quantised to flat `n`x`n` blocks left of column `x1`.
+fn blocks_of(n: usize, x: usize, y: usize, i: usize, x1: usize) -> u8 {
     if x < x1 {
-        let v = smooth(x / 8 * 8 + 4, y / 8 * 8 + 4, i) as i32;
+        let v = smooth(x / n * n + n / 2, y / n * n + n / 2, i) as i32;
         ((v / 6) * 6) as u8
     } else {
         smooth(x, y, i)
@@ -26,10 +32,15 @@ fn frame(i: usize, x1: usize, key: bool) -> Media {
 
 /// As [`frame`], with the decoder's `flags`.
 fn picture(i: usize, x1: usize, key: bool, flags: FrameFlags) -> Media {
+    picture_of(8, i, x1, key, flags)
+}
+
+/// As [`picture`], with blocks of `n` pixels.
+fn picture_of(n: usize, i: usize, x1: usize, key: bool, flags: FrameFlags) -> Media {
     let t = MediaTime::from_secs_f64(i as f64 * 0.04);
     let f = VideoFrame::from_fn(W, H, PixelFormat::Yuv420p, t, |p, x, y| {
         if p == 0 {
-            blocky(x, y, i, x1)
+            blocks_of(n, x, y, i, x1)
         } else {
             128
         }
@@ -98,12 +109,12 @@ fn a_clean_key_frame_ends_content_damage() {
 #[test]
 fn decoder_damage_is_carried_past_a_key_frame_that_still_looks_damaged() {
     // 3 s clean; 0.6 s flagged by the decoder; then a key frame that is not flagged but shows
-    // the same few blocks as the 1.4 s after it (its lost part concealed); from 5 s clean,
-    // starting with a key frame.
+    // the same few macroblocks (16 pixels) as the 1.4 s after it (its lost part concealed);
+    // from 5 s clean, starting with a key frame.
     let weak = W / 10;
     let frames = (0..175).map(|i| match i {
         75..90 => picture(i, W, false, FrameFlags::CORRUPT),
-        90..125 => frame(i, weak, i == 90),
+        90..125 => picture_of(16, i, weak, i == 90, FrameFlags::NONE),
         _ => frame(i, 0, i % 25 == 0),
     });
     let found = intervals(frames);
@@ -119,6 +130,24 @@ fn a_clean_key_frame_still_ends_decoder_damage() {
     let frames = (0..175).map(|i| match i {
         75..90 => picture(i, W, false, FrameFlags::CORRUPT),
         _ => frame(i, 0, i % 15 == 0),
+    });
+    let found = intervals(frames);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
+    assert!((e - 3.6).abs() < 0.01, "{s}..{e}");
+}
+
+#[test]
+fn a_key_frame_coded_coarser_still_ends_decoder_damage() {
+    // As above, but what the key frame and the pictures after it show is 8-pixel blocks
+    // only: an I-picture quantised coarser than the P-pictures before it steps on its
+    // transform grid, not on macroblocks. The decoder damage ends with the key frame.
+    let weak = W / 10;
+    let frames = (0..175).map(|i| match i {
+        75..90 => picture(i, W, false, FrameFlags::CORRUPT),
+        90..125 => frame(i, weak, i == 90),
+        _ => frame(i, 0, i % 25 == 0),
     });
     let found = intervals(frames);
     assert_eq!(found.len(), 1, "{found:?}");

@@ -7,7 +7,9 @@
 //!   through the same shared code. A key frame that ends decoder damage but itself still
 //!   looks damaged to the content measure below (at half its thresholds, on it and the
 //!   `band_phases - 1` pictures after it: lost packets of the key frame concealed without a
-//!   flag) does not end it: the damage is carried on as content damage.
+//!   flag) does not end it: the damage is carried on as content damage, if the 16-pixel
+//!   grid rose on one of those pictures (concealment takes macroblocks and CTUs; a rise on
+//!   the 8-pixel grid alone is the key frame's own coarser coding).
 //! - **Picture content**: the block-edge measure of `blockiness` gives, per picture, the
 //!   blockiness index on the 8-pixel grid and on the 16-pixel grid (steps on the grid lines
 //!   against steps half-way between them, ≈ 1 for natural content; graphic edges left out).
@@ -182,9 +184,10 @@ pub struct Corruption {
     /// Decoder damage was on screen with the last picture.
     was_decoder: bool,
     /// Decoder damage was ended by a key frame that still looks damaged: pictures seen since
-    /// that keep looking so; once the key frame's own bands are all measured
-    /// (`band_phases` pictures), the damage is carried on until they stop.
-    carry: Option<usize>,
+    /// that keep looking so, and whether the 16-pixel grid rose on one of them; once the key
+    /// frame's own bands are all measured (`band_phases` pictures), the damage is carried on
+    /// until they stop, if the 16-pixel grid rose (see `carried`).
+    carry: Option<(usize, bool)>,
     /// A new shot's start, during which a rise on the 8-pixel grid alone is the new shot's own
     /// coding (see [`CUT_ACTIVITY`]): pictures left of it, and the 8-pixel baseline from
     /// before the cut.
@@ -445,13 +448,21 @@ impl Detector for Corruption {
                     let hold = open && (weak || persists) && !refresh;
                     // A key frame ends decoder damage, unless the key frame itself was damaged
                     // (lost packets the decoder concealed without a flag): judged by the content
-                    // once the bands measured before it are all replaced.
+                    // once the bands measured before it are all replaced. Concealed slices are
+                    // macroblocks and CTUs: the 16-pixel grid must have risen as well; a rise
+                    // on the 8-pixel grid alone is the new key frame's own coding (an I-picture
+                    // quantised coarser than the P-pictures before it), as at a cut.
+                    let risen16 = judged && weak16;
                     self.carry = if self.was_decoder && !decoder && key {
-                        Some(1).filter(|_| weak)
+                        Some((1, risen16)).filter(|_| weak)
                     } else {
-                        self.carry.filter(|_| weak && !key).map(|n| n + 1)
+                        self.carry
+                            .filter(|_| weak && !key)
+                            .map(|(n, r)| (n + 1, r || risen16))
                     };
-                    let carried = self.carry.is_some_and(|n| n >= self.cfg.band_phases);
+                    let carried = self
+                        .carry
+                        .is_some_and(|(n, r)| r && n >= self.cfg.band_phases);
                     if carried {
                         self.seen.content = true;
                     }
