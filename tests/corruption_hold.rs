@@ -10,12 +10,7 @@ use avqc::{
 };
 use common::pictures::{smooth, H, W};
 
-/// `smooth` quantised to flat 8x8 blocks (steps of 6 code values) left of column `x1`.
-fn blocky(x: usize, y: usize, i: usize, x1: usize) -> u8 {
-    blocks_of(8, x, y, i, x1)
-}
-
-/// `smooth` quantised to flat `n`x`n` blocks left of column `x1`.
+/// `smooth` quantised to flat `n`x`n` blocks (steps of 6 code values) left of column `x1`.
 fn blocks_of(n: usize, x: usize, y: usize, i: usize, x1: usize) -> u8 {
     if x < x1 {
         let v = smooth(x / n * n + n / 2, y / n * n + n / 2, i) as i32;
