@@ -1,7 +1,8 @@
 //! Whole HEVC pictures lost in transport (x265 through the ffmpeg CLI, whole PES packets cut
 //! out of the transport stream): a lost non-reference picture is confirmed
 //! (`non_reference_loss`) and its damage ends at the next anchor picture; a lost P-picture is
-//! held to the key frame.
+//! held to the key frame; a picture that lost TS packets inside it is damage whatever the
+//! decoder's threads.
 #![cfg(feature = "ffmpeg")]
 
 mod common;
@@ -93,4 +94,50 @@ fn a_lost_non_reference_picture_is_damage_of_its_slot_only() {
     let (from, to) = lost.expect("a picture missing from the display");
     assert!((found[0].0 - from).abs() < 1e-3, "{from}: {found:?}");
     assert!((found[0].1 - to).abs() < 1e-3, "{to}: {found:?}");
+}
+
+/// Every item the decoder gives for `ts` with `threads` decoder threads (0: FFmpeg's choice,
+/// frame threads on this machine), in its order.
+fn decode_threads(ts: &[u8], name: &str, threads: usize) -> Vec<avqc::Media> {
+    use avqc::{Decoder, DecoderOptions, FfmpegDecoder};
+    let path = std::env::temp_dir().join(format!("avqc-cut-{}-{name}.ts", std::process::id()));
+    std::fs::write(&path, ts).unwrap();
+    let opts = DecoderOptions {
+        threads,
+        ..DecoderOptions::default()
+    };
+    let mut d = FfmpegDecoder::open(path.to_str().unwrap(), &opts).expect("open");
+    let mut out = Vec::new();
+    while let Some(m) = d.next().expect("decode") {
+        out.push(m);
+    }
+    let _ = std::fs::remove_file(&path);
+    out
+}
+
+#[test]
+fn a_picture_cut_short_is_damage_whatever_the_threads() {
+    // Wavefront parallel processing: entry points in every slice header.
+    let params = "keyint=50:min-keyint=50:bframes=4:b-pyramid=1:wpp=1:log-level=error";
+    let ts = encode_ts("cut-short", &["-c:v", "libx265", "-x265-params", params]);
+    // The first P-picture after 0.8 s of 6 TS packets or more loses 4 of them after its
+    // first: more than its last substream holds (a CTU row of three), so the slice is
+    // shorter than its entry points say. A loss inside the last substream would not show.
+    let (first, n, _) = video_pes(&ts)
+        .into_iter()
+        .skip(20)
+        .find(|p| first_slice(&p.2) == (1, 1) && p.1 >= 6)
+        .expect("such a picture");
+    let lossy = without(&ts, first + 1, 4);
+    for threads in [1, 0] {
+        let media = decode_threads(&lossy, &format!("cut-short-{threads}"), threads);
+        // A reference picture lost bytes: its damage (from the B-pictures shown before it,
+        // predicted from it) lasts to the key frame at 2 s.
+        let found = common::gop::corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "threads {threads}: {found:?} ({n} packets)");
+        assert!(
+            (0.5..1.2).contains(&found[0].0) && (found[0].1 - 2.0).abs() < 1.5 / FPS,
+            "threads {threads}: {found:?}"
+        );
+    }
 }

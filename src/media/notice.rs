@@ -38,7 +38,10 @@ pub enum NoticeKind {
         /// What the decoder said.
         message: String,
     },
-    /// The demuxer marked a packet corrupt (e.g. MPEG-TS continuity counter errors).
+    /// The demuxer marked a packet corrupt (e.g. MPEG-TS continuity counter errors), or the
+    /// packet proved cut short: an HEVC slice segment shorter than the substreams its header
+    /// lists (entry points, with wavefront parallel processing or tiles), which bytes lost
+    /// inside the picture leave (read by `FfmpegDecoder`).
     CorruptPacket,
     /// The packets lost at the [`CorruptPacket`](NoticeKind::CorruptPacket) notice of the
     /// same time took no whole reference picture with them: the headers of the pictures after

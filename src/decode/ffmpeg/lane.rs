@@ -29,6 +29,9 @@ pub(super) struct RefNews {
     /// stream whose B-pictures are never references (MPEG-1/2): its damage reaches past the
     /// next anchor.
     pub(super) anchor_lost: Option<MediaTime>,
+    /// Bytes of this packet's picture were lost (see `Followed::cut_short`): it is damaged
+    /// like a packet the demuxer marked.
+    pub(super) cut_short: bool,
 }
 
 /// Packets of a stream after one whose marking drops a lost frame that may carry the
@@ -72,6 +75,9 @@ pub(super) struct Lane {
     /// Time of the last packet the demuxer marked corrupt, and how many packets after it
     /// showed no reference picture lost, until [`CONFIRM_AFTER`] did.
     loss_pending: Option<(MediaTime, u32)>,
+    /// The packet of [`Lane::loss_pending`]'s mark was cut short itself
+    /// ([`RefNews::cut_short`]).
+    loss_cut: bool,
     /// Time of a packet marked corrupt whose loss took reference frames, while the tracker
     /// follows how far their damage reaches.
     loss_watch: Option<MediaTime>,
@@ -112,6 +118,7 @@ impl Lane {
             b_refs: true,
             refs: None,
             loss_pending: None,
+            loss_cut: false,
             loss_watch: None,
             drops_lost: VecDeque::new(),
             sent: VecDeque::new(),
@@ -177,14 +184,18 @@ impl Lane {
         // pictures that show the loss).
         let spread_now = lost == Some(true) && followed.verdict == Some(Verdict::Spread);
         let anchor_news = spread_now && !self.b_refs;
-        let mut news = RefNews::default();
+        let mut news = RefNews {
+            cut_short: followed.cut_short,
+            ..RefNews::default()
+        };
         let marked = self.loss_pending.is_some() || self.loss_watch.is_some();
         if let Some((t, seen)) = self.loss_pending.take() {
             match lost {
                 Some(false) if !corrupt => {
                     if seen + 1 >= confirm_after {
                         news.confirmed = Some(t);
-                        news.unreferenced = true;
+                        // A marked packet cut short lost part of its own picture.
+                        news.unreferenced = !self.loss_cut;
                     } else {
                         self.loss_pending = Some((t, seen + 1));
                     }
@@ -214,6 +225,7 @@ impl Lane {
             // is followed from it.
             self.loss_watch = None;
             self.loss_pending = None;
+            self.loss_cut = followed.cut_short;
             match lost {
                 Some(true) if anchor_news => news.anchor_lost = Some(time),
                 Some(true) => self.loss_watch = Some(time),

@@ -474,7 +474,9 @@ impl FfmpegDecoder {
                     .notice(t, Some(index), NoticeKind::UnreferencedLoss);
             }
         }
-        if packet.is_corrupt() {
+        // A packet cut short (bytes of its picture lost, as its slice headers show) is as
+        // corrupt as one the demuxer marked.
+        if packet.is_corrupt() || news.cut_short {
             self.out
                 .notice(time, Some(index), NoticeKind::CorruptPacket);
             lane.mark_damaged(seq);

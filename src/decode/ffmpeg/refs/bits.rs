@@ -60,6 +60,16 @@ impl<'a> Bits<'a> {
         Some(u32::from((self.cur >> self.left) & 1))
     }
 
+    /// Bits left in the byte being read (0 at a byte boundary).
+    pub(super) fn left_in_byte(&self) -> u32 {
+        u32::from(self.left)
+    }
+
+    /// Bytes of the payload consumed so far, emulation prevention bytes included.
+    pub(super) fn consumed(&self) -> usize {
+        self.pos
+    }
+
     /// One bit as a flag.
     pub(super) fn flag(&mut self) -> Option<bool> {
         Some(self.bit()? == 1)

@@ -12,7 +12,8 @@
 //! operation, before any anchor picture predicts from it ([`loss`]).
 //!
 //! Only the parameter sets and the first slice header of each packet are read (to its
-//! reference picture marking); nothing is allocated per packet.
+//! reference picture marking; HEVC also reads every slice segment header to its entry points,
+//! to find pictures cut short); nothing is allocated per packet.
 
 mod bits;
 mod dpb;
@@ -109,6 +110,9 @@ pub(crate) struct Followed {
     /// references: an MPEG-1/2 B-picture (its picture header's `picture_coding_type`).
     /// Damage of its own ends with it.
     pub(crate) never_ref: bool,
+    /// Bytes of the packet's picture were lost: a slice segment is shorter than its header's
+    /// entry points say (HEVC). The picture is damaged, whatever the loss took besides.
+    pub(crate) cut_short: bool,
 }
 
 /// Reads H.264 parameter sets and slice headers from Annex B packets, following `frame_num`

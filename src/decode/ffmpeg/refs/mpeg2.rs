@@ -76,6 +76,7 @@ impl PictureOrder {
             // A lost anchor's damage lasts to the next key frame: nothing more to follow.
             verdict: (lost == Some(true)).then_some(Verdict::Spread),
             never_ref: coding == Coding::B,
+            cut_short: false,
         }
     }
 

@@ -1,8 +1,11 @@
 //! What HEVC reference tracking reads of the parameter sets and of the first slice segment
 //! header of a picture: its picture order count and its short-term reference picture set
-//! (every reference it keeps, by POC distance, and which it predicts from).
+//! (every reference it keeps, by POC distance, and which it predicts from); and what the
+//! parameter sets say that reading a slice segment header to its end needs (see
+//! [`super::extent`]).
 
 use super::super::bits::Bits;
+use super::extent::{parse_pps_more, PpsMore};
 
 /// Most sequence and picture parameter sets HEVC allows (16 SPS, 64 PPS).
 pub(super) const MAX_SPS: usize = 16;
@@ -50,6 +53,23 @@ pub(super) struct Sps {
     rps: [Rps; MAX_RPS],
     long_term: bool,
     lt_count: u8,
+    /// Bit `i`: the SPS's long-term picture `i` is used by the pictures that list it.
+    lt_used: u32,
+    /// What the slice segment extent needs (see [`super::extent`]), when it could be
+    /// read.
+    pub(super) more: Option<SpsMore>,
+}
+
+/// What an SPS says that only the rest of a slice segment header needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct SpsMore {
+    /// `ChromaArrayType` (0 when the colour planes are coded apart).
+    pub(super) chroma: u8,
+    /// Coding tree blocks across and down the picture.
+    pub(super) ctbs_wide: u32,
+    pub(super) ctbs_high: u32,
+    pub(super) sao: bool,
+    pub(super) temporal_mvp: bool,
 }
 
 impl Default for Sps {
@@ -61,6 +81,8 @@ impl Default for Sps {
             rps: [Rps::default(); MAX_RPS],
             long_term: false,
             lt_count: 0,
+            lt_used: 0,
+            more: None,
         }
     }
 }
@@ -69,8 +91,12 @@ impl Default for Sps {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Pps {
     pub(super) sps: u8,
-    output_flag: bool,
-    extra_bits: u8,
+    pub(super) output_flag: bool,
+    pub(super) extra_bits: u8,
+    pub(super) dependent_slices: bool,
+    /// What the rest of a slice segment header needs (see [`super::extent`]), when it
+    /// could be read and the PPS uses no extension that changes it.
+    pub(super) more: Option<PpsMore>,
 }
 
 /// How a slice predicts.
@@ -159,7 +185,7 @@ fn skip_profile_tier_level(b: &mut Bits, sub_layers: u32) -> Option<()> {
     Some(())
 }
 
-fn skip_scaling_list_data(b: &mut Bits) -> Option<()> {
+pub(super) fn skip_scaling_list_data(b: &mut Bits) -> Option<()> {
     for size in 0..4u32 {
         let step = if size == 3 { 3 } else { 1 };
         for _ in (0..6).step_by(step) {
@@ -180,13 +206,13 @@ fn skip_scaling_list_data(b: &mut Bits) -> Option<()> {
 }
 
 /// `ue()` no greater than `max`.
-fn ue_max(b: &mut Bits, max: u32) -> Option<u32> {
+pub(super) fn ue_max(b: &mut Bits, max: u32) -> Option<u32> {
     b.ue().filter(|v| *v <= max)
 }
 
 /// Reads `st_ref_pic_set(idx)`; `sets`: the SPS's sets before it (`idx == sets.len()` in a
 /// slice header).
-fn read_rps(b: &mut Bits, idx: usize, sets: &[Rps], in_slice: bool) -> Option<Rps> {
+pub(super) fn read_rps(b: &mut Bits, idx: usize, sets: &[Rps], in_slice: bool) -> Option<Rps> {
     let mut out = Rps::default();
     let inter = idx != 0 && b.flag()?;
     if inter {
@@ -285,8 +311,8 @@ pub(super) fn parse_sps(body: &[u8], into: &mut Sps) -> Option<usize> {
     let id = ue_max(&mut b, MAX_SPS as u32 - 1)? as usize;
     let chroma = ue_max(&mut b, 3)?;
     into.separate_planes = chroma == 3 && b.flag()?;
-    b.ue()?; // pic_width_in_luma_samples
-    b.ue()?; // pic_height_in_luma_samples
+    let width = b.ue()?; // pic_width_in_luma_samples
+    let height = b.ue()?; // pic_height_in_luma_samples
     if b.flag()? {
         for _ in 0..4 {
             b.ue()?; // conformance window offsets
@@ -302,14 +328,16 @@ pub(super) fn parse_sps(body: &[u8], into: &mut Sps) -> Option<usize> {
         b.ue()?; // sps_max_num_reorder_pics
         b.ue()?; // sps_max_latency_increase_plus1
     }
-    for _ in 0..6 {
-        b.ue()?; // coding and transform block sizes, hierarchy depths
+    let min_cb = ue_max(&mut b, 3)? + 3; // log2_min_luma_coding_block_size_minus3
+    let ctb = min_cb + ue_max(&mut b, 3)?; // log2_diff_max_min_luma_coding_block_size
+    for _ in 0..4 {
+        b.ue()?; // transform block sizes, hierarchy depths
     }
     if b.flag()? && b.flag()? {
         skip_scaling_list_data(&mut b)?;
     }
     b.flag()?; // amp_enabled_flag
-    b.flag()?; // sample_adaptive_offset_enabled_flag
+    let sao = b.flag()?; // sample_adaptive_offset_enabled_flag
     if b.flag()? {
         b.bits(8)?; // pcm sample bit depths
         b.ue()?;
@@ -325,15 +353,56 @@ pub(super) fn parse_sps(body: &[u8], into: &mut Sps) -> Option<usize> {
     into.rps_count = count as u8;
     into.long_term = b.flag()?;
     into.lt_count = 0;
+    into.lt_used = 0;
     if into.long_term {
         let n = ue_max(&mut b, MAX_LT_SPS)?;
-        for _ in 0..n {
+        for i in 0..n {
             b.bits(u32::from(into.poc_lsb_bits))?;
-            b.flag()?;
+            into.lt_used |= u32::from(b.flag()?) << i;
         }
         into.lt_count = n as u8;
     }
+    let ctbs = |luma: u32| luma.div_ceil(1 << ctb);
+    into.more = b.flag().map(|temporal_mvp| SpsMore {
+        chroma: if into.separate_planes {
+            0
+        } else {
+            chroma as u8
+        },
+        ctbs_wide: ctbs(width),
+        ctbs_high: ctbs(height),
+        sao,
+        temporal_mvp,
+    });
     Some(id)
+}
+
+impl Sps {
+    /// Long-term pictures the SPS lists, and bits of an index into them.
+    pub(super) fn long_terms(&self) -> (u32, u32) {
+        let n = u32::from(self.lt_count);
+        (n, index_bits(n))
+    }
+
+    /// The SPS's long-term picture `i` is used by the pictures that list it.
+    pub(super) fn long_term_used(&self, i: u32) -> bool {
+        self.lt_used & (1 << i.min(31)) != 0
+    }
+
+    /// The colour planes are coded apart (`separate_colour_plane_flag`).
+    pub(super) fn separate_planes(&self) -> bool {
+        self.separate_planes
+    }
+
+    /// The SPS lists long-term reference pictures.
+    pub(super) fn has_long_term(&self) -> bool {
+        self.long_term
+    }
+
+    /// The short-term reference picture sets the SPS holds.
+    pub(super) fn short_term_sets(&self) -> &[Rps] {
+        &self.rps[..usize::from(self.rps_count)]
+    }
 }
 
 /// Parses a PPS NAL unit's payload (after the 2-byte header): its id and what slice headers
@@ -342,21 +411,24 @@ pub(super) fn parse_pps(body: &[u8]) -> Option<(usize, Pps)> {
     let mut b = Bits::new(body);
     let id = ue_max(&mut b, MAX_PPS as u32 - 1)? as usize;
     let sps = ue_max(&mut b, MAX_SPS as u32 - 1)? as u8;
-    b.flag()?; // dependent_slice_segments_enabled_flag
+    let dependent_slices = b.flag()?;
     let output_flag = b.flag()?;
     let extra_bits = b.bits(3)? as u8;
+    let more = parse_pps_more(&mut b);
     Some((
         id,
         Pps {
             sps,
             output_flag,
             extra_bits,
+            dependent_slices,
+            more,
         },
     ))
 }
 
 /// Bits needed to tell `n` values apart (`Ceil(Log2(n))`).
-fn index_bits(n: u32) -> u32 {
+pub(super) fn index_bits(n: u32) -> u32 {
     32 - n.saturating_sub(1).leading_zeros()
 }
 

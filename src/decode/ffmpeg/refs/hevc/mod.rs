@@ -12,11 +12,16 @@
 //! any more: the damage is confined when they are all shown before the next anchor picture
 //! (not a B-picture) after the first of them, and spreads otherwise.
 //!
-//! Only the parameter sets and the first slice segment header of each packet are read, to
-//! its reference picture sets; nothing is allocated per packet. Long-term references are not
+//! The parameter sets and the first slice segment header of each packet are read, to its
+//! reference picture sets; nothing is allocated per packet. Long-term references are not
 //! followed: a stream that uses them is not judged until its next IRAP picture that drops
-//! every reference.
+//! every reference. Besides, each slice segment header is read to its entry points and the
+//! packet scanned for the ends of its NAL units: a slice segment shorter than its entry
+//! points say lost bytes inside the picture ([`extent`]; `Followed::cut_short`).
 
+mod extent;
+#[cfg(test)]
+mod extent_tests;
 mod header;
 #[cfg(test)]
 mod tests;
@@ -171,9 +176,41 @@ impl HevcTracker {
     /// Reads and follows one packet (an access unit in Annex B form, in decode order).
     /// Nothing is found in a packet without a first slice segment that could be read.
     pub(crate) fn read(&mut self, data: &[u8]) -> Followed {
-        match self.packet(data) {
+        let mut out = match self.packet(data) {
             Some(s) => self.follow(&s),
             None => Followed::default(),
+        };
+        out.cut_short = self.cut_short(data);
+        out
+    }
+
+    /// True when a slice segment of the packet is shorter than its header's entry points
+    /// say (see [`extent`]): bytes of the picture were lost. Scans the packet for the ends of
+    /// its NAL units (the parameter sets it holds were read by [`HevcTracker::packet`]).
+    fn cut_short(&self, data: &[u8]) -> bool {
+        let mut short = false;
+        self.extents(data, |e| short |= e == Some(true));
+        short
+    }
+
+    /// What [`extent::cut_short`] tells of each slice segment of the packet, in order.
+    fn extents(&self, data: &[u8], mut each: impl FnMut(Option<bool>)) {
+        let sets = |id: usize| {
+            let pps = (*self.pps.get(id)?)?;
+            let s = usize::from(pps.sps);
+            (self.sps_ok & (1 << s) != 0).then(|| (&self.sps[s], pps))
+        };
+        let mut at = next_start(data, 0);
+        while let Some(start) = at {
+            at = next_start(data, start);
+            let (Some(&h0), Some(&h1)) = (data.get(start), data.get(start + 1)) else {
+                return;
+            };
+            let base_layer = h0 & 1 == 0 && h1 >> 3 == 0;
+            if (h0 >> 1) & 0x3f <= 31 && base_layer {
+                let end = at.map_or(data.len(), |e| e - 3).max(start + 2);
+                each(extent::cut_short([h0, h1], &data[start + 2..end], sets));
+            }
         }
     }
 

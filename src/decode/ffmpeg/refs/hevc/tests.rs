@@ -9,12 +9,17 @@ use super::*;
 /// x265's B-pyramid (4 B-pictures) and one key frame every `keyint` pictures; `extra`: more
 /// x265 parameters.
 fn encode(name: &str, keyint: u32, extra: &str) -> Vec<u8> {
+    encode_at(name, keyint, extra, "192x108")
+}
+
+/// As [`encode`], pictures of `size`.
+pub(super) fn encode_at(name: &str, keyint: u32, extra: &str, size: &str) -> Vec<u8> {
     let path =
         std::env::temp_dir().join(format!("avqc-hevc-refs-{}-{name}.hevc", std::process::id()));
     let params = format!("aud=1:bframes=4:b-pyramid=1:keyint={keyint}:log-level=error{extra}");
     let status = Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg("testsrc2=size=192x108:rate=25")
+        .arg(format!("testsrc2=size={size}:rate=25"))
         .args(["-t", "2.4", "-c:v", "libx265", "-x265-params", &params])
         .args(["-f", "hevc"])
         .arg(&path)
@@ -27,7 +32,7 @@ fn encode(name: &str, keyint: u32, extra: &str) -> Vec<u8> {
 }
 
 /// The access units of `stream`, each from its delimiter (NAL type 35).
-fn access_units(stream: &[u8]) -> Vec<&[u8]> {
+pub(super) fn access_units(stream: &[u8]) -> Vec<&[u8]> {
     let mut starts = Vec::new();
     let mut at = next_start(stream, 0);
     while let Some(s) = at {
