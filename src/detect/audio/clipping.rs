@@ -300,6 +300,7 @@ impl Clipping {
                 min_pile: 0,
                 min_flatness: 0.0,
                 chain_gap: 0,
+                burst: 0,
             },
             window_len: 0,
             win_start: 0,
@@ -334,10 +335,42 @@ impl Clipping {
         let t1 = self.clock.time(win_end);
         let clear_ticks = (self.cfg.clear_for * self.clock.rate() as f64).round() as i64;
         let mut piled = false;
+        let mut kept = false;
         let open = self.tracker.is_open();
+        let dbg = std::env::var_os("AVQC_CLIPDBG").is_some();
+        if dbg && self.win.first.is_some() {
+            eprintln!(
+                "{:.3} flat-tops runs={} first={:.4} last={:.4} peak={:.4}",
+                t0.secs_since(MediaTime::ZERO),
+                self.win.runs,
+                self.clock
+                    .time(self.win.first.unwrap())
+                    .secs_since(MediaTime::ZERO),
+                self.clock.time(self.win.last).secs_since(MediaTime::ZERO),
+                self.win.peak
+            );
+        }
         for piles in &mut self.piles {
             let found = piles.close_window(&self.pile);
+            if dbg {
+                if let Some(p) = found {
+                    eprintln!(
+                        "{:.3} pile open={} {:?} first={:.4} last={:.4}",
+                        t0.secs_since(MediaTime::ZERO),
+                        open,
+                        p,
+                        self.clock.time(p.first).secs_since(MediaTime::ZERO),
+                        self.clock.time(p.last).secs_since(MediaTime::ZERO)
+                    );
+                }
+            }
             if let Some(p) = found.filter(|p| p.confirmed || (open && p.goes_on)) {
+                if p.sharp && !p.confirmed {
+                    // Sharp tops going on with the passage keep it open but do not carry its
+                    // end: a loud unclipped pulse after the last clipped one is as sharp.
+                    kept = true;
+                    continue;
+                }
                 piled |= p.confirmed;
                 self.win.add(&Tally {
                     samples: p.count as u64,
@@ -384,6 +417,8 @@ impl Clipping {
                     self.observe_clear(self.clock.time(self.win.last), t1, out);
                 }
             }
+        } else if kept {
+            self.tracker.observe(true, t0, t1);
         } else if self.tracker.is_open() {
             self.observe_clear(t0, t1, out);
         } else if self
@@ -432,6 +467,7 @@ impl Clipping {
                 min_pile: self.cfg.min_pile,
                 min_flatness: self.cfg.min_pile_flatness,
                 chain_gap: (self.cfg.clear_for * f.rate() as f64).round() as i64,
+                burst: 2 * self.window_len as i64,
             };
             self.piles.resize_with(f.channels(), Piles::default);
             self.piles.truncate(f.channels());

@@ -33,6 +33,9 @@ pub(crate) struct PileSettings {
     pub(crate) min_flatness: f32,
     /// Piled peaks less than this many samples apart are one chain.
     pub(crate) chain_gap: i64,
+    /// Span, in samples, within which [`BURST`] peaks pressed to the ceiling are a clipped
+    /// burst however sharp their tops (see [`Piles::close_window`]).
+    pub(crate) burst: i64,
 }
 
 impl PileSettings {
@@ -63,6 +66,9 @@ pub(crate) struct Pile {
     pub(crate) count: u32,
     /// Largest of them.
     pub(crate) peak: f32,
+    /// Whether they are sharper than a sine's half-wave on average (mean flatness under
+    /// [`SHARP`]): the tip of a loud but unclipped pulse as likely as a rounded clipped top.
+    pub(crate) sharp: bool,
 }
 
 /// Piled peaks of one window (or peaks just under the band).
@@ -120,6 +126,12 @@ const TIGHT: f32 = 1.011_579_5;
 /// (see [`Piles::close_window`]): AAC renders a clipped voice's loudest tops up to 0.6 dB over
 /// the rail and its last ones up to 0.6 dB under it, 1.2 dB under the ceiling the first set.
 const UNDER: i32 = 3;
+/// Peaks pressed to the ceiling (within half the band) within [`PileSettings::burst`] of one
+/// another that start a chain however sharp they are: a short first burst of a clipped voice,
+/// its tops rounded to points by AAC (flatness 0.1 to 0.2), reaches the rail pulse after pulse
+/// in both polarities, while loud unclipped speech before the clipping touches it at one
+/// pulse now and then.
+const BURST: usize = 4;
 /// Piled peaks remembered to find where a chain of them started.
 const RECENT_CAP: usize = 256;
 
@@ -324,6 +336,7 @@ impl Piles {
                 last: under.last,
                 count: under.count,
                 peak: under.peak,
+                sharp: false,
             });
         }
         let (piled, loud, positive) = self.span.iter().fold((0u32, 0u32, 0u32), |a, x| {
@@ -372,13 +385,31 @@ impl Piles {
         // the band) with a top broad enough for a clipped one: loud sound just under the
         // ceiling before the clipping begins (sharp peaks a few tenths of a dB under it) is
         // not its start.
+        // Sharp peaks count too when they come in a burst: [`BURST`] or more pressed to the
+        // ceiling within `burst` samples.
         let mut first = w.first;
         if confirmed {
-            for &(p, pos, flat) in self.recent.iter().rev() {
+            let edge = s.band.sqrt() * ceiling;
+            let burst = |i: usize| {
+                let pos = self.recent[i].1;
+                let near =
+                    |&&(q, at, _): &&(f32, i64, f32)| q >= edge && (at - pos).abs() <= s.burst;
+                let before = self
+                    .recent
+                    .range(..i)
+                    .rev()
+                    .take_while(|r| (pos - r.1) <= s.burst);
+                let after = self
+                    .recent
+                    .range(i..)
+                    .take_while(|r| (r.1 - pos) <= s.burst);
+                before.chain(after).filter(near).count() >= BURST
+            };
+            for (i, &(p, pos, flat)) in self.recent.iter().enumerate().rev() {
                 if first - pos >= s.chain_gap {
                     break;
                 }
-                if p >= s.band.sqrt() * ceiling && flat >= EDGE_FLATNESS {
+                if p >= edge && (flat >= EDGE_FLATNESS || burst(i)) {
                     first = first.min(pos);
                 }
             }
@@ -390,6 +421,7 @@ impl Piles {
             last: w.last,
             count: w.count,
             peak: w.peak,
+            sharp: w.flatness < SHARP * w.count as f32,
         })
     }
 }
@@ -407,6 +439,7 @@ mod tests {
             min_pile: 5,
             min_flatness: 0.5,
             chain_gap: 36_000,
+            burst: 960,
         }
     }
 
