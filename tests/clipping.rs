@@ -320,3 +320,34 @@ fn a_short_sharp_burst_at_the_rail_just_before_a_clipped_passage_starts_it() {
     sharp_half_waves(&mut y, burst, 2, 0.897);
     assert_one_clipped_passage(&y, first, last, "one pulse before the passage");
 }
+
+/// Quiet speech with, from 3.0 to 4.0 s, a pulse every 8 ms (alternately up and down) whose
+/// first half-wave peaks at `top(k)` for the `k`-th pulse and its second at 0.55 the other
+/// way, both sharp (as [`sharp_half_waves`]): a voice whose clipped tops a codec has rounded
+/// to points when `top` is the rail, one loud but unclipped when its peaks spread.
+fn pointed_pulses(top: impl Fn(usize) -> f32) -> Vec<f32> {
+    let mut y = codec(&speech(8.0, 0.0, 0.0, 1.0));
+    for k in 0..125 {
+        let at = 3.0 + 0.008 * k as f64;
+        let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+        let i0 = (at * RATE as f64) as usize;
+        for (h, peak) in [(0, sign * top(k)), (1, -sign * 0.55)] {
+            for j in 0..48usize {
+                let u = (j as f32 - 24.0) / 24.0;
+                y[i0 + 48 * h + j] = peak * (1.0 - u.abs()).powi(3);
+            }
+        }
+    }
+    y
+}
+
+#[test]
+fn a_dense_pile_of_pointed_tops_at_one_rail_is_clipping_and_spread_ones_are_not() {
+    let y = pointed_pulses(|_| 0.897);
+    let last = 3.0 + 0.008 * 124.0 + 0.001;
+    assert_one_clipped_passage(&y, 3.0, last, "pointed tops at the rail");
+    // The same pulses peaking anywhere over the top dB (0.80 to 0.90): not pressed together.
+    let y = pointed_pulses(|k| 0.80 + 0.1 * ((k * 7) % 11) as f32 / 10.0);
+    let e = clipping_ends(&y);
+    assert!(e.is_empty(), "{e:#?}");
+}

@@ -33,7 +33,10 @@
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
 //! (a single loud peak is not clipping), and ends when no clipped run was seen for `clear_for`
 //! seconds. The interval runs from the first sample of the first run to just after the last
-//! sample of the last run.
+//! sample of the last run. Piled peaks that go on with a passage only by being brief lobes or
+//! a share of the loud half-waves, and are sharper than a sine's on average, keep it open but
+//! are not its end: the sharp tip of a loud unclipped pulse just after a clipped passage looks
+//! the same.
 
 use crate::detect::one_stream::{AudioDetector, OnAudio};
 use serde::{Deserialize, Serialize};
@@ -337,33 +340,8 @@ impl Clipping {
         let mut piled = false;
         let mut kept = false;
         let open = self.tracker.is_open();
-        let dbg = std::env::var_os("AVQC_CLIPDBG").is_some();
-        if dbg && self.win.first.is_some() {
-            eprintln!(
-                "{:.3} flat-tops runs={} first={:.4} last={:.4} peak={:.4}",
-                t0.secs_since(MediaTime::ZERO),
-                self.win.runs,
-                self.clock
-                    .time(self.win.first.unwrap())
-                    .secs_since(MediaTime::ZERO),
-                self.clock.time(self.win.last).secs_since(MediaTime::ZERO),
-                self.win.peak
-            );
-        }
         for piles in &mut self.piles {
             let found = piles.close_window(&self.pile);
-            if dbg {
-                if let Some(p) = found {
-                    eprintln!(
-                        "{:.3} pile open={} {:?} first={:.4} last={:.4}",
-                        t0.secs_since(MediaTime::ZERO),
-                        open,
-                        p,
-                        self.clock.time(p.first).secs_since(MediaTime::ZERO),
-                        self.clock.time(p.last).secs_since(MediaTime::ZERO)
-                    );
-                }
-            }
             if let Some(p) = found.filter(|p| p.confirmed || (open && p.goes_on)) {
                 if p.sharp && !p.confirmed {
                     // Sharp tops going on with the passage keep it open but do not carry its
