@@ -273,3 +273,81 @@ fn a_clipped_passage_whose_first_tops_overshoot_is_found_to_its_end() {
         assert_one_clipped_passage(&y, first, last, &format!("first tops {db} dB over"));
     }
 }
+
+#[test]
+fn a_sharp_loud_pulse_after_a_clipped_passage_does_not_prolong_it() {
+    // Speech clipped at -1 dBFS, then 0.25 s after its last clipped sample one sharp pulse (a
+    // triangle 1 ms wide peaking at the decoded rail, then a lower negative lobe), unclipped:
+    // it keeps the passage open but is not its end.
+    let mut x = speech(8.0, 3.0, 5.0, 4.0);
+    let (first, last) = clip(&mut x, 0.891);
+    let mut y = codec(&x);
+    let at = ((last + 0.25) * RATE as f64) as usize;
+    for k in 0..48usize {
+        let tri = 1.0 - (k as f32 - 24.0).abs() / 24.0;
+        y[at + k] = 0.897 * tri;
+        y[at + 48 + k] = -0.6 * tri;
+    }
+    assert_one_clipped_passage(&y, first, last, "a sharp pulse after the passage");
+}
+
+/// Adds to `y`, from `at` seconds, `n` half-waves of alternating polarity 1 ms apart whose
+/// sharp tops (`top * (1 - |u|)³`, flatness 0.11) peak at `top`: clipped pulses rounded to
+/// points by a codec, or loud unclipped ones.
+fn sharp_half_waves(y: &mut [f32], at: f64, n: usize, top: f32) {
+    let i0 = (at * RATE as f64) as usize;
+    for h in 0..n {
+        let sign = if h % 2 == 0 { 1.0 } else { -1.0 };
+        for k in 0..48usize {
+            let u = (k as f32 - 24.0) / 24.0;
+            y[i0 + 48 * h + k] = sign * top * (1.0 - u.abs()).powi(3);
+        }
+    }
+}
+
+#[test]
+fn a_short_sharp_burst_at_the_rail_just_before_a_clipped_passage_starts_it() {
+    // The clipping opens with a 6 ms burst 0.3 s before the passage, its tops rounded to
+    // points at the rail: the passage starts with it. One loud pulse there (two half-waves)
+    // does not start it.
+    let mut x = speech(8.0, 3.0, 5.0, 4.0);
+    let (first, last) = clip(&mut x, 0.891);
+    let burst = first - 0.3;
+    let mut y = codec(&x);
+    sharp_half_waves(&mut y, burst, 6, 0.897);
+    assert_one_clipped_passage(&y, burst, last, "a burst before the passage");
+    let mut y = codec(&x);
+    sharp_half_waves(&mut y, burst, 2, 0.897);
+    assert_one_clipped_passage(&y, first, last, "one pulse before the passage");
+}
+
+/// Quiet speech with, from 3.0 to 4.0 s, a pulse every 8 ms (alternately up and down) whose
+/// first half-wave peaks at `top(k)` for the `k`-th pulse and its second at 0.55 the other
+/// way, both sharp (as [`sharp_half_waves`]): a voice whose clipped tops a codec has rounded
+/// to points when `top` is the rail, one loud but unclipped when its peaks spread.
+fn pointed_pulses(top: impl Fn(usize) -> f32) -> Vec<f32> {
+    let mut y = codec(&speech(8.0, 0.0, 0.0, 1.0));
+    for k in 0..125 {
+        let at = 3.0 + 0.008 * k as f64;
+        let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+        let i0 = (at * RATE as f64) as usize;
+        for (h, peak) in [(0, sign * top(k)), (1, -sign * 0.55)] {
+            for j in 0..48usize {
+                let u = (j as f32 - 24.0) / 24.0;
+                y[i0 + 48 * h + j] = peak * (1.0 - u.abs()).powi(3);
+            }
+        }
+    }
+    y
+}
+
+#[test]
+fn a_dense_pile_of_pointed_tops_at_one_rail_is_clipping_and_spread_ones_are_not() {
+    let y = pointed_pulses(|_| 0.897);
+    let last = 3.0 + 0.008 * 124.0 + 0.001;
+    assert_one_clipped_passage(&y, 3.0, last, "pointed tops at the rail");
+    // The same pulses peaking anywhere over the top dB (0.80 to 0.90): not pressed together.
+    let y = pointed_pulses(|k| 0.80 + 0.1 * ((k * 7) % 11) as f32 / 10.0);
+    let e = clipping_ends(&y);
+    assert!(e.is_empty(), "{e:#?}");
+}

@@ -33,7 +33,10 @@
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
 //! (a single loud peak is not clipping), and ends when no clipped run was seen for `clear_for`
 //! seconds. The interval runs from the first sample of the first run to just after the last
-//! sample of the last run.
+//! sample of the last run. Piled peaks that go on with a passage only by being brief lobes or
+//! a share of the loud half-waves, and are sharper than a sine's on average, keep it open but
+//! are not its end: the sharp tip of a loud unclipped pulse just after a clipped passage looks
+//! the same.
 
 use crate::detect::one_stream::{AudioDetector, OnAudio};
 use serde::{Deserialize, Serialize};
@@ -300,6 +303,7 @@ impl Clipping {
                 min_pile: 0,
                 min_flatness: 0.0,
                 chain_gap: 0,
+                burst: 0,
             },
             window_len: 0,
             win_start: 0,
@@ -334,10 +338,17 @@ impl Clipping {
         let t1 = self.clock.time(win_end);
         let clear_ticks = (self.cfg.clear_for * self.clock.rate() as f64).round() as i64;
         let mut piled = false;
+        let mut kept = false;
         let open = self.tracker.is_open();
         for piles in &mut self.piles {
             let found = piles.close_window(&self.pile);
             if let Some(p) = found.filter(|p| p.confirmed || (open && p.goes_on)) {
+                if p.sharp && !p.confirmed {
+                    // Sharp tops going on with the passage keep it open but do not carry its
+                    // end: a loud unclipped pulse after the last clipped one is as sharp.
+                    kept = true;
+                    continue;
+                }
                 piled |= p.confirmed;
                 self.win.add(&Tally {
                     samples: p.count as u64,
@@ -384,6 +395,8 @@ impl Clipping {
                     self.observe_clear(self.clock.time(self.win.last), t1, out);
                 }
             }
+        } else if kept {
+            self.tracker.observe(true, t0, t1);
         } else if self.tracker.is_open() {
             self.observe_clear(t0, t1, out);
         } else if self
@@ -432,6 +445,7 @@ impl Clipping {
                 min_pile: self.cfg.min_pile,
                 min_flatness: self.cfg.min_pile_flatness,
                 chain_gap: (self.cfg.clear_for * f.rate() as f64).round() as i64,
+                burst: 2 * self.window_len as i64,
             };
             self.piles.resize_with(f.channels(), Piles::default);
             self.piles.truncate(f.channels());

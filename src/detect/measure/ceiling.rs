@@ -12,6 +12,10 @@
 //! pressed together at the rail within a few thousandths, where its unclipped peaks spread, or
 //! (a few pulses cut over different widths, their tops spread by a codec) with tops broader
 //! than a sine's, where an unclipped voice's loudest pulses are sharper or at most as round.
+//! A voice whose clipped tops a codec has rounded to points still piles densely at one rail in
+//! both polarities (twice the least pile, pressed within 0.1 dB), which loud unclipped sound
+//! does not; and a passage starts with the first peak pressed to the ceiling that is broad
+//! enough for a clipped top or is one of a burst of such peaks.
 
 use std::collections::VecDeque;
 
@@ -33,6 +37,9 @@ pub(crate) struct PileSettings {
     pub(crate) min_flatness: f32,
     /// Piled peaks less than this many samples apart are one chain.
     pub(crate) chain_gap: i64,
+    /// Span, in samples, within which [`BURST`] peaks pressed to the ceiling are a clipped
+    /// burst however sharp their tops (see [`Piles::close_window`]).
+    pub(crate) burst: i64,
 }
 
 impl PileSettings {
@@ -63,6 +70,9 @@ pub(crate) struct Pile {
     pub(crate) count: u32,
     /// Largest of them.
     pub(crate) peak: f32,
+    /// Whether they are sharper than a sine's half-wave on average (mean flatness under
+    /// [`SHARP`]): the tip of a loud but unclipped pulse as likely as a rounded clipped top.
+    pub(crate) sharp: bool,
 }
 
 /// Piled peaks of one window (or peaks just under the band).
@@ -120,6 +130,12 @@ const TIGHT: f32 = 1.011_579_5;
 /// (see [`Piles::close_window`]): AAC renders a clipped voice's loudest tops up to 0.6 dB over
 /// the rail and its last ones up to 0.6 dB under it, 1.2 dB under the ceiling the first set.
 const UNDER: i32 = 3;
+/// Peaks pressed to the ceiling (within half the band) within [`PileSettings::burst`] of one
+/// another that start a chain however sharp they are: a short first burst of a clipped voice,
+/// its tops rounded to points by AAC (flatness 0.1 to 0.2), reaches the rail pulse after pulse
+/// in both polarities, while loud unclipped speech before the clipping touches it at one
+/// pulse now and then.
+const BURST: usize = 4;
 /// Piled peaks remembered to find where a chain of them started.
 const RECENT_CAP: usize = 256;
 
@@ -324,6 +340,7 @@ impl Piles {
                 last: under.last,
                 count: under.count,
                 peak: under.peak,
+                sharp: false,
             });
         }
         let (piled, loud, positive) = self.span.iter().fold((0u32, 0u32, 0u32), |a, x| {
@@ -366,19 +383,50 @@ impl Piles {
         let shaped = w.flatness >= s.min_flatness * w.count as f32 || 2 * w.count <= w.loud;
         let brief = 2 * w.width <= samples;
         let goes_on = shaped || (brief && w.flatness >= SHARP * w.count as f32);
-        let confirmed = count >= s.min_pile && (flat || sparse) && shaped && held && rail();
+        // A dense pile pressed at one rail in both polarities needs no shape: a voice clipped
+        // and coded by AAC can have its tops rounded to points (mean flatness 0.2), yet pulse
+        // after pulse reaches the rail, twice `min_pile` of them within `span`, `min_pile`
+        // within 0.1 dB of one another, and at least a tenth ([`SPARSEST`]) of its loud
+        // half-waves. (Dense loud music puts as many near its loudest level by chance, but
+        // among twenty times as many loud half-waves; a steady tone is not `shaped`.)
+        let dense = || {
+            count >= 2 * s.min_pile
+                && both
+                && SPARSEST * count >= loud
+                && self.tight(piled as usize) >= s.min_pile
+        };
+        let confirmed =
+            count >= s.min_pile && shaped && held && ((flat || sparse) && rail() || dense());
         // Where the ceiling began: the first of the remembered peaks, each less than
         // `chain_gap` after the one before, pressed to the ceiling as it is now (within half
         // the band) with a top broad enough for a clipped one: loud sound just under the
         // ceiling before the clipping begins (sharp peaks a few tenths of a dB under it) is
         // not its start.
+        // Sharp peaks count too when they come in a burst: [`BURST`] or more pressed to the
+        // ceiling within `burst` samples.
         let mut first = w.first;
         if confirmed {
-            for &(p, pos, flat) in self.recent.iter().rev() {
+            let edge = s.band.sqrt() * ceiling;
+            let burst = |i: usize| {
+                let pos = self.recent[i].1;
+                let near =
+                    |&&(q, at, _): &&(f32, i64, f32)| q >= edge && (at - pos).abs() <= s.burst;
+                let before = self
+                    .recent
+                    .range(..i)
+                    .rev()
+                    .take_while(|r| (pos - r.1) <= s.burst);
+                let after = self
+                    .recent
+                    .range(i..)
+                    .take_while(|r| (r.1 - pos) <= s.burst);
+                before.chain(after).filter(near).count() >= BURST
+            };
+            for (i, &(p, pos, flat)) in self.recent.iter().enumerate().rev() {
                 if first - pos >= s.chain_gap {
                     break;
                 }
-                if p >= s.band.sqrt() * ceiling && flat >= EDGE_FLATNESS {
+                if p >= edge && (flat >= EDGE_FLATNESS || burst(i)) {
                     first = first.min(pos);
                 }
             }
@@ -390,6 +438,7 @@ impl Piles {
             last: w.last,
             count: w.count,
             peak: w.peak,
+            sharp: w.flatness < SHARP * w.count as f32,
         })
     }
 }
@@ -407,6 +456,7 @@ mod tests {
             min_pile: 5,
             min_flatness: 0.5,
             chain_gap: 36_000,
+            burst: 960,
         }
     }
 
