@@ -1,30 +1,36 @@
-//! `corruption`: wrong blocks pasted on the block grid of a smooth picture (HEVC bit flips the
-//! decoder never reports: ghosts and grey squares predicted from wrong blocks), their edges
-//! too sharp for the blockiness index (it leaves graphic edges out) but bounded by sharp steps
-//! on the grid and not half-way between its lines.
+//! `corruption`: a few wrong blocks pasted on the block grid of a smooth area (HEVC bit flips
+//! the decoder never reports: ghosts and grey squares predicted from wrong blocks) while the
+//! rest of the picture is busy texture: the blockiness index of the whole picture barely
+//! moves, but the blocks are bounded by sharp steps on the grid and not half-way between its
+//! lines.
 
 mod common;
 
 use avqc::detect::video::CorruptionConfig;
 use avqc::Media;
-use common::pictures::{corruption_intervals, frame, smooth};
+use common::pictures::{corruption_intervals, frame, W};
 
-/// Whether (x, y) lies in one of 12 blocks of 16×16 whose corners sit `off` pixels right of and
-/// below grid points.
+/// Whether (x, y) lies in one of 3 blocks of 16×16 whose corners sit `off` pixels right of and
+/// below grid points of the left half.
 fn in_block(x: usize, y: usize, off: usize) -> bool {
-    (0..12).any(|k| {
-        let (bx, by) = (32 + 48 * (k % 6) + off, 40 + 64 * (k / 6) + off);
+    (0..3).any(|k| {
+        let (bx, by) = (32 + 48 * k + off, 64 + off);
         (bx..bx + 16).contains(&x) && (by..by + 16).contains(&y)
     })
 }
 
-/// 6 s of `smooth`; from 3 s to 5 s the blocks (see [`in_block`]) are 70 code values brighter.
+/// 6 s of a smooth ramp, slowly moving, on the left half and noise (0–59 over 100) on the right; from 3 s to 5 s the
+/// blocks (see [`in_block`]) are 40 code values brighter.
 fn pasted(off: usize) -> impl Iterator<Item = Media> {
     (0..150).map(move |i| {
         frame(i, |x, y| {
-            let v = smooth(x, y, i);
+            if x >= W / 2 {
+                let h = (x * 7919 + y * 104_729 + i * 31).wrapping_mul(2_654_435_761) >> 16;
+                return 100 + (h % 60) as u8;
+            }
+            let v = (60 + x / 4 + y / 4 + (i / 5) % 3) as u8;
             if (75..125).contains(&i) && in_block(x, y, off) {
-                v.saturating_add(70)
+                v.saturating_add(40)
             } else {
                 v
             }

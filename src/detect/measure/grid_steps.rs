@@ -147,11 +147,13 @@ fn horizontal(p: &Plane, y: usize, bw: usize) -> u32 {
     ];
     let mut n = 0;
     for bx in 0..bw {
+        let c = |k: usize| r[k][bx * 8..bx * 8 + 8].iter();
         let (mut s, mut a, mut b) = (0, 0, 0);
-        for x in bx * 8..bx * 8 + 8 {
-            s += d(r[3][x], r[2][x]);
-            a += d(r[2][x], r[1][x]) + d(r[1][x], r[0][x]);
-            b += d(r[4][x], r[3][x]) + d(r[5][x], r[4][x]);
+        let rows = c(0).zip(c(1)).zip(c(2)).zip(c(3)).zip(c(4)).zip(c(5));
+        for (((((&p0, &p1), &p2), &p3), &p4), &p5) in rows {
+            s += d(p3, p2);
+            a += d(p2, p1) + d(p1, p0);
+            b += d(p4, p3) + d(p5, p4);
         }
         n += u32::from(sharp(s, a, b));
     }

@@ -84,11 +84,12 @@ impl GridDamage {
 
     /// The picture's rise: `Some(true)` past the thresholds, `Some(false)` past [`FAINT`] of
     /// them, `None` under that, or where the count half-way between the grid lines rose as
-    /// well (natural edges).
-    fn rise(&self, c: StepCount) -> Option<bool> {
+    /// well (natural edges) while the damage is not `confirmed` (damage smeared by prediction
+    /// steps off the grid too).
+    fn rise(&self, c: StepCount, confirmed: bool) -> Option<bool> {
         let (g, o) = (c.grid as f32, c.off as f32);
         let rise = (FACTOR - 1.0) * self.grid + FLOOR * c.read as f32;
-        let own = g - self.grid >= OFF_RATIO * (o - self.off).max(0.0);
+        let own = confirmed || g - self.grid >= OFF_RATIO * (o - self.off).max(0.0);
         (own && g >= self.grid + FAINT * rise).then_some(g >= self.grid + rise)
     }
 
@@ -107,7 +108,8 @@ impl GridDamage {
             return None;
         }
         let warm = self.learnt >= WARMUP;
-        let rise = self.rise(c).filter(|_| warm && !shot && !key);
+        let confirmed = self.confirmed(t);
+        let rise = self.rise(c, confirmed).filter(|_| warm && !shot && !key);
         self.run = match (rise, self.run) {
             (None, _) => None,
             (Some(r), Some((s, n))) => Some((s, n + u32::from(r))),
@@ -119,7 +121,7 @@ impl GridDamage {
         } else {
             let a = if !warm {
                 dt / (self.learnt + dt)
-            } else if self.rise(c).is_some() {
+            } else if self.rise(c, confirmed).is_some() {
                 dt / (10.0 * self.adapt)
             } else {
                 dt / self.adapt
@@ -129,9 +131,14 @@ impl GridDamage {
             self.off += a * (o - self.off);
         }
         self.learnt += dt;
+        self.run.filter(|_| self.confirmed(until)).map(|(s, _)| s)
+    }
+
+    /// Whether the current run is damage at `t`: it lasted [`LASTS`] with [`HITS`] pictures
+    /// past the thresholds.
+    fn confirmed(&self, t: MediaTime) -> bool {
         self.run
-            .filter(|&(s, n)| n >= HITS && until.secs_since(s) >= LASTS - 1e-6)
-            .map(|(s, _)| s)
+            .is_some_and(|(s, n)| n >= HITS && t.secs_since(s) >= LASTS - 1e-6)
     }
 }
 
