@@ -9,7 +9,9 @@
 //! one. Coding of natural content puts few such segments on the grid; blocks that a decoder
 //! pasted in the wrong place, or kept from a stale picture, bring many: each wrong block is
 //! bounded by them, whatever it holds. Natural edges fall on the grid and half-way between its
-//! lines alike; block damage only on the grid. One block row in `phases` is read per
+//! lines alike; block damage only on the grid. A wrong block steps on vertical and horizontal
+//! borders alike, a straight edge lying on a grid line (a band, a bar) in one orientation only:
+//! the grid count is twice the fewer of the two. One block row in `phases` is read per
 //! picture (the rows `by` with `by % phases` equal to the picture's phase); the counts are
 //! summed over the last `phases` pictures: the whole picture at a fraction of the cost (at the
 //! default 4 phases, about one read of a quarter of the luma samples per picture, a few
@@ -28,21 +30,25 @@ pub(crate) const CONTRAST: u32 = 3;
 /// Segments that stepped sharply, over the last `phases` pictures.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct StepCount {
-    /// Segments on the 8-pixel grid that stepped sharply.
+    /// Segments on the 8-pixel grid that stepped sharply, counted as twice the fewer of the
+    /// vertical and the horizontal ones: a wrong block steps on borders of both, a straight
+    /// edge that happens to lie on a grid line (a band, a bar) on one only.
     pub(crate) grid: u32,
-    /// Segments half-way between the grid lines (4 samples off) that stepped sharply.
+    /// Segments half-way between the grid lines (4 samples off) that stepped sharply, both
+    /// orientations.
     pub(crate) off: u32,
     /// Segments read on the grid (as many were read off it).
     pub(crate) read: u32,
 }
 
-impl StepCount {
-    fn plus(self, o: StepCount) -> StepCount {
-        StepCount {
-            grid: self.grid + o.grid,
-            off: self.off + o.off,
-            read: self.read + o.read,
-        }
+/// One picture's counts: sharp grid segments (vertical, horizontal), sharp segments off the
+/// grid, segments read.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counts([u32; 4]);
+
+impl Counts {
+    fn plus(self, o: Counts) -> Counts {
+        Counts(std::array::from_fn(|i| self.0[i] + o.0[i]))
     }
 }
 
@@ -52,7 +58,7 @@ pub(crate) struct GridSteps {
     phases: usize,
     phase: usize,
     /// The counts of the last `phases` pictures, by phase.
-    ring: Vec<StepCount>,
+    ring: Vec<Counts>,
     /// Per vertical border of a block row: sums of the step and of the pairs left and right.
     cols: Vec<[u32; 3]>,
 }
@@ -76,7 +82,7 @@ impl GridSteps {
         GridSteps {
             phases,
             phase: 0,
-            ring: vec![StepCount::default(); phases],
+            ring: vec![Counts::default(); phases],
             cols: Vec::new(),
         }
     }
@@ -84,7 +90,7 @@ impl GridSteps {
     /// Forgets the pictures counted.
     pub(crate) fn reset(&mut self) {
         self.phase = 0;
-        self.ring.iter_mut().for_each(|c| *c = StepCount::default());
+        self.ring.iter_mut().for_each(|c| *c = Counts::default());
     }
 
     /// Counts the sharp steps of this picture's block rows; returns the counts of the last
@@ -92,26 +98,32 @@ impl GridSteps {
     pub(crate) fn measure(&mut self, p: &Plane) -> StepCount {
         let (w, h) = (p.width(), p.height());
         let (bw, bh) = (w / 8, h / 8);
-        let mut c = StepCount::default();
+        let mut c = Counts::default();
         if bw >= 3 && bh >= 3 {
             for by in (1 + self.phase..bh - 1).step_by(self.phases) {
                 for off in [0, 4] {
                     let (v, n) = self.vertical(p, by, off, bw);
                     let hz = horizontal(p, by * 8 + off, bw);
                     if off == 0 {
-                        c.grid += v + hz;
-                        c.read += n + bw as u32;
+                        c = c.plus(Counts([v, hz, 0, n + bw as u32]));
                     } else {
-                        c.off += v + hz;
+                        c = c.plus(Counts([0, 0, v + hz, 0]));
                     }
                 }
             }
         }
         self.ring[self.phase] = c;
         self.phase = (self.phase + 1) % self.phases;
-        self.ring
+        let [v, h, off, read] = self
+            .ring
             .iter()
-            .fold(StepCount::default(), |a, &b| a.plus(b))
+            .fold(Counts::default(), |a, &b| a.plus(b))
+            .0;
+        StepCount {
+            grid: 2 * v.min(h),
+            off,
+            read,
+        }
     }
 
     /// Sharp vertical segments at columns `8k + off` (k = 1 .. bw - 1) over block row `by`,
@@ -205,6 +217,19 @@ mod tests {
             }
         }));
         assert_eq!((c.grid, c.off), (0, 12), "3 segments on each of 4 borders");
+    }
+
+    #[test]
+    fn a_band_on_a_grid_line_steps_in_one_orientation_only() {
+        // Vertical stripes from row 32 down, under a smooth ramp: a straight edge on the grid.
+        let c = count(&plane(64, 64, |x, y| {
+            if y >= 32 && x % 4 == 0 {
+                250
+            } else {
+                (x + y) as u8
+            }
+        }));
+        assert_eq!(c.grid, 0, "{c:?}");
     }
 
     #[test]

@@ -436,12 +436,12 @@ impl Detector for Corruption {
                     let key =
                         f.flags().contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
                     let open = self.content.is_open();
-                    let (at, luma) = ((t, until, dt), f.analysis().luma());
-                    let grid = self.grid_damage.push(luma, at, (decoder, shot, key));
                     // A held picture (its bands did not move since last read) brings no new
                     // evidence: it neither starts nor confirms an episode; it holds one already
                     // confirmed (see `still`).
                     let fresh = open || !still::still(&self.measure.moved(), self.cfg.band_phases);
+                    let (at, luma) = ((t, until, dt), f.analysis().luma());
+                    let grid = self.grid_damage.push(luma, at, (decoder, shot, key, fresh));
                     let refresh = key && !decoder && open;
                     if refresh {
                         self.content.close();

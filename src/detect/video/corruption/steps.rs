@@ -13,13 +13,16 @@
 //! coarser raises both.
 //!
 //! The stream's normal counts are learnt as running means (time constant `adapt`, a tenth as
-//! fast while a rise is under way), on the grid and off it. A picture rises when its grid
-//! count (over the last `band_phases` pictures) is [`FACTOR`] times the learnt one plus
-//! [`FLOOR`] of the segments read, and its rise on the grid is [`OFF_RATIO`] times its rise off
-//! it. A run of rising pictures that lasts [`LASTS`] is damage, from the run's first picture,
-//! until a picture no longer rises or a clean key frame refreshes the picture. Pictures that
-//! the decoder reports damaged, and a new shot's first pictures, are not judged; over a new
-//! shot the means rise to its counts at once.
+//! fast while a picture rises), on the grid and off it. A picture rises past the thresholds
+//! when its grid count (over the last `band_phases` pictures) exceeds the learnt one by
+//! [`FACTOR`] − 1 times it plus [`FLOOR`] of the segments read, and its rise on the grid is
+//! [`OFF_RATIO`] times its rise off it; it rises faintly past [`FAINT`] of that. A run of
+//! pictures rising at least faintly, with [`HITS`] past the thresholds, that lasts [`LASTS`] is
+//! damage, from the run's first picture, until a picture no longer rises faintly (once
+//! confirmed, whatever the count off the grid does: damage smeared by prediction steps there
+//! too) or a clean key frame refreshes the picture. Pictures that the decoder reports damaged,
+//! a new shot's first pictures and held pictures (until damage is confirmed) are not judged;
+//! over a new shot the means rise to its counts at once.
 
 use crate::detect::measure::grid_steps::{GridSteps, StepCount};
 use crate::media::{MediaTime, Plane};
@@ -94,13 +97,15 @@ impl GridDamage {
     }
 
     /// Reads a picture's luma at `t`, shown until `until` (`dt` seconds): `decoder` when the
-    /// decoder reports it damaged, `shot` while a new shot begins, `key` for a key frame. The
-    /// start of the damage on screen, if any.
+    /// decoder reports it damaged, `shot` while a new shot begins, `key` for a key frame,
+    /// `fresh` unless the picture is held (it neither starts nor confirms damage: an encoder
+    /// may code a frozen picture ever blockier; see `still`). The start of the damage on
+    /// screen, if any.
     pub(super) fn push(
         &mut self,
         luma: &Plane,
         (t, until, dt): (MediaTime, MediaTime, f32),
-        (decoder, shot, key): (bool, bool, bool),
+        (decoder, shot, key, fresh): (bool, bool, bool, bool),
     ) -> Option<MediaTime> {
         let c = self.measure.measure(luma);
         if decoder || c.read == 0 {
@@ -109,7 +114,8 @@ impl GridDamage {
         }
         let warm = self.learnt >= WARMUP;
         let confirmed = self.confirmed(t);
-        let rise = self.rise(c, confirmed).filter(|_| warm && !shot && !key);
+        let judged = warm && !shot && !key && (fresh || confirmed);
+        let rise = self.rise(c, confirmed).filter(|_| judged);
         self.run = match (rise, self.run) {
             (None, _) => None,
             (Some(r), Some((s, n))) => Some((s, n + u32::from(r))),
@@ -171,7 +177,7 @@ mod tests {
             let t = MediaTime::from_secs_f64(i as f64 * 0.04);
             (t, MediaTime::from_secs_f64((i + 1) as f64 * 0.04), 0.04)
         };
-        let flags = (false, false, false);
+        let flags = (false, false, false, true);
         for i in 0..50 {
             assert_eq!(g.push(&clean, at(i), flags), None);
         }
@@ -180,14 +186,14 @@ mod tests {
         assert!(found[..14].iter().all(Option::is_none), "{found:?}");
         assert_eq!(found[19], Some(at(50).0));
         // A key frame refreshes the picture: the run ends.
-        assert_eq!(g.push(&bad, at(70), (false, false, true)), None);
+        assert_eq!(g.push(&bad, at(70), (false, false, true, true)), None);
         // Over a new shot the means rise to its counts: the same blocks are its coding.
         let mut g = GridDamage::new(4, 4.0);
         for i in 0..50 {
             g.push(&clean, at(i), flags);
         }
         for i in 50..54 {
-            g.push(&bad, at(i), (false, true, false));
+            g.push(&bad, at(i), (false, true, false, true));
         }
         assert!((54..90).all(|i| g.push(&bad, at(i), flags).is_none()));
     }
