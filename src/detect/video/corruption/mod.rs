@@ -60,6 +60,9 @@
 //!   or under and 1 % at 252 or over to start, 0.25 % each to go on), after a legal picture, is
 //!   damage as well once it lasts `min_duration`, whatever a key frame does meanwhile: what a
 //!   decoder writes when it decodes corrupt data without noticing (see `garbage`).
+//!   **Grid steps**: a run of pictures whose block borders step sharply on the 8-pixel grid,
+//!   far more than the stream's own coding and not half-way between the grid lines, that lasts
+//!   0.6 s is damage as well, from its first picture to a clean key frame (see `steps`).
 //!
 //! The two are OR'ed into one interval (episodes closer than `merge_gap` merge), so a damage
 //! episode is reported once even when both see it. `details` carries `damaged_share` (0–1): the
@@ -71,10 +74,12 @@
 mod baseline;
 mod config;
 mod garbage;
+mod steps;
 mod still;
 
 use baseline::GridBaseline;
 use garbage::Garbage;
+use steps::GridDamage;
 
 pub use config::CorruptionConfig;
 
@@ -194,6 +199,8 @@ pub struct Corruption {
     new_shot: Option<(usize, GridBaseline)>,
     /// The current run of pictures showing decoder garbage (see [`garbage`]).
     garbage: Garbage,
+    /// Sharp steps on the block grid (see [`steps`]).
+    grid_damage: GridDamage,
 }
 
 impl Corruption {
@@ -228,6 +235,7 @@ impl Corruption {
             carry: None,
             new_shot: None,
             garbage: Garbage::default(),
+            grid_damage: GridDamage::new(cfg.band_phases, cfg.adapt as f32),
             cfg,
         }
     }
@@ -317,6 +325,7 @@ impl Corruption {
         self.carry = None;
         self.new_shot = None;
         self.garbage.clear();
+        self.grid_damage.clear();
         self.grid8 = GridBaseline::default();
         self.grid16 = GridBaseline::default();
         self.tile_base
@@ -434,6 +443,8 @@ impl Detector for Corruption {
                     // evidence: it neither starts nor confirms an episode; it holds one already
                     // confirmed (see `still`).
                     let fresh = open || !still::still(&self.measure.moved(), self.cfg.band_phases);
+                    let (at, luma) = ((t, until, dt), f.analysis().luma());
+                    let grid = self.grid_damage.push(luma, at, (decoder, shot, key, fresh));
                     let refresh = key && !decoder && open;
                     if refresh {
                         self.content.close();
@@ -479,8 +490,8 @@ impl Detector for Corruption {
                     };
                     // Learn from pictures not judged damaged; from damaged ones ten times
                     // slower, so a lasting change of the stream is absorbed in the end.
-                    let slow =
-                        hit || garbled || (open && !refresh) || decoder || self.carry.is_some();
+                    let slow = hit || garbled || grid.is_some() || (open && !refresh);
+                    let slow = slow || decoder || self.carry.is_some();
                     let tau = self.cfg.adapt as f32 * if slow { 10.0 } else { 1.0 };
                     if informative {
                         // Until warm: the plain mean of what was seen.
@@ -547,9 +558,12 @@ impl Detector for Corruption {
                         let w = self.weak_since.unwrap_or(t);
                         self.content.close();
                         self.content.observe(true, w, until)
+                    } else if let Some(g) = grid.filter(|_| !open) {
+                        self.content.close();
+                        self.content.observe(true, g, until)
                     } else {
-                        self.content
-                            .observe((hit && fresh) || hold || carried || garbled, t, until)
+                        let on = (hit && fresh) || hold || carried || garbled || grid.is_some();
+                        self.content.observe(on, t, until)
                     };
                     if let Some(SpanChange::Started { start }) = change {
                         self.seen.content = true;
@@ -566,7 +580,8 @@ impl Detector for Corruption {
                         });
                         self.observe(true, start, until, out);
                     }
-                    content = (self.content.is_open() && (hit || hold || garbled)) || carried;
+                    let on = hit || hold || garbled || grid.is_some();
+                    content = (self.content.is_open() && on) || carried;
                 }
                 if decoder {
                     self.seen.decoder = true;
