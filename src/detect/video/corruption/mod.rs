@@ -72,12 +72,14 @@
 //! `content`) saw it.
 
 mod baseline;
+mod carry;
 mod config;
 mod garbage;
 mod steps;
 mod still;
 
 use baseline::GridBaseline;
+use carry::Carry;
 use garbage::Garbage;
 use steps::GridDamage;
 
@@ -188,11 +190,8 @@ pub struct Corruption {
     last_end: Option<MediaTime>,
     /// Decoder damage was on screen with the last picture.
     was_decoder: bool,
-    /// Decoder damage was ended by a key frame that still looks damaged: pictures seen since
-    /// that keep looking so, and whether the 16-pixel grid rose on one of them; once the key
-    /// frame's own bands are all measured (`band_phases` pictures), the damage is carried on
-    /// until they stop, if the 16-pixel grid rose (see `carried`).
-    carry: Option<(usize, bool)>,
+    /// Decoder damage ended by a key frame that still looks damaged (see [`carry`]).
+    carry: Carry,
     /// A new shot's start, during which a rise on the 8-pixel grid alone is the new shot's own
     /// coding (see [`CUT_ACTIVITY`]): pictures left of it, and the 8-pixel baseline from
     /// before the cut.
@@ -232,7 +231,7 @@ impl Corruption {
             both_since: None,
             last_end: None,
             was_decoder: false,
-            carry: None,
+            carry: Carry::default(),
             new_shot: None,
             garbage: Garbage::default(),
             grid_damage: GridDamage::new(cfg.band_phases, cfg.adapt as f32),
@@ -322,7 +321,7 @@ impl Corruption {
         self.both_since = None;
         self.last_end = None;
         self.was_decoder = false;
-        self.carry = None;
+        self.carry.reset();
         self.new_shot = None;
         self.garbage.clear();
         self.grid_damage.clear();
@@ -457,23 +456,10 @@ impl Detector for Corruption {
                     let faint = judged && (self.grid8.rise(s.r8, wmin * 0.5, wz * 0.5) || faint16);
                     let persists = faint && f.b_pictures_referenced();
                     let hold = open && (weak || persists) && !refresh;
-                    // A key frame ends decoder damage, unless the key frame itself was damaged
-                    // (lost packets the decoder concealed without a flag): judged by the content
-                    // once the bands measured before it are all replaced. Concealed slices are
-                    // macroblocks and CTUs: the 16-pixel grid must have risen as well; a rise
-                    // on the 8-pixel grid alone is the new key frame's own coding (an I-picture
-                    // quantised coarser than the P-pictures before it), as at a cut.
-                    let risen16 = judged && weak16;
-                    self.carry = if self.was_decoder && !decoder && key {
-                        Some((1, risen16)).filter(|_| weak)
-                    } else {
-                        self.carry
-                            .filter(|_| weak && !key)
-                            .map(|(n, r)| (n + 1, r || risen16))
-                    };
-                    let carried = self
-                        .carry
-                        .is_some_and(|(n, r)| r && n >= self.cfg.band_phases);
+                    // A key frame ends decoder damage, unless it was damaged itself (see `carry`).
+                    let ended = self.was_decoder && !decoder && key;
+                    self.carry.push(ended, key, weak, judged && weak16);
+                    let carried = self.carry.carried(self.cfg.band_phases);
                     if carried {
                         self.seen.content = true;
                     }
@@ -491,7 +477,7 @@ impl Detector for Corruption {
                     // Learn from pictures not judged damaged; from damaged ones ten times
                     // slower, so a lasting change of the stream is absorbed in the end.
                     let slow = hit || garbled || grid.is_some() || (open && !refresh);
-                    let slow = slow || decoder || self.carry.is_some();
+                    let slow = slow || decoder || self.carry.active();
                     let tau = self.cfg.adapt as f32 * if slow { 10.0 } else { 1.0 };
                     if informative {
                         // Until warm: the plain mean of what was seen.
