@@ -10,11 +10,11 @@ use avqc::{
 };
 use common::pictures::{smooth, H, W};
 
-/// `smooth` quantised to flat `n`x`n` blocks (steps of 6 code values) left of column `x1`.
-fn blocks_of(n: usize, x: usize, y: usize, i: usize, x1: usize) -> u8 {
+/// `smooth` quantised to flat `n`x`n` blocks (steps of `q` code values) left of column `x1`.
+fn blocks_of(n: usize, q: i32, x: usize, y: usize, i: usize, x1: usize) -> u8 {
     if x < x1 {
         let v = smooth(x / n * n + n / 2, y / n * n + n / 2, i) as i32;
-        ((v / 6) * 6) as u8
+        ((v / q) * q) as u8
     } else {
         smooth(x, y, i)
     }
@@ -27,15 +27,15 @@ fn frame(i: usize, x1: usize, key: bool) -> Media {
 
 /// As [`frame`], with the decoder's `flags`.
 fn picture(i: usize, x1: usize, key: bool, flags: FrameFlags) -> Media {
-    picture_of(8, i, x1, key, flags)
+    picture_of(8, 6, i, x1, key, flags)
 }
 
-/// As [`picture`], with blocks of `n` pixels.
-fn picture_of(n: usize, i: usize, x1: usize, key: bool, flags: FrameFlags) -> Media {
+/// As [`picture`], with blocks of `n` pixels stepping by multiples of `q`.
+fn picture_of(n: usize, q: i32, i: usize, x1: usize, key: bool, flags: FrameFlags) -> Media {
     let t = MediaTime::from_secs_f64(i as f64 * 0.04);
     let f = VideoFrame::from_fn(W, H, PixelFormat::Yuv420p, t, |p, x, y| {
         if p == 0 {
-            blocks_of(n, x, y, i, x1)
+            blocks_of(n, q, x, y, i, x1)
         } else {
             128
         }
@@ -109,7 +109,7 @@ fn decoder_damage_is_carried_past_a_key_frame_that_still_looks_damaged() {
     let weak = W / 10;
     let frames = (0..175).map(|i| match i {
         75..90 => picture(i, W, false, FrameFlags::CORRUPT),
-        90..125 => picture_of(16, i, weak, i == 90, FrameFlags::NONE),
+        90..125 => picture_of(16, 6, i, weak, i == 90, FrameFlags::NONE),
         _ => frame(i, 0, i % 25 == 0),
     });
     let found = intervals(frames);
@@ -136,12 +136,13 @@ fn a_clean_key_frame_still_ends_decoder_damage() {
 #[test]
 fn a_key_frame_coded_coarser_still_ends_decoder_damage() {
     // As above, but what the key frame and the pictures after it show is 8-pixel blocks
-    // only: an I-picture quantised coarser than the P-pictures before it steps on its
-    // transform grid, not on macroblocks. The decoder damage ends with the key frame.
+    // only, stepping gently (by 4): an I-picture quantised coarser than the P-pictures before
+    // it steps on its transform grid, not on macroblocks. The decoder damage ends with the
+    // key frame.
     let weak = W / 10;
     let frames = (0..175).map(|i| match i {
         75..90 => picture(i, W, false, FrameFlags::CORRUPT),
-        90..125 => frame(i, weak, i == 90),
+        90..125 => picture_of(8, 4, i, weak, i == 90, FrameFlags::NONE),
         _ => frame(i, 0, i % 25 == 0),
     });
     let found = intervals(frames);
