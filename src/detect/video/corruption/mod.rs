@@ -63,6 +63,7 @@
 //!   **Grid steps**: a run of pictures whose block borders step sharply on the 8-pixel grid,
 //!   far more than the stream's own coding and not half-way between the grid lines, that lasts
 //!   0.6 s is damage as well, from its first picture to a clean key frame (see `steps`).
+//!   Off unless `grid_steps` is set: it costs as much as the rest of the detector.
 //!
 //! The two are OR'ed into one interval (episodes closer than `merge_gap` merge), so a damage
 //! episode is reported once even when both see it. `details` carries `damaged_share` (0–1): the
@@ -443,7 +444,11 @@ impl Detector for Corruption {
                     // confirmed (see `still`).
                     let fresh = open || !still::still(&self.measure.moved(), self.cfg.band_phases);
                     let (at, luma) = ((t, until, dt), f.analysis().luma());
-                    let grid = self.grid_damage.push(luma, at, (decoder, shot, key, fresh));
+                    let grid = if self.cfg.grid_steps {
+                        self.grid_damage.push(luma, at, (decoder, shot, key, fresh))
+                    } else {
+                        None
+                    };
                     let refresh = key && !decoder && open;
                     if refresh {
                         self.content.close();
