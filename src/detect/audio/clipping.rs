@@ -303,7 +303,6 @@ impl Clipping {
                 min_pile: 0,
                 min_flatness: 0.0,
                 chain_gap: 0,
-                burst: 0,
             },
             window_len: 0,
             win_start: 0,
@@ -445,7 +444,6 @@ impl Clipping {
                 min_pile: self.cfg.min_pile,
                 min_flatness: self.cfg.min_pile_flatness,
                 chain_gap: (self.cfg.clear_for * f.rate() as f64).round() as i64,
-                burst: 2 * self.window_len as i64,
             };
             self.piles.resize_with(f.channels(), Piles::default);
             self.piles.truncate(f.channels());

@@ -15,7 +15,7 @@
 //! A voice whose clipped tops a codec has rounded to points still piles densely at one rail in
 //! both polarities (twice the least pile, pressed within 0.1 dB), which loud unclipped sound
 //! does not; and a passage starts with the first peak pressed to the ceiling that is broad
-//! enough for a clipped top or is one of a burst of such peaks.
+//! enough for a clipped top.
 
 use std::collections::VecDeque;
 
@@ -37,9 +37,6 @@ pub(crate) struct PileSettings {
     pub(crate) min_flatness: f32,
     /// Piled peaks less than this many samples apart are one chain.
     pub(crate) chain_gap: i64,
-    /// Span, in samples, within which [`BURST`] peaks pressed to the ceiling are a clipped
-    /// burst however sharp their tops (see [`Piles::close_window`]).
-    pub(crate) burst: i64,
 }
 
 impl PileSettings {
@@ -130,12 +127,6 @@ const TIGHT: f32 = 1.011_579_5;
 /// (see [`Piles::close_window`]): AAC renders a clipped voice's loudest tops up to 0.6 dB over
 /// the rail and its last ones up to 0.6 dB under it, 1.2 dB under the ceiling the first set.
 const UNDER: i32 = 3;
-/// Peaks pressed to the ceiling (within half the band) within [`PileSettings::burst`] of one
-/// another that start a chain however sharp they are: a short first burst of a clipped voice,
-/// its tops rounded to points by AAC (flatness 0.1 to 0.2), reaches the rail pulse after pulse
-/// in both polarities, while loud unclipped speech before the clipping touches it at one
-/// pulse now and then.
-const BURST: usize = 4;
 /// Piled peaks remembered to find where a chain of them started.
 const RECENT_CAP: usize = 256;
 
@@ -402,31 +393,14 @@ impl Piles {
         // the band) with a top broad enough for a clipped one: loud sound just under the
         // ceiling before the clipping begins (sharp peaks a few tenths of a dB under it) is
         // not its start.
-        // Sharp peaks count too when they come in a burst: [`BURST`] or more pressed to the
-        // ceiling within `burst` samples.
         let mut first = w.first;
         if confirmed {
             let edge = s.band.sqrt() * ceiling;
-            let burst = |i: usize| {
-                let pos = self.recent[i].1;
-                let near =
-                    |&&(q, at, _): &&(f32, i64, f32)| q >= edge && (at - pos).abs() <= s.burst;
-                let before = self
-                    .recent
-                    .range(..i)
-                    .rev()
-                    .take_while(|r| (pos - r.1) <= s.burst);
-                let after = self
-                    .recent
-                    .range(i..)
-                    .take_while(|r| (r.1 - pos) <= s.burst);
-                before.chain(after).filter(near).count() >= BURST
-            };
-            for (i, &(p, pos, flat)) in self.recent.iter().enumerate().rev() {
+            for &(p, pos, flat) in self.recent.iter().rev() {
                 if first - pos >= s.chain_gap {
                     break;
                 }
-                if p >= edge && (flat >= EDGE_FLATNESS || burst(i)) {
+                if p >= edge && flat >= EDGE_FLATNESS {
                     first = first.min(pos);
                 }
             }
@@ -456,7 +430,6 @@ mod tests {
             min_pile: 5,
             min_flatness: 0.5,
             chain_gap: 36_000,
-            burst: 960,
         }
     }
 
