@@ -39,7 +39,7 @@ const FAINT: f32 = 0.2;
 const HITS: u32 = 3;
 
 /// Share of the grid segments read that a rising picture's count must exceed the learnt count
-/// by, besides [`FACTOR`]: 0.5 %, about 35 segments of a 640×360 picture.
+/// by, besides [`FACTOR`]: 0.4 %, about 27 segments of a 640×360 picture.
 const FLOOR: f32 = 0.004;
 
 /// Factor by which the rise of the grid count must exceed the rise half-way between the grid

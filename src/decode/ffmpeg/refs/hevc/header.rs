@@ -5,7 +5,8 @@
 //! [`super::extent`]).
 
 use super::super::bits::Bits;
-use super::extent::{parse_pps_more, PpsMore};
+use super::pps_more::{parse_pps_more, PpsMore};
+use super::syntax::{skip_scaling_list_data, ue_max};
 
 /// Most sequence and picture parameter sets HEVC allows (16 SPS, 64 PPS).
 pub(super) const MAX_SPS: usize = 16;
@@ -183,31 +184,6 @@ fn skip_profile_tier_level(b: &mut Bits, sub_layers: u32) -> Option<()> {
         }
     }
     Some(())
-}
-
-pub(super) fn skip_scaling_list_data(b: &mut Bits) -> Option<()> {
-    for size in 0..4u32 {
-        let step = if size == 3 { 3 } else { 1 };
-        for _ in (0..6).step_by(step) {
-            if !b.flag()? {
-                b.ue()?;
-            } else {
-                let coefs = 64.min(1 << (4 + (size << 1)));
-                if size > 1 {
-                    b.se()?;
-                }
-                for _ in 0..coefs {
-                    b.se()?;
-                }
-            }
-        }
-    }
-    Some(())
-}
-
-/// `ue()` no greater than `max`.
-pub(super) fn ue_max(b: &mut Bits, max: u32) -> Option<u32> {
-    b.ue().filter(|v| *v <= max)
 }
 
 /// Reads `st_ref_pic_set(idx)`; `sets`: the SPS's sets before it (`idx == sets.len()` in a

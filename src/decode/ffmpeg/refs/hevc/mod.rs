@@ -23,6 +23,8 @@ mod extent;
 #[cfg(test)]
 mod extent_tests;
 mod header;
+mod pps_more;
+mod syntax;
 #[cfg(test)]
 mod tests;
 
