@@ -12,10 +12,8 @@
 //! pressed together at the rail within a few thousandths, where its unclipped peaks spread, or
 //! (a few pulses cut over different widths, their tops spread by a codec) with tops broader
 //! than a sine's, where an unclipped voice's loudest pulses are sharper or at most as round.
-//! A voice whose clipped tops a codec has rounded to points still piles densely at one rail in
-//! both polarities (twice the least pile, pressed within 0.1 dB), which loud unclipped sound
-//! does not; and a passage starts with the first peak pressed to the ceiling that is broad
-//! enough for a clipped top.
+//! A passage starts with the first peak pressed to the ceiling that is broad enough for a
+//! clipped top.
 
 use std::collections::VecDeque;
 
@@ -374,20 +372,7 @@ impl Piles {
         let shaped = w.flatness >= s.min_flatness * w.count as f32 || 2 * w.count <= w.loud;
         let brief = 2 * w.width <= samples;
         let goes_on = shaped || (brief && w.flatness >= SHARP * w.count as f32);
-        // A dense pile pressed at one rail in both polarities needs no shape: a voice clipped
-        // and coded by AAC can have its tops rounded to points (mean flatness 0.2), yet pulse
-        // after pulse reaches the rail, twice `min_pile` of them within `span`, `min_pile`
-        // within 0.1 dB of one another, and at least a tenth ([`SPARSEST`]) of its loud
-        // half-waves. (Dense loud music puts as many near its loudest level by chance, but
-        // among twenty times as many loud half-waves; a steady tone is not `shaped`.)
-        let dense = || {
-            count >= 2 * s.min_pile
-                && both
-                && SPARSEST * count >= loud
-                && self.tight(piled as usize) >= s.min_pile
-        };
-        let confirmed =
-            count >= s.min_pile && shaped && held && ((flat || sparse) && rail() || dense());
+        let confirmed = count >= s.min_pile && (flat || sparse) && shaped && held && rail();
         // Where the ceiling began: the first of the remembered peaks, each less than
         // `chain_gap` after the one before, pressed to the ceiling as it is now (within half
         // the band) with a top broad enough for a clipped one: loud sound just under the
