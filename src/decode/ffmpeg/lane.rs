@@ -74,10 +74,8 @@ pub(super) struct Lane {
     pub(super) refs: Option<Follower>,
     /// Time of the last packet the demuxer marked corrupt, and how many packets after it
     /// showed no reference picture lost, until [`CONFIRM_AFTER`] did.
-    loss_pending: Option<(MediaTime, u32)>,
-    /// The packet of [`Lane::loss_pending`]'s mark was cut short itself
-    /// ([`RefNews::cut_short`]).
-    loss_cut: bool,
+    /// With it: whether that packet was cut short itself ([`RefNews::cut_short`]).
+    loss_pending: Option<(MediaTime, u32, bool)>,
     /// Time of a packet marked corrupt whose loss took reference frames, while the tracker
     /// follows how far their damage reaches.
     loss_watch: Option<MediaTime>,
@@ -118,7 +116,6 @@ impl Lane {
             b_refs: true,
             refs: None,
             loss_pending: None,
-            loss_cut: false,
             loss_watch: None,
             drops_lost: VecDeque::new(),
             sent: VecDeque::new(),
@@ -189,15 +186,15 @@ impl Lane {
             ..RefNews::default()
         };
         let marked = self.loss_pending.is_some() || self.loss_watch.is_some();
-        if let Some((t, seen)) = self.loss_pending.take() {
+        if let Some((t, seen, cut)) = self.loss_pending.take() {
             match lost {
                 Some(false) if !corrupt => {
                     if seen + 1 >= confirm_after {
                         news.confirmed = Some(t);
                         // A marked packet cut short lost part of its own picture.
-                        news.unreferenced = !self.loss_cut;
+                        news.unreferenced = !cut;
                     } else {
-                        self.loss_pending = Some((t, seen + 1));
+                        self.loss_pending = Some((t, seen + 1, cut));
                     }
                 }
                 Some(true) if !corrupt && anchor_news => news.anchor_lost = Some(t),
@@ -225,11 +222,10 @@ impl Lane {
             // is followed from it.
             self.loss_watch = None;
             self.loss_pending = None;
-            self.loss_cut = followed.cut_short;
             match lost {
                 Some(true) if anchor_news => news.anchor_lost = Some(time),
                 Some(true) => self.loss_watch = Some(time),
-                _ => self.loss_pending = Some((time, 0)),
+                _ => self.loss_pending = Some((time, 0, followed.cut_short)),
             }
         }
         news

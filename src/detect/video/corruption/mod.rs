@@ -443,8 +443,8 @@ impl Detector for Corruption {
                     // evidence: it neither starts nor confirms an episode; it holds one already
                     // confirmed (see `still`).
                     let fresh = open || !still::still(&self.measure.moved(), self.cfg.band_phases);
-                    let (at, luma) = ((t, until, dt), f.analysis().luma());
                     let grid = if self.cfg.grid_steps {
+                        let (at, luma) = ((t, until, dt), f.analysis().luma());
                         self.grid_damage.push(luma, at, (decoder, shot, key, fresh))
                     } else {
                         None

@@ -186,6 +186,13 @@ impl HevcTracker {
         out
     }
 
+    /// The PPS with id `id` and its SPS, when both were read.
+    fn sets(&self, id: usize) -> Option<(&Sps, Pps)> {
+        let pps = (*self.pps.get(id)?)?;
+        let s = usize::from(pps.sps);
+        (self.sps_ok & (1 << s) != 0).then(|| (&self.sps[s], pps))
+    }
+
     /// True when a slice segment of the packet is shorter than its header's entry points
     /// say (see [`extent`]): bytes of the picture were lost. Scans the packet for the ends of
     /// its NAL units (the parameter sets it holds were read by [`HevcTracker::packet`]).
@@ -197,11 +204,6 @@ impl HevcTracker {
 
     /// What [`extent::cut_short`] tells of each slice segment of the packet, in order.
     fn extents(&self, data: &[u8], mut each: impl FnMut(Option<bool>)) {
-        let sets = |id: usize| {
-            let pps = (*self.pps.get(id)?)?;
-            let s = usize::from(pps.sps);
-            (self.sps_ok & (1 << s) != 0).then(|| (&self.sps[s], pps))
-        };
         let mut at = next_start(data, 0);
         while let Some(start) = at {
             at = next_start(data, start);
@@ -211,7 +213,9 @@ impl HevcTracker {
             let base_layer = h0 & 1 == 0 && h1 >> 3 == 0;
             if (h0 >> 1) & 0x3f <= 31 && base_layer {
                 let end = at.map_or(data.len(), |e| e - 3).max(start + 2);
-                each(extent::cut_short([h0, h1], &data[start + 2..end], sets));
+                each(extent::cut_short([h0, h1], &data[start + 2..end], |id| {
+                    self.sets(id)
+                }));
             }
         }
     }
@@ -227,12 +231,7 @@ impl HevcTracker {
             // Units of other layers (multi-layer extensions) have sets and slices of their own.
             let base_layer = head[0] & 1 == 0 && head[1] >> 3 == 0;
             if kind <= 31 && base_layer {
-                let sets = |id: usize| {
-                    let pps = (*self.pps.get(id)?)?;
-                    let s = usize::from(pps.sps);
-                    (self.sps_ok & (1 << s) != 0).then(|| (&self.sps[s], pps))
-                };
-                return parse_slice(head, &data[start + 2..], sets);
+                return parse_slice(head, &data[start + 2..], |id| self.sets(id));
             }
             at = next_start(data, start);
             let end = at.map_or(data.len(), |e| e - 3).max(start + 2);
