@@ -188,6 +188,11 @@ impl DetectorConfig for ClippingConfig {
     }
 }
 
+/// Seconds before a dense pile of pointed tops, or a burst of them, in which the sound must
+/// have been quiet once (see `detect::measure::ceiling`): a clipped voice rises into them, a
+/// steady tone held at the ceiling does not.
+const RISE: f64 = 0.5;
+
 /// Flat tops found in a window or an excursion.
 #[derive(Clone, Copy, Debug, Default)]
 struct Tally {
@@ -303,6 +308,8 @@ impl Clipping {
                 min_pile: 0,
                 min_flatness: 0.0,
                 chain_gap: 0,
+                burst: 0,
+                rise: 0,
             },
             window_len: 0,
             win_start: 0,
@@ -444,6 +451,8 @@ impl Clipping {
                 min_pile: self.cfg.min_pile,
                 min_flatness: self.cfg.min_pile_flatness,
                 chain_gap: (self.cfg.clear_for * f.rate() as f64).round() as i64,
+                burst: 2 * self.window_len as i64,
+                rise: windows(RISE),
             };
             self.piles.resize_with(f.channels(), Piles::default);
             self.piles.truncate(f.channels());

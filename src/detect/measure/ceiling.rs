@@ -12,10 +12,16 @@
 //! pressed together at the rail within a few thousandths, where its unclipped peaks spread, or
 //! (a few pulses cut over different widths, their tops spread by a codec) with tops broader
 //! than a sine's, where an unclipped voice's loudest pulses are sharper or at most as round.
-//! A passage starts with the first peak pressed to the ceiling that is broad enough for a
-//! clipped top.
+//! A voice whose clipped tops a codec has rounded to points still piles densely at one rail in
+//! both polarities (twice the least pile, pressed within 0.1 dB), which loud unclipped sound
+//! does not; and a passage starts with the first peak pressed to the ceiling that is broad
+//! enough for a clipped top or is one of a burst of such peaks. Both of these need the sound to
+//! have risen into them, a quiet window shortly before (see `rise`): a steady tone held at the
+//! ceiling piles as densely, every half-wave, but was as loud before.
 
 use std::collections::VecDeque;
+
+mod rise;
 
 /// Settings of a [`Piles`] tracker, in samples and linear amplitudes.
 #[derive(Clone, Copy, Debug)]
@@ -35,6 +41,12 @@ pub(crate) struct PileSettings {
     pub(crate) min_flatness: f32,
     /// Piled peaks less than this many samples apart are one chain.
     pub(crate) chain_gap: i64,
+    /// Span, in samples, within which [`BURST`] peaks pressed to the ceiling are a clipped
+    /// burst however sharp their tops (see [`Piles::close_window`]).
+    pub(crate) burst: i64,
+    /// Windows before a dense pile or a burst among which one must be quiet (see
+    /// [`Piles::rose`]): the sound rose into it, unlike a steady tone held at the ceiling.
+    pub(crate) rise: usize,
 }
 
 impl PileSettings {
@@ -125,6 +137,13 @@ const TIGHT: f32 = 1.011_579_5;
 /// (see [`Piles::close_window`]): AAC renders a clipped voice's loudest tops up to 0.6 dB over
 /// the rail and its last ones up to 0.6 dB under it, 1.2 dB under the ceiling the first set.
 const UNDER: i32 = 3;
+/// Peaks pressed to the ceiling (within half the band) within [`PileSettings::burst`] of one
+/// another that start a chain however sharp they are, when the sound rose into them (see
+/// [`Piles::rose`]): a short first burst of a clipped voice, its tops rounded to points by AAC
+/// (flatness 0.1 to 0.2), reaches the rail pulse after pulse in both polarities, while loud
+/// unclipped speech before the clipping touches it at one pulse now and then (and a steady
+/// tone at the ceiling, every pulse, but was there before).
+const BURST: usize = 4;
 /// Piled peaks remembered to find where a chain of them started.
 const RECENT_CAP: usize = 256;
 
@@ -152,6 +171,15 @@ pub(crate) struct Piles {
     next_span: usize,
     /// The last piled peaks (value, position and flatness, oldest first).
     recent: VecDeque<(f32, i64, f32)>,
+    /// Position of the last sample taken, just after the last window closed, and that
+    /// window's length in samples.
+    last_pos: i64,
+    win_end: i64,
+    win_len: i64,
+    /// Windows closed since the reset (up to `memory`).
+    filled: usize,
+    /// End of the last window a dense pile confirmed.
+    dense_last: Option<i64>,
 }
 
 impl Piles {
@@ -181,6 +209,11 @@ impl Piles {
             self.recent = VecDeque::with_capacity(RECENT_CAP);
         }
         self.recent.clear();
+        self.last_pos = 0;
+        self.win_end = 0;
+        self.win_len = 1;
+        self.filled = 0;
+        self.dense_last = None;
     }
 
     /// Takes the sample `x` at position `pos`.
@@ -207,6 +240,7 @@ impl Piles {
             self.win_max = a;
         }
         self.win_samples = self.win_samples.saturating_add(1);
+        self.last_pos = pos;
     }
 
     /// Flatness of a half-wave peaking at `peak` whose samples at or above half of it are
@@ -301,6 +335,9 @@ impl Piles {
         }
         self.peaks.clear();
         let samples = std::mem::take(&mut self.win_samples);
+        self.win_end = self.last_pos + 1;
+        self.win_len = i64::from(samples.max(1));
+        self.filled = (self.filled + 1).min(len);
         self.span[self.next_span] = w;
         self.next_span = (self.next_span + 1) % self.span.len();
         if s.min_pile == 0 {
@@ -372,20 +409,48 @@ impl Piles {
         let shaped = w.flatness >= s.min_flatness * w.count as f32 || 2 * w.count <= w.loud;
         let brief = 2 * w.width <= samples;
         let goes_on = shaped || (brief && w.flatness >= SHARP * w.count as f32);
-        let confirmed = count >= s.min_pile && (flat || sparse) && shaped && held && rail();
+        // A dense pile pressed at one rail in both polarities needs no shape: a voice clipped
+        // and coded by AAC can have its tops rounded to points (mean flatness 0.2), yet pulse
+        // after pulse reaches the rail, twice `min_pile` of them within `span`, `min_pile`
+        // within 0.1 dB of one another, and at least a tenth ([`SPARSEST`]) of its loud
+        // half-waves. (Dense loud music puts as many near its loudest level by chance, but
+        // among twenty times as many loud half-waves.) The sound must have risen into the pile
+        // (a quiet window in the `rise` before the span) or into the chain of such piles that
+        // leads to it (see [`Piles::rose`]): a steady tone held at the ceiling (a line-up tone
+        // through a codec, an organ note) piles as densely, but was as loud before.
+        let dense = || {
+            count >= 2 * s.min_pile
+                && both
+                && SPARSEST * count >= loud
+                && self.tight(piled as usize) >= s.min_pile
+                && (self.dense_goes_on(w.first, s) || self.rose(s.span, ceiling, s))
+        };
+        let (confirmed, densely) = match count >= s.min_pile && shaped && held {
+            false => (false, false),
+            true if (flat || sparse) && rail() => (true, false),
+            true => {
+                let d = dense();
+                (d, d)
+            }
+        };
+        if densely {
+            self.dense_last = Some(w.last);
+        }
         // Where the ceiling began: the first of the remembered peaks, each less than
         // `chain_gap` after the one before, pressed to the ceiling as it is now (within half
         // the band) with a top broad enough for a clipped one: loud sound just under the
         // ceiling before the clipping begins (sharp peaks a few tenths of a dB under it) is
         // not its start.
+        // Sharp peaks count too when they come in a burst the sound rose into: [`BURST`] or
+        // more pressed to the ceiling within `burst` samples (see [`Piles::burst`]).
         let mut first = w.first;
         if confirmed {
             let edge = s.band.sqrt() * ceiling;
-            for &(p, pos, flat) in self.recent.iter().rev() {
+            for (i, &(p, pos, flat)) in self.recent.iter().enumerate().rev() {
                 if first - pos >= s.chain_gap {
                     break;
                 }
-                if p >= edge && flat >= EDGE_FLATNESS {
+                if p >= edge && (flat >= EDGE_FLATNESS || self.burst(i, edge, ceiling, s)) {
                     first = first.min(pos);
                 }
             }
@@ -403,155 +468,4 @@ impl Piles {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings() -> PileSettings {
-        PileSettings {
-            band: 10f32.powf(-0.5 / 20.0),
-            floor: 0.7,
-            memory: 200,
-            span: 10,
-            min_pile: 5,
-            min_flatness: 0.5,
-            chain_gap: 36_000,
-        }
-    }
-
-    /// Feeds `f(t)` for `secs` at 48 kHz in 10 ms windows; the piles found.
-    fn run(secs: f64, f: impl Fn(f64) -> f32) -> Vec<Pile> {
-        let s = settings();
-        let mut p = Piles::default();
-        p.reset(&s);
-        let mut out = Vec::new();
-        let n = (secs * 48_000.0) as i64;
-        for i in 0..n {
-            p.push(f(i as f64 / 48_000.0), i, &s);
-            if (i + 1) % 480 == 0 {
-                out.extend(p.close_window(&s).filter(|p| p.confirmed));
-            }
-        }
-        out
-    }
-
-    fn sine(t: f64, hz: f64, amp: f64) -> f32 {
-        (amp * (2.0 * std::f64::consts::PI * hz * t).sin()) as f32
-    }
-
-    #[test]
-    fn a_sine_is_rounded_and_a_clipped_one_flat() {
-        let half: Vec<f32> = (0..240)
-            .map(|i| sine(i as f64 / 48_000.0, 100.0, 1.0).abs())
-            .collect();
-        let f = Piles::flatness(&half, 1.0).0;
-        assert!((f - 0.43).abs() < 0.02, "{f}");
-        let clipped: Vec<f32> = half.iter().map(|&a| (2.0 * a).min(0.9)).collect();
-        assert!(Piles::flatness(&clipped, 0.9).0 > 0.75);
-    }
-
-    #[test]
-    fn steady_loud_tones_do_not_pile_up_but_clipped_ones_do() {
-        for hz in [100.0, 440.0, 1000.0] {
-            assert!(run(1.0, |t| sine(t, hz, 0.99)).is_empty(), "{hz} Hz");
-            let clipped = run(1.0, |t| sine(t, hz, 1.6).clamp(-0.89, 0.89));
-            assert!(clipped.len() > 50, "{hz} Hz clipped: {}", clipped.len());
-        }
-    }
-
-    #[test]
-    fn a_rising_loudest_level_is_not_a_ceiling_until_it_holds() {
-        // Broad-topped waves getting 0.2 dB louder every 10 ms for 0.5 s, then steady: each
-        // window of the rise sets a new loudest level, piling its peaks under it.
-        let gain = |t: f64| 10f64.powf(-(0.5 - t.min(0.5)) * 20.0 / 20.0);
-        let mut at = Vec::new();
-        let s = settings();
-        let mut p = Piles::default();
-        p.reset(&s);
-        for i in 0..48_000i64 {
-            let t = i as f64 / 48_000.0;
-            let x = sine(t, 200.0, 1.6).clamp(-0.95, 0.95) * gain(t) as f32;
-            p.push(x, i, &s);
-            if (i + 1) % 480 == 0 && p.close_window(&s).is_some_and(|p| p.confirmed) {
-                at.push(t);
-            }
-        }
-        assert!(!at.is_empty(), "the steady part piles up");
-        assert!(at[0] >= 0.5, "confirmed during the rise at {}", at[0]);
-    }
-
-    #[test]
-    fn peaks_under_a_lower_ceiling_do_not_pile_at_the_current_one() {
-        // Broad-topped waves (100 Hz: one period a window) getting 0.6 dB louder every 10 ms,
-        // then `hold` windows at the loudest level, then nothing: an attack rising to its peak.
-        // Each window of the rise piles its two peaks under its own new ceiling; once the level
-        // holds, only the peaks within the band of that ceiling are at it.
-        let attack = |hold: f64| {
-            move |t: f64| {
-                let w = (t / 0.01).floor();
-                let db = if w <= 7.0 { -4.2 + 0.6 * w } else { 0.0 };
-                let gain = if w < 8.0 + hold {
-                    10f64.powf(db / 20.0)
-                } else {
-                    0.0
-                };
-                sine(t, 100.0, 1.6).clamp(-0.99, 0.99) * gain as f32
-            }
-        };
-        assert!(run(0.3, attack(1.0)).is_empty(), "one window at the top");
-        assert!(
-            !run(0.3, attack(3.0)).is_empty(),
-            "a level that holds is a ceiling"
-        );
-    }
-
-    #[test]
-    fn dense_loud_sound_with_a_few_peaks_near_its_loudest_is_not_a_pile() {
-        // A bass note under loud treble: hundreds of half-waves over half the loudest level in
-        // 0.1 s, a few of them (where the bass and the treble partials peak together) within
-        // 0.5 dB of it, rounded like a sine's; the same sound clipped piles up.
-        for bass in [61.0, 77.0, 94.0, 131.0] {
-            let dense = |t: f64| {
-                sine(t, bass, 0.2)
-                    + sine(t, 1733.0, 0.35)
-                    + sine(t + 0.0007, 2917.0, 0.2)
-                    + sine(t + 0.0003, 4409.0, 0.1)
-            };
-            assert!(run(3.0, dense).is_empty(), "{bass} Hz");
-            let clipped = run(3.0, |t| (1.6 * dense(t)).clamp(-0.89, 0.89));
-            assert!(clipped.len() > 250, "{bass} Hz clipped: {}", clipped.len());
-        }
-    }
-
-    #[test]
-    fn flat_tops_just_under_the_band_go_on_judged_by_polarity() {
-        // A ceiling of 1.0 set by one sample, then 200 Hz waves peaking at 0.85 (1.4 dB under):
-        // flat positive tops (a sine cut at 0.85, flatness 0.73) and sharp negative ones (a
-        // triangle, 0.2), flat enough together only when each polarity is judged alone.
-        let s = settings();
-        let mut p = Piles::default();
-        p.reset(&s);
-        let mut on = 0;
-        for i in 0..48_000i64 {
-            let t = i as f64 / 48_000.0;
-            let u = (t * 200.0).fract();
-            let x = if i < 480 {
-                f32::from(i == 10)
-            } else if u < 0.5 {
-                (1.2 * (2.0 * std::f64::consts::PI * u).sin()).min(0.85) as f32
-            } else {
-                -0.85 * (1.0 - (4.0 * u - 3.0).abs()) as f32
-            };
-            p.push(x, i, &s);
-            if (i + 1) % 480 == 0 {
-                let pile = p.close_window(&s);
-                on += usize::from(i > 480 && pile.is_some_and(|p| p.goes_on && !p.confirmed));
-            }
-        }
-        assert!(on >= 90, "{on} windows go on");
-    }
-
-    #[test]
-    fn quiet_ceilings_are_not_looked_at() {
-        assert!(run(1.0, |t| sine(t, 440.0, 1.6).clamp(-0.5, 0.5)).is_empty());
-    }
-}
+mod tests;

@@ -1,0 +1,61 @@
+//! Whether the sound rose into a pile of peaks at the ceiling: the guard of the two rules that
+//! need no flat tops (a dense pile of pointed tops, a burst of sharp ones at the start of a
+//! passage).
+//!
+//! A voice clipped and coded by AAC can have its tops rounded to points, so these rules look
+//! only at how many peaks press at the ceiling and how tightly; a steady tone held at the
+//! ceiling (a line-up tone through a codec, with its ripple; a held organ or synth note) presses
+//! as many as tightly, every half-wave. What tells them apart is the envelope: a voice reaches
+//! the rail syllable by syllable, with quiet windows between (their loudest sample 18 dB and
+//! more under the rail before the clipped voices of the real-content evaluation), while a
+//! steady tone's windows are all at the ceiling: it was as loud before the pile as in it. (A
+//! note that starts at the ceiling out of quiet rose into its pile like a voice: its first
+//! `rise` is not told apart, and a dense pile then goes on with it.)
+
+use super::{PileSettings, Piles, BURST};
+
+/// A window whose loudest sample is under this share of the ceiling (−12 dB) is quiet: the
+/// windows of a steady tone, even one with a slow tremolo, stay within a few dB of it.
+const QUIET: f32 = 0.25;
+
+impl Piles {
+    /// Whether one of the `s.rise` windows before the `back`-th newest one (0: the window just
+    /// closed), among those closed since the reset, has its loudest sample under [`QUIET`]
+    /// times `ceiling`.
+    pub(super) fn rose(&self, back: usize, ceiling: f32, s: &PileSettings) -> bool {
+        let len = self.maxima.len();
+        let newest = self.next_max + len - 1;
+        let end = (back + s.rise).min(self.filled);
+        (back..end).any(|k| self.maxima[(newest - k) % len] < QUIET * ceiling)
+    }
+
+    /// Whether a dense pile whose first peak is at `first` goes on with the chain of dense
+    /// piles before it (the last less than `s.chain_gap` before it), which rose into its first:
+    /// a clipped voice held loud for longer than `s.rise`.
+    pub(super) fn dense_goes_on(&self, first: i64, s: &PileSettings) -> bool {
+        self.dense_last
+            .is_some_and(|last| first - last < s.chain_gap)
+    }
+
+    /// Whether the `i`-th remembered peak is one of a burst: [`BURST`] or more pressed to the
+    /// ceiling (at least `edge`) within `s.burst` samples of it, the sound having risen into
+    /// it (a quiet window in the `s.rise` before the one holding it).
+    pub(super) fn burst(&self, i: usize, edge: f32, ceiling: f32, s: &PileSettings) -> bool {
+        let pos = self.recent[i].1;
+        let near = |&&(q, at, _): &&(f32, i64, f32)| q >= edge && (at - pos).abs() <= s.burst;
+        let before = self
+            .recent
+            .range(..i)
+            .rev()
+            .take_while(|r| (pos - r.1) <= s.burst);
+        let after = self
+            .recent
+            .range(i..)
+            .take_while(|r| (r.1 - pos) <= s.burst);
+        if before.chain(after).filter(near).count() < BURST {
+            return false;
+        }
+        let back = (self.win_end - 1 - pos).max(0) / self.win_len;
+        self.rose(back as usize + 1, ceiling, s)
+    }
+}

@@ -1,0 +1,154 @@
+//! Tests of the pile-up tracker.
+
+use super::*;
+
+fn settings() -> PileSettings {
+    PileSettings {
+        band: 10f32.powf(-0.5 / 20.0),
+        floor: 0.7,
+        memory: 200,
+        span: 10,
+        min_pile: 5,
+        min_flatness: 0.5,
+        chain_gap: 36_000,
+        burst: 960,
+        rise: 50,
+    }
+}
+
+/// Feeds `f(t)` for `secs` at 48 kHz in 10 ms windows; the piles found.
+fn run(secs: f64, f: impl Fn(f64) -> f32) -> Vec<Pile> {
+    let s = settings();
+    let mut p = Piles::default();
+    p.reset(&s);
+    let mut out = Vec::new();
+    let n = (secs * 48_000.0) as i64;
+    for i in 0..n {
+        p.push(f(i as f64 / 48_000.0), i, &s);
+        if (i + 1) % 480 == 0 {
+            out.extend(p.close_window(&s).filter(|p| p.confirmed));
+        }
+    }
+    out
+}
+
+fn sine(t: f64, hz: f64, amp: f64) -> f32 {
+    (amp * (2.0 * std::f64::consts::PI * hz * t).sin()) as f32
+}
+
+#[test]
+fn a_sine_is_rounded_and_a_clipped_one_flat() {
+    let half: Vec<f32> = (0..240)
+        .map(|i| sine(i as f64 / 48_000.0, 100.0, 1.0).abs())
+        .collect();
+    let f = Piles::flatness(&half, 1.0).0;
+    assert!((f - 0.43).abs() < 0.02, "{f}");
+    let clipped: Vec<f32> = half.iter().map(|&a| (2.0 * a).min(0.9)).collect();
+    assert!(Piles::flatness(&clipped, 0.9).0 > 0.75);
+}
+
+#[test]
+fn steady_loud_tones_do_not_pile_up_but_clipped_ones_do() {
+    for hz in [100.0, 440.0, 1000.0] {
+        assert!(run(1.0, |t| sine(t, hz, 0.99)).is_empty(), "{hz} Hz");
+        let clipped = run(1.0, |t| sine(t, hz, 1.6).clamp(-0.89, 0.89));
+        assert!(clipped.len() > 50, "{hz} Hz clipped: {}", clipped.len());
+    }
+}
+
+#[test]
+fn a_rising_loudest_level_is_not_a_ceiling_until_it_holds() {
+    // Broad-topped waves getting 0.2 dB louder every 10 ms for 0.5 s, then steady: each
+    // window of the rise sets a new loudest level, piling its peaks under it.
+    let gain = |t: f64| 10f64.powf(-(0.5 - t.min(0.5)) * 20.0 / 20.0);
+    let mut at = Vec::new();
+    let s = settings();
+    let mut p = Piles::default();
+    p.reset(&s);
+    for i in 0..48_000i64 {
+        let t = i as f64 / 48_000.0;
+        let x = sine(t, 200.0, 1.6).clamp(-0.95, 0.95) * gain(t) as f32;
+        p.push(x, i, &s);
+        if (i + 1) % 480 == 0 && p.close_window(&s).is_some_and(|p| p.confirmed) {
+            at.push(t);
+        }
+    }
+    assert!(!at.is_empty(), "the steady part piles up");
+    assert!(at[0] >= 0.5, "confirmed during the rise at {}", at[0]);
+}
+
+#[test]
+fn peaks_under_a_lower_ceiling_do_not_pile_at_the_current_one() {
+    // Broad-topped waves (100 Hz: one period a window) getting 0.6 dB louder every 10 ms,
+    // then `hold` windows at the loudest level, then nothing: an attack rising to its peak.
+    // Each window of the rise piles its two peaks under its own new ceiling; once the level
+    // holds, only the peaks within the band of that ceiling are at it.
+    let attack = |hold: f64| {
+        move |t: f64| {
+            let w = (t / 0.01).floor();
+            let db = if w <= 7.0 { -4.2 + 0.6 * w } else { 0.0 };
+            let gain = if w < 8.0 + hold {
+                10f64.powf(db / 20.0)
+            } else {
+                0.0
+            };
+            sine(t, 100.0, 1.6).clamp(-0.99, 0.99) * gain as f32
+        }
+    };
+    assert!(run(0.3, attack(1.0)).is_empty(), "one window at the top");
+    assert!(
+        !run(0.3, attack(3.0)).is_empty(),
+        "a level that holds is a ceiling"
+    );
+}
+
+#[test]
+fn dense_loud_sound_with_a_few_peaks_near_its_loudest_is_not_a_pile() {
+    // A bass note under loud treble: hundreds of half-waves over half the loudest level in
+    // 0.1 s, a few of them (where the bass and the treble partials peak together) within
+    // 0.5 dB of it, rounded like a sine's; the same sound clipped piles up.
+    for bass in [61.0, 77.0, 94.0, 131.0] {
+        let dense = |t: f64| {
+            sine(t, bass, 0.2)
+                + sine(t, 1733.0, 0.35)
+                + sine(t + 0.0007, 2917.0, 0.2)
+                + sine(t + 0.0003, 4409.0, 0.1)
+        };
+        assert!(run(3.0, dense).is_empty(), "{bass} Hz");
+        let clipped = run(3.0, |t| (1.6 * dense(t)).clamp(-0.89, 0.89));
+        assert!(clipped.len() > 250, "{bass} Hz clipped: {}", clipped.len());
+    }
+}
+
+#[test]
+fn flat_tops_just_under_the_band_go_on_judged_by_polarity() {
+    // A ceiling of 1.0 set by one sample, then 200 Hz waves peaking at 0.85 (1.4 dB under):
+    // flat positive tops (a sine cut at 0.85, flatness 0.73) and sharp negative ones (a
+    // triangle, 0.2), flat enough together only when each polarity is judged alone.
+    let s = settings();
+    let mut p = Piles::default();
+    p.reset(&s);
+    let mut on = 0;
+    for i in 0..48_000i64 {
+        let t = i as f64 / 48_000.0;
+        let u = (t * 200.0).fract();
+        let x = if i < 480 {
+            f32::from(i == 10)
+        } else if u < 0.5 {
+            (1.2 * (2.0 * std::f64::consts::PI * u).sin()).min(0.85) as f32
+        } else {
+            -0.85 * (1.0 - (4.0 * u - 3.0).abs()) as f32
+        };
+        p.push(x, i, &s);
+        if (i + 1) % 480 == 0 {
+            let pile = p.close_window(&s);
+            on += usize::from(i > 480 && pile.is_some_and(|p| p.goes_on && !p.confirmed));
+        }
+    }
+    assert!(on >= 90, "{on} windows go on");
+}
+
+#[test]
+fn quiet_ceilings_are_not_looked_at() {
+    assert!(run(1.0, |t| sine(t, 440.0, 1.6).clamp(-0.5, 0.5)).is_empty());
+}
