@@ -38,28 +38,28 @@ fn pasted(off: usize) -> impl Iterator<Item = Media> {
     })
 }
 
-/// `corruption` with the grid-steps rule on (off by default).
-fn grid_steps() -> CorruptionConfig {
+/// `corruption` with the grid-steps rule on (the default) or off.
+fn grid_steps(on: bool) -> CorruptionConfig {
     CorruptionConfig {
-        grid_steps: true,
+        grid_steps: on,
         ..CorruptionConfig::default()
     }
 }
 
 #[test]
 fn wrong_blocks_on_the_grid_are_damage() {
-    let found = corruption_intervals(&grid_steps(), pasted(0));
+    let found = corruption_intervals(&CorruptionConfig::default(), pasted(0));
     assert_eq!(found.len(), 1, "{found:?}");
     let (s, e) = found[0];
     assert!((s - 3.0).abs() <= 0.2 && (e - 5.0).abs() <= 0.2, "{s}..{e}");
-    // Off by default: the block-edge measure alone does not see them.
-    let found = corruption_intervals(&CorruptionConfig::default(), pasted(0));
+    // Without the rule the block-edge measure alone does not see them.
+    let found = corruption_intervals(&grid_steps(false), pasted(0));
     assert!(found.is_empty(), "{found:?}");
 }
 
 #[test]
 fn the_same_edges_off_the_grid_are_not() {
     // Natural edges fall on the grid and between its lines alike.
-    let found = corruption_intervals(&grid_steps(), pasted(4));
+    let found = corruption_intervals(&grid_steps(true), pasted(4));
     assert!(found.is_empty(), "{found:?}");
 }

@@ -62,9 +62,10 @@ pub struct CorruptionConfig {
     /// `band_phases - 1` pictures late. `1` reads every band of every picture.
     pub band_phases: usize,
     /// Also look for block damage no decoder reports as sharp steps on the 8-pixel block grid
-    /// (see the module docs: HEVC bit flips). Default `false`: it about doubles the
-    /// detector's cost (10.6–12 % of the decode of a 720p H.264 picture against 4–5 %,
-    /// `benches/detector_share.sh corruption`), over the 10 % budget of a video detector.
+    /// (see the module docs: HEVC bit flips). Default `true`: on the real-content evaluation
+    /// it raised the F1 of HEVC damage (seed 7 0.71 → 0.90) with no clean clip alarmed. It
+    /// costs about 3 % of the decode of a 720p H.264 picture (9.2 % with it against 6.3 %
+    /// without, `benches/detector_share.sh corruption`).
     pub grid_steps: bool,
 }
 
@@ -83,7 +84,7 @@ impl Default for CorruptionConfig {
             min_duration: 0.3,
             sample_step: 4,
             band_phases: 4,
-            grid_steps: false,
+            grid_steps: true,
         }
     }
 }
@@ -112,5 +113,16 @@ impl DetectorConfig for CorruptionConfig {
             "must be between 1 and 16",
         )?;
         Ok(Box::new(Corruption::new(name, self.clone())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_steps_are_on_by_default() {
+        assert!(CorruptionConfig::default().grid_steps);
+        assert!(CorruptionConfig::default().build("c").is_ok());
     }
 }
