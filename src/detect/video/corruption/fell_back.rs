@@ -8,7 +8,9 @@
 //! index up for a few tenths of a second more while the 16-pixel index is back at the stream's
 //! own (x265 at 352×288: 0.3–0.6 s after spliced-in blocking, until the next key frame). That
 //! residue is the clean picture's coding, not the damage: once the 16-pixel grid of an episode
-//! that rose on it shows no rise at all, the 8-pixel grid is no evidence for that episode.
+//! that rose on it shows no rise at all, the 8-pixel grid is no evidence for that episode,
+//! until the 16-pixel grid rises again (damage that grows back, or spreads in macroblocks
+//! after a first faint showing).
 
 /// Whether the open content episode rose on the 16-pixel grid, and whether that grid fell
 /// back since.
@@ -16,6 +18,8 @@
 pub(super) struct FellBack {
     risen16: bool,
     fell: bool,
+    /// An episode was open in the current run of rising pictures.
+    armed: bool,
 }
 
 impl FellBack {
@@ -23,9 +27,10 @@ impl FellBack {
     /// judged, `rising` when it rose on either grid by the faint rise, `weak16` when its
     /// 16-pixel grid rose by the weak rise, `faint16` by the faint one. Whether the 16-pixel
     /// grid rose on a judged picture of the open episode, or of the run of rising pictures
-    /// that may start one, and later showed no faint rise on one (this picture or before): the
-    /// 8-pixel grid is then no evidence for that episode. Forgotten when no episode is open
-    /// and a judged picture does not rise.
+    /// that continues one a key frame closed (damage that persists fires again: the same
+    /// interval), and later showed no faint rise on one (this picture or before),
+    /// without rising by the weak rise again since: the 8-pixel grid is then no evidence for
+    /// that episode. Forgotten when no episode is open and a judged picture does not rise.
     pub(super) fn push(
         &mut self,
         open: bool,
@@ -38,8 +43,11 @@ impl FellBack {
             if !open && !rising {
                 *self = FellBack::default();
             } else {
+                // Rising again by the weak rise: the damage is back in macroblocks.
+                self.armed |= open;
                 self.risen16 |= weak16;
-                self.fell |= self.risen16 && !faint16;
+                let fell = self.fell || (self.risen16 && !faint16);
+                self.fell = self.armed && !weak16 && fell;
             }
         }
         self.fell
@@ -65,9 +73,14 @@ mod tests {
         assert!(!f.push(true, true, true, false, true), "still faint");
         assert!(f.push(true, true, true, false, false));
         assert!(
-            f.push(true, true, true, true, true),
-            "latched for the episode"
+            f.push(true, true, true, false, true),
+            "a faint rise does not undo it"
         );
+        assert!(
+            !f.push(true, true, true, true, true),
+            "the 16-pixel grid rose again"
+        );
+        assert!(f.push(true, true, true, false, false));
         assert!(
             f.push(true, true, false, false, false),
             "an open episode's dip"
@@ -80,9 +93,22 @@ mod tests {
     }
 
     #[test]
-    fn the_run_before_an_episode_counts() {
+    fn the_run_that_continues_an_episode_a_key_frame_closed_counts() {
         let mut f = FellBack::default();
-        assert!(!f.push(false, true, true, true, true));
+        assert!(
+            !f.push(false, true, true, true, true),
+            "a run before any episode"
+        );
+        assert!(
+            !f.push(false, true, true, false, false),
+            "where damage starts"
+        );
+        let mut f = FellBack::default();
+        assert!(!f.push(true, true, true, true, true));
+        assert!(
+            !f.push(false, true, true, true, true),
+            "a key frame closed the episode"
+        );
         assert!(
             f.push(false, true, true, false, false),
             "the 8-pixel grid alone rising"

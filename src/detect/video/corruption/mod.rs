@@ -38,8 +38,8 @@
 //!   damage as well (see `BOTH_LASTS`). **The 16-pixel grid fallen back**: once the 16-pixel
 //!   grid of an episode that rose on it (or of the run of rising pictures that may confirm
 //!   one) shows no faint rise, the 8-pixel grid is no evidence for that episode, and a faint
-//!   rise no longer holds it: what stays on the 8-pixel grid alone is the encoder's coding of
-//!   the clean pictures after the damage (see `fell_back`).
+//!   rise no longer holds it, until the 16-pixel grid rises again: what stays on the 8-pixel
+//!   grid alone is the encoder's coding of the clean pictures after the damage (`fell_back`).
 //!   Where the sums first show a rise, its start is looked for on the pictures just before:
 //!   those whose own bands rose against their last reading, by more than the bands' usual
 //!   swing, while the index rose (at most `band_phases - 1` of them; damage that begins on one
