@@ -20,6 +20,8 @@ pub(super) struct FellBack {
     fell: bool,
     /// An episode was open in the current run of rising pictures.
     armed: bool,
+    /// Consecutive judged pictures with a faint rise on the 16-pixel grid since it fell back.
+    faint_run: usize,
 }
 
 impl FellBack {
@@ -29,7 +31,8 @@ impl FellBack {
     /// grid rose on a judged picture of the open episode, or of the run of rising pictures
     /// that continues one a key frame closed (damage that persists fires again: the same
     /// interval), and later showed no faint rise on one (this picture or before),
-    /// without rising by the weak rise again since: the 8-pixel grid is then no evidence for
+    /// without rising by the weak rise again since, nor by the faint one on `phases` pictures in
+    /// a row: the 8-pixel grid is then no evidence for
     /// that episode. Forgotten when no episode is open and a judged picture does not rise.
     pub(super) fn push(
         &mut self,
@@ -38,6 +41,7 @@ impl FellBack {
         rising: bool,
         weak16: bool,
         faint16: bool,
+        phases: usize,
     ) -> bool {
         if judged {
             if !open && !rising {
@@ -46,8 +50,14 @@ impl FellBack {
                 // Rising again by the weak rise: the damage is back in macroblocks.
                 self.armed |= open;
                 self.risen16 |= weak16;
+                // Or by the faint one on every band (`phases` pictures): damage that persists.
+                self.faint_run = if self.fell && faint16 {
+                    self.faint_run + 1
+                } else {
+                    0
+                };
                 let fell = self.fell || (self.risen16 && !faint16);
-                self.fell = self.armed && !weak16 && fell;
+                self.fell = self.armed && !weak16 && self.faint_run < phases && fell;
             }
         }
         self.fell
@@ -62,59 +72,59 @@ mod tests {
     fn fell_once_the_16_pixel_grid_it_rose_on_shows_no_rise() {
         let mut f = FellBack::default();
         assert!(
-            !f.push(true, true, true, false, false),
+            !f.push(true, true, true, false, false, 4),
             "never rose on the 16-pixel grid"
         );
-        assert!(!f.push(true, true, true, true, true));
+        assert!(!f.push(true, true, true, true, true, 4));
         assert!(
-            !f.push(true, false, false, false, false),
+            !f.push(true, false, false, false, false, 4),
             "a picture not judged"
         );
-        assert!(!f.push(true, true, true, false, true), "still faint");
-        assert!(f.push(true, true, true, false, false));
+        assert!(!f.push(true, true, true, false, true, 4), "still faint");
+        assert!(f.push(true, true, true, false, false, 4));
         assert!(
-            f.push(true, true, true, false, true),
+            f.push(true, true, true, false, true, 4),
             "a faint rise does not undo it"
         );
         assert!(
-            !f.push(true, true, true, true, true),
+            !f.push(true, true, true, true, true, 4),
             "the 16-pixel grid rose again"
         );
-        assert!(f.push(true, true, true, false, false));
+        assert!(f.push(true, true, true, false, false, 4));
         assert!(
-            f.push(true, true, false, false, false),
+            f.push(true, true, false, false, false, 4),
             "an open episode's dip"
         );
         assert!(
-            !f.push(false, true, false, false, false),
+            !f.push(false, true, false, false, false, 4),
             "no episode, no rise"
         );
-        assert!(!f.push(true, true, true, false, false), "a new episode");
+        assert!(!f.push(true, true, true, false, false, 4), "a new episode");
     }
 
     #[test]
     fn the_run_that_continues_an_episode_a_key_frame_closed_counts() {
         let mut f = FellBack::default();
         assert!(
-            !f.push(false, true, true, true, true),
+            !f.push(false, true, true, true, true, 4),
             "a run before any episode"
         );
         assert!(
-            !f.push(false, true, true, false, false),
+            !f.push(false, true, true, false, false, 4),
             "where damage starts"
         );
         let mut f = FellBack::default();
-        assert!(!f.push(true, true, true, true, true));
+        assert!(!f.push(true, true, true, true, true, 4));
         assert!(
-            !f.push(false, true, true, true, true),
+            !f.push(false, true, true, true, true, 4),
             "a key frame closed the episode"
         );
         assert!(
-            f.push(false, true, true, false, false),
+            f.push(false, true, true, false, false, 4),
             "the 8-pixel grid alone rising"
         );
         assert!(
-            f.push(true, true, true, false, false),
+            f.push(true, true, true, false, false, 4),
             "the episode it confirms"
         );
     }

@@ -422,11 +422,13 @@ impl Detector for Corruption {
                     // Colours outside every gamut, or luma at both rails, where the picture was
                     // legal: decoder garbage whatever the blocks show (see `garbage`).
                     let garbled = self.garbage.push(f.analysis(), t).is_some();
-                    // The 16-pixel grid fell back in the episode it rose in: the 8-pixel grid
-                    // is the clean pictures' coding from then on (see `fell_back`).
+                    // The 16-pixel grid fell back: the 8-pixel grid is no evidence (`fell_back`).
                     let rising = faint16 || self.grid8.rise(s.r8, wmin * 0.5, wz * 0.5);
                     let (open, rising) = (self.content.is_open(), judged && rising);
-                    let fell = self.fell_back.push(open, judged, rising, weak16, faint16);
+                    let n = self.cfg.band_phases;
+                    let fell = self
+                        .fell_back
+                        .push(open, judged, rising, weak16, faint16, n);
                     let rise8 = |m: f32, z: f32| !fell && self.grid8.rise(s.r8, m, z);
                     let blocky = rise8(min, z) || self.grid16.rise(s.r16, min, z);
                     let weak8 = rise8(wmin, wz);
