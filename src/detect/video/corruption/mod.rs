@@ -35,7 +35,11 @@
 //!   episode starts where the rise first shows faint (a quarter of the thresholds); in codecs
 //!   whose every picture may be a reference it holds while it shows faint. A run of
 //!   consecutive pictures risen on both grids by half the thresholds that lasts 0.6 s is
-//!   damage as well (see `BOTH_LASTS`).
+//!   damage as well (see `BOTH_LASTS`). **The 16-pixel grid fallen back**: once the 16-pixel
+//!   grid of an episode that rose on it (or of the run of rising pictures that may confirm
+//!   one) shows no faint rise, the 8-pixel grid is no evidence for that episode, and a faint
+//!   rise no longer holds it, until the 16-pixel grid rises again: what stays on the 8-pixel
+//!   grid alone is the encoder's coding of the clean pictures after the damage (`fell_back`).
 //!   Where the sums first show a rise, its start is looked for on the pictures just before:
 //!   those whose own bands rose against their last reading, by more than the bands' usual
 //!   swing, while the index rose (at most `band_phases - 1` of them; damage that begins on one
@@ -75,12 +79,16 @@
 mod baseline;
 mod carry;
 mod config;
+mod cut;
+mod fell_back;
 mod garbage;
 mod steps;
 mod still;
 
 use baseline::GridBaseline;
 use carry::Carry;
+use cut::{CUT_ACTIVITY, CUT_MOVED};
+use fell_back::FellBack;
 use garbage::Garbage;
 use steps::GridDamage;
 
@@ -124,25 +132,6 @@ const SPREAD_HITS: u32 = 3;
 /// of four draws of the real-content evaluation and three hold-out sets such runs lasted at
 /// most 0.2 s; HEVC bit-flip damage, smeared to 1.14–1.3× by prediction, 0.8–4 s.
 const BOTH_LASTS: f64 = 0.6;
-
-/// Factor by which the activity of the bands a picture reads must differ from their last
-/// reading for the picture to begin a new shot. 3: the cuts of a slideshow of drawn stills
-/// measured 4.4–8.3; HEVC bit-flip damage at its onset 1.1–2.7 on three draws of the
-/// real-content evaluation, 4.1 once on a fourth (a low-detail picture turned to detailed
-/// garbage: its 16-pixel grid rose a picture later, which restores the baseline).
-const CUT_ACTIVITY: f32 = 3.0;
-
-/// A picture begins a new shot, whatever its detail, when this share of the tiles read (see
-/// [`Moved`](crate::detect::measure::block_edge::Moved)) moved in mean luma: a cut replaces
-/// the picture's low-frequency content over most of its area, whereas blocking of the same
-/// shot keeps each block's mean (and the tiles' means with it), however much it changes the
-/// steps. 0.6: the cuts of MPEG-2 slideshows to a still coded coarser moved 0.69–0.93 of the
-/// tiles (detail 1.3–2.8× lower, short of [`CUT_ACTIVITY`]); the first damaged pictures not
-/// flagged by the decoder on four draws of the real-content evaluation at most 0.48, but one:
-/// damage that turns the picture into garbage can move as many tiles as a cut (an HEVC flip
-/// of the fourth draw: 0.66–0.77), and its 16-pixel grid rises with it, which restores the
-/// baseline.
-const CUT_MOVED: f32 = 0.6;
 
 /// What the current interval has seen.
 #[derive(Clone, Copy, Debug, Default)]
@@ -201,6 +190,8 @@ pub struct Corruption {
     garbage: Garbage,
     /// Sharp steps on the block grid (see [`steps`]).
     grid_damage: GridDamage,
+    /// The 16-pixel grid fallen back in the open episode (see [`fell_back`]).
+    fell_back: FellBack,
 }
 
 impl Corruption {
@@ -236,6 +227,7 @@ impl Corruption {
             new_shot: None,
             garbage: Garbage::default(),
             grid_damage: GridDamage::new(cfg.band_phases, cfg.adapt as f32),
+            fell_back: FellBack::default(),
             cfg,
         }
     }
@@ -326,6 +318,7 @@ impl Corruption {
         self.new_shot = None;
         self.garbage.clear();
         self.grid_damage.clear();
+        self.fell_back = FellBack::default();
         self.grid8 = GridBaseline::default();
         self.grid16 = GridBaseline::default();
         self.tile_base
@@ -429,8 +422,16 @@ impl Detector for Corruption {
                     // Colours outside every gamut, or luma at both rails, where the picture was
                     // legal: decoder garbage whatever the blocks show (see `garbage`).
                     let garbled = self.garbage.push(f.analysis(), t).is_some();
-                    let blocky = self.grid8.rise(s.r8, min, z) || self.grid16.rise(s.r16, min, z);
-                    let weak8 = self.grid8.rise(s.r8, wmin, wz);
+                    // The 16-pixel grid fell back: the 8-pixel grid is no evidence (`fell_back`).
+                    let rising = faint16 || self.grid8.rise(s.r8, wmin * 0.5, wz * 0.5);
+                    let (open, rising) = (self.content.is_open(), judged && rising);
+                    let n = self.cfg.band_phases;
+                    let fell = self
+                        .fell_back
+                        .push(open, judged, rising, weak16, faint16, n);
+                    let rise8 = |m: f32, z: f32| !fell && self.grid8.rise(s.r8, m, z);
+                    let blocky = rise8(min, z) || self.grid16.rise(s.r16, min, z);
+                    let weak8 = rise8(wmin, wz);
                     let weak = judged && (weak8 || weak16);
                     // Risen on both grids (by half the thresholds): see `SPREAD_HITS`.
                     let both = weak8 && weak16;
@@ -438,7 +439,6 @@ impl Detector for Corruption {
                     // that persists fires again and merges into the same interval).
                     let key =
                         f.flags().contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
-                    let open = self.content.is_open();
                     // A held picture (its bands did not move since last read) brings no new
                     // evidence: it neither starts nor confirms an episode; it holds one already
                     // confirmed (see `still`).
@@ -458,8 +458,8 @@ impl Detector for Corruption {
                     // a reference (H.264, HEVC) it stays on screen until a refresh, and holds
                     // while it still shows faint (half the weak rise). Damage that vanished
                     // (the picture back at its baseline) was not propagated: it ends there.
-                    let faint = judged && (self.grid8.rise(s.r8, wmin * 0.5, wz * 0.5) || faint16);
-                    let persists = faint && f.b_pictures_referenced();
+                    let faint = judged && (rise8(wmin * 0.5, wz * 0.5) || faint16);
+                    let persists = faint && f.b_pictures_referenced() && !fell;
                     let hold = open && (weak || persists) && !refresh;
                     // A key frame ends decoder damage, unless it was damaged itself (see `carry`).
                     let ended = self.was_decoder && !decoder && key;
