@@ -74,7 +74,9 @@ use crate::event::Details;
 use crate::media::{MediaTime, PictureType, VideoFrame};
 
 mod settle;
+mod tail;
 use settle::Settling;
+use tail::Tail;
 
 /// Configuration of the [`Freeze`] detector (type `"freeze"`).
 ///
@@ -236,6 +238,8 @@ pub struct Freeze {
     edge_moves: u64,
     /// The frames after a clear change, for a held picture the encoder refines ([`settle`]).
     settling: Settling,
+    /// The first frames of the current candidate, for motion dying out ([`tail`]).
+    tail: Tail,
 }
 
 /// Short holds within [`STEP_SECS`] that make a stream one that moves by steps.
@@ -274,6 +278,8 @@ struct Verdict {
     same_as_anchor: bool,
     /// Within the tolerance, yet some cell changed by an edge's amount ([`EDGE_STEP`]).
     edge_moved: bool,
+    /// Largest change of one cell against the previous frame (read for repeats only, else 0).
+    most: f32,
     /// Worst block difference against the previous frame.
     step: f32,
     worst: f32,
@@ -310,6 +316,7 @@ impl Freeze {
             step_hold: 0.0,
             edge_moves: 0,
             settling: Settling::default(),
+            tail: Tail::default(),
         }
     }
 
@@ -366,6 +373,7 @@ impl Freeze {
                 same_as_prev: false,
                 same_as_anchor: false,
                 edge_moved: false,
+                most: 0.0,
                 step: worst,
                 worst,
                 noise: 0.0,
@@ -377,10 +385,12 @@ impl Freeze {
         // evenly (a cut between photos of alike brightness spread) is a change.
         let same_as_prev = worst <= allowed * step && noise < CUT_LEVEL;
         // Only a repeat's cells are read again (a held picture's frames, not motion's).
-        let edge_moved = same_as_prev && {
-            let most = self.means.max_change_prev();
-            most >= EDGE_STEP && most >= EDGE_NOISE_FACTOR * noise
+        let most = if same_as_prev {
+            self.means.max_change_prev()
+        } else {
+            0.0
         };
+        let edge_moved = most >= EDGE_STEP && most >= EDGE_NOISE_FACTOR * noise;
         let to_prev = worst;
         let mut same_as_anchor = true;
         if same_as_prev && self.have_anchor && !self.anchor_is_prev {
@@ -403,6 +413,7 @@ impl Freeze {
             same_as_prev,
             same_as_anchor,
             edge_moved,
+            most,
             step: to_prev,
             worst,
             noise,
@@ -450,7 +461,8 @@ impl VideoDetector for Freeze {
     fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
         let until = self.clock.until(frame);
-        let verdict = self.judge(frame.analysis(), frame.picture_type() == PictureType::I);
+        let intra = frame.picture_type() == PictureType::I;
+        let verdict = self.judge(frame.analysis(), intra);
         let same_now = verdict.is_some_and(|v| v.same_as_prev);
         let frozen = match verdict {
             None => {
@@ -508,6 +520,7 @@ impl VideoDetector for Freeze {
                 self.edge_moves += u64::from(v.edge_moved);
                 self.worst = self.worst.max(v.worst);
                 self.noise = self.noise.max(v.noise);
+                self.follow_tail(&v, intra, t, until);
                 true
             }
         };
