@@ -383,8 +383,9 @@ fn slow_motion_that_stops_is_a_freeze_from_its_first_repeat_not_earlier() {
 }
 
 /// A dark scene: a dim texture moving on the left (to frame 40) over a still dark background,
-/// on which a small figure moves 2 pixels a frame from frame 35 to frame 46 (one cell changes
-/// by about 15 code values, each block by less than the tolerance); the picture of frame 46 is
+/// on which a small figure moves 2 pixels a frame from frame 35 to frame 46 (cells on its edges
+/// change by 10 code values, each block by less than the tolerance, the picture drifting 7.5
+/// from where it was); the picture of frame 46 is
 /// held to frame 80; then the texture moves again.
 fn figure_settling(i: usize, x: usize, y: usize) -> u8 {
     let k = if (47..81).contains(&i) { 46 } else { i };
@@ -395,7 +396,7 @@ fn figure_settling(i: usize, x: usize, y: usize) -> u8 {
     let left = 80 + 2 * k.saturating_sub(34);
     let figure = (left..left + 8).contains(&x) && (40..48).contains(&y);
     if figure {
-        40
+        45
     } else {
         25
     }

@@ -8,13 +8,14 @@
 //! [`EDGE_NOISE_FACTOR`] times the noise), while a held picture's re-coding moves its cells by
 //! about 3 at most, and by more only in a frame or two after a key frame.
 //!
-//! And they carry the picture away: the held picture differs from the one before them (the
-//! candidate's anchor) by more than the tolerance, while cells an encoder lifted re-coding a
-//! held picture return to it.
+//! An encoder re-coding grain over a held picture, or an interlaced held picture, moves cells as
+//! much in frame after frame, but only until the next key frame, and keeps the picture near the
+//! one before (the candidate's anchor); motion dying out stops between key frames and carries
+//! the picture away from it.
 //!
-//! So a candidate freeze that begins with [`TAIL_FRAMES`] or more such frames in a row, none of
-//! them intra, and whose first quiet frame is more than the tolerance away from its anchor,
-//! begins again at that frame: the freeze is reported from the first frame that repeats the
+//! So a candidate freeze that begins with [`TAIL_FRAMES`] or more such frames in a row, with no
+//! intra picture among them or at their end, and whose first quiet frame is more than
+//! [`TAIL_AWAY`] times the tolerance away from its anchor, begins again at that frame: the freeze is reported from the first frame that repeats the
 //! held picture. The run after a clear change that would move the start
 //! back for an encoder's refinement ([`settle`](super::settle)) is dropped then: those frames
 //! were motion. Only the start of a freeze moves later, by the frames of the dying motion; a
@@ -30,6 +31,11 @@ use crate::media::MediaTime;
 /// the interlaced and dark-footage draws, while a small figure settling in a dark scene moved
 /// one by 5.5–14.5 in each of its last 7 frames.
 const TAIL_STEP: f32 = 5.0;
+/// The first quiet frame must differ from the candidate's anchor by this many times the
+/// tolerance: the encoder's re-coding of grain or of an interlaced held picture took it 3.0–4.3
+/// code values (tolerance 4) away from the picture before it, a small figure settling in a dark
+/// scene 7.0.
+const TAIL_AWAY: f32 = 1.5;
 /// Frames in a row that make a movement dying out: one or two are a key frame's re-coding
 /// refined in the next frame.
 const TAIL_FRAMES: u32 = 3;
@@ -54,14 +60,20 @@ impl Freeze {
         if self.tail.settled || self.tracker.is_open() {
             return;
         }
-        if !intra && v.most >= TAIL_STEP && v.most >= EDGE_NOISE_FACTOR * v.noise {
+        if intra {
+            // A key frame re-coded the picture: what moved its cells before was the encoder's
+            // re-coding of grain or of an interlaced picture, which goes on to a key frame.
+            self.tail.settled = true;
+            return;
+        }
+        if v.most >= TAIL_STEP && v.most >= EDGE_NOISE_FACTOR * v.noise {
             self.tail.moving += 1;
             return;
         }
         self.tail.settled = true;
         // The motion took the picture away from where the candidate began (a re-coding's
-        // lifted cells return to the held picture).
-        if self.tail.moving < TAIL_FRAMES || v.worst < self.cfg.tolerance {
+        // cells stay near the held picture).
+        if self.tail.moving < TAIL_FRAMES || v.worst < TAIL_AWAY * self.cfg.tolerance {
             return;
         }
         // The unconfirmed candidate of the dying motion is dropped; the freeze's own begins
