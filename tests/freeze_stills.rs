@@ -381,3 +381,36 @@ fn slow_motion_that_stops_is_a_freeze_from_its_first_repeat_not_earlier() {
         );
     }
 }
+
+/// A dark scene: a dim texture moving on the left (to frame 40) over a still dark background,
+/// on which a small figure moves 2 pixels a frame from frame 35 to frame 46 (cells on its edges
+/// change by 10 code values, each block by less than the tolerance, the picture drifting 7.5
+/// from where it was); the picture of frame 46 is
+/// held to frame 80; then the texture moves again.
+fn figure_settling(i: usize, x: usize, y: usize) -> u8 {
+    let k = if (47..81).contains(&i) { 46 } else { i };
+    if x < 64 {
+        let at = if (41..81).contains(&k) { 40 } else { k };
+        return moving(at as f64 * 3.0, x, y) / 2;
+    }
+    let left = 80 + 2 * k.saturating_sub(34);
+    let figure = (left..left + 8).contains(&x) && (40..48).contains(&y);
+    if figure {
+        45
+    } else {
+        25
+    }
+}
+
+#[test]
+fn a_figure_settling_in_a_dark_scene_is_a_freeze_from_the_first_repeat() {
+    // frames 41-46 each pass the repeat test (only the figure's edges move), but a cell
+    // changes by an edge's amount in every one: motion dying out, not the held picture, so
+    // the freeze starts at frame 47 (1.88 s), not at 41 (1.64 s)
+    let f = freezes_typed(120, |_| PictureType::P, figure_settling);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        (f[0].0 - 1.88).abs() < 0.01 && (f[0].1 - 3.24).abs() < 0.01,
+        "{f:?}"
+    );
+}

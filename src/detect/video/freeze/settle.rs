@@ -51,6 +51,13 @@ pub(super) struct Settling {
     dc: Vec<f32>,
 }
 
+impl Settling {
+    /// Ends the run followed: the frames since the origin were motion, not refinement.
+    pub(super) fn forget(&mut self) {
+        self.from = None;
+    }
+}
+
 impl Freeze {
     /// Follows the run after a clear change with frame `t` (its verdict `v`), once the
     /// candidate and the anchor are updated for it and before the freeze is confirmed.
