@@ -5,8 +5,9 @@
 
 mod common;
 
-use avqc::{DetectorConfig, Events, Media, MediaTime, PictureType, PixelFormat, VideoFrame};
-use common::pictures::{smooth, H, W};
+use avqc::detect::video::CorruptionConfig;
+use avqc::{Media, MediaTime, PictureType, PixelFormat, VideoFrame};
+use common::pictures::{corruption_intervals, smooth, H, W};
 
 /// Picture `i` (25 per second): `smooth` quantised to flat `n`x`n` blocks (steps of 6 code
 /// values) left of column `x1` (0: none), a key frame when `key`.
@@ -26,28 +27,11 @@ fn picture(n: usize, i: usize, x1: usize, key: bool) -> Media {
 /// default) takes these synthetic flat blocks stepping by 6 for damage by itself: it is off
 /// here, so that only the block-grid indexes judge the episode.
 fn intervals(frames: impl Iterator<Item = Media>) -> Vec<(f64, f64)> {
-    let cfg = avqc::detect::video::CorruptionConfig {
+    let cfg = CorruptionConfig {
         grid_steps: false,
         ..Default::default()
     };
-    let mut det = cfg.build("c").unwrap();
-    let mut out = Events::new("test", "c");
-    let mut all = Vec::new();
-    let mut last = MediaTime::ZERO;
-    for m in frames {
-        if let Media::Video(f) = &m {
-            last = f.time();
-        }
-        det.process(&m, &mut out);
-        all.extend(out.drain());
-    }
-    det.finish(last.add_secs(0.04), &mut out);
-    all.extend(out.drain());
-    all.iter()
-        .filter_map(|e| e.as_defect())
-        .filter(|d| d.defect.as_str() == "video_corruption")
-        .filter_map(|d| Some((d.start.as_secs_f64(), d.end?.as_secs_f64())))
-        .collect()
+    corruption_intervals(&cfg, frames)
 }
 
 #[test]
