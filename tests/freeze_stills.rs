@@ -414,3 +414,73 @@ fn a_figure_settling_in_a_dark_scene_is_a_freeze_from_the_first_repeat() {
         "{f:?}"
     );
 }
+
+/// A key frame at `key`, predicted pictures elsewhere.
+fn key_at(i: usize, key: usize) -> PictureType {
+    if i == key {
+        PictureType::I
+    } else {
+        PictureType::P
+    }
+}
+
+/// Motion to frame 49, whose picture is held to frame 99, then motion again; `lift(i)` is added
+/// to the first 16x16 block of frame `i`.
+fn held_with_lift(lift: impl Fn(usize) -> u8) -> impl Fn(usize, usize, usize) -> u8 {
+    move |i, x, y| {
+        let held = (50..100).contains(&i);
+        let v = moving(if held { 49.0 } else { i as f64 } * 3.0, x, y);
+        if x < 16 && y < 16 {
+            v.saturating_add(lift(i))
+        } else {
+            v
+        }
+    }
+}
+
+#[test]
+fn a_held_picture_re_coded_back_over_two_frames_stays_one_freeze() {
+    // after a key frame (68), frame 70 steps one block by 5 (over the tolerance of 4, nothing
+    // else changing) and frame 71 steps it back, as a B-picture and its P-picture re-coding
+    // grain over a held picture: one freeze, 2.0-4.0 s, not two
+    for (a, b) in [(5, 0), (5, 5)] {
+        let f = freezes_typed(
+            120,
+            |i| key_at(i, 68),
+            held_with_lift(|i| match i {
+                70 => a,
+                71 => b,
+                _ => 0,
+            }),
+        );
+        assert_eq!(f.len(), 1, "lift {a},{b}: {f:?}");
+        assert!(
+            (f[0].0 - 2.0).abs() < 0.01 && (f[0].1 - 4.0).abs() < 0.01,
+            "lift {a},{b}: {f:?}"
+        );
+    }
+}
+
+#[test]
+fn motion_resuming_in_small_steps_ends_the_freeze_at_its_first_frame() {
+    // after a key frame (98), from frame 100 one block brightens by 6 a frame (each step over
+    // the tolerance, within the re-coding allowance): the freeze ends at 4.0 s, not when the
+    // steps add up
+    let f = freezes_typed(
+        120,
+        |i| key_at(i, 98),
+        move |i, x, y| {
+            let v = moving(49.0 * 3.0, x, y);
+            match (i >= 100 && x < 16 && y < 16, i < 50) {
+                (_, true) => moving(i as f64 * 3.0, x, y),
+                (true, _) => v.saturating_add(6 * (i - 99) as u8),
+                _ => v,
+            }
+        },
+    );
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        (f[0].0 - 2.0).abs() < 0.01 && (f[0].1 - 4.0).abs() < 0.01,
+        "{f:?}"
+    );
+}

@@ -71,9 +71,11 @@ use crate::event::Details;
 use crate::media::{MediaTime, PictureType, VideoFrame};
 
 mod config;
+mod recode;
 mod settle;
 mod tail;
 pub use config::FreezeConfig;
+use recode::Recoding;
 use settle::Settling;
 use tail::Tail;
 
@@ -125,6 +127,8 @@ pub struct Freeze {
     settling: Settling,
     /// The first frames of the current candidate, for motion dying out ([`tail`]).
     tail: Tail,
+    /// Frames of an open freeze repeating it only as re-coding ([`recode`]).
+    recoding: Recoding,
 }
 
 /// Short holds within [`STEP_SECS`] that make a stream one that moves by steps.
@@ -202,6 +206,7 @@ impl Freeze {
             edge_moves: 0,
             settling: Settling::default(),
             tail: Tail::default(),
+            recoding: Recoding::default(),
         }
     }
 
@@ -249,8 +254,12 @@ impl Freeze {
         let mut worst = max(&self.mad);
         let (tol, k) = (self.cfg.tolerance, self.cfg.noise_factor);
         // An intra picture inside a candidate freeze re-codes the held picture from scratch,
-        // which may step a block by up to `anchor_factor` times the tolerance.
-        let recoded = intra && self.frames > 0 && self.have_anchor && !self.anchor_is_prev;
+        // which may step a block by up to `anchor_factor` times the tolerance; so may a
+        // predicted picture or two inside an open freeze ([`recode`]).
+        let recoded = (intra || self.may_recode(cur.time()))
+            && self.frames > 0
+            && self.have_anchor
+            && !self.anchor_is_prev;
         let step = if recoded { self.cfg.anchor_factor } else { 1.0 };
         if surely_over_noise(&self.mad, worst, tol * step, k * step) {
             // A moving picture: its median (the noise) is only read for repeats.
@@ -321,7 +330,12 @@ impl Freeze {
     }
 
     fn observe(&mut self, frozen: bool, t: MediaTime, until: MediaTime, out: &mut Events) {
-        if let Some(mut c) = self.tracker.observe(frozen, t, until) {
+        // A freeze ends where the frames that repeated it only as re-coding began.
+        let seen = match !frozen && self.tracker.is_open() {
+            true => self.recoded_end(t),
+            false => t,
+        };
+        if let Some(mut c) = self.tracker.observe(frozen, seen, until) {
             // A held picture refined before it repeated: the freeze began with the refinement.
             if let SpanChange::Started { start } = c {
                 let from = self.settle_back(start);
@@ -426,6 +440,9 @@ impl VideoDetector for Freeze {
             }
         }
         self.settle(verdict, t);
+        if let Some(v) = verdict {
+            self.follow_recoding(&v, t, intra);
+        }
         // A held still is not a freeze before `still_hold`.
         let held_still = frozen
             && !self.tracker.is_open()
