@@ -176,7 +176,8 @@ struct Verdict {
 }
 
 impl Freeze {
-    /// A freeze detector named `name`. Prefer [`FreezeConfig::build`], which checks the values.
+    /// A freeze detector. Prefer
+    /// [`FreezeConfig::build`](crate::detect::DetectorConfig::build), which checks the values.
     pub fn new(cfg: FreezeConfig) -> Self {
         Freeze {
             tracker: SpanTracker::new(cfg.min_duration, cfg.clear_for),
