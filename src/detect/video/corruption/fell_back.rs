@@ -27,13 +27,14 @@ pub(super) struct FellBack {
 impl FellBack {
     /// The next picture: `open` when a content episode is open, `judged` when the picture is
     /// judged, `rising` when it rose on either grid by the faint rise, `weak16` when its
-    /// 16-pixel grid rose by the weak rise, `faint16` by the faint one. Whether the 16-pixel
-    /// grid rose on a judged picture of the open episode, or of the run of rising pictures
-    /// that continues one a key frame closed (damage that persists fires again: the same
-    /// interval), and later showed no faint rise on one (this picture or before),
-    /// without rising by the weak rise again since, nor by the faint one on `phases` pictures in
-    /// a row: the 8-pixel grid is then no evidence for
-    /// that episode. Forgotten when no episode is open and a judged picture does not rise.
+    /// 16-pixel grid rose by the weak rise, `faint16` by the faint one.
+    ///
+    /// Returns whether the 16-pixel grid rose on a judged picture of the open episode (or of
+    /// the run of rising pictures that continues one a key frame closed: damage that persists
+    /// fires again, the same interval), later showed no faint rise on one (this picture or
+    /// before), and has risen since neither by the weak rise nor by the faint one on `phases`
+    /// pictures in a row: the 8-pixel grid is then no evidence for that episode. Forgotten when
+    /// no episode is open and a judged picture does not rise.
     pub(super) fn push(
         &mut self,
         open: bool,

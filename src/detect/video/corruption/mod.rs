@@ -423,8 +423,8 @@ impl Detector for Corruption {
                     // legal: decoder garbage whatever the blocks show (see `garbage`).
                     let garbled = self.garbage.push(f.analysis(), t).is_some();
                     // The 16-pixel grid fell back: the 8-pixel grid is no evidence (`fell_back`).
-                    let rising = faint16 || self.grid8.rise(s.r8, wmin * 0.5, wz * 0.5);
-                    let (open, rising) = (self.content.is_open(), judged && rising);
+                    let faint8 = self.grid8.rise(s.r8, wmin * 0.5, wz * 0.5);
+                    let (open, rising) = (self.content.is_open(), judged && (faint8 || faint16));
                     let n = self.cfg.band_phases;
                     let fell = self
                         .fell_back
@@ -458,7 +458,7 @@ impl Detector for Corruption {
                     // a reference (H.264, HEVC) it stays on screen until a refresh, and holds
                     // while it still shows faint (half the weak rise). Damage that vanished
                     // (the picture back at its baseline) was not propagated: it ends there.
-                    let faint = judged && (rise8(wmin * 0.5, wz * 0.5) || faint16);
+                    let faint = judged && ((faint8 && !fell) || faint16);
                     let persists = faint && f.b_pictures_referenced() && !fell;
                     let hold = open && (weak || persists) && !refresh;
                     // A key frame ends decoder damage, unless it was damaged itself (see `carry`).
