@@ -21,6 +21,7 @@
 
 use std::collections::VecDeque;
 
+mod level;
 mod rise;
 
 /// Settings of a [`Piles`] tracker, in samples and linear amplitudes.
@@ -308,10 +309,7 @@ impl Piles {
         // window and piles its peaks under a ceiling of its own.
         let len = self.maxima.len();
         let newest = (self.next_max + len - 1) % len;
-        let before = (0..len)
-            .filter(|&i| i != newest)
-            .fold(0.0f32, |m, i| m.max(self.maxima[i]));
-        let ceiling = before.max(self.maxima[newest]);
+        let (ceiling, before) = level::ceilings(&self.maxima, newest, s.band);
         let held = len == 1 || before * TIGHT >= ceiling;
         let mut w = WindowPile::default();
         let mut under = [WindowPile::default(); 2];

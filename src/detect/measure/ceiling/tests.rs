@@ -152,3 +152,25 @@ fn flat_tops_just_under_the_band_go_on_judged_by_polarity() {
 fn quiet_ceilings_are_not_looked_at() {
     assert!(run(1.0, |t| sine(t, 440.0, 1.6).clamp(-0.5, 0.5)).is_empty());
 }
+
+#[test]
+fn one_window_overshooting_the_rail_by_less_than_the_band_is_not_the_ceiling() {
+    // Flat tops of a 200 Hz wave cut at 0.89, a codec's ripple leaving every tenth at the rail
+    // and the others 0.3 dB under it; one sample `over` times the rail in the first window (a
+    // codec's overshoot where the clipping starts). The tops pile under the rail, not under
+    // the overshoot, when it is within the band (0.5 dB) of the rail; a peak further over the
+    // rail stays the ceiling.
+    let clipped = |over: f32| {
+        move |t: f64| {
+            if (t * 48_000.0).round() as i64 == 100 {
+                return 0.89 * over;
+            }
+            let k = (t * 400.0).floor() as i64;
+            let top = if k % 10 == 0 { 1.0 } else { 0.965 };
+            sine(t, 200.0, 1.6).clamp(-0.89, 0.89) * top
+        }
+    };
+    let piles = run(1.5, clipped(1.05));
+    assert!(piles.len() > 100, "overshoot of 0.4 dB: {}", piles.len());
+    assert!(run(1.5, clipped(1.12)).is_empty(), "a peak 1 dB over");
+}
