@@ -309,7 +309,7 @@ impl Piles {
         // window and piles its peaks under a ceiling of its own.
         let len = self.maxima.len();
         let newest = (self.next_max + len - 1) % len;
-        let (ceiling, before) = level::ceilings(&self.maxima, newest, s.band);
+        let (ceiling, before, loudest) = level::ceilings(&self.maxima, newest, s.band);
         let held = len == 1 || before * TIGHT >= ceiling;
         let mut w = WindowPile::default();
         let mut under = [WindowPile::default(); 2];
@@ -443,7 +443,7 @@ impl Piles {
         // more pressed to the ceiling within `burst` samples (see [`Piles::burst`]).
         let mut first = w.first;
         if confirmed {
-            let edge = s.band.sqrt() * ceiling;
+            let edge = s.band.sqrt() * loudest;
             for (i, &(p, pos, flat)) in self.recent.iter().enumerate().rev() {
                 if first - pos >= s.chain_gap {
                     break;

@@ -34,10 +34,10 @@ fn ceiling_of((loudest, next): (f32, f32), band: f32) -> f32 {
     }
 }
 
-/// The ceiling of the windows whose loudest samples are `maxima`, and the ceiling as it was
-/// before the `newest` of them.
-pub(super) fn ceilings(maxima: &[f32], newest: usize, band: f32) -> (f32, f32) {
+/// The ceiling of the windows whose loudest samples are `maxima`, the ceiling as it was
+/// before the `newest` of them, and the loudest sample (an overshoot's, if any).
+pub(super) fn ceilings(maxima: &[f32], newest: usize, band: f32) -> (f32, f32, f32) {
     let before = two_largest(maxima, Some(newest));
     let now = two_largest(maxima, None);
-    (ceiling_of(now, band), ceiling_of(before, band))
+    (ceiling_of(now, band), ceiling_of(before, band), now.0)
 }
