@@ -416,16 +416,22 @@ impl Piles {
         // (a quiet window in the `rise` before the span) or into the chain of such piles that
         // leads to it (see [`Piles::rose`]): a steady tone held at the ceiling (a line-up tone
         // through a codec, an organ note) piles as densely, but was as loud before.
+        let risen = || self.dense_goes_on(w.first, s) || self.rose(s.span, ceiling, s);
         let dense = || {
             count >= 2 * s.min_pile
                 && both
                 && SPARSEST * count >= loud
                 && self.tight(piled as usize) >= s.min_pile
-                && (self.dense_goes_on(w.first, s) || self.rose(s.span, ceiling, s))
+                && risen()
         };
+        // A sparse pile of tops no flatter than a sine's is guarded as the dense pile is: a
+        // steady note whose tops a codec has rounded (a buzzy synth note, one top per edge at
+        // the ceiling among three loud lobes under it) piles as sparsely, but was as loud
+        // before. Flat tops need no guard.
         let (confirmed, densely) = match count >= s.min_pile && shaped && held {
             false => (false, false),
-            true if (flat || sparse) && rail() => (true, false),
+            true if flat && rail() => (true, false),
+            true if sparse && rail() && risen() => (true, true),
             true => {
                 let d = dense();
                 (d, d)
