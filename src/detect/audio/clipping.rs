@@ -17,10 +17,11 @@
 //! full scale and clipping that a lossy codec has rounded off, is a pile-up of peaks at a
 //! ceiling (see `detect::measure::ceiling`): in each channel, the peaks of the half-waves
 //! (stretches between sign changes) that lie within `pile_band_db` of the ceiling (the loudest
-//! sample of the last `ceiling_memory` seconds, if at least `min_ceiling_db`) are counted; at
-//! least `min_pile` of them within `pile_window`, whose half-waves are on average at least
-//! `min_pile_flatness` flat (share of the samples over half the peak that are over 0.9 of it:
-//! a sine gives 0.43), mark the window as clipped, and confirm the passage at once. Within a
+//! sample of the last `ceiling_memory` seconds, or the next loudest window's when the loudest
+//! is one window's overshoot within `pile_band_db` over it, if at least `min_ceiling_db`) are
+//! counted; at least `min_pile` of them within `pile_window`, whose half-waves are on average
+//! at least `min_pile_flatness` flat (share of the samples over half the peak that are over 0.9
+//! of it: a sine gives 0.43), mark the window as clipped, and confirm the passage at once. Within a
 //! confirmed passage, a window's peaks in the band also go on with it when they are brief
 //! lobes (over half their peak for at most half the window) not sharper than a sine's: the
 //! lightly clipped tips of a voice's last pulses, rounded by the codec, unlike a steady tone
@@ -102,7 +103,9 @@ pub struct ClippingConfig {
     /// top level; after a lossy codec, a lightly clipped top cannot be told from such a peak,
     /// so only ceilings near full scale (clipping at 0 or −1 dBFS, say) are looked at.
     pub min_ceiling_db: f32,
-    /// Seconds over which the ceiling is the loudest sample. Default `2.0`.
+    /// Seconds over which the ceiling is the loudest sample (or the next loudest `window`'s,
+    /// when the loudest is a single window within `pile_band_db` over it: a codec's
+    /// overshoot where a clipped passage starts). Default `2.0`.
     pub ceiling_memory: f64,
     /// Seconds over which piled peaks are counted. Default `0.1`.
     pub pile_window: f64,

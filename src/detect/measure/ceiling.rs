@@ -1,26 +1,29 @@
 //! Peaks piling up at a ceiling: the half-waves of one channel whose peaks sit just under the
 //! loudest level of the last seconds, counted window by window.
 //!
-//! A clipped passage, once a lossy codec has decoded it, no longer has exactly flat tops: the
-//! codec rounds them and rings around them. What stays is the ceiling: peak after peak, of both
-//! polarities, reaches the same level and none goes above it, so the peaks of the half-waves
-//! (the stretches between two sign changes) pile up within a fraction of a dB under the
-//! loudest level of the last seconds. Sound that is loud but not clipped reaches its loudest
-//! level now and then, with its other peaks spread below it; a steady tone piles up too, but its
+//! A clipped passage, once a lossy codec has decoded it, no longer has exactly flat tops: the codec
+//! rounds them and rings around them. What stays is the ceiling: peak after peak, of both
+//! polarities, reaches the same level and none goes above it, so the peaks of the half-waves (the
+//! stretches between two sign changes) pile up within a fraction of a dB under the loudest level of
+//! the last seconds (or the next loudest, when the loudest is one window's overshoot within the
+//! pile band over it: see `level`). Sound that is loud but not clipped reaches its loudest level
+//! now and then, with its other peaks spread below it; a steady tone piles up too, but its
 //! half-waves are rounded (see [`Piles::flatness`]), while clipped ones keep broad tops. A voice
-//! (an asymmetric wave) clipped only on the side of its tall pulses piles one polarity, but
-//! pressed together at the rail within a few thousandths, where its unclipped peaks spread, or
-//! (a few pulses cut over different widths, their tops spread by a codec) with tops broader
-//! than a sine's, where an unclipped voice's loudest pulses are sharper or at most as round.
-//! A voice whose clipped tops a codec has rounded to points still piles densely at one rail in
-//! both polarities (twice the least pile, pressed within 0.1 dB), which loud unclipped sound
-//! does not; and a passage starts with the first peak pressed to the ceiling that is broad
-//! enough for a clipped top or is one of a burst of such peaks. Both of these need the sound to
-//! have risen into them, a quiet window shortly before (see `rise`): a steady tone held at the
-//! ceiling piles as densely, every half-wave, but was as loud before.
+//! (an asymmetric wave) clipped only on the side of its tall pulses piles one polarity, but pressed
+//! together at the rail within a few thousandths, where its unclipped peaks spread, or (a few
+//! pulses cut over different widths, their tops spread by a codec) with tops broader than a sine's,
+//! where an unclipped voice's loudest pulses are sharper or at most as round. A voice whose clipped
+//! tops a codec has rounded to points still piles densely at one rail in both polarities (twice the
+//! least pile, pressed within 0.1 dB), which loud unclipped sound does not; and a passage starts
+//! with the first peak pressed to the loudest level that is broad enough for a clipped top or is
+//! one of a burst of such peaks. These two, and a sparse pile of tops no flatter than a sine's,
+//! need the sound to have risen into them, a quiet window shortly before (see `rise`): a steady
+//! tone held at the ceiling piles as densely, every half-wave (a synth note rounded by a codec as
+//! sparsely), but was as loud before.
 
 use std::collections::VecDeque;
 
+mod level;
 mod rise;
 
 /// Settings of a [`Piles`] tracker, in samples and linear amplitudes.
@@ -30,7 +33,8 @@ pub(crate) struct PileSettings {
     pub(crate) band: f32,
     /// Least ceiling (full scale = 1.0): lower ceilings are not looked at.
     pub(crate) floor: f32,
-    /// Windows over which the ceiling is the loudest sample.
+    /// Windows over which the ceiling is the loudest sample (or the next loudest window's, see
+    /// `level`).
     pub(crate) memory: usize,
     /// Windows over which piled peaks are counted.
     pub(crate) span: usize,
@@ -287,7 +291,8 @@ impl Piles {
     }
 
     /// Closes the current window: counts its half-wave peaks that pile up under the ceiling
-    /// (the loudest sample of the last `memory` windows, this one included). `Some` when this
+    /// (the loudest sample of the last `memory` windows, this one included, or the next loudest
+    /// window's when the loudest is within the band over it: see `level`). `Some` when this
     /// window holds piled peaks; confirmed when the last `span` windows hold at least
     /// `min_pile` of them within the band of the ceiling as it is now, at least two of each
     /// polarity (or, a voice clipped on one side, `min_pile` within 0.1 dB of one another or
@@ -308,10 +313,7 @@ impl Piles {
         // window and piles its peaks under a ceiling of its own.
         let len = self.maxima.len();
         let newest = (self.next_max + len - 1) % len;
-        let before = (0..len)
-            .filter(|&i| i != newest)
-            .fold(0.0f32, |m, i| m.max(self.maxima[i]));
-        let ceiling = before.max(self.maxima[newest]);
+        let (ceiling, before, loudest) = level::ceilings(&self.maxima, newest, s.band);
         let held = len == 1 || before * TIGHT >= ceiling;
         let mut w = WindowPile::default();
         let mut under = [WindowPile::default(); 2];
@@ -418,16 +420,22 @@ impl Piles {
         // (a quiet window in the `rise` before the span) or into the chain of such piles that
         // leads to it (see [`Piles::rose`]): a steady tone held at the ceiling (a line-up tone
         // through a codec, an organ note) piles as densely, but was as loud before.
+        let risen = || self.dense_goes_on(w.first, s) || self.rose(s.span, ceiling, s);
         let dense = || {
             count >= 2 * s.min_pile
                 && both
                 && SPARSEST * count >= loud
                 && self.tight(piled as usize) >= s.min_pile
-                && (self.dense_goes_on(w.first, s) || self.rose(s.span, ceiling, s))
+                && risen()
         };
+        // A sparse pile of tops no flatter than a sine's is guarded as the dense pile is: a
+        // steady note whose tops a codec has rounded (a buzzy synth note, one top per edge at
+        // the ceiling among three loud lobes under it) piles as sparsely, but was as loud
+        // before. Flat tops need no guard.
         let (confirmed, densely) = match count >= s.min_pile && shaped && held {
             false => (false, false),
-            true if (flat || sparse) && rail() => (true, false),
+            true if flat && rail() => (true, false),
+            true if sparse && rail() && risen() => (true, true),
             true => {
                 let d = dense();
                 (d, d)
@@ -445,7 +453,7 @@ impl Piles {
         // more pressed to the ceiling within `burst` samples (see [`Piles::burst`]).
         let mut first = w.first;
         if confirmed {
-            let edge = s.band.sqrt() * ceiling;
+            let edge = s.band.sqrt() * loudest;
             for (i, &(p, pos, flat)) in self.recent.iter().enumerate().rev() {
                 if first - pos >= s.chain_gap {
                     break;

@@ -1,6 +1,6 @@
-//! Whether the sound rose into a pile of peaks at the ceiling: the guard of the two rules that
-//! need no flat tops (a dense pile of pointed tops, a burst of sharp ones at the start of a
-//! passage).
+//! Whether the sound rose into a pile of peaks at the ceiling: the guard of the rules that need
+//! no flat tops (a dense pile of pointed tops, a sparse pile of rounded ones, a burst of sharp
+//! ones at the start of a passage).
 //!
 //! A voice clipped and coded by AAC can have its tops rounded to points, so these rules look
 //! only at how many peaks press at the ceiling and how tightly; a steady tone held at the

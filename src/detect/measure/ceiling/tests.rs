@@ -152,3 +152,62 @@ fn flat_tops_just_under_the_band_go_on_judged_by_polarity() {
 fn quiet_ceilings_are_not_looked_at() {
     assert!(run(1.0, |t| sine(t, 440.0, 1.6).clamp(-0.5, 0.5)).is_empty());
 }
+
+#[test]
+fn one_window_overshooting_the_rail_by_less_than_the_band_is_not_the_ceiling() {
+    // Flat tops of a 200 Hz wave cut at 0.89, a codec's ripple leaving every tenth at the rail
+    // and the others 0.3 dB under it; one sample `over` times the rail in the first window (a
+    // codec's overshoot where the clipping starts). The tops pile under the rail, not under
+    // the overshoot, when it is within the band (0.5 dB) of the rail; a peak further over the
+    // rail stays the ceiling.
+    let clipped = |over: f32| {
+        move |t: f64| {
+            if (t * 48_000.0).round() as i64 == 100 {
+                return 0.89 * over;
+            }
+            let k = (t * 400.0).floor() as i64;
+            let top = if k % 10 == 0 { 1.0 } else { 0.965 };
+            sine(t, 200.0, 1.6).clamp(-0.89, 0.89) * top
+        }
+    };
+    let piles = run(1.5, clipped(1.05));
+    assert!(piles.len() > 100, "overshoot of 0.4 dB: {}", piles.len());
+    assert!(run(1.5, clipped(1.12)).is_empty(), "a peak 1 dB over");
+}
+
+#[test]
+fn a_passage_whose_first_window_overshoots_starts_there_not_at_loud_peaks_before() {
+    // Three single periods of a 200 Hz sine 0.1 dB under the rail of 0.89, 0.1 s apart (loud
+    // but not clipped), then from 0.7 s flat tops as in the test above, one sample 0.4 dB over
+    // the rail in its first window: the ceiling is the rail, but the passage starts at the
+    // first top pressed to the loudest level (the overshoot), not at the sine's peaks.
+    let s = settings();
+    let mut p = Piles::default();
+    p.reset(&s);
+    let mut first = None;
+    for i in 0..72_000i64 {
+        let t = i as f64 / 48_000.0;
+        let x = if i == 33_610 {
+            0.89 * 1.05
+        } else if t >= 0.7 {
+            let top = if (t * 400.0).floor() as i64 % 10 == 0 {
+                1.0
+            } else {
+                0.965
+            };
+            sine(t, 200.0, 1.6).clamp(-0.89, 0.89) * top
+        } else if (0.3..0.6).contains(&t) && (t * 10.0).fract() < 0.05 {
+            sine(t, 200.0, 0.89 * 0.9886)
+        } else {
+            0.0
+        };
+        p.push(x, i, &s);
+        if (i + 1) % 480 == 0 {
+            if let Some(pile) = p.close_window(&s).filter(|p| p.confirmed) {
+                first.get_or_insert(pile.first);
+            }
+        }
+    }
+    let first = first.expect("the passage is confirmed");
+    assert!((33_600..33_700).contains(&first), "starts at {first}");
+}
