@@ -420,9 +420,11 @@ impl Detector for Corruption {
                         f.flags().contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
                     // Detail that the next key frame took away: damage over already (see `snap`).
                     let (share, refs) = (self.measure.moved().share, f.b_pictures_referenced());
-                    let snapped = self.snap.push(t, s.activity, share, decoder, key && refs);
-                    if let Some((b, e)) = snapped.filter(|r| self.last_end.is_none_or(|l| l < r.0)) {
+                    let snapped = self.snap.push(t, s.activity, share, key && refs);
+                    if let Some((b, e)) = snapped.filter(|r| self.last_end.is_none_or(|l| l < r.0))
+                    {
                         self.seen.content = true;
+                        self.tracker.backdate(b);
                         self.observe(true, b, e, out);
                         self.observe(false, e, e, out);
                     }

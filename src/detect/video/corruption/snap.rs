@@ -9,14 +9,15 @@
 //!
 //! A key frame `K` of a stream where every picture may be a reference is judged
 //! [`AFTER`] pictures later (when its bands have all been read again): the activity of the
-//! [`BEFORE`] pictures before it must stand [`SNAP`] times the activity of pictures `K + 3 ..
+//! [`BEFORE`] pictures before it must stand [`SNAP`] times the activity of pictures `K + 3 ..=
 //! K + 6` (the level brought back). The run is walked back from `K` while the activity stays
-//! [`HOLD`] times that level; it starts at its earliest picture [`RISE`] times above it. The
-//! [`BEFORE`] pictures before the run must show that level again (within [`SAME`]×): a cut back to
-//! a calmer shot at a key frame after a busier one shows a different level before the busy
-//! shot, and the busy shot began with a cut. No picture from [`BEFORE`] pictures before the
-//! run to `K` may begin a new shot (most tiles' mean luma moved) or carry decoder damage (the
-//! decoder's signals report that), and the run must last `min_duration`.
+//! [`HOLD`] times that level; the [`BEFORE`] pictures before the run must show that level
+//! again (within [`SAME`]×: a cut back to a calmer shot at a key frame after a busier one shows
+//! a different level before the busy shot, or the busy shot began with a cut). The damage
+//! starts at the first picture of the run [`RISE`] times above the higher of the two levels.
+//! No picture from [`BEFORE`] pictures before the run to `K` may begin a new shot (most
+//! tiles' mean luma moved), and the damage must last `min_duration`. The decoder may have
+//! flagged part of it: the damage often shows pictures before the decoder notices.
 //!
 //! Cost: a ring of [`CAPACITY`] small records (allocated once) and a walk over at most that
 //! many of them per key frame.
@@ -43,7 +44,8 @@ const SNAP: f32 = 1.6;
 /// Factor above the level brought back that a run's pictures keep (the walk back stops below).
 const HOLD: f32 = 1.1;
 
-/// Factor above the level brought back at which the run starts.
+/// Factor above the higher of the level brought back and the level before the run at which
+/// the damage starts.
 const RISE: f32 = 1.2;
 
 /// Largest factor between the level before the run and the level the key frame brought back.
@@ -60,7 +62,6 @@ struct Pic {
     t: MediaTime,
     activity: f32,
     moved: bool,
-    decoder: bool,
 }
 
 /// The recent pictures, and the key frame waiting to be judged (see the module docs).
@@ -88,16 +89,14 @@ impl KeySnap {
         self.pending = None;
     }
 
-    /// Records a picture at `t` of `activity`, with the share of its tiles that `moved`,
-    /// whether it carries decoder damage and whether it is a key frame of a stream where
-    /// every picture may be a reference (`key`). Returns the damage run (first picture, key
+    /// Records a picture at `t` of `activity`, with the share of its tiles that `moved`, and
+    /// whether it is a key frame of a stream where every picture may be a reference (`key`). Returns the damage run (first picture, key
     /// frame) once a key frame is judged to have snapped back.
     pub(super) fn push(
         &mut self,
         t: MediaTime,
         activity: f32,
         moved: f32,
-        decoder: bool,
         key: bool,
     ) -> Option<(MediaTime, MediaTime)> {
         if self.pics.len() == CAPACITY {
@@ -107,7 +106,6 @@ impl KeySnap {
             t,
             activity,
             moved: moved >= MOVED,
-            decoder,
         });
         self.pending = self.pending.map(|n| n + 1);
         let run = match self.pending {
@@ -126,7 +124,8 @@ impl KeySnap {
     /// Judges the key frame at `k` (see the module docs).
     fn judge(&self, k: usize) -> Option<(MediaTime, MediaTime)> {
         let p = &self.pics;
-        let mean = |a: usize, b: usize| p.range(a..b).map(|x| x.activity).sum::<f32>() / (b - a) as f32;
+        let mean =
+            |a: usize, b: usize| p.range(a..b).map(|x| x.activity).sum::<f32>() / (b - a) as f32;
         if k < BEFORE {
             return None;
         }
@@ -134,19 +133,18 @@ impl KeySnap {
         if before < MIN_ACTIVITY || before < SNAP * after {
             return None;
         }
-        let mut start = None;
-        for i in (0..k).rev() {
-            if p[i].activity < HOLD * after {
-                break;
-            }
-            if p[i].activity >= RISE * after {
-                start = Some(i);
-            }
-        }
-        let s = start.filter(|&s| s >= BEFORE)?;
+        // The run: back from the key frame while the activity holds above the level.
+        let r = (0..k)
+            .rev()
+            .take_while(|&i| p[i].activity >= HOLD * after)
+            .last()
+            .filter(|&r| r >= BEFORE)?;
+        // It starts where it rose above the higher of that level and the one before it (the
+        // picture's own detail swings a little over both).
+        let level = mean(r - BEFORE, r);
+        let s = (r..k).find(|&i| p[i].activity >= RISE * after.max(level))?;
         let lasts = p[k].t.secs_since(p[s].t) >= self.min_duration - 1e-9;
-        let quiet = p.range(s - BEFORE..=k).all(|x| !x.moved && !x.decoder);
-        let level = mean(s - BEFORE, s);
+        let quiet = p.range(r - BEFORE..=k).all(|x| !x.moved);
         let same = after <= SAME * level && level <= SAME * after;
         (lasts && quiet && same).then_some((p[s].t, p[k].t))
     }
@@ -162,7 +160,7 @@ mod tests {
         for (i, &a) in acts.iter().enumerate() {
             let t = MediaTime::from_secs_f64(i as f64 * 0.04);
             let m = if moved_at == Some(i) { 0.9 } else { 0.1 };
-            if let Some((a, b)) = s.push(t, a, m, false, keys.contains(&i)) {
+            if let Some((a, b)) = s.push(t, a, m, keys.contains(&i)) {
                 out.push((a.as_secs_f64(), b.as_secs_f64()));
             }
         }
@@ -180,7 +178,10 @@ mod tests {
     fn detail_that_a_key_frame_takes_away_was_damage() {
         let got = run(&damaged(0.9), &[0, 25, 75], None);
         assert_eq!(got.len(), 1);
-        assert!((got[0].0 - 2.0).abs() < 1e-6 && (got[0].1 - 3.0).abs() < 1e-6, "{got:?}");
+        assert!(
+            (got[0].0 - 2.0).abs() < 1e-6 && (got[0].1 - 3.0).abs() < 1e-6,
+            "{got:?}"
+        );
     }
 
     #[test]
