@@ -424,7 +424,6 @@ impl Detector for Corruption {
                     if let Some((b, e)) = snapped.filter(|r| self.last_end.is_none_or(|l| l < r.0))
                     {
                         self.seen.content = true;
-                        self.tracker.backdate(b);
                         self.observe(true, b, e, out);
                         self.observe(false, e, e, out);
                     }
