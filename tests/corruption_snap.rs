@@ -12,13 +12,13 @@ use common::pictures::{corruption_intervals, smooth, W};
 /// values off the block grid over the left `w` columns.
 fn picture(i: usize, amp: u8, w: usize) -> Media {
     let t = MediaTime::from_secs_f64(i as f64 * 0.04);
-    let key = i % 25 == 0;
+    let key = i.is_multiple_of(25);
     let f = VideoFrame::from_fn(W, 192, PixelFormat::Yuv420p, t, |p, x, y| {
         if p != 0 {
             return 128;
         }
         let v = smooth(x, y, i);
-        let speck = (x * 13 + y * 7 + i * 3) % 11 == 0;
+        let speck = (x * 13 + y * 7 + i * 3).is_multiple_of(11);
         if x < w && speck {
             v.saturating_add(amp)
         } else {
