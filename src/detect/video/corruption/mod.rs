@@ -68,6 +68,11 @@
 //!   far more than the stream's own coding and not half-way between the grid lines, that lasts
 //!   0.6 s is damage as well, from its first picture to a clean key frame (see `steps`).
 //!   On by default; `grid_steps` false leaves it out (a third of the detector's cost).
+//!   **Key-frame snap**: in H.264 and HEVC, a run of pictures whose detail (mean step) stood
+//!   well above the level that the next key frame brought back, risen off that same level
+//!   without a cut, is damage from where it rose to that key frame, reported once the key
+//!   frame is judged (six pictures later); it never moves the start of an interval already
+//!   reported (see `snap`).
 //!
 //! The two are OR'ed into one interval (episodes closer than `merge_gap` merge), so a damage
 //! episode is reported once even when both see it. `details` carries `damaged_share` (0–1): the
