@@ -68,6 +68,11 @@
 //!   far more than the stream's own coding and not half-way between the grid lines, that lasts
 //!   0.6 s is damage as well, from its first picture to a clean key frame (see `steps`).
 //!   On by default; `grid_steps` false leaves it out (a third of the detector's cost).
+//!   **Key-frame snap**: in H.264 and HEVC, a run of pictures whose detail (mean step) stood
+//!   well above the level that the next key frame brought back, risen off that same level
+//!   without a cut, is damage from where it rose to that key frame, reported once the key
+//!   frame is judged (six pictures later); it never moves the start of an interval already
+//!   reported (see `snap`).
 //!
 //! The two are OR'ed into one interval (episodes closer than `merge_gap` merge), so a damage
 //! episode is reported once even when both see it. `details` carries `damaged_share` (0–1): the
@@ -82,6 +87,8 @@ mod config;
 mod cut;
 mod fell_back;
 mod garbage;
+mod seen;
+mod snap;
 mod steps;
 mod still;
 
@@ -90,19 +97,19 @@ use carry::Carry;
 use cut::{CUT_ACTIVITY, CUT_MOVED};
 use fell_back::FellBack;
 use garbage::Garbage;
+use seen::Seen;
+use snap::KeySnap;
 use steps::GridDamage;
 
 pub use config::CorruptionConfig;
 
 use crate::detect::lock::StreamLock;
-use serde_json::json;
 
 use crate::detect::measure::block_edge::{BlockMeasure, RiseOnset, TILES};
 use crate::detect::measure::decoder_damage::DecoderDamage;
 use crate::detect::measure::frame_clock::FrameClock;
 use crate::detect::{Detector, Events, SpanChange, SpanTracker, Wants};
 use crate::event::DefectKind;
-use crate::event::Details;
 use crate::media::{FrameFlags, Media, MediaTime, PictureType};
 
 /// Mean step (code values) below which a picture is too flat to judge or learn from (black,
@@ -132,15 +139,6 @@ const SPREAD_HITS: u32 = 3;
 /// of four draws of the real-content evaluation and three hold-out sets such runs lasted at
 /// most 0.2 s; HEVC bit-flip damage, smeared to 1.14–1.3× by prediction, 0.8–4 s.
 const BOTH_LASTS: f64 = 0.6;
-
-/// What the current interval has seen.
-#[derive(Clone, Copy, Debug, Default)]
-struct Seen {
-    decoder: bool,
-    content: bool,
-    share: f32,
-    frames: u64,
-}
 
 /// Detects damaged picture from decoder signals and sudden blockiness. Built from a
 /// [`CorruptionConfig`].
@@ -192,6 +190,8 @@ pub struct Corruption {
     grid_damage: GridDamage,
     /// The 16-pixel grid fallen back in the open episode (see [`fell_back`]).
     fell_back: FellBack,
+    /// Detail that a key frame took away (see [`snap`]).
+    snap: KeySnap,
 }
 
 impl Corruption {
@@ -228,6 +228,7 @@ impl Corruption {
             garbage: Garbage::default(),
             grid_damage: GridDamage::new(cfg.band_phases, cfg.adapt as f32),
             fell_back: FellBack::default(),
+            snap: KeySnap::new(cfg.min_duration),
             cfg,
         }
     }
@@ -248,30 +249,12 @@ impl Corruption {
         damaged as f32 / judged.max(1) as f32
     }
 
-    fn details(&self, change: SpanChange) -> Details {
-        let mut d = Details::new();
-        d.insert(
-            "damaged_share".into(),
-            json!((self.seen.share as f64 * 1000.0).round() / 1000.0),
-        );
-        d.insert("decoder".into(), json!(self.seen.decoder));
-        d.insert("content".into(), json!(self.seen.content));
-        if let SpanChange::Ended { start, end } = change {
-            d.insert("frames".into(), json!(self.seen.frames));
-            d.insert(
-                "duration".into(),
-                json!((end.secs_since(start) * 1000.0).round() / 1000.0),
-            );
-        }
-        d
-    }
-
     fn observe(&mut self, active: bool, t: MediaTime, until: MediaTime, out: &mut Events) {
         if active && !self.tracker.is_open() && self.tracker.current_start().is_none() {
             self.seen.frames = 0;
         }
         if let Some(c) = self.tracker.observe(active, t, until) {
-            out.span(&DefectKind::VIDEO_CORRUPTION, c, t, self.details(c));
+            out.span(&DefectKind::VIDEO_CORRUPTION, c, t, self.seen.details(c));
             if let SpanChange::Ended { end, .. } = c {
                 self.seen = Seen::default();
                 self.last_end = Some(end);
@@ -290,7 +273,7 @@ impl Corruption {
             .is_some_and(|since| e.secs_since(since) > self.cfg.merge_gap + 1e-6);
         if apart {
             if let Some(c) = self.tracker.close() {
-                out.span(&DefectKind::VIDEO_CORRUPTION, c, e, self.details(c));
+                out.span(&DefectKind::VIDEO_CORRUPTION, c, e, self.seen.details(c));
                 if let SpanChange::Ended { end, .. } = c {
                     self.last_end = Some(end);
                 }
@@ -301,7 +284,7 @@ impl Corruption {
 
     fn close(&mut self, at: MediaTime, out: &mut Events) {
         if let Some(c) = self.tracker.close() {
-            out.span(&DefectKind::VIDEO_CORRUPTION, c, at, self.details(c));
+            out.span(&DefectKind::VIDEO_CORRUPTION, c, at, self.seen.details(c));
         }
         self.content.close();
         self.damage.reset();
@@ -319,6 +302,7 @@ impl Corruption {
         self.garbage.clear();
         self.grid_damage.clear();
         self.fell_back = FellBack::default();
+        self.snap.clear();
         self.grid8 = GridBaseline::default();
         self.grid16 = GridBaseline::default();
         self.tile_base
@@ -439,6 +423,15 @@ impl Detector for Corruption {
                     // that persists fires again and merges into the same interval).
                     let key =
                         f.flags().contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
+                    // Detail that the next key frame took away: damage over already (see `snap`).
+                    let (share, refs) = (self.measure.moved().share, f.b_pictures_referenced());
+                    let snapped = self.snap.push(t, s.activity, share, key && refs);
+                    if let Some((b, e)) = snapped.filter(|r| self.last_end.is_none_or(|l| l < r.0))
+                    {
+                        self.seen.content = true;
+                        self.observe(true, b, e, out);
+                        self.observe(false, e, e, out);
+                    }
                     // A held picture (its bands did not move since last read) brings no new
                     // evidence: it neither starts nor confirms an episode; it holds one already
                     // confirmed (see `still`).
