@@ -23,6 +23,19 @@ pub(super) struct Burst {
     excess_db: f64,
 }
 
+impl Burst {
+    /// True when the burst holds a click of a channel other than `hit`'s and ends within
+    /// `same_click` before it (the same click, judged earlier on that channel).
+    pub(super) fn other_channel_near(&self, hit: &Found, same_click: usize) -> bool {
+        let own = if hit.channel < 64 {
+            1u64 << hit.channel
+        } else {
+            0
+        };
+        self.channels & !own != 0 && hit.start <= self.end + same_click as i64
+    }
+}
+
 impl Click {
     /// Adds an accepted impulse to the current burst, or starts a new one.
     pub(super) fn add(&mut self, hit: &Found, out: &mut Events) {

@@ -55,6 +55,11 @@
 //!   within 4 % and 0.25 ms) — a vocoder excites its vowels with bare impulses, and the first
 //!   ones of a voiced onset stand out of the residual as clicks would, while an added click
 //!   is a single event (see `train`);
+//! - when found on one channel only, does not stand out of another channel's residual within
+//!   6 dB of its own excess: an impulse both channels carry, which the other channel's
+//!   judgement rejected, is the programme's own transient (a percussion attack in an
+//!   orchestral recording), while a click added to one channel is not in the other and one
+//!   added to all of them is found on each (see `common`);
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
@@ -90,6 +95,7 @@
 mod alone;
 mod burst;
 mod channel;
+mod common;
 mod config;
 mod geometry;
 mod judge;
@@ -256,7 +262,21 @@ impl Click {
         }
         found.sort_unstable_by_key(|f| f.start);
         for hit in &found {
-            self.add(hit, out);
+            let before = self
+                .burst
+                .is_some_and(|b| b.other_channel_near(hit, g.same_click));
+            let s = &mut self.scratch;
+            if !common::carried_by_other(
+                &self.channels,
+                hit,
+                &found,
+                before,
+                &g,
+                &mut s.residual,
+                &mut s.select,
+            ) {
+                self.add(hit, out);
+            }
         }
         self.scratch.found = found;
         // Nothing can start before the oldest open or waiting candidate (less the reach back).

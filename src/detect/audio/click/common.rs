@@ -1,0 +1,90 @@
+//! An impulse that another channel carries as strongly, where that channel found no click.
+//!
+//! A click added to the sound on one channel is not in the others; added to all of them, it is
+//! found on each (the judgement of each channel sees the same kind of impulse). An impulse that
+//! stands out of another channel's residual nearly as far as out of its own, while that
+//! channel's judgement did not take it for a click, is a transient of the programme both
+//! channels carry: the attack of a percussion instrument in an orchestral recording (measured
+//! on two hold-out programmes: found on one channel, 37–39 dB over its residual, the other
+//! channel's impulse as sharp in the source, rejected there for the busy sound after it or not
+//! triggered at all).
+
+use super::channel::Channel;
+use super::geometry::Geometry;
+use super::judge::Found;
+use super::predictor::whiten;
+
+/// dB under the click's own excess within which the other channel's impulse counts as the
+/// same impulse.
+const COMMON_DB: f64 = 6.0;
+
+/// Samples on each side of the click's excess searched for the other channel's peak.
+const NEAR: i64 = 3;
+
+/// Peak of the other channel's residual near `hit`, in dB over that residual's median before
+/// it (as the judgement measures a candidate's excess); `None` when its buffer or predictor
+/// does not reach.
+fn excess_db(
+    ch: &Channel,
+    hit: &Found,
+    g: &Geometry,
+    residual: &mut [f32],
+    select: &mut Vec<f32>,
+) -> Option<f64> {
+    let pred = ch.predictor_at(hit.start)?;
+    let lo = hit.start - g.pre as i64;
+    let hi = hit.end + NEAR;
+    if lo < ch.start + g.order as i64 || hi > ch.end() || (hi - lo) as usize > residual.len() {
+        return None;
+    }
+    let r = &mut residual[..(hi - lo) as usize];
+    whiten(&ch.buf, (lo - ch.start) as usize, &pred.a[..=g.order], r);
+    let near = ((hit.start - NEAR - lo).max(0)) as usize;
+    let amp = r[near..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let pre_end = (hit.start - g.guard as i64 - lo).max(0) as usize;
+    if pre_end == 0 {
+        return None;
+    }
+    select.clear();
+    select.extend(r[..pre_end].iter().map(|v| v.abs()));
+    let mid = select.len() / 2;
+    let med = *select.select_nth_unstable_by(mid, f32::total_cmp).1;
+    (med > 0.0).then(|| 20.0 * (amp as f64 / med as f64).log10())
+}
+
+/// True when `hit`, found on its channel alone, stands out of another channel's residual
+/// within [`COMMON_DB`] of its own excess: the programme's own transient. `found`: the other
+/// clicks judged with it; `found_before`: another channel's click already taken into the burst
+/// ends within `same_click` before it. A candidate of another channel near it that is still
+/// waiting for its judgement (or still growing) leaves the click as it is.
+pub(super) fn carried_by_other(
+    channels: &[Channel],
+    hit: &Found,
+    found: &[Found],
+    found_before: bool,
+    g: &Geometry,
+    residual: &mut [f32],
+    select: &mut Vec<f32>,
+) -> bool {
+    let reach = g.same_click as i64;
+    let near = |f: &Found| {
+        f.channel != hit.channel && f.start <= hit.end + reach && hit.start <= f.end + reach
+    };
+    let waiting = |c: usize, ch: &Channel| {
+        c != hit.channel
+            && (ch.pending.iter().chain(ch.cluster.iter()))
+                .any(|k| k.start <= hit.end + reach && hit.start <= k.peak + reach)
+    };
+    if channels.len() < 2
+        || found_before
+        || found.iter().any(near)
+        || channels.iter().enumerate().any(|(c, ch)| waiting(c, ch))
+    {
+        return false;
+    }
+    channels.iter().enumerate().any(|(c, ch)| {
+        c != hit.channel
+            && excess_db(ch, hit, g, residual, select)
+                .is_some_and(|e| e >= hit.excess_db - COMMON_DB)
+    })
+}
