@@ -7,26 +7,13 @@ mod common;
 
 use avqc::detect::audio::ClickConfig;
 use avqc::event::DefectEvent;
-use avqc::{AudioFrame, DetectorConfig, Event, Media, MediaTime};
+use avqc::{DetectorConfig, Event};
 use common::rng::Rng;
-use common::sounds::{at, tone, RATE};
-
-fn frames(left: &[f32], right: &[f32]) -> Vec<Media> {
-    left.chunks(1024)
-        .zip(right.chunks(1024))
-        .enumerate()
-        .map(|(k, (l, r))| {
-            let mut planar = l.to_vec();
-            planar.extend_from_slice(r);
-            let time = MediaTime::new(k as i64 * 1024, avqc::Rational::new(1, RATE as i32));
-            Media::Audio(AudioFrame::new(RATE, 2, time, planar).unwrap())
-        })
-        .collect()
-}
+use common::sounds::{at, stereo_frames, tone};
 
 fn clicks(left: &[f32], right: &[f32]) -> Vec<DefectEvent> {
     let det = ClickConfig::default().build("click").unwrap();
-    common::run_all(det, frames(left, right))
+    common::run_all(det, stereo_frames(left, right))
         .iter()
         .filter_map(Event::as_defect)
         .filter(|d| d.phase == avqc::Phase::End)

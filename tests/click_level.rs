@@ -10,28 +10,16 @@ use std::f64::consts::PI;
 
 use avqc::detect::audio::ClickConfig;
 use avqc::event::DefectEvent;
-use avqc::{AudioFrame, DetectorConfig, Media, MediaTime};
+use avqc::{DetectorConfig, Media};
 use common::rng::Rng;
+use common::sounds::stereo_frames;
 
 const RATE: u32 = 48_000;
 
 /// Stereo frames: `x` on the left, 0.9 times it on the right.
 fn frames(x: &[f32]) -> Vec<Media> {
     let right: Vec<f32> = x.iter().map(|v| v * 0.9).collect();
-    frames2(x, &right)
-}
-
-fn frames2(x: &[f32], right: &[f32]) -> Vec<Media> {
-    x.chunks(1024)
-        .zip(right.chunks(1024))
-        .enumerate()
-        .map(|(k, (c, r))| {
-            let mut planar = c.to_vec();
-            planar.extend_from_slice(r);
-            let time = MediaTime::new(k as i64 * 1024, avqc::Rational::new(1, RATE as i32));
-            Media::Audio(AudioFrame::new(RATE, 2, time, planar).unwrap())
-        })
-        .collect()
+    stereo_frames(x, &right)
 }
 
 fn click_ends(x: &[f32]) -> Vec<DefectEvent> {
@@ -111,7 +99,7 @@ fn a_weak_click_on_one_channel_of_panned_mono_is_found_at_the_rise() {
     let mut left = x.clone();
     let i = (1.5 * RATE as f64) as usize;
     left[i] += 0.25;
-    let e = ends(frames2(&left, &right));
+    let e = ends(stereo_frames(&left, &right));
     assert_eq!(e.len(), 1, "{e:#?}");
     assert!((e[0].start.as_secs_f64() - 1.5).abs() <= 0.01, "{:?}", e[0]);
     assert_eq!(
@@ -122,5 +110,5 @@ fn a_weak_click_on_one_channel_of_panned_mono_is_found_at_the_rise() {
     );
     // With another programme on the right channel, it gets no allowance.
     let other: Vec<f32> = rising(3.0, 0.7).iter().map(|v| v * 0.5).collect();
-    assert!(ends(frames2(&left, &other)).is_empty());
+    assert!(ends(stereo_frames(&left, &other)).is_empty());
 }

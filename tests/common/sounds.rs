@@ -250,11 +250,17 @@ pub fn stereo(x: Vec<f32>) -> Vec<Vec<f32>> {
 
 /// `x` on both channels of stereo frames of 1024 samples at [`RATE`].
 pub fn dual_mono_frames(x: &[f32]) -> Vec<avqc::Media> {
-    x.chunks(1024)
+    stereo_frames(x, x)
+}
+
+/// `left` and `right` as the channels of stereo frames of 1024 samples at [`RATE`].
+pub fn stereo_frames(left: &[f32], right: &[f32]) -> Vec<avqc::Media> {
+    left.chunks(1024)
+        .zip(right.chunks(1024))
         .enumerate()
-        .map(|(k, c)| {
-            let mut planar = c.to_vec();
-            planar.extend_from_slice(c);
+        .map(|(k, (l, r))| {
+            let mut planar = l.to_vec();
+            planar.extend_from_slice(r);
             let time = avqc::MediaTime::new(k as i64 * 1024, avqc::Rational::new(1, RATE as i32));
             avqc::Media::Audio(avqc::AudioFrame::new(RATE, 2, time, planar).unwrap())
         })
