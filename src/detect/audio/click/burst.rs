@@ -23,16 +23,20 @@ pub(super) struct Burst {
     excess_db: f64,
 }
 
+/// Bit of channel `c` in [`Burst`]'s channel set (channels 0–63; none for the others).
+fn channel_bit(c: usize) -> u64 {
+    if c < 64 {
+        1u64 << c
+    } else {
+        0
+    }
+}
+
 impl Burst {
     /// True when the burst holds a click of a channel other than `hit`'s and ends within
     /// `same_click` before it (the same click, judged earlier on that channel).
     pub(super) fn other_channel_near(&self, hit: &Found, same_click: usize) -> bool {
-        let own = if hit.channel < 64 {
-            1u64 << hit.channel
-        } else {
-            0
-        };
-        self.channels & !own != 0 && hit.start <= self.end + same_click as i64
+        self.channels & !channel_bit(hit.channel) != 0 && hit.start <= self.end + same_click as i64
     }
 }
 
@@ -40,11 +44,7 @@ impl Click {
     /// Adds an accepted impulse to the current burst, or starts a new one.
     pub(super) fn add(&mut self, hit: &Found, out: &mut Events) {
         let g = self.geometry;
-        let bit = if hit.channel < 64 {
-            1u64 << hit.channel
-        } else {
-            0
-        };
+        let bit = channel_bit(hit.channel);
         if let Some(b) = &mut self.burst {
             let same = hit.start <= b.end + g.same_click as i64;
             let close = hit.start <= b.end + g.burst_gap as i64;

@@ -11,7 +11,7 @@
 
 use super::channel::Channel;
 use super::geometry::Geometry;
-use super::judge::Found;
+use super::judge::{median, Found};
 use super::predictor::whiten;
 
 /// dB under the click's own excess within which the other channel's impulse counts as the
@@ -47,8 +47,7 @@ fn excess_db(
     }
     select.clear();
     select.extend(r[..pre_end].iter().map(|v| v.abs()));
-    let mid = select.len() / 2;
-    let med = *select.select_nth_unstable_by(mid, f32::total_cmp).1;
+    let med = median(select);
     (med > 0.0).then(|| 20.0 * (amp as f64 / med as f64).log10())
 }
 

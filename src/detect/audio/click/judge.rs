@@ -67,7 +67,7 @@ pub(super) struct Found {
 }
 
 /// Median of `v` (reordered).
-fn median(v: &mut [f32]) -> f32 {
+pub(super) fn median(v: &mut [f32]) -> f32 {
     if v.is_empty() {
         return 0.0;
     }

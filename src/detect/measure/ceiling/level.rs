@@ -8,11 +8,11 @@
 //! second loudest window. (A window louder by more than the band stays the ceiling: no rail
 //! is that far under a codec's overshoot, and nothing piles under it then.)
 
-/// The two largest of `maxima`, leaving out the `skip`-th (if any).
-fn two_largest(maxima: &[f32], skip: Option<usize>) -> (f32, f32) {
+/// The two largest of `maxima`, leaving out the `skip`-th.
+fn two_largest(maxima: &[f32], skip: usize) -> (f32, f32) {
     let mut top = (0.0f32, 0.0f32);
     for (i, &m) in maxima.iter().enumerate() {
-        if Some(i) == skip {
+        if i == skip {
             continue;
         }
         if m > top.0 {
@@ -37,7 +37,14 @@ fn ceiling_of((loudest, next): (f32, f32), band: f32) -> f32 {
 /// The ceiling of the windows whose loudest samples are `maxima`, the ceiling as it was
 /// before the `newest` of them, and the loudest sample (an overshoot's, if any).
 pub(super) fn ceilings(maxima: &[f32], newest: usize, band: f32) -> (f32, f32, f32) {
-    let before = two_largest(maxima, Some(newest));
-    let now = two_largest(maxima, None);
+    let before = two_largest(maxima, newest);
+    let m = maxima[newest];
+    let now = if m > before.0 {
+        (m, before.0)
+    } else if m > before.1 {
+        (before.0, m)
+    } else {
+        before
+    };
     (ceiling_of(now, band), ceiling_of(before, band), now.0)
 }

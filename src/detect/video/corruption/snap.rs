@@ -90,8 +90,9 @@ impl KeySnap {
     }
 
     /// Records a picture at `t` of `activity`, with the share of its tiles that `moved`, and
-    /// whether it is a key frame of a stream where every picture may be a reference (`key`). Returns the damage run (first picture, key
-    /// frame) once a key frame is judged to have snapped back.
+    /// whether it is a key frame of a stream where every picture may be a reference (`key`).
+    /// Returns the damage run (first picture, key frame) once a key frame is judged to have
+    /// snapped back.
     pub(super) fn push(
         &mut self,
         t: MediaTime,
