@@ -1,4 +1,4 @@
-//! The monitor's capacity and overload control: admission of real 720p streams by measured
+//! The monitor's capacity and overload control: admission of real 360p streams by measured
 //! cost on this machine, and the degradation of the least important streams under a small
 //! forced budget (streams whose decoder burns a known amount of CPU per picture).
 #![cfg(feature = "ffmpeg")]
@@ -13,19 +13,21 @@ use avqc::pipeline::Ending;
 use avqc::sink::Collect;
 use avqc::*;
 
-/// 20 s of 720p25 H.264 (3 Mb/s, B-pictures) and AAC, made with the ffmpeg CLI.
-fn clip_720p() -> &'static PathBuf {
+/// 20 s of 360p25 H.264 (1 Mb/s, B-pictures) and AAC, made with the ffmpeg CLI. Not 720p: in
+/// an unoptimised test build the default detectors spend about a core on one 720p stream, so
+/// its serial part could outrun one core of a slower machine before admission is even tested.
+fn clip_360p() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("avqc-capacity-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("720p25.ts");
+        let path = dir.join("360p25.ts");
         let status = Command::new("ffmpeg")
             .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-            .arg("testsrc2=s=1280x720:r=25:d=20")
+            .arg("testsrc2=s=640x360:r=25:d=20")
             .args(["-f", "lavfi", "-i", "sine=f=440:r=48000:d=20"])
             .args([
-                "-c:v", "libx264", "-preset", "veryfast", "-b:v", "3M", "-g", "50",
+                "-c:v", "libx264", "-preset", "veryfast", "-b:v", "1M", "-g", "50",
             ])
             .args(["-threads", "2", "-c:a", "aac", "-ac", "2", "-f", "mpegts"])
             .arg(&path)
@@ -45,7 +47,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 #[test]
 fn streams_admitted_by_measured_cost_keep_up() {
     let _serial = serial();
-    let clip = clip_720p().to_str().unwrap().to_string();
+    let clip = clip_360p().to_str().unwrap().to_string();
     // Half the cores as the target: a neighbour process that takes its fair share of a
     // loaded CI machine still leaves the admitted streams what they need, and what other
     // processes take is measured and left out of the budget.
@@ -99,7 +101,7 @@ fn streams_admitted_by_measured_cost_keep_up() {
     );
     let cap = monitor.capacity();
     let profile = cap
-        .profile("1280x720-h264")
+        .profile("640x360-h264")
         .unwrap_or_else(|| panic!("the derived profile: {cap:?}"));
     assert!(
         profile.cost_cores > 0.01 && profile.cost_cores < 2.0,
@@ -128,7 +130,7 @@ fn streams_admitted_by_measured_cost_keep_up() {
         assert!(h.max_lag_secs < lag_warn, "{} fell behind: {h:?}", h.id);
         assert_eq!(h.dropped, 0, "{}", h.id);
         assert!(h.cost_cores.is_some_and(|c| c > 0.0), "{h:?}");
-        assert_eq!(h.profile.as_deref(), Some("1280x720-h264"));
+        assert_eq!(h.profile.as_deref(), Some("640x360-h264"));
     }
     monitor.shutdown().unwrap();
 }
