@@ -405,7 +405,9 @@ impl Detector for Corruption {
                     let judged = warm && informative && !decoder && !shot;
                     // Colours outside every gamut, or luma at both rails, where the picture was
                     // legal: decoder garbage whatever the blocks show (see `garbage`).
-                    let garbled = self.garbage.push(f.analysis(), t).is_some();
+                    let key =
+                        f.flags().contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
+                    let garbled = self.garbage.push(f.analysis(), t, key).is_some();
                     // The 16-pixel grid fell back: the 8-pixel grid is no evidence (`fell_back`).
                     let faint8 = self.grid8.rise(s.r8, wmin * 0.5, wz * 0.5);
                     let (open, rising) = (self.content.is_open(), judged && (faint8 || faint16));
@@ -421,8 +423,6 @@ impl Detector for Corruption {
                     let both = weak8 && weak16;
                     // A clean key frame ends propagated damage: the episode ends with it (damage
                     // that persists fires again and merges into the same interval).
-                    let key =
-                        f.flags().contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
                     // Detail that the next key frame took away: damage over already (see `snap`).
                     let (share, refs) = (self.measure.moved().share, f.b_pictures_referenced());
                     let snapped = self.snap.push(t, s.activity, share, key && refs);
