@@ -28,7 +28,11 @@
 //! held at the rail's level; and so does a window with no peak in the band but two or more of
 //! one polarity just under it (within three times `pile_band_db` of the ceiling) that are on
 //! average at least `min_pile_flatness` flat: the last clipped pulses of a voice whose ceiling
-//! a codec's overshoots set above the rail earlier in the passage.
+//! a codec's overshoots set above the rail earlier in the passage. Tops just under the band
+//! that are fewer or rounder (one or more of one polarity, not sharper than a sine's on
+//! average) go on only when they trail the passage's last tops, the first of them within two
+//! windows of the last top that went on with it: a voice's last clipped pulses, which AAC
+//! rounds to a sine's shape under the band, follow each other pulse after pulse to the end.
 //!
 //! Each short window in which flat tops are counted is marked as clipped. A passage is confirmed
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
@@ -196,6 +200,12 @@ impl DetectorConfig for ClippingConfig {
 /// steady tone held at the ceiling does not.
 const RISE: f64 = 0.5;
 
+/// Windows within which tops that only trail a passage (see `detect::measure::ceiling`) must
+/// follow the last tops that went on with it, to carry its end: a voice's pitch period is under
+/// one window (10 ms, 100 Hz) or a little over, so its pulses held at the rail follow each other
+/// within two, while a loud unclipped pulse after the passage comes after the voice fell away.
+const TRAIL_GAP: i64 = 2;
+
 /// Flat tops found in a window or an excursion.
 #[derive(Clone, Copy, Debug, Default)]
 struct Tally {
@@ -291,6 +301,9 @@ pub struct Clipping {
     /// Flat tops whose excursion ended in the current window (`last` is kept across windows).
     win: Tally,
     passage: Option<Passage>,
+    /// Just after the last top that went on with a passage (carrying its end or keeping it
+    /// open): trailing tops must follow it closely.
+    last_on: i64,
 }
 
 impl Clipping {
@@ -319,6 +332,7 @@ impl Clipping {
             win_n: 0,
             win: Tally::default(),
             passage: None,
+            last_on: i64::MIN,
         }
     }
 
@@ -349,13 +363,21 @@ impl Clipping {
         let mut piled = false;
         let mut kept = false;
         let open = self.tracker.is_open();
+        // Trailing tops go on only right after the passage's last tops (see `TRAIL_GAP`).
+        let trail_from = self.last_on;
+        let trail_gap = TRAIL_GAP * self.window_len as i64;
         for piles in &mut self.piles {
             let found = piles.close_window(&self.pile);
             if let Some(p) = found.filter(|p| p.confirmed || (open && p.goes_on)) {
+                if p.trailing && p.first.saturating_sub(trail_from) > trail_gap {
+                    continue;
+                }
                 if p.sharp && !p.confirmed {
                     // Sharp tops going on with the passage keep it open but do not carry its
-                    // end: a loud unclipped pulse after the last clipped one is as sharp.
+                    // end: a loud unclipped pulse after the last clipped one is as sharp. They
+                    // do link the chain that trailing tops follow.
                     kept = true;
+                    self.last_on = self.last_on.max(p.last);
                     continue;
                 }
                 piled |= p.confirmed;
@@ -369,6 +391,7 @@ impl Clipping {
             }
         }
         if let Some(first) = self.win.first.take() {
+            self.last_on = self.last_on.max(self.win.last);
             let p = self.passage.get_or_insert(Passage {
                 start: first,
                 last_end: self.win.last,
@@ -517,6 +540,7 @@ impl Clipping {
             self.end_passage(start, at, out);
         }
         self.passage = None;
+        self.last_on = i64::MIN;
         // An excursion cut short cannot be judged: it is dropped.
         self.excursions
             .iter_mut()
