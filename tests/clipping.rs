@@ -460,3 +460,18 @@ fn a_clipped_voices_last_tops_rounded_under_the_band_carry_the_end() {
     voice_pulses(&mut y, last + 0.1, 8, 0.80, true);
     assert_one_clipped_passage(&y, first, last, "rounded tops after a pause");
 }
+
+#[test]
+fn one_rounded_top_right_after_a_clipped_passage_is_not_its_end() {
+    // What a codec spreads after the last clipped top: one window of rounded tops under the
+    // band, then nothing. The end stays at the last clipped sample.
+    let mut x = speech(8.0, 3.0, 4.64, 4.0);
+    let (_, last) = clip(&mut x, 0.891);
+    let mut y = codec(&x);
+    y[(last * RATE as f64) as usize..].fill(0.0);
+    voice_pulses(&mut y, last + 0.0095, 1, 0.80, true);
+    let e = clipping_ends(&y);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let end = e[0].end.unwrap().as_secs_f64();
+    assert!((end - last).abs() < 0.005, "end {end} vs {last}");
+}

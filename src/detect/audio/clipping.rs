@@ -30,9 +30,12 @@
 //! average at least `min_pile_flatness` flat: the last clipped pulses of a voice whose ceiling
 //! a codec's overshoots set above the rail earlier in the passage. Tops just under the band
 //! that are fewer or rounder (one or more of one polarity, not sharper than a sine's on
-//! average) go on only when they trail the passage's last tops, the first of them within two
-//! windows of the last top that went on with it: a voice's last clipped pulses, which AAC
-//! rounds to a sine's shape under the band, follow each other pulse after pulse to the end.
+//! average) only trail the passage: they carry its end when they follow its last tops, the
+//! first of them within two windows of the last top that went on with it, and follow a weak
+//! link (trailing or sharp tops), a window of them right after tops that carried the end being
+//! held until then: a voice's last clipped pulses, which AAC rounds to a sine's shape under the
+//! band, follow each other pulse after pulse to the end, while what a codec spreads after the
+//! last clipped top is one window (see `trail`).
 //!
 //! Each short window in which flat tops are counted is marked as clipped. A passage is confirmed
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
@@ -56,6 +59,9 @@ use crate::error::Result;
 use crate::event::DefectKind;
 use crate::event::Details;
 use crate::media::{AudioFrame, MediaTime};
+
+mod trail;
+use trail::{Trail, TRAIL_GAP};
 
 /// Configuration of the [`Clipping`] detector (type `"clipping"`).
 ///
@@ -200,12 +206,6 @@ impl DetectorConfig for ClippingConfig {
 /// steady tone held at the ceiling does not.
 const RISE: f64 = 0.5;
 
-/// Windows within which tops that only trail a passage (see `detect::measure::ceiling`) must
-/// follow the last tops that went on with it, to carry its end: a voice's pitch period is under
-/// one window (10 ms, 100 Hz) or a little over, so its pulses held at the rail follow each other
-/// within two, while a loud unclipped pulse after the passage comes after the voice fell away.
-const TRAIL_GAP: i64 = 2;
-
 /// Flat tops found in a window or an excursion.
 #[derive(Clone, Copy, Debug, Default)]
 struct Tally {
@@ -302,8 +302,9 @@ pub struct Clipping {
     win: Tally,
     passage: Option<Passage>,
     /// Just after the last top that went on with a passage (carrying its end or keeping it
-    /// open): trailing tops must follow it closely.
+    /// open, or trailing it): trailing tops must follow it closely.
     last_on: i64,
+    trail: Trail,
 }
 
 impl Clipping {
@@ -333,6 +334,7 @@ impl Clipping {
             win: Tally::default(),
             passage: None,
             last_on: i64::MIN,
+            trail: Trail::default(),
         }
     }
 
@@ -366,10 +368,25 @@ impl Clipping {
         // Trailing tops go on only right after the passage's last tops (see `TRAIL_GAP`).
         let trail_from = self.last_on;
         let trail_gap = TRAIL_GAP * self.window_len as i64;
+        if !open {
+            self.trail = Trail::default();
+        }
+        let weak = self.trail.weak;
+        let mut trail = Tally::default();
         for piles in &mut self.piles {
             let found = piles.close_window(&self.pile);
             if let Some(p) = found.filter(|p| p.confirmed || (open && p.goes_on)) {
-                if p.trailing && p.first.saturating_sub(trail_from) > trail_gap {
+                let tops = Tally {
+                    samples: p.count as u64,
+                    runs: p.count as u64,
+                    first: Some(p.first),
+                    last: p.last,
+                    peak: p.peak,
+                };
+                if p.trailing {
+                    if p.first.saturating_sub(trail_from) <= trail_gap {
+                        trail.add(&tops);
+                    }
                     continue;
                 }
                 if p.sharp && !p.confirmed {
@@ -381,15 +398,13 @@ impl Clipping {
                     continue;
                 }
                 piled |= p.confirmed;
-                self.win.add(&Tally {
-                    samples: p.count as u64,
-                    runs: p.count as u64,
-                    first: Some(p.first),
-                    last: p.last,
-                    peak: p.peak,
-                });
+                self.win.add(&tops);
             }
         }
+        if trail.first.is_some() {
+            self.last_on = self.last_on.max(trail.last);
+        }
+        self.trail.link(weak, kept, &trail, &mut self.win);
         if let Some(first) = self.win.first.take() {
             self.last_on = self.last_on.max(self.win.last);
             let p = self.passage.get_or_insert(Passage {
@@ -541,6 +556,7 @@ impl Clipping {
         }
         self.passage = None;
         self.last_on = i64::MIN;
+        self.trail = Trail::default();
         // An excursion cut short cannot be judged: it is dropped.
         self.excursions
             .iter_mut()
