@@ -8,11 +8,13 @@
 //! rounder ones, not sharper than a sine's on average ([`SHARP`]), only trail it: AAC rounds
 //! the last clipped tops of a voice dying away to a sine's shape or a little broader (flatness
 //! 0.3 to 0.47 in the flite voices of the real-content evaluation), one or two per window, while
-//! the unclipped pulses that follow keep sharp tips (0.10 to 0.19). Trailing tops carry a
-//! passage's end only when they follow its last tops without a break (see
-//! `detect::audio::clipping`): the voice held at the rail pulse after pulse. (A codec spreads a
-//! clipped top over a few milliseconds: tops as round come up to 20 ms after the last clipped
-//! sample, which the end then takes in.)
+//! the unclipped pulses that follow mostly keep sharp tips (0.10 to 0.19). Trailing tops carry
+//! a passage's end only when they follow its last tops without a break (see
+//! `detect::audio::clipping`): the voice held at the rail pulse after pulse. What they cannot
+//! tell apart: a codec spreads the last clipped top over a few milliseconds, as round (up to
+//! 20 ms after the last clipped sample when a second window of them follows), and a voice going
+//! on unclipped a fraction of a dB under the rail has tops as round at the same level (0.39 to
+//! 0.47, 0.5 to 1 dB under the ceiling, for 45 ms in one flite clip): the end takes them in.
 
 use super::{Pile, PileSettings, WindowPile, SHARP};
 
