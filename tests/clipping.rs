@@ -419,3 +419,59 @@ fn steady_tones_at_the_rail_before_and_after_a_clipped_passage_are_not_clipping(
         }
     }
 }
+
+/// Writes into `y` from `at` seconds `n` pulses 9.5 ms apart (a 105 Hz voice), each a positive
+/// lobe 1 ms wide peaking at `top` and a negative one half as deep: half-sines (flatness 0.43,
+/// clipped tops a codec rounded) when `round`, else sharp tips (`(1 - |u|)³`, flatness 0.11).
+/// The time just after the last positive top.
+fn voice_pulses(y: &mut [f32], at: f64, n: usize, top: f32, round: bool) -> f64 {
+    let lobe = |u: f32| match round {
+        true => (std::f32::consts::FRAC_PI_2 * (1.0 - u.abs())).sin(),
+        false => (1.0 - u.abs()).powi(3),
+    };
+    let mut peak = 0;
+    for p in 0..n {
+        let i0 = ((at + 0.0095 * p as f64) * RATE as f64) as usize;
+        for k in 0..48usize {
+            let u = (k as f32 - 24.0) / 24.0;
+            y[i0 + k] = top * lobe(u);
+            y[i0 + 48 + k] = -0.5 * top * lobe(u);
+        }
+        peak = i0 + 24;
+    }
+    (peak + 1) as f64 / RATE as f64
+}
+
+#[test]
+fn a_clipped_voices_last_tops_rounded_under_the_band_carry_the_end() {
+    // Speech clipped at -1 dBFS; after its last flat top, the voice's last clipped pulses come
+    // out of the codec rounded to a sine's shape, one a window, 1 dB under the ceiling (out of
+    // the pile band): they go on with the passage, pulse after pulse, to the last of them. The
+    // sharp unclipped pulses that follow, as loud, do not; nor do rounded ones after a pause.
+    let mut x = speech(8.0, 3.0, 4.64, 4.0);
+    let (first, last) = clip(&mut x, 0.891);
+    let mut y = codec(&x);
+    y[(last * RATE as f64) as usize..].fill(0.0);
+    let rounded = voice_pulses(&mut y, last + 0.0095, 8, 0.80, true);
+    voice_pulses(&mut y, rounded + 0.0085, 6, 0.78, false);
+    assert_one_clipped_passage(&y, first, rounded, "rounded tops, then sharp ones");
+    let mut y = codec(&x);
+    y[(last * RATE as f64) as usize..].fill(0.0);
+    voice_pulses(&mut y, last + 0.1, 8, 0.80, true);
+    assert_one_clipped_passage(&y, first, last, "rounded tops after a pause");
+}
+
+#[test]
+fn one_rounded_top_right_after_a_clipped_passage_is_not_its_end() {
+    // What a codec spreads after the last clipped top: one window of rounded tops under the
+    // band, then nothing. The end stays at the last clipped sample.
+    let mut x = speech(8.0, 3.0, 4.64, 4.0);
+    let (_, last) = clip(&mut x, 0.891);
+    let mut y = codec(&x);
+    y[(last * RATE as f64) as usize..].fill(0.0);
+    voice_pulses(&mut y, last + 0.0095, 1, 0.80, true);
+    let e = clipping_ends(&y);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let end = e[0].end.unwrap().as_secs_f64();
+    assert!((end - last).abs() < 0.005, "end {end} vs {last}");
+}

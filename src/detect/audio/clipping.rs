@@ -28,7 +28,14 @@
 //! held at the rail's level; and so does a window with no peak in the band but two or more of
 //! one polarity just under it (within three times `pile_band_db` of the ceiling) that are on
 //! average at least `min_pile_flatness` flat: the last clipped pulses of a voice whose ceiling
-//! a codec's overshoots set above the rail earlier in the passage.
+//! a codec's overshoots set above the rail earlier in the passage. Tops just under the band
+//! that are fewer or rounder (one or more of one polarity, not sharper than a sine's on
+//! average) only trail the passage: they carry its end when they follow its last tops, the
+//! first of them within two windows of the last top that went on with it, and follow a weak
+//! link (trailing or sharp tops), a window of them right after tops that carried the end being
+//! held until then: a voice's last clipped pulses, which AAC rounds to a sine's shape under the
+//! band, follow each other pulse after pulse to the end, while what a codec spreads after the
+//! last clipped top is one window (see `trail`).
 //!
 //! Each short window in which flat tops are counted is marked as clipped. A passage is confirmed
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
@@ -52,6 +59,9 @@ use crate::error::Result;
 use crate::event::DefectKind;
 use crate::event::Details;
 use crate::media::{AudioFrame, MediaTime};
+
+mod trail;
+use trail::{Trail, TRAIL_GAP};
 
 /// Configuration of the [`Clipping`] detector (type `"clipping"`).
 ///
@@ -291,6 +301,10 @@ pub struct Clipping {
     /// Flat tops whose excursion ended in the current window (`last` is kept across windows).
     win: Tally,
     passage: Option<Passage>,
+    /// Just after the last top that went on with a passage (carrying its end or keeping it
+    /// open, or trailing it): trailing tops must follow it closely.
+    last_on: i64,
+    trail: Trail,
 }
 
 impl Clipping {
@@ -319,6 +333,8 @@ impl Clipping {
             win_n: 0,
             win: Tally::default(),
             passage: None,
+            last_on: i64::MIN,
+            trail: Trail::default(),
         }
     }
 
@@ -349,26 +365,48 @@ impl Clipping {
         let mut piled = false;
         let mut kept = false;
         let open = self.tracker.is_open();
+        // Trailing tops go on only right after the passage's last tops (see `TRAIL_GAP`).
+        let trail_from = self.last_on;
+        let trail_gap = TRAIL_GAP * self.window_len as i64;
+        if !open {
+            self.trail = Trail::default();
+        }
+        let weak = self.trail.weak;
+        let mut trail = Tally::default();
         for piles in &mut self.piles {
             let found = piles.close_window(&self.pile);
             if let Some(p) = found.filter(|p| p.confirmed || (open && p.goes_on)) {
-                if p.sharp && !p.confirmed {
-                    // Sharp tops going on with the passage keep it open but do not carry its
-                    // end: a loud unclipped pulse after the last clipped one is as sharp.
-                    kept = true;
-                    continue;
-                }
-                piled |= p.confirmed;
-                self.win.add(&Tally {
+                let tops = Tally {
                     samples: p.count as u64,
                     runs: p.count as u64,
                     first: Some(p.first),
                     last: p.last,
                     peak: p.peak,
-                });
+                };
+                if p.trailing {
+                    if p.first.saturating_sub(trail_from) <= trail_gap {
+                        trail.add(&tops);
+                    }
+                    continue;
+                }
+                if p.sharp && !p.confirmed {
+                    // Sharp tops going on with the passage keep it open but do not carry its
+                    // end: a loud unclipped pulse after the last clipped one is as sharp. They
+                    // do link the chain that trailing tops follow.
+                    kept = true;
+                    self.last_on = self.last_on.max(p.last);
+                    continue;
+                }
+                piled |= p.confirmed;
+                self.win.add(&tops);
             }
         }
+        if trail.first.is_some() {
+            self.last_on = self.last_on.max(trail.last);
+        }
+        self.trail.link(weak, kept, &trail, &mut self.win);
         if let Some(first) = self.win.first.take() {
+            self.last_on = self.last_on.max(self.win.last);
             let p = self.passage.get_or_insert(Passage {
                 start: first,
                 last_end: self.win.last,
@@ -517,6 +555,8 @@ impl Clipping {
             self.end_passage(start, at, out);
         }
         self.passage = None;
+        self.last_on = i64::MIN;
+        self.trail = Trail::default();
         // An excursion cut short cannot be judged: it is dropped.
         self.excursions
             .iter_mut()

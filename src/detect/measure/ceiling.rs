@@ -19,12 +19,14 @@
 //! one of a burst of such peaks. These two, and a sparse pile of tops no flatter than a sine's,
 //! need the sound to have risen into them, a quiet window shortly before (see `rise`): a steady
 //! tone held at the ceiling piles as densely, every half-wave (a synth note rounded by a codec as
-//! sparsely), but was as loud before.
+//! sparsely), but was as loud before. Under the band, a window's tops go on with a ceiling when
+//! they are flat, and only trail it when they are merely not sharper than a sine's (see `under`).
 
 use std::collections::VecDeque;
 
 mod level;
 mod rise;
+mod under;
 
 /// Settings of a [`Piles`] tracker, in samples and linear amplitudes.
 #[derive(Clone, Copy, Debug)]
@@ -70,7 +72,8 @@ pub(crate) struct Pile {
     /// (over half their peak for at most half the window) not sharper than a sine's on
     /// average: what is left of the clipping as a voice dies away, its pulses' last clipped
     /// half-waves losing only their tips, which a codec rounds to a sine's shape. Also when the
-    /// window has no peak in the band but flat tops just under it (see [`Piles::close_window`]).
+    /// window has no peak in the band but flat tops just under it, or tops there not sharper
+    /// than a sine's that trail (see [`Piles::close_window`]).
     pub(crate) goes_on: bool,
     /// Position of the first piled peak (when confirmed: of the chain of peaks under the
     /// current ceiling, less than `chain_gap` apart, that leads to this window) and just after
@@ -84,6 +87,9 @@ pub(crate) struct Pile {
     /// Whether they are sharper than a sine's half-wave on average (mean flatness under
     /// [`SHARP`]): the tip of a loud but unclipped pulse as likely as a rounded clipped top.
     pub(crate) sharp: bool,
+    /// Whether these are tops under the band that only trail a confirmed ceiling (see
+    /// `under`): they go on with a passage only right after its last tops.
+    pub(crate) trailing: bool,
 }
 
 /// Piled peaks of one window (or peaks just under the band).
@@ -302,7 +308,9 @@ impl Piles {
     /// transients; dense loud sound a few of its many), under a ceiling already reached before
     /// this window (not one a crescendo is still raising). A window without piled peaks but
     /// with flat tops just under the band (two or more, within [`UNDER`] times the band of the
-    /// ceiling, broader than a sine's on average) is `Some` too, not confirmed but going on.
+    /// ceiling, broader than a sine's on average) is `Some` too, not confirmed but going on, and
+    /// so is one with fewer or rounder tops there, not sharper than a sine's, which only trail
+    /// (see `under`).
     pub(crate) fn close_window(&mut self, s: &PileSettings) -> Option<Pile> {
         self.maxima[self.next_max] = self.win_max;
         self.next_max = (self.next_max + 1) % self.maxima.len();
@@ -346,30 +354,7 @@ impl Piles {
             return None;
         }
         if w.count == 0 {
-            // Flat tops just under the band (within `UNDER` times its width of the ceiling): a
-            // clipped voice's last pulses, once a codec's overshoots earlier in the passage have
-            // set the ceiling over the rail its tops ripple under. They go on with a confirmed
-            // ceiling when two or more of them are broader than a sine's on average (a steady
-            // tone's are not, and they confirm nothing). Each polarity is judged alone: a voice
-            // clipped on its tall pulses has sharp tops of the other polarity as loud.
-            let flat =
-                |u: &WindowPile| u.count >= 2 && u.flatness >= s.min_flatness * u.count as f32;
-            let under = under.into_iter().filter(flat).reduce(|mut a, b| {
-                a.count += b.count;
-                a.first = a.first.min(b.first);
-                a.last = a.last.max(b.last);
-                a.peak = a.peak.max(b.peak);
-                a
-            });
-            return under.map(|under| Pile {
-                confirmed: false,
-                goes_on: true,
-                first: under.first,
-                last: under.last,
-                count: under.count,
-                peak: under.peak,
-                sharp: false,
-            });
+            return under::judge(under, s);
         }
         let (piled, loud, positive) = self.span.iter().fold((0u32, 0u32, 0u32), |a, x| {
             (a.0 + x.count, a.1 + x.loud, a.2 + x.positive)
@@ -471,6 +456,7 @@ impl Piles {
             count: w.count,
             peak: w.peak,
             sharp: w.flatness < SHARP * w.count as f32,
+            trailing: false,
         })
     }
 }
