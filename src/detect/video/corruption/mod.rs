@@ -66,7 +66,9 @@
 //!   decoder writes when it decodes corrupt data without noticing (see `garbage`).
 //!   **Grid steps**: a run of pictures whose block borders step sharply on the 8-pixel grid,
 //!   far more than the stream's own coding and not half-way between the grid lines, that lasts
-//!   0.6 s is damage as well, from its first picture to a clean key frame (see `steps`).
+//!   0.6 s is damage as well, from its first picture to a clean key frame (see `steps`), or
+//!   from where the run of pictures whose index rose faintly that held that first picture
+//!   began (see `faint_run`).
 //!   On by default; `grid_steps` false leaves it out (a third of the detector's cost).
 //!   **Key-frame snap**: in H.264 and HEVC, a run of pictures whose detail (mean step) stood
 //!   well above the level that the next key frame brought back, risen off that same level
@@ -85,27 +87,31 @@ mod baseline;
 mod carry;
 mod config;
 mod cut;
+mod faint_run;
 mod fell_back;
 mod garbage;
 mod seen;
 mod snap;
 mod steps;
 mod still;
+mod tiles;
 
 use baseline::GridBaseline;
 use carry::Carry;
 use cut::{CUT_ACTIVITY, CUT_MOVED};
+use faint_run::FaintRuns;
 use fell_back::FellBack;
 use garbage::Garbage;
 use seen::Seen;
 use snap::KeySnap;
 use steps::GridDamage;
+use tiles::TileBaselines;
 
 pub use config::CorruptionConfig;
 
 use crate::detect::lock::StreamLock;
 
-use crate::detect::measure::block_edge::{BlockMeasure, RiseOnset, TILES};
+use crate::detect::measure::block_edge::{BlockMeasure, RiseOnset};
 use crate::detect::measure::decoder_damage::DecoderDamage;
 use crate::detect::measure::frame_clock::FrameClock;
 use crate::detect::{Detector, Events, SpanChange, SpanTracker, Wants};
@@ -156,7 +162,7 @@ pub struct Corruption {
     grid8: GridBaseline,
     grid16: GridBaseline,
     /// Per tile of the measure: seconds learnt and baselines on the 8 and 16 grids.
-    tile_base: Vec<(f32, GridBaseline, GridBaseline)>,
+    tile_base: TileBaselines,
     learnt: f32,
     seen: Seen,
     /// First picture of the current run of pictures whose rise keeps [`HOLD`] of the
@@ -168,6 +174,8 @@ pub struct Corruption {
     /// With it, where the rise of that run began: the same picture, or up to
     /// `band_phases - 1` pictures before it (see [`RiseOnset`]).
     faint: Option<(MediaTime, MediaTime)>,
+    /// The current faint run and the one before it (see [`faint_run`]).
+    faint_runs: FaintRuns,
     onset: RiseOnset,
     /// Pictures of the current weak run that rose past the thresholds on both grids.
     run_both: u32,
@@ -213,11 +221,12 @@ impl Corruption {
             stream: StreamLock::default(),
             grid8: GridBaseline::default(),
             grid16: GridBaseline::default(),
-            tile_base: vec![Default::default(); TILES * TILES],
+            tile_base: TileBaselines::default(),
             learnt: 0.0,
             seen: Seen::default(),
             weak_since: None,
             faint: None,
+            faint_runs: FaintRuns::default(),
             onset: RiseOnset::new(cfg.band_phases),
             run_both: 0,
             both_since: None,
@@ -231,22 +240,6 @@ impl Corruption {
             snap: KeySnap::new(cfg.min_duration),
             cfg,
         }
-    }
-
-    /// Share of the picture (of its tiles with enough steps to judge and a learnt baseline)
-    /// whose own index rose against the tile's own baseline as the whole picture's did.
-    fn damaged_share(&self, min: f32, z: f32) -> f32 {
-        let (mut damaged, mut judged) = (0u32, 0u32);
-        for (t, b) in self.measure.tiles().zip(&self.tile_base) {
-            if t.activity < MIN_ACTIVITY || b.0 < 1.0 {
-                continue;
-            }
-            judged += 1;
-            if b.1.rise(t.r8, min, z) || b.2.rise(t.r16, min, z) {
-                damaged += 1;
-            }
-        }
-        damaged as f32 / judged.max(1) as f32
     }
 
     fn observe(&mut self, active: bool, t: MediaTime, until: MediaTime, out: &mut Events) {
@@ -292,6 +285,7 @@ impl Corruption {
         self.learnt = 0.0;
         self.weak_since = None;
         self.faint = None;
+        self.faint_runs.clear();
         self.onset.clear();
         self.run_both = 0;
         self.both_since = None;
@@ -305,9 +299,7 @@ impl Corruption {
         self.snap.clear();
         self.grid8 = GridBaseline::default();
         self.grid16 = GridBaseline::default();
-        self.tile_base
-            .iter_mut()
-            .for_each(|b| *b = Default::default());
+        self.tile_base.clear();
     }
 }
 
@@ -467,6 +459,7 @@ impl Detector for Corruption {
                     } else {
                         None
                     };
+                    self.faint_runs.push(self.faint.map(|f| f.1), t);
                     self.weak_since = if weak && !refresh && fresh {
                         self.weak_since.or(self.faint.map(|f| f.0)).or(Some(t))
                     } else {
@@ -498,19 +491,13 @@ impl Detector for Corruption {
                             self.grid8.learn(s.r8, a, am);
                         }
                         self.grid16.learn(s.r16, a, am);
-                        for (t, b) in self.measure.tiles().zip(self.tile_base.iter_mut()) {
-                            if t.activity >= MIN_ACTIVITY {
-                                // Each tile: the plain mean until it has a second of its own.
-                                let a = if b.0 >= 1.0 { a } else { dt / (b.0 + dt) };
-                                b.0 += dt;
-                                b.1.learn(t.r8, a, a);
-                                b.2.learn(t.r16, a, a);
-                            }
-                        }
+                        let tiles = self.measure.tiles();
+                        self.tile_base.learn(tiles, MIN_ACTIVITY, a, dt);
                         self.learnt += dt;
                     }
                     if warm && informative && slow {
-                        let share = self.damaged_share(min, z);
+                        let tiles = self.measure.tiles();
+                        let share = self.tile_base.share(tiles, MIN_ACTIVITY, min, z);
                         self.seen.share = self.seen.share.max(share);
                     }
                     // Damage of codecs with blocks of 16 pixels and more (macroblocks, CTUs)
@@ -551,12 +538,14 @@ impl Detector for Corruption {
                     };
                     if let Some(SpanChange::Started { start }) = change {
                         self.seen.content = true;
-                        // At most `merge_gap` earlier, never into the last interval.
-                        // The run's faint start, or where its rise began before that.
+                        // At most `merge_gap` earlier, never into the last interval. The
+                        // run's faint start, or where its rise began before that; or where the
+                        // faint run that held the start began (see `faint_run`).
                         let w = self.weak_since.map(|w| match self.faint {
                             Some((since, onset)) if since == w => onset,
                             _ => w,
                         });
+                        let w = w.into_iter().chain(self.faint_runs.covering(start)).min();
                         let start = w.map_or(start, |w| {
                             let w =
                                 w.max(start.add_secs(-self.cfg.merge_gap - self.cfg.min_duration));
