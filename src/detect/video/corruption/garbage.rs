@@ -32,7 +32,7 @@
 //! must show the onset share again: it was decoded afresh, and a key frame decoded from
 //! corrupt bits showed it (2–7 %), while the clean pictures of a scene with crushed shadows
 //! and clipped highlights can sit at the hold share themselves (a low-light surveillance scene
-//! of the real-content evaluation, 0.2–0.3 % at its rarer rail, held a run open over 15 s of
+//! of the real-content evaluation, 0.1–0.3 % at its rarer rail, held a run open over 15 s of
 //! clean pictures after the key frame that cleared its damage). Full-range pictures, whose
 //! codes 0–255 are all legal, are not read for it.
 

@@ -413,8 +413,6 @@ impl Detector for Corruption {
                     let weak = judged && (weak8 || weak16);
                     // Risen on both grids (by half the thresholds): see `SPREAD_HITS`.
                     let both = weak8 && weak16;
-                    // A clean key frame ends propagated damage: the episode ends with it (damage
-                    // that persists fires again and merges into the same interval).
                     // Detail that the next key frame took away: damage over already (see `snap`).
                     let (share, refs) = (self.measure.moved().share, f.b_pictures_referenced());
                     let snapped = self.snap.push(t, s.activity, share, key && refs);
@@ -434,6 +432,8 @@ impl Detector for Corruption {
                     } else {
                         None
                     };
+                    // A clean key frame ends propagated damage: the episode ends with it (damage
+                    // that persists fires again and merges into the same interval).
                     let refresh = key && !decoder && open;
                     if refresh {
                         self.content.close();
