@@ -239,3 +239,60 @@ fn configs_are_checked() {
         "unknown fields are errors"
     );
 }
+
+/// A frame of a 30 frames/s stream: a still textured background crossed by a 16-pixel band
+/// whose texture is shifted `shift` pixels (one block row in 6: motion too small to be taken
+/// for an edit when it starts), with its top-left 16×16 block painted `patch`.
+fn banded(i: usize, shift: f64, patch: u8) -> Media {
+    let t = MediaTime::from_secs_f64(i as f64 / 30.0);
+    Media::Video(
+        VideoFrame::from_fn(160, 96, PixelFormat::Yuv420p, t, |p, x, y| {
+            if p > 0 {
+                return 128;
+            }
+            if x < 16 && y < 16 {
+                return patch;
+            }
+            let (x, y) = (x as f64, y as f64);
+            let v = if (48.0..64.0).contains(&y) {
+                128.0 + 60.0 * ((x - shift) * 0.3).sin()
+            } else {
+                128.0 + 60.0 * (x * 0.3).sin() * (y * 0.2).cos()
+            };
+            v.round().clamp(0.0, 255.0) as u8
+        })
+        .with_duration(Some(1.0 / 30.0)),
+    )
+}
+
+#[test]
+fn chance_repeats_of_a_near_still_moment_do_not_move_a_pulldown_rhythm() {
+    // 3:2 pulldown at 30 frames/s (the 4th picture of every 4 shown twice: holds start on
+    // frames 5k + 3), the band moving 5 px a picture. Frames 240..330 (3 s) stand still but
+    // for a small detail (one block in 60) that changes on every frame, which hides the
+    // rhythm's own repeats, but stays for 2 frames at irregular places: chance repeats, the
+    // last two one period apart and off the rhythm's phase (frames 321 and 326). Then the band
+    // moves again, the rhythm on its own phase: no stutter anywhere.
+    let film = |i: usize| 4 * (i / 5) + (i % 5).min(3);
+    let (still, moves) = (240, 330);
+    let chance = [246, 253, 261, 268, 277, 284, 293, 301, 309, 316, 321, 326];
+    let (a, b) = (film(still), film(moves));
+    let shift = |i: usize| match film(i) {
+        f if f < a => 5 * f,
+        f if f < b => 5 * (a - 1),
+        f => 5 * (a + f - b),
+    };
+    let patch = |i: usize| {
+        let i = i.clamp(still - 1, moves - 1);
+        // frame s + 1 keeps the value of frame s
+        let kept = chance.iter().filter(|&&s| s < i).count();
+        (60 + 20 * ((i - kept) % 7)) as u8
+    };
+    let n = 420;
+    let (f, notices) = watch((0..n).map(|i| banded(i, shift(i) as f64, patch(i))), n);
+    assert!(
+        notices.iter().any(|n| n.contains("pulldown")),
+        "{notices:?}"
+    );
+    assert!(f.is_empty(), "{f:?}");
+}

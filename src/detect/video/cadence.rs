@@ -85,6 +85,11 @@ impl History {
         }
     }
 
+    /// The rhythm learned last was confirmed by 3 repeats or more on its periods.
+    pub(super) fn settled(&self) -> bool {
+        self.grid.is_some() && self.grid_count >= 3
+    }
+
     /// A rhythm was learned.
     pub(super) fn has_grid(&self) -> bool {
         self.grid.is_some()

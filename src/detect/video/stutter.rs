@@ -29,7 +29,9 @@
 //!   a frame (1.1 for periods of 10 frames or more), and they make at least half of the short
 //!   repeats of that time. The rhythm learned last runs on through static shots: a later
 //!   repeat on a whole number of its periods keeps the cadence too, and so does the first
-//!   repeat of its hold after an edit, a still or a freeze (which shift its phase). Only the
+//!   repeat of its hold after an edit, a still or a freeze (which shift its phase). Repeats
+//!   where the scene does not move (see above) are left out of the rhythm once 3 repeats
+//!   confirmed it: the pictures of a near-still moment repeat by chance, off its phase. Only the
 //!   frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
 //!   stutter. The first cadence of a known pattern (on twos or threes, 24 → 25, pulldown,
 //!   held stills) is announced once with a `video_cadence` notice (a period once 3 repeats
@@ -381,7 +383,25 @@ impl Stutter {
         let start = held.times[0].as_secs_f64();
         // A stream that repeats pictures often and irregularly has no period to learn.
         let habit = self.history.habit_repeats(start, cadence) >= HABIT_REPEATS;
-        let (hold, p) = if !habit && (held.frames > cadence || !self.noticed) {
+        let moving = held.motion_in.is_some_and(|motion_in| {
+            let moving = self
+                .cfg
+                .min_motion
+                .max(self.cfg.motion_ratio * held.repeat_worst);
+            motion_in >= moving
+                && motion_out >= moving
+                && held.moved_in >= MOVED_SHARE
+                && step_out.moved >= MOVED_SHARE
+        });
+        // Where the scene hardly moves, pictures repeat by chance among the rhythm's own
+        // repeats: such a repeat is no evidence of the rhythm's phase, and does not move a
+        // rhythm confirmed by 3 repeats (a near-still moment of a 3:2 pulldown re-anchored
+        // it half a period off, and the next repeat in motion, on the true phase, was taken
+        // for a stutter). It is not judged itself (see `moving` below).
+        let chance = !moving && self.history.settled();
+        let (hold, p) = if chance {
+            (1, 0.0)
+        } else if !habit && (held.frames > cadence || !self.noticed) {
             self.history
                 .period_hold(start, held.frame_secs, self.cfg.cadence_min)
         } else {
@@ -401,25 +421,16 @@ impl Stutter {
                 let frames = (period / held.frame_secs.max(1e-6)).round() as u32;
                 self.notice(hold, frames, held.times[0], out);
             }
-        } else if self
-            .history
-            .on_grid(start, held.frame_secs, held.frames, self.phase_lost)
+        } else if !chance
+            && self
+                .history
+                .on_grid(start, held.frame_secs, held.frames, self.phase_lost)
         {
             cadence = cadence.max(held.frames);
         } else if cadence > 1 && held.frames >= cadence && !self.history.has_grid() {
             self.history
                 .set_grid(start, gap as f64 * held.frame_secs, cadence);
         }
-        let moving = held.motion_in.is_some_and(|motion_in| {
-            let moving = self
-                .cfg
-                .min_motion
-                .max(self.cfg.motion_ratio * held.repeat_worst);
-            motion_in >= moving
-                && motion_out >= moving
-                && held.moved_in >= MOVED_SHARE
-                && step_out.moved >= MOVED_SHARE
-        });
         let long = held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9;
         // A still or a freeze shifts the phase of a conversion's rhythm; a repeat of the
         // rhythm found its phase again.
