@@ -54,6 +54,12 @@
 //! allowance of the picture that change brought (motion stepping as much drifts out of it in a
 //! frame or two), is reported from the first frame after that picture (`freeze/settle.rs`).
 //!
+//! **A picture held where the scene moved fast** (two steps in a row moving a block by 80 code
+//! values or more, neither a cut) may step a block by up to `anchor_factor` times the
+//! allowance in every frame of its hold, and its edge moves are not slow motion: an interlaced
+//! MPEG-2 hold of sharp synthetic edges is re-coded so on every predicted picture
+//! (`freeze/fast.rs`). The anchor test is unchanged.
+//!
 //! The interval starts at the first repeated (or refined) frame and ends at the first new
 //! frame.
 
@@ -71,10 +77,12 @@ use crate::event::Details;
 use crate::media::{MediaTime, PictureType, VideoFrame};
 
 mod config;
+mod fast;
 mod recode;
 mod settle;
 mod tail;
 pub use config::FreezeConfig;
+use fast::Fast;
 use recode::Recoding;
 use settle::Settling;
 use tail::Tail;
@@ -129,6 +137,8 @@ pub struct Freeze {
     tail: Tail,
     /// Frames of an open freeze repeating it only as re-coding ([`recode`]).
     recoding: Recoding,
+    /// Fast motion before the current picture and its hold ([`fast`]).
+    fast: Fast,
 }
 
 /// Short holds within [`STEP_SECS`] that make a stream one that moves by steps.
@@ -208,6 +218,7 @@ impl Freeze {
             settling: Settling::default(),
             tail: Tail::default(),
             recoding: Recoding::default(),
+            fast: Fast::default(),
         }
     }
 
@@ -261,6 +272,8 @@ impl Freeze {
             && self.frames > 0
             && self.have_anchor
             && !self.anchor_is_prev;
+        // So may a picture held where the scene was moving fast ([`fast`]).
+        let recoded = recoded || self.after_fast();
         let step = if recoded { self.cfg.anchor_factor } else { 1.0 };
         if surely_over_noise(&self.mad, worst, tol * step, k * step) {
             // A moving picture: its median (the noise) is only read for repeats.
@@ -442,6 +455,9 @@ impl VideoDetector for Freeze {
         }
         self.settle(verdict, t);
         if let Some(v) = verdict {
+            self.follow_fast(v.same_as_prev && v.same_as_anchor, v.step);
+        }
+        if let Some(v) = verdict {
             self.follow_recoding(&v, t, intra);
         }
         // A held still is not a freeze before `still_hold`.
@@ -454,7 +470,8 @@ impl VideoDetector for Freeze {
         let slow_motion = frozen
             && !self.tracker.is_open()
             && self.edge_moves >= EDGE_MOVES_MIN
-            && 2 * self.edge_moves >= self.frames;
+            && 2 * self.edge_moves >= self.frames
+            && !self.fast.held;
         let hold = frozen && !held_still && !slow_motion;
         match self.candidate_since {
             // A stream that moves by steps holds pictures now and then: its hold is a freeze

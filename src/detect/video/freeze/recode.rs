@@ -63,7 +63,9 @@ impl Freeze {
             // The freeze ends with this frame: the end takes the run ([`recoded_end`](Self::recoded_end)).
             return;
         }
-        let strict = v.step <= self.cfg.tolerance + self.cfg.noise_factor * v.noise;
+        // A fast-motion hold's frames repeat it by the allowance throughout ([`fast`](super::fast)).
+        let strict =
+            v.step <= self.cfg.tolerance + self.cfg.noise_factor * v.noise || self.fast.held;
         if !self.tracker.is_open() {
             self.recoding = Recoding::default();
             return;
