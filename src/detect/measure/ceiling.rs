@@ -12,14 +12,16 @@
 //! (an asymmetric wave) clipped only on the side of its tall pulses piles one polarity, but pressed
 //! together at the rail within a few thousandths, where its unclipped peaks spread, or (a few
 //! pulses cut over different widths, their tops spread by a codec) with tops broader than a sine's,
-//! where an unclipped voice's loudest pulses are sharper or at most as round. A voice whose clipped
+//! where an unclipped voice's loudest pulses are sharper or at most as round, or (a smooth voice
+//! clipped lightly at 0 dBFS, its tops rounded back to a sine's shape) with each top holding a
+//! run of samples at full scale, where no delivered programme peaks. A voice whose clipped
 //! tops a codec has rounded to points still piles densely at one rail in both polarities (twice the
 //! least pile, pressed within 0.1 dB), which loud unclipped sound does not; and a passage starts
 //! with the first peak pressed to the loudest level that is broad enough for a clipped top or is
-//! one of a burst of such peaks. These two, and a sparse pile of tops no flatter than a sine's,
-//! need the sound to have risen into them, a quiet window shortly before (see `rise`): a steady
-//! tone held at the ceiling piles as densely, every half-wave (a synth note rounded by a codec as
-//! sparsely), but was as loud before. Under the band, a window's tops go on with a ceiling when
+//! one of a burst of such peaks. These two, and a sparse pile of tops no flatter than a sine's
+//! (pressed together or at full scale), need the sound to have risen into them, a quiet window
+//! shortly before (see `rise`): a steady tone held at the ceiling piles as densely, every
+//! half-wave (a synth note rounded by a codec as sparsely), but was as loud before. Under the band, a window's tops go on with a ceiling when
 //! they are flat, and only trail it when they are merely not sharper than a sine's (see `under`).
 
 use std::collections::VecDeque;
@@ -53,6 +55,10 @@ pub(crate) struct PileSettings {
     /// Windows before a dense pile or a burst among which one must be quiet (see
     /// [`Piles::rose`]): the sound rose into it, unlike a steady tone held at the ceiling.
     pub(crate) rise: usize,
+    /// Full scale: a top holds a run at full scale when `min_run` or more consecutive samples
+    /// of its half-wave are at or above `full` (see [`Piles::close_window`]).
+    pub(crate) full: f32,
+    pub(crate) min_run: u32,
 }
 
 impl PileSettings {
@@ -90,6 +96,10 @@ pub(crate) struct Pile {
     /// Whether these are tops under the band that only trail a confirmed ceiling (see
     /// `under`): they go on with a passage only right after its last tops.
     pub(crate) trailing: bool,
+    /// Whether it was confirmed by a rule that needs the sound to have risen into the pile
+    /// (see `rise`): the chain that leads to it began the clipping, not a tone held at the
+    /// ceiling before it.
+    pub(crate) rose: bool,
 }
 
 /// Piled peaks of one window (or peaks just under the band).
@@ -169,7 +179,11 @@ pub(crate) struct Piles {
     overflow: bool,
     /// Half-waves ended in the current window: peak, its position, flatness, polarity and
     /// samples at or over half the peak.
-    peaks: Vec<(f32, i64, f32, bool, u32)>,
+    /// And the longest run of samples at or above full scale in it.
+    peaks: Vec<(f32, i64, f32, bool, u32, u32)>,
+    /// The current half-wave's run of samples at or above full scale, and its longest.
+    run: u32,
+    longest_run: u32,
     /// Samples taken in the current window.
     win_samples: u32,
     win_max: f32,
@@ -179,8 +193,9 @@ pub(crate) struct Piles {
     /// Piled peaks of the last `span` windows (ring).
     span: Vec<WindowPile>,
     next_span: usize,
-    /// The last piled peaks (value, position and flatness, oldest first).
-    recent: VecDeque<(f32, i64, f32)>,
+    /// The last piled peaks (value, position, flatness and longest run at full scale, oldest
+    /// first).
+    recent: VecDeque<(f32, i64, f32, u32)>,
     /// Position of the last sample taken, just after the last window closed, and that
     /// window's length in samples.
     last_pos: i64,
@@ -246,6 +261,12 @@ impl Piles {
                 self.overflow = true;
             }
         }
+        if a >= s.full {
+            self.run += 1;
+            self.longest_run = self.longest_run.max(self.run);
+        } else {
+            self.run = 0;
+        }
         if a > self.win_max {
             self.win_max = a;
         }
@@ -274,12 +295,15 @@ impl Piles {
     fn end_half_wave(&mut self, s: &PileSettings) {
         if self.peak >= s.least_peak() && !self.overflow && self.peaks.len() < PEAKS_CAP {
             let (flat, width) = Self::flatness(&self.loud, self.peak);
+            let run = self.longest_run;
             self.peaks
-                .push((self.peak, self.peak_pos, flat, self.positive, width));
+                .push((self.peak, self.peak_pos, flat, self.positive, width, run));
         }
         self.peak = 0.0;
         self.loud.clear();
         self.overflow = false;
+        self.run = 0;
+        self.longest_run = 0;
     }
 
     /// Most of the last `n` piled peaks lying within [`TIGHT`] of one another.
@@ -287,9 +311,9 @@ impl Piles {
         let n = n.min(self.recent.len());
         let last = self.recent.range(self.recent.len() - n..);
         last.clone()
-            .map(|&(p, _, _)| {
+            .map(|&(p, ..)| {
                 last.clone()
-                    .filter(|&&(q, _, _)| q >= p && q <= p * TIGHT)
+                    .filter(|&&(q, ..)| q >= p && q <= p * TIGHT)
                     .count() as u32
             })
             .max()
@@ -327,7 +351,7 @@ impl Piles {
         let mut under = [WindowPile::default(); 2];
         if ceiling >= s.floor {
             let (band, below) = (s.band * ceiling, s.band.powi(UNDER) * ceiling);
-            for &(p, pos, flat, positive, width) in &self.peaks {
+            for &(p, pos, flat, positive, width, run) in &self.peaks {
                 w.loud += u32::from(p >= 0.5 * ceiling);
                 if p < band && p >= below {
                     under[usize::from(positive)].add(p, pos, flat);
@@ -336,7 +360,7 @@ impl Piles {
                     if self.recent.len() == RECENT_CAP {
                         self.recent.pop_front();
                     }
-                    self.recent.push_back((p, pos, flat));
+                    self.recent.push_back((p, pos, flat, run));
                     w.add(p, pos, flat);
                     w.positive += u32::from(positive);
                     w.width += width;
@@ -363,11 +387,13 @@ impl Piles {
         // peaks counted under a lower ceiling of an earlier window (while the sound was still
         // getting louder: a chord's or a hit's attack rising over a few windows) are not at it.
         // (The last `piled` remembered peaks are the span's, bar those beyond `RECENT_CAP`.)
-        let (count, flatness) = self
+        let (count, flatness, full) = self
             .recent
             .range(self.recent.len() - (piled as usize).min(self.recent.len())..)
-            .filter(|&&(p, _, _)| p >= s.band * ceiling)
-            .fold((0u32, 0.0f32), |a, &(_, _, f)| (a.0 + 1, a.1 + f));
+            .filter(|&&(p, ..)| p >= s.band * ceiling)
+            .fold((0u32, 0.0f32, 0u32), |a, &(_, _, f, r)| {
+                (a.0 + 1, a.1 + f, a.2 + u32::from(r >= s.min_run))
+            });
         let flat = flatness >= s.min_flatness * count as f32;
         let sparse = 2 * count <= loud;
         // Clipping rails are symmetric: both polarities reach the ceiling, while the loudest
@@ -382,7 +408,17 @@ impl Piles {
         // spread their heights, while an unclipped voice's loudest pulses are sharper or at
         // most as round (loud flite, espeak and festival voices coded by AAC or AC-3 pile at
         // most 0.45 one way; a few pulses of flite cut at full scale, 0.52).
-        let rail = || both || flat || self.tight(piled as usize) >= s.min_pile;
+        // ... or when `min_pile` of them each hold a run of `min_run` samples at full scale
+        // (`full`): a smooth voice (its pitch pulses rounded, 100 Hz) boosted 10 dB and cut
+        // lightly at 0 dBFS, its tops rounded back by AAC to a sine's shape (flatness 0.3 to
+        // 0.56, 0.44 on average) and spread over 0.5 dB, is neither flat nor pressed together,
+        // but its tops stay over 0.93 for 5 to 26 samples each, where no delivered programme
+        // peaks (the clean programmes of the real-content evaluation stay under 0.92). Such a
+        // sparse pile needs the sound to have risen into it, as the others do. An unclipped
+        // voice as smooth, peak-normalised to 0 dBFS, piles the same way and is taken for
+        // clipped (full-scale programmes are not told apart here, see `detect::audio::clipping`).
+        let rail =
+            || both || flat || full >= s.min_pile || self.tight(piled as usize) >= s.min_pile;
         // Few piled peaks among many loud ones (a voice clipped only on its loudest pulses)
         // need tops not much sharper than a sine's: the loudest peaks of unclipped music are
         // its transients' tips, far sharper (the same hit repeated piles them at one level).
@@ -439,7 +475,7 @@ impl Piles {
         let mut first = w.first;
         if confirmed {
             let edge = s.band.sqrt() * loudest;
-            for (i, &(p, pos, flat)) in self.recent.iter().enumerate().rev() {
+            for (i, &(p, pos, flat, _)) in self.recent.iter().enumerate().rev() {
                 if first - pos >= s.chain_gap {
                     break;
                 }
@@ -457,6 +493,7 @@ impl Piles {
             peak: w.peak,
             sharp: w.flatness < SHARP * w.count as f32,
             trailing: false,
+            rose: densely,
         })
     }
 }

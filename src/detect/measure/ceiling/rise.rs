@@ -42,7 +42,7 @@ impl Piles {
     /// it (a quiet window in the `s.rise` before the one holding it).
     pub(super) fn burst(&self, i: usize, edge: f32, ceiling: f32, s: &PileSettings) -> bool {
         let pos = self.recent[i].1;
-        let near = |&&(q, at, _): &&(f32, i64, f32)| q >= edge && (at - pos).abs() <= s.burst;
+        let near = |&&(q, at, ..): &&(f32, i64, f32, u32)| q >= edge && (at - pos).abs() <= s.burst;
         let before = self
             .recent
             .range(..i)

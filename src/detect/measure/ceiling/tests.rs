@@ -13,6 +13,8 @@ fn settings() -> PileSettings {
         chain_gap: 36_000,
         burst: 960,
         rise: 50,
+        full: 0.93,
+        min_run: 3,
     }
 }
 
@@ -210,4 +212,26 @@ fn a_passage_whose_first_window_overshoots_starts_there_not_at_loud_peaks_before
     }
     let first = first.expect("the passage is confirmed");
     assert!((33_600..33_700).contains(&first), "starts at {first}");
+}
+
+#[test]
+fn a_sparse_pile_of_rounded_tops_holding_runs_at_full_scale_is_a_ceiling() {
+    // After quiet, a 100 Hz wave whose positive half-waves are sine lobes (flatness 0.43)
+    // peaking 0 to 0.44 dB under 0.99, no two within 0.1 dB in five, its negative ones 4 dB
+    // under: one polarity piles sparsely, neither flat nor pressed together. Each top holds a
+    // run of samples at full scale (0.93): a ceiling. The same wave 1 dB lower is not.
+    let wave = |gain: f64| {
+        move |t: f64| {
+            if t < 0.5 {
+                return sine(t, 100.0, 0.1);
+            }
+            let k = (t * 100.0) as usize;
+            let db = [0.0, -0.22, -0.44, -0.11, -0.33][k % 5];
+            let top = 0.99 * gain * 10f64.powf(db / 20.0);
+            let s = sine(t, 100.0, 1.0) as f64;
+            (if s < 0.0 { 0.62 * top * s } else { top * s }) as f32
+        }
+    };
+    assert!(!run(0.8, wave(1.0)).is_empty());
+    assert!(run(0.8, wave(0.89)).is_empty());
 }

@@ -44,5 +44,6 @@ pub(super) fn judge(under: [WindowPile; 2], s: &PileSettings) -> Option<Pile> {
         peak: under.peak,
         sharp: false,
         trailing,
+        rose: false,
     })
 }
