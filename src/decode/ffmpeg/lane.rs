@@ -32,6 +32,10 @@ pub(super) struct RefNews {
     /// Bytes of this packet's picture were lost (see `Followed::cut_short`): it is damaged
     /// like a packet the demuxer marked.
     pub(super) cut_short: bool,
+    /// This packet, cut short and not marked, holds a picture no other picture is predicted
+    /// from, and no reference picture was lost before it: its loss is its own and damages
+    /// nothing else (confirmed at once).
+    pub(super) own_loss: bool,
 }
 
 /// Packets of a stream after one whose marking drops a lost frame that may carry the
@@ -186,8 +190,17 @@ impl Lane {
             ..RefNews::default()
         };
         let marked = self.loss_pending.is_some() || self.loss_watch.is_some();
+        // Cut short, in a picture nothing is predicted from, with no reference lost before it.
+        let own_cut = followed.cut_short && followed.never_ref && lost == Some(false);
+        news.own_loss = own_cut && !corrupt;
         if let Some((t, seen, cut)) = self.loss_pending.take() {
             match lost {
+                // The loss the mark reported is found in this picture (the mark lands on the
+                // packet before the loss), and damages nothing shown after this picture.
+                Some(false) if own_cut => {
+                    news.confirmed = Some(t);
+                    news.unreferenced = !cut;
+                }
                 Some(false) if !corrupt => {
                     if seen + 1 >= confirm_after {
                         news.confirmed = Some(t);
@@ -257,9 +270,14 @@ impl Lane {
     }
 
     /// True when the packet tagged `tag` holds a picture no other picture is predicted from
-    /// (an MPEG-1/2 B-picture, as its header said).
-    fn never_ref(&self, tag: i64) -> bool {
-        self.sent.iter().rev().any(|p| p.seq == tag && p.never_ref)
+    /// (an MPEG-1/2 B-picture, an HEVC sub-layer non-reference picture of the highest
+    /// sub-layer, as its header said).
+    pub(super) fn never_ref(&self, tag: i64) -> bool {
+        self.sent
+            .iter()
+            .rev()
+            .find(|p| p.seq == tag)
+            .is_some_and(|p| p.never_ref)
     }
 
     /// The notices of a decode error about the packet tagged `tag`, at `time`: the error,

@@ -481,6 +481,10 @@ impl FfmpegDecoder {
                 .notice(time, Some(index), NoticeKind::CorruptPacket);
             lane.mark_damaged(seq);
         }
+        if news.own_loss {
+            self.out
+                .notice(time, Some(index), NoticeKind::NonReferenceLoss);
+        }
         // Reused across packets: no allocation per packet.
         let mut frames = std::mem::take(&mut self.scratch);
         let mut rejected = None;

@@ -27,6 +27,9 @@ const SAME_PICTURE: f64 = 0.001;
 /// a few pictures away.
 const MISSING_NEAR: f64 = 3.0;
 
+/// Confirmed losses of unreferenced pictures remembered until their marked pictures are shown.
+const UNREFERENCED: usize = 4;
+
 /// True when the decoder itself (not the demuxer) flagged damage.
 fn decoder_damage(flags: FrameFlags) -> bool {
     flags.contains(FrameFlags::CORRUPT)
@@ -64,8 +67,11 @@ pub(crate) struct DecoderDamage {
     video_streams: u64,
     /// Damage of a reference picture is on screen (an episode has not recovered yet).
     damaged: bool,
-    /// The damage on screen was seen only on B-pictures of a stream whose B-pictures are never
-    /// references (MPEG-1/2): the next anchor the decoder itself does not flag ends it.
+    /// The damage on screen was seen only on pictures no other picture is predicted from
+    /// (B-pictures of a stream whose B-pictures are never references, MPEG-1/2, or pictures
+    /// flagged [`FrameFlags::NON_REFERENCE`]): the next anchor the decoder itself does not
+    /// flag ends it (in other streams, once every loss of the episode is confirmed to have
+    /// taken no reference picture and the anchor is not flagged).
     b_only: bool,
     /// A [`NoticeKind::ReferenceLoss`] came since the damage on screen began (or is pending):
     /// in MPEG-1/2 an anchor was lost, so the damage is not B-pictures' only, whatever
@@ -108,9 +114,10 @@ struct Losses {
     unconfirmed: Option<MediaTime>,
     /// The latest confirmation.
     confirmed: Option<MediaTime>,
-    /// The latest [`NoticeKind::UnreferencedLoss`]: the loss of the mark of that time took
-    /// no reference picture at all.
-    unreferenced: Option<MediaTime>,
+    /// The latest [`NoticeKind::UnreferencedLoss`] notices that came with their
+    /// confirmation: the losses of the marks of those times took no reference picture at all.
+    /// Several, since later losses may be confirmed before the marked picture is shown.
+    unreferenced: [Option<MediaTime>; UNREFERENCED],
     /// Decode errors on the video stream not yet reached by the pictures: (earliest, latest).
     errors: Option<(MediaTime, MediaTime)>,
     /// The time of the latest decode error, when it was the only one not yet reached and a
@@ -163,13 +170,24 @@ impl Losses {
         }
     }
 
+    /// The loss marked at `t` took no reference picture at all: remembered when it was
+    /// confirmed.
+    fn unreferenced(&mut self, t: MediaTime) {
+        if self
+            .confirmed
+            .is_some_and(|c| t.secs_since(c).abs() < SAME_PICTURE)
+        {
+            self.unreferenced.rotate_right(1);
+            self.unreferenced[0] = Some(t);
+        }
+    }
+
     /// True when the loss marked at `t` took no reference picture at all.
     fn unreferenced_at(&self, t: MediaTime) -> bool {
         self.unreferenced
-            .is_some_and(|u| t.secs_since(u).abs() < SAME_PICTURE)
-            && self
-                .confirmed
-                .is_some_and(|c| t.secs_since(c).abs() < SAME_PICTURE)
+            .iter()
+            .flatten()
+            .any(|u| t.secs_since(*u).abs() < SAME_PICTURE)
     }
 
     /// True when the notices at `p` (`count` of them) are one decode error about a picture
@@ -227,11 +245,19 @@ impl Losses {
         let Some(start) = self.episode else {
             return false;
         };
-        let before = |x: MediaTime| start.secs_since(x) > SAME_PICTURE;
         let step = self.last_shown.map_or(0.04, |(_, d)| d);
         let near = |g: MediaTime| start.secs_since(g) < MISSING_NEAR * step + SAME_PICTURE;
-        self.gap_at.is_some_and(near)
-            && !self.decoder_said
+        self.gap_at.is_some_and(near) && self.settled(t)
+    }
+
+    /// True when every loss of the episode on screen at `t` is confirmed and the decoder was
+    /// silent about anchor pictures.
+    fn settled(&self, t: MediaTime) -> bool {
+        let Some(start) = self.episode else {
+            return false;
+        };
+        let before = |x: MediaTime| start.secs_since(x) > SAME_PICTURE;
+        !self.decoder_said
             && self.confirmed.is_some_and(|c| !before(c))
             && self
                 .awaiting
@@ -318,7 +344,7 @@ impl DecoderDamage {
                         return false;
                     }
                     NoticeKind::UnreferencedLoss => {
-                        self.losses.unreferenced = Some(n.time);
+                        self.losses.unreferenced(n.time);
                         return false;
                     }
                     NoticeKind::CorruptPacket => self.losses.corrupt(n.time),
@@ -482,14 +508,19 @@ impl DecoderDamage {
             }
             from = Some(m);
         }
-        if b_free && !b && !own && self.damaged && self.b_only && !self.reference_lost {
+        // Elsewhere a reference may be damaged where the marks did not land: every loss must
+        // be confirmed to have taken none (HEVC: pictures cut short that nothing is predicted
+        // from, each mark's loss found in the picture after it; measured on MPEG-TS loss:
+        // such pictures alone damaged, the next anchor clean).
+        let b_only_ends = b_free || (!out.flagged && self.losses.settled(t));
+        if b_only_ends && !b && !own && self.damaged && self.b_only && !self.reference_lost {
             out.flagged = false;
             self.damaged = false;
             // The pictures lost just before this anchor stay damage; nothing else does.
             from = lost_after_mark.or(own_slot);
         }
         if out.flagged {
-            self.mark(t, b && b_free);
+            self.mark(t, (b && b_free) || flags.contains(FrameFlags::NON_REFERENCE));
         }
         // Whole non-reference pictures lost, and nothing else: the damage ends at the next
         // anchor shown (see `Losses`), even one the demuxer's mark for that loss landed on.

@@ -179,7 +179,10 @@ impl HevcTracker {
     /// Nothing is found in a packet without a first slice segment that could be read.
     pub(crate) fn read(&mut self, data: &[u8]) -> Followed {
         let mut out = match self.packet(data) {
-            Some(s) => self.follow(&s),
+            Some(s) => Followed {
+                never_ref: s.never_ref,
+                ..self.follow(&s)
+            },
             None => Followed::default(),
         };
         out.cut_short = self.cut_short(data);
