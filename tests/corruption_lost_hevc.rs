@@ -2,7 +2,8 @@
 //! out of the transport stream): a lost non-reference picture is confirmed
 //! (`non_reference_loss`) and its damage ends at the next anchor picture; a lost P-picture is
 //! held to the key frame; a picture that lost TS packets inside it is damage whatever the
-//! decoder's threads.
+//! decoder's threads; one nothing is predicted from that lost TS packets inside it is damage
+//! up to the next anchor picture only.
 #![cfg(feature = "ffmpeg")]
 
 mod common;
@@ -137,6 +138,35 @@ fn a_picture_cut_short_is_damage_whatever_the_threads() {
         assert_eq!(found.len(), 1, "threads {threads}: {found:?} ({n} packets)");
         assert!(
             (0.5..1.2).contains(&found[0].0) && (found[0].1 - 2.0).abs() < 1.5 / FPS,
+            "threads {threads}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_picture_nothing_predicts_from_cut_short_is_damage_to_the_next_anchor_only() {
+    // Wavefront parallel processing (entry points); pictures large enough to cut inside.
+    let params = "keyint=50:min-keyint=50:bframes=4:b-pyramid=1:wpp=1:crf=10:log-level=error";
+    let ts = encode_ts("cut-nonref", &["-c:v", "libx265", "-x265-params", params]);
+    // The first TRAIL_N B-picture after 0.8 s decoded right after the pyramid's B-reference
+    // (TRAIL_R): the demuxer's mark for the loss lands on that reference, which is intact.
+    let pes = video_pes(&ts);
+    let i = (20..pes.len())
+        .find(|&i| {
+            first_slice(&pes[i].2) == (0, 0) && first_slice(&pes[i - 1].2) == (1, 0) && pes[i].1 >= 6
+        })
+        .expect("such a picture");
+    // Every TS packet but its first and last: more than its last substream holds.
+    let lossy = without(&ts, pes[i].0 + 1, pes[i].1 - 2);
+    for threads in [1, 0] {
+        let media = decode_threads(&lossy, &format!("cut-nonref-{threads}"), threads);
+        assert!(count(&media, "non_reference_loss") >= 2, "threads {threads}");
+        // The picture cut short, and the pictures shown after it up to the next anchor (at
+        // most the rest of the pyramid), not up to the key frame at 2 s.
+        let found = common::gop::corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "threads {threads}: {found:?}");
+        assert!(
+            found[0].0 > 0.7 && found[0].1 - found[0].0 <= 3.0 / FPS + 1e-6,
             "threads {threads}: {found:?}"
         );
     }
