@@ -3,7 +3,8 @@
 //! (`non_reference_loss`) and its damage ends at the next anchor picture; a lost P-picture is
 //! held to the key frame; a picture that lost TS packets inside it is damage whatever the
 //! decoder's threads; one nothing is predicted from that lost TS packets inside it is damage
-//! up to the next anchor picture only.
+//! up to the next anchor picture only, unless a loss the headers do not show may have hit a
+//! reference picture.
 #![cfg(feature = "ffmpeg")]
 
 mod common;
@@ -153,20 +154,54 @@ fn a_picture_nothing_predicts_from_cut_short_is_damage_to_the_next_anchor_only()
     let pes = video_pes(&ts);
     let i = (20..pes.len())
         .find(|&i| {
-            first_slice(&pes[i].2) == (0, 0) && first_slice(&pes[i - 1].2) == (1, 0) && pes[i].1 >= 6
+            first_slice(&pes[i].2) == (0, 0)
+                && first_slice(&pes[i - 1].2) == (1, 0)
+                && pes[i].1 >= 6
         })
         .expect("such a picture");
     // Every TS packet but its first and last: more than its last substream holds.
     let lossy = without(&ts, pes[i].0 + 1, pes[i].1 - 2);
     for threads in [1, 0] {
         let media = decode_threads(&lossy, &format!("cut-nonref-{threads}"), threads);
-        assert!(count(&media, "non_reference_loss") >= 2, "threads {threads}");
+        assert!(
+            count(&media, "non_reference_loss") >= 2,
+            "threads {threads}"
+        );
         // The picture cut short, and the pictures shown after it up to the next anchor (at
         // most the rest of the pyramid), not up to the key frame at 2 s.
         let found = common::gop::corruption_intervals("corruption", &media);
         assert_eq!(found.len(), 1, "threads {threads}: {found:?}");
         assert!(
             found[0].0 > 0.7 && found[0].1 - found[0].0 <= 3.0 / FPS + 1e-6,
+            "threads {threads}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_mark_on_a_picture_nothing_predicts_from_is_held_when_its_loss_is_not_found() {
+    // No entry points (no wavefront, no tiles): a picture cut short does not show.
+    let params = "keyint=50:min-keyint=50:bframes=4:b-pyramid=1:wpp=0:crf=10:log-level=error";
+    let ts = encode_ts("unfound", &["-c:v", "libx265", "-x265-params", params]);
+    // The first P-picture after 0.8 s decoded right after a TRAIL_N B-picture: the demuxer's
+    // mark for a loss inside the P-picture lands on the B-picture, which nothing predicts
+    // from, while the P-picture's damage reaches the key frame.
+    let pes = video_pes(&ts);
+    let i = (20..pes.len())
+        .find(|&i| {
+            first_slice(&pes[i].2) == (1, 1)
+                && first_slice(&pes[i - 1].2) == (0, 0)
+                && pes[i].1 >= 6
+        })
+        .expect("such a picture");
+    let lossy = without(&ts, pes[i].0 + 1, pes[i].1 - 2);
+    for threads in [1, 0] {
+        let media = decode_threads(&lossy, &format!("unfound-{threads}"), threads);
+        assert_eq!(count(&media, "non_reference_cut"), 0, "threads {threads}");
+        let found = common::gop::corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "threads {threads}: {found:?}");
+        assert!(
+            (found[0].1 - 2.0).abs() < 1.5 / FPS,
             "threads {threads}: {found:?}"
         );
     }

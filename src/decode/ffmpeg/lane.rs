@@ -32,9 +32,12 @@ pub(super) struct RefNews {
     /// Bytes of this packet's picture were lost (see `Followed::cut_short`): it is damaged
     /// like a packet the demuxer marked.
     pub(super) cut_short: bool,
+    /// The loss [`RefNews::confirmed`] was found in this packet: cut short, its picture one
+    /// no other picture is predicted from, no reference picture lost before it.
+    pub(super) found: bool,
     /// This packet, cut short and not marked, holds a picture no other picture is predicted
     /// from, and no reference picture was lost before it: its loss is its own and damages
-    /// nothing else (confirmed at once).
+    /// nothing else (found and confirmed at once).
     pub(super) own_loss: bool,
 }
 
@@ -200,6 +203,7 @@ impl Lane {
                 Some(false) if own_cut => {
                     news.confirmed = Some(t);
                     news.unreferenced = !cut;
+                    news.found = true;
                 }
                 Some(false) if !corrupt => {
                     if seen + 1 >= confirm_after {

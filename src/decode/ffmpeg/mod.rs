@@ -467,6 +467,9 @@ impl FfmpegDecoder {
             self.out.notice(t, Some(index), NoticeKind::ReferenceLoss);
         }
         if let Some(t) = news.confirmed {
+            if news.found {
+                self.out.notice(t, Some(index), NoticeKind::NonReferenceCut);
+            }
             self.out
                 .notice(t, Some(index), NoticeKind::NonReferenceLoss);
             if news.unreferenced {
@@ -482,6 +485,8 @@ impl FfmpegDecoder {
             lane.mark_damaged(seq);
         }
         if news.own_loss {
+            self.out
+                .notice(time, Some(index), NoticeKind::NonReferenceCut);
             self.out
                 .notice(time, Some(index), NoticeKind::NonReferenceLoss);
         }

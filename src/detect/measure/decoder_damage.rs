@@ -114,6 +114,12 @@ struct Losses {
     unconfirmed: Option<MediaTime>,
     /// The latest confirmation.
     confirmed: Option<MediaTime>,
+    /// The latest [`NoticeKind::NonReferenceCut`]: the loss of that time was found inside a
+    /// picture no other picture is predicted from.
+    found: Option<MediaTime>,
+    /// The latest confirmation of a loss not so found (it may have cut a reference picture
+    /// short where no header shows it).
+    unfound: Option<MediaTime>,
     /// The latest [`NoticeKind::UnreferencedLoss`] notices that came with their
     /// confirmation: the losses of the marks of those times took no reference picture at all.
     /// Several, since later losses may be confirmed before the marked picture is shown.
@@ -149,6 +155,12 @@ impl Losses {
         {
             self.awaiting = None;
             self.confirmed = Some(self.confirmed.map_or(t, |c| c.max(t)));
+            if !self
+                .found
+                .is_some_and(|f| t.secs_since(f).abs() < SAME_PICTURE)
+            {
+                self.unfound = Some(self.unfound.map_or(t, |u| u.max(t)));
+            }
         }
     }
 
@@ -265,6 +277,19 @@ impl Losses {
             && self.unconfirmed.is_none_or(before)
     }
 
+    /// True when every loss of the episode on screen at `t` was found inside a picture no
+    /// other picture is predicted from ([`NoticeKind::NonReferenceCut`]), and the decoder was
+    /// silent about anchor pictures.
+    fn found_own(&self, t: MediaTime) -> bool {
+        let Some(start) = self.episode else {
+            return false;
+        };
+        self.settled(t)
+            && self
+                .unfound
+                .is_none_or(|u| start.secs_since(u) > SAME_PICTURE)
+    }
+
     fn end_episode(&mut self) {
         self.episode = None;
         self.decoder_said = false;
@@ -320,6 +345,7 @@ impl DecoderDamage {
             NoticeKind::NonReferenceLoss
                 | NoticeKind::NonReferenceError
                 | NoticeKind::UnreferencedLoss
+                | NoticeKind::NonReferenceCut
         );
         if !self.notices || !(damage || confirmation) {
             return false;
@@ -345,6 +371,10 @@ impl DecoderDamage {
                     }
                     NoticeKind::UnreferencedLoss => {
                         self.losses.unreferenced(n.time);
+                        return false;
+                    }
+                    NoticeKind::NonReferenceCut => {
+                        self.losses.found = Some(n.time);
                         return false;
                     }
                     NoticeKind::CorruptPacket => self.losses.corrupt(n.time),
@@ -508,11 +538,11 @@ impl DecoderDamage {
             }
             from = Some(m);
         }
-        // Elsewhere a reference may be damaged where the marks did not land: every loss must
-        // be confirmed to have taken none (HEVC: pictures cut short that nothing is predicted
-        // from, each mark's loss found in the picture after it; measured on MPEG-TS loss:
-        // such pictures alone damaged, the next anchor clean).
-        let b_only_ends = b_free || (!out.flagged && self.losses.settled(t));
+        // Elsewhere a reference may be damaged where the marks did not land (a loss no header
+        // shows): every loss must have been found inside a picture nothing is predicted from
+        // (HEVC: such pictures cut short, the marks on the packets before them; measured on
+        // MPEG-TS loss: those pictures alone damaged, the next anchor clean).
+        let b_only_ends = b_free || (!out.flagged && self.losses.found_own(t));
         if b_only_ends && !b && !own && self.damaged && self.b_only && !self.reference_lost {
             out.flagged = false;
             self.damaged = false;
@@ -520,7 +550,10 @@ impl DecoderDamage {
             from = lost_after_mark.or(own_slot);
         }
         if out.flagged {
-            self.mark(t, (b && b_free) || flags.contains(FrameFlags::NON_REFERENCE));
+            self.mark(
+                t,
+                (b && b_free) || flags.contains(FrameFlags::NON_REFERENCE),
+            );
         }
         // Whole non-reference pictures lost, and nothing else: the damage ends at the next
         // anchor shown (see `Losses`), even one the demuxer's mark for that loss landed on.

@@ -110,7 +110,10 @@ fn the_pictures_nothing_is_predicted_from_are_the_sub_layer_non_reference_ones()
     let units = access_units(&stream);
     let found = follow(&units, &[]);
     let mut t = HevcTracker::new();
-    let kinds: Vec<_> = units.iter().map(|u| t.packet(u).map(|s| s.nal_type)).collect();
+    let kinds: Vec<_> = units
+        .iter()
+        .map(|u| t.packet(u).map(|s| s.nal_type))
+        .collect();
     for (f, k) in found.iter().zip(&kinds) {
         assert_eq!(f.never_ref, *k == Some(0), "{k:?}");
     }
