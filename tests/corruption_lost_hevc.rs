@@ -206,3 +206,64 @@ fn a_mark_on_a_picture_nothing_predicts_from_is_held_when_its_loss_is_not_found(
         );
     }
 }
+
+/// Decode order after 0.8 s: the pyramid's B-reference, then two TRAIL_N B-pictures, the
+/// first shown first; the second is cut short (found; the demuxer's mark lands on the first)
+/// and `lose_more` takes TS packets from the other two (`pes[i]`: the first TRAIL_N). The first
+/// TRAIL_N, shown first of the three, must be damage, whatever the decoder's threads.
+fn first_b_stays_damage(
+    name: &str,
+    lose_more: impl Fn(&[(usize, usize, Vec<u8>)], usize, Vec<u8>) -> Vec<u8>,
+) {
+    let params = "keyint=50:min-keyint=50:bframes=4:b-pyramid=1:wpp=1:crf=10:log-level=error";
+    let ts = encode_ts(name, &["-c:v", "libx265", "-x265-params", params]);
+    let pes = video_pes(&ts);
+    let i = (20..pes.len() - 1)
+        .find(|&i| {
+            first_slice(&pes[i - 1].2) == (1, 0)
+                && first_slice(&pes[i].2) == (0, 0)
+                && first_slice(&pes[i + 1].2) == (0, 0)
+                && pes[i - 1].1 >= 6
+                && pes[i].1 >= 6
+                && pes[i + 1].1 >= 6
+        })
+        .expect("such pictures");
+    let lossy = without(&ts, pes[i + 1].0 + 1, pes[i + 1].1 - 2);
+    let lossy = lose_more(&pes, i, lossy);
+    for threads in [1, 0] {
+        let media = decode_threads(&lossy, &format!("{name}-{threads}"), threads);
+        assert!(count(&media, "non_reference_cut") >= 1, "threads {threads}");
+        // The first picture marked in display order (the first TRAIL_N).
+        let first = media
+            .iter()
+            .filter_map(|m| match m {
+                avqc::Media::Video(f) if f.flags().contains(avqc::FrameFlags::DAMAGED_INPUT) => {
+                    Some(f.time().as_secs_f64())
+                }
+                _ => None,
+            })
+            .fold(f64::MAX, f64::min);
+        let found = common::gop::corruption_intervals("corruption", &media);
+        assert!(
+            found.iter().any(|r| r.0 <= first + 1e-6 && first < r.1),
+            "threads {threads}: {first} {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_picture_a_mark_before_it_reported_stays_damage_when_the_next_loss_is_found() {
+    // The first TRAIL_N loses one TS packet inside its last substream (no header shows it;
+    // the demuxer's mark lands on the B-reference).
+    first_b_stays_damage("reported", |pes, i, ts| {
+        without(&ts, pes[i].0 + pes[i].1 - 2, 1)
+    });
+}
+
+#[test]
+fn a_picture_predicted_from_one_cut_short_stays_damage_when_the_next_loss_is_found() {
+    // The B-reference, which the first TRAIL_N predicts from, is cut short too.
+    first_b_stays_damage("uses-cut", |pes, i, ts| {
+        without(&ts, pes[i - 1].0 + 1, pes[i - 1].1 - 2)
+    });
+}

@@ -114,6 +114,9 @@ pub(crate) struct Followed {
     /// Bytes of the packet's picture were lost: a slice segment is shorter than its header's
     /// entry points say (HEVC). The picture is damaged, whatever the loss took besides.
     pub(crate) cut_short: bool,
+    /// The picture predicts from a picture cut short, directly or through another (HEVC:
+    /// its reference picture set lists one as used): it is damaged too.
+    pub(crate) uses_cut: bool,
 }
 
 /// Reads H.264 parameter sets and slice headers from Annex B packets, following `frame_num`
