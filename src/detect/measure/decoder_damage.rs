@@ -30,6 +30,11 @@ const MISSING_NEAR: f64 = 3.0;
 /// Confirmed losses of unreferenced pictures remembered until their marked pictures are shown.
 const UNREFERENCED: usize = 4;
 
+/// True when `a` and `b` are the time of one picture.
+fn same(a: MediaTime, b: MediaTime) -> bool {
+    a.secs_since(b).abs() < SAME_PICTURE
+}
+
 /// True when the decoder itself (not the demuxer) flagged damage.
 fn decoder_damage(flags: FrameFlags) -> bool {
     flags.contains(FrameFlags::CORRUPT)
@@ -68,10 +73,9 @@ pub(crate) struct DecoderDamage {
     /// Damage of a reference picture is on screen (an episode has not recovered yet).
     damaged: bool,
     /// The damage on screen was seen only on pictures no other picture is predicted from
-    /// (B-pictures of a stream whose B-pictures are never references, MPEG-1/2, or pictures
-    /// flagged [`FrameFlags::NON_REFERENCE`]): the next anchor the decoder itself does not
-    /// flag ends it (in other streams, once every loss of the episode is confirmed to have
-    /// taken no reference picture and the anchor is not flagged).
+    /// (B-pictures of MPEG-1/2, pictures flagged [`FrameFlags::NON_REFERENCE`]): the next
+    /// anchor the decoder itself does not flag ends it (elsewhere only when every loss of the
+    /// episode was found inside such a picture, [`NoticeKind::NonReferenceCut`]).
     b_only: bool,
     /// A [`NoticeKind::ReferenceLoss`] came since the damage on screen began (or is pending):
     /// in MPEG-1/2 an anchor was lost, so the damage is not B-pictures' only, whatever
@@ -104,8 +108,8 @@ pub(crate) struct DecoderDamage {
 /// time. Damage whose only evidence is confirmed losses, where pictures are missing from the
 /// display (whole pictures were lost), and where the decoder reported nothing about an anchor
 /// picture, ends at the next anchor picture: nothing shown after it is predicted from the
-/// pictures lost. A loss that only cut a picture short shows no missing picture, and is held
-/// as any other damage.
+/// pictures lost. A loss that only cut a picture short is held as any other damage, unless it
+/// was found inside pictures nothing is predicted from, the only ones damaged (`found_own`).
 #[derive(Clone, Copy, Debug, Default)]
 struct Losses {
     /// The last corrupt-packet notice, until its confirmation.
@@ -155,10 +159,7 @@ impl Losses {
         {
             self.awaiting = None;
             self.confirmed = Some(self.confirmed.map_or(t, |c| c.max(t)));
-            if !self
-                .found
-                .is_some_and(|f| t.secs_since(f).abs() < SAME_PICTURE)
-            {
+            if !self.found.is_some_and(|f| same(t, f)) {
                 self.unfound = Some(self.unfound.map_or(t, |u| u.max(t)));
             }
         }
@@ -185,10 +186,7 @@ impl Losses {
     /// The loss marked at `t` took no reference picture at all: remembered when it was
     /// confirmed.
     fn unreferenced(&mut self, t: MediaTime) {
-        if self
-            .confirmed
-            .is_some_and(|c| t.secs_since(c).abs() < SAME_PICTURE)
-        {
+        if self.confirmed.is_some_and(|c| same(t, c)) {
             self.unreferenced.rotate_right(1);
             self.unreferenced[0] = Some(t);
         }
@@ -196,10 +194,7 @@ impl Losses {
 
     /// True when the loss marked at `t` took no reference picture at all.
     fn unreferenced_at(&self, t: MediaTime) -> bool {
-        self.unreferenced
-            .iter()
-            .flatten()
-            .any(|u| t.secs_since(*u).abs() < SAME_PICTURE)
+        self.unreferenced.iter().flatten().any(|u| same(t, *u))
     }
 
     /// True when the notices at `p` (`count` of them) are one decode error about a picture
