@@ -2,7 +2,9 @@
 //! out of the transport stream): a lost non-reference picture is confirmed
 //! (`non_reference_loss`) and its damage ends at the next anchor picture; a lost P-picture is
 //! held to the key frame; a picture that lost TS packets inside it is damage whatever the
-//! decoder's threads.
+//! decoder's threads; one nothing is predicted from that lost TS packets inside it is damage
+//! up to the next anchor picture only, unless a loss the headers do not show may have hit a
+//! reference picture.
 #![cfg(feature = "ffmpeg")]
 
 mod common;
@@ -140,4 +142,128 @@ fn a_picture_cut_short_is_damage_whatever_the_threads() {
             "threads {threads}: {found:?}"
         );
     }
+}
+
+#[test]
+fn a_picture_nothing_predicts_from_cut_short_is_damage_to_the_next_anchor_only() {
+    // Wavefront parallel processing (entry points); pictures large enough to cut inside.
+    let params = "keyint=50:min-keyint=50:bframes=4:b-pyramid=1:wpp=1:crf=10:log-level=error";
+    let ts = encode_ts("cut-nonref", &["-c:v", "libx265", "-x265-params", params]);
+    // The first TRAIL_N B-picture after 0.8 s decoded right after the pyramid's B-reference
+    // (TRAIL_R): the demuxer's mark for the loss lands on that reference, which is intact.
+    let pes = video_pes(&ts);
+    let i = (20..pes.len())
+        .find(|&i| {
+            first_slice(&pes[i].2) == (0, 0)
+                && first_slice(&pes[i - 1].2) == (1, 0)
+                && pes[i].1 >= 6
+        })
+        .expect("such a picture");
+    // Every TS packet but its first and last: more than its last substream holds.
+    let lossy = without(&ts, pes[i].0 + 1, pes[i].1 - 2);
+    for threads in [1, 0] {
+        let media = decode_threads(&lossy, &format!("cut-nonref-{threads}"), threads);
+        assert!(
+            count(&media, "non_reference_loss") >= 2,
+            "threads {threads}"
+        );
+        // The picture cut short, and the pictures shown after it up to the next anchor (at
+        // most the rest of the pyramid), not up to the key frame at 2 s.
+        let found = common::gop::corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "threads {threads}: {found:?}");
+        assert!(
+            found[0].0 > 0.7 && found[0].1 - found[0].0 <= 3.0 / FPS + 1e-6,
+            "threads {threads}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_mark_on_a_picture_nothing_predicts_from_is_held_when_its_loss_is_not_found() {
+    // No entry points (no wavefront, no tiles): a picture cut short does not show.
+    let params = "keyint=50:min-keyint=50:bframes=4:b-pyramid=1:wpp=0:crf=10:log-level=error";
+    let ts = encode_ts("unfound", &["-c:v", "libx265", "-x265-params", params]);
+    // The first P-picture after 0.8 s decoded right after a TRAIL_N B-picture: the demuxer's
+    // mark for a loss inside the P-picture lands on the B-picture, which nothing predicts
+    // from, while the P-picture's damage reaches the key frame.
+    let pes = video_pes(&ts);
+    let i = (20..pes.len())
+        .find(|&i| {
+            first_slice(&pes[i].2) == (1, 1)
+                && first_slice(&pes[i - 1].2) == (0, 0)
+                && pes[i].1 >= 6
+        })
+        .expect("such a picture");
+    let lossy = without(&ts, pes[i].0 + 1, pes[i].1 - 2);
+    for threads in [1, 0] {
+        let media = decode_threads(&lossy, &format!("unfound-{threads}"), threads);
+        assert_eq!(count(&media, "non_reference_cut"), 0, "threads {threads}");
+        let found = common::gop::corruption_intervals("corruption", &media);
+        assert_eq!(found.len(), 1, "threads {threads}: {found:?}");
+        assert!(
+            (found[0].1 - 2.0).abs() < 1.5 / FPS,
+            "threads {threads}: {found:?}"
+        );
+    }
+}
+
+/// Decode order after 0.8 s: the pyramid's B-reference, then two TRAIL_N B-pictures, the
+/// first shown first; the second is cut short (found; the demuxer's mark lands on the first)
+/// and `lose_more` takes TS packets from the other two (`pes[i]`: the first TRAIL_N). The first
+/// TRAIL_N, shown first of the three, must be damage, whatever the decoder's threads.
+fn first_b_stays_damage(
+    name: &str,
+    lose_more: impl Fn(&[(usize, usize, Vec<u8>)], usize, Vec<u8>) -> Vec<u8>,
+) {
+    let params = "keyint=50:min-keyint=50:bframes=4:b-pyramid=1:wpp=1:crf=10:log-level=error";
+    let ts = encode_ts(name, &["-c:v", "libx265", "-x265-params", params]);
+    let pes = video_pes(&ts);
+    let i = (20..pes.len() - 1)
+        .find(|&i| {
+            first_slice(&pes[i - 1].2) == (1, 0)
+                && first_slice(&pes[i].2) == (0, 0)
+                && first_slice(&pes[i + 1].2) == (0, 0)
+                && pes[i - 1].1 >= 6
+                && pes[i].1 >= 6
+                && pes[i + 1].1 >= 6
+        })
+        .expect("such pictures");
+    let lossy = without(&ts, pes[i + 1].0 + 1, pes[i + 1].1 - 2);
+    let lossy = lose_more(&pes, i, lossy);
+    for threads in [1, 0] {
+        let media = decode_threads(&lossy, &format!("{name}-{threads}"), threads);
+        assert!(count(&media, "non_reference_cut") >= 1, "threads {threads}");
+        // The first picture marked in display order (the first TRAIL_N).
+        let first = media
+            .iter()
+            .filter_map(|m| match m {
+                avqc::Media::Video(f) if f.flags().contains(avqc::FrameFlags::DAMAGED_INPUT) => {
+                    Some(f.time().as_secs_f64())
+                }
+                _ => None,
+            })
+            .fold(f64::MAX, f64::min);
+        let found = common::gop::corruption_intervals("corruption", &media);
+        assert!(
+            found.iter().any(|r| r.0 <= first + 1e-6 && first < r.1),
+            "threads {threads}: {first} {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_picture_a_mark_before_it_reported_stays_damage_when_the_next_loss_is_found() {
+    // The first TRAIL_N loses one TS packet inside its last substream (no header shows it;
+    // the demuxer's mark lands on the B-reference).
+    first_b_stays_damage("reported", |pes, i, ts| {
+        without(&ts, pes[i].0 + pes[i].1 - 2, 1)
+    });
+}
+
+#[test]
+fn a_picture_predicted_from_one_cut_short_stays_damage_when_the_next_loss_is_found() {
+    // The B-reference, which the first TRAIL_N predicts from, is cut short too.
+    first_b_stays_damage("uses-cut", |pes, i, ts| {
+        without(&ts, pes[i - 1].0 + 1, pes[i - 1].1 - 2)
+    });
 }

@@ -49,7 +49,8 @@ pub enum NoticeKind {
     /// `FfmpegDecoder`). Whole pictures lost there were non-reference pictures, which no other
     /// picture is predicted from. A picture cut short by the loss is not ruled out: the
     /// `corruption` and `decode_errors` detectors end such damage early only when pictures are
-    /// missing from the display and the decoder reported nothing.
+    /// missing from the display and the decoder reported nothing, or when a
+    /// [`NonReferenceCut`](NoticeKind::NonReferenceCut) found the loss.
     NonReferenceLoss,
     /// Reference pictures were lost at this notice's time:
     /// - H.264: `frame_num` jumped although the demuxer marked no packet corrupt (read by
@@ -66,7 +67,8 @@ pub enum NoticeKind {
     ReferenceLoss,
     /// The [`DecodeError`](NoticeKind::DecodeError) of the same time, just before it, was
     /// about a picture no other picture is predicted from: an MPEG-1/2 B-picture, as the
-    /// `picture_coding_type` of the packet the decoder complained of shows (read by
+    /// `picture_coding_type` of the packet the decoder complained of shows, or an HEVC
+    /// sub-layer non-reference picture of the highest sub-layer (`nal_unit_type`; read by
     /// `FfmpegDecoder`; the error is traced to its packet, also with frame threads). Its damage
     /// is that picture's own: the `corruption` and `decode_errors` detectors end it with the
     /// picture (when it was not shown: at the next picture), unless a
@@ -82,6 +84,16 @@ pub enum NoticeKind {
     /// flags it or complains of it: FFmpeg's parser holds one packet back, so the mark lands on
     /// the packet decoded just before the pictures lost. No damage of its own.
     UnreferencedLoss,
+    /// Precedes the [`NonReferenceLoss`](NoticeKind::NonReferenceLoss) of the same time when
+    /// the loss at the [`CorruptPacket`](NoticeKind::CorruptPacket) notice of that time was
+    /// found inside a picture no other picture is predicted from, cut short (HEVC: a
+    /// sub-layer non-reference picture of the highest sub-layer whose slice segments are
+    /// shorter than their entry points say, read by `FfmpegDecoder`): the picture of that
+    /// packet, or of the packet after it (FFmpeg's parser holds one packet back, so the
+    /// demuxer's mark lands on the packet decoded just before the loss). The loss's damage is
+    /// that picture's own: the `corruption` and `decode_errors` detectors end damage seen only
+    /// on such pictures at the next anchor picture. No damage of its own.
+    NonReferenceCut,
     /// Timestamps jumped; the timeline was bridged (see [`TimestampUnwrapper`](crate::TimestampUnwrapper)).
     Discontinuity {
         /// Size of the jump in the raw timestamps, in seconds.
@@ -149,6 +161,7 @@ impl NoticeKind {
             NoticeKind::ReferenceLoss => "reference_loss",
             NoticeKind::NonReferenceError => "non_reference_error",
             NoticeKind::UnreferencedLoss => "unreferenced_loss",
+            NoticeKind::NonReferenceCut => "non_reference_cut",
             NoticeKind::Discontinuity { .. } => "discontinuity",
             NoticeKind::EndOfStream => "end_of_stream",
             NoticeKind::InputLost { .. } => "input_lost",
@@ -177,6 +190,9 @@ impl std::fmt::Display for NoticeKind {
             }
             NoticeKind::UnreferencedLoss => {
                 f.write_str("the packets lost held no picture any other is predicted from")
+            }
+            NoticeKind::NonReferenceCut => {
+                f.write_str("the packets lost were inside a picture no other is predicted from")
             }
             NoticeKind::Discontinuity { jump_secs } => {
                 write!(f, "timestamps jumped by {jump_secs:.3} s; timeline bridged")

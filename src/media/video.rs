@@ -134,6 +134,10 @@ impl FrameFlags {
     /// The packet(s) of this picture were marked corrupt by the demuxer (e.g. MPEG-TS
     /// continuity errors) or the decoder logged errors while decoding it.
     pub const DAMAGED_INPUT: FrameFlags = FrameFlags(16);
+    /// No other picture is predicted from this one, as the stream's headers say (an MPEG-1/2
+    /// B-picture, an HEVC sub-layer non-reference picture of the highest sub-layer): damage
+    /// of its own ends with it. Not a damage flag.
+    pub const NON_REFERENCE: FrameFlags = FrameFlags(32);
 
     /// True when every flag in `other` is set.
     pub fn contains(self, other: FrameFlags) -> bool {

@@ -75,6 +75,9 @@ impl MediaMaker {
         if lane.is_damaged(frame.tag()) {
             flags |= FrameFlags::DAMAGED_INPUT;
         }
+        if lane.never_ref(frame.tag()) {
+            flags |= FrameFlags::NON_REFERENCE;
+        }
         let dur_ticks = frame.duration().unwrap_or(lane.frame_clock.step).max(1);
         let (ticks, jump) = match frame.timestamp() {
             Some(raw) => {

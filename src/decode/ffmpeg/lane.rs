@@ -32,6 +32,13 @@ pub(super) struct RefNews {
     /// Bytes of this packet's picture were lost (see `Followed::cut_short`): it is damaged
     /// like a packet the demuxer marked.
     pub(super) cut_short: bool,
+    /// The loss [`RefNews::confirmed`] was found in this packet: cut short, its picture one
+    /// no other picture is predicted from, no reference picture lost before it.
+    pub(super) found: bool,
+    /// This packet, cut short and not marked, holds a picture no other picture is predicted
+    /// from, and no reference picture was lost before it: its loss is its own and damages
+    /// nothing else (found and confirmed at once).
+    pub(super) own_loss: bool,
 }
 
 /// Packets of a stream after one whose marking drops a lost frame that may carry the
@@ -74,8 +81,13 @@ pub(super) struct Lane {
     pub(super) refs: Option<Follower>,
     /// Time of the last packet the demuxer marked corrupt, and how many packets after it
     /// showed no reference picture lost, until [`CONFIRM_AFTER`] did.
-    /// With it: whether that packet was cut short itself ([`RefNews::cut_short`]).
-    loss_pending: Option<(MediaTime, u32, bool)>,
+    /// With it: whether that packet was cut short itself ([`RefNews::cut_short`]), and
+    /// whether its picture may be damaged besides: it predicts from one that was cut short
+    /// (`Followed::uses_cut`), or the packet before it was marked too (the mark lands on the
+    /// packet before a loss).
+    loss_pending: Option<(MediaTime, u32, bool, bool)>,
+    /// The last packet was marked corrupt by the demuxer.
+    last_corrupt: bool,
     /// Time of a packet marked corrupt whose loss took reference frames, while the tracker
     /// follows how far their damage reaches.
     loss_watch: Option<MediaTime>,
@@ -116,6 +128,7 @@ impl Lane {
             b_refs: true,
             refs: None,
             loss_pending: None,
+            last_corrupt: false,
             loss_watch: None,
             drops_lost: VecDeque::new(),
             sent: VecDeque::new(),
@@ -186,15 +199,27 @@ impl Lane {
             ..RefNews::default()
         };
         let marked = self.loss_pending.is_some() || self.loss_watch.is_some();
-        if let Some((t, seen, cut)) = self.loss_pending.take() {
+        // Cut short, in a picture nothing is predicted from, with no reference lost before it.
+        let own_cut = followed.cut_short && followed.never_ref && lost == Some(false);
+        news.own_loss = own_cut && !corrupt;
+        if let Some((t, seen, cut, doubt)) = self.loss_pending.take() {
             match lost {
+                // The loss the mark reported is found in this picture (the mark lands on the
+                // packet before the loss), and damages nothing shown after this picture. The
+                // marked picture is intact unless cut short or in doubt (measured on HEVC: a
+                // B-picture of a pyramid whose B-reference was cut short).
+                Some(false) if own_cut => {
+                    news.confirmed = Some(t);
+                    news.unreferenced = !cut && !doubt;
+                    news.found = true;
+                }
                 Some(false) if !corrupt => {
                     if seen + 1 >= confirm_after {
                         news.confirmed = Some(t);
                         // A marked packet cut short lost part of its own picture.
                         news.unreferenced = !cut;
                     } else {
-                        self.loss_pending = Some((t, seen + 1, cut));
+                        self.loss_pending = Some((t, seen + 1, cut, doubt));
                     }
                 }
                 Some(true) if !corrupt && anchor_news => news.anchor_lost = Some(t),
@@ -225,9 +250,13 @@ impl Lane {
             match lost {
                 Some(true) if anchor_news => news.anchor_lost = Some(time),
                 Some(true) => self.loss_watch = Some(time),
-                _ => self.loss_pending = Some((time, 0, followed.cut_short)),
+                _ => {
+                    let doubt = followed.uses_cut || self.last_corrupt;
+                    self.loss_pending = Some((time, 0, followed.cut_short, doubt));
+                }
             }
         }
+        self.last_corrupt = corrupt;
         news
     }
 
@@ -257,9 +286,14 @@ impl Lane {
     }
 
     /// True when the packet tagged `tag` holds a picture no other picture is predicted from
-    /// (an MPEG-1/2 B-picture, as its header said).
-    fn never_ref(&self, tag: i64) -> bool {
-        self.sent.iter().rev().any(|p| p.seq == tag && p.never_ref)
+    /// (an MPEG-1/2 B-picture, an HEVC sub-layer non-reference picture of the highest
+    /// sub-layer, as its header said).
+    pub(super) fn never_ref(&self, tag: i64) -> bool {
+        self.sent
+            .iter()
+            .rev()
+            .find(|p| p.seq == tag)
+            .is_some_and(|p| p.never_ref)
     }
 
     /// The notices of a decode error about the packet tagged `tag`, at `time`: the error,

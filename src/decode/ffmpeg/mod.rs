@@ -467,6 +467,9 @@ impl FfmpegDecoder {
             self.out.notice(t, Some(index), NoticeKind::ReferenceLoss);
         }
         if let Some(t) = news.confirmed {
+            if news.found {
+                self.out.notice(t, Some(index), NoticeKind::NonReferenceCut);
+            }
             self.out
                 .notice(t, Some(index), NoticeKind::NonReferenceLoss);
             if news.unreferenced {
@@ -480,6 +483,12 @@ impl FfmpegDecoder {
             self.out
                 .notice(time, Some(index), NoticeKind::CorruptPacket);
             lane.mark_damaged(seq);
+        }
+        if news.own_loss {
+            self.out
+                .notice(time, Some(index), NoticeKind::NonReferenceCut);
+            self.out
+                .notice(time, Some(index), NoticeKind::NonReferenceLoss);
         }
         // Reused across packets: no allocation per packet.
         let mut frames = std::mem::take(&mut self.scratch);

@@ -27,6 +27,14 @@ const SAME_PICTURE: f64 = 0.001;
 /// a few pictures away.
 const MISSING_NEAR: f64 = 3.0;
 
+/// Confirmed losses of unreferenced pictures remembered until their marked pictures are shown.
+const UNREFERENCED: usize = 4;
+
+/// True when `a` and `b` are the time of one picture.
+fn same(a: MediaTime, b: MediaTime) -> bool {
+    a.secs_since(b).abs() < SAME_PICTURE
+}
+
 /// True when the decoder itself (not the demuxer) flagged damage.
 fn decoder_damage(flags: FrameFlags) -> bool {
     flags.contains(FrameFlags::CORRUPT)
@@ -64,8 +72,10 @@ pub(crate) struct DecoderDamage {
     video_streams: u64,
     /// Damage of a reference picture is on screen (an episode has not recovered yet).
     damaged: bool,
-    /// The damage on screen was seen only on B-pictures of a stream whose B-pictures are never
-    /// references (MPEG-1/2): the next anchor the decoder itself does not flag ends it.
+    /// The damage on screen was seen only on pictures no other picture is predicted from
+    /// (B-pictures of MPEG-1/2, pictures flagged [`FrameFlags::NON_REFERENCE`]): the next
+    /// anchor the decoder itself does not flag ends it (elsewhere only when every loss of the
+    /// episode was found inside such a picture, [`NoticeKind::NonReferenceCut`]).
     b_only: bool,
     /// A [`NoticeKind::ReferenceLoss`] came since the damage on screen began (or is pending):
     /// in MPEG-1/2 an anchor was lost, so the damage is not B-pictures' only, whatever
@@ -98,8 +108,8 @@ pub(crate) struct DecoderDamage {
 /// time. Damage whose only evidence is confirmed losses, where pictures are missing from the
 /// display (whole pictures were lost), and where the decoder reported nothing about an anchor
 /// picture, ends at the next anchor picture: nothing shown after it is predicted from the
-/// pictures lost. A loss that only cut a picture short shows no missing picture, and is held
-/// as any other damage.
+/// pictures lost. A loss that only cut a picture short is held as any other damage, unless it
+/// was found inside pictures nothing is predicted from, the only ones damaged (`found_own`).
 #[derive(Clone, Copy, Debug, Default)]
 struct Losses {
     /// The last corrupt-packet notice, until its confirmation.
@@ -108,9 +118,16 @@ struct Losses {
     unconfirmed: Option<MediaTime>,
     /// The latest confirmation.
     confirmed: Option<MediaTime>,
-    /// The latest [`NoticeKind::UnreferencedLoss`]: the loss of the mark of that time took
-    /// no reference picture at all.
-    unreferenced: Option<MediaTime>,
+    /// The latest [`NoticeKind::NonReferenceCut`]: the loss of that time was found inside a
+    /// picture no other picture is predicted from.
+    found: Option<MediaTime>,
+    /// The latest confirmation of a loss not so found (it may have cut a reference picture
+    /// short where no header shows it).
+    unfound: Option<MediaTime>,
+    /// The latest [`NoticeKind::UnreferencedLoss`] notices that came with their
+    /// confirmation: the losses of the marks of those times took no reference picture at all.
+    /// Several, since later losses may be confirmed before the marked picture is shown.
+    unreferenced: [Option<MediaTime>; UNREFERENCED],
     /// Decode errors on the video stream not yet reached by the pictures: (earliest, latest).
     errors: Option<(MediaTime, MediaTime)>,
     /// The time of the latest decode error, when it was the only one not yet reached and a
@@ -142,6 +159,9 @@ impl Losses {
         {
             self.awaiting = None;
             self.confirmed = Some(self.confirmed.map_or(t, |c| c.max(t)));
+            if !self.found.is_some_and(|f| same(t, f)) {
+                self.unfound = Some(self.unfound.map_or(t, |u| u.max(t)));
+            }
         }
     }
 
@@ -163,13 +183,18 @@ impl Losses {
         }
     }
 
+    /// The loss marked at `t` took no reference picture at all: remembered when it was
+    /// confirmed.
+    fn unreferenced(&mut self, t: MediaTime) {
+        if self.confirmed.is_some_and(|c| same(t, c)) {
+            self.unreferenced.rotate_right(1);
+            self.unreferenced[0] = Some(t);
+        }
+    }
+
     /// True when the loss marked at `t` took no reference picture at all.
     fn unreferenced_at(&self, t: MediaTime) -> bool {
-        self.unreferenced
-            .is_some_and(|u| t.secs_since(u).abs() < SAME_PICTURE)
-            && self
-                .confirmed
-                .is_some_and(|c| t.secs_since(c).abs() < SAME_PICTURE)
+        self.unreferenced.iter().flatten().any(|u| same(t, *u))
     }
 
     /// True when the notices at `p` (`count` of them) are one decode error about a picture
@@ -227,16 +252,37 @@ impl Losses {
         let Some(start) = self.episode else {
             return false;
         };
-        let before = |x: MediaTime| start.secs_since(x) > SAME_PICTURE;
         let step = self.last_shown.map_or(0.04, |(_, d)| d);
         let near = |g: MediaTime| start.secs_since(g) < MISSING_NEAR * step + SAME_PICTURE;
-        self.gap_at.is_some_and(near)
-            && !self.decoder_said
+        self.gap_at.is_some_and(near) && self.settled(t)
+    }
+
+    /// True when every loss of the episode on screen at `t` is confirmed and the decoder was
+    /// silent about anchor pictures.
+    fn settled(&self, t: MediaTime) -> bool {
+        let Some(start) = self.episode else {
+            return false;
+        };
+        let before = |x: MediaTime| start.secs_since(x) > SAME_PICTURE;
+        !self.decoder_said
             && self.confirmed.is_some_and(|c| !before(c))
             && self
                 .awaiting
                 .is_none_or(|a| t.secs_since(a) < -SAME_PICTURE)
             && self.unconfirmed.is_none_or(before)
+    }
+
+    /// True when every loss of the episode on screen at `t` was found inside a picture no
+    /// other picture is predicted from ([`NoticeKind::NonReferenceCut`]), and the decoder was
+    /// silent about anchor pictures.
+    fn found_own(&self, t: MediaTime) -> bool {
+        let Some(start) = self.episode else {
+            return false;
+        };
+        self.settled(t)
+            && self
+                .unfound
+                .is_none_or(|u| start.secs_since(u) > SAME_PICTURE)
     }
 
     fn end_episode(&mut self) {
@@ -294,6 +340,7 @@ impl DecoderDamage {
             NoticeKind::NonReferenceLoss
                 | NoticeKind::NonReferenceError
                 | NoticeKind::UnreferencedLoss
+                | NoticeKind::NonReferenceCut
         );
         if !self.notices || !(damage || confirmation) {
             return false;
@@ -318,7 +365,11 @@ impl DecoderDamage {
                         return false;
                     }
                     NoticeKind::UnreferencedLoss => {
-                        self.losses.unreferenced = Some(n.time);
+                        self.losses.unreferenced(n.time);
+                        return false;
+                    }
+                    NoticeKind::NonReferenceCut => {
+                        self.losses.found = Some(n.time);
                         return false;
                     }
                     NoticeKind::CorruptPacket => self.losses.corrupt(n.time),
@@ -482,14 +533,22 @@ impl DecoderDamage {
             }
             from = Some(m);
         }
-        if b_free && !b && !own && self.damaged && self.b_only && !self.reference_lost {
+        // Elsewhere a reference may be damaged where the marks did not land (a loss no header
+        // shows): every loss must have been found inside a picture nothing is predicted from
+        // (HEVC: such pictures cut short, the marks on the packets before them; measured on
+        // MPEG-TS loss: those pictures alone damaged, the next anchor clean).
+        let b_only_ends = b_free || (!out.flagged && self.losses.found_own(t));
+        if b_only_ends && !b && !own && self.damaged && self.b_only && !self.reference_lost {
             out.flagged = false;
             self.damaged = false;
             // The pictures lost just before this anchor stay damage; nothing else does.
             from = lost_after_mark.or(own_slot);
         }
         if out.flagged {
-            self.mark(t, b && b_free);
+            self.mark(
+                t,
+                (b && b_free) || flags.contains(FrameFlags::NON_REFERENCE),
+            );
         }
         // Whole non-reference pictures lost, and nothing else: the damage ends at the next
         // anchor shown (see `Losses`), even one the demuxer's mark for that loss landed on.

@@ -107,12 +107,16 @@ pub(crate) struct Followed {
     /// A loss followed came to a verdict with this picture.
     pub(crate) verdict: Option<Verdict>,
     /// The picture is one no other picture is ever predicted from, whatever the stream's
-    /// references: an MPEG-1/2 B-picture (its picture header's `picture_coding_type`).
+    /// references: an MPEG-1/2 B-picture (its picture header's `picture_coding_type`), an
+    /// HEVC sub-layer non-reference picture of the highest sub-layer (its `nal_unit_type`).
     /// Damage of its own ends with it.
     pub(crate) never_ref: bool,
     /// Bytes of the packet's picture were lost: a slice segment is shorter than its header's
     /// entry points say (HEVC). The picture is damaged, whatever the loss took besides.
     pub(crate) cut_short: bool,
+    /// The picture predicts from a picture cut short, directly or through another (HEVC:
+    /// its reference picture set lists one as used): it is damaged too.
+    pub(crate) uses_cut: bool,
 }
 
 /// Reads H.264 parameter sets and slice headers from Annex B packets, following `frame_num`

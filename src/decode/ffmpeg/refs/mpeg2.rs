@@ -77,6 +77,7 @@ impl PictureOrder {
             verdict: (lost == Some(true)).then_some(Verdict::Spread),
             never_ref: coding == Coding::B,
             cut_short: false,
+            uses_cut: false,
         }
     }
 

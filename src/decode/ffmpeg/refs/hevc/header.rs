@@ -49,6 +49,8 @@ impl Rps {
 pub(super) struct Sps {
     /// `log2_max_pic_order_cnt_lsb`.
     pub(super) poc_lsb_bits: u8,
+    /// `sps_max_sub_layers_minus1`: the highest `TemporalId`.
+    top_layer: u8,
     separate_planes: bool,
     rps_count: u8,
     rps: [Rps; MAX_RPS],
@@ -77,6 +79,7 @@ impl Default for Sps {
     fn default() -> Self {
         Sps {
             poc_lsb_bits: 4,
+            top_layer: 0,
             separate_planes: false,
             rps_count: 0,
             rps: [Rps::default(); MAX_RPS],
@@ -127,6 +130,10 @@ pub(super) struct SliceStart {
     pub(super) rps: Rps,
     /// The picture lists long-term references (not followed).
     pub(super) long_term: bool,
+    /// No picture is ever predicted from this one: a sub-layer non-reference picture
+    /// (`TRAIL_N`, `TSA_N`, `STSA_N`, `RADL_N`, `RASL_N`) of the highest sub-layer, so none
+    /// of a higher one either.
+    pub(super) never_ref: bool,
 }
 
 impl SliceStart {
@@ -284,6 +291,7 @@ pub(super) fn parse_sps(body: &[u8], into: &mut Sps) -> Option<usize> {
     }
     b.flag()?; // sps_temporal_id_nesting_flag
     skip_profile_tier_level(&mut b, sub_layers)?;
+    into.top_layer = sub_layers as u8;
     let id = ue_max(&mut b, MAX_SPS as u32 - 1)? as usize;
     let chroma = ue_max(&mut b, 3)?;
     into.separate_planes = chroma == 3 && b.flag()?;
@@ -446,6 +454,7 @@ pub(super) fn parse_slice<'s>(
         tid,
         kind,
         poc_lsb_bits: sps.poc_lsb_bits,
+        never_ref: nal_type <= 14 && nal_type.is_multiple_of(2) && tid == sps.top_layer,
         ..SliceStart::default()
     };
     if out.idr() {

@@ -47,6 +47,8 @@ struct Kept {
     poc: [i64; MAX_DELTAS + 1],
     /// Bit `i`: `poc[i]` never arrived.
     lost: u32,
+    /// Bit `i`: `poc[i]` was cut short, or predicts from a picture that was.
+    cut: u32,
     len: usize,
 }
 
@@ -55,10 +57,11 @@ impl Kept {
         self.poc[..self.len].iter().position(|&p| p == poc)
     }
 
-    fn push(&mut self, poc: i64, lost: bool) {
+    fn push(&mut self, poc: i64, lost: bool, cut: bool) {
         if let Some(slot) = self.poc.get_mut(self.len) {
             *slot = poc;
             self.lost |= u32::from(lost) << self.len;
+            self.cut |= u32::from(cut) << self.len;
             self.len += 1;
         }
     }
@@ -178,11 +181,16 @@ impl HevcTracker {
     /// Reads and follows one packet (an access unit in Annex B form, in decode order).
     /// Nothing is found in a packet without a first slice segment that could be read.
     pub(crate) fn read(&mut self, data: &[u8]) -> Followed {
-        let mut out = match self.packet(data) {
-            Some(s) => self.follow(&s),
+        let s = self.packet(data);
+        let cut = self.cut_short(data);
+        let mut out = match s {
+            Some(s) => Followed {
+                never_ref: s.never_ref,
+                ..self.follow(&s, cut)
+            },
             None => Followed::default(),
         };
-        out.cut_short = self.cut_short(data);
+        out.cut_short = cut;
         out
     }
 
@@ -255,8 +263,8 @@ impl HevcTracker {
         None
     }
 
-    /// Follows one picture (in decode order).
-    fn follow(&mut self, s: &SliceStart) -> Followed {
+    /// Follows one picture (in decode order); `cut`: it was cut short.
+    fn follow(&mut self, s: &SliceStart, cut: bool) -> Followed {
         let mut out = Followed::default();
         let irap = (16..=23).contains(&s.nal_type);
         if !self.started && !irap {
@@ -290,8 +298,12 @@ impl HevcTracker {
         let following = self.episode.is_some();
         for (d, used) in s.rps.entries() {
             let p = poc + i64::from(d);
+            let mut was_cut = false;
             let lost = match self.kept.find(p) {
-                Some(i) => self.kept.lost & (1 << i) != 0,
+                Some(i) => {
+                    was_cut = self.kept.cut & (1 << i) != 0;
+                    self.kept.lost & (1 << i) != 0
+                }
                 // References before a picture that starts over were never decoded: no loss.
                 None if fresh => true,
                 None => {
@@ -308,7 +320,8 @@ impl HevcTracker {
                     true
                 }
             };
-            kept.push(p, lost);
+            out.uses_cut |= used && was_cut;
+            kept.push(p, lost, was_cut);
             if let Some(e) = &self.episode {
                 keeps_damaged |= e.contains(p);
                 uses_damaged |= used && e.contains(p);
@@ -320,7 +333,7 @@ impl HevcTracker {
             // not predict from it is not damaged by it.
             out.drops_lost = missing > 0 && !missing_used;
         }
-        kept.push(poc, false);
+        kept.push(poc, false, cut || out.uses_cut);
         self.kept = kept;
         self.recent.push(poc, s.kind != SliceKind::B);
         if let Some(e) = &mut self.episode {

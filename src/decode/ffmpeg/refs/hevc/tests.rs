@@ -104,6 +104,25 @@ fn a_lost_non_reference_picture_took_no_reference() {
 }
 
 #[test]
+fn the_pictures_nothing_is_predicted_from_are_the_sub_layer_non_reference_ones() {
+    // One sub-layer: x265's TRAIL_N and RASL_N pictures (the B-pictures at the pyramid's
+    // edges, after and before a CRA picture).
+    let stream = encode("never-ref", 25, "");
+    let units = access_units(&stream);
+    let found = follow(&units, &[]);
+    let mut t = HevcTracker::new();
+    let kinds: Vec<_> = units
+        .iter()
+        .map(|u| t.packet(u).map(|s| s.nal_type))
+        .collect();
+    for (f, k) in found.iter().zip(&kinds) {
+        assert_eq!(f.never_ref, matches!(k, Some(0 | 8)), "{k:?}");
+    }
+    let n = found.iter().filter(|f| f.never_ref).count();
+    assert!(n >= 10 && n < units.len() / 2, "{n} of {}", units.len());
+}
+
+#[test]
 fn a_lost_p_picture_is_a_reference_lost_and_spreads() {
     let stream = encode("p", 50, "");
     let units = access_units(&stream);
@@ -145,6 +164,7 @@ fn pic(nal_type: u8, kind: SliceKind, poc: u32, rps: &[(i32, bool)]) -> SliceSta
         poc_lsb_bits: 8,
         rps: r,
         long_term: false,
+        never_ref: nal_type == 0,
     }
 }
 
@@ -176,7 +196,7 @@ fn follow_made(pics: &[SliceStart], skip: usize) -> Vec<Followed> {
     pics.iter()
         .enumerate()
         .filter(|(i, _)| *i != skip)
-        .map(|(_, p)| t.follow(p))
+        .map(|(_, p)| t.follow(p, false))
         .collect()
 }
 
