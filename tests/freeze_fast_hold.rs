@@ -6,7 +6,7 @@
 mod common;
 
 use avqc::detect::video::FreezeConfig;
-use avqc::{DetectorConfig, Event, Media, MediaTime, Phase, PixelFormat, VideoFrame};
+use avqc::{DetectorConfig, Media, MediaTime, PixelFormat, VideoFrame};
 
 const FPS: f64 = 25.0;
 const W: usize = 160;
@@ -37,14 +37,9 @@ fn freezes(n: usize, picture: impl Fn(usize, usize, usize) -> u8) -> Vec<(f64, f
             .with_duration(Some(1.0 / FPS)),
         )
     });
-    common::run_all(det, media)
+    common::defect_ends(common::run_all(det, media))
         .iter()
-        .filter_map(|e| match e {
-            Event::Defect(d) if d.phase == Phase::End => {
-                Some((d.start.as_secs_f64(), d.end.unwrap().as_secs_f64()))
-            }
-            _ => None,
-        })
+        .map(|d| (d.start.as_secs_f64(), d.end.unwrap().as_secs_f64()))
         .collect()
 }
 

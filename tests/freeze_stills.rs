@@ -8,7 +8,7 @@
 mod common;
 
 use avqc::detect::video::FreezeConfig;
-use avqc::{DetectorConfig, Event, Media, MediaTime, Phase, PictureType, PixelFormat, VideoFrame};
+use avqc::{DetectorConfig, Media, MediaTime, PictureType, PixelFormat, VideoFrame};
 
 const FPS: f64 = 25.0;
 
@@ -79,14 +79,9 @@ fn freezes_typed(
         Media::Video(v) => Media::Video(v.with_picture_type(kind(i))),
         other => other,
     });
-    common::run_all(det, media)
+    common::defect_ends(common::run_all(det, media))
         .iter()
-        .filter_map(|e| match e {
-            Event::Defect(d) if d.phase == Phase::End => {
-                Some((d.start.as_secs_f64(), d.end.unwrap().as_secs_f64()))
-            }
-            _ => None,
-        })
+        .map(|d| (d.start.as_secs_f64(), d.end.unwrap().as_secs_f64()))
         .collect()
 }
 
