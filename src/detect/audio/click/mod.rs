@@ -59,7 +59,10 @@
 //!   6 dB of its own excess: an impulse both channels carry, which the other channel's
 //!   judgement rejected, is the programme's own transient (a percussion attack in an
 //!   orchestral recording), while a click added to one channel is not in the other and one
-//!   added to all of them is found on each (see `common`);
+//!   added to all of them is found on each (see `common`); within 20 dB when the residual
+//!   after it has risen 4 dB or more: a transient that starts a new sound, carried by another
+//!   channel more weakly (a percussion hit in a stereo mix), while an added click leaves the
+//!   other channel's residual at its noise peaks;
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
