@@ -50,6 +50,10 @@
 //!   between them (within 4 % a step and 0.25 ms, a step of 2.5 ms to 0.5 s, residual peaks
 //!   within 20 dB of each other) — a percussion tick played on every beat, a buzzy voice's
 //!   glottal pulses (candidates are judged in order of time, see `rhythm`);
+//! - is not the programme's sound again: no candidate of its channel that the tests
+//!   rejected, among the last two, lies 2.5 ms to 0.5 s before it with a residual peak within
+//!   3 dB of its own — a hard-panned hi-hat most of whose hits are too weak to trigger (see
+//!   `rhythm`);
 //! - is not one of a voice's own pulse train: no two other residual peaks within 10 dB of its
 //!   own make three equally spaced pulses with it at a voice's pitch period (2.5–12.5 ms,
 //!   within 4 % and 0.25 ms) — a vocoder excites its vowels with bare impulses, and the first
@@ -255,6 +259,7 @@ impl Click {
                     match hit {
                         None => ch.series.push(cand.peak, cand.peak_abs),
                         Some(_) if ch.series.continues(cand.peak, cand.peak_abs, &g) => {}
+                        Some(_) if ch.series.recurs(cand.peak, cand.peak_abs, &g) => {}
                         Some(hit) if found.len() < found.capacity() => found.push(hit),
                         Some(_) => {}
                     }
