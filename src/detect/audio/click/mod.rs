@@ -95,9 +95,12 @@
 //!
 //! Limits: under dense percussion (eighth-note hi-hats) the residual's level stays high and
 //! only much louder clicks stand out; a click within 30 ms of an onset or a cut is taken for
-//! part of it, and one on the step of an impulse series the programme keeps (above) for its next
-//! impulse; a cut between two tonal sounds that keeps the level within
-//! `max_level_change_db` is a waveform jump like a click, and is reported as one.
+//! part of it, one on the step of an impulse series the programme keeps (above) for its next
+//! impulse, one within 3 dB of an impulse its channel rejected less than 0.5 s before for that
+//! sound again, and one on a channel whose residual rises after it, that another channel
+//! carries within 20 dB, for the programme's transient; a cut between two tonal sounds that
+//! keeps the level within `max_level_change_db` is a waveform jump like a click, and is
+//! reported as one.
 
 mod alone;
 mod burst;
