@@ -1,7 +1,9 @@
 //! The `click` detector on an impulse that both channels carry, found on one channel only: the
 //! other channel's judgement rejected it (a loud sound starts with it there), so it is the
 //! programme's own transient (a percussion attack in an orchestral recording) and raises
-//! nothing; the same impulse added to one channel alone is still found.
+//! nothing; the same impulse added to one channel alone is still found. An impulse after which
+//! its channel's residual rises (a new sound starts with it) is the programme's when the other
+//! channel carries it even 15 dB weaker (a percussion hit in a stereo mix).
 
 mod common;
 
@@ -73,4 +75,44 @@ fn an_impulse_on_both_channels_that_both_find_is_one_click() {
     let ev = clicks(&left, &right);
     assert_eq!(ev.len(), 1, "{ev:#?}");
     assert_eq!(ev[0].details["channels"], serde_json::json!([0, 1]));
+}
+
+/// Adds 0.3 s of noise (RMS `rms`) starting half a millisecond after `t`: a sound that raises
+/// the channel's residual after an impulse at `t` without changing its level.
+fn hiss(x: &mut [f32], t: f64, rms: f64, seed: u64) {
+    let mut rng = Rng(seed);
+    let i = at(t + 0.0005);
+    for v in &mut x[i..i + at(0.3)] {
+        *v += (rms * rng.gauss()) as f32;
+    }
+}
+
+#[test]
+fn an_impulse_that_starts_a_sound_and_that_the_other_channel_carries_weaker_is_the_programmes() {
+    let left = bed(0.1, 0.0, 7);
+    // The right channel's noise is 3 times the left's: an impulse there stands 15 dB less far
+    // out of its residual than the same impulse half as large on the left.
+    let right: Vec<f32> = bed(0.1, 0.5, 8)
+        .into_iter()
+        .zip(bed(0.0, 0.0, 9))
+        .map(|(a, b)| a + 2.0 * b)
+        .collect();
+    let (mut left, mut right) = (left, right);
+    // 2.0 s: the programme's hit, on the left with a hiss after it (its residual some 6 dB
+    // up), on the right weaker.
+    impulse(&mut left, 2.0, 0.5);
+    hiss(&mut left, 2.0, 0.007, 10);
+    impulse(&mut right, 2.0, 0.25);
+    // 4.0 s: the same on the left, nothing on the right: a click the codec smeared.
+    impulse(&mut left, 4.0, 0.5);
+    hiss(&mut left, 4.0, 0.007, 11);
+    // 6.0 s: the same pair of impulses, no hiss: the sound after is the one before.
+    impulse(&mut left, 6.0, 0.5);
+    impulse(&mut right, 6.0, 0.25);
+    let ev = clicks(&left, &right);
+    let starts: Vec<f64> = ev.iter().map(|d| d.start.as_secs_f64()).collect();
+    assert_eq!(ev.len(), 2, "{ev:#?}");
+    assert!((starts[0] - 4.0).abs() < 0.01, "{ev:#?}");
+    assert!((starts[1] - 6.0).abs() < 0.01, "{ev:#?}");
+    assert_eq!(ev[0].details["channels"], serde_json::json!([0]));
 }

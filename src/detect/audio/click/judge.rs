@@ -64,6 +64,10 @@ pub(super) struct Found {
     pub(super) level_db: f64,
     /// Peak residual over the residual's median before it, dB.
     pub(super) excess_db: f64,
+    /// Rise of the residual's median after the excess over its median before, dB (levels
+    /// under [`QUIET_AFTER`] of the peak counted as that level, as the judgement compares
+    /// them).
+    pub(super) rise_db: f64,
 }
 
 /// Median of `v` (reordered).
@@ -332,5 +336,6 @@ pub(super) fn judge(
         channel,
         level_db,
         excess_db,
+        rise_db: rise,
     })
 }

@@ -50,6 +50,10 @@
 //!   between them (within 4 % a step and 0.25 ms, a step of 2.5 ms to 0.5 s, residual peaks
 //!   within 20 dB of each other) — a percussion tick played on every beat, a buzzy voice's
 //!   glottal pulses (candidates are judged in order of time, see `rhythm`);
+//! - is not the programme's sound again: no candidate of its channel that the tests
+//!   rejected, among the last two, lies 2.5 ms to 0.5 s before it with a residual peak within
+//!   3 dB of its own — a hard-panned hi-hat most of whose hits are too weak to trigger (see
+//!   `rhythm`);
 //! - is not one of a voice's own pulse train: no two other residual peaks within 10 dB of its
 //!   own make three equally spaced pulses with it at a voice's pitch period (2.5–12.5 ms,
 //!   within 4 % and 0.25 ms) — a vocoder excites its vowels with bare impulses, and the first
@@ -59,7 +63,10 @@
 //!   6 dB of its own excess: an impulse both channels carry, which the other channel's
 //!   judgement rejected, is the programme's own transient (a percussion attack in an
 //!   orchestral recording), while a click added to one channel is not in the other and one
-//!   added to all of them is found on each (see `common`);
+//!   added to all of them is found on each (see `common`); within 20 dB when the residual
+//!   after it has risen 4 dB or more: a transient that starts a new sound, carried by another
+//!   channel more weakly (a percussion hit in a stereo mix), while an added click leaves the
+//!   other channel's residual at its noise peaks;
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
@@ -88,9 +95,12 @@
 //!
 //! Limits: under dense percussion (eighth-note hi-hats) the residual's level stays high and
 //! only much louder clicks stand out; a click within 30 ms of an onset or a cut is taken for
-//! part of it, and one on the step of an impulse series the programme keeps (above) for its next
-//! impulse; a cut between two tonal sounds that keeps the level within
-//! `max_level_change_db` is a waveform jump like a click, and is reported as one.
+//! part of it, one on the step of an impulse series the programme keeps (above) for its next
+//! impulse, one within 3 dB of an impulse its channel rejected less than 0.5 s before for that
+//! sound again, and one on a channel whose residual rises after it, that another channel
+//! carries within 20 dB, for the programme's transient; a cut between two tonal sounds that
+//! keeps the level within `max_level_change_db` is a waveform jump like a click, and is
+//! reported as one.
 
 mod alone;
 mod burst;
@@ -252,6 +262,7 @@ impl Click {
                     match hit {
                         None => ch.series.push(cand.peak, cand.peak_abs),
                         Some(_) if ch.series.continues(cand.peak, cand.peak_abs, &g) => {}
+                        Some(_) if ch.series.recurs(cand.peak, cand.peak_abs, &g) => {}
                         Some(hit) if found.len() < found.capacity() => found.push(hit),
                         Some(_) => {}
                     }
