@@ -91,6 +91,7 @@ mod cut;
 mod faint_run;
 mod fell_back;
 mod garbage;
+mod run_start;
 mod seen;
 mod snap;
 mod steps;
@@ -353,7 +354,7 @@ impl Detector for Corruption {
                         self.split_apart(t, out);
                     }
                 }
-                let mut content = false;
+                let (mut content, mut early) = (false, None);
                 if self.cfg.content {
                     let s = self.measure.measure(f.analysis().luma());
                     let band = self.measure.band();
@@ -459,6 +460,11 @@ impl Detector for Corruption {
                     if carried {
                         self.seen.content = true;
                     }
+                    // Decoder damage come on screen during a run of rising pictures, in H.264
+                    // or HEVC: the damage showed first (see `run_start`).
+                    let onset = decoder && !self.was_decoder && f.b_pictures_referenced();
+                    let onset = onset && self.weak_since.is_some();
+                    early = onset.then(|| self.run_start(t)).filter(|&w| w < t);
                     self.faint = if pause {
                         self.faint
                     } else if faint && !refresh && fresh {
@@ -554,19 +560,7 @@ impl Detector for Corruption {
                     };
                     if let Some(SpanChange::Started { start }) = change {
                         self.seen.content = true;
-                        // At most `merge_gap` earlier, never into the last interval. The
-                        // run's faint start, or where its rise began before that; or where the
-                        // faint run that held the start began (see `faint_run`).
-                        let w = self.weak_since.map(|w| match self.faint {
-                            Some((since, onset)) if since == w => onset,
-                            _ => w,
-                        });
-                        let w = w.into_iter().chain(self.faint_runs.covering(start)).min();
-                        let start = w.map_or(start, |w| {
-                            let w =
-                                w.max(start.add_secs(-self.cfg.merge_gap - self.cfg.min_duration));
-                            self.last_end.map_or(w, |e| w.max(e)).min(start)
-                        });
+                        let start = self.run_start(start);
                         self.observe(true, start, until, out);
                     }
                     let on = hit || hold || garbled || grid.is_some();
@@ -577,6 +571,10 @@ impl Detector for Corruption {
                 }
                 self.was_decoder = decoder;
                 let active = decoder || content;
+                if let Some(w) = early.filter(|_| !self.tracker.is_open()) {
+                    self.seen.content = true;
+                    self.observe(true, w, w, out);
+                }
                 if active || self.tracker.is_open() {
                     self.seen.frames += 1;
                 }
