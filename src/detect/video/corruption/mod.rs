@@ -3,7 +3,8 @@
 //!
 //! - **Decoder signals**: exactly those of `decode_errors` (damage flags on frames, decode-error
 //!   and corrupt-packet notices; damage stays on screen until the next clean key frame or
-//!   `max_recovery` seconds; intervals start at the first damaged picture in display order),
+//!   `max_recovery` seconds; intervals start at the first damaged picture in display order,
+//!   or in H.264 and HEVC where a run of rising pictures below began before it: `run_start`),
 //!   through the same shared code. A key frame that ends decoder damage but itself still
 //!   looks damaged to the content measure below (at half its thresholds, on it and the
 //!   `band_phases - 1` pictures after it: lost packets of the key frame concealed without a
