@@ -91,10 +91,11 @@ impl RiseOnset {
     /// The first picture of the rise that first shows at `at` (the last picture pushed): the
     /// earliest of the pictures just before it whose index rose over the picture before it on
     /// a grid where its own bands rose by `min` (logarithm) and by [`BAND_SPREAD`] times their
-    /// usual swing against their last reading; the walk passes pictures whose own bands did
-    /// not rise while their index held on both grids, and ends at the first whose index fell
-    /// on either. `at` when none did, or when the
-    /// pictures kept do not reach `at`; never at or before `not_before`.
+    /// usual swing against their last reading (whatever the index did on the other grid);
+    /// the walk passes pictures whose own bands did not rise while their index held on both
+    /// grids, and ends at the first whose index fell on either (itself the start if its own
+    /// bands rose so). `at` when none did, or when the pictures kept do not reach `at`; never
+    /// at or before `not_before`.
     pub(crate) fn begin(
         &self,
         at: MediaTime,
@@ -108,18 +109,24 @@ impl RiseOnset {
         let n = self.recent.len();
         for i in (1..n - 1).rev() {
             let (p, q) = (&self.recent[i], &self.recent[i - 1]);
-            // Damage stays on screen: a picture whose own bands show none of it (read in a
-            // phase the damage had not reached) still keeps the index from falling (on
-            // either grid).
-            let kept = (0..2).all(|g| p.index[g] >= q.index[g]);
-            if !kept || not_before.is_some_and(|e| p.t <= e) {
+            if not_before.is_some_and(|e| p.t <= e) {
                 break;
             }
+            // A picture whose own bands rose on a grid, with its index on that grid, begins
+            // the rise whatever the other grid's index did meanwhile (damage that shows on
+            // the 8-pixel grid alone leaves the 16-pixel index to the content's swing).
             let rose = (0..2).any(|g| {
                 p.index[g] > q.index[g] && p.band[g] >= min.max(BAND_SPREAD * self.dev[g])
             });
             if rose {
                 start = p.t;
+            }
+            // Damage stays on screen: the walk goes on past a picture only while its index
+            // held on both grids (a picture whose own bands show none of it, read in a phase
+            // the damage had not reached, still keeps the index from falling).
+            let kept = (0..2).all(|g| p.index[g] >= q.index[g]);
+            if !kept {
+                break;
             }
         }
         start
@@ -163,6 +170,31 @@ mod tests {
         assert_eq!(o.begin(at(5), 0.066, None), at(3));
         // Not before the end of the last interval.
         assert_eq!(o.begin(at(5), 0.066, Some(at(3))), at(4));
+    }
+
+    #[test]
+    fn a_picture_whose_own_bands_rose_begins_the_rise_though_the_other_grid_fell() {
+        let s = |r8: f32, r16: f32| BlockStats {
+            ratio: r8,
+            r8,
+            r16,
+            share: 0.0,
+            activity: 1.0,
+        };
+        // Damage begins on picture 3 (its bands 1.12× on the 8-pixel grid) while the
+        // 16-pixel index dips; it shows past the threshold on 4.
+        let pics = [
+            (1.03, 1.0, 1.0),
+            (1.03, 1.0, 1.0),
+            (1.03, 1.01, 1.0),
+            (1.06, 0.99, 1.12),
+            (1.1, 1.0, 1.12),
+        ];
+        let mut o = RiseOnset::new(4);
+        for (i, &(r8, r16, b)) in pics.iter().enumerate() {
+            o.push(at(i as u32), &s(r8, r16), (s(b, 1.0), s(1.0, 1.0)));
+        }
+        assert_eq!(o.begin(at(4), 0.066, None), at(3));
     }
 
     #[test]

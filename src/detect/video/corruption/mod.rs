@@ -3,7 +3,8 @@
 //!
 //! - **Decoder signals**: exactly those of `decode_errors` (damage flags on frames, decode-error
 //!   and corrupt-packet notices; damage stays on screen until the next clean key frame or
-//!   `max_recovery` seconds; intervals start at the first damaged picture in display order),
+//!   `max_recovery` seconds; intervals start at the first damaged picture in display order,
+//!   or in H.264 and HEVC where a run of rising pictures below began before it: `run_start`),
 //!   through the same shared code. A key frame that ends decoder damage but itself still
 //!   looks damaged to the content measure below (at half its thresholds, on it and the
 //!   `band_phases - 1` pictures after it: lost packets of the key frame concealed without a
@@ -57,7 +58,8 @@
 //!   tile's mean luma moved by a quarter of a code value per picture between the readings: a
 //!   frozen picture, which an encoder may code ever blockier) brings no new evidence: it
 //!   neither starts nor confirms content damage, nor counts in the runs above; an episode
-//!   already confirmed holds over it (see `still`).
+//!   already confirmed holds over it (see `still`). Fewer than `band_phases` of them in a row
+//!   do not end those runs either: the still bands of a graphic damaged in a few others.
 //!   **Garbage**: a run of pictures where both chroma planes sit at one extreme (Cb and Cr
 //!   both under 16 or both over 240, outside every RGB gamut) on 0.5 % of the picture, or
 //!   where the luma of a limited-range picture sits at both rails at once (1 % of it at code 3
@@ -90,6 +92,7 @@ mod cut;
 mod faint_run;
 mod fell_back;
 mod garbage;
+mod run_start;
 mod seen;
 mod snap;
 mod steps;
@@ -198,6 +201,8 @@ pub struct Corruption {
     grid_damage: GridDamage,
     /// The 16-pixel grid fallen back in the open episode (see [`fell_back`]).
     fell_back: FellBack,
+    /// Held pictures in a row (see [`still::Held`]).
+    held: still::Held,
     /// Detail that a key frame took away (see [`snap`]).
     snap: KeySnap,
 }
@@ -237,6 +242,7 @@ impl Corruption {
             garbage: Garbage::default(),
             grid_damage: GridDamage::new(cfg.band_phases, cfg.adapt as f32),
             fell_back: FellBack::default(),
+            held: still::Held::default(),
             snap: KeySnap::new(cfg.min_duration),
             cfg,
         }
@@ -296,6 +302,7 @@ impl Corruption {
         self.garbage.clear();
         self.grid_damage.clear();
         self.fell_back = FellBack::default();
+        self.held = still::Held::default();
         self.snap.clear();
         self.grid8 = GridBaseline::default();
         self.grid16 = GridBaseline::default();
@@ -348,7 +355,7 @@ impl Detector for Corruption {
                         self.split_apart(t, out);
                     }
                 }
-                let mut content = false;
+                let (mut content, mut early) = (false, None);
                 if self.cfg.content {
                     let s = self.measure.measure(f.analysis().luma());
                     let band = self.measure.band();
@@ -426,6 +433,7 @@ impl Detector for Corruption {
                     // evidence: it neither starts nor confirms an episode; it holds one already
                     // confirmed (see `still`).
                     let fresh = open || !still::still(&self.measure.moved(), self.cfg.band_phases);
+                    let pause = self.held.pause(fresh, n);
                     let grid = if self.cfg.grid_steps {
                         let (at, luma) = ((t, until, dt), f.analysis().luma());
                         self.grid_damage.push(luma, at, (decoder, shot, key, fresh))
@@ -453,14 +461,23 @@ impl Detector for Corruption {
                     if carried {
                         self.seen.content = true;
                     }
-                    self.faint = if faint && !refresh && fresh {
+                    // Decoder damage come on screen during a run of rising pictures, in H.264
+                    // or HEVC: the damage showed first (see `run_start`).
+                    let onset = decoder && !self.was_decoder && f.b_pictures_referenced();
+                    let onset = onset && self.weak_since.is_some();
+                    early = onset.then(|| self.run_start(t)).filter(|&w| w < t);
+                    self.faint = if pause {
+                        self.faint
+                    } else if faint && !refresh && fresh {
                         let onset = || Some((t, self.onset.begin(t, wmin * 0.5, self.last_end)));
                         self.faint.or_else(onset)
                     } else {
                         None
                     };
                     self.faint_runs.push(self.faint.map(|f| f.1), t);
-                    self.weak_since = if weak && !refresh && fresh {
+                    self.weak_since = if pause {
+                        self.weak_since
+                    } else if weak && !refresh && fresh {
                         self.weak_since.or(self.faint.map(|f| f.0)).or(Some(t))
                     } else {
                         None
@@ -508,10 +525,13 @@ impl Detector for Corruption {
                     // consecutive (damage shows strongest on the pictures that carry the most
                     // damaged blocks).
                     self.run_both = match (weak && !refresh && fresh, hit && both) {
+                        _ if pause => self.run_both,
                         (false, _) => 0,
                         (true, h) => self.run_both + u32::from(h),
                     };
-                    self.both_since = if judged && both && !refresh && fresh {
+                    self.both_since = if pause {
+                        self.both_since
+                    } else if judged && both && !refresh && fresh {
                         self.both_since.or(Some(t))
                     } else {
                         None
@@ -520,6 +540,7 @@ impl Detector for Corruption {
                         .both_since
                         .is_some_and(|b| until.secs_since(b) >= BOTH_LASTS);
                     let spread = !open
+                        && !pause
                         && ((self.run_both >= SPREAD_HITS
                             && self
                                 .weak_since
@@ -532,25 +553,15 @@ impl Detector for Corruption {
                     } else if let Some(g) = grid.filter(|_| !open) {
                         self.content.close();
                         self.content.observe(true, g, until)
+                    } else if pause && !carried && !garbled {
+                        None
                     } else {
                         let on = (hit && fresh) || hold || carried || garbled || grid.is_some();
                         self.content.observe(on, t, until)
                     };
                     if let Some(SpanChange::Started { start }) = change {
                         self.seen.content = true;
-                        // At most `merge_gap` earlier, never into the last interval. The
-                        // run's faint start, or where its rise began before that; or where the
-                        // faint run that held the start began (see `faint_run`).
-                        let w = self.weak_since.map(|w| match self.faint {
-                            Some((since, onset)) if since == w => onset,
-                            _ => w,
-                        });
-                        let w = w.into_iter().chain(self.faint_runs.covering(start)).min();
-                        let start = w.map_or(start, |w| {
-                            let w =
-                                w.max(start.add_secs(-self.cfg.merge_gap - self.cfg.min_duration));
-                            self.last_end.map_or(w, |e| w.max(e)).min(start)
-                        });
+                        let start = self.run_start(start);
                         self.observe(true, start, until, out);
                     }
                     let on = hit || hold || garbled || grid.is_some();
@@ -561,6 +572,10 @@ impl Detector for Corruption {
                 }
                 self.was_decoder = decoder;
                 let active = decoder || content;
+                if let Some(w) = early.filter(|_| !self.tracker.is_open()) {
+                    self.seen.content = true;
+                    self.observe(true, w, w, out);
+                }
                 if active || self.tracker.is_open() {
                     self.seen.frames += 1;
                 }

@@ -27,3 +27,20 @@ pub(super) const STILL_STEP: f32 = 0.25;
 pub(super) fn still(m: &Moved, phases: usize) -> bool {
     m.tiles > 0 && m.max < STILL_STEP * phases as f32
 }
+
+/// The run of consecutive held pictures (see [`still`]), for [`Held::pause`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Held(usize);
+
+impl Held {
+    /// The next picture, `fresh` or held. Whether it is a pause: a held picture among fewer
+    /// than `phases` in a row, which neither counts in a run of rising pictures nor ends it.
+    /// Damage in one part of a picture that is otherwise still (a graphic with a small inset)
+    /// moves the tiles of the bands it lies in, not the others: some of the `phases` pictures
+    /// that read the picture in turn read none of it, and are held. A freeze holds every band:
+    /// after `phases` held pictures in a row the runs end, as they did on the first.
+    pub(super) fn pause(&mut self, fresh: bool, phases: usize) -> bool {
+        self.0 = if fresh { 0 } else { self.0 + 1 };
+        !fresh && self.0 < phases
+    }
+}

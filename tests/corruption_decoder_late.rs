@@ -1,0 +1,85 @@
+//! `corruption`: decoder damage that the picture showed first. A decoder may flag a bit flip
+//! only some pictures after its wrong blocks began to spread; when its damage comes on screen
+//! during a run of pictures whose blockiness rose (not yet confirmed as damage), the interval
+//! starts where that run began, not at the first flagged picture (an HEVC bit flip in a
+//! mandelbrot zoom was reported 0.2 s late).
+
+mod common;
+
+use avqc::detect::video::CorruptionConfig;
+use avqc::{FrameFlags, Media, PictureType};
+use common::pictures::{corruption_intervals, frame, smooth};
+
+/// 6 s of the smooth picture, key frames at 0 and 5 s. From picture `from` to the key frame, blocks of 16×16, 10 code values brighter, on the 8-pixel grid (one per block row at
+/// first, one more every 4 pictures, up to 6); from picture `flagged` to that key frame the
+/// decoder flags the pictures concealed. `b_refs`: whether every picture may be a reference
+/// (H.264, HEVC; not MPEG-2).
+fn stream(from: Option<usize>, flagged: usize, b_refs: bool) -> impl Iterator<Item = Media> {
+    (0..150).map(move |i| {
+        let Media::Video(f) = frame(i, move |x, y| {
+            let v = smooth(x, y, i);
+            let Some(from) = from.filter(|&f| (f..125).contains(&i)) else {
+                return v;
+            };
+            let n = (1 + (i - from) / 4).min(6);
+            let (bx, by) = (x.wrapping_sub(40), y.wrapping_sub(8));
+            let inside = x >= 40 && y >= 8 && bx % 48 < 16 && by % 32 < 16 && bx / 48 < n;
+            if inside {
+                v.saturating_add(10)
+            } else {
+                v
+            }
+        }) else {
+            unreachable!()
+        };
+        let f = if i % 125 == 0 {
+            f.with_flags(FrameFlags::KEY)
+                .with_picture_type(PictureType::I)
+        } else if (flagged..125).contains(&i) {
+            f.with_flags(FrameFlags::CONCEALED)
+        } else {
+            f
+        };
+        Media::Video(f.with_b_pictures_referenced(b_refs))
+    })
+}
+
+fn intervals(from: Option<usize>, flagged: usize, b_refs: bool) -> Vec<(f64, f64)> {
+    let cfg = CorruptionConfig {
+        grid_steps: false,
+        ..CorruptionConfig::default()
+    };
+    corruption_intervals(&cfg, stream(from, flagged, b_refs))
+}
+
+#[test]
+fn decoder_damage_flagged_after_the_picture_rose_starts_where_it_rose() {
+    // The blocks from 3 s (picture 75); the decoder flags them from 3.28 s (picture 82).
+    let found = intervals(Some(75), 82, true);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!((s - 3.0).abs() < 0.02 && (e - 5.0).abs() < 0.02, "{s}..{e}");
+}
+
+#[test]
+fn decoder_damage_on_a_clean_picture_starts_at_its_first_flag() {
+    let found = intervals(None, 82, true);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!(
+        (s - 3.28).abs() < 1e-6 && (e - 5.0).abs() < 0.02,
+        "{s}..{e}"
+    );
+}
+
+#[test]
+fn in_mpeg2_decoder_damage_starts_at_its_first_flag() {
+    // An MPEG-2 decoder flags damage at once: what rose before is the content's own.
+    let found = intervals(Some(75), 82, false);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!(
+        (s - 3.28).abs() < 1e-6 && (e - 5.0).abs() < 0.02,
+        "{s}..{e}"
+    );
+}
