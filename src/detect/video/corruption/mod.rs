@@ -32,8 +32,9 @@
 //!   A run of rising pictures (half the thresholds) that lasts `min_duration` with three
 //!   pictures past the thresholds that rose on both grids is damage too, though its strong
 //!   pictures were not consecutive; a rising picture does not lift the baseline mean; the
-//!   episode starts where the rise first shows faint (a quarter of the thresholds); in codecs
-//!   whose every picture may be a reference it holds while it shows faint. A run of
+//!   episode starts where the rise first shows faint (a quarter of the thresholds), unless that
+//!   faint rise crept in more than `band_phases - 1` pictures before (see `faint_run`); in
+//!   codecs whose every picture may be a reference it holds while it shows faint. A run of
 //!   consecutive pictures risen on both grids by half the thresholds that lasts 0.6 s is
 //!   damage as well (see `BOTH_LASTS`). **The 16-pixel grid fallen back**: once the 16-pixel
 //!   grid of an episode that rose on it (or of the run of rising pictures that may confirm
@@ -99,7 +100,7 @@ mod tiles;
 use baseline::GridBaseline;
 use carry::Carry;
 use cut::{CUT_ACTIVITY, CUT_MOVED};
-use faint_run::FaintRuns;
+use faint_run::{Faint, FaintRuns};
 use fell_back::FellBack;
 use garbage::Garbage;
 use seen::Seen;
@@ -172,8 +173,8 @@ pub struct Corruption {
     /// thresholds: damage shows faint on its first picture (the lower part of it, or a few
     /// blocks) before prediction spreads it, so a weak run starts where its faint run began.
     /// With it, where the rise of that run began: the same picture, or up to
-    /// `band_phases - 1` pictures before it (see [`RiseOnset`]).
-    faint: Option<(MediaTime, MediaTime)>,
+    /// `band_phases - 1` pictures before it (see [`RiseOnset`]); and whether it crept in.
+    faint: Option<Faint>,
     /// The current faint run and the one before it (see [`faint_run`]).
     faint_runs: FaintRuns,
     onset: RiseOnset,
@@ -454,14 +455,23 @@ impl Detector for Corruption {
                         self.seen.content = true;
                     }
                     self.faint = if faint && !refresh && fresh {
-                        let onset = || Some((t, self.onset.begin(t, wmin * 0.5, self.last_end)));
-                        self.faint.or_else(onset)
+                        let fresh = || self.onset.fresh(t, wmin * 0.5, self.last_end);
+                        self.faint.or_else(|| Some(Faint::new(t, fresh())))
                     } else {
                         None
                     };
-                    self.faint_runs.push(self.faint.map(|f| f.1), t);
+                    // A weak rise on a faint run that crept in long before starts afresh.
+                    let lag = (self.cfg.band_phases as f64 - 0.5) * dt as f64;
+                    if weak
+                        && self.weak_since.is_none()
+                        && self.faint.is_some_and(|f| !f.holds(t, lag))
+                    {
+                        let o = self.onset.begin(t, wmin * 0.5, self.last_end);
+                        self.faint = Some(Faint::new(o, Some(o)));
+                    }
+                    self.faint_runs.push(self.faint.map(|f| f.onset), t);
                     self.weak_since = if weak && !refresh && fresh {
-                        self.weak_since.or(self.faint.map(|f| f.0)).or(Some(t))
+                        self.weak_since.or(self.faint.map(|f| f.since)).or(Some(t))
                     } else {
                         None
                     };
@@ -542,7 +552,7 @@ impl Detector for Corruption {
                         // run's faint start, or where its rise began before that; or where the
                         // faint run that held the start began (see `faint_run`).
                         let w = self.weak_since.map(|w| match self.faint {
-                            Some((since, onset)) if since == w => onset,
+                            Some(f) if f.since == w => f.onset,
                             _ => w,
                         });
                         let w = w.into_iter().chain(self.faint_runs.covering(start)).min();
