@@ -131,6 +131,29 @@ impl RiseOnset {
         }
         start
     }
+
+    /// Where the rise that the picture at `at` (the last pushed) shows began, if it began on
+    /// that picture or just before it: `at` when its own bands rose by `min` (logarithm) and by
+    /// [`BAND_SPREAD`] times their usual swing while its index rose over the picture before it
+    /// on that grid, or the start [`begin`](Self::begin) finds before it. `None` when no
+    /// picture's own bands rose so (the rise crept up in the sum, or spread from pictures
+    /// further back), and never at or before `not_before`.
+    pub(crate) fn fresh(
+        &self,
+        at: MediaTime,
+        min: f32,
+        not_before: Option<MediaTime>,
+    ) -> Option<MediaTime> {
+        let begun = self.begin(at, min, not_before);
+        if begun < at {
+            return Some(begun);
+        }
+        let mut last = self.recent.iter().rev();
+        let (p, q) = (last.next()?, last.next()?);
+        let own = (0..2)
+            .any(|g| p.index[g] > q.index[g] && p.band[g] >= min.max(BAND_SPREAD * self.dev[g]));
+        (p.t == at && own && not_before.is_none_or(|e| e < at)).then_some(at)
+    }
 }
 
 #[cfg(test)]
@@ -225,6 +248,29 @@ mod tests {
         }
         // A rise of 12 % is within three swings: the start stays.
         assert_eq!(o.begin(at(42), 0.066, None), at(42));
+    }
+
+    #[test]
+    fn fresh_only_where_a_picture_s_own_bands_rose() {
+        // Damage begun on picture 3: found before the picture asked about.
+        let o = onset(
+            &[1.03, 1.04, 1.03, 1.06, 1.09, 1.12],
+            &[1.0, 1.0, 0.97, 1.12, 1.11, 1.13],
+        );
+        assert_eq!(o.fresh(at(5), 0.066, None), Some(at(3)));
+        // On the picture asked about alone.
+        let o = onset(
+            &[1.03, 1.03, 1.03, 1.03, 1.03, 1.1],
+            &[1.0, 1.0, 1.0, 1.0, 1.0, 1.2],
+        );
+        assert_eq!(o.fresh(at(5), 0.066, None), Some(at(5)));
+        assert_eq!(o.fresh(at(5), 0.066, Some(at(5))), None);
+        // The index crept up, no picture's own bands rose.
+        let o = onset(
+            &[1.03, 1.04, 1.05, 1.06, 1.07, 1.08],
+            &[1.0, 1.0, 1.02, 1.03, 1.02, 1.03],
+        );
+        assert_eq!(o.fresh(at(5), 0.066, None), None);
     }
 
     #[test]

@@ -33,8 +33,9 @@
 //!   A run of rising pictures (half the thresholds) that lasts `min_duration` with three
 //!   pictures past the thresholds that rose on both grids is damage too, though its strong
 //!   pictures were not consecutive; a rising picture does not lift the baseline mean; the
-//!   episode starts where the rise first shows faint (a quarter of the thresholds); in codecs
-//!   whose every picture may be a reference it holds while it shows faint. A run of
+//!   episode starts where the rise first shows faint (a quarter of the thresholds), unless that
+//!   faint rise crept in more than `band_phases - 1` pictures before (see `faint_run`); in
+//!   codecs whose every picture may be a reference it holds while it shows faint. A run of
 //!   consecutive pictures risen on both grids by half the thresholds that lasts 0.6 s is
 //!   damage as well (see `BOTH_LASTS`). **The 16-pixel grid fallen back**: once the 16-pixel
 //!   grid of an episode that rose on it (or of the run of rising pictures that may confirm
@@ -102,7 +103,7 @@ mod tiles;
 use baseline::GridBaseline;
 use carry::Carry;
 use cut::{CUT_ACTIVITY, CUT_MOVED};
-use faint_run::FaintRuns;
+use faint_run::{Faint, FaintRuns};
 use fell_back::FellBack;
 use garbage::Garbage;
 use seen::Seen;
@@ -175,8 +176,8 @@ pub struct Corruption {
     /// thresholds: damage shows faint on its first picture (the lower part of it, or a few
     /// blocks) before prediction spreads it, so a weak run starts where its faint run began.
     /// With it, where the rise of that run began: the same picture, or up to
-    /// `band_phases - 1` pictures before it (see [`RiseOnset`]).
-    faint: Option<(MediaTime, MediaTime)>,
+    /// `band_phases - 1` pictures before it (see [`RiseOnset`]); and whether it crept in.
+    faint: Option<Faint>,
     /// The current faint run and the one before it (see [`faint_run`]).
     faint_runs: FaintRuns,
     onset: RiseOnset,
@@ -466,22 +467,7 @@ impl Detector for Corruption {
                     let onset = decoder && !self.was_decoder && f.b_pictures_referenced();
                     let onset = onset && self.weak_since.is_some();
                     early = onset.then(|| self.run_start(t)).filter(|&w| w < t);
-                    self.faint = if pause {
-                        self.faint
-                    } else if faint && !refresh && fresh {
-                        let onset = || Some((t, self.onset.begin(t, wmin * 0.5, self.last_end)));
-                        self.faint.or_else(onset)
-                    } else {
-                        None
-                    };
-                    self.faint_runs.push(self.faint.map(|f| f.1), t);
-                    self.weak_since = if pause {
-                        self.weak_since
-                    } else if weak && !refresh && fresh {
-                        self.weak_since.or(self.faint.map(|f| f.0)).or(Some(t))
-                    } else {
-                        None
-                    };
+                    self.follow_runs(t, dt as f64, (faint, weak), !refresh && fresh, pause, wmin);
                     // Learn from pictures not judged damaged; from damaged ones ten times
                     // slower, so a lasting change of the stream is absorbed in the end.
                     let slow = hit || garbled || grid.is_some() || (open && !refresh);

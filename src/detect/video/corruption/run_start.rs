@@ -11,6 +11,7 @@
 //! lost or invalid data at once: a run of rising pictures before its flag is the content's
 //! own (0.2 s before a packet drop of the real-content corpus).
 
+use super::faint_run::Faint;
 use super::Corruption;
 use crate::media::MediaTime;
 
@@ -21,7 +22,7 @@ impl Corruption {
     /// `merge_gap + min_duration` before `start`, never into the last interval.
     pub(super) fn run_start(&self, start: MediaTime) -> MediaTime {
         let w = self.weak_since.map(|w| match self.faint {
-            Some((since, onset)) if since == w => onset,
+            Some(f) if f.since == w => f.onset,
             _ => w,
         });
         let w = w.into_iter().chain(self.faint_runs.covering(start)).min();
@@ -29,5 +30,44 @@ impl Corruption {
             let w = w.max(start.add_secs(-self.cfg.merge_gap - self.cfg.min_duration));
             self.last_end.map_or(w, |e| w.max(e)).min(start)
         })
+    }
+
+    /// Follows the runs of rising pictures over the picture at `t` (`dt` seconds long): the
+    /// faint run it may start or go on with (`rises.0`: it rose faintly), where a weak rise
+    /// (`rises.1`) starts, and the runs `faint_run` remembers. `counts`: the picture may count
+    /// (not a refresh, not held); `pause`: a held picture among fewer than `band_phases` in a
+    /// row, which changes none of them; `wmin`: the weak rise's smallest step (logarithm).
+    /// A weak rise on a faint run that crept in long before starts afresh (see `faint_run`).
+    pub(super) fn follow_runs(
+        &mut self,
+        t: MediaTime,
+        dt: f64,
+        rises: (bool, bool),
+        counts: bool,
+        pause: bool,
+        wmin: f32,
+    ) {
+        let (faint, weak) = rises;
+        if pause {
+            self.faint_runs.push(self.faint.map(|f| f.onset), t);
+            return;
+        }
+        self.faint = if faint && counts {
+            let fresh = || self.onset.fresh(t, wmin * 0.5, self.last_end);
+            self.faint.or_else(|| Some(Faint::new(t, fresh())))
+        } else {
+            None
+        };
+        let lag = (self.cfg.band_phases as f64 - 0.5) * dt;
+        if weak && self.weak_since.is_none() && self.faint.is_some_and(|f| !f.holds(t, lag)) {
+            let o = self.onset.begin(t, wmin * 0.5, self.last_end);
+            self.faint = Some(Faint::new(o, Some(o)));
+        }
+        self.faint_runs.push(self.faint.map(|f| f.onset), t);
+        self.weak_since = if weak && counts {
+            self.weak_since.or(self.faint.map(|f| f.since)).or(Some(t))
+        } else {
+            None
+        };
     }
 }
