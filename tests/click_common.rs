@@ -11,7 +11,7 @@ use avqc::detect::audio::ClickConfig;
 use avqc::event::DefectEvent;
 use avqc::{DetectorConfig, Event};
 use common::rng::Rng;
-use common::sounds::{at, stereo_frames, tone};
+use common::sounds::{add_impulse, at, noisy_bed, stereo_frames};
 
 fn clicks(left: &[f32], right: &[f32]) -> Vec<DefectEvent> {
     let det = ClickConfig::default().build("click").unwrap();
@@ -21,23 +21,6 @@ fn clicks(left: &[f32], right: &[f32]) -> Vec<DefectEvent> {
         .filter(|d| d.phase == avqc::Phase::End)
         .cloned()
         .collect()
-}
-
-/// A quiet tone with a little noise on each channel (the same noise level, so an impulse
-/// stands out of both residuals alike).
-fn bed(amp: f64, phase: f64, seed: u64) -> Vec<f32> {
-    let mut rng = Rng(seed);
-    tone(8.0, 330.0, amp, phase)
-        .into_iter()
-        .map(|v| v + (0.002 * rng.gauss()) as f32)
-        .collect()
-}
-
-/// Adds a 2-sample impulse of `amp` at `t`.
-fn impulse(x: &mut [f32], t: f64, amp: f32) {
-    let i = at(t);
-    x[i] += amp;
-    x[i + 1] -= 0.6 * amp;
 }
 
 /// Adds 0.3 s of loud noise (RMS 0.25) starting `delay` seconds after `t`: a sound the
@@ -52,14 +35,14 @@ fn onset(x: &mut [f32], t: f64, delay: f64, seed: u64) {
 
 #[test]
 fn an_impulse_both_channels_carry_that_one_of_them_rejects_is_the_programmes() {
-    let (mut left, mut right) = (bed(0.1, 0.0, 1), bed(0.1, 0.5, 2));
+    let (mut left, mut right) = (noisy_bed(0.1, 0.0, 1), noisy_bed(0.1, 0.5, 2));
     // 2.0 s: the programme's transient, in both channels; on the right a loud sound starts
     // with it, so the right channel's judgement rejects it.
-    impulse(&mut left, 2.0, 0.5);
-    impulse(&mut right, 2.0, 0.5);
+    add_impulse(&mut left, 2.0, 0.5);
+    add_impulse(&mut right, 2.0, 0.5);
     onset(&mut right, 2.0, 0.0005, 3);
     // 5.0 s: the same impulse on the left alone, the same sound starting on the right.
-    impulse(&mut left, 5.0, 0.5);
+    add_impulse(&mut left, 5.0, 0.5);
     onset(&mut right, 5.0, 0.0005, 4);
     let ev = clicks(&left, &right);
     assert_eq!(ev.len(), 1, "{ev:#?}");
@@ -69,9 +52,9 @@ fn an_impulse_both_channels_carry_that_one_of_them_rejects_is_the_programmes() {
 
 #[test]
 fn an_impulse_on_both_channels_that_both_find_is_one_click() {
-    let (mut left, mut right) = (bed(0.1, 0.0, 5), bed(0.1, 0.5, 6));
-    impulse(&mut left, 3.0, 0.5);
-    impulse(&mut right, 3.0, 0.5);
+    let (mut left, mut right) = (noisy_bed(0.1, 0.0, 5), noisy_bed(0.1, 0.5, 6));
+    add_impulse(&mut left, 3.0, 0.5);
+    add_impulse(&mut right, 3.0, 0.5);
     let ev = clicks(&left, &right);
     assert_eq!(ev.len(), 1, "{ev:#?}");
     assert_eq!(ev[0].details["channels"], serde_json::json!([0, 1]));
@@ -89,26 +72,26 @@ fn hiss(x: &mut [f32], t: f64, rms: f64, seed: u64) {
 
 #[test]
 fn an_impulse_that_starts_a_sound_and_that_the_other_channel_carries_weaker_is_the_programmes() {
-    let left = bed(0.1, 0.0, 7);
+    let left = noisy_bed(0.1, 0.0, 7);
     // The right channel's noise is 3 times the left's: an impulse there stands 15 dB less far
     // out of its residual than the same impulse half as large on the left.
-    let right: Vec<f32> = bed(0.1, 0.5, 8)
+    let right: Vec<f32> = noisy_bed(0.1, 0.5, 8)
         .into_iter()
-        .zip(bed(0.0, 0.0, 9))
+        .zip(noisy_bed(0.0, 0.0, 9))
         .map(|(a, b)| a + 2.0 * b)
         .collect();
     let (mut left, mut right) = (left, right);
     // 2.0 s: the programme's hit, on the left with a hiss after it (its residual some 6 dB
     // up), on the right weaker.
-    impulse(&mut left, 2.0, 0.5);
+    add_impulse(&mut left, 2.0, 0.5);
     hiss(&mut left, 2.0, 0.007, 10);
-    impulse(&mut right, 2.0, 0.25);
+    add_impulse(&mut right, 2.0, 0.25);
     // 4.0 s: the same on the left, nothing on the right: a click the codec smeared.
-    impulse(&mut left, 4.0, 0.5);
+    add_impulse(&mut left, 4.0, 0.5);
     hiss(&mut left, 4.0, 0.007, 11);
     // 6.0 s: the same pair of impulses, no hiss: the sound after is the one before.
-    impulse(&mut left, 6.0, 0.5);
-    impulse(&mut right, 6.0, 0.25);
+    add_impulse(&mut left, 6.0, 0.5);
+    add_impulse(&mut right, 6.0, 0.25);
     let ev = clicks(&left, &right);
     let starts: Vec<f64> = ev.iter().map(|d| d.start.as_secs_f64()).collect();
     assert_eq!(ev.len(), 2, "{ev:#?}");

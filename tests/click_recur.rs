@@ -9,7 +9,7 @@ use avqc::detect::audio::ClickConfig;
 use avqc::event::DefectEvent;
 use avqc::{DetectorConfig, Event};
 use common::rng::Rng;
-use common::sounds::{at, stereo_frames, tone};
+use common::sounds::{add_impulse, at, noisy_bed, stereo_frames};
 
 fn clicks(left: &[f32], right: &[f32]) -> Vec<DefectEvent> {
     let det = ClickConfig::default().build("click").unwrap();
@@ -21,26 +21,10 @@ fn clicks(left: &[f32], right: &[f32]) -> Vec<DefectEvent> {
         .collect()
 }
 
-/// A quiet tone with a little noise.
-fn bed(phase: f64, seed: u64) -> Vec<f32> {
-    let mut rng = Rng(seed);
-    tone(8.0, 330.0, 0.1, phase)
-        .into_iter()
-        .map(|v| v + (0.002 * rng.gauss()) as f32)
-        .collect()
-}
-
-/// Adds a 2-sample impulse of `amp` at `t`.
-fn impulse(x: &mut [f32], t: f64, amp: f32) {
-    let i = at(t);
-    x[i] += amp;
-    x[i + 1] -= 0.6 * amp;
-}
-
 /// An impulse of `amp` at `t` with 0.1 s of noise starting with it: the judgement rejects it
 /// (the residual after it rises 20 dB: a new sound).
 fn rejected(x: &mut [f32], t: f64, amp: f32, seed: u64) {
-    impulse(x, t, amp);
+    add_impulse(x, t, amp);
     let mut rng = Rng(seed);
     let i = at(t + 0.0005);
     for v in &mut x[i..i + at(0.1)] {
@@ -50,16 +34,16 @@ fn rejected(x: &mut [f32], t: f64, amp: f32, seed: u64) {
 
 #[test]
 fn an_impulse_like_a_rejected_one_shortly_before_it_is_the_programmes() {
-    let (mut left, right) = (bed(0.0, 1), bed(0.5, 2));
+    let (mut left, right) = (noisy_bed(0.1, 0.0, 1), noisy_bed(0.1, 0.5, 2));
     // 1.0 s: rejected; 1.3 s: the same impulse again, alone.
     rejected(&mut left, 1.0, 0.5, 3);
-    impulse(&mut left, 1.3, 0.5);
+    add_impulse(&mut left, 1.3, 0.5);
     // 3.0 s: rejected; 3.3 s: an impulse twice as large.
     rejected(&mut left, 3.0, 0.25, 4);
-    impulse(&mut left, 3.3, 0.5);
+    add_impulse(&mut left, 3.3, 0.5);
     // 5.0 s: rejected; 5.8 s: the same impulse, long after it.
     rejected(&mut left, 5.0, 0.5, 5);
-    impulse(&mut left, 5.8, 0.5);
+    add_impulse(&mut left, 5.8, 0.5);
     let ev = clicks(&left, &right);
     let starts: Vec<f64> = ev.iter().map(|d| d.start.as_secs_f64()).collect();
     assert_eq!(ev.len(), 2, "{ev:#?}");

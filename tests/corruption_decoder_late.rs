@@ -8,7 +8,7 @@ mod common;
 
 use avqc::detect::video::CorruptionConfig;
 use avqc::{FrameFlags, Media, PictureType};
-use common::pictures::{corruption_intervals, frame, smooth};
+use common::pictures::{corruption_intervals, frame, spreading_blocks};
 
 /// 6 s of the smooth picture, key frames at 0 and 5 s. From picture `from` to the key frame, blocks of 16×16, 10 code values brighter, on the 8-pixel grid (one per block row at
 /// first, one more every 4 pictures, up to 6); from picture `flagged` to that key frame the
@@ -16,20 +16,7 @@ use common::pictures::{corruption_intervals, frame, smooth};
 /// (H.264, HEVC; not MPEG-2).
 fn stream(from: Option<usize>, flagged: usize, b_refs: bool) -> impl Iterator<Item = Media> {
     (0..150).map(move |i| {
-        let Media::Video(f) = frame(i, move |x, y| {
-            let v = smooth(x, y, i);
-            let Some(from) = from.filter(|&f| (f..125).contains(&i)) else {
-                return v;
-            };
-            let n = (1 + (i - from) / 4).min(6);
-            let (bx, by) = (x.wrapping_sub(40), y.wrapping_sub(8));
-            let inside = x >= 40 && y >= 8 && bx % 48 < 16 && by % 32 < 16 && bx / 48 < n;
-            if inside {
-                v.saturating_add(10)
-            } else {
-                v
-            }
-        }) else {
+        let Media::Video(f) = frame(i, move |x, y| spreading_blocks(x, y, i, from)) else {
             unreachable!()
         };
         let f = if i % 125 == 0 {

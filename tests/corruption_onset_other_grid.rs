@@ -11,28 +11,13 @@ mod common;
 
 use avqc::detect::video::CorruptionConfig;
 use avqc::Media;
-use common::pictures::{corruption_intervals, frame, smooth};
+use common::pictures::{corruption_intervals, frame, spreading_blocks};
 
 /// 6 s of the smooth picture. From picture `from` (to 5 s) blocks of 16×16, 10 code values
 /// brighter, whose edges lie on the 8-pixel grid half-way between the 16-pixel lines (x and y
 /// at 8 modulo 16): one per block row at first, one more every 4 pictures (up to 6).
 fn damaged(from: Option<usize>) -> impl Iterator<Item = Media> {
-    (0..150).map(move |i| {
-        frame(i, move |x, y| {
-            let v = smooth(x, y, i);
-            let Some(from) = from.filter(|&f| (f..125).contains(&i)) else {
-                return v;
-            };
-            let n = (1 + (i - from) / 4).min(6);
-            let (bx, by) = (x.wrapping_sub(40), y.wrapping_sub(8));
-            let inside = x >= 40 && y >= 8 && bx % 48 < 16 && by % 32 < 16 && bx / 48 < n;
-            if inside {
-                v.saturating_add(10)
-            } else {
-                v
-            }
-        })
-    })
+    (0..150).map(move |i| frame(i, move |x, y| spreading_blocks(x, y, i, from)))
 }
 
 /// Without grid steps: the episode is confirmed by the index alone, from where its rise began.

@@ -16,6 +16,25 @@ pub fn smooth(x: usize, y: usize, i: usize) -> u8 {
     (60.0 + 0.3 * x as f64 + 0.25 * y as f64 + (i as f64 * 0.7) + n).min(250.0) as u8
 }
 
+/// Pixel (`x`, `y`) of picture `i` of [`smooth`] with, from picture `from` (when given) to 5 s,
+/// blocks of 16×16, 10 code values brighter, whose edges lie on the 8-pixel grid half-way
+/// between the 16-pixel lines (x and y at 8 modulo 16): one per block row at first, one more
+/// every 4 pictures (up to 6): damage that spreads.
+pub fn spreading_blocks(x: usize, y: usize, i: usize, from: Option<usize>) -> u8 {
+    let v = smooth(x, y, i);
+    let Some(from) = from.filter(|&f| (f..125).contains(&i)) else {
+        return v;
+    };
+    let n = (1 + (i - from) / 4).min(6);
+    let (bx, by) = (x.wrapping_sub(40), y.wrapping_sub(8));
+    let inside = x >= 40 && y >= 8 && bx % 48 < 16 && by % 32 < 16 && bx / 48 < n;
+    if inside {
+        v.saturating_add(10)
+    } else {
+        v
+    }
+}
+
 /// Picture `i` (25 per second, `W`×`H` 4:2:0) whose luma is `f(x, y)`, chroma flat.
 pub fn frame(i: usize, f: impl Fn(usize, usize) -> u8) -> Media {
     let t = MediaTime::from_secs_f64(i as f64 * 0.04);

@@ -16,6 +16,22 @@ pub fn tone(secs: f64, hz: f64, amp: f64, phase: f64) -> Vec<f32> {
         .map(|i| (amp * (2.0 * PI * hz * i as f64 / RATE as f64 + phase).sin()) as f32)
         .collect()
 }
+/// A tone of 330 Hz at `amp`, 8 s, with noise of RMS 0.002: a quiet bed an impulse stands
+/// out of.
+pub fn noisy_bed(amp: f64, phase: f64, seed: u64) -> Vec<f32> {
+    let mut rng = Rng(seed);
+    tone(8.0, 330.0, amp, phase)
+        .into_iter()
+        .map(|v| v + (0.002 * rng.gauss()) as f32)
+        .collect()
+}
+
+/// Adds a 2-sample impulse of `amp` at `t` (the second sample -0.6 of the first).
+pub fn add_impulse(x: &mut [f32], t: f64, amp: f32) {
+    let i = at(t);
+    x[i] += amp;
+    x[i + 1] -= 0.6 * amp;
+}
 
 /// Music-like sound: two voices of three and two partials that change pitch at the zeros of
 /// their cross-faded envelopes, a slow tremolo and a little noise (never silent).
