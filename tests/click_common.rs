@@ -7,20 +7,12 @@
 
 mod common;
 
-use avqc::detect::audio::ClickConfig;
 use avqc::event::DefectEvent;
-use avqc::{DetectorConfig, Event};
 use common::rng::Rng;
-use common::sounds::{add_impulse, at, noisy_bed, stereo_frames};
+use common::sounds::{add_impulse, at, noisy_bed};
 
 fn clicks(left: &[f32], right: &[f32]) -> Vec<DefectEvent> {
-    let det = ClickConfig::default().build("click").unwrap();
-    common::run_all(det, stereo_frames(left, right))
-        .iter()
-        .filter_map(Event::as_defect)
-        .filter(|d| d.phase == avqc::Phase::End)
-        .cloned()
-        .collect()
+    common::sounds::stereo_click_ends(left, right)
 }
 
 /// Adds 0.3 s of loud noise (RMS 0.25) starting `delay` seconds after `t`: a sound the

@@ -282,6 +282,14 @@ pub fn stereo_frames(left: &[f32], right: &[f32]) -> Vec<avqc::Media> {
         })
         .collect()
 }
+/// The clicks the default `click` detector reports on a stereo pair: its defect end events.
+pub fn stereo_click_ends(left: &[f32], right: &[f32]) -> Vec<avqc::event::DefectEvent> {
+    use avqc::DetectorConfig;
+    let det = avqc::detect::audio::ClickConfig::default()
+        .build("click")
+        .unwrap();
+    super::defect_ends(super::run_all(det, stereo_frames(left, right)))
+}
 
 /// The `audio_clipping` intervals the default `clipping` detector ends on `x` (both channels).
 pub fn clipping_ends(x: &[f32]) -> Vec<avqc::event::DefectEvent> {
