@@ -66,7 +66,11 @@
 //!   added to all of them is found on each (see `common`); within 20 dB when the residual
 //!   after it has risen 4 dB or more: a transient that starts a new sound, carried by another
 //!   channel more weakly (a percussion hit in a stereo mix), while an added click leaves the
-//!   other channel's residual at its noise peaks;
+//!   other channel's residual at its noise peaks. Unless the other channel's impulse is the
+//!   same sample for sample: the channels' difference, whitened, 20 dB or more under the
+//!   click's residual over its excess and standing less than 20 dB out of its level before —
+//!   a click added to both channels that one of them rejected (a programme's transient
+//!   reaches two microphones with different sizes and delays, and is in their difference);
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
