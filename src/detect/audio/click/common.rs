@@ -44,8 +44,9 @@ const NEAR: i64 = 3;
 /// dB under the click's energy over its excess within which the difference of the two
 /// channels there stays when the other channel's impulse is the same, sample for sample: a
 /// click added to both channels (measured 24–35 dB under it after AAC, one 16 dB), where a
-/// programme's transient reaches two microphones with different sizes and delays (7–15 dB
-/// under it on the hold-outs and shared draws, one 25 dB on a near-mono synthetic programme).
+/// programme's transient reaches two microphones with different sizes and delays (15 dB under
+/// it to 0.5 dB over on the hold-outs, the real-content music and the shared draws; one 25 dB
+/// under on a near-mono synthetic programme, whose difference [`DIFF_EXCESS_DB`] tells).
 const IDENTICAL_DB: f64 = 20.0;
 
 /// dB over the median of the channels' difference before it under which the difference's

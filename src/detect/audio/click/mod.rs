@@ -102,7 +102,9 @@
 //! part of it, one on the step of an impulse series the programme keeps (above) for its next
 //! impulse, one within 3 dB of an impulse its channel rejected less than 0.5 s before for that
 //! sound again, and one on a channel whose residual rises after it, that another channel
-//! carries within 20 dB, for the programme's transient; a cut between two tonal sounds that
+//! carries within 20 dB, for the programme's transient (while a transient of a mono
+//! programme, the same sample for sample on both channels, that one channel rejected is
+//! reported from the other); a cut between two tonal sounds that
 //! keeps the level within `max_level_change_db` is a waveform jump like a click, and is
 //! reported as one.
 
