@@ -3,7 +3,8 @@
 //! programme's own transient (a percussion attack in an orchestral recording) and raises
 //! nothing; the same impulse added to one channel alone is still found. An impulse after which
 //! its channel's residual rises (a new sound starts with it) is the programme's when the other
-//! channel carries it even 15 dB weaker (a percussion hit in a stereo mix).
+//! channel carries it even 15 dB weaker (a percussion hit in a stereo mix). An impulse the
+//! other channel carries sample for sample is a click added to both, found on one of them.
 
 mod common;
 
@@ -28,10 +29,11 @@ fn onset(x: &mut [f32], t: f64, delay: f64, seed: u64) {
 #[test]
 fn an_impulse_both_channels_carry_that_one_of_them_rejects_is_the_programmes() {
     let (mut left, mut right) = (noisy_bed(0.1, 0.0, 1), noisy_bed(0.1, 0.5, 2));
-    // 2.0 s: the programme's transient, in both channels; on the right a loud sound starts
-    // with it, so the right channel's judgement rejects it.
+    // 2.0 s: the programme's transient, in both channels (reaching the right one smaller, as
+    // two microphones take it); on the right a loud sound starts with it, so the right
+    // channel's judgement rejects it.
     add_impulse(&mut left, 2.0, 0.5);
-    add_impulse(&mut right, 2.0, 0.5);
+    add_impulse(&mut right, 2.0, 0.35);
     onset(&mut right, 2.0, 0.0005, 3);
     // 5.0 s: the same impulse on the left alone, the same sound starting on the right.
     add_impulse(&mut left, 5.0, 0.5);
@@ -39,6 +41,20 @@ fn an_impulse_both_channels_carry_that_one_of_them_rejects_is_the_programmes() {
     let ev = clicks(&left, &right);
     assert_eq!(ev.len(), 1, "{ev:#?}");
     assert!((ev[0].start.as_secs_f64() - 5.0).abs() < 0.01, "{ev:#?}");
+    assert_eq!(ev[0].details["channels"], serde_json::json!([0]));
+}
+
+#[test]
+fn an_impulse_added_to_both_channels_is_a_click_where_one_of_them_rejects_it() {
+    let (mut left, mut right) = (noisy_bed(0.1, 0.0, 11), noisy_bed(0.1, 0.5, 12));
+    // 2.0 s: the same impulse on both channels, sample for sample; a loud sound starts with
+    // it on the right, whose judgement rejects it.
+    add_impulse(&mut left, 2.0, 0.5);
+    add_impulse(&mut right, 2.0, 0.5);
+    onset(&mut right, 2.0, 0.0005, 13);
+    let ev = clicks(&left, &right);
+    assert_eq!(ev.len(), 1, "{ev:#?}");
+    assert!((ev[0].start.as_secs_f64() - 2.0).abs() < 0.01, "{ev:#?}");
     assert_eq!(ev[0].details["channels"], serde_json::json!([0]));
 }
 

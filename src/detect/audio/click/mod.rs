@@ -66,7 +66,11 @@
 //!   added to all of them is found on each (see `common`); within 20 dB when the residual
 //!   after it has risen 4 dB or more: a transient that starts a new sound, carried by another
 //!   channel more weakly (a percussion hit in a stereo mix), while an added click leaves the
-//!   other channel's residual at its noise peaks;
+//!   other channel's residual at its noise peaks. Unless the other channel's impulse is the
+//!   same sample for sample: the channels' difference, whitened, 20 dB or more under the
+//!   click's residual over its excess and standing less than 20 dB out of its level before —
+//!   a click added to both channels that one of them rejected (a programme's transient
+//!   reaches two microphones with different sizes and delays, and is in their difference);
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
@@ -98,7 +102,9 @@
 //! part of it, one on the step of an impulse series the programme keeps (above) for its next
 //! impulse, one within 3 dB of an impulse its channel rejected less than 0.5 s before for that
 //! sound again, and one on a channel whose residual rises after it, that another channel
-//! carries within 20 dB, for the programme's transient; a cut between two tonal sounds that
+//! carries within 20 dB, for the programme's transient (while a transient of a mono
+//! programme, the same sample for sample on both channels, that one channel rejected is
+//! reported from the other); a cut between two tonal sounds that
 //! keeps the level within `max_level_change_db` is a waveform jump like a click, and is
 //! reported as one.
 
