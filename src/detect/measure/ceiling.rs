@@ -58,6 +58,7 @@ pub(crate) struct PileSettings {
     /// Full scale: a top holds a run at full scale when `min_run` or more consecutive samples
     /// of its half-wave are at or above `full` (see [`Piles::close_window`]).
     pub(crate) full: f32,
+    /// Consecutive samples at or above `full` that make a run at full scale.
     pub(crate) min_run: u32,
 }
 

@@ -456,8 +456,6 @@ impl VideoDetector for Freeze {
         self.settle(verdict, t);
         if let Some(v) = verdict {
             self.follow_fast(v.same_as_prev && v.same_as_anchor, v.step);
-        }
-        if let Some(v) = verdict {
             self.follow_recoding(&v, t, intra);
         }
         // A held still is not a freeze before `still_hold`.

@@ -115,10 +115,7 @@ impl RiseOnset {
             // A picture whose own bands rose on a grid, with its index on that grid, begins
             // the rise whatever the other grid's index did meanwhile (damage that shows on
             // the 8-pixel grid alone leaves the 16-pixel index to the content's swing).
-            let rose = (0..2).any(|g| {
-                p.index[g] > q.index[g] && p.band[g] >= min.max(BAND_SPREAD * self.dev[g])
-            });
-            if rose {
+            if self.own_rise(p, q, min) {
                 start = p.t;
             }
             // Damage stays on screen: the walk goes on past a picture only while its index
@@ -150,9 +147,15 @@ impl RiseOnset {
         }
         let mut last = self.recent.iter().rev();
         let (p, q) = (last.next()?, last.next()?);
-        let own = (0..2)
-            .any(|g| p.index[g] > q.index[g] && p.band[g] >= min.max(BAND_SPREAD * self.dev[g]));
+        let own = self.own_rise(p, q, min);
         (p.t == at && own && not_before.is_none_or(|e| e < at)).then_some(at)
+    }
+
+    /// Whether picture `p`'s own bands rose on a grid by `min` (logarithm) and by
+    /// [`BAND_SPREAD`] times their usual swing while its index rose over `q`'s (the picture
+    /// before it) on that grid.
+    fn own_rise(&self, p: &Picture, q: &Picture, min: f32) -> bool {
+        (0..2).any(|g| p.index[g] > q.index[g] && p.band[g] >= min.max(BAND_SPREAD * self.dev[g]))
     }
 }
 
