@@ -9,7 +9,7 @@
 //! carried the end is held, and carries it only when a second weak link follows (another window
 //! of trailing tops, or sharp tops that kept the passage open), as a voice's pulses go on.
 
-use super::Tally;
+use super::excursion::Tally;
 
 /// Windows within which trailing tops must follow the last top that went on with the passage:
 /// a voice's pitch period is under one window (10 ms, 100 Hz) or a little over, so its pulses
