@@ -60,6 +60,11 @@
 //! MPEG-2 hold of sharp synthetic edges is re-coded so on every predicted picture
 //! (`freeze/fast.rs`). The anchor test is unchanged.
 //!
+//! **Motion dying out** in steps under the tolerance (a dark scene's figure walking its last
+//! steps before the picture is held) is not part of the freeze, even where it drifted past the
+//! anchor allowance before it stopped; the held picture is the anchor from then on
+//! (`freeze/tail.rs`).
+//!
 //! The interval starts at the first repeated (or refined) frame and ends at the first new
 //! frame.
 
@@ -412,6 +417,7 @@ impl VideoDetector for Freeze {
                     // The picture repeats the previous one but has drifted from the anchor:
                     // whatever was frozen before ends here, and a new candidate starts with
                     // the previous picture as its anchor.
+                    self.carry_tail(&v);
                     self.observe(false, t, until, out);
                     if !self.tracker.is_open() {
                         self.frames = 0;

@@ -10,8 +10,10 @@
 //!    a staccato or speech with pauses is not steady) and one of the last `edge` windows was
 //!    still within `near_db` of the reference (an abrupt edge, not a fade);
 //! 2. a gap of such windows lasting from `min` to `max` seconds;
-//! 3. sound back afterwards: the mean of the next `after` seconds within `near_db` of the
-//!    reference.
+//! 3. sound back afterwards, as abruptly as it went: one of the first `edge` windows after the
+//!    gap within `near_db` of the reference, and the mean of the next `after` seconds too (a
+//!    synthetic voice that stops short at the end of a phrase falls as abruptly, but its pause
+//!    lingers under the reference before the next phrase comes in).
 //!
 //! A gap that `silence` reports itself (a dropout or a silence below its absolute threshold,
 //! marked with [`Relative::cover`]) is not reported again.
@@ -62,6 +64,8 @@ enum State {
         peak: f64,
         windows: usize,
         sum: f64,
+        /// One of the first `edge` windows after the gap was within `near` of the reference.
+        returned: bool,
     },
 }
 
@@ -203,6 +207,7 @@ impl Relative {
                     peak,
                     windows: 0,
                     sum: 0.0,
+                    returned: false,
                 };
                 self.after(ms)
             }
@@ -219,11 +224,13 @@ impl Relative {
             peak,
             windows,
             sum,
+            returned,
         } = self.state
         else {
             return None;
         };
         self.push(ms);
+        let returned = returned || (windows < self.p.edge && ms >= reference * self.p.near);
         let (windows, sum) = (windows + 1, sum + ms);
         if windows < self.p.after {
             self.state = State::After {
@@ -234,12 +241,13 @@ impl Relative {
                 peak,
                 windows,
                 sum,
+                returned,
             };
             return None;
         }
         self.state = State::Idle;
         let mean = sum / windows as f64;
-        let back = mean >= reference * self.p.near && mean <= reference / self.p.near;
+        let back = returned && mean >= reference * self.p.near && mean <= reference / self.p.near;
         (back && !silent).then_some(Found {
             start,
             end,

@@ -21,6 +21,18 @@
 //! were motion. Only the start of a freeze moves later, by the frames of the dying motion; a
 //! candidate that never turns quiet is judged as before.
 //!
+//! A movement dying out slowly may carry the picture past the anchor allowance before it stops
+//! (a dark scene's figure walking its last steps): the candidate then begins again with the
+//! previous picture as its anchor, and its moving frames go on counting for the new candidate,
+//! which has drifted away from where it began by then. When the tail begins the candidate again,
+//! the anchor becomes the picture the quiet frame repeats: the held picture, not the motion's
+//! first, so that a key frame's re-coding later in the hold is judged against it.
+//!
+//! Not at the other end: motion that resumes with steps as small passes the repeat test for a
+//! few frames, until the picture drifts from the anchor, but an encoder re-coding grain or an
+//! interlaced held picture moves cells as much in the frames before a freeze's end (ending
+//! freezes at the first of such frames moved three ends of the shared corpus 2–3 frames early).
+//!
 //! Cost: none beyond the repeat test (the largest cell change of a repeat is read already).
 
 use super::{Freeze, Verdict, EDGE_NOISE_FACTOR};
@@ -47,6 +59,12 @@ pub(super) struct Tail {
     moving: u32,
     /// A quiet frame came: the candidate's beginning is judged.
     settled: bool,
+    /// Moving frames of a candidate that drifted from its anchor while the motion was still
+    /// dying out: the next candidate goes on counting from them.
+    carried: u32,
+    /// The candidate goes on from one that drifted from its anchor while the motion was dying
+    /// out: the motion took the picture away from where it began already.
+    drifted: bool,
 }
 
 impl Freeze {
@@ -55,7 +73,12 @@ impl Freeze {
     /// after [`TAIL_FRAMES`] moving ones, the candidate begins again with this frame.
     pub(super) fn follow_tail(&mut self, v: &Verdict, intra: bool, t: MediaTime, until: MediaTime) {
         if self.frames == 1 {
-            self.tail = Tail::default();
+            let carried = std::mem::take(&mut self.tail.carried);
+            self.tail = Tail {
+                moving: carried,
+                drifted: carried > 0,
+                ..Tail::default()
+            };
         }
         if self.tail.settled || self.tracker.is_open() {
             return;
@@ -73,17 +96,31 @@ impl Freeze {
         self.tail.settled = true;
         // The motion took the picture away from where the candidate began (a re-coding's
         // cells stay near the held picture).
-        if self.tail.moving < TAIL_FRAMES || v.worst < TAIL_AWAY * self.cfg.tolerance {
+        let away = self.tail.drifted || v.worst >= TAIL_AWAY * self.cfg.tolerance;
+        if self.tail.moving < TAIL_FRAMES || !away {
             return;
         }
         // The unconfirmed candidate of the dying motion is dropped; the freeze's own begins
         // with this frame when it is observed.
         self.tracker.observe(false, t, until);
+        // The held picture is the one this frame repeats, not the motion's first.
+        self.anchor_is_prev = true;
         self.candidate_since = Some(t);
         self.frames = 1;
         self.edge_moves = 0;
         self.worst = v.worst;
         self.noise = v.noise;
         self.settling.forget();
+    }
+
+    /// Called when a candidate drifted from its anchor at frame `v` and begins again: when
+    /// the motion that began it was still dying out (no quiet frame yet), its moving frames
+    /// count for the next candidate, whose anchor is the last of them.
+    pub(super) fn carry_tail(&mut self, v: &Verdict) {
+        let dying = !self.tail.settled && !self.tracker.is_open() && self.tail.moving > 0;
+        self.tail.carried = match dying && v.most >= TAIL_STEP {
+            true => self.tail.moving,
+            false => 0,
+        };
     }
 }
