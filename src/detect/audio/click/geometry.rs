@@ -49,6 +49,9 @@ pub(super) struct Geometry {
     pub(super) wait: usize,
     /// Clicks closer than this on different channels are one click.
     pub(super) same_click: usize,
+    /// Farthest another channel's copy of an impulse may lie from it (`common`): the delay
+    /// between spaced microphones or of a panner.
+    pub(super) copy_reach: usize,
     pub(super) burst_gap: usize,
     /// A burst is reported once it is this long (continuous crackle: one event a second).
     pub(super) max_burst: usize,
@@ -104,6 +107,7 @@ impl Geometry {
             level_windows: [(ms(6.0), ms(30.0)), (ms(10.0), level_outer)],
             wait,
             same_click: ms(2.0),
+            copy_reach: ms(20.0),
             burst_gap: (cfg.burst_gap * rate as f64).round() as usize,
             max_burst: rate as usize,
             keep,

@@ -71,6 +71,10 @@
 //!   click's residual over its excess and standing less than 20 dB out of its level before —
 //!   a click added to both channels that one of them rejected (a programme's transient
 //!   reaches two microphones with different sizes and delays, and is in their difference);
+//!   and not when another channel carries a copy of it 3–20 ms before or after, standing out
+//!   of that channel's residual within 12 dB of its excess, after which that residual settles
+//!   (within 16 dB of its level before): the same sound reaching two spaced microphones, or
+//!   panned with a delay (see `common`);
 //! - is loud enough to be a defect: its energy (the residual's energy over the excess, divided
 //!   by the predictor's power gain: for a white impulse, the impulse's own energy) is at least
 //!   that of a single sample at `min_level_db` dBFS; and, when its excess lasts more than
@@ -102,7 +106,8 @@
 //! part of it, one on the step of an impulse series the programme keeps (above) for its next
 //! impulse, one within 3 dB of an impulse its channel rejected less than 0.5 s before for that
 //! sound again, and one on a channel whose residual rises after it, that another channel
-//! carries within 20 dB, for the programme's transient (while a transient of a mono
+//! carries within 20 dB, for the programme's transient, and one on one channel with an impulse
+//! of nearly its size on another 3–20 ms away for that sound reaching both (while a transient of a mono
 //! programme, the same sample for sample on both channels, that one channel rejected is
 //! reported from the other); a cut between two tonal sounds that
 //! keeps the level within `max_level_change_db` is a waveform jump like a click, and is
