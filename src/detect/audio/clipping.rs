@@ -108,7 +108,7 @@ pub struct Clipping {
 }
 
 impl Clipping {
-    /// A clipping detector named `name`. Prefer [`ClippingConfig::build`], which checks the
+    /// A clipping detector named `name`. Prefer [`ClippingConfig::build`](crate::detect::DetectorConfig::build), which checks the
     /// values.
     pub fn new(cfg: ClippingConfig) -> Self {
         Clipping {
