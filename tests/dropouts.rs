@@ -12,6 +12,7 @@ use avqc::{
     NoticeKind, Phase, Rational,
 };
 use common::rng::Rng;
+use common::sounds::steps;
 use std::f64::consts::PI;
 
 const RATE: u32 = 48_000;
@@ -498,20 +499,6 @@ fn a_cut_whose_sound_comes_back_smeared_is_a_dropout() {
     }
     let d = dropouts(&run(&mut silence(), &frames(&s)));
     assert!(d.is_empty(), "{:?}", show(&d));
-}
-
-/// A steady 2400 Hz tone (6 periods in each 2.5 ms window: every window's RMS is exact) whose
-/// level, in dBFS, follows `parts` (seconds, level).
-fn steps(parts: &[(f64, f64)]) -> Vec<f32> {
-    let mut s = Vec::new();
-    for &(secs, db) in parts {
-        let amp = 10f64.powf(db / 20.0) * 2f64.sqrt();
-        for _ in 0..(secs * RATE as f64).round() as usize {
-            let t = s.len() as f64 / RATE as f64;
-            s.push((amp * (2.0 * PI * 2400.0 * t).sin()) as f32);
-        }
-    }
-    s
 }
 
 #[test]

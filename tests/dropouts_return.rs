@@ -8,24 +8,10 @@ mod common;
 use avqc::detect::audio::SilenceConfig;
 use avqc::event::DefectEvent;
 use avqc::{AudioFrame, DetectorConfig, Media, MediaTime, Rational};
-use std::f64::consts::PI;
+use common::sounds::steps;
 
 const RATE: u32 = 48_000;
 const FRAME: usize = 1024;
-
-/// A steady 2400 Hz tone (6 periods in each 2.5 ms window: every window's RMS is exact) whose
-/// level, in dBFS, follows `parts` (seconds, level).
-fn steps(parts: &[(f64, f64)]) -> Vec<f32> {
-    let mut s = Vec::new();
-    for &(secs, db) in parts {
-        let amp = 10f64.powf(db / 20.0) * 2f64.sqrt();
-        for _ in 0..(secs * RATE as f64).round() as usize {
-            let t = s.len() as f64 / RATE as f64;
-            s.push((amp * (2.0 * PI * 2400.0 * t).sin()) as f32);
-        }
-    }
-    s
-}
 
 /// The dropouts `silence` reports on `signal` (the same on both channels of a stereo stream).
 fn dropouts(signal: &[f32]) -> Vec<DefectEvent> {

@@ -324,3 +324,17 @@ pub fn hard_clip(x: &mut [f64], ceiling: f64) -> Option<(f64, f64)> {
     }
     first.map(|f| (f as f64 / RATE as f64, last as f64 / RATE as f64))
 }
+
+/// A steady 2400 Hz tone (6 periods in each 2.5 ms window: every window's RMS is exact) whose
+/// level, in dBFS, follows `parts` (seconds, level).
+pub fn steps(parts: &[(f64, f64)]) -> Vec<f32> {
+    let mut s = Vec::new();
+    for &(secs, db) in parts {
+        let amp = 10f64.powf(db / 20.0) * 2f64.sqrt();
+        for _ in 0..(secs * RATE as f64).round() as usize {
+            let t = s.len() as f64 / RATE as f64;
+            s.push((amp * (2.0 * PI * 2400.0 * t).sin()) as f32);
+        }
+    }
+    s
+}
