@@ -18,13 +18,15 @@ fn clicks(left: &[f32], right: &[f32]) -> Vec<DefectEvent> {
     common::sounds::stereo_click_ends(left, right)
 }
 
-/// Adds 0.3 s of loud noise (RMS 0.25) starting `delay` seconds after `t`: a sound the
-/// channel's judgement does not take for a click's surroundings.
-fn onset(x: &mut [f32], t: f64, delay: f64, seed: u64) {
+/// Adds 0.3 s of noise (RMS `rms`) starting half a millisecond after `t`: at RMS 0.25 a loud
+/// sound the channel's judgement does not take for a click's surroundings; at a few
+/// thousandths a hiss that raises the channel's residual after an impulse at `t` without
+/// changing its level.
+fn noise_after(x: &mut [f32], t: f64, rms: f64, seed: u64) {
     let mut rng = Rng(seed);
-    let i = at(t + delay);
+    let i = at(t + 0.0005);
     for v in &mut x[i..i + at(0.3)] {
-        *v += (0.25 * rng.gauss()) as f32;
+        *v += (rms * rng.gauss()) as f32;
     }
 }
 
@@ -36,10 +38,10 @@ fn an_impulse_both_channels_carry_that_one_of_them_rejects_is_the_programmes() {
     // channel's judgement rejects it.
     add_impulse(&mut left, 2.0, 0.5);
     add_impulse(&mut right, 2.0, 0.35);
-    onset(&mut right, 2.0, 0.0005, 3);
+    noise_after(&mut right, 2.0, 0.25, 3);
     // 5.0 s: the same impulse on the left alone, the same sound starting on the right.
     add_impulse(&mut left, 5.0, 0.5);
-    onset(&mut right, 5.0, 0.0005, 4);
+    noise_after(&mut right, 5.0, 0.25, 4);
     let ev = clicks(&left, &right);
     assert_eq!(ev.len(), 1, "{ev:#?}");
     assert!((ev[0].start.as_secs_f64() - 5.0).abs() < 0.01, "{ev:#?}");
@@ -53,7 +55,7 @@ fn an_impulse_added_to_both_channels_is_a_click_where_one_of_them_rejects_it() {
     // it on the right, whose judgement rejects it.
     add_impulse(&mut left, 2.0, 0.5);
     add_impulse(&mut right, 2.0, 0.5);
-    onset(&mut right, 2.0, 0.0005, 13);
+    noise_after(&mut right, 2.0, 0.25, 13);
     let ev = clicks(&left, &right);
     assert_eq!(ev.len(), 1, "{ev:#?}");
     assert!((ev[0].start.as_secs_f64() - 2.0).abs() < 0.01, "{ev:#?}");
@@ -70,16 +72,6 @@ fn an_impulse_on_both_channels_that_both_find_is_one_click() {
     assert_eq!(ev[0].details["channels"], serde_json::json!([0, 1]));
 }
 
-/// Adds 0.3 s of noise (RMS `rms`) starting half a millisecond after `t`: a sound that raises
-/// the channel's residual after an impulse at `t` without changing its level.
-fn hiss(x: &mut [f32], t: f64, rms: f64, seed: u64) {
-    let mut rng = Rng(seed);
-    let i = at(t + 0.0005);
-    for v in &mut x[i..i + at(0.3)] {
-        *v += (rms * rng.gauss()) as f32;
-    }
-}
-
 #[test]
 fn an_impulse_that_starts_a_sound_and_that_the_other_channel_carries_weaker_is_the_programmes() {
     let left = noisy_bed(0.1, 0.0, 7);
@@ -94,11 +86,11 @@ fn an_impulse_that_starts_a_sound_and_that_the_other_channel_carries_weaker_is_t
     // 2.0 s: the programme's hit, on the left with a hiss after it (its residual some 6 dB
     // up), on the right weaker.
     add_impulse(&mut left, 2.0, 0.5);
-    hiss(&mut left, 2.0, 0.007, 10);
+    noise_after(&mut left, 2.0, 0.007, 10);
     add_impulse(&mut right, 2.0, 0.25);
     // 4.0 s: the same on the left, nothing on the right: a click the codec smeared.
     add_impulse(&mut left, 4.0, 0.5);
-    hiss(&mut left, 4.0, 0.007, 11);
+    noise_after(&mut left, 4.0, 0.007, 11);
     // 6.0 s: the same pair of impulses, no hiss: the sound after is the one before.
     add_impulse(&mut left, 6.0, 0.5);
     add_impulse(&mut right, 6.0, 0.25);

@@ -147,14 +147,13 @@ fn copy_db(
 ) -> Option<(f64, f64)> {
     let pred = ch.predictor_at(hit.start)?;
     let ms = |m: usize| (g.rate as usize * m / 1000).max(1);
-    let lo = hit.start - g.pre as i64;
+    let (lo, _, _, pre_end) = span(hit, g);
     let hi = hit.end + reach + ms(COPY_AFTER_MS.1) as i64;
     if lo < ch.start + g.order as i64 || hi > ch.end() || (hi - lo) as usize > residual.len() {
         return None;
     }
     let r = &mut residual[..(hi - lo) as usize];
     whiten(&ch.buf, (lo - ch.start) as usize, &pred.a[..=g.order], r);
-    let pre_end = (hit.start - g.guard as i64 - lo).max(0) as usize;
     if pre_end == 0 {
         return None;
     }
@@ -256,11 +255,14 @@ pub(super) fn carried_by_other(
         if c == hit.channel {
             return false;
         }
-        let carried = |e: Option<f64>, within: f64| e.is_some_and(|e| e >= hit.excess_db - within);
-        let cp = copy_db(ch, hit, g.copy_reach as i64, g, residual, select);
-        let copy = cp.is_some_and(|(e, rise)| e >= hit.excess_db - COPY_DB && rise <= COPY_RISE_DB);
-        (carried(excess_db(ch, hit, g, residual, select), within) || copy)
-            && !identical(&channels[hit.channel], ch, hit, g, residual, select)
+        let carried =
+            excess_db(ch, hit, g, residual, select).is_some_and(|e| e >= hit.excess_db - within);
+        // The copy is looked for (a longer stretch whitened) only when the impulse itself is
+        // not carried.
+        let carried = carried
+            || copy_db(ch, hit, g.copy_reach as i64, g, residual, select)
+                .is_some_and(|(e, rise)| e >= hit.excess_db - COPY_DB && rise <= COPY_RISE_DB);
+        carried && !identical(&channels[hit.channel], ch, hit, g, residual, select)
     })
 }
 
