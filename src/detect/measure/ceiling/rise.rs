@@ -65,16 +65,16 @@ impl Piles {
 /// scale before the tops that confirmed it (see [`Piles::full_run_start`]).
 ///
 /// A rail cuts corners into the tops of a voice's first clipped syllable; AAC keeps them as a
-/// sharp bend at the tops' shoulders, a tenth of the peak in one sample (0.099 to 0.127 in
+/// sharp bend at the tops' shoulders, a tenth of the peak in one sample (0.105 and 0.127 in
 /// the first clipped syllable of the real-content evaluation's seed 15 `clipping_0dB_aac_4`,
-/// whose tops, 0.94 to 0.98, are otherwise as high, as narrow and as round as unclipped ones),
-/// while a boosted voice's unclipped tops bend gently however loud they are (0.002 to 0.026,
-/// the nine tops holding runs at full scale that come before a clipped passage in the 0 dBFS
-/// clips of seeds 10 to 15, all AC-3). Lightly clipped tops are not always kneed (two
-/// fifths of the 1,392 clipped tops under 1.0 holding runs in those passages bend less; AC-3
-/// rounds them more than AAC), and unclipped ones next to clipped ones can be (14 of the 171
-/// unclipped tops holding runs within the passages, the codec spreading the clipping's noise
-/// over them): only the start of a passage is looked at this way.
+/// whose tops, 0.94 to 0.98, are otherwise as high, as narrow and as round as unclipped
+/// ones), while a boosted voice's unclipped tops bend gently however loud they are: the six
+/// tops holding runs in the pile band that lead to a passage before its first clipped sample
+/// (seeds 10 to 15, all AC-3) bend 0.004 to 0.026. Lightly clipped tops are not always kneed
+/// (22 of the 40 clipped tops holding runs in the band that lead to the passages of seeds 10
+/// to 15 and the shared draws bend less; AC-3 rounds them more than AAC), and unclipped tops
+/// next to clipped ones can be (14 of 171 within the 0 dBFS passages, the codec spreading the
+/// clipping's noise over them): only the start of a passage is looked at this way.
 const KNEE: f32 = 0.05;
 
 impl Piles {
