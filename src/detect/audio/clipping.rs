@@ -42,8 +42,11 @@
 //! (a single loud peak is not clipping), and ends when no clipped run was seen for `clear_for`
 //! seconds. The interval runs from the first sample of the first run to just after the last
 //! sample of the last run; a pile that the sound rose into, confirmed after flat tops opened the
-//! passage, moves its start back to where the ceiling began. Piled peaks that go on with a passage only by
-//! being brief lobes or a share of the loud half-waves, and are sharper than a sine's on
+//! passage, moves its start back to where the ceiling began; and a passage, when it is
+//! confirmed, starts at the first of the tops leading to it (each less than `clear_for` after
+//! the one before) that held a run at full scale in the pile band with a sharp knee at its
+//! shoulders: a voice's first clipped syllable, its narrow tops too few to confirm it (see
+//! `Piles::full_run_start`). Piled peaks that go on with a passage only by being brief lobes or a share of the loud half-waves, and are sharper than a sine's on
 //! average, keep it open but are not its end: the sharp tip of a loud unclipped pulse just
 //! after a clipped passage looks the same.
 //!
@@ -239,6 +242,21 @@ impl Clipping {
                     self.observe_clear(self.clock.time(self.win.last), t1, out);
                 }
             } else if p.windows >= self.cfg.confirm_windows {
+                // Tops holding runs at full scale that led to it began the passage (see
+                // `Piles::full_run_start`).
+                let back = self
+                    .piles
+                    .iter()
+                    .filter_map(|pl| pl.full_run_start(p.start, &self.pile));
+                let p = match back.min() {
+                    Some(from) => {
+                        if let Some(q) = self.passage.as_mut() {
+                            q.start = from;
+                        }
+                        Passage { start: from, ..p }
+                    }
+                    None => p,
+                };
                 if let Some(c) = self.tracker.observe(
                     true,
                     self.clock.time(p.start),

@@ -178,10 +178,15 @@ pub(crate) struct Piles {
     /// piled peak), and whether some did not fit.
     loud: Vec<f32>,
     overflow: bool,
+    /// The bend of each of those samples (`|x|`'s second difference around it, see
+    /// [`Piles::knee`]), the last two `|x|` taken, and whether the last one's bend is due.
+    bends: Vec<f32>,
+    prev: [f32; 2],
+    bend_due: bool,
     /// Half-waves ended in the current window: peak, its position, flatness, polarity and
     /// samples at or over half the peak.
-    /// And the longest run of samples at or above full scale in it.
-    peaks: Vec<(f32, i64, f32, bool, u32, u32)>,
+    /// And the longest run of samples at or above full scale in it, and its knee.
+    peaks: Vec<(f32, i64, f32, bool, u32, u32, f32)>,
     /// The current half-wave's run of samples at or above full scale, and its longest.
     run: u32,
     longest_run: u32,
@@ -194,9 +199,9 @@ pub(crate) struct Piles {
     /// Piled peaks of the last `span` windows (ring).
     span: Vec<WindowPile>,
     next_span: usize,
-    /// The last piled peaks (value, position, flatness and longest run at full scale, oldest
-    /// first).
-    recent: VecDeque<(f32, i64, f32, u32)>,
+    /// The last piled peaks (value, position, flatness, longest run at full scale and knee,
+    /// oldest first).
+    recent: VecDeque<(f32, i64, f32, u32, f32)>,
     /// Position of the last sample taken, just after the last window closed, and that
     /// window's length in samples.
     last_pos: i64,
@@ -218,6 +223,12 @@ impl Piles {
             self.loud = Vec::with_capacity(LOUD_CAP);
         }
         self.loud.clear();
+        if self.bends.capacity() < LOUD_CAP {
+            self.bends = Vec::with_capacity(LOUD_CAP);
+        }
+        self.bends.clear();
+        self.prev = [0.0; 2];
+        self.bend_due = false;
         self.overflow = false;
         if self.peaks.capacity() < PEAKS_CAP {
             self.peaks = Vec::with_capacity(PEAKS_CAP);
@@ -246,18 +257,27 @@ impl Piles {
     #[inline]
     pub(crate) fn push(&mut self, x: f32, pos: i64, s: &PileSettings) {
         let positive = x >= 0.0;
+        let a = x.abs();
+        if self.bend_due {
+            if let Some(b) = self.bends.last_mut() {
+                *b = (a - 2.0 * self.prev[0] + self.prev[1]).abs();
+            }
+        }
+        self.prev = [a, self.prev[0]];
         if positive != self.positive {
             self.end_half_wave(s);
             self.positive = positive;
         }
-        let a = x.abs();
         if a > self.peak {
             self.peak = a;
             self.peak_pos = pos;
         }
+        self.bend_due = false;
         if a >= 0.5 * s.least_peak() {
             if self.loud.len() < LOUD_CAP {
                 self.loud.push(a);
+                self.bends.push(0.0);
+                self.bend_due = true;
             } else {
                 self.overflow = true;
             }
@@ -293,15 +313,41 @@ impl Piles {
         }
     }
 
+    /// Knee of a half-wave peaking at `peak` whose loud samples are `loud`, with their
+    /// `bends`: the sharpest bend (`|x|`'s second difference) among the samples at or over
+    /// 0.8 of the peak, as a share of the peak. A rail cuts a corner into a top, which a codec
+    /// keeps as a sharp bend at its shoulders; a smooth top bends gently (see `rise`).
+    pub(crate) fn knee(loud: &[f32], bends: &[f32], peak: f32) -> f32 {
+        let sharpest = loud
+            .iter()
+            .zip(bends)
+            .filter(|&(&a, _)| a >= 0.8 * peak)
+            .fold(0.0f32, |m, (_, &b)| m.max(b));
+        if peak > 0.0 {
+            sharpest / peak
+        } else {
+            0.0
+        }
+    }
+
     fn end_half_wave(&mut self, s: &PileSettings) {
         if self.peak >= s.least_peak() && !self.overflow && self.peaks.len() < PEAKS_CAP {
             let (flat, width) = Self::flatness(&self.loud, self.peak);
+            let knee = Self::knee(&self.loud, &self.bends, self.peak);
             let run = self.longest_run;
-            self.peaks
-                .push((self.peak, self.peak_pos, flat, self.positive, width, run));
+            self.peaks.push((
+                self.peak,
+                self.peak_pos,
+                flat,
+                self.positive,
+                width,
+                run,
+                knee,
+            ));
         }
         self.peak = 0.0;
         self.loud.clear();
+        self.bends.clear();
         self.overflow = false;
         self.run = 0;
         self.longest_run = 0;
@@ -352,7 +398,7 @@ impl Piles {
         let mut under = [WindowPile::default(); 2];
         if ceiling >= s.floor {
             let (band, below) = (s.band * ceiling, s.band.powi(UNDER) * ceiling);
-            for &(p, pos, flat, positive, width, run) in &self.peaks {
+            for &(p, pos, flat, positive, width, run, knee) in &self.peaks {
                 w.loud += u32::from(p >= 0.5 * ceiling);
                 if p < band && p >= below {
                     under[usize::from(positive)].add(p, pos, flat);
@@ -361,7 +407,7 @@ impl Piles {
                     if self.recent.len() == RECENT_CAP {
                         self.recent.pop_front();
                     }
-                    self.recent.push_back((p, pos, flat, run));
+                    self.recent.push_back((p, pos, flat, run, knee));
                     w.add(p, pos, flat);
                     w.positive += u32::from(positive);
                     w.width += width;
@@ -392,7 +438,7 @@ impl Piles {
             .recent
             .range(self.recent.len() - (piled as usize).min(self.recent.len())..)
             .filter(|&&(p, ..)| p >= s.band * ceiling)
-            .fold((0u32, 0.0f32, 0u32), |a, &(_, _, f, r)| {
+            .fold((0u32, 0.0f32, 0u32), |a, &(_, _, f, r, _)| {
                 (a.0 + 1, a.1 + f, a.2 + u32::from(r >= s.min_run))
             });
         let flat = flatness >= s.min_flatness * count as f32;
@@ -476,7 +522,7 @@ impl Piles {
         let mut first = w.first;
         if confirmed {
             let edge = s.band.sqrt() * loudest;
-            for (i, &(p, pos, flat, _)) in self.recent.iter().enumerate().rev() {
+            for (i, &(p, pos, flat, ..)) in self.recent.iter().enumerate().rev() {
                 if first - pos >= s.chain_gap {
                     break;
                 }

@@ -49,6 +49,29 @@ fn a_sine_is_rounded_and_a_clipped_one_flat() {
     assert!(Piles::flatness(&clipped, 0.9).0 > 0.75);
 }
 
+/// The knees of the tops of 20 ms of a 1 kHz sine of amplitude `amp` cut at `rail`.
+fn knees(amp: f64, rail: f32) -> Vec<f32> {
+    let s = settings();
+    let mut p = Piles::default();
+    p.reset(&s);
+    for i in 0..960 {
+        let x = sine(i as f64 / 48_000.0, 1000.0, amp).clamp(-rail, rail);
+        p.push(x, i, &s);
+    }
+    p.close_window(&s);
+    p.recent.iter().map(|r| r.4).collect()
+}
+
+#[test]
+fn a_rail_cuts_a_knee_into_a_top_a_smooth_top_bends_gently() {
+    let smooth = knees(0.97, 1.0);
+    assert!(smooth.len() >= 30, "{smooth:?}");
+    assert!(smooth.iter().all(|&k| k < 0.03), "{smooth:?}");
+    let cut = knees(1.3, 0.97);
+    assert!(cut.len() >= 30, "{cut:?}");
+    assert!(cut.iter().all(|&k| k > 0.07), "{cut:?}");
+}
+
 #[test]
 fn steady_loud_tones_do_not_pile_up_but_clipped_ones_do() {
     for hz in [100.0, 440.0, 1000.0] {
