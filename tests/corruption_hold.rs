@@ -1,7 +1,8 @@
 //! `corruption`'s content episodes: held while propagated damage stays weaker than at its
 //! peak, started where it first showed, ended by a clean key frame; decoder damage carried
 //! past a key frame that still looks damaged (concealed macroblocks), not past one coded
-//! coarser on its 8-pixel transform grid alone.
+//! coarser on its 8-pixel transform grid alone; damage so carried on held until a clean key
+//! frame, however faint prediction smears it.
 
 mod common;
 
@@ -110,6 +111,25 @@ fn decoder_damage_is_carried_past_a_key_frame_that_still_looks_damaged() {
     let frames = (0..175).map(|i| match i {
         75..90 => picture(i, W, false, FrameFlags::CORRUPT),
         90..125 => picture_of(16, 6, i, weak, i == 90, FrameFlags::NONE),
+        _ => frame(i, 0, i % 25 == 0),
+    });
+    let found = intervals(frames);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
+    assert!((e - 5.0).abs() < 0.05, "{s}..{e}");
+}
+
+#[test]
+fn damage_carried_past_a_key_frame_stays_until_a_clean_one_however_faint() {
+    // As above, but from 4.2 s prediction has smeared the concealed blocks to a sliver that
+    // the measure no longer sees rise: every picture until the next key frame (5 s) is still
+    // predicted from the damaged one.
+    let (weak, sliver) = (W / 10, W / 40);
+    let frames = (0..175).map(|i| match i {
+        75..90 => picture(i, W, false, FrameFlags::CORRUPT),
+        90..105 => picture_of(16, 6, i, weak, i == 90, FrameFlags::NONE),
+        105..125 => picture_of(16, 6, i, sliver, false, FrameFlags::NONE),
         _ => frame(i, 0, i % 25 == 0),
     });
     let found = intervals(frames);

@@ -10,7 +10,8 @@
 //!   `band_phases - 1` pictures after it: lost packets of the key frame concealed without a
 //!   flag) does not end it: the damage is carried on as content damage, if the 16-pixel
 //!   grid rose on one of those pictures (concealment takes macroblocks and CTUs; a rise on
-//!   the 8-pixel grid alone is the key frame's own coarser coding).
+//!   the 8-pixel grid alone is the key frame's own coarser coding). Content damage of an
+//!   interval the decoder reported stays, like the decoder's, until a clean key frame.
 //! - **Picture content**: the block-edge measure of `blockiness` gives, per picture, the
 //!   blockiness index on the 8-pixel grid and on the 16-pixel grid (steps on the grid lines
 //!   against steps half-way between them, ≈ 1 for natural content; graphic edges left out).
@@ -98,6 +99,7 @@ mod seen;
 mod snap;
 mod steps;
 mod still;
+mod thresholds;
 mod tiles;
 
 use baseline::GridBaseline;
@@ -109,6 +111,7 @@ use garbage::Garbage;
 use seen::Seen;
 use snap::KeySnap;
 use steps::GridDamage;
+use thresholds::{BOTH_LASTS, HOLD, MIN_ACTIVITY, SPREAD_HITS};
 use tiles::TileBaselines;
 
 pub use config::CorruptionConfig;
@@ -121,34 +124,6 @@ use crate::detect::measure::frame_clock::FrameClock;
 use crate::detect::{Detector, Events, SpanChange, SpanTracker, Wants};
 use crate::event::DefectKind;
 use crate::media::{FrameFlags, Media, MediaTime, PictureType};
-
-/// Mean step (code values) below which a picture is too flat to judge or learn from (black,
-/// a fade, a plain card): its few steps say nothing about the stream's blockiness.
-const MIN_ACTIVITY: f32 = 0.3;
-
-/// Share of the thresholds (`ratio_factor` in the logarithm, `spread_factor`) that a picture's
-/// rise must keep to hold a confirmed content episode, and to start it early. Half (about
-/// 1.14× with the default `ratio_factor`): HEVC bit-flip damage of the real-content corpus
-/// (PSNR 15–26 dB against the clean decode) measured 1.15–1.4× the baseline once smeared by
-/// prediction, under the 1.3× that confirms it.
-const HOLD: f32 = 0.5;
-
-/// Pictures of one weak run (rise above [`HOLD`] of the thresholds) that must rise past the
-/// thresholds, and by [`HOLD`] of them on both the 8- and the 16-pixel grid, for the run to be
-/// damage when its strong pictures do not last `min_duration` in a row. 3: HEVC bit-flip damage of the real-content
-/// corpus showed 3–18 in such runs of 0.3–2.5 s; clean pictures of both real-content draws and
-/// both shared-corpus draws showed none (synthetic graphics on an 8-pixel period rise on the
-/// 8-pixel grid only).
-const SPREAD_HITS: u32 = 3;
-
-/// Seconds that consecutive pictures must keep rising on both the 8- and the 16-pixel grid by
-/// [`HOLD`] of the thresholds for the run to be damage, though none rose past the thresholds.
-/// Damage the decoder did not report stays on screen until the next key frame, and its blocks
-/// (CTUs, macroblocks) step on both grids on every picture of that time; the coding of clean
-/// content swings on both grids together for a picture or two at most. 0.6: on the clean clips
-/// of four draws of the real-content evaluation and three hold-out sets such runs lasted at
-/// most 0.2 s; HEVC bit-flip damage, smeared to 1.14–1.3× by prediction, 0.8–4 s.
-const BOTH_LASTS: f64 = 0.6;
 
 /// Detects damaged picture from decoder signals and sudden blockiness. Built from a
 /// [`CorruptionConfig`].
@@ -190,6 +165,8 @@ pub struct Corruption {
     last_end: Option<MediaTime>,
     /// Decoder damage was on screen with the last picture.
     was_decoder: bool,
+    /// The last picture decoder damage was on screen with.
+    decoder_at: Option<MediaTime>,
     /// Decoder damage ended by a key frame that still looks damaged (see [`carry`]).
     carry: Carry,
     /// A new shot's start, during which a rise on the 8-pixel grid alone is the new shot's own
@@ -238,6 +215,7 @@ impl Corruption {
             both_since: None,
             last_end: None,
             was_decoder: false,
+            decoder_at: None,
             carry: Carry::default(),
             new_shot: None,
             garbage: Garbage::default(),
@@ -298,6 +276,7 @@ impl Corruption {
         self.both_since = None;
         self.last_end = None;
         self.was_decoder = false;
+        self.decoder_at = None;
         self.carry.reset();
         self.new_shot = None;
         self.garbage.clear();
@@ -453,7 +432,14 @@ impl Detector for Corruption {
                     // while it still shows faint (half the weak rise). Damage that vanished
                     // (the picture back at its baseline) was not propagated: it ends there.
                     let faint = judged && ((faint8 && !fell) || faint16);
-                    let persists = faint && f.b_pictures_referenced() && !fell;
+                    // Damage of an interval the decoder reported (a key frame hit as well and
+                    // concealed without a flag) stays, like the decoder's, until a clean key
+                    // frame or `max_recovery`, however faint prediction smears it.
+                    let reported = self.seen.decoder
+                        && self
+                            .decoder_at
+                            .is_some_and(|d| t.secs_since(d) <= self.cfg.max_recovery);
+                    let persists = f.b_pictures_referenced() && ((faint && !fell) || reported);
                     let hold = open && (weak || persists) && !refresh;
                     // A key frame ends decoder damage, unless it was damaged itself (see `carry`).
                     let ended = self.was_decoder && !decoder && key;
@@ -555,6 +541,7 @@ impl Detector for Corruption {
                 }
                 if decoder {
                     self.seen.decoder = true;
+                    self.decoder_at = Some(t);
                 }
                 self.was_decoder = decoder;
                 let active = decoder || content;
