@@ -43,3 +43,24 @@ fn a_gap_whose_sound_lingers_under_the_programme_after_it_is_no_dropout() {
     assert_eq!(d[0].details["source"], "relative");
     assert!((d[0].start.as_secs_f64() - 2.0).abs() < 0.003, "{d:?}");
 }
+
+#[test]
+fn a_dip_of_the_programme_just_after_a_dropout_is_judged_on_its_own_levels() {
+    // Pauses faded down to -35, -50 and -58 dBFS make the floor (each within 20 dB of the one
+    // before, so none is a cut); a 30 ms cut to digital zero; 60 ms later, while the cut's
+    // return is still being judged, the sound dips 10 ms to -62 dBFS (a voice's closure, 4 dB
+    // under its floor, under the silence threshold): only the cut is a dropout
+    let mut parts = vec![(1.5, -20.0)];
+    for pause in [-35.0, -50.0, -58.0] {
+        let fade = |from: f64, to: f64, k: usize| (0.01, from + (to - from) * k as f64 / 4.0);
+        parts.extend((1..4).map(|k| fade(-20.0, pause, k)));
+        parts.push((0.15, pause));
+        parts.extend((1..4).map(|k| fade(pause, -20.0, k)));
+        parts.push((0.5, -20.0));
+    }
+    let cut = parts.iter().map(|p| p.0).sum::<f64>();
+    parts.extend([(0.03, -200.0), (0.06, -20.0), (0.01, -62.0), (0.5, -20.0)]);
+    let d = dropouts(&steps(&parts));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!((d[0].start.as_secs_f64() - cut).abs() < 0.005, "{d:?}");
+}

@@ -99,7 +99,11 @@ impl Silence {
             if j.windows >= 4 {
                 j.low = j.low.min(self.floor.mean_last(4));
             }
-        } else if self.relative.pending_start().is_none() {
+        } else if self.relative.pending_start().is_none() || self.judged.is_some_and(|j| j.reported)
+        {
+            // a gap reported is settled once the sound is back, though the relative rule
+            // still judges its return: a dip of the programme meanwhile is judged on its own
+            // levels, not on the gap's
             self.settle();
         }
         self.follow_level(ms);
