@@ -71,6 +71,14 @@ fn intervals(frames: impl Iterator<Item = Media>) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// `found` is one interval from 3 s (within a picture) to `end` (within `tol`).
+fn one_from_3s(found: Vec<(f64, f64)>, end: f64, tol: f64) {
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (s, e) = found[0];
+    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
+    assert!((e - end).abs() < tol, "{s}..{e}");
+}
+
 #[test]
 fn damage_weaker_than_its_peak_is_held_from_its_first_picture() {
     // 3 s clean; 0.2 s of a few blocks, 0.6 s of many, 1.2 s of a few again; 2 s clean.
@@ -95,11 +103,7 @@ fn a_clean_key_frame_ends_content_damage() {
         75..100 => frame(i, W, false),
         _ => frame(i, 0, i % 25 == 0),
     });
-    let found = intervals(frames);
-    assert_eq!(found.len(), 1, "{found:?}");
-    let (s, e) = found[0];
-    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
-    assert!((e - 4.0).abs() < 0.01, "{s}..{e}");
+    one_from_3s(intervals(frames), 4.0, 0.01);
 }
 
 #[test]
@@ -113,11 +117,7 @@ fn decoder_damage_is_carried_past_a_key_frame_that_still_looks_damaged() {
         90..125 => picture_of(16, 6, i, weak, i == 90, FrameFlags::NONE),
         _ => frame(i, 0, i % 25 == 0),
     });
-    let found = intervals(frames);
-    assert_eq!(found.len(), 1, "{found:?}");
-    let (s, e) = found[0];
-    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
-    assert!((e - 5.0).abs() < 0.05, "{s}..{e}");
+    one_from_3s(intervals(frames), 5.0, 0.05);
 }
 
 #[test]
@@ -132,11 +132,7 @@ fn damage_carried_past_a_key_frame_stays_until_a_clean_one_however_faint() {
         105..125 => picture_of(16, 6, i, sliver, false, FrameFlags::NONE),
         _ => frame(i, 0, i % 25 == 0),
     });
-    let found = intervals(frames);
-    assert_eq!(found.len(), 1, "{found:?}");
-    let (s, e) = found[0];
-    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
-    assert!((e - 5.0).abs() < 0.05, "{s}..{e}");
+    one_from_3s(intervals(frames), 5.0, 0.05);
 }
 
 #[test]
@@ -146,11 +142,7 @@ fn a_clean_key_frame_still_ends_decoder_damage() {
         75..90 => picture(i, W, false, FrameFlags::CORRUPT),
         _ => frame(i, 0, i % 15 == 0),
     });
-    let found = intervals(frames);
-    assert_eq!(found.len(), 1, "{found:?}");
-    let (s, e) = found[0];
-    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
-    assert!((e - 3.6).abs() < 0.01, "{s}..{e}");
+    one_from_3s(intervals(frames), 3.6, 0.01);
 }
 
 #[test]
@@ -165,9 +157,5 @@ fn a_key_frame_coded_coarser_still_ends_decoder_damage() {
         90..125 => picture_of(8, 4, i, weak, i == 90, FrameFlags::NONE),
         _ => frame(i, 0, i % 25 == 0),
     });
-    let found = intervals(frames);
-    assert_eq!(found.len(), 1, "{found:?}");
-    let (s, e) = found[0];
-    assert!((s - 3.0).abs() < 0.05, "{s}..{e}");
-    assert!((e - 3.6).abs() < 0.01, "{s}..{e}");
+    one_from_3s(intervals(frames), 3.6, 0.01);
 }
