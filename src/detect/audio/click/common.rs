@@ -237,7 +237,7 @@ pub(super) fn carried_by_other(
     let waiting = |c: usize, ch: &Channel| {
         c != hit.channel
             && (ch.pending.iter().chain(ch.cluster.iter()))
-                .any(|k| k.start <= hit.end + reach && hit.start <= k.peak + reach)
+                .any(|k| !k.faint && k.start <= hit.end + reach && hit.start <= k.peak + reach)
     };
     if channels.len() < 2
         || found_before
