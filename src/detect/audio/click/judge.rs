@@ -77,6 +77,8 @@ pub(super) struct Found {
     /// under [`QUIET_AFTER`] of the peak counted as that level, as the judgement compares
     /// them).
     pub(super) rise_db: f64,
+    /// Found from a faint candidate (see `channel`).
+    pub(super) faint: bool,
 }
 
 /// Median of `v` (reordered).
@@ -359,5 +361,6 @@ pub(super) fn judge(
         level_db,
         excess_db,
         rise_db: rise,
+        faint: cand.faint,
     })
 }
