@@ -3,7 +3,8 @@
 //! the local residual level). A compact impulse standing 24–60 times over that level is still
 //! a candidate (a faint one) and found; the same music without it raises nothing, and so does
 //! a short burst of noise as high (a hi-hat's attack), which lasts too long for a faint
-//! candidate.
+//! candidate. A compact click may come with the residual falling or rising after it by more
+//! than the defaults allow (the music quietening, a new sound starting with it).
 
 mod common;
 
@@ -64,6 +65,21 @@ fn a_compact_click_as_the_music_quietens_is_found() {
         *v += (0.04 * rng.gauss()) as f32;
     }
     add_impulse(&mut left, 3.0, 1.2);
+    let ev = stereo_click_ends(&left, &right);
+    assert_eq!(ev.len(), 1, "{ev:#?}");
+    assert!((ev[0].start.as_secs_f64() - 3.0).abs() < 0.01, "{ev:#?}");
+}
+
+#[test]
+fn a_compact_click_on_the_start_of_a_louder_sound_is_found() {
+    // A hiss three times as loud starts with the click (the music's partials keep the level):
+    // the residual after the click rises by about 10 dB, more than `max_residual_rise_db`.
+    let (mut left, right) = loud_music(61);
+    let mut rng = Rng(62);
+    for v in &mut left[at(3.0) + 1..] {
+        *v += (0.06 * rng.gauss()) as f32;
+    }
+    add_impulse(&mut left, 3.0, 2.4);
     let ev = stereo_click_ends(&left, &right);
     assert_eq!(ev.len(), 1, "{ev:#?}");
     assert!((ev[0].start.as_secs_f64() - 3.0).abs() < 0.01, "{ev:#?}");

@@ -33,8 +33,10 @@
 //! - leaves the sound as it was: after it, the residual of the same predictor returns to its
 //!   level before (median within `max_residual_rise_db` above, 3 dB when its excess lasts
 //!   more than 4 ms — a codec's smear ends with its blocks, a long transient of the programme
-//!   starts a new sound — and `max_residual_fall_db` below, 12 dB below after a compact excess:
-//!   music's decaying sound lets the residual fall after a click; levels 46 dB or more under the
+//!   starts a new sound — and `max_residual_fall_db` below; after a compact excess 14 dB
+//!   above and 12 dB below: a click that falls on the start of a new sound or on music's
+//!   decaying sound, where the programme's own transients that start a sound last longer;
+//!   levels 46 dB or more under the
 //!   click's peak count as equal), at most
 //!   `max_other_share` of the 40 ms after it is taken by other, longer or weaker, excess
 //!   (further impulses of comparable size are allowed: crackle; after a sharp click, excess
