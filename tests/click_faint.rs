@@ -1,6 +1,6 @@
 //! The `click` detector on a click in loud, noisy music: a lossy codec leaves an added click
 //! standing only some 30 dB over the residual of such music, under the full trigger (60 times
-//! the local residual level). A compact impulse standing 24–60 times over that level is still
+//! the local residual level). A compact impulse standing 20–60 times over that level is still
 //! a candidate (a faint one) and found; the same music without it raises nothing, and so does
 //! a short burst of noise as high (a hi-hat's attack), which lasts too long for a faint
 //! candidate. A compact click may come with the residual falling or rising after it by more

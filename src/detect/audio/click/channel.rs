@@ -12,14 +12,15 @@ const PIECES: usize = 32;
 const MAX_SKIPPED: usize = 4;
 
 /// Share of the trigger (`ratio` times the local residual level) over which a residual sample
-/// opens a *faint* candidate (24 times the level at the default `ratio`): in loud music a lossy
-/// codec leaves an added click standing only some 30 dB over the music's residual (21 of the 31
-/// real-content music clicks missed on realeval seeds 3–15 never reached the full trigger,
-/// their residual peak 13–60 times the local level), where the programme's own transients
-/// mostly stay. A faint candidate is judged like any other and must in addition be compact or
-/// stand far out (see `judge`); rejected, it is no member of the programme's impulse series,
-/// and it neither holds back the predictor's updates nor joins a candidate of the full trigger.
-const FAINT: f32 = 0.4;
+/// opens a *faint* candidate (19.8 times the level at the default `ratio`): in loud music a
+/// lossy codec leaves an added click standing only some 30 dB over the music's residual (21 of
+/// the 31 real-content music clicks missed on realeval seeds 3–15 never reached the full
+/// trigger, their residual peak 13–60 times the local level, where the programme's own
+/// transients mostly stay; the clicks this gained stood 25–34 times over it). A faint
+/// candidate is judged like any other and must in addition be compact or stand far out (see
+/// `judge`); rejected, it is no member of the programme's impulse series, and it neither holds
+/// back the predictor's updates nor joins a candidate of the full trigger.
+const FAINT: f32 = 0.33;
 
 /// A run of trigger samples.
 #[derive(Clone, Copy, Debug)]

@@ -22,7 +22,7 @@ pub struct ClickConfig {
     /// `60`: clicks of the evaluation corpus (0.3–0.9 full scale, after AAC) stand 100–2000×
     /// above the residual of music and tones around them; glottal pulses of voiced speech,
     /// hi-hats and plucked notes mostly stay under 60, and whatever passes is judged by the
-    /// shape tests. A run of samples over 0.4 of it opens a faint candidate, a click only when
+    /// shape tests. A run of samples over 0.33 of it opens a faint candidate, a click only when
     /// compact (see the `click` module).
     pub ratio: f64,
     /// Least energy of a click, as the level (dBFS) of a single sample of the same energy.

@@ -9,7 +9,7 @@
 //!
 //! **Trigger.** A residual sample more than `ratio` times the local residual level (the median
 //! of the mean magnitude of 1.3 ms pieces over the previous 43 ms) opens a candidate. A run of
-//! samples more than 0.4 `ratio` times that level, none of them over `ratio` times it, opens a
+//! samples more than 0.33 `ratio` times that level, none of them over `ratio` times it, opens a
 //! *faint* candidate: in loud music a lossy codec leaves an added click standing only some
 //! 30 dB over the residual. A faint candidate is a click only when its excess is *compact*
 //! (sharp and at most 1.25 ms long: the programme's faint transients that pass the other tests
