@@ -108,8 +108,7 @@ impl Click {
             self.emit(at, out);
         }
         for ch in &mut self.channels {
-            ch.pending.clear();
-            ch.cluster = None;
+            ch.drop_candidates();
         }
     }
 }

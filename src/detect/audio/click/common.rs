@@ -220,7 +220,8 @@ fn identical(
 /// within [`COMMON_DB`] of its own excess: the programme's own transient. `found`: the other
 /// clicks judged with it; `found_before`: another channel's click already taken into the burst
 /// ends within `same_click` before it. A candidate of another channel near it that is still
-/// waiting for its judgement (or still growing) leaves the click as it is.
+/// waiting for its judgement (or still growing) leaves the click as it is, and so does a click
+/// of another channel found with it, when neither was faint.
 pub(super) fn carried_by_other(
     channels: &[Channel],
     hit: &Found,
@@ -231,13 +232,19 @@ pub(super) fn carried_by_other(
     select: &mut Vec<f32>,
 ) -> bool {
     let reach = g.same_click as i64;
+    // Another channel's click found with it keeps it, unless either is faint: a programme's
+    // transient, carried weaker by another channel, can stand there under the full trigger.
     let near = |f: &Found| {
-        f.channel != hit.channel && f.start <= hit.end + reach && hit.start <= f.end + reach
+        !f.faint
+            && !hit.faint
+            && f.channel != hit.channel
+            && f.start <= hit.end + reach
+            && hit.start <= f.end + reach
     };
     let waiting = |c: usize, ch: &Channel| {
         c != hit.channel
             && (ch.pending.iter().chain(ch.cluster.iter()))
-                .any(|k| k.start <= hit.end + reach && hit.start <= k.peak + reach)
+                .any(|k| !k.faint && k.start <= hit.end + reach && hit.start <= k.peak + reach)
     };
     if channels.len() < 2
         || found_before
@@ -303,6 +310,7 @@ mod tests {
             level_db: 0.0,
             excess_db: 50.0,
             rise_db: 0.0,
+            faint: false,
         };
         let mut residual = vec![0.0; 8_192];
         let mut select = Vec::new();

@@ -22,7 +22,8 @@ pub struct ClickConfig {
     /// `60`: clicks of the evaluation corpus (0.3–0.9 full scale, after AAC) stand 100–2000×
     /// above the residual of music and tones around them; glottal pulses of voiced speech,
     /// hi-hats and plucked notes mostly stay under 60, and whatever passes is judged by the
-    /// shape tests.
+    /// shape tests. A run of samples over 0.33 of it opens a faint candidate, a click only when
+    /// compact (see the `click` module).
     pub ratio: f64,
     /// Least energy of a click, as the level (dBFS) of a single sample of the same energy.
     /// Default `-20.0`: the corpus's clicks (0.3–0.9 full scale, 1–5 samples) measure −14 to
@@ -55,10 +56,12 @@ pub struct ClickConfig {
     /// Largest rise of the residual's median level after a click over its level before, in dB.
     /// Default `8.0`: a codec stirs up noise around a click for longer than the click itself
     /// (a few dB in music), while a new sound that the old predictor does not know raises it
-    /// 10–40 dB.
+    /// 10–40 dB. After a compact excess (sharp, at most 1.25 ms) 14 dB is allowed: a click on
+    /// the start of a new sound.
     pub max_residual_rise_db: f64,
     /// Largest fall of the residual's median level after a click, in dB. Default `6.0`: sound
-    /// that stops or drops (a cut to silence) is not a click.
+    /// that stops or drops (a cut to silence) is not a click. After a compact excess 12 dB is
+    /// allowed: a click on music's decaying sound.
     pub max_residual_fall_db: f64,
     /// Largest share of the 40 ms after a click taken by other excess: stretches longer than
     /// `max_duration`, or with a peak under a quarter of the click's. Default `0.01`: after an

@@ -31,6 +31,8 @@ pub(super) struct Geometry {
     /// Longest excess of a sharp click standing `min_excess_long_db` over the residual: AC-3's
     /// long transform window (512 samples, 10.7 ms at 48 kHz), at least `max_duration_sharp`.
     pub(super) max_duration_block: usize,
+    /// Longest *compact* excess (1.25 ms): a click a codec kept within one short block.
+    pub(super) compact: usize,
     /// Excess longer than this must stand `min_excess_long_db` over the residual.
     pub(super) long_click: usize,
     /// Quiet stretch after a sharp click past which further excess is another sound's.
@@ -97,6 +99,7 @@ impl Geometry {
             max_duration,
             max_duration_sharp: max_duration.max(ms(8.0)),
             max_duration_block: max_duration.max(ms(10.7)),
+            compact: ms(1.25),
             long_click: ms(4.0),
             settle: ms(10.0),
             // A voice's period is at least 2.5 ms (400 Hz); a beat at 120 per minute is 0.5 s.

@@ -8,7 +8,13 @@
 //! before it; an impulse is not, so it stands out in the prediction residual.
 //!
 //! **Trigger.** A residual sample more than `ratio` times the local residual level (the median
-//! of the mean magnitude of 1.3 ms pieces over the previous 43 ms) opens a candidate.
+//! of the mean magnitude of 1.3 ms pieces over the previous 43 ms) opens a candidate. A run of
+//! samples more than 0.33 `ratio` times that level, none of them over `ratio` times it, opens a
+//! *faint* candidate: in loud music a lossy codec leaves an added click standing only some
+//! 30 dB over the residual. A faint candidate is a click only when its excess is *compact*
+//! (sharp and at most 1.25 ms long: the programme's faint transients that pass the other tests
+//! last longer) or stands `min_excess_long_db` over the residual's median before it; rejected,
+//! it is no member of the programme's impulse series (below).
 //!
 //! **Judgement.** Each candidate is judged once 60 ms of sound after it have arrived, on the
 //! residual of the predictor that was in force before it, kept fixed from 30 ms before the
@@ -27,7 +33,10 @@
 //! - leaves the sound as it was: after it, the residual of the same predictor returns to its
 //!   level before (median within `max_residual_rise_db` above, 3 dB when its excess lasts
 //!   more than 4 ms — a codec's smear ends with its blocks, a long transient of the programme
-//!   starts a new sound — and `max_residual_fall_db` below; levels 46 dB or more under the
+//!   starts a new sound — and `max_residual_fall_db` below; after a compact excess 14 dB
+//!   above and 12 dB below: a click that falls on the start of a new sound or on music's
+//!   decaying sound, where the programme's own transients that start a sound last longer;
+//!   levels 46 dB or more under the
 //!   click's peak count as equal), at most
 //!   `max_other_share` of the 40 ms after it is taken by other, longer or weaker, excess
 //!   (further impulses of comparable size are allowed: crackle; after a sharp click, excess
@@ -271,6 +280,9 @@ impl Click {
                     let hit = judge(&self.channels, &cand, c, &g, &self.cfg, &mut self.scratch);
                     let ch = &mut self.channels[c];
                     match hit {
+                        // A faint candidate is no member of the programme's series: most of
+                        // the programme's impulses under the full trigger are not candidates.
+                        None if cand.faint => {}
                         None => ch.series.push(cand.peak, cand.peak_abs),
                         Some(_) if ch.series.continues(cand.peak, cand.peak_abs, &g) => {}
                         Some(_) if ch.series.recurs(cand.peak, cand.peak_abs, &g) => {}
@@ -307,7 +319,7 @@ impl Click {
             .iter()
             .map(|ch| {
                 let pending = ch.pending.iter().map(|p| p.start).min();
-                let open = ch.cluster.map(|c| c.start);
+                let open = ch.open_start();
                 pending.into_iter().chain(open).min().unwrap_or(ch.end())
             })
             .min()
