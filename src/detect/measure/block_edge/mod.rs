@@ -23,10 +23,13 @@
 use crate::media::Plane;
 
 mod onset;
+mod sums;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use onset::RiseOnset;
+use sums::Sums;
+pub(crate) use sums::Moved;
 
 /// The codec block grid, in pixels.
 const GRID: usize = 8;
@@ -158,21 +161,6 @@ pub(crate) struct BlockMeasure {
     /// How much the picture's content moved in the bands the last call measured (see
     /// [`BlockMeasure::moved`]).
     moved: Moved,
-}
-
-/// How much the low-frequency content of the bands a picture measured moved since they were
-/// last measured: per tile, the mean luma of the rows read.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(crate) struct Moved {
-    /// Share (0–1) of the tiles read both times whose mean moved by more than
-    /// [`MOVED_STEP`] code values.
-    pub(crate) share: f32,
-    /// Mean absolute change of the tiles' means (code values).
-    pub(crate) mean: f32,
-    /// Tiles read both times.
-    pub(crate) tiles: u32,
-    /// Largest absolute change of a tile's mean (code values).
-    pub(crate) max: f32,
 }
 
 impl BlockMeasure {
@@ -508,83 +496,5 @@ fn fetch_block_row(p: &Plane, by: usize) {
     let top = by * GRID;
     for y in top.saturating_sub(3)..top + GRID - 1 {
         p.prefetch_row(y);
-    }
-}
-
-/// A tile's mean that moves by more than this (code values) between two readings of the
-/// same rows has changed content.
-pub(crate) const MOVED_STEP: f32 = 12.0;
-
-impl Moved {
-    /// Between the tiles' sums `now` and `before` (of the same rows).
-    fn between(now: &[Sums], before: &[Sums]) -> Moved {
-        let (mut moved, mut sum, mut n, mut max) = (0u32, 0.0f32, 0u32, 0.0f32);
-        for (a, b) in now.iter().zip(before) {
-            if a.lumas == 0.0 || b.lumas == 0.0 {
-                continue;
-            }
-            let d = (a.luma / a.lumas - b.luma / b.lumas).abs();
-            n += 1;
-            sum += d;
-            max = max.max(d);
-            moved += u32::from(d > MOVED_STEP);
-        }
-        let k = n.max(1) as f32;
-        Moved {
-            share: moved as f32 / k,
-            mean: sum / k,
-            tiles: n,
-            max,
-        }
-    }
-}
-
-/// The sums one measurement adds up.
-#[derive(Clone, Copy, Debug, Default)]
-struct Sums {
-    on8: f32,
-    off8: f32,
-    on16: f32,
-    off16: f32,
-    samples: f32,
-    blocky8: f32,
-    blocks8: f32,
-    blocky16: f32,
-    blocks16: f32,
-    /// Sum of the luma samples read for the tiles' means, and how many.
-    luma: f32,
-    lumas: f32,
-}
-
-impl Sums {
-    fn plus(&self, o: &Sums) -> Sums {
-        Sums {
-            on8: self.on8 + o.on8,
-            off8: self.off8 + o.off8,
-            on16: self.on16 + o.on16,
-            off16: self.off16 + o.off16,
-            samples: self.samples + o.samples,
-            blocky8: self.blocky8 + o.blocky8,
-            blocks8: self.blocks8 + o.blocks8,
-            blocky16: self.blocky16 + o.blocky16,
-            blocks16: self.blocks16 + o.blocks16,
-            luma: self.luma + o.luma,
-            lumas: self.lumas + o.lumas,
-        }
-    }
-
-    fn stats(&self) -> BlockStats {
-        let floor = FLOOR * self.samples;
-        let r8 = (self.on8 + floor) / (self.off8 + floor);
-        let r16 = (self.on16 + floor * 0.5) / (self.off16 + floor * 0.5);
-        let share8 = self.blocky8 / self.blocks8.max(1.0);
-        let share16 = self.blocky16 / self.blocks16.max(1.0);
-        BlockStats {
-            ratio: r8.max(r16),
-            r8,
-            r16,
-            share: if r16 > r8 { share16 } else { share8 },
-            activity: (self.on8 + self.off8) / self.samples.max(1.0),
-        }
     }
 }
