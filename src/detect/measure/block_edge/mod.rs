@@ -28,8 +28,8 @@ mod sums;
 mod tests;
 
 pub(crate) use onset::RiseOnset;
-use sums::Sums;
 pub(crate) use sums::Moved;
+use sums::Sums;
 
 /// The codec block grid, in pixels.
 const GRID: usize = 8;
