@@ -34,6 +34,28 @@ pub(super) struct Cluster {
     pub(super) faint: bool,
 }
 
+impl Cluster {
+    /// A run opened by a sample of magnitude `a` at `pos`.
+    fn at(pos: i64, a: f32, faint: bool) -> Self {
+        Cluster {
+            start: pos,
+            last: pos,
+            peak: pos,
+            peak_abs: a,
+            faint,
+        }
+    }
+
+    /// The run goes on with a sample of magnitude `a` at `pos`.
+    fn extend(&mut self, pos: i64, a: f32) {
+        self.last = pos;
+        if a > self.peak_abs {
+            self.peak_abs = a;
+            self.peak = pos;
+        }
+    }
+}
+
 /// Analysis state of one channel.
 #[derive(Debug, Default)]
 pub(super) struct Channel {
@@ -296,22 +318,10 @@ fn sum_max(v: &[f32]) -> (f32, f32) {
 fn trigger_at(ch: &mut Channel, pos: i64, a: f32, g: &Geometry) {
     ch.last_trigger = pos;
     match &mut ch.cluster {
-        Some(c) if pos - c.last <= g.cluster_gap as i64 => {
-            c.last = pos;
-            if a > c.peak_abs {
-                c.peak_abs = a;
-                c.peak = pos;
-            }
-        }
+        Some(c) if pos - c.last <= g.cluster_gap as i64 => c.extend(pos, a),
         _ => {
             close_cluster(ch, g);
-            ch.cluster = Some(Cluster {
-                start: pos,
-                last: pos,
-                peak: pos,
-                peak_abs: a,
-                faint: false,
-            });
+            ch.cluster = Some(Cluster::at(pos, a, false));
         }
     }
 }
@@ -321,22 +331,12 @@ fn trigger_at(ch: &mut Channel, pos: i64, a: f32, g: &Geometry) {
 fn faint_at(ch: &mut Channel, pos: i64, a: f32, full: bool, g: &Geometry) {
     match &mut ch.faint {
         Some(c) if pos - c.last <= g.cluster_gap as i64 => {
-            c.last = pos;
+            c.extend(pos, a);
             c.faint &= !full;
-            if a > c.peak_abs {
-                c.peak_abs = a;
-                c.peak = pos;
-            }
         }
         _ => {
             close_faint(ch, g);
-            ch.faint = Some(Cluster {
-                start: pos,
-                last: pos,
-                peak: pos,
-                peak_abs: a,
-                faint: !full,
-            });
+            ch.faint = Some(Cluster::at(pos, a, !full));
         }
     }
 }
