@@ -113,7 +113,8 @@ fn streams_admitted_by_measured_cost_keep_up() {
         .split(|c: char| !(c.is_ascii_digit() || c == '.'))
         .filter_map(|x| x.parse().ok())
         .collect();
-    assert!(figures.len() == 2 && figures[0] > figures[1], "{reason}");
+    // (printed to two decimals: a need just over what is left may print as equal)
+    assert!(figures.len() == 2 && figures[0] >= figures[1], "{reason}");
     eprintln!(
         "admitted {} streams at {:.3} cores each; budget {:.2}, others {:.2}; refused: {reason}",
         admitted.len(),
