@@ -18,6 +18,14 @@ fn clicks(left: &[f32], right: &[f32]) -> Vec<DefectEvent> {
     common::sounds::stereo_click_ends(left, right)
 }
 
+/// `ev` is one click starting at each of `at` (within 10 ms), in order.
+fn starting_at(ev: &[DefectEvent], at: &[f64]) {
+    assert_eq!(ev.len(), at.len(), "{ev:#?}");
+    for (d, &t) in ev.iter().zip(at) {
+        assert!((d.start.as_secs_f64() - t).abs() < 0.01, "{ev:#?}");
+    }
+}
+
 /// Adds 0.3 s of noise (RMS `rms`) starting half a millisecond after `t`: at RMS 0.25 a loud
 /// sound the channel's judgement does not take for a click's surroundings; at a few
 /// thousandths a hiss that raises the channel's residual after an impulse at `t` without
@@ -95,10 +103,7 @@ fn an_impulse_that_starts_a_sound_and_that_the_other_channel_carries_weaker_is_t
     add_impulse(&mut left, 6.0, 0.5);
     add_impulse(&mut right, 6.0, 0.25);
     let ev = clicks(&left, &right);
-    let starts: Vec<f64> = ev.iter().map(|d| d.start.as_secs_f64()).collect();
-    assert_eq!(ev.len(), 2, "{ev:#?}");
-    assert!((starts[0] - 4.0).abs() < 0.01, "{ev:#?}");
-    assert!((starts[1] - 6.0).abs() < 0.01, "{ev:#?}");
+    starting_at(&ev, &[4.0, 6.0]);
     assert_eq!(ev[0].details["channels"], serde_json::json!([0]));
 }
 
@@ -118,9 +123,6 @@ fn an_impulse_with_a_delayed_copy_on_the_other_channel_is_the_programmes() {
     add_impulse(&mut left, 6.0, 0.5);
     add_impulse(&mut right, 6.01, 0.02);
     let ev = clicks(&left, &right);
-    let starts: Vec<f64> = ev.iter().map(|d| d.start.as_secs_f64()).collect();
-    assert_eq!(ev.len(), 2, "{ev:#?}");
-    assert!((starts[0] - 4.5).abs() < 0.01, "{ev:#?}");
-    assert!((starts[1] - 6.0).abs() < 0.01, "{ev:#?}");
+    starting_at(&ev, &[4.5, 6.0]);
     assert_eq!(ev[1].details["channels"], serde_json::json!([0]));
 }

@@ -46,9 +46,10 @@
 //! confirmed, starts at the first of the tops leading to it (each less than `clear_for` after
 //! the one before) that held a run at full scale in the pile band with a sharp knee at its
 //! shoulders: a voice's first clipped syllable, its narrow tops too few to confirm it (see
-//! `Piles::full_run_start`). Piled peaks that go on with a passage only by being brief lobes or a share of the loud half-waves, and are sharper than a sine's on
-//! average, keep it open but are not its end: the sharp tip of a loud unclipped pulse just
-//! after a clipped passage looks the same.
+//! `Piles::full_run_start`). Piled peaks that go on with a passage only by being brief lobes
+//! or a share of the loud half-waves, and are sharper than a sine's on average, keep it open
+//! but are not its end: the sharp tip of a loud unclipped pulse just after a clipped passage
+//! looks the same.
 //!
 //! Sound at full scale that was not clipped is not told apart: a programme peak-normalised to
 //! 0 dBFS (not delivered sound, which stays under −1 dBTP) has tops as broad and as many at its
@@ -111,8 +112,8 @@ pub struct Clipping {
 }
 
 impl Clipping {
-    /// A clipping detector named `name`. Prefer [`ClippingConfig::build`](crate::detect::DetectorConfig::build), which checks the
-    /// values.
+    /// A clipping detector named `name`. Prefer
+    /// [`ClippingConfig::build`](crate::detect::DetectorConfig::build), which checks the values.
     pub fn new(cfg: ClippingConfig) -> Self {
         Clipping {
             tracker: SpanTracker::new(0.0, cfg.clear_for),

@@ -168,6 +168,17 @@ const BURST: usize = 4;
 /// Piled peaks remembered to find where a chain of them started.
 const RECENT_CAP: usize = 256;
 
+/// A piled peak remembered: its value and position, flatness, longest run of samples at full
+/// scale and knee (see [`Piles::knee`]).
+#[derive(Clone, Copy, Debug)]
+struct Top {
+    value: f32,
+    pos: i64,
+    flat: f32,
+    run: u32,
+    knee: f32,
+}
+
 /// The pile-up tracker of one channel. Allocates only in [`Piles::reset`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Piles {
@@ -199,9 +210,8 @@ pub(crate) struct Piles {
     /// Piled peaks of the last `span` windows (ring).
     span: Vec<WindowPile>,
     next_span: usize,
-    /// The last piled peaks (value, position, flatness, longest run at full scale and knee,
-    /// oldest first).
-    recent: VecDeque<(f32, i64, f32, u32, f32)>,
+    /// The last piled peaks, oldest first.
+    recent: VecDeque<Top>,
     /// Position of the last sample taken, just after the last window closed, and that
     /// window's length in samples.
     last_pos: i64,
@@ -358,9 +368,9 @@ impl Piles {
         let n = n.min(self.recent.len());
         let last = self.recent.range(self.recent.len() - n..);
         last.clone()
-            .map(|&(p, ..)| {
+            .map(|a| {
                 last.clone()
-                    .filter(|&&(q, ..)| q >= p && q <= p * TIGHT)
+                    .filter(|b| b.value >= a.value && b.value <= a.value * TIGHT)
                     .count() as u32
             })
             .max()
@@ -407,7 +417,13 @@ impl Piles {
                     if self.recent.len() == RECENT_CAP {
                         self.recent.pop_front();
                     }
-                    self.recent.push_back((p, pos, flat, run, knee));
+                    self.recent.push_back(Top {
+                        value: p,
+                        pos,
+                        flat,
+                        run,
+                        knee,
+                    });
                     w.add(p, pos, flat);
                     w.positive += u32::from(positive);
                     w.width += width;
@@ -437,9 +453,9 @@ impl Piles {
         let (count, flatness, full) = self
             .recent
             .range(self.recent.len() - (piled as usize).min(self.recent.len())..)
-            .filter(|&&(p, ..)| p >= s.band * ceiling)
-            .fold((0u32, 0.0f32, 0u32), |a, &(_, _, f, r, _)| {
-                (a.0 + 1, a.1 + f, a.2 + u32::from(r >= s.min_run))
+            .filter(|t| t.value >= s.band * ceiling)
+            .fold((0u32, 0.0f32, 0u32), |a, t| {
+                (a.0 + 1, a.1 + t.flat, a.2 + u32::from(t.run >= s.min_run))
             });
         let flat = flatness >= s.min_flatness * count as f32;
         let sparse = 2 * count <= loud;
@@ -522,12 +538,12 @@ impl Piles {
         let mut first = w.first;
         if confirmed {
             let edge = s.band.sqrt() * loudest;
-            for (i, &(p, pos, flat, ..)) in self.recent.iter().enumerate().rev() {
-                if first - pos >= s.chain_gap {
+            for (i, t) in self.recent.iter().enumerate().rev() {
+                if first - t.pos >= s.chain_gap {
                     break;
                 }
-                if p >= edge && (flat >= EDGE_FLATNESS || self.burst(i, edge, ceiling, s)) {
-                    first = first.min(pos);
+                if t.value >= edge && (t.flat >= EDGE_FLATNESS || self.burst(i, edge, ceiling, s)) {
+                    first = first.min(t.pos);
                 }
             }
         }

@@ -116,8 +116,8 @@
 //! impulse, one within 3 dB of an impulse its channel rejected less than 0.5 s before for that
 //! sound again, and one on a channel whose residual rises after it, that another channel
 //! carries within 20 dB, for the programme's transient, and one on one channel with an impulse
-//! of nearly its size on another 3–20 ms away for that sound reaching both (while a transient of a mono
-//! programme, the same sample for sample on both channels, that one channel rejected is
+//! of nearly its size on another 3–20 ms away for that sound reaching both (while a transient
+//! of a mono programme, the same sample for sample on both channels, that one channel rejected is
 //! reported from the other); a cut between two tonal sounds that
 //! keeps the level within `max_level_change_db` is a waveform jump like a click, and is
 //! reported as one.

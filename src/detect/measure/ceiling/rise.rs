@@ -12,7 +12,7 @@
 //! note that starts at the ceiling out of quiet rose into its pile like a voice: its first
 //! `rise` is not told apart, and a dense pile then goes on with it.)
 
-use super::{PileSettings, Piles, BURST};
+use super::{PileSettings, Piles, Top, BURST};
 
 /// A window whose loudest sample is under this share of the ceiling (−12 dB) is quiet: the
 /// windows of a steady tone, even one with a slow tremolo, stay within a few dB of it.
@@ -41,18 +41,17 @@ impl Piles {
     /// ceiling (at least `edge`) within `s.burst` samples of it, the sound having risen into
     /// it (a quiet window in the `s.rise` before the one holding it).
     pub(super) fn burst(&self, i: usize, edge: f32, ceiling: f32, s: &PileSettings) -> bool {
-        let pos = self.recent[i].1;
-        let near =
-            |&&(q, at, ..): &&(f32, i64, f32, u32, f32)| q >= edge && (at - pos).abs() <= s.burst;
+        let pos = self.recent[i].pos;
+        let near = |t: &&Top| t.value >= edge && (t.pos - pos).abs() <= s.burst;
         let before = self
             .recent
             .range(..i)
             .rev()
-            .take_while(|r| (pos - r.1) <= s.burst);
+            .take_while(|r| (pos - r.pos) <= s.burst);
         let after = self
             .recent
             .range(i..)
-            .take_while(|r| (r.1 - pos) <= s.burst);
+            .take_while(|r| (r.pos - pos) <= s.burst);
         if before.chain(after).filter(near).count() < BURST {
             return false;
         }
@@ -96,15 +95,15 @@ impl Piles {
         let (ceiling, ..) = super::level::ceilings(&self.maxima, newest, s.band);
         let band = s.band * ceiling;
         let mut first = start;
-        for &(p, pos, _, run, knee) in self.recent.iter().rev() {
-            if pos >= first {
+        for t in self.recent.iter().rev() {
+            if t.pos >= first {
                 continue;
             }
-            if first - pos >= s.chain_gap {
+            if first - t.pos >= s.chain_gap {
                 break;
             }
-            if run >= s.min_run && p >= band && knee >= KNEE {
-                first = pos;
+            if t.run >= s.min_run && t.value >= band && t.knee >= KNEE {
+                first = t.pos;
             }
         }
         (first < start).then_some(first)

@@ -59,7 +59,7 @@ fn knees(amp: f64, rail: f32) -> Vec<f32> {
         p.push(x, i, &s);
     }
     p.close_window(&s);
-    p.recent.iter().map(|r| r.4).collect()
+    p.recent.iter().map(|r| r.knee).collect()
 }
 
 #[test]

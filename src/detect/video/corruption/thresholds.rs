@@ -14,10 +14,10 @@ pub(super) const HOLD: f32 = 0.5;
 
 /// Pictures of one weak run (rise above [`HOLD`] of the thresholds) that must rise past the
 /// thresholds, and by [`HOLD`] of them on both the 8- and the 16-pixel grid, for the run to be
-/// damage when its strong pictures do not last `min_duration` in a row. 3: HEVC bit-flip damage of the real-content
-/// corpus showed 3–18 in such runs of 0.3–2.5 s; clean pictures of both real-content draws and
-/// both shared-corpus draws showed none (synthetic graphics on an 8-pixel period rise on the
-/// 8-pixel grid only).
+/// damage when its strong pictures do not last `min_duration` in a row. 3: HEVC bit-flip
+/// damage of the real-content corpus showed 3–18 in such runs of 0.3–2.5 s; clean pictures of
+/// both real-content draws and both shared-corpus draws showed none (synthetic graphics on an
+/// 8-pixel period rise on the 8-pixel grid only).
 pub(super) const SPREAD_HITS: u32 = 3;
 
 /// Seconds that consecutive pictures must keep rising on both the 8- and the 16-pixel grid by

@@ -118,9 +118,10 @@ impl Freeze {
     /// count for the next candidate, whose anchor is the last of them.
     pub(super) fn carry_tail(&mut self, v: &Verdict) {
         let dying = !self.tail.settled && !self.tracker.is_open() && self.tail.moving > 0;
-        self.tail.carried = match dying && v.most >= TAIL_STEP {
-            true => self.tail.moving,
-            false => 0,
+        self.tail.carried = if dying && v.most >= TAIL_STEP {
+            self.tail.moving
+        } else {
+            0
         };
     }
 }
