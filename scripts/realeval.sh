@@ -3,7 +3,7 @@
 # once (cached), run `monitor` with its default detectors on every clip, score, print the tables.
 #
 #   scripts/realeval.sh [--seed N] [--only GROUP[,GROUP]] [--json] [--per-clip] [--live]
-#                       [--live-extra] [--live-replay]
+#                       [--live-extra] [--live-replay] [--variant NAME]
 #
 # --live also streams two clean clips in real time through a lossy UDP relay to the monitor
 # (scripts/realeval/live.py, about 1.5 min) and scores that separately.
@@ -13,6 +13,10 @@
 # recorded (target/realeval/live-seedN/*_udp.ts, live-extra-seedN/*_udp.ts, as files) and scores
 # that: with MONITOR_ARGS="--threads 1" the decode is the same on every run (FFmpeg's frame
 # threads make a damaged decode vary).
+# --variant NAME scores the corpus with its sound re-encoded another way (32 kHz, 44.1 kHz mono,
+# MP2, AC-3, a second AAC generation: scripts/realeval/variants.py --list), truth carried over,
+# built once into target/realeval/corpus-seedN-NAME (the clips of --only, default the audio
+# groups and the clean set); events and report carry the variant's name.
 #
 # Environment:
 #   MONITOR=path      use this monitor binary instead of building target/release/examples/monitor
@@ -28,6 +32,7 @@ ONLY=""
 LIVE=""
 EXTRA=""
 REPLAY=""
+VARIANT=""
 # The out-of-sample clips of --live-extra.
 EXTRA_CLIPS=news_espeak_0.ts,film_1.ts,rate_pulldown32_0.ts,corrupt_hevc_flip_3_ref.ts
 SCORE_ARGS=()
@@ -39,13 +44,14 @@ while [ $# -gt 0 ]; do
         --live) LIVE=1; shift ;;
         --live-extra) EXTRA=1; shift ;;
         --live-replay) REPLAY=1; shift ;;
+        --variant) VARIANT="$2"; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
 RE=scripts/realeval
 OUT=target/realeval
 CORPUS=${CORPUS:-$OUT/corpus-seed$SEED}
-EVENTS=$OUT/events-seed$SEED
+EVENTS=$OUT/events-seed$SEED${VARIANT:+-$VARIANT}
 mkdir -p "$OUT" "$EVENTS"
 
 if [ -z "${NO_INSTALL:-}" ]; then "$RE/install.sh"; fi
@@ -54,6 +60,12 @@ echo "== corpus $CORPUS (seed $SEED)" >&2
 GEN=(python3 "$RE/make_corpus.py" --out "$CORPUS" --seed "$SEED")
 if [ -n "$ONLY" ]; then GEN+=(--only "$ONLY"); fi
 "${GEN[@]}" || echo "warning: some clips failed to build (see above); scoring the rest" >&2
+if [ -n "$VARIANT" ]; then
+    echo "== variant $VARIANT of $CORPUS" >&2
+    python3 "$RE/variants.py" --from "$CORPUS" --variant "$VARIANT" --out "$CORPUS-$VARIANT" \
+        --only "${ONLY:-click,dropout,clipping,clean}"
+    CORPUS=$CORPUS-$VARIANT
+fi
 
 if [ -z "${MONITOR:-}" ]; then
     echo "== building monitor (release)" >&2
@@ -92,7 +104,7 @@ for f in "${CLIPS[@]}"; do
 done
 echo "== monitor ran on $n of ${#CLIPS[@]} clips (others cached)" >&2
 
-REPORT=$OUT/report-seed$SEED${ONLY:+-${ONLY//,/-}}
+REPORT=$OUT/report-seed$SEED${VARIANT:+-$VARIANT}${ONLY:+-${ONLY//,/-}}
 python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" --groups "$ONLY" --json > "$REPORT.json"
 python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" --groups "$ONLY" \
     "${SCORE_ARGS[@]}" | tee "$REPORT.txt"
