@@ -42,8 +42,11 @@ SPAN = 64  # samples (48 kHz) searched around the calibrated lag
 
 def reencode(src: str, out: str, variant: str) -> None:
     rate, ch, codec, _ = VARIANTS[variant]
+    # a mono variant averages the channels (FFmpeg's own downmix adds them at -3 dB each, up
+    # to 3 dB over the source's peaks: overs the corpus never had)
+    mix = ["-af", "pan=mono|c0=0.5*c0+0.5*c1"] if ch == 1 else ["-ac", str(ch)]
     media.ffmpeg("-copyts", "-i", src, "-map", "0:v", "-map", "0:a", "-c:v", "copy",
-                 "-ar", str(rate), "-ac", str(ch), *codec, "-f", "mpegts", out + ".tmp")
+                 "-ar", str(rate), *mix, *codec, "-f", "mpegts", out + ".tmp")
     os.replace(out + ".tmp", out)
 
 
