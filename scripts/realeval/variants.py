@@ -10,7 +10,11 @@ with the sound: the audio defects, ignores and the A/V offset of sync clips shif
 measured change of the sound's place on the media timeline (start times from ffprobe plus
 the lag between the two decodes, found by cross-correlation around the delay an impulse
 through the same re-encode shows). Clips already built (DIR/<clip>.ts with DIR/meta/) are
-kept. The variant measures how the detectors hold up on sound they were not tuned on; the
+kept. The re-encode can make a burst of its own, as a first encode can (make_corpus.py's
+`audio_check`): the variant's decode is compared with the original's (audiocheck.py's
+`find_clicks`, the original's decode standing for the PCM that went in) and each burst found
+is listed (`variant.bursts`) and added to the clip's `ignore` for audio_click, with its reason
+(a variant cannot be encoded again with its sound shifted: its truth is the corpus's). The variant measures how the detectors hold up on sound they were not tuned on; the
 defects are the corpus's own, so a variant scores the same truth, found or not.
 """
 from __future__ import annotations
@@ -38,13 +42,15 @@ VARIANTS = {
                   "a second AAC generation at 96 kb/s (a contribution feed coded again)"),
 }
 SPAN = 64  # samples (48 kHz) searched around the calibrated lag
+BURST_IGNORE = 0.02  # s on each side of an encoder-made burst ignored for audio_click
+MONO = "pan=mono|c0=0.5*c0+0.5*c1"  # the mono variant's downmix (see reencode)
 
 
 def reencode(src: str, out: str, variant: str) -> None:
     rate, ch, codec, _ = VARIANTS[variant]
     # a mono variant averages the channels (FFmpeg's own downmix adds them at -3 dB each, up
     # to 3 dB over the source's peaks: overs the corpus never had)
-    mix = ["-af", "pan=mono|c0=0.5*c0+0.5*c1"] if ch == 1 else ["-ac", str(ch)]
+    mix = ["-af", MONO] if ch == 1 else ["-ac", str(ch)]
     media.ffmpeg("-copyts", "-i", src, "-map", "0:v", "-map", "0:a", "-c:v", "copy",
                  "-ar", str(rate), *mix, *codec, "-f", "mpegts", out + ".tmp")
     os.replace(out + ".tmp", out)
@@ -89,6 +95,19 @@ def shift(items: list[dict], da: float, dv: float) -> list[dict]:
     return out
 
 
+def encoder_bursts(src: str, out: str, ch: int, lag: int, to_variant: float) -> list[dict]:
+    """Bursts the re-encode made: the decode of `out` (`ch` channels, `lag` samples behind)
+    against the decode of `src` mixed the same way, as make_corpus.py checks a first encode
+    against its PCM (audiocheck.find_clicks). Each burst gets `variant_time`: its place on the
+    variant's timeline (decode sample / rate + `to_variant`)."""
+    d0 = media.decode_pcm(src, ch, extra_filter=MONO if ch == 1 else None)
+    d1 = media.decode_pcm(out, ch)
+    found = audiocheck.find_clicks(d0, d1, lag, ch)
+    for b in found:
+        b["variant_time"] = round(b["sample"] / media.SR + to_variant, 5)
+    return found
+
+
 def carry(clip: dict, src: str, out: str, variant: str, lag_cal: int) -> dict:
     """The clip's truth entry for the re-encoded file `out` of `src`."""
     f0, v0, a0 = starts(src)
@@ -101,9 +120,13 @@ def carry(clip: dict, src: str, out: str, variant: str, lag_cal: int) -> dict:
     lag = max(set(good), key=good.count) if good else lag_cal
     dv = (v1 - f1) - (v0 - f0)
     da = (a1 - f1) - (a0 - f0) + lag / media.SR
+    bursts = encoder_bursts(src, out, ch, lag, (a0 - f0) + da)
     c = dict(clip)
     c["defects"] = shift(clip["defects"], da, dv)
-    c["ignore"] = shift(clip["ignore"], da, dv)
+    c["ignore"] = shift(clip["ignore"], da, dv) + [
+        {"type": "audio_click", "start": round(b["variant_time"] - BURST_IGNORE, 5),
+         "end": round(b["variant_time"] + BURST_IGNORE, 5),
+         "reason": "burst made by the variant's re-encode"} for b in bursts]
     c["t_offset_video"] = round(clip["t_offset_video"] + dv, 5)
     c["t_offset_audio"] = round(clip["t_offset_audio"] + da, 5)
     if "offset_ms" in c:
@@ -111,7 +134,7 @@ def carry(clip: dict, src: str, out: str, variant: str, lag_cal: int) -> dict:
     c["audio"] = dict(clip["audio"], codec=codec[1], channels=ch, sample_rate=rate)
     c["variant"] = {"name": variant, "lag": lag, "lag_calibrated": lag_cal,
                     "lag_places": places, "shift_audio_s": round(da, 5),
-                    "shift_video_s": round(dv, 5)}
+                    "shift_video_s": round(dv, 5), "bursts": bursts}
     return c
 
 
