@@ -15,12 +15,16 @@ use common::rng::Rng;
 const RATE: u32 = 48_000;
 
 fn ends(x: &[f32]) -> Vec<DefectEvent> {
+    ends_at(x, RATE)
+}
+
+fn ends_at(x: &[f32], rate: u32) -> Vec<DefectEvent> {
     let media: Vec<Media> = x
         .chunks(1024)
         .enumerate()
         .map(|(k, c)| {
-            let time = MediaTime::new(k as i64 * 1024, avqc::Rational::new(1, RATE as i32));
-            Media::Audio(AudioFrame::new(RATE, 1, time, c.to_vec()).unwrap())
+            let time = MediaTime::new(k as i64 * 1024, avqc::Rational::new(1, rate as i32));
+            Media::Audio(AudioFrame::new(rate, 1, time, c.to_vec()).unwrap())
         })
         .collect();
     let det = ClickConfig::default().build("click").unwrap();
@@ -70,11 +74,16 @@ fn a_long_sharp_excess_after_which_the_residual_stays_raised_is_not() {
 /// loud one at 1.5 s: an impulse of 0.4 in the middle of `len` samples of white quantisation
 /// noise (RMS 0.06).
 fn tone_with_smeared_click(len: usize, bed: f64) -> Vec<f32> {
+    tone_with_smeared_click_at(len, bed, RATE)
+}
+
+/// [`tone_with_smeared_click`] at sample rate `rate`.
+fn tone_with_smeared_click_at(len: usize, bed: f64, rate: u32) -> Vec<f32> {
     let mut rng = Rng(13);
-    let from = (1.5 * RATE as f64) as usize - len / 2;
-    (0..3 * RATE as usize)
+    let from = (1.5 * rate as f64) as usize - len / 2;
+    (0..3 * rate as usize)
         .map(|i| {
-            let t = i as f64 / RATE as f64;
+            let t = i as f64 / rate as f64;
             let mut v = 0.1 * (2.0 * PI * 440.0 * t).sin() + bed * rng.range(-1.0, 1.0);
             if (from..from + len).contains(&i) {
                 v += 0.06 * rng.gauss();
@@ -106,6 +115,22 @@ fn a_sharp_excess_longer_than_an_ac3_window_or_not_far_over_the_residual_is_not(
     // 9.5 ms, but a bed 2.5 times as wide: the impulse 38-40 dB over the residual (enough
     // for a sharp excess of 4-8 ms, not the 42 dB a longer one needs).
     let e = ends(&tone_with_smeared_click(456, 0.01));
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn at_32_khz_a_sharp_excess_over_an_ac3_window_is_a_click_a_longer_one_is_not() {
+    // A codec's window is a number of samples whatever the rate: 480 samples at 32 kHz are
+    // 15 ms, within AC-3's 512-sample window (16 ms there), longer than the 10.7 ms it lasts
+    // at 48 kHz.
+    let rate = 32_000;
+    let e = ends_at(&tone_with_smeared_click_at(480, 0.004, rate), rate);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!((e[0].start.as_secs_f64() - 1.5).abs() <= 0.01, "{:?}", e[0]);
+    let duration = e[0].details["duration"].as_f64().unwrap();
+    assert!(duration > 0.0107, "{:?}", e[0]);
+    // 576 samples (18 ms): longer than any codec's window.
+    let e = ends_at(&tone_with_smeared_click_at(576, 0.004, rate), rate);
     assert!(e.is_empty(), "{e:#?}");
 }
 

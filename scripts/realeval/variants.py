@@ -10,8 +10,17 @@ with the sound: the audio defects, ignores and the A/V offset of sync clips shif
 measured change of the sound's place on the media timeline (start times from ffprobe plus
 the lag between the two decodes, found by cross-correlation around the delay an impulse
 through the same re-encode shows). Clips already built (DIR/<clip>.ts with DIR/meta/) are
-kept. The variant measures how the detectors hold up on sound they were not tuned on; the
-defects are the corpus's own, so a variant scores the same truth, found or not.
+kept. The re-encode can make a burst of its own, as a first encode can (make_corpus.py's
+`audio_check`): the variant's decode is compared with the original's (audiocheck.py's
+`find_clicks`, the original's decode standing for the PCM that went in) and each burst found
+is listed (`variant.bursts`). A clip whose sound carries no truth is then encoded again
+without the first few samples of its sound (SHIFTS: the rest keeps its place on the
+timeline and falls differently on the encoder's blocks, as make_corpus.py's shifts do; the
+lag measured carries the truth over; `variant.audio_trim`). The bursts still left after the
+last try, and those of a clip with audio defects (whose encode is its truth), are added to
+the clip's `ignore` for audio_click, with their reason. The variant measures how the
+detectors hold up on sound they were not tuned on; the defects are the corpus's own, so a
+variant scores the same truth, found or not.
 """
 from __future__ import annotations
 
@@ -38,13 +47,24 @@ VARIANTS = {
                   "a second AAC generation at 96 kb/s (a contribution feed coded again)"),
 }
 SPAN = 64  # samples (48 kHz) searched around the calibrated lag
+# A clip whose sound carries no truth and whose re-encode made a burst is re-encoded without
+# this many of its first samples (as make_corpus.py's SHIFTS: the same programme placed
+# differently on the encoder's blocks, here without moving it); what is left after the last
+# is ignored.
+SHIFTS = (64, 32, 96)
+BURST_IGNORE = 0.02  # s on each side of an encoder-made burst ignored for audio_click
+MONO = "pan=mono|c0=0.5*c0+0.5*c1"  # the mono variant's downmix (see reencode)
 
 
-def reencode(src: str, out: str, variant: str) -> None:
+def reencode(src: str, out: str, variant: str, trim: int = 0) -> None:
+    """Re-encode `src`'s sound as `variant` says, its first `trim` samples (48 kHz) left out
+    (the rest keeps its timestamps: the programme stays where it was on the timeline, placed
+    differently on the encoder's blocks)."""
     rate, ch, codec, _ = VARIANTS[variant]
     # a mono variant averages the channels (FFmpeg's own downmix adds them at -3 dB each, up
     # to 3 dB over the source's peaks: overs the corpus never had)
-    mix = ["-af", "pan=mono|c0=0.5*c0+0.5*c1"] if ch == 1 else ["-ac", str(ch)]
+    parts = ([f"atrim=start_sample={trim}"] if trim else []) + ([MONO] if ch == 1 else [])
+    mix = (["-af", ",".join(parts)] if parts else []) + (["-ac", str(ch)] if ch != 1 else [])
     media.ffmpeg("-copyts", "-i", src, "-map", "0:v", "-map", "0:a", "-c:v", "copy",
                  "-ar", str(rate), *mix, *codec, "-f", "mpegts", out + ".tmp")
     os.replace(out + ".tmp", out)
@@ -89,21 +109,39 @@ def shift(items: list[dict], da: float, dv: float) -> list[dict]:
     return out
 
 
-def carry(clip: dict, src: str, out: str, variant: str, lag_cal: int) -> dict:
-    """The clip's truth entry for the re-encoded file `out` of `src`."""
+def encoder_bursts(src: str, out: str, ch: int, lag: int, to_variant: float) -> list[dict]:
+    """Bursts the re-encode made: the decode of `out` (`ch` channels, `lag` samples behind)
+    against the decode of `src` mixed the same way, as make_corpus.py checks a first encode
+    against its PCM (audiocheck.find_clicks). Each burst gets `variant_time`: its place on the
+    variant's timeline (decode sample / rate + `to_variant`)."""
+    d0 = media.decode_pcm(src, ch, extra_filter=MONO if ch == 1 else None)
+    d1 = media.decode_pcm(out, ch)
+    found = audiocheck.find_clicks(d0, d1, lag, ch)
+    for b in found:
+        b["variant_time"] = round(b["sample"] / media.SR + to_variant, 5)
+    return found
+
+
+def carry(clip: dict, src: str, out: str, variant: str, lag_cal: int, trim: int = 0) -> dict:
+    """The clip's truth entry for the re-encoded file `out` of `src` (its sound's first `trim`
+    samples left out: the lag is looked for around `lag_cal - trim`)."""
     f0, v0, a0 = starts(src)
     f1, v1, a1 = starts(out)
     rate, ch, codec, _ = VARIANTS[variant]
     d0 = media.decode_pcm(src, 1)
     d1 = media.decode_pcm(out, 1)
-    places = [list(x) for x in audiocheck.measure_lag(d0, d1, lag_cal, 1, SPAN)]
+    places = [list(x) for x in audiocheck.measure_lag(d0, d1, lag_cal - trim, 1, SPAN)]
     good = [lag for c, lag in places if c >= 0.9]
-    lag = max(set(good), key=good.count) if good else lag_cal
+    lag = max(set(good), key=good.count) if good else lag_cal - trim
     dv = (v1 - f1) - (v0 - f0)
     da = (a1 - f1) - (a0 - f0) + lag / media.SR
+    bursts = encoder_bursts(src, out, ch, lag, (a0 - f0) + da)
     c = dict(clip)
     c["defects"] = shift(clip["defects"], da, dv)
-    c["ignore"] = shift(clip["ignore"], da, dv)
+    c["ignore"] = shift(clip["ignore"], da, dv) + [
+        {"type": "audio_click", "start": round(b["variant_time"] - BURST_IGNORE, 5),
+         "end": round(b["variant_time"] + BURST_IGNORE, 5),
+         "reason": "burst made by the variant's re-encode"} for b in bursts]
     c["t_offset_video"] = round(clip["t_offset_video"] + dv, 5)
     c["t_offset_audio"] = round(clip["t_offset_audio"] + da, 5)
     if "offset_ms" in c:
@@ -111,7 +149,7 @@ def carry(clip: dict, src: str, out: str, variant: str, lag_cal: int) -> dict:
     c["audio"] = dict(clip["audio"], codec=codec[1], channels=ch, sample_rate=rate)
     c["variant"] = {"name": variant, "lag": lag, "lag_calibrated": lag_cal,
                     "lag_places": places, "shift_audio_s": round(da, 5),
-                    "shift_video_s": round(dv, 5)}
+                    "shift_video_s": round(dv, 5), "bursts": bursts}
     return c
 
 
@@ -150,8 +188,23 @@ def main() -> int:
         acodec = c["audio"]["codec"]
         if acodec not in lags:
             lags[acodec] = calibrate(acodec, a.variant, cache)
-        reencode(os.path.join(a.src, c["file"]), out, a.variant)
-        e = carry(c, os.path.join(a.src, c["file"]), out, a.variant, lags[acodec])
+        src = os.path.join(a.src, c["file"])
+        remedy = not any(t["type"].startswith("audio") for t in c["defects"])
+        rejected = []
+        for n, trim in enumerate((0, *SHIFTS)):
+            reencode(src, out, a.variant, trim)
+            e = carry(c, src, out, a.variant, lags[acodec], trim)
+            bursts = e["variant"]["bursts"]
+            if not bursts or not remedy or n == len(SHIFTS):
+                break
+            rejected.append({"trim": trim, "bursts": bursts})
+            print(f"  {c['file']}: burst(s) made by the re-encode at "
+                  f"{', '.join(str(b['variant_time']) for b in bursts)} s: encoded again "
+                  f"without its first {SHIFTS[n]} samples", file=sys.stderr, flush=True)
+        if trim:
+            e["variant"]["audio_trim"] = trim
+        if rejected:
+            e["variant"]["rejected"] = rejected
         with open(mpath, "w") as f:
             json.dump(e, f)
         entries.append(e)

@@ -60,11 +60,6 @@ const COPY_DB: f64 = 12.0;
 /// (a new sound the predictor from before does not know: 10–40 dB) and is no copy of it.
 const COPY_RISE_DB: f64 = 16.0;
 
-/// Milliseconds on each side of a click's excess where another channel's impulse is no copy
-/// of it (see [`COPY_DB`]) but the same impulse, as a codec smears it (AAC's short blocks:
-/// 2.7 ms on each side).
-const COPY_GAP_MS: usize = 3;
-
 /// Milliseconds after the other channel's copy (see [`COPY_DB`]) over which its residual's
 /// median is taken: past a codec's smear of the copy (AAC's short blocks: 2.7 ms on each side)
 /// and before a struck instrument's next sound (the percussion of the hold-outs: 13 ms after
@@ -132,7 +127,7 @@ fn excess_db(
 }
 
 /// Largest peak of the other channel's residual within `reach` samples before or after `hit`'s
-/// excess (leaving out [`COPY_GAP_MS`] on each side of it, where a codec smears an impulse
+/// excess (leaving out `Geometry::copy_gap` on each side of it, where a codec smears an impulse
 /// both channels carry, which [`excess_db`] and [`identical`] judge), in dB
 /// over that residual's median before the excess, and the rise (dB) of that residual's median
 /// from [`COPY_AFTER_MS`]`.0` to `.1` after the peak over its median before; `None` when its
@@ -159,7 +154,7 @@ fn copy_db(
     }
     let from = (hit.start - reach - lo).max(0) as usize;
     let to = (hit.end + reach - lo) as usize;
-    let gap = ms(COPY_GAP_MS) as i64;
+    let gap = g.copy_gap as i64;
     let (a, b) = (
         (hit.start - gap - lo).max(0) as usize,
         (hit.end + gap - lo) as usize,

@@ -33,7 +33,9 @@ pub struct ClickConfig {
     pub min_level_db: f64,
     /// Longest excess that is a click, in seconds. Default `0.006`: a click of 1–5 samples
     /// stays a few samples long in PCM, but AAC spreads it over its 5.3 ms short block (4.8 ms
-    /// measured); percussive sounds and onsets keep the residual high for 8 ms and more.
+    /// measured); percussive sounds and onsets keep the residual high for 8 ms and more. The
+    /// duration holds at 48 kHz; at a lower rate the excess may last as many samples (a
+    /// codec's block is a number of samples: 9 ms at 32 kHz).
     pub max_duration: f64,
     /// Largest change of the programme's level from before a click to after it, in dB, over
     /// 6–30 ms or 10–60 ms on each side (whichever changed less). Default `4.0`: an added click

@@ -1,6 +1,20 @@
 //! Sample counts of the click analysis at one sample rate.
+//!
+//! Two kinds of duration make them up. The programme's own — a predictor's stationarity, a
+//! voice's pitch period, a beat, the level windows — are fixed in milliseconds. A lossy
+//! codec's smear of a click is fixed in *samples*: AAC codes in blocks of 1024 and 128
+//! samples, MPEG-1 Layer II in frames of 1152 through a 512-tap filter bank, AC-3 in blocks of
+//! 512 and 256, whatever the sample rate, so at 32 kHz a click smeared over AAC's short
+//! block lasts 1.5 times as long as at 48 kHz. The durations that stand for a codec's block
+//! (the longest excess of a click, a compact excess, the reach of the excess around its peak,
+//! a codec's smear before a click or on each side of it) are therefore given in milliseconds
+//! at 48 kHz, the rate they were measured at, and take at lower rates at least the same number
+//! of samples ([`REF_RATE`]); at 48 kHz and above they are plain milliseconds.
 
 use super::{ClickConfig, CHUNK};
+
+/// Sample rate at which the codec-bound durations were measured (see the module doc).
+pub(super) const REF_RATE: f64 = 48_000.0;
 
 /// Sample counts of the analysis at one sample rate.
 #[derive(Clone, Copy, Debug, Default)]
@@ -33,6 +47,11 @@ pub(super) struct Geometry {
     pub(super) max_duration_block: usize,
     /// Longest *compact* excess (1.25 ms): a click a codec kept within one short block.
     pub(super) compact: usize,
+    /// How far before a click a lossy codec's smear of it may reach (8 ms at 48 kHz).
+    pub(super) smear: usize,
+    /// Samples on each side of a click's excess where another channel's impulse is the same
+    /// impulse as a codec smears it, no copy (3 ms at 48 kHz, `common`).
+    pub(super) copy_gap: usize,
     /// Excess longer than this must stand `min_excess_long_db` over the residual.
     pub(super) long_click: usize,
     /// Quiet stretch after a sharp click past which further excess is another sound's.
@@ -65,19 +84,21 @@ pub(super) struct Geometry {
 impl Geometry {
     pub(super) fn new(rate: u32, cfg: &ClickConfig) -> Self {
         let ms = |m: f64| ((m * rate as f64 / 1000.0).round() as usize).max(1);
+        // A codec's block: milliseconds at 48 kHz, at least as many samples below it.
+        let block = |m: f64| ms(m).max((m * REF_RATE / 1000.0).round() as usize);
         let order = cfg.order;
-        let max_duration = ((cfg.max_duration * rate as f64).round() as usize).max(1);
+        let max_duration = block(cfg.max_duration * 1000.0);
         let window = ms(21.333).max(2 * order + 2) & !1;
         let pre = ms(30.0);
         let post = ms(40.0);
-        let reach_back = ms(6.0);
+        let reach_back = block(6.0);
         let cluster_gap = ms(2.0);
         let cluster_max = ms(10.0);
         // The oldest sample still needed: a candidate is judged once `wait` samples follow its
         // peak (its cluster closes at most `cluster_max + cluster_gap` after it), at the end of
         // a chunk; its judgement starts `pre + order` (or `level_outer`) before the peak. The
         // predictor needs the last `window` samples.
-        let reach_fwd = ms(10.0);
+        let reach_fwd = block(10.0);
         let level_outer = ms(60.0);
         let wait = (post + reach_fwd).max(level_outer);
         let keep =
@@ -97,10 +118,12 @@ impl Geometry {
             reach_fwd,
             excess_gap: ms(1.0),
             max_duration,
-            max_duration_sharp: max_duration.max(ms(8.0)),
-            max_duration_block: max_duration.max(ms(10.7)),
-            compact: ms(1.25),
-            long_click: ms(4.0),
+            max_duration_sharp: max_duration.max(block(8.0)),
+            max_duration_block: max_duration.max(block(10.7)),
+            compact: block(1.25),
+            smear: block(8.0),
+            copy_gap: block(3.0),
+            long_click: block(4.0),
             settle: ms(10.0),
             // A voice's period is at least 2.5 ms (400 Hz); a beat at 120 per minute is 0.5 s.
             step_min: ms(2.5),

@@ -66,10 +66,6 @@ const COMPACT_RISE_DB: f64 = 14.0;
 /// Mean magnitude of a piece of sound under which it is digital silence (−90 dBFS).
 const DIGITAL_SILENCE: f32 = 3.2e-5;
 
-/// Milliseconds before a click that a lossy codec's smear of it may reach (AAC's short
-/// transform blocks: 5.3 ms), where sound after digital silence is the click's own.
-const CODEC_SMEAR_MS: usize = 8;
-
 /// An impulse accepted on one channel.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Found {
@@ -162,8 +158,7 @@ pub(super) fn judge(
     // The predictor in force was learnt over `window` samples ending at most `hop` before the
     // peak, the residual's level before it over `pre`; a lossy codec smears a click over its
     // short transform block before it (AAC: 5.3 ms).
-    let smear = (g.rate as usize * CODEC_SMEAR_MS / 1000).max(1);
-    if after_onset_from_silence(ch, peak, (g.window + g.hop).max(g.pre), smear, g.piece) {
+    if after_onset_from_silence(ch, peak, (g.window + g.hop).max(g.pre), g.smear, g.piece) {
         return None;
     }
     // The programme's level on both sides (cheapest test first), over a short and a long

@@ -103,7 +103,12 @@
 //! (seconds).
 //!
 //! Lossy codecs smear an impulse into the short transform block around it (AAC: 5.3 ms), which
-//! is why `max_duration` is 6 ms and not a few samples. A click in the first 21 ms of the
+//! is why `max_duration` is 6 ms and not a few samples. A codec's blocks are a number of
+//! samples whatever the rate, so the durations here that stand for them (`max_duration`, the
+//! 8 and 10.7 ms of a sharp excess, the 1.25 ms of a compact one, the 4 ms past which an
+//! excess is long, the reach of an excess and of a codec's smear) are milliseconds at 48 kHz
+//! and the same number of samples at lower rates (32 kHz: 1.5 times as long; see `geometry`).
+//! A click in the first 21 ms of the
 //! stream, within 32 ms after digital silence (a piece of 1.3 ms under −90 dBFS: the
 //! predictor and the residual's level were learnt partly from silence, and the sound's own
 //! onset stands out as a click would), or in the last 60 ms before its end or a gap, is not
