@@ -5,8 +5,8 @@
 //! rounds them and rings around them. What stays is the ceiling: peak after peak, of both
 //! polarities, reaches the same level and none goes above it, so the peaks of the half-waves (the
 //! stretches between two sign changes) pile up within a fraction of a dB under the loudest level of
-//! the last seconds (or the next loudest, when the loudest is one window's overshoot within the
-//! pile band over it: see `level`). Sound that is loud but not clipped reaches its loudest level
+//! the last seconds (or the next loudest, when the loudest is one window's overshoot: see
+//! `level`). Sound that is loud but not clipped reaches its loudest level
 //! now and then, with its other peaks spread below it; a steady tone piles up too, but its
 //! half-waves are rounded (see [`Piles::flatness`]), while clipped ones keep broad tops. A voice
 //! (an asymmetric wave) clipped only on the side of its tall pulses piles one polarity, but pressed
