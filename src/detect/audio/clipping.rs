@@ -134,6 +134,7 @@ impl Clipping {
                 rise: 0,
                 full: 1.0,
                 min_run: 1,
+                per_48k: 1.0,
             },
             window_len: 0,
             win_start: 0,
@@ -324,6 +325,7 @@ impl Clipping {
                 rise: windows(RISE),
                 full: self.cfg.level,
                 min_run: self.cfg.min_run as u32,
+                per_48k: f.rate() as f32 / 48_000.0,
             };
             self.piles.resize_with(f.channels(), Piles::default);
             self.piles.truncate(f.channels());

@@ -15,6 +15,7 @@ fn settings() -> PileSettings {
         rise: 50,
         full: 0.93,
         min_run: 3,
+        per_48k: 1.0,
     }
 }
 
