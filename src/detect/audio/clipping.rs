@@ -18,7 +18,8 @@
 //! ceiling (see `detect::measure::ceiling`): in each channel, the peaks of the half-waves
 //! (stretches between sign changes) that lie within `pile_band_db` of the ceiling (the loudest
 //! sample of the last `ceiling_memory` seconds, or the next loudest window's when the loudest
-//! is one window's overshoot within `pile_band_db` over it, if at least `min_ceiling_db`) are
+//! is one window's overshoot within `pile_band_db` over it, or within 1.43 dB once a later
+//! window stayed under it, if at least `min_ceiling_db`) are
 //! counted; at least `min_pile` of them within `pile_window`, whose half-waves are on average
 //! at least `min_pile_flatness` flat (share of the samples over half the peak that are over 0.9
 //! of it: a sine gives 0.43), mark the window as clipped, and confirm the passage at once. Within a
@@ -133,6 +134,7 @@ impl Clipping {
                 rise: 0,
                 full: 1.0,
                 min_run: 1,
+                per_48k: 1.0,
             },
             window_len: 0,
             win_start: 0,
@@ -323,6 +325,7 @@ impl Clipping {
                 rise: windows(RISE),
                 full: self.cfg.level,
                 min_run: self.cfg.min_run as u32,
+                per_48k: f.rate() as f32 / 48_000.0,
             };
             self.piles.resize_with(f.channels(), Piles::default);
             self.piles.truncate(f.channels());

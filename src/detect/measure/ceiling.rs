@@ -5,8 +5,8 @@
 //! rounds them and rings around them. What stays is the ceiling: peak after peak, of both
 //! polarities, reaches the same level and none goes above it, so the peaks of the half-waves (the
 //! stretches between two sign changes) pile up within a fraction of a dB under the loudest level of
-//! the last seconds (or the next loudest, when the loudest is one window's overshoot within the
-//! pile band over it: see `level`). Sound that is loud but not clipped reaches its loudest level
+//! the last seconds (or the next loudest, when the loudest is one window's overshoot: see
+//! `level`). Sound that is loud but not clipped reaches its loudest level
 //! now and then, with its other peaks spread below it; a steady tone piles up too, but its
 //! half-waves are rounded (see [`Piles::flatness`]), while clipped ones keep broad tops. A voice
 //! (an asymmetric wave) clipped only on the side of its tall pulses piles one polarity, but pressed
@@ -60,6 +60,12 @@ pub(crate) struct PileSettings {
     pub(crate) full: f32,
     /// Consecutive samples at or above `full` that make a run at full scale.
     pub(crate) min_run: u32,
+    /// The sample rate over 48 kHz, by which a top's knee (see [`Piles::knee`], a bend per
+    /// sample) is scaled to a bend per 48 kHz sample: a corner a rail cut, band-limited by a
+    /// codec whose bandwidth goes with the rate, bends by a share of the peak per sample that
+    /// goes with the sample's length (1.5 times as much at 32 kHz), and a smooth top by its
+    /// square (2.25 times: as much as a cut corner at 48 kHz, unscaled).
+    pub(crate) per_48k: f32,
 }
 
 impl PileSettings {
@@ -343,7 +349,7 @@ impl Piles {
     fn end_half_wave(&mut self, s: &PileSettings) {
         if self.peak >= s.least_peak() && !self.overflow && self.peaks.len() < PEAKS_CAP {
             let (flat, width) = Self::flatness(&self.loud, self.peak);
-            let knee = Self::knee(&self.loud, &self.bends, self.peak);
+            let knee = Self::knee(&self.loud, &self.bends, self.peak) * s.per_48k;
             let run = self.longest_run;
             self.peaks.push((
                 self.peak,

@@ -59,7 +59,8 @@ pub struct ClippingConfig {
     /// so only ceilings near full scale (clipping at 0 or −1 dBFS, say) are looked at.
     pub min_ceiling_db: f32,
     /// Seconds over which the ceiling is the loudest sample (or the next loudest `window`'s,
-    /// when the loudest is a single window within `pile_band_db` over it: a codec's
+    /// when the loudest is a single window within `pile_band_db` over it, or within 1.43 dB,
+    /// a band-limited step's overshoot, once a later window stayed under it: a codec's
     /// overshoot where a clipped passage starts). Default `2.0`.
     pub ceiling_memory: f64,
     /// Seconds over which piled peaks are counted. Default `0.1`.

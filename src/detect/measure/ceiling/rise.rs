@@ -73,7 +73,11 @@ impl Piles {
 /// (22 of the 40 clipped tops holding runs in the band that lead to the passages of seeds 10
 /// to 15 and the shared draws bend less; AC-3 rounds them more than AAC), and unclipped tops
 /// next to clipped ones can be (14 of 171 within the 0 dBFS passages, the codec spreading the
-/// clipping's noise over them): only the start of a passage is looked at this way.
+/// clipping's noise over them): only the start of a passage is looked at this way. Knees are
+/// bends per 48 kHz sample (see `PileSettings::per_48k`): at 32 kHz (seed 13's
+/// `clipping_0dB_ac3_1` coded again as MPEG-1 Layer II), an unclipped top 0.24 s before the
+/// passage bent 0.058 per sample (0.039 per 48 kHz sample) and started it there, while the
+/// passage's clipped tops bend 0.08 to 0.127 per sample (0.053 to 0.085).
 const KNEE: f32 = 0.05;
 
 impl Piles {
