@@ -99,6 +99,11 @@ const NEAR: f64 = 0.063_095_734_448_019_33;
 /// A window under this power ratio (−24 dB) of the programme's level is far under it.
 const FAR: f64 = 0.003_981_071_705_534_973;
 
+/// How much shorter than `min_duration` a cut may be when the silence holding it is: the
+/// floor test needs the gap's quietest 10 ms before it calls the silence a cut, and a codec
+/// smears the fall over a few milliseconds more.
+const CUT_SLACK: f64 = 0.05;
+
 /// A run of silent windows.
 #[derive(Clone, Copy, Debug)]
 struct Run {
@@ -182,6 +187,8 @@ pub struct Silence {
     relative_fall: usize,
     /// Start of a confirmed silence at the programme's floor, not reported (yet).
     quiet: Option<MediaTime>,
+    /// Start of the window since which the silent stretch has been a cut, every window since.
+    cut_since: Option<MediaTime>,
     holes: Option<Holes>,
 }
 
@@ -231,6 +238,7 @@ impl Silence {
             rising: None,
             relative_fall: usize::MAX,
             quiet: None,
+            cut_since: None,
             holes: None,
             cfg,
         }
@@ -289,12 +297,23 @@ impl Silence {
     /// Feeds the window to the silence tracker. A silence that is a cut (an abrupt fall far
     /// under the programme's floor) is reported once confirmed; any other (a pause of a quiet
     /// programme whose room tone is under `threshold_db`, a rest that decays in music) only
-    /// once it has lasted `quiet_min_duration`, and not at all if it ends sooner.
+    /// once it has lasted `quiet_min_duration`, and not at all if it ends sooner. The cut
+    /// must itself have lasted `min_duration` (less [`CUT_SLACK`]): a quiet programme's pause
+    /// that ends in a few milliseconds of digital zero (a file's last frame padded with zeros)
+    /// is not a cut of the sound.
     fn follow_silence(&mut self, silent: bool, t0: MediaTime, t1: MediaTime, out: &mut Events) {
         let peak = self.silence_peak;
+        if silent && self.cut() {
+            self.cut_since.get_or_insert(t0);
+        } else {
+            self.cut_since = None;
+        }
+        let cut = self
+            .cut_since
+            .is_some_and(|c| t1.secs_since(c) >= self.cfg.min_duration - CUT_SLACK);
         match self.tracker.observe(silent, t0, t1) {
             Some(c @ SpanChange::Started { start }) => {
-                if self.cut() {
+                if cut {
                     self.mark_reported();
                     out.span(&DefectKind::AUDIO_SILENCE, c, t1, self.details(c, peak));
                 } else {
@@ -309,7 +328,7 @@ impl Silence {
             None => {
                 if let Some(start) = self.quiet {
                     let long = t1.secs_since(start) >= self.cfg.quiet_min_duration - 1e-9;
-                    if silent && (long || self.cut()) {
+                    if silent && (long || cut) {
                         if !long {
                             self.mark_reported();
                         }
@@ -483,6 +502,7 @@ impl Silence {
             }
         }
         self.quiet = None;
+        self.cut_since = None;
         self.run = None;
         self.rising = None;
     }
