@@ -61,7 +61,9 @@ pub struct SilenceConfig {
     /// Longest fall into a level or relative dropout, in seconds: a window within 12 dB of
     /// the programme's level must come at most this long before the gap. Default `0.01`: a cut
     /// falls in one window (a lossy codec smears it over a few milliseconds), a fade or the end
-    /// of a word takes tens of them.
+    /// of a word takes tens of them. A level dropout's silence must begin within twice this of
+    /// that window, three times this after a fall in one step (a lossy codec's ringing after a
+    /// cut).
     pub relative_edge: f64,
     /// Report decoder damage on the audio stream (lost or concealed frames) as `audio_dropout`
     /// with `details.source = "decoder"`. Default `true`.

@@ -39,8 +39,14 @@
 //!   `relative_drop_db` under the programme's level) within `relative_edge` of its end: a lossy
 //!   codec smears the return of the sound as it smears the cut; a stretch after which the
 //!   sound stays lower is a quiet gap's floor flickering under the threshold, judged as a
-//!   relative dropout. Reported when the sound is back (start and end events together), the
-//!   end at the end of the silent stretch.
+//!   relative dropout. The silence must begin within `2 × relative_edge` of the last window
+//!   near the programme's level, for the same reason, or within `3 × relative_edge` when the
+//!   sound fell far under that level in one step (at most one window between) and no relative
+//!   gap is being judged: a lossy codec rings on after a cut, and AAC at 32 kHz or a second AAC
+//!   generation leaves 15–25 ms of the cut's frame 20–35 dB under the programme before the
+//!   silence.
+//!   Reported when the sound is back (start and end events together), the end at the end of
+//!   the silent stretch.
 //! - `"relative"`: a steady sound that drops at least `relative_drop_db` below its own
 //!   level of the last `relative_context` seconds, for `dropout_min` to `relative_max` seconds,
 //!   and comes back to about that level (a −20 dBFS programme falling to −55 dBFS for 50 ms),
@@ -96,6 +102,9 @@ use timestamps::Holes;
 
 /// A window within this power ratio (−12 dB) of the programme's level is near it.
 const NEAR: f64 = 0.063_095_734_448_019_33;
+/// A fall into a gap this many windows long or shorter (from the last window near the
+/// programme's level to the first far under it) is a cut's own, not a decay.
+const ABRUPT: usize = 1;
 /// A window under this power ratio (−24 dB) of the programme's level is far under it.
 const FAR: f64 = 0.003_981_071_705_534_973;
 
@@ -120,6 +129,9 @@ struct Run {
     /// quiet sound far under the level (the floor of a relative gap) can flicker under the
     /// threshold for a few milliseconds anywhere in it.
     lead: usize,
+    /// The relative rule held a gap when the run began: the run is that gap's floor flickering
+    /// under the threshold, unless it began within `2 × relative_edge` of the fall.
+    in_relative: bool,
 }
 
 /// A level dropout's silence that ended with the sound not back yet.
@@ -161,6 +173,12 @@ pub struct Silence {
     floor_ratio: f64,
     /// `relative_edge` in windows: the longest fall into a level dropout.
     relative_edge: usize,
+    /// Windows (`3 × relative_edge`) a level dropout's silence may begin after the last one
+    /// near the programme's level when the sound fell far under it at once: a lossy codec
+    /// leaves the frame a cut falls in ringing after the cut for a while (AAC at 32 kHz, or a
+    /// second AAC generation at 48 kHz, 15–25 ms 20–35 dB under the programme) where a single
+    /// 48 kHz generation is silent within a few milliseconds.
+    tail: usize,
     /// Power ratio (`relative_drop_db` under the programme's level) the sound must be back
     /// over when a level dropout ends: a silent run that ends deeper is a few milliseconds of
     /// a quiet gap's floor flickering under the threshold, and the gap is judged as a whole
@@ -229,6 +247,7 @@ impl Silence {
             ),
             floor_ratio: 10f64.powf(-cfg.floor_drop_db / 10.0),
             relative_edge: windows(cfg.relative_edge).max(1),
+            tail: 3 * windows(cfg.relative_edge).max(1),
             back_ratio: 10f64.powf(-cfg.relative_drop_db / 10.0),
             judged: None,
             level: None,
@@ -368,6 +387,7 @@ impl Silence {
                 peak: 0.0,
                 fall,
                 lead: self.since_near,
+                in_relative: self.relative.in_gap(),
             });
             run.peak = run.peak.max(ms);
         } else {
@@ -379,7 +399,8 @@ impl Silence {
                     && len >= self.cfg.dropout_min - 1e-9
                     && len < self.cfg.min_duration
                     && run.fall < self.relative_edge
-                    && run.lead < 2 * self.relative_edge
+                    && (run.lead < 2 * self.relative_edge
+                        || (run.fall <= ABRUPT && !run.in_relative && run.lead < self.tail))
                     && self.below_floor()
                 {
                     self.rising = Some(Rising {
