@@ -8,7 +8,7 @@ mod common;
 
 use avqc::detect::audio::SilenceConfig;
 use avqc::event::DefectEvent;
-use avqc::{AudioFrame, DetectorConfig, Media, MediaTime, Rational};
+use avqc::DetectorConfig;
 use std::f64::consts::PI;
 
 /// A steady tone of five periods per 2.5 ms window (every window's RMS is exact) at `rate`,
@@ -30,12 +30,7 @@ fn steps(rate: u32, parts: &[(f64, Option<f64>)]) -> Vec<f32> {
 /// stereo stream, in frames of 1024 samples).
 fn dropouts(rate: u32, signal: &[f32]) -> Vec<DefectEvent> {
     let det = SilenceConfig::default().build("silence").unwrap();
-    let media = signal.chunks(1024).enumerate().map(|(i, s)| {
-        let mut planar = s.to_vec();
-        planar.extend_from_slice(s);
-        let t = MediaTime::new((i * 1024) as i64, Rational::new(1, rate as i32));
-        Media::Audio(AudioFrame::new(rate, 2, t, planar).unwrap())
-    });
+    let media = common::sounds::same_stereo_frames(signal, rate);
     common::defect_ends(common::run_all(det, media))
         .into_iter()
         .filter(|d| d.defect.as_str() == "audio_dropout")

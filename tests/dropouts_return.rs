@@ -7,21 +7,13 @@ mod common;
 
 use avqc::detect::audio::SilenceConfig;
 use avqc::event::DefectEvent;
-use avqc::{AudioFrame, DetectorConfig, Media, MediaTime, Rational};
-use common::sounds::steps;
-
-const RATE: u32 = 48_000;
-const FRAME: usize = 1024;
+use avqc::DetectorConfig;
+use common::sounds::{steps, RATE};
 
 /// The dropouts `silence` reports on `signal` (the same on both channels of a stereo stream).
 fn dropouts(signal: &[f32]) -> Vec<DefectEvent> {
     let det = SilenceConfig::default().build("silence").unwrap();
-    let media = signal.chunks(FRAME).enumerate().map(|(i, s)| {
-        let mut planar = s.to_vec();
-        planar.extend_from_slice(s);
-        let t = MediaTime::new((i * FRAME) as i64, Rational::new(1, RATE as i32));
-        Media::Audio(AudioFrame::new(RATE, 2, t, planar).unwrap())
-    });
+    let media = common::sounds::same_stereo_frames(signal, RATE);
     common::defect_ends(common::run_all(det, media))
         .into_iter()
         .filter(|d| d.defect.as_str() == "audio_dropout")

@@ -338,3 +338,14 @@ pub fn steps(parts: &[(f64, f64)]) -> Vec<f32> {
     }
     s
 }
+
+/// `signal` as a stereo stream at `rate` (the same sound on both channels) in frames of 1024
+/// samples at their own times.
+pub fn same_stereo_frames(signal: &[f32], rate: u32) -> impl Iterator<Item = avqc::Media> + '_ {
+    signal.chunks(1024).enumerate().map(move |(i, s)| {
+        let mut planar = s.to_vec();
+        planar.extend_from_slice(s);
+        let t = avqc::MediaTime::new((i * 1024) as i64, avqc::Rational::new(1, rate as i32));
+        avqc::Media::Audio(avqc::AudioFrame::new(rate, 2, t, planar).unwrap())
+    })
+}
