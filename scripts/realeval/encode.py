@@ -87,31 +87,42 @@ def encode(out: str, vinputs: list[list[str]], graph: str, audio: array, seconds
 _DELAY: dict[str, int] = {}
 
 
+def impulse_clip(out: str, acodec: str) -> None:
+    """A 3 s calibration clip: an impulse at 1.000 s of the source sound (interleaved stereo:
+    frame `media.SR`), encoded as the corpus encodes (gray 64x64 pictures, `acodec` sound)."""
+    a = array("f", bytes(8 * 3 * media.SR))
+    a[2 * media.SR] = a[2 * media.SR + 1] = 0.9
+    encode(out, [["-f", "lavfi", "-i", "color=gray:s=64x64:r=25"]], "[1:v]null[v]", a, 3.0,
+           "h264", acodec)
+
+
 def codec_delay(acodec: str, cache: str) -> int:
     """Samples between the start of the decoded audio and the first source sample for an
     audio codec in MPEG-TS, measured once: an impulse at 1.000 s, encoded, decoded, found."""
     if acodec in _DELAY:
         return _DELAY[acodec]
-    a = array("f", bytes(8 * 3 * media.SR))
-    a[2 * media.SR] = a[2 * media.SR + 1] = 0.9
     out = os.path.join(cache, f"calib-{acodec}.ts")
-    encode(out, [["-f", "lavfi", "-i", "color=gray:s=64x64:r=25"]], "[1:v]null[v]", a, 3.0,
-           "h264", acodec)
+    impulse_clip(out, acodec)
     dec = media.decode_pcm(out, 1)
     idx = max(range(len(dec)), key=lambda i: abs(dec[i]))
     _DELAY[acodec] = idx - media.SR
     return _DELAY[acodec]
 
 
-def placement(path: str, acodec: str, cache: str) -> tuple[float, float]:
-    """(video offset, audio offset) in seconds: where video frame 0 and source audio sample
-    0 sit on the timeline events use (PTS minus the input's start time)."""
+def start_times(path: str) -> tuple[float, float, float]:
+    """(format start, video start, audio start) in seconds, as ffprobe reads them."""
     r = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
                         "stream=codec_type,start_time:format=start_time", "-of", "json", path],
                        capture_output=True, check=True)
     j = json.loads(r.stdout)
-    f0 = float(j["format"]["start_time"])
     st = {s["codec_type"]: float(s["start_time"]) for s in j["streams"]}
-    v = st["video"] - f0
-    a = st["audio"] - f0 + codec_delay(acodec, cache) / media.SR
+    return float(j["format"]["start_time"]), st["video"], st["audio"]
+
+
+def placement(path: str, acodec: str, cache: str) -> tuple[float, float]:
+    """(video offset, audio offset) in seconds: where video frame 0 and source audio sample
+    0 sit on the timeline events use (PTS minus the input's start time)."""
+    f0, v0, a0 = start_times(path)
+    v = v0 - f0
+    a = a0 - f0 + codec_delay(acodec, cache) / media.SR
     return round(v, 5), round(a, 5)

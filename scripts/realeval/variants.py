@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-from array import array
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -70,24 +68,11 @@ def reencode(src: str, out: str, variant: str, trim: int = 0) -> None:
     os.replace(out + ".tmp", out)
 
 
-def starts(path: str) -> tuple[float, float, float]:
-    """(format start, video start, audio start) in seconds, as ffprobe reads them."""
-    r = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
-                        "stream=codec_type,start_time:format=start_time", "-of", "json", path],
-                       capture_output=True, check=True)
-    j = json.loads(r.stdout)
-    st = {s["codec_type"]: float(s["start_time"]) for s in j["streams"]}
-    return float(j["format"]["start_time"]), st["video"], st["audio"]
-
-
 def calibrate(acodec: str, variant: str, cache: str) -> int:
     """Lag (48 kHz samples) of the variant's decode behind the original's, from an impulse
     encoded like the corpus and then re-encoded like the variant."""
-    a = array("f", bytes(8 * 3 * media.SR))
-    a[2 * media.SR] = a[2 * media.SR + 1] = 0.9
     orig = os.path.join(cache, f"calib-{acodec}.ts")
-    enc.encode(orig, [["-f", "lavfi", "-i", "color=gray:s=64x64:r=25"]], "[1:v]null[v]", a, 3.0,
-               "h264", acodec)
+    enc.impulse_clip(orig, acodec)
     var = os.path.join(cache, f"calib-{acodec}-{variant}.ts")
     reencode(orig, var, variant)
     peaks = []
@@ -125,8 +110,8 @@ def encoder_bursts(src: str, out: str, ch: int, lag: int, to_variant: float) -> 
 def carry(clip: dict, src: str, out: str, variant: str, lag_cal: int, trim: int = 0) -> dict:
     """The clip's truth entry for the re-encoded file `out` of `src` (its sound's first `trim`
     samples left out: the lag is looked for around `lag_cal - trim`)."""
-    f0, v0, a0 = starts(src)
-    f1, v1, a1 = starts(out)
+    f0, v0, a0 = enc.start_times(src)
+    f1, v1, a1 = enc.start_times(out)
     rate, ch, codec, _ = VARIANTS[variant]
     d0 = media.decode_pcm(src, 1)
     d1 = media.decode_pcm(out, 1)

@@ -105,6 +105,12 @@ const NEAR: f64 = 0.063_095_734_448_019_33;
 /// A fall into a gap this many windows long or shorter (from the last window near the
 /// programme's level to the first far under it) is a cut's own, not a decay.
 const ABRUPT: usize = 1;
+/// After a fall in one step ([`ABRUPT`]), a level dropout's silence may begin this many
+/// `relative_edge`s after the last window near the programme's level: a lossy codec leaves the
+/// frame a cut falls in ringing for a while (AAC at 32 kHz, or a second AAC generation at
+/// 48 kHz, 15–25 ms 20–35 dB under the programme) where one 48 kHz generation is silent within
+/// a few milliseconds.
+const TAIL_EDGES: usize = 3;
 /// A window under this power ratio (−24 dB) of the programme's level is far under it.
 const FAR: f64 = 0.003_981_071_705_534_973;
 
@@ -173,12 +179,6 @@ pub struct Silence {
     floor_ratio: f64,
     /// `relative_edge` in windows: the longest fall into a level dropout.
     relative_edge: usize,
-    /// Windows (`3 × relative_edge`) a level dropout's silence may begin after the last one
-    /// near the programme's level when the sound fell far under it at once: a lossy codec
-    /// leaves the frame a cut falls in ringing after the cut for a while (AAC at 32 kHz, or a
-    /// second AAC generation at 48 kHz, 15–25 ms 20–35 dB under the programme) where a single
-    /// 48 kHz generation is silent within a few milliseconds.
-    tail: usize,
     /// Power ratio (`relative_drop_db` under the programme's level) the sound must be back
     /// over when a level dropout ends: a silent run that ends deeper is a few milliseconds of
     /// a quiet gap's floor flickering under the threshold, and the gap is judged as a whole
@@ -247,7 +247,6 @@ impl Silence {
             ),
             floor_ratio: 10f64.powf(-cfg.floor_drop_db / 10.0),
             relative_edge: windows(cfg.relative_edge).max(1),
-            tail: 3 * windows(cfg.relative_edge).max(1),
             back_ratio: 10f64.powf(-cfg.relative_drop_db / 10.0),
             judged: None,
             level: None,
@@ -400,7 +399,9 @@ impl Silence {
                     && len < self.cfg.min_duration
                     && run.fall < self.relative_edge
                     && (run.lead < 2 * self.relative_edge
-                        || (run.fall <= ABRUPT && !run.in_relative && run.lead < self.tail))
+                        || (run.fall <= ABRUPT
+                            && !run.in_relative
+                            && run.lead < TAIL_EDGES * self.relative_edge))
                     && self.below_floor()
                 {
                     self.rising = Some(Rising {
