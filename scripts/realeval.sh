@@ -3,7 +3,7 @@
 # once (cached), run `monitor` with its default detectors on every clip, score, print the tables.
 #
 #   scripts/realeval.sh [--seed N] [--only GROUP[,GROUP]] [--json] [--per-clip] [--live]
-#                       [--live-extra] [--live-replay] [--variant NAME]
+#                       [--live-extra] [--live-replay] [--variant NAME] [--picture NAME]
 #
 # --live also streams two clean clips in real time through a lossy UDP relay to the monitor
 # (scripts/realeval/live.py, about 1.5 min) and scores that separately.
@@ -17,6 +17,11 @@
 # MP2, AC-3, a second AAC generation: scripts/realeval/variants.py --list), truth carried over,
 # built once into target/realeval/corpus-seedN-NAME (the clips of --only, default the audio
 # groups and the clean set); events and report carry the variant's name.
+# --picture NAME builds the same draw with its pictures coded another way (1280x720, 576i
+# anamorphic coded interlaced, an ABR ladder's 480x270 low rung: make_corpus.py --picture,
+# scripts/realeval/encode.py PICTURES) into target/realeval/corpus-seedN-pic-NAME (the clips
+# of --only, default the picture groups: clean, freeze, corruption, sync); events and report
+# carry pic-NAME.
 #
 # Environment:
 #   MONITOR=path      use this monitor binary instead of building target/release/examples/monitor
@@ -33,6 +38,7 @@ LIVE=""
 EXTRA=""
 REPLAY=""
 VARIANT=""
+PICTURE=""
 # The out-of-sample clips of --live-extra.
 EXTRA_CLIPS=news_espeak_0.ts,film_1.ts,rate_pulldown32_0.ts,corrupt_hevc_flip_3_ref.ts
 SCORE_ARGS=()
@@ -45,12 +51,18 @@ while [ $# -gt 0 ]; do
         --live-extra) EXTRA=1; shift ;;
         --live-replay) REPLAY=1; shift ;;
         --variant) VARIANT="$2"; shift 2 ;;
+        --picture) PICTURE="$2"; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
 RE=scripts/realeval
 OUT=target/realeval
-CORPUS=${CORPUS:-$OUT/corpus-seed$SEED}
+if [ -n "$PICTURE" ]; then
+    if [ -n "$VARIANT" ]; then echo "--picture and --variant: one at a time" >&2; exit 2; fi
+    ONLY=${ONLY:-clean,freeze,corruption,sync}
+    VARIANT=pic-$PICTURE
+fi
+CORPUS=${CORPUS:-$OUT/corpus-seed$SEED${PICTURE:+-pic-$PICTURE}}
 EVENTS=$OUT/events-seed$SEED${VARIANT:+-$VARIANT}
 mkdir -p "$OUT" "$EVENTS"
 
@@ -59,8 +71,9 @@ if [ -z "${NO_INSTALL:-}" ]; then "$RE/install.sh"; fi
 echo "== corpus $CORPUS (seed $SEED)" >&2
 GEN=(python3 "$RE/make_corpus.py" --out "$CORPUS" --seed "$SEED")
 if [ -n "$ONLY" ]; then GEN+=(--only "$ONLY"); fi
+if [ -n "$PICTURE" ]; then GEN+=(--picture "$PICTURE"); fi
 "${GEN[@]}" || echo "warning: some clips failed to build (see above); scoring the rest" >&2
-if [ -n "$VARIANT" ]; then
+if [ -n "$VARIANT" ] && [ -z "$PICTURE" ]; then
     echo "== variant $VARIANT of $CORPUS" >&2
     python3 "$RE/variants.py" --from "$CORPUS" --variant "$VARIANT" --out "$CORPUS-$VARIANT" \
         --only "${ONLY:-click,dropout,clipping,clean}"

@@ -30,6 +30,57 @@ ACODEC = {"aac": ["-c:a", "aac", "-b:a", "128k"], "ac3": ["-c:a", "ac3", "-b:a",
           "mp2": ["-c:a", "mp2", "-b:a", "192k"]}
 FIT = f"scale={W}:{H}:force_original_aspect_ratio=increase,crop={W}:{H},setsar=1"
 
+# The pictures coded another way (make_corpus.py --picture NAME): every clip's picture as the
+# corpus builds it (640x360, or the talking heads' 320x240) is fitted into another frame at
+# the end of its graph (`frame`, a filter chain; letter/pillarboxed, aspect kept) and coded
+# with the codec options `codec` gives (replacing VCODEC's for that codec); frame rates,
+# timing and the sound are the corpus's own, so the truth of freeze and sync clips carries
+# over and corruption truth is measured on the variant's own decode.
+_BOX = "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:-1:-1"
+PICTURES = {
+    "hd720": {"note": "upconverted to 1280x720 (bicubic), the corpus's codecs and rates",
+              "frame": _BOX.format(w=1280, h=720) + ",setsar=1", "codec": {}},
+    "sd576i": {"note": "720x576 anamorphic 16:9 (SAR 64:45), coded interlaced (H.264 MBAFF "
+                       "and MPEG-2 field/frame DCT, top field first; HEVC stays progressive)",
+               "frame": _BOX.format(w=1024, h=576) + ",scale=720:576,setsar=64/45",
+               "codec": {"h264": VCODEC["h264i"],
+                         "mpeg2": VCODEC["mpeg2"] + ["-flags", "+ilme+ildct", "-top", "1",
+                                                     "-alternate_scan", "1"]}},
+    "low": {"note": "480x270 at an ABR ladder's bottom rung: H.264 250 kb/s, MPEG-2 600 kb/s, "
+                    "HEVC 150 kb/s (capped, coarse quantization, skipped blocks)",
+            "frame": _BOX.format(w=480, h=270) + ",setsar=1",
+            "codec": {"h264": ["-c:v", "libx264", "-preset", "veryfast", "-b:v", "250k",
+                               "-maxrate", "250k", "-bufsize", "500k", "-g", "50",
+                               "-pix_fmt", "yuv420p"],
+                      "mpeg2": ["-c:v", "mpeg2video", "-b:v", "600k", "-maxrate", "600k",
+                                "-bufsize", "1000k", "-bf", "2", "-g", "12", "-pix_fmt", "yuv420p"],
+                      "hevc": ["-c:v", "libx265", "-preset", "veryfast", "-b:v", "150k",
+                               "-pix_fmt", "yuv420p", "-x265-params",
+                               "log-level=error:keyint=50:pools=2:vbv-maxrate=150:vbv-bufsize=300"]}},
+}
+PICTURE: str | None = None
+
+
+def set_picture(name: str | None) -> None:
+    """Code every later encode's picture as PICTURES[name] says (None: as the corpus)."""
+    global PICTURE
+    if name is not None and name not in PICTURES:
+        raise ValueError(f"unknown picture variant {name!r} (known: {', '.join(PICTURES)})")
+    PICTURE = name
+
+
+def video_args(vcodec: str) -> list[str]:
+    """The encoder options of `vcodec` under the current picture variant."""
+    return PICTURES[PICTURE]["codec"].get(vcodec, VCODEC[vcodec]) if PICTURE else VCODEC[vcodec]
+
+
+def picture_graph(graph: str) -> str:
+    """`graph` (ending in [v]) with the current picture variant's frame appended."""
+    if not PICTURE:
+        return graph
+    assert graph.endswith("[v]"), graph
+    return graph[:-3] + "[vc];[vc]" + PICTURES[PICTURE]["frame"] + "[v]"
+
 
 def fps_value(fps: str) -> float:
     if "/" in fps:
@@ -75,8 +126,9 @@ def encode(out: str, vinputs: list[list[str]], graph: str, audio: array, seconds
     args = ["-f", "f32le", "-ar", str(media.SR), "-ac", "2", "-i", raw]
     for vi in vinputs:
         args += vi
-    args += ["-filter_complex", graph, "-map", "[v]", "-map", "0:a", "-t", f"{seconds:.3f}",
-             *VCODEC[vcodec], *ACODEC[acodec], "-f", "mpegts", out + ".tmp"]
+    args += ["-filter_complex", picture_graph(graph), "-map", "[v]", "-map", "0:a",
+             "-t", f"{seconds:.3f}", *video_args(vcodec), *ACODEC[acodec], "-f", "mpegts",
+             out + ".tmp"]
     try:
         media.ffmpeg(*args)
     finally:

@@ -2,6 +2,7 @@
 """Build the real-content evaluation corpus of avqc and its truth.json.
 
 usage: make_corpus.py --out DIR [--seed N] [--only GROUP[,GROUP]] [--clips NAME[,NAME]] [--list]
+                      [--picture NAME]
 
 GROUP: clean, dropout, click, clipping, freeze, corruption, sync (default: all of these), and
 holdout (clean programmes from sources no other group uses, holdout.py; built only when named,
@@ -9,7 +10,9 @@ into a corpus directory of its own).
 Needs the packages of scripts/realeval/install.sh, Python 3.11 (stdlib) and ffmpeg.
 Deterministic per seed (every clip draws from its own random.Random("seed:name")).
 Clips already built (DIR/<clip>.ts with DIR/meta/<clip>.json) are kept: delete DIR
-to rebuild. See README.md beside this file for what each group is and how truth is made.
+to rebuild. --picture NAME builds the same draw with its pictures coded another way
+(encode.PICTURES: another frame size, interlaced coding, an ABR ladder's low rung), into a
+directory of its own. See README.md beside this file for what each group is and how truth is made.
 """
 from __future__ import annotations
 
@@ -175,7 +178,8 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
     a_off = round(a_off + shift / media.SR, 5)
     fps = enc.fps_value(p["fps"])
     base = {"duration": p["seconds"], "content": p["content"],
-            "video": {"codec": p["vcodec"], "fps": p["fps"]},
+            "video": {"codec": p["vcodec"], "fps": p["fps"], **({"picture": enc.PICTURE}
+                                                                if enc.PICTURE else {})},
             "audio": {"codec": p["acodec"], "channels": 2, "sample_rate": media.SR},
             "t_offset_video": v_off, "t_offset_audio": a_off, "audio_check": check}
     if damage is not None:
@@ -307,6 +311,9 @@ def main() -> int:
     ap.add_argument("--clips", default="",
                     help="build only these clips (comma-separated names, as --list prints them)")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--picture", choices=sorted(enc.PICTURES),
+                    help="code the pictures another way (encode.PICTURES; build into a "
+                         "directory of its own)")
     ap.add_argument("--retruth", action="store_true",
                     help="measure the corruption truth of clips already built again")
     ap.add_argument("--check-audio", action="store_true",
@@ -319,6 +326,7 @@ def main() -> int:
                     help="check that the encoder-click check finds a 2-sample burst added to "
                          "a clean decode and ignores a click of the source, and exit")
     a = ap.parse_args()
+    enc.set_picture(a.picture)
     only = set(filter(None, a.only.split(",")))
     missing = media.check_sources() + (holdout.check_sources() if "holdout" in only else [])
     if missing:
@@ -347,6 +355,14 @@ def main() -> int:
     if a.check_audio or a.self_test:
         return run_check(a, out, meta, clips)
     cache = a.cache or os.path.join(out, "cache")
+    tj = os.path.join(out, "truth.json")
+    if os.path.exists(tj):
+        with open(tj) as f:
+            was = json.load(f).get("picture")
+        if was != a.picture:
+            print(f"{out} was built with --picture {was or '(none)'}: build into another "
+                  "directory", file=sys.stderr)
+            return 2
     os.makedirs(meta, exist_ok=True)
     os.makedirs(cache, exist_ok=True)
     t0 = time.time()
@@ -375,6 +391,8 @@ def main() -> int:
             entries += json.load(f)
     clean_s = sum(e["duration"] for e in entries if e["clean"])
     truth = {"format": "avqc-realeval-truth/1", "seed": a.seed,
+             **({"picture": a.picture, "picture_note": enc.PICTURES[a.picture]["note"]}
+                if a.picture else {}),
              "time_convention": "seconds of media time: PTS minus the input's start time "
                                 "(as avqc's events); codec delays measured and applied",
              "clean_seconds": clean_s, "clips": entries}
