@@ -85,6 +85,34 @@ fn ringing_around_legal_white_and_black_is_not_a_gamut_error() {
 }
 
 #[test]
+fn an_edge_whose_undershoot_fills_the_sampled_rows_is_not_a_gamut_error() {
+    // A black bar (rows 40..=108) over a white one, as a low-rate encode leaves a graphic:
+    // its last 9 rows undershoot to code 12. The areas of rows 96..112 sample rows 96, 100,
+    // 104 and 108 (16, 12, 12, 12: a mean of 13, under R 103's 13.8) while their last 3 rows
+    // are white: over all their pixels they average 54.8. One row of areas is 8 % of the
+    // picture: judged by the samples alone it would be a gamut error.
+    let edge = |_: usize, y: usize| match y {
+        40..=99 => 16,
+        100..=108 => 12,
+        109..=140 => 235,
+        _ => 128,
+    };
+    assert!(alarms(edge).is_empty());
+    // The same bar undershooting to 12 all the way down to its edge at row 111 is illegal
+    // over whole areas (rows 96..112 at 12 or 16, mean 13): reported.
+    let low = |_: usize, y: usize| match y {
+        40..=95 => 16,
+        96..=111 => 12,
+        112..=140 => 235,
+        _ => 128,
+    };
+    let a = alarms(low);
+    assert_eq!(a.len(), 1, "{a:?}");
+    let share = a[0].details["luma_share"].as_f64().unwrap();
+    assert!((0.08..0.09).contains(&share), "{share}");
+}
+
+#[test]
 fn the_limits_are_r103s_minus_1_and_103_percent() {
     // Whole pictures at one level: legal from code 14 (−0.9 %) to 241 (102.7 %).
     for legal in [14u8, 16, 235, 238, 241] {

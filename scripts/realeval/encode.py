@@ -37,6 +37,9 @@ FIT = f"scale={W}:{H}:force_original_aspect_ratio=increase,crop={W}:{H},setsar=1
 # timing and the sound are the corpus's own, so the truth of freeze and sync clips carries
 # over and corruption truth is measured on the variant's own decode.
 _BOX = "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:-1:-1"
+# An ABR ladder's rungs are progressive: the interlaced clips (3:2 pulldown) are coded as frames
+LOW_H264 = ["-c:v", "libx264", "-preset", "veryfast", "-b:v", "250k", "-maxrate", "250k",
+            "-bufsize", "500k", "-g", "50", "-pix_fmt", "yuv420p"]
 PICTURES = {
     "hd720": {"note": "upconverted to 1280x720 (bicubic), the corpus's codecs and rates",
               "frame": _BOX.format(w=1280, h=720) + ",setsar=1", "codec": {}},
@@ -47,11 +50,9 @@ PICTURES = {
                          "mpeg2": VCODEC["mpeg2"] + ["-flags", "+ilme+ildct", "-top", "1",
                                                      "-alternate_scan", "1"]}},
     "low": {"note": "480x270 at an ABR ladder's bottom rung: H.264 250 kb/s, MPEG-2 600 kb/s, "
-                    "HEVC 150 kb/s (capped, coarse quantization, skipped blocks)",
+                    "HEVC 150 kb/s (capped, coarse quantization, skipped blocks; coded progressive)",
             "frame": _BOX.format(w=480, h=270) + ",setsar=1",
-            "codec": {"h264": ["-c:v", "libx264", "-preset", "veryfast", "-b:v", "250k",
-                               "-maxrate", "250k", "-bufsize", "500k", "-g", "50",
-                               "-pix_fmt", "yuv420p"],
+            "codec": {"h264": LOW_H264, "h264i": LOW_H264,
                       "mpeg2": ["-c:v", "mpeg2video", "-b:v", "600k", "-maxrate", "600k",
                                 "-bufsize", "1000k", "-bf", "2", "-g", "12", "-pix_fmt", "yuv420p"],
                       "hevc": ["-c:v", "libx265", "-preset", "veryfast", "-b:v", "150k",

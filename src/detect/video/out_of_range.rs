@@ -16,6 +16,15 @@
 //! - **chroma**: the share of chroma samples beyond 16–240 (plus `chroma_tolerance`), whole
 //!   rows every `area_size` rows of the chroma planes, exceeds `chroma_max_share`.
 //!
+//! The area means come from samples (every `sample_step`-th pixel and row, for cost), and a
+//! sampled mean can land all its rows on one side of an edge: along the lower edge of a black
+//! bar, a low-rate encode's undershoot (code 12) fills the sampled rows of the areas the edge
+//! crosses while their last rows are white (a 480x270 graphic at 250 kb/s: 13 areas sampled at
+//! 12.0, 55 on every pixel). So a frame whose sampled share passes `max_share` is counted
+//! again, each area the samples flag judged by the mean of all its pixels; only areas out of
+//! range both ways count. This reads whole areas only on frames the samples flag (rare on legal
+//! pictures; on a real fault every flagged area, about the picture once).
+//!
 //! A defect is reported when frames stay out of range for `min_duration`; the details carry
 //! the worst frame's shares (`luma_share` is a share of areas).
 //!
@@ -54,7 +63,7 @@ use crate::detect::{Detector, DetectorConfig, Events, SpanChange, SpanTracker};
 use crate::error::Result;
 use crate::event::DefectKind;
 use crate::event::Details;
-use crate::media::{ColorRange, MediaTime, Needs, PixelFormat, VideoFrame};
+use crate::media::{ColorRange, MediaTime, Needs, PixelFormat, Plane, VideoFrame};
 
 /// 8-bit code of nominal black in limited range.
 const BLACK: f64 = 16.0;
@@ -231,18 +240,22 @@ impl OutOfRange {
         }
     }
 
-    /// Share of the luma areas whose mean lies outside the legal range ([`area_share`] of the
+    /// Share of the luma areas whose mean lies outside the legal range ([`grid_share`] of the
     /// cell means of half an area's side, read where the survey keeps them).
     fn luma_share(&mut self, f: &VideoFrame) -> f64 {
         let half = self.cfg.area_size / 2;
         let step = self.cfg.sample_step.min(half);
         let (grid, _) = CellGrid::fitting(&mut self.grid, f.luma(), half, step, 2);
-        let (lo, hi) = self.limits;
+        let judge = Judge {
+            limits: self.limits,
+            max_share: self.cfg.max_share,
+            luma: f.luma(),
+        };
         // In quarters when the grid allows, as `stutter` keeps the same grid's means.
         if grid.in_quarters() {
-            survey::with_quarters(f, &grid, |c| grid_share(c, &grid, lo, hi))
+            survey::with_quarters(f, &grid, |c| judge.grid_share(c, &grid))
         } else {
-            survey::with_means(f, &grid, |c| grid_share(c, &grid, lo, hi))
+            survey::with_means(f, &grid, |c| judge.grid_share(c, &grid))
         }
     }
 
@@ -285,19 +298,61 @@ impl OutOfRange {
     }
 }
 
-/// [`area_share`] of the cell means of `grid` (0 when they are missing).
-fn grid_share<V: CellValue>(cells: &[V], grid: &CellGrid, lo: f32, hi: f32) -> f64 {
-    if cells.len() == grid.cells() {
-        area_share(cells, grid.cell_rows(), lo, hi)
-    } else {
-        0.0
+/// How one picture's luma areas are judged: the legal range of an area's mean, the share of
+/// areas a frame may have out of it, and the plane whose pixels confirm a sampled verdict.
+struct Judge<'a> {
+    limits: (f32, f32),
+    max_share: f64,
+    luma: &'a Plane,
+}
+
+impl Judge<'_> {
+    /// [`area_share`] of the cell means of `grid` (0 when they are missing); when it passes
+    /// `max_share`, the share again with each flagged area confirmed on all its pixels.
+    fn grid_share<V: CellValue>(&self, cells: &[V], grid: &CellGrid) -> f64 {
+        if cells.len() != grid.cells() {
+            return 0.0;
+        }
+        let (lo, hi) = self.limits;
+        let sampled = area_share(cells, grid.cell_rows(), lo, hi, None);
+        if sampled <= self.max_share {
+            return sampled;
+        }
+        area_share(
+            cells,
+            grid.cell_rows(),
+            lo,
+            hi,
+            Some((self.luma, grid.cell())),
+        )
     }
+}
+
+/// The mean of every pixel of `p` in columns `x0..x0 + side` and rows `y0..y0 + side` (cut at
+/// the plane's edges; 0 when that leaves nothing).
+fn pixel_mean(p: &Plane, x0: usize, y0: usize, side: usize) -> f32 {
+    let (x1, y1) = ((x0 + side).min(p.width()), (y0 + side).min(p.height()));
+    if x0 >= x1 || y0 >= y1 {
+        return 0.0;
+    }
+    let sum: u64 = (y0..y1)
+        .map(|y| p.row(y)[x0..x1].iter().map(|&v| v as u64).sum::<u64>())
+        .sum();
+    (sum as f64 / ((x1 - x0) * (y1 - y0)) as f64) as f32
 }
 
 /// Share of the areas of 2×2 cells (`cells` row by row, `rows` rows) whose mean lies outside
 /// `lo..=hi`. At the right and bottom edges an area may hold fewer cells (and partial ones);
-/// its mean is then that of the cells it has.
-fn area_share<V: CellValue>(cells: &[V], rows: usize, lo: f32, hi: f32) -> f64 {
+/// its mean is then that of the cells it has. With `confirm` (the plane and the cells' side in
+/// pixels) an area out of range by its cells counts only when the mean of all its pixels
+/// ([`pixel_mean`]) is out of range too.
+fn area_share<V: CellValue>(
+    cells: &[V],
+    rows: usize,
+    lo: f32,
+    hi: f32,
+    confirm: Option<(&Plane, usize)>,
+) -> f64 {
     if cells.is_empty() || rows == 0 || !cells.len().is_multiple_of(rows) {
         return 0.0;
     }
@@ -313,7 +368,12 @@ fn area_share<V: CellValue>(cells: &[V], rows: usize, lo: f32, hi: f32) -> f64 {
             let right = (ax + 1).min(cols - 1);
             let sum = V::sum4([top[ax], top[right], bottom[ax], bottom[right]]);
             let mean = sum / V::SCALE * 0.25;
-            bad += u64::from(mean < lo || mean > hi);
+            let out = |m: f32| m < lo || m > hi;
+            bad += u64::from(
+                out(mean)
+                    && confirm
+                        .is_none_or(|(p, cell)| out(pixel_mean(p, ax * cell, ay * cell, 2 * cell))),
+            );
             n += 1;
         }
     }
