@@ -18,12 +18,17 @@ fn detector() -> Box<dyn Detector> {
 
 /// 3 s of 320x180 pictures whose luma is `luma(x, y)` (neutral chroma), unsignalled range.
 fn clip(luma: impl Fn(usize, usize) -> u8) -> Vec<Media> {
+    sized_clip(W, H, luma)
+}
+
+/// [`clip`] of `w`x`h` pictures.
+fn sized_clip(w: usize, h: usize, luma: impl Fn(usize, usize) -> u8) -> Vec<Media> {
     (0..75)
         .map(|i| {
             Media::Video(
                 VideoFrame::from_fn(
-                    W,
-                    H,
+                    w,
+                    h,
                     PixelFormat::Yuv420p,
                     MediaTime::from_secs_f64(i as f64 / FPS),
                     |p, x, y| if p == 0 { luma(x, y) } else { 128 },
@@ -150,6 +155,47 @@ fn an_illegal_area_over_1_percent_of_the_picture_is_reported() {
         }
     });
     assert!(small.is_empty(), "{small:?}");
+}
+
+#[test]
+fn an_area_is_the_same_share_of_the_picture_at_every_size() {
+    // Small super-black patches (code 0) on mid-grey, one at the corner of 40 of the areas a
+    // 640x360 picture has (16 pixels a side, 920 of them): 12x12 pixels there, diluted to a
+    // mean of 56 in each area, legal. The same picture upconverted to 1280x720 has 24x24
+    // patches: areas of 16 pixels would sit inside them (40 of 3600, 1.1 %, over R 103's
+    // 1 %), areas of 32 pixels hold them as the small picture's did.
+    let at = |scale: usize| {
+        move |x: usize, y: usize| {
+            let (ax, ay) = (x / (16 * scale), y / (16 * scale));
+            let patch = ay % 4 == 1 && ax % 4 == 1 && ax / 4 + 10 * (ay / 4) < 40;
+            let inside = x % (16 * scale) < 12 * scale && y % (16 * scale) < 12 * scale;
+            if patch && inside {
+                0
+            } else {
+                128
+            }
+        }
+    };
+    let run = |w: usize, h: usize, scale: usize| -> Vec<DefectEvent> {
+        ends(&common::run_all(detector(), sized_clip(w, h, at(scale))))
+            .into_iter()
+            .cloned()
+            .collect()
+    };
+    assert!(run(640, 360, 1).is_empty());
+    let hd = run(1280, 720, 2);
+    assert!(hd.is_empty(), "{hd:?}");
+    // A super-white bar over 64 of the 720 lines is reported at that size, as at any other.
+    let bar = ends(&common::run_all(
+        detector(),
+        sized_clip(
+            1280,
+            720,
+            |_, y| if (64..128).contains(&y) { 255 } else { 128 },
+        ),
+    ))
+    .len();
+    assert_eq!(bar, 1);
 }
 
 #[test]

@@ -33,9 +33,10 @@ FIT = f"scale={W}:{H}:force_original_aspect_ratio=increase,crop={W}:{H},setsar=1
 # The pictures coded another way (make_corpus.py --picture NAME): every clip's picture as the
 # corpus builds it (640x360, or the talking heads' 320x240) is fitted into another frame at
 # the end of its graph (`frame`, a filter chain; letter/pillarboxed, aspect kept) and coded
-# with the codec options `codec` gives (replacing VCODEC's for that codec); frame rates,
-# timing and the sound are the corpus's own, so the truth of freeze and sync clips carries
-# over and corruption truth is measured on the variant's own decode.
+# with the codec options `codec` gives (replacing VCODEC's for that codec); timing and the
+# sound are the corpus's own (a variant with its own `fps` repeats pictures to fill it), so
+# the truth of freeze and sync clips carries over and corruption truth is measured on the
+# variant's own decode.
 _BOX = "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:-1:-1"
 # An ABR ladder's rungs are progressive: the interlaced clips (3:2 pulldown) are coded as frames
 LOW_H264 = ["-c:v", "libx264", "-preset", "veryfast", "-b:v", "250k", "-maxrate", "250k",
@@ -49,6 +50,10 @@ PICTURES = {
                "codec": {"h264": VCODEC["h264i"],
                          "mpeg2": VCODEC["mpeg2"] + ["-flags", "+ilme+ildct", "-top", "1",
                                                      "-alternate_scan", "1"]}},
+    "hd720p50": {"note": "1280x720 at 50 pictures a second, each picture repeated as the rate "
+                         "conversion needs (25p twice, 23.976p unevenly, 29.97p 5 in 3)",
+                 "frame": _BOX.format(w=1280, h=720) + ",setsar=1,fps=50", "fps": "50",
+                 "codec": {}},
     "low": {"note": "480x270 at an ABR ladder's bottom rung: H.264 250 kb/s, MPEG-2 600 kb/s, "
                     "HEVC 150 kb/s (capped, coarse quantization, skipped blocks; coded progressive)",
             "frame": _BOX.format(w=480, h=270) + ",setsar=1",
@@ -73,6 +78,11 @@ def set_picture(name: str | None) -> None:
 def video_args(vcodec: str) -> list[str]:
     """The encoder options of `vcodec` under the current picture variant."""
     return PICTURES[PICTURE]["codec"].get(vcodec, VCODEC[vcodec]) if PICTURE else VCODEC[vcodec]
+
+
+def picture_fps(fps: str) -> str:
+    """The frame rate a clip made at `fps` has under the current picture variant."""
+    return PICTURES[PICTURE].get("fps", fps) if PICTURE else fps
 
 
 def picture_graph(graph: str) -> str:

@@ -176,10 +176,10 @@ def build_one(name: str, builder, seed: int, out: str, cache: str) -> list[dict]
         p["extra"]["true_peak_gain_db"] = gain_db
     v_off, a_off = enc.placement(src, p["acodec"], cache)
     a_off = round(a_off + shift / media.SR, 5)
-    fps = enc.fps_value(p["fps"])
+    fps = enc.fps_value(enc.picture_fps(p["fps"]))
     base = {"duration": p["seconds"], "content": p["content"],
-            "video": {"codec": p["vcodec"], "fps": p["fps"], **({"picture": enc.PICTURE}
-                                                                if enc.PICTURE else {})},
+            "video": {"codec": p["vcodec"], "fps": enc.picture_fps(p["fps"]),
+                      **({"picture": enc.PICTURE} if enc.PICTURE else {})},
             "audio": {"codec": p["acodec"], "channels": 2, "sample_rate": media.SR},
             "t_offset_video": v_off, "t_offset_audio": a_off, "audio_check": check}
     if damage is not None:
