@@ -2,7 +2,8 @@
 //! peak, started where it first showed, ended by a clean key frame; decoder damage carried
 //! past a key frame that still looks damaged (concealed macroblocks), not past one coded
 //! coarser on its 8-pixel transform grid alone; damage so carried on held until a clean key
-//! frame, however faint prediction smears it.
+//! frame, however faint prediction smears it; not carried on a 16-pixel rise that the bands
+//! read before the key frame account for.
 
 mod common;
 
@@ -155,6 +156,22 @@ fn a_key_frame_coded_coarser_still_ends_decoder_damage() {
     let frames = (0..175).map(|i| match i {
         75..90 => picture(i, W, false, FrameFlags::CORRUPT),
         90..125 => picture_of(8, 4, i, weak, i == 90, FrameFlags::NONE),
+        _ => frame(i, 0, i % 25 == 0),
+    });
+    one_from_3s(intervals(frames), 3.6, 0.01);
+}
+
+#[test]
+fn macroblock_damage_before_a_key_frame_coded_coarser_does_not_carry_past_it() {
+    // As above, but the damage the decoder flagged shows as 16-pixel blocks (macroblocks,
+    // CTUs): the key frame and the pictures just after it are judged on bands partly read on
+    // those damaged pictures, so the 16-pixel grid rises with them; once every band was read
+    // again, only the key frame's coarser 8-pixel coding shows, for a quarter of a second. The
+    // decoder damage ends with the key frame.
+    let weak = W / 10;
+    let frames = (0..175).map(|i| match i {
+        75..90 => picture_of(16, 6, i, W, false, FrameFlags::CORRUPT),
+        90..96 => picture_of(8, 4, i, weak, i == 90, FrameFlags::NONE),
         _ => frame(i, 0, i % 25 == 0),
     });
     one_from_3s(intervals(frames), 3.6, 0.01);

@@ -9,8 +9,10 @@
 //!   looks damaged to the content measure below (at half its thresholds, on it and the
 //!   `band_phases - 1` pictures after it: lost packets of the key frame concealed without a
 //!   flag) does not end it: the damage is carried on as content damage, if the 16-pixel
-//!   grid rose on one of those pictures (concealment takes macroblocks and CTUs; a rise on
-//!   the 8-pixel grid alone is the key frame's own coarser coding). Content damage of an
+//!   grid rose on the last of those pictures, the first judged on no band read before the
+//!   key frame (concealment takes macroblocks and CTUs; a rise on the 8-pixel grid alone is
+//!   the key frame's own coarser coding, a 16-pixel rise before that picture the damaged
+//!   bands read before the key frame). Content damage of an
 //!   interval the decoder reported stays, like the decoder's, until a clean key frame.
 //! - **Picture content**: the block-edge measure of `blockiness` gives, per picture, the
 //!   blockiness index on the 8-pixel grid and on the 16-pixel grid (steps on the grid lines
@@ -443,7 +445,8 @@ impl Detector for Corruption {
                     let hold = open && (weak || persists) && !refresh;
                     // A key frame ends decoder damage, unless it was damaged itself (see `carry`).
                     let ended = self.was_decoder && !decoder && key;
-                    self.carry.push(ended, key, weak, judged && weak16);
+                    self.carry
+                        .push(ended, key, weak, judged && weak16, self.cfg.band_phases);
                     let carried = self.carry.carried(self.cfg.band_phases);
                     if carried {
                         self.seen.content = true;
