@@ -273,6 +273,7 @@ def retruth(out: str, meta: str, names: set[str]) -> None:
         e["damage"]["worst_psnr"] = round(worst, 2)
         p = {"seconds": e["duration"], "defects": e["defects"]}
         e["ignore"] = ignores(p, e["t_offset_video"], e["t_offset_audio"])
+        mj = os.path.join(meta, name + ".json")
         with open(mj + ".tmp", "w") as f:
             json.dump(entries, f, indent=1)
         os.replace(mj + ".tmp", mj)
