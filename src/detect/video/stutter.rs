@@ -35,7 +35,11 @@
 //!   frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
 //!   stutter. The first cadence of a known pattern (on twos or threes, 24 → 25, pulldown,
 //!   held stills) is announced once with a `video_cadence` notice (a period once 3 repeats
-//!   fell on it); ordinary footage, which has no regular repeats, gets none;
+//!   fell on it); ordinary footage, which has no regular repeats, gets none. In a stream
+//!   made by **frame doubling** (every picture held 2 or 3 frames, 20 or more such pictures a
+//!   second: 25 or 30 fps video, film, at 50 or 60 fps) all this is counted in those base
+//!   pictures (a hold of 4 frames is 2 pictures; 3 frames, the conversion's rounding, is 1),
+//!   so a doubled 24 → 25 stream reads as the 25 fps one does;
 //! - the steps into and out of it are alike: a step more than 4 times the other is an edit (a
 //!   cut or a loop seam next to the held picture), not motion running through it; and it is
 //!   not next to an **edit** (a step that replaced the picture: a third of the blocks or more
@@ -61,7 +65,7 @@ use crate::detect::one_stream::{OnVideo, VideoDetector};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::cadence::{cadence_message, secs_after, History, HISTORY};
+use super::cadence::{cadence_message, doubling_base, secs_after, History, HISTORY};
 use crate::detect::check::ConfigCheck;
 use crate::detect::measure::cells::{CellGrid, GridScratch};
 use crate::detect::measure::frame_clock::FrameClock;
@@ -262,8 +266,12 @@ pub struct Stutter {
     mad: Vec<f32>,
     scratch: Vec<f32>,
     held: Option<Held>,
-    /// Holds of the last pictures and the last repeats.
+    /// Holds of the last pictures and the last repeats, in base pictures.
     history: History,
+    /// Holds of the last pictures in frames, from which the base is learned.
+    raw: History,
+    /// Frames of one base picture: 2 in a stream made by frame doubling, else 1.
+    base: u32,
     /// Watching since (start or last discontinuity).
     since: Option<MediaTime>,
     /// Frames shown beyond the cadence in the current episode.
@@ -294,6 +302,8 @@ impl Stutter {
             scratch: Vec::new(),
             held: None,
             history: History::new(),
+            raw: History::new(),
+            base: 1,
             since: None,
             repeated: 0,
             last_share: 0.0,
@@ -372,12 +382,34 @@ impl Stutter {
     /// The held picture ended with a new one at `t` (change `motion_out`): judge it.
     fn end_held(&mut self, held: Held, step_out: Step, t: MediaTime, out: &mut Events) {
         let motion_out = step_out.worst;
-        let (mut cadence, gap) = self.history.cadence(self.cfg.cadence_min);
-        self.history.push_hold(held.frames);
-        if cadence > 1 {
-            self.notice(cadence, gap, held.times[0], out);
+        let (mut cadence, mut gap) = self.history.cadence(self.cfg.cadence_min);
+        // Frame doubling: holds are judged in the stream's base pictures (module doc).
+        let (raw, raw_gap) = match self.base {
+            1 => (cadence, gap),
+            _ => self.raw.cadence(self.cfg.cadence_min),
+        };
+        self.raw.push_hold(held.frames);
+        if raw > 1 {
+            self.notice(raw, raw_gap, held.times[0], out);
         }
-        if held.frames <= 1 {
+        let native = raw == 1 && self.base > 1 && self.raw.mostly_once();
+        let base = doubling_base(raw, raw_gap, held.frame_secs, native).unwrap_or(self.base);
+        if base != self.base {
+            // The holds learned are counted in the new base pictures; a base lost again (it
+            // never was one) leaves nothing to rescale: the cadence is learned anew.
+            if self.base == 1 {
+                self.history.rescale(base);
+            } else {
+                self.history.clear();
+                self.since = Some(held.times[0]);
+            }
+            self.base = base;
+            (cadence, gap) = self.history.cadence(self.cfg.cadence_min);
+        }
+        let b = self.base;
+        let (frames, frame_secs) = ((held.frames / b).max(1), held.frame_secs * b as f64);
+        self.history.push_hold(frames);
+        if frames <= 1 {
             return;
         }
         let start = held.times[0].as_secs_f64();
@@ -401,9 +433,9 @@ impl Stutter {
         let chance = !moving && self.history.settled();
         let (hold, p) = if chance {
             (1, 0.0)
-        } else if !habit && (held.frames > cadence || !self.noticed) {
+        } else if !habit && (frames > cadence || !self.noticed) {
             self.history
-                .period_hold(start, held.frame_secs, self.cfg.cadence_min)
+                .period_hold(start, frame_secs, self.cfg.cadence_min)
         } else {
             (1, 0.0)
         };
@@ -412,39 +444,39 @@ impl Stutter {
             // The rhythm learned keeps its period while its repeats fall on it.
             if !self
                 .history
-                .on_grid(start, held.frame_secs, hold, self.phase_lost)
+                .on_grid(start, frame_secs, hold, self.phase_lost)
             {
                 self.history.set_grid(start, p, hold);
             }
             // Announced once confirmed by 3 repeats on its periods.
             if let Some((period, hold)) = self.history.confirmed_rhythm() {
-                let frames = (period / held.frame_secs.max(1e-6)).round() as u32;
-                self.notice(hold, frames, held.times[0], out);
+                let n = (period / frame_secs.max(1e-6)).round() as u32;
+                self.notice(hold, n, held.times[0], out);
             }
         } else if !chance
             && self
                 .history
-                .on_grid(start, held.frame_secs, held.frames, self.phase_lost)
+                .on_grid(start, frame_secs, frames, self.phase_lost)
         {
-            cadence = cadence.max(held.frames);
-        } else if cadence > 1 && held.frames >= cadence && !self.history.has_grid() {
+            cadence = cadence.max(frames);
+        } else if cadence > 1 && frames >= cadence && !self.history.has_grid() {
             self.history
-                .set_grid(start, gap as f64 * held.frame_secs, cadence);
+                .set_grid(start, gap as f64 * frame_secs, cadence);
         }
         let long = held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9;
         // A still or a freeze shifts the phase of a conversion's rhythm; a repeat of the
         // rhythm found its phase again.
-        self.phase_lost = long || (self.phase_lost && held.frames > cadence);
+        self.phase_lost = long || (self.phase_lost && frames > cadence);
         // Repeats beyond the cadence shorter than `HABIT_HOLD` count for the habit, in motion
         // or not: footage shot or converted at its rate does not repeat pictures, a picture
         // that moves by steps (and pauses now and then) does all the time.
         let short = !held.flat && !long;
         let pause = !held.flat && held.frames as f64 * held.frame_secs < HABIT_HOLD;
-        self.history.push_repeat(start, held.frames, short, pause);
+        self.history.push_repeat(start, frames, short, pause);
         let learned = self
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
-        if held.frames <= cadence || !learned || held.flat || !moving || habit || long {
+        if frames <= cadence || !learned || held.flat || !moving || habit || long {
             return;
         }
         // A picture held at the edge of a shot is an edit, not a stutter: no motion runs
@@ -457,11 +489,11 @@ impl Stutter {
         if step_out.edit || secs_after(held.times[0], self.last_edit) <= AFTER_EDIT + 1e-9 {
             return;
         }
-        let first_extra = held.times[(cadence as usize).min(4)];
+        let first_extra = held.times[((cadence * b) as usize).min(4)];
         if !self.tracker.is_open() {
             self.repeated = 0;
         }
-        self.repeated += (held.frames - cadence) as u64;
+        self.repeated += (held.frames - cadence * b) as u64;
         if let Some(c) = self.tracker.observe(true, first_extra, t) {
             self.emit(c, t, out);
         }
@@ -537,6 +569,8 @@ impl VideoDetector for Stutter {
         self.have_prev = false;
         self.held = None;
         self.history.clear();
+        self.raw.clear();
+        self.base = 1;
         self.since = None;
         self.last_share = 0.0;
         self.last_edit = None;
