@@ -1,25 +1,16 @@
 //! `stutter` on a stream made by frame doubling (25 fps pictures at 50 fps), on synthetic
 //! frames (pure Rust, no FFmpeg): holds are judged in the doubled pictures.
 
+mod common;
+
 use avqc::detect::video::StutterConfig;
-use avqc::{DetectorConfig, Events, Media, MediaTime, Phase, PixelFormat, VideoFrame};
+use avqc::{DetectorConfig, Events, Media, MediaTime, Phase};
 
 const FPS: f64 = 50.0;
 
 /// A textured picture shifted `shift` pixels to the right, at frame `i`.
 fn picture(i: usize, shift: f64) -> Media {
-    let t = MediaTime::from_secs_f64(i as f64 / FPS);
-    Media::Video(
-        VideoFrame::from_fn(160, 96, PixelFormat::Yuv420p, t, |p, x, y| {
-            if p > 0 {
-                return 128;
-            }
-            let x = x as f64 - shift;
-            let v = 128.0 + 60.0 * (x * 0.3).sin() * (y as f64 * 0.2).cos();
-            v.round().clamp(0.0, 255.0) as u8
-        })
-        .with_duration(Some(1.0 / FPS)),
-    )
+    common::pictures::textured(i, FPS, shift, 1.0)
 }
 
 /// `(start, end, repeated_frames)` of every stutter, for frame `i` shifted by `shift[i]`.

@@ -1,5 +1,7 @@
 //! `stutter` and `frame_drop` on synthetic frames (pure Rust, no FFmpeg).
 
+mod common;
+
 use avqc::detect::video::{FrameDropConfig, StutterConfig};
 use avqc::{DetectorConfig, Event, Events, Media, MediaTime, Phase, PixelFormat, VideoFrame};
 
@@ -12,19 +14,7 @@ fn picture(i: usize, shift: f64) -> Media {
 
 /// [`picture`] faded towards black (luma 16) by `gain` (1: full picture, 0: black).
 fn faded(i: usize, shift: f64, gain: f64) -> Media {
-    let t = MediaTime::from_secs_f64(i as f64 / FPS);
-    Media::Video(
-        VideoFrame::from_fn(160, 96, PixelFormat::Yuv420p, t, |p, x, y| {
-            if p > 0 {
-                return 128;
-            }
-            let x = x as f64 - shift;
-            let v = 128.0 + 60.0 * (x * 0.3).sin() * (y as f64 * 0.2).cos();
-            let v = 16.0 + (v - 16.0) * gain;
-            v.round().clamp(0.0, 255.0) as u8
-        })
-        .with_duration(Some(1.0 / FPS)),
-    )
+    common::pictures::textured(i, FPS, shift, gain)
 }
 
 /// `(start, end, repeated_frames)` of every stutter, for frames showing content `content(i)`.

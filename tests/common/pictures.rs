@@ -1,6 +1,7 @@
 //! Synthetic pictures of the corruption tests: a smooth, slowly moving, lightly noisy luma
 //! gradient (natural-looking, no block grid) and a 25 fps frame made of any luma function;
-//! and the `video_corruption` intervals a detector finds in them.
+//! the `video_corruption` intervals a detector finds in them; and the moving texture of the
+//! stutter and cadence tests.
 
 use avqc::detect::video::CorruptionConfig;
 use avqc::{DetectorConfig, Media, MediaTime, PixelFormat, VideoFrame};
@@ -47,6 +48,25 @@ pub fn frame(i: usize, f: impl Fn(usize, usize) -> u8) -> Media {
             }
         })
         .with_duration(Some(0.04)),
+    )
+}
+
+/// Picture `i` at `fps` pictures a second (160x96 4:2:0, chroma flat) of a texture shifted
+/// `shift` pixels to the right and faded towards black (luma 16) by `gain` (1: the full
+/// picture, 0: black): the moving picture of the stutter and cadence tests.
+pub fn textured(i: usize, fps: f64, shift: f64, gain: f64) -> Media {
+    let t = MediaTime::from_secs_f64(i as f64 / fps);
+    Media::Video(
+        VideoFrame::from_fn(160, 96, PixelFormat::Yuv420p, t, |p, x, y| {
+            if p > 0 {
+                return 128;
+            }
+            let x = x as f64 - shift;
+            let v = 128.0 + 60.0 * (x * 0.3).sin() * (y as f64 * 0.2).cos();
+            let v = 16.0 + (v - 16.0) * gain;
+            v.round().clamp(0.0, 255.0) as u8
+        })
+        .with_duration(Some(1.0 / fps)),
     )
 }
 
