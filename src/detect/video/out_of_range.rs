@@ -370,45 +370,10 @@ fn area_share<V: CellValue>(
         return 0.0;
     }
     let cols = cells.len() / rows;
-    if k != 2 {
-        return wide_area_share(cells, rows, cols, k, lo, hi, confirm);
-    }
-    let (mut bad, mut n) = (0u64, 0u64);
-    // Summed in the cells' own units, then scaled (exact: whole quarters, or f32 means whose
-    // sums are exact): the same mean either way.
-    for ay in (0..rows).step_by(2) {
-        let top = &cells[ay * cols..(ay + 1) * cols];
-        let below = (ay + 1).min(rows - 1);
-        let bottom = &cells[below * cols..(below + 1) * cols];
-        for ax in (0..cols).step_by(2) {
-            let right = (ax + 1).min(cols - 1);
-            let sum = V::sum4([top[ax], top[right], bottom[ax], bottom[right]]);
-            let mean = sum / V::SCALE * 0.25;
-            let out = |m: f32| m < lo || m > hi;
-            bad += u64::from(
-                out(mean)
-                    && confirm
-                        .is_none_or(|(p, cell)| out(pixel_mean(p, ax * cell, ay * cell, 2 * cell))),
-            );
-            n += 1;
-        }
-    }
-    bad as f64 / n.max(1) as f64
-}
-
-/// [`area_share`] for areas of k×k cells, k > 2 (the mean of the cells an area has, in the
-/// cells' own units).
-fn wide_area_share<V: CellValue>(
-    cells: &[V],
-    rows: usize,
-    cols: usize,
-    k: usize,
-    lo: f32,
-    hi: f32,
-    confirm: Option<(&Plane, usize)>,
-) -> f64 {
     let out = |m: f32| m < lo || m > hi;
     let (mut bad, mut n) = (0u64, 0u64);
+    // Summed in the cells' own units, row by row, then scaled (exact: whole quarters, or f32
+    // means whose sums are exact).
     for ay in (0..rows).step_by(k) {
         for ax in (0..cols).step_by(k) {
             let (mut sum, mut count) = (0.0f32, 0u32);

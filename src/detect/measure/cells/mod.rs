@@ -329,9 +329,6 @@ pub(crate) trait CellValue: Copy + Default + std::fmt::Debug + PartialEq {
     fn ratio(sum: u32, count: u32) -> Self;
     /// The value in units of `1 / SCALE` code values, exact as `f32` (sums of them too).
     fn units(self) -> f32;
-    /// The sum of four values in units, added left to right (`u16`: as integers, one
-    /// conversion; exact, so the same value).
-    fn sum4(v: [Self; 4]) -> f32;
     /// True when values are whole units of at most 1020 (`u16` quarters of an 8-bit plane):
     /// their differences add exactly in 16-bit lanes.
     const WHOLE: bool;
@@ -353,10 +350,6 @@ impl CellValue for f32 {
     #[inline]
     fn units(self) -> f32 {
         self
-    }
-    #[inline]
-    fn sum4(v: [Self; 4]) -> f32 {
-        v[0] + v[1] + v[2] + v[3]
     }
     const WHOLE: bool = false;
     #[inline]
@@ -380,10 +373,6 @@ impl CellValue for u16 {
     #[inline]
     fn units(self) -> f32 {
         self as f32
-    }
-    #[inline]
-    fn sum4(v: [Self; 4]) -> f32 {
-        (v[0] as u32 + v[1] as u32 + v[2] as u32 + v[3] as u32) as f32
     }
     const WHOLE: bool = true;
     #[inline]
