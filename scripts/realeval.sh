@@ -4,6 +4,7 @@
 #
 #   scripts/realeval.sh [--seed N] [--only GROUP[,GROUP]] [--json] [--per-clip] [--live]
 #                       [--live-extra] [--live-replay] [--variant NAME] [--picture NAME]
+#                       [--channel CODEC] [--joins]
 #
 # --live also streams two clean clips in real time through a lossy UDP relay to the monitor
 # (scripts/realeval/live.py, about 1.5 min) and scores that separately.
@@ -22,6 +23,13 @@
 # scripts/realeval/encode.py PICTURES) into target/realeval/corpus-seedN-pic-NAME (the clips
 # of --only, default the picture groups: clean, freeze, corruption, sync); events and report
 # carry pic-NAME.
+# --channel CODEC (h264 or mpeg2) plays the clean set out as one channel (scripts/realeval/
+# channel.py: programmes back to back at 25p through one encode, the PTS wrapping at 2^33 inside
+# it, and eight live joins at byte offsets) into target/realeval/channel-seedN-CODEC, runs the
+# monitor on it and scores that too (default of --only with it: clean).
+# --joins cuts every clean clip twice at a seeded byte offset (scripts/realeval/joins.py: a
+# monitor started on a live stream meets it mid-GOP, mid-PES) into target/realeval/
+# joins-seedN, runs the monitor on the pieces and scores them (clean: every alarm is false).
 #
 # Environment:
 #   MONITOR=path      use this monitor binary instead of building target/release/examples/monitor
@@ -39,6 +47,8 @@ EXTRA=""
 REPLAY=""
 VARIANT=""
 PICTURE=""
+CHANNEL=""
+JOINS=""
 # The out-of-sample clips of --live-extra.
 EXTRA_CLIPS=news_espeak_0.ts,film_1.ts,rate_pulldown32_0.ts,corrupt_hevc_flip_3_ref.ts
 SCORE_ARGS=()
@@ -52,6 +62,8 @@ while [ $# -gt 0 ]; do
         --live-replay) REPLAY=1; shift ;;
         --variant) VARIANT="$2"; shift 2 ;;
         --picture) PICTURE="$2"; shift 2 ;;
+        --channel) CHANNEL="$2"; shift 2 ;;
+        --joins) JOINS=1; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -62,6 +74,7 @@ if [ -n "$PICTURE" ]; then
     ONLY=${ONLY:-clean,freeze,corruption,sync}
     VARIANT=pic-$PICTURE
 fi
+if [ -n "$CHANNEL$JOINS" ]; then ONLY=${ONLY:-clean}; fi
 CORPUS=${CORPUS:-$OUT/corpus-seed$SEED${PICTURE:+-pic-$PICTURE}}
 EVENTS=$OUT/events-seed$SEED${VARIANT:+-$VARIANT}
 mkdir -p "$OUT" "$EVENTS"
@@ -98,24 +111,31 @@ for c in t["clips"]:
         print(c["file"])
 EOF
 )
-n=0
-for f in "${CLIPS[@]}"; do
-    ev="$EVENTS/$f.jsonl"
-    # events are cached per monitor binary, its arguments and the clip as built (size and
-    # modification time: a clip rebuilt in place runs again); delete EVENTS to re-run
-    stamp="$EVENTS/$f.monitor"
-    key="$(cksum < "$MONITOR") ${MONITOR_ARGS:-} $(stat -c '%s %Y' "$CORPUS/$f")"
-    if [ -s "$ev" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
-        continue
-    fi
-    # shellcheck disable=SC2086
-    nice -n 10 "$MONITOR" ${MONITOR_ARGS:-} "$CORPUS/$f" > "$ev.tmp" 2> "$EVENTS/$f.stderr" || {
-        echo "monitor failed on $f (exit $?)" >&2; }
-    mv "$ev.tmp" "$ev"
-    echo "$key" > "$stamp"
-    n=$((n + 1))
-done
-echo "== monitor ran on $n of ${#CLIPS[@]} clips (others cached)" >&2
+# run_monitor DIR EVENTS CLIP...: the monitor on each clip of DIR, events to EVENTS/<clip>.jsonl
+run_monitor() {
+    local dir=$1 events=$2 n=0 total
+    shift 2
+    total=$#
+    mkdir -p "$events"
+    for f in "$@"; do
+        ev="$events/$f.jsonl"
+        # events are cached per monitor binary, its arguments and the clip as built (size and
+        # modification time: a clip rebuilt in place runs again); delete EVENTS to re-run
+        stamp="$events/$f.monitor"
+        key="$(cksum < "$MONITOR") ${MONITOR_ARGS:-} $(stat -c '%s %Y' "$dir/$f")"
+        if [ -s "$ev" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
+            continue
+        fi
+        # shellcheck disable=SC2086
+        nice -n 10 "$MONITOR" ${MONITOR_ARGS:-} "$dir/$f" > "$ev.tmp" 2> "$events/$f.stderr" || {
+            echo "monitor failed on $f (exit $?)" >&2; }
+        mv "$ev.tmp" "$ev"
+        echo "$key" > "$stamp"
+        n=$((n + 1))
+    done
+    echo "== monitor ran on $n of $total clips (others cached)" >&2
+}
+run_monitor "$CORPUS" "$EVENTS" "${CLIPS[@]}"
 
 REPORT=$OUT/report-seed$SEED${VARIANT:+-$VARIANT}${ONLY:+-${ONLY//,/-}}
 python3 "$RE/score.py" --truth "$CORPUS/truth.json" --events-dir "$EVENTS" --groups "$ONLY" --json > "$REPORT.json"
@@ -149,6 +169,30 @@ replay() {
     python3 "$RE/score.py" --truth "$ld/truth.json" --events-dir "$ld/replay" \
         "${SCORE_ARGS[@]}" | tee "$OUT/report-$name-replay-seed$SEED.txt"
 }
+
+if [ -n "$CHANNEL" ]; then
+    CH=$OUT/channel-seed$SEED${PICTURE:+-pic-$PICTURE}-$CHANNEL
+    echo "== channel $CH" >&2
+    python3 "$RE/channel.py" --corpus "$CORPUS" --out "$CH" --seed "$SEED" --codec "$CHANNEL"
+    mapfile -t CHCLIPS < <(python3 -c 'import json,sys; [print(c["file"]) for c in json.load(open(sys.argv[1]))["clips"]]' "$CH/truth.json")
+    run_monitor "$CH" "$CH/events" "${CHCLIPS[@]}"
+    echo
+    echo "Channel ($CHANNEL, seed $SEED: the clean set as one stream, and live joins):"
+    python3 "$RE/score.py" --truth "$CH/truth.json" --events-dir "$CH/events" \
+        "${SCORE_ARGS[@]}" | tee "$OUT/report-channel-seed$SEED${PICTURE:+-pic-$PICTURE}-$CHANNEL.txt"
+fi
+
+if [ -n "$JOINS" ]; then
+    JD=$OUT/joins-seed$SEED${VARIANT:+-$VARIANT}
+    echo "== live joins $JD" >&2
+    python3 "$RE/joins.py" --corpus "$CORPUS" --out "$JD" --seed "$SEED"
+    mapfile -t JCLIPS < <(python3 -c 'import json,sys; [print(c["file"]) for c in json.load(open(sys.argv[1]))["clips"]]' "$JD/truth.json")
+    run_monitor "$JD" "$JD/events" "${JCLIPS[@]}"
+    echo
+    echo "Live joins (seed $SEED: every clean clip from two byte offsets):"
+    python3 "$RE/score.py" --truth "$JD/truth.json" --events-dir "$JD/events" \
+        "${SCORE_ARGS[@]}" | tee "$OUT/report-joins-seed$SEED${VARIANT:+-$VARIANT}.txt"
+fi
 
 if [ -n "$LIVE" ]; then live live; fi
 if [ -n "$EXTRA" ]; then live live-extra --clips "$EXTRA_CLIPS"; fi
