@@ -85,6 +85,13 @@ impl Packet {
         }
     }
 
+    /// True when the demuxer flagged the packet a random access point (`AV_PKT_FLAG_KEY`: a
+    /// key frame, or for H.264 a recovery point, as the parser read it).
+    pub(crate) fn is_key(&self) -> bool {
+        // SAFETY: an allocated packet.
+        unsafe { (*self.ptr.as_ptr()).flags & sys::AV_PKT_FLAG_KEY != 0 }
+    }
+
     /// True when the demuxer flagged the packet corrupt (`AV_PKT_FLAG_CORRUPT`).
     pub(crate) fn is_corrupt(&self) -> bool {
         // SAFETY: an allocated packet.

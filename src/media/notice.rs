@@ -94,6 +94,12 @@ pub enum NoticeKind {
     /// that picture's own: the `corruption` and `decode_errors` detectors end damage seen only
     /// on such pictures at the next anchor picture. No damage of its own.
     NonReferenceCut,
+    /// The stream was joined where it happened to be (a monitor started on a live stream, a
+    /// recording that begins mid-GOP): its pictures before the first random access point (a
+    /// key frame, for H.264 also a recovery point) predict from pictures that went by before
+    /// the join, and `FfmpegDecoder` does not decode them. The notice's time is the first
+    /// such picture's; the stream's pictures begin at its first key frame. Not damage.
+    Joined,
     /// Timestamps jumped; the timeline was bridged (see [`TimestampUnwrapper`](crate::TimestampUnwrapper)).
     Discontinuity {
         /// Size of the jump in the raw timestamps, in seconds.
@@ -162,6 +168,7 @@ impl NoticeKind {
             NoticeKind::NonReferenceError => "non_reference_error",
             NoticeKind::UnreferencedLoss => "unreferenced_loss",
             NoticeKind::NonReferenceCut => "non_reference_cut",
+            NoticeKind::Joined => "joined",
             NoticeKind::Discontinuity { .. } => "discontinuity",
             NoticeKind::EndOfStream => "end_of_stream",
             NoticeKind::InputLost { .. } => "input_lost",
@@ -193,6 +200,9 @@ impl std::fmt::Display for NoticeKind {
             }
             NoticeKind::NonReferenceCut => {
                 f.write_str("the packets lost were inside a picture no other is predicted from")
+            }
+            NoticeKind::Joined => {
+                f.write_str("joined mid-GOP: pictures before the first key frame not decoded")
             }
             NoticeKind::Discontinuity { jump_secs } => {
                 write!(f, "timestamps jumped by {jump_secs:.3} s; timeline bridged")

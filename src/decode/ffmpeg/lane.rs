@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 
 use super::clock::Clock;
+use super::join::JoinGate;
 use super::output::Output;
 use super::refs::{Follower, Timing, Verdict};
 use crate::ffi::{CodecContext, Frame, Received, Scaler};
@@ -101,6 +102,8 @@ pub(super) struct Lane {
     pub(super) converter: Scaler,
     pub(super) analysis: Scaler,
     pub(super) flushed: bool,
+    /// Video packets are decoded from the stream's first key packet on (see [`JoinGate`]).
+    pub(super) join: JoinGate,
 }
 
 impl Lane {
@@ -136,6 +139,11 @@ impl Lane {
             converter: Scaler::new(),
             analysis: Scaler::new(),
             flushed: false,
+            join: if kind == MediaKind::Video {
+                JoinGate::closed(tb, wrap_bits)
+            } else {
+                JoinGate::open()
+            },
         }
     }
 

@@ -13,6 +13,7 @@ mod clock;
 mod demux;
 mod findings;
 mod frames;
+mod join;
 mod lane;
 mod open;
 mod output;
@@ -424,9 +425,20 @@ impl FfmpegDecoder {
         let Some(Some(l)) = self.lane_of.get(packet.stream()).copied() else {
             return;
         };
+        let lane = &mut self.lanes[l];
+        let (key, raw) = (packet.is_key(), packet.time());
+        if !join::admitted(
+            &self.name,
+            lane,
+            key,
+            raw,
+            &mut self.timeline,
+            &mut self.out,
+        ) {
+            return;
+        }
         self.seq += 1;
         let seq = self.seq;
-        let lane = &mut self.lanes[l];
         let index = lane.index;
         // The display time, raw and on the unwrapped timeline.
         let mut shown = None;

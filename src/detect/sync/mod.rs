@@ -286,6 +286,15 @@ impl Detector for AvSync {
                 }
             }
             Media::Notice(n) => {
+                // only video streams are joined: the video stream begins here (its pictures
+                // from its first key frame)
+                if n.kind == NoticeKind::Joined
+                    && n.stream.is_some_and(|s| self.video_stream.accepts(s))
+                {
+                    self.first_video.get_or_insert(n.time);
+                    self.check_start(out);
+                    return;
+                }
                 let NoticeKind::Discontinuity { jump_secs } = n.kind else {
                     return;
                 };
