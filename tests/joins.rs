@@ -51,11 +51,16 @@ fn decode(path: &Path) -> (Vec<(f64, Option<usize>)>, Option<f64>) {
     (joins, first)
 }
 
-/// The defect events of the default detector set on the file.
-fn defects(path: &Path) -> Vec<String> {
+/// The defect events of the default detector set on the file, and its `joined` notice events.
+fn defects(path: &Path) -> (Vec<String>, usize) {
     let d = FfmpegDecoder::open(path.to_str().unwrap(), &DecoderOptions::default()).unwrap();
     let dets = Registry::builtin().build_defaults().unwrap();
-    common::run_in_driver("joined", d, dets, false)
+    let events = common::run_in_driver("joined", d, dets, false);
+    let notices = events
+        .iter()
+        .filter(|e| matches!(e, Event::Notice(n) if n.name == "joined"))
+        .count();
+    let defects = events
         .into_iter()
         .filter_map(|e| match e {
             Event::Defect(d) => Some(format!(
@@ -67,14 +72,15 @@ fn defects(path: &Path) -> Vec<String> {
             )),
             _ => None,
         })
-        .collect()
+        .collect();
+    (defects, notices)
 }
 
 fn check(name: &str, video: &[&str]) {
     for share in [0.31, 0.57] {
         let path = joined(&format!("{name}-{share}"), video, share);
         let (joins, first) = decode(&path);
-        let found = defects(&path);
+        let (found, notices) = defects(&path);
         let _ = std::fs::remove_file(&path);
         assert_eq!(
             joins.len(),
@@ -94,6 +100,10 @@ fn check(name: &str, video: &[&str]) {
              after the join ({at:.3} s)"
         );
         assert!(found.is_empty(), "{name} at {share}: {found:#?}");
+        assert_eq!(
+            notices, 1,
+            "{name} at {share}: the join is reported to the sink"
+        );
     }
 }
 

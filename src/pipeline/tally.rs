@@ -72,7 +72,8 @@ impl DecodeStats {
                 }
                 kind @ (NoticeKind::InputLost { .. }
                 | NoticeKind::ReconnectFailed { .. }
-                | NoticeKind::Reconnected { .. }) => {
+                | NoticeKind::Reconnected { .. }
+                | NoticeKind::Joined) => {
                     out.notice(kind.name(), kind.to_string(), t);
                 }
                 _ => {}
