@@ -35,11 +35,12 @@
 //! `details.source` says which kind of dropout:
 //!
 //! - `"level"`: a silent stretch (every window below `threshold_db`) of `dropout_min` seconds
-//!   up to `min_duration`, with sound before it and the sound back (less than
-//!   `relative_drop_db` under the programme's level) within `relative_edge` of its end: a lossy
-//!   codec smears the return of the sound as it smears the cut; a stretch after which the
-//!   sound stays lower is a quiet gap's floor flickering under the threshold, judged as a
-//!   relative dropout. The silence must begin within `2 × relative_edge` of the last window
+//!   up to `min_duration`, with sound before it and the sound back (less than 18 dB under the
+//!   programme's level) within `relative_edge` of its end: a lossy codec smears the return of
+//!   the sound as it smears the cut; a stretch after which the sound stays lower is a quiet
+//!   gap's floor flickering under the threshold, judged as a relative dropout, or a junction
+//!   between two programmes (a loud one faded out, a quiet one faded in after a pause of its
+//!   room tone): the sound after it is another programme's. The silence must begin within `2 × relative_edge` of the last window
 //!   near the programme's level, for the same reason, or within `3 × relative_edge` when the
 //!   sound fell far under that level in one step (at most one window between) and no relative
 //!   gap is being judged: a lossy codec rings on after a cut, and AAC at 32 kHz or a second AAC
@@ -113,6 +114,15 @@ const ABRUPT: usize = 1;
 const TAIL_EDGES: usize = 3;
 /// A window under this power ratio (−24 dB) of the programme's level is far under it.
 const FAR: f64 = 0.003_981_071_705_534_973;
+/// A level dropout's silence must end with the sound back over this power ratio (−18 dB) of
+/// the programme's level: a cut takes the sound away and gives the same programme back at the
+/// level it fell from (a lossy codec smears the return over a few milliseconds, hence
+/// `relative_edge` to get there). A silent run that ends with the sound lower is a quiet gap's
+/// floor flickering under the threshold (the gap is judged as a whole, a relative dropout), or
+/// a junction into another programme: a playout chain fades a loud programme out and a quiet
+/// one in (a −45 LUFS programme whose first word follows a pause of room tone at −77 dBFS), and
+/// the sound after the silence is the new programme's, 25–30 dB under the old one's level.
+const BACK: f64 = 0.015_848_931_924_611_134;
 
 /// How much shorter than `min_duration` a cut may be when the silence holding it is: the
 /// floor test needs the gap's quietest 10 ms before it calls the silence a cut, and a codec
@@ -179,11 +189,6 @@ pub struct Silence {
     floor_ratio: f64,
     /// `relative_edge` in windows: the longest fall into a level dropout.
     relative_edge: usize,
-    /// Power ratio (`relative_drop_db` under the programme's level) the sound must be back
-    /// over when a level dropout ends: a silent run that ends deeper is a few milliseconds of
-    /// a quiet gap's floor flickering under the threshold, and the gap is judged as a whole
-    /// (a relative dropout).
-    back_ratio: f64,
     judged: Option<Judged>,
     /// The programme's level: mean square averaged over about `relative_context` seconds of
     /// windows outside gaps (`None` until the first window).
@@ -247,7 +252,6 @@ impl Silence {
             ),
             floor_ratio: 10f64.powf(-cfg.floor_drop_db / 10.0),
             relative_edge: windows(cfg.relative_edge).max(1),
-            back_ratio: 10f64.powf(-cfg.relative_drop_db / 10.0),
             judged: None,
             level: None,
             since_near: usize::MAX,
@@ -444,15 +448,15 @@ impl Silence {
         self.follow_floor(ms, floor_before);
     }
 
-    /// A level dropout whose silence ended: reported once a window is back over `back_ratio`
-    /// of the programme's level, within `relative_edge` of the silence's end (the codec's smear
+    /// A level dropout whose silence ended: reported once a window is back over [`BACK`] of
+    /// the programme's level, within `relative_edge` of the silence's end (the codec's smear
     /// of the sound's return); forgotten if the sound stays lower (a quiet gap's floor
     /// flickering under the threshold: the gap is judged as a whole, a relative dropout).
     fn rise(&mut self, ms: f64, t0: MediaTime, out: &mut Events) {
         let Some(r) = &mut self.rising else {
             return;
         };
-        if self.level.is_some_and(|l| ms >= l * self.back_ratio) {
+        if self.level.is_some_and(|l| ms >= l * BACK) {
             let r = *r;
             self.rising = None;
             let mut d = self.details(SpanChange::Started { start: r.start }, r.peak);
