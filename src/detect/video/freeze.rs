@@ -16,6 +16,11 @@
 //!   next, however much of the picture changed: photos over a common background change only
 //!   part of it), or
 //! - it replaced a held picture (more than 3 in 5 blocks changed by 12 code values or more), or
+//! - it replaced moving footage by a cut (likewise, with no other picture changing so in the
+//!   0.4 s before it: a cut, not fast motion) and has content (a channel cutting from one
+//!   programme's footage to the next one's still). A freeze that began on such a picture is
+//!   reported once its hold ends, when the scene then moves on from where it stood
+//!   (`freeze/motion_cut.rs`), or
 //! - it is the stream's first picture (or the first after a discontinuity) and has content
 //!   (spatial contrast of 3 code values or more: a plain grey or black picture held from the
 //!   start is a dead feed and a freeze after `min_duration`).
@@ -83,11 +88,13 @@ use crate::media::{MediaTime, PictureType, VideoFrame};
 
 mod config;
 mod fast;
+mod motion_cut;
 mod recode;
 mod settle;
 mod tail;
 pub use config::FreezeConfig;
 use fast::Fast;
+use motion_cut::MotionCut;
 use recode::Recoding;
 use settle::Settling;
 use tail::Tail;
@@ -144,6 +151,8 @@ pub struct Freeze {
     recoding: Recoding,
     /// Fast motion before the current picture and its hold ([`fast`]).
     fast: Fast,
+    /// A still cut to from moving footage, to the end of its hold ([`motion_cut`]).
+    motion_cut: MotionCut,
 }
 
 /// Short holds within [`STEP_SECS`] that make a stream one that moves by steps.
@@ -224,6 +233,7 @@ impl Freeze {
             tail: Tail::default(),
             recoding: Recoding::default(),
             fast: Fast::default(),
+            motion_cut: MotionCut::default(),
         }
     }
 
@@ -382,11 +392,17 @@ impl VideoDetector for Freeze {
         let intra = frame.picture_type() == PictureType::I;
         let verdict = self.judge(frame.analysis(), intra);
         let same_now = verdict.is_some_and(|v| v.same_as_prev);
+        // The picture after the end of a still cut to from motion: did the scene move on?
+        let moved = verdict.is_some_and(|v| {
+            !v.same_as_prev && v.step > self.cfg.anchor_factor * self.cfg.tolerance
+        });
+        self.resolve_motion_cut(moved, t, until, out);
         let frozen = match verdict {
             None => {
                 // The first picture (of the stream, or after a discontinuity) came in by a cut
                 // from nothing: held, it is a still when it has content.
                 self.cut_in = self.means.contrast() >= STILL_CONTRAST;
+                self.reset_motion_cut();
                 self.shown_since = Some(t);
                 false
             }
@@ -398,7 +414,8 @@ impl VideoDetector for Freeze {
                     && self
                         .candidate_since
                         .is_some_and(|s| t.secs_since(s) >= self.cfg.min_duration - 1e-9);
-                self.cut_in = held_before || (self.last_same && is_cut(&self.mad));
+                let moving_cut = self.cut_from_motion(t, held_before);
+                self.cut_in = held_before || (self.last_same && is_cut(&self.mad)) || moving_cut;
                 // The picture just replaced was repeated for less than `min_duration`.
                 let short = self
                     .shown_since
@@ -431,6 +448,7 @@ impl VideoDetector for Freeze {
                     self.worst = 0.0;
                     self.noise = 0.0;
                     self.still_since = self.cut_in.then_some(t);
+                    self.begin_motion_cut();
                     self.candidate_since = Some(t);
                     self.step_hold = self.step_hold(t);
                     self.edge_moves = 0;
@@ -477,6 +495,9 @@ impl VideoDetector for Freeze {
             && 2 * self.edge_moves >= self.frames
             && !self.fast.held;
         let hold = frozen && !held_still && !slow_motion;
+        if frozen {
+            self.motion_cut.excused = held_still && !slow_motion;
+        }
         match self.candidate_since {
             // A stream that moves by steps holds pictures now and then: its hold is a freeze
             // after `step_hold`, from its first repeated frame on.
@@ -508,6 +529,7 @@ impl VideoDetector for Freeze {
         self.shown_since = None;
         self.n_short = 0;
         self.step_hold = 0.0;
+        self.reset_motion_cut();
         self.clock.reset();
     }
 
