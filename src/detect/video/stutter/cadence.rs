@@ -366,27 +366,6 @@ fn slack(p: f64, frame_secs: f64) -> f64 {
     }
 }
 
-/// Fewest base pictures a second for a stream to count as made by frame doubling: 25 or
-/// 29.97 fps video (and 23.976 or 24 fps film) doubled to 50 or 59.94 fps, never animation on
-/// twos or threes at 25 fps (12.5 or 8.3 pictures a second), whose longer holds are its own.
-const MIN_BASE_RATE: f64 = 20.0;
-
-/// The base picture, in frames, of a stream whose regular cadence is `hold` frames every `gap`
-/// frames ([`History::cadence`]) at `frame_secs` seconds a frame: `hold` when every picture is
-/// held 2 or 3 frames and those pictures come at least [`MIN_BASE_RATE`] a second (frame
-/// doubling or tripling), 1 when the stream has no cadence and `native` (3 in 4 of the
-/// pictures remembered were shown once: pictures at the frame rate, where decoder damage that
-/// changes every frame for a second leaves most pictures of a doubled stream held 2 frames),
-/// `None` when the cadence says neither (a rhythm on top of the base, such as a 24 → 25
-/// conversion's repeat, or held stills: the base learned stays).
-pub(super) fn doubling_base(hold: u32, gap: u32, frame_secs: f64, native: bool) -> Option<u32> {
-    match hold {
-        1 if native => Some(1),
-        2 | 3 if gap <= hold && hold as f64 * frame_secs * MIN_BASE_RATE <= 1.0 => Some(hold),
-        _ => None,
-    }
-}
-
 /// Seconds from `since` to `t` (infinite when `since` is unknown).
 pub(super) fn secs_after(t: MediaTime, since: Option<MediaTime>) -> f64 {
     since.map_or(f64::INFINITY, |s| t.secs_since(s))
@@ -444,21 +423,6 @@ mod tests {
             }
         });
         assert_eq!(history(holds).cadence(3).0, 1);
-    }
-
-    #[test]
-    fn frame_doubling_is_a_base_but_twos_at_25_fps_are_not() {
-        // 25 fps pictures doubled to 50 fps; animation on twos at 25 fps is no base
-        assert_eq!(doubling_base(2, 2, 0.02, false), Some(2));
-        assert_eq!(doubling_base(2, 2, 0.04, false), None);
-        // a 24 → 25 rhythm on top of the doubling, or held stills: the base learned stays
-        assert_eq!(doubling_base(4, 27, 0.02, false), None);
-        assert_eq!(doubling_base(5, 5, 0.02, false), None);
-        // no cadence: native pictures, unless a second of damage broke the doubling
-        assert_eq!(doubling_base(1, 0, 0.02, true), Some(1));
-        assert_eq!(doubling_base(1, 0, 0.02, false), None);
-        let damaged = history((0..160).map(|i| if (50..100).contains(&i) { 1 } else { 2 }));
-        assert!(!damaged.mostly_once() && history([1; 160]).mostly_once());
     }
 
     #[test]
