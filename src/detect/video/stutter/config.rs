@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::cadence::HISTORY;
+use super::holds::HISTORY;
 use crate::detect::check::ConfigCheck;
 use crate::error::Result;
 

@@ -21,7 +21,7 @@
 //!   (24 → 25 fps) or a slideshow repeat pictures regularly. The detector remembers the holds
 //!   of the last 160 pictures; a hold of *h* frames is the stream's cadence when the pictures
 //!   held *h* frames or longer recur regularly and fill that history (the rule is in
-//!   `cadence.rs`: a few alike holds of a slow scene are no cadence). Edited footage breaks
+//!   `holds.rs`: a few alike holds of a slow scene are no cadence). Edited footage breaks
 //!   that regularity (static shots and cuts add holds between the regular ones), so a repeat
 //!   also keeps its cadence when it lies on a **period** of earlier repeats (4 frames or
 //!   more, a whole number of frames under 10): one lies one to five periods back and
@@ -64,6 +64,7 @@
 mod base;
 mod cadence;
 mod config;
+mod holds;
 mod step;
 
 use serde_json::json;
