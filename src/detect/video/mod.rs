@@ -2,7 +2,6 @@
 
 mod black;
 mod blockiness;
-mod cadence;
 mod captions;
 mod corruption;
 mod decode_errors;

@@ -2,23 +2,13 @@
 //! which a stream's **cadence** (its regular repeats) and its **habit** (repeats too frequent
 //! and irregular to be faults) are learned.
 //!
-//! A hold of *h* frames is the cadence when the pictures held *h* frames or longer recur
-//! regularly and fill the recent history: at least `cadence_min` of them, at least 3 in 4 of
-//! the distances between them equal to their median (or to a multiple of it: a repeat the
-//! comparison missed; within one picture for medians of 6 pictures or more, as a conversion's
-//! rhythm falls with the rounding), at most one
-//! missed repeat per repeat found, the pattern spanning at least 3 in 4 of the remembered
-//! pictures (24 or more) and reaching the present. A few neighbouring pictures of a slow scene
-//! that happen to be held alike are not a cadence: they span a small part of the history.
+//! The holds, and the regular cadence learned from them, are kept by [`Holds`] (`holds.rs`).
 
+use super::holds::Holds;
 use crate::media::MediaTime;
 
-/// Held pictures remembered for the cadence.
-pub(super) const HISTORY: usize = 160;
 /// Repeats (pictures held 2 frames or more) remembered for the repeat period.
 const REPEATS: usize = 64;
-/// Pictures seen before a cadence can be learned from their holds (a second or so).
-const MIN_PICTURES: usize = 24;
 /// Longest repeat period looked for, in seconds.
 const MAX_PERIOD: f64 = 2.0;
 /// Seconds over which repeats beyond the cadence are counted for the stream's habit.
@@ -38,11 +28,10 @@ struct Repeat {
     short: bool,
 }
 
-/// Holds of the last [`HISTORY`] pictures and the last repeats (ring buffers).
+/// Holds of the last [`HISTORY`](super::holds::HISTORY) pictures and the last repeats (ring
+/// buffers).
 pub(super) struct History {
-    holds: [u32; HISTORY],
-    n_holds: usize,
-    next_hold: usize,
+    holds: Holds,
     repeats: [Repeat; REPEATS],
     n_repeats: usize,
     next_repeat: usize,
@@ -61,9 +50,7 @@ impl History {
     /// An empty history.
     pub(super) fn new() -> Self {
         History {
-            holds: [0; HISTORY],
-            n_holds: 0,
-            next_hold: 0,
+            holds: Holds::new(),
             repeats: [Repeat::default(); REPEATS],
             n_repeats: 0,
             next_repeat: 0,
@@ -150,7 +137,7 @@ impl History {
 
     /// Forgets everything (after a discontinuity).
     pub(super) fn clear(&mut self) {
-        self.n_holds = 0;
+        self.holds.clear();
         self.n_repeats = 0;
         self.grid = None;
         self.confirmed = None;
@@ -161,9 +148,7 @@ impl History {
     /// be made by frame doubling. Repeats held once are forgotten, and so is the rhythm.
     pub(super) fn rescale(&mut self, base: u32) {
         let base = base.max(1);
-        for h in &mut self.holds {
-            *h = (*h / base).max(1);
-        }
+        self.holds.rescale(base);
         let mut kept = [Repeat::default(); REPEATS];
         let mut n = 0;
         for k in (0..self.n_repeats).rev() {
@@ -181,17 +166,9 @@ impl History {
         self.confirmed = None;
     }
 
-    /// 3 in 4 of the pictures remembered or more were shown once.
-    pub(super) fn mostly_once(&self) -> bool {
-        let once = (0..self.n_holds).filter(|&k| self.holds[k] == 1).count();
-        once * 4 >= self.n_holds * 3
-    }
-
     /// Remembers a picture held `h` frames.
     pub(super) fn push_hold(&mut self, h: u32) {
-        self.holds[self.next_hold] = h;
-        self.next_hold = (self.next_hold + 1) % HISTORY;
-        self.n_holds = (self.n_holds + 1).min(HISTORY);
+        self.holds.push(h);
     }
 
     /// Remembers a repeat that began at `start` (seconds), held `hold` frames; `short`: it
@@ -225,62 +202,9 @@ impl History {
     }
 
     /// The longest hold that is the stream's regular cadence (1 when there is none), and the
-    /// number of frames from the start of one such hold to the next (module doc).
+    /// number of frames from the start of one such hold to the next ([`Holds::cadence`]).
     pub(super) fn cadence(&self, cadence_min: usize) -> (u32, u32) {
-        let n = self.n_holds;
-        let mut best = (1, 0);
-        if n < MIN_PICTURES {
-            return best;
-        }
-        for h in 2..=5u32 {
-            // Distances between the pictures held h frames or longer, oldest first.
-            let mut gaps = [0u32; HISTORY];
-            let mut n_gaps = 0;
-            let mut count = 0;
-            let mut first: Option<usize> = None;
-            let mut last: Option<usize> = None;
-            for i in 0..n {
-                let idx = (self.next_hold + HISTORY - n + i) % HISTORY;
-                if self.holds[idx] >= h {
-                    count += 1;
-                    if let Some(l) = last {
-                        gaps[n_gaps] = (i - l) as u32;
-                        n_gaps += 1;
-                    }
-                    first.get_or_insert(i);
-                    last = Some(i);
-                }
-            }
-            if count < cadence_min || n_gaps == 0 {
-                break;
-            }
-            let g = &mut gaps[..n_gaps];
-            g.sort_unstable();
-            let med = g[n_gaps / 2].max(1);
-            // A repeat the comparison missed makes a distance of a multiple of the cadence.
-            let (mut regular, mut missed) = (0, 0);
-            // Short rhythms must be exact (any distance lies within one picture of a multiple
-            // of 2 or 3); long ones may fall a picture either way (24 → 25).
-            let slack = u32::from(med >= 6);
-            for &d in g.iter() {
-                let k = ((d as f32 / med as f32).round() as u32).max(1);
-                // Every distance beyond one period stands for repeats not seen.
-                missed += k as usize - 1;
-                if d.abs_diff(k * med) <= slack {
-                    regular += 1;
-                }
-            }
-            // The pattern runs from its first picture to its last plus one period, and reaches
-            // the present (a cadence of the past is not the stream's now).
-            let (first, last) = (first.unwrap_or(0), last.unwrap_or(0));
-            let span = last - first + med as usize;
-            let current = n - last <= 2 * med as usize + 1;
-            if regular * 4 < n_gaps * 3 || missed > count || span * 4 < n * 3 || !current {
-                break;
-            }
-            best = (h, med + h - 1);
-        }
-        best
+        self.holds.cadence(cadence_min)
     }
 
     /// The hold that a regular period of repeats grants a picture held from `start` (1 when
@@ -366,27 +290,6 @@ fn slack(p: f64, frame_secs: f64) -> f64 {
     }
 }
 
-/// Fewest base pictures a second for a stream to count as made by frame doubling: 25 or
-/// 29.97 fps video (and 23.976 or 24 fps film) doubled to 50 or 59.94 fps, never animation on
-/// twos or threes at 25 fps (12.5 or 8.3 pictures a second), whose longer holds are its own.
-const MIN_BASE_RATE: f64 = 20.0;
-
-/// The base picture, in frames, of a stream whose regular cadence is `hold` frames every `gap`
-/// frames ([`History::cadence`]) at `frame_secs` seconds a frame: `hold` when every picture is
-/// held 2 or 3 frames and those pictures come at least [`MIN_BASE_RATE`] a second (frame
-/// doubling or tripling), 1 when the stream has no cadence and `native` (3 in 4 of the
-/// pictures remembered were shown once: pictures at the frame rate, where decoder damage that
-/// changes every frame for a second leaves most pictures of a doubled stream held 2 frames),
-/// `None` when the cadence says neither (a rhythm on top of the base, such as a 24 → 25
-/// conversion's repeat, or held stills: the base learned stays).
-pub(super) fn doubling_base(hold: u32, gap: u32, frame_secs: f64, native: bool) -> Option<u32> {
-    match hold {
-        1 if native => Some(1),
-        2 | 3 if gap <= hold && hold as f64 * frame_secs * MIN_BASE_RATE <= 1.0 => Some(hold),
-        _ => None,
-    }
-}
-
 /// Seconds from `since` to `t` (infinite when `since` is unknown).
 pub(super) fn secs_after(t: MediaTime, since: Option<MediaTime>) -> f64 {
     since.map_or(f64::INFINITY, |s| t.secs_since(s))
@@ -444,21 +347,6 @@ mod tests {
             }
         });
         assert_eq!(history(holds).cadence(3).0, 1);
-    }
-
-    #[test]
-    fn frame_doubling_is_a_base_but_twos_at_25_fps_are_not() {
-        // 25 fps pictures doubled to 50 fps; animation on twos at 25 fps is no base
-        assert_eq!(doubling_base(2, 2, 0.02, false), Some(2));
-        assert_eq!(doubling_base(2, 2, 0.04, false), None);
-        // a 24 → 25 rhythm on top of the doubling, or held stills: the base learned stays
-        assert_eq!(doubling_base(4, 27, 0.02, false), None);
-        assert_eq!(doubling_base(5, 5, 0.02, false), None);
-        // no cadence: native pictures, unless a second of damage broke the doubling
-        assert_eq!(doubling_base(1, 0, 0.02, true), Some(1));
-        assert_eq!(doubling_base(1, 0, 0.02, false), None);
-        let damaged = history((0..160).map(|i| if (50..100).contains(&i) { 1 } else { 2 }));
-        assert!(!damaged.mostly_once() && history([1; 160]).mostly_once());
     }
 
     #[test]
