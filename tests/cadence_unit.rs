@@ -286,3 +286,21 @@ fn chance_repeats_of_a_near_still_moment_do_not_move_a_pulldown_rhythm() {
     );
     assert!(f.is_empty(), "{f:?}");
 }
+
+#[test]
+fn a_shot_of_a_lower_picture_rate_after_a_cut_is_its_own_cadence() {
+    // 10 s of a box moving 4 px a frame, every picture shown once; then a cut to another
+    // programme: 10 fps video at 25 fps (pictures held 3, 2, 3, 2 frames) whose texture moves
+    // 6 px a picture. Its repeats are its cadence, not stutter, from its first picture on.
+    let cut = 250;
+    let frames = (0..400).map(|i| {
+        if i < cut {
+            boxed(i, (i * 4) % 120, 0.0)
+        } else {
+            let pic = (i - cut) * 10 / 25;
+            picture(i, pic as f64 * 6.0)
+        }
+    });
+    let f = stutters_of(frames, 400);
+    assert!(f.is_empty(), "{f:?}");
+}

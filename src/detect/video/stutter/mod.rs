@@ -53,6 +53,11 @@
 //!   sound) and repeats are not judged, and no period is learned from them. Footage shot or
 //!   converted at its frame rate does not repeat pictures, so an isolated repeat in steady
 //!   motion stays a stutter;
+//! - the shot runs at the stream's picture rate: a shot whose every picture so far repeated
+//!   (since the start, an edit or a still of `max_duration` or more: animation on twos, 10 fps
+//!   video, another programme after a junction) has a cadence of its own, and its repeats are
+//!   judged only once a picture was shown once, or once a cadence is learned and the shot was
+//!   watched `learn_for` seconds;
 //! - the stream has been watched for `learn_for` seconds (since the start or the last
 //!   discontinuity), so that a cadence can be learned before repeats are judged.
 //!
@@ -125,6 +130,11 @@ pub struct Stutter {
     last_edit: Option<MediaTime>,
     /// An edit or a still came since the last repeat of the stream's rhythm.
     phase_lost: bool,
+    /// A picture was shown once (one base picture) since the start, the last edit or the
+    /// last still: the shot runs at the stream's picture rate, against which a repeat is seen.
+    shown_once: bool,
+    /// Start of the shot: the last edit or the end of the last still.
+    shot_since: Option<MediaTime>,
     /// The `video_cadence` notice was written.
     noticed: bool,
 }
@@ -145,6 +155,8 @@ impl Stutter {
             repeated: 0,
             last_edit: None,
             phase_lost: false,
+            shown_once: false,
+            shot_since: None,
             noticed: false,
         }
     }
@@ -185,6 +197,7 @@ impl Stutter {
         let (frames, frame_secs) = ((held.frames / b).max(1), held.frame_secs * b as f64);
         self.history.push_hold(frames);
         if frames <= 1 {
+            self.shown_once = true;
             return;
         }
         let start = held.times[0].as_secs_f64();
@@ -233,6 +246,12 @@ impl Stutter {
         // A still or a freeze shifts the phase of a conversion's rhythm; a repeat of the
         // rhythm found its phase again.
         self.phase_lost = long || (self.phase_lost && frames > cadence);
+        // What follows a still is a shot of its own: its rate is seen anew.
+        let shown_once = self.shown_once;
+        if long {
+            self.shown_once = false;
+            self.shot_since = Some(t);
+        }
         // Repeats beyond the cadence shorter than `HABIT_HOLD` count for the habit, in motion
         // or not: footage shot or converted at its rate does not repeat pictures, a picture
         // that moves by steps (and pauses now and then) does all the time.
@@ -243,6 +262,15 @@ impl Stutter {
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
         if frames <= cadence || !learned || held.flat || !moving || habit || long {
+            return;
+        }
+        // A shot whose every picture so far repeated (since the start, an edit or a still) is
+        // at a lower picture rate (animation on twos, 10 fps video, a programme of another
+        // rate after a junction): its repeats are its own cadence, not judged until a picture
+        // shown once sets the rate against which a repeat is a stutter, or a cadence is
+        // learned and the shot was watched `learn_for` seconds (as at the stream's start).
+        let new_shot = secs_after(held.times[0], self.shot_since) < self.cfg.learn_for;
+        if !shown_once && (cadence <= 1 || new_shot) {
             return;
         }
         // A picture held at the edge of a shot is an edit, not a stutter: no motion runs
@@ -306,6 +334,8 @@ impl VideoDetector for Stutter {
                 if cmp.is_some_and(|s| s.edit) {
                     self.last_edit = Some(t);
                     self.phase_lost = true;
+                    self.shown_once = false;
+                    self.shot_since = Some(t);
                 }
                 self.held = Some(Held::new(t, cmp, until.secs_since(t)));
             }
@@ -324,6 +354,8 @@ impl VideoDetector for Stutter {
         self.since = None;
         self.last_edit = None;
         self.phase_lost = false;
+        self.shown_once = false;
+        self.shot_since = None;
         self.clock.reset();
     }
 
