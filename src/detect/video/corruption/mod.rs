@@ -4,7 +4,8 @@
 //! - **Decoder signals**: exactly those of `decode_errors` (damage flags on frames, decode-error
 //!   and corrupt-packet notices; damage stays on screen until the next clean key frame or
 //!   `max_recovery` seconds; intervals start at the first damaged picture in display order,
-//!   or in H.264 and HEVC where a run of rising pictures below began before it: `run_start`),
+//!   or in H.264 and HEVC where a run of rising pictures or of sharp grid steps below began
+//!   before it: `run_start`),
 //!   through the same shared code. A key frame that ends decoder damage but itself still
 //!   looks damaged to the content measure below (at half its thresholds, on it and the
 //!   `band_phases - 1` pictures after it: lost packets of the key frame concealed without a
@@ -416,9 +417,12 @@ impl Detector for Corruption {
                     // confirmed (see `still`).
                     let fresh = open || !still::still(&self.measure.moved(), self.cfg.band_phases);
                     let pause = self.held.pause(fresh, n);
+                    // The run of sharp grid steps going on before this picture (see `steps`).
+                    let grid_run = self.grid_damage.run_since();
                     let grid = if self.cfg.grid_steps {
                         let (at, luma) = ((t, until, dt), f.analysis().luma());
-                        self.grid_damage.push(luma, at, (decoder, shot, key, fresh))
+                        self.grid_damage
+                            .push(luma, at, (decoder, shot, key, fresh, pause))
                     } else {
                         None
                     };
@@ -451,11 +455,12 @@ impl Detector for Corruption {
                     if carried {
                         self.seen.content = true;
                     }
-                    // Decoder damage come on screen during a run of rising pictures, in H.264
-                    // or HEVC: the damage showed first (see `run_start`).
+                    // Decoder damage come on screen during a run of rising pictures or of sharp
+                    // grid steps, in H.264 or HEVC: the damage showed first (see `run_start`).
                     let onset = decoder && !self.was_decoder && f.b_pictures_referenced();
-                    let onset = onset && self.weak_since.is_some();
-                    early = onset.then(|| self.run_start(t)).filter(|&w| w < t);
+                    let runs = self.weak_since.map(|_| self.run_start(t));
+                    let runs = runs.into_iter().chain(grid_run.map(|g| self.bounded(g, t)));
+                    early = runs.min().filter(|&w| onset && w < t);
                     self.follow_runs(t, dt as f64, (faint, weak), !refresh && fresh, pause, wmin);
                     // Learn from pictures not judged damaged; from damaged ones ten times
                     // slower, so a lasting change of the stream is absorbed in the end.
