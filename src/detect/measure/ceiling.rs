@@ -186,6 +186,10 @@ struct Top {
     shoulder: f32,
 }
 
+/// An ended half-wave: peak, position, flatness, polarity, width, longest run at full scale,
+/// and knee and shoulder.
+type HalfWave = (f32, i64, f32, bool, u32, u32, [f32; 2]);
+
 /// The pile-up tracker of one channel. Allocates only in [`Piles::reset`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Piles {
@@ -204,7 +208,7 @@ pub(crate) struct Piles {
     /// Half-waves ended in the current window: peak, its position, flatness, polarity and
     /// samples at or over half the peak.
     /// And the longest run of samples at or above full scale in it, and its knee.
-    peaks: Vec<(f32, i64, f32, bool, u32, u32, [f32; 2])>,
+    peaks: Vec<HalfWave>,
     /// Indices in `loud` of the current half-wave's first and last samples at its peak.
     apex: [usize; 2],
     /// The current half-wave's run of samples at or above full scale, and its longest.
