@@ -41,7 +41,9 @@
 //! Each short window in which flat tops are counted is marked as clipped. A passage is confirmed
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
 //! (a single loud peak is not clipping), and ends when no clipped run was seen for `clear_for`
-//! seconds. The interval runs from the first sample of the first run to just after the last
+//! seconds; tops that would only trail it but come later than a trail may (a shouted voice's
+//! loud syllables, just under the rail, between its clipped ones) hold it open meanwhile
+//! without carrying its end. The interval runs from the first sample of the first run to just after the last
 //! sample of the last run; a pile that the sound rose into, confirmed after flat tops opened the
 //! passage, moves its start back to where the ceiling began; and a passage, when it is
 //! confirmed, starts at the first of the tops leading to it (each less than `clear_for` after
@@ -171,7 +173,7 @@ impl Clipping {
         let t1 = self.clock.time(win_end);
         let clear_ticks = (self.cfg.clear_for * self.clock.rate() as f64).round() as i64;
         let (mut piled, mut rose) = (false, false);
-        let mut kept = false;
+        let (mut kept, mut loud) = (false, false);
         let open = self.tracker.is_open();
         // Trailing tops go on only right after the passage's last tops (see `TRAIL_GAP`).
         let trail_from = self.last_on;
@@ -194,6 +196,9 @@ impl Clipping {
                 if p.trailing {
                     if p.first.saturating_sub(trail_from) <= trail_gap {
                         trail.add(&tops);
+                    } else {
+                        // Loud syllables between clipped ones hold the passage open.
+                        loud = true;
                     }
                     continue;
                 }
@@ -271,7 +276,7 @@ impl Clipping {
                     self.observe_clear(self.clock.time(self.win.last), t1, out);
                 }
             }
-        } else if kept {
+        } else if kept || loud {
             self.tracker.observe(true, t0, t1);
         } else if self.tracker.is_open() {
             self.observe_clear(t0, t1, out);

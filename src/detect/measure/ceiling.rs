@@ -175,7 +175,7 @@ const BURST: usize = 4;
 const RECENT_CAP: usize = 256;
 
 /// A piled peak remembered: its value and position, flatness, longest run of samples at full
-/// scale and knee (see [`Piles::knee`]).
+/// scale, knee (see [`Piles::knee`]) and shoulder (see [`Piles::shoulder`]).
 #[derive(Clone, Copy, Debug)]
 struct Top {
     value: f32,
@@ -183,7 +183,12 @@ struct Top {
     flat: f32,
     run: u32,
     knee: f32,
+    shoulder: f32,
 }
+
+/// An ended half-wave: peak, position, flatness, polarity, width, longest run at full scale,
+/// and knee and shoulder.
+type HalfWave = (f32, i64, f32, bool, u32, u32, [f32; 2]);
 
 /// The pile-up tracker of one channel. Allocates only in [`Piles::reset`].
 #[derive(Clone, Debug, Default)]
@@ -203,7 +208,9 @@ pub(crate) struct Piles {
     /// Half-waves ended in the current window: peak, its position, flatness, polarity and
     /// samples at or over half the peak.
     /// And the longest run of samples at or above full scale in it, and its knee.
-    peaks: Vec<(f32, i64, f32, bool, u32, u32, f32)>,
+    peaks: Vec<HalfWave>,
+    /// Indices in `loud` of the current half-wave's first and last samples at its peak.
+    apex: [usize; 2],
     /// The current half-wave's run of samples at or above full scale, and its longest.
     run: u32,
     longest_run: u32,
@@ -287,6 +294,9 @@ impl Piles {
         if a > self.peak {
             self.peak = a;
             self.peak_pos = pos;
+            self.apex = [self.loud.len(); 2];
+        } else if a == self.peak {
+            self.apex[1] = self.loud.len();
         }
         self.bend_due = false;
         if a >= 0.5 * s.least_peak() {
@@ -350,6 +360,8 @@ impl Piles {
         if self.peak >= s.least_peak() && !self.overflow && self.peaks.len() < PEAKS_CAP {
             let (flat, width) = Self::flatness(&self.loud, self.peak);
             let knee = Self::knee(&self.loud, &self.bends, self.peak) * s.per_48k;
+            let apex = (self.apex[0] + self.apex[1]) / 2;
+            let shoulder = Self::shoulder(&self.loud, &self.bends, self.peak, apex);
             let run = self.longest_run;
             self.peaks.push((
                 self.peak,
@@ -358,7 +370,7 @@ impl Piles {
                 self.positive,
                 width,
                 run,
-                knee,
+                [knee, shoulder * s.per_48k],
             ));
         }
         self.peak = 0.0;
@@ -414,7 +426,7 @@ impl Piles {
         let mut under = [WindowPile::default(); 2];
         if ceiling >= s.floor {
             let (band, below) = (s.band * ceiling, s.band.powi(UNDER) * ceiling);
-            for &(p, pos, flat, positive, width, run, knee) in &self.peaks {
+            for &(p, pos, flat, positive, width, run, [knee, shoulder]) in &self.peaks {
                 w.loud += u32::from(p >= 0.5 * ceiling);
                 if p < band && p >= below {
                     under[usize::from(positive)].add(p, pos, flat);
@@ -429,6 +441,7 @@ impl Piles {
                         flat,
                         run,
                         knee,
+                        shoulder,
                     });
                     w.add(p, pos, flat);
                     w.positive += u32::from(positive);

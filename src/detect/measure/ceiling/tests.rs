@@ -74,6 +74,27 @@ fn a_rail_cuts_a_knee_into_a_top_a_smooth_top_bends_gently() {
 }
 
 #[test]
+fn a_cut_top_bends_more_at_its_shoulders_than_at_its_apex_a_smooth_one_does_not() {
+    let s = settings();
+    let shoulders = |amp: f64, rail: f32| {
+        let mut p = Piles::default();
+        p.reset(&s);
+        for i in 0..960 {
+            let x = sine(i as f64 / 48_000.0, 1000.0, amp).clamp(-rail, rail);
+            p.push(x, i, &s);
+        }
+        p.close_window(&s);
+        p.recent.iter().map(|r| r.shoulder).collect::<Vec<f32>>()
+    };
+    let smooth = shoulders(0.97, 1.0);
+    assert!(smooth.len() >= 30, "{smooth:?}");
+    assert!(smooth.iter().all(|&k| k <= 0.0), "{smooth:?}");
+    let cut = shoulders(1.3, 0.97);
+    assert!(cut.len() >= 30, "{cut:?}");
+    assert!(cut.iter().all(|&k| k > 0.07), "{cut:?}");
+}
+
+#[test]
 fn steady_loud_tones_do_not_pile_up_but_clipped_ones_do() {
     for hz in [100.0, 440.0, 1000.0] {
         assert!(run(1.0, |t| sine(t, hz, 0.99)).is_empty(), "{hz} Hz");
