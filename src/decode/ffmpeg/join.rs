@@ -4,10 +4,7 @@
 //! or frozen areas), not the stream's damage. A video stream's packets are therefore decoded
 //! from its first key packet on.
 
-use super::clock::Timeline;
-use super::lane::Lane;
-use super::output::Output;
-use crate::media::{MediaTime, NoticeKind, Rational};
+use crate::media::Rational;
 
 /// How long (media seconds from the first packet) a video stream may go without a key packet
 /// before its packets are decoded anyway: a stream whose demuxer never marks one (no IDR and
@@ -101,49 +98,6 @@ impl JoinGate {
         self.skipped = self.skipped.saturating_add(1);
         Admit::Skip {
             first: skipped == 0,
-        }
-    }
-}
-
-/// Whether `lane` decodes its packet (a key packet when `key`, at raw timestamp `raw`). A
-/// packet held back is still placed on the timeline (the stream's clock follows it); the
-/// first one held back is reported as a [`NoticeKind::Joined`] notice at its time. Logs the
-/// join of input `name`'s stream.
-pub(super) fn admitted(
-    name: &str,
-    lane: &mut Lane,
-    key: bool,
-    raw: Option<i64>,
-    timeline: &mut Timeline,
-    out: &mut Output,
-) -> bool {
-    match lane.join.admit(key, raw) {
-        Admit::Pass => true,
-        Admit::Skip { first } => {
-            if let Some(raw) = raw {
-                let m = timeline.map_packet(&mut lane.packet_clock, raw);
-                if first {
-                    let t = MediaTime::new(m.ticks, lane.packet_clock.tb);
-                    out.notice(t, Some(lane.index), NoticeKind::Joined);
-                }
-            }
-            false
-        }
-        Admit::Joined { skipped } => {
-            log::info!(
-                "{name}: stream {} joined mid-GOP: {skipped} packets before its first key frame \
-                 not decoded (they predict from pictures before the join)",
-                lane.index
-            );
-            true
-        }
-        Admit::GaveUp { skipped } => {
-            log::warn!(
-                "{name}: stream {} has no key frame in its first {MAX_WAIT_SECS} s \
-                 ({skipped} packets not decoded): decoding from here on",
-                lane.index
-            );
-            true
         }
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::VecDeque;
 
 use super::clock::Clock;
-use super::join::JoinGate;
+use super::clock::Timeline;
+use super::join::{Admit, JoinGate, MAX_WAIT_SECS};
 use super::output::Output;
 use super::refs::{Follower, Timing, Verdict};
 use crate::ffi::{CodecContext, Frame, Received, Scaler};
@@ -144,6 +145,49 @@ impl Lane {
             } else {
                 JoinGate::open()
             },
+        }
+    }
+
+    /// Whether this lane decodes its packet (a key packet when `key`, at raw timestamp `raw`). A
+    /// packet held back is still placed on the timeline (the stream's clock follows it); the
+    /// first one held back is reported as a [`NoticeKind::Joined`] notice at its time. Logs the
+    /// join of input `name`'s stream.
+    pub(super) fn admitted(
+        &mut self,
+        name: &str,
+        key: bool,
+        raw: Option<i64>,
+        timeline: &mut Timeline,
+        out: &mut Output,
+    ) -> bool {
+        match self.join.admit(key, raw) {
+            Admit::Pass => true,
+            Admit::Skip { first } => {
+                if let Some(raw) = raw {
+                    let m = timeline.map_packet(&mut self.packet_clock, raw);
+                    if first {
+                        let t = MediaTime::new(m.ticks, self.packet_clock.tb);
+                        out.notice(t, Some(self.index), NoticeKind::Joined);
+                    }
+                }
+                false
+            }
+            Admit::Joined { skipped } => {
+                log::info!(
+                    "{name}: stream {} joined mid-GOP: {skipped} packets before its first key frame \
+                     not decoded (they predict from pictures before the join)",
+                    self.index
+                );
+                true
+            }
+            Admit::GaveUp { skipped } => {
+                log::warn!(
+                    "{name}: stream {} has no key frame in its first {MAX_WAIT_SECS} s \
+                     ({skipped} packets not decoded): decoding from here on",
+                    self.index
+                );
+                true
+            }
         }
     }
 

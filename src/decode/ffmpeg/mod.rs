@@ -427,14 +427,7 @@ impl FfmpegDecoder {
         };
         let lane = &mut self.lanes[l];
         let (key, raw) = (packet.is_key(), packet.time());
-        if !join::admitted(
-            &self.name,
-            lane,
-            key,
-            raw,
-            &mut self.timeline,
-            &mut self.out,
-        ) {
+        if !lane.admitted(&self.name, key, raw, &mut self.timeline, &mut self.out) {
             return;
         }
         self.seq += 1;
