@@ -170,28 +170,31 @@ replay() {
         "${SCORE_ARGS[@]}" | tee "$OUT/report-$name-replay-seed$SEED.txt"
 }
 
-if [ -n "$CHANNEL" ]; then
-    CH=$OUT/channel-seed$SEED${PICTURE:+-pic-$PICTURE}-$CHANNEL
-    echo "== channel $CH" >&2
-    python3 "$RE/channel.py" --corpus "$CORPUS" --out "$CH" --seed "$SEED" --codec "$CHANNEL"
-    mapfile -t CHCLIPS < <(python3 -c 'import json,sys; [print(c["file"]) for c in json.load(open(sys.argv[1]))["clips"]]' "$CH/truth.json")
-    run_monitor "$CH" "$CH/events" "${CHCLIPS[@]}"
+# derived DIR REPORT TITLE: the monitor on every clip of DIR/truth.json (events in DIR/events),
+# scored, the report to $OUT/REPORT.txt under TITLE.
+derived() {
+    local dir=$1 report=$2 title=$3 clips
+    mapfile -t clips < <(python3 -c 'import json,sys; [print(c["file"]) for c in json.load(open(sys.argv[1]))["clips"]]' "$dir/truth.json")
+    run_monitor "$dir" "$dir/events" "${clips[@]}"
     echo
-    echo "Channel ($CHANNEL, seed $SEED: the clean set as one stream, and live joins):"
-    python3 "$RE/score.py" --truth "$CH/truth.json" --events-dir "$CH/events" \
-        "${SCORE_ARGS[@]}" | tee "$OUT/report-channel-seed$SEED${PICTURE:+-pic-$PICTURE}-$CHANNEL.txt"
+    echo "$title"
+    python3 "$RE/score.py" --truth "$dir/truth.json" --events-dir "$dir/events" \
+        "${SCORE_ARGS[@]}" | tee "$OUT/$report.txt"
+}
+
+if [ -n "$CHANNEL" ]; then
+    CH=channel-seed$SEED${PICTURE:+-pic-$PICTURE}-$CHANNEL
+    echo "== channel $OUT/$CH" >&2
+    python3 "$RE/channel.py" --corpus "$CORPUS" --out "$OUT/$CH" --seed "$SEED" --codec "$CHANNEL"
+    derived "$OUT/$CH" "report-$CH" \
+        "Channel ($CHANNEL, seed $SEED: the clean set as one stream, and live joins):"
 fi
 
 if [ -n "$JOINS" ]; then
-    JD=$OUT/joins-seed$SEED${VARIANT:+-$VARIANT}
-    echo "== live joins $JD" >&2
-    python3 "$RE/joins.py" --corpus "$CORPUS" --out "$JD" --seed "$SEED"
-    mapfile -t JCLIPS < <(python3 -c 'import json,sys; [print(c["file"]) for c in json.load(open(sys.argv[1]))["clips"]]' "$JD/truth.json")
-    run_monitor "$JD" "$JD/events" "${JCLIPS[@]}"
-    echo
-    echo "Live joins (seed $SEED: every clean clip from two byte offsets):"
-    python3 "$RE/score.py" --truth "$JD/truth.json" --events-dir "$JD/events" \
-        "${SCORE_ARGS[@]}" | tee "$OUT/report-joins-seed$SEED${VARIANT:+-$VARIANT}.txt"
+    JD=joins-seed$SEED${VARIANT:+-$VARIANT}
+    echo "== live joins $OUT/$JD" >&2
+    python3 "$RE/joins.py" --corpus "$CORPUS" --out "$OUT/$JD" --seed "$SEED"
+    derived "$OUT/$JD" "report-$JD" "Live joins (seed $SEED: every clean clip from two byte offsets):"
 fi
 
 if [ -n "$LIVE" ]; then live live; fi
