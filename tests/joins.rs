@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use avqc::{Decoder, DecoderOptions, Event, FfmpegDecoder, Media, NoticeKind, Registry};
 
@@ -15,22 +14,11 @@ use avqc::{Decoder, DecoderOptions, Event, FfmpegDecoder, Media, NoticeKind, Reg
 /// 2 s or more often), AAC sound, in MPEG-TS; then the bytes from `share` of the file on (a
 /// multiple of 188 bytes: mid-GOP, mid-PES) written to a file of its own.
 fn joined(name: &str, video: &[&str], share: f64) -> PathBuf {
-    let dir = std::env::temp_dir();
-    let whole = dir.join(format!("avqc-join-{}-{name}.ts", std::process::id()));
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg("testsrc2=s=320x180:r=25:d=8")
-        .args(["-f", "lavfi", "-i", "sine=f=440:sample_rate=48000:d=8"])
-        .args(video)
-        .args(["-c:a", "aac", "-ac", "2", "-f", "mpegts"])
-        .arg(&whole)
-        .status()
-        .expect("the ffmpeg CLI runs (scripts/install-deps.sh installs it)");
-    assert!(status.success(), "ffmpeg made the fixture");
-    let bytes = std::fs::read(&whole).unwrap();
-    let _ = std::fs::remove_file(&whole);
+    let mut args = video.to_vec();
+    args.extend(["-c:a", "aac", "-ac", "2"]);
+    let bytes = common::ts_cut::encode_av(name, 8, &args);
     let cut = (bytes.len() as f64 * share) as usize / 188 * 188;
-    let path = dir.join(format!("avqc-joined-{}-{name}.ts", std::process::id()));
+    let path = std::env::temp_dir().join(format!("avqc-joined-{}-{name}.ts", std::process::id()));
     std::fs::write(&path, &bytes[cut..]).unwrap();
     path
 }

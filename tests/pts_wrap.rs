@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use avqc::{Decoder, DecoderOptions, Event, FfmpegDecoder, Media, Registry};
 
 /// The 90 kHz PTS domain, in seconds.
@@ -16,23 +14,13 @@ const WRAP_SECS: f64 = (1u64 << 33) as f64 / 90_000.0;
 /// 12 s of moving pictures at 25/s and a tone, H.264 + AAC in MPEG-TS, timestamps offset so
 /// that the PTS wraps about 6 s in (the muxer starts 1.4 s after the offset).
 fn wrapping() -> Vec<u8> {
-    let path = std::env::temp_dir().join(format!("avqc-wrap-{}.ts", std::process::id()));
     let offset = format!("{:.3}", WRAP_SECS - 1.4 - 6.0);
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg("testsrc2=s=320x180:r=25:d=12")
-        .args(["-f", "lavfi", "-i", "sine=f=440:sample_rate=48000:d=12"])
-        .args([
-            "-c:v", "libx264", "-g", "50", "-threads", "1", "-c:a", "aac", "-ac", "2",
-        ])
-        .args(["-output_ts_offset", &offset, "-f", "mpegts"])
-        .arg(&path)
-        .status()
-        .expect("the ffmpeg CLI runs (scripts/install-deps.sh installs it)");
-    assert!(status.success(), "ffmpeg made the fixture");
-    let bytes = std::fs::read(&path).unwrap();
-    let _ = std::fs::remove_file(&path);
-    bytes
+    let args = [
+        "-c:v", "libx264", "-g", "50", "-threads", "1", "-c:a", "aac", "-ac", "2",
+    ];
+    let mut args = args.to_vec();
+    args.extend(["-output_ts_offset", &offset]);
+    common::ts_cut::encode_av("wrap", 12, &args)
 }
 
 /// Raw PTS (seconds, modulo the wrap) of the first and last video PES headers in the bytes:

@@ -50,6 +50,7 @@ from array import array
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import audiocheck  # noqa: E402
 import encode as enc  # noqa: E402
+import joins as join_cut  # noqa: E402
 import media  # noqa: E402
 
 FPS = 25
@@ -157,23 +158,19 @@ def joins(path: str, out: str, rng: random.Random, n: int, seconds: float, total
     size = os.path.getsize(path)
     rate = size / total
     entries = []
-    with open(path, "rb") as f:
-        for k in range(n):
-            off = int(rng.uniform(0.02, 0.98) * (size - rate * seconds)) // 188 * 188
-            f.seek(off)
-            data = f.read(int(rate * seconds) // 188 * 188)
-            name = f"join_{k}.ts"
-            with open(os.path.join(out, name), "wb") as g:
-                g.write(data)
-            d = float(probe(os.path.join(out, name))["format"]["duration"])
-            # the piece ends mid-packet as a recording stopped anywhere does: its last second
-            # is not scored (the corpus's clips leave theirs out the same way)
-            end = [{"type": "*", "start": round(max(d - 1.0, 0.0), 3), "end": round(d + 1.0, 3),
-                    "reason": "clip end"}]
-            entries.append({"file": name, "groups": ["clean", "join"], "clean": True, "defects": [],
-                            "ignore": end, "duration": round(d, 3), "byte_offset": off,
-                            "channel_time": round(off / rate, 2),
-                            "content": "the channel from a byte offset (a live join)"})
+    for k in range(n):
+        off = int(rng.uniform(0.02, 0.98) * (size - rate * seconds)) // 188 * 188
+        name = f"join_{k}.ts"
+        join_cut.cut(path, os.path.join(out, name), off, int(rate * seconds) // 188 * 188)
+        d = join_cut.duration(os.path.join(out, name))
+        # the piece ends mid-packet as a recording stopped anywhere does: its last second
+        # is not scored (the corpus's clips leave theirs out the same way)
+        end = [{"type": "*", "start": round(max(d - 1.0, 0.0), 3), "end": round(d + 1.0, 3),
+                "reason": "clip end"}]
+        entries.append({"file": name, "groups": ["clean", "join"], "clean": True, "defects": [],
+                        "ignore": end, "duration": round(d, 3), "byte_offset": off,
+                        "channel_time": round(off / rate, 2),
+                        "content": "the channel from a byte offset (a live join)"})
     return entries
 
 

@@ -30,6 +30,27 @@ pub fn encode(name: &str, codec_args: &[&str]) -> Vec<u8> {
     bytes
 }
 
+/// `secs` seconds of moving 320×180 pictures at 25 fps and a 440 Hz tone, coded with `args`
+/// (video and sound codec options, muxer options), in MPEG-TS.
+pub fn encode_av(name: &str, secs: u32, args: &[&str]) -> Vec<u8> {
+    let path: PathBuf =
+        std::env::temp_dir().join(format!("avqc-av-{}-{name}.ts", std::process::id()));
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=s=320x180:r=25:d={secs}"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=f=440:sample_rate=48000:d={secs}"))
+        .args(args)
+        .args(["-f", "mpegts"])
+        .arg(&path)
+        .status()
+        .expect("the ffmpeg CLI runs (scripts/install-deps.sh installs it)");
+    assert!(status.success(), "ffmpeg made the fixture");
+    let bytes = std::fs::read(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    bytes
+}
+
 fn pid(p: &[u8]) -> u16 {
     (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2])
 }
