@@ -7,22 +7,9 @@
 
 mod common;
 
-use avqc::detect::audio::SilenceConfig;
-use avqc::event::DefectEvent;
-use avqc::DetectorConfig;
 use common::rng::Rng;
-use common::sounds::{at, music, RATE};
+use common::sounds::{at, music, silence_dropouts, RATE};
 use std::f64::consts::PI;
-
-/// The dropouts `silence` reports on `signal` (the same on both channels of a stereo stream).
-fn dropouts(signal: &[f32]) -> Vec<DefectEvent> {
-    let det = SilenceConfig::default().build("silence").unwrap();
-    let media = common::sounds::same_stereo_frames(signal, RATE);
-    common::defect_ends(common::run_all(det, media))
-        .into_iter()
-        .filter(|d| d.defect.as_str() == "audio_dropout")
-        .collect()
-}
 
 /// Speech-like sound at RMS `level_db` dBFS over room tone 32 dB under it (as tests/dropouts.rs):
 /// syllables of 120–300 ms on a 140 Hz voice with harmonics, rising in 10 ms and decaying over
@@ -90,7 +77,7 @@ fn a_junction_from_a_loud_programme_into_a_quiet_one_is_no_dropout() {
     for seed in [1, 2, 3] {
         let loud = music(6.0, seed, 0.6);
         let (s, _) = v_fade(loud, quiet_programme(8.0, seed));
-        let d = dropouts(&s);
+        let d = silence_dropouts(&s);
         assert!(d.is_empty(), "seed {seed}: {d:?}");
     }
 }
@@ -102,7 +89,7 @@ fn a_cut_to_digital_zero_around_the_junction_is_still_a_dropout() {
     // 40 ms zeroed in the loud programme, 2 s before the junction
     let cut = junction - at(2.0);
     s[cut..cut + at(0.04)].iter_mut().for_each(|x| *x = 0.0);
-    let d = dropouts(&s);
+    let d = silence_dropouts(&s);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!(d[0].details["source"], "level");
     assert!(

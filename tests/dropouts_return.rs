@@ -5,20 +5,7 @@
 
 mod common;
 
-use avqc::detect::audio::SilenceConfig;
-use avqc::event::DefectEvent;
-use avqc::DetectorConfig;
-use common::sounds::{steps, RATE};
-
-/// The dropouts `silence` reports on `signal` (the same on both channels of a stereo stream).
-fn dropouts(signal: &[f32]) -> Vec<DefectEvent> {
-    let det = SilenceConfig::default().build("silence").unwrap();
-    let media = common::sounds::same_stereo_frames(signal, RATE);
-    common::defect_ends(common::run_all(det, media))
-        .into_iter()
-        .filter(|d| d.defect.as_str() == "audio_dropout")
-        .collect()
-}
+use common::sounds::{silence_dropouts, steps};
 
 #[test]
 fn a_gap_whose_sound_lingers_under_the_programme_after_it_is_no_dropout() {
@@ -26,11 +13,11 @@ fn a_gap_whose_sound_lingers_under_the_programme_after_it_is_no_dropout() {
     // under it (out of the gap, not back), then the sound again: the mean of the 0.1 s after
     // the gap is back, but the sound did not come back at once
     let lingers = steps(&[(2.0, -20.0), (0.015, -52.0), (0.03, -48.0), (0.5, -20.0)]);
-    let d = dropouts(&lingers);
+    let d = silence_dropouts(&lingers);
     assert!(d.is_empty(), "{d:?}");
     // the same gap with the sound back at once is a dropout
     let cut = steps(&[(2.0, -20.0), (0.015, -52.0), (0.5, -20.0)]);
-    let d = dropouts(&cut);
+    let d = silence_dropouts(&cut);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!(d[0].details["source"], "relative");
     assert!((d[0].start.as_secs_f64() - 2.0).abs() < 0.003, "{d:?}");
@@ -52,7 +39,7 @@ fn a_dip_of_the_programme_just_after_a_dropout_is_judged_on_its_own_levels() {
     }
     let cut = parts.iter().map(|p| p.0).sum::<f64>();
     parts.extend([(0.03, -200.0), (0.06, -20.0), (0.01, -62.0), (0.5, -20.0)]);
-    let d = dropouts(&steps(&parts));
+    let d = silence_dropouts(&steps(&parts));
     assert_eq!(d.len(), 1, "{d:?}");
     assert!((d[0].start.as_secs_f64() - cut).abs() < 0.005, "{d:?}");
 }

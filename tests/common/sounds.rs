@@ -349,3 +349,16 @@ pub fn same_stereo_frames(signal: &[f32], rate: u32) -> impl Iterator<Item = avq
         avqc::Media::Audio(avqc::AudioFrame::new(rate, 2, t, planar).unwrap())
     })
 }
+
+/// The dropouts the default `silence` detector reports on `signal` (the same on both channels
+/// of a stereo stream at [`RATE`]).
+pub fn silence_dropouts(signal: &[f32]) -> Vec<avqc::event::DefectEvent> {
+    use avqc::DetectorConfig;
+    let det = avqc::detect::audio::SilenceConfig::default()
+        .build("silence")
+        .unwrap();
+    super::defect_ends(super::run_all(det, same_stereo_frames(signal, RATE)))
+        .into_iter()
+        .filter(|d| d.defect.as_str() == "audio_dropout")
+        .collect()
+}
