@@ -21,6 +21,9 @@ cargo clippy --features webhook --all-targets --quiet -- -D warnings
 cargo test --features webhook --test webhook
 cargo test --features webhook --doc sink::webhook
 echo "== cargo test --no-default-features (pure Rust)"
+# Every test binary links the whole crate: drop the default-feature ones before building them
+# again without FFmpeg, so the two sets never sit on the disk together.
+cargo clean -p avqc --quiet
 cargo test --no-default-features
 echo "== docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
