@@ -103,8 +103,13 @@ pub struct SyncConfig {
     /// enough for tens of syllables, short enough to follow a change of offset.
     pub lipsync_window: f64,
     /// Lowest correlation (mean of the best cells at the peak) for a confident lip-sync
-    /// estimate. Default `0.5`.
+    /// estimate. Default `0.4`.
     pub lipsync_min_corr: f64,
+    /// Lowest confidence (peak × (1 − second peak / peak)) of a lip-sync window that may raise
+    /// or clear `av_sync`. Default `0.3`: the talking heads of the evaluation give 0.31–0.58 per
+    /// window (0.38 and up when an alarm opens); a looped cartoon without speech whose windows
+    /// agreed at a lag near the search range's edge gave 0.17–0.25.
+    pub lipsync_min_confidence: f64,
 }
 
 impl Default for SyncConfig {
@@ -132,6 +137,7 @@ impl Default for SyncConfig {
             lipsync: true,
             lipsync_window: 20.0,
             lipsync_min_corr: 0.4,
+            lipsync_min_confidence: 0.3,
         }
     }
 }
@@ -227,6 +233,13 @@ impl DetectorConfig for SyncConfig {
                 && self.lipsync_min_corr <= 1.0,
             "lipsync_min_corr",
             "must be above 0 and at most 1",
+        )?;
+        c.require(
+            self.lipsync_min_confidence.is_finite()
+                && self.lipsync_min_confidence >= 0.0
+                && self.lipsync_min_confidence <= 1.0,
+            "lipsync_min_confidence",
+            "must be between 0 and 1",
         )?;
         Ok(Box::new(AvSync::new(name, self.clone())))
     }

@@ -84,16 +84,20 @@ impl AvSync {
             return;
         };
         s.next_at = newest + STEP_SECS;
-        let confident = a.peak >= self.cfg.lipsync_min_corr && a.second <= 0.75 * a.peak;
+        let conf = confidence(
+            &a,
+            self.cfg.lipsync_min_corr,
+            self.cfg.lipsync_min_confidence,
+        );
+        let confident = conf.is_some();
         let last = if confident {
             s.last.replace(a)
         } else {
             s.last.take()
         };
-        if !confident {
+        let Some(conf) = conf else {
             return;
-        }
-        let conf = (a.peak * (1.0 - a.second / a.peak)).clamp(0.0, 1.0);
+        };
         let at = MediaTime::from_secs_f64(a.end);
         out.metric("lipsync_offset_ms", (a.lag_ms * 10.0).round() / 10.0, at);
         out.metric("lipsync_confidence", (conf * 100.0).round() / 100.0, at);
@@ -116,5 +120,44 @@ impl AvSync {
         if !bad {
             self.lip.window_start = None;
         }
+    }
+}
+
+/// The confidence of a lip-sync window, `None` when it is unsure: the best cells' correlation
+/// at the peak under `min_corr`, the next peak over 3/4 of it, or the confidence (peak × (1 −
+/// second / peak)) under `min_confidence`.
+fn confidence(a: &Analysis, min_corr: f64, min_confidence: f64) -> Option<f64> {
+    if a.peak < min_corr || a.second > 0.75 * a.peak {
+        return None;
+    }
+    let conf = (a.peak * (1.0 - a.second / a.peak)).clamp(0.0, 1.0);
+    (conf >= min_confidence).then_some(conf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(peak: f64, second: f64) -> Analysis {
+        Analysis {
+            lag_ms: 0.0,
+            peak,
+            second,
+            start: 0.0,
+            end: 20.0,
+        }
+    }
+
+    #[test]
+    fn a_window_with_a_close_second_peak_is_unsure() {
+        // a talking head: one clear peak
+        let c = confidence(&window(0.6, 0.15), 0.4, 0.3).expect("confident");
+        assert!((c - 0.45).abs() < 1e-9, "{c}");
+        // a looped cartoon without speech: a peak barely above the next (0.18)
+        assert_eq!(confidence(&window(0.6, 0.42), 0.4, 0.3), None);
+        assert!(confidence(&window(0.6, 0.42), 0.4, 0.1).is_some());
+        // too weak, or the next peak too close to it
+        assert_eq!(confidence(&window(0.35, 0.0), 0.4, 0.3), None);
+        assert_eq!(confidence(&window(0.8, 0.7), 0.4, 0.0), None);
     }
 }

@@ -42,8 +42,10 @@
 //!   with it over [`lipsync_window`](SyncConfig::lipsync_window) seconds every 5 s, lags within
 //!   [`search_range`](SyncConfig::search_range). A window is *confident* when the best cells'
 //!   mean correlation at the peak reaches [`lipsync_min_corr`](SyncConfig::lipsync_min_corr), the
-//!   next peak 120 ms or more away is under 3/4 of it and two of the best cells peak within 40 ms
-//!   of it; then metrics `lipsync_offset_ms` and `lipsync_confidence` (peak × (1 − second/peak)).
+//!   next peak 120 ms or more away is under 3/4 of it, two of the best cells peak within 40 ms
+//!   of it and the confidence (peak × (1 − second/peak)) reaches
+//!   [`lipsync_min_confidence`](SyncConfig::lipsync_min_confidence); then metrics
+//!   `lipsync_offset_ms` and `lipsync_confidence`.
 //!   `av_sync` opens when two consecutive confident windows agree within 20 ms beyond the
 //!   tolerance (their mean is the offset) and closes when two agree within it. Unsure: silent.
 //!
