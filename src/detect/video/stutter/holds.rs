@@ -32,9 +32,15 @@ impl Holds {
         }
     }
 
-    /// Forgets every hold.
+    /// Forgets every hold: the next one is written from the start of the ring again.
     pub(super) fn clear(&mut self) {
         self.n_holds = 0;
+        self.next_hold = 0;
+    }
+
+    /// The hold `i` places after the oldest remembered (`i` below the holds remembered).
+    fn oldest_plus(&self, i: usize) -> u32 {
+        self.holds[(self.next_hold + HISTORY - self.n_holds + i) % HISTORY]
     }
 
     /// Counts the holds in pictures of `base` frames (at least 1): a picture held 1 to `base`
@@ -47,7 +53,9 @@ impl Holds {
 
     /// 3 in 4 of the pictures remembered or more were shown once.
     pub(super) fn mostly_once(&self) -> bool {
-        let once = (0..self.n_holds).filter(|&k| self.holds[k] == 1).count();
+        let once = (0..self.n_holds)
+            .filter(|&i| self.oldest_plus(i) == 1)
+            .count();
         once * 4 >= self.n_holds * 3
     }
 
@@ -74,8 +82,7 @@ impl Holds {
             let mut first: Option<usize> = None;
             let mut last: Option<usize> = None;
             for i in 0..n {
-                let idx = (self.next_hold + HISTORY - n + i) % HISTORY;
-                if self.holds[idx] >= h {
+                if self.oldest_plus(i) >= h {
                     count += 1;
                     if let Some(l) = last {
                         gaps[n_gaps] = (i - l) as u32;
@@ -115,5 +122,48 @@ impl Holds {
             best = (h, med + h - 1);
         }
         best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cleared_ring_is_written_from_its_start() {
+        let mut h = Holds::new();
+        for _ in 0..100 {
+            h.push(2);
+        }
+        h.clear();
+        assert_eq!((h.n_holds, h.next_hold), (0, 0));
+        // the holds pushed since are the ones read: every picture shown once
+        for _ in 0..40 {
+            h.push(1);
+        }
+        assert!(h.mostly_once());
+    }
+
+    #[test]
+    fn only_the_last_holds_count_for_mostly_once() {
+        // a ring that wrapped: the 40 holds remembered are slots 100..140, all shown once,
+        // while slots 0..40 hold older pictures held 2 frames
+        let mut holds = [2; HISTORY];
+        holds[100..140].fill(1);
+        let h = Holds {
+            holds,
+            n_holds: 40,
+            next_hold: 140,
+        };
+        assert!(h.mostly_once());
+        // and the other way round: the 40 remembered were held 2 frames
+        let mut holds = [1; HISTORY];
+        holds[100..140].fill(2);
+        let h = Holds {
+            holds,
+            n_holds: 40,
+            next_hold: 140,
+        };
+        assert!(!h.mostly_once());
     }
 }

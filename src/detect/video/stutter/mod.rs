@@ -53,6 +53,12 @@
 //!   sound) and repeats are not judged, and no period is learned from them. Footage shot or
 //!   converted at its frame rate does not repeat pictures, so an isolated repeat in steady
 //!   motion stays a stutter;
+//! - a picture repeated once is not the programme's texture: film telecined 3:2, deinterlaced
+//!   and decimated to 25 fps nearly repeats its pictures in motion several times a second at
+//!   no regular place, and only some of those near-repeats are close enough to be repeats. In
+//!   a stream without a regular cadence nor frame doubling, a picture shown once more after 14
+//!   or more such **dips** within 10 s (steps that changed the worst block by at most 1/2.5 of
+//!   each step in motion around them, `dips.rs`) is not judged; a picture held longer is;
 //! - the shot runs at the stream's picture rate: a shot whose every picture so far repeated
 //!   (since the start, an edit or a still of `max_duration` or more: animation on twos, 10 fps
 //!   video, another programme after a junction) has a cadence of its own, and its repeats are
@@ -69,6 +75,7 @@
 mod base;
 mod cadence;
 mod config;
+mod dips;
 mod holds;
 mod step;
 
@@ -77,6 +84,7 @@ use serde_json::json;
 use base::Doubling;
 use cadence::{cadence_message, secs_after, History};
 pub use config::StutterConfig;
+use dips::Dips;
 use step::{Held, Step, Steps};
 
 use crate::detect::check::ConfigCheck;
@@ -122,6 +130,8 @@ pub struct Stutter {
     history: History,
     /// The stream's base picture (frame doubling), learned from the holds in frames.
     doubling: Doubling,
+    /// Near-repeat steps in motion (the texture of rate-converted pictures).
+    dips: Dips,
     /// Watching since (start or last discontinuity).
     since: Option<MediaTime>,
     /// Frames shown beyond the cadence in the current episode.
@@ -151,6 +161,7 @@ impl Stutter {
             held: None,
             history: History::new(),
             doubling: Doubling::new(),
+            dips: Dips::new(),
             since: None,
             repeated: 0,
             last_edit: None,
@@ -193,6 +204,7 @@ impl Stutter {
             self.since = Some(held.times[0]);
         }
         let (mut cadence, gap) = seen.cadence;
+        let regular = cadence;
         let b = self.doubling.base();
         let (frames, frame_secs) = ((held.frames / b).max(1), held.frame_secs * b as f64);
         self.history.push_hold(frames);
@@ -261,7 +273,11 @@ impl Stutter {
         let learned = self
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
-        if frames <= cadence || !learned || held.flat || !moving || habit || long {
+        // A picture repeated once in a programme whose pictures nearly repeat in motion more
+        // than once a second, at no regular place (film telecined, deinterlaced and
+        // decimated), is the programme's texture, not a fault of the feed.
+        let texture = frames == 2 && b == 1 && regular <= 1 && self.dips.frequent(start);
+        if frames <= cadence || !learned || held.flat || !moving || habit || long || texture {
             return;
         }
         // A shot whose every picture so far repeated (since the start, an edit or a still) is
@@ -315,6 +331,10 @@ impl VideoDetector for Stutter {
         let (cmp, rebuilt) = self.steps.next(frame.analysis(), &self.cfg);
         if rebuilt {
             self.held = None;
+            self.dips.restart();
+        }
+        if let Some(step) = cmp {
+            self.dips.step(t.as_secs_f64(), step, &self.cfg);
         }
         match (cmp, self.held.as_mut()) {
             (
@@ -351,6 +371,7 @@ impl VideoDetector for Stutter {
         self.held = None;
         self.history.clear();
         self.doubling.clear();
+        self.dips.clear();
         self.since = None;
         self.last_edit = None;
         self.phase_lost = false;

@@ -10,7 +10,7 @@ use crate::media::{MediaTime, VideoFrame};
 /// Share of blocks that must move (by `min_motion`) in the steps into and out of a held
 /// picture for the scene to count as moving: a mouth or an eye of a drawn face pausing for a
 /// frame (1 in 100 blocks) is no visible stutter.
-const MOVED_SHARE: f32 = 0.03;
+pub(super) const MOVED_SHARE: f32 = 0.03;
 /// Share of blocks changed by [`CUT_LEVEL`] or more from which a step may be an edit.
 const EDIT_SHARE: f32 = 1.0 / 3.0;
 
