@@ -1,5 +1,5 @@
 """Clips with defects by construction (dropouts, clipping, clicks, freezes, corruption,
-A/V offsets); corruption truth is measured after the encode (make_corpus.py)."""
+repeated pictures, A/V offsets); corruption truth is measured after the encode (make_corpus.py)."""
 from __future__ import annotations
 
 import os
@@ -8,6 +8,7 @@ from array import array
 import encode as enc
 import inject
 import media
+import repeats
 import speech
 import talkhead
 from groups import ENGINES, film_sound, moving_footage, music_bed, plan, speech_bed, voice
@@ -81,6 +82,42 @@ def defect_clips(seed: int) -> list[tuple[str, callable]]:
         return b
     for k, src in enumerate(["vtest", "box", "megamind", "vtest", "megamind"]):
         out.append((f"freeze_dark_{src}_{k}", freeze(k, src)))
+
+    def stutter(k, src, kind):
+        """Moving footage with 2-3 pictures shown 1-3 extra times (repeats.py); `kind`:
+        native25 (cup at its 25 fps), 24to25 and pulldown32 (as the clean `rate` clips),
+        twos (Megamind on twos: a drawing held 2 + n pictures instead of 2, the n frames
+        beyond its hold are scored)."""
+        def b(rng, cache):
+            dur = rng.choice([25.0, 28.0, 30.0])
+            start = rng.uniform(0, 5)
+            held, vc = 1, "h264"
+            if kind == "native25":
+                vin, graph, fps = enc.footage(src, start, cache)
+            elif kind == "24to25":
+                pre = "fps=24" if src != "megamind" else ""
+                vin, graph, fps = enc.footage(src, start, cache, fps="25", pre=pre)
+            elif kind == "pulldown32":
+                pre = "fps=24000/1001" if src != "megamind" else ""
+                vin, graph, _ = enc.footage(src, start, cache, fps="24000/1001", pre=pre,
+                                            post="telecine=first_field=top:pattern=23")
+                fps, vc = "30000/1001", "h264i"
+            else:
+                vin, graph, fps = enc.footage(src, start, cache, pre="fps=12000/1001",
+                                              post="fps=24000/1001")
+                held = 2
+            graph, truth = repeats.inject(rng, vin, graph, fps, dur, held, kind, rng.choice([2, 3]))
+            au, track = music_bed(rng, dur)
+            what = ", ".join(f"{t['start']:.2f} s +{t['repeated_frames']}" for t in truth)
+            return plan(f"stutter_{kind}_{k}", ["stutter"], dur, vin, graph, fps, au,
+                        f"{src} {kind}, pictures repeated at {what}, {track}", clean=False,
+                        defects=truth, vcodec=vc)
+        return b
+    for k, (src, kind) in enumerate([("cup", "native25"), ("cup", "native25"),
+                                     ("megamind", "24to25"), ("box", "24to25"),
+                                     ("megamind", "pulldown32"), ("box", "pulldown32"),
+                                     ("megamind", "twos"), ("megamind", "twos")]):
+        out.append((f"stutter_{kind}_{k}", stutter(k, src, kind)))
 
     def corruption(k, src, vcodec, acodec, mode):
         def b(rng, cache):

@@ -4,9 +4,10 @@
 usage: make_corpus.py --out DIR [--seed N] [--only GROUP[,GROUP]] [--clips NAME[,NAME]] [--list]
                       [--picture NAME]
 
-GROUP: clean, dropout, click, clipping, freeze, corruption, sync (default: all of these), and
-holdout (clean programmes from sources no other group uses, holdout.py; built only when named,
-into a corpus directory of its own).
+GROUP: clean, dropout, click, clipping, freeze, corruption, sync (default: all of these),
+holdout (clean programmes from sources no other group uses, holdout.py) and stutter (pictures
+repeated in moving footage, repeats.py); the last two are built only when named, into a corpus
+directory of their own (so that the corpora of earlier seeds keep their clips).
 Needs the packages of scripts/realeval/install.sh, Python 3.11 (stdlib) and ffmpeg.
 Deterministic per seed (every clip draws from its own random.Random("seed:name")).
 Clips already built (DIR/<clip>.ts with DIR/meta/<clip>.json) are kept: delete DIR
@@ -37,7 +38,8 @@ import holdout  # noqa: E402
 from score import TRUE_PEAK_CEILING as DELIVERY_TRUE_PEAK  # noqa: E402
 
 PREFIX = {"dropout": "dropout_", "click": "click_", "clipping": "clipping_", "freeze": "freeze_",
-          "corruption": "corrupt_", "sync": "sync_"}
+          "corruption": "corrupt_", "sync": "sync_", "stutter": "stutter_"}
+OPT_IN = {"stutter"}  # groups built only when named (holdout too: its clips are not in `clips`)
 EDGE = 0.5  # first and last seconds ignored for every type
 # A clip without audio truth whose encode made a click is encoded again with its sound
 # SHIFTS samples later, then drawn again, at most REDRAWS times (build_one, audiocheck.py,
@@ -338,6 +340,8 @@ def main() -> int:
     ho = holdout.holdout_clips(a.seed)
     ho_names = {n for n, _ in ho}
     clips = cl + defect_clips(a.seed)
+    if not only and not a.clips:
+        clips = [(n, b) for n, b in clips if group_of(n, clean_names) not in OPT_IN]
     if only:
         clips = [(n, b) for n, b in clips + ho if group_of(n, clean_names, ho_names) in only]
     if a.clips:

@@ -5,7 +5,7 @@ usage: score.py --truth DIR/truth.json (--events FILE | --events-dir DIR) [--gro
                 [--per-clip] [--json]
 
 --groups keeps only the clips of those groups (clean, dropout, click, clipping, freeze,
-corruption, sync; the undamaged references count as corruption too).
+corruption, stutter, sync; the undamaged references count as corruption too).
 
 Events: one JSON object per line; `stream` names the clip (its file name, or a path or URL
 ending in it). With --events-dir, DIR/<clip>.ts.jsonl or DIR/<clip>.jsonl per clip. Only
@@ -14,6 +14,8 @@ defect events with phase "end" (or no phase) count; "start" lines are used for l
 Scored types and tolerances (a prediction matches a truth interval of its type when they
 overlap and both boundaries are within the tolerance; one-to-one, smallest error first):
   video_freeze, video_corruption        0.2 s
+  video_stutter                         0.1 s    (truth is exact to the picture: 2 pictures
+                                                  at 25 fps, far under the 4 s between repeats)
   audio_dropout, audio_clipping         0.05 s   (audio_silence events also match dropouts)
   audio_click                           start within 0.010 s
 Unmatched truth = FN; an unmatched prediction = FP unless half of it lies in an ignore
@@ -41,7 +43,12 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 
-TOL = {"video_freeze": 0.2, "video_corruption": 0.2, "audio_dropout": 0.05,
+# video_stutter: the truth is the repeated pictures' span, exact to the picture (stutter group,
+# repeats.py), and the detector reports picture times too (from the first frame beyond the
+# content's hold to the next new picture): 0.1 s allows one picture of 23.976-30 fps either way
+# and some slack, and stays far under the 4 s between the group's repeats, so that two
+# repeats never compete for one event.
+TOL = {"video_freeze": 0.2, "video_corruption": 0.2, "video_stutter": 0.1, "audio_dropout": 0.05,
        "audio_clipping": 0.05, "audio_click": 0.010}
 ALIASES = {"audio_silence": "audio_dropout"}
 DEFAULT_TYPES = ["video_freeze", "video_black", "video_corruption", "video_loss", "video_out_of_range",
