@@ -50,15 +50,9 @@
 //!   those whose own bands rose against their last reading, by more than the bands' usual
 //!   swing, while the index rose (at most `band_phases - 1` of them; damage that begins on one
 //!   picture moves the sums by its own bands' share only).
-//!   **At a cut** (the bands a picture reads show 3× more or less detail than when last read,
-//!   or the mean luma of most of their tiles moved: a new picture, where blocking of the same
-//!   one keeps its blocks' means), a rise on the 8-pixel grid alone is the new shot's own
-//!   coding (a still coded coarser than the one before steps on the grid of its transform
-//!   blocks): until the new shot's bands have all been read, and `band_phases` pictures
-//!   after, the 8-pixel baseline rises to the picture's index. A rise on the 16-pixel grid as
-//!   well (the macroblocks and CTUs that damage takes) meanwhile restores the baseline from
-//!   before the cut: the picture is judged as anywhere else (damage can change a picture's
-//!   detail as much as a cut does).
+//!   **At a cut** (a new picture in the bands a picture reads), the new shot's own coding is not
+//!   damage: a rise on the 8-pixel grid alone until the new shot has been read; on both grids
+//!   when a clean key picture brings the shot (see `cut`).
 //!   **Held pictures**: a picture whose bands did not move since they were last read (no
 //!   tile's mean luma moved by a quarter of a code value per picture between the readings: a
 //!   frozen picture, which an encoder may code ever blockier) brings no new evidence: it
@@ -107,7 +101,7 @@ mod tiles;
 
 use baseline::GridBaseline;
 use carry::Carry;
-use cut::{CUT_ACTIVITY, CUT_MOVED};
+use cut::{NewShot, CUT_ACTIVITY, CUT_MOVED};
 use faint_run::{Faint, FaintRuns};
 use fell_back::FellBack;
 use garbage::Garbage;
@@ -172,10 +166,8 @@ pub struct Corruption {
     decoder_at: Option<MediaTime>,
     /// Decoder damage ended by a key frame that still looks damaged (see [`carry`]).
     carry: Carry,
-    /// A new shot's start, during which a rise on the 8-pixel grid alone is the new shot's own
-    /// coding (see [`CUT_ACTIVITY`]): pictures left of it, and the 8-pixel baseline from
-    /// before the cut.
-    new_shot: Option<(usize, GridBaseline)>,
+    /// A new shot's start, during which its blockiness is its own coding (see [`NewShot`]).
+    new_shot: NewShot,
     /// The current run of pictures showing decoder garbage (see [`garbage`]).
     garbage: Garbage,
     /// Sharp steps on the block grid (see [`steps`]).
@@ -220,7 +212,7 @@ impl Corruption {
             was_decoder: false,
             decoder_at: None,
             carry: Carry::default(),
-            new_shot: None,
+            new_shot: NewShot::default(),
             garbage: Garbage::default(),
             grid_damage: GridDamage::new(cfg.band_phases, cfg.adapt as f32),
             fell_back: FellBack::default(),
@@ -281,7 +273,7 @@ impl Corruption {
         self.was_decoder = false;
         self.decoder_at = None;
         self.carry.reset();
-        self.new_shot = None;
+        self.new_shot = NewShot::default();
         self.garbage.clear();
         self.grid_damage.clear();
         self.fell_back = FellBack::default();
@@ -357,14 +349,9 @@ impl Detector for Corruption {
                     let weak16 = self.grid16.rise(s.r16, wmin, wz);
                     let faint16 = self.grid16.rise(s.r16, wmin * 0.5, wz * 0.5);
                     // A cut: the bands read now show a different picture than when last read.
-                    // Its blockiness is that of the new shot's coding, not damage, unless it
-                    // rises on the 16-pixel grid as well (the macroblocks and CTUs that damage
-                    // takes): a still coded coarser than the one before steps on the 8-pixel
-                    // grid of its transform blocks alone. Until the new shot's bands have all
-                    // been read, and `band_phases` pictures after, the 8-pixel baseline rises
-                    // to the picture's own index at once; if the 16-pixel grid rises (or the
-                    // decoder reports damage) meanwhile, it was damage that changed the
-                    // picture: the baseline from before the cut is restored.
+                    // Until the new shot has been read, its blockiness is its own coding, on the
+                    // 8-pixel grid, and on the 16-pixel one too where a clean key picture
+                    // brought the shot (see `cut`).
                     let (now, before) = band;
                     let (lo, hi) = (
                         now.activity.min(before.activity),
@@ -372,23 +359,19 @@ impl Detector for Corruption {
                     );
                     let moved = self.measure.moved().share >= CUT_MOVED;
                     let cut = !decoder && hi >= MIN_ACTIVITY && (hi >= CUT_ACTIVITY * lo || moved);
-                    if cut {
-                        let before_cut = self.new_shot.map_or(self.grid8, |(_, b)| b);
-                        self.new_shot = Some((self.cfg.band_phases, before_cut));
-                    }
-                    if let Some((_, b)) = self.new_shot.filter(|_| decoder || faint16) {
-                        self.grid8 = b;
-                        self.new_shot = None;
-                    }
-                    let shot = self.new_shot.is_some();
-                    self.new_shot = self
-                        .new_shot
-                        .and_then(|(n, b)| (n > 1).then_some((n - 1, b)));
+                    let key =
+                        f.flags().contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
+                    let damage = decoder || faint16;
+                    let plainer = now.activity < before.activity;
+                    // A key picture that ends damage is a refresh, not a new shot's start.
+                    let refreshes = self.was_decoder || self.content.is_open();
+                    let clean_key = key && !decoder && !refreshes;
+                    let at = (cut, clean_key, plainer, damage, self.cfg.band_phases);
+                    let grids = (&mut self.grid8, &mut self.grid16);
+                    let (shot, keyed) = self.new_shot.push(at, grids);
                     let judged = warm && informative && !decoder && !shot;
                     // Colours outside every gamut, or luma at both rails, where the picture was
                     // legal: decoder garbage whatever the blocks show (see `garbage`).
-                    let key =
-                        f.flags().contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
                     let garbled = self.garbage.push(f.analysis(), t, key).is_some();
                     // The 16-pixel grid fell back: the 8-pixel grid is no evidence (`fell_back`).
                     let faint8 = self.grid8.rise(s.r8, wmin * 0.5, wz * 0.5);
@@ -487,7 +470,13 @@ impl Detector for Corruption {
                         } else {
                             self.grid8.learn(s.r8, a, am);
                         }
-                        self.grid16.learn(s.r16, a, am);
+                        // The start of a plainer shot a clean key picture brought read: its
+                        // 16-pixel index is its own coding as well (see `cut`).
+                        if keyed {
+                            self.grid16.raise_to(s.r16);
+                        } else {
+                            self.grid16.learn(s.r16, a, am);
+                        }
                         let tiles = self.measure.tiles();
                         self.tile_base.learn(tiles, MIN_ACTIVITY, a, dt);
                         self.learnt += dt;
