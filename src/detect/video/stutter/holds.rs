@@ -146,24 +146,19 @@ mod tests {
 
     #[test]
     fn only_the_last_holds_count_for_mostly_once() {
-        // a ring that wrapped: the 40 holds remembered are slots 100..140, all shown once,
-        // while slots 0..40 hold older pictures held 2 frames
-        let mut holds = [2; HISTORY];
-        holds[100..140].fill(1);
-        let h = Holds {
-            holds,
-            n_holds: 40,
-            next_hold: 140,
+        // a ring that wrapped: the 40 holds remembered are slots 100..140, the rest older
+        let wrapped = |remembered: u32, older: u32| {
+            let mut holds = [older; HISTORY];
+            holds[100..140].fill(remembered);
+            Holds {
+                holds,
+                n_holds: 40,
+                next_hold: 140,
+            }
         };
-        assert!(h.mostly_once());
+        // the 40 remembered were shown once, slots 0..40 held older pictures 2 frames
+        assert!(wrapped(1, 2).mostly_once());
         // and the other way round: the 40 remembered were held 2 frames
-        let mut holds = [1; HISTORY];
-        holds[100..140].fill(2);
-        let h = Holds {
-            holds,
-            n_holds: 40,
-            next_hold: 140,
-        };
-        assert!(!h.mostly_once());
+        assert!(!wrapped(2, 1).mostly_once());
     }
 }
