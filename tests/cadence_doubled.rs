@@ -3,8 +3,7 @@
 
 mod common;
 
-use avqc::detect::video::StutterConfig;
-use avqc::{DetectorConfig, Events, Media, MediaTime, Phase};
+use avqc::Media;
 
 const FPS: f64 = 50.0;
 
@@ -15,28 +14,7 @@ fn picture(i: usize, shift: f64) -> Media {
 
 /// `(start, end, repeated_frames)` of every stutter, for frame `i` shifted by `shift[i]`.
 fn stutters(shift: &[f64]) -> Vec<(f64, f64, u64)> {
-    let mut det = StutterConfig::default().build("stutter").unwrap();
-    let mut out = Events::new("t", "stutter");
-    let mut found = Vec::new();
-    for (i, &s) in shift.iter().enumerate() {
-        det.process(&picture(i, s), &mut out);
-        found.extend(out.drain());
-    }
-    det.finish(MediaTime::from_secs_f64(shift.len() as f64 / FPS), &mut out);
-    found.extend(out.drain());
-    found
-        .iter()
-        .filter_map(|e| e.as_defect())
-        .filter(|d| d.phase == Phase::End)
-        .map(|d| {
-            let repeated = d.details["repeated_frames"].as_u64().unwrap();
-            (
-                d.start.as_secs_f64(),
-                d.end.unwrap().as_secs_f64(),
-                repeated,
-            )
-        })
-        .collect()
+    common::pictures::stutter_spans(shift.iter().enumerate().map(|(i, &s)| picture(i, s)))
 }
 
 /// The shift of every frame of `secs` seconds of 24 fps film, panning 3 px a picture,

@@ -3,8 +3,8 @@
 //! the `video_corruption` intervals a detector finds in them; and the moving texture of the
 //! stutter and cadence tests.
 
-use avqc::detect::video::CorruptionConfig;
-use avqc::{DetectorConfig, Media, MediaTime, PixelFormat, VideoFrame};
+use avqc::detect::video::{CorruptionConfig, StutterConfig};
+use avqc::{DetectorConfig, Media, MediaTime, Phase, PixelFormat, VideoFrame};
 
 /// Picture width.
 pub const W: usize = 320;
@@ -81,5 +81,23 @@ pub fn corruption_intervals(
         .filter_map(|e| e.as_defect())
         .filter(|d| d.defect.as_str() == "video_corruption")
         .filter_map(|d| Some((d.start.as_secs_f64(), d.end?.as_secs_f64())))
+        .collect()
+}
+
+/// `(start, end, repeated_frames)` of every stutter the default `stutter` detector ends over
+/// `frames` (finished at the end of the last one).
+#[allow(dead_code)]
+pub fn stutter_spans(frames: impl IntoIterator<Item = Media>) -> Vec<(f64, f64, u64)> {
+    super::run_all(StutterConfig::default().build("stutter").unwrap(), frames)
+        .iter()
+        .filter_map(|e| e.as_defect())
+        .filter(|d| d.phase == Phase::End)
+        .map(|d| {
+            (
+                d.start.as_secs_f64(),
+                d.end.unwrap().as_secs_f64(),
+                d.details["repeated_frames"].as_u64().unwrap(),
+            )
+        })
         .collect()
 }
