@@ -3,7 +3,7 @@
 mod common;
 
 use avqc::detect::video::{FrameDropConfig, StutterConfig};
-use avqc::{DetectorConfig, Event, Events, Media, MediaTime, Phase, PixelFormat, VideoFrame};
+use avqc::{DetectorConfig, Event, Events, Media, MediaTime, PixelFormat, VideoFrame};
 
 const FPS: f64 = 25.0;
 
@@ -38,18 +38,7 @@ fn watch(frames: impl Iterator<Item = Media>, n: usize) -> (Vec<(f64, f64, u64)>
     }
     det.finish(MediaTime::from_secs_f64(n as f64 / FPS), &mut out);
     found.extend(out.drain());
-    let stutters = found
-        .iter()
-        .filter_map(|e| e.as_defect())
-        .filter(|d| d.phase == Phase::End)
-        .map(|d| {
-            (
-                d.start.as_secs_f64(),
-                d.end.unwrap().as_secs_f64(),
-                d.details["repeated_frames"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let stutters = common::pictures::stutter_ends(&found);
     let notices = found
         .iter()
         .filter_map(|e| match e {

@@ -4,7 +4,7 @@
 //! stutter and cadence tests.
 
 use avqc::detect::video::{CorruptionConfig, StutterConfig};
-use avqc::{DetectorConfig, Media, MediaTime, Phase, PixelFormat, VideoFrame};
+use avqc::{DetectorConfig, Event, Media, MediaTime, Phase, PixelFormat, VideoFrame};
 
 /// Picture width.
 pub const W: usize = 320;
@@ -86,9 +86,16 @@ pub fn corruption_intervals(
 
 /// `(start, end, repeated_frames)` of every stutter the default `stutter` detector ends over
 /// `frames` (finished at the end of the last one).
-#[allow(dead_code)]
 pub fn stutter_spans(frames: impl IntoIterator<Item = Media>) -> Vec<(f64, f64, u64)> {
-    super::run_all(StutterConfig::default().build("stutter").unwrap(), frames)
+    stutter_ends(&super::run_all(
+        StutterConfig::default().build("stutter").unwrap(),
+        frames,
+    ))
+}
+
+/// `(start, end, repeated_frames)` of every stutter that ended in `events`.
+pub fn stutter_ends(events: &[Event]) -> Vec<(f64, f64, u64)> {
+    events
         .iter()
         .filter_map(|e| e.as_defect())
         .filter(|d| d.phase == Phase::End)
