@@ -7,8 +7,8 @@
 mod common;
 
 use avqc::detect::video::CorruptionConfig;
-use avqc::{FrameFlags, Media, PictureType};
-use common::pictures::{corruption_intervals, frame, spreading_blocks};
+use avqc::Media;
+use common::pictures::{corruption_intervals, frame, keyed_every_5s, spreading_blocks};
 
 /// 6 s of the smooth picture, key frames at 0 and 5 s. From picture `from` to the key frame, blocks of 16×16, 10 code values brighter, on the 8-pixel grid (one per block row at
 /// first, one more every 4 pictures, up to 6); from picture `flagged` to that key frame the
@@ -16,18 +16,8 @@ use common::pictures::{corruption_intervals, frame, spreading_blocks};
 /// (H.264, HEVC; not MPEG-2).
 fn stream(from: Option<usize>, flagged: usize, b_refs: bool) -> impl Iterator<Item = Media> {
     (0..150).map(move |i| {
-        let Media::Video(f) = frame(i, move |x, y| spreading_blocks(x, y, i, from)) else {
-            unreachable!()
-        };
-        let f = if i % 125 == 0 {
-            f.with_flags(FrameFlags::KEY)
-                .with_picture_type(PictureType::I)
-        } else if (flagged..125).contains(&i) {
-            f.with_flags(FrameFlags::CONCEALED)
-        } else {
-            f
-        };
-        Media::Video(f.with_b_pictures_referenced(b_refs))
+        let picture = frame(i, move |x, y| spreading_blocks(x, y, i, from));
+        keyed_every_5s(picture, i, flagged, b_refs)
     })
 }
 

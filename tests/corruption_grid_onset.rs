@@ -9,8 +9,8 @@
 mod common;
 
 use avqc::detect::video::CorruptionConfig;
-use avqc::{FrameFlags, Media, PictureType};
-use common::pictures::{corruption_intervals, frame, W};
+use avqc::Media;
+use common::pictures::{corruption_intervals, frame, keyed_every_5s, W};
 
 /// Whether (x, y) lies in one of 2 blocks of 16×16 on grid points of the left half (too few
 /// for the blockiness index of the whole picture to rise).
@@ -39,18 +39,7 @@ fn stream(flagged: usize, b_refs: bool) -> impl Iterator<Item = Media> {
                 v
             }
         });
-        let Media::Video(f) = picture else {
-            unreachable!()
-        };
-        let f = if i % 125 == 0 {
-            f.with_flags(FrameFlags::KEY)
-                .with_picture_type(PictureType::I)
-        } else if (flagged..125).contains(&i) {
-            f.with_flags(FrameFlags::CONCEALED)
-        } else {
-            f
-        };
-        Media::Video(f.with_b_pictures_referenced(b_refs))
+        keyed_every_5s(picture, i, flagged, b_refs)
     })
 }
 

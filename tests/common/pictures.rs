@@ -4,7 +4,10 @@
 //! stutter and cadence tests.
 
 use avqc::detect::video::{CorruptionConfig, StutterConfig};
-use avqc::{DetectorConfig, Event, Media, MediaTime, Phase, PixelFormat, VideoFrame};
+use avqc::{
+    DetectorConfig, Event, FrameFlags, Media, MediaTime, Phase, PictureType, PixelFormat,
+    VideoFrame,
+};
 
 /// Picture width.
 pub const W: usize = 320;
@@ -107,4 +110,22 @@ pub fn stutter_ends(events: &[Event]) -> Vec<(f64, f64, u64)> {
             )
         })
         .collect()
+}
+
+/// Picture `i` of a stream whose key (I) pictures come every 125 pictures (5 s), marked
+/// concealed by the decoder from picture `flagged` up to the next key picture; `b_refs`:
+/// whether every picture may be a reference (H.264, HEVC; not MPEG-2).
+pub fn keyed_every_5s(picture: Media, i: usize, flagged: usize, b_refs: bool) -> Media {
+    let Media::Video(f) = picture else {
+        unreachable!()
+    };
+    let f = if i.is_multiple_of(125) {
+        f.with_flags(FrameFlags::KEY)
+            .with_picture_type(PictureType::I)
+    } else if (flagged..125).contains(&i) {
+        f.with_flags(FrameFlags::CONCEALED)
+    } else {
+        f
+    };
+    Media::Video(f.with_b_pictures_referenced(b_refs))
 }

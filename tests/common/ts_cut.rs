@@ -14,32 +14,32 @@ pub const FPS: f64 = 25.0;
 
 /// 4 s of moving 320×180 pictures at 25 fps, coded with `codec_args`, in MPEG-TS.
 pub fn encode(name: &str, codec_args: &[&str]) -> Vec<u8> {
-    let path: PathBuf =
-        std::env::temp_dir().join(format!("avqc-cut-{}-{name}.ts", std::process::id()));
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg("testsrc2=s=320x180:r=25:d=4")
-        .args(codec_args)
-        .args(["-f", "mpegts"])
-        .arg(&path)
-        .status()
-        .expect("the ffmpeg CLI runs (scripts/install-deps.sh installs it)");
-    assert!(status.success(), "ffmpeg made the fixture");
-    let bytes = std::fs::read(&path).unwrap();
-    let _ = std::fs::remove_file(&path);
-    bytes
+    ffmpeg_ts(
+        &format!("cut-{name}"),
+        &["testsrc2=s=320x180:r=25:d=4".into()],
+        codec_args,
+    )
 }
 
 /// `secs` seconds of moving 320×180 pictures at 25 fps and a 440 Hz tone, coded with `args`
 /// (video and sound codec options, muxer options), in MPEG-TS.
 pub fn encode_av(name: &str, secs: u32, args: &[&str]) -> Vec<u8> {
-    let path: PathBuf =
-        std::env::temp_dir().join(format!("avqc-av-{}-{name}.ts", std::process::id()));
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=s=320x180:r=25:d={secs}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=f=440:sample_rate=48000:d={secs}"))
+    let inputs = [
+        format!("testsrc2=s=320x180:r=25:d={secs}"),
+        format!("sine=f=440:sample_rate=48000:d={secs}"),
+    ];
+    ffmpeg_ts(&format!("av-{name}"), &inputs, args)
+}
+
+/// The MPEG-TS the ffmpeg CLI makes of the lavfi sources `inputs` with `args`.
+fn ffmpeg_ts(name: &str, inputs: &[String], args: &[&str]) -> Vec<u8> {
+    let path: PathBuf = std::env::temp_dir().join(format!("avqc-{name}-{}.ts", std::process::id()));
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-y"]);
+    for input in inputs {
+        cmd.args(["-f", "lavfi", "-i"]).arg(input);
+    }
+    let status = cmd
         .args(args)
         .args(["-f", "mpegts"])
         .arg(&path)

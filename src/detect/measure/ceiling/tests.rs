@@ -50,8 +50,8 @@ fn a_sine_is_rounded_and_a_clipped_one_flat() {
     assert!(Piles::flatness(&clipped, 0.9).0 > 0.75);
 }
 
-/// The knees of the tops of 20 ms of a 1 kHz sine of amplitude `amp` cut at `rail`.
-fn knees(amp: f64, rail: f32) -> Vec<f32> {
+/// `measure` of every top of 20 ms of a 1 kHz sine of amplitude `amp` cut at `rail`.
+fn tops_of(amp: f64, rail: f32, measure: impl Fn(&Top) -> f32) -> Vec<f32> {
     let s = settings();
     let mut p = Piles::default();
     p.reset(&s);
@@ -60,7 +60,12 @@ fn knees(amp: f64, rail: f32) -> Vec<f32> {
         p.push(x, i, &s);
     }
     p.close_window(&s);
-    p.recent.iter().map(|r| r.knee).collect()
+    p.recent.iter().map(measure).collect()
+}
+
+/// The knees of the tops of 20 ms of a 1 kHz sine of amplitude `amp` cut at `rail`.
+fn knees(amp: f64, rail: f32) -> Vec<f32> {
+    tops_of(amp, rail, |t| t.knee)
 }
 
 #[test]
@@ -75,17 +80,7 @@ fn a_rail_cuts_a_knee_into_a_top_a_smooth_top_bends_gently() {
 
 #[test]
 fn a_cut_top_bends_more_at_its_shoulders_than_at_its_apex_a_smooth_one_does_not() {
-    let s = settings();
-    let shoulders = |amp: f64, rail: f32| {
-        let mut p = Piles::default();
-        p.reset(&s);
-        for i in 0..960 {
-            let x = sine(i as f64 / 48_000.0, 1000.0, amp).clamp(-rail, rail);
-            p.push(x, i, &s);
-        }
-        p.close_window(&s);
-        p.recent.iter().map(|r| r.shoulder).collect::<Vec<f32>>()
-    };
+    let shoulders = |amp: f64, rail: f32| tops_of(amp, rail, |t| t.shoulder);
     let smooth = shoulders(0.97, 1.0);
     assert!(smooth.len() >= 30, "{smooth:?}");
     assert!(smooth.iter().all(|&k| k <= 0.0), "{smooth:?}");
