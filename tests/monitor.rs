@@ -3,8 +3,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+
+use common::defects::{balance, unended};
 
 use avqc::monitor::{Monitor, MonitorConfig, StreamSpec, StreamState};
 use avqc::pipeline::Ending;
@@ -40,45 +41,6 @@ fn source(id: &str, n: Option<usize>) -> FrameSource<impl Iterator<Item = Media>
 
 fn freeze() -> Vec<Box<dyn Detector>> {
     Registry::builtin().build_names(&["freeze"]).unwrap()
-}
-
-/// Per stream: defect starts without an end (must be empty) and ended defects.
-fn balance(events: &[Event]) -> BTreeMap<String, (usize, usize)> {
-    let mut open: BTreeMap<(String, String, String, i64), i32> = BTreeMap::new();
-    let mut ended: BTreeMap<String, usize> = BTreeMap::new();
-    for e in events {
-        if let Some(d) = e.as_defect() {
-            let key = (
-                d.stream.to_string(),
-                d.detector.to_string(),
-                d.defect.as_str().to_string(),
-                (d.start.as_secs_f64() * 1e6) as i64,
-            );
-            match d.phase {
-                Phase::Start => *open.entry(key).or_default() += 1,
-                Phase::End => {
-                    *open.entry(key).or_default() -= 1;
-                    *ended.entry(d.stream.to_string()).or_default() += 1;
-                }
-            }
-        }
-    }
-    let mut out: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for ((stream, ..), n) in open {
-        assert!(
-            n == 0 || n == 1,
-            "{stream}: a defect ended twice or never started"
-        );
-        out.entry(stream).or_default().0 += n as usize;
-    }
-    for (s, n) in ended {
-        out.entry(s).or_default().1 = n;
-    }
-    out
-}
-
-fn unended(events: &[Event]) -> usize {
-    balance(events).values().map(|(open, _)| open).sum()
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! Defect events of a detector run on synthetic media, checked for pairing (every start has
-//! one end), and their filters (tests/detectors.rs, tests/detectors_errors.rs).
+//! one end, also per stream of a many-stream run), and their filters (tests/detectors.rs,
+//! tests/detectors_errors.rs, tests/monitor.rs).
+
+use std::collections::BTreeMap;
 
 use avqc::event::DefectEvent;
 use avqc::{Detector, Event, Media, MediaTime, Phase};
@@ -63,4 +66,45 @@ pub fn starts<'a>(events: &'a [DefectEvent], defect: &str) -> Vec<&'a DefectEven
 
 pub fn near(a: MediaTime, b: f64, tol: f64) -> bool {
     (a.as_secs_f64() - b).abs() <= tol
+}
+
+/// Per stream of a many-stream run (tests/monitor.rs): defect starts without an end (must be
+/// empty) and ended defects.
+pub fn balance(events: &[Event]) -> BTreeMap<String, (usize, usize)> {
+    let mut open: BTreeMap<(String, String, String, i64), i32> = BTreeMap::new();
+    let mut ended: BTreeMap<String, usize> = BTreeMap::new();
+    for e in events {
+        if let Some(d) = e.as_defect() {
+            let key = (
+                d.stream.to_string(),
+                d.detector.to_string(),
+                d.defect.as_str().to_string(),
+                (d.start.as_secs_f64() * 1e6) as i64,
+            );
+            match d.phase {
+                Phase::Start => *open.entry(key).or_default() += 1,
+                Phase::End => {
+                    *open.entry(key).or_default() -= 1;
+                    *ended.entry(d.stream.to_string()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut out: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for ((stream, ..), n) in open {
+        assert!(
+            n == 0 || n == 1,
+            "{stream}: a defect ended twice or never started"
+        );
+        out.entry(stream).or_default().0 += n as usize;
+    }
+    for (s, n) in ended {
+        out.entry(s).or_default().1 = n;
+    }
+    out
+}
+
+/// Defect starts left without an end, over every stream.
+pub fn unended(events: &[Event]) -> usize {
+    balance(events).values().map(|(open, _)| open).sum()
 }

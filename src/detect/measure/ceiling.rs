@@ -28,6 +28,7 @@ use std::collections::VecDeque;
 
 mod level;
 mod rise;
+mod shape;
 mod under;
 
 /// Settings of a [`Piles`] tracker, in samples and linear amplitudes.
@@ -319,41 +320,6 @@ impl Piles {
         }
         self.win_samples = self.win_samples.saturating_add(1);
         self.last_pos = pos;
-    }
-
-    /// Flatness of a half-wave peaking at `peak` whose samples at or above half of it are
-    /// `loud`: the share of those at or above 0.9 of the peak. A sine's half-wave gives 0.43
-    /// (`acos 0.9 / acos 0.5`), a hard-clipped one more the harder it is clipped (0.7 at 3 dB
-    /// over the ceiling), a clipped one decoded after a lossy codec a little less.
-    /// Also returns the width of the half-wave: its samples at or above half the peak.
-    pub(crate) fn flatness(loud: &[f32], peak: f32) -> (f32, u32) {
-        let (mut hi, mut half) = (0u32, 0u32);
-        for &a in loud {
-            hi += u32::from(a >= 0.9 * peak);
-            half += u32::from(a >= 0.5 * peak);
-        }
-        if half == 0 {
-            (0.0, 0)
-        } else {
-            (hi as f32 / half as f32, half)
-        }
-    }
-
-    /// Knee of a half-wave peaking at `peak` whose loud samples are `loud`, with their
-    /// `bends`: the sharpest bend (`|x|`'s second difference) among the samples at or over
-    /// 0.8 of the peak, as a share of the peak. A rail cuts a corner into a top, which a codec
-    /// keeps as a sharp bend at its shoulders; a smooth top bends gently (see `rise`).
-    pub(crate) fn knee(loud: &[f32], bends: &[f32], peak: f32) -> f32 {
-        let sharpest = loud
-            .iter()
-            .zip(bends)
-            .filter(|&(&a, _)| a >= 0.8 * peak)
-            .fold(0.0f32, |m, (_, &b)| m.max(b));
-        if peak > 0.0 {
-            sharpest / peak
-        } else {
-            0.0
-        }
     }
 
     fn end_half_wave(&mut self, s: &PileSettings) {

@@ -96,23 +96,6 @@ const KNEE: f32 = 0.05;
 const SHOULDER: f32 = 0.03;
 
 impl Piles {
-    /// Shoulder of a half-wave peaking at `peak` (the `apex`-th of its `loud` samples, with
-    /// their `bends`; the middle one of a flat top's samples at the peak): how much more its sharpest bend among the samples at or over 0.8 of the
-    /// peak more than one sample from the apex is than the apex's own bend, as a share of the
-    /// peak.
-    pub(crate) fn shoulder(loud: &[f32], bends: &[f32], peak: f32, apex: usize) -> f32 {
-        let side = loud
-            .iter()
-            .zip(bends)
-            .enumerate()
-            .filter(|&(i, (&a, _))| a >= 0.8 * peak && i.abs_diff(apex) > 1)
-            .fold(0.0f32, |m, (_, (_, &b))| m.max(b));
-        match bends.get(apex) {
-            Some(&at) if peak > 0.0 => (side - at) / peak,
-            _ => 0.0,
-        }
-    }
-
     /// Where a passage confirmed from `start` (a sample position) began, when tops holding a
     /// run of `s.min_run` samples at full scale (`s.full`), within the pile band of the
     /// ceiling as it is now and bent sharply at their shoulders (at least [`KNEE`], or at
