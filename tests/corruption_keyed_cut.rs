@@ -132,12 +132,15 @@ fn the_same_cut_on_a_predicted_picture_is_judged_as_before() {
 
 #[test]
 fn local_damage_after_clean_pictures_of_a_shot_begun_on_a_key_picture_is_corruption() {
-    // Damage at 6.2 s on a predicted picture, to the key picture at 7 s.
-    let found = shots(false, Some(75), Some(155));
-    assert_eq!(found.len(), 1, "{found:?}");
-    let (start, end) = found[0];
-    assert!((start - 6.2).abs() < 0.2, "{found:?}");
-    assert!((end - 7.0).abs() < 0.3, "{found:?}");
+    // Damage at 6.2 s on a predicted picture, to the key picture at 7 s: after a plainer shot,
+    // and after a whole new busier one.
+    for plain in [false, true] {
+        let found = shots(plain, Some(75), Some(155));
+        assert_eq!(found.len(), 1, "{plain}: {found:?}");
+        let (start, end) = found[0];
+        assert!((start - 6.2).abs() < 0.2, "{plain}: {found:?}");
+        assert!((end - 7.0).abs() < 0.3, "{plain}: {found:?}");
+    }
 }
 
 #[test]
