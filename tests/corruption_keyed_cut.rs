@@ -132,21 +132,61 @@ fn the_same_cut_on_a_predicted_picture_is_judged_as_before() {
 
 #[test]
 fn local_damage_after_clean_pictures_of_a_shot_begun_on_a_key_picture_is_corruption() {
-    // Damage at 6.2 s on a predicted picture, to the key picture at 7 s.
-    let found = shots(false, Some(75), Some(155));
-    assert_eq!(found.len(), 1, "{found:?}");
-    let (start, end) = found[0];
-    assert!((start - 6.2).abs() < 0.2, "{found:?}");
-    assert!((end - 7.0).abs() < 0.3, "{found:?}");
+    // Damage at 6.2 s on a predicted picture, to the key picture at 7 s: after a plainer shot,
+    // and after a whole new busier one.
+    for plain in [false, true] {
+        let found = shots(plain, Some(75), Some(155));
+        assert_eq!(found.len(), 1, "{plain}: {found:?}");
+        let (start, end) = found[0];
+        assert!((start - 6.2).abs() < 0.2, "{plain}: {found:?}");
+        assert!((end - 7.0).abs() < 0.3, "{plain}: {found:?}");
+    }
 }
 
 #[test]
-fn a_cut_on_a_key_picture_to_a_busier_blocky_picture_is_still_corruption() {
-    // A key picture whose own data was flipped turns a plain picture into detailed garbage in
-    // blocks, as a cut does: a new shot that came busier is judged as before.
+fn a_cut_on_a_key_picture_to_a_whole_busier_shot_that_sharpens_is_not_corruption() {
+    // A plain shot, then on a key picture a new one, busier, coded coarse and sharpening: every
+    // tile of the picture changed (a junction into a busier programme of a second-generation
+    // channel), so its blockiness on both grids is its own coding.
     let found = shots(true, Some(75), None);
-    assert!(!found.is_empty(), "{found:?}");
-    assert!((found[0].0 - 3.0).abs() < 0.2, "{found:?}");
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// [`smooth`] with, from picture 75 (a key picture) to the next key picture at 5 s, the picture
+/// from row `from` down turned to detailed garbage in 16×16 blocks ([`coded`], a fifth of the
+/// detail kept): a key picture whose data was flipped at row `from`, the rows before the flip
+/// decoded intact, and the pictures predicted from it; key pictures at 0, 2, 3 and 5 s.
+fn flipped_key(from: usize) -> Vec<(f64, f64)> {
+    let keys = [0, 50, 75, 125, 175];
+    let d = detail();
+    let frames = (0..200).map(|i| {
+        if (75..125).contains(&i) {
+            let p = coded(&d, i / 4, 0.2, |_, _| false);
+            picture(i, &keys, |x, y| {
+                if y >= from {
+                    p[y * W + x]
+                } else {
+                    smooth(x, y, i)
+                }
+            })
+        } else {
+            picture(i, &keys, |x, y| smooth(x, y, i))
+        }
+    });
+    corruption_intervals(&CorruptionConfig::default(), frames)
+}
+
+#[test]
+fn a_key_picture_turned_to_busier_garbage_from_its_flip_on_is_still_corruption() {
+    // Garbage from a third of the way down (and from two thirds): the rows before the flip kept
+    // their content, so the key picture brought no whole new picture; a new shot that came
+    // busier is judged as before.
+    for from in [H / 3, 2 * H / 3] {
+        let found = flipped_key(from);
+        assert_eq!(found.len(), 1, "{from}: {found:?}");
+        assert!((found[0].0 - 3.0).abs() < 0.2, "{from}: {found:?}");
+        assert!((found[0].1 - 5.0).abs() < 0.3, "{from}: {found:?}");
+    }
 }
 
 /// [`smooth`] with, from 1.4 s to the key picture at 2 s, the whole picture turned to detailed

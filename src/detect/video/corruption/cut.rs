@@ -10,9 +10,10 @@
 //! picture is judged as anywhere else (damage can change a picture's detail as much as a cut
 //! does).
 //!
-//! **A plainer shot brought by a clean key picture** (a key or I-picture the decoder did not
-//! report damaged, among the cut's pictures, and every band read by them showing less detail
-//! than when last read) is a new shot that the encoder began afresh: it was coded from nothing
+//! **A plainer or whole new shot brought by a clean key picture** (a key or I-picture the
+//! decoder did not report damaged, among the cut's pictures, and every band read by them showing
+//! less detail than when last read, or moving the mean luma of nearly all its tiles:
+//! [`CUT_WHOLE`]) is a new shot that the encoder began afresh: it was coded from nothing
 //! before it, so its blockiness on either grid is that of its own coding, however much coarser
 //! than the last shot (a starved rate control codes a new programme's first pictures in coarse
 //! macroblocks, and coarser coding takes detail away). A rise on the 16-pixel grid over the
@@ -21,17 +22,27 @@
 //! the start's last picture, the first whose sums hold the new shot's bands only (raised to
 //! every picture of the start, or set to it, it moved where the 16-pixel grid never rose far,
 //! and flip damage 2–3 s after such cuts was then found a picture late, or its faint run
-//! taken 0.25 s early, on two draws). Damage from lost or flipped data comes on a predicted picture of a
-//! shot that was clean a picture before, and is judged against the new shot's own level once
-//! its start has been read. A key picture whose own data was flipped turns the picture into
-//! detailed garbage (the bands' detail rose 3.6–4.8× on an HEVC flip of a 720p draw, a key
-//! picture cut-like): a shot that came busier, or as busy, is judged as before. A key picture
-//! that comes while damage is on screen (decoder or content) is the refresh that ends it, not a
-//! new shot: the pictures after it are judged against the baseline from before the damage.
+//! taken 0.25 s early, on two draws). Damage from lost or flipped data comes on a predicted
+//! picture of a shot that was clean a picture before, and is judged against the new shot's own
+//! level once its start has been read.
+//!
+//! **A key picture whose own data was flipped** turns the picture into detailed garbage (the
+//! bands' detail rose 3.6–4.8× on an HEVC flip of a 720p draw, a key picture cut-like), but only
+//! from the flip on: the slice decodes intact up to the flipped bit, so the rows above the
+//! garbage keep their content and their tiles' means (0.53–0.67 of the tiles moved). Damage is
+//! local; a new shot replaces the whole picture. A shot that came busier, or as busy, and did
+//! not move nearly every tile is judged as before. (A flip in the very first bytes of a
+//! picture's only slice garbles all of it: such a key picture, were its garbage busier and its
+//! blocks the encoder's kind, is not told from a new shot.) A key picture that comes while
+//! damage is on screen (decoder or content) is the refresh that ends it, not a new shot: the
+//! pictures after it are judged against the baseline from before the damage.
+//!
 //! On the second-generation channels (a seed's clean programmes back to back, re-encoded in
 //! H.264 and MPEG-2, every junction coded as a key picture) the new programmes' first pictures
 //! rose 1.2–1.5× on the 16-pixel grid against the last programme's level and held there for
-//! seconds: 12 content-judged intervals in an hour, 10 of them into plainer shots.
+//! seconds: 12 content-judged intervals in an hour, 10 of them into plainer shots, the other
+//! 2 (and a third on a third channel) into busier programmes, whole new pictures (0.95–1.00 of
+//! the tiles moved on every picture of the cut).
 
 /// Factor by which the activity of the bands a picture reads must differ from their last
 /// reading for the picture to begin a new shot. 3: the cuts of a slideshow of drawn stills
@@ -52,6 +63,15 @@ pub(super) const CUT_ACTIVITY: f32 = 3.0;
 /// baseline.
 pub(super) const CUT_MOVED: f32 = 0.6;
 
+/// Share of the tiles read (see [`Moved`](crate::detect::measure::block_edge::Moved)) that
+/// every picture of a cut must move for a clean key picture to bring a whole new shot, busier
+/// or not (see the module notes). 0.85: the keyed junctions into busier programmes that the
+/// three second-generation channels reported as damage moved 0.95–1.00 of the tiles on every
+/// picture of the cut (3 junctions, 12 pictures); the HEVC key picture whose flipped data
+/// turned it into garbage from the flip on (`corrupt_hevc_flip_5` of realeval seed 18, its
+/// 640×360 and 720p codings) 0.53–0.67.
+pub(super) const CUT_WHOLE: f32 = 0.85;
+
 use super::baseline::GridBaseline;
 
 /// A new shot's start, during which its own coding is not damage (see the module notes):
@@ -63,6 +83,7 @@ pub(super) struct NewShot {
     before: (GridBaseline, GridBaseline),
     key: bool,
     plainer: bool,
+    whole: bool,
 }
 
 impl NewShot {
@@ -76,7 +97,7 @@ impl NewShot {
     /// own coding too (it reads the new shot's bands only).
     pub(super) fn push(
         &mut self,
-        (cut, key, plainer, damage, n): (bool, bool, bool, bool, usize),
+        (cut, key, plainer, whole, damage, n): (bool, bool, bool, bool, bool, usize),
         grids: (&mut GridBaseline, &mut GridBaseline),
     ) -> (bool, bool) {
         let was_keyed = self.left > 0 && self.keyed();
@@ -89,6 +110,7 @@ impl NewShot {
                     left: n,
                     key: self.key || key,
                     plainer: self.plainer && plainer,
+                    whole: self.whole && whole,
                     ..*self
                 }
             } else {
@@ -97,6 +119,7 @@ impl NewShot {
                     before: (*grids.0, *grids.1),
                     key,
                     plainer,
+                    whole,
                 }
             };
         }
@@ -113,8 +136,8 @@ impl NewShot {
     }
 
     /// Whether the shot's 16-pixel grid is its own coding: a clean key picture brought it, and
-    /// it came plainer.
+    /// it came plainer or whole.
     fn keyed(&self) -> bool {
-        self.key && self.plainer
+        self.key && (self.plainer || self.whole)
     }
 }

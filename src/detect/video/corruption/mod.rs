@@ -52,7 +52,7 @@
 //!   picture moves the sums by its own bands' share only).
 //!   **At a cut** (a new picture in the bands a picture reads), the new shot's own coding is not
 //!   damage: a rise on the 8-pixel grid alone until the new shot has been read; on both grids
-//!   when a clean key picture brings the shot (see `cut`).
+//!   when a clean key picture brings a plainer or a whole new picture (see `cut`).
 //!   **Held pictures**: a picture whose bands did not move since they were last read (no
 //!   tile's mean luma moved by a quarter of a code value per picture between the readings: a
 //!   frozen picture, which an encoder may code ever blockier) brings no new evidence: it
@@ -101,7 +101,7 @@ mod tiles;
 
 use baseline::GridBaseline;
 use carry::Carry;
-use cut::{NewShot, CUT_ACTIVITY, CUT_MOVED};
+use cut::{NewShot, CUT_ACTIVITY, CUT_MOVED, CUT_WHOLE};
 use faint_run::{Faint, FaintRuns};
 use fell_back::FellBack;
 use garbage::Garbage;
@@ -363,10 +363,11 @@ impl Detector for Corruption {
                         f.flags().contains(FrameFlags::KEY) || f.picture_type() == PictureType::I;
                     let damage = decoder || faint16;
                     let plainer = now.activity < before.activity;
+                    let whole = self.measure.moved().share >= CUT_WHOLE;
                     // A key picture that ends damage is a refresh, not a new shot's start.
                     let refreshes = self.was_decoder || self.content.is_open();
                     let clean_key = key && !decoder && !refreshes;
-                    let at = (cut, clean_key, plainer, damage, self.cfg.band_phases);
+                    let at = (cut, clean_key, plainer, whole, damage, self.cfg.band_phases);
                     let grids = (&mut self.grid8, &mut self.grid16);
                     let (shot, keyed) = self.new_shot.push(at, grids);
                     let judged = warm && informative && !decoder && !shot;
@@ -470,8 +471,8 @@ impl Detector for Corruption {
                         } else {
                             self.grid8.learn(s.r8, a, am);
                         }
-                        // The start of a plainer shot a clean key picture brought read: its
-                        // 16-pixel index is its own coding as well (see `cut`).
+                        // The start of a plainer or whole new shot a clean key picture brought
+                        // read: its 16-pixel index is its own coding as well (see `cut`).
                         if keyed {
                             self.grid16.raise_to(s.r16);
                         } else {
