@@ -31,8 +31,11 @@
 //!   repeat on a whole number of its periods keeps the cadence too, and so does the first
 //!   repeat of its hold after an edit, a still or a freeze (which shift its phase). Repeats
 //!   where the scene does not move (see above) are left out of the rhythm once 3 repeats
-//!   confirmed it: the pictures of a near-still moment repeat by chance, off its phase. Only the
-//!   frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
+//!   confirmed it: the pictures of a near-still moment repeat by chance, off its phase; the
+//!   repeats of a **near-still** (a step into or out of the picture under `min_motion`, too
+//!   small to tell a repeat from motion) are unknowable and left out from the start: they
+//!   neither set, move nor find the rhythm's phase, nor count against a period, and the
+//!   rhythm learned before runs on through them. Only the frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
 //!   stutter. The first cadence of a known pattern (on twos or threes, 24 → 25, pulldown,
 //!   held stills) is announced once with a `video_cadence` notice (a period once 3 repeats
 //!   fell on it); ordinary footage, which has no regular repeats, gets none. In a stream
@@ -221,7 +224,12 @@ impl Stutter {
         // rhythm confirmed by 3 repeats (a near-still moment of a 3:2 pulldown re-anchored
         // it half a period off, and the next repeat in motion, on the true phase, was taken
         // for a stutter). It is not judged itself (see `moving` below).
-        let chance = !moving && self.history.settled();
+        // In a near-still (a step into or out of the picture under `min_motion`, too small to
+        // tell a repeat from motion) a repeat is unknowable, whether a rhythm is confirmed or
+        // not: it neither sets, moves nor finds the phase of a rhythm, and the rhythm learned
+        // before runs on through it (a 24 → 25 conversion's next repeat after the still).
+        let still = held.near_still(step_out, &self.cfg);
+        let chance = still || (!moving && self.history.settled());
         let (hold, p) = if chance {
             (1, 0.0)
         } else if !habit && (frames > cadence || !self.noticed) {
@@ -256,8 +264,8 @@ impl Stutter {
         }
         let long = held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9;
         // A still or a freeze shifts the phase of a conversion's rhythm; a repeat of the
-        // rhythm found its phase again.
-        self.phase_lost = long || (self.phase_lost && frames > cadence);
+        // rhythm found its phase again (a near-still's repeat finds nothing).
+        self.phase_lost = long || (self.phase_lost && (still || frames > cadence));
         // What follows a still is a shot of its own: its rate is seen anew.
         let shown_once = self.shown_once;
         if long {
@@ -269,7 +277,7 @@ impl Stutter {
         // that moves by steps (and pauses now and then) does all the time.
         let short = !held.flat && !long;
         let pause = !held.flat && held.frames as f64 * held.frame_secs < HABIT_HOLD;
-        self.history.push_repeat(start, frames, short, pause);
+        self.history.push_repeat(start, frames, short, pause, still);
         let learned = self
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
