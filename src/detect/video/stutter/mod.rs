@@ -29,7 +29,8 @@
 //!   a frame (1.1 for periods of 10 frames or more), and they make at least half of the short
 //!   repeats of that time. The rhythm learned last runs on through static shots: a later
 //!   repeat on a whole number of its periods keeps the cadence too, and so does the first
-//!   repeat of its hold after an edit, a still or a freeze (which shift its phase). Repeats
+//!   repeat of its hold in motion after an edit, a still or a freeze (which shift its phase;
+//!   a repeat where the scene does not move neither finds the phase nor uses it up). Repeats
 //!   where the scene does not move (see above) are left out of the rhythm once 3 repeats
 //!   confirmed it: the pictures of a near-still moment repeat by chance, off its phase; the
 //!   repeats of a **near-still** (a step into or out of the picture under `min_motion`, too
@@ -243,7 +244,7 @@ impl Stutter {
             // The rhythm learned keeps its period while its repeats fall on it.
             if !self
                 .history
-                .on_grid(start, frame_secs, hold, self.phase_lost)
+                .on_grid(start, frame_secs, hold, self.phase_lost && moving)
             {
                 self.history.set_grid(start, p, hold);
             }
@@ -255,7 +256,7 @@ impl Stutter {
         } else if !chance
             && self
                 .history
-                .on_grid(start, frame_secs, frames, self.phase_lost)
+                .on_grid(start, frame_secs, frames, self.phase_lost && moving)
         {
             cadence = cadence.max(frames);
         } else if cadence > 1 && frames >= cadence && !self.history.has_grid() {
@@ -265,7 +266,7 @@ impl Stutter {
         let long = held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9;
         // A still or a freeze shifts the phase of a conversion's rhythm; a repeat of the
         // rhythm found its phase again (a near-still's repeat finds nothing).
-        self.phase_lost = long || (self.phase_lost && (still || frames > cadence));
+        self.phase_lost = long || (self.phase_lost && (!moving || frames > cadence));
         // What follows a still is a shot of its own: its rate is seen anew.
         let shown_once = self.shown_once;
         if long {
