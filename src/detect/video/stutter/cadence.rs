@@ -87,6 +87,11 @@ impl History {
         self.grid.is_some() && self.grid_count >= 3
     }
 
+    /// The period (seconds) of the rhythm learned last.
+    pub(super) fn rhythm_period(&self) -> Option<f64> {
+        self.grid.map(|(_, period, _)| period)
+    }
+
     /// A rhythm was learned.
     pub(super) fn has_grid(&self) -> bool {
         self.grid.is_some()
@@ -105,7 +110,7 @@ impl History {
     /// it is held no longer, and lies on a whole number of periods after that rhythm's last
     /// repeat, or one to three periods after the latest repeat (an edit shifts the rhythm's
     /// phase), within the slack of [`History::period_hold`]; or its phase was lost
-    /// (`phase_lost`: a still, a freeze or an edit since the rhythm's last repeat). It becomes
+    /// (`phase_lost`: a still or a freeze since the rhythm's last repeat). It becomes
     /// the rhythm's last repeat. Failing that, one on a whole number of periods after the last
     /// repeat of the rhythm confirmed before a newer, unconfirmed one brings that rhythm back.
     pub(super) fn on_grid(
@@ -303,7 +308,13 @@ impl History {
 
 /// `start` lies a whole number of `period`s (1 to `most`) after `from`, within the slack of
 /// [`History::period_hold`].
-fn periods_after(start: f64, from: f64, period: f64, frame_secs: f64, most: f64) -> bool {
+pub(super) fn periods_after(
+    start: f64,
+    from: f64,
+    period: f64,
+    frame_secs: f64,
+    most: f64,
+) -> bool {
     let m = ((start - from) / period).round();
     m >= 1.0 && m <= most && (start - from - m * period).abs() <= slack(period, frame_secs)
 }

@@ -29,8 +29,10 @@
 //!   a frame (1.1 for periods of 10 frames or more), and they make at least half of the short
 //!   repeats of that time. The rhythm learned last runs on through static shots: a later
 //!   repeat on a whole number of its periods keeps the cadence too, and so does the first
-//!   repeat of its hold in motion after an edit, a still or a freeze (which shift its phase;
-//!   a repeat where the scene does not move neither finds the phase nor uses it up). Repeats
+//!   repeat of its hold in motion after a still or a freeze (which shift its phase; a repeat
+//!   where the scene does not move neither finds the phase nor uses it up). A cut does not
+//!   shift it: what follows may be another programme (a junction), whose repeats keep the
+//!   rhythm only on its periods, or learn their own. Repeats
 //!   where the scene does not move (see above) are left out of the rhythm once 3 repeats
 //!   confirmed it: the pictures of a near-still moment repeat by chance, off its phase; the
 //!   repeats of a **near-still** (a step into or out of the picture under `min_motion`, too
@@ -69,7 +71,14 @@
 //!   judged only once a picture was shown once, or once a cadence is learned and the shot was
 //!   watched `learn_for` seconds;
 //! - the stream has been watched for `learn_for` seconds (since the start or the last
-//!   discontinuity), so that a cadence can be learned before repeats are judged.
+//!   discontinuity), so that a cadence can be learned before repeats are judged;
+//! - a picture shown once more than the cadence in the first 4 s of a shot (after a cut or a
+//!   still: another programme may begin there, a 24 → 25 conversion or film telecined and
+//!   decimated, whose cadence comes before it can be learned) **waits** up to 4 s for the
+//!   shot to tell (`pending.rs`): a later repeat in motion kept by a rhythm it lies on, or by
+//!   the regular cadence, or the texture of rate-converted pictures at the verdict, makes it
+//!   the programme's own; else it is reported at its own media time, 4 s late (at once when a
+//!   later picture of the shot is judged a stutter). A picture held longer is judged at once.
 //!
 //! Stuttering pictures less than `merge_gap` apart make one interval, from the first repeated
 //! frame to the first new picture after the last one, with `details.repeated_frames` (frames
@@ -81,14 +90,16 @@ mod cadence;
 mod config;
 mod dips;
 mod holds;
+mod pending;
 mod step;
 
 use serde_json::json;
 
 use base::Doubling;
-use cadence::{cadence_message, secs_after, History};
+use cadence::{cadence_message, periods_after, secs_after, History};
 pub use config::StutterConfig;
 use dips::Dips;
+use pending::{Pending, Repeat, AFTER_CUT};
 use step::{Held, Step, Steps};
 
 use crate::detect::check::ConfigCheck;
@@ -142,7 +153,8 @@ pub struct Stutter {
     repeated: u64,
     /// Time of the last edit (a step that replaced the picture).
     last_edit: Option<MediaTime>,
-    /// An edit or a still came since the last repeat of the stream's rhythm.
+    /// A still or a freeze, not followed by a cut, came since the last repeat of the stream's
+    /// rhythm.
     phase_lost: bool,
     /// A picture was shown once (one base picture) since the start, the last edit or the
     /// last still: the shot runs at the stream's picture rate, against which a repeat is seen.
@@ -151,6 +163,8 @@ pub struct Stutter {
     shot_since: Option<MediaTime>,
     /// The `video_cadence` notice was written.
     noticed: bool,
+    /// Pictures repeated once early in a shot, waiting for the shot's cadence.
+    pending: Pending,
 }
 
 impl Stutter {
@@ -173,6 +187,7 @@ impl Stutter {
             shown_once: false,
             shot_since: None,
             noticed: false,
+            pending: Pending::default(),
         }
     }
 
@@ -286,6 +301,15 @@ impl Stutter {
         // than once a second, at no regular place (film telecined, deinterlaced and
         // decimated), is the programme's texture, not a fault of the feed.
         let texture = frames == 2 && b == 1 && regular <= 1 && self.dips.frequent(start);
+        // A repeat in motion kept by a rhythm (or the regular cadence) tells that the pictures
+        // repeated once before it on that rhythm were the shot's own cadence.
+        if moving && !chance && !long && cadence > 1 && frames <= cadence {
+            let period = self.history.rhythm_period().filter(|_| regular < frames);
+            let on = |from| {
+                period.is_some_and(|p| periods_after(start, from, p, frame_secs, f64::INFINITY))
+            };
+            self.pending.kept(start, frames, period.is_some(), on);
+        }
         if frames <= cadence || !learned || held.flat || !moving || habit || long || texture {
             return;
         }
@@ -309,12 +333,68 @@ impl Stutter {
             return;
         }
         let first_extra = held.times[((cadence * b) as usize).min(4)];
+        let extra = (held.frames - cadence * b) as u64;
+        // A picture repeated once early in a shot waits for the shot's cadence (`pending.rs`);
+        // one held longer is reported at once.
+        if frames == cadence + 1 && secs_after(held.times[0], self.shot_since) < AFTER_CUT {
+            let r = Repeat {
+                start,
+                first_extra,
+                end: t,
+                extra,
+                hold: frames,
+            };
+            if let Some(old) = self.pending.hold(r) {
+                self.report_late(old, t, out);
+            }
+            return;
+        }
+        // A stutter judged at once: no cadence of the shot keeps its repeats, and those pending
+        // before it are given their verdict now (one episode with it when close).
+        self.verdicts(t, true, out);
+        self.report(first_extra, t, extra, t, out);
+    }
+
+    /// Reports frames shown `extra` times beyond the cadence from `first_extra` to `end`, at
+    /// `at`.
+    fn report(
+        &mut self,
+        first_extra: MediaTime,
+        end: MediaTime,
+        extra: u64,
+        at: MediaTime,
+        out: &mut Events,
+    ) {
         if !self.tracker.is_open() {
             self.repeated = 0;
         }
-        self.repeated += (held.frames - cadence * b) as u64;
-        if let Some(c) = self.tracker.observe(true, first_extra, t) {
-            self.emit(c, t, out);
+        self.repeated += extra;
+        if let Some(c) = self.tracker.observe(true, first_extra, end) {
+            self.emit(c, at, out);
+        }
+    }
+
+    /// Reports the pending repeat `r` at `at`, its verdict given: the interval ends where the
+    /// repeat ended, not at `at`.
+    fn report_late(&mut self, r: Repeat, at: MediaTime, out: &mut Events) {
+        let open = self.tracker.is_open();
+        self.report(r.first_extra, r.end, r.extra, at, out);
+        if !open {
+            if let Some(c) = self.tracker.observe(false, r.end, r.end) {
+                self.emit(c, at, out);
+            }
+        }
+    }
+
+    /// Gives the verdict of the pending repeats due at `now` (every one: `all`): the shot
+    /// showed no cadence they belong to. Pictures of the texture of rate-converted film
+    /// (`dips.rs`) are its own.
+    fn verdicts(&mut self, now: MediaTime, all: bool, out: &mut Events) {
+        let secs = now.as_secs_f64();
+        while let Some(r) = self.pending.due(secs, all) {
+            if !self.dips.frequent(secs) {
+                self.report_late(r, now, out);
+            }
         }
     }
 
@@ -362,12 +442,17 @@ impl VideoDetector for Stutter {
                 }
                 if cmp.is_some_and(|s| s.edit) {
                     self.last_edit = Some(t);
-                    self.phase_lost = true;
+                    // A cut does not shift the rhythm's phase: what follows may be another
+                    // programme, whose repeats keep the rhythm only on its periods.
+                    self.phase_lost = false;
                     self.shown_once = false;
                     self.shot_since = Some(t);
                 }
                 self.held = Some(Held::new(t, cmp, until.secs_since(t)));
             }
+        }
+        if !self.pending.is_empty() {
+            self.verdicts(t, false, out);
         }
         if let Some(c) = self.tracker.observe(false, t, until) {
             self.emit(c, t, out);
@@ -375,6 +460,7 @@ impl VideoDetector for Stutter {
     }
 
     fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {
+        self.verdicts(at, true, out);
         self.close(at, out);
         self.steps.restart();
         self.held = None;
@@ -390,6 +476,7 @@ impl VideoDetector for Stutter {
     }
 
     fn finish(&mut self, at: MediaTime, out: &mut Events) {
+        self.verdicts(at, true, out);
         self.close(at, out);
     }
 }
