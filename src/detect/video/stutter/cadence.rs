@@ -110,7 +110,7 @@ impl History {
     /// it is held no longer, and lies on a whole number of periods after that rhythm's last
     /// repeat, or one to three periods after the latest repeat (an edit shifts the rhythm's
     /// phase), within the slack of [`History::period_hold`]; or its phase was lost
-    /// (`phase_lost`: a still or a freeze since the rhythm's last repeat). It becomes
+    /// (`phase_lost`: a still, a freeze or an edit since the rhythm's last repeat). It becomes
     /// the rhythm's last repeat. Failing that, one on a whole number of periods after the last
     /// repeat of the rhythm confirmed before a newer, unconfirmed one brings that rhythm back.
     pub(super) fn on_grid(

@@ -29,10 +29,8 @@
 //!   a frame (1.1 for periods of 10 frames or more), and they make at least half of the short
 //!   repeats of that time. The rhythm learned last runs on through static shots: a later
 //!   repeat on a whole number of its periods keeps the cadence too, and so does the first
-//!   repeat of its hold in motion after a still or a freeze (which shift its phase; a repeat
-//!   where the scene does not move neither finds the phase nor uses it up). A cut does not
-//!   shift it: what follows may be another programme (a junction), whose repeats keep the
-//!   rhythm only on its periods, or learn their own. Repeats
+//!   repeat of its hold in motion after an edit, a still or a freeze (which shift its phase;
+//!   a repeat where the scene does not move neither finds the phase nor uses it up). Repeats
 //!   where the scene does not move (see above) are left out of the rhythm once 3 repeats
 //!   confirmed it: the pictures of a near-still moment repeat by chance, off its phase; the
 //!   repeats of a **near-still** (a step into or out of the picture under `min_motion`, too
@@ -153,8 +151,7 @@ pub struct Stutter {
     repeated: u64,
     /// Time of the last edit (a step that replaced the picture).
     last_edit: Option<MediaTime>,
-    /// A still or a freeze, not followed by a cut, came since the last repeat of the stream's
-    /// rhythm.
+    /// An edit or a still came since the last repeat of the stream's rhythm.
     phase_lost: bool,
     /// A picture was shown once (one base picture) since the start, the last edit or the
     /// last still: the shot runs at the stream's picture rate, against which a repeat is seen.
@@ -442,9 +439,7 @@ impl VideoDetector for Stutter {
                 }
                 if cmp.is_some_and(|s| s.edit) {
                     self.last_edit = Some(t);
-                    // A cut does not shift the rhythm's phase: what follows may be another
-                    // programme, whose repeats keep the rhythm only on its periods.
-                    self.phase_lost = false;
+                    self.phase_lost = true;
                     self.shown_once = false;
                     self.shot_since = Some(t);
                 }
