@@ -26,6 +26,16 @@ struct Repeat {
     pause: bool,
     /// A short repeat with content, whatever the cadence.
     short: bool,
+    /// Held in a near-still (a step into or out of it too small to tell a repeat from
+    /// motion): where it began or ended is unknowable, and it is no evidence of a rhythm.
+    still: bool,
+}
+
+impl Repeat {
+    /// A short repeat that counts against a period: one with content, not in a near-still.
+    fn counts(&self) -> bool {
+        self.short && !self.still
+    }
 }
 
 /// Holds of the last [`HISTORY`](super::holds::HISTORY) pictures and the last repeats (ring
@@ -77,6 +87,11 @@ impl History {
         self.grid.is_some() && self.grid_count >= 3
     }
 
+    /// The period (seconds) of the rhythm learned last.
+    pub(super) fn rhythm_period(&self) -> Option<f64> {
+        self.grid.map(|(_, period, _)| period)
+    }
+
     /// A rhythm was learned.
     pub(super) fn has_grid(&self) -> bool {
         self.grid.is_some()
@@ -110,7 +125,11 @@ impl History {
         };
         let on_multiple =
             |from: f64, most: f64| periods_after(start, from, period, frame_secs, most);
-        let latest = (self.n_repeats > 0).then(|| self.repeat_back(0).start);
+        // The latest repeat whose place is known (a near-still's are not).
+        let latest = (0..self.n_repeats)
+            .map(|k| self.repeat_back(k))
+            .find(|r| !r.still)
+            .map(|r| r.start);
         let on_period =
             on_multiple(at, f64::INFINITY) || latest.is_some_and(|l| on_multiple(l, 3.0));
         let on = hold <= max_hold && (phase_lost || on_period);
@@ -172,13 +191,23 @@ impl History {
     }
 
     /// Remembers a repeat that began at `start` (seconds), held `hold` frames; `short`: it
-    /// was short and had content; `pause`: it counts for [`History::habit_repeats`].
-    pub(super) fn push_repeat(&mut self, start: f64, hold: u32, short: bool, pause: bool) {
+    /// was short and had content; `pause`: it counts for [`History::habit_repeats`]; `still`:
+    /// it was held in a near-still, and is left out of the rhythms ([`History::period_hold`],
+    /// [`History::on_grid`]).
+    pub(super) fn push_repeat(
+        &mut self,
+        start: f64,
+        hold: u32,
+        short: bool,
+        pause: bool,
+        still: bool,
+    ) {
         self.repeats[self.next_repeat] = Repeat {
             start,
             hold,
             pause,
             short,
+            still,
         };
         self.next_repeat = (self.next_repeat + 1) % REPEATS;
         self.n_repeats = (self.n_repeats + 1).min(REPEATS);
@@ -233,7 +262,9 @@ impl History {
             if start - rj.start > 3.0 * MAX_PERIOD {
                 break;
             }
-            if rj.hold <= best.0 {
+            // A near-still's repeats lie anywhere: they neither anchor a period nor count
+            // against one.
+            if rj.still || rj.hold <= best.0 {
                 continue;
             }
             for mj in 1..=5 {
@@ -249,12 +280,15 @@ impl History {
                 let mut found = 0;
                 let mut hold = rj.hold;
                 // Short repeats in the time looked at, the latest ones included.
-                let mut short = (0..=j).filter(|&k| self.repeat_back(k).short).count();
+                let mut short = (0..=j).filter(|&k| self.repeat_back(k).counts()).count();
                 for k in j + 1..self.n_repeats {
                     let rk = self.repeat_back(k);
                     let d = start - rk.start;
                     if d > ((mj + cadence_min + 2) as f64 * p).max(MAX_PERIOD) + tol {
                         break;
+                    }
+                    if rk.still {
+                        continue;
                     }
                     short += rk.short as usize;
                     let m = (d / p).round();
@@ -274,7 +308,13 @@ impl History {
 
 /// `start` lies a whole number of `period`s (1 to `most`) after `from`, within the slack of
 /// [`History::period_hold`].
-fn periods_after(start: f64, from: f64, period: f64, frame_secs: f64, most: f64) -> bool {
+pub(super) fn periods_after(
+    start: f64,
+    from: f64,
+    period: f64,
+    frame_secs: f64,
+    most: f64,
+) -> bool {
     let m = ((start - from) / period).round();
     m >= 1.0 && m <= most && (start - from - m * period).abs() <= slack(period, frame_secs)
 }
@@ -353,8 +393,8 @@ mod tests {
     fn holds_are_rescaled_to_base_pictures() {
         // doubled 24 → 25: a picture held 4 frames once every 24 pictures held 2
         let mut h = history((0..150).map(|i| if i % 24 == 23 { 4 } else { 2 }));
-        h.push_repeat(1.0, 2, true, true);
-        h.push_repeat(1.5, 4, true, true);
+        h.push_repeat(1.0, 2, true, true, false);
+        h.push_repeat(1.5, 4, true, true, false);
         h.set_grid(1.5, 1.0, 4);
         h.rescale(2);
         assert_eq!(h.cadence(3), (2, 25));

@@ -29,10 +29,14 @@
 //!   a frame (1.1 for periods of 10 frames or more), and they make at least half of the short
 //!   repeats of that time. The rhythm learned last runs on through static shots: a later
 //!   repeat on a whole number of its periods keeps the cadence too, and so does the first
-//!   repeat of its hold after an edit, a still or a freeze (which shift its phase). Repeats
+//!   repeat of its hold in motion after an edit, a still or a freeze (which shift its phase;
+//!   a repeat where the scene does not move neither finds the phase nor uses it up). Repeats
 //!   where the scene does not move (see above) are left out of the rhythm once 3 repeats
-//!   confirmed it: the pictures of a near-still moment repeat by chance, off its phase. Only the
-//!   frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
+//!   confirmed it: the pictures of a near-still moment repeat by chance, off its phase; the
+//!   repeats of a **near-still** (a step into or out of the picture under `min_motion`, too
+//!   small to tell a repeat from motion) are unknowable and left out from the start: they
+//!   neither set, move nor find the rhythm's phase, nor count against a period, and the
+//!   rhythm learned before runs on through them. Only the frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
 //!   stutter. The first cadence of a known pattern (on twos or threes, 24 → 25, pulldown,
 //!   held stills) is announced once with a `video_cadence` notice (a period once 3 repeats
 //!   fell on it); ordinary footage, which has no regular repeats, gets none. In a stream
@@ -65,7 +69,14 @@
 //!   judged only once a picture was shown once, or once a cadence is learned and the shot was
 //!   watched `learn_for` seconds;
 //! - the stream has been watched for `learn_for` seconds (since the start or the last
-//!   discontinuity), so that a cadence can be learned before repeats are judged.
+//!   discontinuity), so that a cadence can be learned before repeats are judged;
+//! - a picture shown once more than the cadence in the first 4 s of a shot (after a cut or a
+//!   still: another programme may begin there, a 24 → 25 conversion or film telecined and
+//!   decimated, whose cadence comes before it can be learned) **waits** up to 4 s for the
+//!   shot to tell (`pending.rs`): a later repeat in motion kept by a rhythm it lies on, or by
+//!   the regular cadence, or the texture of rate-converted pictures at the verdict, makes it
+//!   the programme's own; else it is reported at its own media time, 4 s late (at once when a
+//!   later picture of the shot is judged a stutter). A picture held longer is judged at once.
 //!
 //! Stuttering pictures less than `merge_gap` apart make one interval, from the first repeated
 //! frame to the first new picture after the last one, with `details.repeated_frames` (frames
@@ -77,14 +88,16 @@ mod cadence;
 mod config;
 mod dips;
 mod holds;
+mod pending;
 mod step;
 
 use serde_json::json;
 
 use base::Doubling;
-use cadence::{cadence_message, secs_after, History};
+use cadence::{cadence_message, periods_after, secs_after, History};
 pub use config::StutterConfig;
 use dips::Dips;
+use pending::{Pending, Repeat, AFTER_CUT};
 use step::{Held, Step, Steps};
 
 use crate::detect::check::ConfigCheck;
@@ -147,6 +160,8 @@ pub struct Stutter {
     shot_since: Option<MediaTime>,
     /// The `video_cadence` notice was written.
     noticed: bool,
+    /// Pictures repeated once early in a shot, waiting for the shot's cadence.
+    pending: Pending,
 }
 
 impl Stutter {
@@ -169,6 +184,7 @@ impl Stutter {
             shown_once: false,
             shot_since: None,
             noticed: false,
+            pending: Pending::default(),
         }
     }
 
@@ -221,7 +237,12 @@ impl Stutter {
         // rhythm confirmed by 3 repeats (a near-still moment of a 3:2 pulldown re-anchored
         // it half a period off, and the next repeat in motion, on the true phase, was taken
         // for a stutter). It is not judged itself (see `moving` below).
-        let chance = !moving && self.history.settled();
+        // In a near-still (a step into or out of the picture under `min_motion`, too small to
+        // tell a repeat from motion) a repeat is unknowable, whether a rhythm is confirmed or
+        // not: it neither sets, moves nor finds the phase of a rhythm, and the rhythm learned
+        // before runs on through it (a 24 → 25 conversion's next repeat after the still).
+        let still = held.near_still(step_out, &self.cfg);
+        let chance = still || (!moving && self.history.settled());
         let (hold, p) = if chance {
             (1, 0.0)
         } else if !habit && (frames > cadence || !self.noticed) {
@@ -235,7 +256,7 @@ impl Stutter {
             // The rhythm learned keeps its period while its repeats fall on it.
             if !self
                 .history
-                .on_grid(start, frame_secs, hold, self.phase_lost)
+                .on_grid(start, frame_secs, hold, self.phase_lost && moving)
             {
                 self.history.set_grid(start, p, hold);
             }
@@ -247,7 +268,7 @@ impl Stutter {
         } else if !chance
             && self
                 .history
-                .on_grid(start, frame_secs, frames, self.phase_lost)
+                .on_grid(start, frame_secs, frames, self.phase_lost && moving)
         {
             cadence = cadence.max(frames);
         } else if cadence > 1 && frames >= cadence && !self.history.has_grid() {
@@ -256,8 +277,8 @@ impl Stutter {
         }
         let long = held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9;
         // A still or a freeze shifts the phase of a conversion's rhythm; a repeat of the
-        // rhythm found its phase again.
-        self.phase_lost = long || (self.phase_lost && frames > cadence);
+        // rhythm found its phase again (a near-still's repeat finds nothing).
+        self.phase_lost = long || (self.phase_lost && (!moving || frames > cadence));
         // What follows a still is a shot of its own: its rate is seen anew.
         let shown_once = self.shown_once;
         if long {
@@ -269,7 +290,7 @@ impl Stutter {
         // that moves by steps (and pauses now and then) does all the time.
         let short = !held.flat && !long;
         let pause = !held.flat && held.frames as f64 * held.frame_secs < HABIT_HOLD;
-        self.history.push_repeat(start, frames, short, pause);
+        self.history.push_repeat(start, frames, short, pause, still);
         let learned = self
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
@@ -277,6 +298,15 @@ impl Stutter {
         // than once a second, at no regular place (film telecined, deinterlaced and
         // decimated), is the programme's texture, not a fault of the feed.
         let texture = frames == 2 && b == 1 && regular <= 1 && self.dips.frequent(start);
+        // A repeat in motion kept by a rhythm (or the regular cadence) tells that the pictures
+        // repeated once before it on that rhythm were the shot's own cadence.
+        if moving && !chance && !long && cadence > 1 && frames <= cadence {
+            let period = self.history.rhythm_period().filter(|_| regular < frames);
+            let on = |from| {
+                period.is_some_and(|p| periods_after(start, from, p, frame_secs, f64::INFINITY))
+            };
+            self.pending.kept(start, frames, period.is_some(), on);
+        }
         if frames <= cadence || !learned || held.flat || !moving || habit || long || texture {
             return;
         }
@@ -300,12 +330,68 @@ impl Stutter {
             return;
         }
         let first_extra = held.times[((cadence * b) as usize).min(4)];
+        let extra = (held.frames - cadence * b) as u64;
+        // A picture repeated once early in a shot waits for the shot's cadence (`pending.rs`);
+        // one held longer is reported at once.
+        if frames == cadence + 1 && secs_after(held.times[0], self.shot_since) < AFTER_CUT {
+            let r = Repeat {
+                start,
+                first_extra,
+                end: t,
+                extra,
+                hold: frames,
+            };
+            if let Some(old) = self.pending.hold(r) {
+                self.report_late(old, t, out);
+            }
+            return;
+        }
+        // A stutter judged at once: no cadence of the shot keeps its repeats, and those pending
+        // before it are given their verdict now (one episode with it when close).
+        self.verdicts(t, true, out);
+        self.report(first_extra, t, extra, t, out);
+    }
+
+    /// Reports frames shown `extra` times beyond the cadence from `first_extra` to `end`, at
+    /// `at`.
+    fn report(
+        &mut self,
+        first_extra: MediaTime,
+        end: MediaTime,
+        extra: u64,
+        at: MediaTime,
+        out: &mut Events,
+    ) {
         if !self.tracker.is_open() {
             self.repeated = 0;
         }
-        self.repeated += (held.frames - cadence * b) as u64;
-        if let Some(c) = self.tracker.observe(true, first_extra, t) {
-            self.emit(c, t, out);
+        self.repeated += extra;
+        if let Some(c) = self.tracker.observe(true, first_extra, end) {
+            self.emit(c, at, out);
+        }
+    }
+
+    /// Reports the pending repeat `r` at `at`, its verdict given: the interval ends where the
+    /// repeat ended, not at `at`.
+    fn report_late(&mut self, r: Repeat, at: MediaTime, out: &mut Events) {
+        let open = self.tracker.is_open();
+        self.report(r.first_extra, r.end, r.extra, at, out);
+        if !open {
+            if let Some(c) = self.tracker.observe(false, r.end, r.end) {
+                self.emit(c, at, out);
+            }
+        }
+    }
+
+    /// Gives the verdict of the pending repeats due at `now` (every one: `all`): the shot
+    /// showed no cadence they belong to. Pictures of the texture of rate-converted film
+    /// (`dips.rs`) are its own.
+    fn verdicts(&mut self, now: MediaTime, all: bool, out: &mut Events) {
+        let secs = now.as_secs_f64();
+        while let Some(r) = self.pending.due(secs, all) {
+            if !self.dips.frequent(secs) {
+                self.report_late(r, now, out);
+            }
         }
     }
 
@@ -360,12 +446,16 @@ impl VideoDetector for Stutter {
                 self.held = Some(Held::new(t, cmp, until.secs_since(t)));
             }
         }
+        if !self.pending.is_empty() {
+            self.verdicts(t, false, out);
+        }
         if let Some(c) = self.tracker.observe(false, t, until) {
             self.emit(c, t, out);
         }
     }
 
     fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {
+        self.verdicts(at, true, out);
         self.close(at, out);
         self.steps.restart();
         self.held = None;
@@ -381,6 +471,7 @@ impl VideoDetector for Stutter {
     }
 
     fn finish(&mut self, at: MediaTime, out: &mut Events) {
+        self.verdicts(at, true, out);
         self.close(at, out);
     }
 }

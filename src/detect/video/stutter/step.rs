@@ -78,6 +78,15 @@ impl Held {
         self.repeat_worst = self.repeat_worst.max(worst);
     }
 
+    /// The picture, which ended with `step_out`, was held in a near-still: the step into it or
+    /// out of it changed the worst block by less than `min_motion`, too little to tell a
+    /// repeat from slow motion (so where the repeat began or ended is unknowable). The first
+    /// picture (no step into it) is not.
+    pub(super) fn near_still(&self, step_out: Step, cfg: &StutterConfig) -> bool {
+        self.motion_in
+            .is_some_and(|motion_in| motion_in.min(step_out.worst) < cfg.min_motion)
+    }
+
     /// The scene moves around the picture, which ended with `step_out`: the steps into and
     /// out of it each changed the worst block by at least `min_motion` and `motion_ratio`
     /// times the largest change between its repeats, and each moved [`MOVED_SHARE`] of the
