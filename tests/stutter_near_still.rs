@@ -76,7 +76,7 @@ fn programme(n: usize) -> Vec<(f64, f64)> {
                 let k = still
                     .get(j - STILL.0)
                     .copied()
-                    .unwrap_or(STILL_HOLDS.len() + j - STILL.0 - still.len());
+                    .unwrap_or_else(|| STILL_HOLDS.len() + j - STILL.0 - still.len());
                 (still_shift, if k % 2 == 1 { FLICKER } else { 0.0 })
             } else {
                 let on = (film(j) - film(STILL.1 - 1)) as f64 * PAN;
