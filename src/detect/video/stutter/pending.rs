@@ -64,13 +64,19 @@ impl Pending {
         oldest.replace(r)
     }
 
-    /// A repeat at `start` held `hold` base pictures was kept by a rhythm of `period` seconds
-    /// (`None`: by the stream's regular cadence): drops the pending repeats before it that lie
-    /// on that rhythm's periods (`on(from)`: `start` lies a whole number of periods after
-    /// `from`), or that it holds as long.
-    pub(super) fn kept(&mut self, start: f64, hold: u32, period: bool, on: impl Fn(f64) -> bool) {
+    /// A repeat at `start` held `hold` base pictures was kept by a learned rhythm (`by_rhythm`)
+    /// or else by the stream's regular cadence: drops the pending repeats before it that it
+    /// holds as long and, kept by a rhythm, that lie on that rhythm's periods (`on(from)`:
+    /// `start` lies a whole number of periods after `from`).
+    pub(super) fn kept(
+        &mut self,
+        start: f64,
+        hold: u32,
+        by_rhythm: bool,
+        on: impl Fn(f64) -> bool,
+    ) {
         for s in &mut self.slots {
-            if s.is_some_and(|r| r.start < start && r.hold <= hold && (!period || on(r.start))) {
+            if s.is_some_and(|r| r.start < start && r.hold <= hold && (!by_rhythm || on(r.start))) {
                 *s = None;
             }
         }
