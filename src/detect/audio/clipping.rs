@@ -36,7 +36,13 @@
 //! link (trailing or sharp tops), a window of them right after tops that carried the end being
 //! held until then: a voice's last clipped pulses, which AAC rounds to a sine's shape under the
 //! band, follow each other pulse after pulse to the end, while what a codec spreads after the
-//! last clipped top is one window (see `trail`).
+//! last clipped top is one window (see `trail`). Tops there that come later than a trail may
+//! (which would only hold the passage open, see below) still carry its end when they hold a
+//! run of `min_run` samples at or over `level`: a voice's later syllable clipped lightly,
+//! which AAC decodes half a dB under a ceiling its louder syllables' overshoots set, its tops
+//! rounded to about a sine's shape one a window, yet over `level` for 5 to 14 samples each,
+//! where no delivered programme peaks; trailing tops do not follow them, the rest of such a
+//! syllable under `level` being its unclipped decay.
 //!
 //! Each short window in which flat tops are counted is marked as clipped. A passage is confirmed
 //! once `confirm_windows` clipped windows follow each other with gaps shorter than `clear_for`
@@ -183,6 +189,7 @@ impl Clipping {
         }
         let weak = self.trail.weak;
         let mut trail = Tally::default();
+        let mut full = Tally::default();
         for piles in &mut self.piles {
             let found = piles.close_window(&self.pile);
             if let Some(p) = found.filter(|p| p.confirmed || (open && p.goes_on)) {
@@ -196,6 +203,10 @@ impl Clipping {
                 if p.trailing {
                     if p.first.saturating_sub(trail_from) <= trail_gap {
                         trail.add(&tops);
+                    } else if let Some(last) = p.full_end {
+                        // A later syllable's lightly clipped tops, rounded under the band,
+                        // carry the end when they hold runs at full scale (see `under`).
+                        full.add(&Tally { last, ..tops });
                     } else {
                         // Loud syllables between clipped ones hold the passage open.
                         loud = true;
@@ -219,8 +230,14 @@ impl Clipping {
             self.last_on = self.last_on.max(trail.last);
         }
         self.trail.link(weak, kept, &trail, &mut self.win);
+        // Tops carrying the end only by their runs at full scale are not followed by trailing
+        // ones: the rest of such a syllable, under full scale, is its unclipped decay.
+        let by_runs = self.win.first.is_none() && full.first.is_some();
+        self.win.add(&full);
         if let Some(first) = self.win.first.take() {
-            self.last_on = self.last_on.max(self.win.last);
+            if !by_runs {
+                self.last_on = self.last_on.max(self.win.last);
+            }
             let p = self.passage.get_or_insert(Passage {
                 start: first,
                 last_end: self.win.last,

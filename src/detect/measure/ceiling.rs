@@ -108,6 +108,9 @@ pub(crate) struct Pile {
     /// (see `rise`): the chain that leads to it began the clipping, not a tone held at the
     /// ceiling before it.
     pub(crate) rose: bool,
+    /// For tops that trail: just after the last of them holding a run of `min_run` samples at
+    /// full scale (`full`), if any (see `under`).
+    pub(crate) full_end: Option<i64>,
 }
 
 /// Piled peaks of one window (or peaks just under the band).
@@ -124,6 +127,8 @@ struct WindowPile {
     first: i64,
     last: i64,
     peak: f32,
+    /// Just after the last of them holding a run at full scale (counted under the band only).
+    full_end: Option<i64>,
 }
 
 impl WindowPile {
@@ -395,7 +400,11 @@ impl Piles {
             for &(p, pos, flat, positive, width, run, [knee, shoulder]) in &self.peaks {
                 w.loud += u32::from(p >= 0.5 * ceiling);
                 if p < band && p >= below {
-                    under[usize::from(positive)].add(p, pos, flat);
+                    let u = &mut under[usize::from(positive)];
+                    u.add(p, pos, flat);
+                    if run >= s.min_run {
+                        u.full_end = u.full_end.max(Some(pos + 1));
+                    }
                 }
                 if p >= band {
                     if self.recent.len() == RECENT_CAP {
@@ -542,6 +551,7 @@ impl Piles {
             sharp: w.flatness < SHARP * w.count as f32,
             trailing: false,
             rose: densely,
+            full_end: None,
         })
     }
 }

@@ -15,6 +15,10 @@
 //! 20 ms after the last clipped sample when a second window of them follows), and a voice going
 //! on unclipped a fraction of a dB under the rail has tops as round at the same level (0.39 to
 //! 0.47, 0.5 to 1 dB under the ceiling, for 45 ms in one flite clip): the end takes them in.
+//! Trailing tops holding a run of `min_run` samples at full scale are marked (`full_end`): a
+//! later syllable clipped lightly and rounded under the band by the codec, which carries the
+//! passage's end even where it does not follow the last tops closely (see
+//! `detect::audio::clipping`).
 
 use super::{Pile, PileSettings, WindowPile, SHARP};
 
@@ -33,6 +37,7 @@ pub(super) fn judge(under: [WindowPile; 2], s: &PileSettings) -> Option<Pile> {
         a.first = a.first.min(b.first);
         a.last = a.last.max(b.last);
         a.peak = a.peak.max(b.peak);
+        a.full_end = a.full_end.max(b.full_end);
         a
     })?;
     Some(Pile {
@@ -45,5 +50,6 @@ pub(super) fn judge(under: [WindowPile; 2], s: &PileSettings) -> Option<Pile> {
         sharp: false,
         trailing,
         rose: false,
+        full_end: under.full_end.filter(|_| trailing),
     })
 }
