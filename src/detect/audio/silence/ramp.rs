@@ -86,7 +86,7 @@ impl Ramp {
             return false;
         }
         let reference = self.mean(f + 1, 2 * f);
-        let half = (f + 1) / 2;
+        let half = f.div_ceil(2);
         let fall = self.mean(2, f - 1);
         let low = self.mean(2, half);
         let high = self.mean(half + 1, f - 1);
