@@ -18,6 +18,7 @@
 //! A gap that `silence` reports itself (a dropout or a silence below its absolute threshold,
 //! marked with [`Relative::cover`]) is not reported again.
 
+use super::ramp::RampIn;
 use crate::media::MediaTime;
 
 /// The detector's settings, in windows and power ratios.
@@ -34,6 +35,8 @@ pub(crate) struct RelativeParams {
     pub min: usize,
     pub max: usize,
     pub after: usize,
+    /// Windows of a fade (see [`RampIn`]).
+    pub fade: usize,
 }
 
 /// A relative dropout found: `[start, end)`, the reference level and the gap's loudest window
@@ -44,6 +47,8 @@ pub(crate) struct Found {
     pub end: MediaTime,
     pub reference: f64,
     pub peak: f64,
+    /// The sound came back through a fade-in.
+    pub faded_in: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -66,6 +71,8 @@ enum State {
         sum: f64,
         /// One of the first `edge` windows after the gap was within `near` of the reference.
         returned: bool,
+        /// The return, judged as a fade-in.
+        ramp_in: RampIn,
     },
 }
 
@@ -208,6 +215,7 @@ impl Relative {
                     windows: 0,
                     sum: 0.0,
                     returned: false,
+                    ramp_in: RampIn::new(self.p.fade),
                 };
                 self.after(ms)
             }
@@ -225,11 +233,13 @@ impl Relative {
             windows,
             sum,
             returned,
+            mut ramp_in,
         } = self.state
         else {
             return None;
         };
         self.push(ms);
+        ramp_in.push(ms);
         let returned = returned || (windows < self.p.edge && ms >= reference * self.p.near);
         let (windows, sum) = (windows + 1, sum + ms);
         if windows < self.p.after {
@@ -242,6 +252,7 @@ impl Relative {
                 windows,
                 sum,
                 returned,
+                ramp_in,
             };
             return None;
         }
@@ -253,6 +264,7 @@ impl Relative {
             end,
             reference,
             peak,
+            faded_in: ramp_in.faded_in(),
         })
     }
 

@@ -48,6 +48,13 @@ impl Silence {
         self.fall.unwrap_or(self.since_near)
     }
 
+    /// The sound fell through a fade (see [`ramp`](super::ramp)): judged when it first fell
+    /// far under the programme's level, or on the windows up to now when it has not yet.
+    pub(super) fn faded_so_far(&self) -> bool {
+        self.fall
+            .map_or_else(|| self.ramp.faded_fall(), |_| self.fall_faded)
+    }
+
     /// Follows the programme's level and how long ago a window was near it.
     pub(super) fn follow_level(&mut self, ms: f64) {
         if !ms.is_finite() {
@@ -59,6 +66,7 @@ impl Silence {
             self.fall = None;
         } else if far && self.fall.is_none() {
             self.fall = Some(self.since_near);
+            self.fall_faded = self.ramp.faded_fall();
         }
         self.since_near = if near {
             0
@@ -128,8 +136,11 @@ impl Silence {
         }
     }
 
-    /// The silent run now is a cut: an abrupt fall far under the programme's floor.
+    /// The silent run now is a cut: an abrupt fall far under the programme's floor, not
+    /// through a fade (a playout's fade into silence or into a quiet programme is no cut).
     pub(super) fn cut(&self) -> bool {
-        self.run.is_some_and(|r| r.fall < self.relative_edge) && self.below_floor()
+        self.run
+            .is_some_and(|r| r.fall < self.relative_edge && !r.faded)
+            && self.below_floor()
     }
 }

@@ -25,7 +25,12 @@
 //! - fall **far under the programme's floor**: the gap's quietest 10 ms at least
 //!   `floor_drop_db` under the quietest 10 ms of the last `floor_context` seconds (the room
 //!   tone of the pauses, the softest moment of the music), which is known after 1 s of sound.
-//!   Gaps reported as dropouts (and shorter ones of the same shape) are kept out of the floor.
+//!   Gaps reported as dropouts (and shorter ones of the same shape) are kept out of the floor;
+//! - not be a **junction**: a playout chain joins programmes with a V-fade (the sound faded
+//!   out linearly over 20 ms, the next programme faded in), which falls steadily through every
+//!   window of the fade where a cut holds the programme up to its smear; a gap whose fall and
+//!   return are both such fades is not a dropout, and a silence the sound faded into is not a
+//!   cut (see `ramp.rs`).
 //!
 //! A pause at any programme level (−23 LUFS news with room tone at −55 dBFS, a −45 LUFS
 //! programme with its pauses at −77 dBFS) sits at its floor and is never a dropout. The limit:
@@ -82,6 +87,8 @@ mod decoder;
 mod dropout;
 mod floor;
 mod judge;
+mod ramp;
+mod rising;
 mod timestamps;
 
 pub use config::SilenceConfig;
@@ -99,6 +106,8 @@ use decoder::{DecoderGap, DECODER_MERGE};
 use dropout::{Relative, RelativeParams};
 use floor::Floor;
 use judge::Judged;
+use ramp::Ramp;
+use rising::Rising;
 use timestamps::Holes;
 
 /// A window within this power ratio (−12 dB) of the programme's level is near it.
@@ -148,17 +157,8 @@ struct Run {
     /// The relative rule held a gap when the run began: the run is that gap's floor flickering
     /// under the threshold, unless it began within `2 × relative_edge` of the fall.
     in_relative: bool,
-}
-
-/// A level dropout's silence that ended with the sound not back yet.
-#[derive(Clone, Copy, Debug)]
-struct Rising {
-    start: MediaTime,
-    /// End of the silence: the first window over the threshold.
-    end: MediaTime,
-    peak: f64,
-    /// Windows since the silence ended.
-    windows: usize,
+    /// The sound fell into the run through a fade (see [`ramp`]).
+    faded: bool,
 }
 
 /// Detects silence and dropouts. Built from a [`SilenceConfig`].
@@ -208,6 +208,12 @@ pub struct Silence {
     /// How long the sound took to fall into the relative gap being judged (windows from the
     /// last one near the programme's level), as `Run::fall`.
     relative_fall: usize,
+    /// The sound fell into the relative gap being judged through a fade.
+    relative_faded: bool,
+    /// The last window levels, to judge a fall as a fade when it happens.
+    ramp: Ramp,
+    /// The current fall (`fall`) came through a fade.
+    fall_faded: bool,
     /// Start of a confirmed silence at the programme's floor, not reported (yet).
     quiet: Option<MediaTime>,
     /// Start of the window since which the silent stretch has been a cut, every window since.
@@ -241,6 +247,7 @@ impl Silence {
                 min: ((cfg.dropout_min / cfg.window - 1e-6).ceil() as usize).max(1),
                 max: windows(cfg.relative_max),
                 after: windows(0.1).max(1),
+                fade: windows(0.02),
             }),
             decoder: None,
             frame_secs: 1024.0 / 48000.0,
@@ -259,6 +266,9 @@ impl Silence {
             last_dropout: None,
             rising: None,
             relative_fall: usize::MAX,
+            relative_faded: false,
+            ramp: Ramp::new(windows(0.02)),
+            fall_faded: false,
             quiet: None,
             cut_since: None,
             holes: None,
@@ -382,8 +392,11 @@ impl Silence {
         if silent {
             // a silence again before the sound came back: the gap's floor flickering under the
             // threshold, judged as a whole (a relative dropout)
-            self.rising = None;
+            self.settle_rising(out);
             let fall = self.fall_so_far();
+            // a fade reaches the silence itself: one into a programme's own quiet (a
+            // syllable's decay into room tone cut later) is not a fade into this silence
+            let faded = self.faded_so_far() && self.since_near < self.relative_edge;
             let run = self.run.get_or_insert(Run {
                 start: t0,
                 after_sound: self.sound_seen,
@@ -391,6 +404,7 @@ impl Silence {
                 fall,
                 lead: self.since_near,
                 in_relative: self.relative.in_gap(),
+                faded,
             });
             run.peak = run.peak.max(ms);
         } else {
@@ -413,6 +427,8 @@ impl Silence {
                         end: t0,
                         peak: run.peak,
                         windows: 0,
+                        ramp_in: None,
+                        faded: run.faded,
                     });
                 }
             }
@@ -435,9 +451,11 @@ impl Silence {
             let found = self.relative.window(ms, t0);
             if !judging && self.relative.pending_start().is_some() {
                 self.relative_fall = self.fall_so_far();
+                self.relative_faded = self.faded_so_far();
             }
             let abrupt = self.relative_fall < self.relative_edge;
-            if let Some(f) = found.filter(|_| abrupt && self.below_floor()) {
+            let junction = |f: &dropout::Found| self.relative_faded && f.faded_in;
+            if let Some(f) = found.filter(|f| abrupt && self.below_floor() && !junction(f)) {
                 let mut d = Details::new();
                 d.insert("source".into(), json!("relative"));
                 d.insert("level_db".into(), json!(dbfs(f.peak.sqrt())));
@@ -446,28 +464,7 @@ impl Silence {
             }
         }
         self.follow_floor(ms, floor_before);
-    }
-
-    /// A level dropout whose silence ended: reported once a window is back over [`BACK`] of
-    /// the programme's level, within `relative_edge` of the silence's end (the codec's smear
-    /// of the sound's return); forgotten if the sound stays lower (a quiet gap's floor
-    /// flickering under the threshold: the gap is judged as a whole, a relative dropout).
-    fn rise(&mut self, ms: f64, t0: MediaTime, out: &mut Events) {
-        let Some(r) = &mut self.rising else {
-            return;
-        };
-        if self.level.is_some_and(|l| ms >= l * BACK) {
-            let r = *r;
-            self.rising = None;
-            let mut d = self.details(SpanChange::Started { start: r.start }, r.peak);
-            d.insert("source".into(), json!("level"));
-            self.dropout(r.start, r.end, t0, d, out);
-            return;
-        }
-        r.windows += 1;
-        if r.windows >= self.relative_edge {
-            self.rising = None;
-        }
+        self.ramp.push(ms);
     }
 
     /// Forgets the programme's level and floor (a new timeline or format).
@@ -477,6 +474,7 @@ impl Silence {
         self.level = None;
         self.since_near = usize::MAX;
         self.fall = None;
+        self.ramp.reset();
     }
 
     fn feed(&mut self, f: &AudioFrame, out: &mut Events) {
@@ -530,7 +528,7 @@ impl Silence {
         self.quiet = None;
         self.cut_since = None;
         self.run = None;
-        self.rising = None;
+        self.settle_rising(out);
     }
 }
 
