@@ -43,12 +43,9 @@ fn tone_with_click_and_runs(from: usize) -> Vec<f32> {
             if i == at {
                 v += 0.4;
             }
-            if i >= at + from && i <= at + from + 40 && (i - at - from) % 8 == 0 {
-                v += if (i - at - from) % 16 == 0 {
-                    0.07
-                } else {
-                    -0.07
-                };
+            let k = i.wrapping_sub(at + from);
+            if k <= 40 && k.is_multiple_of(8) {
+                v += if k.is_multiple_of(16) { 0.07 } else { -0.07 };
             }
             v as f32
         })
