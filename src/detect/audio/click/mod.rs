@@ -42,7 +42,9 @@
 //!   (further impulses of comparable size are allowed: crackle; after a sharp click, excess
 //!   that starts once the residual has been back at its level for 10 ms is the next sound's,
 //!   a note or a drum hit, and neither it nor what follows counts, here or in the residual's
-//!   level after the click), and the programme's level
+//!   level after the click; nor do short weak stretches ending within 8 ms after a sharp
+//!   click's excess: a codec's smear of it, which AC-3 spreads over its 512-sample window),
+//!   and the programme's level
 //!   after it is within `max_level_change_db` of its level before it, over 6–30 ms or over
 //!   10–60 ms on each side (the smaller change counts) — a cut, an onset or a percussive
 //!   sound changes what follows — or within `max_level_change_loud_db` for a click whose
