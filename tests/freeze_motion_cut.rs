@@ -102,3 +102,36 @@ fn a_freeze_beginning_on_a_cut_is_reported_when_the_scene_resumes() {
         "{f:?}"
     );
 }
+
+#[test]
+fn a_still_cut_to_just_after_a_short_calm_shot_is_not_a_freeze() {
+    // footage moving for 2 s, a cut to a short calm shot (4 pictures, a box moving: a
+    // programme's last shot cut short at a junction), then a cut to a photo held 4 s, then
+    // the next photo: the second cut comes 0.16 s after the first, but the shot between moved
+    // little, so the photo was cut to from footage like any still
+    let f = freezes(250, |i, x, y| match i {
+        0..50 => scene(0, i, x, y),
+        50..54 => scene(1, i, x, y),
+        54..154 => photo(0, 1.0, x, y),
+        _ => photo(1, 1.0, x, y),
+    });
+    assert!(f.is_empty(), "{f:?}");
+}
+
+#[test]
+fn footage_frozen_just_after_a_short_busy_shot_is_still_a_freeze() {
+    // footage moving for 2 s, a cut to a shot of 4 pictures each replacing the last (fast
+    // motion: every step a cut's amount), then that footage's next picture held 2 s and the
+    // scene moving on: the hold is a freeze from its first repeated frame
+    let f = freezes(200, |i, x, y| match i {
+        0..50 => scene(0, i, x, y),
+        50..54 => photo(i, 1.0, x, y),
+        54..104 => scene(2, 54, x, y),
+        _ => scene(2, i - 49, x, y),
+    });
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        (f[0].0 - 2.2).abs() < 0.01 && (f[0].1 - 4.16).abs() < 0.01,
+        "{f:?}"
+    );
+}

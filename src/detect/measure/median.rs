@@ -56,7 +56,12 @@ pub(crate) const CUT_LEVEL: f32 = 12.0;
 /// more than 3 in 5 blocks changed by [`CUT_LEVEL`] or more, so the picture replaced the
 /// previous one rather than moving part of it. One counting pass.
 pub(crate) fn is_cut(values: &[f32]) -> bool {
-    !values.is_empty() && values.iter().filter(|&&v| v >= CUT_LEVEL).count() * 5 > values.len() * 3
+    !values.is_empty() && cut_blocks(values) * 5 > values.len() * 3
+}
+
+/// How many of a picture's block changes (`values`) reach [`CUT_LEVEL`]. One counting pass.
+pub(crate) fn cut_blocks(values: &[f32]) -> usize {
+    values.iter().filter(|&&v| v >= CUT_LEVEL).count()
 }
 
 /// Spatial contrast of a picture from its cell means: their mean absolute deviation from
