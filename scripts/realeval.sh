@@ -26,7 +26,10 @@
 # --channel CODEC (h264 or mpeg2) plays the clean set out as one channel (scripts/realeval/
 # channel.py: programmes back to back at 25p through one encode, the PTS wrapping at 2^33 inside
 # it, and eight live joins at byte offsets) into target/realeval/channel-seedN-CODEC, runs the
-# monitor on it and scores that too (default of --only with it: clean).
+# monitor on it and scores that too (default of --only with it: clean,sync,corruption, the
+# groups that hold clean clips: the clean set, the in-sync talking heads and the corruption
+# clips' undamaged references; the channel plays every clean clip the corpus folder holds, so
+# with these built it is the same whatever was built before).
 # --joins cuts every clean clip twice at a seeded byte offset (scripts/realeval/joins.py: a
 # monitor started on a live stream meets it mid-GOP, mid-PES) into target/realeval/
 # joins-seedN, runs the monitor on the pieces and scores them (clean: every alarm is false).
@@ -74,7 +77,7 @@ if [ -n "$PICTURE" ]; then
     ONLY=${ONLY:-clean,freeze,corruption,sync}
     VARIANT=pic-$PICTURE
 fi
-if [ -n "$CHANNEL$JOINS" ]; then ONLY=${ONLY:-clean}; fi
+if [ -n "$CHANNEL$JOINS" ]; then ONLY=${ONLY:-clean,sync,corruption}; fi
 CORPUS=${CORPUS:-$OUT/corpus-seed$SEED${PICTURE:+-pic-$PICTURE}}
 EVENTS=$OUT/events-seed$SEED${VARIANT:+-$VARIANT}
 mkdir -p "$OUT" "$EVENTS"
