@@ -7,56 +7,10 @@
 
 mod common;
 
-use avqc::detect::audio::ClippingConfig;
-use avqc::event::DefectEvent;
-use avqc::{AudioFrame, DetectorConfig, Media, MediaTime, Rational};
+use common::clipping::{low_pass, passages};
 use std::f64::consts::PI;
 
 const RATE: u32 = 48_000;
-
-/// The clipping passages `clipping` reports on `signal` (the same on both channels), as
-/// (start, end) in seconds.
-fn passages(signal: &[f32]) -> Vec<(f64, f64)> {
-    let det = ClippingConfig::default().build("clipping").unwrap();
-    let media = signal.chunks(1024).enumerate().map(|(i, s)| {
-        let mut planar = s.to_vec();
-        planar.extend_from_slice(s);
-        let t = MediaTime::new((i * 1024) as i64, Rational::new(1, RATE as i32));
-        Media::Audio(AudioFrame::new(RATE, 2, t, planar).unwrap())
-    });
-    let ends: Vec<DefectEvent> = common::defect_ends(common::run_all(det, media));
-    ends.into_iter()
-        .filter(|d| d.defect.as_str() == "audio_clipping")
-        .map(|d| (d.start.as_secs_f64(), d.end.unwrap().as_secs_f64()))
-        .collect()
-}
-
-/// `x` band-limited to 12 kHz by a 31-tap Hann-windowed sinc (a codec's low-pass).
-fn low_pass(x: &[f64]) -> Vec<f32> {
-    let taps: Vec<f64> = (0..31)
-        .map(|k| {
-            let m = k as f64 - 15.0;
-            let a = 2.0 * 12_000.0 / RATE as f64 * m;
-            let sinc = if m == 0.0 {
-                1.0
-            } else {
-                (PI * a).sin() / (PI * a)
-            };
-            sinc * (0.5 - 0.5 * (2.0 * PI * (k as f64 + 1.0) / 32.0).cos())
-        })
-        .collect();
-    let sum: f64 = taps.iter().sum();
-    (0..x.len())
-        .map(|i| {
-            let v: f64 = (0..31)
-                .filter_map(|k| (i + k).checked_sub(15).and_then(|j| x.get(j)))
-                .zip(&taps)
-                .map(|(v, h)| h * v)
-                .sum();
-            (v / sum) as f32
-        })
-        .collect()
-}
 
 /// Adds a syllable of a `hz` voice from `from` to `to` seconds: `gain` times a sine cut at the
 /// rail (1.0), scaled by `scale` (a codec decodes lightly clipped tops a little under the
@@ -81,7 +35,7 @@ fn voice(top: f64) -> Vec<f32> {
         .collect();
     syllable(&mut x, (1.0, 1.3), 200.0, 2.0, 1.0);
     syllable(&mut x, (1.55, 1.8), 90.0, 1.05, top);
-    low_pass(&x)
+    low_pass(&x, 12_000.0)
 }
 
 #[test]

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod alloc;
+pub mod clipping;
 #[cfg(feature = "ffmpeg")]
 pub mod decoding;
 pub mod defects;
