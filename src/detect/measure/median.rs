@@ -56,7 +56,13 @@ pub(crate) const CUT_LEVEL: f32 = 12.0;
 /// more than 3 in 5 blocks changed by [`CUT_LEVEL`] or more, so the picture replaced the
 /// previous one rather than moving part of it. One counting pass.
 pub(crate) fn is_cut(values: &[f32]) -> bool {
-    !values.is_empty() && cut_blocks(values) * 5 > values.len() * 3
+    cut_by(cut_blocks(values), values.len())
+}
+
+/// True when `moved` of a picture's `blocks` block changes reaching [`CUT_LEVEL`] make a cut
+/// (more than 3 in 5), as [`is_cut`] judges.
+pub(crate) fn cut_by(moved: usize, blocks: usize) -> bool {
+    blocks > 0 && moved * 5 > blocks * 3
 }
 
 /// How many of a picture's block changes (`values`) reach [`CUT_LEVEL`]. One counting pass.

@@ -17,8 +17,9 @@
 //!   part of it), or
 //! - it replaced a held picture (more than 3 in 5 blocks changed by 12 code values or more), or
 //! - it replaced moving footage by a cut (likewise, with no other picture changing so in the
-//!   0.4 s before it: a cut, not fast motion) and has content (a channel cutting from one
-//!   programme's footage to the next one's still). A freeze that began on such a picture is
+//!   0.4 s before it, or only calm pictures since the last cut a short shot ago: a cut, not
+//!   fast motion) and has content (a channel cutting from one programme's footage to the next
+//!   one's still). A freeze that began on such a picture is
 //!   reported once its hold ends, when the scene then moves on from where it stood
 //!   (`freeze/motion_cut.rs`), or
 //! - it is the stream's first picture (or the first after a discontinuity) and has content

@@ -68,9 +68,8 @@ pub struct ClickConfig {
     /// Largest share of the 40 ms after a click taken by other excess: stretches longer than
     /// `max_duration`, or with a peak under a quarter of the click's (except, after a sharp
     /// click, short ones ending within 8 ms after its excess: the codec's smear of it).
-    /// Default `0.01`: after an
-    /// added click the residual returns to its level at once (share 0 on the corpus), while
-    /// percussive sound, onsets and cuts fill 20–100 % of it.
+    /// Default `0.01`: after an added click the residual returns to its level at once (share 0
+    /// on the corpus), while percussive sound, onsets and cuts fill 20–100 % of it.
     pub max_other_share: f64,
     /// Clicks closer than this, in seconds, are one event (crackle). Default `0.1`: impulses
     /// repeating faster than 10 per second are heard as one crackle.

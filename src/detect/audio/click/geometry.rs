@@ -47,7 +47,8 @@ pub(super) struct Geometry {
     pub(super) max_duration_block: usize,
     /// Longest *compact* excess (1.25 ms): a click a codec kept within one short block.
     pub(super) compact: usize,
-    /// How far before a click a lossy codec's smear of it may reach (8 ms at 48 kHz).
+    /// How far a lossy codec's smear of a click may reach before it, or after its excess (8 ms
+    /// at 48 kHz).
     pub(super) smear: usize,
     /// Samples on each side of a click's excess where another channel's impulse is the same
     /// impulse as a codec smears it, no copy (3 ms at 48 kHz, `common`).

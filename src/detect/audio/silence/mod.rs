@@ -106,9 +106,12 @@ use decoder::{DecoderGap, DECODER_MERGE};
 use dropout::{Relative, RelativeParams};
 use floor::Floor;
 use judge::Judged;
-use ramp::Ramp;
+use ramp::{Ramp, RampIn};
 use rising::Rising;
 use timestamps::Holes;
+
+/// Seconds of a playout's fade at a junction (see `ramp.rs`).
+const FADE: f64 = 0.02;
 
 /// A window within this power ratio (−12 dB) of the programme's level is near it.
 const NEAR: f64 = 0.063_095_734_448_019_33;
@@ -247,7 +250,7 @@ impl Silence {
                 min: ((cfg.dropout_min / cfg.window - 1e-6).ceil() as usize).max(1),
                 max: windows(cfg.relative_max),
                 after: windows(0.1).max(1),
-                fade: windows(0.02),
+                fade: windows(FADE),
             }),
             decoder: None,
             frame_secs: 1024.0 / 48000.0,
@@ -267,7 +270,7 @@ impl Silence {
             rising: None,
             relative_fall: usize::MAX,
             relative_faded: false,
-            ramp: Ramp::new(windows(0.02)),
+            ramp: Ramp::new(windows(FADE)),
             fall_faded: false,
             quiet: None,
             cut_since: None,
@@ -427,8 +430,7 @@ impl Silence {
                         end: t0,
                         peak: run.peak,
                         windows: 0,
-                        ramp_in: None,
-                        faded: run.faded,
+                        ramp_in: run.faded.then(|| RampIn::new(self.ramp.fade())),
                     });
                 }
             }

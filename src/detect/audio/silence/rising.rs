@@ -18,10 +18,9 @@ pub(super) struct Rising {
     pub(super) peak: f64,
     /// Windows since the silence ended.
     pub(super) windows: usize,
-    /// The sound fell into the silence through a fade: the return is judged too (a
-    /// junction's fade-in is no dropout's return), `Some` once the sound is back.
+    /// The sound fell into the silence through a fade: its return is judged too (a
+    /// junction's fade-in is no dropout's return); `None` after an abrupt fall.
     pub(super) ramp_in: Option<RampIn>,
-    pub(super) faded: bool,
 }
 
 impl Silence {
@@ -34,12 +33,10 @@ impl Silence {
     /// `2 × fade` windows after it are in: a fade-in as well is a junction between two
     /// programmes, not reported.
     pub(super) fn rise(&mut self, ms: f64, t0: MediaTime, out: &mut Events) {
-        let fade = self.ramp.fade();
         let Some(r) = &mut self.rising else {
             return;
         };
-        if r.faded {
-            let ramp_in = r.ramp_in.get_or_insert(RampIn::new(fade));
+        if let Some(ramp_in) = &mut r.ramp_in {
             if let Some(faded_in) = ramp_in.push(ms) {
                 if faded_in {
                     self.rising = None;
@@ -54,7 +51,7 @@ impl Silence {
             }
         }
         if self.level.is_some_and(|l| ms >= l * BACK) {
-            if r.faded {
+            if r.ramp_in.is_some() {
                 r.windows = self.relative_edge;
                 return;
             }
@@ -81,7 +78,7 @@ impl Silence {
     pub(super) fn settle_rising(&mut self, out: &mut Events) {
         let back = self
             .rising
-            .is_some_and(|r| r.faded && r.windows >= self.relative_edge);
+            .is_some_and(|r| r.ramp_in.is_some() && r.windows >= self.relative_edge);
         if back {
             let at = self.clock.time(self.win_start);
             self.report_rising(at, out);

@@ -21,7 +21,7 @@
 //! Cost: none per frame but a few comparisons; a picture's spatial contrast is read on a cut.
 
 use super::Freeze;
-use crate::detect::measure::median::cut_blocks;
+use crate::detect::measure::median::{cut_blocks, cut_by};
 use crate::detect::Events;
 use crate::media::MediaTime;
 
@@ -78,7 +78,7 @@ impl Freeze {
     pub(super) fn cut_from_motion(&mut self, t: MediaTime, held_before: bool) -> bool {
         let moved = cut_blocks(&self.mad);
         let blocks = self.mad.len();
-        let cut = blocks > 0 && moved * 5 > blocks * 3;
+        let cut = cut_by(moved, blocks);
         let mc = &mut self.motion_cut;
         mc.pending = None;
         if self.frames > 0 && mc.hold && mc.excused && !cut && !self.tracker.is_open() {
