@@ -25,7 +25,8 @@ A/V sync (sync clips, offset_ms positive = audio late): detected when any av_syn
 came; estimate = median details.offset_ms; sign and |error| reported; any av_sync on an
 in-sync clip is a false alarm.
 False-alarm rate: every defect event (end) on the clean clips, per hour of clean material,
-by defect, by detector/details.source and by clean subgroup. Goal: 0 per hour.
+by defect, by detector/details.source and by clean subgroup, leaving out events and time
+under an ignore interval as above (a live join's cut-off last second). Goal: 0 per hour.
 Clean-set check (not of avqc): every clean clip whose true peak, measured by ffmpeg
 (`ebur128=peak=true`, 4x oversampled), is above the -1 dBTP delivery ceiling of EBU R 128 is
 listed: the clean set claims delivered programmes, and this verifies the claim instead of
@@ -189,11 +190,16 @@ def score(truth: dict, ev: dict[str, list[dict]], per_clip: bool) -> dict:
         ends = [e for e in evs if e.get("phase", "end") == "end" and e.get("end") is not None]
         starts = [e for e in evs if e.get("phase") == "start"]
         if c["clean"]:
-            clean_s += c["duration"]
+            # time under an ignore of every type (a live join's cut-off last second) is not clean time
+            gone = sum(max(0.0, min(i["end"], c["duration"]) - max(i["start"], 0.0))
+                       for i in c["ignore"] if i["type"] == "*")
+            clean_s += c["duration"] - gone
             # the kind of content: the first tag after "clean" (and "holdout", whose clips name it next)
             g = next((x for x in c["groups"] if x not in ("clean", "holdout")), "clean")
-            group_s[g] += c["duration"]
+            group_s[g] += c["duration"] - gone
             for e in ends:
+                if ignored(e, c["ignore"], e["defect"]):
+                    continue
                 fa[e["defect"]] += 1
                 src = (e.get("details") or {}).get("source", "")
                 fa_src[(e["defect"], e.get("detector", ""), src)] += 1
