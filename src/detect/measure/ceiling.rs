@@ -215,8 +215,6 @@ pub(crate) struct Piles {
     /// samples at or over half the peak.
     /// And the longest run of samples at or above full scale in it, and its knee.
     peaks: Vec<HalfWave>,
-    /// Indices in `loud` of the current half-wave's first and last samples at its peak.
-    apex: [usize; 2],
     /// The current half-wave's run of samples at or above full scale, and its longest.
     run: u32,
     longest_run: u32,
@@ -300,9 +298,6 @@ impl Piles {
         if a > self.peak {
             self.peak = a;
             self.peak_pos = pos;
-            self.apex = [self.loud.len(); 2];
-        } else if a == self.peak {
-            self.apex[1] = self.loud.len();
         }
         self.bend_due = false;
         if a >= 0.5 * s.least_peak() {
@@ -331,8 +326,7 @@ impl Piles {
         if self.peak >= s.least_peak() && !self.overflow && self.peaks.len() < PEAKS_CAP {
             let (flat, width) = Self::flatness(&self.loud, self.peak);
             let knee = Self::knee(&self.loud, &self.bends, self.peak) * s.per_48k;
-            let apex = (self.apex[0] + self.apex[1]) / 2;
-            let shoulder = Self::shoulder(&self.loud, &self.bends, self.peak, apex);
+            let shoulder = Self::shoulder(&self.loud, &self.bends, self.peak);
             let run = self.longest_run;
             self.peaks.push((
                 self.peak,

@@ -4,7 +4,7 @@
 //! codec rounds them but keeps the corners as sharp bends, while an unclipped top, pointed or
 //! round, bends most at its apex.
 
-use super::Piles;
+use super::{Piles, TIGHT};
 
 impl Piles {
     /// Flatness of a half-wave peaking at `peak` whose samples at or above half of it are
@@ -42,11 +42,29 @@ impl Piles {
         }
     }
 
-    /// Shoulder of a half-wave peaking at `peak` (the `apex`-th of its `loud` samples, with
-    /// their `bends`; the middle one of a flat top's samples at the peak): how much more its sharpest bend among the samples at or over 0.8 of the
-    /// peak more than one sample from the apex is than the apex's own bend, as a share of the
-    /// peak.
-    pub(crate) fn shoulder(loud: &[f32], bends: &[f32], peak: f32, apex: usize) -> f32 {
+    /// Shoulder of a half-wave peaking at `peak` whose loud samples are `loud`, with their
+    /// `bends`: how much more its sharpest bend among the samples at or over 0.8 of the peak
+    /// more than one sample from its apex is than the apex's own bend, as a share of the peak.
+    /// The apex is the flattest of the samples within [`TIGHT`] (0.1 dB) of the peak (the
+    /// first of them, and the nearest to their middle, when several bend as little): a codec
+    /// leaves ripple on a rail, and the tallest sample of a rippled top is the tip of a ripple,
+    /// bending as sharply as the top's shoulders, while an unclipped top bends most at its
+    /// tallest samples however they are sampled.
+    pub(crate) fn shoulder(loud: &[f32], bends: &[f32], peak: f32) -> f32 {
+        let near = |i: usize| loud.get(i).is_some_and(|&a| a * TIGHT >= peak);
+        let first = (0..loud.len()).find(|&i| near(i));
+        let last = (0..loud.len()).rev().find(|&i| near(i));
+        let (Some(first), Some(last)) = (first, last) else {
+            return 0.0;
+        };
+        let middle = (first + last) / 2;
+        let apex = (first..=last)
+            .filter(|&i| near(i))
+            .min_by(|&i, &j| {
+                let by_bend = bends[i].total_cmp(&bends[j]);
+                by_bend.then(i.abs_diff(middle).cmp(&j.abs_diff(middle)))
+            })
+            .unwrap_or(middle);
         let side = loud
             .iter()
             .zip(bends)
