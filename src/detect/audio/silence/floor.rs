@@ -20,7 +20,7 @@ const MEAN: usize = 4;
 
 /// Mean square of digital silence (−90 dBFS): quieter windows before the first sound (a
 /// decoder's priming, a stream that starts in digital zero) say nothing about the floor.
-const DIGITAL_SILENCE: f64 = 1e-9;
+pub(super) const DIGITAL_SILENCE: f64 = 1e-9;
 
 /// Windows of quiet before the first sound that make a lead-in (0.1 s at 2.5 ms windows): a
 /// codec's onset (a few milliseconds of pre-echo or ramp) is not room tone.

@@ -26,6 +26,12 @@
 //!   `floor_drop_db` under the quietest 10 ms of the last `floor_context` seconds (the room
 //!   tone of the pauses, the softest moment of the music), which is known after 1 s of sound.
 //!   Gaps reported as dropouts (and shorter ones of the same shape) are kept out of the floor;
+//! - not hold **room tone**: 0.1 s in a row of quiet far under the programme's level but above
+//!   digital silence (−90 dBFS). A cut takes the room tone with it, and a codec leaves its gap
+//!   under −100 dBFS within 10–20 ms; a gap of room tone is a pause, or the quiet a quieter
+//!   programme begins with after a junction, and its levels join the floor at once (the floor
+//!   of the programme before would otherwise make every pause of the next one a dropout for
+//!   `floor_context`). The same holds for a silence: one of room tone is no cut;
 //! - not be a **junction**: a playout chain joins programmes with a V-fade (the sound faded
 //!   out linearly over 20 ms, the next programme faded in), which falls steadily through every
 //!   window of the fade where a cut holds the programme up to its smear; a gap whose fall and
