@@ -1,11 +1,12 @@
 //! Room tone after a junction (issue 17): a playout chain ends a loud programme (music whose
 //! quietest moments are some 35 dB under it) and begins a newscast whose pauses are room tone
 //! at −65 dBFS, its voice stopping short at each pause (synthesized speech does). The floor of
-//! the music would make every pause of the newscast a dropout for the next `floor_context`
-//! seconds, and the room tone the newscast begins with a cut into silence. A cut takes the
-//! whole waveform away, room tone and all; a tenth of a second of quiet above digital silence
-//! is room tone, the new programme's floor. A cut to digital zero in the newscast, or in the
-//! music, still is a dropout. Pure Rust, synthetic audio.
+//! the music would make every pause of the newscast a dropout, and a quiet programme that
+//! begins with 0.45 s of its room tone under the silence threshold, after a newscast whose last
+//! word stopped short, would begin with a cut into silence. A cut takes the whole waveform
+//! away, room tone and all; a tenth of a second of quiet above digital silence is room tone,
+//! the new programme's floor. A cut to digital zero in the newscast, or in the music, still is
+//! a dropout. Pure Rust, synthetic audio.
 
 mod common;
 
