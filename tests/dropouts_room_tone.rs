@@ -6,7 +6,8 @@
 //! word stopped short, would begin with a cut into silence. A cut takes the whole waveform
 //! away, room tone and all; a tenth of a second of quiet above digital silence is room tone,
 //! the new programme's floor. A cut to digital zero in the newscast, or in the music, still is
-//! a dropout. Pure Rust, synthetic audio.
+//! a dropout, and a programme cut to a noise floor that stays there (1.5–2.5 s of hiss at
+//! −70 dBFS) still is a silence from the cut. Pure Rust, synthetic audio.
 
 mod common;
 
@@ -129,5 +130,26 @@ fn a_cut_to_digital_zero_on_either_side_of_the_junction_is_still_a_dropout() {
         );
         let end = d[0].end.unwrap().as_secs_f64();
         assert!((end - start - 0.04).abs() < 0.005, "seed {seed}: {d:?}");
+    }
+}
+
+#[test]
+fn music_cut_to_a_noise_floor_for_seconds_is_a_silence_from_the_cut() {
+    for (seed, secs) in [(9, 1.5), (10, 2.5)] {
+        let mut s = music(8.0, seed, 0.6);
+        let mut rng = Rng(seed + 100);
+        let floor = 10f64.powf(-70.0 / 20.0);
+        let (a, b) = (at(3.0), at(3.0 + secs));
+        s[a..b]
+            .iter_mut()
+            .for_each(|x| *x = (floor * rng.gauss()) as f32);
+        let d = silences(&s);
+        assert_eq!(d.len(), 1, "seed {seed}: {d:?}");
+        assert!(
+            (d[0].start.as_secs_f64() - 3.0).abs() < 0.01,
+            "seed {seed}: {d:?}"
+        );
+        let end = d[0].end.unwrap().as_secs_f64();
+        assert!((end - 3.0 - secs).abs() < 0.01, "seed {seed}: {d:?}");
     }
 }

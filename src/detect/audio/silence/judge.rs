@@ -22,6 +22,12 @@ use super::{Silence, FAR, NEAR};
 /// lead-in before the first sound that makes a floor).
 const ROOM_TONE: f64 = 0.1;
 
+/// Seconds an abrupt fall into room tone must last to be a cut into silence all the same: a
+/// programme cut to a noise floor (a dead source's hiss, −70 dBFS) stays there, while the
+/// room tone a quieter programme begins with after a junction lasts a few tenths of a second
+/// (0.2–0.45 s on the realeval channels) before its first sound.
+pub(super) const TONE_CUT: f64 = 1.0;
+
 /// Longest gap (windows held, its edges included) judged by its quietest 5 ms rather than
 /// 10 ms: a cut of 10 ms that a lossy codec smears leaves 5 ms near zero between two edge
 /// windows still sounding.
@@ -175,8 +181,22 @@ impl Silence {
     /// The silent run now is a cut: an abrupt fall far under the programme's floor, not
     /// through a fade (a playout's fade into silence or into a quiet programme is no cut).
     pub(super) fn cut(&self) -> bool {
+        self.abrupt_run() && self.below_floor()
+    }
+
+    /// The silent run now is an abrupt fall far under the programme's floor into room tone:
+    /// no cut while it is short (the lead-in of a quieter programme after a junction), a cut
+    /// once it has lasted [`TONE_CUT`] (a programme cut to a noise floor).
+    pub(super) fn cut_into_tone(&self) -> bool {
+        self.abrupt_run()
+            && self
+                .judged
+                .is_some_and(|j| self.deep(&j) && self.room_tone(&j))
+    }
+
+    /// The silent run fell abruptly, not through a fade.
+    fn abrupt_run(&self) -> bool {
         self.run
             .is_some_and(|r| r.fall < self.relative_edge && !r.faded)
-            && self.below_floor()
     }
 }

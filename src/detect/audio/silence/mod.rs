@@ -31,7 +31,8 @@
 //!   under −100 dBFS within 10–20 ms; a gap of room tone is a pause, or the quiet a quieter
 //!   programme begins with after a junction, and its levels join the floor at once (the floor
 //!   of the programme before would otherwise make every pause of the next one a dropout for
-//!   `floor_context`). The same holds for a silence: one of room tone is no cut;
+//!   `floor_context`). The same holds for a silence: one of room tone is no cut until it has
+//!   lasted 1 s (a programme cut to a noise floor stays there; a junction's lead-in does not);
 //! - not be a **junction**: a playout chain joins programmes with a V-fade (the sound faded
 //!   out linearly over 20 ms, the next programme faded in), which falls steadily through every
 //!   window of the fade where a cut holds the programme up to its smear; a gap whose fall and
@@ -344,14 +345,18 @@ impl Silence {
     /// is not a cut of the sound.
     fn follow_silence(&mut self, silent: bool, t0: MediaTime, t1: MediaTime, out: &mut Events) {
         let peak = self.silence_peak;
-        if silent && self.cut() {
+        let hard = silent && self.cut();
+        if hard || (silent && self.cut_into_tone()) {
             self.cut_since.get_or_insert(t0);
         } else {
             self.cut_since = None;
         }
-        let cut = self
-            .cut_since
-            .is_some_and(|c| t1.secs_since(c) >= self.cfg.min_duration - CUT_SLACK);
+        let need = if hard {
+            self.cfg.min_duration - CUT_SLACK
+        } else {
+            judge::TONE_CUT.max(self.cfg.min_duration)
+        };
+        let cut = self.cut_since.is_some_and(|c| t1.secs_since(c) >= need);
         match self.tracker.observe(silent, t0, t1) {
             Some(c @ SpanChange::Started { start }) => {
                 if cut {
