@@ -92,6 +92,33 @@ impl History {
         self.grid.map(|(_, period, _)| period)
     }
 
+    /// A repeat in motion at `start` lies off the rhythm learned last, which was confirmed by
+    /// 3 repeats or more and repeats a picture every 4 frames or more (24 → 25, pulldown):
+    /// it begins after the rhythm's last repeat and before its next one, more than the slack
+    /// of [`History::period_hold`] from both, and no other repeat came since the rhythm's
+    /// last one.
+    pub(super) fn off_grid(&self, start: f64, frame_secs: f64) -> bool {
+        let Some((at, period, _)) = self.grid.filter(|_| self.grid_count >= 3) else {
+            return false;
+        };
+        // No other repeat came since the rhythm's last one: the pictures between were shown
+        // once (a scene whose pictures are all held 2 or 3 frames is no rhythm of repeats).
+        let last_repeat = (self.n_repeats > 0).then(|| self.repeat_back(0).start);
+        let tol = slack(period, frame_secs);
+        last_repeat.is_some_and(|l| (l - at).abs() < 1e-9)
+            && period >= 3.9 * frame_secs
+            && start - at > tol
+            && start - at < period - tol
+    }
+
+    /// Moves the rhythm learned last `secs` later: pictures shown beyond it (a stutter off
+    /// its periods) delayed its next repeats.
+    pub(super) fn shift_grid(&mut self, secs: f64) {
+        if let Some((at, _, _)) = self.grid.as_mut() {
+            *at += secs;
+        }
+    }
+
     /// A rhythm was learned.
     pub(super) fn has_grid(&self) -> bool {
         self.grid.is_some()

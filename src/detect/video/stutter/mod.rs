@@ -37,8 +37,12 @@
 //!   small to tell a repeat from motion) are unknowable and left out from the start: they
 //!   neither set, move nor find the rhythm's phase, nor count against a period, and the
 //!   rhythm learned before runs on through them. Only the frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
-//!   stutter. The first cadence of a known pattern (on twos or threes, 24 → 25, pulldown,
-//!   held stills) is announced once with a `video_cadence` notice (a period once 3 repeats
+//!   stutter. A repeat in motion **off the rhythm** of a confirmed period of 4 frames or more
+//!   (24 → 25, pulldown: one picture repeated per period, the others shown once), after the
+//!   rhythm's last repeat and before its next with no repeat between, is judged against the
+//!   pictures shown once around it; the frames it added delay the rhythm's next repeat. The
+//!   first cadence of a known pattern (on twos or threes, 24 → 25, pulldown, held stills)
+//!   is announced once with a `video_cadence` notice (a period once 3 repeats
 //!   fell on it); ordinary footage, which has no regular repeats, gets none. In a stream
 //!   made by **frame doubling** (every picture held 2 or 3 frames, 20 or more such pictures a
 //!   second: 25 or 30 fps video, film, at 50 or 60 fps) all this is counted in those base
@@ -52,8 +56,9 @@
 //!   cadence broken by the edit, the held first picture of a shot, a loop seam) are the
 //!   edit's, not a fault of the feed;
 //! - repeats are not the stream's habit: from the 5th repeat beyond the cadence within 10 s
-//!   on (held under 1 s, in motion or not: a static shot is no habit), the content itself
-//!   moves by steps (a graphic, intermittent animation, a drawn face whose mouth follows the
+//!   on (held under 1 s, in motion or not: a static shot is no habit; a near-still's repeats,
+//!   unknowable, do not count), the content itself moves by steps (a graphic, intermittent
+//!   animation, a drawn face whose mouth follows the
 //!   sound) and repeats are not judged, and no period is learned from them. Footage shot or
 //!   converted at its frame rate does not repeat pictures, so an isolated repeat in steady
 //!   motion stays a stutter;
@@ -243,7 +248,21 @@ impl Stutter {
         // before runs on through it (a 24 → 25 conversion's next repeat after the still).
         let still = held.near_still(step_out, &self.cfg);
         let chance = still || (!moving && self.history.settled());
-        let (hold, p) = if chance {
+        // A repeat in motion between two repeats of a confirmed rhythm of 4 frames or more
+        // (24 → 25, pulldown) is none of the rhythm's: the pictures around it are shown once,
+        // and it is judged against them. The pictures it added delay the rhythm's next repeat.
+        let off_grid = moving
+            && !chance
+            && !habit
+            && !self.phase_lost
+            && frames == 2
+            && (regular <= 1 || (regular == 2 && gap >= 4))
+            && self.history.off_grid(start, frame_secs);
+        if off_grid {
+            cadence = 1;
+            self.history.shift_grid(f64::from(frames - 1) * frame_secs);
+        }
+        let (hold, p) = if chance || off_grid {
             (1, 0.0)
         } else if !habit && (frames > cadence || !self.noticed) {
             self.history
@@ -266,6 +285,7 @@ impl Stutter {
                 self.notice(hold, n, held.times[0], out);
             }
         } else if !chance
+            && !off_grid
             && self
                 .history
                 .on_grid(start, frame_secs, frames, self.phase_lost && moving)
@@ -290,7 +310,8 @@ impl Stutter {
         // that moves by steps (and pauses now and then) does all the time.
         let short = !held.flat && !long;
         let pause = !held.flat && held.frames as f64 * held.frame_secs < HABIT_HOLD;
-        self.history.push_repeat(start, frames, short, pause, still);
+        self.history
+            .push_repeat(start, frames, short, pause && !still, still);
         let learned = self
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
