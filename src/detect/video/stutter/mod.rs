@@ -75,9 +75,10 @@
 //!   watched `learn_for` seconds;
 //! - the stream has been watched for `learn_for` seconds (since the start or the last
 //!   discontinuity), so that a cadence can be learned before repeats are judged;
-//! - a picture shown once more than the cadence in the first 4 s of a shot (after a cut or a
-//!   still: another programme may begin there, a 24 → 25 conversion or film telecined and
-//!   decimated, whose cadence comes before it can be learned) **waits** up to 4 s for the
+//! - a picture shown once more than the cadence in the first 4 s of a shot (after a cut, a
+//!   still or the stream's start: another programme may begin there, a 24 → 25 conversion or
+//!   film telecined and decimated, whose cadence comes before it can be learned) **waits**
+//!   up to 4 s for the
 //!   shot to tell (`pending.rs`): a later repeat in motion kept by a rhythm it lies on, or by
 //!   the regular cadence, or the texture of rate-converted pictures at the verdict, makes it
 //!   the programme's own; else it is reported at its own media time, 4 s late (at once when a
@@ -434,7 +435,12 @@ impl VideoDetector for Stutter {
     fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
         let until = self.clock.until(frame);
-        self.since.get_or_insert(t);
+        // The start of the stream (or of what follows a discontinuity) begins a shot: a
+        // programme whose cadence is learned only after its first repeats.
+        if self.since.is_none() {
+            self.since = Some(t);
+            self.shot_since = Some(t);
+        }
         let (cmp, rebuilt) = self.steps.next(frame.analysis(), &self.cfg);
         if rebuilt {
             self.held = None;
