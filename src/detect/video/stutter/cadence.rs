@@ -111,6 +111,50 @@ impl History {
             && start - at < period - tol
     }
 
+    /// A repeat at `start` held `hold` frames is one of three in a row, held as long or longer,
+    /// a conversion's period apart (the two others before or after it, held where the scene
+    /// could be seen, not in a near-still): 24 or 25 frames (24 → 25 fps, as its rounding
+    /// falls; 23 to 25 for holds of 3 frames or more: animation on twos converted 24 → 25
+    /// holds a drawing 3 frames about once a second) or 5 frames (pulldown), both gaps of one
+    /// kind and whole numbers of frames (a picture repeated once 23 frames after the
+    /// conversion's last repeat lies off its rhythm). A rhythm is learned from 4 repeats; 3 at
+    /// a conversion's period are already its own when its programme began after a cut, a
+    /// still or the stream's start.
+    pub(super) fn conversion_chain(&self, start: f64, frame_secs: f64, hold: u32) -> bool {
+        // The gap's kind (25: 24 → 25 fps, 5: pulldown) when it is a whole number of frames.
+        // The conversion's extra frame falls on a picture held `hold - 1` frames, so the gap
+        // is a whole number of such pictures within one of the period (24.4 to 25 frames).
+        let shortest = 25 - hold.saturating_sub(1).clamp(1, 2);
+        let kind = |gap: f64| {
+            let frames = gap / frame_secs;
+            let whole = frames.round();
+            match whole as u32 {
+                _ if (frames - whole).abs() > 0.2 => None,
+                n if (shortest..=25).contains(&n) => Some(25),
+                5 => Some(5),
+                _ => None,
+            }
+        };
+        // The repeats known around `start`, latest first (`start` itself left out).
+        let near = |k: usize| {
+            let r = self.repeat_back(k);
+            let other = (r.start - start).abs() > 1e-9;
+            (!r.still && r.short && r.hold >= hold && other).then_some(r.start)
+        };
+        let times = || (0..self.n_repeats).filter_map(near);
+        let step = |a: f64, b: f64| kind((b - a).abs());
+        times().any(|a| {
+            step(a, start).is_some_and(|k| {
+                times().any(|b| {
+                    // b on the far side of `a` from `start`, or on the other side of `start`
+                    let far = (b - a) * (a - start) > 0.0 && step(b, a) == Some(k);
+                    let other = (b - start) * (a - start) < 0.0 && step(start, b) == Some(k);
+                    far || other
+                })
+            })
+        })
+    }
+
     /// Moves the rhythm learned last `secs` later: pictures shown beyond it (a stutter off
     /// its periods) delayed its next repeats.
     pub(super) fn shift_grid(&mut self, secs: f64) {

@@ -36,14 +36,20 @@
 //!   repeats of a **near-still** (a step into or out of the picture under `min_motion`, too
 //!   small to tell a repeat from motion) are unknowable and left out from the start: they
 //!   neither set, move nor find the rhythm's phase, nor count against a period, and the
-//!   rhythm learned before runs on through them. Only the frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
-//!   stutter. A repeat in motion **off the rhythm** of a confirmed period of 4 frames or more
-//!   (24 → 25, pulldown: one picture repeated per period, the others shown once), after the
-//!   rhythm's last repeat and before its next with no repeat between, is judged against the
-//!   pictures shown once around it; the frames it added delay the rhythm's next repeat. The
-//!   first cadence of a known pattern (on twos or threes, 24 → 25, pulldown, held stills)
-//!   is announced once with a `video_cadence` notice (a period once 3 repeats
-//!   fell on it); ordinary footage, which has no regular repeats, gets none. In a stream
+//!   rhythm learned before runs on through them. Three repeats in a row held as long, 24 or
+//!   25 frames apart (24 → 25) or 5 frames apart (pulldown), each gap a whole number of
+//!   frames, are a **conversion's** own before its rhythm is learned (that takes 4): a picture
+//!   held one frame beyond the cadence among them is not judged, nor, at its verdict, one
+//!   waiting after a cut (a programme that began after a still, whose scene stopped before
+//!   the 4th repeat). Only the frames beyond the cadence's hold (beyond one frame in a stream
+//!   without cadence) are stutter. A repeat in motion **off the rhythm** of a confirmed
+//!   period of 4 frames or more (24 → 25, pulldown: one picture repeated per period, the
+//!   others shown once), after the rhythm's last repeat and before its next with no repeat
+//!   between, is judged against the pictures shown once around it; the frames it added
+//!   delay the rhythm's next repeat. The first cadence of a known pattern (on twos or
+//!   threes, 24 → 25, pulldown, held stills) is announced once with a `video_cadence` notice
+//!   (a period once 3 repeats fell on it); ordinary footage, which has no regular repeats,
+//!   gets none. In a stream
 //!   made by **frame doubling** (every picture held 2 or 3 frames, 20 or more such pictures a
 //!   second: 25 or 30 fps video, film, at 50 or 60 fps) all this is counted in those base
 //!   pictures (a hold of 4 frames is 2 pictures; 3 frames, the conversion's rounding, is 1),
@@ -78,11 +84,11 @@
 //! - a picture shown once more than the cadence in the first 4 s of a shot (after a cut, a
 //!   still or the stream's start: another programme may begin there, a 24 → 25 conversion or
 //!   film telecined and decimated, whose cadence comes before it can be learned) **waits**
-//!   up to 4 s for the
-//!   shot to tell (`pending.rs`): a later repeat in motion kept by a rhythm it lies on, or by
-//!   the regular cadence, or the texture of rate-converted pictures at the verdict, makes it
-//!   the programme's own; else it is reported at its own media time, 4 s late (at once when a
-//!   later picture of the shot is judged a stutter). A picture held longer is judged at once.
+//!   up to 4 s for the shot to tell (`pending.rs`): a later repeat in motion kept by a rhythm
+//!   it lies on, or by the regular cadence, or the texture of rate-converted pictures at the
+//!   verdict, makes it the programme's own; else it is reported at its own media time, 4 s
+//!   late (at once when a later picture of the shot is judged a stutter). A picture held
+//!   longer is judged at once.
 //!
 //! Stuttering pictures less than `merge_gap` apart make one interval, from the first repeated
 //! frame to the first new picture after the last one, with `details.repeated_frames` (frames
@@ -351,6 +357,11 @@ impl Stutter {
         if step_out.edit || secs_after(held.times[0], self.last_edit) <= AFTER_EDIT + 1e-9 {
             return;
         }
+        // Three repeats a conversion's period apart (24 → 25, pulldown) are the conversion's
+        // own, whether its rhythm was learned or not (it takes 4).
+        if frames == cadence + 1 && self.history.conversion_chain(start, frame_secs, frames) {
+            return;
+        }
         let first_extra = held.times[((cadence * b) as usize).min(4)];
         let extra = (held.frames - cadence * b) as u64;
         // A picture repeated once early in a shot waits for the shot's cadence (`pending.rs`);
@@ -362,6 +373,7 @@ impl Stutter {
                 end: t,
                 extra,
                 hold: frames,
+                frame_secs,
             };
             if let Some(old) = self.pending.hold(r) {
                 self.report_late(old, t, out);
@@ -411,7 +423,9 @@ impl Stutter {
     fn verdicts(&mut self, now: MediaTime, all: bool, out: &mut Events) {
         let secs = now.as_secs_f64();
         while let Some(r) = self.pending.due(secs, all) {
-            if !self.dips.frequent(secs) {
+            // The repeats after it may have made it one of three a conversion's period apart.
+            let chain = self.history.conversion_chain(r.start, r.frame_secs, r.hold);
+            if !self.dips.frequent(secs) && !chain {
                 self.report_late(r, now, out);
             }
         }
