@@ -77,18 +77,20 @@
 //! - the shot runs at the stream's picture rate: a shot whose every picture so far repeated
 //!   (since the start, an edit or a still of `max_duration` or more: animation on twos, 10 fps
 //!   video, another programme after a junction) has a cadence of its own, and its repeats are
-//!   judged only once a picture was shown once, or once a cadence is learned and the shot was
-//!   watched `learn_for` seconds;
+//!   judged only once a picture was shown once, or 4 pictures in a row in motion were held
+//!   exactly the stream's regular cadence of 2 frames or more (animation on twos, whose
+//!   drawings are never shown once), or once a cadence is learned and the shot was watched
+//!   `learn_for` seconds;
 //! - the stream has been watched for `learn_for` seconds (since the start or the last
 //!   discontinuity), so that a cadence can be learned before repeats are judged;
 //! - a picture shown once more than the cadence in the first 4 s of a shot (after a cut, a
 //!   still or the stream's start: another programme may begin there, a 24 → 25 conversion or
 //!   film telecined and decimated, whose cadence comes before it can be learned) **waits**
 //!   up to 4 s for the shot to tell (`pending.rs`): a later repeat in motion kept by a rhythm
-//!   it lies on, or by the regular cadence, or the texture of rate-converted pictures at the
-//!   verdict, makes it the programme's own; else it is reported at its own media time, 4 s
-//!   late (at once when a later picture of the shot is judged a stutter). A picture held
-//!   longer is judged at once.
+//!   it lies on, or by the regular cadence, or for a picture repeated once the texture of
+//!   rate-converted pictures at the verdict, makes it the programme's own; else it is
+//!   reported at its own media time, 4 s late (at once when a later picture of the shot is
+//!   judged a stutter). A picture held longer is judged at once.
 //!
 //! Stuttering pictures less than `merge_gap` apart make one interval, from the first repeated
 //! frame to the first new picture after the last one, with `details.repeated_frames` (frames
@@ -131,6 +133,10 @@ const AFTER_EDIT: f64 = 0.25;
 /// A step out of (or into) a held picture this many times larger than the other step is an
 /// edit (a cut, a loop seam), not motion running through the picture.
 const EDIT_RATIO: f32 = 4.0;
+/// Pictures in a row held the stream's regular cadence (2 frames or more) in motion that show
+/// a shot runs at the stream's rate, as a picture shown once does (animation on twos after a
+/// cut: a third of a second).
+const AT_CADENCE: u32 = 4;
 
 impl DetectorConfig for StutterConfig {
     const TYPE: &'static str = "stutter";
@@ -168,6 +174,9 @@ pub struct Stutter {
     /// A picture was shown once (one base picture) since the start, the last edit or the
     /// last still: the shot runs at the stream's picture rate, against which a repeat is seen.
     shown_once: bool,
+    /// Pictures in a row, in motion, held exactly the stream's regular cadence of 2 frames or
+    /// more since the start, the last edit or the last still (animation on twos).
+    at_cadence: u32,
     /// Start of the shot: the last edit or the end of the last still.
     shot_since: Option<MediaTime>,
     /// The `video_cadence` notice was written.
@@ -194,6 +203,7 @@ impl Stutter {
             last_edit: None,
             phase_lost: false,
             shown_once: false,
+            at_cadence: 0,
             shot_since: None,
             noticed: false,
             pending: Pending::default(),
@@ -238,6 +248,7 @@ impl Stutter {
         self.history.push_hold(frames);
         if frames <= 1 {
             self.shown_once = true;
+            self.at_cadence = 0;
             return;
         }
         let start = held.times[0].as_secs_f64();
@@ -306,6 +317,14 @@ impl Stutter {
         // A still or a freeze shifts the phase of a conversion's rhythm; a repeat of the
         // rhythm found its phase again (a near-still's repeat finds nothing).
         self.phase_lost = long || (self.phase_lost && (!moving || frames > cadence));
+        // Pictures held the stream's regular cadence (animation on twos), [`AT_CADENCE`] in a
+        // row in motion, show that the shot runs at the stream's rate as one shown once does.
+        if regular > 1 && frames == regular && moving && !long {
+            self.at_cadence += 1;
+            self.shown_once |= self.at_cadence >= AT_CADENCE;
+        } else {
+            self.at_cadence = 0;
+        }
         // What follows a still is a shot of its own: its rate is seen anew.
         let shown_once = self.shown_once;
         if long {
@@ -418,14 +437,18 @@ impl Stutter {
     }
 
     /// Gives the verdict of the pending repeats due at `now` (every one: `all`): the shot
-    /// showed no cadence they belong to. Pictures of the texture of rate-converted film
-    /// (`dips.rs`) are its own.
+    /// showed no cadence they belong to. Pictures repeated once in the texture of
+    /// rate-converted film (`dips.rs`) are its own.
     fn verdicts(&mut self, now: MediaTime, all: bool, out: &mut Events) {
         let secs = now.as_secs_f64();
         while let Some(r) = self.pending.due(secs, all) {
             // The repeats after it may have made it one of three a conversion's period apart.
             let chain = self.history.conversion_chain(r.start, r.frame_secs, r.hold);
-            if !self.dips.frequent(secs) && !chain {
+            // A picture repeated once in the texture of rate-converted film is the film's; one
+            // held longer is not (as when judged at once), nor are the drawings of animation
+            // on twos, every one a near-repeat step.
+            let texture = r.hold == 2 && self.dips.frequent(secs);
+            if !texture && !chain {
                 self.report_late(r, now, out);
             }
         }
@@ -482,6 +505,7 @@ impl VideoDetector for Stutter {
                     self.last_edit = Some(t);
                     self.phase_lost = true;
                     self.shown_once = false;
+                    self.at_cadence = 0;
                     self.shot_since = Some(t);
                 }
                 self.held = Some(Held::new(t, cmp, until.secs_since(t)));

@@ -7,8 +7,9 @@
 //!   kept by the stream's regular cadence: it was the rhythm's, and is dropped;
 //! - at the verdict, it is one of three repeats in a row a conversion's period apart
 //!   (`History::conversion_chain`): dropped;
-//! - the shot shows the texture of rate-converted pictures ([`Dips`](super::dips::Dips)) at
-//!   the verdict: dropped;
+//! - a picture repeated once, the shot shows the texture of rate-converted pictures
+//!   ([`Dips`](super::dips::Dips)) at the verdict: dropped (one held longer is not, as when
+//!   judged at once);
 //! - else it is reported at its own media time, [`VERDICT`] seconds after it began, or as soon
 //!   as a later picture is judged a stutter at once (no cadence of the shot keeps its repeats;
 //!   one episode with it when close).
