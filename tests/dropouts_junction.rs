@@ -8,7 +8,7 @@
 mod common;
 
 use common::rng::Rng;
-use common::sounds::{at, music, silence_dropouts, RATE};
+use common::sounds::{at, music, silence_dropouts, v_fade, RATE};
 use std::f64::consts::PI;
 
 /// Speech-like sound at RMS `level_db` dBFS over room tone 32 dB under it (as tests/dropouts.rs):
@@ -55,21 +55,6 @@ fn speech_over_room_tone(secs: f64, level_db: f64, first: f64, seed: u64) -> Vec
 /// syllable 0.25 s in (a programme that starts in a pause of its own).
 fn quiet_programme(secs: f64, seed: u64) -> Vec<f32> {
     speech_over_room_tone(secs, -45.0, 0.25, seed)
-}
-
-/// `a` then `b`, joined as a playout chain does: `a` faded out over its last 20 ms, `b` faded in
-/// over its first 20 ms (linear gains). Returns the signal and the junction's sample.
-fn v_fade(mut a: Vec<f32>, mut b: Vec<f32>) -> (Vec<f32>, usize) {
-    let fade = at(0.02);
-    let n = a.len();
-    for (k, x) in a[n - fade..].iter_mut().enumerate() {
-        *x *= (fade - 1 - k) as f32 / fade as f32;
-    }
-    for (k, x) in b[..fade].iter_mut().enumerate() {
-        *x *= k as f32 / fade as f32;
-    }
-    a.extend_from_slice(&b);
-    (a, n)
 }
 
 #[test]

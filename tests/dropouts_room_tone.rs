@@ -12,7 +12,7 @@
 mod common;
 
 use common::rng::Rng;
-use common::sounds::{at, music, same_stereo_frames, silence_dropouts, RATE};
+use common::sounds::{at, music, same_stereo_frames, silence_dropouts, v_fade, RATE};
 use std::f64::consts::PI;
 
 /// A newscast of `secs`: `lead` seconds of room tone at `room_db` dBFS, then syllables of a
@@ -52,21 +52,6 @@ fn newscast(secs: f64, lead: f64, tail: f64, room_db: f64, seed: u64) -> Vec<f32
             (0.08 * env[j] * voice + room * rng.gauss()) as f32
         })
         .collect()
-}
-
-/// `a` then `b`, joined as a playout chain does: `a` faded out over its last 20 ms, `b` faded in
-/// over its first 20 ms (linear gains). Returns the signal and the junction's sample.
-fn v_fade(mut a: Vec<f32>, mut b: Vec<f32>) -> (Vec<f32>, usize) {
-    let fade = at(0.02);
-    let n = a.len();
-    for (k, x) in a[n - fade..].iter_mut().enumerate() {
-        *x *= (fade - 1 - k) as f32 / fade as f32;
-    }
-    for (k, x) in b[..fade].iter_mut().enumerate() {
-        *x *= k as f32 / fade as f32;
-    }
-    a.extend_from_slice(&b);
-    (a, n)
 }
 
 /// Every 2.5 ms of `x` is sound (RMS over −40 dBFS).

@@ -362,3 +362,18 @@ pub fn silence_dropouts(signal: &[f32]) -> Vec<avqc::event::DefectEvent> {
         .filter(|d| d.defect.as_str() == "audio_dropout")
         .collect()
 }
+
+/// `a` then `b`, joined as a playout chain does: `a` faded out over its last 20 ms, `b` faded in
+/// over its first 20 ms (linear gains). Returns the signal and the junction's sample.
+pub fn v_fade(mut a: Vec<f32>, mut b: Vec<f32>) -> (Vec<f32>, usize) {
+    let fade = at(0.02);
+    let n = a.len();
+    for (k, x) in a[n - fade..].iter_mut().enumerate() {
+        *x *= (fade - 1 - k) as f32 / fade as f32;
+    }
+    for (k, x) in b[..fade].iter_mut().enumerate() {
+        *x *= k as f32 / fade as f32;
+    }
+    a.extend_from_slice(&b);
+    (a, n)
+}
