@@ -5,7 +5,8 @@
 //! `floor_drop_db` under it.
 //!
 //! A gap holding [`ROOM_TONE`] seconds in a row of quiet far under the programme's level but
-//! above digital silence is **room tone**, not a cut: a cut takes the whole waveform away, and
+//! above digital silence, risen [`DIP`] out of a deeper dip before it (two fades meeting at a
+//! junction), is **room tone**, not a cut: a cut takes the whole waveform away, and
 //! every codec measured (MP2, AAC once and twice, AC-3 at 44.1 kHz) leaves its gap under
 //! −100 dBFS within 10–20 ms of the cut. Such a gap is a pause of the programme, or the quiet
 //! at a junction where a quieter programme begins (its lead-in, the room tone of its pauses):
@@ -21,6 +22,9 @@ use super::{Silence, FAR, NEAR};
 /// Seconds in a row of quiet above digital silence that make a gap room tone (as long as the
 /// lead-in before the first sound that makes a floor).
 const ROOM_TONE: f64 = 0.1;
+
+/// How far (power ratio, 10 dB) room tone stands over the dip before it.
+const DIP: f64 = 10.0;
 
 /// Seconds an abrupt fall into room tone must last to be a cut into silence all the same: a
 /// programme cut to a noise floor (a dead source's hiss, −70 dBFS) stays there, while the
@@ -48,6 +52,11 @@ pub(super) struct Judged {
     /// digital silence, and the most of them in a row so far.
     pub(super) tone: usize,
     pub(super) tone_max: usize,
+    /// 10 ms of such quiet stood [`DIP`] over the quietest 10 ms before them in the gap: the
+    /// quiet came up out of a deeper dip (where a programme's fade-out met the next one's
+    /// fade-in), as room tone after a junction does; a programme that only drops in level (a
+    /// gain falling 35 dB) or is cut to a steady noise floor never rises out of a dip.
+    pub(super) dipped: bool,
 }
 
 impl Silence {
@@ -57,10 +66,11 @@ impl Silence {
             .is_some_and(|j| self.deep(&j) && !self.room_tone(&j))
     }
 
-    /// The gap held [`ROOM_TONE`] seconds in a row of quiet above digital silence.
+    /// The gap held [`ROOM_TONE`] seconds in a row of quiet above digital silence, come up
+    /// out of a dip.
     pub(super) fn room_tone(&self, j: &Judged) -> bool {
         let windows = ((ROOM_TONE / self.cfg.window).round() as usize).max(1);
-        j.tone_max >= windows
+        j.tone_max >= windows && j.dipped
     }
 
     /// The gap's quietest 10 ms, or its quietest 5 ms when it is held no longer than
@@ -134,6 +144,7 @@ impl Silence {
                 windows: 0,
                 tone: 0,
                 tone_max: 0,
+                dipped: false,
             });
             j.windows += 1;
             let far = self.level.is_some_and(|l| ms < l * FAR);
@@ -147,7 +158,11 @@ impl Silence {
                 j.low_short = j.low_short.min(self.floor.mean_last(2));
             }
             if j.windows >= 4 {
-                j.low = j.low.min(self.floor.mean_last(4));
+                let mean = self.floor.mean_last(4);
+                // 10 ms means: a chord's 2.5 ms windows swing 17 dB with its beats, its 10 ms
+                // means 7 dB
+                j.dipped |= j.tone >= 4 && j.low * DIP <= mean;
+                j.low = j.low.min(mean);
             }
         } else if self.relative.pending_start().is_none() || self.judged.is_some_and(|j| j.reported)
         {

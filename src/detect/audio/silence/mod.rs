@@ -27,7 +27,9 @@
 //!   tone of the pauses, the softest moment of the music), which is known after 1 s of sound.
 //!   Gaps reported as dropouts (and shorter ones of the same shape) are kept out of the floor;
 //! - not hold **room tone**: 0.1 s in a row of quiet far under the programme's level but above
-//!   digital silence (−90 dBFS). A cut takes the room tone with it, and a codec leaves its gap
+//!   digital silence (−90 dBFS), risen 10 dB out of a deeper dip before it (where a fade-out met
+//!   the next programme's fade-in; a programme whose gain falls 35 dB, or one cut to a steady
+//!   noise floor, has no such dip and stays a dropout or a silence). A cut takes the room tone with it, and a codec leaves its gap
 //!   under −100 dBFS within 10–20 ms; a gap of room tone is a pause, or the quiet a quieter
 //!   programme begins with after a junction, and its levels join the floor at once (the floor
 //!   of the programme before would otherwise make every pause of the next one a dropout for
