@@ -261,28 +261,32 @@ fn trio_spec(id: &str, priority: u8, cores: f64) -> StreamSpec {
 
 /// What each stream of [`TRIO`] costs as the monitor measures it, run together without a
 /// controller (the burn's calibration is only roughly right, and the cost of the same work
-/// moves with the machine; the budgets below are in units of these).
+/// moves with the machine; the budgets below are in units of these). Measured once for the
+/// tests that only need its order of size.
 fn trio_costs() -> [f64; 3] {
     static C: OnceLock<[f64; 3]> = OnceLock::new();
-    *C.get_or_init(|| {
-        let monitor = Monitor::builder()
-            .config(forced(4.0, DegradePolicy::Off))
-            .sink(Collect::new())
-            .build()
-            .unwrap();
-        for (id, p, c) in TRIO {
-            monitor.add(trio_spec(id, p, c)).unwrap();
-        }
-        // the first sample after 2 s of media, then a few more
-        std::thread::sleep(Duration::from_secs(8));
-        let costs = TRIO.map(|(id, ..)| {
-            let h = monitor.stream_health(id).unwrap();
-            h.cost_cores.expect("measured within 8 s")
-        });
-        monitor.shutdown().unwrap();
-        assert!(costs.iter().all(|&c| c > 0.01 && c < 1.0), "{costs:?}");
-        costs
-    })
+    *C.get_or_init(measure_trio_costs)
+}
+
+/// [`trio_costs`] measured now.
+fn measure_trio_costs() -> [f64; 3] {
+    let monitor = Monitor::builder()
+        .config(forced(4.0, DegradePolicy::Off))
+        .sink(Collect::new())
+        .build()
+        .unwrap();
+    for (id, p, c) in TRIO {
+        monitor.add(trio_spec(id, p, c)).unwrap();
+    }
+    // the first sample after 2 s of media, then a few more
+    std::thread::sleep(Duration::from_secs(8));
+    let costs = TRIO.map(|(id, ..)| {
+        let h = monitor.stream_health(id).unwrap();
+        h.cost_cores.expect("measured within 8 s")
+    });
+    monitor.shutdown().unwrap();
+    assert!(costs.iter().all(|&c| c > 0.01 && c < 1.0), "{costs:?}");
+    costs
 }
 
 fn forced(budget: f64, degrade: DegradePolicy) -> MonitorConfig {
@@ -296,6 +300,39 @@ fn forced(budget: f64, degrade: DegradePolicy) -> MonitorConfig {
     }
 }
 
+/// The trio under a budget of 7/8 of its measured cost, once a stream was degraded. On a
+/// shared machine the same work can cost a fifth less a minute later, and then the trio is
+/// not over budget at all: when nothing was degraded and the monitor's own figures say the
+/// streams fit, the costs are measured again and the run repeated (up to three times). Over
+/// budget with nothing degraded fails at once.
+fn overloaded_trio() -> (Monitor, Collect, [f64; 3]) {
+    let mut costs = trio_costs();
+    for attempt in 0..3 {
+        let total: f64 = costs.iter().sum();
+        let events = Collect::new();
+        let monitor = Monitor::builder()
+            .config(forced(0.875 * total, DegradePolicy::Reduce))
+            .sink(events.clone())
+            .build()
+            .unwrap();
+        for (id, p, c) in TRIO {
+            monitor.add(trio_spec(id, p, c)).unwrap();
+        }
+        if wait_for(&events, 20, |e| !notices(e, "stream_degraded").is_empty()) {
+            return (monitor, events, costs);
+        }
+        let cap = monitor.capacity();
+        assert!(
+            cap.used_cores < cap.budget_cores,
+            "over budget and no stream was degraded: {cap:?}"
+        );
+        eprintln!("attempt {attempt}: the trio fits its budget now ({cap:?}); measured again");
+        monitor.shutdown().unwrap();
+        costs = measure_trio_costs();
+    }
+    panic!("the trio's cost kept moving: never over its budget in three runs");
+}
+
 #[test]
 fn overload_degrades_the_least_important_first_and_restores_it() {
     let _serial = serial();
@@ -303,22 +340,7 @@ fn overload_degrades_the_least_important_first_and_restores_it() {
     // about 0.5; reducing the heaviest, least important one saves about 1.4 (the controller
     // counts on 40 % of it, 0.8), so the most important one stays in full unless the costs
     // moved by a quarter since they were measured.
-    let costs = trio_costs();
-    let total: f64 = costs.iter().sum();
-    let events = Collect::new();
-    let monitor = Monitor::builder()
-        .config(forced(0.875 * total, DegradePolicy::Reduce))
-        .sink(events.clone())
-        .build()
-        .unwrap();
-    for (id, p, c) in TRIO {
-        monitor.add(trio_spec(id, p, c)).unwrap();
-    }
-    assert!(
-        wait_for(&events, 20, |e| !notices(e, "stream_degraded").is_empty()),
-        "a stream was degraded: {:?}",
-        monitor.capacity()
-    );
+    let (monitor, events, costs) = overloaded_trio();
     let first = notices(&events.events(), "stream_degraded")[0].clone();
     assert_eq!(&*first.stream, "low", "{first:?}");
     assert!(
