@@ -7,27 +7,10 @@
 
 mod common;
 
-use avqc::detect::audio::ClippingConfig;
-use avqc::event::DefectEvent;
-use avqc::{AudioFrame, DetectorConfig, Media, MediaTime, Rational};
 use std::f64::consts::PI;
 
-const RATE: u32 = 48_000;
-
-/// The clipping passages `clipping` reports on `signal` (the same on both channels).
-fn passages(signal: &[f32]) -> Vec<DefectEvent> {
-    let det = ClippingConfig::default().build("clipping").unwrap();
-    let media = signal.chunks(1024).enumerate().map(|(i, s)| {
-        let mut planar = s.to_vec();
-        planar.extend_from_slice(s);
-        let t = MediaTime::new((i * 1024) as i64, Rational::new(1, RATE as i32));
-        Media::Audio(AudioFrame::new(RATE, 2, t, planar).unwrap())
-    });
-    common::defect_ends(common::run_all(det, media))
-        .into_iter()
-        .filter(|d| d.defect.as_str() == "audio_clipping")
-        .collect()
-}
+use common::clipping::passages;
+use common::sounds::RATE;
 
 /// The first syllable, if any, before the loud clipped one.
 #[derive(Clone, Copy, PartialEq)]
@@ -78,7 +61,7 @@ fn shout(first: First) -> Vec<f32> {
 fn start(signal: &[f32]) -> f64 {
     let p = passages(signal);
     assert_eq!(p.len(), 1, "{p:?}");
-    p[0].start.as_secs_f64()
+    p[0].0
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Clipping tests' helpers: the passages `clipping` reports on a synthetic signal, and a
-//! codec's low-pass of it (tests/clipping_syllables.rs, tests/clipping_last_syllable.rs).
+//! codec's low-pass of it (tests/clipping_syllables.rs, tests/clipping_last_syllable.rs,
+//! tests/clipping_first_syllable.rs).
 
 use std::f64::consts::PI;
 
