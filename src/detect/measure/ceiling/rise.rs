@@ -101,7 +101,7 @@ const KNEE: f32 = 0.05;
 /// passages of seeds 13, 17 to 19, 21 and 24 to 26 (and their AC-3 44.1 kHz mono, second AAC,
 /// AAC 32 kHz and MP2 32 kHz variants) bend at most 0.008 more at their shoulders when 50 ms
 /// or more before the first clipped sample (0.028 at most nearer it).
-const SHOULDER: f32 = 0.03;
+pub(super) const SHOULDER: f32 = 0.03;
 
 impl Piles {
     /// Where a passage confirmed from `start` (a sample position) began, when tops holding a

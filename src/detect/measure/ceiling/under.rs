@@ -51,5 +51,7 @@ pub(super) fn judge(under: [WindowPile; 2], s: &PileSettings) -> Option<Pile> {
         trailing,
         rose: false,
         full_end: under.full_end.filter(|_| trailing),
+        pressed: false,
+        kneed: false,
     })
 }
