@@ -5,8 +5,11 @@
 //! repeat waits for the shot to tell ([`Pending`]):
 //! - a later repeat in motion kept by a rhythm, the repeat lying on that rhythm's periods, or
 //!   kept by the stream's regular cadence: it was the rhythm's, and is dropped;
-//! - the shot shows the texture of rate-converted pictures ([`Dips`](super::dips::Dips)) at
-//!   the verdict: dropped;
+//! - at the verdict, it is one of three repeats in a row a conversion's period apart
+//!   (`History::conversion_chain`): dropped;
+//! - a picture repeated once, the shot shows the texture of rate-converted pictures
+//!   ([`Dips`](super::dips::Dips)) at the verdict: dropped (one held longer is not, as when
+//!   judged at once);
 //! - else it is reported at its own media time, [`VERDICT`] seconds after it began, or as soon
 //!   as a later picture is judged a stutter at once (no cadence of the shot keeps its repeats;
 //!   one episode with it when close).
@@ -41,6 +44,8 @@ pub(super) struct Repeat {
     pub(super) extra: u64,
     /// Its hold, in base pictures.
     pub(super) hold: u32,
+    /// Display time of one base picture.
+    pub(super) frame_secs: f64,
 }
 
 /// The repeats pending (a fixed set of slots, no allocation).
@@ -115,6 +120,7 @@ mod tests {
             end: t,
             extra: 1,
             hold: 2,
+            frame_secs: 0.04,
         }
     }
 
