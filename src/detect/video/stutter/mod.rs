@@ -81,6 +81,11 @@
 //!   exactly the stream's regular cadence of 2 frames or more (animation on twos, whose
 //!   drawings are never shown once), or once a cadence is learned and the shot was watched
 //!   `learn_for` seconds;
+//! - it is alone: when 3 pictures in a row are each held beyond the cadence (`run.rs`), the
+//!   stream changed its cadence (animation on twos after film shown once, one programme after
+//!   another over the same film with no cut) and their repeats are the new rhythm's: the shot
+//!   begins at the first of them, as at a cut (its rate seen anew, those pending dropped). A
+//!   stutter judged at once is reported when a picture shown within the cadence follows it;
 //! - the stream has been watched for `learn_for` seconds (since the start or the last
 //!   discontinuity), so that a cadence can be learned before repeats are judged;
 //! - a picture shown once more than the cadence in the first 4 s of a shot (after a cut, a
@@ -103,6 +108,7 @@ mod config;
 mod dips;
 mod holds;
 mod pending;
+mod run;
 mod step;
 
 use serde_json::json;
@@ -112,6 +118,7 @@ use cadence::{cadence_message, periods_after, secs_after, History};
 pub use config::StutterConfig;
 use dips::Dips;
 use pending::{Pending, Repeat, AFTER_CUT};
+use run::{Run, Told};
 use step::{Held, Step, Steps};
 
 use crate::detect::check::ConfigCheck;
@@ -183,6 +190,8 @@ pub struct Stutter {
     noticed: bool,
     /// Pictures repeated once early in a shot, waiting for the shot's cadence.
     pending: Pending,
+    /// Pictures in a row held beyond the cadence, and the stutters judged among them.
+    run: Run,
 }
 
 impl Stutter {
@@ -207,6 +216,7 @@ impl Stutter {
             shot_since: None,
             noticed: false,
             pending: Pending::default(),
+            run: Run::default(),
         }
     }
 
@@ -249,6 +259,7 @@ impl Stutter {
         if frames <= 1 {
             self.shown_once = true;
             self.at_cadence = 0;
+            self.ran(held.times[0], false, t, out);
             return;
         }
         let start = held.times[0].as_secs_f64();
@@ -314,6 +325,12 @@ impl Stutter {
                 .set_grid(start, gap as f64 * frame_secs, cadence);
         }
         let long = held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9;
+        self.ran(
+            held.times[0],
+            frames > cadence && !held.flat && !long,
+            t,
+            out,
+        );
         // A still or a freeze shifts the phase of a conversion's rhythm; a repeat of the
         // rhythm found its phase again (a near-still's repeat finds nothing).
         self.phase_lost = long || (self.phase_lost && (!moving || frames > cadence));
@@ -395,14 +412,46 @@ impl Stutter {
                 frame_secs,
             };
             if let Some(old) = self.pending.hold(r) {
-                self.report_late(old, t, out);
+                self.report_late(old, t, false, out);
             }
             return;
         }
-        // A stutter judged at once: no cadence of the shot keeps its repeats, and those pending
-        // before it are given their verdict now (one episode with it when close).
-        self.verdicts(t, true, out);
-        self.report(first_extra, t, extra, t, out);
+        // A stutter judged at once: no cadence of the shot keeps its repeats. It waits for the
+        // pictures after it: held beyond the cadence too, they may make a new rhythm (`run.rs`).
+        self.run.wait(Repeat {
+            start,
+            first_extra,
+            end: t,
+            extra,
+            hold: frames,
+            frame_secs,
+        });
+    }
+
+    /// A picture that began at `start` ended at `now`, held beyond the cadence (`beyond`) or
+    /// not (`run.rs`): a run of such pictures that became a rhythm begins a shot, as a cut
+    /// does, and its repeats waiting are dropped; one ended short of that gives the stutters
+    /// judged in it their report.
+    fn ran(&mut self, start: MediaTime, beyond: bool, now: MediaTime, out: &mut Events) {
+        match self.run.push(start, beyond) {
+            Told::Within => self.flush_run(now, out),
+            Told::Beyond => {}
+            Told::Rhythm(since) => {
+                self.shown_once = false;
+                self.at_cadence = 0;
+                self.shot_since = Some(since);
+                self.pending.drop_from(since.as_secs_f64());
+            }
+        }
+    }
+
+    /// Reports the stutters judged at once that waited for the end of their run; those pending
+    /// before them are given their verdict first (one episode with them when close).
+    fn flush_run(&mut self, now: MediaTime, out: &mut Events) {
+        for r in self.run.flush().into_iter().flatten() {
+            self.verdicts(now, r.start, out);
+            self.report_late(r, now, true, out);
+        }
     }
 
     /// Reports frames shown `extra` times beyond the cadence from `first_extra` to `end`, at
@@ -424,24 +473,24 @@ impl Stutter {
         }
     }
 
-    /// Reports the pending repeat `r` at `at`, its verdict given: the interval ends where the
-    /// repeat ended, not at `at`.
-    fn report_late(&mut self, r: Repeat, at: MediaTime, out: &mut Events) {
+    /// Reports the repeat `r` at `at`, its verdict given: the interval ends where the repeat
+    /// ended, not at `at`, when it began with it or `r` is the latest repeat reported.
+    fn report_late(&mut self, r: Repeat, at: MediaTime, latest: bool, out: &mut Events) {
         let open = self.tracker.is_open();
         self.report(r.first_extra, r.end, r.extra, at, out);
-        if !open {
+        if !open || latest {
             if let Some(c) = self.tracker.observe(false, r.end, r.end) {
                 self.emit(c, at, out);
             }
         }
     }
 
-    /// Gives the verdict of the pending repeats due at `now` (every one: `all`): the shot
-    /// showed no cadence they belong to. Pictures repeated once in the texture of
+    /// Gives the verdict of the pending repeats due at `now` and of those that began before
+    /// `before` (seconds): the shot showed no cadence they belong to. Pictures repeated once in the texture of
     /// rate-converted film (`dips.rs`) are its own.
-    fn verdicts(&mut self, now: MediaTime, all: bool, out: &mut Events) {
+    fn verdicts(&mut self, now: MediaTime, before: f64, out: &mut Events) {
         let secs = now.as_secs_f64();
-        while let Some(r) = self.pending.due(secs, all) {
+        while let Some(r) = self.pending.due(secs, before) {
             // The repeats after it may have made it one of three a conversion's period apart.
             let chain = self.history.conversion_chain(r.start, r.frame_secs, r.hold);
             // A picture repeated once in the texture of rate-converted film is the film's; one
@@ -449,7 +498,7 @@ impl Stutter {
             // on twos, every one a near-repeat step.
             let texture = r.hold == 2 && self.dips.frequent(secs);
             if !texture && !chain {
-                self.report_late(r, now, out);
+                self.report_late(r, now, false, out);
             }
         }
     }
@@ -512,7 +561,7 @@ impl VideoDetector for Stutter {
             }
         }
         if !self.pending.is_empty() {
-            self.verdicts(t, false, out);
+            self.verdicts(t, f64::NEG_INFINITY, out);
         }
         if let Some(c) = self.tracker.observe(false, t, until) {
             self.emit(c, t, out);
@@ -520,7 +569,8 @@ impl VideoDetector for Stutter {
     }
 
     fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {
-        self.verdicts(at, true, out);
+        self.flush_run(at, out);
+        self.verdicts(at, f64::INFINITY, out);
         self.close(at, out);
         self.steps.restart();
         self.held = None;
@@ -532,11 +582,13 @@ impl VideoDetector for Stutter {
         self.phase_lost = false;
         self.shown_once = false;
         self.shot_since = None;
+        self.run.clear();
         self.clock.reset();
     }
 
     fn finish(&mut self, at: MediaTime, out: &mut Events) {
-        self.verdicts(at, true, out);
+        self.flush_run(at, out);
+        self.verdicts(at, f64::INFINITY, out);
         self.close(at, out);
     }
 }
