@@ -92,6 +92,77 @@ impl History {
         self.grid.map(|(_, period, _)| period)
     }
 
+    /// A repeat in motion at `start` lies off the rhythm learned last, which was confirmed by
+    /// 3 repeats or more and repeats a picture every 4 frames or more (24 → 25, pulldown):
+    /// it begins after the rhythm's last repeat and before its next one, more than the slack
+    /// of [`History::period_hold`] from both, and no other repeat came since the rhythm's
+    /// last one.
+    pub(super) fn off_grid(&self, start: f64, frame_secs: f64) -> bool {
+        let Some((at, period, _)) = self.grid.filter(|_| self.grid_count >= 3) else {
+            return false;
+        };
+        // No other repeat came since the rhythm's last one: the pictures between were shown
+        // once (a scene whose pictures are all held 2 or 3 frames is no rhythm of repeats).
+        let last_repeat = (self.n_repeats > 0).then(|| self.repeat_back(0).start);
+        let tol = slack(period, frame_secs);
+        last_repeat.is_some_and(|l| (l - at).abs() < 1e-9)
+            && period >= 3.9 * frame_secs
+            && start - at > tol
+            && start - at < period - tol
+    }
+
+    /// A repeat at `start` held `hold` frames is one of three in a row, held as long or longer,
+    /// a conversion's period apart (the two others before or after it, held where the scene
+    /// could be seen, not in a near-still): 24 or 25 frames (24 → 25 fps, as its rounding
+    /// falls; 23 to 25 for holds of 3 frames or more: animation on twos converted 24 → 25
+    /// holds a drawing 3 frames about once a second) or 5 frames (pulldown), both gaps of one
+    /// kind and whole numbers of frames (a picture repeated once 23 frames after the
+    /// conversion's last repeat lies off its rhythm). A rhythm is learned from 4 repeats; 3 at
+    /// a conversion's period are already its own when its programme began after a cut, a
+    /// still or the stream's start.
+    pub(super) fn conversion_chain(&self, start: f64, frame_secs: f64, hold: u32) -> bool {
+        // The gap's kind (25: 24 → 25 fps, 5: pulldown) when it is a whole number of frames.
+        // The conversion's extra frame falls on a picture held `hold - 1` frames, so the gap
+        // is a whole number of such pictures within one of the period (24.4 to 25 frames).
+        let shortest = 25 - hold.saturating_sub(1).clamp(1, 2);
+        let kind = |gap: f64| {
+            let frames = gap / frame_secs;
+            let whole = frames.round();
+            match whole as u32 {
+                _ if (frames - whole).abs() > 0.2 => None,
+                n if (shortest..=25).contains(&n) => Some(25),
+                5 => Some(5),
+                _ => None,
+            }
+        };
+        // The repeats known around `start`, latest first (`start` itself left out).
+        let near = |k: usize| {
+            let r = self.repeat_back(k);
+            let other = (r.start - start).abs() > 1e-9;
+            (!r.still && r.short && r.hold >= hold && other).then_some(r.start)
+        };
+        let times = || (0..self.n_repeats).filter_map(near);
+        let step = |a: f64, b: f64| kind((b - a).abs());
+        times().any(|a| {
+            step(a, start).is_some_and(|k| {
+                times().any(|b| {
+                    // b on the far side of `a` from `start`, or on the other side of `start`
+                    let far = (b - a) * (a - start) > 0.0 && step(b, a) == Some(k);
+                    let other = (b - start) * (a - start) < 0.0 && step(start, b) == Some(k);
+                    far || other
+                })
+            })
+        })
+    }
+
+    /// Moves the rhythm learned last `secs` later: pictures shown beyond it (a stutter off
+    /// its periods) delayed its next repeats.
+    pub(super) fn shift_grid(&mut self, secs: f64) {
+        if let Some((at, _, _)) = self.grid.as_mut() {
+            *at += secs;
+        }
+    }
+
     /// A rhythm was learned.
     pub(super) fn has_grid(&self) -> bool {
         self.grid.is_some()

@@ -36,10 +36,20 @@
 //!   repeats of a **near-still** (a step into or out of the picture under `min_motion`, too
 //!   small to tell a repeat from motion) are unknowable and left out from the start: they
 //!   neither set, move nor find the rhythm's phase, nor count against a period, and the
-//!   rhythm learned before runs on through them. Only the frames beyond the cadence's hold (beyond one frame in a stream without cadence) are
-//!   stutter. The first cadence of a known pattern (on twos or threes, 24 → 25, pulldown,
-//!   held stills) is announced once with a `video_cadence` notice (a period once 3 repeats
-//!   fell on it); ordinary footage, which has no regular repeats, gets none. In a stream
+//!   rhythm learned before runs on through them. Three repeats in a row held as long, 24 or
+//!   25 frames apart (24 → 25) or 5 frames apart (pulldown), each gap a whole number of
+//!   frames, are a **conversion's** own before its rhythm is learned (that takes 4): a picture
+//!   held one frame beyond the cadence among them is not judged, nor, at its verdict, one
+//!   waiting after a cut (a programme that began after a still, whose scene stopped before
+//!   the 4th repeat). Only the frames beyond the cadence's hold (beyond one frame in a stream
+//!   without cadence) are stutter. A repeat in motion **off the rhythm** of a confirmed
+//!   period of 4 frames or more (24 → 25, pulldown: one picture repeated per period, the
+//!   others shown once), after the rhythm's last repeat and before its next with no repeat
+//!   between, is judged against the pictures shown once around it; the frames it added
+//!   delay the rhythm's next repeat. The first cadence of a known pattern (on twos or
+//!   threes, 24 → 25, pulldown, held stills) is announced once with a `video_cadence` notice
+//!   (a period once 3 repeats fell on it); ordinary footage, which has no regular repeats,
+//!   gets none. In a stream
 //!   made by **frame doubling** (every picture held 2 or 3 frames, 20 or more such pictures a
 //!   second: 25 or 30 fps video, film, at 50 or 60 fps) all this is counted in those base
 //!   pictures (a hold of 4 frames is 2 pictures; 3 frames, the conversion's rounding, is 1),
@@ -52,8 +62,9 @@
 //!   cadence broken by the edit, the held first picture of a shot, a loop seam) are the
 //!   edit's, not a fault of the feed;
 //! - repeats are not the stream's habit: from the 5th repeat beyond the cadence within 10 s
-//!   on (held under 1 s, in motion or not: a static shot is no habit), the content itself
-//!   moves by steps (a graphic, intermittent animation, a drawn face whose mouth follows the
+//!   on (held under 1 s, in motion or not: a static shot is no habit; a near-still's repeats,
+//!   unknowable, do not count), the content itself moves by steps (a graphic, intermittent
+//!   animation, a drawn face whose mouth follows the
 //!   sound) and repeats are not judged, and no period is learned from them. Footage shot or
 //!   converted at its frame rate does not repeat pictures, so an isolated repeat in steady
 //!   motion stays a stutter;
@@ -66,17 +77,25 @@
 //! - the shot runs at the stream's picture rate: a shot whose every picture so far repeated
 //!   (since the start, an edit or a still of `max_duration` or more: animation on twos, 10 fps
 //!   video, another programme after a junction) has a cadence of its own, and its repeats are
-//!   judged only once a picture was shown once, or once a cadence is learned and the shot was
-//!   watched `learn_for` seconds;
+//!   judged only once a picture was shown once, or 4 pictures in a row in motion were held
+//!   exactly the stream's regular cadence of 2 frames or more (animation on twos, whose
+//!   drawings are never shown once), or once a cadence is learned and the shot was watched
+//!   `learn_for` seconds;
+//! - it is alone: when 3 pictures in a row are each held beyond the cadence (`run.rs`), the
+//!   stream changed its cadence (animation on twos after film shown once, one programme after
+//!   another over the same film with no cut) and their repeats are the new rhythm's: the shot
+//!   begins at the first of them, as at a cut (its rate seen anew, those pending dropped). A
+//!   stutter judged at once is reported when a picture shown within the cadence follows it;
 //! - the stream has been watched for `learn_for` seconds (since the start or the last
 //!   discontinuity), so that a cadence can be learned before repeats are judged;
-//! - a picture shown once more than the cadence in the first 4 s of a shot (after a cut or a
-//!   still: another programme may begin there, a 24 → 25 conversion or film telecined and
-//!   decimated, whose cadence comes before it can be learned) **waits** up to 4 s for the
-//!   shot to tell (`pending.rs`): a later repeat in motion kept by a rhythm it lies on, or by
-//!   the regular cadence, or the texture of rate-converted pictures at the verdict, makes it
-//!   the programme's own; else it is reported at its own media time, 4 s late (at once when a
-//!   later picture of the shot is judged a stutter). A picture held longer is judged at once.
+//! - a picture shown once more than the cadence in the first 4 s of a shot (after a cut, a
+//!   still or the stream's start: another programme may begin there, a 24 → 25 conversion or
+//!   film telecined and decimated, whose cadence comes before it can be learned) **waits**
+//!   up to 4 s for the shot to tell (`pending.rs`): a later repeat in motion kept by a rhythm
+//!   it lies on, or by the regular cadence, or for a picture repeated once the texture of
+//!   rate-converted pictures at the verdict, makes it the programme's own; else it is
+//!   reported at its own media time, 4 s late (at once when a later picture of the shot is
+//!   judged a stutter). A picture held longer is judged at once.
 //!
 //! Stuttering pictures less than `merge_gap` apart make one interval, from the first repeated
 //! frame to the first new picture after the last one, with `details.repeated_frames` (frames
@@ -89,6 +108,7 @@ mod config;
 mod dips;
 mod holds;
 mod pending;
+mod run;
 mod step;
 
 use serde_json::json;
@@ -98,6 +118,7 @@ use cadence::{cadence_message, periods_after, secs_after, History};
 pub use config::StutterConfig;
 use dips::Dips;
 use pending::{Pending, Repeat, AFTER_CUT};
+use run::{Run, Told};
 use step::{Held, Step, Steps};
 
 use crate::detect::check::ConfigCheck;
@@ -119,6 +140,10 @@ const AFTER_EDIT: f64 = 0.25;
 /// A step out of (or into) a held picture this many times larger than the other step is an
 /// edit (a cut, a loop seam), not motion running through the picture.
 const EDIT_RATIO: f32 = 4.0;
+/// Pictures in a row held the stream's regular cadence (2 frames or more) in motion that show
+/// a shot runs at the stream's rate, as a picture shown once does (animation on twos after a
+/// cut: a third of a second).
+const AT_CADENCE: u32 = 4;
 
 impl DetectorConfig for StutterConfig {
     const TYPE: &'static str = "stutter";
@@ -156,12 +181,17 @@ pub struct Stutter {
     /// A picture was shown once (one base picture) since the start, the last edit or the
     /// last still: the shot runs at the stream's picture rate, against which a repeat is seen.
     shown_once: bool,
+    /// Pictures in a row, in motion, held exactly the stream's regular cadence of 2 frames or
+    /// more since the start, the last edit or the last still (animation on twos).
+    at_cadence: u32,
     /// Start of the shot: the last edit or the end of the last still.
     shot_since: Option<MediaTime>,
     /// The `video_cadence` notice was written.
     noticed: bool,
     /// Pictures repeated once early in a shot, waiting for the shot's cadence.
     pending: Pending,
+    /// Pictures in a row held beyond the cadence, and the stutters judged among them.
+    run: Run,
 }
 
 impl Stutter {
@@ -182,9 +212,11 @@ impl Stutter {
             last_edit: None,
             phase_lost: false,
             shown_once: false,
+            at_cadence: 0,
             shot_since: None,
             noticed: false,
             pending: Pending::default(),
+            run: Run::default(),
         }
     }
 
@@ -226,6 +258,8 @@ impl Stutter {
         self.history.push_hold(frames);
         if frames <= 1 {
             self.shown_once = true;
+            self.at_cadence = 0;
+            self.ran(held.times[0], false, t, out);
             return;
         }
         let start = held.times[0].as_secs_f64();
@@ -243,7 +277,21 @@ impl Stutter {
         // before runs on through it (a 24 → 25 conversion's next repeat after the still).
         let still = held.near_still(step_out, &self.cfg);
         let chance = still || (!moving && self.history.settled());
-        let (hold, p) = if chance {
+        // A repeat in motion between two repeats of a confirmed rhythm of 4 frames or more
+        // (24 → 25, pulldown) is none of the rhythm's: the pictures around it are shown once,
+        // and it is judged against them. The pictures it added delay the rhythm's next repeat.
+        let off_grid = moving
+            && !chance
+            && !habit
+            && !self.phase_lost
+            && frames == 2
+            && (regular <= 1 || (regular == 2 && gap >= 4))
+            && self.history.off_grid(start, frame_secs);
+        if off_grid {
+            cadence = 1;
+            self.history.shift_grid(f64::from(frames - 1) * frame_secs);
+        }
+        let (hold, p) = if chance || off_grid {
             (1, 0.0)
         } else if !habit && (frames > cadence || !self.noticed) {
             self.history
@@ -266,6 +314,7 @@ impl Stutter {
                 self.notice(hold, n, held.times[0], out);
             }
         } else if !chance
+            && !off_grid
             && self
                 .history
                 .on_grid(start, frame_secs, frames, self.phase_lost && moving)
@@ -276,9 +325,23 @@ impl Stutter {
                 .set_grid(start, gap as f64 * frame_secs, cadence);
         }
         let long = held.frames as f64 * held.frame_secs >= self.cfg.max_duration - 1e-9;
+        self.ran(
+            held.times[0],
+            frames > cadence && !held.flat && !long,
+            t,
+            out,
+        );
         // A still or a freeze shifts the phase of a conversion's rhythm; a repeat of the
         // rhythm found its phase again (a near-still's repeat finds nothing).
         self.phase_lost = long || (self.phase_lost && (!moving || frames > cadence));
+        // Pictures held the stream's regular cadence (animation on twos), [`AT_CADENCE`] in a
+        // row in motion, show that the shot runs at the stream's rate as one shown once does.
+        if regular > 1 && frames == regular && moving && !long {
+            self.at_cadence += 1;
+            self.shown_once |= self.at_cadence >= AT_CADENCE;
+        } else {
+            self.at_cadence = 0;
+        }
         // What follows a still is a shot of its own: its rate is seen anew.
         let shown_once = self.shown_once;
         if long {
@@ -290,7 +353,8 @@ impl Stutter {
         // that moves by steps (and pauses now and then) does all the time.
         let short = !held.flat && !long;
         let pause = !held.flat && held.frames as f64 * held.frame_secs < HABIT_HOLD;
-        self.history.push_repeat(start, frames, short, pause, still);
+        self.history
+            .push_repeat(start, frames, short, pause && !still, still);
         let learned = self
             .since
             .is_some_and(|s| held.times[0].secs_since(s) >= self.cfg.learn_for);
@@ -329,6 +393,11 @@ impl Stutter {
         if step_out.edit || secs_after(held.times[0], self.last_edit) <= AFTER_EDIT + 1e-9 {
             return;
         }
+        // Three repeats a conversion's period apart (24 → 25, pulldown) are the conversion's
+        // own, whether its rhythm was learned or not (it takes 4).
+        if frames == cadence + 1 && self.history.conversion_chain(start, frame_secs, frames) {
+            return;
+        }
         let first_extra = held.times[((cadence * b) as usize).min(4)];
         let extra = (held.frames - cadence * b) as u64;
         // A picture repeated once early in a shot waits for the shot's cadence (`pending.rs`);
@@ -340,16 +409,49 @@ impl Stutter {
                 end: t,
                 extra,
                 hold: frames,
+                frame_secs,
             };
             if let Some(old) = self.pending.hold(r) {
-                self.report_late(old, t, out);
+                self.report_late(old, t, false, out);
             }
             return;
         }
-        // A stutter judged at once: no cadence of the shot keeps its repeats, and those pending
-        // before it are given their verdict now (one episode with it when close).
-        self.verdicts(t, true, out);
-        self.report(first_extra, t, extra, t, out);
+        // A stutter judged at once: no cadence of the shot keeps its repeats. It waits for the
+        // pictures after it: held beyond the cadence too, they may make a new rhythm (`run.rs`).
+        self.run.wait(Repeat {
+            start,
+            first_extra,
+            end: t,
+            extra,
+            hold: frames,
+            frame_secs,
+        });
+    }
+
+    /// A picture that began at `start` ended at `now`, held beyond the cadence (`beyond`) or
+    /// not (`run.rs`): a run of such pictures that became a rhythm begins a shot, as a cut
+    /// does, and its repeats waiting are dropped; one ended short of that gives the stutters
+    /// judged in it their report.
+    fn ran(&mut self, start: MediaTime, beyond: bool, now: MediaTime, out: &mut Events) {
+        match self.run.push(start, beyond) {
+            Told::Within => self.flush_run(now, out),
+            Told::Beyond => {}
+            Told::Rhythm(since) => {
+                self.shown_once = false;
+                self.at_cadence = 0;
+                self.shot_since = Some(since);
+                self.pending.drop_from(since.as_secs_f64());
+            }
+        }
+    }
+
+    /// Reports the stutters judged at once that waited for the end of their run; those pending
+    /// before them are given their verdict first (one episode with them when close).
+    fn flush_run(&mut self, now: MediaTime, out: &mut Events) {
+        for r in self.run.flush().into_iter().flatten() {
+            self.verdicts(now, r.start, out);
+            self.report_late(r, now, true, out);
+        }
     }
 
     /// Reports frames shown `extra` times beyond the cadence from `first_extra` to `end`, at
@@ -371,26 +473,32 @@ impl Stutter {
         }
     }
 
-    /// Reports the pending repeat `r` at `at`, its verdict given: the interval ends where the
-    /// repeat ended, not at `at`.
-    fn report_late(&mut self, r: Repeat, at: MediaTime, out: &mut Events) {
+    /// Reports the repeat `r` at `at`, its verdict given: the interval ends where the repeat
+    /// ended, not at `at`, when it began with it or `r` is the latest repeat reported.
+    fn report_late(&mut self, r: Repeat, at: MediaTime, latest: bool, out: &mut Events) {
         let open = self.tracker.is_open();
         self.report(r.first_extra, r.end, r.extra, at, out);
-        if !open {
+        if !open || latest {
             if let Some(c) = self.tracker.observe(false, r.end, r.end) {
                 self.emit(c, at, out);
             }
         }
     }
 
-    /// Gives the verdict of the pending repeats due at `now` (every one: `all`): the shot
-    /// showed no cadence they belong to. Pictures of the texture of rate-converted film
-    /// (`dips.rs`) are its own.
-    fn verdicts(&mut self, now: MediaTime, all: bool, out: &mut Events) {
+    /// Gives the verdict of the pending repeats due at `now` and of those that began before
+    /// `before` (seconds): the shot showed no cadence they belong to. Pictures repeated once in the texture of
+    /// rate-converted film (`dips.rs`) are its own.
+    fn verdicts(&mut self, now: MediaTime, before: f64, out: &mut Events) {
         let secs = now.as_secs_f64();
-        while let Some(r) = self.pending.due(secs, all) {
-            if !self.dips.frequent(secs) {
-                self.report_late(r, now, out);
+        while let Some(r) = self.pending.due(secs, before) {
+            // The repeats after it may have made it one of three a conversion's period apart.
+            let chain = self.history.conversion_chain(r.start, r.frame_secs, r.hold);
+            // A picture repeated once in the texture of rate-converted film is the film's; one
+            // held longer is not (as when judged at once), nor are the drawings of animation
+            // on twos, every one a near-repeat step.
+            let texture = r.hold == 2 && self.dips.frequent(secs);
+            if !texture && !chain {
+                self.report_late(r, now, false, out);
             }
         }
     }
@@ -413,7 +521,12 @@ impl VideoDetector for Stutter {
     fn picture(&mut self, frame: &VideoFrame, out: &mut Events) {
         let t = frame.time();
         let until = self.clock.until(frame);
-        self.since.get_or_insert(t);
+        // The start of the stream (or of what follows a discontinuity) begins a shot: a
+        // programme whose cadence is learned only after its first repeats.
+        if self.since.is_none() {
+            self.since = Some(t);
+            self.shot_since = Some(t);
+        }
         let (cmp, rebuilt) = self.steps.next(frame.analysis(), &self.cfg);
         if rebuilt {
             self.held = None;
@@ -441,13 +554,14 @@ impl VideoDetector for Stutter {
                     self.last_edit = Some(t);
                     self.phase_lost = true;
                     self.shown_once = false;
+                    self.at_cadence = 0;
                     self.shot_since = Some(t);
                 }
                 self.held = Some(Held::new(t, cmp, until.secs_since(t)));
             }
         }
         if !self.pending.is_empty() {
-            self.verdicts(t, false, out);
+            self.verdicts(t, f64::NEG_INFINITY, out);
         }
         if let Some(c) = self.tracker.observe(false, t, until) {
             self.emit(c, t, out);
@@ -455,7 +569,8 @@ impl VideoDetector for Stutter {
     }
 
     fn discontinuity(&mut self, at: MediaTime, out: &mut Events) {
-        self.verdicts(at, true, out);
+        self.flush_run(at, out);
+        self.verdicts(at, f64::INFINITY, out);
         self.close(at, out);
         self.steps.restart();
         self.held = None;
@@ -467,11 +582,13 @@ impl VideoDetector for Stutter {
         self.phase_lost = false;
         self.shown_once = false;
         self.shot_since = None;
+        self.run.clear();
         self.clock.reset();
     }
 
     fn finish(&mut self, at: MediaTime, out: &mut Events) {
-        self.verdicts(at, true, out);
+        self.flush_run(at, out);
+        self.verdicts(at, f64::INFINITY, out);
         self.close(at, out);
     }
 }

@@ -5,8 +5,11 @@
 //! repeat waits for the shot to tell ([`Pending`]):
 //! - a later repeat in motion kept by a rhythm, the repeat lying on that rhythm's periods, or
 //!   kept by the stream's regular cadence: it was the rhythm's, and is dropped;
-//! - the shot shows the texture of rate-converted pictures ([`Dips`](super::dips::Dips)) at
-//!   the verdict: dropped;
+//! - at the verdict, it is one of three repeats in a row a conversion's period apart
+//!   (`History::conversion_chain`): dropped;
+//! - a picture repeated once, the shot shows the texture of rate-converted pictures
+//!   ([`Dips`](super::dips::Dips)) at the verdict: dropped (one held longer is not, as when
+//!   judged at once);
 //! - else it is reported at its own media time, [`VERDICT`] seconds after it began, or as soon
 //!   as a later picture is judged a stutter at once (no cadence of the shot keeps its repeats;
 //!   one episode with it when close).
@@ -41,6 +44,8 @@ pub(super) struct Repeat {
     pub(super) extra: u64,
     /// Its hold, in base pictures.
     pub(super) hold: u32,
+    /// Display time of one base picture.
+    pub(super) frame_secs: f64,
 }
 
 /// The repeats pending (a fixed set of slots, no allocation).
@@ -82,13 +87,24 @@ impl Pending {
         }
     }
 
-    /// The pending repeat whose verdict is due at `now` (seconds), or every one (`all`: the
-    /// stream ends or breaks), taken out of the set: the earliest first.
-    pub(super) fn due(&mut self, now: f64, all: bool) -> Option<Repeat> {
+    /// Drops the pending repeats that began at `since` (seconds) or later: the stream's
+    /// cadence changed there, and they were the new rhythm's (`run.rs`).
+    pub(super) fn drop_from(&mut self, since: f64) {
+        for s in &mut self.slots {
+            if s.is_some_and(|r| r.start >= since - 1e-9) {
+                *s = None;
+            }
+        }
+    }
+
+    /// The pending repeat whose verdict is due at `now` (seconds), or that began before
+    /// `before` (a later picture was judged a stutter; infinite: the stream ends or breaks),
+    /// taken out of the set: the earliest first.
+    pub(super) fn due(&mut self, now: f64, before: f64) -> Option<Repeat> {
         let slot = self
             .slots
             .iter_mut()
-            .filter(|s| s.is_some_and(|r| all || now - r.start >= VERDICT - 1e-9))
+            .filter(|s| s.is_some_and(|r| r.start < before || now - r.start >= VERDICT - 1e-9))
             .min_by(|a, b| start_of(a).total_cmp(&start_of(b)))?;
         slot.take()
     }
@@ -115,6 +131,7 @@ mod tests {
             end: t,
             extra: 1,
             hold: 2,
+            frame_secs: 0.04,
         }
     }
 
@@ -125,14 +142,14 @@ mod tests {
             assert!(p.hold(repeat(1.0 + k as f64 * 0.5)).is_none());
         }
         assert_eq!(p.hold(repeat(9.0)).map(|r| r.start), Some(1.0));
-        assert!(p.due(5.0, false).is_none());
-        assert_eq!(p.due(5.5, false).map(|r| r.start), Some(1.5));
-        assert_eq!(p.due(5.5, true).map(|r| r.start), Some(2.0));
+        assert!(p.due(5.0, f64::NEG_INFINITY).is_none());
+        assert_eq!(p.due(5.5, f64::NEG_INFINITY).map(|r| r.start), Some(1.5));
+        assert_eq!(p.due(5.5, f64::INFINITY).map(|r| r.start), Some(2.0));
         // a rhythm of 1 s kept a repeat at 4.5 s: the one 2 periods before is its own
         p.kept(4.5, 2, true, |from| {
             ((4.5 - from) - (4.5 - from).round()).abs() < 0.05
         });
-        assert_eq!(p.due(0.0, true).map(|r| r.start), Some(9.0));
+        assert_eq!(p.due(0.0, f64::INFINITY).map(|r| r.start), Some(9.0));
         assert!(p.is_empty());
     }
 }
