@@ -9,7 +9,7 @@ mod common;
 
 use avqc::event::DefectEvent;
 use avqc::DetectorConfig;
-use common::sounds::{at, music, same_stereo_frames, RATE};
+use common::sounds::{at, music, same_stereo_frames, steps, tone, RATE};
 
 /// Every defect that `silence` (default settings) ends on `signal` (the same on both channels).
 fn silence_defects(signal: &[f32]) -> Vec<DefectEvent> {
@@ -122,4 +122,54 @@ fn a_smeared_cut_into_a_long_gap_is_still_a_silence() {
     let d = silence_defects(&s);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!(d[0].defect.as_str(), "audio_silence", "{d:?}");
+}
+
+/// A bass note of `hz` (with two weaker overtones) at about −13 dBFS, `secs` long, starting at
+/// `phase`: a 2.5 ms window is shorter than half its period, so its windows' levels swing with
+/// the wave's phase, as those of lossy-coded music with a bass line do.
+fn bass(secs: f64, hz: f64, phase: f64) -> Vec<f32> {
+    let partials = [
+        tone(secs, hz, 0.3, phase),
+        tone(secs, 2.02 * hz, 0.08, 2.0 * phase),
+        tone(secs, 3.01 * hz, 0.05, 3.0 * phase),
+    ];
+    (0..partials[0].len())
+        .map(|i| partials.iter().map(|p| p[i]).sum())
+        .collect()
+}
+
+#[test]
+fn a_rippling_fade_into_the_next_programmes_lead_in_is_no_silence() {
+    // the junction of an AAC-coded channel (issue 17): music faded out over 20 ms whose 2.5 ms
+    // windows jump up to 7 dB inside the fade (its bass, the codec), its first window far under
+    // the programme one before the silence (the codec's smear of the fade's end), then the next
+    // programme, whose source starts with 0.6 s of digital zero and its first note at once (its
+    // fade-in falls on the zeros). The window levels, dBFS, as decoded:
+    let fall = [
+        -31.4, -25.9, -29.8, -27.8, -25.9, -24.9, -22.7, -26.8, -21.4, -27.6, -24.9, -25.2, -32.7,
+        -30.6, -33.9, -38.3, -41.8, -51.3, -60.3, -63.8, -70.7, -78.0, -87.6,
+    ];
+    let mut parts = vec![(3.0, -25.0)];
+    parts.extend(fall.iter().map(|&db| (0.0025, db)));
+    let s: Vec<f32> = steps(&parts)
+        .into_iter()
+        .chain(std::iter::repeat_n(0.0, at(0.6)))
+        .chain(steps(&[(2.0, -27.0)]))
+        .collect();
+    let d = silence_defects(&s);
+    assert!(d.is_empty(), "{d:?}");
+}
+
+#[test]
+fn a_smeared_cut_of_a_bass_note_is_still_a_silence() {
+    // the same notes cut, as abruptly as a codec leaves a cut (5–7.5 ms), into 0.45 s of zero
+    for hz in [55.0, 90.0, 110.0] {
+        for (k, smear) in [(0, 0.005), (3, 0.0075), (5, 0.005), (7, 0.0075)] {
+            let mut s = bass(6.0, hz, k as f64 * 0.785);
+            smeared_cut(&mut s, at(3.0), at(0.45), at(smear));
+            let d = silence_defects(&s);
+            assert_eq!(d.len(), 1, "{hz} Hz, phase {k}: {d:?}");
+            assert_eq!(d[0].defect.as_str(), "audio_silence", "{d:?}");
+        }
+    }
 }

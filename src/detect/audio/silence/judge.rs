@@ -98,6 +98,13 @@ impl Silence {
             .map_or_else(|| self.ramp.faded_fall(), |_| self.fall_faded)
     }
 
+    /// As [`faded_so_far`](Self::faded_so_far), the fall's 5 ms windows judged too (a
+    /// silence's fall, see [`Ramp::faded_fall_paired`](super::ramp::Ramp::faded_fall_paired)).
+    pub(super) fn faded_paired_so_far(&self) -> bool {
+        self.fall
+            .map_or_else(|| self.ramp.faded_fall_paired(), |_| self.fall_paired)
+    }
+
     /// Follows the programme's level and how long ago a window was near it.
     pub(super) fn follow_level(&mut self, ms: f64) {
         if !ms.is_finite() {
@@ -110,6 +117,7 @@ impl Silence {
         } else if far && self.fall.is_none() {
             self.fall = Some(self.since_near);
             self.fall_faded = self.ramp.faded_fall();
+            self.fall_paired = self.ramp.faded_fall_paired();
         }
         self.since_near = if near {
             0
@@ -212,6 +220,6 @@ impl Silence {
     /// The silent run fell abruptly, not through a fade.
     fn abrupt_run(&self) -> bool {
         self.run
-            .is_some_and(|r| r.fall < self.relative_edge && !r.faded)
+            .is_some_and(|r| r.fall < self.relative_edge && !r.faded_silence)
     }
 }

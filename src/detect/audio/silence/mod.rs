@@ -171,6 +171,10 @@ struct Run {
     in_relative: bool,
     /// The sound fell into the run through a fade (see [`ramp`]).
     faded: bool,
+    /// The sound fell into the run through a fade as a silence is judged: its 5 ms windows
+    /// judged too, and the run may begin one window after the fall's first one far under the
+    /// programme (a codec's smear of the fade's end) however long the fall took.
+    faded_silence: bool,
 }
 
 /// Detects silence and dropouts. Built from a [`SilenceConfig`].
@@ -226,6 +230,8 @@ pub struct Silence {
     ramp: Ramp,
     /// The current fall (`fall`) came through a fade.
     fall_faded: bool,
+    /// The current fall came through a fade, its 5 ms windows judged too (for a silence).
+    fall_paired: bool,
     /// Start of a confirmed silence at the programme's floor, not reported (yet).
     quiet: Option<MediaTime>,
     /// Start of the window since which the silent stretch has been a cut, every window since.
@@ -281,6 +287,7 @@ impl Silence {
             relative_faded: false,
             ramp: Ramp::new(windows(FADE)),
             fall_faded: false,
+            fall_paired: false,
             quiet: None,
             cut_since: None,
             holes: None,
@@ -413,6 +420,12 @@ impl Silence {
             // a fade reaches the silence itself: one into a programme's own quiet (a
             // syllable's decay into room tone cut later) is not a fade into this silence
             let faded = self.faded_so_far() && self.since_near < self.relative_edge;
+            // for a silence, its 5 ms windows judged too, and the silence may begin one window
+            // after the fall's first window far under the programme: a codec's smear of the
+            // fade's end (AAC: −51 then −60 dBFS under a −22 dBFS programme)
+            let faded_silence = self.faded_paired_so_far()
+                && (self.since_near < self.relative_edge
+                    || self.since_near <= fall.saturating_add(1));
             let run = self.run.get_or_insert(Run {
                 start: t0,
                 after_sound: self.sound_seen,
@@ -421,6 +434,7 @@ impl Silence {
                 lead: self.since_near,
                 in_relative: self.relative.in_gap(),
                 faded,
+                faded_silence,
             });
             run.peak = run.peak.max(ms);
         } else {

@@ -11,9 +11,15 @@
 //! far window are on average 3 dB under the `fade` windows before them, their first half 3 dB
 //! under their second (the level still going down), and at most one of them rises more than
 //! 2 dB over the one before (the 2.5 ms windows of voiced speech jump by 10 dB with the pitch
-//! pulses: such a fall is not taken for a fade). The return is a fade-in ([`RampIn`]) when the
-//! first three windows after the gap are on average 6 dB under windows `fade` to `2 × fade − 1`
-//! after it. A gap is a junction, not a dropout, only when both its edges are fades.
+//! pulses: such a fall is not taken for a fade). A silence's fall is a fade too when, paired
+//! into 5 ms windows, each pair is under the one before it and the first 3 dB under the last:
+//! a fade of a bass note or of lossy-coded music ripples through its 2.5 ms windows, shorter
+//! than half the note's period (a window holding a crest, the next a zero crossing), while its
+//! 5 ms windows fall with the gain (a dropout's fall is not judged so: the pitch pulses of
+//! voiced speech can leave a syllable's decay falling steadily in 5 ms windows). The return is
+//! a fade-in ([`RampIn`]) when the first three windows after the gap are on average 6 dB under
+//! windows `fade` to `2 × fade − 1` after it. A gap is a junction, not a dropout, only when
+//! both its edges are fades.
 
 /// Power ratios of the tests above (−3 dB, −3 dB, +2 dB and −6 dB).
 const FALL_MEAN: f64 = 0.501_187_233_627_272_3;
@@ -79,8 +85,21 @@ impl Ramp {
     }
 
     /// The windows pushed so far end in a fade: the window to come is the first far under the
-    /// programme's level after a steady fall over a fade's length.
+    /// programme's level after a steady fall over a fade's length (its 2.5 ms windows).
     pub(crate) fn faded_fall(&self) -> bool {
+        self.fall_verdict(false)
+    }
+
+    /// As [`faded_fall`](Self::faded_fall), or the fall's 5 ms windows fall steadily (see
+    /// `steady_pairs`): for a silence, where a fall taken for a fade only delays the alarm
+    /// to `quiet_min_duration`; a dropout's fall is judged on its 2.5 ms windows, whose jumps
+    /// tell a syllable's decay, cut, from a fade (voiced speech's pitch pulses can leave its
+    /// 5 ms windows falling steadily too).
+    pub(crate) fn faded_fall_paired(&self) -> bool {
+        self.fall_verdict(true)
+    }
+
+    fn fall_verdict(&self, paired: bool) -> bool {
         let f = self.fade;
         if self.filled < 2 * f {
             return false;
@@ -93,7 +112,24 @@ impl Ramp {
         let jumps = (2..f)
             .filter(|&k| self.back(k) > self.back(k + 1) * FALL_JUMP)
             .count();
-        reference > 0.0 && fall <= reference * FALL_MEAN && low <= high * FALL_SLOPE && jumps <= 1
+        let steady = low <= high * FALL_SLOPE && jumps <= 1;
+        reference > 0.0
+            && fall <= reference * FALL_MEAN
+            && (steady || (paired && self.steady_pairs()))
+    }
+
+    /// Windows 2 to `fade − 1` before the first far one, paired into 5 ms windows, fall
+    /// steadily: each pair under the one before it, the first 3 dB under the last. A window
+    /// of 2.5 ms is shorter than half a period of a note under 200 Hz and its level follows
+    /// the wave's phase (a bass note's windows swing 3–10 dB), so a fade of such a note
+    /// ripples through its 2.5 ms windows; 5 ms windows hold half a period of a 100 Hz note
+    /// and fall with the gain.
+    fn steady_pairs(&self) -> bool {
+        let pairs = (self.fade - 2) / 2;
+        let pair = |j: usize| self.back(2 * j) + self.back(2 * j + 1);
+        pairs >= 2
+            && pair(1) <= pair(pairs) * FALL_SLOPE
+            && (1..pairs).all(|j| pair(j) < pair(j + 1))
     }
 }
 
@@ -175,6 +211,26 @@ mod tests {
         v.extend([0.1, 0.063, 1.0, 1.0, 0.08, 0.16, 0.16, 0.2]);
         v.iter().for_each(|&m| r.push(m));
         assert!(!r.faded_fall());
+    }
+
+    #[test]
+    fn a_fade_rippling_in_its_windows_is_faded_a_rippling_cut_is_not() {
+        // a bass note's 2.5 ms windows swing with its phase: 3 dB over and under in turn
+        let ripple = |v: Vec<f64>| -> Vec<f64> {
+            v.iter()
+                .enumerate()
+                .map(|(i, &m)| if i % 2 == 0 { m * 2.0 } else { m * 0.5 })
+                .collect()
+        };
+        let mut r = Ramp::new(8);
+        ripple(fade_out(16)).iter().for_each(|&m| r.push(m));
+        assert!(r.faded_fall_paired());
+        assert!(!r.faded_fall(), "its 2.5 ms windows jump");
+        let mut r = Ramp::new(8);
+        ripple([vec![1.0; 21], vec![0.3, 0.1, 0.02]].concat())
+            .iter()
+            .for_each(|&m| r.push(m));
+        assert!(!r.faded_fall_paired());
     }
 
     #[test]
