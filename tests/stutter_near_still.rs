@@ -7,8 +7,7 @@
 
 mod common;
 
-use avqc::detect::video::StutterConfig;
-use avqc::{DetectorConfig, Events, Media, MediaTime, Phase};
+use avqc::Media;
 
 const FPS: f64 = 25.0;
 /// Film pictures move `PAN` pixels each.
@@ -26,31 +25,7 @@ const FLICKER: f64 = 8.0;
 
 /// `(start, end, repeated_frames)` of every stutter over `frames`.
 fn stutters(frames: &[Media]) -> Vec<(f64, f64, u64)> {
-    let mut det = StutterConfig::default().build("stutter").unwrap();
-    let mut out = Events::new("t", "stutter");
-    let mut found = Vec::new();
-    for f in frames {
-        det.process(f, &mut out);
-        found.extend(out.drain());
-    }
-    det.finish(
-        MediaTime::from_secs_f64(frames.len() as f64 / FPS),
-        &mut out,
-    );
-    found.extend(out.drain());
-    found
-        .iter()
-        .filter_map(|e| e.as_defect())
-        .filter(|d| d.phase == Phase::End)
-        .map(|d| {
-            let repeated = d.details["repeated_frames"].as_u64().unwrap();
-            (
-                d.start.as_secs_f64(),
-                d.end.unwrap().as_secs_f64(),
-                repeated,
-            )
-        })
-        .collect()
+    common::pictures::stutter_spans(frames.iter().cloned())
 }
 
 /// The film picture shown at 25 fps frame `j` of a 24 → 25 conversion (one repeat a second).

@@ -120,10 +120,11 @@ fn start_of(s: &Option<Repeat>) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn repeat(start: f64) -> Repeat {
+    /// A picture shown once more at `start` (in seconds), at 25 fps.
+    pub(in crate::detect::video::stutter) fn repeat(start: f64) -> Repeat {
         let t = MediaTime::from_secs_f64(start);
         Repeat {
             start,

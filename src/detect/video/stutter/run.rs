@@ -96,22 +96,11 @@ impl Run {
 
 #[cfg(test)]
 mod tests {
+    use super::super::pending::tests::repeat;
     use super::*;
 
     fn at(secs: f64) -> MediaTime {
         MediaTime::from_secs_f64(secs)
-    }
-
-    fn repeat(start: f64) -> Repeat {
-        let t = MediaTime::from_secs_f64(start);
-        Repeat {
-            start,
-            first_extra: t,
-            end: t,
-            extra: 1,
-            hold: 2,
-            frame_secs: 0.04,
-        }
     }
 
     #[test]
