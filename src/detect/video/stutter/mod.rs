@@ -398,34 +398,26 @@ impl Stutter {
         if frames == cadence + 1 && self.history.conversion_chain(start, frame_secs, frames) {
             return;
         }
-        let first_extra = held.times[((cadence * b) as usize).min(4)];
-        let extra = (held.frames - cadence * b) as u64;
+        let r = Repeat {
+            start,
+            first_extra: held.times[((cadence * b) as usize).min(4)],
+            end: t,
+            extra: (held.frames - cadence * b) as u64,
+            hold: frames,
+            frame_secs,
+        };
         // A picture repeated once early in a shot waits for the shot's cadence (`pending.rs`);
         // one held longer is reported at once.
         if frames == cadence + 1 && secs_after(held.times[0], self.shot_since) < AFTER_CUT {
-            let r = Repeat {
-                start,
-                first_extra,
-                end: t,
-                extra,
-                hold: frames,
-                frame_secs,
-            };
             if let Some(old) = self.pending.hold(r) {
                 self.report_late(old, t, false, out);
             }
             return;
         }
         // A stutter judged at once: no cadence of the shot keeps its repeats. It waits for the
-        // pictures after it: held beyond the cadence too, they may make a new rhythm (`run.rs`).
-        self.run.wait(Repeat {
-            start,
-            first_extra,
-            end: t,
-            extra,
-            hold: frames,
-            frame_secs,
-        });
+        // pictures after it: held beyond the cadence too, they may make a new rhythm (`run.rs`;
+        // in a run that is a rhythm already it is the rhythm's own, and dropped).
+        self.run.wait(r);
     }
 
     /// A picture that began at `start` ended at `now`, held beyond the cadence (`beyond`) or
